@@ -1,0 +1,557 @@
+"""The DuckDB warehouse: schema, idempotent atomic loads, and the queries each step needs.
+
+The warehouse is the single source of truth between pipeline steps (DESIGN.md). Loads are
+idempotent (the same export twice adds nothing) and atomic (one transaction per file), and
+their counts reconcile: rows read = loaded + duplicates + quarantined.
+
+Example:
+    >>> con = open_warehouse(":memory:")
+    >>> con.execute("SELECT count(*) FROM posts").fetchone()[0]
+    0
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pandas as pd
+
+from store.records import ExportBatch
+
+__all__ = [
+    "SHANGHAI",
+    "LoadReport",
+    "WarehouseBusyError",
+    "fetch_users",
+    "fetch_window_interactions",
+    "fetch_window_posts",
+    "finish_run",
+    "load_batch",
+    "newest_post_date",
+    "open_warehouse",
+    "publish_run",
+    "start_run",
+    "window_bounds",
+    "write_seeds",
+    "write_selection",
+    "write_user_tags",
+]
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS posts (
+    post_id VARCHAR NOT NULL, platform VARCHAR NOT NULL, user_id VARCHAR NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL, text VARCHAR, repost_of VARCHAR, reply_to VARCHAR,
+    reposts BIGINT, comments BIGINT, likes BIGINT, source VARCHAR, loaded_at TIMESTAMPTZ,
+    PRIMARY KEY (platform, post_id)
+);
+CREATE TABLE IF NOT EXISTS users (
+    user_id VARCHAR NOT NULL, platform VARCHAR NOT NULL, screen_name VARCHAR,
+    followers BIGINT, following BIGINT, statuses BIGINT, verified BOOLEAN, verified_type INTEGER,
+    description VARCHAR, gender VARCHAR, location VARCHAR, seen_at TIMESTAMPTZ,
+    PRIMARY KEY (platform, user_id)
+);
+CREATE TABLE IF NOT EXISTS interactions (
+    src_user VARCHAR NOT NULL, dst_user VARCHAR NOT NULL, kind VARCHAR NOT NULL,
+    post_id VARCHAR, created_at TIMESTAMPTZ, platform VARCHAR DEFAULT 'weibo'
+);
+CREATE TABLE IF NOT EXISTS pending_interactions (
+    src_user VARCHAR, src_name VARCHAR, dst_user VARCHAR, dst_name VARCHAR, kind VARCHAR NOT NULL,
+    post_id VARCHAR, created_at TIMESTAMPTZ, platform VARCHAR, source VARCHAR
+);
+CREATE TABLE IF NOT EXISTS quarantine (
+    source VARCHAR, line BIGINT, raw VARCHAR, reason VARCHAR, loaded_at TIMESTAMPTZ
+);
+CREATE TABLE IF NOT EXISTS loads (
+    source VARCHAR, sha256 VARCHAR, rows_read BIGINT, loaded BIGINT, duplicates BIGINT,
+    quarantined BIGINT, posts_added BIGINT, users_added BIGINT, users_updated BIGINT,
+    interactions_added BIGINT, interactions_pending BIGINT, loaded_at TIMESTAMPTZ
+);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id VARCHAR PRIMARY KEY, flow VARCHAR, segment VARCHAR, as_of DATE, window_days INTEGER,
+    params VARCHAR, started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ, status VARCHAR,
+    error VARCHAR
+);
+CREATE TABLE IF NOT EXISTS user_tags (
+    run_id VARCHAR NOT NULL, user_id VARCHAR NOT NULL, segment VARCHAR NOT NULL, score DOUBLE,
+    n_posts INTEGER, n_hits INTEGER, evidence VARCHAR
+);
+CREATE TABLE IF NOT EXISTS seeds (
+    run_id VARCHAR NOT NULL, segment VARCHAR NOT NULL, rank INTEGER NOT NULL,
+    user_id VARCHAR NOT NULL, marginal_reach DOUBLE, cumulative_reach DOUBLE, community INTEGER,
+    reason VARCHAR
+);
+CREATE TABLE IF NOT EXISTS selections (
+    run_id VARCHAR PRIMARY KEY, segment VARCHAR, as_of DATE, selection VARCHAR
+);
+"""
+
+
+class WarehouseBusyError(RuntimeError):
+    """The warehouse file is locked by another process (a run is in progress)."""
+
+
+def open_warehouse(
+    path: str | Path, *, read_only: bool = False, retries: int = 10, wait_s: float = 0.5
+) -> duckdb.DuckDBPyConnection:
+    """Open (and create, unless read-only) the warehouse at ``path``.
+
+    DuckDB allows one writing process; a locked file is retried ``retries`` times, then
+    :class:`WarehouseBusyError` says a run is in progress.
+
+    >>> con = open_warehouse(":memory:")
+    >>> sorted(r[0] for r in con.execute("SHOW TABLES").fetchall())[:3]
+    ['interactions', 'loads', 'pending_interactions']
+    """
+    target = str(path)
+    if target != ":memory:":
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+    last: Exception | None = None
+    for attempt in range(retries + 1):
+        try:
+            con = duckdb.connect(target, read_only=read_only)
+            break
+        except duckdb.IOException as exc:  # lock held by another process
+            last = exc
+            if "lock" not in str(exc).lower() or attempt == retries:
+                if "lock" in str(exc).lower():
+                    raise WarehouseBusyError(
+                        f"{target}: the warehouse is locked by another process (a run is in "
+                        "progress); try again when it finishes"
+                    ) from exc
+                raise
+            time.sleep(wait_s)
+    else:  # pragma: no cover - loop always breaks or raises
+        raise WarehouseBusyError(str(last))
+    if not read_only:
+        con.execute(SCHEMA)
+    return con
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What one load did. ``rows_read == loaded + duplicates + quarantined`` always holds."""
+
+    source: str
+    rows_read: int
+    loaded: int
+    duplicates: int
+    quarantined: int
+    posts_added: int
+    users_added: int
+    users_updated: int
+    interactions_added: int
+    interactions_pending: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _posts_frame(batch: ExportBatch) -> pd.DataFrame:
+    cols = ["post_id", "platform", "user_id", "created_at", "text", "repost_of", "reply_to",
+            "reposts", "comments", "likes"]
+    rows = [
+        (p.post_id, p.platform, p.user_id, p.created_at, p.text, p.repost_of, p.reply_to,
+         p.reposts, p.comments, p.likes, p.embedded)
+        for p in batch.posts
+    ]
+    df = pd.DataFrame(rows, columns=[*cols, "embedded"])
+    if df.empty:
+        return df.drop(columns="embedded")
+    # A post seen as its own row wins over a copy embedded in another row.
+    df = df.sort_values("embedded", kind="stable").drop_duplicates(["platform", "post_id"])
+    df["created_at"] = pd.to_datetime(df["created_at"], utc=True)
+    for c in ("reposts", "comments", "likes"):
+        df[c] = df[c].astype("Int64")
+    return df.drop(columns="embedded")
+
+
+def _users_frame(batch: ExportBatch) -> pd.DataFrame:
+    cols = ["user_id", "platform", "screen_name", "followers", "following", "statuses",
+            "verified", "verified_type", "description", "gender", "location", "seen_at"]
+    df = pd.DataFrame([tuple(getattr(u, c) for c in cols) for u in batch.users], columns=cols)
+    if df.empty:
+        return df
+    df["seen_at"] = pd.to_datetime(df["seen_at"], utc=True)
+    # Newest snapshot per user; a field the newest snapshot lacks keeps an older known value.
+    df = df.sort_values(["platform", "user_id", "seen_at"], kind="stable")
+    df = df.groupby(["platform", "user_id"], sort=False, as_index=False).last()
+    for c in ("followers", "following", "statuses", "verified_type"):
+        df[c] = df[c].astype("Int64")
+    df["verified"] = df["verified"].astype("boolean")
+    return df[cols]
+
+
+def _interactions_frame(batch: ExportBatch) -> pd.DataFrame:
+    cols = ["src_user", "src_name", "dst_user", "dst_name", "kind", "post_id", "created_at"]
+    df = pd.DataFrame(
+        [tuple(getattr(e, c) for c in cols) for e in batch.interactions], columns=cols
+    )
+    df["platform"] = batch.platform
+    df["source"] = batch.source
+    if not df.empty:
+        df["created_at"] = pd.to_datetime(df["created_at"], utc=True)
+    return df.astype({c: "object" for c in cols if c != "created_at"})
+
+
+def _sha256(path: str) -> str | None:
+    p = Path(path)
+    if not p.is_file():
+        return None
+    h = hashlib.sha256()
+    with open(p, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport:
+    """Load one parsed export into the warehouse, in one transaction.
+
+    Posts are keyed by ``(platform, post_id)``: a row whose post is already there (or earlier in
+    the same file) is a duplicate. User profiles are upserted (a newer snapshot updates them).
+    Interactions named by screen name are resolved against ``users``; those whose names are
+    unknown wait in ``pending_interactions`` and are retried on every later load.
+    """
+    loaded_at = _now()
+    posts = _posts_frame(batch)
+    users = _users_frame(batch)
+    edges = _interactions_frame(batch)
+    quarantine = pd.DataFrame(
+        [(batch.source, q.line, q.raw, q.reason) for q in batch.quarantine],
+        columns=["source", "line", "raw", "reason"],
+    )
+    primary = pd.DataFrame({"post_id": batch.primary_post_ids, "platform": batch.platform})
+    primary["first"] = ~primary.duplicated(["platform", "post_id"])
+
+    con.begin()
+    try:
+        con.register("b_posts", posts)
+        con.register("b_users", users)
+        con.register("b_edges", edges)
+        con.register("b_quarantine", quarantine)
+        con.register("b_primary", primary)
+        if primary.empty:
+            loaded = 0
+        else:
+            loaded = con.execute(
+                """SELECT count(*) FROM b_primary p WHERE p."first" AND NOT EXISTS (
+                       SELECT 1 FROM posts x WHERE x.platform = p.platform AND x.post_id = p.post_id)"""
+            ).fetchone()[0]
+        posts_added = 0
+        if not posts.empty:
+            posts_added = con.execute(
+                """INSERT INTO posts SELECT b.post_id, b.platform, b.user_id, b.created_at, b.text,
+                       b.repost_of, b.reply_to, b.reposts, b.comments, b.likes, ?, ?
+                   FROM b_posts b ANTI JOIN posts x ON x.platform = b.platform AND x.post_id = b.post_id""",
+                [batch.source, loaded_at],
+            ).fetchone()[0]
+        users_added = users_updated = 0
+        if not users.empty:
+            users_updated = con.execute(
+                """UPDATE users u SET
+                       screen_name = coalesce(b.screen_name, u.screen_name),
+                       followers = coalesce(b.followers, u.followers),
+                       following = coalesce(b.following, u.following),
+                       statuses = coalesce(b.statuses, u.statuses),
+                       verified = coalesce(b.verified, u.verified),
+                       verified_type = coalesce(b.verified_type, u.verified_type),
+                       description = coalesce(b.description, u.description),
+                       gender = coalesce(b.gender, u.gender),
+                       location = coalesce(b.location, u.location),
+                       seen_at = b.seen_at
+                   FROM b_users b
+                   WHERE u.platform = b.platform AND u.user_id = b.user_id AND b.seen_at > u.seen_at
+                     AND (b.screen_name IS DISTINCT FROM u.screen_name
+                          OR b.followers IS DISTINCT FROM u.followers
+                          OR b.following IS DISTINCT FROM u.following
+                          OR b.statuses IS DISTINCT FROM u.statuses
+                          OR b.verified IS DISTINCT FROM u.verified
+                          OR b.verified_type IS DISTINCT FROM u.verified_type
+                          OR b.description IS DISTINCT FROM u.description
+                          OR b.location IS DISTINCT FROM u.location)"""
+            ).fetchone()[0]
+            users_added = con.execute(
+                """INSERT INTO users SELECT b.* FROM b_users b
+                   ANTI JOIN users u ON u.platform = b.platform AND u.user_id = b.user_id"""
+            ).fetchone()[0]
+        if not edges.empty:
+            con.execute(
+                """INSERT INTO pending_interactions
+                   SELECT src_user, src_name, dst_user, dst_name, kind, post_id, created_at,
+                          platform, source FROM b_edges"""
+            )
+        added, pending = _resolve_pending(con)
+        if not quarantine.empty:
+            con.execute(
+                """INSERT INTO quarantine SELECT q.source, q.line, q.raw, q.reason, ? FROM b_quarantine q
+                   ANTI JOIN quarantine x ON x.source = q.source AND x.line = q.line AND x.raw = q.raw""",
+                [loaded_at],
+            )
+        report = LoadReport(
+            source=batch.source,
+            rows_read=batch.rows_read,
+            loaded=int(loaded),
+            duplicates=int(len(primary) - loaded),
+            quarantined=len(batch.quarantine),
+            posts_added=int(posts_added),
+            users_added=int(users_added),
+            users_updated=int(users_updated),
+            interactions_added=int(added),
+            interactions_pending=int(pending),
+        )
+        con.execute(
+            "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [batch.source, _sha256(batch.source), report.rows_read, report.loaded,
+             report.duplicates, report.quarantined, report.posts_added, report.users_added,
+             report.users_updated, report.interactions_added, report.interactions_pending,
+             loaded_at],
+        )
+        for name in ("b_posts", "b_users", "b_edges", "b_quarantine", "b_primary"):
+            con.unregister(name)
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return report
+
+
+def _resolve_pending(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """Resolve screen names in ``pending_interactions``; move resolved rows to ``interactions``.
+
+    A name held by several users resolves to the one seen most recently.
+    Returns (interactions added, rows still pending).
+    """
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE name_ids AS
+           SELECT platform, screen_name, arg_max(user_id, seen_at) AS user_id
+           FROM users WHERE screen_name IS NOT NULL GROUP BY platform, screen_name"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE resolved AS
+           SELECT coalesce(p.src_user, s.user_id) AS src_user,
+                  coalesce(p.dst_user, d.user_id) AS dst_user,
+                  p.kind, p.post_id, p.created_at, p.platform, p.rowid AS rid
+           FROM pending_interactions p
+           LEFT JOIN name_ids s ON p.src_user IS NULL AND s.platform = p.platform
+                                AND s.screen_name = p.src_name
+           LEFT JOIN name_ids d ON p.dst_user IS NULL AND d.platform = p.platform
+                                AND d.screen_name = p.dst_name
+           WHERE coalesce(p.src_user, s.user_id) IS NOT NULL
+             AND coalesce(p.dst_user, d.user_id) IS NOT NULL"""
+    )
+    added = con.execute(
+        """INSERT INTO interactions
+           SELECT DISTINCT r.src_user, r.dst_user, r.kind, r.post_id, r.created_at, r.platform
+           FROM resolved r
+           WHERE r.src_user <> r.dst_user
+             AND NOT EXISTS (SELECT 1 FROM interactions i
+                 WHERE i.src_user = r.src_user AND i.dst_user = r.dst_user AND i.kind = r.kind
+                   AND i.post_id IS NOT DISTINCT FROM r.post_id)"""
+    ).fetchone()[0]
+    con.execute("DELETE FROM pending_interactions WHERE rowid IN (SELECT rid FROM resolved)")
+    pending = con.execute("SELECT count(*) FROM pending_interactions").fetchone()[0]
+    con.execute("DROP TABLE resolved")
+    con.execute("DROP TABLE name_ids")
+    return int(added), int(pending)
+
+
+def window_bounds(as_of: date, window_days: int) -> tuple[datetime, datetime]:
+    """The run window as UTC instants: Asia/Shanghai dates ``[as_of − window_days + 1, as_of]``.
+
+    >>> [d.isoformat() for d in window_bounds(date(2026, 11, 15), 30)]
+    ['2026-10-16T16:00:00+00:00', '2026-11-15T16:00:00+00:00']
+    """
+    if window_days < 1:
+        raise ValueError(f"window_days must be at least 1; got {window_days}")
+    first = as_of - timedelta(days=window_days - 1)
+    start = datetime(first.year, first.month, first.day, tzinfo=SHANGHAI)
+    end_day = as_of + timedelta(days=1)
+    end = datetime(end_day.year, end_day.month, end_day.day, tzinfo=SHANGHAI)
+    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+
+
+def newest_post_date(con: duckdb.DuckDBPyConnection, platform: str = "weibo") -> date | None:
+    """The Asia/Shanghai date of the newest post in the warehouse (the default ``as_of``)."""
+    row = con.execute(
+        "SELECT max(created_at) FROM posts WHERE platform = ?", [platform]
+    ).fetchone()
+    if row is None or row[0] is None:
+        return None
+    ts = pd.Timestamp(row[0])
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts
+    return ts.tz_convert(SHANGHAI).date()
+
+
+def _to_shanghai(df: pd.DataFrame, col: str = "created_at") -> pd.DataFrame:
+    if not df.empty:
+        ts = pd.to_datetime(df[col])
+        ts = ts.dt.tz_localize("UTC") if ts.dt.tz is None else ts
+        df[col] = ts.dt.tz_convert(SHANGHAI)
+    return df
+
+
+def fetch_window_posts(
+    con: duckdb.DuckDBPyConnection, start: datetime, end: datetime, platform: str = "weibo"
+) -> pd.DataFrame:
+    """Posts (and comments) created in ``[start, end)``, oldest first."""
+    df = con.execute(
+        """SELECT post_id, user_id, created_at, text, repost_of, reply_to, reposts, comments, likes
+           FROM posts WHERE platform = ? AND created_at >= ? AND created_at < ?
+           ORDER BY created_at, post_id""",
+        [platform, start, end],
+    ).df()
+    return _to_shanghai(df)
+
+
+def fetch_window_interactions(
+    con: duckdb.DuckDBPyConnection, start: datetime, end: datetime, platform: str = "weibo"
+) -> pd.DataFrame:
+    """Interactions that happened in ``[start, end)`` (follows, which carry no time, included)."""
+    df = con.execute(
+        """SELECT src_user, dst_user, kind, post_id, created_at FROM interactions
+           WHERE platform = ? AND (created_at IS NULL OR (created_at >= ? AND created_at < ?))
+           ORDER BY src_user, dst_user, kind, post_id""",
+        [platform, start, end],
+    ).df()
+    return _to_shanghai(df)
+
+
+def fetch_users(
+    con: duckdb.DuckDBPyConnection, user_ids: Iterable[str], platform: str = "weibo"
+) -> pd.DataFrame:
+    """Profiles of ``user_ids``; users without a profile row are absent from the result."""
+    ids = pd.DataFrame({"user_id": pd.Series(list(user_ids), dtype="object")})
+    con.register("want_ids", ids)
+    try:
+        return con.execute(
+            """SELECT u.* FROM users u SEMI JOIN want_ids w ON w.user_id = u.user_id
+               WHERE u.platform = ? ORDER BY u.user_id""",
+            [platform],
+        ).df()
+    finally:
+        con.unregister("want_ids")
+
+
+def start_run(
+    con: duckdb.DuckDBPyConnection, *, run_id: str, flow: str, segment: str, as_of: date,
+    window_days: int, params: dict[str, Any],
+) -> None:
+    """Append a ``runs`` row with status ``running``."""
+    con.execute(
+        "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 'running', NULL)",
+        [run_id, flow, segment, as_of, window_days, json.dumps(params, sort_keys=True,
+                                                                 ensure_ascii=False), _now()],
+    )
+
+
+def finish_run(
+    con: duckdb.DuckDBPyConnection, run_id: str, *, status: str, error: str | None = None
+) -> None:
+    """Mark a run ``succeeded`` or ``failed`` (with its error)."""
+    if status not in ("succeeded", "failed"):
+        raise ValueError(f"status must be 'succeeded' or 'failed'; got {status!r}")
+    con.execute(
+        "UPDATE runs SET status = ?, error = ?, finished_at = ? WHERE run_id = ?",
+        [status, error, _now(), run_id],
+    )
+
+
+def write_user_tags(
+    con: duckdb.DuckDBPyConnection, run_id: str, tags: pd.DataFrame
+) -> int:
+    """Store a run's user tags (columns user_id, segment, score, n_posts, n_hits, evidence)."""
+    cols = ["user_id", "segment", "score", "n_posts", "n_hits", "evidence"]
+    missing = [c for c in cols if c not in tags.columns]
+    if missing:
+        raise ValueError(f"user tags need columns {cols}; missing {missing}")
+    frame = tags[cols].copy()
+    frame.insert(0, "run_id", run_id)
+    con.begin()
+    try:
+        con.execute("DELETE FROM user_tags WHERE run_id = ?", [run_id])
+        con.register("t_tags", frame)
+        con.execute("INSERT INTO user_tags SELECT * FROM t_tags")
+        con.unregister("t_tags")
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return len(frame)
+
+
+def write_seeds(con: duckdb.DuckDBPyConnection, run_id: str, seeds: pd.DataFrame) -> int:
+    """Store a run's seeds (columns segment, rank, user_id, marginal_reach, cumulative_reach,
+    community, reason)."""
+    cols = ["segment", "rank", "user_id", "marginal_reach", "cumulative_reach", "community",
+            "reason"]
+    frame = seeds[cols].copy()
+    frame.insert(0, "run_id", run_id)
+    con.begin()
+    try:
+        con.execute("DELETE FROM seeds WHERE run_id = ?", [run_id])
+        con.register("t_seeds", frame)
+        con.execute("INSERT INTO seeds SELECT * FROM t_seeds")
+        con.unregister("t_seeds")
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return len(frame)
+
+
+def write_selection(
+    con: duckdb.DuckDBPyConnection, run_id: str, segment: str, as_of: date, selection: dict
+) -> None:
+    """Store the full ``SeedSelection`` (as a JSON-ready dict) of a run."""
+    con.execute("DELETE FROM selections WHERE run_id = ?", [run_id])
+    con.execute(
+        "INSERT INTO selections VALUES (?, ?, ?, ?)",
+        [run_id, segment, as_of, json.dumps(selection, ensure_ascii=False, sort_keys=True)],
+    )
+
+
+def publish_run(con: duckdb.DuckDBPyConnection, run_id: str, segment: str, as_of: date) -> int:
+    """Make ``run_id`` the one result of ``(segment, as_of)``: delete earlier runs' tags, seeds and
+    selections for that day and mark the run succeeded, in one transaction.
+
+    Returns how many earlier runs were replaced.
+    """
+    con.begin()
+    try:
+        older = [
+            r[0]
+            for r in con.execute(
+                "SELECT run_id FROM runs WHERE segment = ? AND as_of = ? AND run_id <> ?",
+                [segment, as_of, run_id],
+            ).fetchall()
+        ]
+        for table in ("user_tags", "seeds", "selections"):
+            con.execute(
+                f"DELETE FROM {table} WHERE run_id IN "
+                "(SELECT run_id FROM runs WHERE segment = ? AND as_of = ? AND run_id <> ?)",
+                [segment, as_of, run_id],
+            )
+        con.execute(
+            "UPDATE runs SET status = 'succeeded', error = NULL, finished_at = ? WHERE run_id = ?",
+            [_now(), run_id],
+        )
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return len(older)
