@@ -17,7 +17,7 @@ import json
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -158,7 +158,7 @@ class LoadReport:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _posts_frame(batch: ExportBatch) -> pd.DataFrame:
@@ -382,7 +382,7 @@ def window_bounds(as_of: date, window_days: int) -> tuple[datetime, datetime]:
     start = datetime(first.year, first.month, first.day, tzinfo=SHANGHAI)
     end_day = as_of + timedelta(days=1)
     end = datetime(end_day.year, end_day.month, end_day.day, tzinfo=SHANGHAI)
-    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def newest_post_date(con: duckdb.DuckDBPyConnection, platform: str = "weibo") -> date | None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -153,9 +154,9 @@ def _as_count(value: Any) -> int | None:
             v = v[:-2] + "万"
         try:
             if v.endswith("万"):
-                return int(round(float(v[:-1]) * 10_000))
+                return round(float(v[:-1]) * 10_000)
             if v.endswith("亿"):
-                return int(round(float(v[:-1]) * 100_000_000))
+                return round(float(v[:-1]) * 100_000_000)
             return int(float(v)) if v else None
         except ValueError:
             return None
@@ -270,7 +271,7 @@ def _parse_status(obj: dict[str, Any], line: int, batch: ExportBatch) -> str:
         hops: list[tuple[str | None, str | None]] = [(None, user.user_id)]
         hops += [(name, None) for name in chain]
         hops.append((None, root_user.user_id))
-        for (dst_name, dst_id), (src_name, src_id) in zip(hops, hops[1:], strict=False):
+        for (dst_name, dst_id), (src_name, src_id) in itertools.pairwise(hops):
             if src_id is not None and src_id == dst_id:
                 continue
             if src_name is not None and src_name == dst_name:
@@ -427,7 +428,7 @@ def parse_weibo_api(lines: Iterable[str], source: str) -> ExportBatch:
 def _open_text(path: Path) -> io.TextIOBase:
     if path.suffix == ".gz":
         return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
-    return open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115
+    return open(path, encoding="utf-8-sig", newline="")
 
 
 def read_weibo_api(path: str | Path) -> ExportBatch:

@@ -1,0 +1,231 @@
+"""The ``tajian`` command line.
+
+Only the commands that run flows (``demo``, ``run``) import Prefect, so ``ingest`` starts fast.
+
+Example::
+
+    tajian demo
+    tajian ingest exports/ --warehouse data/warehouse.duckdb
+    tajian run --segment mothers --as-of 2026-11-15
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from flows.settings import SettingsError, load_settings
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    name="tajian",
+    help=(
+        "塔尖 Tajian: find the ordinary people whose word of mouth reaches a target audience "
+        "best. Load Weibo exports into a DuckDB warehouse, tag a segment (e.g. mothers) by "
+        "language, map who spreads whose posts, and pick the top amplifiers; each run writes a "
+        "seed list (CSV/JSON) and a self-contained HTML report under out/<segment>/<as_of>/."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+console = Console(stderr=False)
+err = Console(stderr=True)
+
+
+def _parse_day(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise typer.BadParameter(f"expected a date as YYYY-MM-DD; got {value!r}") from None
+
+
+def _settings():
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        err.print(f"[red]settings error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+def _prefect_env() -> None:
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+def _print_outputs(result: dict, elapsed: float) -> None:
+    console.print(
+        f"\n[bold]{result['n_seeds']} amplifiers[/bold] for [bold]{result['segment']}[/bold] "
+        f"as of {result['as_of']} ({result['n_members']} members tagged; expected reach "
+        f"{result['expected_reach']:.0f}) in {elapsed:.0f} s."
+    )
+    console.print(f"report:    {result['report']}", soft_wrap=True)
+    console.print(f"seed list: {result['seeds_csv']}", soft_wrap=True)
+    console.print(f"           {result['seeds_json']}", soft_wrap=True)
+
+
+@app.command()
+def demo(
+    warehouse: Annotated[Path | None, typer.Option(help="warehouse file (default from settings)")] = None,
+    out_dir: Annotated[Path | None, typer.Option(help="where outputs go (default out/)")] = None,
+    seed: Annotated[int, typer.Option(help="random seed of the selection")] = 42,
+) -> None:
+    """Load the shipped synthetic sample, run the mothers pipeline, print where the outputs are.
+
+    This is what `make run` calls. The sample is synthetic (data/samples/), and the report says so.
+    """
+    settings = _settings()
+    sample = settings.samples_dir / "weibo_api"
+    if not sample.is_dir():
+        err.print(f"[red]error:[/red] the sample data is missing: {sample} (reinstall the project)")
+        raise typer.Exit(1)
+    _prefect_env()
+    from flows.pipeline import pipeline
+
+    started = time.monotonic()
+    console.print(f"Loading the synthetic sample from {sample} and running the mothers pipeline…")
+    result = pipeline(
+        segment="mothers", seed=seed, ingest=[str(sample)],
+        warehouse=str(warehouse) if warehouse else None,
+        out_dir=str(out_dir) if out_dir else None,
+    )
+    _print_loads(result["loads"])
+    _print_outputs(result, time.monotonic() - started)
+
+
+def _print_loads(loads: list[dict]) -> None:
+    if not loads:
+        return
+    table = Table(title="exports loaded")
+    for col in ("file", "read", "loaded", "updated", "duplicates", "quarantined", "interactions",
+                "pending"):
+        table.add_column(col, justify="left" if col == "file" else "right")
+    for r in loads:
+        table.add_row(
+            _short(r["source"]), f"{r['rows_read']:,}", f"{r['loaded']:,}",
+            f"{r['users_updated']:,}", f"{r['duplicates']:,}", f"{r['quarantined']:,}",
+            f"{r['interactions_added']:,}", f"{r['interactions_pending']:,}",
+        )
+    console.print(table)
+
+
+def _short(path: str) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return path
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="export files or folders (searched recursively)")],
+    format: Annotated[str | None, typer.Option("--format", help="export format; detected from the file name when omitted (weibo-api)")] = None,
+    warehouse: Annotated[Path | None, typer.Option(help="warehouse file (default data/warehouse.duckdb)")] = None,
+) -> None:
+    """Load exports into the warehouse: a table of rows read / loaded / updated / duplicates /
+    quarantined per file. Loading the same file twice adds nothing."""
+    from store.readers import UnknownFormatError, find_export_files, read_export
+    from store.warehouse import WarehouseBusyError, load_batch, open_warehouse
+
+    settings = _settings()
+    target = warehouse or settings.warehouse
+    try:
+        files = find_export_files(paths)
+    except FileNotFoundError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    if not files:
+        err.print(f"[red]error:[/red] no export files in {', '.join(map(str, paths))}")
+        raise typer.Exit(1)
+    try:
+        con = open_warehouse(target)
+    except WarehouseBusyError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    reports = []
+    failed = 0
+    try:
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=err, transient=True,
+        ) as progress:
+            job = progress.add_task("loading", total=len(files))
+            for f in files:
+                progress.update(job, description=f"loading {f.name}")
+                try:
+                    reports.append(load_batch(con, read_export(f, format)).as_dict())
+                except (UnknownFormatError, ValueError, OSError) as exc:
+                    failed += 1
+                    err.print(f"[red]error:[/red] {exc}")
+                progress.advance(job)
+    finally:
+        con.close()
+    _print_loads(reports)
+    console.print(f"warehouse: {target}")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def run(
+    segment: Annotated[str, typer.Option(help="segment name (a file data/segments/<name>.toml)")] = "mothers",
+    as_of: Annotated[str | None, typer.Option(help="last day of the window, YYYY-MM-DD (default: newest post date)")] = None,
+    window_days: Annotated[int | None, typer.Option(help="window length in days (default 30)")] = None,
+    k: Annotated[int | None, typer.Option(help="number of seeds (default 100)")] = None,
+    seed: Annotated[int | None, typer.Option(help="random seed (default 42)")] = None,
+    method: Annotated[str | None, typer.Option(help="ris (default) | pagerank | degree | followers")] = None,
+    warehouse: Annotated[Path | None, typer.Option(help="warehouse file")] = None,
+    out_dir: Annotated[Path | None, typer.Option(help="where outputs go")] = None,
+) -> None:
+    """One pipeline run over the warehouse: tag → graph → select → report, written to
+    out/<segment>/<as_of>/ (report.html, seeds.csv, seeds.json)."""
+    settings = _settings()
+    day = _parse_day(as_of)
+    if method is not None and method not in ("ris", "pagerank", "degree", "followers"):
+        raise typer.BadParameter(f"method must be ris, pagerank, degree or followers; got {method!r}")
+    if k is not None and k < 1:
+        raise typer.BadParameter(f"k must be at least 1; got {k}")
+    if window_days is not None and window_days < 1:
+        raise typer.BadParameter(f"window-days must be at least 1; got {window_days}")
+    segments = settings.segments_dir
+    if not (segments / f"{segment}.toml").is_file():
+        names = sorted(p.stem for p in segments.glob("*.toml"))
+        err.print(f"[red]error:[/red] no segment {segment!r}; expected one of {', '.join(names)} "
+                  f"(files in {segments})")
+        raise typer.Exit(2)
+    _prefect_env()
+    from flows.pipeline import pipeline
+
+    started = time.monotonic()
+    try:
+        result = pipeline(
+            segment=segment, as_of=day,
+            window_days=window_days or settings.window_days, k=k or settings.k,
+            seed=settings.seed if seed is None else seed, method=method or settings.method,
+            warehouse=str(warehouse) if warehouse else None,
+            out_dir=str(out_dir) if out_dir else None,
+        )
+    except ValueError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    _print_outputs(result, time.monotonic() - started)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,153 @@
+"""One place for settings: defaults, then ``tajian.toml``, then ``TAJIAN_*`` environment variables.
+
+Settings are read here and passed down as arguments; libraries never read them.
+
+``tajian.toml`` (in the working directory, or the file named by ``TAJIAN_CONFIG``) holds the same
+names as :class:`Settings`, e.g.::
+
+    warehouse = "data/warehouse.duckdb"
+    out_dir = "out"
+    window_days = 30
+    k = 100
+    seed = 42
+
+and each can be overridden by an environment variable: ``TAJIAN_WAREHOUSE``, ``TAJIAN_K``, …
+
+Example:
+    >>> s = load_settings(env={"TAJIAN_K": "50"}, config_path=None)
+    >>> s.k, s.window_days
+    (50, 30)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+__all__ = ["PROJECT_ROOT", "Settings", "SettingsError", "load_settings"]
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class SettingsError(ValueError):
+    """A setting has the wrong type or value; the message names where it came from."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of a Tajian run, with its default."""
+
+    warehouse: Path = Path("data/warehouse.duckdb")
+    out_dir: Path = Path("out")
+    data_dir: Path = PROJECT_ROOT / "data"
+    samples_dir: Path = PROJECT_ROOT / "data" / "samples"
+    segment: str = "mothers"
+    window_days: int = 30
+    k: int = 100
+    seed: int = 42
+    method: str = "ris"
+    probability: str = "wc"
+    max_hops: int = 2
+    decay: float = 1.0
+    sample_size: int = 20_000
+    n_simulations: int = 500
+    follower_cap: int = 50_000
+    min_score: float = 0.0
+    exclude_verified_organisations: bool = True
+    kind_weights: tuple[tuple[str, float], ...] = (
+        ("repost", 1.0), ("comment", 0.5), ("mention", 0.5), ("follow", 0.2),
+    )
+
+    @property
+    def segments_dir(self) -> Path:
+        return self.data_dir / "segments"
+
+    def to_plain(self) -> dict[str, Any]:
+        """JSON-ready values (paths as text), e.g. to pass as Prefect task parameters."""
+        return {
+            f.name: (str(v) if isinstance(v, Path) else [list(p) for p in v]
+                     if f.name == "kind_weights" else v)
+            for f in fields(self)
+            for v in [getattr(self, f.name)]
+        }
+
+    @classmethod
+    def from_plain(cls, values: Mapping[str, Any]) -> Settings:
+        """Inverse of :meth:`to_plain`."""
+        types = {f.name: f.type for f in fields(cls)}
+        return cls(**{k: _coerce(k, v, types[k], "settings") for k, v in values.items()})
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with ``changes`` applied (``None`` values are ignored)."""
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _coerce(name: str, raw: Any, typ: Any, where: str) -> Any:
+    try:
+        if typ in (Path, "Path"):
+            return Path(str(raw)).expanduser()
+        if typ in (bool, "bool"):
+            if isinstance(raw, bool):
+                return raw
+            s = str(raw).strip().lower()
+            if s in ("1", "true", "yes", "on"):
+                return True
+            if s in ("0", "false", "no", "off"):
+                return False
+            raise ValueError
+        if typ in (int, "int"):
+            if isinstance(raw, bool):
+                raise ValueError
+            return int(str(raw).strip())
+        if typ in (float, "float"):
+            return float(str(raw).strip())
+        if typ in (str, "str"):
+            return str(raw)
+        if name == "kind_weights":
+            if isinstance(raw, list | tuple):
+                return tuple((str(k), float(v)) for k, v in raw)
+            items = raw.items() if isinstance(raw, Mapping) else (
+                (p.split("=")[0].strip(), p.split("=")[1]) for p in str(raw).split(",")
+            )
+            return tuple((str(k), float(v)) for k, v in items)
+    except (ValueError, TypeError, IndexError):
+        pass
+    expected = {"kind_weights": "kind=weight pairs, e.g. repost=1,comment=0.5"}.get(
+        name, getattr(typ, "__name__", str(typ))
+    )
+    raise SettingsError(f"{where}: setting '{name}' must be {expected}; got {raw!r}")
+
+
+def load_settings(
+    *, env: Mapping[str, str] | None = None, config_path: str | Path | None = "tajian.toml"
+) -> Settings:
+    """Defaults ← ``tajian.toml`` (if it exists) ← ``TAJIAN_*`` environment variables."""
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    types = {f.name: f.type for f in fields(Settings)}
+    path = Path(env["TAJIAN_CONFIG"]) if env.get("TAJIAN_CONFIG") else (
+        Path(config_path) if config_path else None
+    )
+    if path is not None and path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{path}: not valid TOML ({exc})") from None
+        for key, raw in data.items():
+            if key not in types:
+                raise SettingsError(
+                    f"{path}: unknown setting '{key}'; expected one of {', '.join(sorted(types))}"
+                )
+            values[key] = _coerce(key, raw, types[key], str(path))
+    elif env.get("TAJIAN_CONFIG"):
+        raise SettingsError(f"TAJIAN_CONFIG names {path}, which does not exist")
+    for key, typ in types.items():
+        var = f"TAJIAN_{key.upper()}"
+        if var in env and env[var] != "":
+            values[key] = _coerce(key, env[var], typ, f"environment variable {var}")
+    return Settings(**values)

@@ -1,0 +1,64 @@
+"""Shared fixtures and the rules for optional tests.
+
+Tests marked ``real_data`` (need ../shared/data), ``browser`` (need Chromium) or ``server``
+(start a Prefect server) skip with a reason on a machine that lacks what they need, unless
+``TAJIAN_REQUIRE_ALL=1`` (set by .ci/run): then they must run, and a missing need fails them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_DIR = ROOT / "data" / "samples" / "weibo_api"
+
+
+def require_all() -> bool:
+    return os.environ.get("TAJIAN_REQUIRE_ALL", "") == "1"
+
+
+def missing(reason: str) -> None:
+    """Skip, or fail when TAJIAN_REQUIRE_ALL=1."""
+    if require_all():
+        pytest.fail(f"TAJIAN_REQUIRE_ALL=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def real_data_dir() -> Path:
+    """../shared/data (or TAJIAN_REAL_DATA)."""
+    path = Path(os.environ.get("TAJIAN_REAL_DATA", ROOT.parent / "shared" / "data"))
+    if not (path / "README.md").is_file():
+        missing(f"the real data is not at {path} (set TAJIAN_REAL_DATA)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if exe is None:
+        missing("Debian's chromium is not installed (apt-get install chromium fonts-noto-cjk)")
+    return exe
+
+
+@pytest.fixture(scope="session")
+def sample_dir() -> Path:
+    if not SAMPLE_DIR.is_dir():
+        pytest.fail(f"the shipped sample is missing: {SAMPLE_DIR}")
+    return SAMPLE_DIR
+
+
+@pytest.fixture(scope="session")
+def prefect_harness(tmp_path_factory):
+    """A real Prefect backend for flow runs (session-scoped; PREFECT_HOME in a temp dir)."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    home = tmp_path_factory.mktemp("prefect-home")
+    os.environ["PREFECT_HOME"] = str(home)
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness():
+        yield

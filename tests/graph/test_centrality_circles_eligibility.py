@@ -1,0 +1,69 @@
+"""Centralities against networkx, circles on two cliques, eligibility rules."""
+
+from __future__ import annotations
+
+import networkx as nx
+import pandas as pd
+import pytest
+
+from graph.build import build_influence_graph
+from graph.centrality import rank_by_followers, rank_by_out_degree, rank_by_pagerank
+from graph.communities import detect_circles
+from graph.convert import from_networkx, to_networkx
+from graph.eligibility import EligibilityRules, judge_eligibility
+
+
+def graph(edges):
+    return build_influence_graph(
+        pd.DataFrame(edges, columns=["src_user", "dst_user"]).assign(kind="repost"))
+
+
+def test_pagerank_follows_influence_outwards_and_matches_networkx():
+    g = graph([("hub", v) for v in "abcd"] + [("a", "b"), ("c", "hub")])
+    ours = rank_by_pagerank(g)
+    assert ours[0] == "hub"
+    ref = nx.pagerank(to_networkx(g).reverse(copy=True), alpha=0.85, weight="weight")
+    assert ours == sorted(ref, key=lambda n: (-round(ref[n], 9), n))
+    assert rank_by_pagerank(g, among=["a", "b"]) == ["a", "b"]
+
+
+def test_degree_and_followers_rankings_break_ties_by_id():
+    g = graph([("b", "x"), ("a", "y"), ("c", "x"), ("c", "y")])
+    assert rank_by_out_degree(g, among=["a", "b", "c"]) == ["c", "a", "b"]
+    assert rank_by_followers({"a": 5, "b": None, "c": 5, "d": 100}) == ["d", "a", "c", "b"]
+
+
+def test_circles_split_two_cliques_and_are_seeded():
+    edges = [(a, b) for a in "abcd" for b in "abcd" if a != b]
+    edges += [(a, b) for a in "wxyz" for b in "wxyz" if a != b] + [("d", "w")]
+    g = graph(edges)
+    c = detect_circles(g, seed=3)
+    assert len({c[v] for v in "abcd"}) == 1 and len({c[v] for v in "wxyz"}) == 1
+    assert c["a"] != c["w"]
+    assert c == detect_circles(g, seed=3)
+
+
+def test_networkx_round_trip_keeps_names_and_weights():
+    g = graph([("a", "b"), ("b", "c")])
+    back = from_networkx(to_networkx(g))
+    assert back.vs["name"] == ["a", "b", "c"] and back.es["weight"] == [1.0, 1.0]
+
+
+def test_eligibility_rules_and_unknown_fields():
+    members = pd.DataFrame({"user_id": ["ok", "celeb", "brand", "ghost", "low"],
+                            "score": [0.9, 0.9, 0.9, 0.9, 0.1]})
+    profiles = pd.DataFrame({
+        "user_id": ["ok", "celeb", "brand", "low"],
+        "followers": [300, 2_000_000, 800, None],
+        "verified": [False, True, True, False],
+        "verified_type": [-1, 0, 2, -1],
+    })
+    out = judge_eligibility(members, profiles, EligibilityRules(min_score=0.5)).set_index("user_id")
+    assert out["eligible"].to_dict() == {"ok": True, "celeb": False, "brand": False,
+                                         "ghost": True, "low": False}
+    assert out.loc["celeb", "excluded_by"] == "2,000,000 followers > 50,000"
+    assert out.loc["brand", "excluded_by"] == "verified organisation"
+    assert out.loc["ghost", "unknown_fields"] == "followers,verified"
+    assert out.loc["low", "unknown_fields"] == "followers"
+    with pytest.raises(ValueError, match=r"follower_cap must be a positive number.*got 0"):
+        EligibilityRules(follower_cap=0)

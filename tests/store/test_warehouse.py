@@ -1,0 +1,144 @@
+"""The DuckDB warehouse: idempotent, atomic, reconciling loads in a real DuckDB file."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import duckdb
+import pandas as pd
+import pytest
+
+from store.records import ExportBatch, PostRecord
+from store.warehouse import (
+    fetch_window_interactions,
+    fetch_window_posts,
+    load_batch,
+    newest_post_date,
+    open_warehouse,
+    publish_run,
+    start_run,
+    window_bounds,
+    write_user_tags,
+)
+from store.weibo_api import parse_weibo_api, read_weibo_api
+from tests.store.test_weibo_api import lines, status
+
+
+@pytest.fixture
+def con(tmp_path):
+    c = open_warehouse(tmp_path / "w.duckdb")
+    yield c
+    c.close()
+
+
+def counts(con) -> dict[str, int]:
+    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("posts", "users", "interactions", "pending_interactions", "quarantine")}
+
+
+def write(tmp_path, name, objs, extra_lines=()):
+    p = tmp_path / name
+    p.write_text("\n".join(lines(*objs) + list(extra_lines)) + "\n", encoding="utf-8")
+    return p
+
+
+def test_same_file_twice_adds_nothing_and_counts_reconcile(con, tmp_path):
+    root = status(100, 1, "A", "原帖 @B")
+    f = write(tmp_path, "a.jsonl", [
+        root,
+        status(101, 2, "B", "转发微博", "Fri Nov 13 11:00:00 +0800 2026", retweeted_status=root),
+        status(102, 3, "C", "哈//@B:好", "Fri Nov 13 12:00:00 +0800 2026", retweeted_status=root),
+        status(101, 2, "B", "转发微博", "Fri Nov 13 11:00:00 +0800 2026", retweeted_status=root),
+    ], extra_lines=["not json"])
+    first = load_batch(con, read_weibo_api(f))
+    assert (first.rows_read, first.loaded, first.duplicates, first.quarantined) == (5, 3, 1, 1)
+    assert first.rows_read == first.loaded + first.duplicates + first.quarantined
+    assert counts(con) == {"posts": 3, "users": 3, "interactions": 4,
+                           "pending_interactions": 0, "quarantine": 1}
+    before = counts(con)
+    again = load_batch(con, read_weibo_api(f))
+    assert (again.loaded, again.duplicates, again.quarantined) == (0, 4, 1)
+    assert counts(con) == before
+    got = set(con.execute("SELECT src_user, dst_user, kind, post_id FROM interactions").fetchall())
+    assert got == {("1", "2", "mention", "100"), ("1", "2", "repost", "101"),
+                   ("2", "3", "repost", "102"), ("1", "2", "repost", "102")}
+
+
+def test_names_resolve_when_a_later_file_brings_the_user(con, tmp_path):
+    f1 = write(tmp_path, "1.jsonl", [status(1, 1, "A", "你好 @后来者")])
+    r1 = load_batch(con, read_weibo_api(f1))
+    assert (r1.interactions_added, r1.interactions_pending) == (0, 1)
+    f2 = write(tmp_path, "2.jsonl", [status(2, 9, "后来者", "我来了")])
+    r2 = load_batch(con, read_weibo_api(f2))
+    assert (r2.interactions_added, r2.interactions_pending) == (1, 0)
+    assert con.execute("SELECT src_user, dst_user, kind FROM interactions").fetchall() == [
+        ("1", "9", "mention")]
+
+
+def test_newer_profile_snapshot_updates_the_user(con, tmp_path):
+    old = status(1, 1, "A", "x", "Fri Nov 13 10:00:00 +0800 2026")
+    new = status(2, 1, "A", "y", "Sat Nov 14 10:00:00 +0800 2026")
+    old["user"]["followers_count"] = 10
+    new["user"]["followers_count"] = 25
+    load_batch(con, read_weibo_api(write(tmp_path, "old.jsonl", [old])))
+    r = load_batch(con, read_weibo_api(write(tmp_path, "new.jsonl", [new])))
+    assert r.users_updated == 1
+    assert con.execute("SELECT followers FROM users").fetchone()[0] == 25
+    # an older snapshot loaded later does not overwrite
+    old2 = status(3, 1, "A", "z", "Thu Nov 12 10:00:00 +0800 2026")
+    old2["user"]["followers_count"] = 5
+    assert load_batch(con, read_weibo_api(write(tmp_path, "older.jsonl", [old2]))).users_updated == 0
+    assert con.execute("SELECT followers FROM users").fetchone()[0] == 25
+
+
+def test_a_failing_load_leaves_the_warehouse_as_before(con, tmp_path):
+    load_batch(con, read_weibo_api(write(tmp_path, "ok.jsonl", [status(1, 1, "A", "x")])))
+    before = counts(con)
+    bad = parse_weibo_api(lines(status(2, 2, "B", "y")), "bad.jsonl")
+    # a post whose author id is missing violates NOT NULL after the user rows went in
+    broken = PostRecord(**{**{f: getattr(bad.posts[0], f) for f in bad.posts[0].__slots__},
+                           "post_id": "3", "user_id": None})
+    batch = ExportBatch(source="bad.jsonl", posts=[bad.posts[0], broken], users=bad.users,
+                        primary_post_ids=["2", "3"])
+    with pytest.raises(duckdb.ConstraintException):
+        load_batch(con, batch)
+    assert counts(con) == before
+    assert con.execute("SELECT count(*) FROM loads").fetchone()[0] == 1
+
+
+def test_window_bounds_are_shanghai_days(con, tmp_path):
+    start, end = window_bounds(date(2026, 11, 15), 2)
+    assert start.isoformat() == "2026-11-13T16:00:00+00:00"
+    assert end.isoformat() == "2026-11-15T16:00:00+00:00"
+    with pytest.raises(ValueError, match="window_days must be at least 1; got 0"):
+        window_bounds(date(2026, 11, 15), 0)
+    f = write(tmp_path, "w.jsonl", [
+        status(1, 1, "A", "before", "Fri Nov 13 23:59:59 +0800 2026"),
+        status(2, 1, "A", "first", "Sat Nov 14 00:00:00 +0800 2026"),
+        status(3, 1, "A", "last", "Sun Nov 15 23:59:59 +0800 2026"),
+        status(4, 1, "A", "after", "Mon Nov 16 00:00:00 +0800 2026"),
+    ])
+    load_batch(con, read_weibo_api(f))
+    posts = fetch_window_posts(con, start, end)
+    assert posts["text"].tolist() == ["first", "last"]
+    assert str(posts["created_at"].dt.tz) == "Asia/Shanghai"
+    assert newest_post_date(con) == date(2026, 11, 16)
+    assert fetch_window_interactions(con, start, end).empty
+
+
+def test_publish_replaces_the_days_earlier_results(con):
+    tags = pd.DataFrame({"user_id": ["1"], "segment": ["mothers"], "score": [0.9],
+                         "n_posts": [3], "n_hits": [3], "evidence": [json.dumps([])]})
+    for run in ("r1", "r2"):
+        start_run(con, run_id=run, flow="t", segment="mothers", as_of=date(2026, 11, 15),
+                  window_days=30, params={})
+        write_user_tags(con, run, tags)
+    start_run(con, run_id="other-day", flow="t", segment="mothers", as_of=date(2026, 11, 14),
+              window_days=30, params={})
+    write_user_tags(con, "other-day", tags)
+    assert publish_run(con, "r2", "mothers", date(2026, 11, 15)) == 1
+    assert sorted(r[0] for r in con.execute("SELECT run_id FROM user_tags").fetchall()) == [
+        "other-day", "r2"]
+    assert con.execute("SELECT count(*) FROM runs").fetchone()[0] == 3  # runs are append-only
+    assert con.execute("SELECT status FROM runs WHERE run_id='r2'").fetchone()[0] == "succeeded"
