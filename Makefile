@@ -26,6 +26,7 @@ run: $(STAMP)
 
 ## make test: ruff, then the whole test suite.
 test: $(STAMP)
+	@scripts/ensure-browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

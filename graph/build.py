@@ -57,28 +57,27 @@ def build_influence_graph(
             f"{sorted(weights)} (set kind_weights)"
         )
     df = df[df["src_user"] != df["dst_user"]]
-    df = df.assign(w=df["kind"].map(weights).astype(float))
-    df = df[df["w"] > 0]
-    agg = (
-        df.groupby(["src_user", "dst_user"], sort=True)
-        .agg(weight=("w", "sum"), count=("w", "size"))
-        .reset_index()
-    )
-    names = np.unique(
-        np.concatenate(
-            [agg["src_user"].to_numpy(str), agg["dst_user"].to_numpy(str),
-             np.asarray(list(extra_users), dtype=str)]
-        )
-    )
-    index = {n: i for i, n in enumerate(names.tolist())}
-    g = ig.Graph(n=len(names), directed=True)
+    w = df["kind"].map(weights).astype(float).to_numpy()
+    keep = w > 0
+    src_names = df["src_user"].to_numpy(dtype=object)[keep]
+    dst_names = df["dst_user"].to_numpy(dtype=object)[keep]
+    w = w[keep]
+    everyone = pd.unique(np.concatenate([src_names, dst_names,
+                                         np.asarray(list(extra_users), dtype=object)]))
+    names = pd.Index(sorted(everyone.tolist()))
+    n = len(names)
+    g = ig.Graph(n=n, directed=True)
     g.vs["name"] = names.tolist()
-    if len(agg):
-        src = agg["src_user"].map(index).to_numpy()
-        dst = agg["dst_user"].map(index).to_numpy()
-        g.add_edges(np.column_stack([src, dst]).tolist())
-        g.es["weight"] = agg["weight"].astype(float).tolist()
-        g.es["count"] = agg["count"].astype(int).tolist()
+    if len(w):
+        src = names.get_indexer(src_names).astype(np.int64)
+        dst = names.get_indexer(dst_names).astype(np.int64)
+        key = src * n + dst
+        uniq, inverse = np.unique(key, return_inverse=True)
+        weight = np.bincount(inverse, weights=w)
+        count = np.bincount(inverse)
+        g.add_edges(np.column_stack([uniq // n, uniq % n]))
+        g.es["weight"] = weight.tolist()
+        g.es["count"] = count.astype(int).tolist()
     return g
 
 

@@ -32,6 +32,8 @@ import numpy as np
 __all__ = [
     "DiffusionModel",
     "ReachEstimate",
+    "ReachEvaluator",
+    "edge_array",
     "edge_probabilities",
     "estimate_reach",
     "parse_probability",
@@ -99,9 +101,16 @@ def edge_probabilities(g: ig.Graph, probability: str = "wc") -> np.ndarray:
     if kind == "uniform":
         return np.full(m, p, dtype=float)
     w = np.asarray(g.es["weight"], dtype=float) if "weight" in g.es.attributes() else np.ones(m)
-    dst = np.asarray([e[1] for e in g.get_edgelist()], dtype=np.int64)
+    dst = edge_array(g)[:, 1]
     into = np.bincount(dst, weights=w, minlength=g.vcount())
     return np.minimum(1.0, w / into[dst])
+
+
+def edge_array(g: ig.Graph) -> np.ndarray:
+    """Edges as an (m, 2) int64 array of (source, target) vertex indices."""
+    if g.ecount() == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    return np.asarray(g.get_edgelist(), dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -115,7 +124,7 @@ class ReachEstimate:
 
 def _out_csr(g: ig.Graph, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n = g.vcount()
-    edges = np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    edges = edge_array(g)
     order = np.argsort(edges[:, 0], kind="stable")
     src, dst, pr = edges[order, 0], edges[order, 1], probs[order]
     indptr = np.zeros(n + 1, dtype=np.int64)
@@ -134,6 +143,69 @@ def _gather(indptr: np.ndarray, nodes: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) + offsets
 
 
+class ReachEvaluator:
+    """Monte Carlo evaluator of one model on one graph, reused across many seed sets.
+
+    Builds the out-edge arrays and the target mask once; :meth:`estimate` then runs the
+    simulations. ``targets=None`` counts every vertex.
+    """
+
+    def __init__(self, g: ig.Graph, model: DiffusionModel, targets: set[str] | None) -> None:
+        self.model = model
+        self.targets = targets
+        names = g.vs["name"] if g.vcount() else []
+        self._index = {name: i for i, name in enumerate(names)}
+        n = len(names)
+        self._n = n
+        if targets is None:
+            self._is_target = np.ones(n, dtype=bool)
+        else:
+            self._is_target = np.zeros(n, dtype=bool)
+            hit = [self._index[t] for t in targets if t in self._index]
+            self._is_target[hit] = True
+        self._indptr, self._dst, self._pr = _out_csr(g, edge_probabilities(g, model.probability))
+
+    def estimate(self, seeds: list[str], n_simulations: int = 1000, seed: int = 0) -> ReachEstimate:
+        """Expected number of targets reached by ``seeds`` (user ids)."""
+        if n_simulations < 1:
+            raise ValueError(f"n_simulations must be at least 1; got {n_simulations}")
+        unique = list(dict.fromkeys(seeds))
+        outside = [s for s in unique if s not in self._index]
+        base = sum(1 for s in outside if self.targets is None or s in self.targets)
+        seed_idx = np.asarray(sorted(self._index[s] for s in unique if s in self._index),
+                              dtype=np.int64)
+        if seed_idx.size == 0:
+            return ReachEstimate(float(base), 0.0, n_simulations)
+        model, n = self.model, self._n
+        indptr, dst, pr, is_target = self._indptr, self._dst, self._pr, self._is_target
+        rng = np.random.default_rng(seed)
+        hop_limit = model.max_hops if model.max_hops > 0 else n
+        results = np.empty(n_simulations, dtype=float)
+        active = np.zeros(n, dtype=bool)
+        for s in range(n_simulations):
+            touched = [seed_idx]
+            active[seed_idx] = True
+            frontier = seed_idx
+            hop = 0
+            while frontier.size and hop < hop_limit:
+                idx = _gather(indptr, frontier)
+                if idx.size == 0:
+                    break
+                p = pr[idx] if model.decay == 1 else pr[idx] * model.decay**hop
+                cand = dst[idx[rng.random(idx.size) < p]]
+                cand = np.unique(cand[~active[cand]])
+                active[cand] = True
+                touched.append(cand)
+                frontier = cand
+                hop += 1
+            reached = np.concatenate(touched)
+            results[s] = np.count_nonzero(is_target[reached])
+            active[reached] = False
+        mean = float(results.mean()) + base
+        stderr = float(results.std(ddof=1) / math.sqrt(n_simulations)) if n_simulations > 1 else 0.0
+        return ReachEstimate(mean, stderr, n_simulations)
+
+
 def estimate_reach(
     g: ig.Graph,
     seeds: list[str],
@@ -146,40 +218,6 @@ def estimate_reach(
     """Expected number of targets reached by ``seeds`` (user ids), by Monte Carlo.
 
     ``targets=None`` counts every vertex. Seeds not in the graph reach only themselves.
+    For many seed sets on one graph, build a :class:`ReachEvaluator` once instead.
     """
-    if n_simulations < 1:
-        raise ValueError(f"n_simulations must be at least 1; got {n_simulations}")
-    index = {name: i for i, name in enumerate(g.vs["name"])} if g.vcount() else {}
-    outside = [s for s in dict.fromkeys(seeds) if s not in index]
-    base = sum(1 for s in outside if targets is None or s in targets)
-    seed_idx = np.asarray(sorted({index[s] for s in seeds if s in index}), dtype=np.int64)
-    if seed_idx.size == 0:
-        return ReachEstimate(float(base), 0.0, n_simulations)
-    n = g.vcount()
-    is_target = np.ones(n, dtype=bool)
-    if targets is not None:
-        is_target = np.fromiter((name in targets for name in g.vs["name"]), bool, n)
-    indptr, dst, pr = _out_csr(g, edge_probabilities(g, model.probability))
-    rng = np.random.default_rng(seed)
-    hop_limit = model.max_hops if model.max_hops > 0 else n
-    results = np.empty(n_simulations, dtype=float)
-    active = np.zeros(n, dtype=bool)
-    for s in range(n_simulations):
-        active[:] = False
-        active[seed_idx] = True
-        frontier = seed_idx
-        hop = 0
-        while frontier.size and hop < hop_limit:
-            idx = _gather(indptr, frontier)
-            if idx.size == 0:
-                break
-            p = pr[idx] if model.decay == 1 else pr[idx] * model.decay**hop
-            cand = dst[idx[rng.random(idx.size) < p]]
-            cand = np.unique(cand[~active[cand]])
-            active[cand] = True
-            frontier = cand
-            hop += 1
-        results[s] = np.count_nonzero(active & is_target)
-    mean = float(results.mean()) + base
-    stderr = float(results.std(ddof=1) / math.sqrt(n_simulations)) if n_simulations > 1 else 0.0
-    return ReachEstimate(mean, stderr, n_simulations)
+    return ReachEvaluator(g, model, targets).estimate(seeds, n_simulations, seed)

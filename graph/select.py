@@ -32,7 +32,7 @@ import igraph as ig
 import numpy as np
 
 from graph.centrality import rank_by_followers, rank_by_out_degree, rank_by_pagerank
-from graph.diffusion import DiffusionModel, edge_probabilities, estimate_reach
+from graph.diffusion import DiffusionModel, ReachEvaluator, edge_array, edge_probabilities
 
 __all__ = [
     "METHODS",
@@ -161,7 +161,7 @@ class RRSample:
 
 def _in_csr(g: ig.Graph, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n = g.vcount()
-    edges = np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    edges = edge_array(g)
     order = np.argsort(edges[:, 1], kind="stable")
     src, dst, pr = edges[order, 0], edges[order, 1], probs[order]
     indptr = np.zeros(n + 1, dtype=np.int64)
@@ -330,12 +330,13 @@ def select_amplifiers(
         chosen = ranking(method)
         picks, gains = _coverage_order(rr, n, eligible_mask, k, [index[u] for u in chosen])
 
+    evaluator = ReachEvaluator(g, model, target_set)
+
     def curve(seq: list[str]) -> tuple[tuple[tuple[int, float], ...], float, float]:
         pts = []
         last = None
         for p in _curve_points(len(seq)):
-            last = estimate_reach(g, seq[:p], model, targets=target_set,
-                                  n_simulations=n_simulations, seed=seed + 1)
+            last = evaluator.estimate(seq[:p], n_simulations=n_simulations, seed=seed + 1)
             pts.append((p, round(last.mean, 3)))
         return tuple(pts), last.mean if last else 0.0, last.stderr if last else 0.0
 

@@ -1,0 +1,37 @@
+"""Settings: defaults, then tajian.toml, then TAJIAN_* variables; clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from flows.settings import Settings, SettingsError, load_settings
+
+
+def test_defaults_then_file_then_environment(tmp_path):
+    cfg = tmp_path / "tajian.toml"
+    cfg.write_text('k = 20\nwarehouse = "w.duckdb"\nkind_weights = {repost = 1.0, comment = 0.1}\n',
+                   encoding="utf-8")
+    s = load_settings(env={"TAJIAN_K": "7", "TAJIAN_EXCLUDE_VERIFIED_ORGANISATIONS": "no"},
+                      config_path=cfg)
+    assert s.k == 7 and s.warehouse == Path("w.duckdb") and s.window_days == 30
+    assert s.exclude_verified_organisations is False
+    assert dict(s.kind_weights) == {"repost": 1.0, "comment": 0.1}
+    assert load_settings(env={}, config_path=None) == Settings()
+
+
+def test_plain_round_trip():
+    s = Settings(k=3)
+    assert Settings.from_plain(s.to_plain()) == s
+
+
+def test_errors_name_the_source_and_the_setting(tmp_path):
+    with pytest.raises(SettingsError, match=r"environment variable TAJIAN_K: setting 'k' must be int; got 'many'"):
+        load_settings(env={"TAJIAN_K": "many"}, config_path=None)
+    cfg = tmp_path / "tajian.toml"
+    cfg.write_text("colour = 'red'\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match=r"tajian.toml: unknown setting 'colour'"):
+        load_settings(env={}, config_path=cfg)
+    with pytest.raises(SettingsError, match=r"TAJIAN_CONFIG names .*nope.toml, which does not exist"):
+        load_settings(env={"TAJIAN_CONFIG": str(tmp_path / "nope.toml")})
