@@ -76,15 +76,16 @@ def bench_ced(path: Path) -> None:
     sel = timed("CED: select 100 (ris, θ=20k, 2 hops)", select_amplifiers, g, targets=targets,
                 eligible=people.tolist(), k=100, sample_size=20_000, n_simulations=100,
                 baselines=("pagerank",), seed=1)
-    print(f"  expected reach {sel.expected_reach:,.0f} (pagerank {sel.baselines['pagerank'].expected_reach:,.0f})")
+    pagerank = sel.baselines["pagerank"].expected_reach
+    print(f"  expected reach {sel.expected_reach:,.0f} (pagerank {pagerank:,.0f})")
     timed("CED: 100 Monte Carlo runs of 100 seeds", estimate_reach, g, sel.seed_ids,
           DiffusionModel(), targets=targets, n_simulations=100)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--ced", type=Path, default=ROOT.parent / "shared" / "data" / "ced" / "ced_edges.txt.gz",
-                    help="CED edge list (skipped when missing)")
+    ap.add_argument("--ced", type=Path, help="CED edge list (skipped when missing)",
+                    default=ROOT.parent / "shared" / "data" / "ced" / "ced_edges.txt.gz")
     args = ap.parse_args()
     print(f"{date.today()} · {platform.node()} · {platform.processor() or platform.machine()} · "
           f"Python {platform.python_version()}")

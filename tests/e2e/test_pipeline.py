@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from datetime import date, timedelta
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -103,7 +104,7 @@ def test_each_of_the_last_seven_windows_holds_300_eligible_mothers(runs):
 
 def test_the_report_names_the_window_and_parameters(runs):
     _, second, _, _ = runs
-    html = open(second["report"], encoding="utf-8").read()
+    html = Path(second["report"]).read_text(encoding="utf-8")
     assert "30 days ending 2026-11-15" in html
     assert "Random seed 42" in html and "max_hops" in html
     assert pd.notna(second["expected_reach"])

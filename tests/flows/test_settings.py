@@ -27,7 +27,8 @@ def test_plain_round_trip():
 
 
 def test_errors_name_the_source_and_the_setting(tmp_path):
-    with pytest.raises(SettingsError, match=r"environment variable TAJIAN_K: setting 'k' must be int; got 'many'"):
+    want = r"environment variable TAJIAN_K: setting 'k' must be int; got 'many'"
+    with pytest.raises(SettingsError, match=want):
         load_settings(env={"TAJIAN_K": "many"}, config_path=None)
     cfg = tmp_path / "tajian.toml"
     cfg.write_text("colour = 'red'\n", encoding="utf-8")

@@ -1,0 +1,357 @@
+"""Segment definitions: data files ``data/segments/<name>.toml`` read into frozen dataclasses.
+
+An analyst adds a segment by dropping a new TOML file next to ``mothers.toml`` (which documents
+every field in comments); no code changes. Every problem in a file is reported as a
+:class:`SegmentDefinitionError` naming the file, the field, what was expected and what was found.
+
+Example:
+    >>> seg = load_segment("mothers")
+    >>> seg.name, seg.min_positive_posts >= 1
+    ('mothers', True)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "DEFAULT_SEGMENTS_DIR",
+    "Keyword",
+    "Pattern",
+    "SegmentDefinition",
+    "SegmentDefinitionError",
+    "Veto",
+    "list_segments",
+    "load_segment",
+    "load_segment_file",
+]
+
+#: Default folder of segment files: ``<repo>/data/segments``.
+DEFAULT_SEGMENTS_DIR: Path = Path(__file__).resolve().parents[1] / "data" / "segments"
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$")
+_MAX_WEIGHT = 10.0
+
+
+class SegmentDefinitionError(ValueError):
+    """A segment file is missing, unreadable or holds a field with a wrong value."""
+
+
+@dataclass(frozen=True)
+class Keyword:
+    """A word that adds ``weight`` points once per post.
+
+    ``token_only`` words count only as a whole jieba token (single characters always do);
+    others also count as a substring, in case jieba splits them.
+    """
+
+    word: str
+    weight: float
+    token_only: bool = False
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A regular expression that adds ``weight`` points once per post (negative: a penalty).
+
+    ``kind`` groups patterns (e.g. "pregnancy"); vetoes name the kinds that override them.
+    """
+
+    kind: str
+    regex: re.Pattern[str]
+    weight: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Veto:
+    """A regular expression that makes a post non-positive (score 0) when it matches.
+
+    The veto is lifted when a pattern of one of the kinds in ``overridden_by`` also matches.
+    """
+
+    category: str
+    regex: re.Pattern[str]
+    reason: str
+    overridden_by: frozenset[str]
+
+
+@dataclass(frozen=True)
+class SegmentDefinition:
+    """One target audience: lexicon, first-person patterns, vetoes, post and user thresholds.
+
+    A post's raw score is the sum of the weights of its distinct keyword and pattern hits
+    (at least 0); its score is ``1 - exp(-raw / scale)``; it is positive when ``raw >= threshold``
+    and no veto holds. A user is a member with at least ``min_positive_posts`` positive posts on
+    ``min_distinct_days`` distinct days (Asia/Shanghai) making up at least ``min_share`` of the
+    user's posts with own text.
+    """
+
+    name: str
+    description: str
+    dictionary: str | None
+    keywords: tuple[Keyword, ...]
+    patterns: tuple[Pattern, ...]
+    vetoes: tuple[Veto, ...]
+    threshold: float
+    scale: float
+    min_positive_posts: int
+    min_distinct_days: int
+    min_share: float
+    source: str = ""
+
+    @property
+    def keyword_weights(self) -> dict[str, float]:
+        """``{word: weight}`` for all keywords."""
+        return {k.word: k.weight for k in self.keywords}
+
+    @property
+    def min_positive_score(self) -> float:
+        """The squashed score that ``threshold`` corresponds to."""
+        return 1.0 - math.exp(-self.threshold / self.scale)
+
+
+# ---------------------------------------------------------------------------------------------
+# validation helpers
+
+
+class _Checker:
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, field: str, expected: str, got: Any) -> SegmentDefinitionError:
+        return SegmentDefinitionError(f"{self.source}: field {field!r} must be {expected}; got {_show(got)}")
+
+    def string(self, value: Any, field: str, *, empty_ok: bool = False) -> str:
+        if not isinstance(value, str) or (not empty_ok and not value.strip()):
+            raise self.fail(field, "a non-empty string", value)
+        return value
+
+    def number(self, value: Any, field: str, lo: float, hi: float, *, lo_open: bool = False) -> float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        if ok:
+            ok = (lo < value if lo_open else lo <= value) and value <= hi
+        if not ok:
+            low = f"greater than {lo:g}" if lo_open else f"between {lo:g}"
+            rng = f"{low} and at most {hi:g}" if lo_open else f"{low} and {hi:g}"
+            raise self.fail(field, f"a number {rng}", value)
+        return float(value)
+
+    def integer(self, value: Any, field: str, lo: int, hi: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            raise self.fail(field, f"a whole number between {lo} and {hi}", value)
+        return int(value)
+
+    def boolean(self, value: Any, field: str) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(field, "true or false", value)
+        return value
+
+    def table(self, value: Any, field: str) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise self.fail(field, "a table", value)
+        return value
+
+    def regex(self, value: Any, field: str) -> re.Pattern[str]:
+        text = self.string(value, field)
+        try:
+            compiled = re.compile(text)
+        except re.error as exc:
+            raise self.fail(field, f"a valid regular expression ({exc})", value) from None
+        if compiled.search("") is not None:
+            raise self.fail(field, "a regular expression that cannot match an empty text", value)
+        return compiled
+
+    def known_keys(self, table: Mapping[str, Any], allowed: set[str], where: str) -> None:
+        for key in table:
+            if key not in allowed:
+                raise SegmentDefinitionError(
+                    f"{self.source}: unknown field {where + str(key)!r}; expected one of "
+                    f"{', '.join(sorted(allowed))} (check the spelling)"
+                )
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+_TOP_KEYS = {
+    "name",
+    "description",
+    "dictionary",
+    "threshold",
+    "scale",
+    "user",
+    "keywords",
+    "patterns",
+    "vetoes",
+}
+_USER_KEYS = {"min_positive_posts", "min_distinct_days", "min_share"}
+_PATTERN_KEYS = {"kind", "regex", "weight", "label"}
+_VETO_KEYS = {"category", "regex", "reason", "overridden_by"}
+
+
+def _parse(data: Mapping[str, Any], stem: str, c: _Checker) -> SegmentDefinition:
+    c.known_keys(data, _TOP_KEYS, "")
+    for required in ("name", "description", "threshold", "keywords"):
+        if required not in data:
+            raise c.fail(required, "present", "nothing (the field is missing)")
+    name = c.string(data["name"], "name")
+    if name != stem:
+        raise c.fail("name", f"the file name without .toml ({stem!r})", name)
+    description = c.string(data["description"], "description")
+    dictionary = data.get("dictionary")
+    if dictionary is not None:
+        dictionary = c.string(dictionary, "dictionary")
+        if not _NAME.match(dictionary):
+            raise c.fail("dictionary", "a file stem in data/dict/ (letters, digits, _ or -)", dictionary)
+    threshold = c.number(data["threshold"], "threshold", 0.0, _MAX_WEIGHT, lo_open=True)
+    scale = c.number(data.get("scale", threshold), "scale", 0.0, 100.0, lo_open=True)
+
+    user = c.table(data.get("user", {}), "user")
+    c.known_keys(user, _USER_KEYS, "user.")
+    min_posts = c.integer(user.get("min_positive_posts", 3), "user.min_positive_posts", 1, 10_000)
+    min_days = c.integer(user.get("min_distinct_days", 2), "user.min_distinct_days", 1, 10_000)
+    min_share = c.number(user.get("min_share", 0.15), "user.min_share", 0.0, 1.0)
+
+    keywords = []
+    kw_table = c.table(data["keywords"], "keywords")
+    if not kw_table:
+        raise c.fail("keywords", "a table with at least one word = weight", dict(kw_table))
+    for word, spec in kw_table.items():
+        field = f"keywords.{word}"
+        if not word.strip() or word != word.strip():
+            raise c.fail(field, "a word without surrounding spaces", word)
+        if isinstance(spec, Mapping):
+            c.known_keys(spec, {"weight", "token_only"}, f"{field}.")
+            if "weight" not in spec:
+                raise c.fail(f"{field}.weight", "present", "nothing (the field is missing)")
+            weight = c.number(spec["weight"], f"{field}.weight", -_MAX_WEIGHT, _MAX_WEIGHT)
+            token_only = c.boolean(spec.get("token_only", False), f"{field}.token_only")
+        else:
+            weight = c.number(spec, field, -_MAX_WEIGHT, _MAX_WEIGHT)
+            token_only = False
+        keywords.append(Keyword(word, weight, token_only or len(word) == 1))
+
+    patterns = []
+    raw_patterns = data.get("patterns", [])
+    if not isinstance(raw_patterns, list):
+        raise c.fail("patterns", "an array of tables ([[patterns]])", raw_patterns)
+    for i, item in enumerate(raw_patterns):
+        field = f"patterns[{i}]"
+        item = c.table(item, field)
+        c.known_keys(item, _PATTERN_KEYS, f"{field}.")
+        for required in ("kind", "regex", "weight"):
+            if required not in item:
+                raise c.fail(f"{field}.{required}", "present", "nothing (the field is missing)")
+        kind = c.string(item["kind"], f"{field}.kind")
+        regex = c.regex(item["regex"], f"{field}.regex")
+        weight = c.number(item["weight"], f"{field}.weight", -_MAX_WEIGHT, _MAX_WEIGHT)
+        label = c.string(item.get("label", regex.pattern), f"{field}.label")
+        patterns.append(Pattern(kind, regex, weight, label))
+    kinds = {p.kind for p in patterns}
+
+    vetoes = []
+    raw_vetoes = data.get("vetoes", [])
+    if not isinstance(raw_vetoes, list):
+        raise c.fail("vetoes", "an array of tables ([[vetoes]])", raw_vetoes)
+    for i, item in enumerate(raw_vetoes):
+        field = f"vetoes[{i}]"
+        item = c.table(item, field)
+        c.known_keys(item, _VETO_KEYS, f"{field}.")
+        for required in ("category", "regex", "reason"):
+            if required not in item:
+                raise c.fail(f"{field}.{required}", "present", "nothing (the field is missing)")
+        category = c.string(item["category"], f"{field}.category")
+        regex = c.regex(item["regex"], f"{field}.regex")
+        reason = c.string(item["reason"], f"{field}.reason")
+        overridden_by = item.get("overridden_by", [])
+        if not isinstance(overridden_by, list) or not all(isinstance(k, str) for k in overridden_by):
+            raise c.fail(f"{field}.overridden_by", "a list of pattern kinds", overridden_by)
+        unknown = [k for k in overridden_by if k not in kinds]
+        if unknown:
+            raise c.fail(
+                f"{field}.overridden_by",
+                f"pattern kinds defined in [[patterns]] ({', '.join(sorted(kinds)) or 'none'})",
+                unknown,
+            )
+        vetoes.append(Veto(category, regex, reason, frozenset(overridden_by)))
+
+    return SegmentDefinition(
+        name=name,
+        description=description.strip(),
+        dictionary=dictionary,
+        keywords=tuple(keywords),
+        patterns=tuple(patterns),
+        vetoes=tuple(vetoes),
+        threshold=threshold,
+        scale=scale,
+        min_positive_posts=min_posts,
+        min_distinct_days=min_days,
+        min_share=min_share,
+        source=c.source,
+    )
+
+
+def load_segment_file(path: str | Path) -> SegmentDefinition:
+    """Read and validate one segment file (its ``name`` must equal the file name's stem).
+
+    Example:
+        >>> load_segment_file(DEFAULT_SEGMENTS_DIR / "mothers.toml").name
+        'mothers'
+    """
+    path = Path(path)
+    source = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SegmentDefinitionError(f"{source}: cannot read the segment file ({exc})") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise SegmentDefinitionError(f"{source}: the file must be UTF-8 text ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SegmentDefinitionError(f"{source}: not valid TOML ({exc})") from None
+    return _parse(data, path.stem, _Checker(source))
+
+
+def list_segments(segments_dir: str | Path | None = None) -> list[str]:
+    """Names of the segment files (``*.toml``) in ``segments_dir``, sorted.
+
+    Example:
+        >>> "mothers" in list_segments()
+        True
+    """
+    folder = Path(segments_dir) if segments_dir is not None else DEFAULT_SEGMENTS_DIR
+    if not folder.is_dir():
+        return []
+    return sorted(p.stem for p in folder.glob("*.toml") if p.is_file())
+
+
+def load_segment(name: str, segments_dir: str | Path | None = None) -> SegmentDefinition:
+    """Load ``<segments_dir>/<name>.toml`` (default folder: ``<repo>/data/segments``).
+
+    Example:
+        >>> load_segment("mothers").dictionary
+        'mothers'
+    """
+    folder = Path(segments_dir) if segments_dir is not None else DEFAULT_SEGMENTS_DIR
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise SegmentDefinitionError(
+            f"segment name must be letters, digits, '_' or '-' (a file stem in {folder}); got {_show(name)}"
+        )
+    path = folder / f"{name}.toml"
+    if not path.is_file():
+        available = ", ".join(list_segments(folder)) or "none"
+        raise SegmentDefinitionError(
+            f"unknown segment {name!r}: no file {path} (available: {available}); "
+            f"add a {name}.toml there to define it"
+        )
+    return load_segment_file(path)

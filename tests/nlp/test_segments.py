@@ -1,0 +1,147 @@
+"""Tests for nlp.segments: the mothers file and clear errors for broken files."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import pytest
+
+from nlp.segments import (
+    DEFAULT_SEGMENTS_DIR,
+    SegmentDefinitionError,
+    list_segments,
+    load_segment,
+    load_segment_file,
+)
+from nlp.tagger import score_post
+
+GOOD = """
+name = "coffee"
+description = "咖啡爱好者 / coffee lovers"
+threshold = 2.0
+scale = 2.0
+
+[user]
+min_positive_posts = 2
+
+[keywords]
+"手冲" = 2.0
+"咖啡" = 1.0
+"豆" = { weight = 0.5, token_only = true }
+
+[[patterns]]
+kind = "own"
+regex = '我(?:的)?磨豆机'
+weight = 2.0
+
+[[vetoes]]
+category = "shop"
+regex = '包邮'
+reason = "shops"
+overridden_by = ["own"]
+"""
+
+
+def write(tmp_path: Path, body: str, name: str = "coffee") -> Path:
+    path = tmp_path / f"{name}.toml"
+    path.write_text(body, "utf-8")
+    return path
+
+
+def test_mothers_loads() -> None:
+    seg = load_segment("mothers")
+    assert seg.name == "mothers"
+    assert seg.dictionary == "mothers"
+    assert seg.threshold == 2.5
+    assert (seg.min_positive_posts, seg.min_distinct_days, seg.min_share) == (3, 2, 0.15)
+    weights = seg.keyword_weights
+    assert weights["辅食"] == 2.0
+    assert weights["宝宝"] == 1.0
+    assert "宝妈" in weights
+    assert "mothers" in list_segments()
+    assert math.isclose(seg.min_positive_score, 1 - math.exp(-2.5 / 3.0))
+    kinds = {p.kind for p in seg.patterns}
+    assert {"own_child", "pregnancy", "parenting_action", "parent_role"} <= kinds
+    categories = {v.category for v in seg.vetoes}
+    expected = {"idol_fan", "pet", "heat_pad", "endearment", "hypothetical", "others_children"}
+    assert expected | {"shop"} <= categories
+    assert all(v.reason for v in seg.vetoes)
+
+
+def test_all_shipped_segments_load() -> None:
+    for name in list_segments():
+        assert load_segment(name).name == name
+
+
+def test_custom_segment_without_code_change(tmp_path: Path) -> None:
+    write(tmp_path, GOOD)
+    assert list_segments(tmp_path) == ["coffee"]
+    seg = load_segment("coffee", tmp_path)
+    assert seg.min_positive_posts == 2 and seg.min_distinct_days == 2
+    assert seg.keyword_weights == {"手冲": 2.0, "咖啡": 1.0, "豆": 0.5}
+    assert seg.keywords[2].token_only
+    assert score_post("今天用我的磨豆机做了手冲", seg).positive
+    assert not score_post("手冲壶包邮", seg).positive
+    assert score_post("手冲壶包邮，我的磨豆机", seg).positive  # own pattern lifts the veto
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "threshold = 2.0",
+            'threshold = "high"',
+            r"coffee\.toml: field 'threshold' must be a number greater than 0 and at most 10; "
+            r"got 'high'",
+        ),
+        ("threshold = 2.0", "threshold = 0", r"field 'threshold' must be a number"),
+        ("threshold = 2.0", "treshold = 2.0", r"unknown field 'treshold'"),
+        ('name = "coffee"', 'name = "tea"', r"field 'name' must be the file name"),
+        ("min_positive_posts = 2", "min_positive_posts = 0", r"field 'user.min_positive_posts'"),
+        ("min_positive_posts = 2", "min_share = 1.5", r"field 'user.min_share' must be a number"),
+        ('"咖啡" = 1.0', '"咖啡" = true', r"field 'keywords.咖啡' must be a number"),
+        ('"咖啡" = 1.0', '"咖啡" = 99', r"field 'keywords.咖啡' must be a number between -10"),
+        ("weight = 0.5, token_only", "weight = 0.5, tokenonly", r"unknown field 'keywords\.豆\."),
+        ("regex = '我(?:的)?磨豆机'", "regex = '我(磨豆机'", r"field 'patterns\[0\]\.regex'"),
+        ("regex = '我(?:的)?磨豆机'", "regex = '(?:x)?'", r"cannot match an empty text"),
+        ('kind = "own"', "", r"field 'patterns\[0\]\.kind' must be present"),
+        ('overridden_by = ["own"]', 'overridden_by = ["mine"]', r"'vetoes\[0\]\.overridden_by'"),
+        ('reason = "shops"', 'reason = ""', r"field 'vetoes\[0\]\.reason' must be a non-empty"),
+        ('description = "咖啡爱好者 / coffee lovers"', "", r"field 'description' must be present"),
+        ("[keywords]", "[keywords]\n[nothing]", r"unknown field 'nothing'"),
+    ],
+)
+def test_bad_files_name_file_and_field(tmp_path: Path, old: str, new: str, message: str) -> None:
+    assert old in GOOD
+    path = write(tmp_path, GOOD.replace(old, new, 1))
+    with pytest.raises(SegmentDefinitionError, match=message) as info:
+        load_segment("coffee", tmp_path)
+    assert str(path) in str(info.value)
+    assert isinstance(info.value, ValueError)
+
+
+def test_broken_toml_syntax(tmp_path: Path) -> None:
+    write(tmp_path, "name = \n")
+    with pytest.raises(SegmentDefinitionError, match=r"coffee\.toml: not valid TOML"):
+        load_segment("coffee", tmp_path)
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    (tmp_path / "coffee.toml").write_bytes("name = '咖啡'".encode("gbk"))
+    with pytest.raises(SegmentDefinitionError, match="UTF-8"):
+        load_segment_file(tmp_path / "coffee.toml")
+
+
+def test_unknown_segment_lists_available(tmp_path: Path) -> None:
+    write(tmp_path, GOOD)
+    with pytest.raises(SegmentDefinitionError, match=re.escape("available: coffee")):
+        load_segment("tea", tmp_path)
+    with pytest.raises(SegmentDefinitionError, match="segment name"):
+        load_segment("../mothers")
+
+
+def test_default_dir_is_repo_data() -> None:
+    expected = Path(__file__).resolve().parents[2] / "data" / "segments"
+    assert expected == DEFAULT_SEGMENTS_DIR

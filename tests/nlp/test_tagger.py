@@ -1,0 +1,326 @@
+"""Tests for nlp.tagger: post labels on hand-written posts, exact user-level aggregation."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from nlp.segments import SegmentDefinition, load_segment
+from nlp.tagger import TAG_COLUMNS, PostScore, score_post, tag_user_segments
+
+
+@pytest.fixture(scope="module")
+def mothers() -> SegmentDefinition:
+    return load_segment("mothers")
+
+
+POSITIVE = [
+    "我家宝宝8个月了，昨晚夜奶三次，困死了[泪]",
+    "孕32周了，胎动越来越明显",
+    "今天给宝宝加了辅食，南瓜泥吃了小半碗",
+    "接娃放学路上，儿子说想吃冰淇淋",
+    "当妈以后才知道睡整觉有多奢侈",
+    "闺女两岁半了，每天都要讲三个绘本才肯睡",
+    "预产期还有两周，待产包终于收拾好了",
+    "宝宝出牙期好闹，咬到什么都往嘴里塞",
+    "婆婆帮忙带娃，我终于能回去上班了",
+    "我儿子今天第一次叫妈妈了！！[泪]",
+    "背奶妈妈的日常：吸奶器又坏了",
+    "#宝宝辅食# 蛋黄泥 http://t.cn/abc 我家娃超爱吃",
+    "孕28周，猫咪天天趴在我肚子上",  # pregnancy lifts the pet veto
+    "给宝宝做了辅食，狗在旁边眼巴巴看着",  # a parenting act lifts the weak pet veto
+]
+
+NEGATIVE = {
+    "idol_fan": [
+        "哥哥的新舞台太帅了，我儿子就是最棒的！打call！",
+        "宝宝们快去超话打榜，我家宝贝出道三周年啦",
+    ],
+    "pet": [
+        "我家儿子（一只橘猫）今天又把猫粮打翻了",
+        "铲屎官日常：闺女三个月了，今天带她去打疫苗",
+    ],
+    "heat_pad": ["冬天必备暖宝宝，宝宝表示再也不怕冷了"],
+    "endearment": ["男朋友每天都叫我宝宝，今天又给宝宝买了好多零食"],
+    "hypothetical": [
+        "等我有了孩子，一定每天给宝宝做辅食",
+        "以后我的孩子一定要学钢琴，我家宝宝必须多才多艺",
+    ],
+    "others_children": [
+        "同事家的宝宝满月了，给宝宝买了一套衣服",
+        "侄子三个月了，抱着好软，给宝宝买了好多衣服",
+    ],
+    "shop": [
+        "宝宝辅食机限时秒杀，包邮到家，链接在评论区",
+        "转发抽奖送三罐奶粉，我家宝宝也在喝",
+        "澳洲代购爱他美奶粉，宝妈们私信我",
+    ],
+    "grandparent": ["我的大孙子十个月了，宝宝今天会走路了，奶奶抱抱"],
+    "aunt_uncle": ["我们家的小公主出生了，小姑爱死你了"],
+}
+
+
+@pytest.mark.parametrize("text", POSITIVE)
+def test_positive_posts(mothers: SegmentDefinition, text: str) -> None:
+    result = score_post(text, mothers)
+    assert result.positive, result
+    assert result.vetoes == ()
+    assert mothers.min_positive_score <= result.score <= 1.0
+
+
+@pytest.mark.parametrize(("category", "text"), [(c, t) for c, texts in NEGATIVE.items() for t in texts])
+def test_hard_negatives(mothers: SegmentDefinition, category: str, text: str) -> None:
+    result = score_post(text, mothers)
+    assert not result.positive, result
+    assert result.score == 0.0
+    assert any(v.startswith(category + ":") for v in result.vetoes), result.vetoes
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "今天天气真好，去公园跑了五公里",
+        "这个孩子真可怜，希望早日找到家人",  # other people's children, no first person
+        "【快讯】一女子带着三个月的宝宝在商场走失，警方正在寻找",  # news
+        "坚持锻炼一百天，终于瘦了十斤",  # 百天 inside 一百天
+        "喝了一瓶娃哈哈，想起小时候",
+    ],
+)
+def test_plain_negatives(mothers: SegmentDefinition, text: str) -> None:
+    assert not score_post(text, mothers).positive
+
+
+def test_repost_chain_never_counts(mothers: SegmentDefinition) -> None:
+    chain = "//@某妈妈:我家宝宝8个月了，夜奶好累，辅食也不肯吃"
+    assert score_post("转发微博" + chain, mothers) == PostScore(0.0, (), (), False)
+    assert not score_post("哈哈" + chain, mothers).positive
+    assert not score_post("" + chain, mothers).positive
+    assert score_post(None, mothers) == PostScore(0.0, (), (), False)
+
+
+def test_hits_and_longest_keyword(mothers: SegmentDefinition) -> None:
+    result = score_post("哺乳期可以喝咖啡吗，宝宝三个月", mothers)
+    assert "哺乳期" in result.hits
+    assert "哺乳" not in result.hits  # the longer word hides the shorter one
+    assert "宝宝三个月" in result.hits
+
+
+def test_token_only_keywords(mothers: SegmentDefinition) -> None:
+    assert "百天" in score_post("宝宝百天啦", mothers).hits
+    assert "百天" not in score_post("坚持一百天", mothers).hits
+
+
+def _tiny_segment(tmp_path: Path) -> SegmentDefinition:
+    (tmp_path / "tiny.toml").write_text(
+        """
+name = "tiny"
+description = "test"
+threshold = 2.5
+scale = 3.0
+[user]
+min_positive_posts = 3
+min_distinct_days = 2
+min_share = 0.15
+[keywords]
+"甲甲" = 1.0
+"乙乙" = 2.0
+[[patterns]]
+kind = "k"
+regex = '丙丙'
+weight = 0.5
+""",
+        "utf-8",
+    )
+    from nlp.segments import load_segment as load
+
+    return load("tiny", tmp_path)
+
+
+def test_score_arithmetic(tmp_path: Path) -> None:
+    seg = _tiny_segment(tmp_path)
+    both = score_post("甲甲乙乙", seg)
+    assert both.positive
+    assert math.isclose(both.score, 1 - math.exp(-1.0))  # raw 3.0, scale 3.0
+    repeated = score_post("乙乙乙乙乙乙丙丙", seg)  # a keyword counts once per post
+    assert math.isclose(repeated.score, 1 - math.exp(-2.5 / 3.0))
+    assert repeated.positive  # exactly at the threshold
+    assert repeated.hits == ("乙乙", "丙丙")
+    assert not score_post("乙乙", seg).positive
+
+
+# ----------------------------------------------------------------------------------------------
+# user level
+
+POS_A = "我家宝宝8个月了，夜奶三次"
+POS_B = "给宝宝做了南瓜泥辅食[耶] http://t.cn/abc"
+POS_C = "孕期那会儿胎动好明显"
+NEUTRAL = "今天天气真好"
+
+
+def posts_frame(rows: list[tuple[str, str, str, str | None]]) -> pd.DataFrame:
+    """rows: (post_id, user_id, Asia/Shanghai local time, text)."""
+    return pd.DataFrame(
+        {
+            "post_id": [r[0] for r in rows],
+            "user_id": [r[1] for r in rows],
+            "created_at": pd.to_datetime([r[2] for r in rows]).tz_localize("Asia/Shanghai"),
+            "text": [r[3] for r in rows],
+        }
+    )
+
+
+def test_three_posts_one_day_is_not_enough(mothers: SegmentDefinition) -> None:
+    df = posts_frame(
+        [
+            ("1", "u", "2024-05-01 08:00", POS_A),
+            ("2", "u", "2024-05-01 12:00", POS_B),
+            ("3", "u", "2024-05-01 20:00", POS_C),
+        ]
+    )
+    assert tag_user_segments(df, mothers).empty
+
+
+def test_membership_rules_exact(mothers: SegmentDefinition) -> None:
+    rows = [
+        # member: 3 hits on 2 days; the bare repost and the None text do not count as posts
+        ("b1", "B", "2024-05-01 08:00", POS_A),
+        ("b2", "B", "2024-05-01 09:00", POS_B),
+        ("b3", "B", "2024-05-02 09:00", POS_C),
+        ("b4", "B", "2024-05-02 10:00", "转发微博//@某妈妈:我家宝宝会翻身了"),
+        ("b5", "B", "2024-05-03 10:00", None),
+        ("b6", "B", "2024-05-03 11:00", NEUTRAL),
+        # only 2 hits
+        ("d1", "D", "2024-05-01 08:00", POS_A),
+        ("d2", "D", "2024-05-02 08:00", POS_B),
+        # 3 hits on 3 days but 3 / 20 own-text posts = 0.15 → member (share is inclusive)
+        *[(f"e{i}", "E", f"2024-05-{i + 1:02d} 08:00", [POS_A, POS_B, POS_C][i]) for i in range(3)],
+        *[(f"en{i}", "E", "2024-05-05 08:00", f"{NEUTRAL}{i}") for i in range(17)],
+        # 3 hits on 3 days but 3 / 21 < 0.15 → not a member
+        *[(f"f{i}", "F", f"2024-05-{i + 1:02d} 08:00", [POS_A, POS_B, POS_C][i]) for i in range(3)],
+        *[(f"fn{i}", "F", "2024-05-05 08:00", f"{NEUTRAL}{i}") for i in range(18)],
+    ]
+    tags = tag_user_segments(posts_frame(rows), mothers)
+    assert list(tags.columns) == list(TAG_COLUMNS)
+    got = {r.user_id: (r.n_posts, r.n_hits, r.n_days) for r in tags.itertuples()}
+    assert got == {"B": (4, 3, 2), "E": (20, 3, 3)}
+    assert set(tags["segment"]) == {"mothers"}
+
+
+def test_days_are_shanghai_days(mothers: SegmentDefinition) -> None:
+    # 15:30 and 16:30 UTC on the same UTC day are 23:30 and 00:30 in Shanghai: two days.
+    df = pd.DataFrame(
+        {
+            "post_id": ["1", "2", "3"],
+            "user_id": ["u"] * 3,
+            "created_at": pd.to_datetime(
+                ["2024-05-01 15:30", "2024-05-01 16:30", "2024-05-01 16:40"], utc=True
+            ),
+            "text": [POS_A, POS_B, POS_C],
+        }
+    )
+    tags = tag_user_segments(df, mothers)
+    assert tags["n_days"].tolist() == [2]
+    df["created_at"] = pd.to_datetime(["2024-05-01 01:00", "2024-05-01 02:00", "2024-05-01 03:00"], utc=True)
+    assert tag_user_segments(df, mothers).empty
+
+
+def test_evidence_schema_and_order(mothers: SegmentDefinition) -> None:
+    texts = [POS_A, POS_B, POS_C, "孕32周，胎动越来越明显，预产期快到了", "宝宝夜奶，哄睡好难"]
+    rows = [(f"p{i}", "u", f"2024-05-{i % 7 + 1:02d} 08:00", texts[i % 5]) for i in range(8)]
+    tags = tag_user_segments(posts_frame(rows), mothers)
+    assert len(tags) == 1
+    row = tags.iloc[0]
+    assert (row.n_posts, row.n_hits, row.n_days) == (8, 8, 7)
+    evidence = json.loads(row.evidence)
+    assert len(evidence) == 5
+    for item in evidence:
+        assert set(item) == {"post_id", "created_at", "text", "hits", "score"}
+        assert isinstance(item["post_id"], str)
+        assert pd.Timestamp(item["created_at"]).tzinfo is not None
+        assert item["text"] in texts  # the original text, emoji and URL included
+        assert isinstance(item["hits"], list) and item["hits"]
+        assert 0.0 < item["score"] <= 1.0
+    scores = [item["score"] for item in evidence]
+    assert scores == sorted(scores, reverse=True)
+    assert "http://t.cn/abc" in "".join(
+        e["text"]
+        for e in json.loads(tag_user_segments(posts_frame(rows), mothers, max_evidence=8).iloc[0].evidence)
+    )
+    two = tag_user_segments(posts_frame(rows), mothers, max_evidence=2)
+    assert len(json.loads(two.iloc[0].evidence)) == 2
+    assert 0.0 <= row.score <= 1.0
+
+
+def test_user_score_formula(mothers: SegmentDefinition) -> None:
+    rows = [(str(i), "u", f"2024-05-0{i + 1} 08:00", POS_A) for i in range(3)]
+    tags = tag_user_segments(posts_frame(rows), mothers)
+    post = score_post(POS_A, mothers).score
+    assert math.isclose(tags.iloc[0].score, post * 3 / 5)
+
+
+def test_sorted_by_score_then_user_and_deterministic(mothers: SegmentDefinition) -> None:
+    rows = []
+    for user in ("zed", "amy", "bob"):
+        n = 4 if user == "bob" else 3
+        rows += [(f"{user}{i}", user, f"2024-05-0{i + 1} 08:00", POS_A) for i in range(n)]
+    df = posts_frame(rows)
+    tags = tag_user_segments(df, mothers)
+    assert tags["user_id"].tolist() == ["bob", "amy", "zed"]
+    shuffled = df.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    pd.testing.assert_frame_equal(tag_user_segments(shuffled, mothers), tags)
+
+
+def test_duplicate_post_ids_count_once(mothers: SegmentDefinition) -> None:
+    rows = [
+        ("1", "u", "2024-05-01 08:00", POS_A),
+        ("1", "u", "2024-05-01 08:00", POS_A),
+        ("2", "u", "2024-05-02 08:00", POS_B),
+    ]
+    assert tag_user_segments(posts_frame(rows), mothers).empty
+
+
+def test_empty_and_bad_input(mothers: SegmentDefinition) -> None:
+    empty = posts_frame([])
+    tags = tag_user_segments(empty, mothers)
+    assert tags.empty and list(tags.columns) == list(TAG_COLUMNS)
+    with pytest.raises(ValueError, match=r"missing column.*created_at"):
+        tag_user_segments(empty.drop(columns=["created_at"]), mothers)
+    with pytest.raises(ValueError, match="max_evidence"):
+        tag_user_segments(empty, mothers, max_evidence=-1)
+    with pytest.raises(TypeError, match="SegmentDefinition"):
+        tag_user_segments(empty, "mothers")  # type: ignore[arg-type]
+
+
+def test_pattern_gates_never_change_results(mothers: SegmentDefinition) -> None:
+    """The cheap character gate in front of each pattern only skips searches that cannot match."""
+    import re
+
+    from nlp.tagger import _required_chars
+
+    assert _required_chars(re.compile("我(?:儿子|女儿)")) == frozenset("我")
+    assert _required_chars(re.compile("(?:甲|乙丙)+丁")) == frozenset("甲乙")
+    assert _required_chars(re.compile(r"\d+岁")) == frozenset("岁")
+    assert _required_chars(re.compile("(?:甲)?")) is None
+    assert _required_chars(re.compile("(?i)ab")) is None
+    assert _required_chars(re.compile("[^甲]")) is None
+    csv_texts = pd.read_csv(Path(__file__).with_name("mothers_labelled.csv"), dtype=str)["text"]
+    texts = [*POSITIVE, *(t for ts in NEGATIVE.values() for t in ts), *csv_texts]
+    for pattern in mothers.patterns:
+        gate = _required_chars(pattern.regex)
+        for text in texts:
+            if gate is not None and gate.isdisjoint(text):
+                assert pattern.regex.search(text) is None, (pattern.label, text)
+
+
+def test_repeated_text_shown_once_in_evidence(mothers: SegmentDefinition) -> None:
+    rows = [(str(i), "u", f"2024-05-0{i + 1} 08:00", POS_A) for i in range(4)]
+    rows.append(("9", "u", "2024-05-09 08:00", POS_C))
+    tags = tag_user_segments(posts_frame(rows), mothers)
+    assert tags.iloc[0].n_hits == 5  # every post counts ...
+    evidence = json.loads(tags.iloc[0].evidence)
+    assert sorted(e["text"] for e in evidence) == sorted([POS_A, POS_C])  # ... shown once
+    assert [e["post_id"] for e in evidence if e["text"] == POS_A] == ["3"]  # the newest of equals
