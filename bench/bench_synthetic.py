@@ -49,12 +49,12 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
 
     def progress(msg: str) -> None:
-        print(f"  {time.perf_counter() - t0:7.1f}s  peak {_peak_rss_mb():6,.0f} MB  {msg}",
-              flush=True)
+        print(f"  {time.perf_counter() - t0:7.1f}s  peak {_peak_rss_mb():6,.0f} MB  {msg}", flush=True)
 
     try:
-        generate_weibo_sample(out, n_users=args.users, days=args.days, end_date=args.end,
-                              seed=args.seed, progress=progress)
+        generate_weibo_sample(
+            out, n_users=args.users, days=args.days, end_date=args.end, seed=args.seed, progress=progress
+        )
         elapsed = time.perf_counter() - t0
         files = [out / "weibo_statuses.jsonl", out / "weibo_comments.jsonl"]
         lines = sum(_count_lines(f) for f in files)
@@ -63,9 +63,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.keep is None:
             shutil.rmtree(out, ignore_errors=True)
     print(f"users={args.users} days={args.days} seed={args.seed}")
-    print(f"elapsed={elapsed:.1f}s users/s={args.users / elapsed:,.0f} "
-          f"lines={lines:,} lines/s={lines / elapsed:,.0f} output={size / 1e6:,.0f} MB "
-          f"peak_rss={_peak_rss_mb():,.0f} MB")
+    print(
+        f"elapsed={elapsed:.1f}s users/s={args.users / elapsed:,.0f} "
+        f"lines={lines:,} lines/s={lines / elapsed:,.0f} output={size / 1e6:,.0f} MB "
+        f"peak_rss={_peak_rss_mb():,.0f} MB"
+    )
     return 0
 
 

@@ -39,8 +39,21 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-console = Console(stderr=False)
-err = Console(stderr=True)
+
+
+class _Consoles:
+    """Consoles made when first used, so they see the terminal width of the moment."""
+
+    @property
+    def out(self) -> Console:
+        return Console(soft_wrap=False)
+
+    @property
+    def err(self) -> Console:
+        return Console(stderr=True, soft_wrap=True)
+
+
+_c = _Consoles()
 
 
 def _parse_day(value: str | None) -> date | None:
@@ -56,7 +69,7 @@ def _settings():
     try:
         return load_settings()
     except SettingsError as exc:
-        err.print(f"[red]settings error:[/red] {exc}")
+        _c.err.print(f"[red]settings error:[/red] {exc}")
         raise typer.Exit(2) from None
 
 
@@ -66,14 +79,14 @@ def _prefect_env() -> None:
 
 
 def _print_outputs(result: dict, elapsed: float) -> None:
-    console.print(
+    _c.out.print(
         f"\n[bold]{result['n_seeds']} amplifiers[/bold] for [bold]{result['segment']}[/bold] "
         f"as of {result['as_of']} ({result['n_members']} members tagged; expected reach "
         f"{result['expected_reach']:.0f}) in {elapsed:.0f} s."
     )
-    console.print(f"report:    {result['report']}", soft_wrap=True)
-    console.print(f"seed list: {result['seeds_csv']}", soft_wrap=True)
-    console.print(f"           {result['seeds_json']}", soft_wrap=True)
+    _c.out.print(f"report:    {result['report']}", soft_wrap=True)
+    _c.out.print(f"seed list: {result['seeds_csv']}", soft_wrap=True)
+    _c.out.print(f"           {result['seeds_json']}", soft_wrap=True)
 
 
 @app.command()
@@ -89,13 +102,13 @@ def demo(
     settings = _settings()
     sample = settings.samples_dir / "weibo_api"
     if not sample.is_dir():
-        err.print(f"[red]error:[/red] the sample data is missing: {sample} (reinstall the project)")
+        _c.err.print(f"[red]error:[/red] the sample data is missing: {sample} (reinstall the project)")
         raise typer.Exit(1)
     _prefect_env()
     from flows.pipeline import pipeline
 
     started = time.monotonic()
-    console.print(f"Loading the synthetic sample from {sample} and running the mothers pipeline…")
+    _c.out.print(f"Loading the synthetic sample from {sample} and running the mothers pipeline…")
     result = pipeline(
         segment="mothers", seed=seed, ingest=[str(sample)],
         warehouse=str(warehouse) if warehouse else None,
@@ -118,7 +131,7 @@ def _print_loads(loads: list[dict]) -> None:
             f"{r['users_updated']:,}", f"{r['duplicates']:,}", f"{r['quarantined']:,}",
             f"{r['interactions_added']:,}", f"{r['interactions_pending']:,}",
         )
-    console.print(table)
+    _c.out.print(table)
 
 
 def _short(path: str) -> str:
@@ -144,22 +157,22 @@ def ingest(
     try:
         files = find_export_files(paths)
     except FileNotFoundError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        _c.err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
     if not files:
-        err.print(f"[red]error:[/red] no export files in {', '.join(map(str, paths))}")
+        _c.err.print(f"[red]error:[/red] no export files in {', '.join(map(str, paths))}")
         raise typer.Exit(1)
     try:
         con = open_warehouse(target)
     except WarehouseBusyError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        _c.err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
     reports = []
     failed = 0
     try:
         with Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), console=err, transient=True,
+            TimeElapsedColumn(), console=_c.err, transient=True,
         ) as progress:
             job = progress.add_task("loading", total=len(files))
             for f in files:
@@ -168,12 +181,12 @@ def ingest(
                     reports.append(load_batch(con, read_export(f, format)).as_dict())
                 except (UnknownFormatError, ValueError, OSError) as exc:
                     failed += 1
-                    err.print(f"[red]error:[/red] {exc}")
+                    _c.err.print(f"[red]error:[/red] {exc}")
                 progress.advance(job)
     finally:
         con.close()
     _print_loads(reports)
-    console.print(f"warehouse: {target}")
+    _c.out.print(f"warehouse: {target}")
     if failed:
         raise typer.Exit(1)
 
@@ -202,7 +215,7 @@ def run(
     segments = settings.segments_dir
     if not (segments / f"{segment}.toml").is_file():
         names = sorted(p.stem for p in segments.glob("*.toml"))
-        err.print(f"[red]error:[/red] no segment {segment!r}; expected one of {', '.join(names)} "
+        _c.err.print(f"[red]error:[/red] no segment {segment!r}; expected one of {', '.join(names)} "
                   f"(files in {segments})")
         raise typer.Exit(2)
     _prefect_env()
@@ -218,7 +231,7 @@ def run(
             out_dir=str(out_dir) if out_dir else None,
         )
     except ValueError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        _c.err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
     _print_outputs(result, time.monotonic() - started)
 

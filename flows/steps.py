@@ -58,6 +58,7 @@ from store.warehouse import (
 __all__ = [
     "RunOutputs",
     "begin_run",
+    "city_of",
     "ingest_paths",
     "make_run_id",
     "mark_run_failed",
@@ -155,11 +156,23 @@ def _read_tags(con: Any, run_id: str) -> pd.DataFrame:
     ).df()
 
 
-def _city(location: Any) -> str | None:
+_MUNICIPALITIES = ("北京", "上海", "天津", "重庆")
+
+
+def city_of(location: Any) -> str | None:
+    """The city in a Weibo profile location ("浙江 杭州" → 杭州; "上海 闵行区" → 上海).
+
+    >>> city_of("浙江 杭州"), city_of("上海 闵行区"), city_of("其他"), city_of(None)
+    ('杭州', '上海', None, None)
+    """
     if not isinstance(location, str) or not location.strip():
         return None
     parts = location.split()
-    return parts[-1] if parts else None
+    if parts[0] in _MUNICIPALITIES:
+        return parts[0]
+    if parts[0] in ("其他", "海外") and len(parts) == 1:
+        return None
+    return parts[-1]
 
 
 def select_step(
@@ -191,7 +204,7 @@ def select_step(
         judged = judge_eligibility(tags[["user_id", "score"]], profiles, rules)
         eligible = judged.loc[judged["eligible"], "user_id"].tolist()
         circles = detect_circles(graph, seed=settings.seed)
-        cities = {u: _city(loc) for u, loc in zip(profiles["user_id"], profiles["location"],
+        cities = {u: city_of(loc) for u, loc in zip(profiles["user_id"], profiles["location"],
                                                   strict=True)}
         followers = {
             u: (None if pd.isna(f) else int(f))
