@@ -46,7 +46,8 @@ class _Consoles:
 
     @property
     def out(self) -> Console:
-        return Console(soft_wrap=False)
+        # wide enough for the load table when the output is a pipe or a log file
+        return Console(soft_wrap=False, width=None if sys.stdout.isatty() else 120)
 
     @property
     def err(self) -> Console:
@@ -84,9 +85,9 @@ def _print_outputs(result: dict, elapsed: float) -> None:
         f"as of {result['as_of']} ({result['n_members']} members tagged; expected reach "
         f"{result['expected_reach']:.0f}) in {elapsed:.0f} s."
     )
-    _c.out.print(f"report:    {result['report']}", soft_wrap=True)
-    _c.out.print(f"seed list: {result['seeds_csv']}", soft_wrap=True)
-    _c.out.print(f"           {result['seeds_json']}", soft_wrap=True)
+    _c.out.print(f"report:    {Path(result['report']).resolve()}", soft_wrap=True)
+    _c.out.print(f"seed list: {Path(result['seeds_csv']).resolve()}", soft_wrap=True)
+    _c.out.print(f"           {Path(result['seeds_json']).resolve()}", soft_wrap=True)
 
 
 @app.command()
@@ -127,18 +128,11 @@ def _print_loads(loads: list[dict]) -> None:
         table.add_column(col, justify="left" if col == "file" else "right")
     for r in loads:
         table.add_row(
-            _short(r["source"]), f"{r['rows_read']:,}", f"{r['loaded']:,}",
+            Path(r["source"]).name, f"{r['rows_read']:,}", f"{r['loaded']:,}",
             f"{r['users_updated']:,}", f"{r['duplicates']:,}", f"{r['quarantined']:,}",
             f"{r['interactions_added']:,}", f"{r['interactions_pending']:,}",
         )
     _c.out.print(table)
-
-
-def _short(path: str) -> str:
-    try:
-        return str(Path(path).resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return path
 
 
 @app.command()

@@ -53,6 +53,7 @@ CREATE TABLE IF NOT EXISTS posts (
     post_id VARCHAR NOT NULL, platform VARCHAR NOT NULL, user_id VARCHAR NOT NULL,
     created_at TIMESTAMPTZ NOT NULL, text VARCHAR, repost_of VARCHAR, reply_to VARCHAR,
     reposts BIGINT, comments BIGINT, likes BIGINT, source VARCHAR, loaded_at TIMESTAMPTZ,
+    from_row BOOLEAN DEFAULT true,
     PRIMARY KEY (platform, post_id)
 );
 CREATE TABLE IF NOT EXISTS users (
@@ -171,12 +172,13 @@ def _posts_frame(batch: ExportBatch) -> pd.DataFrame:
     ]
     df = pd.DataFrame(rows, columns=[*cols, "embedded"])
     if df.empty:
-        return df.drop(columns="embedded")
+        return df.assign(from_row=pd.Series(dtype=bool)).drop(columns="embedded")
     # A post seen as its own row wins over a copy embedded in another row.
     df = df.sort_values("embedded", kind="stable").drop_duplicates(["platform", "post_id"])
     df["created_at"] = pd.to_datetime(df["created_at"], utc=True)
     for c in ("reposts", "comments", "likes"):
         df[c] = df[c].astype("Int64")
+    df["from_row"] = ~df["embedded"].astype(bool)
     return df.drop(columns="embedded")
 
 
@@ -248,15 +250,31 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
         if primary.empty:
             loaded = 0
         else:
+            # A row is new unless its post was already loaded from a row of its own (a copy
+            # embedded in another row, e.g. a repost's source post, does not count).
             loaded = con.execute(
                 """SELECT count(*) FROM b_primary p WHERE p."first" AND NOT EXISTS (
-                       SELECT 1 FROM posts x WHERE x.platform = p.platform AND x.post_id = p.post_id)"""
+                       SELECT 1 FROM posts x WHERE x.platform = p.platform AND x.post_id = p.post_id
+                         AND x.from_row)"""
             ).fetchone()[0]
         posts_added = 0
         if not posts.empty:
+            # The post's own row completes a post first seen embedded in another row.
+            con.execute(
+                """UPDATE posts x SET text = coalesce(b.text, x.text),
+                       repost_of = coalesce(b.repost_of, x.repost_of),
+                       reply_to = coalesce(b.reply_to, x.reply_to),
+                       reposts = coalesce(b.reposts, x.reposts),
+                       comments = coalesce(b.comments, x.comments),
+                       likes = coalesce(b.likes, x.likes), source = ?, from_row = true
+                   FROM b_posts b
+                   WHERE x.platform = b.platform AND x.post_id = b.post_id AND b.from_row
+                     AND NOT x.from_row""",
+                [batch.source],
+            )
             posts_added = con.execute(
                 """INSERT INTO posts SELECT b.post_id, b.platform, b.user_id, b.created_at, b.text,
-                       b.repost_of, b.reply_to, b.reposts, b.comments, b.likes, ?, ?
+                       b.repost_of, b.reply_to, b.reposts, b.comments, b.likes, ?, ?, b.from_row
                    FROM b_posts b ANTI JOIN posts x ON x.platform = b.platform AND x.post_id = b.post_id""",
                 [batch.source, loaded_at],
             ).fetchone()[0]

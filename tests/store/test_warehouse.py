@@ -65,6 +65,19 @@ def test_same_file_twice_adds_nothing_and_counts_reconcile(con, tmp_path):
                    ("2", "3", "repost", "102"), ("1", "2", "repost", "102")}
 
 
+def test_a_row_whose_post_was_only_seen_embedded_counts_as_loaded(con, tmp_path):
+    root = status(100, 1, "A", "原帖", attitudes_count=1)
+    reposts = write(tmp_path, "a.jsonl", [
+        status(101, 2, "B", "转发微博", "Fri Nov 13 11:00:00 +0800 2026", retweeted_status=root)])
+    load_batch(con, read_weibo_api(reposts))
+    fresher = dict(root, attitudes_count=9)
+    r = load_batch(con, read_weibo_api(write(tmp_path, "b.jsonl", [fresher])))
+    assert (r.loaded, r.duplicates, r.posts_added) == (1, 0, 0)
+    assert con.execute("SELECT likes, from_row FROM posts WHERE post_id='100'").fetchone() == (9, True)
+    again = load_batch(con, read_weibo_api(write(tmp_path, "c.jsonl", [fresher])))
+    assert (again.loaded, again.duplicates) == (0, 1)
+
+
 def test_names_resolve_when_a_later_file_brings_the_user(con, tmp_path):
     f1 = write(tmp_path, "1.jsonl", [status(1, 1, "A", "你好 @后来者")])
     r1 = load_batch(con, read_weibo_api(f1))
