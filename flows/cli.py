@@ -129,7 +129,7 @@ def _print_loads(loads: list[dict]) -> None:
     for r in loads:
         table.add_row(
             Path(r["source"]).name, f"{r['rows_read']:,}", f"{r['loaded']:,}",
-            f"{r['users_updated']:,}", f"{r['duplicates']:,}", f"{r['quarantined']:,}",
+            f"{r['updated']:,}", f"{r['duplicates']:,}", f"{r['quarantined']:,}",
             f"{r['interactions_added']:,}", f"{r['interactions_pending']:,}",
         )
     _c.out.print(table)

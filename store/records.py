@@ -1,121 +1,180 @@
-"""Plain records that every export reader produces and the warehouse loads.
+"""What every export reader produces and the warehouse loads: an :class:`ExportBatch`.
 
-A reader turns one export file into an :class:`ExportBatch`: lists of post, user and
-interaction rows in the warehouse's vocabulary (DESIGN.md "Data model"), plus the rows it
-could not read, each with its line and reason. Readers never touch the warehouse and the
-warehouse never parses files, so each side is tested alone.
+A batch is columnar: pandas frames of posts, users, interactions and quarantined rows in the
+warehouse's vocabulary (DESIGN.md "Data model"), plus one *row key* per row that was read and
+not quarantined (the id of the post that row stands for), so that the warehouse can count each
+row as loaded or duplicate. Readers never touch the warehouse and the warehouse never parses
+files, so each side is tested alone.
 
-Interactions may name a user by screen name instead of id (``//@name:`` chains and
-``@name`` mentions carry only names). The warehouse resolves names against ``users``
-when it loads the batch, and keeps what it cannot resolve yet as pending.
+Row-by-row parsers fill a :class:`BatchBuilder` (appending plain tuples is cheap); vectorised
+parsers (CSV through Arrow, say) build the frames directly with :func:`make_batch`.
+
+Interactions may name a user by screen name instead of id (``//@name:`` chains and ``@name``
+mentions carry only names). The warehouse resolves names against ``users`` when it loads the
+batch; a name it does not know becomes a placeholder user, merged when the name's id turns up.
 
 Example:
-    >>> batch = ExportBatch(source="a.jsonl")
-    >>> batch.rows_read
-    0
+    >>> b = BatchBuilder("a.jsonl")
+    >>> b.quarantine(3, "{oops", "a.jsonl, line 3: not valid JSON")
+    >>> batch = b.build()
+    >>> batch.rows_read, len(batch.quarantine)
+    (1, 1)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any
+
+import pandas as pd
 
 __all__ = [
+    "INTERACTION_COLUMNS",
     "INTERACTION_KINDS",
+    "POST_COLUMNS",
+    "QUARANTINE_COLUMNS",
+    "USER_COLUMNS",
+    "BatchBuilder",
     "ExportBatch",
-    "InteractionRecord",
-    "PostRecord",
-    "QuarantineRecord",
-    "UserRecord",
+    "make_batch",
 ]
 
 INTERACTION_KINDS = ("repost", "comment", "mention", "follow")
-InteractionKind = Literal["repost", "comment", "mention", "follow"]
+
+#: A post, repost or comment. ``repost_of``: the post it reposts; ``reply_to``: the post a
+#: comment is on; ``line``: the export line it was read from; ``from_row``: False when the post
+#: was only carried inside another row (a repost's source post).
+POST_COLUMNS = ("post_id", "platform", "user_id", "created_at", "text", "repost_of", "reply_to",
+                "reposts", "comments", "likes", "line", "from_row")
+#: A profile as seen at ``seen_at``; unknown fields are missing.
+USER_COLUMNS = ("user_id", "platform", "screen_name", "followers", "following", "statuses",
+                "verified", "verified_type", "description", "gender", "location", "seen_at")
+#: Influence flowing src → dst, each end by id or (when only that is known) by screen name.
+INTERACTION_COLUMNS = ("src_user", "src_name", "dst_user", "dst_name", "kind", "post_id",
+                       "created_at")
+QUARANTINE_COLUMNS = ("line", "raw", "reason")
+
+_TEXT = "object"
+_DTYPES: dict[str, Any] = {
+    "post_id": _TEXT, "platform": _TEXT, "user_id": _TEXT, "text": _TEXT, "repost_of": _TEXT,
+    "reply_to": _TEXT, "reposts": "Int64", "comments": "Int64", "likes": "Int64",
+    "line": "int64", "from_row": "bool", "screen_name": _TEXT, "followers": "Int64",
+    "following": "Int64", "statuses": "Int64", "verified": "boolean", "verified_type": "Int64",
+    "description": _TEXT, "gender": _TEXT, "location": _TEXT, "src_user": _TEXT, "src_name": _TEXT,
+    "dst_user": _TEXT, "dst_name": _TEXT, "kind": _TEXT, "raw": _TEXT, "reason": _TEXT,
+}
 
 
-@dataclass(frozen=True, slots=True)
-class PostRecord:
-    """One post, repost or comment.
-
-    ``repost_of`` is the id of the post it reposts and ``reply_to`` the id of the post a comment
-    is on; both None for an original post.
-    """
-
-    post_id: str
-    platform: str
-    user_id: str
-    created_at: datetime
-    text: str | None
-    repost_of: str | None
-    reposts: int | None
-    comments: int | None
-    likes: int | None
-    line: int
-    """Line of the export the post was read from (its own row or the row embedding it)."""
-    reply_to: str | None = None
-    """For a comment: the id of the post it comments on (comments are stored as posts)."""
-    embedded: bool = False
-    """True when the post was carried inside another row (a repost's source post)."""
-
-
-@dataclass(frozen=True, slots=True)
-class UserRecord:
-    """A user profile as seen at ``seen_at``; unknown fields are None."""
-
-    user_id: str
-    platform: str
-    screen_name: str | None
-    followers: int | None
-    following: int | None
-    statuses: int | None
-    verified: bool | None
-    verified_type: int | None
-    description: str | None
-    gender: str | None
-    location: str | None
-    seen_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class InteractionRecord:
-    """Influence flowing from ``src`` to ``dst``: by id, or by screen name where only that is known."""
-
-    kind: InteractionKind
-    post_id: str | None
-    created_at: datetime
-    src_user: str | None = None
-    dst_user: str | None = None
-    src_name: str | None = None
-    dst_name: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class QuarantineRecord:
-    """A row that could not be loaded, kept verbatim with the reason."""
-
-    line: int
-    raw: str
-    reason: str
+def _frame(rows: list[tuple] | pd.DataFrame | None, columns: tuple[str, ...]) -> pd.DataFrame:
+    df = rows.copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(
+        rows or [], columns=list(columns))
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"a batch frame needs columns {list(columns)}; missing {missing}")
+    df = df[list(columns)]
+    for col in columns:
+        if col in ("created_at", "seen_at"):
+            df[col] = pd.to_datetime(df[col], utc=True)
+        elif _DTYPES.get(col) == _TEXT:
+            values = df[col].astype(object)
+            df[col] = values.where(values.notna(), None)
+        elif col in _DTYPES:
+            df[col] = df[col].astype(_DTYPES[col])
+    return df.reset_index(drop=True)
 
 
 @dataclass
 class ExportBatch:
-    """Everything read from one export file.
-
-    ``primary_post_ids[i]`` is the post id that row ``i`` (a line that was read and not
-    quarantined) stands for; the warehouse uses it to count each row as loaded or duplicate.
-    """
+    """Everything read from one export file, as frames (see the ``*_COLUMNS`` constants)."""
 
     source: str
-    platform: str = "weibo"
-    posts: list[PostRecord] = field(default_factory=list)
-    users: list[UserRecord] = field(default_factory=list)
-    interactions: list[InteractionRecord] = field(default_factory=list)
-    quarantine: list[QuarantineRecord] = field(default_factory=list)
-    primary_post_ids: list[str] = field(default_factory=list)
+    platform: str
+    posts: pd.DataFrame
+    users: pd.DataFrame
+    interactions: pd.DataFrame
+    quarantine: pd.DataFrame
+    row_keys: list[str] = field(default_factory=list)
 
     @property
     def rows_read(self) -> int:
         """Rows read from the file: parsed rows plus quarantined rows."""
-        return len(self.primary_post_ids) + len(self.quarantine)
+        return len(self.row_keys) + len(self.quarantine)
+
+
+def make_batch(
+    source: str,
+    platform: str = "weibo",
+    *,
+    posts: pd.DataFrame | list[tuple] | None = None,
+    users: pd.DataFrame | list[tuple] | None = None,
+    interactions: pd.DataFrame | list[tuple] | None = None,
+    quarantine: pd.DataFrame | list[tuple] | None = None,
+    row_keys: list[str] | None = None,
+) -> ExportBatch:
+    """Build a batch from frames or tuples, checking columns and setting dtypes."""
+    return ExportBatch(
+        source=source,
+        platform=platform,
+        posts=_frame(posts, POST_COLUMNS),
+        users=_frame(users, USER_COLUMNS),
+        interactions=_frame(interactions, INTERACTION_COLUMNS),
+        quarantine=_frame(quarantine, QUARANTINE_COLUMNS),
+        row_keys=list(row_keys or []),
+    )
+
+
+class BatchBuilder:
+    """Collects rows as tuples for a row-by-row parser, then builds the batch once."""
+
+    def __init__(self, source: str, platform: str = "weibo") -> None:
+        self.source = source
+        self.platform = platform
+        self.posts: list[tuple] = []
+        self.users: list[tuple] = []
+        self.interactions: list[tuple] = []
+        self._quarantine: list[tuple] = []
+        self.row_keys: list[str] = []
+
+    def add_post(
+        self, post_id: str, user_id: str, created_at: datetime, text: str | None, *,
+        line: int, repost_of: str | None = None, reply_to: str | None = None,
+        reposts: int | None = None, comments: int | None = None, likes: int | None = None,
+        from_row: bool = True,
+    ) -> None:
+        self.posts.append((post_id, self.platform, user_id, created_at, text, repost_of, reply_to,
+                           reposts, comments, likes, line, from_row))
+
+    def add_user(
+        self, user_id: str, seen_at: datetime, *, screen_name: str | None = None,
+        followers: int | None = None, following: int | None = None, statuses: int | None = None,
+        verified: bool | None = None, verified_type: int | None = None,
+        description: str | None = None, gender: str | None = None, location: str | None = None,
+    ) -> None:
+        self.users.append((user_id, self.platform, screen_name, followers, following, statuses,
+                           verified, verified_type, description, gender, location, seen_at))
+
+    def add_interaction(
+        self, kind: str, post_id: str | None, created_at: datetime | None, *,
+        src_user: str | None = None, src_name: str | None = None,
+        dst_user: str | None = None, dst_name: str | None = None,
+    ) -> None:
+        """Add src → dst unless it is a self-loop (same id, or same name)."""
+        if src_user is not None and src_user == dst_user:
+            return
+        if src_name is not None and src_name == dst_name:
+            return
+        self.interactions.append((src_user, src_name, dst_user, dst_name, kind, post_id, created_at))
+
+    def add_row(self, key: str) -> None:
+        """Record one parsed row, standing for the post (or comment) ``key``."""
+        self.row_keys.append(key)
+
+    def quarantine(self, line: int, raw: str, reason: str) -> None:
+        self._quarantine.append((line, raw, reason))
+
+    def build(self) -> ExportBatch:
+        return make_batch(
+            self.source, self.platform, posts=self.posts, users=self.users,
+            interactions=self.interactions, quarantine=self._quarantine, row_keys=self.row_keys,
+        )

@@ -60,21 +60,20 @@ CREATE TABLE IF NOT EXISTS users (
     user_id VARCHAR NOT NULL, platform VARCHAR NOT NULL, screen_name VARCHAR,
     followers BIGINT, following BIGINT, statuses BIGINT, verified BOOLEAN, verified_type INTEGER,
     description VARCHAR, gender VARCHAR, location VARCHAR, seen_at TIMESTAMPTZ,
+    placeholder BOOLEAN DEFAULT false,
     PRIMARY KEY (platform, user_id)
 );
 CREATE TABLE IF NOT EXISTS interactions (
     src_user VARCHAR NOT NULL, dst_user VARCHAR NOT NULL, kind VARCHAR NOT NULL,
     post_id VARCHAR, created_at TIMESTAMPTZ, platform VARCHAR DEFAULT 'weibo'
 );
-CREATE TABLE IF NOT EXISTS pending_interactions (
-    src_user VARCHAR, src_name VARCHAR, dst_user VARCHAR, dst_name VARCHAR, kind VARCHAR NOT NULL,
-    post_id VARCHAR, created_at TIMESTAMPTZ, platform VARCHAR, source VARCHAR
-);
+CREATE OR REPLACE VIEW pending_interactions AS
+    SELECT * FROM interactions WHERE src_user LIKE '@%' OR dst_user LIKE '@%';
 CREATE TABLE IF NOT EXISTS quarantine (
     source VARCHAR, line BIGINT, raw VARCHAR, reason VARCHAR, loaded_at TIMESTAMPTZ
 );
 CREATE TABLE IF NOT EXISTS loads (
-    source VARCHAR, sha256 VARCHAR, rows_read BIGINT, loaded BIGINT, duplicates BIGINT,
+    source VARCHAR, sha256 VARCHAR, rows_read BIGINT, loaded BIGINT, updated BIGINT, duplicates BIGINT,
     quarantined BIGINT, posts_added BIGINT, users_added BIGINT, users_updated BIGINT,
     interactions_added BIGINT, interactions_pending BIGINT, loaded_at TIMESTAMPTZ
 );
@@ -146,6 +145,8 @@ class LoadReport:
     source: str
     rows_read: int
     loaded: int
+    updated: int
+    """Duplicate rows that brought fresher engagement counts (a subset of ``duplicates``)."""
     duplicates: int
     quarantined: int
     posts_added: int
@@ -163,51 +164,21 @@ def _now() -> datetime:
 
 
 def _posts_frame(batch: ExportBatch) -> pd.DataFrame:
-    cols = ["post_id", "platform", "user_id", "created_at", "text", "repost_of", "reply_to",
-            "reposts", "comments", "likes"]
-    rows = [
-        (p.post_id, p.platform, p.user_id, p.created_at, p.text, p.repost_of, p.reply_to,
-         p.reposts, p.comments, p.likes, p.embedded)
-        for p in batch.posts
-    ]
-    df = pd.DataFrame(rows, columns=[*cols, "embedded"])
+    df = batch.posts.drop(columns="line")
     if df.empty:
-        return df.assign(from_row=pd.Series(dtype=bool)).drop(columns="embedded")
+        return df
     # A post seen as its own row wins over a copy embedded in another row.
-    df = df.sort_values("embedded", kind="stable").drop_duplicates(["platform", "post_id"])
-    df["created_at"] = pd.to_datetime(df["created_at"], utc=True)
-    for c in ("reposts", "comments", "likes"):
-        df[c] = df[c].astype("Int64")
-    df["from_row"] = ~df["embedded"].astype(bool)
-    return df.drop(columns="embedded")
+    return df.sort_values("from_row", ascending=False, kind="stable").drop_duplicates(
+        ["platform", "post_id"])
 
 
 def _users_frame(batch: ExportBatch) -> pd.DataFrame:
-    cols = ["user_id", "platform", "screen_name", "followers", "following", "statuses",
-            "verified", "verified_type", "description", "gender", "location", "seen_at"]
-    df = pd.DataFrame([tuple(getattr(u, c) for c in cols) for u in batch.users], columns=cols)
+    df = batch.users
     if df.empty:
         return df
-    df["seen_at"] = pd.to_datetime(df["seen_at"], utc=True)
     # Newest snapshot per user; a field the newest snapshot lacks keeps an older known value.
     df = df.sort_values(["platform", "user_id", "seen_at"], kind="stable")
-    df = df.groupby(["platform", "user_id"], sort=False, as_index=False).last()
-    for c in ("followers", "following", "statuses", "verified_type"):
-        df[c] = df[c].astype("Int64")
-    df["verified"] = df["verified"].astype("boolean")
-    return df[cols]
-
-
-def _interactions_frame(batch: ExportBatch) -> pd.DataFrame:
-    cols = ["src_user", "src_name", "dst_user", "dst_name", "kind", "post_id", "created_at"]
-    df = pd.DataFrame(
-        [tuple(getattr(e, c) for c in cols) for e in batch.interactions], columns=cols
-    )
-    df["platform"] = batch.platform
-    df["source"] = batch.source
-    if not df.empty:
-        df["created_at"] = pd.to_datetime(df["created_at"], utc=True)
-    return df.astype({c: "object" for c in cols if c != "created_at"})
+    return df.groupby(["platform", "user_id"], sort=False, as_index=False).last()[list(df.columns)]
 
 
 def _sha256(path: str) -> str | None:
@@ -225,19 +196,18 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
     """Load one parsed export into the warehouse, in one transaction.
 
     Posts are keyed by ``(platform, post_id)``: a row whose post is already there (or earlier in
-    the same file) is a duplicate. User profiles are upserted (a newer snapshot updates them).
-    Interactions named by screen name are resolved against ``users``; those whose names are
-    unknown wait in ``pending_interactions`` and are retried on every later load.
+    the same file) is a duplicate, and may refresh the post's engagement counts. User profiles
+    are upserted (a newer snapshot updates them). Interactions named by screen name resolve to
+    the user with that name; an unknown name becomes a placeholder user ``@name``, merged into
+    the real user when a later row brings that name with an id.
     """
     loaded_at = _now()
     posts = _posts_frame(batch)
     users = _users_frame(batch)
-    edges = _interactions_frame(batch)
-    quarantine = pd.DataFrame(
-        [(batch.source, q.line, q.raw, q.reason) for q in batch.quarantine],
-        columns=["source", "line", "raw", "reason"],
-    )
-    primary = pd.DataFrame({"post_id": batch.primary_post_ids, "platform": batch.platform})
+    edges = batch.interactions.assign(platform=batch.platform)
+    quarantine = batch.quarantine.assign(source=batch.source)[["source", "line", "raw", "reason"]]
+    primary = pd.DataFrame({"post_id": pd.Series(batch.row_keys, dtype="object"),
+                            "platform": batch.platform})
     primary["first"] = ~primary.duplicated(["platform", "post_id"])
 
     con.begin()
@@ -247,9 +217,8 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
         con.register("b_edges", edges)
         con.register("b_quarantine", quarantine)
         con.register("b_primary", primary)
-        if primary.empty:
-            loaded = 0
-        else:
+        loaded = updated = 0
+        if not primary.empty:
             # A row is new unless its post was already loaded from a row of its own (a copy
             # embedded in another row, e.g. a repost's source post, does not count).
             loaded = con.execute(
@@ -259,6 +228,15 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
             ).fetchone()[0]
         posts_added = 0
         if not posts.empty:
+            updated = con.execute(
+                """UPDATE posts x SET reposts = coalesce(b.reposts, x.reposts),
+                       comments = coalesce(b.comments, x.comments), likes = coalesce(b.likes, x.likes)
+                   FROM b_posts b
+                   WHERE x.platform = b.platform AND x.post_id = b.post_id AND b.from_row AND x.from_row
+                     AND ((b.reposts IS NOT NULL AND b.reposts IS DISTINCT FROM x.reposts)
+                       OR (b.comments IS NOT NULL AND b.comments IS DISTINCT FROM x.comments)
+                       OR (b.likes IS NOT NULL AND b.likes IS DISTINCT FROM x.likes))"""
+            ).fetchone()[0]
             # The post's own row completes a post first seen embedded in another row.
             con.execute(
                 """UPDATE posts x SET text = coalesce(b.text, x.text),
@@ -293,7 +271,8 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
                        location = coalesce(b.location, u.location),
                        seen_at = b.seen_at
                    FROM b_users b
-                   WHERE u.platform = b.platform AND u.user_id = b.user_id AND b.seen_at > u.seen_at
+                   WHERE u.platform = b.platform AND u.user_id = b.user_id
+                     AND (u.seen_at IS NULL OR b.seen_at > u.seen_at)
                      AND (b.screen_name IS DISTINCT FROM u.screen_name
                           OR b.followers IS DISTINCT FROM u.followers
                           OR b.following IS DISTINCT FROM u.following
@@ -304,16 +283,12 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
                           OR b.location IS DISTINCT FROM u.location)"""
             ).fetchone()[0]
             users_added = con.execute(
-                """INSERT INTO users SELECT b.* FROM b_users b
+                """INSERT INTO users SELECT b.*, false FROM b_users b
                    ANTI JOIN users u ON u.platform = b.platform AND u.user_id = b.user_id"""
             ).fetchone()[0]
-        if not edges.empty:
-            con.execute(
-                """INSERT INTO pending_interactions
-                   SELECT src_user, src_name, dst_user, dst_name, kind, post_id, created_at,
-                          platform, source FROM b_edges"""
-            )
-        added, pending = _resolve_pending(con)
+            _merge_placeholders(con)
+        added = _insert_interactions(con) if not edges.empty else 0
+        pending = con.execute("SELECT count(*) FROM pending_interactions").fetchone()[0]
         if not quarantine.empty:
             con.execute(
                 """INSERT INTO quarantine SELECT q.source, q.line, q.raw, q.reason, ? FROM b_quarantine q
@@ -324,6 +299,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
             source=batch.source,
             rows_read=batch.rows_read,
             loaded=int(loaded),
+            updated=int(updated),
             duplicates=int(len(primary) - loaded),
             quarantined=len(batch.quarantine),
             posts_added=int(posts_added),
@@ -333,8 +309,8 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
             interactions_pending=int(pending),
         )
         con.execute(
-            "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [batch.source, _sha256(batch.source), report.rows_read, report.loaded,
+            "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [batch.source, _sha256(batch.source), report.rows_read, report.loaded, report.updated,
              report.duplicates, report.quarantined, report.posts_added, report.users_added,
              report.users_updated, report.interactions_added, report.interactions_pending,
              loaded_at],
@@ -348,29 +324,38 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
     return report
 
 
-def _resolve_pending(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
-    """Resolve screen names in ``pending_interactions``; move resolved rows to ``interactions``.
+_NAME_IDS = """
+    SELECT platform, screen_name, arg_max(user_id, seen_at) AS user_id
+    FROM users WHERE NOT placeholder AND screen_name IS NOT NULL AND screen_name NOT LIKE '%*%'
+    GROUP BY platform, screen_name"""
 
-    A name held by several users resolves to the one seen most recently.
-    Returns (interactions added, rows still pending).
-    """
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE name_ids AS
-           SELECT platform, screen_name, arg_max(user_id, seen_at) AS user_id
-           FROM users WHERE screen_name IS NOT NULL GROUP BY platform, screen_name"""
-    )
+
+def _insert_interactions(con: duckdb.DuckDBPyConnection) -> int:
+    """Resolve the batch's names (placeholder ``@name`` users where unknown) and insert the
+    interactions that are not there yet. Returns how many were added."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE name_ids AS {_NAME_IDS}")
     con.execute(
         """CREATE OR REPLACE TEMP TABLE resolved AS
-           SELECT coalesce(p.src_user, s.user_id) AS src_user,
-                  coalesce(p.dst_user, d.user_id) AS dst_user,
-                  p.kind, p.post_id, p.created_at, p.platform, p.rowid AS rid
-           FROM pending_interactions p
-           LEFT JOIN name_ids s ON p.src_user IS NULL AND s.platform = p.platform
-                                AND s.screen_name = p.src_name
-           LEFT JOIN name_ids d ON p.dst_user IS NULL AND d.platform = p.platform
-                                AND d.screen_name = p.dst_name
-           WHERE coalesce(p.src_user, s.user_id) IS NOT NULL
-             AND coalesce(p.dst_user, d.user_id) IS NOT NULL"""
+           SELECT coalesce(e.src_user, s.user_id, '@' || e.src_name) AS src_user,
+                  coalesce(e.dst_user, d.user_id, '@' || e.dst_name) AS dst_user,
+                  e.kind, e.post_id, e.created_at, e.platform,
+                  CASE WHEN e.src_user IS NULL AND s.user_id IS NULL THEN e.src_name END AS src_ph,
+                  CASE WHEN e.dst_user IS NULL AND d.user_id IS NULL THEN e.dst_name END AS dst_ph
+           FROM b_edges e
+           LEFT JOIN name_ids s ON e.src_user IS NULL AND s.platform = e.platform
+                                AND s.screen_name = e.src_name
+           LEFT JOIN name_ids d ON e.dst_user IS NULL AND d.platform = e.platform
+                                AND d.screen_name = e.dst_name
+           WHERE coalesce(e.src_user, e.src_name) IS NOT NULL
+             AND coalesce(e.dst_user, e.dst_name) IS NOT NULL"""
+    )
+    con.execute(
+        """INSERT INTO users (user_id, platform, screen_name, placeholder)
+           SELECT DISTINCT '@' || name, platform, name, true FROM (
+               SELECT src_ph AS name, platform FROM resolved WHERE src_ph IS NOT NULL
+               UNION SELECT dst_ph, platform FROM resolved WHERE dst_ph IS NOT NULL) n
+           WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.platform = n.platform
+                             AND u.user_id = '@' || n.name)"""
     )
     added = con.execute(
         """INSERT INTO interactions
@@ -379,13 +364,46 @@ def _resolve_pending(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
            WHERE r.src_user <> r.dst_user
              AND NOT EXISTS (SELECT 1 FROM interactions i
                  WHERE i.src_user = r.src_user AND i.dst_user = r.dst_user AND i.kind = r.kind
-                   AND i.post_id IS NOT DISTINCT FROM r.post_id)"""
+                   AND i.post_id IS NOT DISTINCT FROM r.post_id AND i.platform = r.platform)"""
     ).fetchone()[0]
-    con.execute("DELETE FROM pending_interactions WHERE rowid IN (SELECT rid FROM resolved)")
-    pending = con.execute("SELECT count(*) FROM pending_interactions").fetchone()[0]
     con.execute("DROP TABLE resolved")
     con.execute("DROP TABLE name_ids")
-    return int(added), int(pending)
+    return int(added)
+
+
+def _merge_placeholders(con: duckdb.DuckDBPyConnection) -> int:
+    """Point interactions of placeholder users ``@name`` at the real user now known by that
+    name, drop what became a duplicate or a self-loop, and delete the placeholders."""
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE merges AS
+            SELECT p.platform, p.user_id AS placeholder, n.user_id AS real_id
+            FROM users p JOIN ({_NAME_IDS}) n ON n.platform = p.platform AND n.screen_name = p.screen_name
+            WHERE p.placeholder"""
+    )
+    merged = con.execute("SELECT count(*) FROM merges").fetchone()[0]
+    if merged:
+        for end in ("src_user", "dst_user"):
+            con.execute(
+                f"""UPDATE interactions i SET {end} = m.real_id FROM merges m
+                    WHERE i.platform = m.platform AND i.{end} = m.placeholder"""
+            )
+        con.execute("DELETE FROM interactions WHERE src_user = dst_user")
+        con.execute(
+            """DELETE FROM interactions WHERE rowid IN (
+                   SELECT rid FROM (
+                       SELECT i.rowid AS rid, row_number() OVER (
+                           PARTITION BY i.platform, i.src_user, i.dst_user, i.kind, i.post_id
+                           ORDER BY i.rowid) AS n
+                       FROM interactions i SEMI JOIN merges m
+                         ON i.platform = m.platform AND (i.src_user = m.real_id OR i.dst_user = m.real_id))
+                   WHERE n > 1)"""
+        )
+        con.execute(
+            """DELETE FROM users u USING merges m
+               WHERE u.platform = m.platform AND u.user_id = m.placeholder"""
+        )
+    con.execute("DROP TABLE merges")
+    return int(merged)
 
 
 def window_bounds(as_of: date, window_days: int) -> tuple[datetime, datetime]:

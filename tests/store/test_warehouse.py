@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from store.records import ExportBatch, PostRecord
+from store.records import make_batch
 from store.warehouse import (
     fetch_window_interactions,
     fetch_window_posts,
@@ -53,6 +53,7 @@ def test_same_file_twice_adds_nothing_and_counts_reconcile(con, tmp_path):
     ], extra_lines=["not json"])
     first = load_batch(con, read_weibo_api(f))
     assert (first.rows_read, first.loaded, first.duplicates, first.quarantined) == (5, 3, 1, 1)
+    assert first.updated == 0
     assert first.rows_read == first.loaded + first.duplicates + first.quarantined
     assert counts(con) == {"posts": 3, "users": 3, "interactions": 4,
                            "pending_interactions": 0, "quarantine": 1}
@@ -75,18 +76,33 @@ def test_a_row_whose_post_was_only_seen_embedded_counts_as_loaded(con, tmp_path)
     assert (r.loaded, r.duplicates, r.posts_added) == (1, 0, 0)
     assert con.execute("SELECT likes, from_row FROM posts WHERE post_id='100'").fetchone() == (9, True)
     again = load_batch(con, read_weibo_api(write(tmp_path, "c.jsonl", [fresher])))
-    assert (again.loaded, again.duplicates) == (0, 1)
+    assert (again.loaded, again.updated, again.duplicates) == (0, 0, 1)
+    fresher_still = dict(root, attitudes_count=12)
+    r = load_batch(con, read_weibo_api(write(tmp_path, "d.jsonl", [fresher_still])))
+    assert (r.loaded, r.updated, r.duplicates) == (0, 1, 1)
+    assert con.execute("SELECT likes FROM posts WHERE post_id='100'").fetchone() == (12,)
 
 
-def test_names_resolve_when_a_later_file_brings_the_user(con, tmp_path):
-    f1 = write(tmp_path, "1.jsonl", [status(1, 1, "A", "你好 @后来者")])
+def test_unknown_names_become_placeholders_merged_when_the_id_turns_up(con, tmp_path):
+    f1 = write(tmp_path, "1.jsonl", [status(1, 1, "A", "你好 @后来者"),
+                                     status(3, 5, "E", "也@后来者 一下")])
     r1 = load_batch(con, read_weibo_api(f1))
-    assert (r1.interactions_added, r1.interactions_pending) == (0, 1)
-    f2 = write(tmp_path, "2.jsonl", [status(2, 9, "后来者", "我来了")])
+    assert (r1.interactions_added, r1.interactions_pending) == (2, 2)
+    assert con.execute("SELECT placeholder FROM users WHERE user_id = '@后来者'").fetchone() == (True,)
+    # the real user mentions A back and brings the id of the name
+    f2 = write(tmp_path, "2.jsonl", [status(2, 9, "后来者", "我来了 @A")])
     r2 = load_batch(con, read_weibo_api(f2))
     assert (r2.interactions_added, r2.interactions_pending) == (1, 0)
-    assert con.execute("SELECT src_user, dst_user, kind FROM interactions").fetchall() == [
-        ("1", "9", "mention")]
+    assert sorted(con.execute("SELECT src_user, dst_user, kind FROM interactions").fetchall()) == [
+        ("1", "9", "mention"), ("5", "9", "mention"), ("9", "1", "mention")]
+    assert con.execute("SELECT count(*) FROM users WHERE placeholder").fetchone()[0] == 0
+
+
+def test_masked_names_never_resolve(con, tmp_path):
+    masked = status(1, 7, "多***夜", "hi")
+    load_batch(con, read_weibo_api(write(tmp_path, "m.jsonl", [masked])))
+    r = load_batch(con, read_weibo_api(write(tmp_path, "n.jsonl", [status(2, 1, "A", "@多***夜 你好")])))
+    assert r.interactions_pending == 1
 
 
 def test_newer_profile_snapshot_updates_the_user(con, tmp_path):
@@ -108,12 +124,11 @@ def test_newer_profile_snapshot_updates_the_user(con, tmp_path):
 def test_a_failing_load_leaves_the_warehouse_as_before(con, tmp_path):
     load_batch(con, read_weibo_api(write(tmp_path, "ok.jsonl", [status(1, 1, "A", "x")])))
     before = counts(con)
-    bad = parse_weibo_api(lines(status(2, 2, "B", "y")), "bad.jsonl")
+    good = parse_weibo_api(lines(status(2, 2, "B", "y")), "bad.jsonl")
     # a post whose author id is missing violates NOT NULL after the user rows went in
-    broken = PostRecord(**{**{f: getattr(bad.posts[0], f) for f in bad.posts[0].__slots__},
-                           "post_id": "3", "user_id": None})
-    batch = ExportBatch(source="bad.jsonl", posts=[bad.posts[0], broken], users=bad.users,
-                        primary_post_ids=["2", "3"])
+    broken = good.posts.iloc[[0]].assign(post_id="3", user_id=None)
+    batch = make_batch("bad.jsonl", posts=pd.concat([good.posts, broken]), users=good.users,
+                       row_keys=["2", "3"])
     with pytest.raises(duckdb.ConstraintException):
         load_batch(con, batch)
     assert counts(con) == before

@@ -36,7 +36,12 @@ def lines(*objs) -> list[str]:
 
 
 def edges(batch) -> set[tuple]:
-    return {(e.kind, e.src_user or e.src_name, e.dst_user or e.dst_name) for e in batch.interactions}
+    return {(e.kind, e.src_user or e.src_name, e.dst_user or e.dst_name)
+            for e in batch.interactions.itertuples()}
+
+
+def posts(batch) -> list:
+    return list(batch.posts.itertuples())
 
 
 def test_parse_datetime_is_locale_free_and_keeps_the_zone():
@@ -55,8 +60,8 @@ def test_repost_chain_names_split_own_words_from_the_chain():
 def test_original_post_user_and_mentions():
     b = parse_weibo_api(lines(status(5366486905059756, 1, "阿花", "我家宝宝会走路了 @小红 @阿花")),
                         "x.jsonl")
-    assert b.rows_read == 1 and not b.quarantine
-    (p,) = b.posts
+    assert b.rows_read == 1 and b.quarantine.empty
+    (p,) = posts(b)
     assert p.post_id == "5366486905059756" and isinstance(p.post_id, str)
     assert p.user_id == "1" and p.repost_of is None
     assert p.created_at == datetime(2026, 11, 13, 10, 0, tzinfo=CST)
@@ -70,8 +75,8 @@ def test_repost_chain_gives_edges_along_the_chain():
     rp = status(103, 2, "B", "真好//@C1:太对了//@C2:转发", "Fri Nov 13 12:00:00 +0800 2026",
                 retweeted_status=root)
     b = parse_weibo_api(lines(rp), "x.jsonl")
-    assert [p.post_id for p in b.posts] == ["103", "100"]
-    assert b.posts[0].repost_of == "100" and b.posts[1].embedded
+    assert [p.post_id for p in posts(b)] == ["103", "100"]
+    assert posts(b)[0].repost_of == "100" and not posts(b)[1].from_row
     assert edges(b) == {("repost", "C1", "2"), ("repost", "C2", "C1"), ("repost", "1", "C2")}
 
 
@@ -86,7 +91,7 @@ def test_comment_is_a_post_with_reply_to_and_edges_from_author_and_replied():
          "status": status(100, 1, "A", "原帖"),
          "reply_comment": {"id": 899, "idstr": "899", "text": "嗯", "user": user(3, "C")}}
     b = parse_weibo_api(lines(c), "x.jsonl")
-    comment = b.posts[0]
+    comment = posts(b)[0]
     assert (comment.post_id, comment.reply_to, comment.user_id) == ("900", "100", "4")
     assert edges(b) == {("comment", "1", "4"), ("comment", "3", "4")}
 
@@ -96,17 +101,18 @@ def test_bad_rows_are_quarantined_with_line_and_field():
     no_date = {k: v for k, v in status(2, 1, "A", "x").items() if k != "created_at"}
     no_user = {k: v for k, v in status(3, 1, "A", "x").items() if k != "user"}
     b = parse_weibo_api([*lines(good), "{oops", *lines(no_date, no_user), ""], "f.jsonl")
-    assert b.rows_read == 4 and len(b.primary_post_ids) == 1
-    reasons = [q.reason for q in b.quarantine]
+    assert b.rows_read == 4 and len(b.row_keys) == 1
+    reasons = b.quarantine["reason"].tolist()
     assert reasons[0].startswith("f.jsonl, line 2: not valid JSON")
     assert "line 3: field 'created_at' is missing" in reasons[1]
     assert "line 4: field 'user' must be an object" in reasons[2]
-    assert b.quarantine[0].raw == "{oops"
+    assert b.quarantine.loc[0, "raw"] == "{oops"
+    assert len(b.posts) == 1  # a bad row leaves nothing behind
 
 
 def test_counts_like_wan_are_numbers():
     s = status(1, 1, "A", "x", reposts_count="1.2万", comments_count="100万+", attitudes_count=3)
-    p = parse_weibo_api(lines(s), "x").posts[0]
+    p = posts(parse_weibo_api(lines(s), "x"))[0]
     assert (p.reposts, p.comments, p.likes) == (12000, 1000000, 3)
 
 
@@ -115,7 +121,7 @@ def test_read_gzip_and_statuses_document(tmp_path):
     gz = tmp_path / "a.jsonl.gz"
     with gzip.open(gz, "wt", encoding="utf-8") as fh:
         fh.write("\n".join(lines(*objs)))
-    assert [p.post_id for p in read_weibo_api(gz).posts] == ["1", "2"]
+    assert read_weibo_api(gz).posts["post_id"].tolist() == ["1", "2"]
     doc = tmp_path / "b.json"
     doc.write_text(json.dumps({"statuses": objs}, ensure_ascii=False, indent=2), encoding="utf-8")
     assert read_export(doc).rows_read == 2
@@ -143,5 +149,5 @@ def test_format_detection_and_folder_expansion(tmp_path):
     st.text(max_size=40), st.text(min_size=1, max_size=10), st.text(max_size=20))), max_size=6))
 def test_parser_never_crashes_and_counts_reconcile(raw_lines):
     b = parse_weibo_api(raw_lines, "h.jsonl")
-    assert b.rows_read == len(b.primary_post_ids) + len(b.quarantine)
-    assert all(e.src_user is None or e.src_user != e.dst_user for e in b.interactions)
+    assert b.rows_read == len(b.row_keys) + len(b.quarantine)
+    assert all(e.src_user is None or e.src_user != e.dst_user for e in b.interactions.itertuples())

@@ -1,0 +1,152 @@
+"""Field parsing shared by every export reader: ids, counts, times, names, encodings.
+
+Ids are text, always (``5366486905059756\\t`` → ``'5366486905059756'``; a float is refused);
+counts such as ``1.2万`` or ``100万+`` are numbers; Weibo times without a zone are Asia/Shanghai.
+
+Example:
+    >>> as_id("5366486905059756\\t"), as_count("1.2万"), as_count("100万+")
+    ('5366486905059756', 12000, 1000000)
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+__all__ = [
+    "NAME_PATTERN",
+    "SHANGHAI",
+    "as_count",
+    "as_id",
+    "decode_export_bytes",
+    "is_masked_name",
+    "own_mentions",
+    "parse_weibo_datetime",
+    "repost_chain_names",
+]
+
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+_MONTHS = {m: i for i, m in enumerate(
+    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)}
+_API_TIME = re.compile(
+    r"^\s*(?:[A-Za-z]{3},?\s+)?([A-Za-z]{3})\s+(\d{1,2})\s+(\d{1,2}):(\d{2}):(\d{2})\s+"
+    r"([+-])(\d{2}):?(\d{2})\s+(\d{4})\s*$"
+)
+#: Weibo screen names: 1–30 characters of CJK, letters, digits, '_' and '-'.
+NAME_PATTERN = r"[\w\u4e00-\u9fff\-]{1,30}"
+_CHAIN_PART = re.compile(r"//\s*@(" + NAME_PATTERN + r")\s*[:：]")
+_MENTION = re.compile(r"@(" + NAME_PATTERN + r")")
+
+
+def as_id(value: Any) -> str | None:
+    """An id as text: ints and strings (stripped, incl. the tab weibo-crawler appends) only."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        v = value.strip()
+        return v or None
+    return None
+
+
+def as_count(value: Any) -> int | None:
+    """A count: ints, integral floats, and text like ``"1,234"``, ``"1.2万"``, ``"100万+"``, ``"3亿"``."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    if isinstance(value, str):
+        v = value.strip().replace(",", "").rstrip("+")
+        try:
+            if v.endswith("万"):
+                return round(float(v[:-1]) * 10_000)
+            if v.endswith("亿"):
+                return round(float(v[:-1]) * 100_000_000)
+            return int(float(v)) if v else None
+        except ValueError:
+            return None
+    return None
+
+
+def parse_weibo_datetime(value: str) -> datetime:
+    """Parse the API's ``created_at`` ("Fri Mar 31 23:47:24 +0800 2017") or ISO-8601 text.
+
+    Independent of the process locale; a time without a zone is Asia/Shanghai.
+
+    >>> parse_weibo_datetime("Fri Mar 31 23:47:24 +0800 2017").isoformat()
+    '2017-03-31T23:47:24+08:00'
+    >>> parse_weibo_datetime("2017-03-31 23:47").isoformat()
+    '2017-03-31T23:47:00+08:00'
+    """
+    if not isinstance(value, str):
+        raise ValueError(f"expected a date string like 'Fri Mar 31 23:47:24 +0800 2017'; got {value!r}")
+    m = _API_TIME.match(value)
+    if m:
+        mon, day, hh, mm, ss, sign, tzh, tzm, year = m.groups()
+        if mon not in _MONTHS:
+            raise ValueError(f"unknown month {mon!r} in {value!r}")
+        offset = timedelta(hours=int(tzh), minutes=int(tzm)) * (1 if sign == "+" else -1)
+        return datetime(int(year), _MONTHS[mon], int(day), int(hh), int(mm), int(ss),
+                        tzinfo=timezone(offset))
+    try:
+        dt = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(
+            f"expected a date like 'Fri Mar 31 23:47:24 +0800 2017' or ISO-8601; got {value!r}"
+        ) from None
+    return dt if dt.tzinfo else dt.replace(tzinfo=SHANGHAI)
+
+
+def repost_chain_names(text: str | None) -> tuple[str, list[str]]:
+    """Split a repost text into the reposter's own words and the ``//@name:`` chain names.
+
+    >>> repost_chain_names("太真实了//@小红:我家也是//@小明: 哈哈")
+    ('太真实了', ['小红', '小明'])
+    """
+    if not text:
+        return "", []
+    parts = list(_CHAIN_PART.finditer(text))
+    if not parts:
+        return text, []
+    return text[: parts[0].start()], [p.group(1) for p in parts]
+
+
+def own_mentions(text: str | None) -> list[str]:
+    """``@name`` mentions in the author's own words, each once (a ``//@`` chain is not one).
+
+    >>> own_mentions("@小明 看这个 @小红 @小明//@小刚:好")
+    ['小明', '小红']
+    """
+    if not text:
+        return []
+    own, _ = repost_chain_names(text)
+    seen: list[str] = []
+    for m in _MENTION.finditer(own):
+        if m.group(1) not in seen:
+            seen.append(m.group(1))
+    return seen
+
+
+def is_masked_name(name: str | None) -> bool:
+    """MediaCrawler's masked nicknames (``多***夜``) must never be used to resolve names."""
+    return bool(name) and "*" in name
+
+
+def decode_export_bytes(data: bytes) -> tuple[str, str]:
+    """Decode an export: UTF-8 (with or without BOM), else GB18030 (what Excel writes on Chinese
+    Windows). Returns (text, encoding used); raises ValueError naming the byte that fails."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as utf8_error:
+        try:
+            return data.decode("gb18030"), "gb18030"
+        except UnicodeDecodeError:
+            raise ValueError(
+                f"byte {utf8_error.start} is neither UTF-8 nor GB18030; expected a text export"
+            ) from None
