@@ -138,7 +138,7 @@ def _print_loads(loads: list[dict]) -> None:
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="export files or folders (searched recursively)")],
-    format: Annotated[str | None, typer.Option("--format", help="export format; detected from the file name when omitted (weibo-api)")] = None,
+    format: Annotated[str | None, typer.Option("--format", help="export format (weibo-api, ced, …; see store/readers.py); detected from the file when omitted")] = None,
     warehouse: Annotated[Path | None, typer.Option(help="warehouse file (default data/warehouse.duckdb)")] = None,
 ) -> None:
     """Load exports into the warehouse: a table of rows read / loaded / updated / duplicates /
@@ -228,6 +228,9 @@ def run(
         _c.err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
     _print_outputs(result, time.monotonic() - started)
+
+
+
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -1,70 +1,145 @@
 """Pick the right reader for an export file, and expand folders into the files to load.
 
+Formats are told apart by their content (a CSV header, JSON keys), then by the file name, so
+analysts can point ``tajian ingest`` at a folder of mixed exports; ``--format`` forces one.
+A file that matches no format is not an error: it becomes one quarantine entry that says so.
+
 Example:
-    >>> detect_format("statuses.jsonl")
-    'weibo-api'
+    >>> sorted(FORMATS)[:2]
+    ['ced', 'weibo-api']
 """
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
-from store.records import ExportBatch
+from store.ced import read_ced, sniff_ced
+from store.fields import decode_export_bytes
+from store.records import BatchBuilder, ExportBatch
 from store.weibo_api import read_weibo_api
 
-__all__ = ["FORMATS", "UnknownFormatError", "detect_format", "find_export_files", "read_export"]
+__all__ = [
+    "EXPORT_SUFFIXES",
+    "FORMATS",
+    "ExportFormat",
+    "UnknownFormatError",
+    "detect_format",
+    "find_export_files",
+    "read_export",
+]
 
-FORMATS: dict[str, Callable[[Path], ExportBatch]] = {
-    "weibo-api": read_weibo_api,
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """One export format: how to read it and how to recognise it."""
+
+    name: str
+    description: str
+    read: Callable[[Path], ExportBatch]
+    sniff: Callable[[Path, str], bool]
+
+
+def _sniff_weibo_api(path: Path, head: str) -> bool:
+    text = head.lstrip("\ufeff").lstrip()
+    if not text.startswith(("{", "[")):
+        return False
+    return any(k in text[:4096] for k in ('"statuses"', '"retweeted_status"', '"idstr"',
+                                          '"created_at"')) and '"note_id"' not in text[:4096]
+
+
+FORMATS: dict[str, ExportFormat] = {
+    f.name: f
+    for f in [
+        ExportFormat("ced", "CED research dataset (ced_original.csv / ced_reposts.csv)",
+                     read_ced, sniff_ced),
+        ExportFormat("weibo-api", "official Weibo API status JSON (JSON lines or {\"statuses\": …})",
+                     read_weibo_api, _sniff_weibo_api),
+    ]
 }
-_SUFFIXES = {".jsonl": "weibo-api", ".json": "weibo-api", ".ndjson": "weibo-api"}
+#: Suffixes of files that folders contribute (``.gz`` of each too).
+EXPORT_SUFFIXES = (".jsonl", ".json", ".ndjson", ".csv")
 
 
 class UnknownFormatError(ValueError):
     """The export format could not be told from the file, or is not supported."""
 
 
+def _head(path: Path, size: int = 4096) -> str:
+    with open(path, "rb") as fh:
+        raw = fh.read(size if path.suffix != ".gz" else 1 << 16)
+    if path.suffix == ".gz":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError):
+            try:
+                with gzip.open(path, "rb") as gz:
+                    raw = gz.read(size)
+            except (OSError, EOFError):
+                return ""
+    raw = raw[:size]
+    for cut in range(4):  # a multi-byte character may be split at the end of the head
+        try:
+            return decode_export_bytes(raw[: len(raw) - cut] if cut else raw)[0]
+        except ValueError:
+            continue
+    return ""
+
+
 def detect_format(path: str | Path) -> str:
-    """Tell the export format from the file name (``.gz`` is looked through)."""
+    """Tell the export format of a file from its content, then its name."""
     p = Path(path)
-    suffix = Path(p.stem).suffix if p.suffix == ".gz" else p.suffix
-    fmt = _SUFFIXES.get(suffix.lower())
-    if fmt is None:
-        raise UnknownFormatError(
-            f"{p}: cannot tell the export format from the suffix {suffix!r}; expected one of "
-            f"{sorted(_SUFFIXES)} or pass --format ({', '.join(FORMATS)})"
-        )
-    return fmt
+    head = _head(p)
+    for fmt in FORMATS.values():
+        if fmt.sniff(p, head):
+            return fmt.name
+    raise UnknownFormatError(
+        f"{p}: not a known export (the start of the file matches none of: "
+        f"{', '.join(FORMATS)}); pass --format to force one"
+    )
 
 
 def read_export(path: str | Path, fmt: str | None = None) -> ExportBatch:
-    """Read one export file with the reader for ``fmt`` (detected when None)."""
-    fmt = fmt or detect_format(path)
-    if fmt not in FORMATS:
+    """Read one export file with the reader for ``fmt`` (detected when None).
+
+    A file whose format cannot be told is returned as one quarantine entry, not an error.
+    """
+    path = Path(path)
+    if fmt is not None and fmt not in FORMATS:
         raise UnknownFormatError(
-            f"unknown export format {fmt!r}; expected one of: {', '.join(FORMATS)}"
+            f"unknown export format {fmt!r}; expected one of: {', '.join(sorted(FORMATS))}"
         )
-    return FORMATS[fmt](Path(path))
+    if fmt is None:
+        try:
+            fmt = detect_format(path)
+        except UnknownFormatError as exc:
+            b = BatchBuilder(str(path))
+            b.quarantine(0, _head(path, 2000), str(exc))
+            return b.build()
+    return FORMATS[fmt].read(path)
+
+
+def _is_export_name(p: Path) -> bool:
+    name = p.name.lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    return name.endswith(EXPORT_SUFFIXES)
 
 
 def find_export_files(paths: Iterable[str | Path]) -> list[Path]:
     """Expand files and folders (recursively) into export files, sorted, each once.
 
-    Folders contribute the files whose suffix a reader knows; a file named explicitly is always
-    kept, so its reader can say what is wrong with it.
+    Folders contribute files with an export suffix (``.jsonl``, ``.json``, ``.csv``, and their
+    ``.gz``); a file named explicitly is always kept, so its reader can say what is wrong with it.
     """
     found: list[Path] = []
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                if f.is_file() and not f.name.startswith("."):
-                    try:
-                        detect_format(f)
-                    except UnknownFormatError:
-                        continue
-                    found.append(f)
+            found += [f for f in sorted(p.rglob("*"))
+                      if f.is_file() and not f.name.startswith(".") and _is_export_name(f)]
         elif p.exists():
             found.append(p)
         else:

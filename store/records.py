@@ -75,10 +75,14 @@ def _frame(rows: list[tuple] | pd.DataFrame | None, columns: tuple[str, ...]) ->
     df = df[list(columns)]
     for col in columns:
         if col in ("created_at", "seen_at"):
-            df[col] = pd.to_datetime(df[col], utc=True)
+            values = df[col]
+            if isinstance(values.dtype, pd.DatetimeTZDtype):
+                df[col] = values.dt.tz_convert("UTC")
+            else:
+                df[col] = pd.to_datetime(values, utc=True)
         elif _DTYPES.get(col) == _TEXT:
-            values = df[col].astype(object)
-            df[col] = values.where(values.notna(), None)
+            # Arrow-backed strings: a third of the memory of Python str objects; missing = NaN
+            df[col] = df[col].astype("str")
         elif col in _DTYPES:
             df[col] = df[col].astype(_DTYPES[col])
     return df.reset_index(drop=True)

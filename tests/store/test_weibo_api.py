@@ -36,12 +36,14 @@ def lines(*objs) -> list[str]:
 
 
 def edges(batch) -> set[tuple]:
-    return {(e.kind, e.src_user or e.src_name, e.dst_user or e.dst_name)
-            for e in batch.interactions.itertuples()}
+    df = batch.interactions.astype(object)
+    df = df.where(df.notna(), None)
+    return {(e.kind, e.src_user or e.src_name, e.dst_user or e.dst_name) for e in df.itertuples()}
 
 
 def posts(batch) -> list:
-    return list(batch.posts.itertuples())
+    df = batch.posts.astype(object)
+    return list(df.where(df.notna(), None).itertuples())
 
 
 def test_parse_datetime_is_locale_free_and_keeps_the_zone():
@@ -131,15 +133,33 @@ def test_read_gzip_and_statuses_document(tmp_path):
 
 
 def test_format_detection_and_folder_expansion(tmp_path):
-    (tmp_path / "a.jsonl").write_text("", encoding="utf-8")
+    (tmp_path / "a.jsonl").write_text(json.dumps(status(1, 1, "A", "x")), encoding="utf-8")
     (tmp_path / "sub").mkdir()
-    (tmp_path / "sub" / "b.json.gz").write_bytes(gzip.compress(b""))
+    (tmp_path / "sub" / "b.json.gz").write_bytes(gzip.compress(
+        json.dumps({"statuses": [status(2, 1, "A", "y")]}).encode()))
     (tmp_path / "notes.txt").write_text("x", encoding="utf-8")
     assert [p.name for p in find_export_files([tmp_path])] == ["a.jsonl", "b.json.gz"]
-    with pytest.raises(UnknownFormatError, match=r"notes.txt: cannot tell the export format"):
+    assert detect_format(tmp_path / "a.jsonl") == "weibo-api"
+    assert detect_format(tmp_path / "sub" / "b.json.gz") == "weibo-api"
+    with pytest.raises(UnknownFormatError, match=r"notes.txt: not a known export"):
         detect_format(tmp_path / "notes.txt")
+    # a file that is not an export at all is one quarantine entry, not a crash
+    batch = read_export(tmp_path / "notes.txt")
+    assert batch.rows_read == 1 and "not a known export" in batch.quarantine.loc[0, "reason"]
+    with pytest.raises(UnknownFormatError, match=r"unknown export format 'xml'; expected one of"):
+        read_export(tmp_path / "a.jsonl", "xml")
     with pytest.raises(FileNotFoundError, match="no such file or folder"):
         find_export_files([tmp_path / "nope"])
+
+
+def test_empty_files_and_garbage_are_fine(tmp_path):
+    empty = tmp_path / "e.jsonl"
+    empty.write_bytes(b"")
+    assert read_weibo_api(empty).rows_read == 0
+    junk = tmp_path / "j.jsonl"
+    junk.write_bytes(bytes(range(256)) * 3)
+    b = read_weibo_api(junk)
+    assert b.rows_read == 1 and b.posts.empty
 
 
 @settings(max_examples=150, deadline=None)
@@ -150,4 +170,5 @@ def test_format_detection_and_folder_expansion(tmp_path):
 def test_parser_never_crashes_and_counts_reconcile(raw_lines):
     b = parse_weibo_api(raw_lines, "h.jsonl")
     assert b.rows_read == len(b.row_keys) + len(b.quarantine)
-    assert all(e.src_user is None or e.src_user != e.dst_user for e in b.interactions.itertuples())
+    df = b.interactions
+    assert not (df["src_user"].notna() & (df["src_user"] == df["dst_user"])).any()
