@@ -37,6 +37,7 @@ lint: $(STAMP)
 ## make bench: speed and memory benchmarks (results go in bench/RESULTS.md by hand).
 bench: $(STAMP)
 	$(BIN)/python bench/bench_pipeline.py
+	$(BIN)/python bench/bench_ingest.py
 	@test ! -f bench/bench_synthetic.py || $(BIN)/python bench/bench_synthetic.py
 
 clean:

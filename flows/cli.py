@@ -87,7 +87,9 @@ def _print_outputs(result: dict, elapsed: float) -> None:
     )
     _c.out.print(f"report:    {Path(result['report']).resolve()}", soft_wrap=True)
     _c.out.print(f"seed list: {Path(result['seeds_csv']).resolve()}", soft_wrap=True)
-    _c.out.print(f"           {Path(result['seeds_json']).resolve()}", soft_wrap=True)
+    for extra in ("seeds_xlsx", "seeds_json", "circles_gexf"):
+        if result.get(extra):
+            _c.out.print(f"           {Path(result[extra]).resolve()}", soft_wrap=True)
 
 
 @app.command()
@@ -230,7 +232,9 @@ def run(
     _print_outputs(result, time.monotonic() - started)
 
 
+from flows.select_cli import select_command  # noqa: E402
 
+app.command(name="select")(select_command)
 
 
 def main() -> None:  # pragma: no cover - console entry point

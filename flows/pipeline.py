@@ -77,6 +77,20 @@ def publish_task(warehouse: str, run_id: str, segment: str, as_of: date,
     return {k: str(v) for k, v in asdict(out).items()}
 
 
+@task(name="publish report artifacts")
+def report_artifacts_task(final: dict[str, str], segment: str, as_of: date) -> None:
+    """The run's summary (markdown, with a link to the report) and seed table in the Prefect UI."""
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+    from report.summary import artifact_key, run_summary
+
+    markdown, rows = run_summary(final["seeds_json"], final["report"])
+    create_markdown_artifact(markdown=markdown, key=artifact_key("tajian", segment, "report"),
+                             description=f"Tajian {segment} report, as of {as_of.isoformat()}")
+    create_table_artifact(table=rows, key=artifact_key("tajian", segment, "seeds"),
+                          description=f"Tajian {segment} seed list, as of {as_of.isoformat()}")
+
+
 @flow(name="tajian-pipeline", log_prints=True)
 def pipeline(
     segment: str = "mothers",
@@ -124,6 +138,7 @@ def pipeline(
         )
         staged = report_task(wh, run_id, segment, day, window_days, plain)
         final = publish_task(wh, run_id, segment, day, staged, str(settings.out_dir))
+        report_artifacts_task(final, segment, day)
     except BaseException as exc:
         steps.mark_run_failed(Path(wh), run_id, f"{type(exc).__name__}: {exc}")
         raise

@@ -56,6 +56,11 @@ class Settings:
     decay: float = 1.0
     sample_size: int = 20_000
     n_simulations: int = 500
+    epsilon: float = 0.1
+    theta_min: int = 65_536
+    rr_per_target: float = 32.0
+    bot_score_max: float = 0.6
+    min_posts: int = 1
     follower_cap: int = 50_000
     min_score: float = 0.0
     exclude_verified_organisations: bool = True

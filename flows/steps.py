@@ -26,17 +26,24 @@ from typing import Any
 import pandas as pd
 
 from flows.settings import Settings
+from graph.bots import bot_scores
 from graph.build import build_influence_graph
 from graph.communities import detect_circles
 from graph.diffusion import DiffusionModel
 from graph.eligibility import EligibilityRules, judge_eligibility
-from graph.select import SeedSelection, select_amplifiers
+from graph.select import select_amplifiers
 from nlp.clean import clean_weibo_text
 from nlp.segments import load_segment
 from nlp.tagger import tag_user_segments
 from nlp.words import top_distinctive_words
 from report.html import ReportInputs, write_report
-from report.seedlist import explain_seed, profile_url, write_seeds_csv, write_seeds_json
+from report.seedlist import (
+    engagement_rate,
+    explain_seed,
+    profile_url,
+    write_seeds_csv,
+    write_seeds_json,
+)
 from store.readers import find_export_files, read_export
 from store.warehouse import (
     LoadReport,
@@ -200,8 +207,13 @@ def select_step(
             min_score=settings.min_score,
             follower_cap=settings.follower_cap,
             exclude_verified_organisations=settings.exclude_verified_organisations,
+            bot_score_max=settings.bot_score_max,
+            min_posts=settings.min_posts,
         )
-        judged = judge_eligibility(tags[["user_id", "score"]], profiles, rules)
+        posts = fetch_window_posts(con, start, end)
+        members_posts = posts[posts["user_id"].isin(set(tags["user_id"]))]
+        activity = bot_scores(members_posts, profiles, users=tags["user_id"].tolist())
+        judged = judge_eligibility(tags[["user_id", "score"]], profiles, rules, activity)
         eligible = judged.loc[judged["eligible"], "user_id"].tolist()
         circles = detect_circles(graph, seed=settings.seed)
         cities = {u: city_of(loc) for u, loc in zip(profiles["user_id"], profiles["location"],
@@ -219,7 +231,9 @@ def select_step(
             method=settings.method,
             model=DiffusionModel(settings.probability, settings.max_hops, settings.decay),
             seed=settings.seed,
-            sample_size=settings.sample_size,
+            epsilon=settings.epsilon,
+            theta_min=settings.theta_min,
+            rr_per_target=settings.rr_per_target,
             n_simulations=settings.n_simulations,
             followers=followers,
             circles=circles,
@@ -234,6 +248,8 @@ def select_step(
                 "k_requested": settings.k,
                 "graph_users": graph.vcount(),
                 "graph_edges": graph.ecount(),
+                "excluded_as_bots": int(judged["excluded_by"].str.contains("bot-like").sum()),
+                "excluded_inactive": int(judged["excluded_by"].str.contains("posts in the window").sum()),
             },
         )
         hits = dict(zip(tags["user_id"], tags["n_hits"], strict=True))
@@ -271,6 +287,8 @@ class RunOutputs:
     report: Path
     seeds_csv: Path
     seeds_json: Path
+    seeds_xlsx: Path | None = None
+    circles_gexf: Path | None = None
 
 
 def _is_synthetic(sources: Sequence[str], samples_dir: Path) -> bool:
@@ -287,10 +305,17 @@ def _is_synthetic(sources: Sequence[str], samples_dir: Path) -> bool:
 def report_step(
     warehouse: Path, run_id: str, segment: str, as_of: date, window_days: int, settings: Settings
 ) -> RunOutputs:
-    """Write report.html, seeds.csv and seeds.json to a temporary folder inside ``out_dir``.
+    """Write report.html, seeds.csv, seeds.xlsx, seeds.json and circles.gexf to a temporary
+    folder inside ``out_dir``.
 
-    :func:`publish_outputs` swaps it into ``out_dir/<segment>/<as_of>/``.
+    :func:`publish_outputs` swaps it into ``out_dir/<segment>/<as_of>/``. The selection is read
+    as plain JSON, so fields the selector adds later (bot scores, guarantee details) pass through.
     """
+    from graph.overlap import seed_overlap
+    from report.gexf import write_circles_gexf
+    from report.html import headline_text
+    from report.xlsx import write_seeds_xlsx
+
     definition = load_segment(segment, settings.segments_dir)
     start, end = window_bounds(as_of, window_days)
     con = open_warehouse(warehouse)
@@ -298,13 +323,12 @@ def report_step(
         row = con.execute("SELECT selection FROM selections WHERE run_id = ?", [run_id]).fetchone()
         if row is None:
             raise ValueError(f"run {run_id} has no selection; run the select step first")
-        selection = SeedSelection.from_dict(json.loads(row[0]))
+        sel: dict[str, Any] = json.loads(row[0])
         tags = _read_tags(con, run_id)
         posts = fetch_window_posts(con, start, end)
-        seeds_table = con.execute(
-            "SELECT rank, user_id, reason FROM seeds WHERE run_id = ? ORDER BY rank", [run_id]
-        ).df()
-        profiles = fetch_users(con, posts["user_id"].unique())
+        reasons = dict(con.execute(
+            "SELECT user_id, reason FROM seeds WHERE run_id = ? ORDER BY rank", [run_id]
+        ).fetchall())
         loads = con.execute(
             """SELECT source, rows_read, loaded, duplicates, quarantined, users_added,
                       interactions_added FROM loads ORDER BY loaded_at, source"""
@@ -314,72 +338,320 @@ def report_step(
                FROM quarantine GROUP BY why ORDER BY n DESC, why LIMIT 20"""
         ).fetchall()
         pending = con.execute("SELECT count(*) FROM pending_interactions").fetchone()[0]
+        edges = fetch_window_interactions(con, start, end)
+        previous = _report_previous_run(con, run_id, segment)
+        kind_weights = (sel.get("params") or {}).get("kind_weights") or dict(settings.kind_weights)
+        graph = build_influence_graph(edges, dict(kind_weights),
+                                      extra_users=tags["user_id"].tolist())
+        circles = detect_circles(graph, seed=settings.seed)
+        seed_dicts = list(sel.get("seeds") or [])
+        seed_ids = [str(s["user_id"]) for s in seed_dicts]
+        members = set(tags["user_id"])
+        circle_nodes = _report_circle_nodes(graph, circles, seed_dicts, cap=20_000)
+        want = set(posts["user_id"]) | members | set(circle_nodes) | set(previous["dropped_ids"]
+                                                                          if previous else ())
+        profiles = fetch_users(con, sorted(want))
     finally:
         con.close()
 
     prof = profiles.set_index("user_id")
     tag = tags.set_index("user_id")
+    names = {u: (None if pd.isna(n) else str(n)) for u, n in zip(profiles["user_id"],
+                                                                 profiles["screen_name"], strict=True)}
+    engagement = _report_engagement(posts)
+    bot_by_user, bot_why = _report_bot_scores(sel, posts, profiles, [str(s["user_id"]) for s in seed_dicts])
     rows = []
-    for s, reason in zip(selection.seeds, seeds_table["reason"], strict=True):
-        p = prof.loc[s.user_id] if s.user_id in prof.index else None
-        t = tag.loc[s.user_id] if s.user_id in tag.index else None
+    for s in seed_dicts:
+        uid = str(s["user_id"])
+        p = prof.loc[uid] if uid in prof.index else None
+        t = tag.loc[uid] if uid in tag.index else None
         followers = None if p is None or pd.isna(p["followers"]) else int(p["followers"])
+        n_hits = None if t is None else int(t["n_hits"])
+        bot = s.get("bot_score", bot_by_user.get(uid))
+        e = engagement.get(uid)
+        evidence = [] if t is None else json.loads(t["evidence"] or "[]")
+        hit_words = list(dict.fromkeys(h for ev in evidence for h in (ev.get("hits") or [])))
         rows.append(
             {
-                "rank": s.rank,
-                "user_id": s.user_id,
-                "screen_name": None if p is None else p["screen_name"],
-                "profile_url": profile_url(s.user_id),
+                "rank": int(s["rank"]),
+                "user_id": uid,
+                "screen_name": names.get(uid),
+                "profile_url": profile_url(uid),
                 "followers": followers,
-                "city": s.city,
-                "circle": s.circle,
+                "city": s.get("city"),
+                "circle": s.get("circle"),
                 "segment_score": None if t is None else float(t["score"]),
-                "n_hits": None if t is None else int(t["n_hits"]),
-                "marginal_reach": s.marginal_reach,
-                "cumulative_reach": s.cumulative_reach,
-                "reason": reason,
-                "evidence": [] if t is None else json.loads(t["evidence"]),
+                "n_hits": n_hits,
+                "engagement_rate": None if e is None else engagement_rate(*e, followers=followers),
+                "bot_score": None if bot is None or pd.isna(bot) else float(bot),
+                "bot_reasons": bot_why.get(uid) or None,
+                "marginal_reach": float(s["marginal_reach"]),
+                "cumulative_reach": float(s["cumulative_reach"]),
+                "reason": explain_seed(
+                    marginal_reach=float(s["marginal_reach"]),
+                    cumulative_reach=float(s["cumulative_reach"]), n_hits=n_hits,
+                    circle=s.get("circle"), city=s.get("city"), segment_label=segment,
+                    max_hops=(sel.get("model") or {}).get("max_hops"), words=hit_words,
+                ) if s.get("marginal_reach") is not None else reasons.get(uid, ""),
+                "evidence": evidence,
             }
         )
-    members = set(tags["user_id"])
+    model = sel.get("model") or {}
+    notes = []
+    if not any(r["bot_score"] is not None for r in rows):
+        notes.append("Bot score: not available for this run, so the bot score column is empty in "
+                     "every file; bot-like accounts are kept out only by the eligibility rules.")
+    try:
+        ov = seed_overlap(
+            graph, seed_ids, targets=members, probability=str(model.get("probability", "wc")),
+            max_hops=int(model.get("max_hops", 2)), decay=float(model.get("decay", 1.0)),
+            sample_size=min(int(settings.sample_size), 10_000), seed=settings.seed,
+            circles=circles,
+        )
+        overlap: dict[str, Any] | None = {
+            "reached": ov.reached, "reached_by_two_or_more": ov.reached_by_two_or_more,
+            "by_count": dict(ov.by_count), "sample_size": ov.sample_size,
+        }
+        per_circle = dict(ov.per_circle)
+    except (ValueError, KeyError, IndexError) as exc:  # the report still renders, and says why
+        overlap, per_circle = None, {}
+        notes.append(f"Cross-infection could not be estimated: {exc}")
+
+    member_posts = posts[posts["user_id"].isin(members)]
+    days = pd.date_range(start=as_of - pd.Timedelta(days=window_days - 1), end=as_of, freq="D")
+    by_day = member_posts.groupby(member_posts["created_at"].dt.date)["user_id"].agg(["nunique", "size"])
+    member_days = [(d.date().isoformat(),
+                    int(by_day["nunique"].get(d.date(), 0)) if len(by_day) else 0,
+                    int(by_day["size"].get(d.date(), 0)) if len(by_day) else 0) for d in days]
+    member_followers = [None if u not in prof.index or pd.isna(prof.at[u, "followers"])
+                        else int(prof.at[u, "followers"]) for u in sorted(members)]
+    member_city = {u: city_of(prof.at[u, "location"]) if u in prof.index else None for u in members}
+    seed_city = pd.Series([r["city"] for r in rows if r["city"]], dtype=object).value_counts()
+    city_counts = pd.Series([c for c in member_city.values() if c], dtype=object).value_counts()
+    cities = [(c, int(n), int(seed_city.get(c, 0))) for c, n in city_counts.items()]
+
+    ref = {r["user_id"]: {"rank": r["rank"], "name": r["screen_name"], "user_id": r["user_id"],
+                          "city": r["city"], "circle": r["circle"]} for r in rows}
+    circle_rows = []
+    for c in sorted({r["circle"] for r in rows if r["circle"] is not None},
+                    key=lambda c: (-sum(1 for r in rows if r["circle"] == c), c)):
+        in_circle = [u for u in members if circles.get(u) == c]
+        top = pd.Series([member_city[u] for u in in_circle if member_city.get(u)],
+                        dtype=object).value_counts().head(3)
+        reached = per_circle.get(c)
+        circle_rows.append({
+            "circle": c, "members": len(in_circle),
+            "cities": ", ".join(f"{k} {v}" for k, v in top.items()),
+            "seeds": [ref[r["user_id"]] for r in rows if r["circle"] == c],
+            "reached": None if reached is None else reached[0],
+            "reached_2plus": None if reached is None else reached[1],
+        })
+    meetups = []
+    for city, group in pd.DataFrame(rows or [{"city": None}]).groupby(
+            pd.DataFrame(rows or [{"city": None}])["city"].fillna(""), sort=False):
+        if not rows:
+            break
+        seeds_here = [ref[u] for u in group["user_id"]]
+        circ = sorted({s["circle"] for s in seeds_here if s["circle"] is not None})
+        meetups.append({
+            "city": city or None, "n_seeds": len(seeds_here),
+            "circles": ", ".join(str(c) for c in circ), "seeds": seeds_here,
+            "seeds_text": "; ".join(f"#{s['rank']} {s['name'] or s['user_id']} ({s['user_id']}, "
+                                    f"circle {s['circle']})" for s in seeds_here),
+        })
+    meetups.sort(key=lambda m: (m["city"] is None, -m["n_seeds"], m["city"] or ""))
+
+    changes = None
+    if previous:
+        now = set(seed_ids)
+        before = previous["seeds"]
+        changes = {
+            "previous_run_id": previous["run_id"], "previous_as_of": previous["as_of"],
+            "previous_reach": previous["reach"],
+            "kept": [{**ref[u], "was": before[u]} for u in seed_ids if u in before],
+            "new": [ref[u] for u in seed_ids if u not in before],
+            "dropped": [{"rank": rk, "name": names.get(u), "user_id": u}
+                        for u, rk in sorted(before.items(), key=lambda x: x[1]) if u not in now],
+        }
+
+    all_city = {u: city_of(loc) for u, loc in zip(profiles["user_id"], profiles["location"],
+                                                   strict=True)}
+    network = _report_network(graph, circles, rows, names, all_city, cap=600)
+    members_text = posts["user_id"].isin(members)
     own = posts["text"].map(lambda t: clean_weibo_text(t).own_text)
-    member_texts = own[posts["user_id"].isin(members)].tolist()
-    words = top_distinctive_words(member_texts, own.tolist(), n=30,
+    words = top_distinctive_words(own[members_text].tolist(), own.tolist(), n=30,
                                   dictionary=definition.dictionary)
     sources = loads["source"].tolist()
     authors = set(posts["user_id"])
+    try:
+        eligibility = EligibilityRules(**(sel.get("params") or {}).get("eligibility", {})).describe()
+    except TypeError:
+        eligibility = [f"{k}: {v}" for k, v in ((sel.get("params") or {}).get("eligibility")
+                                                or {}).items()]
+    try:
+        model_text = DiffusionModel(**model).describe()
+    except (TypeError, ValueError):
+        model_text = ", ".join(f"{k} {v}" for k, v in model.items())
+    files = [("report.html", "this report"), ("seeds.xlsx", "the seed list for Excel"),
+             ("seeds.csv", "the seed list as UTF-8 CSV"),
+             ("seeds.json", "the seed list with the full selection"),
+             ("circles.gexf", "the seeds' circles for Gephi")]
     inputs = ReportInputs(
-        segment=segment,
-        segment_label=segment,
-        segment_description=definition.description,
-        as_of=as_of,
-        window_days=window_days,
-        run_id=run_id,
-        synthetic=_is_synthetic(sources, settings.samples_dir),
-        selection=selection.to_dict(),
-        seed_rows=rows,
-        n_posts=len(posts),
-        n_authors=len(authors),
-        n_members=len(members),
-        top_words=words,
-        loads=loads.to_dict("records"),
-        quarantine=[(r[0], int(r[1])) for r in quarantine],
+        segment=segment, segment_label=segment, segment_description=definition.description,
+        as_of=as_of, window_days=window_days, run_id=run_id,
+        synthetic=_is_synthetic(sources, settings.samples_dir), selection=sel, seed_rows=rows,
+        n_posts=len(posts), n_authors=len(authors), n_members=len(members), top_words=words,
+        loads=loads.to_dict("records"), quarantine=[(r[0], int(r[1])) for r in quarantine],
         users_without_profile=len(authors - set(profiles["user_id"])),
-        pending_interactions=int(pending),
-        eligibility=EligibilityRules(**selection.params["eligibility"]).describe(),
-        model_text=DiffusionModel(**selection.model).describe(),
-        version=tajian_version(),
+        pending_interactions=int(pending), eligibility=eligibility, model_text=model_text,
+        version=tajian_version(), member_days=member_days, member_followers=member_followers,
+        cities=cities, circles=circle_rows, meetups=meetups, overlap=overlap, network=network,
+        changes=changes, notes=notes, files=files,
     )
     out_root = Path(settings.out_dir)
     out_root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{segment}-{as_of.isoformat()}-", dir=out_root))
-    csv_rows = [{k: v for k, v in r.items() if k != "evidence"} for r in rows]
+    flat_rows = [{k: v for k, v in r.items() if k not in ("evidence", "bot_reasons")} for r in rows]
+    headline = headline_text(inputs)
+    about = [("segment", segment), ("as of", as_of.isoformat()),
+             ("window", f"{window_days} days ending {as_of.isoformat()} (Asia/Shanghai)"),
+             ("run", run_id), ("headline", headline), ("method", str(sel.get("method", ""))),
+             ("model", model_text), ("random seed", str(sel.get("random_seed", ""))),
+             ("synthetic sample", "yes" if inputs.synthetic else "no")]
+    gexf_nodes = [{"id": u, "label": names.get(u) or u, "circle": circles.get(u),
+                   "rank": ref[u]["rank"] if u in ref else None,
+                   "city": member_city.get(u) or (ref[u]["city"] if u in ref else None),
+                   "member": u in members,
+                   "followers": None if u not in prof.index or pd.isna(prof.at[u, "followers"])
+                   else int(prof.at[u, "followers"])} for u in circle_nodes]
     return RunOutputs(
         folder=tmp,
         report=write_report(inputs, tmp / "report.html"),
-        seeds_csv=write_seeds_csv(csv_rows, tmp / "seeds.csv"),
-        seeds_json=write_seeds_json(selection.to_dict(), rows, tmp / "seeds.json"),
+        seeds_csv=write_seeds_csv(flat_rows, tmp / "seeds.csv"),
+        seeds_json=write_seeds_json(sel, rows, tmp / "seeds.json", notes=notes,
+                                    extra={"report": {"headline": headline, "run_id": run_id,
+                                                      "overlap": overlap}}),
+        seeds_xlsx=write_seeds_xlsx(flat_rows, tmp / "seeds.xlsx", meetups=meetups, about=about,
+                                    notes=notes),
+        circles_gexf=write_circles_gexf(gexf_nodes, _report_edges(graph, set(circle_nodes)),
+                                        tmp / "circles.gexf"),
     )
+
+
+def _report_previous_run(con: Any, run_id: str, segment: str) -> dict[str, Any] | None:
+    """The run of ``segment`` before this one that still has seeds (the newest day up to this
+    run's day, started before it): its id, day, reach and seeds."""
+    row = con.execute(
+        """WITH me AS (SELECT max(as_of) AS as_of, max(started_at) AS started_at FROM runs
+                       WHERE run_id = ?)
+           SELECT r.run_id, r.as_of, s.selection FROM runs r JOIN selections s USING (run_id), me
+           WHERE r.segment = ? AND r.run_id <> ? AND r.status = 'succeeded'
+             AND (me.as_of IS NULL OR r.as_of <= me.as_of)
+             AND (me.started_at IS NULL OR r.started_at <= me.started_at)
+             AND EXISTS (SELECT 1 FROM seeds x WHERE x.run_id = r.run_id)
+           ORDER BY r.as_of DESC, r.started_at DESC LIMIT 1""",
+        [run_id, segment, run_id],
+    ).fetchone()
+    if row is None:
+        return None
+    seeds = dict(con.execute("SELECT user_id, rank FROM seeds WHERE run_id = ?", [row[0]]).fetchall())
+    try:
+        reach = float(json.loads(row[2]).get("expected_reach"))
+    except (TypeError, ValueError):
+        reach = None
+    return {"run_id": row[0], "as_of": row[1].isoformat(), "reach": reach,
+            "seeds": {str(u): int(r) for u, r in seeds.items()}, "dropped_ids": list(seeds)}
+
+
+def _report_bot_scores(
+    sel: dict[str, Any], posts: pd.DataFrame, profiles: pd.DataFrame, users: list[str]
+) -> tuple[dict[str, float], dict[str, str]]:
+    """Seeds' bot scores (and reasons): from the selection when it carries them, else computed
+    by :func:`graph.bots.bot_scores` on the window's posts; empty when neither is available."""
+    given = sel.get("bot_scores")
+    if isinstance(given, dict) and given:
+        return {str(u): float(v) for u, v in given.items() if v is not None}, {}
+    try:
+        from graph.bots import bot_scores
+    except ImportError:
+        return {}, {}
+    mine = posts[posts["user_id"].isin(set(users))]
+    try:
+        scores = bot_scores(mine, profiles[profiles["user_id"].isin(set(users))], users=users)
+    except (KeyError, ValueError, TypeError):
+        return {}, {}
+    reasons = scores["bot_reasons"] if "bot_reasons" in scores.columns else [""] * len(scores)
+    return (dict(zip(scores["user_id"].astype(str), scores["bot_score"].astype(float), strict=True)),
+            {str(u): str(r or "") for u, r in zip(scores["user_id"], reasons, strict=True)})
+
+
+def _report_engagement(posts: pd.DataFrame) -> dict[str, tuple[float, float, float, int]]:
+    """Per author: (reposts, comments, likes, posts) over their posts in the window (not comments)."""
+    own = posts[posts["reply_to"].isna()] if "reply_to" in posts.columns else posts
+    if own.empty:
+        return {}
+    counts = own[["reposts", "comments", "likes"]].astype(float).fillna(0.0)
+    g = counts.groupby(own["user_id"]).agg("sum")
+    n = own.groupby("user_id").size()
+    return {u: (float(r["reposts"]), float(r["comments"]), float(r["likes"]), int(n[u]))
+            for u, r in g.iterrows()}
+
+
+def _report_circle_nodes(
+    graph: Any, circles: dict[str, int], seeds: Sequence[dict[str, Any]], cap: int
+) -> list[str]:
+    """The seeds and the members of their circles (for circles.gexf), at most ``cap`` people."""
+    seed_ids = [str(s["user_id"]) for s in seeds]
+    wanted = {circles.get(u) for u in seed_ids} - {None}
+    nodes = [u for u in graph.vs["name"] if circles.get(u) in wanted] if graph.vcount() else []
+    if len(nodes) > cap:  # keep the seeds and their direct contacts inside the circle
+        index = {n: i for i, n in enumerate(graph.vs["name"])}
+        keep = set(seed_ids)
+        for u in seed_ids:
+            if u in index:
+                keep.update(graph.vs[v]["name"] for v in graph.neighbors(index[u], mode="all")
+                            if circles.get(graph.vs[v]["name"]) == circles.get(u))
+        nodes = sorted(keep)[:cap]
+    return sorted(set(nodes) | set(seed_ids))
+
+
+def _report_edges(graph: Any, keep: set[str]) -> list[tuple[str, str, float]]:
+    if not graph.ecount():
+        return []
+    names = graph.vs["name"]
+    weights = graph.es["weight"] if "weight" in graph.es.attributes() else [1.0] * graph.ecount()
+    return [(names[a], names[b], float(w)) for (a, b), w in zip(graph.get_edgelist(), weights,
+                                                                strict=True)
+            if names[a] in keep and names[b] in keep]
+
+
+def _report_network(
+    graph: Any, circles: dict[str, int], rows: Sequence[dict[str, Any]], names: dict[str, Any],
+    cities: dict[str, str | None], cap: int,
+) -> dict[str, Any]:
+    """The picture's data: the seeds and their strongest contacts inside their own circle."""
+    index = {n: i for i, n in enumerate(graph.vs["name"])} if graph.vcount() else {}
+    per_seed = max(2, cap // max(1, len(rows)) - 1)
+    chosen: dict[str, int | None] = {r["user_id"]: r["rank"] for r in rows}
+    weights = graph.es["weight"] if graph.ecount() and "weight" in graph.es.attributes() else None
+    for r in rows:
+        u = r["user_id"]
+        if u not in index:
+            continue
+        contacts: dict[str, float] = {}
+        for e in graph.incident(index[u], mode="all"):
+            a, b = graph.es[e].tuple
+            other = graph.vs[b if a == index[u] else a]["name"]
+            if circles.get(other) == circles.get(u):
+                contacts[other] = contacts.get(other, 0.0) + (weights[e] if weights else 1.0)
+        for other, _ in sorted(contacts.items(), key=lambda x: (-x[1], x[0]))[:per_seed]:
+            chosen.setdefault(other, None)
+    keep = set(chosen)
+    nodes = [{"id": u, "label": names.get(u) or u, "circle": circles.get(u), "rank": rank,
+              "city": cities.get(u)}
+             for u, rank in chosen.items()]
+    edges = [(a, b) for a, b, _ in _report_edges(graph, keep)]
+    return {"nodes": nodes, "edges": edges}
 
 
 def publish_outputs(
@@ -409,6 +681,8 @@ def publish_outputs(
         report=final / "report.html",
         seeds_csv=final / "seeds.csv",
         seeds_json=final / "seeds.json",
+        seeds_xlsx=final / "seeds.xlsx",
+        circles_gexf=final / "circles.gexf",
     )
 
 

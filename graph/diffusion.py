@@ -5,6 +5,10 @@ in the reach; a node activated at depth ``max_hops`` is reached but does not spr
 (``max_hops = 0`` means unlimited). An edge A→B activates B with probability p(A→B), multiplied
 by ``decay ** h`` when A was activated at depth h. Reach counts only target members.
 
+The evaluator runs numba kernels (:mod:`graph.rr`) on a few threads; simulation ``i`` draws
+its own random numbers from ``(seed, i)``, so estimates are reproducible whatever the thread
+count, and report their standard error.
+
 Edge probabilities:
 
 * ``wc`` (weighted cascade, the default): p(A→B) = w(A→B) / total weight into B;
@@ -28,6 +32,8 @@ from typing import Any
 
 import igraph as ig
 import numpy as np
+
+from graph.rr import InfluenceArrays, simulate
 
 __all__ = [
     "DiffusionModel",
@@ -122,27 +128,6 @@ class ReachEstimate:
     n_simulations: int
 
 
-def _out_csr(g: ig.Graph, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    n = g.vcount()
-    edges = edge_array(g)
-    order = np.argsort(edges[:, 0], kind="stable")
-    src, dst, pr = edges[order, 0], edges[order, 1], probs[order]
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
-    return indptr, dst, pr
-
-
-def _gather(indptr: np.ndarray, nodes: np.ndarray) -> np.ndarray:
-    """Indices of all CSR entries of ``nodes``."""
-    starts = indptr[nodes]
-    counts = indptr[nodes + 1] - starts
-    total = int(counts.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    offsets = np.repeat(starts - np.cumsum(counts) + counts, counts)
-    return np.arange(total, dtype=np.int64) + offsets
-
-
 class ReachEvaluator:
     """Monte Carlo evaluator of one model on one graph, reused across many seed sets.
 
@@ -163,10 +148,29 @@ class ReachEvaluator:
             self._is_target = np.zeros(n, dtype=bool)
             hit = [self._index[t] for t in targets if t in self._index]
             self._is_target[hit] = True
-        self._indptr, self._dst, self._pr = _out_csr(g, edge_probabilities(g, model.probability))
+        edges = edge_array(g)
+        self._arrays = InfluenceArrays.build(n, edges[:, 0], edges[:, 1],
+                                             edge_probabilities(g, model.probability))
+
+    @classmethod
+    def from_arrays(cls, arrays: InfluenceArrays, names: list[str], model: DiffusionModel,
+                    targets: set[str] | None) -> ReachEvaluator:
+        """An evaluator over prepared arrays (vertex ``i`` is ``names[i]``), skipping igraph."""
+        self = cls.__new__(cls)
+        self.model, self.targets, self._n, self._arrays = model, targets, len(names), arrays
+        self._index = {name: i for i, name in enumerate(names)}
+        self._is_target = np.ones(self._n, dtype=bool)
+        if targets is not None:
+            self._is_target[:] = False
+            self._is_target[[self._index[t] for t in targets if t in self._index]] = True
+        return self
 
     def estimate(self, seeds: list[str], n_simulations: int = 1000, seed: int = 0) -> ReachEstimate:
-        """Expected number of targets reached by ``seeds`` (user ids)."""
+        """Expected number of targets reached by ``seeds`` (user ids).
+
+        Simulation ``i`` draws its own random numbers from ``(seed, i)``, so the estimate does
+        not depend on the number of threads.
+        """
         if n_simulations < 1:
             raise ValueError(f"n_simulations must be at least 1; got {n_simulations}")
         unique = list(dict.fromkeys(seeds))
@@ -176,31 +180,8 @@ class ReachEvaluator:
                               dtype=np.int64)
         if seed_idx.size == 0:
             return ReachEstimate(float(base), 0.0, n_simulations)
-        model, n = self.model, self._n
-        indptr, dst, pr, is_target = self._indptr, self._dst, self._pr, self._is_target
-        rng = np.random.default_rng(seed)
-        hop_limit = model.max_hops if model.max_hops > 0 else n
-        results = np.empty(n_simulations, dtype=float)
-        active = np.zeros(n, dtype=bool)
-        for s in range(n_simulations):
-            touched = [seed_idx]
-            active[seed_idx] = True
-            frontier = seed_idx
-            hop = 0
-            while frontier.size and hop < hop_limit:
-                idx = _gather(indptr, frontier)
-                if idx.size == 0:
-                    break
-                p = pr[idx] if model.decay == 1 else pr[idx] * model.decay**hop
-                cand = dst[idx[rng.random(idx.size) < p]]
-                cand = np.unique(cand[~active[cand]])
-                active[cand] = True
-                touched.append(cand)
-                frontier = cand
-                hop += 1
-            reached = np.concatenate(touched)
-            results[s] = np.count_nonzero(is_target[reached])
-            active[reached] = False
+        results = simulate(self._arrays, seed_idx, self._is_target, max_hops=self.model.max_hops,
+                           n_simulations=n_simulations, seed=seed, decay=self.model.decay)
         mean = float(results.mean()) + base
         stderr = float(results.std(ddof=1) / math.sqrt(n_simulations)) if n_simulations > 1 else 0.0
         return ReachEstimate(mean, stderr, n_simulations)

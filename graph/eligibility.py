@@ -33,6 +33,8 @@ class EligibilityRules:
     min_score: float = 0.0
     follower_cap: int | None = 50_000
     exclude_verified_organisations: bool = True
+    bot_score_max: float | None = 0.6
+    min_posts: int = 1
 
     def __post_init__(self) -> None:
         if not 0 <= self.min_score <= 1:
@@ -41,6 +43,11 @@ class EligibilityRules:
             raise ValueError(
                 f"follower_cap must be a positive number of followers or None; got {self.follower_cap!r}"
             )
+
+        if self.bot_score_max is not None and not 0 <= self.bot_score_max <= 1:
+            raise ValueError(f"bot_score_max must be between 0 and 1 or None; got {self.bot_score_max!r}")
+        if not isinstance(self.min_posts, int) or self.min_posts < 0:
+            raise ValueError(f"min_posts must be a whole number >= 0; got {self.min_posts!r}")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -52,17 +59,25 @@ class EligibilityRules:
             out.append(f"at most {self.follower_cap:,} followers (no celebrities)")
         if self.exclude_verified_organisations:
             out.append("not a verified organisation, brand, shop or media account (blue V)")
+        if self.bot_score_max is not None:
+            out.append(f"not bot-like: a bot score of at most {self.bot_score_max:g} (repost-only posts, "
+                       "duplicate texts, posting bursts, following/follower ratio)")
+        if self.min_posts > 0:
+            out.append(f"active: at least {self.min_posts} post(s) in the window")
         out.append("a rule on a profile field the export does not give passes the user, and is counted")
         return out
 
 
 def judge_eligibility(
-    members: pd.DataFrame, profiles: pd.DataFrame, rules: EligibilityRules
+    members: pd.DataFrame, profiles: pd.DataFrame, rules: EligibilityRules,
+    activity: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Judge each member: columns user_id, score, eligible, excluded_by, unknown_fields.
 
     ``members`` has user_id and score; ``profiles`` has user_id, followers, verified,
-    verified_type (a member without a profile row has every field unknown).
+    verified_type (a member without a profile row has every field unknown). ``activity``
+    (optional, from :func:`graph.bots.bot_scores`) has user_id, n_posts, bot_score, bot_reasons
+    and signals; without it the activity and bot rules are not applied.
     """
     for col in ("user_id", "score"):
         if col not in members.columns:
@@ -70,6 +85,9 @@ def judge_eligibility(
     prof = profiles.set_index("user_id") if len(profiles) else pd.DataFrame(
         columns=["followers", "verified", "verified_type"]
     )
+    act = None
+    if activity is not None:
+        act = {u: r for u, r in zip(activity["user_id"], activity.to_dict("records"), strict=True)}
     rows = []
     for user_id, score in zip(members["user_id"], members["score"], strict=True):
         excluded: list[str] = []
@@ -90,6 +108,18 @@ def judge_eligibility(
                 unknown.append("verified")
             elif vt is not None and not pd.isna(vt) and int(vt) in ORGANISATION_VERIFIED_TYPES:
                 excluded.append("verified organisation")
+        if act is not None:
+            a = act.get(user_id)
+            n_posts = 0 if a is None else int(a["n_posts"])
+            if n_posts < rules.min_posts:
+                excluded.append(f"{n_posts} posts in the window < {rules.min_posts}")
+            if rules.bot_score_max is not None and a is not None:
+                if float(a["bot_score"]) > rules.bot_score_max:
+                    why = a.get("bot_reasons") or "several weak signals"
+                    excluded.append(f"bot-like (score {float(a['bot_score']):.2f}: {why})")
+                sig = a.get("signals")
+                if isinstance(sig, dict) and sig.get("follow_ratio") is None:
+                    unknown.append("following")
         rows.append((user_id, float(score), not excluded, "; ".join(excluded), ",".join(unknown)))
     return pd.DataFrame(
         rows, columns=["user_id", "score", "eligible", "excluded_by", "unknown_fields"]

@@ -8,22 +8,28 @@ the RR sets picks seeds that reach many *different* members. The plain rankings 
 ``degree``, ``followers``) are kept as methods and always reported as baselines, all under the
 same Monte Carlo evaluator (``graph.diffusion.estimate_reach``) and the same random numbers.
 
-This version uses a fixed number of RR sets (``sample_size``) and states so in ``guarantee``;
-the adaptive (1 − 1/e − ε) stopping rule comes with the full selector.
+The sample size is not fixed: OPIM-C bounds (:func:`graph.rr.opim_c`) certify, with
+probability ≥ 1 − δ, that the greedy seeds reach at least (1 − 1/e − ε) of the best possible
+(``θ_stop`` RR sets suffice for that); the sample then grows to ``θ_min`` for quality, because
+the bound alone stops at a visibly weaker set. Both numbers, the certified ratio and the random
+seed are recorded in the :class:`SeedSelection`. Per-hop decay < 1 cannot be sampled exactly by
+RR sets (an edge's probability depends on the forward depth of its source), so ``ris`` refuses
+it; the ranking methods and the Monte Carlo evaluator support it.
 
 Example (a star a→b, a→c and a lone eligible d; targets are everyone):
     >>> import igraph as ig
     >>> g = ig.Graph(n=4, edges=[(0, 1), (0, 2)], directed=True)
     >>> g.vs["name"] = ["a", "b", "c", "d"]; g.es["weight"] = [1.0, 1.0]
     >>> sel = select_amplifiers(g, targets={"a", "b", "c", "d"}, eligible=["a", "b", "c", "d"],
-    ...                         k=1, sample_size=2000, n_simulations=200, seed=3)
+    ...                         k=1, theta_min=2000, n_simulations=200, seed=3)
     >>> [s.user_id for s in sel.seeds], round(sel.expected_reach, 1)
     (['a'], 3.0)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -31,10 +37,16 @@ from typing import Any
 import igraph as ig
 import numpy as np
 
+from graph import _kernels
 from graph.centrality import rank_by_followers, rank_by_out_degree, rank_by_pagerank
 from graph.diffusion import DiffusionModel, ReachEvaluator, edge_array, edge_probabilities
+from graph.rr import InfluenceArrays, OpimResult, RRCollection, opim_c
 
 __all__ = [
+    "DEFAULT_EPSILON",
+    "DEFAULT_MAX_RR_ENTRIES",
+    "DEFAULT_RR_PER_TARGET",
+    "DEFAULT_THETA_MIN",
     "METHODS",
     "Baseline",
     "RRSample",
@@ -45,6 +57,15 @@ __all__ = [
 ]
 
 METHODS = ("ris", "pagerank", "degree", "followers")
+DEFAULT_EPSILON = 0.1
+# θ_min = max(DEFAULT_THETA_MIN, DEFAULT_RR_PER_TARGET × targets): the OPIM-C bound alone stops
+# at a weaker set (~90% of the best on Slashdot); quality needs each target to root enough RR
+# sets (bench/bench_select.py measures it).
+DEFAULT_THETA_MIN = 65_536
+DEFAULT_RR_PER_TARGET = 32.0
+# Memory budget for the RR samples (node entries over both samples; 4 bytes each, plus the
+# inverted index): keeps the peak RSS under 1 GB on million-node graphs.
+DEFAULT_MAX_RR_ENTRIES = 60_000_000
 
 
 @dataclass(frozen=True)
@@ -159,105 +180,60 @@ class RRSample:
         return len(self.ptr) - 1
 
 
-def _in_csr(g: ig.Graph, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    n = g.vcount()
+def _arrays(g: ig.Graph, probability: str) -> InfluenceArrays:
     edges = edge_array(g)
-    order = np.argsort(edges[:, 1], kind="stable")
-    src, dst, pr = edges[order, 0], edges[order, 1], probs[order]
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(dst, minlength=n), out=indptr[1:])
-    return indptr, src, pr
+    return InfluenceArrays.build(g.vcount(), edges[:, 0], edges[:, 1],
+                                 edge_probabilities(g, probability))
 
 
-def _gather(indptr: np.ndarray, nodes: np.ndarray) -> np.ndarray:
-    starts = indptr[nodes]
-    counts = indptr[nodes + 1] - starts
-    total = int(counts.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    return np.arange(total, dtype=np.int64) + np.repeat(starts - np.cumsum(counts) + counts, counts)
+def _require_exact_model(model: DiffusionModel) -> None:
+    if model.decay != 1:
+        raise ValueError(
+            f"the RIS selector samples the model exactly only without per-hop decay; got decay "
+            f"{model.decay:g}. Use decay 1, or a centrality method (pagerank, degree, followers)"
+        )
 
 
 def sample_rr_sets(
     g: ig.Graph, target_idx: np.ndarray, model: DiffusionModel, size: int, seed: int
 ) -> RRSample:
     """Sample ``size`` hop-limited RR sets rooted at uniformly drawn targets (vertex indices)."""
-    if model.decay != 1:
-        raise ValueError(
-            f"the RIS selector samples the model exactly only without per-hop decay; got decay "
-            f"{model.decay:g}. Use decay 1, or a centrality method (pagerank, degree, followers)"
-        )
+    _require_exact_model(model)
     if size < 1:
         raise ValueError(f"sample_size must be at least 1; got {size}")
-    n = g.vcount()
-    rng = np.random.default_rng(seed)
-    indptr, src, pr = _in_csr(g, edge_probabilities(g, model.probability))
-    limit = model.max_hops if model.max_hops > 0 else n
-    roots = target_idx[rng.integers(0, len(target_idx), size=size)]
-    stamp = np.full(n, -1, dtype=np.int64)
-    ptr = np.zeros(size + 1, dtype=np.int64)
-    chunks: list[np.ndarray] = []
-    total = 0
-    for i, root in enumerate(roots):
-        stamp[root] = i
-        found = [np.asarray([root], dtype=np.int64)]
-        frontier = found[0]
-        for _ in range(limit):
-            idx = _gather(indptr, frontier)
-            if idx.size == 0:
-                break
-            cand = src[idx[rng.random(idx.size) < pr[idx]]]
-            cand = np.unique(cand[stamp[cand] != i])
-            if cand.size == 0:
-                break
-            stamp[cand] = i
-            found.append(cand)
-            frontier = cand
-        block = np.concatenate(found) if len(found) > 1 else found[0]
-        chunks.append(block)
-        total += block.size
-        ptr[i + 1] = total
-    return RRSample(ptr=ptr, nodes=np.concatenate(chunks), n_targets=len(target_idx))
-
-
-def _coverage_order(
-    rr: RRSample, n: int, eligible_mask: np.ndarray, k: int, forced: Sequence[int] | None
-) -> tuple[list[int], list[int]]:
-    """Greedy max coverage (or the coverage of a ``forced`` order): picks and new sets covered."""
-    set_ids = np.repeat(np.arange(rr.size), np.diff(rr.ptr))
-    order = np.argsort(rr.nodes, kind="stable")
-    node_sets = set_ids[order]
-    node_ptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rr.nodes, minlength=n), out=node_ptr[1:])
-    counts = np.bincount(rr.nodes, minlength=n).astype(np.int64)
-    covered = np.zeros(rr.size, dtype=bool)
-    chosen = np.zeros(n, dtype=bool)
-    picks: list[int] = []
-    gains: list[int] = []
-    steps = len(forced) if forced is not None else k
-    for step in range(steps):
-        if forced is not None:
-            best = forced[step]
-        else:
-            score = np.where(eligible_mask & ~chosen, counts, -1)
-            best = int(np.argmax(score))
-            if score[best] < 0:
-                break
-        chosen[best] = True
-        sets = node_sets[node_ptr[best] : node_ptr[best + 1]]
-        new = sets[~covered[sets]]
-        covered[new] = True
-        if new.size:
-            members = rr.nodes[_gather(rr.ptr, new)]
-            counts -= np.bincount(members, minlength=n)
-        picks.append(best)
-        gains.append(int(new.size))
-    return picks, gains
+    coll = RRCollection(_arrays(g, model.probability), np.asarray(target_idx, dtype=np.int32),
+                        model.max_hops, seed, 1)
+    coll.extend_to(size)
+    return RRSample(ptr=coll.ptr, nodes=coll.nodes.astype(np.int64), n_targets=len(target_idx))
 
 
 def _curve_points(k: int) -> list[int]:
     pts = {1, 2, 5, k} | set(range(10, k + 1, 10))
     return sorted(p for p in pts if 1 <= p <= k)
+
+
+def _guarantee_text(res: OpimResult, n_simulations: int) -> str:
+    target = f"1 − 1/e − ε = {res.target_ratio:.3f} (ε = {res.epsilon:g})"
+    if res.theta_stop is not None:
+        head = (
+            f"(1 − 1/e − ε) guarantee: with probability ≥ 1 − δ (δ = {res.delta:.2g}) the expected "
+            f"reach of these seeds is at least {res.ratio:.3f} × the best possible among eligible "
+            f"users under this model (target {target}). OPIM-C bounds met the target at "
+            f"θ_stop = {res.theta_stop:,} RR sets; the sample grew to θ = {res.theta:,} "
+            f"(θ_min = {res.theta_min:,}) for quality; reach figures from an independent sample "
+            f"of {res.theta_check:,}"
+        )
+    else:
+        head = (
+            f"weaker than the target {target}: the sample stopped at θ = {res.theta:,} RR sets"
+            + (" (memory budget)" if res.capped else "")
+            + f"; the certified ratio there is {res.ratio:.3f} with probability ≥ 1 − δ "
+            f"(δ = {res.delta:.2g})"
+        )
+    check = (f"; reach checked by {n_simulations:,} Monte Carlo simulations" if n_simulations
+             else "")
+    return head + " (hop-limited RR sets, greedy max coverage, a second independent sample of the "\
+        "same size until the bound is met)" + check
 
 
 def select_amplifiers(
@@ -269,7 +245,12 @@ def select_amplifiers(
     method: str = "ris",
     model: DiffusionModel | None = None,
     seed: int = 0,
-    sample_size: int = 20_000,
+    epsilon: float = DEFAULT_EPSILON,
+    theta_min: int | None = None,
+    rr_per_target: float = DEFAULT_RR_PER_TARGET,
+    sample_size: int | None = None,
+    delta: float | None = None,
+    max_rr_entries: int = DEFAULT_MAX_RR_ENTRIES,
     n_simulations: int = 500,
     followers: Mapping[str, int | None] | None = None,
     circles: Mapping[str, int] | None = None,
@@ -280,15 +261,28 @@ def select_amplifiers(
     as_of: date | None = None,
     window_days: int | None = None,
     params: Mapping[str, Any] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> SeedSelection:
     """Pick ``k`` seeds among ``eligible`` users maximising expected reach into ``targets``.
 
     ``targets`` and ``eligible`` are user ids (eligible users need not be in the graph: they
-    then reach only themselves). Same inputs and ``seed`` give the same selection.
+    then reach only themselves). ``ris`` samples hop-limited RR sets until the OPIM-C bounds
+    certify a (1 − 1/e − ε) approximation (``θ_stop``) and there are at least ``theta_min`` of
+    them (``sample_size`` is the old name of ``theta_min``). ``n_simulations = 0`` skips the
+    Monte Carlo check (reach figures then come from the independent RR sample). Same inputs and
+    ``seed`` give the same selection.
     """
     model = model or DiffusionModel()
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+    if theta_min is None:
+        theta_min = DEFAULT_THETA_MIN if sample_size is None else sample_size
+    if theta_min < 0:
+        raise ValueError(f"theta_min must be >= 0; got {theta_min}")
+    if rr_per_target < 0:
+        raise ValueError(f"rr_per_target must be >= 0; got {rr_per_target}")
+    if n_simulations < 0:
+        raise ValueError(f"n_simulations must be >= 0 (0 = no Monte Carlo check); got {n_simulations}")
     target_set = set(targets)
     eligible_list = sorted(set(eligible))
     if not target_set:
@@ -297,6 +291,8 @@ def select_amplifiers(
         raise ValueError(
             f"k must be between 1 and the number of eligible users ({len(eligible_list)}); got {k}"
         )
+    if method == "ris":
+        _require_exact_model(model)
     followers = followers or {}
     # Every target and eligible user needs a vertex (isolated ones reach only themselves).
     names = list(g.vs["name"]) if g.vcount() else []
@@ -307,12 +303,11 @@ def select_amplifiers(
         names = list(g.vs["name"])
     index = {name: i for i, name in enumerate(names)}
     n = len(names)
-    target_idx = np.asarray(sorted(index[t] for t in target_set), dtype=np.int64)
+    target_idx = np.asarray(sorted(index[t] for t in target_set), dtype=np.int32)
     eligible_mask = np.zeros(n, dtype=bool)
     eligible_mask[[index[u] for u in eligible_list]] = True
-
-    rr = sample_rr_sets(g, target_idx, model, sample_size, seed)
-    scale = len(target_set) / rr.size
+    arrays = _arrays(g, model.probability)
+    theta_floor = max(theta_min, math.ceil(rr_per_target * len(target_set)))
 
     def ranking(m: str) -> list[str]:
         if m == "pagerank":
@@ -323,14 +318,26 @@ def select_amplifiers(
             return rank_by_followers(followers, among=eligible_list)[:k]
         raise ValueError(m)
 
+    run: OpimResult | None = None
     if method == "ris":
-        picks, gains = _coverage_order(rr, n, eligible_mask, k, None)
-        chosen = [names[i] for i in picks]
+        run = opim_c(arrays, target_idx, eligible_mask, k, max_hops=model.max_hops, seed=seed,
+                     epsilon=epsilon, delta=delta, theta_min=theta_floor, max_entries=max_rr_entries,
+                     progress=progress)
+        chosen = [names[i] for i in run.picks]
+        gains, theta = run.gains_check, run.theta_check
     else:
         chosen = ranking(method)
-        picks, gains = _coverage_order(rr, n, eligible_mask, k, [index[u] for u in chosen])
+        theta = max(1, theta_floor)
+        if model.decay == 1:
+            check = RRCollection(arrays, target_idx, model.max_hops, seed, 2)
+            check.extend_to(theta)
+            order = np.asarray([index[u] for u in chosen], dtype=np.int64)
+            gains = _kernels.ordered_cover(check.ptr, check.nodes, n, order)
+        else:
+            gains = None
+    scale = len(target_set) / theta
 
-    evaluator = ReachEvaluator(g, model, target_set)
+    evaluator = ReachEvaluator.from_arrays(arrays, names, model, target_set)
 
     def curve(seq: list[str]) -> tuple[tuple[tuple[int, float], ...], float, float]:
         pts = []
@@ -340,45 +347,70 @@ def select_amplifiers(
             pts.append((p, round(last.mean, 3)))
         return tuple(pts), last.mean if last else 0.0, last.stderr if last else 0.0
 
-    reach_curve, reach, stderr = curve(chosen)
     circles = circles or {}
     cities = cities or {}
+    if gains is None:  # decay < 1 with a ranking method: marginal reach by Monte Carlo
+        marg, prev = [], 0.0
+        for p in range(1, len(chosen) + 1):
+            cur = evaluator.estimate(chosen[:p], n_simulations=max(n_simulations, 1),
+                                     seed=seed + 1).mean
+            marg.append(max(0.0, cur - prev))
+            prev = max(prev, cur)
+        marginals = marg
+    else:
+        marginals = [float(x) * scale for x in gains]
     cumulative = 0.0
     seeds = []
-    for rank, (user, gain) in enumerate(zip(chosen, gains, strict=True), 1):
-        marginal = gain * scale
+    for rank, (user, marginal) in enumerate(zip(chosen, marginals, strict=True), 1):
         cumulative += marginal
         seeds.append(
             Seed(rank=rank, user_id=user, marginal_reach=round(marginal, 3),
                  cumulative_reach=round(cumulative, 3), circle=circles.get(user),
                  city=cities.get(user))
         )
+    if n_simulations:
+        reach_curve, reach, stderr = curve(chosen)
+    else:  # the independent RR sample's estimate: N · share of sets covered, binomial error
+        covered = float(sum(marginals)) / len(target_set)
+        reach = cumulative
+        stderr = len(target_set) * math.sqrt(max(covered * (1 - covered), 0.0) / theta)
+        reach_curve = tuple((p, seeds[p - 1].cumulative_reach) for p in _curve_points(len(seeds)))
     base: dict[str, Baseline] = {}
     for m in baselines:
         if m == method:
             continue
         seq = ranking(m)
-        c, r, se = curve(seq)
+        if n_simulations:
+            c, r, se = curve(seq)
+        else:
+            c, r, se = (), 0.0, 0.0
         base[m] = Baseline(method=m, seeds=tuple(seq), expected_reach=r,
                            expected_reach_stderr=se, reach_curve=c)
     unknown_fields = unknown_fields or {}
     judged_on_unknown = sum(1 for u in chosen if unknown_fields.get(u))
-    guarantee = (
-        f"none yet: a fixed sample of {rr.size:,} hop-limited RR sets (no adaptive "
-        f"(1-1/e-ε) stopping rule); reach checked by {n_simulations} Monte Carlo simulations"
-        if method == "ris"
-        else f"none: plain {method} ranking"
-    )
+    if run is not None:
+        guarantee = _guarantee_text(run, n_simulations)
+        ris_params = {
+            "epsilon": epsilon, "delta": run.delta, "theta_min": theta_floor,
+            "theta_min_floor": theta_min, "rr_per_target": rr_per_target,
+            "theta_stop": run.theta_stop, "theta": run.theta, "theta_check": run.theta_check,
+            "theta_max": run.theta_max,
+            "certified_ratio": round(run.ratio, 4), "target_ratio": round(run.target_ratio, 4),
+            "rr_sets_total": run.theta + run.theta_check, "rr_entries": run.rr_entries,
+            "iterations": run.iterations, "memory_capped": run.capped,
+        }
+    else:
+        guarantee = f"none: plain {method} ranking"
+        ris_params = {"theta_min": theta_floor}
     return SeedSelection(
         segment=segment,
         as_of=as_of,
         window_days=window_days,
         method=method,
         model=model.as_dict(),
-        params={"k": k, "sample_size": sample_size, "n_simulations": n_simulations,
-                **dict(params or {})},
+        params={"k": k, **ris_params, "n_simulations": n_simulations, **dict(params or {})},
         random_seed=seed,
-        sample_size=rr.size,
+        sample_size=run.theta if run is not None else theta,
         guarantee=guarantee,
         seeds=tuple(seeds),
         expected_reach=round(reach, 3),

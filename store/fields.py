@@ -58,7 +58,7 @@ def as_count(value: Any) -> int | None:
     if isinstance(value, int):
         return value
     if isinstance(value, float):
-        return int(value) if value.is_integer() else None
+        return int(value) if value.is_integer() else None  # is_integer() is False for inf/nan
     if isinstance(value, str):
         v = value.strip().replace(",", "").rstrip("+")
         try:
@@ -67,7 +67,7 @@ def as_count(value: Any) -> int | None:
             if v.endswith("亿"):
                 return round(float(v[:-1]) * 100_000_000)
             return int(float(v)) if v else None
-        except ValueError:
+        except (ValueError, OverflowError):  # "abc", "inf", "nan"
             return None
     return None
 

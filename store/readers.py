@@ -5,8 +5,8 @@ analysts can point ``tajian ingest`` at a folder of mixed exports; ``--format`` 
 A file that matches no format is not an error: it becomes one quarantine entry that says so.
 
 Example:
-    >>> sorted(FORMATS)[:2]
-    ['ced', 'weibo-api']
+    >>> sorted(FORMATS)
+    ['ced', 'weibo-api', 'weibo-crawler', 'weibo-search']
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from store.ced import read_ced, sniff_ced
 from store.fields import decode_export_bytes
 from store.records import BatchBuilder, ExportBatch
 from store.weibo_api import read_weibo_api
+from store.weibo_crawler import read_weibo_crawler, sniff_weibo_crawler
+from store.weibo_search import read_weibo_search, sniff_weibo_search
 
 __all__ = [
     "EXPORT_SUFFIXES",
@@ -50,9 +52,14 @@ def _sniff_weibo_api(path: Path, head: str) -> bool:
                                           '"created_at"')) and '"note_id"' not in text[:4096]
 
 
+#: Known formats, in the order they are tried: the most specific first.
 FORMATS: dict[str, ExportFormat] = {
     f.name: f
     for f in [
+        ExportFormat("weibo-crawler", "dataabc/weibo-crawler: <screen_name>/<user_id>.csv|.json, "
+                     "users.csv", read_weibo_crawler, sniff_weibo_crawler),
+        ExportFormat("weibo-search", "dataabc/weibo-search keyword results CSV",
+                     read_weibo_search, sniff_weibo_search),
         ExportFormat("ced", "CED research dataset (ced_original.csv / ced_reposts.csv)",
                      read_ced, sniff_ced),
         ExportFormat("weibo-api", "official Weibo API status JSON (JSON lines or {\"statuses\": …})",

@@ -171,7 +171,8 @@ class BatchBuilder:
         self.interactions.append((src_user, src_name, dst_user, dst_name, kind, post_id, created_at))
 
     def add_row(self, key: str) -> None:
-        """Record one parsed row, standing for the post (or comment) ``key``."""
+        """Record one parsed row, standing for the post (or comment) ``key``; a row of a profile
+        export stands for its user: ``"user:<id>"``."""
         self.row_keys.append(key)
 
     def quarantine(self, line: int, raw: str, reason: str) -> None:

@@ -134,8 +134,23 @@ def open_warehouse(
     else:  # pragma: no cover - loop always breaks or raises
         raise WarehouseBusyError(str(last))
     if not read_only:
+        _migrate(con)
         con.execute(SCHEMA)
     return con
+
+
+def _migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring a warehouse written by an earlier version up to the current schema."""
+    kinds = dict(con.execute(
+        "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'main'"
+    ).fetchall())
+    if kinds.get("pending_interactions") == "BASE TABLE":  # before placeholder users
+        con.execute("DROP TABLE pending_interactions")
+    for table, column, decl in (("posts", "from_row", "BOOLEAN DEFAULT true"),
+                                ("users", "placeholder", "BOOLEAN DEFAULT false"),
+                                ("loads", "updated", "BIGINT DEFAULT 0")):
+        if table in kinds:
+            con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {decl}")
 
 
 @dataclass(frozen=True)
@@ -222,9 +237,16 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
             # A row is new unless its post was already loaded from a row of its own (a copy
             # embedded in another row, e.g. a repost's source post, does not count).
             loaded = con.execute(
-                """SELECT count(*) FROM b_primary p WHERE p."first" AND NOT EXISTS (
+                """SELECT count(*) FROM b_primary p WHERE p."first" AND p.post_id NOT LIKE 'user:%'
+                     AND NOT EXISTS (
                        SELECT 1 FROM posts x WHERE x.platform = p.platform AND x.post_id = p.post_id
                          AND x.from_row)"""
+            ).fetchone()[0]
+            # rows of a profile export (key "user:<id>") are new when the user is
+            loaded += con.execute(
+                """SELECT count(*) FROM b_primary p WHERE p."first" AND p.post_id LIKE 'user:%'
+                     AND NOT EXISTS (SELECT 1 FROM users u WHERE u.platform = p.platform
+                       AND u.user_id = substr(p.post_id, 6) AND NOT u.placeholder)"""
             ).fetchone()[0]
         posts_added = 0
         if not posts.empty:
@@ -309,7 +331,9 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
             interactions_pending=int(pending),
         )
         con.execute(
-            "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            """INSERT INTO loads (source, sha256, rows_read, loaded, updated, duplicates, quarantined,
+                   posts_added, users_added, users_updated, interactions_added, interactions_pending,
+                   loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [batch.source, _sha256(batch.source), report.rows_read, report.loaded, report.updated,
              report.duplicates, report.quarantined, report.posts_added, report.users_added,
              report.users_updated, report.interactions_added, report.interactions_pending,

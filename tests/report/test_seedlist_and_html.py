@@ -7,9 +7,11 @@ import json
 import re
 from dataclasses import replace
 
-from report.html import ReportInputs, render_report, write_report
+from report.charts import plotly_js
+from report.html import ReportInputs, describe_parameters, render_report, write_report
 from report.seedlist import (
     SEED_COLUMNS,
+    engagement_rate,
     explain_seed,
     guard_cell,
     write_seeds_csv,
@@ -49,6 +51,19 @@ def test_json_carries_the_selection_and_rows(tmp_path):
     assert doc["seeds"][0]["user_id"] == "5366486905059756"
 
 
+def test_csv_carries_engagement_and_an_empty_bot_score(tmp_path):
+    row = {**ROW, "engagement_rate": 0.0123456, "bot_score": None}
+    path = write_seeds_csv([row], tmp_path / "seeds.csv")
+    got = next(csv.DictReader(path.read_text(encoding="utf-8-sig").splitlines()))
+    assert got["engagement_rate"] == "0.01235" and got["bot_score"] == ""
+
+
+def test_engagement_rate_needs_posts_and_followers():
+    assert engagement_rate(1, 1, 2, n_posts=2, followers=100) == 0.02
+    assert engagement_rate(1, 1, 2, n_posts=0, followers=100) is None
+    assert engagement_rate(1, 1, 2, n_posts=2, followers=None) is None
+
+
 def test_reason_reads_as_a_sentence():
     assert explain_seed(marginal_reach=1.0, cumulative_reach=3.2, n_hits=1, circle=None,
                         city=None, segment_label="mothers") == (
@@ -60,9 +75,15 @@ def test_report_escapes_user_text_and_loads_nothing_from_the_network(tmp_path):
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "我家宝宝&lt;b&gt;" in html
-    # self-contained: no external scripts, stylesheets, fonts or images
+    # self-contained: no external scripts, stylesheets, fonts or images; plotly's JavaScript is
+    # inlined exactly once (its bundle mentions URLs it never fetches for these chart types)
     assert not re.search(r"<(script|link|img|iframe)\b[^>]*(src|href)=", html)
-    assert "@import" not in html and "url(" not in html
+    assert html.count(plotly_js()) == 1 and "cdn.plot.ly/plotly" not in html.replace(plotly_js(), "")
+    page = html.replace(plotly_js(), "")
+    assert "@import" not in page and "url(" not in page
+    # user text inside the charts is escaped too (plotly renders some tags)
+    assert "&lt;i&gt;" in page and "&lt;u&gt;" in page and '"<i>"' not in page
+    assert "<em>gone</em>" not in page and "&lt;em&gt;gone&lt;/em&gt;" in page
     assert 'lang="zh-CN"' in html and "Noto Sans CJK SC" in html
     assert "Synthetic sample" in html
     real = replace(ReportInputs.example(), synthetic=False)
@@ -74,5 +95,28 @@ def test_report_escapes_user_text_and_loads_nothing_from_the_network(tmp_path):
 def test_report_headline_compares_with_the_naive_lists():
     html = render_report(ReportInputs.example())
     assert "expected to reach 3 of them (150%) within two hops" in html
-    assert "the most followers list reaches 1" in html
-    assert "×3.00" in html
+    assert "the most followers list reaches 1 (ours ×3.00)" in html
+
+
+def test_report_sections_are_all_there():
+    html = render_report(ReportInputs.example())
+    for section in ("headline", "comparison", "segment", "circles", "seeds", "changes", "quality",
+                    "method"):
+        assert f'<section id="{section}">' in html
+    for chart in ("chart-reach", "chart-over-time", "chart-words", "chart-followers",
+                  "chart-cities", "chart-circles", "chart-overlap"):
+        assert f'id="{chart}"' in html
+    assert "bot score: not computed" in html
+    assert "seeds kept" in html and "seeds dropped" in html
+
+
+def test_every_parameter_is_explained_in_words():
+    sel = {"params": {"k": 100, "epsilon": 0.1, "eligibility": {"follower_cap": 50_000},
+                      "kind_weights": {"repost": 1.0}, "something_new": 3},
+           "model": {"probability": "wc", "max_hops": 2, "decay": 1.0}, "random_seed": 42}
+    rows = {name: (value, meaning) for name, value, meaning in describe_parameters(sel, "30 days")}
+    assert rows["eligibility.follower_cap"][0] == "50,000"
+    assert rows["kind_weights"][0] == "repost 1"
+    assert rows["random_seed"][0] == "42" and rows["window"][0] == "30 days"
+    assert all(meaning for name, (_, meaning) in rows.items() if name != "something_new")
+    assert rows["something_new"] == ("3", "")  # a field the selector adds later still shows

@@ -1,0 +1,71 @@
+"""Benchmark: export loading speed (rows/s) and the whole CED dataset (time, peak memory).
+
+    .venv/bin/python bench/bench_ingest.py [--users 20000] [--ced ../shared/data/ced]
+
+Weibo API JSON lines come from the synthetic generator at the given scale; CED is the real
+dataset. Each figure covers reading + parsing + loading into a fresh DuckDB file, in this process;
+peak RSS is the process's high-water mark after the step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import resource
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from store.readers import read_export  # noqa: E402
+from store.synthetic import generate_weibo_sample  # noqa: E402
+from store.warehouse import load_batch, open_warehouse  # noqa: E402
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def load_files(files: list[Path], warehouse: Path) -> tuple[int, float, float]:
+    con = open_warehouse(warehouse)
+    rows = 0
+    t0 = time.perf_counter()
+    parse_s = 0.0
+    for f in files:
+        t = time.perf_counter()
+        batch = read_export(f)
+        parse_s += time.perf_counter() - t
+        rows += load_batch(con, batch).rows_read
+    con.close()
+    return rows, parse_s, time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--users", type=int, default=20_000)
+    ap.add_argument("--ced", type=Path, default=ROOT.parent / "shared" / "data" / "ced")
+    args = ap.parse_args()
+    print(f"{date.today()} · {platform.node()} · {platform.machine()} · Python {platform.python_version()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "api"
+        generate_weibo_sample(out, n_users=args.users, days=30, seed=1)
+        files = sorted(out.glob("*.jsonl"))
+        mb = sum(f.stat().st_size for f in files) / 1e6
+        rows, parse_s, total = load_files(files, Path(tmp) / "api.duckdb")
+        print(f"weibo-api jsonl ({mb:.0f} MB): {rows:,} rows; parse {rows / parse_s:,.0f} rows/s, "
+              f"parse+load {rows / total:,.0f} rows/s; peak RSS {peak_mb():,.0f} MB")
+        if (args.ced / "ced_reposts.csv").is_file():
+            files = [args.ced / "ced_original.csv", args.ced / "ced_reposts.csv"]
+            rows, parse_s, total = load_files(files, Path(tmp) / "ced.duckdb")
+            print(f"CED (2 CSV files): {rows:,} rows in {total:.1f} s (parse {parse_s:.1f} s) = "
+                  f"{rows / total:,.0f} rows/s; peak RSS {peak_mb():,.0f} MB")
+        else:
+            print(f"CED not found at {args.ced}; skipped")
+
+
+if __name__ == "__main__":
+    main()

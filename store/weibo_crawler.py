@@ -1,0 +1,844 @@
+"""Reader for the exports of dataabc/weibo-crawler (user timelines from m.weibo.cn).
+
+Three files come out of that tool (../shared/data/export-formats.md, section 1):
+
+* ``weibo/<screen_name>/<user_id>.csv``: one row per post of one user. UTF-8 with BOM, Chinese
+  header, ``csv.writer`` default dialect, every id followed by a tab. The author's id is only in
+  the FILE NAME and the screen name only in the FOLDER name (``weibo/<user_id>/`` when the tool
+  ran with ``result_dir_name=1``: then the screen name is unknown). Values are written
+  positionally, so an original post has fewer cells than the header (no 源… cells) and a repost
+  has two fewer (the source post carries no 是否编辑过/编辑次数); rows are padded. A repost's
+  源… cells become a post of its own (``from_row=False``) whose author is a user, and
+  ``repost_of`` points at it.
+* ``weibo/<screen_name>/<user_id>.json``: ``{"user": {...}, "weibo": [{..., "retweet": {...}}]}``.
+* ``weibo/users.csv``: one profile per crawled user.
+
+Interactions flow the way influence does: B reposts A's post → A→B, or with the chain
+``"B's words//@C1:…//@C2:…"`` C1→B, C2→C1, A→C2; A's ``@B`` → A→B, the names taken from the
+``@用户`` column (the text joins ``@name`` to the next words, so a regex would over-read names)
+when they occur in the author's own words. Self-loops are dropped.
+
+CSV exports are parsed column-wise (pandas' C reader, vectorised transforms); only rows that
+carry a ``//@`` chain or an ``@`` go through per-row Python.
+
+Example:
+    >>> text = ("id,bid,正文,头条文章url,原始图片url,视频url,Live Photo视频url,位置,日期,工具,点赞数,"
+    ...         "评论数,转发数,话题,@用户,完整日期,是否编辑过,编辑次数\\r\\n"
+    ...         "5001\\t,Nb1,你好,,,,,,2026-11-13T10:00:00,iPhone,1,2,3,,,2026-11-13 10:00:00,False,0\\r\\n")
+    >>> batch = parse_weibo_crawler(text, "weibo/阿花/1001.csv", user_id="1001", screen_name="阿花")
+    >>> batch.posts.loc[0, ["post_id", "user_id"]].tolist(), int(batch.posts.loc[0, "likes"])
+    (['5001', '1001'], 1)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from store.fields import (
+    SHANGHAI,
+    as_count,
+    as_id,
+    decode_export_bytes,
+    own_mentions,
+    parse_weibo_datetime,
+    repost_chain_names,
+)
+from store.records import (
+    INTERACTION_COLUMNS,
+    USER_COLUMNS,
+    BatchBuilder,
+    ExportBatch,
+    make_batch,
+)
+
+try:
+    import orjson
+
+    _loads: Callable[[str], Any] = orjson.loads
+    _JSONError: tuple[type[Exception], ...] = (orjson.JSONDecodeError,)
+except ImportError:  # pragma: no cover
+    import json as _json
+
+    _loads = _json.loads
+    _JSONError = (_json.JSONDecodeError,)
+
+__all__ = [
+    "POST_HEADER",
+    "USERS_HEADER",
+    "parse_weibo_crawler",
+    "parse_weibo_crawler_csv",
+    "parse_weibo_crawler_json",
+    "parse_weibo_crawler_users",
+    "read_weibo_crawler",
+    "sniff_weibo_crawler",
+]
+
+PLATFORM = "weibo"
+#: The post CSV header of weibo-crawler HEAD (93cd292); ``only_crawl_original=0`` adds
+#: 是否原创, 源用户id, 源用户昵称 and a 源微博… copy of every column.
+POST_HEADER = ("id", "bid", "正文", "头条文章url", "原始图片url", "视频url", "Live Photo视频url",
+               "位置", "日期", "工具", "点赞数", "评论数", "转发数", "话题", "@用户", "完整日期",
+               "是否编辑过", "编辑次数")
+USERS_HEADER = ("用户id", "昵称", "性别", "生日", "所在地", "IP属地", "学习经历", "公司", "注册时间",
+                "阳光信用", "微博数", "粉丝数", "关注数", "简介", "主页", "头像", "高清头像", "微博等级",
+                "会员等级", "是否认证", "认证类型", "认证信息", "上次记录微博信息")
+_DIGITS = r"\d{1,20}"
+#: Inputs at least this long are read with DuckDB's CSV reader; smaller ones with ``csv``.
+DUCKDB_MIN_CHARS = 1_000_000
+_MAX_COUNT = 2**62
+
+
+class _RowError(ValueError):
+    pass
+
+
+# --------------------------------------------------------------------------------------------
+# Shared CSV machinery (weibo_search uses it too)
+
+
+class CsvUnreadableError(ValueError):
+    """The text cannot be read as CSV at all."""
+
+
+class CsvTable:
+    """A CSV export read column-wise: the header, the cells of the columns asked for (text, ``""``
+    where missing), and each record's first line.
+
+    Small inputs go through the ``csv`` module; large ones through DuckDB's CSV reader (C++,
+    short rows padded), reading ``file`` directly when given (the UTF-8 file the text came from)
+    or else a temporary UTF-8 copy. Line numbers come from the quote parity of each newline.
+    """
+
+    def __init__(self, text: str, source: str, columns: Iterable[str] = (), *,
+                 file: Path | None = None) -> None:
+        self.source = source
+        self.text = text
+        first, _, body = text.partition("\n")
+        try:
+            self.header = [h.strip() for h in next(csv.reader([first.rstrip("\r")]), [])]
+        except csv.Error:
+            self.header = [h.strip() for h in first.rstrip("\r").split(",")]
+        self.width = len(self.header)
+        self._lines: list[str] | None = None
+        wanted = sorted({self.header.index(c) for c in columns if c in self.header})
+        self._cells: dict[int, pd.Series] = {}
+        self.extra = np.zeros(0, dtype=bool)
+        self.line = np.zeros(0, dtype=np.int64)
+        self.n = 0
+        if not body.strip():
+            return
+        if len(text) >= DUCKDB_MIN_CHARS:
+            try:
+                self._read_duckdb(text, wanted, file)
+                return
+            except duckdb.Error:
+                pass
+        try:
+            self._read_python(body, wanted)
+        except csv.Error as exc:
+            raise CsvUnreadableError(f"not a readable CSV ({exc})") from None
+
+    def _read_python(self, body: str, wanted: list[int]) -> None:
+        reader = csv.reader(io.StringIO(body, newline=""))
+        rows: list[list[str]] = []
+        lines: list[int] = []
+        last = 1
+        for r in reader:
+            start = last + 1
+            last = reader.line_num + 1
+            if r:
+                rows.append(r)
+                lines.append(start)
+        self.n = len(rows)
+        self.line = np.array(lines, dtype=np.int64)
+        self.extra = np.array([any(c != "" for c in r[self.width:]) for r in rows], dtype=bool)
+        for j in wanted:
+            self._cells[j] = pd.Series([r[j] if j < len(r) else "" for r in rows], dtype="str")
+
+    def _read_duckdb(self, text: str, wanted: list[int], file: Path | None) -> None:
+        width = self.width + 8
+        decl = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
+        extra = " OR ".join(f"c{i} IS NOT NULL" for i in range(self.width, width))
+        proj = ", ".join([*(f"c{j}" for j in wanted), f"({extra}) AS _extra"])
+        tmp = None
+        try:
+            if file is None:
+                fd, name = tempfile.mkstemp(suffix=".csv")
+                tmp = Path(name)
+                with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                    fh.write(text)
+                file = tmp
+            where = str(file).replace("'", "''")
+            con = duckdb.connect()
+            try:
+                con.execute("SET threads = 2")
+                tbl = con.sql(
+                    f"SELECT {proj} FROM read_csv('{where}', delim=',', quote='\"', escape='\"', "
+                    f"header=false, skip=1, columns={{{decl}}}, null_padding=true, auto_detect=false, "
+                    f"strict_mode=false, parallel=false, max_line_size=20000000)").to_arrow_table()
+            finally:
+                con.close()
+        finally:
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
+        self.n = tbl.num_rows
+        for k, j in enumerate(wanted):
+            self._cells[j] = pd.Series(tbl.column(k).fill_null(""), dtype="str")
+        self.extra = tbl.column(len(wanted)).to_numpy(zero_copy_only=False).astype(bool)
+        self.line = self._start_lines(text, self.n)
+
+    @staticmethod
+    def _start_lines(text: str, n: int) -> np.ndarray:
+        """First line of each non-blank record after the header: a newline ends a record when an
+        even number of quotes precede it."""
+        if text.count("\n") - (0 if text.endswith("\n") else -1) == n + 1 and '"' not in text:
+            return np.arange(2, n + 2, dtype=np.int64)
+        b = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+        nl = np.flatnonzero(b == 10)
+        q = np.flatnonzero(b == 34)
+        ends = nl[np.searchsorted(q, nl) % 2 == 0]
+        line_of_end = np.searchsorted(nl, ends) + 1  # the line each record-ending newline ends
+        starts = line_of_end + 1  # the first is the first record after the header
+        first_byte = ends + 1
+        nxt = np.where(first_byte < len(b), b[np.minimum(first_byte, len(b) - 1)], 10)
+        blank = (nxt == 10) | (nxt == 13)
+        starts = starts[~blank]
+        if len(starts) >= n:
+            return starts[:n].astype(np.int64)
+        return np.arange(2, n + 2, dtype=np.int64)  # pragma: no cover - a dialect mismatch
+
+    def index_of(self, name: str) -> int | None:
+        try:
+            return self.header.index(name)
+        except ValueError:
+            return None
+
+    def col(self, name: str) -> pd.Series:
+        """The cells of column ``name`` (empty text where the column or the cell is missing)."""
+        i = self.index_of(name)
+        if i is None or i not in self._cells:
+            return pd.Series([""] * self.n, dtype="str")
+        return self._cells[i]
+
+    def extra_cells(self) -> pd.Series:
+        """True for rows with non-empty cells beyond the header (cells shifted right)."""
+        return pd.Series(self.extra)
+
+    def raw(self, i: int) -> str:
+        """The raw text of record ``i`` (its physical lines)."""
+        if self._lines is None:
+            self._lines = self.text.split("\n")
+        start = int(self.line[i]) - 1
+        end = int(self.line[i + 1]) - 1 if i + 1 < self.n else start + 1
+        end = max(end, start + 1)
+        return "\n".join(x.rstrip("\r") for x in self._lines[start:end])[:4000]
+
+
+def ids(s: pd.Series) -> pd.Series:
+    """Ids as text: the tab weibo-crawler appends (or prepends) and spaces stripped."""
+    return s.str.strip()
+
+
+def is_id(s: pd.Series) -> pd.Series:
+    return s.str.fullmatch(_DIGITS).fillna(False).astype(bool)
+
+
+def _arrow(s: pd.Series) -> pa.Array:
+    arr = pa.array(s, type=pa.large_string()) if len(s) else pa.array([], type=pa.large_string())
+    return pc.fill_null(arr, "")
+
+
+_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
+
+
+def times(s: pd.Series) -> pd.Series:
+    """Zone-less times (``%Y-%m-%dT%H:%M:%S``, ``%Y-%m-%d %H:%M:%S``, ``%Y-%m-%d %H:%M``,
+    ``%Y-%m-%d``) in Asia/Shanghai; NaT where the text is not such a time. Parsed by Arrow."""
+    a = pc.replace_substring(pc.utf8_trim_whitespace(_arrow(s)), "T", " ", max_replacements=1)
+    out = None
+    for fmt in _TIME_FORMATS:
+        got = pc.strptime(a, format=fmt, unit="s", error_is_null=True)
+        out = got if out is None else pc.if_else(pc.is_null(out), got, out)
+        if out.null_count == 0:
+            break
+    ts = pd.Series(out.to_pandas(), index=s.index) if len(s) else pd.Series(
+        pd.to_datetime([]), index=s.index)
+    return ts.dt.tz_localize(SHANGHAI)
+
+
+def _count(value: Any) -> int | None:
+    """:func:`store.fields.as_count`, with text like ``inf`` or huge numbers missing, not errors."""
+    try:
+        x = as_count(value)
+    except (OverflowError, ValueError):
+        return None
+    return x if x is not None and abs(x) < _MAX_COUNT else None
+
+
+def counts(s: pd.Series) -> pd.Series:
+    """Engagement counts: ints, and text like ``1.2万`` / ``100万+``; missing where unreadable.
+    Parsed by Arrow; only unusual text (``1,234``) goes through :func:`store.fields.as_count`."""
+    a = pc.utf8_trim_whitespace(_arrow(s))
+    m = pc.extract_regex(a, r"^(?P<num>[0-9]{1,18}(?:\.[0-9]+)?)(?P<unit>万|亿)?\+?$")
+    num = pc.cast(pc.struct_field(m, [0]), pa.float64())
+    unit = pc.struct_field(m, [1])
+    mult = pc.if_else(pc.equal(unit, "万"), 1e4, pc.if_else(pc.equal(unit, "亿"), 1e8, 1.0))
+    val = pc.round(pc.multiply(num, mult))
+    val = pc.if_else(pc.less(pc.abs(val), float(_MAX_COUNT)), val, pa.scalar(None, pa.float64()))
+    out = pd.Series(pc.cast(val, pa.int64()).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get),
+                    index=s.index, dtype="Int64")
+    odd = pd.Series(pc.and_(pc.is_null(val), pc.not_equal(a, "")).to_numpy(zero_copy_only=False),
+                    index=s.index)
+    if odd.any():
+        out[odd] = pd.array([_count(v) for v in s[odd].tolist()], dtype="Int64")
+    return out
+
+
+def text_or_none(s: pd.Series) -> pd.Series:
+    return s.where(s != "", None)
+
+
+def chain_edges(post_id: str, when: Any, author: str, me: str | None, text: str,
+                root_user: str | None, root_name: str | None) -> list[tuple]:
+    """The repost interactions of one repost (see the module docstring)."""
+    _, chain = repost_chain_names(text)
+    chain = [c for c in chain if c != me]
+    out: list[tuple] = []
+    if root_user is None and not chain:
+        return out
+    hops: list[tuple[str | None, str | None]] = [(author, None), *((None, c) for c in chain)]
+    if root_user is not None:
+        hops.append((root_user, None))
+    for (dst_id, dst_name), (src_id, src_name) in pairwise(hops):
+        if dst_name is not None and dst_name == root_name and src_id:
+            continue  # the root author named in the chain: no A→A
+        if (src_id is not None and src_id == dst_id) or (src_name is not None and src_name == dst_name):
+            continue
+        out.append((src_id, src_name, dst_id, dst_name, "repost", post_id, when))
+    return out
+
+
+def mention_names(text: str, listed: str | None) -> list[str]:
+    """Names the author @-mentions in their own words. ``listed`` is the exporter's comma-joined
+    name list (it includes ``//@`` chain names; empty: no mentions, even if the text has an ``@``
+    as in an e-mail address); ``None`` (no such column) scans the text."""
+    own = text or ""
+    if "/" in own:
+        own, _ = repost_chain_names(own)
+    if listed is not None:  # the exporter's list is authoritative, even when empty
+        out: list[str] = []
+        for name in listed.split(","):
+            name = name.strip().lstrip("@")
+            if name and name not in out and ("@" + name) in own:
+                out.append(name)
+        return out
+    return own_mentions(own)
+
+
+def mention_edges(post_id: str, when: Any, author: str, me: str | None, text: str,
+                  listed: str | None) -> list[tuple]:
+    if listed and "," not in listed and "/" not in text:  # the common case, cheaply
+        name = listed.strip().lstrip("@")
+        if name and name != me and ("@" + name) in text:
+            return [(author, None, None, name, "mention", post_id, when)]
+        return []
+    return [(author, None, None, name, "mention", post_id, when)
+            for name in mention_names(text, listed) if name != me]
+
+
+def edges_frame(rows: list[tuple]) -> pd.DataFrame:
+    if not rows:
+        return pd.DataFrame(columns=list(INTERACTION_COLUMNS))
+    cols = list(zip(*rows, strict=True))
+    return pd.DataFrame({c: np.array(v, dtype=object) for c, v in zip(INTERACTION_COLUMNS, cols,
+                                                                         strict=True)})
+
+
+def mentions_bulk(rows: np.ndarray, post_ids: list[str], authors: list[str] | str,
+                  mes: list[str | None] | str | None, texts: list[str],
+                  listed: list[str] | None) -> list[tuple]:
+    """:func:`mention_edges` for many rows (``created_at`` = the row number); the common case of
+    one listed name and no ``//@`` chain is checked without a function call per row."""
+    n = len(post_ids)
+    authors_ = [authors] * n if isinstance(authors, str) else authors
+    mes_ = [mes] * n if mes is None or isinstance(mes, str) else mes
+    listed_ = [None] * n if listed is None else listed
+    out: list[tuple] = []
+    for i, p, a, me, tx, at in zip(rows.tolist(), post_ids, authors_, mes_, texts, listed_, strict=True):
+        if at and "," not in at and "/" not in tx and "@" not in at:
+            if ("@" + at.strip()) in tx and at.strip() != me and at.strip():
+                out.append((a, None, None, at.strip(), "mention", p, i))
+        else:
+            out += mention_edges(p, i, a, me or None, tx, at)
+    return out
+
+
+def edges_at(rows: list[tuple], when: pd.Series) -> pd.DataFrame:
+    """Edges whose ``created_at`` holds a row number, with the time of that row put in."""
+    f = edges_frame(rows)
+    if len(f):
+        f["created_at"] = when.array[f["created_at"].to_numpy(dtype=np.int64)]
+    return f
+
+
+def whole_file_quarantine(source: str, raw: str | bytes, why: str, platform: str = PLATFORM) -> ExportBatch:
+    b = BatchBuilder(source, platform)
+    if isinstance(raw, bytes):
+        raw = raw[:2000].decode("utf-8", "replace")
+    b.quarantine(0, raw[:2000], f"{source}: {why}")
+    return b.build()
+
+
+def quarantine_frame(table: CsvTable, bad_idx: np.ndarray, reasons: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({
+        "line": table.line[bad_idx] if len(bad_idx) else np.zeros(0, dtype=np.int64),
+        "raw": [table.raw(int(i)) for i in bad_idx],
+        "reason": reasons,
+    })
+
+
+def first_reason(checks: list[tuple[pd.Series, Callable[[int], str]]], n: int) -> dict[int, str]:
+    """For each row failing a check, the reason of the first check it fails (checks are masks of
+    BAD rows, with a function making the reason for a row)."""
+    reasons: dict[int, str] = {}
+    for mask, why in checks:
+        for i in np.flatnonzero(mask.to_numpy(dtype=bool)):
+            if int(i) not in reasons:
+                reasons[int(i)] = why(int(i))
+    return reasons
+
+
+# --------------------------------------------------------------------------------------------
+# Post CSV
+
+_POST_COLUMNS = ("id", "正文", "日期", "完整日期", "点赞数", "评论数", "转发数", "@用户", "是否原创",
+                 "源用户id", "源用户昵称", "源微博id", "源微博正文", "源微博日期", "源微博完整日期",
+                 "源微博点赞数", "源微博评论数", "源微博转发数", "源微博@用户")
+
+
+def _cell(s: pd.Series, i: int) -> str:
+    v = s.iloc[i]
+    return repr(v[:40]) if isinstance(v, str) else repr(v)
+
+
+def parse_weibo_crawler_csv(text: str, source: str, *, user_id: str | None,
+                            screen_name: str | None = None, file: Path | None = None) -> ExportBatch:
+    """Parse a weibo-crawler post CSV (decoded text, header included) of the user ``user_id``.
+
+    ``user_id`` comes from the file name and ``screen_name`` from the folder name (see
+    :func:`read_weibo_crawler`); ``file``, when given, is the UTF-8 file ``text`` was decoded from
+    (read directly when the file is large). A row that cannot be read is quarantined with its line, raw
+    text and reason; every other row yields its post id as row key.
+    """
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        return make_batch(source, PLATFORM)
+    try:
+        t = CsvTable(text, source, _POST_COLUMNS, file=file)
+    except CsvUnreadableError as exc:
+        return whole_file_quarantine(source, text, f"{exc}; expected a weibo-crawler post CSV")
+    if t.header[:3] != ["id", "bid", "正文"]:
+        return whole_file_quarantine(
+            source, text, f"not a weibo-crawler post CSV: the header starts with {t.header[:3]!r}; "
+            "expected 'id,bid,正文,…'")
+    if "日期" not in t.header:
+        return whole_file_quarantine(source, text, "the header has no '日期' column; expected the "
+                                     "weibo-crawler post CSV header (id,bid,正文,…,日期,…)")
+    n = t.n
+    author = as_id(user_id)
+    me = screen_name or None
+    pid = ids(t.col("id"))
+    created = times(t.col("完整日期").where(t.col("完整日期") != "", t.col("日期")))
+    has_original = t.index_of("是否原创") is not None
+    flag = t.col("是否原创").str.strip()
+    is_repost = (flag == "False") if has_original else pd.Series(np.zeros(n, dtype=bool))
+    src_pid = ids(t.col("源微博id"))
+    src_uid = ids(t.col("源用户id"))
+    src_name = t.col("源用户昵称")
+    src_when = times(t.col("源微博完整日期").where(t.col("源微博完整日期") != "", t.col("源微博日期")))
+
+    date_col = "完整日期" if "完整日期" in t.header else "日期"
+    checks: list[tuple[pd.Series, Callable[[int], str]]] = []
+    if author is None or not re.fullmatch(_DIGITS, author):
+        name = Path(source).name
+        checks.append((pd.Series(np.ones(n, dtype=bool)), lambda i: (
+            f"the author's id is unknown: weibo-crawler names the file <user_id>.csv, and "
+            f"{name!r} is not a numeric user id (rename the file, or pass user_id)")))
+        author = ""
+    checks += [
+        (t.extra_cells(), lambda i: "the row has more cells than the header; its cells do not line "
+         "up with the columns (weibo-crawler issues #516/#581, or the LLM-analysis option)"),
+        (pid == "", lambda i: "field 'id' is empty; expected the weibo id (digits, then a tab)"),
+        (~is_id(pid) & (pid != ""), lambda i: f"field 'id' is {_cell(pid, i)}; expected the weibo id "
+         "as digits (a float or text means the cells are shifted or the file was re-saved)"),
+    ]
+    checks.append(((t.col("日期") == "") & (t.col(date_col) == ""), lambda i: (
+        "field '日期' is empty; expected a time like '2026-11-13T10:00:00' (a truncated row?)")))
+    if has_original:
+        checks.append((~flag.isin(["True", "False"]), lambda i: (
+            f"field '是否原创' is {_cell(flag, i)}; expected True or False (the cells do not line up "
+            "with the header: weibo-crawler issues #516/#581)")))
+    checks.append((created.isna(), lambda i: (
+        f"field '{date_col}' is {_cell(t.col(date_col), i)}; expected a time like "
+        "'2026-11-13 10:00:00' or '2026-11-13T10:00:00'")))
+    checks += [
+        (is_repost & ~is_id(src_pid), lambda i: f"field '源微博id' is {_cell(src_pid, i)}; expected "
+         "the reposted weibo's id (digits, then a tab)"),
+        (is_repost & (src_uid != "") & ~is_id(src_uid), lambda i: (
+            f"field '源用户id' is {_cell(src_uid, i)}; expected the source author's numeric id")),
+        (is_repost & (src_uid != "") & src_when.isna(), lambda i: (
+            f"field '源微博日期' is {_cell(t.col('源微博日期'), i)}; expected a time like "
+            "'2026-11-13T10:00:00'")),
+    ]
+    reasons = first_reason(checks, n)
+    bad = np.array(sorted(reasons), dtype=np.int64)
+    good = np.ones(n, dtype=bool)
+    good[bad] = False
+    quarantine = quarantine_frame(t, bad, [f"{source}, line {t.line[i]}: {reasons[int(i)]}" for i in bad])
+
+    g = pd.Series(good)
+    line = pd.Series(t.line)
+    body = t.col("正文")
+    own = pd.DataFrame({
+        "post_id": pid, "platform": PLATFORM, "user_id": author, "created_at": created,
+        "text": body, "repost_of": None, "reply_to": None,
+        "reposts": counts(t.col("转发数")), "comments": counts(t.col("评论数")),
+        "likes": counts(t.col("点赞数")), "line": line, "from_row": True,
+    })
+    with_source = is_repost & (src_uid != "") & g
+    own["repost_of"] = src_pid.where(with_source, None)
+    own = own[g.to_numpy()]
+    src = pd.DataFrame({
+        "post_id": src_pid, "platform": PLATFORM, "user_id": src_uid, "created_at": src_when,
+        "text": t.col("源微博正文"), "repost_of": None, "reply_to": None,
+        "reposts": counts(t.col("源微博转发数")), "comments": counts(t.col("源微博评论数")),
+        "likes": counts(t.col("源微博点赞数")), "line": line, "from_row": False,
+    })[with_source.to_numpy()]
+    posts = pd.concat([own, src], ignore_index=True) if len(src) else own
+
+    users = []
+    if len(own) and author:
+        users.append((author, PLATFORM, me, None, None, None, None, None, None, None, None,
+                      own["created_at"].max()))
+    users_frame = pd.DataFrame(users, columns=list(USER_COLUMNS))
+    if len(src):
+        su = pd.DataFrame({"user_id": src["user_id"], "platform": PLATFORM,
+                           "screen_name": text_or_none(src_name[with_source.to_numpy()]).to_numpy(),
+                           "seen_at": src["created_at"]})
+        for c in USER_COLUMNS:
+            if c not in su.columns:
+                su[c] = None
+        users_frame = pd.concat([users_frame, su[list(USER_COLUMNS)]], ignore_index=True) \
+            if len(users_frame) else su[list(USER_COLUMNS)]
+
+    edges: list[tuple] = []
+    # Plain reposts (no chain): the source author → the reposter, column-wise.
+    has_chain = body.str.contains("//", regex=False) & g
+    plain = with_source & ~has_chain & (src_uid != author)
+    plain_edges = pd.DataFrame({
+        "src_user": src_uid[plain], "src_name": None, "dst_user": author, "dst_name": None,
+        "kind": "repost", "post_id": pid[plain], "created_at": created[plain]})
+    chain_rows = np.flatnonzero((has_chain & (is_repost | body.str.contains("//@", regex=False))).to_numpy())
+    for i, p, b_, root_ok, ru, rn in zip(
+            chain_rows, pid[chain_rows].tolist(), body[chain_rows].tolist(),
+            with_source[chain_rows].tolist(), src_uid[chain_rows].tolist(),
+            src_name[chain_rows].tolist(), strict=True):
+        edges += chain_edges(p, i, author, me, b_, ru if root_ok else None, rn or None)
+    at_rows = np.flatnonzero((body.str.contains("@", regex=False) & g).to_numpy())
+    edges += mentions_bulk(at_rows, pid[at_rows].tolist(), author, me, body[at_rows].tolist(),
+                           t.col("@用户")[at_rows].tolist() if "@用户" in t.header else None)
+    src_edges: list[tuple] = []
+    src_rows = np.flatnonzero((with_source & t.col("源微博正文").str.contains("@", regex=False)).to_numpy())
+    src_edges += mentions_bulk(
+        src_rows, src_pid[src_rows].tolist(), src_uid[src_rows].tolist(), src_name[src_rows].tolist(),
+        t.col("源微博正文")[src_rows].tolist(),
+        t.col("源微博@用户")[src_rows].tolist() if "源微博@用户" in t.header else None)
+    frames = [f for f in (plain_edges, edges_at(edges, created), edges_at(src_edges, src_when)) if len(f)]
+    interactions = pd.concat(frames, ignore_index=True) if frames else None
+    return make_batch(source, PLATFORM, posts=posts, users=users_frame, interactions=interactions,
+                      quarantine=quarantine, row_keys=own["post_id"].tolist())
+
+
+# --------------------------------------------------------------------------------------------
+# users.csv
+
+
+_TRUE = {"True": True, "False": False, "true": True, "false": False, "1": True, "0": False}
+
+
+def parse_weibo_crawler_users(text: str, source: str) -> ExportBatch:
+    """Parse weibo-crawler's ``users.csv`` (one profile per row).
+
+    The tool writes the profile dict's values positionally; a profile without ``ip_location``
+    (older versions, or when the page lacked it) is one cell short from 所在地 on. Such rows are
+    realigned by finding the 是否认证 cell (True/False). Row keys are ``user:<id>``.
+    """
+    text = text.lstrip("\ufeff")
+    b = BatchBuilder(source, PLATFORM)
+    if not text.strip():
+        return b.build()
+    rows = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(rows, [])
+    except csv.Error:
+        header = []
+    if header[:2] != ["用户id", "昵称"]:
+        return whole_file_quarantine(source, text, f"not a weibo-crawler users.csv: the header starts "
+                                     f"with {header[:2]!r}; expected '用户id,昵称,…'")
+    try:
+        return _users(b, rows, header, source)
+    except csv.Error as exc:
+        return whole_file_quarantine(source, text, f"not a readable CSV ({exc}); expected users.csv")
+
+
+def _users(b: BatchBuilder, rows: Any, header: list[str], source: str) -> ExportBatch:
+    pos = {name: i for i, name in enumerate(header)}
+    verified_at = pos.get("是否认证")
+    last_line = 1
+    for cells in rows:
+        start = last_line + 1
+        last_line = rows.line_num
+        if not cells or not any(c.strip() for c in cells):
+            continue
+        raw = ",".join(cells)
+        try:
+            shift = 0
+            if verified_at is not None:
+                for k in (0, -1, 1):
+                    j = verified_at + k
+                    if 0 <= j < len(cells) and cells[j].strip() in _TRUE:
+                        shift = k
+                        break
+                else:
+                    raise _RowError("field '是否认证' is not True or False at any nearby cell; the "
+                                    "cells do not line up with the header")
+
+            def get(name: str, cells: list[str] = cells, shift: int = shift) -> str | None:
+                i = pos.get(name)
+                if i is None:
+                    return None
+                if i > pos.get("所在地", len(pos)):
+                    i += shift
+                v = cells[i].strip() if 0 <= i < len(cells) else ""
+                return v or None
+
+            uid = as_id(get("用户id"))
+            if uid is None or not re.fullmatch(_DIGITS, uid):
+                raise _RowError(f"field '用户id' is {get('用户id')!r}; expected a numeric user id")
+            vtype = get("认证类型")
+            location = get("所在地")
+            b.add_user(uid, _profile_seen_at(), screen_name=get("昵称"),
+                       followers=_count(get("粉丝数")), following=_count(get("关注数")),
+                       statuses=_count(get("微博数")), verified=_TRUE.get(get("是否认证") or ""),
+                       verified_type=_count(vtype), description=get("简介"),
+                       gender=get("性别"), location=location)
+            b.add_row(f"user:{uid}")
+        except _RowError as exc:
+            b.quarantine(start, raw, f"{source}, line {start}: {exc}")
+    return b.build()
+
+
+def _profile_seen_at() -> datetime:
+    # users.csv carries no crawl time; profiles are as seen when loaded.
+    return datetime.now(SHANGHAI).replace(microsecond=0)
+
+
+# --------------------------------------------------------------------------------------------
+# JSON
+
+
+def _json_time(obj: dict[str, Any], where: str) -> datetime:
+    for key in ("full_created_at", "created_at"):
+        raw = obj.get(key)
+        if isinstance(raw, str) and raw.strip():
+            try:
+                return parse_weibo_datetime(raw.strip())
+            except ValueError:
+                raise _RowError(f"field '{where}{key}' is {raw[:40]!r}; expected a time like "
+                                "'2026-11-13T10:00:00'") from None
+    raise _RowError(f"field '{where}created_at' is missing; expected a time like '2026-11-13T10:00:00'")
+
+
+def _json_id(obj: dict[str, Any], key: str, where: str) -> str:
+    v = obj.get(key)
+    s = as_id(v)
+    if s is None or not re.fullmatch(_DIGITS, s):
+        raise _RowError(f"field '{where}{key}' is {v!r:.40}; expected a numeric id")
+    return s
+
+
+def _json_post(w: dict[str, Any], where: str, author: str | None) -> tuple[str, str, str | None, datetime]:
+    pid = _json_id(w, "id", where)
+    uid = as_id(w.get("user_id")) if w.get("user_id") not in ("", None) else author
+    if uid is None or not re.fullmatch(_DIGITS, uid):
+        raise _RowError(f"field '{where}user_id' is {w.get('user_id')!r:.40}; expected a numeric id")
+    when = _json_time(w, where)
+    text = w.get("text")
+    if text is not None and not isinstance(text, str):
+        raise _RowError(f"field '{where}text' must be a string; got {type(text).__name__}")
+    name = w.get("screen_name") if isinstance(w.get("screen_name"), str) and w.get("screen_name") else None
+    return pid, uid, name, when
+
+
+def parse_weibo_crawler_json(text: str, source: str) -> ExportBatch:
+    """Parse weibo-crawler's ``<user_id>.json``: ``{"user": {...}, "weibo": [...]}``.
+
+    Each element of ``weibo`` is one row (its ``line`` is its 1-based position in the list).
+    """
+    b = BatchBuilder(source, PLATFORM)
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        return b.build()
+    try:
+        doc = _loads(text)
+    except _JSONError as exc:
+        return whole_file_quarantine(source, text, f"not valid JSON ({exc}); expected weibo-crawler's "
+                                     '{"user": {...}, "weibo": [...]} (a truncated file?)')
+    if not isinstance(doc, dict) or not isinstance(doc.get("weibo"), list):
+        return whole_file_quarantine(source, text, 'not a weibo-crawler JSON export; expected '
+                                     '{"user": {...}, "weibo": [...]}')
+    user = doc.get("user") if isinstance(doc.get("user"), dict) else {}
+    author = as_id(user.get("id"))
+    me = user.get("screen_name") or None
+    seen: datetime | None = None
+    for n, w in enumerate(doc["weibo"], 1):
+        mark = (len(b.posts), len(b.users), len(b.interactions))
+        try:
+            if not isinstance(w, dict):
+                raise _RowError(f"expected a JSON object; got {type(w).__name__}")
+            pid, uid, name, when = _json_post(w, "", author)
+            rt = w.get("retweet")
+            root = None
+            if isinstance(rt, dict) and rt:
+                rpid = _json_id(rt, "id", "retweet.")
+                ruid = as_id(rt.get("user_id")) if rt.get("user_id") not in ("", None) else None
+                if ruid is not None:
+                    root = _json_post(rt, "retweet.", None)
+                    if root[0] != rpid:  # pragma: no cover
+                        root = None
+            text_ = w.get("text") or ""
+            b.add_post(pid, uid, when, w.get("text"), line=n, repost_of=root[0] if root else None,
+                       reposts=_count(w.get("reposts_count")), comments=_count(w.get("comments_count")),
+                       likes=_count(w.get("attitudes_count")))
+            b.add_user(uid, when, screen_name=name or (me if uid == author else None))
+            my_name = name or (me if uid == author else None)
+            for e in mention_edges(pid, when, uid, my_name, text_, _at_users(w)):
+                b.add_interaction("mention", e[5], e[6], src_user=e[0], dst_name=e[3])
+            if root is not None or "//@" in text_:
+                for e in chain_edges(pid, when, uid, my_name, text_, root[1] if root else None,
+                                     root[2] if root else None):
+                    b.add_interaction("repost", e[5], e[6], src_user=e[0], src_name=e[1],
+                                      dst_user=e[2], dst_name=e[3])
+            if root is not None:
+                rpid, ruid, rname, rwhen = root
+                b.add_post(rpid, ruid, rwhen, rt.get("text"), line=n,
+                           reposts=_count(rt.get("reposts_count")),
+                           comments=_count(rt.get("comments_count")),
+                           likes=_count(rt.get("attitudes_count")), from_row=False)
+                b.add_user(ruid, rwhen, screen_name=rname)
+                for e in mention_edges(rpid, rwhen, ruid, rname, rt.get("text") or "", _at_users(rt)):
+                    b.add_interaction("mention", e[5], e[6], src_user=e[0], dst_name=e[3])
+            b.add_row(pid)
+            if uid == author:
+                seen = when if seen is None else max(seen, when)
+        except _RowError as exc:
+            del b.posts[mark[0]:], b.users[mark[1]:], b.interactions[mark[2]:]
+            raw = _dump(w)
+            b.quarantine(n, raw, f"{source}, line {n} (weibo[{n - 1}]): {exc}")
+    if author is not None and re.fullmatch(_DIGITS, author) and (seen is not None or user):
+        verified = user.get("verified")
+        b.add_user(author, seen or _profile_seen_at(), screen_name=me,
+                   followers=_count(user.get("followers_count")),
+                   following=_count(user.get("follow_count")),
+                   statuses=_count(user.get("statuses_count")),
+                   verified=verified if isinstance(verified, bool) else None,
+                   verified_type=_count(user.get("verified_type")),
+                   description=user.get("description") or None,
+                   gender=user.get("gender") or None, location=user.get("location") or None)
+    return b.build()
+
+
+def _at_users(w: dict[str, Any]) -> str | None:
+    v = w.get("at_users")
+    if isinstance(v, list):
+        return ",".join(str(x) for x in v)
+    return v if isinstance(v, str) else None
+
+
+def _dump(obj: Any) -> str:
+    import json
+
+    try:
+        return json.dumps(obj, ensure_ascii=False)[:4000]
+    except (TypeError, ValueError):  # pragma: no cover
+        return repr(obj)[:4000]
+
+
+# --------------------------------------------------------------------------------------------
+# Files
+
+
+def _author_from_path(path: Path) -> tuple[str | None, str | None]:
+    """(user id from the file name, screen name from the folder name)."""
+    uid = path.stem.strip()
+    folder = path.parent.name.strip()
+    name = folder if folder and folder != uid and folder not in ("weibo", ".", "") else None
+    return uid or None, name
+
+
+def parse_weibo_crawler(text: str, source: str, *, user_id: str | None = None,
+                        screen_name: str | None = None, file: Path | None = None) -> ExportBatch:
+    """Parse any weibo-crawler export given as decoded text: the JSON, ``users.csv`` or a post
+    CSV (whose author is ``user_id`` / ``screen_name``; by default taken from ``source``'s file
+    and folder names)."""
+    head = text.lstrip("\ufeff").lstrip()
+    if head.startswith("{"):
+        return parse_weibo_crawler_json(text, source)
+    if head.startswith("用户id,昵称"):
+        return parse_weibo_crawler_users(text, source)
+    if user_id is None:
+        user_id, folder_name = _author_from_path(Path(source))
+        screen_name = screen_name or folder_name
+    return parse_weibo_crawler_csv(text, source, user_id=user_id, screen_name=screen_name, file=file)
+
+
+def read_weibo_crawler(path: str | Path) -> ExportBatch:
+    """Read one weibo-crawler export file: ``<screen_name>/<user_id>.csv``, its ``.json``, or
+    ``users.csv``. Encodings: UTF-8 (with or without BOM) and GB18030. A file that is not such an
+    export is one quarantine entry; an empty file gives an empty batch."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such export file; expected a weibo-crawler .csv or .json")
+    data = path.read_bytes()
+    try:
+        text, encoding = decode_export_bytes(data)
+    except ValueError as exc:
+        return whole_file_quarantine(str(path), data, str(exc))
+    return parse_weibo_crawler(text, str(path), file=path if encoding.startswith("utf-8") else None)
+
+
+def sniff_weibo_crawler(path: Path, head: str) -> bool:
+    """True when ``head`` (the file's first ~4 KB, decoded) is a weibo-crawler export."""
+    h = head.lstrip("\ufeff")
+    first = h.split("\n", 1)[0].strip()
+    if first.startswith("id,bid,正文") or first.startswith("用户id,昵称"):
+        return True
+    s = h.lstrip()
+    return (Path(path).suffix.lower() == ".json" and s.startswith("{")
+            and re.search(r'^\s*\{\s*"user"\s*:', s) is not None and '"screen_name"' in s)
+
