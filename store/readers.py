@@ -6,7 +6,7 @@ A file that matches no format is not an error: it becomes one quarantine entry t
 
 Example:
     >>> sorted(FORMATS)
-    ['ced', 'weibo-api', 'weibo-crawler', 'weibo-search']
+    ['ced', 'mediacrawler', 'weibo-api', 'weibo-crawler', 'weibo-search']
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 
 from store.ced import read_ced, sniff_ced
 from store.fields import decode_export_bytes
+from store.mediacrawler import read_mediacrawler, sniff_mediacrawler
 from store.records import BatchBuilder, ExportBatch
 from store.weibo_api import read_weibo_api
 from store.weibo_crawler import read_weibo_crawler, sniff_weibo_crawler
@@ -60,6 +61,9 @@ FORMATS: dict[str, ExportFormat] = {
                      "users.csv", read_weibo_crawler, sniff_weibo_crawler),
         ExportFormat("weibo-search", "dataabc/weibo-search keyword results CSV",
                      read_weibo_search, sniff_weibo_search),
+        ExportFormat("mediacrawler", "NanmiCoder/MediaCrawler Weibo and Xiaohongshu contents, "
+                     "comments, creators (jsonl, json, csv; old and new schema)",
+                     read_mediacrawler, sniff_mediacrawler),
         ExportFormat("ced", "CED research dataset (ced_original.csv / ced_reposts.csv)",
                      read_ced, sniff_ced),
         ExportFormat("weibo-api", "official Weibo API status JSON (JSON lines or {\"statuses\": …})",
