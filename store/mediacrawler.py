@@ -373,6 +373,10 @@ def _read_json(text: str, source: str) -> MediaCrawlerFile:
         objs.append(obj)
         lines.append(line_at(i))
         i = end
+    if in_array and i >= n and not unreadable:
+        line = line_at(max(n - 1, 0))
+        unreadable.append((line, text[-2000:], f"{source}, line {line}: the JSON array is never "
+                           "closed with ']'; expected a complete array (a file cut short by a crash?)"))
     return _json_rows(objs, lines, None, source, unreadable, "json")
 
 
