@@ -115,7 +115,7 @@ def bench_graph(name: str, path: Path, sims: int, large: bool) -> list[str]:
                 r_big = (float("nan"), 0.0)
                 if large:
                     res = opim_c(arrays, np.arange(e.n, dtype=np.int32), everyone, 100, max_hops=hops,
-                                 seed=7, theta_min=int(256 * e.n), max_entries=120_000_000)
+                                 seed=7, theta_min=int(256 * e.n), max_bytes=2_000_000_000)
                     r_big = reach(res.picks)
                 if name == "slashdot":
                     ref, ref_name = BEST_SLASHDOT[(prob, hops)], "best known"

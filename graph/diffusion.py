@@ -98,8 +98,12 @@ class DiffusionModel:
         return f"Word of mouth spreads {hops}{decay}: {prob}."
 
 
-def edge_probabilities(g: ig.Graph, probability: str = "wc") -> np.ndarray:
-    """Probability of each edge (in edge order) under the ``wc`` or ``uniform:P`` model."""
+def edge_probabilities(g: ig.Graph, probability: str = "wc", *, edges: np.ndarray | None = None
+                       ) -> np.ndarray:
+    """Probability of each edge (in edge order) under the ``wc`` or ``uniform:P`` model.
+
+    ``edges`` may pass :func:`edge_array` of ``g`` when the caller has it already.
+    """
     kind, p = parse_probability(probability)
     m = g.ecount()
     if m == 0:
@@ -107,7 +111,7 @@ def edge_probabilities(g: ig.Graph, probability: str = "wc") -> np.ndarray:
     if kind == "uniform":
         return np.full(m, p, dtype=float)
     w = np.asarray(g.es["weight"], dtype=float) if "weight" in g.es.attributes() else np.ones(m)
-    dst = edge_array(g)[:, 1]
+    dst = (edge_array(g) if edges is None else edges)[:, 1]
     into = np.bincount(dst, weights=w, minlength=g.vcount())
     return np.minimum(1.0, w / into[dst])
 

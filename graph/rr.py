@@ -230,7 +230,7 @@ def opim_c(
     epsilon: float = 0.1,
     delta: float | None = None,
     theta_min: int = 0,
-    max_entries: int = 60_000_000,
+    max_bytes: int = 500_000_000,
     threads: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> OpimResult:
@@ -309,11 +309,13 @@ def opim_c(
         else:
             nxt = max(2 * theta, theta_min) if theta_min > 2 * theta else theta_min
         nxt = max(min(top, nxt), theta + 1)
-        per_set = max(r1.entries, 1) / theta
-        if per_set * nxt > max_entries:
+        # memory per R1 set (ptr and set ids 8 + 4 per entry, inverted index 4 per entry, the
+        # copy made while growing, a quarter-size R2): about 20 + 14 bytes per entry
+        per_set = 20 + 14 * max(r1.entries, 1) / theta
+        if per_set * nxt > max_bytes:
             # the memory budget: one last round at the size it affords
             capped = True
-            nxt = int(max_entries / per_set)
+            nxt = int(max_bytes / per_set)
             if nxt <= theta:
                 break
         theta = nxt

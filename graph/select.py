@@ -44,7 +44,7 @@ from graph.rr import InfluenceArrays, OpimResult, RRCollection, opim_c
 
 __all__ = [
     "DEFAULT_EPSILON",
-    "DEFAULT_MAX_RR_ENTRIES",
+    "DEFAULT_MAX_RR_BYTES",
     "DEFAULT_RR_PER_TARGET",
     "DEFAULT_THETA_MIN",
     "METHODS",
@@ -63,9 +63,9 @@ DEFAULT_EPSILON = 0.1
 # sets (bench/bench_select.py measures it).
 DEFAULT_THETA_MIN = 65_536
 DEFAULT_RR_PER_TARGET = 32.0
-# Memory budget for the RR samples (node entries over both samples; 4 bytes each, plus the
-# inverted index): keeps the peak RSS under 1 GB on million-node graphs.
-DEFAULT_MAX_RR_ENTRIES = 60_000_000
+# Memory budget for the RR samples (both samples, the inverted index and the copy made while
+# growing): keeps the peak RSS near 1 GB on million-node graphs; a capped run says so.
+DEFAULT_MAX_RR_BYTES = 500_000_000
 
 
 @dataclass(frozen=True)
@@ -183,7 +183,7 @@ class RRSample:
 def _arrays(g: ig.Graph, probability: str) -> InfluenceArrays:
     edges = edge_array(g)
     return InfluenceArrays.build(g.vcount(), edges[:, 0], edges[:, 1],
-                                 edge_probabilities(g, probability))
+                                 edge_probabilities(g, probability, edges=edges))
 
 
 def _require_exact_model(model: DiffusionModel) -> None:
@@ -250,7 +250,7 @@ def select_amplifiers(
     rr_per_target: float = DEFAULT_RR_PER_TARGET,
     sample_size: int | None = None,
     delta: float | None = None,
-    max_rr_entries: int = DEFAULT_MAX_RR_ENTRIES,
+    max_rr_bytes: int = DEFAULT_MAX_RR_BYTES,
     n_simulations: int = 500,
     followers: Mapping[str, int | None] | None = None,
     circles: Mapping[str, int] | None = None,
@@ -321,13 +321,13 @@ def select_amplifiers(
     run: OpimResult | None = None
     if method == "ris":
         run = opim_c(arrays, target_idx, eligible_mask, k, max_hops=model.max_hops, seed=seed,
-                     epsilon=epsilon, delta=delta, theta_min=theta_floor, max_entries=max_rr_entries,
+                     epsilon=epsilon, delta=delta, theta_min=theta_floor, max_bytes=max_rr_bytes,
                      progress=progress)
         chosen = [names[i] for i in run.picks]
         gains, theta = run.gains_check, run.theta_check
     else:
         chosen = ranking(method)
-        theta = max(1, theta_floor)
+        theta = max(1, min(theta_floor, 2**20))  # only for the marginal-reach figures
         if model.decay == 1:
             check = RRCollection(arrays, target_idx, model.max_hops, seed, 2)
             check.extend_to(theta)
