@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -230,6 +230,110 @@ def run(
         _c.err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
     _print_outputs(result, time.monotonic() - started)
+
+
+@app.command()
+def backfill(
+    start: Annotated[str, typer.Option(help="first day, YYYY-MM-DD")],
+    end: Annotated[str, typer.Option(help="last day, YYYY-MM-DD")],
+    segment: Annotated[str, typer.Option(help="segment name (data/segments/<name>.toml)")] = "mothers",
+    rerun: Annotated[bool, typer.Option("--rerun", help="run days that already succeeded again (their results are replaced)")] = False,
+    window_days: Annotated[int | None, typer.Option(help="window length in days (default 30)")] = None,
+    k: Annotated[int | None, typer.Option(help="number of seeds (default 100)")] = None,
+    seed: Annotated[int | None, typer.Option(help="random seed (default 42)")] = None,
+    warehouse: Annotated[Path | None, typer.Option(help="warehouse file")] = None,
+    out_dir: Annotated[Path | None, typer.Option(help="where outputs go")] = None,
+) -> None:
+    """One pipeline run per day from START to END, in order. Days that already succeeded are
+    skipped unless --rerun, so an interrupted backfill resumes where it stopped; a failed day is
+    recorded with its error and the backfill goes on with the next day."""
+    from flows.backfill import run_backfill
+    from flows.history import days_to_run
+
+    settings = _settings()
+    first, last = _parse_day(start), _parse_day(end)
+    if last < first:
+        raise typer.BadParameter(f"--end must not be before --start; got {start} to {end}")
+    target = warehouse or settings.warehouse
+    todo = days_to_run(target, segment, first, last, rerun=rerun)
+    total = (last - first).days + 1
+    _c.out.print(f"{segment}: {total} day(s) from {first} to {last}; {total - len(todo)} already "
+                 f"done, {len(todo)} to run.")
+    if not todo:
+        return
+    _prefect_env()
+    started = time.monotonic()
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=_c.err,
+    ) as progress:
+        job = progress.add_task("backfill", total=len(todo))
+
+        def on_day(day: date, state: str) -> None:
+            if state == "running":
+                progress.update(job, description=f"{segment} {day}")
+            else:
+                progress.advance(job)
+
+        result = run_backfill(
+            segment, first, last, warehouse=target, rerun=rerun,
+            window_days=window_days or settings.window_days, k=k or settings.k,
+            seed=settings.seed if seed is None else seed, out_dir=out_dir, on_day=on_day,
+        )
+    _c.out.print(f"{len(result.done)} day(s) done, {len(result.failed)} failed, in "
+                 f"{time.monotonic() - started:.0f} s.")
+    for day, why in result.failed:
+        _c.err.print(f"[red]failed[/red] {day}: {why}")
+    if result.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def runs(
+    days: Annotated[int, typer.Option(help="how many days the grid shows, ending at --end")] = 14,
+    end: Annotated[str | None, typer.Option(help="last day of the grid, YYYY-MM-DD (default: newest run)")] = None,
+    limit: Annotated[int, typer.Option(help="how many recent runs to list")] = 10,
+    warehouse: Annotated[Path | None, typer.Option(help="warehouse file")] = None,
+) -> None:
+    """The run history and a partition grid (segment × day: done / failed / running / missing).
+    Failed days name their error. Reads the warehouse only; if a run holds it, says so."""
+    from flows.history import partition_grid, run_history
+    from store.warehouse import WarehouseBusyError
+
+    settings = _settings()
+    target = warehouse or settings.warehouse
+    try:
+        history = run_history(target, limit)
+        newest = max(history["as_of"]) if len(history) else date.today()
+        last = _parse_day(end) or newest
+        grid = partition_grid(target, last - timedelta(days=max(days, 1) - 1), last)
+    except WarehouseBusyError:
+        _c.err.print("a run is in progress (the warehouse is locked); try again when it finishes")
+        raise typer.Exit(1) from None
+    table = Table(title=f"recent runs ({target})")
+    for col in ("run", "segment", "as of", "status", "finished", "error"):
+        table.add_column(col)
+    for r in history.itertuples():
+        table.add_row(r.run_id, r.segment, str(r.as_of)[:10], r.status,
+                      "" if pd_isna(r.finished_at) else str(r.finished_at)[:19],
+                      "" if pd_isna(r.error) else str(r.error)[:80])
+    _c.out.print(table)
+    marks = {"done": "[green]■[/green]", "failed": "[red]✗[/red]", "running": "[yellow]…[/yellow]",
+             "missing": "[dim]·[/dim]"}
+    grid_table = Table(title="partitions (■ done, ✗ failed, … running, · missing)")
+    grid_table.add_column("segment")
+    day_cols = [c for c in grid.columns if c != "segment"]
+    for c in day_cols:
+        grid_table.add_column(c[5:], justify="center")
+    for row in grid.to_dict("records"):
+        grid_table.add_row(row["segment"], *[marks.get(row[c], row[c]) for c in day_cols])
+    _c.out.print(grid_table)
+    for (seg, day), why in sorted(grid.attrs.get("errors", {}).items()):
+        _c.out.print(f"[red]✗[/red] {seg} {day}: {why}", soft_wrap=True)
+
+
+def pd_isna(value: object) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or str(value) in ("NaT", "nan")
 
 
 from flows.select_cli import select_command  # noqa: E402

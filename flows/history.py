@@ -1,0 +1,110 @@
+"""Run history and day partitions: which (segment, day) runs are done, failed or missing.
+
+Runs are partitioned by day: one run per ``(segment, as_of)``; the newest run of a day is its
+state. Plain functions over the warehouse (no Prefect), used by ``tajian backfill`` to skip
+completed days (so an interrupted backfill resumes) and by ``tajian runs`` for its grid.
+
+Example:
+    >>> [d.isoformat() for d in days_between(date(2026, 11, 14), date(2026, 11, 16))]
+    ['2026-11-14', '2026-11-15', '2026-11-16']
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+
+from store.warehouse import open_warehouse
+
+__all__ = ["days_between", "days_to_run", "partition_grid", "run_history"]
+
+
+def days_between(start: date, end: date) -> list[date]:
+    """Every day from ``start`` to ``end``, both included."""
+    if end < start:
+        raise ValueError(f"the end date must not be before the start date; got {start} to {end}")
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def _latest_states(warehouse: Path, segment: str | None = None) -> pd.DataFrame:
+    """The newest run of each (segment, day): segment, as_of, status, error, run_id, finished_at."""
+    if not Path(warehouse).exists():
+        return pd.DataFrame(columns=["segment", "as_of", "status", "error", "run_id", "finished_at"])
+    con = open_warehouse(warehouse, read_only=True)
+    try:
+        df = con.execute(
+            """SELECT segment, as_of, status, error, run_id, finished_at FROM (
+                   SELECT *, row_number() OVER (PARTITION BY segment, as_of
+                                                ORDER BY started_at DESC, run_id DESC) AS n
+                   FROM runs WHERE flow = 'pipeline' AND (? IS NULL OR segment = ?)) WHERE n = 1
+               ORDER BY segment, as_of""",
+            [segment, segment],
+        ).df()
+    finally:
+        con.close()
+    if not df.empty:
+        df["as_of"] = pd.to_datetime(df["as_of"]).dt.date
+    return df
+
+
+def days_to_run(
+    warehouse: Path, segment: str, start: date, end: date, *, rerun: bool = False
+) -> list[date]:
+    """The days of ``[start, end]`` a backfill must run: all with ``rerun``, else those whose
+    newest run did not succeed (never run, failed, or cut off while running)."""
+    days = days_between(start, end)
+    if rerun:
+        return days
+    states = _latest_states(warehouse, segment)
+    done = set(states.loc[states["status"] == "succeeded", "as_of"])
+    return [d for d in days if d not in done]
+
+
+def run_history(warehouse: Path, limit: int = 20) -> pd.DataFrame:
+    """The newest ``limit`` runs, newest first."""
+    if not Path(warehouse).exists():
+        return pd.DataFrame(columns=["run_id", "segment", "as_of", "status", "started_at",
+                                     "finished_at", "error"])
+    con = open_warehouse(warehouse, read_only=True)
+    try:
+        df = con.execute(
+            """SELECT run_id, segment, as_of, status, started_at, finished_at, error FROM runs
+               ORDER BY started_at DESC, run_id DESC LIMIT ?""",
+            [limit],
+        ).df()
+    finally:
+        con.close()
+    if not df.empty:
+        df["as_of"] = pd.to_datetime(df["as_of"]).dt.date
+    return df
+
+
+def partition_grid(
+    warehouse: Path, start: date, end: date, segments: list[str] | None = None
+) -> pd.DataFrame:
+    """Segment × day: ``done`` / ``failed`` / ``running`` / ``missing``, plus the failed days' errors.
+
+    Columns: segment, then one per day (ISO date); ``errors`` maps (segment, day) → error text.
+    """
+    states = _latest_states(warehouse)
+    names = segments or sorted(set(states["segment"])) or []
+    days = days_between(start, end)
+    rows = []
+    errors: dict[tuple[str, str], str] = {}
+    for seg in names:
+        mine = states[states["segment"] == seg].set_index("as_of")
+        row = {"segment": seg}
+        for d in days:
+            if d not in mine.index:
+                row[d.isoformat()] = "missing"
+                continue
+            status = mine.loc[d, "status"]
+            row[d.isoformat()] = {"succeeded": "done"}.get(status, status)
+            if status == "failed":
+                errors[(seg, d.isoformat())] = str(mine.loc[d, "error"])
+        rows.append(row)
+    grid = pd.DataFrame(rows, columns=["segment", *[d.isoformat() for d in days]])
+    grid.attrs["errors"] = errors
+    return grid
