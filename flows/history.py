@@ -28,25 +28,32 @@ def days_between(start: date, end: date) -> list[date]:
     return [start + timedelta(days=i) for i in range((end - start).days + 1)]
 
 
-def _latest_states(warehouse: Path, segment: str | None = None) -> pd.DataFrame:
-    """The newest run of each (segment, day): segment, as_of, status, error, run_id, finished_at."""
+def _read_runs(warehouse: Path, sql: str, params: list, columns: list[str]) -> pd.DataFrame:
+    """Run a read-only query on ``runs``; an absent warehouse has no runs. ``as_of`` as dates."""
     if not Path(warehouse).exists():
-        return pd.DataFrame(columns=["segment", "as_of", "status", "error", "run_id", "finished_at"])
+        return pd.DataFrame(columns=columns)
     con = open_warehouse(warehouse, read_only=True)
     try:
-        df = con.execute(
-            """SELECT segment, as_of, status, error, run_id, finished_at FROM (
-                   SELECT *, row_number() OVER (PARTITION BY segment, as_of
-                                                ORDER BY started_at DESC, run_id DESC) AS n
-                   FROM runs WHERE flow = 'pipeline' AND (? IS NULL OR segment = ?)) WHERE n = 1
-               ORDER BY segment, as_of""",
-            [segment, segment],
-        ).df()
+        df = con.execute(sql, params).df()
     finally:
         con.close()
     if not df.empty:
         df["as_of"] = pd.to_datetime(df["as_of"]).dt.date
     return df
+
+
+def _latest_states(warehouse: Path, segment: str | None = None) -> pd.DataFrame:
+    """The newest run of each (segment, day): segment, as_of, status, error, run_id, finished_at."""
+    return _read_runs(
+        warehouse,
+        """SELECT segment, as_of, status, error, run_id, finished_at FROM (
+               SELECT *, row_number() OVER (PARTITION BY segment, as_of
+                                            ORDER BY started_at DESC, run_id DESC) AS n
+               FROM runs WHERE flow = 'pipeline' AND (? IS NULL OR segment = ?)) WHERE n = 1
+           ORDER BY segment, as_of""",
+        [segment, segment],
+        ["segment", "as_of", "status", "error", "run_id", "finished_at"],
+    )
 
 
 def days_to_run(
@@ -64,21 +71,13 @@ def days_to_run(
 
 def run_history(warehouse: Path, limit: int = 20) -> pd.DataFrame:
     """The newest ``limit`` runs, newest first."""
-    if not Path(warehouse).exists():
-        return pd.DataFrame(columns=["run_id", "segment", "as_of", "status", "started_at",
-                                     "finished_at", "error"])
-    con = open_warehouse(warehouse, read_only=True)
-    try:
-        df = con.execute(
-            """SELECT run_id, segment, as_of, status, started_at, finished_at, error FROM runs
-               ORDER BY started_at DESC, run_id DESC LIMIT ?""",
-            [limit],
-        ).df()
-    finally:
-        con.close()
-    if not df.empty:
-        df["as_of"] = pd.to_datetime(df["as_of"]).dt.date
-    return df
+    return _read_runs(
+        warehouse,
+        """SELECT run_id, segment, as_of, status, started_at, finished_at, error FROM runs
+           ORDER BY started_at DESC, run_id DESC LIMIT ?""",
+        [limit],
+        ["run_id", "segment", "as_of", "status", "started_at", "finished_at", "error"],
+    )
 
 
 def partition_grid(

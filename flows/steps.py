@@ -44,6 +44,7 @@ from report.seedlist import (
     write_seeds_csv,
     write_seeds_json,
 )
+from store.fields import city_of
 from store.readers import find_export_files, read_export
 from store.warehouse import (
     LoadReport,
@@ -65,7 +66,6 @@ from store.warehouse import (
 __all__ = [
     "RunOutputs",
     "begin_run",
-    "city_of",
     "ingest_paths",
     "make_run_id",
     "mark_run_failed",
@@ -161,25 +161,6 @@ def _read_tags(con: Any, run_id: str) -> pd.DataFrame:
         "WHERE run_id = ? ORDER BY score DESC, user_id",
         [run_id],
     ).df()
-
-
-_MUNICIPALITIES = ("北京", "上海", "天津", "重庆")
-
-
-def city_of(location: Any) -> str | None:
-    """The city in a Weibo profile location ("浙江 杭州" → 杭州; "上海 闵行区" → 上海).
-
-    >>> city_of("浙江 杭州"), city_of("上海 闵行区"), city_of("其他"), city_of(None)
-    ('杭州', '上海', None, None)
-    """
-    if not isinstance(location, str) or not location.strip():
-        return None
-    parts = location.split()
-    if parts[0] in _MUNICIPALITIES:
-        return parts[0]
-    if parts[0] in ("其他", "海外") and len(parts) == 1:
-        return None
-    return parts[-1]
 
 
 def select_step(

@@ -19,6 +19,7 @@ __all__ = [
     "SHANGHAI",
     "as_count",
     "as_id",
+    "city_of",
     "decode_export_bytes",
     "is_masked_name",
     "own_mentions",
@@ -150,3 +151,22 @@ def decode_export_bytes(data: bytes) -> tuple[str, str]:
             raise ValueError(
                 f"byte {utf8_error.start} is neither UTF-8 nor GB18030; expected a text export"
             ) from None
+
+
+_MUNICIPALITIES = ("北京", "上海", "天津", "重庆")
+
+
+def city_of(location: Any) -> str | None:
+    """The city in a Weibo profile location ("浙江 杭州" → 杭州; "上海 闵行区" → 上海).
+
+    >>> city_of("浙江 杭州"), city_of("上海 闵行区"), city_of("其他"), city_of(None)
+    ('杭州', '上海', None, None)
+    """
+    if not isinstance(location, str) or not location.strip():
+        return None
+    parts = location.split()
+    if parts[0] in _MUNICIPALITIES:
+        return parts[0]
+    if parts[0] in ("其他", "海外") and len(parts) == 1:
+        return None
+    return parts[-1]

@@ -67,7 +67,7 @@ from store.fields import (
     decode_export_bytes,
     parse_weibo_datetime,
 )
-from store.records import INTERACTION_COLUMNS, ExportBatch, make_batch
+from store.records import INTERACTION_COLUMNS, ExportBatch, make_batch, whole_file_quarantine
 
 __all__ = [
     "KINDS",
@@ -931,8 +931,8 @@ def parse_file(f: MediaCrawlerFile, *, platform: str | None = None, kind: str | 
     if not len(f) and not f.unreadable and (found is not None or not f.keys):
         return make_batch(f.source, platform if platform in PLATFORMS else "weibo")
     if platform not in PLATFORMS or kind not in KINDS or (found is None and (len(f) or f.keys)):
-        return _whole_file(f.source, platform if platform in PLATFORMS else "weibo",
-                           _describe(f), _not_export_reason(f, platform))
+        return whole_file_quarantine(f.source, _describe(f), _not_export_reason(f, platform),
+                                     platform if platform in PLATFORMS else "weibo")
     out = _Out(f, platform)
     if kind == "creators":
         users, keys = _creators(f, platform, out)
@@ -962,10 +962,6 @@ def _not_export_reason(f: MediaCrawlerFile, platform: str | None) -> str:
     return (f"does not look like a MediaCrawler Weibo/XHS export (keys: {keys}); expected "
             "contents (note_id, content/desc, create_time/time, …), comments (comment_id, note_id, "
             "…) or creators (user_id, fans, follows, …)")
-
-
-def _whole_file(source: str, platform: str, raw: str, why: str) -> ExportBatch:
-    return make_batch(source, platform, quarantine=[(0, raw, f"{source}: {why}")])
 
 
 def read_rows(text: str, source: str, fmt: str | None = None, data: bytes | None = None,
@@ -1001,7 +997,7 @@ def parse_mediacrawler(
         return make_batch(source, platform or _platform_from_path(source) or "weibo")
     s = text.lstrip("\ufeff \t\r\n")
     if s[:1] not in ("[", "{") and not _head_keys(s):
-        return _whole_file(source, platform or "weibo", text[:2000], "is empty of rows")
+        return whole_file_quarantine(source, text, "is empty of rows", platform or "weibo")
     return parse_file(read_rows(text, source, fmt), platform=platform, kind=kind,
                       note_authors=note_authors)
 
@@ -1097,12 +1093,13 @@ def read_mediacrawler(
     if rows is None:
         data, text, err = _decode_bytes(raw)
         if text is None:
-            return _whole_file(source, plat, raw[:2000].decode("utf-8", "replace"), str(err))
+            return whole_file_quarantine(source, raw, str(err), plat)
         if not text.strip():
             return make_batch(source, plat)
         fmt = _sniff_format(text, path)
         if fmt == "csv" and not _head_keys(text):
-            return _whole_file(source, plat, text[:2000], "does not look like a MediaCrawler export")
+            return whole_file_quarantine(source, text, "does not look like a MediaCrawler export",
+                                         plat)
         rows = read_rows(text, source, fmt, data, None)
     authors: dict[str, str] = {}
     found = classify_mediacrawler(rows.keys, path)

@@ -38,6 +38,7 @@ __all__ = [
     "BatchBuilder",
     "ExportBatch",
     "make_batch",
+    "whole_file_quarantine",
 ]
 
 INTERACTION_KINDS = ("repost", "comment", "mention", "follow")
@@ -183,3 +184,17 @@ class BatchBuilder:
             self.source, self.platform, posts=self.posts, users=self.users,
             interactions=self.interactions, quarantine=self._quarantine, row_keys=self.row_keys,
         )
+
+
+def whole_file_quarantine(
+    source: str, raw: str | bytes, why: str, platform: str = "weibo"
+) -> ExportBatch:
+    """A file that cannot be read as an export at all: one quarantine entry (line 0) holding its
+    first 2,000 characters and ``"<source>: <why>"``, instead of an error.
+
+    >>> whole_file_quarantine("x.csv", b"junk", "not an export").quarantine.loc[0, "reason"]
+    'x.csv: not an export'
+    """
+    if isinstance(raw, bytes):
+        raw = raw[:2000].decode("utf-8", "replace")
+    return make_batch(source, platform, quarantine=[(0, raw[:2000], f"{source}: {why}")])

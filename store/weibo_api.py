@@ -54,7 +54,7 @@ from store.fields import (
     parse_weibo_datetime,
     repost_chain_names,
 )
-from store.records import BatchBuilder, ExportBatch
+from store.records import BatchBuilder, ExportBatch, whole_file_quarantine
 
 __all__ = [
     "WeiboApiFormatError",
@@ -273,11 +273,11 @@ def read_weibo_api(path: str | Path) -> ExportBatch:
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError) as exc:
-            return _whole_file_quarantine(path, data, f"not a readable gzip file ({exc})")
+            return whole_file_quarantine(str(path), data, f"not a readable gzip file ({exc})")
     try:
         text, _ = decode_export_bytes(data)
     except ValueError as exc:
-        return _whole_file_quarantine(path, data, str(exc))
+        return whole_file_quarantine(str(path), data, str(exc))
     stripped = text.strip()
     if not stripped:
         return BatchBuilder(str(path), PLATFORM).build()
@@ -286,22 +286,16 @@ def read_weibo_api(path: str | Path) -> ExportBatch:
         try:
             doc = _loads(stripped)
         except _JSONError as exc:
-            return _whole_file_quarantine(path, data, f"not valid JSON ({exc})")
+            return whole_file_quarantine(str(path), data, f"not valid JSON ({exc})")
         items = doc if isinstance(doc, list) else doc.get("statuses", [doc]) \
             if isinstance(doc, dict) else [doc]
         lines = [json.dumps({"statuses": items}, ensure_ascii=False)]
         return parse_weibo_api(lines, str(path))
     if not stripped.startswith("{"):
-        return _whole_file_quarantine(
-            path, data, f"does not look like Weibo API JSON (it starts with {stripped[:20]!r}); "
+        return whole_file_quarantine(
+            str(path), data, f"does not look like Weibo API JSON (it starts with {stripped[:20]!r}); "
             "expected one status object per line or {\"statuses\": [...]}")
     return parse_weibo_api(text.split("\n"), str(path))
-
-
-def _whole_file_quarantine(path: Path, data: bytes, why: str) -> ExportBatch:
-    b = BatchBuilder(str(path), PLATFORM)
-    b.quarantine(0, data[:2000].decode("utf-8", "replace"), f"{path}: {why}")
-    return b.build()
 
 
 def _is_single_document(text: str) -> bool:

@@ -64,6 +64,7 @@ from store.records import (
     BatchBuilder,
     ExportBatch,
     make_batch,
+    whole_file_quarantine,
 )
 
 try:
@@ -394,14 +395,6 @@ def edges_at(rows: list[tuple], when: pd.Series) -> pd.DataFrame:
     if len(f):
         f["created_at"] = when.array[f["created_at"].to_numpy(dtype=np.int64)]
     return f
-
-
-def whole_file_quarantine(source: str, raw: str | bytes, why: str, platform: str = PLATFORM) -> ExportBatch:
-    b = BatchBuilder(source, platform)
-    if isinstance(raw, bytes):
-        raw = raw[:2000].decode("utf-8", "replace")
-    b.quarantine(0, raw[:2000], f"{source}: {why}")
-    return b.build()
 
 
 def quarantine_frame(table: CsvTable, bad_idx: np.ndarray, reasons: list[str]) -> pd.DataFrame:

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from store.fields import decode_export_bytes
-from store.records import USER_COLUMNS, ExportBatch, make_batch
+from store.records import USER_COLUMNS, ExportBatch, make_batch, whole_file_quarantine
 from store.weibo_crawler import (
     CsvTable,
     CsvUnreadableError,
@@ -54,7 +54,6 @@ from store.weibo_crawler import (
     quarantine_frame,
     text_or_none,
     times,
-    whole_file_quarantine,
 )
 
 __all__ = ["AUTHENTICATION", "parse_weibo_search", "read_weibo_search", "sniff_weibo_search"]
