@@ -60,9 +60,6 @@ def select_command(
         raise typer.BadParameter(f"method must be ris, pagerank or degree; got {method!r}")
     if k < 1:
         raise typer.BadParameter(f"k must be at least 1; got {k}")
-    import igraph as ig
-    import numpy as np
-
     from graph.diffusion import DiffusionModel
     from graph.select import select_amplifiers
     from graph.snap import read_snap_edges
@@ -74,9 +71,6 @@ def select_command(
     except (ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=err)
         raise typer.Exit(2) from None
-    g = ig.Graph(n=data.n, edges=np.column_stack([data.src, data.dst]), directed=True)
-    g.vs["name"] = data.labels
-    g.es["weight"] = np.ones(len(data.src)).tolist()
     print(f"{edges}: {data.n:,} nodes, {len(data.src):,} edges "
           f"({data.dropped_self_loops:,} self-loops, {data.dropped_duplicates:,} duplicates dropped)",
           file=err)
@@ -93,7 +87,7 @@ def select_command(
         raise typer.Exit(2)
     try:
         sel = select_amplifiers(
-            g, targets=target_list, eligible=eligible, k=k, method=method, model=model, seed=seed,
+            data, targets=target_list, eligible=eligible, k=k, method=method, model=model, seed=seed,
             epsilon=epsilon, theta_min=theta_min, rr_per_target=rr_per_target,
             n_simulations=simulations, baselines=(),
             progress=lambda msg: print(f"  {msg}", file=err, flush=True),

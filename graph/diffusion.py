@@ -43,6 +43,7 @@ __all__ = [
     "edge_probabilities",
     "estimate_reach",
     "parse_probability",
+    "probabilities_from_arrays",
 ]
 
 _UNIFORM = re.compile(r"^uniform:(0(\.\d+)?|1(\.0+)?|\.\d+)$")
@@ -104,15 +105,30 @@ def edge_probabilities(g: ig.Graph, probability: str = "wc", *, edges: np.ndarra
 
     ``edges`` may pass :func:`edge_array` of ``g`` when the caller has it already.
     """
-    kind, p = parse_probability(probability)
     m = g.ecount()
+    if m == 0:
+        return np.zeros(0)
+    w = np.asarray(g.es["weight"], dtype=float) if "weight" in g.es.attributes() else np.ones(m)
+    dst = (edge_array(g) if edges is None else edges)[:, 1]
+    return probabilities_from_arrays(dst, w, g.vcount(), probability)
+
+
+def probabilities_from_arrays(dst: np.ndarray, weight: np.ndarray | None, n: int,
+                              probability: str = "wc") -> np.ndarray:
+    """:func:`edge_probabilities` for edges given as arrays (``dst`` vertex indices, ``weight``
+    per edge, ``None`` = 1 each) on ``n`` vertices.
+
+    >>> probabilities_from_arrays(np.array([1, 1, 2]), None, 3).tolist()
+    [0.5, 0.5, 1.0]
+    """
+    kind, p = parse_probability(probability)
+    m = len(dst)
     if m == 0:
         return np.zeros(0)
     if kind == "uniform":
         return np.full(m, p, dtype=float)
-    w = np.asarray(g.es["weight"], dtype=float) if "weight" in g.es.attributes() else np.ones(m)
-    dst = (edge_array(g) if edges is None else edges)[:, 1]
-    into = np.bincount(dst, weights=w, minlength=g.vcount())
+    w = np.ones(m) if weight is None else np.asarray(weight, dtype=float)
+    into = np.bincount(dst, weights=w, minlength=n)
     return np.minimum(1.0, w / into[dst])
 
 

@@ -32,15 +32,24 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import igraph as ig
 import numpy as np
 
 from graph import _kernels
 from graph.centrality import rank_by_followers, rank_by_out_degree, rank_by_pagerank
-from graph.diffusion import DiffusionModel, ReachEvaluator, edge_array, edge_probabilities
+from graph.diffusion import (
+    DiffusionModel,
+    ReachEvaluator,
+    edge_array,
+    edge_probabilities,
+    probabilities_from_arrays,
+)
 from graph.rr import InfluenceArrays, OpimResult, RRCollection, opim_c
+
+if TYPE_CHECKING:
+    from graph.snap import SnapEdges
 
 __all__ = [
     "DEFAULT_EPSILON",
@@ -186,6 +195,21 @@ def _arrays(g: ig.Graph, probability: str) -> InfluenceArrays:
                                  edge_probabilities(g, probability, edges=edges))
 
 
+def _edge_list_arrays(edges: SnapEdges, n: int, probability: str) -> InfluenceArrays:
+    """Influence arrays straight from an edge list (each edge weight 1), skipping igraph."""
+    return InfluenceArrays.build(n, edges.src, edges.dst,
+                                 probabilities_from_arrays(edges.dst, None, n, probability))
+
+
+def _edge_list_graph(edges: SnapEdges, names: list[str]) -> ig.Graph:
+    """An igraph graph of an edge list, only for the centrality rankings."""
+    g = ig.Graph(n=len(names), directed=True)
+    g.add_edges(np.column_stack([edges.src, edges.dst]).tolist())
+    g.vs["name"] = names
+    g.es["weight"] = [1.0] * g.ecount()
+    return g
+
+
 def _require_exact_model(model: DiffusionModel) -> None:
     if model.decay != 1:
         raise ValueError(
@@ -237,7 +261,7 @@ def _guarantee_text(res: OpimResult, n_simulations: int) -> str:
 
 
 def select_amplifiers(
-    g: ig.Graph,
+    g: ig.Graph | SnapEdges,
     *,
     targets: Iterable[str],
     eligible: Iterable[str],
@@ -271,6 +295,10 @@ def select_amplifiers(
     them (``sample_size`` is the old name of ``theta_min``). ``n_simulations = 0`` skips the
     Monte Carlo check (reach figures then come from the independent RR sample). Same inputs and
     ``seed`` give the same selection.
+
+    ``g`` is the influence graph (igraph, with vertex ``name`` and edge ``weight``) or an edge
+    list read by :func:`graph.snap.read_snap_edges` (weights 1; no igraph graph is built unless a
+    centrality ranking needs one, which keeps ``tajian select`` fast).
     """
     model = model or DiffusionModel()
     if method not in METHODS:
@@ -295,25 +323,39 @@ def select_amplifiers(
         _require_exact_model(model)
     followers = followers or {}
     # Every target and eligible user needs a vertex (isolated ones reach only themselves).
-    names = list(g.vs["name"]) if g.vcount() else []
+    edge_list = None if isinstance(g, ig.Graph) else g
+    names = list(edge_list.labels) if edge_list is not None else list(g.vs["name"]) if g.vcount() else []
     missing = sorted((target_set | set(eligible_list)) - set(names))
     if missing:
-        g = g.copy()
-        g.add_vertices(len(missing), attributes={"name": missing})
-        names = list(g.vs["name"])
+        if edge_list is None:
+            g = g.copy()
+            g.add_vertices(len(missing), attributes={"name": missing})
+            names = list(g.vs["name"])
+        else:
+            names += missing
     index = {name: i for i, name in enumerate(names)}
     n = len(names)
     target_idx = np.asarray(sorted(index[t] for t in target_set), dtype=np.int32)
     eligible_mask = np.zeros(n, dtype=bool)
     eligible_mask[[index[u] for u in eligible_list]] = True
-    arrays = _arrays(g, model.probability)
+    if edge_list is None:
+        arrays = _arrays(g, model.probability)
+    else:
+        arrays = _edge_list_arrays(edge_list, n, model.probability)
+    graph_cache: list[ig.Graph] = [g] if edge_list is None else []
+
+    def graph() -> ig.Graph:
+        if not graph_cache:
+            graph_cache.append(_edge_list_graph(edge_list, names))
+        return graph_cache[0]
+
     theta_floor = max(theta_min, math.ceil(rr_per_target * len(target_set)))
 
     def ranking(m: str) -> list[str]:
         if m == "pagerank":
-            return rank_by_pagerank(g, among=eligible_list)[:k]
+            return rank_by_pagerank(graph(), among=eligible_list)[:k]
         if m == "degree":
-            return rank_by_out_degree(g, among=eligible_list)[:k]
+            return rank_by_out_degree(graph(), among=eligible_list)[:k]
         if m == "followers":
             return rank_by_followers(followers, among=eligible_list)[:k]
         raise ValueError(m)

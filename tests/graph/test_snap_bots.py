@@ -6,6 +6,8 @@ import gzip
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from graph.bots import bot_scores
 from graph.eligibility import EligibilityRules, judge_eligibility
@@ -74,3 +76,25 @@ def test_bot_score_explains_each_signal_and_spares_ordinary_users():
         EligibilityRules(bot_score_max=2)
     with pytest.raises(ValueError, match=r"posts need columns .* missing 'repost_of'"):
         bot_scores(_posts(rows).drop(columns="repost_of"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    edges=st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), max_size=40),
+    zero_pad=st.booleans(), sep=st.sampled_from([" ", "\t", "  ", " \t"]),
+    newline=st.sampled_from(["\n", "\r\n"]), comment=st.booleans(),
+)
+def test_bulk_reader_matches_the_line_parser(tmp_path_factory, edges, zero_pad, sep, newline, comment):
+    """The vectorised reader (integer and text labels) gives exactly what the plain line parser
+    gives: same labels in the same order, same edges, same dropped counts."""
+    fmt = "{:03d}" if zero_pad else "{}"
+    lines = (["# Directed graph", "# FromNodeId\tToNodeId"] if comment else []) + [
+        fmt.format(a) + sep + fmt.format(b) for a, b in edges]
+    text = newline.join(lines) + newline
+    path = tmp_path_factory.mktemp("snap") / "g.txt"
+    path.write_bytes(text.encode())
+    got, want = read_snap_edges(path), parse_snap_edges(text.splitlines())
+    assert got.labels == want.labels
+    assert got.src.tolist() == want.src.tolist() and got.dst.tolist() == want.dst.tolist()
+    assert (got.dropped_self_loops, got.dropped_duplicates) == (want.dropped_self_loops,
+                                                                 want.dropped_duplicates)
