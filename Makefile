@@ -16,6 +16,8 @@ $(STAMP): pyproject.toml constraints.txt
 	@$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]' 2>&1 | grep -v "is ignored" || true
 	@$(BIN)/python -c "import prefect, igraph, jieba, duckdb, sklearn, flows.cli" \
 	  || { echo "error: installing the dependencies failed (see above)"; exit 1; }
+	@echo "Compiling the graph kernels into numba's cache (once; about 10 s)…"
+	@$(BIN)/python -m graph.warmup
 	@touch $(STAMP)
 
 install: $(STAMP)
