@@ -3,6 +3,11 @@
 Only the words before the first ``//@name:`` are the author's own; everything after is the repost
 chain (the words of the people the author reposted). Taggers must score the own text only.
 
+The own text is also folded to one script: NFKC (full-width → half-width), zero-width characters
+removed, and traditional Chinese converted to simplified with OpenCC's ``t2s`` configuration (the
+native ``opencc`` wheel), so "我們的寶寶" and "我们的宝宝" tag alike. Names and ids are left as
+written: ``mentions``, the chain's names and ``topics`` are not converted.
+
 Example:
     >>> c = clean_weibo_text("太好了[哈哈] #宝宝辅食# @小明 http://t.cn/abc //@小红:真的")
     >>> c.own_text, c.chain, c.mentions, c.topics
@@ -11,9 +16,12 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
+
+import opencc
 
 __all__ = [
     "NO_TEXT_MARKERS",
@@ -22,6 +30,7 @@ __all__ = [
     "clean_weibo_text",
     "extract_mentions",
     "split_repost_chain",
+    "to_simplified",
 ]
 
 #: Own texts that mean "no words of my own" (Weibo's default repost text), compared
@@ -38,8 +47,9 @@ _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 _CHAIN = re.compile(r"//\s*@")
 _CHAIN_NAME = re.compile(r"([^:\s/@]{1,30})\s*:\s*")
 _CHAIN_BARE_NAME = re.compile(rf"({_NAME})\s*")
-# "回复@name:" at the start of a comment-as-repost: a reply prefix, not the author's words.
-_REPLY = re.compile(rf"^\s*回复\s*@({_NAME})\s*:\s*")
+# "回复@name:" (or traditional "回覆"/"回復") at the start of a comment-as-repost: a reply prefix,
+# not the author's words.
+_REPLY = re.compile(rf"^\s*回[复覆復]\s*@({_NAME})\s*:\s*")
 _URL = re.compile(
     r"(?:https?://|www\.)[0-9A-Za-z\-._~:/?#@!$&'()*+,;=%]+"
     r"|(?<![0-9A-Za-z.])t\.cn/[0-9A-Za-z]+",
@@ -49,6 +59,8 @@ _EMOJI = re.compile(r"\[[^\[\]\s]{1,10}\]")
 _TOPIC = re.compile(r"#([^#\n]{1,80})#")
 _MENTION = re.compile(rf"(?<![0-9A-Za-z_.])@({_NAME})")
 _SPACE = re.compile(r"\s+")
+# Unpaired UTF-16 surrogates (they appear in strings decoded with errors="surrogateescape").
+_SURROGATES = re.compile("([\ud800-\udfff]+)")
 _WORD_CHAR = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _PUNCT = re.compile(r"[\W_]+")
 
@@ -58,7 +70,8 @@ class CleanedText:
     """A Weibo post split into the author's own words and the repost chain.
 
     Attributes:
-        own_text: the author's own words, cleaned ("" for reposts without words of their own).
+        own_text: the author's own words, cleaned and in simplified Chinese ("" for reposts
+            without words of their own).
         chain: ``(name, words)`` for each ``//@name:`` part, in order of appearance.
         mentions: ``@names`` in the own text (first occurrence order, no duplicates).
         topics: ``#topic#`` words in the own text (first occurrence order, no duplicates).
@@ -81,6 +94,33 @@ def _normalise(text: str) -> str:
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     return _ZERO_WIDTH.sub("", text)
+
+
+@functools.cache
+def _t2s() -> opencc.OpenCC:
+    """The process's OpenCC traditional → simplified converter (built once, on first use)."""
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Convert traditional Chinese characters and phrases in ``text`` to simplified (OpenCC ``t2s``).
+
+    Simplified text, Latin letters, digits and punctuation pass through unchanged; OpenCC converts
+    phrase by phrase, so words where a traditional form survives in simplified use stay (乾隆).
+
+    Example:
+        >>> to_simplified("我們的寶寶會走路了，乾隆 OK")
+        '我们的宝宝会走路了，乾隆 OK'
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"to_simplified expects a str; got {type(text).__name__}")
+    if text.isascii():
+        return text
+    try:
+        return _t2s().convert(text)
+    except UnicodeEncodeError:  # lone surrogates (broken input) cannot be UTF-8 encoded for OpenCC
+        parts = _SURROGATES.split(text)
+        return "".join(part if i % 2 else _t2s().convert(part) for i, part in enumerate(parts))
 
 
 def _dedupe(items: list[str]) -> tuple[str, ...]:
@@ -161,7 +201,7 @@ def _clean_own(own: str, mentions: list[str], topics: list[str]) -> str:
     own = _SPACE.sub(" ", own).strip()
     if not _WORD_CHAR.search(own) or _PUNCT.sub("", own).lower() in NO_TEXT_MARKERS:
         return ""
-    return own
+    return to_simplified(own)
 
 
 def clean_own_text(text: str | None) -> str:
@@ -170,6 +210,8 @@ def clean_own_text(text: str | None) -> str:
     Example:
         >>> clean_own_text("哈哈[耶] @小明 //@小红:我家宝宝会走路了")
         '哈哈'
+        >>> clean_own_text("回覆@小明:我家寶寶會走路了")
+        '我家宝宝会走路了'
     """
     if text is None or not isinstance(text, str):
         return ""
@@ -186,14 +228,20 @@ def clean_weibo_text(text: str | None) -> CleanedText:
     Steps: NFKC fold (full-width → half-width), remove zero-width characters, split off the
     ``//@`` repost chain and a leading ``回复@name:``, strip URLs and ``[emoji]`` codes, keep
     ``#topic#`` words without the # marks, remove ``@name`` mentions (recorded in ``mentions``),
-    collapse whitespace. "转发微博" / "Repost" / "轉發微博" and texts without any letter, digit or
-    CJK character become ``""``. Never raises on a string or ``None``.
+    collapse whitespace, convert traditional Chinese to simplified (:func:`to_simplified`).
+    "转发微博" / "Repost" / "轉發微博" and texts without any letter, digit or CJK character become
+    ``""``. Only ``own_text`` is converted to simplified: ``chain``, ``mentions`` and ``topics`` keep
+    the names and words as written (they identify people and hashtags). Never raises on a string
+    or ``None``.
 
     Example:
         >>> clean_weibo_text("转发微博//@小红:我家宝宝会走路了").own_text
         ''
         >>> clean_weibo_text("＃辅食＃　南瓜泥[嘻嘻]\u200b").own_text
         '辅食 南瓜泥'
+        >>> c = clean_weibo_text("@張媽媽 #育兒# 寶寶長牙了")
+        >>> c.own_text, c.mentions, c.topics
+        ('育儿 宝宝长牙了', ('張媽媽',), ('育兒',))
     """
     if text is None or not isinstance(text, str):
         return CleanedText("", (), (), ())

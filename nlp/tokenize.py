@@ -1,13 +1,22 @@
-"""jieba tokenising with per-segment user dictionaries, quiet and safe to pickle.
+"""jieba-style tokenising with per-segment user dictionaries: fast (rjieba), quiet, safe to pickle.
+
+Words are cut with `rjieba <https://pypi.org/project/rjieba/>`_, the Python binding of jieba-rs:
+the same dictionary and algorithm as jieba 0.42 (DAG over the prefix dictionary, maximum-probability
+path, HMM for unknown words), about ten times faster (``bench/bench_tokenize.py``).
+``tests/nlp/test_tokenize.py`` keeps jieba as the reference and checks the two agree on real posts.
 
 ``tokenize`` is a plain module-level function (it pickles by reference, so it can be sent to
-process pools and Dask workers); the ``jieba.Tokenizer`` objects, which do not pickle, live in a
-per-process ``functools.lru_cache`` keyed by (dictionary file, modification time).
+process pools and Dask workers); the ``rjieba.Jieba`` objects, which do not pickle, live in a
+per-process ``functools.lru_cache`` keyed by (dictionary file, modification time), so an edited
+dictionary is reloaded (the file is looked at again at most once a second). Each dictionary gets
+its own ``rjieba.Jieba`` instance: rjieba's module-level ``add_word`` changes one global
+dictionary, which would let one segment's words leak into another's cuts.
 
 Dictionaries are files ``<data dir>/dict/<name>.txt`` in jieba's user-dictionary format
-(``word [freq] [pos]`` per line; lines starting with ``#`` are comments). The data dir defaults
-to ``<repo>/data``; change it for the whole process with :func:`set_data_dir` or per call
-with ``data_dir=``.
+(``word [freq] [pos]`` per line; lines starting with ``#`` are comments). A missing frequency
+means "just enough to keep the word whole" (jieba's ``suggest_freq``); ``0`` removes a word. The
+data dir defaults to ``<repo>/data``; change it for the whole process with :func:`set_data_dir`
+or per call with ``data_dir=``.
 
 Example:
     >>> tokenize("宝宝今天吃了辅食，还换了尿不湿！", "mothers")
@@ -17,16 +26,13 @@ Example:
 from __future__ import annotations
 
 import functools
-import io
-import logging
 import re
+import time
 from pathlib import Path
 
-import jieba
+import rjieba
 
 __all__ = ["DEFAULT_DATA_DIR", "STOPWORDS", "dictionary_path", "set_data_dir", "tokenize"]
-
-jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict ..." noise on stderr
 
 #: Default data folder: ``<repo>/data`` (holds ``dict/`` and ``segments/``).
 DEFAULT_DATA_DIR: Path = Path(__file__).resolve().parents[1] / "data"
@@ -35,6 +41,14 @@ _data_dir: Path = DEFAULT_DATA_DIR
 _DICT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$")
 # A token is kept when it holds at least one letter, digit or CJK character.
 _WORDLIKE = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# (dictionary name, data dir) -> (tokenizer, time.monotonic() of the last look at the file): saves
+# resolving the path and reading its mtime on every call; bounded.
+_RECENT: dict[tuple[str, str | Path], tuple[rjieba.Jieba, float]] = {}
+_RECENT_MAX = 32
+_RECHECK_SECONDS = 1.0
+# One user-dictionary line, parsed the way jieba 0.42's load_userdict parses it: the word (which may
+# hold spaces), then an optional frequency, then an optional part-of-speech tag.
+_USERDICT_LINE = re.compile(r"^(.+?)( [0-9]+)?( [a-z]+)?$")
 
 # Common Chinese function words (plus a few Weibo fillers) left out of word statistics.
 _STOPWORDS_TEXT = """
@@ -89,28 +103,61 @@ def dictionary_path(name: str, data_dir: str | Path | None = None) -> Path:
     return path
 
 
-@functools.lru_cache(maxsize=16)
-def _tokenizer(path: str | None, mtime_ns: int) -> jieba.Tokenizer:
+def _read_user_dictionary(path: Path) -> list[tuple[str, int | None, str | None]]:
+    """``(word, freq or None, tag or None)`` for each entry of a jieba user dictionary file.
+
+    Blank lines and lines starting with ``#`` are skipped; the rest is parsed like jieba's
+    ``load_userdict`` (so the two tokenisers see the same entries).
+    """
+    entries = []
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"jieba user dictionary {path} is not UTF-8 text (byte {exc.start}: {exc.reason}); "
+            f"re-save it as UTF-8, one 'word [freq] [pos]' per line"
+        ) from None
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        m = _USERDICT_LINE.match(line)
+        if m is None:  # pragma: no cover - the pattern matches any non-empty line
+            continue
+        word, freq, tag = m.groups()
+        entries.append((word.strip(), int(freq) if freq else None, tag.strip() if tag else None))
+    return entries
+
+
+@functools.lru_cache(maxsize=8)
+def _tokenizer(path: str | None, mtime_ns: int) -> rjieba.Jieba:
+    """A fresh ``rjieba.Jieba`` (jieba's default dictionary) plus the user dictionary at ``path``."""
     del mtime_ns  # part of the cache key only: an edited dictionary is reloaded
-    tk = jieba.Tokenizer()
-    tk.initialize()
+    tk = rjieba.Jieba()  # its own dictionary, never rjieba's shared module-level one
     if path is not None:
-        # jieba has no comment syntax: drop "#" lines, then hand the rest to load_userdict.
-        lines = Path(path).read_text(encoding="utf-8-sig").splitlines()
-        kept = "\n".join(ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#"))
-        tk.load_userdict(io.StringIO(kept))
+        for word, freq, tag in _read_user_dictionary(Path(path)):
+            tk.add_word(word, freq, tag)
     return tk
 
 
-def _get_tokenizer(dictionary: str | None, data_dir: str | Path | None) -> jieba.Tokenizer:
+def _get_tokenizer(dictionary: str | None, data_dir: str | Path | None) -> rjieba.Jieba:
     if dictionary is None:
         return _tokenizer(None, 0)
+    key = (dictionary, _data_dir if data_dir is None else data_dir)
+    now = time.monotonic()
+    recent = _RECENT.get(key)
+    if recent is not None and now - recent[1] < _RECHECK_SECONDS:
+        return recent[0]
     path = dictionary_path(dictionary, data_dir)
-    return _tokenizer(str(path.resolve()), path.stat().st_mtime_ns)
+    tk = _tokenizer(str(path.resolve()), path.stat().st_mtime_ns)
+    if len(_RECENT) >= _RECENT_MAX:
+        _RECENT.clear()
+    _RECENT[key] = (tk, now)
+    return tk
 
 
 def tokenize(text: str, dictionary: str | None = None, *, data_dir: str | Path | None = None) -> list[str]:
-    """Cut ``text`` into words with jieba (plus the user dictionary ``dictionary``, if given).
+    """Cut ``text`` into words (jieba's algorithm via rjieba, plus the user dictionary ``dictionary``).
 
     Whitespace and punctuation tokens are dropped; ``None`` or ``""`` gives ``[]``. Feed it
     cleaned text (see ``nlp.clean.clean_weibo_text``). The function is picklable.
@@ -118,10 +165,11 @@ def tokenize(text: str, dictionary: str | None = None, *, data_dir: str | Path |
     Example:
         >>> tokenize("换了尿不湿 ！", "mothers")
         ['换', '了', '尿不湿']
+        >>> tokenize("来一瓶娃哈哈")  # no user dictionary: jieba's own
+        ['来', '一瓶', '娃哈哈']
     """
     if not text:
         return []
     if not isinstance(text, str):
         raise TypeError(f"tokenize expects a str; got {type(text).__name__}")
-    tk = _get_tokenizer(dictionary, data_dir)
-    return [w for w in tk.lcut(text) if _WORDLIKE.search(w)]
+    return list(filter(_WORDLIKE.search, _get_tokenizer(dictionary, data_dir).cut(text)))

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,6 +17,7 @@ from nlp.clean import (
     clean_weibo_text,
     extract_mentions,
     split_repost_chain,
+    to_simplified,
 )
 
 
@@ -112,6 +118,80 @@ def test_repost_without_words_keeps_chain() -> None:
 def test_full_width_folding_and_zero_width() -> None:
     assert clean_weibo_text("ＡＢＣ１２３！").own_text == "ABC123!"
     assert clean_weibo_text("宝\u200b宝\u200c夜\u200d奶\ufeff").own_text == "宝宝夜奶"
+    assert clean_own_text("\ufeff宝\u2060宝") == "宝宝"
+
+
+# --- traditional → simplified ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "own"),
+    [
+        ("我們的寶寶會走路了", "我们的宝宝会走路了"),
+        ("懷孕三個月，產檢一切正常", "怀孕三个月,产检一切正常"),
+        ("後來餵奶就順利了", "后来喂奶就顺利了"),
+        ("頭髮乾了", "头发干了"),
+        ("乾隆 皇后 著名 理发", "乾隆 皇后 著名 理发"),  # phrases OpenCC keeps, simplified already
+        ("我家宝宝会走路了", "我家宝宝会走路了"),  # simplified text is left alone
+    ],
+)
+def test_traditional_to_simplified(text: str, own: str) -> None:
+    assert clean_weibo_text(text).own_text == own
+    assert clean_own_text(text) == own
+
+
+def test_names_and_ids_are_not_converted() -> None:
+    c = clean_weibo_text("@張媽媽 #育兒日記# 寶寶長牙了 http://t.cn/AbCd //@劉寶寶:謝謝")
+    assert c.own_text == "育儿日记 宝宝长牙了"
+    assert c.mentions == ("張媽媽",)
+    assert c.topics == ("育兒日記",)
+    assert c.chain == (("劉寶寶", "謝謝"),)  # other people's words, as written
+
+
+def test_traditional_reply_prefix_and_repost_marker() -> None:
+    for prefix in ("回复", "回覆", "回復"):
+        c = clean_weibo_text(f"{prefix}@小明:我們家也是")
+        assert c.own_text == "我们家也是"
+        assert c.mentions == ("小明",)
+    assert clean_own_text("轉發微博") == ""
+
+
+def test_to_simplified() -> None:
+    assert to_simplified("") == ""
+    assert to_simplified("abc 123") == "abc 123"
+    assert to_simplified("臺灣網路") == "台湾网路"
+    assert to_simplified("寶\ud800寶") == "宝\ud800宝"  # lone surrogates pass through
+    with pytest.raises(TypeError, match="expects a str"):
+        to_simplified(None)  # type: ignore[arg-type]
+
+
+def _own(text: str) -> str:
+    return clean_own_text(text)
+
+
+def test_converter_works_in_worker_processes() -> None:
+    to_simplified("寶寶")  # build the converter before the fork
+    texts = ["我們的寶寶", "後來"]
+    for method in ("fork", "spawn"):
+        if method not in multiprocessing.get_all_start_methods():
+            continue
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context(method)) as pool:
+            assert list(pool.map(_own, texts)) == ["我们的宝宝", "后来"]
+
+
+@pytest.mark.real_data
+def test_simplified_posts_barely_change(real_data_dir: Path) -> None:
+    """weibo_senti_100k is simplified Chinese: t2s should change well under 1% of its posts."""
+    with open(real_data_dir / "reserved.csv", encoding="utf-8", newline="") as f:
+        reserved = {row["row_id"] for row in csv.DictReader(f) if row["source"] == "weibo_senti_100k"}
+    with open(real_data_dir / "weibo_senti_100k" / "dev.csv", encoding="utf-8") as f:
+        next(f)
+        texts = [ln.rstrip("\n").partition("\t")[2] for i, ln in enumerate(f) if f"dev-{i}" not in reserved]
+    own = [o for o in (clean_weibo_text(t).own_text for t in texts) if o]
+    assert all(o == to_simplified(o) for o in own)  # the cleaned text is already simplified
+    changed = sum(to_simplified(t) != t for t in texts) / len(texts)
+    print(f"t2s changed {changed:.2%} of {len(texts)} simplified weibo_senti_100k posts")
+    assert 0 < changed < 0.01, f"t2s changed {changed:.2%} of simplified posts; expected < 1%: wrong config?"
 
 
 def test_whitespace_collapsed() -> None:
