@@ -90,7 +90,8 @@ class SegmentDefinition:
     (at least 0); its score is ``1 - exp(-raw / scale)``; it is positive when ``raw >= threshold``
     and no veto holds. A user is a member with at least ``min_positive_posts`` positive posts on
     ``min_distinct_days`` distinct days (Asia/Shanghai) making up at least ``min_share`` of the
-    user's posts with own text.
+    user's posts with own text — or, when ``strong_post_score`` is set, with one post scoring at
+    least that (many real exports hold one or two posts per user).
     """
 
     name: str
@@ -105,6 +106,7 @@ class SegmentDefinition:
     min_distinct_days: int
     min_share: float
     source: str = ""
+    strong_post_score: float | None = None
 
     @property
     def keyword_weights(self) -> dict[str, float]:
@@ -193,7 +195,7 @@ _TOP_KEYS = {
     "patterns",
     "vetoes",
 }
-_USER_KEYS = {"min_positive_posts", "min_distinct_days", "min_share"}
+_USER_KEYS = {"min_positive_posts", "min_distinct_days", "min_share", "strong_post_score"}
 _PATTERN_KEYS = {"kind", "regex", "weight", "label"}
 _VETO_KEYS = {"category", "regex", "reason", "overridden_by"}
 
@@ -220,6 +222,9 @@ def _parse(data: Mapping[str, Any], stem: str, c: _Checker) -> SegmentDefinition
     min_posts = c.integer(user.get("min_positive_posts", 3), "user.min_positive_posts", 1, 10_000)
     min_days = c.integer(user.get("min_distinct_days", 2), "user.min_distinct_days", 1, 10_000)
     min_share = c.number(user.get("min_share", 0.15), "user.min_share", 0.0, 1.0)
+    strong = user.get("strong_post_score")
+    if strong is not None:
+        strong = c.number(strong, "user.strong_post_score", 0.0, 1.0, lo_open=True)
 
     keywords = []
     kw_table = c.table(data["keywords"], "keywords")
@@ -297,6 +302,7 @@ def _parse(data: Mapping[str, Any], stem: str, c: _Checker) -> SegmentDefinition
         min_distinct_days=min_days,
         min_share=min_share,
         source=c.source,
+        strong_post_score=strong,
     )
 
 

@@ -6,9 +6,20 @@ least 0), squash it to ``score = 1 - exp(-raw / scale)``, and call the post posi
 ``raw >= threshold``. A veto that matches makes the post non-positive with score 0, unless a
 pattern of a kind listed in the veto's ``overridden_by`` also matched.
 
-User level (:func:`tag_user_segments`): a user is a member when their positive posts number at
-least ``min_positive_posts``, fall on at least ``min_distinct_days`` Asia/Shanghai days and make
-up at least ``min_share`` of their posts with own text. The user's score is
+With a trained post classifier (:mod:`nlp.classifier`, passed as ``classifier=``), the post
+score is the classifier's calibrated probability and a post is positive when it reaches the
+classifier's threshold; the rule hits stay in the evidence, beside the n-grams that moved the
+classifier.
+
+User level (:func:`tag_user_segments`): a user is a member by either of two rules, and the
+``rule`` column says which admitted them:
+
+* ``repeated``: their positive posts number at least ``min_positive_posts``, fall on at least
+  ``min_distinct_days`` Asia/Shanghai days and make up at least ``min_share`` of their posts
+  with own text;
+* ``strong post``: one post scores at least ``strong_post_score`` (when the segment sets it:
+  many real exports hold one or two posts per user);
+* ``both`` when both hold. The user's score is
 
     mean(best min(5, n_hits) positive post scores) * n_hits / (n_hits + 2)
 
@@ -29,15 +40,27 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 
 from nlp.clean import clean_own_text
 from nlp.segments import SegmentDefinition
 from nlp.tokenize import tokenize
 
-__all__ = ["TAG_COLUMNS", "PostScore", "score_own_text", "score_post", "tag_user_segments"]
+__all__ = [
+    "RULES",
+    "TAG_COLUMNS",
+    "PostClassifierLike",
+    "PostScore",
+    "count_by_rule",
+    "score_own_text",
+    "score_post",
+    "tag_user_segments",
+]
 
 #: Columns of the frame :func:`tag_user_segments` returns, in order.
 TAG_COLUMNS: tuple[str, ...] = (
@@ -48,12 +71,25 @@ TAG_COLUMNS: tuple[str, ...] = (
     "n_hits",
     "n_days",
     "evidence",
+    "rule",
 )
+#: Values of the ``rule`` column: which user-level rule admitted the member.
+RULES: tuple[str, ...] = ("repeated", "strong post", "both")
 _POST_COLUMNS = ("post_id", "user_id", "created_at", "text")
 _TZ = "Asia/Shanghai"
 _USER_TOP = 5  # best positive posts averaged into the user score
 _USER_PRIOR = 2  # n_hits / (n_hits + _USER_PRIOR) confidence factor
 _EPS = 1e-9
+
+
+class PostClassifierLike(Protocol):
+    """What the tagger needs of a post classifier (:class:`nlp.classifier.PostClassifier`)."""
+
+    threshold: float
+
+    def predict_proba(self, texts: Sequence[str | None]) -> Any: ...
+
+    def predict_explained(self, texts: Sequence[str | None], top: int = 5) -> tuple[Any, list]: ...
 
 
 @dataclass(frozen=True)
@@ -261,6 +297,7 @@ def _empty_tags() -> pd.DataFrame:
             "n_hits": pd.Series([], dtype="int64"),
             "n_days": pd.Series([], dtype="int64"),
             "evidence": pd.Series([], dtype=object),
+            "rule": pd.Series([], dtype=object),
         }
     )
 
@@ -281,16 +318,22 @@ def _iso(ts: object) -> str | None:
 
 
 def tag_user_segments(
-    posts: pd.DataFrame, segment: SegmentDefinition, *, max_evidence: int = 5
+    posts: pd.DataFrame,
+    segment: SegmentDefinition,
+    *,
+    max_evidence: int = 5,
+    classifier: PostClassifierLike | None = None,
 ) -> pd.DataFrame:
     """Tag the users of ``posts`` who belong to ``segment``; one row per member.
 
     ``posts`` needs columns ``post_id``, ``user_id``, ``created_at`` (tz-aware; naive values are
     read as Asia/Shanghai time) and ``text`` (may be None). Duplicate ``post_id`` rows count once.
-    Returns columns ``user_id, segment, score, n_posts, n_hits, n_days, evidence`` sorted by score
-    (descending) then user_id, where ``evidence`` is a JSON list of at most ``max_evidence``
-    ``{"post_id", "created_at", "text", "hits", "score"}`` objects, best post first, ``text``
-    being the original post text (a text posted several times is shown once).
+    Returns columns ``user_id, segment, score, n_posts, n_hits, n_days, evidence, rule`` sorted by
+    score (descending) then user_id, where ``evidence`` is a JSON list of at most ``max_evidence``
+    ``{"post_id", "created_at", "text", "hits", "score"}`` objects (plus ``"model"``: the
+    classifier's strongest n-grams, when a ``classifier`` scores the posts), best post first,
+    ``text`` being the original post text (a text posted several times is shown once), and
+    ``rule`` is which user-level rule admitted the member (:data:`RULES`).
 
     Example:
         >>> import pandas as pd
@@ -343,23 +386,41 @@ def tag_user_segments(
             own_of[key] = clean_own_text(key)
     own = [own_of[t if isinstance(t, str) else None] for t in df["text"]]
     score_of = {o: score_own_text(o, segment) for o in set(own)}
-    scores = [score_of[o] for o in own]
+    rule_scores = [score_of[o] for o in own]
     df["has_own"] = [bool(o) for o in own]
-    df["positive"] = [s.positive for s in scores]
-    df["score"] = [s.score for s in scores]
+    if classifier is None:
+        df["positive"] = [s.positive for s in rule_scores]
+        df["score"] = [s.score for s in rule_scores]
+    else:
+        # the classifier cleans each text itself; score each distinct own text once
+        distinct = [o for o in dict.fromkeys(own) if o]
+        proba_of: dict[str, float] = {}
+        if distinct:
+            proba = classifier.predict_proba(distinct)[:, 1]
+            proba_of = dict(zip(distinct, (float(p) for p in proba), strict=True))
+        df["score"] = [proba_of.get(o, 0.0) for o in own]
+        df["positive"] = df["has_own"] & (df["score"] >= float(classifier.threshold) - _EPS)
 
-    per_user = df.groupby("user_id", sort=True).agg(n_posts=("has_own", "sum"), n_hits=("positive", "sum"))
+    per_user = df.groupby("user_id", sort=True).agg(
+        n_posts=("has_own", "sum"), n_hits=("positive", "sum"), best=("score", "max"))
     pos = df[df["positive"]]
     per_user["n_days"] = pos.groupby("user_id")["day"].nunique()
     per_user["n_days"] = per_user["n_days"].fillna(0).astype("int64")
     per_user["n_posts"] = per_user["n_posts"].astype("int64")
     per_user["n_hits"] = per_user["n_hits"].astype("int64")
     share = per_user["n_hits"] / per_user["n_posts"].where(per_user["n_posts"] > 0)
-    members = per_user[
+    repeated = (
         (per_user["n_hits"] >= segment.min_positive_posts)
         & (per_user["n_days"] >= segment.min_distinct_days)
         & (share.fillna(0.0) >= segment.min_share - _EPS)
-    ]
+    )
+    if segment.strong_post_score is None:
+        strong = pd.Series(False, index=per_user.index)
+    else:
+        strong = (per_user["n_hits"] >= 1) & (per_user["best"] >= segment.strong_post_score - _EPS)
+    per_user["rule"] = np.select([repeated & strong, repeated, strong],
+                                 ["both", "repeated", "strong post"], "")
+    members = per_user[repeated | strong]
     if members.empty:
         return _empty_tags()
 
@@ -371,24 +432,33 @@ def tag_user_segments(
         kind="mergesort",
     )
     rows = []
+    explained: dict[str, list] = {}
     for user_id, group in pos.groupby("user_id", sort=True):
         top = group["score"].to_numpy()[:_USER_TOP]
         n_hits = int(members.at[user_id, "n_hits"])
         user_score = float(top.mean()) * n_hits / (n_hits + _USER_PRIOR)
+        if members.at[user_id, "rule"] != "repeated":  # a strong post speaks for itself
+            user_score = max(user_score, float(top[0]) * segment.strong_post_score)
         evidence = []
         # the same text posted again (copy-paste, giveaway entries) is shown once
         shown = group.drop_duplicates("text", keep="first").head(max_evidence)
+        if classifier is not None:
+            todo = [t for t in shown["text"] if isinstance(t, str) and t not in explained]
+            if todo:
+                _, why = classifier.predict_explained(todo, top=3)
+                explained.update(zip(todo, why, strict=True))
         for r in shown.itertuples(index=False):
             text = r.text if isinstance(r.text, str) else None
-            evidence.append(
-                {
-                    "post_id": r.post_id,
-                    "created_at": _iso(r.created_at),
-                    "text": text or "",
-                    "hits": list(score_of[own_of[text]].hits),
-                    "score": round(float(r.score), 4),
-                }
-            )
+            item = {
+                "post_id": r.post_id,
+                "created_at": _iso(r.created_at),
+                "text": text or "",
+                "hits": list(score_of[own_of[text]].hits),
+                "score": round(float(r.score), 4),
+            }
+            if classifier is not None and text is not None:
+                item["model"] = [feature for feature, _ in explained.get(text, [])]
+            evidence.append(item)
         rows.append(
             {
                 "user_id": user_id,
@@ -398,9 +468,24 @@ def tag_user_segments(
                 "n_hits": n_hits,
                 "n_days": int(members.at[user_id, "n_days"]),
                 "evidence": json.dumps(evidence, ensure_ascii=False),
+                "rule": members.at[user_id, "rule"],
             }
         )
     out = pd.DataFrame(rows, columns=list(TAG_COLUMNS))
     out = out.sort_values(["score", "user_id"], ascending=[False, True], kind="mergesort")
-    out = out.astype({"user_id": object, "segment": object, "evidence": object})
+    out = out.astype({"user_id": object, "segment": object, "evidence": object, "rule": object})
     return out.reset_index(drop=True)
+
+
+def count_by_rule(tags: pd.DataFrame) -> dict[str, int]:
+    """How many members each user-level rule admitted: ``{"repeated": n, "strong post": n,
+    "both": n}`` (a frame without a ``rule`` column counts every member as ``repeated``).
+
+    Example:
+        >>> count_by_rule(pd.DataFrame({"rule": ["both", "strong post", "strong post"]}))
+        {'repeated': 0, 'strong post': 2, 'both': 1}
+    """
+    if "rule" not in tags.columns:
+        return {"repeated": len(tags), "strong post": 0, "both": 0}
+    counts = tags["rule"].fillna("repeated").value_counts()
+    return {r: int(counts.get(r, 0)) for r in RULES}

@@ -84,7 +84,7 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE TABLE IF NOT EXISTS user_tags (
     run_id VARCHAR NOT NULL, user_id VARCHAR NOT NULL, segment VARCHAR NOT NULL, score DOUBLE,
-    n_posts INTEGER, n_hits INTEGER, evidence VARCHAR
+    n_posts INTEGER, n_hits INTEGER, evidence VARCHAR, rule VARCHAR
 );
 CREATE TABLE IF NOT EXISTS seeds (
     run_id VARCHAR NOT NULL, segment VARCHAR NOT NULL, rank INTEGER NOT NULL,
@@ -148,7 +148,8 @@ def _migrate(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("DROP TABLE pending_interactions")
     for table, column, decl in (("posts", "from_row", "BOOLEAN DEFAULT true"),
                                 ("users", "placeholder", "BOOLEAN DEFAULT false"),
-                                ("loads", "updated", "BIGINT DEFAULT 0")):
+                                ("loads", "updated", "BIGINT DEFAULT 0"),
+                                ("user_tags", "rule", "VARCHAR")):
         if table in kinds:
             con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {decl}")
 
@@ -534,18 +535,21 @@ def finish_run(
 def write_user_tags(
     con: duckdb.DuckDBPyConnection, run_id: str, tags: pd.DataFrame
 ) -> int:
-    """Store a run's user tags (columns user_id, segment, score, n_posts, n_hits, evidence)."""
+    """Store a run's user tags (columns user_id, segment, score, n_posts, n_hits, evidence, and
+    optionally rule: which user-level rule admitted the member)."""
     cols = ["user_id", "segment", "score", "n_posts", "n_hits", "evidence"]
     missing = [c for c in cols if c not in tags.columns]
     if missing:
         raise ValueError(f"user tags need columns {cols}; missing {missing}")
     frame = tags[cols].copy()
+    frame["rule"] = tags["rule"].astype(object) if "rule" in tags.columns else None
     frame.insert(0, "run_id", run_id)
     con.begin()
     try:
         con.execute("DELETE FROM user_tags WHERE run_id = ?", [run_id])
         con.register("t_tags", frame)
-        con.execute("INSERT INTO user_tags SELECT * FROM t_tags")
+        con.execute("INSERT INTO user_tags (run_id, user_id, segment, score, n_posts, n_hits, "
+                    "evidence, rule) SELECT * FROM t_tags")
         con.unregister("t_tags")
         con.commit()
     except BaseException:

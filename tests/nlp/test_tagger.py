@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from nlp.segments import SegmentDefinition, load_segment
-from nlp.tagger import TAG_COLUMNS, PostScore, score_post, tag_user_segments
+from nlp.tagger import TAG_COLUMNS, PostScore, count_by_rule, score_post, tag_user_segments
 
 
 @pytest.fixture(scope="module")
 def mothers() -> SegmentDefinition:
     return load_segment("mothers")
+
+
+@pytest.fixture(scope="module")
+def repeated_only(mothers: SegmentDefinition) -> SegmentDefinition:
+    """mothers with the one-strong-post rule switched off: only the repeated-posts rule."""
+    return replace(mothers, strong_post_score=None)
 
 
 POSITIVE = [
@@ -181,10 +188,12 @@ def test_three_posts_one_day_is_not_enough(mothers: SegmentDefinition) -> None:
             ("3", "u", "2024-05-01 20:00", POS_C),
         ]
     )
-    assert tag_user_segments(df, mothers).empty
+    # the repeated-posts rule alone (POS_A is strong enough to admit its author by itself)
+    assert tag_user_segments(df, replace(mothers, strong_post_score=None)).empty
+    assert tag_user_segments(df, mothers)["rule"].tolist() == ["strong post"]
 
 
-def test_membership_rules_exact(mothers: SegmentDefinition) -> None:
+def test_membership_rules_exact(repeated_only: SegmentDefinition) -> None:
     rows = [
         # member: 3 hits on 2 days; the bare repost and the None text do not count as posts
         ("b1", "B", "2024-05-01 08:00", POS_A),
@@ -203,14 +212,14 @@ def test_membership_rules_exact(mothers: SegmentDefinition) -> None:
         *[(f"f{i}", "F", f"2024-05-{i + 1:02d} 08:00", [POS_A, POS_B, POS_C][i]) for i in range(3)],
         *[(f"fn{i}", "F", "2024-05-05 08:00", f"{NEUTRAL}{i}") for i in range(18)],
     ]
-    tags = tag_user_segments(posts_frame(rows), mothers)
+    tags = tag_user_segments(posts_frame(rows), repeated_only)
     assert list(tags.columns) == list(TAG_COLUMNS)
     got = {r.user_id: (r.n_posts, r.n_hits, r.n_days) for r in tags.itertuples()}
     assert got == {"B": (4, 3, 2), "E": (20, 3, 3)}
     assert set(tags["segment"]) == {"mothers"}
 
 
-def test_days_are_shanghai_days(mothers: SegmentDefinition) -> None:
+def test_days_are_shanghai_days(repeated_only: SegmentDefinition) -> None:
     # 15:30 and 16:30 UTC on the same UTC day are 23:30 and 00:30 in Shanghai: two days.
     df = pd.DataFrame(
         {
@@ -222,10 +231,10 @@ def test_days_are_shanghai_days(mothers: SegmentDefinition) -> None:
             "text": [POS_A, POS_B, POS_C],
         }
     )
-    tags = tag_user_segments(df, mothers)
+    tags = tag_user_segments(df, repeated_only)
     assert tags["n_days"].tolist() == [2]
     df["created_at"] = pd.to_datetime(["2024-05-01 01:00", "2024-05-01 02:00", "2024-05-01 03:00"], utc=True)
-    assert tag_user_segments(df, mothers).empty
+    assert tag_user_segments(df, repeated_only).empty
 
 
 def test_evidence_schema_and_order(mothers: SegmentDefinition) -> None:
@@ -255,32 +264,32 @@ def test_evidence_schema_and_order(mothers: SegmentDefinition) -> None:
     assert 0.0 <= row.score <= 1.0
 
 
-def test_user_score_formula(mothers: SegmentDefinition) -> None:
+def test_user_score_formula(repeated_only: SegmentDefinition) -> None:
     rows = [(str(i), "u", f"2024-05-0{i + 1} 08:00", POS_A) for i in range(3)]
-    tags = tag_user_segments(posts_frame(rows), mothers)
-    post = score_post(POS_A, mothers).score
+    tags = tag_user_segments(posts_frame(rows), repeated_only)
+    post = score_post(POS_A, repeated_only).score
     assert math.isclose(tags.iloc[0].score, post * 3 / 5)
 
 
-def test_sorted_by_score_then_user_and_deterministic(mothers: SegmentDefinition) -> None:
+def test_sorted_by_score_then_user_and_deterministic(repeated_only: SegmentDefinition) -> None:
     rows = []
     for user in ("zed", "amy", "bob"):
         n = 4 if user == "bob" else 3
         rows += [(f"{user}{i}", user, f"2024-05-0{i + 1} 08:00", POS_A) for i in range(n)]
     df = posts_frame(rows)
-    tags = tag_user_segments(df, mothers)
+    tags = tag_user_segments(df, repeated_only)
     assert tags["user_id"].tolist() == ["bob", "amy", "zed"]
     shuffled = df.sample(frac=1.0, random_state=3).reset_index(drop=True)
-    pd.testing.assert_frame_equal(tag_user_segments(shuffled, mothers), tags)
+    pd.testing.assert_frame_equal(tag_user_segments(shuffled, repeated_only), tags)
 
 
-def test_duplicate_post_ids_count_once(mothers: SegmentDefinition) -> None:
+def test_duplicate_post_ids_count_once(repeated_only: SegmentDefinition) -> None:
     rows = [
         ("1", "u", "2024-05-01 08:00", POS_A),
         ("1", "u", "2024-05-01 08:00", POS_A),
         ("2", "u", "2024-05-02 08:00", POS_B),
     ]
-    assert tag_user_segments(posts_frame(rows), mothers).empty
+    assert tag_user_segments(posts_frame(rows), repeated_only).empty
 
 
 def test_empty_and_bad_input(mothers: SegmentDefinition) -> None:
@@ -324,3 +333,25 @@ def test_repeated_text_shown_once_in_evidence(mothers: SegmentDefinition) -> Non
     evidence = json.loads(tags.iloc[0].evidence)
     assert sorted(e["text"] for e in evidence) == sorted([POS_A, POS_C])  # ... shown once
     assert [e["post_id"] for e in evidence if e["text"] == POS_A] == ["3"]  # the newest of equals
+
+
+def test_one_strong_post_admits_a_user_and_the_rule_says_so(mothers: SegmentDefinition) -> None:
+    """Real exports often hold one post per user: a post at or above ``strong_post_score``
+    (0.9 in mothers.toml) admits its author alone; a merely positive one does not."""
+    strong = "我家宝宝8个月了，昨晚夜奶三次，辅食也不肯吃"  # rule score 0.970
+    weak = "宝宝夜奶三次"  # positive, rule score 0.689
+    assert score_post(strong, mothers).score >= mothers.strong_post_score > score_post(weak, mothers).score
+    rows = [("s1", "S", "2024-05-01 08:00", strong),
+            ("w1", "W", "2024-05-01 08:00", weak),
+            *[(f"b{i}", "B", f"2024-05-0{i + 1} 08:00", t) for i, t in enumerate([POS_A, POS_B, strong])]]
+    tags = tag_user_segments(posts_frame(rows), mothers).set_index("user_id")
+    assert sorted(tags.index) == ["B", "S"]
+    assert tags.loc["S", "rule"] == "strong post" and tags.loc["B", "rule"] == "both"
+    # one strong post scores the user at post score × strong_post_score (0.970 × 0.9)
+    assert tags.loc["S", "score"] == pytest.approx(score_post(strong, mothers).score * 0.9)
+    assert count_by_rule(tags.reset_index()) == {"repeated": 0, "strong post": 1, "both": 1}
+    # switched off, only the repeated-posts rule holds
+    off = replace(mothers, strong_post_score=None)
+    tags = tag_user_segments(posts_frame(rows), off)
+    assert tags["user_id"].tolist() == ["B"] and tags["rule"].tolist() == ["repeated"]
+

@@ -170,3 +170,24 @@ def test_publish_replaces_the_days_earlier_results(con):
         "other-day", "r2"]
     assert con.execute("SELECT count(*) FROM runs").fetchone()[0] == 3  # runs are append-only
     assert con.execute("SELECT status FROM runs WHERE run_id='r2'").fetchone()[0] == "succeeded"
+
+
+def test_a_warehouse_from_before_the_rule_column_gains_it(tmp_path):
+    """Warehouses written before user_tags.rule existed are migrated on open; tags written
+    without a rule keep NULL, tags with one keep it."""
+    import duckdb
+
+    path = tmp_path / "old.duckdb"
+    old = duckdb.connect(str(path))
+    old.execute("""CREATE TABLE user_tags (run_id VARCHAR NOT NULL, user_id VARCHAR NOT NULL,
+                   segment VARCHAR NOT NULL, score DOUBLE, n_posts INTEGER, n_hits INTEGER,
+                   evidence VARCHAR)""")
+    old.execute("INSERT INTO user_tags VALUES ('r0', 'u0', 'mothers', 0.5, 3, 3, '[]')")
+    old.close()
+    con = open_warehouse(path)
+    tags = pd.DataFrame({"user_id": ["u1"], "segment": ["mothers"], "score": [0.9], "n_posts": [1],
+                         "n_hits": [1], "evidence": ["[]"], "rule": ["strong post"]})
+    write_user_tags(con, "r1", tags)
+    rows = con.execute("SELECT run_id, user_id, rule FROM user_tags ORDER BY run_id").fetchall()
+    assert rows == [("r0", "u0", None), ("r1", "u1", "strong post")]
+    con.close()
