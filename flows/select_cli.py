@@ -50,7 +50,7 @@ def select_command(
     method: Annotated[str, typer.Option(help="ris (default) | pagerank | degree")] = "ris",
     epsilon: Annotated[float, typer.Option(help="the guarantee is 1 - 1/e - epsilon")] = 0.1,
     theta_min: Annotated[int | None, typer.Option(help="minimum number of RR sets (default 65,536)")] = None,
-    rr_per_target: Annotated[float, typer.Option(help="minimum RR sets per target (θ_min = max of the two)")] = 32.0,  # noqa: E501
+    rr_per_target: Annotated[float, typer.Option(help="RR-set entries per target the sample needs for quality (in at least a quarter as many sets)")] = 32.0,  # noqa: E501
     simulations: Annotated[int, typer.Option(help="Monte Carlo simulations to check the reach (0 = none)")] = 0,  # noqa: E501
 ) -> None:
     """Pick K seeds on a SNAP edge list with the Tajian selector (hop-limited RIS, OPIM-C bound)."""

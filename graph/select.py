@@ -236,6 +236,13 @@ def _curve_points(k: int) -> list[int]:
     return sorted(p for p in pts if 1 <= p <= k)
 
 
+def _quality_goal(res: OpimResult) -> str:
+    if res.entries_min > 0:
+        return (f"goal: {res.entries_min:,} entries in at least {res.theta_floor:,} sets, or "
+                f"θ_min = {res.theta_min:,} sets")
+    return f"θ_min = {res.theta_min:,}"
+
+
 def _guarantee_text(res: OpimResult, n_simulations: int) -> str:
     target = f"1 − 1/e − ε = {res.target_ratio:.3f} (ε = {res.epsilon:g})"
     if res.theta_stop is not None:
@@ -243,9 +250,9 @@ def _guarantee_text(res: OpimResult, n_simulations: int) -> str:
             f"(1 − 1/e − ε) guarantee: with probability ≥ 1 − δ (δ = {res.delta:.2g}) the expected "
             f"reach of these seeds is at least {res.ratio:.3f} × the best possible among eligible "
             f"users under this model (target {target}). OPIM-C bounds met the target at "
-            f"θ_stop = {res.theta_stop:,} RR sets; the sample grew to θ = {res.theta:,} "
-            f"(θ_min = {res.theta_min:,}) for quality; reach figures from an independent sample "
-            f"of {res.theta_check:,}"
+            f"θ_stop = {res.theta_stop:,} RR sets; the sample grew to θ = {res.theta:,} sets "
+            f"({res.entries_select:,} entries) for quality ({_quality_goal(res)}); reach figures "
+            f"from an independent sample of {res.theta_check:,}"
         )
     else:
         head = (
@@ -349,7 +356,11 @@ def select_amplifiers(
             graph_cache.append(_edge_list_graph(edge_list, names))
         return graph_cache[0]
 
+    # Quality needs each target to root enough RR-set entries (rr_per_target of them); large sets
+    # carry more, so the sample may stop at a quarter as many sets (never below theta_min).
     theta_floor = max(theta_min, math.ceil(rr_per_target * len(target_set)))
+    entries_min = math.ceil(rr_per_target * len(target_set))
+    sets_floor = max(theta_min, math.ceil(rr_per_target / 4 * len(target_set)))
 
     def ranking(m: str) -> list[str]:
         if m == "pagerank":
@@ -364,7 +375,7 @@ def select_amplifiers(
     if method == "ris":
         run = opim_c(arrays, target_idx, eligible_mask, k, max_hops=model.max_hops, seed=seed,
                      epsilon=epsilon, delta=delta, theta_min=theta_floor, max_bytes=max_rr_bytes,
-                     progress=progress)
+                     progress=progress, entries_min=entries_min, theta_floor=sets_floor)
         chosen = [names[i] for i in run.picks]
         gains, theta = run.gains_check, run.theta_check
     else:
@@ -435,6 +446,7 @@ def select_amplifiers(
         ris_params = {
             "epsilon": epsilon, "delta": run.delta, "theta_min": theta_floor,
             "theta_min_floor": theta_min, "rr_per_target": rr_per_target,
+            "rr_entries_min": entries_min, "theta_floor": sets_floor,
             "theta_stop": run.theta_stop, "theta": run.theta, "theta_check": run.theta_check,
             "theta_max": run.theta_max,
             "certified_ratio": round(run.ratio, 4), "target_ratio": round(run.target_ratio, 4),
