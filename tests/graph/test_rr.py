@@ -217,3 +217,20 @@ def test_rr_sets_are_rooted_at_targets_unique_and_hop_limited(pairs, probability
             ball = {v for v in range(10)
                     if dist[root][v] < math.inf and (hops == 0 or dist[root][v] <= hops)}
             assert set(members.tolist()) == ball
+
+
+def test_the_entries_goal_applies_only_when_most_sets_hold_more_than_their_root():
+    """A ring with chords under weighted cascade: every RR set holds several nodes, so the
+    sample stops at ``entries_min`` entries (fewer sets than θ_min, never below the floor).
+    The same graph at p = 0.01: nearly every set is its root alone, so θ_min sets it is."""
+    n = 200
+    edges = [(i, (i + d) % n) for i in range(n) for d in (1, 2, 3)]
+    g = make(n, edges)
+    targets = np.arange(n, dtype=np.int32)
+    eligible = np.ones(n, dtype=bool)
+    common = dict(max_hops=0, seed=4, theta_min=64_000, entries_min=64_000, theta_floor=4_000)
+    wc = opim_c(arrays_of(g, "wc"), targets, eligible, 2, **common)
+    assert wc.theta_stop is not None
+    assert 4_000 <= wc.theta < 64_000 and wc.entries_select >= 64_000 * 0.9
+    rare = opim_c(arrays_of(g, "uniform:0.01"), targets, eligible, 2, **common)
+    assert rare.theta >= 64_000
