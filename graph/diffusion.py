@@ -174,11 +174,14 @@ class ReachEvaluator:
 
     @classmethod
     def from_arrays(cls, arrays: InfluenceArrays, names: list[str], model: DiffusionModel,
-                    targets: set[str] | None) -> ReachEvaluator:
-        """An evaluator over prepared arrays (vertex ``i`` is ``names[i]``), skipping igraph."""
+                    targets: set[str] | None, *, index: dict[str, int] | None = None
+                    ) -> ReachEvaluator:
+        """An evaluator over prepared arrays (vertex ``i`` is ``names[i]``), skipping igraph;
+        ``index`` may pass ``{name: i}`` when the caller has it (a million-node graph's dict
+        is ~100 MB)."""
         self = cls.__new__(cls)
         self.model, self.targets, self._n, self._arrays = model, targets, len(names), arrays
-        self._index = {name: i for i, name in enumerate(names)}
+        self._index = index if index is not None else {name: i for i, name in enumerate(names)}
         self._is_target = np.ones(self._n, dtype=bool)
         if targets is not None:
             self._is_target[:] = False
