@@ -8,7 +8,7 @@ STAMP := $(VENV)/.tajian-installed
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint bench install clean
+.PHONY: run test lint bench install clean model
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_pipeline.py
 	$(BIN)/python bench/bench_ingest.py
 	@test ! -f bench/bench_synthetic.py || $(BIN)/python bench/bench_synthetic.py
+
+## make model: train the mothers post classifier from the repo's gold labels and the real data
+## (TAJIAN_REAL_DATA, default ../shared/data); writes data/models/mothers.joblib + .joblib.json.
+model: $(STAMP)
+	TAJIAN_REAL_DATA=$${TAJIAN_REAL_DATA:-../shared/data} $(BIN)/python scripts/train_model.py --segment mothers \
+	  --gold tests/data/mothers_gold.csv --gold-dev-only --gold tests/nlp/mothers_labelled.csv
 
 clean:
 	rm -rf $(VENV) out data/warehouse.duckdb data/warehouse.duckdb.wal .pytest_cache .ruff_cache

@@ -340,6 +340,11 @@ from flows.select_cli import select_command  # noqa: E402
 
 app.command(name="select")(select_command)
 
+from flows.classify_cli import classify_command, evaluate_command  # noqa: E402
+
+app.command(name="classify")(classify_command)
+app.command(name="evaluate")(evaluate_command)
+
 
 def main() -> None:  # pragma: no cover - console entry point
     app()

@@ -32,9 +32,10 @@ from graph.communities import detect_circles
 from graph.diffusion import DiffusionModel
 from graph.eligibility import EligibilityRules, judge_eligibility
 from graph.select import select_amplifiers
+from nlp.classifier import load_model
 from nlp.clean import clean_weibo_text
-from nlp.segments import load_segment
-from nlp.tagger import tag_user_segments
+from nlp.segments import SegmentDefinition, load_segment
+from nlp.tagger import count_by_rule, tag_user_segments
 from nlp.words import top_distinctive_words
 from report.html import ReportInputs, write_report
 from report.seedlist import (
@@ -67,6 +68,7 @@ __all__ = [
     "RunOutputs",
     "begin_run",
     "ingest_paths",
+    "load_post_classifier",
     "make_run_id",
     "mark_run_failed",
     "publish_outputs",
@@ -139,25 +141,51 @@ def begin_run(
     return run_id
 
 
+def load_post_classifier(definition: SegmentDefinition, segments_dir: Path) -> Any | None:
+    """The segment's trained post classifier when its ``post_scorer`` is ``"classifier"``
+    (``<data>/models/<segment>.joblib`` beside the segments folder), else None (the lexicon rules
+    score posts). A missing model, or one whose sidecar does not match this environment, is
+    refused with a message saying to run ``make model``."""
+    if definition.post_scorer != "classifier":
+        return None
+    return load_model(definition.name, Path(segments_dir).parent / "models")
+
+
 def tag_step(
     warehouse: Path, run_id: str, segment: str, as_of: date, window_days: int, segments_dir: Path
 ) -> int:
     """Tag the segment's members among the window's authors; returns how many were tagged."""
     definition = load_segment(segment, segments_dir)
+    classifier = load_post_classifier(definition, segments_dir)
     start, end = window_bounds(as_of, window_days)
     con = open_warehouse(warehouse)
     try:
         posts = fetch_window_posts(con, start, end)
-        tags = tag_user_segments(posts[["post_id", "user_id", "created_at", "text"]], definition)
+        tags = tag_user_segments(posts[["post_id", "user_id", "created_at", "text"]], definition,
+                                 classifier=classifier)
         write_user_tags(con, run_id, tags)
     finally:
         con.close()
     return len(tags)
 
 
+def _rules_note(definition: SegmentDefinition, tags: pd.DataFrame) -> str:
+    """How the members were found: post scorer and how many members each user rule admitted."""
+    counts = count_by_rule(tags)
+    scorer = (f"post scores from the trained classifier models/{definition.name}.joblib"
+              if definition.post_scorer == "classifier" else "post scores from the lexicon rules")
+    text = (f"Members: {len(tags):,} tagged ({scorer}); {counts['repeated']:,} by repeated posts "
+            f"(≥ {definition.min_positive_posts} positive posts on ≥ {definition.min_distinct_days} "
+            f"days)")
+    if definition.strong_post_score is not None:
+        text += (f", {counts['strong post']:,} by one strong post (score ≥ "
+                 f"{definition.strong_post_score:g}), {counts['both']:,} by both")
+    return text + "."
+
+
 def _read_tags(con: Any, run_id: str) -> pd.DataFrame:
     return con.execute(
-        "SELECT user_id, segment, score, n_posts, n_hits, evidence FROM user_tags "
+        "SELECT user_id, segment, score, n_posts, n_hits, evidence, rule FROM user_tags "
         "WHERE run_id = ? ORDER BY score DESC, user_id",
         [run_id],
     ).df()
@@ -378,7 +406,7 @@ def report_step(
             }
         )
     model = sel.get("model") or {}
-    notes = []
+    notes = [_rules_note(definition, tags)]
     if not any(r["bot_score"] is not None for r in rows):
         notes.append("Bot score: not available for this run, so the bot score column is empty in "
                      "every file; bot-like accounts are kept out only by the eligibility rules.")

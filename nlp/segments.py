@@ -22,6 +22,7 @@ from typing import Any
 
 __all__ = [
     "DEFAULT_SEGMENTS_DIR",
+    "POST_SCORERS",
     "Keyword",
     "Pattern",
     "SegmentDefinition",
@@ -107,6 +108,8 @@ class SegmentDefinition:
     min_share: float
     source: str = ""
     strong_post_score: float | None = None
+    #: "rules" (the lexicon) or "classifier" (data/models/<name>.joblib, trained by `make model`)
+    post_scorer: str = "rules"
 
     @property
     def keyword_weights(self) -> dict[str, float]:
@@ -184,10 +187,14 @@ def _show(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+#: How a segment's posts are scored: its lexicon rules, or its trained classifier.
+POST_SCORERS = ("rules", "classifier")
+
 _TOP_KEYS = {
     "name",
     "description",
     "dictionary",
+    "post_scorer",
     "threshold",
     "scale",
     "user",
@@ -214,6 +221,9 @@ def _parse(data: Mapping[str, Any], stem: str, c: _Checker) -> SegmentDefinition
         dictionary = c.string(dictionary, "dictionary")
         if not _NAME.match(dictionary):
             raise c.fail("dictionary", "a file stem in data/dict/ (letters, digits, _ or -)", dictionary)
+    post_scorer = data.get("post_scorer", "rules")
+    if post_scorer not in POST_SCORERS:
+        raise c.fail("post_scorer", " or ".join(repr(x) for x in POST_SCORERS), post_scorer)
     threshold = c.number(data["threshold"], "threshold", 0.0, _MAX_WEIGHT, lo_open=True)
     scale = c.number(data.get("scale", threshold), "scale", 0.0, 100.0, lo_open=True)
 
@@ -303,6 +313,7 @@ def _parse(data: Mapping[str, Any], stem: str, c: _Checker) -> SegmentDefinition
         min_share=min_share,
         source=c.source,
         strong_post_score=strong,
+        post_scorer=post_scorer,
     )
 
 

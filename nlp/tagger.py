@@ -379,12 +379,9 @@ def tag_user_segments(
     df = df.drop_duplicates("post_id", keep="first").reset_index(drop=True)
 
     # Clean each distinct text once, then score each distinct own text once.
-    own_of: dict[object, str] = {}
-    for t in df["text"]:
-        key = t if isinstance(t, str) else None
-        if key not in own_of:
-            own_of[key] = clean_own_text(key)
-    own = [own_of[t if isinstance(t, str) else None] for t in df["text"]]
+    texts = [t if isinstance(t, str) else None for t in df["text"].tolist()]
+    own_of: dict[str | None, str] = {t: clean_own_text(t) for t in dict.fromkeys(texts)}
+    own = [own_of[t] for t in texts]
     score_of = {o: score_own_text(o, segment) for o in set(own)}
     rule_scores = [score_of[o] for o in own]
     df["has_own"] = [bool(o) for o in own]

@@ -111,6 +111,10 @@ def test_custom_segment_without_code_change(tmp_path: Path) -> None:
         ('reason = "shops"', 'reason = ""', r"field 'vetoes\[0\]\.reason' must be a non-empty"),
         ('description = "咖啡爱好者 / coffee lovers"', "", r"field 'description' must be present"),
         ("[keywords]", "[keywords]\n[nothing]", r"unknown field 'nothing'"),
+        ("threshold = 2.0", 'threshold = 2.0\npost_scorer = "svm"',
+         r"field 'post_scorer' must be 'rules' or 'classifier'; got 'svm'"),
+        ("min_positive_posts = 2", "strong_post_score = 1.5",
+         r"field 'user.strong_post_score' must be a number greater than 0 and at most 1"),
     ],
 )
 def test_bad_files_name_file_and_field(tmp_path: Path, old: str, new: str, message: str) -> None:

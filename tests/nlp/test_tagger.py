@@ -355,3 +355,27 @@ def test_one_strong_post_admits_a_user_and_the_rule_says_so(mothers: SegmentDefi
     tags = tag_user_segments(posts_frame(rows), off)
     assert tags["user_id"].tolist() == ["B"] and tags["rule"].tolist() == ["repeated"]
 
+
+def test_a_classifier_scores_the_posts_when_given(mothers: SegmentDefinition) -> None:
+    """With a classifier the post score is its probability, positives follow its threshold and
+    the evidence names the n-grams that moved it (a real PostClassifier on a tiny set)."""
+    from nlp.classifier import PostClassifier
+
+    train = ["我家宝宝今天会翻身了", "宝宝夜奶三次好累", "孕32周胎动好厉害", "给娃做辅食南瓜泥",
+             "今天股市大跌", "这家火锅真好吃", "周末去爬山了", "新手机到了开心"]
+    model = PostClassifier(calibration_cv=2).fit(train, [1, 1, 1, 1, 0, 0, 0, 0])
+    rows = [(f"p{i}", "U", f"2024-05-0{i + 1} 08:00", t)
+            for i, t in enumerate(["宝宝夜奶好累", "给娃做辅食", "我家宝宝会翻身", "火锅真好吃"])]
+    posts = posts_frame(rows)
+    proba = model.predict_proba([r[3] for r in rows])[:, 1]
+    n_pos = int((proba >= model.threshold).sum())
+    tags = tag_user_segments(posts, replace(mothers, min_positive_posts=1, min_share=0.0),
+                             classifier=model)
+    if n_pos == 0:
+        assert tags.empty
+        return
+    row = tags.iloc[0]
+    assert row["n_hits"] == n_pos and row["n_posts"] == 4
+    evidence = json.loads(row["evidence"])
+    assert evidence[0]["score"] == pytest.approx(max(proba), abs=1e-4)
+    assert all(isinstance(e["model"], list) for e in evidence)

@@ -1,0 +1,147 @@
+"""``tajian classify`` and ``tajian evaluate``: the post classifier on any CSV of posts.
+
+How an analyst tests a segment definition: score a CSV of posts (each row gets the classifier's
+probability, a 0/1 label and the evidence: rule hits, vetoes and the n-grams behind the score),
+or measure precision/recall/F1 against hand labels, next to the keyword rules for comparison.
+Kept light (no Prefect, no warehouse); the model is ``data/models/<segment>.joblib`` (``make model``).
+
+Example::
+
+    tajian classify --segment mothers posts.csv --id-column mid --text-column text --output scored.csv
+    tajian evaluate --segment mothers tests/data/mothers_gold.csv
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+__all__ = ["OUTPUT_COLUMNS", "classify_command", "evaluate_command", "safe_cell"]
+
+#: Columns ``tajian classify`` writes, in order.
+OUTPUT_COLUMNS = (
+    "id", "score", "label", "rule_score", "rule_positive", "rule_hits", "rule_vetoes", "top_ngrams",
+)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: str) -> str:
+    """Guard a CSV cell against formula injection: a leading = + - @ (or tab/CR) gets a ``'``.
+
+    Example:
+        >>> safe_cell("=HYPERLINK(1)"), safe_cell("宝宝")
+        ("'=HYPERLINK(1)", '宝宝')
+    """
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    print(f"error: {message}", file=sys.stderr)
+    return typer.Exit(code)
+
+
+def _load(segment: str, model_path: Path | None):
+    from nlp.classifier import ModelMismatchError, load_model
+    from nlp.segments import SegmentDefinitionError, load_segment
+
+    try:
+        seg = load_segment(segment)
+        model = load_model(segment, path=model_path)
+    except (SegmentDefinitionError, FileNotFoundError, ModelMismatchError) as exc:
+        raise _fail(str(exc), 1) from None
+    return seg, model
+
+
+def _format_terms(terms: list[tuple[str, float]]) -> str:
+    return " ".join(f"{name}({value:+.2f})" for name, value in terms)
+
+
+def classify_command(
+    posts_csv: Annotated[Path, typer.Argument(metavar="INPUT.csv", help="CSV of posts (UTF-8, UTF-8 with BOM or GB18030)")],  # noqa: E501
+    output: Annotated[Path, typer.Option(help="CSV to write: id,score,label + evidence columns (UTF-8 with BOM)")],  # noqa: E501
+    segment: Annotated[str, typer.Option(help="segment name (data/segments/<name>.toml, model data/models/<name>.joblib)")] = "mothers",  # noqa: E501
+    id_column: Annotated[str, typer.Option(help="column holding the post id")] = "id",
+    text_column: Annotated[str, typer.Option(help="column holding the post text")] = "text",
+    model: Annotated[Path | None, typer.Option(help="model file (default data/models/<segment>.joblib)")] = None,  # noqa: E501
+    threshold: Annotated[float | None, typer.Option(help="probability for label 1 (default: the model's)")] = None,  # noqa: E501
+    top: Annotated[int, typer.Option(help="n-grams listed as evidence per post")] = 5,
+) -> None:
+    """Score each post of a CSV: id, score (probability of the segment), label (0/1), evidence.
+
+    Evidence: rule_score/rule_positive/rule_hits/rule_vetoes from the segment's keyword rules and
+    top_ngrams, the n-grams that pushed the classifier's decision most (w: words, c: characters;
+    the value is the n-gram's share of the decision, > 0 towards the segment).
+    Cells that start with = + - @ get a leading ' so spreadsheets do not run them as formulas.
+    """
+    if threshold is not None and not 0 < threshold < 1:
+        raise typer.BadParameter(f"threshold must be strictly between 0 and 1; got {threshold}")
+    if top < 0:
+        raise typer.BadParameter(f"top must be >= 0; got {top}")
+    from nlp.classifier import read_posts_csv
+    from nlp.tagger import score_post
+
+    started = time.monotonic()
+    try:
+        posts = read_posts_csv(posts_csv, [id_column, text_column])
+    except (ValueError, FileNotFoundError) as exc:
+        raise _fail(str(exc)) from None
+    seg, clf = _load(segment, model)
+    cut = clf.threshold if threshold is None else threshold
+    texts = posts[text_column].tolist()
+    # the rule features' share is in the rule_* columns; top_ngrams lists n-grams only
+    proba, evidence = clf.predict_explained(texts, top=top + 3)
+    evidence = [[t for t in terms if not t[0].startswith("rule:")][:top] for terms in evidence]
+    output.parent.mkdir(parents=True, exist_ok=True)
+    n_pos = 0
+    with open(output, "w", encoding="utf-8-sig", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(OUTPUT_COLUMNS)
+        for post_id, text, p, terms in zip(posts[id_column], texts, proba, evidence, strict=True):
+            rule = score_post(text, seg)
+            label = int(p >= cut)
+            n_pos += label
+            w.writerow([
+                safe_cell(str(post_id)), f"{p:.4f}", label, f"{rule.score:.4f}", int(rule.positive),
+                safe_cell(" ".join(rule.hits)), safe_cell(" ".join(rule.vetoes)),
+                safe_cell(_format_terms(terms)),
+            ])
+    elapsed = time.monotonic() - started
+    print(f"{posts_csv}: {len(posts):,} posts, {n_pos:,} labelled 1 ({segment}, threshold {cut:g}) in "
+          f"{elapsed:.1f} s; wrote {output}", file=sys.stderr)
+
+
+def evaluate_command(
+    labels: Annotated[Path, typer.Argument(metavar="LABELS.csv", help="CSV of gold labels: id,text,label (label 0 or 1)")],  # noqa: E501
+    segment: Annotated[str, typer.Option(help="segment name (data/segments/<name>.toml)")] = "mothers",
+    model: Annotated[Path | None, typer.Option(help="model file (default data/models/<segment>.joblib)")] = None,  # noqa: E501
+    threshold: Annotated[float | None, typer.Option(help="probability for label 1 (default: the model's)")] = None,  # noqa: E501
+) -> None:
+    """Precision, recall, F1 and confusion counts of the classifier and of the keyword rules
+    against gold labels."""
+    if threshold is not None and not 0 < threshold < 1:
+        raise typer.BadParameter(f"threshold must be strictly between 0 and 1; got {threshold}")
+    from nlp.classifier import binary_scores, read_gold
+    from nlp.tagger import score_post
+
+    try:
+        gold = read_gold(labels)
+    except (ValueError, FileNotFoundError) as exc:
+        raise _fail(str(exc)) from None
+    seg, clf = _load(segment, model)
+    cut = clf.threshold if threshold is None else threshold
+    texts = gold["text"].tolist()
+    rows = {
+        "classifier": binary_scores(gold["label"], (clf.predict_proba(texts)[:, 1] >= cut).astype(int)),
+        "rules": binary_scores(gold["label"], [int(score_post(t, seg).positive) for t in texts]),
+    }
+    print(f"{segment} on {labels}: {len(gold):,} posts, {int(gold['label'].sum()):,} labelled 1 "
+          f"(classifier threshold {cut:g})")
+    print(f"{'':12s}{'precision':>10s}{'recall':>8s}{'F1':>8s}{'TP':>7s}{'FP':>7s}{'FN':>7s}{'TN':>7s}")
+    for name, r in rows.items():
+        print(f"{name:12s}{r['precision']:>10.3f}{r['recall']:>8.3f}{r['f1']:>8.3f}"
+              f"{r['tp']:>7d}{r['fp']:>7d}{r['fn']:>7d}{r['tn']:>7d}")

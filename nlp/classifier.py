@@ -1,0 +1,796 @@
+"""A post classifier for one segment, trained from the rules (weak supervision) plus gold labels.
+
+The rules in ``data/segments/<name>.toml`` (:func:`nlp.tagger.score_post`) label a large real
+corpus: clear positives become 1, vetoed posts and posts without any segment word become 0, the
+unclear middle is left out (:func:`weak_labels`). Analyst gold labels (a CSV ``id,text,label``,
+:func:`read_gold`) override and add to them. :class:`PostClassifier` learns from these labels
+with word n-grams (``nlp.tokenize.tokenize`` over the cleaned own text) and character n-grams,
+a linear SVM and sigmoid-calibrated probabilities, so it generalises beyond the lexicon;
+:meth:`PostClassifier.explain` names the n-grams behind a score.
+
+Model files: :func:`save_model` writes ``data/models/<segment>.joblib`` and a sidecar
+``<segment>.joblib.json`` recording what the model depends on (scikit-learn version, model format,
+tokenizer backend and version, dictionary and segment file hashes, training data hash).
+:func:`load_model` refuses a model whose sidecar does not match the running environment.
+
+Example:
+    >>> texts = ["我家宝宝今天会翻身了", "宝宝夜奶三次好累", "孕32周胎动好厉害", "给娃做辅食南瓜泥",
+    ...          "今天股市大跌", "这家火锅真好吃", "周末去爬山了", "新手机到了开心"]
+    >>> model = PostClassifier(calibration_cv=2).fit(texts, [1, 1, 1, 1, 0, 0, 0, 0])
+    >>> model.predict(["宝宝夜奶好累", "火锅好吃"]).tolist()
+    [1, 0]
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import hashlib
+import io
+import itertools
+import json
+import math
+import os
+import re
+import sys
+import types
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.model_selection import StratifiedKFold
+from sklearn.svm import LinearSVC
+from sklearn.utils.validation import check_is_fitted
+
+import nlp.tokenize as _tokenize_module
+from nlp.clean import clean_own_text
+from nlp.segments import DEFAULT_SEGMENTS_DIR, SegmentDefinition, load_segment
+from nlp.tagger import score_own_text
+from nlp.tokenize import dictionary_path, tokenize
+
+__all__ = [
+    "DEFAULT_MODELS_DIR",
+    "GOLD_SPLIT_SEED",
+    "MODEL_FORMAT_VERSION",
+    "ModelMismatchError",
+    "PostClassifier",
+    "binary_scores",
+    "gold_split",
+    "load_model",
+    "load_real_corpora",
+    "model_environment",
+    "read_gold",
+    "read_posts_csv",
+    "save_model",
+    "weak_labels",
+]
+
+#: Version of the model file layout; bump it when PostClassifier's fitted state changes.
+MODEL_FORMAT_VERSION = 1
+#: Where ``make model`` writes models: ``<repo>/data/models``.
+DEFAULT_MODELS_DIR: Path = Path(__file__).resolve().parents[1] / "data" / "models"
+#: Seed of :func:`gold_split` (the one dev/test split of a gold set).
+GOLD_SPLIT_SEED = 20261122
+
+ABSTAIN = -1
+_RETRAIN = "run `make model` to retrain it"
+
+
+class ModelMismatchError(RuntimeError):
+    """A saved model does not fit the running environment (or its files are missing/damaged)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# features
+
+
+def _segment_tokens(dictionary: str | None, text: str) -> list[str]:
+    """Word tokens of ``text`` with the segment's dictionary (module-level, so it pickles)."""
+    return tokenize(text, dictionary)
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_segment(name: str, mtime_ns: int) -> SegmentDefinition:
+    del mtime_ns  # cache key only: an edited segment file is reloaded
+    return load_segment(name)
+
+
+def _segment(name: str) -> SegmentDefinition:
+    path = DEFAULT_SEGMENTS_DIR / f"{name}.toml"
+    mtime = path.stat().st_mtime_ns if path.is_file() else 0
+    return _cached_segment(name, mtime)
+
+
+def _texts(texts: object, what: str = "texts") -> list[str | None]:
+    if isinstance(texts, str):
+        raise TypeError(f"{what} must be a list of post texts, not one string; wrap it: [{texts[:20]!r}]")
+    if isinstance(texts, pd.DataFrame):
+        raise TypeError(f"{what} must be a list or Series of texts; got a DataFrame (pick the text column)")
+    try:
+        out = list(texts)  # type: ignore[call-overload]
+    except TypeError:
+        raise TypeError(f"{what} must be a list of post texts; got {type(texts).__name__}") from None
+    for i, t in enumerate(out):
+        if t is not None and not isinstance(t, str) and not (isinstance(t, float) and math.isnan(t)):
+            raise TypeError(f"{what}[{i}] must be a str or None; got {type(t).__name__} {t!r}")
+    return [t if isinstance(t, str) else None for t in out]
+
+
+_RULE_FEATURES = ("rule:score", "rule:positive", "rule:vetoed")
+_MULTI_SPACE = re.compile(r"\s\s+")  # what scikit-learn's char analyzer folds to one space
+
+
+_SLICES: dict[int, list[slice]] = {}
+
+
+def _slices(n: int, count: int) -> list[slice]:
+    """``[slice(0, n), slice(1, n + 1), ...]``, ``count`` of them (cached: no Python loop per post)."""
+    have = _SLICES.setdefault(n, [])
+    if len(have) < count:
+        have.extend(slice(i, i + n) for i in range(len(have), max(count, 2 * len(have))))
+    return have[:count]
+
+
+def _char_ids(doc: str, lo: int, hi: int, get, out: list[int]) -> None:
+    """Append the vocabulary index (-1 if absent) of each char n-gram of ``doc`` to ``out``."""
+    doc = _MULTI_SPACE.sub(" ", doc.lower())
+    size = len(doc)
+    for n in range(lo, min(hi, size) + 1):
+        out.extend(map(get, map(doc.__getitem__, _slices(n, size - n + 1)), itertools.repeat(-1)))
+
+
+def _word_grams(tokens: list[str], lo: int, hi: int) -> list[str]:
+    size = len(tokens)
+    return [tokens[i] if n == 1 else " ".join(tokens[i : i + n])
+            for n in range(lo, min(hi, size) + 1) for i in range(size - n + 1)]
+
+
+def _fast_tfidf(vectorizer: TfidfVectorizer, own: list[str]) -> sp.csr_matrix:
+    """``vectorizer.transform(own)``, 2-3x faster: same n-grams, counts, idf and L2 norm.
+
+    scikit-learn looks every n-gram up with try/except, and most n-grams of a new post are not in
+    the vocabulary, so the exceptions dominate; here a dict ``get`` does. Falls back to
+    ``transform`` for settings it does not reproduce. ``tests/nlp/test_classifier.py`` checks
+    that both agree on real posts.
+    """
+    v = vectorizer
+    if (not v.lowercase or v.strip_accents is not None or v.stop_words is not None or v.binary
+            or v.preprocessor is not None or v.input != "content" or v.norm not in ("l2", None)
+            or v.analyzer not in ("char", "word")):
+        return v.transform(own)
+    lo, hi = v.ngram_range
+    get = v.vocabulary_.get
+    ids: list[int] = []  # vocabulary index of every n-gram of every post, -1 when not in it
+    ends = np.empty(len(own), dtype=np.int64)
+    if v.analyzer == "char":
+        for i, doc in enumerate(own):
+            _char_ids(doc, lo, hi, get, ids)
+            ends[i] = len(ids)
+    else:
+        tokenizer = v.build_tokenizer()
+        for i, doc in enumerate(own):
+            ids.extend(map(get, _word_grams(tokenizer(doc.lower()), lo, hi), itertools.repeat(-1)))
+            ends[i] = len(ids)
+    flat = np.asarray(ids, dtype=np.int64)
+    rows = np.repeat(np.arange(len(own)), np.diff(ends, prepend=0))
+    keep = flat >= 0
+    X = sp.csr_matrix(
+        (np.ones(int(keep.sum()), dtype=v.dtype), (rows[keep], flat[keep])),
+        shape=(len(own), len(v.vocabulary_)),
+    )  # duplicates are summed: term counts
+    X.sum_duplicates()
+    X.sort_indices()
+    if v.sublinear_tf:
+        np.log(X.data, X.data)
+        X.data += 1.0
+    if v.use_idf:
+        X.data *= v.idf_[X.indices]
+    if v.norm == "l2" and X.nnz:
+        row_nnz = np.diff(X.indptr)
+        rows = np.repeat(np.arange(X.shape[0]), row_nnz)
+        norms = np.sqrt(np.bincount(rows, weights=X.data.astype(np.float64) ** 2, minlength=X.shape[0]))
+        norms[norms == 0] = 1.0
+        X.data /= norms[rows].astype(X.data.dtype)
+    return X
+
+
+def _rule_matrix(own: list[str], segment: SegmentDefinition) -> sp.csr_matrix:
+    rows = np.zeros((len(own), len(_RULE_FEATURES)), dtype=np.float32)
+    for i, o in enumerate(own):
+        s = score_own_text(o, segment)
+        rows[i] = (s.score, float(s.positive), float(bool(s.vetoes)))
+    return sp.csr_matrix(rows)
+
+
+@dataclass(frozen=True)
+class _Parts:
+    own: list[str]
+    matrix: sp.csr_matrix
+
+
+class PostClassifier(ClassifierMixin, BaseEstimator):
+    """Does a post belong to ``segment``? A linear model over word and character n-grams.
+
+    Follows the scikit-learn estimator contract (``get_params``/``set_params``/``clone``; fitted
+    state in attributes ending in ``_``). Inputs are raw Weibo post texts: each is cleaned with
+    :func:`nlp.clean.clean_own_text` (the repost chain never counts), cut into words with
+    :func:`nlp.tokenize.tokenize` and the segment's dictionary, and turned into TF-IDF word
+    n-grams plus character n-grams plus the rule score, positive and veto flags. A ``LinearSVC`` is fitted,
+    with probabilities from a sigmoid fitted on out-of-fold decisions (``CalibratedClassifierCV``,
+    one final model). ``predict`` gives 1 when the probability reaches ``threshold``.
+
+    Parameters:
+        segment: segment name (``data/segments/<segment>.toml``; its dictionary cuts the words).
+        C: inverse regularisation of the SVM.
+        word_ngram_range, char_ngram_range: n-gram lengths, ``(min, max)``.
+        min_df: an n-gram must occur in this many training posts.
+        max_features: at most this many word and this many character n-grams (most frequent).
+        rule_features: add the rule score, positive flag and veto flag as features (on by default:
+            without them a model trained on rule labels keeps only part of what the rules know;
+            5-fold CV on the gold dev half gave F1 0.28 without, 0.51 with).
+        class_weight: ``"balanced"`` or None (passed to LinearSVC).
+        calibration_cv: folds for the probability calibration.
+        threshold: probability at which ``predict`` says 1.
+        random_state: seed of the calibration folds and the SVM.
+
+    Example:
+        >>> m = PostClassifier(C=0.3, calibration_cv=2)
+        >>> m.get_params()["C"], m.segment
+        (0.3, 'mothers')
+    """
+
+    def __init__(
+        self,
+        segment: str = "mothers",
+        *,
+        C: float = 0.5,
+        word_ngram_range: tuple[int, int] = (1, 2),
+        char_ngram_range: tuple[int, int] = (1, 3),
+        min_df: int = 2,
+        max_features: int | None = 60_000,
+        rule_features: bool = True,
+        class_weight: str | None = "balanced",
+        calibration_cv: int = 3,
+        threshold: float = 0.5,
+        random_state: int | None = 0,
+    ) -> None:
+        self.segment = segment
+        self.C = C
+        self.word_ngram_range = word_ngram_range
+        self.char_ngram_range = char_ngram_range
+        self.min_df = min_df
+        self.max_features = max_features
+        self.rule_features = rule_features
+        self.class_weight = class_weight
+        self.calibration_cv = calibration_cv
+        self.threshold = threshold
+        self.random_state = random_state
+
+    # -- fitting ---------------------------------------------------------------------------
+
+    def _check_params(self) -> None:
+        for name in ("word_ngram_range", "char_ngram_range"):
+            r = getattr(self, name)
+            if not (isinstance(r, tuple | list) and len(r) == 2 and all(isinstance(v, int) for v in r)
+                    and 1 <= r[0] <= r[1] <= 6):
+                raise ValueError(f"{name} must be (min, max) with 1 <= min <= max <= 6; got {r!r}")
+        if not (isinstance(self.C, int | float) and self.C > 0):
+            raise ValueError(f"C must be a number > 0; got {self.C!r}")
+        if not (isinstance(self.threshold, int | float) and 0 < self.threshold < 1):
+            raise ValueError(f"threshold must be strictly between 0 and 1; got {self.threshold!r}")
+        if not (isinstance(self.calibration_cv, int) and self.calibration_cv >= 2):
+            raise ValueError(f"calibration_cv must be a whole number >= 2; got {self.calibration_cv!r}")
+
+    def fit(self, texts: object, y: object, sample_weight: object = None) -> PostClassifier:
+        """Learn from raw post texts and 0/1 labels (optionally weighted per post); returns ``self``.
+
+        ``sample_weight`` lets a few gold labels count more than many rule labels.
+        """
+        self._check_params()
+        raw = _texts(texts)
+        labels = np.asarray(list(y) if not isinstance(y, np.ndarray) else y)
+        if labels.ndim != 1 or len(labels) != len(raw):
+            raise ValueError(f"y must hold one label per text: {len(raw)} texts, got shape {labels.shape}")
+        try:
+            labels = labels.astype(np.int64)
+        except (TypeError, ValueError):
+            raise ValueError(f"labels must be 0 or 1; got values like {labels[:3].tolist()}") from None
+        bad = sorted(set(labels.tolist()) - {0, 1})
+        if bad:
+            raise ValueError(f"labels must be 0 or 1; got {bad[:5]} (drop abstained rows, label -1, first)")
+        counts = np.bincount(labels, minlength=2)
+        if counts.min() < self.calibration_cv:
+            raise ValueError(
+                f"need at least calibration_cv={self.calibration_cv} posts of each label; got "
+                f"{counts[0]} negatives and {counts[1]} positives"
+            )
+        weights = None
+        if sample_weight is not None:
+            weights = np.asarray(list(sample_weight), dtype=np.float64)
+            if weights.shape != labels.shape or not np.isfinite(weights).all() or (weights < 0).any():
+                raise ValueError(f"sample_weight must hold one finite weight >= 0 per text ({len(raw)}); "
+                                 f"got shape {weights.shape}")
+        seg = load_segment(self.segment)
+        own = [clean_own_text(t) for t in raw]
+        tokens = functools.partial(_segment_tokens, seg.dictionary)
+        common = {"min_df": self.min_df, "max_features": self.max_features, "sublinear_tf": True,
+                  "dtype": np.float32, "lowercase": True}
+        self.word_vectorizer_ = TfidfVectorizer(
+            tokenizer=tokens, token_pattern=None, ngram_range=tuple(self.word_ngram_range), **common
+        )
+        self.char_vectorizer_ = TfidfVectorizer(analyzer="char", ngram_range=tuple(self.char_ngram_range),
+                                                **common)
+        blocks = [self.word_vectorizer_.fit_transform(own), self.char_vectorizer_.fit_transform(own)]
+        if self.rule_features:
+            blocks.append(_rule_matrix(own, seg))
+        X = sp.hstack(blocks, format="csr", dtype=np.float32)
+        svm = LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.random_state,
+                        max_iter=5000)
+        folds = StratifiedKFold(self.calibration_cv, shuffle=True, random_state=self.random_state)
+        self.calibrated_ = CalibratedClassifierCV(svm, method="sigmoid", cv=folds, ensemble=False)
+        self.calibrated_.fit(X, labels, sample_weight=weights)
+        final = self.calibrated_.calibrated_classifiers_[0].estimator
+        final.coef_ = final.coef_.astype(np.float32)  # half the file size; scores agree to ~1e-6
+        self.classes_ = np.array([0, 1])
+        self.n_word_features_ = len(self.word_vectorizer_.vocabulary_)
+        self.n_char_features_ = len(self.char_vectorizer_.vocabulary_)
+        digest = hashlib.sha256()
+        for text, label in zip(raw, labels.tolist(), strict=True):
+            digest.update(f"{label}\t{text or ''}\n".encode())
+        if weights is not None:
+            digest.update(weights.tobytes())
+        self.training_sha256_ = digest.hexdigest()
+        self.n_training_rows_ = len(raw)
+        self.n_positive_ = int(counts[1])
+        return self
+
+    # -- scoring ---------------------------------------------------------------------------
+
+    def _features(self, texts: object) -> _Parts:
+        check_is_fitted(self, "calibrated_")
+        own = [clean_own_text(t) for t in _texts(texts)]
+        blocks = [_fast_tfidf(self.word_vectorizer_, own), _fast_tfidf(self.char_vectorizer_, own)]
+        if self.rule_features:
+            blocks.append(_rule_matrix(own, _segment(self.segment)))
+        return _Parts(own, sp.hstack(blocks, format="csr", dtype=np.float32))
+
+    @property
+    def _svm(self) -> LinearSVC:
+        return self.calibrated_.calibrated_classifiers_[0].estimator
+
+    def decision_function(self, texts: object) -> np.ndarray:
+        """Signed distance from the SVM's boundary (> 0 leans to the segment), one per text."""
+        X = self._features(texts).matrix  # checks the model is fitted first
+        if X.shape[0] == 0:
+            return np.zeros(0)
+        return self._svm.decision_function(X)
+
+    def predict_proba(self, texts: object) -> np.ndarray:
+        """Calibrated probabilities, shape (n, 2): column 1 is P(post belongs to the segment).
+
+        A post without own text (a bare repost) gets the probability of an empty post.
+        """
+        X = self._features(texts).matrix  # checks the model is fitted first
+        if X.shape[0] == 0:
+            return np.zeros((0, 2))
+        return self.calibrated_.predict_proba(X)
+
+    def predict(self, texts: object) -> np.ndarray:
+        """1 where ``predict_proba(...)[:, 1] >= threshold``, else 0."""
+        return (self.predict_proba(texts)[:, 1] >= self.threshold).astype(np.int64)
+
+    def explain(self, text: str | None, top: int = 5) -> list[tuple[str, float]]:
+        """The n-grams that moved this post's decision most: ``[(feature, contribution)]``.
+
+        Features are ``w:`` word n-grams (words joined by a space), ``c:`` character n-grams or
+        ``rule:`` rule features; the contribution is the term's share of the decision function
+        (> 0 pushes towards the segment). Only terms pointing the way of the post's decision
+        (towards the segment when ``decision_function >= 0``), strongest first, at most ``top``.
+
+        Example:
+            >>> texts = ["我家宝宝今天会翻身了", "宝宝夜奶三次好累", "孕32周胎动好厉害", "给娃做辅食",
+            ...          "今天股市大跌", "这家火锅真好吃", "周末去爬山了", "新手机到了开心"]
+            >>> m = PostClassifier(calibration_cv=2).fit(texts, [1, 1, 1, 1, 0, 0, 0, 0])
+            >>> [f for f, _ in m.explain("宝宝夜奶", top=2)]
+            ['rule:positive', 'rule:score']
+        """
+        if text is not None and not isinstance(text, str):
+            raise TypeError(f"explain expects one post text (str); got {type(text).__name__}")
+        return self.predict_explained([text], top=top)[1][0]
+
+    def predict_explained(
+        self, texts: object, top: int = 5
+    ) -> tuple[np.ndarray, list[list[tuple[str, float]]]]:
+        """``(P(segment) per text, explain() of each text)`` in one pass over the texts.
+
+        Example:
+            >>> texts = ["我家宝宝今天会翻身了", "宝宝夜奶三次好累", "孕32周胎动好厉害", "给娃做辅食",
+            ...          "今天股市大跌", "这家火锅真好吃", "周末去爬山了", "新手机到了开心"]
+            >>> m = PostClassifier(calibration_cv=2).fit(texts, [1, 1, 1, 1, 0, 0, 0, 0])
+            >>> proba, why = m.predict_explained(["火锅真好吃", ""], top=1)
+            >>> bool(proba[0] < 0.5), why
+            (True, [[('c:好', -0.1416)], []])
+        """
+        if isinstance(top, bool) or not isinstance(top, int) or top < 0:
+            raise ValueError(f"top must be a whole number >= 0; got {top!r}")
+        X = self._features(texts).matrix
+        if X.shape[0] == 0:
+            return np.zeros(0), []
+        proba = self.calibrated_.predict_proba(X)[:, 1]
+        decision = self._svm.decision_function(X)
+        contrib = X.multiply(self._svm.coef_[0].astype(np.float64)[np.newaxis, :]).tocsr()
+        names = self._feature_names()
+        out: list[list[tuple[str, float]]] = []
+        for i in range(X.shape[0]):
+            lo, hi = contrib.indptr[i], contrib.indptr[i + 1]
+            idx, val = contrib.indices[lo:hi], np.asarray(contrib.data[lo:hi], dtype=np.float64)
+            keep = val > 0 if decision[i] >= 0 else val < 0
+            idx, val = idx[keep], val[keep]
+            order = np.lexsort((idx, -np.abs(val)))[:top]
+            out.append([(str(names[idx[k]]), round(float(val[k]), 4)) for k in order])
+        return proba, out
+
+    def _feature_names(self) -> np.ndarray:
+        words = ["w:" + n for n in self.word_vectorizer_.get_feature_names_out()]
+        chars = ["c:" + n for n in self.char_vectorizer_.get_feature_names_out()]
+        rules = list(_RULE_FEATURES) if self.rule_features else []
+        return np.array(words + chars + rules, dtype=object)
+
+    def __sklearn_tags__(self):  # inputs are raw strings, not a numeric array
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        return tags
+
+
+# ---------------------------------------------------------------------------------------------
+# labels
+
+
+def weak_labels(
+    texts: object, segment: SegmentDefinition | str, *, negative_below: float = 0.5
+) -> np.ndarray:
+    """Labels from the rules: 1 positive, 0 confident negative, -1 unclear (leave it out).
+
+    A post is 1 when :func:`nlp.tagger.score_post` calls it positive; 0 when a veto holds or its
+    raw rule score is below ``negative_below`` × the segment's threshold (no or only weak segment
+    words); -1 (abstain) otherwise: some parenting words, not enough to be sure.
+
+    Example:
+        >>> weak_labels(["宝宝夜奶三次好累", "今天股市大跌", "孩子们放假了", "奶瓶好贵"], "mothers").tolist()
+        [1, 0, 0, -1]
+    """
+    seg = load_segment(segment) if isinstance(segment, str) else segment
+    if not isinstance(seg, SegmentDefinition):
+        raise TypeError(f"segment must be a name or a SegmentDefinition; got {type(segment).__name__}")
+    low = negative_below * seg.threshold
+    items = _texts(texts)
+    out = np.empty(len(items), dtype=np.int8)
+    cache: dict[str, int] = {}
+    for i, t in enumerate(items):
+        own = clean_own_text(t)
+        label = cache.get(own)
+        if label is None:
+            s = score_own_text(own, seg)
+            raw = -seg.scale * math.log(max(1e-12, 1.0 - s.score)) if s.score > 0 else 0.0
+            if s.positive:
+                label = 1
+            elif s.vetoes or raw < low - 1e-9:
+                label = 0
+            else:
+                label = ABSTAIN
+            cache[own] = label
+        out[i] = label
+    return out
+
+
+def _read_csv_any(path: Path) -> pd.DataFrame:
+    """Read a CSV as strings: UTF-8 (with or without BOM), else GB18030."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        try:
+            return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        except pd.errors.EmptyDataError:
+            raise ValueError(f"{path}: the file is empty; expected a CSV with a header row") from None
+        except pd.errors.ParserError as exc:
+            raise ValueError(f"{path}: not a readable CSV ({exc})") from None
+    raise ValueError(f"{path}: not UTF-8 or GB18030 text; save it as UTF-8 CSV")
+
+
+def read_posts_csv(path: str | Path, columns: list[str]) -> pd.DataFrame:
+    """Read a CSV of posts (UTF-8, UTF-8 with BOM or GB18030) as strings; check ``columns``.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "p.csv"
+        >>> _ = p.write_text("id,text\\n1,宝宝夜奶\\n", encoding="utf-8-sig")
+        >>> read_posts_csv(p, ["id", "text"]).values.tolist()
+        [['1', '宝宝夜奶']]
+    """
+    path = Path(path)
+    df = _read_csv_any(path)
+    df.columns = [str(c).strip() for c in df.columns]
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(
+            f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(columns)}, got "
+            f"{', '.join(df.columns) or 'no columns'} (name them with --id-column/--text-column)"
+        )
+    return df
+
+
+def read_gold(path: str | Path) -> pd.DataFrame:
+    """Gold labels: a CSV with columns ``id, text, label`` (label 0 or 1; other columns kept).
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "g.csv"
+        >>> _ = p.write_text("id,text,label\\na,我家宝宝会走了,1\\nb,股市,0\\n", encoding="utf-8")
+        >>> read_gold(p)["label"].tolist()
+        [1, 0]
+    """
+    path = Path(path)
+    df = read_posts_csv(path, ["id", "text", "label"])
+    labels = df["label"].str.strip()
+    bad = df.index[~labels.isin(["0", "1"])]
+    if len(bad):
+        i = int(bad[0])
+        raise ValueError(
+            f"{path}: label must be 0 or 1; got {df['label'].iloc[i]!r} on data row {i + 1} "
+            f"(id {df['id'].iloc[i]!r}) and {len(bad) - 1} more"
+        )
+    df["label"] = labels.astype(np.int64)
+    dup = df["id"][df["id"].duplicated()]
+    if len(dup):
+        raise ValueError(f"{path}: ids must be unique; {dup.iloc[0]!r} appears more than once")
+    return df.reset_index(drop=True)
+
+
+def gold_split(gold: pd.DataFrame, seed: int = GOLD_SPLIT_SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split gold labels once into (dev, test) halves, stratified by label, stable by id.
+
+    Each row's place comes from a hash of ``seed`` and its id, so the split does not depend on the
+    file's row order and adding rows does not move old ones between halves.
+
+    Example:
+        >>> g = pd.DataFrame({"id": list("abcdefgh"), "text": list("abcdefgh"), "label": [0, 1] * 4})
+        >>> dev, test = gold_split(g)
+        >>> len(dev), len(test), sorted(dev["label"].tolist())
+        (4, 4, [0, 0, 1, 1])
+    """
+    key = gold["id"].astype(str).map(lambda i: hashlib.sha256(f"{seed}:{i}".encode()).hexdigest())
+    dev_idx: list[int] = []
+    for _label, part in gold.assign(_key=key).groupby("label", sort=True):
+        order = part.sort_values("_key").index.tolist()
+        dev_idx.extend(order[: (len(order) + 1) // 2])
+    dev_mask = gold.index.isin(dev_idx)
+    return gold[dev_mask].reset_index(drop=True), gold[~dev_mask].reset_index(drop=True)
+
+
+def binary_scores(y_true: object, y_pred: object) -> dict[str, float | int]:
+    """Precision, recall, F1 and the confusion counts of 0/1 predictions.
+
+    Example:
+        >>> binary_scores([1, 1, 0, 0], [1, 0, 1, 0])
+        {'precision': 0.5, 'recall': 0.5, 'f1': 0.5, 'tp': 1, 'fp': 1, 'fn': 1, 'tn': 1, 'n': 4}
+    """
+    t = np.asarray(list(y_true), dtype=np.int64)
+    p = np.asarray(list(y_pred), dtype=np.int64)
+    tp = int(((t == 1) & (p == 1)).sum())
+    fp = int(((t == 0) & (p == 1)).sum())
+    fn = int(((t == 1) & (p == 0)).sum())
+    tn = int(((t == 0) & (p == 0)).sum())
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
+            "tp": tp, "fp": fp, "fn": fn, "tn": tn, "n": len(t)}
+
+
+# ---------------------------------------------------------------------------------------------
+# the real corpora (../shared/data)
+
+
+def _reserved(data_dir: Path) -> set[str]:
+    path = data_dir / "reserved.csv"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} is missing: the real data dir must hold reserved.csv (rows kept out of training); "
+            f"set TAJIAN_REAL_DATA to the folder of the shared real data"
+        )
+    with open(path, encoding="utf-8", newline="") as f:
+        return {f"{r['source']}:{r['row_id']}" for r in csv.DictReader(f)}
+
+
+def load_real_corpora(data_dir: str | Path) -> pd.DataFrame:
+    """Every real post text, minus the reserved rows: columns ``id, source, text``.
+
+    Reads weibo_senti_100k (dev, test), weiboNER (train, dev, test) and CED (originals and
+    reposts) from ``data_dir`` (see its README). ``id`` is ``<source>:<row key>`` as in
+    ``reserved.csv``. Rows listed there are dropped, and so is every other row whose cleaned own
+    text equals a reserved row's, so no reserved text reaches training.
+    """
+    data_dir = Path(data_dir)
+    reserved = _reserved(data_dir)
+    frames = []
+    for split in ("dev", "test"):
+        # tab-separated "label<TAB>text", one post a line; row N = the N-th line after the header
+        lines = (data_dir / "weibo_senti_100k" / f"{split}.csv").read_text(encoding="utf-8").split("\n")[1:]
+        rows = [(f"weibo_senti_100k:{split}-{n}", ln.split("\t", 1)[1]) for n, ln in enumerate(lines) if ln]
+        frames.append(pd.DataFrame(rows, columns=["id", "text"]).assign(source="weibo_senti_100k"))
+    for split in ("train", "dev", "test"):
+        ner = pd.read_csv(data_dir / "weiboNER" / f"weiboNER_{split}_messages.csv", dtype=str,
+                          keep_default_na=False, usecols=["row_id", "text"])
+        frames.append(pd.DataFrame({"id": "weiboNER:" + ner["row_id"], "text": ner["text"],
+                                    "source": "weiboNER"}))
+    orig = pd.read_csv(data_dir / "ced" / "ced_original.csv", dtype=str, keep_default_na=False,
+                       usecols=["cascade", "text"])
+    frames.append(pd.DataFrame({"id": "ced_original:" + orig["cascade"], "text": orig["text"],
+                                "source": "ced_original"}))
+    rep = pd.read_csv(data_dir / "ced" / "ced_reposts.csv", dtype=str, keep_default_na=False,
+                      usecols=["cascade", "mid", "text"])
+    rep = rep[rep["text"] != ""]
+    frames.append(pd.DataFrame({"id": "ced_repost:" + rep["cascade"] + "/" + rep["mid"], "text": rep["text"],
+                                "source": "ced_repost"}))
+    df = pd.concat(frames, ignore_index=True)[["id", "source", "text"]]
+    is_reserved = df["id"].isin(reserved)
+    own = df["text"].map(clean_own_text)
+    reserved_own = set(own[is_reserved]) - {""}
+    keep = ~is_reserved & ~own.isin(reserved_own)
+    return df[keep].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# model files
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _tokenizer_backend() -> tuple[str, str]:
+    """(backend, version) that ``nlp.tokenize`` cuts words with: rjieba or jieba."""
+    declared = getattr(_tokenize_module, "BACKEND", None)
+    if isinstance(declared, str) and declared:
+        return declared, _version(declared)
+    names = vars(_tokenize_module)
+    for name in ("rjieba", "jieba"):
+        if isinstance(names.get(name), types.ModuleType):
+            return name, _version(name)
+    return "unknown", "unknown"
+
+
+def model_environment(segment: str) -> dict[str, object]:
+    """What a model of ``segment`` depends on in this environment (the sidecar's checked fields).
+
+    Example:
+        >>> env = model_environment("mothers")
+        >>> sorted(env)[:3], len(env["segment_sha256"])
+        (['dictionary_sha256', 'model_format_version', 'scikit_learn_version'], 64)
+    """
+    import sklearn
+
+    seg = load_segment(segment)
+    backend, version = _tokenizer_backend()
+    dictionary = dictionary_path(seg.dictionary) if seg.dictionary else None
+    return {
+        "model_format_version": MODEL_FORMAT_VERSION,
+        "scikit_learn_version": sklearn.__version__,
+        "tokenizer_backend": backend,
+        "tokenizer_version": version,
+        "dictionary_sha256": _sha256_file(dictionary) if dictionary else "none",
+        "segment_sha256": _sha256_file(Path(seg.source)),
+    }
+
+
+_CHECKED = ("model_format_version", "scikit_learn_version", "tokenizer_backend", "tokenizer_version",
+            "dictionary_sha256", "segment_sha256")
+
+
+def save_model(model: PostClassifier, path: str | Path | None = None, *,
+               training: dict[str, object] | None = None) -> Path:
+    """Write a fitted model to ``path`` (default ``data/models/<segment>.joblib``) plus its sidecar.
+
+    The sidecar ``<path>.json`` records the environment (:func:`model_environment`), the training
+    data's sha256 and row count, the model file's sha256, when it was made and ``training`` (a
+    JSON-able description of the training sources, e.g. which gold half was used). Returns the path.
+    """
+    import joblib
+
+    if not isinstance(model, PostClassifier):
+        raise TypeError(f"save_model expects a PostClassifier; got {type(model).__name__}")
+    check_is_fitted(model, "calibrated_")
+    path = Path(path) if path is not None else DEFAULT_MODELS_DIR / f"{model.segment}.joblib"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    joblib.dump(model, tmp, compress=("xz", 6))
+    sidecar = {
+        **model_environment(model.segment),
+        "segment": model.segment,
+        "training_data_sha256": model.training_sha256_,
+        "n_training_rows": model.n_training_rows_,
+        "n_training_positive": model.n_positive_,
+        "n_features": {"word": model.n_word_features_, "char": model.n_char_features_},
+        "params": {k: list(v) if isinstance(v, tuple) else v for k, v in model.get_params().items()},
+        "training": training or {},
+        "model_sha256": _sha256_file(tmp),
+        "python_version": ".".join(map(str, sys.version_info[:3])),
+        "created": datetime.now(UTC).replace(microsecond=0).isoformat(),
+    }
+    side = path.with_name(path.name + ".json")
+    side_tmp = side.with_name(side.name + ".tmp")
+    side_tmp.write_text(json.dumps(sidecar, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    os.replace(side_tmp, side)
+    return path
+
+
+def load_model(segment: str, models_dir: str | Path | None = None, *, path: str | Path | None = None,
+               ) -> PostClassifier:
+    """Load ``<models_dir>/<segment>.joblib`` after checking its sidecar against this environment.
+
+    Raises :class:`ModelMismatchError` naming each field that differs (the model's value vs this
+    environment's) when the scikit-learn version, model format, tokenizer, dictionary or segment
+    file changed since the model was trained, and ``FileNotFoundError`` when there is no model;
+    both say to run ``make model``.
+    """
+    import joblib
+
+    if path is None:
+        folder = Path(models_dir) if models_dir is not None else DEFAULT_MODELS_DIR
+        path = folder / f"{segment}.joblib"
+    path = Path(path)
+    side = path.with_name(path.name + ".json")
+    if not path.is_file():
+        raise FileNotFoundError(f"no classifier model for segment {segment!r}: {path} is missing; {_RETRAIN}")
+    if not side.is_file():
+        raise ModelMismatchError(f"{path}: its sidecar {side.name} is missing, so it cannot be checked; "
+                                 f"{_RETRAIN}")
+    try:
+        meta = json.loads(side.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelMismatchError(f"{side}: unreadable sidecar ({exc}); {_RETRAIN}") from None
+    if not isinstance(meta, dict):
+        raise ModelMismatchError(f"{side}: the sidecar must be a JSON object; {_RETRAIN}")
+    problems = []
+    if meta.get("segment") != segment:
+        problems.append(f"segment: the model is for {meta.get('segment')!r}, asked for {segment!r}")
+    env = model_environment(segment)
+    for key in _CHECKED:
+        if meta.get(key) != env[key]:
+            problems.append(f"{key}: model has {meta.get(key)!r}, this environment has {env[key]!r}")
+    if not problems and meta.get("model_sha256") != _sha256_file(path):
+        problems.append(f"model_sha256: the sidecar says {meta.get('model_sha256')!r}, the file differs")
+    if problems:
+        raise ModelMismatchError(
+            f"the {segment} model {path} does not match this environment: " + "; ".join(problems)
+            + f"; {_RETRAIN}"
+        )
+    model = joblib.load(path)
+    if not isinstance(model, PostClassifier):
+        raise ModelMismatchError(f"{path}: holds a {type(model).__name__}, not a PostClassifier; {_RETRAIN}")
+    return model

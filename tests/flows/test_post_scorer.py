@@ -1,0 +1,39 @@
+"""Which scorer the tag step uses: the segment file's ``post_scorer`` decides."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from flows.steps import load_post_classifier
+from nlp.segments import DEFAULT_SEGMENTS_DIR, load_segment
+
+
+def test_rules_segments_load_no_model():
+    assert load_segment("mothers").post_scorer == "rules"
+    assert load_post_classifier(load_segment("mothers"), DEFAULT_SEGMENTS_DIR) is None
+
+
+def test_a_classifier_segment_without_its_model_is_refused_with_the_fix(tmp_path: Path):
+    segments = tmp_path / "data" / "segments"
+    segments.mkdir(parents=True)
+    text = (DEFAULT_SEGMENTS_DIR / "mothers.toml").read_text(encoding="utf-8")
+    (segments / "mothers.toml").write_text(
+        text.replace('post_scorer = "rules"', 'post_scorer = "classifier"'), encoding="utf-8")
+    definition = load_segment("mothers", segments)
+    assert definition.post_scorer == "classifier"
+    with pytest.raises(FileNotFoundError, match=r"mothers\.joblib is missing.*make model"):
+        load_post_classifier(definition, segments)
+
+
+def test_the_shipped_model_loads_when_a_segment_asks_for_it(tmp_path: Path):
+    """The committed data/models/mothers.joblib matches the committed mothers.toml (else the
+    run would refuse it: retrain with `make model`)."""
+    models = tmp_path / "data" / "models"
+    shutil.copytree(DEFAULT_SEGMENTS_DIR.parent / "models", models)
+    definition = load_segment("mothers")
+    asked = definition.__class__(**{**definition.__dict__, "post_scorer": "classifier"})
+    model = load_post_classifier(asked, tmp_path / "data" / "segments")
+    assert model.predict_proba(["我家宝宝今天会翻身了"]).shape == (1, 2)

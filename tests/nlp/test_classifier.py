@@ -1,0 +1,309 @@
+"""nlp.classifier: the scikit-learn contract, exact behaviour on a tiny set, model files and sidecars."""
+
+from __future__ import annotations
+
+import doctest
+import json
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+import nlp.classifier as classifier
+from nlp.classifier import (
+    DEFAULT_MODELS_DIR,
+    ModelMismatchError,
+    PostClassifier,
+    binary_scores,
+    gold_split,
+    load_model,
+    model_environment,
+    read_gold,
+    read_posts_csv,
+    save_model,
+    weak_labels,
+)
+
+POSITIVE = [
+    "我家宝宝今天会翻身了",
+    "宝宝夜奶三次，好累",
+    "孕32周，胎动好厉害",
+    "给娃做了南瓜泥辅食",
+    "儿子两岁了，终于会叫妈妈",
+    "早上送闺女去幼儿园，哭了一路",
+]
+NEGATIVE = [
+    "今天股市大跌",
+    "这家火锅真好吃",
+    "周末去爬山了，风景很美",
+    "新手机到了，开心",
+    "加班到十点，地铁上全是人",
+    "电影院的爆米花太贵了",
+]
+TEXTS = POSITIVE + NEGATIVE
+LABELS = [1] * len(POSITIVE) + [0] * len(NEGATIVE)
+PARAMS = {"rule_features": False, "C": 1.0, "min_df": 1, "max_features": None, "calibration_cv": 3,
+          "random_state": 0}
+
+
+@pytest.fixture(scope="module")
+def tiny() -> PostClassifier:
+    return PostClassifier("mothers", **PARAMS).fit(TEXTS, LABELS)
+
+
+# -- the scikit-learn contract ------------------------------------------------------------------
+
+
+def test_init_only_stores_params() -> None:
+    m = PostClassifier("mothers", C=0.3, char_ngram_range=(2, 3))
+    assert sorted(vars(m)) == sorted(m.get_params())
+    assert m.get_params()["C"] == 0.3 and m.get_params()["char_ngram_range"] == (2, 3)
+    assert not [k for k in vars(m) if k.endswith("_")]
+
+
+def test_clone_and_set_params(tiny: PostClassifier) -> None:
+    c = clone(tiny)
+    assert c.get_params() == tiny.get_params()
+    assert not hasattr(c, "calibrated_")
+    c.set_params(C=2.0, threshold=0.7)
+    assert (c.C, c.threshold, tiny.C) == (2.0, 0.7, 1.0)
+
+
+def test_fit_returns_self_and_sets_fitted_state() -> None:
+    m = PostClassifier(**PARAMS)
+    assert m.fit(TEXTS, LABELS) is m
+    assert m.classes_.tolist() == [0, 1]
+    assert m.n_training_rows_ == 12 and m.n_positive_ == 6 and len(m.training_sha256_) == 64
+
+
+def test_unfitted_model_refuses_to_predict() -> None:
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        PostClassifier().predict(["宝宝"])
+
+
+def test_bad_inputs_say_what_was_expected() -> None:
+    m = PostClassifier(**PARAMS)
+    with pytest.raises(TypeError, match="not one string"):
+        m.fit("我家宝宝", [1])
+    with pytest.raises(ValueError, match="one label per text: 12 texts"):
+        m.fit(TEXTS, LABELS[:-1])
+    with pytest.raises(ValueError, match=r"labels must be 0 or 1; got \[2\]"):
+        m.fit(TEXTS, [2, *LABELS[1:]])
+    with pytest.raises(ValueError, match="at least calibration_cv=3 posts of each label"):
+        m.fit(TEXTS[:8], LABELS[:8])
+    with pytest.raises(ValueError, match="C must be a number > 0"):
+        PostClassifier(C=0).fit(TEXTS, LABELS)
+    with pytest.raises(TypeError, match=r"texts\[1\] must be a str or None; got int"):
+        m.fit(["a", 3, *TEXTS[2:]], LABELS)
+
+
+# -- exact behaviour on a tiny hand-made set ----------------------------------------------------
+
+
+def test_tiny_set_predictions(tiny: PostClassifier) -> None:
+    assert tiny.predict(TEXTS).tolist() == LABELS
+    new = ["宝宝昨晚又夜醒了", "我家宝宝爱吃辅食", "火锅和爆米花", "股市今天涨了"]
+    assert tiny.predict(new).tolist() == [1, 1, 0, 0]
+    proba = tiny.predict_proba(new)
+    assert proba.shape == (4, 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert (np.sign(tiny.decision_function(new)) == [1, 1, -1, -1]).all()
+    # a bare repost has no own text: it scores like an empty post, whatever the chain says
+    assert tiny.predict_proba(["转发微博//@某妈妈:我家宝宝会翻身了"])[0, 1] == pytest.approx(
+        tiny.predict_proba([""])[0, 1]
+    )
+
+
+def test_tiny_set_explain(tiny: PostClassifier) -> None:
+    why = tiny.explain("我家宝宝爱吃辅食", top=3)
+    assert [name for name, _ in why] == ["w:宝宝", "c:宝", "w:我家"]
+    assert all(value > 0 for _, value in why)
+    against = tiny.explain("火锅和爆米花", top=2)
+    assert against and all(value < 0 for _, value in against)
+    assert tiny.explain(None) == []  # no own text: no terms
+    proba, evidence = tiny.predict_explained(["我家宝宝爱吃辅食"], top=3)
+    assert evidence == [why] and proba[0] > 0.5
+
+
+def test_rule_features_and_sample_weight() -> None:
+    m = PostClassifier(**{**PARAMS, "rule_features": True}).fit(TEXTS, LABELS, sample_weight=[2.0] * 12)
+    assert m.predict(TEXTS).tolist() == LABELS
+    assert m._feature_names()[-3:].tolist() == ["rule:score", "rule:positive", "rule:vetoed"]
+    with pytest.raises(ValueError, match="sample_weight must hold one finite weight"):
+        PostClassifier(**PARAMS).fit(TEXTS, LABELS, sample_weight=[-1.0] * 12)
+
+
+def test_pickle_round_trip(tiny: PostClassifier) -> None:
+    again = pickle.loads(pickle.dumps(tiny))
+    probe = ["宝宝昨晚又夜醒了", "股市今天涨了", None]
+    np.testing.assert_array_equal(again.predict_proba(probe), tiny.predict_proba(probe))
+    assert again.explain("宝宝夜醒") == tiny.explain("宝宝夜醒")
+
+
+def test_fit_is_deterministic() -> None:
+    a = PostClassifier(**PARAMS).fit(TEXTS, LABELS).predict_proba(["宝宝好乖", "晚饭吃面"])
+    b = PostClassifier(**PARAMS).fit(TEXTS, LABELS).predict_proba(["宝宝好乖", "晚饭吃面"])
+    np.testing.assert_array_equal(a, b)
+
+
+# -- labels, gold files, scores ----------------------------------------------------------------
+
+
+def test_weak_labels() -> None:
+    texts = [
+        "宝宝夜奶三次好累",  # positive
+        "今天股市大跌",  # nothing
+        "哥哥的舞台太棒了，我儿子最帅",  # vetoed: idol fan
+        "奶瓶好贵",  # one middling word: abstain
+        "转发微博//@某妈妈:我家宝宝会翻身了",  # repost: no own text
+        None,
+    ]
+    assert weak_labels(texts, "mothers").tolist() == [1, 0, 0, -1, 0, 0]
+
+
+def test_read_gold_and_errors(tmp_path: Path) -> None:
+    p = tmp_path / "g.csv"
+    p.write_text("id,text,label,notes\na,我家宝宝会走了,1,x\nb,股市, 0 ,\n", encoding="utf-8-sig")
+    g = read_gold(p)
+    assert g[["id", "label"]].values.tolist() == [["a", 1], ["b", 0]] and "notes" in g
+    p.write_text("id,text,label\na,x,yes\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"label must be 0 or 1; got 'yes' on data row 1 \(id 'a'\)"):
+        read_gold(p)
+    p.write_text("id,body,label\na,x,1\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"g\.csv: missing column\(s\) text; expected id, text, label"):
+        read_gold(p)
+    p.write_text("id,text\n1,宝宝\n".encode("gb18030").decode("latin-1"), encoding="latin-1")
+    assert read_posts_csv(p, ["id", "text"])["text"].tolist() == ["宝宝"]
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        read_gold(tmp_path / "none.csv")
+
+
+def test_gold_split_is_stable_and_stratified() -> None:
+    g = pd.DataFrame({"id": [f"r{i}" for i in range(40)], "text": "x", "label": [1] * 15 + [0] * 25})
+    dev, test = gold_split(g)
+    assert (len(dev), len(test)) == (21, 19)
+    assert (int(dev["label"].sum()), int(test["label"].sum())) == (8, 7)
+    assert set(dev["id"]).isdisjoint(test["id"])
+    dev2, _ = gold_split(g.sample(frac=1.0, random_state=1))  # row order does not matter
+    assert set(dev2["id"]) == set(dev["id"])
+    dev3, _ = gold_split(g, seed=1)
+    assert set(dev3["id"]) != set(dev["id"])
+
+
+def test_binary_scores_edge_cases() -> None:
+    assert binary_scores([0, 0], [0, 0])["f1"] == 0.0
+    assert binary_scores([1, 0, 1], [1, 0, 1]) == {
+        "precision": 1.0, "recall": 1.0, "f1": 1.0, "tp": 2, "fp": 0, "fn": 0, "tn": 1, "n": 3,
+    }
+
+
+def test_docstring_examples() -> None:
+    result = doctest.testmod(classifier)
+    assert result.attempted > 0 and result.failed == 0
+
+
+# -- model files and the sidecar ----------------------------------------------------------------
+
+
+def test_save_load_round_trip(tiny: PostClassifier, tmp_path: Path) -> None:
+    path = save_model(tiny, tmp_path / "mothers.joblib")
+    assert path == tmp_path / "mothers.joblib"
+    meta = json.loads((tmp_path / "mothers.joblib.json").read_text(encoding="utf-8"))
+    for key, value in model_environment("mothers").items():
+        assert meta[key] == value
+    assert meta["n_training_rows"] == 12 and meta["training_data_sha256"] == tiny.training_sha256_
+    assert {"created", "model_sha256", "tokenizer_backend", "tokenizer_version"} <= set(meta)
+    loaded = load_model("mothers", tmp_path)
+    probe = ["宝宝昨晚又夜醒了", "股市今天涨了"]
+    np.testing.assert_array_equal(loaded.predict_proba(probe), tiny.predict_proba(probe))
+    assert loaded.get_params() == tiny.get_params()
+
+
+def _edit_sidecar(folder: Path, **changes: object) -> None:
+    side = folder / "mothers.joblib.json"
+    meta = json.loads(side.read_text(encoding="utf-8"))
+    meta.update(changes)
+    side.write_text(json.dumps(meta), encoding="utf-8")
+
+
+def test_sidecar_mismatch_refuses(tiny: PostClassifier, tmp_path: Path) -> None:
+    save_model(tiny, tmp_path / "mothers.joblib")
+    _edit_sidecar(tmp_path, scikit_learn_version="0.24.2")
+    with pytest.raises(ModelMismatchError, match=r"scikit_learn_version: model has '0\.24\.2', this "
+                       r"environment has '[0-9.]+'.*run `make model` to retrain"):
+        load_model("mothers", tmp_path)
+    save_model(tiny, tmp_path / "mothers.joblib")
+    _edit_sidecar(tmp_path, dictionary_sha256="0" * 64, tokenizer_backend="jieba-rs")
+    with pytest.raises(ModelMismatchError,
+                       match=r"tokenizer_backend: model has 'jieba-rs'.*dictionary_sha256: model has '0+'"):
+        load_model("mothers", tmp_path)
+    save_model(tiny, tmp_path / "mothers.joblib")
+    _edit_sidecar(tmp_path, segment="beauty")
+    with pytest.raises(ModelMismatchError, match="the model is for 'beauty', asked for 'mothers'"):
+        load_model("mothers", tmp_path)
+
+
+def test_changed_segment_file_or_model_bytes_refuse(tiny: PostClassifier, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    save_model(tiny, tmp_path / "mothers.joblib")
+    real = classifier.model_environment
+
+    def edited(segment: str) -> dict[str, object]:
+        return {**real(segment), "segment_sha256": "f" * 64}
+
+    monkeypatch.setattr(classifier, "model_environment", edited)
+    with pytest.raises(ModelMismatchError,
+                       match=r"segment_sha256: model has '[0-9a-f]{64}', this environment has 'f{64}'"):
+        load_model("mothers", tmp_path)
+    monkeypatch.setattr(classifier, "model_environment", real)
+    with open(tmp_path / "mothers.joblib", "ab") as f:
+        f.write(b"\0")
+    with pytest.raises(ModelMismatchError, match=r"model_sha256: .*the file differs"):
+        load_model("mothers", tmp_path)
+
+
+def test_missing_model_or_sidecar(tiny: PostClassifier, tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match=r"no classifier model for segment 'mothers'.*make model"):
+        load_model("mothers", tmp_path)
+    save_model(tiny, tmp_path / "mothers.joblib")
+    (tmp_path / "mothers.joblib.json").unlink()
+    with pytest.raises(ModelMismatchError, match=r"sidecar mothers\.joblib\.json is missing.*make model"):
+        load_model("mothers", tmp_path)
+    (tmp_path / "mothers.joblib.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(ModelMismatchError, match="unreadable sidecar"):
+        load_model("mothers", tmp_path)
+
+
+def test_shipped_model_loads_and_is_small() -> None:
+    path = DEFAULT_MODELS_DIR / "mothers.joblib"
+    assert path.stat().st_size < 5_000_000
+    model = load_model("mothers")
+    assert model.predict(["我家宝宝8个月了，昨晚夜奶三次", "今天股市大跌"]).tolist() == [1, 0]
+
+
+def test_empty_input_gives_empty_output(tiny: PostClassifier) -> None:
+    assert tiny.predict_proba([]).shape == (0, 2)
+    assert tiny.predict([]).tolist() == [] and tiny.decision_function([]).shape == (0,)
+    assert tiny.predict_explained([])[1] == []
+
+
+def test_fast_tfidf_equals_scikit_learn_transform() -> None:
+    """The fast transform used at prediction time agrees with TfidfVectorizer.transform."""
+    from nlp.classifier import _fast_tfidf
+    from nlp.clean import clean_own_text
+
+    labelled = pd.read_csv(Path(__file__).parent / "mothers_labelled.csv", dtype=str, keep_default_na=False)
+    own = [clean_own_text(t) for t in labelled["text"]] + ["", "  A  b  ", "ＡＢＣ 宝宝"]
+    model = PostClassifier(**{**PARAMS, "min_df": 1, "word_ngram_range": (1, 3)}).fit(
+        labelled["text"].tolist(), labelled["label"].astype(int).tolist()
+    )
+    for vectorizer in (model.word_vectorizer_, model.char_vectorizer_):
+        expected = vectorizer.transform(own)
+        got = _fast_tfidf(vectorizer, own)
+        assert got.shape == expected.shape and got.nnz == expected.nnz
+        assert abs(got - expected).max() < 1e-6
