@@ -48,7 +48,7 @@ def run_backfill(
 ) -> BackfillResult:
     """Run the pipeline for each day of ``[start, end]`` that needs it; ``on_day(day, state)``
     is told ``"running"`` before and ``"done"``/``"failed"`` after each day."""
-    from flows.pipeline import pipeline  # Prefect only when there is work
+    from flows.pipeline import pipeline, warehouse_slot  # Prefect only when there is work
 
     todo = days_to_run(warehouse, segment, start, end, rerun=rerun)
     result = BackfillResult(skipped=[d for d in days_between(start, end) if d not in todo])
@@ -56,8 +56,9 @@ def run_backfill(
         if on_day:
             on_day(day, "running")
         try:
-            pipeline(segment=segment, as_of=day, window_days=window_days, k=k, seed=seed,
-                     warehouse=str(warehouse), out_dir=str(out_dir) if out_dir else None)
+            with warehouse_slot(segment):  # never at once with a served daily run (flows/serve.py)
+                pipeline(segment=segment, as_of=day, window_days=window_days, k=k, seed=seed,
+                         warehouse=str(warehouse), out_dir=str(out_dir) if out_dir else None)
         except Exception as exc:  # recorded as failed in `runs`; go on with the next day
             result.failed.append((day, f"{type(exc).__name__}: {exc}"))
             if on_day:

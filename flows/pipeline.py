@@ -11,23 +11,26 @@ Example (runs the whole pipeline; needs a warehouse with posts)::
     print(result["report"])
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: a served flow's function is cloudpickled by value
+# into the run's process, without the module globals that string annotations would need.
 import os
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
 
 from flows import steps
 from flows.settings import Settings, load_settings
 
-__all__ = ["pipeline"]
+__all__ = ["WAREHOUSE_LIMIT", "daily", "pipeline", "warehouse_slot"]
 
 
 @task(name="ingest exports", retries=2, retry_delay_seconds=2)
@@ -152,3 +155,132 @@ def pipeline(
         "loads": loads,
         **final,
     }
+
+
+# --- scheduled runs: the daily flow and the warehouse lock -------------------------------------
+
+#: The global concurrency limit (limit 1) every warehouse writer holds: daily runs and backfills.
+WAREHOUSE_LIMIT = "tajian-warehouse"
+_ensured: set[tuple[str, str]] = set()
+
+
+def segment_limit(segment: str) -> str:
+    """The name of a segment's global concurrency limit (limit 1): one run of it at a time."""
+    return f"tajian-segment-{segment}"
+
+
+def ensure_concurrency_limits(names: list[str], limit: int = 1) -> None:
+    """Create (or reset to ``limit``) the server's global concurrency limits ``names``."""
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL
+
+    api = str(PREFECT_API_URL.value())
+    with get_client(sync_client=True) as client:
+        for name in names:
+            client.upsert_global_concurrency_limit_by_name(name, limit)
+            _ensured.add((api, name))
+
+
+@contextmanager
+def warehouse_slot(segment: str | None = None) -> Iterator[None]:
+    """Hold the warehouse's global concurrency slot (and the segment's, when given) while writing.
+
+    Against a Prefect server (``PREFECT_API_URL`` set, also inside the test harness) the limits are
+    created when missing and acquired, so a served daily run and a backfill never write at once.
+    Without a server (ephemeral mode) there is no shared place to hold a lock, and no
+    ``tajian serve`` can be running, so this does nothing: DuckDB's own file lock (retried by
+    ``open_warehouse``) remains the guard.
+    """
+    from prefect.concurrency.sync import concurrency
+    from prefect.settings import PREFECT_API_URL
+
+    api = PREFECT_API_URL.value()
+    if not api:
+        yield
+        return
+    names = [WAREHOUSE_LIMIT] + ([segment_limit(segment)] if segment else [])
+    missing = [n for n in names if (str(api), n) not in _ensured]
+    if missing:
+        ensure_concurrency_limits(missing)
+    with concurrency(names, occupy=1, strict=True):
+        yield
+
+
+def previous_day(timezone: str = "Asia/Shanghai") -> date:
+    """The day before this run's scheduled start (now, outside a scheduled run) in ``timezone``."""
+    from prefect.runtime import flow_run
+
+    start = None
+    try:
+        start = flow_run.scheduled_start_time
+    except Exception:  # outside a flow run the runtime may not know it
+        start = None
+    moment = datetime.fromisoformat(str(start)) if start else datetime.now(UTC)
+    return (moment.astimezone(ZoneInfo(timezone)) - timedelta(days=1)).date()
+
+
+@task(name="ingest inbox", retries=2, retry_delay_seconds=10)
+def inbox_task(inbox: str, warehouse: str) -> list[dict[str, Any]]:
+    from flows.inbox import ingest_inbox
+
+    return [f.as_dict() for f in ingest_inbox(Path(inbox), Path(warehouse))]
+
+
+@flow(name="tajian-daily", log_prints=True)
+def daily(
+    segments: list[str] | None = None,
+    as_of: date | None = None,
+    window_days: int | None = None,
+    k: int | None = None,
+    seed: int | None = None,
+    inbox: str | None = None,
+    warehouse: str | None = None,
+    out_dir: str | None = None,
+) -> dict[str, Any]:
+    """The scheduled run: load new files from the inbox, then run :func:`pipeline` for each
+    segment for ``as_of`` (default: the previous day in the schedule's timezone, Asia/Shanghai).
+
+    Settings not given come from ``tajian.toml`` / ``TAJIAN_*`` (segments, inbox, warehouse …).
+    Each step holds the warehouse's global concurrency slot (see :func:`warehouse_slot`). A
+    failing segment does not stop the others; the run fails at the end, naming them.
+    """
+    logger = get_run_logger()
+    settings = load_settings().replace(
+        window_days=window_days, k=k, seed=seed,
+        inbox=Path(inbox) if inbox else None,
+        warehouse=Path(warehouse) if warehouse else None,
+        out_dir=Path(out_dir) if out_dir else None,
+    )
+    day = as_of or previous_day(settings.schedule_timezone)
+    wh = str(settings.warehouse)
+    with warehouse_slot():
+        files = inbox_task(str(settings.inbox), wh)
+    for f in files:
+        if f["status"] == "failed":
+            logger.warning("inbox: %s failed, moved to %s: %s", f["source"], f["moved_to"], f["reason"])
+        else:
+            logger.info("inbox: %s %s, moved to %s", f["source"], f["status"], f["moved_to"])
+    runs: dict[str, Any] = {}
+    failed: dict[str, str] = {}
+    for segment in segments or list(settings.segments):
+        try:
+            with warehouse_slot(segment):
+                result = pipeline(
+                    segment=segment, as_of=day, window_days=settings.window_days, k=settings.k,
+                    seed=settings.seed, method=settings.method, warehouse=wh,
+                    out_dir=str(settings.out_dir),
+                )
+        except Exception as exc:  # recorded in `runs` by the pipeline; go on with the next segment
+            failed[segment] = f"{type(exc).__name__}: {exc}"
+            logger.error("%s %s failed: %s", segment, day, failed[segment])
+            continue
+        runs[segment] = {k_: result[k_] for k_ in ("run_id", "n_members", "n_seeds", "expected_reach",
+                                                   "report", "seeds_csv")}
+    if failed:
+        raise RuntimeError(
+            f"daily run for {day}: {len(failed)} segment(s) failed: "
+            + "; ".join(f"{s}: {why}" for s, why in failed.items())
+            + ". See `tajian runs` for the partition grid; re-run a day with `tajian backfill "
+            "--segment S --start D --end D --rerun`"
+        )
+    return {"as_of": day.isoformat(), "inbox": files, "runs": runs}

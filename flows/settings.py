@@ -67,6 +67,11 @@ class Settings:
     kind_weights: tuple[tuple[str, float], ...] = (
         ("repost", 1.0), ("comment", 0.5), ("mention", 0.5), ("follow", 0.2),
     )
+    # scheduled runs (tajian serve): the inbox it loads first, the segments it runs, and when
+    inbox: Path = Path("data/inbox")
+    segments: tuple[str, ...] = ("mothers",)
+    schedule_cron: str = "0 2 * * *"
+    schedule_timezone: str = "Asia/Shanghai"
 
     @property
     def segments_dir(self) -> Path:
@@ -113,6 +118,12 @@ def _coerce(name: str, raw: Any, typ: Any, where: str) -> Any:
             return float(str(raw).strip())
         if typ in (str, "str"):
             return str(raw)
+        if name == "segments":
+            items = raw if isinstance(raw, list | tuple) else str(raw).split(",")
+            names = tuple(str(x).strip() for x in items if str(x).strip())
+            if names:
+                return names
+            raise ValueError
         if name == "kind_weights":
             if isinstance(raw, list | tuple):
                 return tuple((str(k), float(v)) for k, v in raw)
@@ -122,7 +133,8 @@ def _coerce(name: str, raw: Any, typ: Any, where: str) -> Any:
             return tuple((str(k), float(v)) for k, v in items)
     except (ValueError, TypeError, IndexError):
         pass
-    expected = {"kind_weights": "kind=weight pairs, e.g. repost=1,comment=0.5"}.get(
+    expected = {"kind_weights": "kind=weight pairs, e.g. repost=1,comment=0.5",
+                "segments": "segment names, e.g. mothers,beauty"}.get(
         name, getattr(typ, "__name__", str(typ))
     )
     raise SettingsError(f"{where}: setting '{name}' must be {expected}; got {raw!r}")
