@@ -191,3 +191,37 @@ def test_a_warehouse_from_before_the_rule_column_gains_it(tmp_path):
     rows = con.execute("SELECT run_id, user_id, rule FROM user_tags ORDER BY run_id").fetchall()
     assert rows == [("r0", "u0", None), ("r1", "u1", "strong post")]
     con.close()
+
+
+def test_a_warehouse_with_primary_key_indexes_is_rebuilt_without_them(tmp_path):
+    """Warehouses from before the loader kept the keys itself had PRIMARY KEY indexes on posts
+    and users; opening one rebuilds both tables without them, keeping every row, and loading
+    stays idempotent."""
+    from store.warehouse import SCHEMA
+
+    path = tmp_path / "keyed.duckdb"
+    old = duckdb.connect(str(path))
+    old.execute(SCHEMA.replace("from_row BOOLEAN DEFAULT true\n", "from_row BOOLEAN DEFAULT true,\n"
+                               "    PRIMARY KEY (platform, post_id)\n")
+                .replace("placeholder BOOLEAN DEFAULT false\n", "placeholder BOOLEAN DEFAULT false,\n"
+                         "    PRIMARY KEY (platform, user_id)\n"))
+    assert len(old.execute("SELECT * FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' "
+                           "AND table_name IN ('posts', 'users')").fetchall()) == 2
+    old.close()
+    con = open_warehouse(path)
+    root = status(100, 1, "A", "原帖 @B")
+    f = write(tmp_path, "a.jsonl", [root, status(101, 2, "B", "转发微博", "Fri Nov 13 11:00:00 +0800 2026",
+                                                 retweeted_status=root)])
+    batch = read_weibo_api(f)
+    first = load_batch(con, batch)
+    con.close()
+    con = open_warehouse(path)
+    assert not con.execute("SELECT * FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' "
+                           "AND table_name IN ('posts', 'users')").fetchall()
+    again = load_batch(con, batch)
+    assert first.loaded > 0 and again.loaded == 0 and again.duplicates == first.rows_read - first.quarantined
+    n_posts = con.execute("SELECT count(*), count(DISTINCT (platform, post_id)) FROM posts").fetchone()
+    assert n_posts[0] == n_posts[1] == first.posts_added
+    assert con.execute("SELECT column_default FROM information_schema.columns WHERE table_name = 'posts' "
+                       "AND column_name = 'from_row'").fetchone()[0] == "true"
+    con.close()
