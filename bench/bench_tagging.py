@@ -6,17 +6,28 @@ learned here), cycled to ``--posts`` with a counter appended so that every text 
 (the tagger scores each distinct text once, so repeats would flatter it), ~3 posts per user over
 30 days. Reports posts/s and peak RSS of this process.
 
-    .venv/bin/python bench/bench_tagging.py [--posts 1000000] [--classifier]
+With ``--shards N`` the posts are split into N user shards (``nlp.tagger.split_by_user_shard``:
+a user's posts in one shard, so the result is exactly the unsharded one), each tagged in its own
+worker process (``concurrent.futures.ProcessPoolExecutor``, forked: the shards reach the workers
+by copy-on-write, not pickled), and merged (``merge_shard_tags``). The wall time includes the
+split, the pool's start, shipping the tags back and the merge; it is the figure the flow's tag
+shards approach on N cores, without Prefect's and Dask's overhead (the size and pickling time
+of one shard, which a Dask run ships to its worker, is printed too).
+
+    .venv/bin/python bench/bench_tagging.py [--posts 1000000] [--classifier] [--shards 2]
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import multiprocessing
 import os
+import pickle
 import resource
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +37,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from nlp.segments import load_segment  # noqa: E402
-from nlp.tagger import count_by_rule, tag_user_segments  # noqa: E402
+from nlp.tagger import (  # noqa: E402
+    count_by_rule,
+    merge_shard_tags,
+    split_by_user_shard,
+    tag_user_segments,
+)
 
 DATA = Path(os.environ.get("TAJIAN_REAL_DATA", ROOT.parent / "shared" / "data"))
 
@@ -43,11 +59,43 @@ def real_texts() -> list[str]:
     return texts
 
 
+# what forked shard workers inherit (set before the pool starts its processes)
+_SHARDS: list[pd.DataFrame] = []
+_JOB: dict = {}
+
+
+def _tag_shard(i: int) -> tuple[pd.DataFrame, float, float]:
+    t0, c0 = time.perf_counter(), time.process_time()
+    tags = tag_user_segments(_SHARDS[i], _JOB["segment"], classifier=_JOB["model"])
+    return tags, time.perf_counter() - t0, time.process_time() - c0
+
+
+def tag_in_shards(posts: pd.DataFrame, segment, model, n: int) -> pd.DataFrame:
+    """Tag ``posts`` in ``n`` user shards, one worker process each; prints each shard's time."""
+    t0 = time.perf_counter()
+    _SHARDS[:] = split_by_user_shard(posts, n)
+    _JOB.update(segment=segment, model=model)
+    split = time.perf_counter() - t0
+    with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("fork")) as pool:
+        results = list(pool.map(_tag_shard, range(n)))
+    t1 = time.perf_counter()
+    tags = merge_shard_tags([r[0] for r in results])
+    merge = time.perf_counter() - t1
+    sizes = ", ".join(f"{len(p):,}" for p in _SHARDS)
+    per = ", ".join(f"{w:.1f} s wall / {c:.1f} s CPU" for _, w, c in results)
+    print(f"  {n} shards of {sizes} posts; split {split:.1f} s, shards {per}, merge {merge:.2f} s")
+    return tags
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--posts", type=int, default=1_000_000)
     ap.add_argument("--classifier", action="store_true", help="score posts with data/models/mothers.joblib")
+    ap.add_argument("--shards", type=int, default=1,
+                    help="tag in this many user shards, one worker process each (default 1: in this process)")
     args = ap.parse_args()
+    if args.shards < 1:
+        ap.error("--shards must be at least 1")
     base = real_texts()
     n = args.posts
     texts = [f"{base[i % len(base)]}（{i}）" for i in range(n)]
@@ -66,13 +114,29 @@ def main() -> None:
         from nlp.classifier import load_model
 
         model = load_model("mothers")
+    if args.shards > 1:
+        part = split_by_user_shard(posts, args.shards)[0]
+        p0 = time.perf_counter()
+        blob = pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
+        print(f"  one shard pickled (what a Dask run ships to a worker): {len(blob) / 1e6:.0f} MB in "
+              f"{time.perf_counter() - p0:.1f} s")
+        del part, blob
     t0, c0 = time.perf_counter(), time.process_time()
-    tags = tag_user_segments(posts, segment, classifier=model)
+    if args.shards > 1:
+        tags = tag_in_shards(posts, segment, model, args.shards)
+    else:
+        tags = tag_user_segments(posts, segment, classifier=model)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu += children.ru_utime + children.ru_stime
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_children = children.ru_maxrss / 1024
+    shards = f", {args.shards} shards in {args.shards} processes" if args.shards > 1 else ""
     print(f"{n:,} posts ({mb:.0f} MB of text, {len(base):,} distinct real texts cycled), "
-          f"{'classifier' if model else 'rules'}: {wall:.1f} s wall, {cpu:.1f} s CPU, "
-          f"{n / wall:,.0f} posts/s; peak RSS {rss:,.0f} MB; {len(tags):,} members {count_by_rule(tags)}")
+          f"{'classifier' if model else 'rules'}{shards}: {wall:.1f} s wall, {cpu:.1f} s CPU, "
+          f"{n / wall:,.0f} posts/s; peak RSS {rss:,.0f} MB"
+          + (f" (largest worker {rss_children:,.0f} MB)" if args.shards > 1 else "")
+          + f"; {len(tags):,} members {count_by_rule(tags)}; load avg {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -45,11 +45,16 @@ def run_backfill(
     seed: int = 42,
     out_dir: Path | None = None,
     on_day: Callable[[date, str], None] | None = None,
+    tag_shards: int | None = None,
+    dask_address: str | None = None,
 ) -> BackfillResult:
     """Run the pipeline for each day of ``[start, end]`` that needs it; ``on_day(day, state)``
-    is told ``"running"`` before and ``"done"``/``"failed"`` after each day."""
-    from flows.pipeline import pipeline, warehouse_slot  # Prefect only when there is work
+    is told ``"running"`` before and ``"done"``/``"failed"`` after each day. ``tag_shards`` and
+    ``dask_address`` (a running Dask scheduler's HOST:PORT) are passed to each day's run
+    (see :func:`flows.pipeline.pipeline_on`)."""
+    from flows.pipeline import pipeline_on, warehouse_slot  # Prefect only when there is work
 
+    pipeline = pipeline_on(dask_address)
     todo = days_to_run(warehouse, segment, start, end, rerun=rerun)
     result = BackfillResult(skipped=[d for d in days_between(start, end) if d not in todo])
     for day in todo:
@@ -58,7 +63,8 @@ def run_backfill(
         try:
             with warehouse_slot(segment):  # never at once with a served daily run (flows/serve.py)
                 pipeline(segment=segment, as_of=day, window_days=window_days, k=k, seed=seed,
-                         warehouse=str(warehouse), out_dir=str(out_dir) if out_dir else None)
+                         warehouse=str(warehouse), out_dir=str(out_dir) if out_dir else None,
+                         tag_shards=tag_shards)
         except Exception as exc:  # recorded as failed in `runs`; go on with the next day
             result.failed.append((day, f"{type(exc).__name__}: {exc}"))
             if on_day:

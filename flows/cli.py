@@ -79,6 +79,31 @@ def _prefect_env() -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
+def _scale_out(settings, tag_shards: int | None, dask_address: str | None) -> tuple[int, str]:
+    """The tag shards and Dask scheduler address of a run (options over settings), checked:
+    a scheduler must answer at the address."""
+    shards = settings.tag_shards if tag_shards is None else tag_shards
+    if shards < 1:
+        raise typer.BadParameter(f"--tag-shards must be at least 1; got {shards}")
+    address = (settings.dask_address if dask_address is None else dask_address).strip()
+    if address:
+        _prefect_env()  # before Prefect is first imported
+        from flows.pipeline import check_dask_address
+
+        try:
+            check_dask_address(address)
+        except ValueError as exc:
+            _c.err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+            raise typer.Exit(2) from None
+        from prefect.settings import PREFECT_API_URL
+
+        if not PREFECT_API_URL.value():
+            _c.err.print("note: no PREFECT_API_URL, so each Dask worker starts its own temporary "
+                         "Prefect server for its first task (5–16 s, once per worker process); "
+                         "point both at a `prefect server` to avoid it", soft_wrap=True)
+    return shards, address
+
+
 def _print_outputs(result: dict, elapsed: float) -> None:
     _c.out.print(
         f"\n[bold]{result['n_seeds']} amplifiers[/bold] for [bold]{result['segment']}[/bold] "
@@ -197,6 +222,8 @@ def run(
     method: Annotated[str | None, typer.Option(help="ris (default) | pagerank | degree | followers")] = None,
     warehouse: Annotated[Path | None, typer.Option(help="warehouse file")] = None,
     out_dir: Annotated[Path | None, typer.Option(help="where outputs go")] = None,
+    tag_shards: Annotated[int | None, typer.Option(help="tag the window's posts in this many user shards, one task each (default from settings: 1)")] = None,
+    dask_address: Annotated[str | None, typer.Option(help="HOST:PORT of a running Dask scheduler: tag the shards on its workers (prefect-dask's DaskTaskRunner; default from settings: in this process)")] = None,
 ) -> None:
     """One pipeline run over the warehouse: tag → graph → select → report, written to
     out/<segment>/<as_of>/ (report.html, seeds.csv, seeds.json)."""
@@ -215,16 +242,17 @@ def run(
                   f"(files in {segments})")
         raise typer.Exit(2)
     _prefect_env()
-    from flows.pipeline import pipeline
+    shards, address = _scale_out(settings, tag_shards, dask_address)
+    from flows.pipeline import pipeline_on
 
     started = time.monotonic()
     try:
-        result = pipeline(
+        result = pipeline_on(address)(
             segment=segment, as_of=day,
             window_days=window_days or settings.window_days, k=k or settings.k,
             seed=settings.seed if seed is None else seed, method=method or settings.method,
             warehouse=str(warehouse) if warehouse else None,
-            out_dir=str(out_dir) if out_dir else None,
+            out_dir=str(out_dir) if out_dir else None, tag_shards=shards,
         )
     except ValueError as exc:
         _c.err.print(f"[red]error:[/red] {exc}")
@@ -243,6 +271,8 @@ def backfill(
     seed: Annotated[int | None, typer.Option(help="random seed (default 42)")] = None,
     warehouse: Annotated[Path | None, typer.Option(help="warehouse file")] = None,
     out_dir: Annotated[Path | None, typer.Option(help="where outputs go")] = None,
+    tag_shards: Annotated[int | None, typer.Option(help="tag the window's posts in this many user shards, one task each (default from settings: 1)")] = None,
+    dask_address: Annotated[str | None, typer.Option(help="HOST:PORT of a running Dask scheduler: tag the shards on its workers (prefect-dask's DaskTaskRunner; default from settings: in this process)")] = None,
 ) -> None:
     """One pipeline run per day from START to END, in order. Days that already succeeded are
     skipped unless --rerun, so an interrupted backfill resumes where it stopped; a failed day is
@@ -254,6 +284,7 @@ def backfill(
     first, last = _parse_day(start), _parse_day(end)
     if last < first:
         raise typer.BadParameter(f"--end must not be before --start; got {start} to {end}")
+    shards, address = _scale_out(settings, tag_shards, dask_address)
     target = warehouse or settings.warehouse
     todo = days_to_run(target, segment, first, last, rerun=rerun)
     total = (last - first).days + 1
@@ -279,6 +310,7 @@ def backfill(
             segment, first, last, warehouse=target, rerun=rerun,
             window_days=window_days or settings.window_days, k=k or settings.k,
             seed=settings.seed if seed is None else seed, out_dir=out_dir, on_day=on_day,
+            tag_shards=shards, dask_address=address or None,
         )
     _c.out.print(f"{len(result.done)} day(s) done, {len(result.failed)} failed, in "
                  f"{time.monotonic() - started:.0f} s.")

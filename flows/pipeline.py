@@ -25,12 +25,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from prefect import flow, get_run_logger, task
+import pandas as pd
+from prefect import Flow, flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
 from flows import steps
 from flows.settings import Settings, load_settings
 
-__all__ = ["WAREHOUSE_LIMIT", "daily", "pipeline", "warehouse_slot"]
+__all__ = ["WAREHOUSE_LIMIT", "check_dask_address", "daily", "pipeline", "pipeline_on", "warehouse_slot"]
 
 
 @task(name="ingest exports", retries=2, retry_delay_seconds=2)
@@ -50,10 +52,20 @@ def begin_run_task(warehouse: str, segment: str, as_of: date, window_days: int,
                            window_days=window_days, params=params)
 
 
-@task(name="tag segment members")
-def tag_task(warehouse: str, run_id: str, segment: str, as_of: date, window_days: int,
-             segments_dir: str) -> int:
-    return steps.tag_step(Path(warehouse), run_id, segment, as_of, window_days, Path(segments_dir))
+@task(name="read window posts", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def read_shards_task(warehouse: str, as_of: date, window_days: int, shards: int) -> list[pd.DataFrame]:
+    return steps.read_tag_shards(Path(warehouse), as_of, window_days, shards)
+
+
+@task(name="tag user shard", task_run_name="tag {segment} shard {shard}/{of}", cache_policy=NO_CACHE)
+def tag_shard_task(posts: pd.DataFrame, segment: str, segments_dir: str, shard: int,
+                   of: int) -> pd.DataFrame:
+    return steps.tag_shard(posts, segment, Path(segments_dir))
+
+
+@task(name="write user tags", cache_policy=NO_CACHE)  # writes: never cached
+def write_tags_task(warehouse: str, run_id: str, shard_tags: list[pd.DataFrame]) -> int:
+    return steps.write_tags(Path(warehouse), run_id, shard_tags)
 
 
 @task(name="select amplifiers")
@@ -105,18 +117,23 @@ def pipeline(
     ingest: list[str] | None = None,
     warehouse: str | None = None,
     out_dir: str | None = None,
+    tag_shards: int | None = None,
 ) -> dict[str, Any]:
     """Run the pipeline for one segment and one day's window; returns the output paths.
 
     ``ingest`` loads export files or folders first. Settings not given here come from
-    ``tajian.toml`` and ``TAJIAN_*`` variables (flows/settings.py).
+    ``tajian.toml`` and ``TAJIAN_*`` variables (flows/settings.py). The window's posts are
+    tagged in ``tag_shards`` user shards, one task each, submitted to the flow's task runner
+    (threads here; a Dask cluster with :func:`pipeline_on`); the result does not depend on it.
     """
     logger = get_run_logger()
     settings = load_settings().replace(
         segment=segment, window_days=window_days, k=k, seed=seed, method=method,
         warehouse=Path(warehouse) if warehouse else None,
-        out_dir=Path(out_dir) if out_dir else None,
+        out_dir=Path(out_dir) if out_dir else None, tag_shards=tag_shards,
     )
+    if settings.tag_shards < 1:
+        raise ValueError(f"tag_shards must be at least 1; got {settings.tag_shards}")
     wh = str(settings.warehouse)
     loads: list[dict[str, Any]] = []
     if ingest:
@@ -128,11 +145,16 @@ def pipeline(
             )
     day = resolve_as_of_task(wh, as_of)
     plain = settings.to_plain()
+    # where and how it ran is not a parameter of the result
     params = {k_: v for k_, v in plain.items() if k_ not in ("warehouse", "out_dir", "data_dir",
-                                                            "samples_dir")}
+                                                            "samples_dir", "tag_shards",
+                                                            "dask_address")}
     run_id = begin_run_task(wh, segment, day, window_days, params)
     try:
-        n_members = tag_task(wh, run_id, segment, day, window_days, str(settings.segments_dir))
+        shards = read_shards_task(wh, day, window_days, settings.tag_shards)
+        futures = [tag_shard_task.submit(part, segment, str(settings.segments_dir), i + 1, len(shards))
+                   for i, part in enumerate(shards)]
+        n_members = write_tags_task(wh, run_id, [f.result() for f in futures])
         logger.info("%d %s tagged in the %d days ending %s", n_members, segment, window_days, day)
         selection = select_task(wh, run_id, segment, day, window_days, plain)
         logger.info(
@@ -155,6 +177,44 @@ def pipeline(
         "loads": loads,
         **final,
     }
+
+
+def check_dask_address(address: str, timeout: float = 5.0) -> str:
+    """``address`` (``HOST:PORT`` or ``tcp://HOST:PORT``) when a Dask scheduler listens there;
+    else ValueError saying how to start one. Only a TCP connect: cheap, no Dask client."""
+    import socket
+    from urllib.parse import urlsplit
+
+    text = address.strip()
+    parts = urlsplit(text if "://" in text else f"tcp://{text}")
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host, port = None, None
+    if parts.scheme != "tcp" or not host or not port:
+        raise ValueError(f"the Dask address must be HOST:PORT (a Dask scheduler's); got {address!r}")
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        raise ValueError(
+            f"no Dask scheduler answers at {host}:{port} ({exc.strerror or exc}); start one with "
+            "`dask scheduler --port PORT` and at least one `dask worker HOST:PORT` in this "
+            "project's environment, or run without --dask-address"
+        ) from None
+    return text
+
+
+def pipeline_on(dask_address: str | None = None) -> Flow:
+    """:func:`pipeline` as is (its tasks in threads of this process), or, given the address of
+    a running Dask scheduler, with prefect-dask's ``DaskTaskRunner`` connected to it: the
+    submitted tasks (the tag shards) then run on that cluster's workers, which must be able to
+    import this project. Never a temporary cluster: in ephemeral mode each worker of one would
+    start its own Prefect server."""
+    if not dask_address:
+        return pipeline
+    from prefect_dask import DaskTaskRunner
+
+    return pipeline.with_options(task_runner=DaskTaskRunner(address=dask_address))
 
 
 # --- scheduled runs: the daily flow and the warehouse lock -------------------------------------
@@ -265,7 +325,7 @@ def daily(
     for segment in segments or list(settings.segments):
         try:
             with warehouse_slot(segment):
-                result = pipeline(
+                result = pipeline_on(settings.dask_address)(
                     segment=segment, as_of=day, window_days=settings.window_days, k=settings.k,
                     seed=settings.seed, method=settings.method, warehouse=wh,
                     out_dir=str(settings.out_dir),

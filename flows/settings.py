@@ -72,6 +72,10 @@ class Settings:
     segments: tuple[str, ...] = ("mothers",)
     schedule_cron: str = "0 2 * * *"
     schedule_timezone: str = "Asia/Shanghai"
+    # scale-out: tag the window's posts in this many user shards (each a task; 1 = no overhead),
+    # run on the workers of the Dask scheduler at this address (HOST:PORT; "" = in this process)
+    tag_shards: int = 1
+    dask_address: str = ""
 
     @property
     def segments_dir(self) -> Path:

@@ -32,10 +32,9 @@ from graph.communities import detect_circles
 from graph.diffusion import DiffusionModel
 from graph.eligibility import EligibilityRules, judge_eligibility
 from graph.select import select_amplifiers
-from nlp.classifier import load_model
 from nlp.clean import clean_weibo_text
 from nlp.segments import SegmentDefinition, load_segment
-from nlp.tagger import count_by_rule, tag_user_segments
+from nlp.tagger import count_by_rule, merge_shard_tags, split_by_user_shard, tag_user_segments
 from nlp.words import top_distinctive_words
 from report.html import ReportInputs, write_report
 from report.seedlist import (
@@ -72,11 +71,14 @@ __all__ = [
     "make_run_id",
     "mark_run_failed",
     "publish_outputs",
+    "read_tag_shards",
     "report_step",
     "resolve_as_of",
     "select_step",
+    "tag_shard",
     "tag_step",
     "tajian_version",
+    "write_tags",
 ]
 
 
@@ -148,25 +150,55 @@ def load_post_classifier(definition: SegmentDefinition, segments_dir: Path) -> A
     refused with a message saying to run ``make model``."""
     if definition.post_scorer != "classifier":
         return None
+    from nlp.classifier import load_model  # scikit-learn: only when a segment asks for it
+
     return load_model(definition.name, Path(segments_dir).parent / "models")
 
 
-def tag_step(
-    warehouse: Path, run_id: str, segment: str, as_of: date, window_days: int, segments_dir: Path
-) -> int:
-    """Tag the segment's members among the window's authors; returns how many were tagged."""
-    definition = load_segment(segment, segments_dir)
-    classifier = load_post_classifier(definition, segments_dir)
+def read_tag_shards(
+    warehouse: Path, as_of: date, window_days: int, shards: int = 1
+) -> list[pd.DataFrame]:
+    """The window's posts (the columns tagging needs) split into ``shards`` user shards
+    (:func:`nlp.tagger.split_by_user_shard`: a user's posts are always in one shard)."""
     start, end = window_bounds(as_of, window_days)
     con = open_warehouse(warehouse)
     try:
         posts = fetch_window_posts(con, start, end)
-        tags = tag_user_segments(posts[["post_id", "user_id", "created_at", "text"]], definition,
-                                 classifier=classifier)
+    finally:
+        con.close()
+    return split_by_user_shard(posts[["post_id", "user_id", "created_at", "text"]], shards)
+
+
+def tag_shard(posts: pd.DataFrame, segment: str, segments_dir: Path) -> pd.DataFrame:
+    """Tag the segment's members among the authors of ``posts`` (one user shard, or all)."""
+    definition = load_segment(segment, segments_dir)
+    classifier = load_post_classifier(definition, segments_dir)
+    return tag_user_segments(posts, definition, classifier=classifier)
+
+
+def write_tags(warehouse: Path, run_id: str, shard_tags: Sequence[pd.DataFrame]) -> int:
+    """Merge the shards' tags (same rows and order as unsharded tagging) and store them once
+    as the run's ``user_tags``; returns how many members were tagged."""
+    tags = merge_shard_tags(shard_tags)
+    con = open_warehouse(warehouse)
+    try:
         write_user_tags(con, run_id, tags)
     finally:
         con.close()
     return len(tags)
+
+
+def tag_step(
+    warehouse: Path, run_id: str, segment: str, as_of: date, window_days: int, segments_dir: Path,
+    shards: int = 1,
+) -> int:
+    """Tag the segment's members among the window's authors; returns how many were tagged.
+
+    The flow runs the same three parts as separate tasks (the shards in parallel); here the
+    shards run one after the other, which gives the same result.
+    """
+    parts = read_tag_shards(warehouse, as_of, window_days, shards)
+    return write_tags(warehouse, run_id, [tag_shard(p, segment, segments_dir) for p in parts])
 
 
 def _rules_note(definition: SegmentDefinition, tags: pd.DataFrame) -> str:

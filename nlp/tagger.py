@@ -26,6 +26,11 @@ User level (:func:`tag_user_segments`): a user is a member by either of two rule
 so it grows with both how clear the best posts are and how many there are (3 hits keep 60% of
 the post-level mean, 10 hits 83%, 30 hits 94%); it stays in [0, 1].
 
+Sharding (:func:`shard_of`, :func:`split_by_user_shard`, :func:`merge_shard_tags`): every user
+rule looks at one user's posts only, so the posts can be split by user into shards, each tagged
+alone (in another process or machine), and the merged result is the same as tagging them all
+at once: same rows, same order.
+
 Example:
     >>> from nlp.segments import load_segment
     >>> seg = load_segment("mothers")
@@ -40,7 +45,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Sequence
+import zlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -57,8 +63,11 @@ __all__ = [
     "PostClassifierLike",
     "PostScore",
     "count_by_rule",
+    "merge_shard_tags",
     "score_own_text",
     "score_post",
+    "shard_of",
+    "split_by_user_shard",
     "tag_user_segments",
 ]
 
@@ -486,3 +495,78 @@ def count_by_rule(tags: pd.DataFrame) -> dict[str, int]:
         return {"repeated": len(tags), "strong post": 0, "both": 0}
     counts = tags["rule"].fillna("repeated").value_counts()
     return {r: int(counts.get(r, 0)) for r in RULES}
+
+
+def _check_shards(n: object) -> int:
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        raise ValueError(f"the number of shards must be a whole number >= 1; got {n!r}")
+    return int(n)
+
+
+def shard_of(user_ids: Iterable[object], n: int) -> np.ndarray:
+    """The shard (0 … n-1) of each user id: CRC-32 of its text (UTF-8) modulo ``n``.
+
+    Stable across processes, machines and Python versions (unlike ``hash()``), so a user's posts
+    always land in the same shard. Ids are compared as text, as :func:`tag_user_segments` does.
+
+    Example:
+        >>> shard_of(["u1", "u2", "u1"], 4).tolist()
+        [2, 0, 2]
+        >>> shard_of(["u1", "u2"], 1).tolist()
+        [0, 0]
+    """
+    n = _check_shards(n)
+    ids = pd.Series(list(user_ids) if not isinstance(user_ids, pd.Series) else user_ids,
+                    dtype=object).astype(str)
+    if n == 1:
+        return np.zeros(len(ids), dtype=np.int64)
+    codes, uniques = pd.factorize(ids, sort=False)
+    per_user = np.fromiter((zlib.crc32(u.encode("utf-8")) % n for u in uniques), dtype=np.int64,
+                           count=len(uniques))
+    return per_user[codes]
+
+
+def split_by_user_shard(posts: pd.DataFrame, n: int) -> list[pd.DataFrame]:
+    """``posts`` split into ``n`` frames by :func:`shard_of` of ``user_id`` (row order kept).
+
+    Rows repeating an earlier ``post_id`` are dropped first, as :func:`tag_user_segments` drops
+    them, so tagging each shard and merging them (:func:`merge_shard_tags`) gives exactly the
+    tags of the whole frame. A shard may be empty. ``n == 1`` returns ``[posts]`` unchanged.
+
+    Example:
+        >>> posts = pd.DataFrame({"post_id": ["1", "2", "3"], "user_id": ["u1", "u2", "u1"]})
+        >>> [part["post_id"].tolist() for part in split_by_user_shard(posts, 4)]
+        [['2'], [], ['1', '3'], []]
+    """
+    n = _check_shards(n)
+    if "user_id" not in posts.columns or "post_id" not in posts.columns:
+        raise ValueError("posts need columns post_id and user_id to be split by user")
+    if n == 1:
+        return [posts]
+    first = posts[~posts["post_id"].astype(str).duplicated(keep="first").to_numpy()]
+    shard = shard_of(first["user_id"], n)
+    return [first[shard == i] for i in range(n)]
+
+
+def merge_shard_tags(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """One tags frame from per-shard results of :func:`tag_user_segments`, in its order (score
+    descending, then user_id). A user in two frames means the shards were not split by user:
+    refused.
+
+    Example:
+        >>> a = pd.DataFrame({"user_id": ["b"], "score": [0.5]})
+        >>> b = pd.DataFrame({"user_id": ["c", "a"], "score": [0.9, 0.5]})
+        >>> merge_shard_tags([a, b])["user_id"].tolist()
+        ['c', 'a', 'b']
+    """
+    parts = [f for f in frames if len(f)]
+    if not parts:
+        return _empty_tags()
+    out = pd.concat(parts, ignore_index=True)
+    if not out["user_id"].is_unique:
+        dup = out.loc[out["user_id"].duplicated(), "user_id"].iloc[0]
+        raise ValueError(f"user {dup!r} is tagged in more than one shard; split posts with "
+                         "split_by_user_shard so that each user's posts are in one shard")
+    out = out.sort_values(["score", "user_id"], ascending=[False, True], kind="mergesort")
+    out = out.astype({c: object for c in ("user_id", "segment", "evidence", "rule") if c in out})
+    return out.reset_index(drop=True)

@@ -379,3 +379,81 @@ def test_a_classifier_scores_the_posts_when_given(mothers: SegmentDefinition) ->
     evidence = json.loads(row["evidence"])
     assert evidence[0]["score"] == pytest.approx(max(proba), abs=1e-4)
     assert all(isinstance(e["model"], list) for e in evidence)
+
+
+# --- user shards: tagging per shard and merging gives exactly the unsharded tags -------------
+
+
+def test_shard_of_is_stable_and_in_range() -> None:
+    from nlp.tagger import shard_of
+
+    ids = [f"u{i}" for i in range(1000)]
+    shards = shard_of(ids, 7)
+    assert shards.min() >= 0 and shards.max() <= 6 and len(set(shards.tolist())) == 7
+    # CRC-32 of the UTF-8 text, not Python's per-process hash(): the same in every process
+    assert shard_of(["u1", "妈妈123", 42], 1000).tolist() == [
+        __import__("zlib").crc32(s.encode()) % 1000 for s in ("u1", "妈妈123", "42")
+    ]
+    assert shard_of(ids, 1).tolist() == [0] * 1000
+    with pytest.raises(ValueError, match="shards"):
+        shard_of(ids, 0)
+
+
+_SAMPLE_POSTS: list[pd.DataFrame] = []
+
+
+def _sample_posts() -> pd.DataFrame:
+    """The shipped sample's posts (read once per session)."""
+    if not _SAMPLE_POSTS:
+        from store.readers import read_export
+
+        path = (Path(__file__).resolve().parents[2] / "data" / "samples" / "weibo_api"
+                / "weibo_statuses.jsonl")
+        _SAMPLE_POSTS.append(read_export(path).posts[["post_id", "user_id", "created_at", "text"]])
+    return _SAMPLE_POSTS[0].copy()
+
+
+@pytest.mark.parametrize("n", [2, 5])
+def test_tagging_in_user_shards_equals_tagging_at_once(mothers: SegmentDefinition, n: int) -> None:
+    """The shipped sample tagged in n user shards, merged: same rows, same order, same values."""
+    from nlp.tagger import merge_shard_tags, shard_of, split_by_user_shard
+
+    posts = _sample_posts()
+    posts = pd.concat([posts, posts.head(50)], ignore_index=True)  # repeated post_ids count once
+    whole = tag_user_segments(posts, mothers)
+    assert len(whole) > 100
+    parts = split_by_user_shard(posts, n)
+    assert len(parts) == n and sum(map(len, parts)) == posts["post_id"].nunique()
+    for i, part in enumerate(parts):  # a user's posts all in one shard
+        assert (shard_of(part["user_id"], n) == i).all()
+    merged = merge_shard_tags([tag_user_segments(p, mothers) for p in parts])
+    pd.testing.assert_frame_equal(merged, whole)
+    assert list(merged.columns) == list(TAG_COLUMNS)
+
+
+def test_merging_refuses_a_user_in_two_shards_and_keeps_empty_columns(mothers: SegmentDefinition) -> None:
+    from nlp.tagger import merge_shard_tags
+
+    tags = tag_user_segments(posts_frame([("1", "A", "2024-05-01 08:00", POS_A),
+                                          ("2", "A", "2024-05-02 08:00", POS_B),
+                                          ("3", "A", "2024-05-03 08:00", POS_C)]), mothers)
+    with pytest.raises(ValueError, match="more than one shard"):
+        merge_shard_tags([tags, tags])
+    empty = merge_shard_tags([tags.iloc[:0], tags.iloc[:0]])
+    assert empty.empty and list(empty.columns) == list(TAG_COLUMNS)
+
+
+def test_shards_equal_unsharded_with_a_classifier(mothers: SegmentDefinition) -> None:
+    from nlp.classifier import PostClassifier
+    from nlp.tagger import merge_shard_tags, split_by_user_shard
+
+    train = ["我家宝宝今天会翻身了", "宝宝夜奶三次好累", "孕32周胎动好厉害", "给娃做辅食南瓜泥",
+             "今天股市大跌", "这家火锅真好吃", "周末去爬山了", "新手机到了开心"]
+    model = PostClassifier(calibration_cv=2).fit(train, [1, 1, 1, 1, 0, 0, 0, 0])
+    posts = _sample_posts().head(800)
+    loose = replace(mothers, min_positive_posts=1, min_share=0.0)
+    whole = tag_user_segments(posts, loose, classifier=model)
+    assert len(whole) > 10
+    merged = merge_shard_tags([tag_user_segments(p, loose, classifier=model)
+                               for p in split_by_user_shard(posts, 3)])
+    pd.testing.assert_frame_equal(merged, whole)
