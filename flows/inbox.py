@@ -26,7 +26,6 @@ Example::
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import shutil
 from collections.abc import Callable
@@ -36,6 +35,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from store.fields import file_sha256
 from store.readers import EXPORT_SUFFIXES, read_export
 from store.warehouse import WarehouseBusyError, load_batch, open_warehouse
 
@@ -84,14 +84,6 @@ def inbox_files(inbox: Path) -> list[Path]:
                          and not (here == inbox and d in (PROCESSED, FAILED)))
         found += [here / f for f in sorted(files) if not f.startswith(".")]
     return sorted(found, key=lambda p: p.relative_to(inbox).as_posix())
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _free_name(target: Path) -> Path:
@@ -203,7 +195,7 @@ def _ingest_one(con: Any, inbox: Path, path: Path, day: date, fmt: str | None) -
         return _fail(inbox, path, day, f"not an export file: expected a name ending in "
                                        f"{', '.join(EXPORT_SUFFIXES)} (or .gz); got {path.name!r}")
     try:
-        digest = _sha256(path)
+        digest = file_sha256(path)
     except OSError as exc:
         return _fail(inbox, path, day, f"unreadable: {exc}")
     if path.stat().st_size == 0:

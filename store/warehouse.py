@@ -12,7 +12,6 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Iterable
@@ -25,6 +24,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pandas as pd
 
+from store.fields import file_sha256
 from store.records import ExportBatch
 
 __all__ = [
@@ -223,14 +223,7 @@ def _users_frame(batch: ExportBatch) -> pd.DataFrame:
 
 
 def _sha256(path: str) -> str | None:
-    p = Path(path)
-    if not p.is_file():
-        return None
-    h = hashlib.sha256()
-    with open(p, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    return file_sha256(path) if Path(path).is_file() else None
 
 
 def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport:
