@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from flows.history import days_between, days_to_run
 
-__all__ = ["BackfillResult", "run_backfill"]
+__all__ = ["BackfillResult", "backfill_key", "run_backfill", "submit_backfill"]
 
 
 @dataclass
@@ -31,6 +31,8 @@ class BackfillResult:
     skipped: list[date] = field(default_factory=list)
     done: list[date] = field(default_factory=list)
     failed: list[tuple[date, str]] = field(default_factory=list)
+    #: submitted backfills: each day's flow run id on the server
+    flow_runs: dict[date, str] = field(default_factory=dict)
 
 
 def run_backfill(
@@ -73,4 +75,70 @@ def run_backfill(
         result.done.append(day)
         if on_day:
             on_day(day, "done")
+    return result
+
+
+def backfill_key(segment: str, day: date, window_days: int, k: int, seed: int, nonce: str = "") -> str:
+    """The idempotency key of one submitted backfill day: the same day with the same parameters
+    is one flow run on the server, however often the backfill is submitted.
+
+    >>> backfill_key("mothers", date(2026, 11, 15), 30, 100, 42)
+    'tajian-backfill:mothers:2026-11-15:w30:k100:s42'
+    """
+    key = f"tajian-backfill:{segment}:{day.isoformat()}:w{window_days}:k{k}:s{seed}"
+    return f"{key}:{nonce}" if nonce else key
+
+
+def submit_backfill(
+    segment: str,
+    start: date,
+    end: date,
+    *,
+    warehouse: Path,
+    rerun: bool = False,
+    window_days: int = 30,
+    k: int = 100,
+    seed: int = 42,
+    out_dir: Path | None = None,
+    on_day: Callable[[date, str], None] | None = None,
+    tag_shards: int | None = None,
+    poll_interval: float = 2.0,
+) -> BackfillResult:
+    """:func:`run_backfill` against a Prefect server: each day that needs it becomes one flow run
+    of the served deployment ``tajian-backfill-day/backfill`` (``tajian serve``), submitted in
+    order with an idempotency key (:func:`backfill_key`) and waited for. Submitting the same
+    backfill again, say after an interruption, finds the runs already made instead of adding
+    new ones; ``rerun`` adds a fresh key, so the days run again. Paths are sent as absolute paths:
+    the served process must see the same files."""
+    from prefect.deployments import run_deployment
+
+    from flows.serve import BACKFILL_DEPLOYMENT, require_server
+
+    require_server()
+    todo = days_to_run(warehouse, segment, start, end, rerun=rerun)
+    result = BackfillResult(skipped=[d for d in days_between(start, end) if d not in todo])
+    nonce = datetime.now(UTC).strftime("rerun-%Y%m%dT%H%M%S") if rerun else ""
+    for day in todo:
+        if on_day:
+            on_day(day, "running")
+        run = run_deployment(
+            BACKFILL_DEPLOYMENT,
+            parameters={"segment": segment, "as_of": day.isoformat(), "window_days": window_days,
+                        "k": k, "seed": seed, "warehouse": str(Path(warehouse).resolve()),
+                        "out_dir": str(Path(out_dir).resolve()) if out_dir else None,
+                        "tag_shards": tag_shards},
+            idempotency_key=backfill_key(segment, day, window_days, k, seed, nonce),
+            timeout=None, poll_interval=poll_interval, as_subflow=False,
+        )
+        result.flow_runs[day] = str(run.id)
+        state = run.state
+        if state is not None and state.is_completed():
+            result.done.append(day)
+            if on_day:
+                on_day(day, "done")
+        else:
+            why = (state.message if state is not None else None) or "no final state"
+            result.failed.append((day, f"flow run {run.name} {state.name if state else '?'}: {why}"))
+            if on_day:
+                on_day(day, "failed")
     return result

@@ -273,11 +273,13 @@ def backfill(
     out_dir: Annotated[Path | None, typer.Option(help="where outputs go")] = None,
     tag_shards: Annotated[int | None, typer.Option(help="tag the window's posts in this many user shards, one task each (default from settings: 1)")] = None,
     dask_address: Annotated[str | None, typer.Option(help="HOST:PORT of a running Dask scheduler: tag the shards on its workers (prefect-dask's DaskTaskRunner; default from settings: in this process)")] = None,
+    submit: Annotated[bool, typer.Option("--submit", help="submit one flow run per day to the Prefect server at PREFECT_API_URL (served by `tajian serve`), with idempotency keys, instead of running here")] = False,
 ) -> None:
     """One pipeline run per day from START to END, in order. Days that already succeeded are
     skipped unless --rerun, so an interrupted backfill resumes where it stopped; a failed day is
-    recorded with its error and the backfill goes on with the next day."""
-    from flows.backfill import run_backfill
+    recorded with its error and the backfill goes on with the next day. With --submit the days
+    run on the server's `tajian serve` process; submitting again finds the same flow runs."""
+    from flows.backfill import run_backfill, submit_backfill
     from flows.history import days_to_run
 
     settings = _settings()
@@ -306,12 +308,24 @@ def backfill(
             else:
                 progress.advance(job)
 
-        result = run_backfill(
-            segment, first, last, warehouse=target, rerun=rerun,
-            window_days=window_days or settings.window_days, k=k or settings.k,
-            seed=settings.seed if seed is None else seed, out_dir=out_dir, on_day=on_day,
-            tag_shards=shards, dask_address=address or None,
-        )
+        common = dict(warehouse=target, rerun=rerun, window_days=window_days or settings.window_days,
+                      k=k or settings.k, seed=settings.seed if seed is None else seed, on_day=on_day,
+                      tag_shards=shards)
+        if submit:
+            if address:
+                raise typer.BadParameter("--submit sends the days to `tajian serve`, whose own "
+                                         "settings choose its task runner; drop --dask-address")
+            from flows.serve import ServerNotReadyError
+
+            try:
+                result = submit_backfill(segment, first, last, out_dir=out_dir or settings.out_dir,
+                                         **common)
+            except ServerNotReadyError as exc:
+                _c.err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+                raise typer.Exit(2) from None
+        else:
+            result = run_backfill(segment, first, last, out_dir=out_dir, dask_address=address or None,
+                                  **common)
     _c.out.print(f"{len(result.done)} day(s) done, {len(result.failed)} failed, in "
                  f"{time.monotonic() - started:.0f} s.")
     for day, why in result.failed:

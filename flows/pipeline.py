@@ -32,7 +32,15 @@ from prefect.cache_policies import NO_CACHE
 from flows import steps
 from flows.settings import Settings, load_settings
 
-__all__ = ["WAREHOUSE_LIMIT", "check_dask_address", "daily", "pipeline", "pipeline_on", "warehouse_slot"]
+__all__ = [
+    "WAREHOUSE_LIMIT",
+    "backfill_day",
+    "check_dask_address",
+    "daily",
+    "pipeline",
+    "pipeline_on",
+    "warehouse_slot",
+]
 
 
 @task(name="ingest exports", retries=2, retry_delay_seconds=2)
@@ -344,3 +352,24 @@ def daily(
             "--segment S --start D --end D --rerun`"
         )
     return {"as_of": day.isoformat(), "inbox": files, "runs": runs}
+
+
+@flow(name="tajian-backfill-day", log_prints=True)
+def backfill_day(
+    segment: str,
+    as_of: date,
+    window_days: int = 30,
+    k: int = 100,
+    seed: int = 42,
+    warehouse: str | None = None,
+    out_dir: str | None = None,
+    tag_shards: int | None = None,
+) -> dict[str, Any]:
+    """One day of a backfill submitted to a Prefect server (``tajian backfill --submit``): the
+    pipeline for ``as_of``, holding the warehouse's and the segment's concurrency slots like
+    every other writer. Served by ``tajian serve`` as the deployment ``tajian-backfill-day/backfill``.
+    """
+    with warehouse_slot(segment):
+        result = pipeline(segment=segment, as_of=as_of, window_days=window_days, k=k, seed=seed,
+                          warehouse=warehouse, out_dir=out_dir, tag_shards=tag_shards)
+    return {k_: result[k_] for k_ in ("run_id", "n_members", "n_seeds", "expected_reach", "report")}

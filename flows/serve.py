@@ -36,6 +36,7 @@ from flows.settings import Settings
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 __all__ = [
+    "BACKFILL_DEPLOYMENT",
     "DEPLOYMENT_NAME",
     "FLOW_NAME",
     "ServerNotReadyError",
@@ -48,6 +49,8 @@ __all__ = [
 
 FLOW_NAME = "tajian-daily"
 DEPLOYMENT_NAME = "daily"
+#: The deployment ``tajian backfill --submit`` sends its days to (no schedule; one day per run).
+BACKFILL_DEPLOYMENT = "tajian-backfill-day/backfill"
 
 START_SERVER = (
     "start one in another terminal with `prefect server start` (SQLite in ~/.prefect by default; "
@@ -162,11 +165,25 @@ def serve_daily(
     segments: Sequence[str] | None = None,
     name: str = DEPLOYMENT_NAME,
 ) -> None:
-    """Check the server, create the concurrency limits, then serve the daily deployment until
-    interrupted (Ctrl-C or SIGTERM). Blocks."""
+    """Check the server, create the concurrency limits, then serve the daily deployment and the
+    backfill deployment (:data:`BACKFILL_DEPLOYMENT`) until interrupted (Ctrl-C or SIGTERM).
+    Blocks."""
     options = serve_options(settings, cron=cron, timezone=timezone, segments=segments, name=name)
     require_server()
     ensure_limits(options["parameters"]["segments"])
-    from flows.pipeline import daily
+    from prefect import serve
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 
-    daily.serve(**options)
+    from flows.pipeline import backfill_day, daily
+
+    pause = options.pop("pause_on_shutdown")
+    options["concurrency_limit"] = options.pop("global_limit")
+    backfill = backfill_day.to_deployment(
+        name=BACKFILL_DEPLOYMENT.split("/")[1],
+        concurrency_limit=ConcurrencyLimitConfig(
+            limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE),
+        tags=["tajian", "backfill"],
+        description="One day of a backfill, submitted by `tajian backfill --submit` with an idempotency key.",
+        entrypoint_type=options["entrypoint_type"],
+    )
+    serve(daily.to_deployment(**options), backfill, pause_on_shutdown=pause)

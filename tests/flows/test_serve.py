@@ -151,6 +151,27 @@ def test_serve_registers_the_daily_deployment_and_runs_it(server, tmp_path, samp
 
         grid = partition_grid(wh, date(2026, 11, 15), date(2026, 11, 15))
         assert grid.to_dict("records") == [{"segment": "mothers", "2026-11-15": "done"}]
+
+        # a backfill submitted to the server: the done day is skipped, the other becomes one flow
+        # run of the served backfill deployment; its idempotency key finds that run again
+        from flows.backfill import backfill_key, submit_backfill
+        from flows.serve import BACKFILL_DEPLOYMENT
+
+        day = date(2026, 11, 14)
+        with temporary_settings(updates={PREFECT_API_URL: api}):
+            result = submit_backfill("mothers", day, date(2026, 11, 15), warehouse=wh, k=10,
+                                     out_dir=out, poll_interval=1)
+            assert result.skipped == [date(2026, 11, 15)] and result.done == [day], (result, tail(log))
+            key = backfill_key("mothers", day, 30, 10, 42)
+            again = run_deployment(BACKFILL_DEPLOYMENT, idempotency_key=key, timeout=0, as_subflow=False,
+                                   parameters={"segment": "mothers", "as_of": day.isoformat()})
+            assert str(again.id) == result.flow_runs[day]
+            with get_client(sync_client=True) as client:
+                backfill = client.read_deployment_by_name(BACKFILL_DEPLOYMENT)
+                assert backfill.entrypoint == "flows.pipeline.backfill_day"
+        grid = partition_grid(wh, day, date(2026, 11, 15))
+        assert grid.to_dict("records") == [{"segment": "mothers", "2026-11-14": "done", "2026-11-15": "done"}]
+        assert (out / "mothers" / "2026-11-14" / "seeds.csv").is_file()
     finally:
         started = time.monotonic()
         stop(serving)
