@@ -43,9 +43,39 @@ __all__ = [
 ]
 
 
-@task(name="ingest exports", retries=2, retry_delay_seconds=2)
-def ingest_task(warehouse: str, paths: list[str]) -> list[dict[str, Any]]:
-    return [r.as_dict() for r in steps.ingest_paths(Path(warehouse), paths)]
+@task(name="find export files")
+def find_exports_task(paths: list[str]) -> list[str]:
+    return [str(p) for p in steps.export_files(paths)]
+
+
+def _export_key(context: Any, parameters: dict[str, Any]) -> str:
+    return steps.export_cache_key(parameters["path"], parameters.get("fmt"))
+
+
+# Parsing is pure (a file in, a batch out), so it is cached, keyed on the file's path, size and
+# mtime and on the reader code's version (never on the batch); loading writes, so it never is.
+@task(name="parse export", cache_key_fn=_export_key, persist_result=True,
+      cache_expiration=timedelta(days=7), retries=2, retry_delay_seconds=2)
+def parse_export_task(path: str, fmt: str | None = None) -> Any:
+    from store.readers import read_export
+
+    return read_export(path, fmt)
+
+
+@task(name="load export", retries=2, retry_delay_seconds=2)
+def load_export_task(warehouse: str, batch: Any) -> dict[str, Any]:
+    return steps.load_export(Path(warehouse), batch).as_dict()
+
+
+def ingest_exports(warehouse: str, paths: list[str]) -> list[dict[str, Any]]:
+    """Parse (cached) then load (never cached) each export file; each load report says whether
+    its parse came from the cache."""
+    loads = []
+    for path in find_exports_task(paths):
+        parsed = parse_export_task(path, return_state=True)
+        report = load_export_task(warehouse, parsed.result())
+        loads.append({**report, "parse_cached": parsed.name == "Cached"})
+    return loads
 
 
 @task(name="resolve as-of date")
@@ -145,11 +175,12 @@ def pipeline(
     wh = str(settings.warehouse)
     loads: list[dict[str, Any]] = []
     if ingest:
-        loads = ingest_task(wh, list(ingest))
+        loads = ingest_exports(wh, list(ingest))
         for r in loads:
             logger.info(
-                "loaded %s: %d rows read, %d loaded, %d duplicates, %d quarantined",
+                "loaded %s: %d rows read, %d loaded, %d duplicates, %d quarantined%s",
                 r["source"], r["rows_read"], r["loaded"], r["duplicates"], r["quarantined"],
+                " (parse from cache)" if r["parse_cached"] else "",
             )
     day = resolve_as_of_task(wh, as_of)
     plain = settings.to_plain()
