@@ -243,17 +243,18 @@ def run(
         raise typer.Exit(2)
     _prefect_env()
     shards, address = _scale_out(settings, tag_shards, dask_address)
-    from flows.pipeline import pipeline_on
+    from flows.pipeline import pipeline_on, warehouse_slot
 
     started = time.monotonic()
     try:
-        result = pipeline_on(address)(
-            segment=segment, as_of=day,
-            window_days=window_days or settings.window_days, k=k or settings.k,
-            seed=settings.seed if seed is None else seed, method=method or settings.method,
-            warehouse=str(warehouse) if warehouse else None,
-            out_dir=str(out_dir) if out_dir else None, tag_shards=shards,
-        )
+        with warehouse_slot(segment):  # against a server: never while a served run writes
+            result = pipeline_on(address)(
+                segment=segment, as_of=day,
+                window_days=window_days or settings.window_days, k=k or settings.k,
+                seed=settings.seed if seed is None else seed, method=method or settings.method,
+                warehouse=str(warehouse) if warehouse else None,
+                out_dir=str(out_dir) if out_dir else None, tag_shards=shards,
+            )
     except ValueError as exc:
         _c.err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
