@@ -600,7 +600,8 @@ def _counts(col: Any, n: int) -> pd.Series:
 def _times(col: Any, text_col: Any, n: int) -> pd.Series:
     """UTC timestamps from unix seconds or milliseconds, else from the date-time text."""
     v = _numbers(col, n)
-    ms = np.where(v > 1e11, v, v * 1000.0)
+    with np.errstate(over="ignore"):  # absurd numbers become inf here, and are not times
+        ms = np.where(v > 1e11, v, v * 1000.0)
     ok = np.isfinite(ms) & (ms > 0) & (ms < 4.2e12)
     out = pd.Series(pd.to_datetime(np.where(ok, ms, np.nan), unit="ms", utc=True))
     need = np.flatnonzero(~ok)
