@@ -57,24 +57,40 @@ def run_backfill(
     from flows.pipeline import pipeline_on, warehouse_slot  # Prefect only when there is work
 
     pipeline = pipeline_on(dask_address)
-    todo = days_to_run(warehouse, segment, start, end, rerun=rerun)
-    result = BackfillResult(skipped=[d for d in days_between(start, end) if d not in todo])
-    for day in todo:
-        if on_day:
-            on_day(day, "running")
+
+    def run_day(day: date) -> str | None:
         try:
             with warehouse_slot(segment):  # never at once with a served daily run (flows/serve.py)
                 pipeline(segment=segment, as_of=day, window_days=window_days, k=k, seed=seed,
                          warehouse=str(warehouse), out_dir=str(out_dir) if out_dir else None,
                          tag_shards=tag_shards)
         except Exception as exc:  # recorded as failed in `runs`; go on with the next day
-            result.failed.append((day, f"{type(exc).__name__}: {exc}"))
-            if on_day:
-                on_day(day, "failed")
-            continue
-        result.done.append(day)
+            return f"{type(exc).__name__}: {exc}"
+        return None
+
+    return _each_day(warehouse, segment, start, end, rerun, on_day, run_day)
+
+
+def _each_day(
+    warehouse: Path, segment: str, start: date, end: date, rerun: bool,
+    on_day: Callable[[date, str], None] | None, run_day: Callable[[date], str | None],
+    result: BackfillResult | None = None,
+) -> BackfillResult:
+    """Run ``run_day`` (None = done, else why it failed) for each day that needs it, in order,
+    telling ``on_day`` as it goes; the days already done are skipped unless ``rerun``."""
+    todo = days_to_run(warehouse, segment, start, end, rerun=rerun)
+    result = result or BackfillResult()
+    result.skipped = [d for d in days_between(start, end) if d not in todo]
+    for day in todo:
         if on_day:
-            on_day(day, "done")
+            on_day(day, "running")
+        why = run_day(day)
+        if why is None:
+            result.done.append(day)
+        else:
+            result.failed.append((day, why))
+        if on_day:
+            on_day(day, "done" if why is None else "failed")
     return result
 
 
@@ -115,12 +131,10 @@ def submit_backfill(
     from flows.serve import BACKFILL_DEPLOYMENT, require_server
 
     require_server()
-    todo = days_to_run(warehouse, segment, start, end, rerun=rerun)
-    result = BackfillResult(skipped=[d for d in days_between(start, end) if d not in todo])
     nonce = datetime.now(UTC).strftime("rerun-%Y%m%dT%H%M%S") if rerun else ""
-    for day in todo:
-        if on_day:
-            on_day(day, "running")
+    result = BackfillResult()
+
+    def run_day(day: date) -> str | None:
         run = run_deployment(
             BACKFILL_DEPLOYMENT,
             parameters={"segment": segment, "as_of": day.isoformat(), "window_days": window_days,
@@ -133,12 +147,8 @@ def submit_backfill(
         result.flow_runs[day] = str(run.id)
         state = run.state
         if state is not None and state.is_completed():
-            result.done.append(day)
-            if on_day:
-                on_day(day, "done")
-        else:
-            why = (state.message if state is not None else None) or "no final state"
-            result.failed.append((day, f"flow run {run.name} {state.name if state else '?'}: {why}"))
-            if on_day:
-                on_day(day, "failed")
-    return result
+            return None
+        why = (state.message if state is not None else None) or "no final state"
+        return f"flow run {run.name} {state.name if state else '?'}: {why}"
+
+    return _each_day(warehouse, segment, start, end, rerun, on_day, run_day, result)
