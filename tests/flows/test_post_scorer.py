@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,6 @@ def test_the_shipped_model_loads_when_a_segment_asks_for_it(tmp_path: Path):
     models = tmp_path / "data" / "models"
     shutil.copytree(DEFAULT_SEGMENTS_DIR.parent / "models", models)
     definition = load_segment("mothers")
-    asked = definition.__class__(**{**definition.__dict__, "post_scorer": "classifier"})
+    asked = replace(definition, post_scorer="classifier")
     model = load_post_classifier(asked, tmp_path / "data" / "segments")
     assert model.predict_proba(["我家宝宝今天会翻身了"]).shape == (1, 2)
