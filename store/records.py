@@ -23,13 +23,14 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 __all__ = [
+    "ARROW_SCHEMAS",
     "INTERACTION_COLUMNS",
     "INTERACTION_KINDS",
     "POST_COLUMNS",
@@ -89,43 +90,128 @@ def _frame(rows: list[tuple] | pd.DataFrame | None, columns: tuple[str, ...]) ->
     return df.reset_index(drop=True)
 
 
-@dataclass
-class ExportBatch:
-    """Everything read from one export file, as frames (see the ``*_COLUMNS`` constants)."""
+#: The Arrow schema of each table, as bulk (SQL) readers hand them over.
+ARROW_SCHEMAS: dict[str, pa.Schema] = {
+    name: pa.schema([
+        (c, pa.timestamp("us", tz="UTC") if c in ("created_at", "seen_at")
+         else pa.int64() if _DTYPES[c] in ("Int64", "int64")
+         else pa.bool_() if _DTYPES[c] in ("bool", "boolean")
+         else pa.string())
+        for c in cols])
+    for name, cols in (("posts", POST_COLUMNS), ("users", USER_COLUMNS),
+                       ("interactions", INTERACTION_COLUMNS), ("quarantine", QUARANTINE_COLUMNS))
+}
 
-    source: str
-    platform: str
-    posts: pd.DataFrame
-    users: pd.DataFrame
-    interactions: pd.DataFrame
-    quarantine: pd.DataFrame
-    row_keys: list[str] = field(default_factory=list)
+
+def _arrow_table(table: pa.Table, name: str) -> pa.Table:
+    schema = ARROW_SCHEMAS[name]
+    missing = [c for c in schema.names if c not in table.column_names]
+    if missing:
+        raise ValueError(f"a batch's {name} table needs columns {schema.names}; missing {missing}")
+    return table.select(schema.names).cast(schema)
+
+
+class ExportBatch:
+    """Everything read from one export file (see the ``*_COLUMNS`` constants).
+
+    Row-by-row readers hand over pandas frames; bulk readers hand over Arrow tables, which the
+    warehouse loads without a detour through pandas. Either way ``posts``, ``users``,
+    ``interactions`` and ``quarantine`` read as pandas frames (converted once, on first use) and
+    :meth:`table` gives what the warehouse registers.
+    """
+
+    def __init__(
+        self, source: str, platform: str, posts: pd.DataFrame | pa.Table, users: pd.DataFrame | pa.Table,
+        interactions: pd.DataFrame | pa.Table, quarantine: pd.DataFrame | pa.Table,
+        row_keys: list[str] | pa.Array | pa.ChunkedArray | None = None,
+    ) -> None:
+        self.source = source
+        self.platform = platform
+        self._tables: dict[str, pd.DataFrame | pa.Table] = {
+            "posts": posts, "users": users, "interactions": interactions, "quarantine": quarantine}
+        self._keys = row_keys if row_keys is not None else []
+
+    def table(self, name: str) -> pd.DataFrame | pa.Table:
+        """The ``posts`` / ``users`` / ``interactions`` / ``quarantine`` table as it was handed
+        over (an Arrow table from a bulk reader, else a pandas frame)."""
+        return self._tables[name]
+
+    def _frame_of(self, name: str) -> pd.DataFrame:
+        t = self._tables[name]
+        if isinstance(t, pa.Table):
+            t = _frame(t.to_pandas(types_mapper=_PANDAS_TYPES.get), _COLUMNS_OF[name])
+            self._tables[name] = t
+        return t
+
+    @property
+    def posts(self) -> pd.DataFrame:
+        return self._frame_of("posts")
+
+    @property
+    def users(self) -> pd.DataFrame:
+        return self._frame_of("users")
+
+    @property
+    def interactions(self) -> pd.DataFrame:
+        return self._frame_of("interactions")
+
+    @property
+    def quarantine(self) -> pd.DataFrame:
+        return self._frame_of("quarantine")
+
+    @property
+    def row_keys(self) -> list[str]:
+        """One key per row read and not quarantined: the id of the post the row stands for."""
+        if not isinstance(self._keys, list):
+            self._keys = self._keys.to_pylist()
+        return self._keys
+
+    def row_keys_arrow(self) -> pa.Array | pa.ChunkedArray:
+        """:attr:`row_keys` as Arrow strings (no Python objects for bulk readers)."""
+        if isinstance(self._keys, list):
+            return pa.array(self._keys, type=pa.string())
+        return self._keys
 
     @property
     def rows_read(self) -> int:
         """Rows read from the file: parsed rows plus quarantined rows."""
-        return len(self.row_keys) + len(self.quarantine)
+        return len(self._keys) + len(self._tables["quarantine"])
+
+    def __repr__(self) -> str:
+        return (f"ExportBatch(source={self.source!r}, platform={self.platform!r}, "
+                f"rows_read={self.rows_read}, "
+                f"posts={len(self._tables['posts'])}, interactions={len(self._tables['interactions'])})")
+
+
+_COLUMNS_OF = {"posts": POST_COLUMNS, "users": USER_COLUMNS, "interactions": INTERACTION_COLUMNS,
+               "quarantine": QUARANTINE_COLUMNS}
+_PANDAS_TYPES = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
 
 
 def make_batch(
     source: str,
     platform: str = "weibo",
     *,
-    posts: pd.DataFrame | list[tuple] | None = None,
-    users: pd.DataFrame | list[tuple] | None = None,
-    interactions: pd.DataFrame | list[tuple] | None = None,
-    quarantine: pd.DataFrame | list[tuple] | None = None,
-    row_keys: list[str] | None = None,
+    posts: pd.DataFrame | pa.Table | list[tuple] | None = None,
+    users: pd.DataFrame | pa.Table | list[tuple] | None = None,
+    interactions: pd.DataFrame | pa.Table | list[tuple] | None = None,
+    quarantine: pd.DataFrame | pa.Table | list[tuple] | None = None,
+    row_keys: list[str] | pa.Array | pa.ChunkedArray | None = None,
 ) -> ExportBatch:
-    """Build a batch from frames or tuples, checking columns and setting dtypes."""
+    """Build a batch from frames, Arrow tables or tuples, checking columns and setting types."""
+    def norm(rows, name: str):
+        if isinstance(rows, pa.Table):
+            return _arrow_table(rows, name)
+        return _frame(rows, _COLUMNS_OF[name])
+
     return ExportBatch(
         source=source,
         platform=platform,
-        posts=_frame(posts, POST_COLUMNS),
-        users=_frame(users, USER_COLUMNS),
-        interactions=_frame(interactions, INTERACTION_COLUMNS),
-        quarantine=_frame(quarantine, QUARANTINE_COLUMNS),
-        row_keys=list(row_keys or []),
+        posts=norm(posts, "posts"),
+        users=norm(users, "users"),
+        interactions=norm(interactions, "interactions"),
+        quarantine=norm(quarantine, "quarantine"),
+        row_keys=list(row_keys or []) if row_keys is None or isinstance(row_keys, list) else row_keys,
     )
 
 

@@ -22,7 +22,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from store.fields import file_sha256
 from store.records import ExportBatch
@@ -204,22 +206,34 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _posts_frame(batch: ExportBatch) -> pd.DataFrame:
-    df = batch.posts.drop(columns="line")
-    if df.empty:
-        return df
-    # A post seen as its own row wins over a copy embedded in another row.
-    return df.sort_values("from_row", ascending=False, kind="stable").drop_duplicates(
-        ["platform", "post_id"])
+def _with_ordinal(t: pd.DataFrame | pa.Table) -> pd.DataFrame | pa.Table:
+    """The table with ``_ord``, its row number, so that SQL can keep the file's order."""
+    n = len(t)
+    if isinstance(t, pa.Table):
+        return t.append_column("_ord", pa.array(np.arange(n, dtype=np.int64)))
+    return t.assign(_ord=np.arange(n, dtype=np.int64))
 
 
-def _users_frame(batch: ExportBatch) -> pd.DataFrame:
-    df = batch.users
-    if df.empty:
-        return df
-    # Newest snapshot per user; a field the newest snapshot lacks keeps an older known value.
-    df = df.sort_values(["platform", "user_id", "seen_at"], kind="stable")
-    return df.groupby(["platform", "user_id"], sort=False, as_index=False).last()[list(df.columns)]
+#: One row per post: a post seen as its own row wins over a copy embedded in another row
+#: (e.g. a repost's source post), else the first in the file.
+_BATCH_POSTS = """
+    CREATE OR REPLACE TEMP TABLE b_posts AS
+    SELECT post_id, platform, user_id, created_at, text, repost_of, reply_to, reposts, comments, likes,
+           from_row
+    FROM r_posts
+    QUALIFY row_number() OVER (PARTITION BY platform, post_id ORDER BY from_row DESC, _ord) = 1"""
+
+#: One row per user: the newest snapshot, where a field the newest snapshot lacks keeps the
+#: newest known value (rows without a time count as newest, later rows as newer).
+_USER_FIELDS = ("screen_name", "followers", "following", "statuses", "verified", "verified_type",
+                "description", "gender", "location", "seen_at")
+_BATCH_USERS = """
+    CREATE OR REPLACE TEMP TABLE b_users AS
+    SELECT user_id, platform, {fields}
+    FROM (SELECT *, struct_pack(t := coalesce(epoch_us(seen_at), 9223372036854775807), o := _ord) AS _k
+          FROM r_users)
+    GROUP BY platform, user_id""".format(fields=", ".join(
+    f"arg_max({c}, _k) FILTER (WHERE {c} IS NOT NULL) AS {c}" for c in _USER_FIELDS))
 
 
 def _sha256(path: str) -> str | None:
@@ -236,39 +250,37 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
     the real user when a later row brings that name with an id.
     """
     loaded_at = _now()
-    posts = _posts_frame(batch)
-    users = _users_frame(batch)
-    edges = batch.interactions.assign(platform=batch.platform)
-    quarantine = batch.quarantine.assign(source=batch.source)[["source", "line", "raw", "reason"]]
-    primary = pd.DataFrame({"post_id": pd.Series(batch.row_keys, dtype="object"),
-                            "platform": batch.platform})
-    primary["first"] = ~primary.duplicated(["platform", "post_id"])
+    platform = batch.platform
+    posts, users = batch.table("posts"), batch.table("users")
+    edges, quarantine = batch.table("interactions"), batch.table("quarantine")
+    keys = pa.table({"post_id": batch.row_keys_arrow()})
+    n_keys = len(keys)
 
     con.begin()
     try:
-        con.register("b_posts", posts)
-        con.register("b_users", users)
-        con.register("b_edges", edges)
-        con.register("b_quarantine", quarantine)
-        con.register("b_primary", primary)
+        con.register("r_posts", _with_ordinal(posts))
+        con.register("r_users", _with_ordinal(users))
+        con.register("r_edges", edges)
+        con.register("r_quarantine", quarantine)
+        con.register("b_keys", keys)
+        con.execute(_BATCH_POSTS)
+        con.execute(_BATCH_USERS)
         loaded = updated = 0
-        if not primary.empty:
+        if n_keys:
             # A row is new unless its post was already loaded from a row of its own (a copy
-            # embedded in another row, e.g. a repost's source post, does not count).
+            # embedded in another row, e.g. a repost's source post, does not count); a row of a
+            # profile export (key "user:<id>") is new when its user is.
             loaded = con.execute(
-                """SELECT count(*) FROM b_primary p WHERE p."first" AND p.post_id NOT LIKE 'user:%'
-                     AND NOT EXISTS (
-                       SELECT 1 FROM posts x WHERE x.platform = p.platform AND x.post_id = p.post_id
-                         AND x.from_row)"""
-            ).fetchone()[0]
-            # rows of a profile export (key "user:<id>") are new when the user is
-            loaded += con.execute(
-                """SELECT count(*) FROM b_primary p WHERE p."first" AND p.post_id LIKE 'user:%'
-                     AND NOT EXISTS (SELECT 1 FROM users u WHERE u.platform = p.platform
-                       AND u.user_id = substr(p.post_id, 6) AND NOT u.placeholder)"""
+                """SELECT count(*) FILTER (WHERE p.post_id NOT LIKE 'user:%' AND NOT EXISTS (
+                              SELECT 1 FROM posts x WHERE x.platform = $1 AND x.post_id = p.post_id
+                                AND x.from_row))
+                        + count(*) FILTER (WHERE p.post_id LIKE 'user:%' AND NOT EXISTS (
+                              SELECT 1 FROM users u WHERE u.platform = $1
+                                AND u.user_id = substr(p.post_id, 6) AND NOT u.placeholder))
+                   FROM (SELECT DISTINCT post_id FROM b_keys) p""", [platform]
             ).fetchone()[0]
         posts_added = 0
-        if not posts.empty:
+        if len(posts):
             updated = con.execute(
                 """UPDATE posts x SET reposts = coalesce(b.reposts, x.reposts),
                        comments = coalesce(b.comments, x.comments), likes = coalesce(b.likes, x.likes)
@@ -298,7 +310,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
                 [batch.source, loaded_at],
             ).fetchone()[0]
         users_added = users_updated = 0
-        if not users.empty:
+        if len(users):
             users_updated = con.execute(
                 """UPDATE users u SET
                        screen_name = coalesce(b.screen_name, u.screen_name),
@@ -328,21 +340,22 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
                    ANTI JOIN users u ON u.platform = b.platform AND u.user_id = b.user_id"""
             ).fetchone()[0]
             _merge_placeholders(con)
-        added = _insert_interactions(con) if not edges.empty else 0
+        added = _insert_interactions(con, platform) if len(edges) else 0
         pending = con.execute("SELECT count(*) FROM pending_interactions").fetchone()[0]
-        if not quarantine.empty:
+        if len(quarantine):
             con.execute(
-                """INSERT INTO quarantine SELECT q.source, q.line, q.raw, q.reason, ? FROM b_quarantine q
-                   ANTI JOIN quarantine x ON x.source = q.source AND x.line = q.line AND x.raw = q.raw""",
-                [loaded_at],
+                """INSERT INTO quarantine SELECT $1, q.line, q.raw, q.reason, $2 FROM r_quarantine q
+                   WHERE NOT EXISTS (SELECT 1 FROM quarantine x
+                                     WHERE x.source = $1 AND x.line = q.line AND x.raw = q.raw)""",
+                [batch.source, loaded_at],
             )
         report = LoadReport(
             source=batch.source,
             rows_read=batch.rows_read,
             loaded=int(loaded),
             updated=int(updated),
-            duplicates=int(len(primary) - loaded),
-            quarantined=len(batch.quarantine),
+            duplicates=int(n_keys - loaded),
+            quarantined=len(quarantine),
             posts_added=int(posts_added),
             users_added=int(users_added),
             users_updated=int(users_updated),
@@ -358,8 +371,10 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
              report.users_updated, report.interactions_added, report.interactions_pending,
              loaded_at],
         )
-        for name in ("b_posts", "b_users", "b_edges", "b_quarantine", "b_primary"):
+        for name in ("r_posts", "r_users", "r_edges", "r_quarantine", "b_keys"):
             con.unregister(name)
+        con.execute("DROP TABLE b_posts")
+        con.execute("DROP TABLE b_users")
         con.commit()
     except BaseException:
         con.rollback()
@@ -373,7 +388,7 @@ _NAME_IDS = """
     GROUP BY platform, screen_name"""
 
 
-def _insert_interactions(con: duckdb.DuckDBPyConnection) -> int:
+def _insert_interactions(con: duckdb.DuckDBPyConnection, platform: str) -> int:
     """Resolve the batch's names (placeholder ``@name`` users where unknown) and insert the
     interactions that are not there yet. Returns how many were added."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE name_ids AS {_NAME_IDS}")
@@ -381,16 +396,14 @@ def _insert_interactions(con: duckdb.DuckDBPyConnection) -> int:
         """CREATE OR REPLACE TEMP TABLE resolved AS
            SELECT coalesce(e.src_user, s.user_id, '@' || e.src_name) AS src_user,
                   coalesce(e.dst_user, d.user_id, '@' || e.dst_name) AS dst_user,
-                  e.kind, e.post_id, e.created_at, e.platform,
+                  e.kind, e.post_id, e.created_at, $1 AS platform,
                   CASE WHEN e.src_user IS NULL AND s.user_id IS NULL THEN e.src_name END AS src_ph,
                   CASE WHEN e.dst_user IS NULL AND d.user_id IS NULL THEN e.dst_name END AS dst_ph
-           FROM b_edges e
-           LEFT JOIN name_ids s ON e.src_user IS NULL AND s.platform = e.platform
-                                AND s.screen_name = e.src_name
-           LEFT JOIN name_ids d ON e.dst_user IS NULL AND d.platform = e.platform
-                                AND d.screen_name = e.dst_name
+           FROM r_edges e
+           LEFT JOIN name_ids s ON e.src_user IS NULL AND s.platform = $1 AND s.screen_name = e.src_name
+           LEFT JOIN name_ids d ON e.dst_user IS NULL AND d.platform = $1 AND d.screen_name = e.dst_name
            WHERE coalesce(e.src_user, e.src_name) IS NOT NULL
-             AND coalesce(e.dst_user, e.dst_name) IS NOT NULL"""
+             AND coalesce(e.dst_user, e.dst_name) IS NOT NULL""", [platform]
     )
     con.execute(
         """INSERT INTO users (user_id, platform, screen_name, placeholder)
