@@ -562,8 +562,10 @@ def read_gold(path: str | Path) -> pd.DataFrame:
 def gold_split(gold: pd.DataFrame, seed: int = GOLD_SPLIT_SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split gold labels once into (dev, test) halves, stratified by label, stable by id.
 
-    Each row's place comes from a hash of ``seed`` and its id, so the split does not depend on the
-    file's row order and adding rows does not move old ones between halves.
+    Each row's place in its label's order comes from a hash of ``seed`` and its id, so the split
+    does not depend on the file's row order. Adding rows keeps that order but moves the half-way
+    cut, so a few old rows near the cut can change halves: retrain (``make model``) after adding
+    gold rows, which the model's sidecar check enforces.
 
     Example:
         >>> g = pd.DataFrame({"id": list("abcdefgh"), "text": list("abcdefgh"), "label": [0, 1] * 4})
