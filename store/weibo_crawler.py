@@ -137,6 +137,7 @@ class CsvTable:
         self.width = len(self.header)
         self._lines: list[str] | None = None
         wanted = sorted({self.header.index(c) for c in columns if c in self.header})
+        self._arrow: dict[int, pa.Array | pa.ChunkedArray] = {}
         self._cells: dict[int, pd.Series] = {}
         self.extra = np.zeros(0, dtype=bool)
         self.line = np.zeros(0, dtype=np.int64)
@@ -169,7 +170,7 @@ class CsvTable:
         self.line = np.array(lines, dtype=np.int64)
         self.extra = np.array([any(c != "" for c in r[self.width:]) for r in rows], dtype=bool)
         for j in wanted:
-            self._cells[j] = pd.Series([r[j] if j < len(r) else "" for r in rows], dtype="str")
+            self._arrow[j] = pa.array([r[j] if j < len(r) else "" for r in rows], type=pa.string())
 
     def _read_duckdb(self, text: str, wanted: list[int], file: Path | None) -> None:
         width = self.width + 8
@@ -199,7 +200,7 @@ class CsvTable:
                 tmp.unlink(missing_ok=True)
         self.n = tbl.num_rows
         for k, j in enumerate(wanted):
-            self._cells[j] = pd.Series(tbl.column(k).fill_null(""), dtype="str")
+            self._arrow[j] = tbl.column(k).fill_null("")
         self.extra = tbl.column(len(wanted)).to_numpy(zero_copy_only=False).astype(bool)
         self.line = self._start_lines(text, self.n)
 
@@ -232,9 +233,24 @@ class CsvTable:
     def col(self, name: str) -> pd.Series:
         """The cells of column ``name`` (empty text where the column or the cell is missing)."""
         i = self.index_of(name)
-        if i is None or i not in self._cells:
+        if i is None or i not in self._arrow:
             return pd.Series([""] * self.n, dtype="str")
+        if i not in self._cells:
+            self._cells[i] = pd.Series(self._arrow[i], dtype="str")
         return self._cells[i]
+
+    def arrow(self, names: Iterable[str]) -> pa.Table:
+        """The cells of columns ``names`` as Arrow text (``""`` where the cell is missing, NULL
+        for a column the header lacks), with ``i`` (the record's number from 0), ``_line`` (its
+        first line) and ``_extra`` (:meth:`extra_cells`)."""
+        cols: dict[str, Any] = {"i": pa.array(np.arange(self.n, dtype=np.int64))}
+        for name in names:
+            j = self.index_of(name)
+            known = j is not None and j in self._arrow
+            cols[name] = self._arrow[j] if known else pa.nulls(self.n, pa.string())
+        cols["_line"] = pa.array(self.line, type=pa.int64())
+        cols["_extra"] = pa.array(self.extra, type=pa.bool_())
+        return pa.table(cols)
 
     def extra_cells(self) -> pd.Series:
         """True for rows with non-empty cells beyond the header (cells shifted right)."""

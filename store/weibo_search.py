@@ -36,25 +36,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
+import duckdb
+import pyarrow as pa
 
+from store.bulk import bulk_connection, chain_edges_sql, mention_edges_sql, text_columns_sql
 from store.fields import decode_export_bytes
-from store.records import USER_COLUMNS, ExportBatch, make_batch, whole_file_quarantine
-from store.weibo_crawler import (
-    CsvTable,
-    CsvUnreadableError,
-    chain_edges,
-    counts,
-    edges_at,
-    first_reason,
-    ids,
-    is_id,
-    mentions_bulk,
-    quarantine_frame,
-    text_or_none,
-    times,
-)
+from store.records import ExportBatch, make_batch, whole_file_quarantine
+from store.weibo_crawler import CsvTable, CsvUnreadableError
 
 __all__ = ["AUTHENTICATION", "parse_weibo_search", "read_weibo_search", "sniff_weibo_search"]
 
@@ -66,13 +54,90 @@ AUTHENTICATION: dict[str, tuple[bool, int]] = {
     "普通用户": (False, -1),
 }
 _REQUIRED = ("id", "user_id", "微博正文", "发布时间")
-_USER_ID = r"[0-9A-Za-z_\-]{1,40}"
 _COLUMNS = ("id", "user_id", "用户昵称", "微博正文", "发布时间", "retweet_id", "转发数", "评论数", "点赞数",
             "艾特用户", "user_authentication")
 
 
-def _cell(s: pd.Series, i: int) -> str:
-    return repr(s.iloc[i][:40])
+_AUTH_SQL = "CASE auth {} END".format(" ".join(
+    f"WHEN '{k}' THEN {str(v[0]).lower()}" for k, v in AUTHENTICATION.items()))
+_AUTH_TYPE_SQL = "CASE auth {} END".format(" ".join(
+    f"WHEN '{k}' THEN {v[1]}" for k, v in AUTHENTICATION.items()))
+
+#: Each row's fields (``f``), the text's chain, own words and mentions, and the first check the
+#: row fails (``bad``; NULL for a good row).
+_FIELDS = """
+    SELECT i, _line AS line, _extra, tj_id("id") AS post_id, tj_id(user_id) AS user_id,
+           tj_strip("用户昵称") AS name, coalesce("微博正文", '') AS body,
+           tj_local_time("发布时间") AS created_at, tj_id(retweet_id) AS rt,
+           tj_count("转发数") AS reposts, tj_count("评论数") AS comments, tj_count("点赞数") AS likes,
+           "艾特用户" AS listed, tj_strip(user_authentication) AS auth
+    FROM cells"""
+_ROWS = r"""
+    CREATE TEMP TABLE r AS
+    SELECT * EXCLUDE (_extra),
+           CASE WHEN _extra THEN 1 WHEN post_id = '' THEN 2 WHEN NOT tj_is_id(post_id) THEN 3
+                WHEN NOT coalesce(regexp_full_match(user_id, '[0-9A-Za-z_\-]{{1,40}}'), false) THEN 4
+                WHEN created_at IS NULL THEN 5 WHEN rt <> '' AND NOT tj_is_id(rt) THEN 6 END AS bad
+    FROM ({text})"""
+
+_REASONS: dict[int, tuple[str | None, str]] = {
+    1: (None, "the row has more cells than the header; its cells do not line up with the columns"),
+    2: (None, "field 'id' is empty; expected the weibo id (mid)"),
+    3: ("id", "field 'id' is {}; expected the weibo id as digits (Excel turns 16-digit ids into numbers "
+              "like 5.37E+15: weibo-search issue #207)"),
+    4: ("user_id", "field 'user_id' is {}; expected the author's id"),
+    5: ("发布时间", "field '发布时间' is {}; expected a time like '2026-11-13 10:00'"),
+    6: ("retweet_id", "field 'retweet_id' is {}; expected empty or the reposted weibo's id as digits "
+                      "(weibo-search issue #207)"),
+}
+
+
+def _reason(cells: pa.Table, i: int, code: int) -> str:
+    column, template = _REASONS[code]
+    if column is None:
+        return template
+    value = cells.column(column)[i].as_py() or ""
+    return template.format(repr(value.strip()[:40]))
+
+
+def _parse_rows(con: duckdb.DuckDBPyConnection, t: CsvTable, source: str) -> ExportBatch:
+    cells = t.arrow(_COLUMNS)
+    con.register("cells", cells)
+    listed = "listed" if "艾特用户" in t.header else None
+    con.execute(_ROWS.format(text=text_columns_sql(f"({_FIELDS})", listed=listed)))
+    bad = con.execute("SELECT i, bad FROM r WHERE bad IS NOT NULL ORDER BY i").fetchall()
+    quarantine = [(int(t.line[i]), t.raw(i), f"{source}, line {t.line[i]}: {_reason(cells, i, code)}")
+                  for i, code in bad]
+    posts = con.sql(
+        """SELECT post_id, 'weibo' AS platform, user_id, created_at, body AS text,
+                  nullif(rt, '') AS repost_of, NULL AS reply_to, reposts, comments, likes, line,
+                  true AS from_row
+           FROM r WHERE bad IS NULL""").to_arrow_table()
+    users = con.sql(
+        f"""SELECT user_id, 'weibo' AS platform, nullif(name, '') AS screen_name, NULL AS followers,
+                   NULL AS following, NULL AS statuses, {_AUTH_SQL} AS verified,
+                   {_AUTH_TYPE_SQL} AS verified_type, NULL AS description, NULL AS gender,
+                   NULL AS location, created_at AS seen_at
+            FROM r WHERE bad IS NULL""").to_arrow_table()
+    # The source post of each repost, looked up among this file's rows (the last row wins).
+    con.execute(
+        """CREATE TEMP VIEW reposts AS
+           SELECT r.i, r.post_id, r.user_id, nullif(r.name, '') AS me, r.chain, r.created_at,
+                  a.who.u AS root_user, nullif(a.who.n, '') AS root_name
+           FROM r LEFT JOIN (SELECT post_id, arg_max({'u': user_id, 'n': name}, i) AS who
+                             FROM r WHERE bad IS NULL GROUP BY post_id) a ON a.post_id = r.rt
+           WHERE r.bad IS NULL AND (r.rt <> '' OR contains(r.body, '//@'))""")
+    con.execute(
+        """CREATE TEMP VIEW mentioning AS
+           SELECT i, post_id, user_id, nullif(name, '') AS me, created_at, names
+           FROM r WHERE bad IS NULL""")
+    interactions = con.sql(
+        f"""SELECT src_user, src_name, dst_user, dst_name, kind, post_id, created_at FROM (
+                {chain_edges_sql("reposts")} UNION ALL {mention_edges_sql("mentioning")})
+            ORDER BY i, kind DESC, k""").to_arrow_table()
+    keys = con.sql("SELECT post_id FROM r WHERE bad IS NULL").to_arrow_table().column(0)
+    return make_batch(source, PLATFORM, posts=posts, users=users, interactions=interactions,
+                      quarantine=quarantine, row_keys=keys)
 
 
 def parse_weibo_search(text: str, source: str, *, file: Path | None = None) -> ExportBatch:
@@ -91,81 +156,11 @@ def parse_weibo_search(text: str, source: str, *, file: Path | None = None) -> E
         return whole_file_quarantine(
             source, text, f"not a weibo-search result CSV: the header {header[:6]!r} lacks "
             f"{missing}; expected 'id,bid,user_id,用户昵称,微博正文,…,发布时间,…'")
-    n = t.n
-    pid = ids(t.col("id"))
-    uid = ids(t.col("user_id"))
-    name = t.col("用户昵称").str.strip()
-    body = t.col("微博正文")
-    created = times(t.col("发布时间"))
-    rt = ids(t.col("retweet_id"))
-    checks = [
-        (t.extra_cells(), lambda i: "the row has more cells than the header; its cells do not line up "
-         "with the columns"),
-        (pid == "", lambda i: "field 'id' is empty; expected the weibo id (mid)"),
-        (~is_id(pid) & (pid != ""), lambda i: f"field 'id' is {_cell(pid, i)}; expected the weibo id "
-         "as digits (Excel turns 16-digit ids into numbers like 5.37E+15: weibo-search issue #207)"),
-        (~uid.str.fullmatch(_USER_ID).fillna(False).astype(bool), lambda i: (
-            f"field 'user_id' is {_cell(uid, i)}; expected the author's id")),
-        (created.isna(), lambda i: f"field '发布时间' is {_cell(t.col('发布时间'), i)}; expected a time "
-         "like '2026-11-13 10:00'"),
-        ((rt != "") & ~is_id(rt), lambda i: f"field 'retweet_id' is {_cell(rt, i)}; expected empty or "
-         "the reposted weibo's id as digits (weibo-search issue #207)"),
-    ]
-    reasons = first_reason(checks, n)
-    bad = np.array(sorted(reasons), dtype=np.int64)
-    good = np.ones(n, dtype=bool)
-    good[bad] = False
-    quarantine = quarantine_frame(t, bad, [f"{source}, line {t.line[i]}: {reasons[int(i)]}" for i in bad])
-
-    auth = t.col("user_authentication").str.strip()
-    verified = auth.map({k: v[0] for k, v in AUTHENTICATION.items()})
-    vtype = auth.map({k: v[1] for k, v in AUTHENTICATION.items()})
-    posts = pd.DataFrame({
-        "post_id": pid, "platform": PLATFORM, "user_id": uid, "created_at": created, "text": body,
-        "repost_of": text_or_none(rt), "reply_to": None,
-        "reposts": counts(t.col("转发数")), "comments": counts(t.col("评论数")),
-        "likes": counts(t.col("点赞数")), "line": t.line, "from_row": True,
-    })[good]
-    users = pd.DataFrame({
-        "user_id": uid, "platform": PLATFORM, "screen_name": text_or_none(name),
-        "verified": verified.astype("boolean"), "verified_type": vtype.astype("Int64"),
-        "seen_at": created,
-    })[good]
-    for c in USER_COLUMNS:
-        if c not in users.columns:
-            users[c] = None
-    users = users[list(USER_COLUMNS)]
-
-    # The source post of each repost, looked up among this file's rows.
-    g = pd.Series(good)
-    authors = pd.DataFrame({"rt": pid[g], "root_user": uid[g], "root_name": name[g]}) \
-        .drop_duplicates("rt", keep="last")
-    rows = pd.DataFrame({"i": np.arange(n), "rt": rt, "post_id": pid, "uid": uid, "name": name,
-                         "created_at": created, "good": good})
-    rows = rows.merge(authors, on="rt", how="left", sort=False).sort_values("i", kind="stable")
-    root_user = rows["root_user"].reset_index(drop=True)
-    root_name = rows["root_name"].reset_index(drop=True)
-    is_repost = (rt != "") & g
-    has_chain = body.str.contains("//", regex=False) & g
-    plain = is_repost & ~has_chain & root_user.notna() & (root_user != uid)
-    plain_edges = pd.DataFrame({
-        "src_user": root_user[plain], "src_name": None, "dst_user": uid[plain], "dst_name": None,
-        "kind": "repost", "post_id": pid[plain], "created_at": created[plain]})
-    edges: list[tuple] = []
-    rows_ = np.flatnonzero((has_chain & (is_repost | body.str.contains("//@", regex=False))).to_numpy())
-    for i, p, u, nm, b_, ru, rn in zip(rows_, pid[rows_].tolist(), uid[rows_].tolist(),
-                                       name[rows_].tolist(), body[rows_].tolist(),
-                                       root_user[rows_].tolist(), root_name[rows_].tolist(), strict=True):
-        edges += chain_edges(p, i, u, nm or None, b_, ru if isinstance(ru, str) else None,
-                             (rn or None) if isinstance(rn, str) else None)
-    rows_ = np.flatnonzero((g & body.str.contains("@", regex=False)).to_numpy())
-    listed = t.col("艾特用户")[rows_].tolist() if "艾特用户" in header else None
-    edges += mentions_bulk(rows_, pid[rows_].tolist(), uid[rows_].tolist(), name[rows_].tolist(),
-                           body[rows_].tolist(), listed)
-    frames = [f for f in (plain_edges, edges_at(edges, created)) if len(f)]
-    interactions = pd.concat(frames, ignore_index=True) if frames else None
-    return make_batch(source, PLATFORM, posts=posts, users=users, interactions=interactions,
-                      quarantine=quarantine, row_keys=posts["post_id"].tolist())
+    con = bulk_connection()
+    try:
+        return _parse_rows(con, t, source)
+    finally:
+        con.close()
 
 
 def read_weibo_search(path: str | Path) -> ExportBatch:

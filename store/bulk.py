@@ -1,0 +1,196 @@
+"""Bulk parsing in DuckDB SQL: the field rules of :mod:`store.fields` as SQL macros.
+
+Readers of large exports turn a file's cells (an Arrow table) into a batch with a few SQL
+statements instead of a Python loop per row. Each macro here is the SQL twin of a Python
+function that stays the reference (tests compare them on arbitrary text):
+
+============================  ============================================================
+``tj_strip(x)``                ``str.strip()``: the text without surrounding white space
+``tj_id(x)``                   :func:`store.fields.as_id` on text: surrounding white space
+                               (incl. weibo-crawler's tab) stripped; ``''`` when missing
+``tj_is_id(x)``                the id is 1–20 ASCII digits
+``tj_count(x)``                :func:`store.fields.as_count`: ``1.2万`` → 12000, ``100万+`` → 1000000
+                               (plain numbers as DuckDB casts them to BIGINT: ``12.7`` → 13)
+``tj_local_time(x)``           a zone-less time ("2026-11-13 10:00[:00]", "2026-11-13",
+                               ``T`` allowed) in Asia/Shanghai, as a UTC timestamp
+``tj_chain(x)``                the ``//@name:`` chain names (:func:`store.fields.repost_chain_names`)
+``tj_own(x)``                  the author's own words, before the first chain part
+``tj_mentions(own)``           ``@name`` mentions in the own words, each once, in order
+``tj_listed(listed, own)``     names of an exporter's comma-joined list that appear as ``@name``
+                               in the own words, each once, in order
+============================  ============================================================
+
+Character classes follow Python's ``re`` on ``str``: a name character is a letter, a digit,
+``_``, ``-`` or a CJK ideograph (RE2's ``\\w`` would be ASCII only), white space is what
+``str.isspace`` accepts.
+
+Example:
+    >>> con = bulk_connection()
+    >>> con.execute("SELECT tj_count('1.2万'), tj_chain('好//@小红:我家也是//@小明: 哈哈'), "
+    ...             "tj_own('好//@小红:我家也是')").fetchone()
+    (12000, ['小红', '小明'], '好')
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+__all__ = ["NAME_CLASS", "WHITE_SPACE_CLASS", "bulk_connection", "chain_edges_sql", "mention_edges_sql",
+           "text_columns_sql"]
+
+#: RE2 class of the characters ``str.isspace`` accepts.
+WHITE_SPACE_CLASS = (r"[\t\n\x{0b}\x{0c}\r\x{1c}-\x{1f} \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}"
+                     r"\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]")
+#: RE2 class of a screen-name character: :data:`store.fields.NAME_PATTERN`'s ``[\w\u4e00-\u9fff\-]``.
+NAME_CLASS = r"[\p{L}\p{N}_\x{4e00}-\x{9fff}\-]"
+# Counted repeats of these large classes ({1,30}) make RE2 slow to build and to run, so the
+# patterns take any length and the 30-character limit is applied to what they find.
+_NAME = NAME_CLASS + "+"
+_WS = WHITE_SPACE_CLASS
+_CHAIN_PART = f"//{_WS}*@{_NAME}{_WS}*[:：]"
+#: Every character ``str.isspace`` accepts, as a SQL string (for ``trim``).
+_TRIM = "'" + "".join(ch for ch in map(chr, range(0x3001)) if ch.isspace()) + "'"
+
+_STRIP = f"'^{_WS}+|{_WS}+$'"
+
+# Every macro has a fast path for the common case (no lambda, one regular expression) and
+# takes the general path only for the rows that need it: DuckDB's CASE evaluates each branch on
+# its own rows.
+_MACROS = rf"""
+CREATE OR REPLACE TEMP MACRO tj_strip(x) AS regexp_replace(x, {_STRIP}, '', 'g');
+CREATE OR REPLACE TEMP MACRO tj_id(x) AS coalesce(regexp_replace(x, {_STRIP}, '', 'g'), '');
+CREATE OR REPLACE TEMP MACRO tj_is_id(x) AS coalesce(regexp_full_match(x, '[0-9]{{1,20}}'), false);
+CREATE OR REPLACE TEMP MACRO tj_count_checked(d) AS
+    CASE WHEN abs(d) < 4.611686018427388e18 THEN d::BIGINT END;
+CREATE OR REPLACE TEMP MACRO tj_scaled(v, unit) AS
+    tj_count_checked(round(TRY_CAST(replace(v, ',', '') AS DOUBLE) * unit));
+CREATE OR REPLACE TEMP MACRO tj_count_text(v) AS CASE
+    WHEN suffix(v, '万') THEN tj_scaled(left(v, -1), 1e4)
+    WHEN suffix(v, '亿') THEN tj_scaled(left(v, -1), 1e8)
+    ELSE tj_count_checked(round(TRY_CAST(replace(v, ',', '') AS DOUBLE))) END;
+CREATE OR REPLACE TEMP MACRO tj_count(x) AS CASE
+    WHEN x IS NULL OR x = '' THEN NULL
+    WHEN suffix(x, '万') THEN tj_scaled(left(x, -1), 1e4)
+    WHEN suffix(x, '万+') THEN tj_scaled(left(x, -2), 1e4)
+    WHEN TRY_CAST(x AS BIGINT) IS NOT NULL THEN tj_count_checked(TRY_CAST(x AS BIGINT))
+    ELSE tj_count_text(rtrim(tj_strip(x), '+')) END;
+CREATE OR REPLACE TEMP MACRO tj_local_naive(v) AS coalesce(
+    try_strptime(v, '%Y-%m-%d %H:%M'), try_strptime(v, '%Y-%m-%d %H:%M:%S'),
+    try_strptime(v, '%Y-%m-%d'));
+CREATE OR REPLACE TEMP MACRO tj_local_time(x) AS (CASE
+    WHEN regexp_full_match(x, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}} [0-9]{{2}}:[0-9]{{2}}(:[0-9]{{2}})?')
+    THEN TRY_CAST(x AS TIMESTAMP)
+    ELSE tj_local_naive(regexp_replace(tj_strip(x), 'T', ' ')) END - INTERVAL 8 HOUR)::TIMESTAMPTZ;
+CREATE OR REPLACE TEMP MACRO tj_part_name(p) AS regexp_extract(p, '@({_NAME})', 1);
+CREATE OR REPLACE TEMP MACRO tj_chain_parts_all(x) AS
+    CASE WHEN contains(x, '//') THEN regexp_extract_all(x, '{_CHAIN_PART}', 0) ELSE [] END;
+CREATE OR REPLACE TEMP MACRO tj_names_of_parts(x, parts) AS CASE
+    WHEN len(parts) = 0 THEN []
+    WHEN NOT regexp_matches(array_to_string(parts, ''), '{_WS}')
+    THEN list_transform(parts, lambda p: substr(p, 4, length(p) - 4))
+    ELSE regexp_extract_all(x, '//{_WS}*@({_NAME}){_WS}*[:：]', 1) END;
+CREATE OR REPLACE TEMP MACRO tj_all_short(names) AS
+    coalesce(list_max(list_transform(names, lambda v: length(v))), 0) <= 30;
+CREATE OR REPLACE TEMP MACRO tj_chain_parts(x) AS
+    list_filter(tj_chain_parts_all(x), lambda p: length(tj_part_name(p)) <= 30);
+CREATE OR REPLACE TEMP MACRO tj_chain_slow(x) AS list_transform(tj_chain_parts(x), lambda p: tj_part_name(p));
+CREATE OR REPLACE TEMP MACRO tj_own_before(x, parts) AS
+    CASE WHEN len(parts) = 0 THEN x ELSE left(x, strpos(x, parts[1]) - 1) END;
+CREATE OR REPLACE TEMP MACRO tj_own_slow(x) AS tj_own_before(x, tj_chain_parts(x));
+CREATE OR REPLACE TEMP MACRO tj_chain(x) AS CASE
+    WHEN tj_all_short(tj_names_of_parts(x, tj_chain_parts_all(x)))
+    THEN tj_names_of_parts(x, tj_chain_parts_all(x)) ELSE tj_chain_slow(x) END;
+CREATE OR REPLACE TEMP MACRO tj_own(x) AS CASE
+    WHEN tj_all_short(tj_names_of_parts(x, tj_chain_parts_all(x)))
+    THEN tj_own_before(x, tj_chain_parts_all(x)) ELSE tj_own_slow(x) END;
+CREATE OR REPLACE TEMP MACRO tj_first_each(l) AS
+    CASE WHEN len(l) <= 1 THEN l ELSE list_filter(l, lambda v, k: list_position(l, v) = k) END;
+CREATE OR REPLACE TEMP MACRO tj_mention_names(own) AS CASE
+    WHEN contains(own, '@')
+    THEN list_transform(regexp_extract_all(own, '@{_NAME}', 0), lambda v: substr(v, 2))
+    ELSE [] END;
+CREATE OR REPLACE TEMP MACRO tj_mentions_of(names) AS tj_first_each(CASE
+    WHEN tj_all_short(names) THEN names ELSE list_transform(names, lambda v: left(v, 30)) END);
+CREATE OR REPLACE TEMP MACRO tj_mentions(own) AS tj_mentions_of(tj_mention_names(own));
+CREATE OR REPLACE TEMP MACRO tj_listed_one(name, own) AS
+    CASE WHEN name <> '' AND contains(own, '@' || name) THEN [name] ELSE [] END;
+CREATE OR REPLACE TEMP MACRO tj_listed(listed, own) AS CASE
+    WHEN coalesce(listed, '') = '' OR NOT contains(own, '@') THEN []
+    WHEN NOT contains(listed, ',') THEN tj_listed_one(ltrim(tj_strip(listed), '@'), own)
+    ELSE tj_first_each(list_filter(
+        list_transform(string_split(listed, ','), lambda v: ltrim(tj_strip(v), '@')),
+        lambda v: v <> '' AND contains(own, '@' || v))) END;
+"""
+
+
+def bulk_connection(threads: int = 2) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with the ``tj_*`` macros (DuckDB without ICU: times are UTC)."""
+    con = duckdb.connect(":memory:", config={"threads": threads})
+    con.execute("SET enable_progress_bar = false")
+    con.execute(_MACROS)
+    return con
+
+
+def text_columns_sql(source: str, body: str = "body", listed: str | None = None) -> str:
+    """SQL adding ``chain`` (the ``//@`` chain names), ``own`` (the author's own words) and
+    ``names`` (the names the author @-mentions: from the exporter's ``listed`` column when given,
+    else from the text) to relation ``source``, computing each list once per row.
+
+    Equivalent to ``tj_chain``, ``tj_own`` and ``tj_mentions`` / ``tj_listed``, staged so that
+    no expression is repeated (DuckDB expands macros in place).
+    """
+    mention = f"tj_listed({listed}, own)" if listed else "tj_mentions_of(tj_mention_names(own))"
+    return f"""
+    SELECT *, {mention} AS names FROM (
+        SELECT * EXCLUDE (_parts, _chain),
+               CASE WHEN tj_all_short(_chain) THEN _chain ELSE tj_chain_slow({body}) END AS chain,
+               CASE WHEN tj_all_short(_chain) THEN tj_own_before({body}, _parts)
+                    ELSE tj_own_slow({body}) END AS own
+        FROM (SELECT *, tj_names_of_parts({body}, _parts) AS _chain
+              FROM (SELECT *, tj_chain_parts_all({body}) AS _parts FROM {source})))"""
+
+
+def chain_edges_sql(rows: str) -> str:
+    """SQL for the repost interactions of the reposts in relation ``rows``.
+
+    ``rows`` has ``i`` (row number), ``post_id``, ``user_id`` and ``me`` (the author and the
+    author's name, NULL when unknown), ``chain`` (:func:`text_columns_sql`), ``root_user`` and
+    ``root_name`` (the reposted post's author, NULL when unknown) and ``created_at``. The chain
+    "B's words //@C1: … //@Ck: …"
+    of A's post gives C1→B, C2→C1, …, A→Ck (the chain alone when A is unknown; A→B when there is no
+    chain); names equal to the author's own are dropped, as is a hop from the root author to the
+    root author's own name, and self-loops. Columns: :data:`store.records.INTERACTION_COLUMNS`
+    plus ``i`` and ``k`` (the hop) for ordering.
+    """
+    return f"""
+    WITH c AS (
+        SELECT i, post_id, user_id, created_at, root_user, root_name,
+               list_filter(chain, lambda v: v IS DISTINCT FROM me) AS chain
+        FROM {rows}),
+    hops AS (
+        SELECT i, post_id, created_at, root_user, root_name, chain, user_id,
+               unnest(generate_series(1, len(chain) + (root_user IS NOT NULL)::INTEGER)) AS k
+        FROM c WHERE root_user IS NOT NULL OR len(chain) > 0),
+    e AS (
+        SELECT i, k, post_id, created_at, root_name,
+               CASE WHEN k = 1 THEN user_id END AS dst_user,
+               CASE WHEN k > 1 THEN chain[k - 1] END AS dst_name,
+               CASE WHEN k > len(chain) THEN root_user END AS src_user,
+               CASE WHEN k <= len(chain) THEN chain[k] END AS src_name
+        FROM hops)
+    SELECT src_user, src_name, dst_user, dst_name, 'repost' AS kind, post_id, created_at, i, k
+    FROM e
+    WHERE NOT (dst_name IS NOT NULL AND dst_name = root_name AND src_user IS NOT NULL)
+      AND NOT coalesce(src_user = dst_user, false) AND NOT coalesce(src_name = dst_name, false)"""
+
+
+def mention_edges_sql(rows: str) -> str:
+    """SQL for the mention interactions author → name of relation ``rows`` (``i``, ``post_id``,
+    ``user_id``, ``me``, ``created_at`` and ``names``, a list), skipping the author's own name."""
+    return f"""
+    SELECT user_id AS src_user, NULL::VARCHAR AS src_name, NULL::VARCHAR AS dst_user, name AS dst_name,
+           'mention' AS kind, post_id, created_at, i, k
+    FROM (SELECT i, post_id, user_id, me, created_at, unnest(names) AS name,
+                 generate_subscripts(names, 1) AS k
+          FROM {rows} WHERE len(names) > 0)
+    WHERE name IS DISTINCT FROM me"""
