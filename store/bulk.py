@@ -13,8 +13,10 @@ function that stays the reference (tests compare them on arbitrary text):
                                (plain numbers as DuckDB casts them to BIGINT: ``12.7`` → 13)
 ``tj_local_time(x)``           a zone-less time ("2026-11-13 10:00[:00]", "2026-11-13",
                                ``T`` allowed) in Asia/Shanghai, as a UTC timestamp
-``tj_chain(x)``                the ``//@name:`` chain names (:func:`store.fields.repost_chain_names`)
-``tj_own(x)``                  the author's own words, before the first chain part
+``tj_chain(x)``                the ``//@name:`` chain names (:func:`store.fields.repost_chain_names`;
+                               exact when no chain part names more than 30 characters, see
+                               :func:`text_columns_sql` for the exact staged form)
+``tj_own(x)``                  the author's own words, before the first chain part (same proviso)
 ``tj_mentions(own)``           ``@name`` mentions in the own words, each once, in order
 ``tj_listed(listed, own)``     names of an exporter's comma-joined list that appear as ``@name``
                                in the own words, each once, in order
@@ -33,10 +35,18 @@ Example:
 
 from __future__ import annotations
 
-import duckdb
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-__all__ = ["NAME_CLASS", "WHITE_SPACE_CLASS", "bulk_connection", "chain_edges_sql", "mention_edges_sql",
-           "text_columns_sql"]
+import duckdb
+import pyarrow as pa
+
+from store.fields import mention_names, repost_chain_names
+
+__all__ = ["NAME_CLASS", "WHITE_SPACE_CLASS", "bulk_connection", "bulk_session", "chain_edges_sql",
+           "fix_slow_text_rows", "mention_edges_sql", "text_columns_sql"]
 
 #: RE2 class of the characters ``str.isspace`` accepts.
 WHITE_SPACE_CLASS = (r"[\t\n\x{0b}\x{0c}\r\x{1c}-\x{1f} \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}"
@@ -91,18 +101,10 @@ CREATE OR REPLACE TEMP MACRO tj_names_of_parts(x, parts) AS CASE
     ELSE regexp_extract_all(x, '//{_WS}*@({_NAME}){_WS}*[:：]', 1) END;
 CREATE OR REPLACE TEMP MACRO tj_all_short(names) AS
     coalesce(list_max(list_transform(names, lambda v: length(v))), 0) <= 30;
-CREATE OR REPLACE TEMP MACRO tj_chain_parts(x) AS
-    list_filter(tj_chain_parts_all(x), lambda p: length(tj_part_name(p)) <= 30);
-CREATE OR REPLACE TEMP MACRO tj_chain_slow(x) AS list_transform(tj_chain_parts(x), lambda p: tj_part_name(p));
 CREATE OR REPLACE TEMP MACRO tj_own_before(x, parts) AS
     CASE WHEN len(parts) = 0 THEN x ELSE left(x, strpos(x, parts[1]) - 1) END;
-CREATE OR REPLACE TEMP MACRO tj_own_slow(x) AS tj_own_before(x, tj_chain_parts(x));
-CREATE OR REPLACE TEMP MACRO tj_chain(x) AS CASE
-    WHEN tj_all_short(tj_names_of_parts(x, tj_chain_parts_all(x)))
-    THEN tj_names_of_parts(x, tj_chain_parts_all(x)) ELSE tj_chain_slow(x) END;
-CREATE OR REPLACE TEMP MACRO tj_own(x) AS CASE
-    WHEN tj_all_short(tj_names_of_parts(x, tj_chain_parts_all(x)))
-    THEN tj_own_before(x, tj_chain_parts_all(x)) ELSE tj_own_slow(x) END;
+CREATE OR REPLACE TEMP MACRO tj_chain(x) AS tj_names_of_parts(x, tj_chain_parts_all(x));
+CREATE OR REPLACE TEMP MACRO tj_own(x) AS tj_own_before(x, tj_chain_parts_all(x));
 CREATE OR REPLACE TEMP MACRO tj_first_each(l) AS
     CASE WHEN len(l) <= 1 THEN l ELSE list_filter(l, lambda v, k: list_position(l, v) = k) END;
 CREATE OR REPLACE TEMP MACRO tj_mention_names(own) AS CASE
@@ -131,23 +133,78 @@ def bulk_connection(threads: int = 2) -> duckdb.DuckDBPyConnection:
     return con
 
 
+_LOCAL = threading.local()
+
+
+@contextmanager
+def bulk_session() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A :func:`bulk_connection` kept for this thread and process (making one costs ~50 ms, more
+    than parsing a small file), with every temporary table and view it made dropped afterwards.
+    A session opened inside another gets a connection of its own."""
+    if getattr(_LOCAL, "busy", False):
+        con = bulk_connection()
+        try:
+            yield con
+        finally:
+            con.close()
+        return
+    if getattr(_LOCAL, "pid", None) != os.getpid():
+        _LOCAL.con, _LOCAL.pid = bulk_connection(), os.getpid()
+    con = _LOCAL.con
+    _LOCAL.busy = True
+    try:
+        yield con
+    finally:
+        _LOCAL.busy = False
+        for name, kind in con.execute(
+                "SELECT table_name, table_type FROM information_schema.tables "
+                "WHERE table_catalog = 'temp'").fetchall():
+            con.execute(f'DROP {"VIEW" if kind == "VIEW" else "TABLE"} IF EXISTS temp.main."{name}"')
+
+
 def text_columns_sql(source: str, body: str = "body", listed: str | None = None) -> str:
     """SQL adding ``chain`` (the ``//@`` chain names), ``own`` (the author's own words) and
     ``names`` (the names the author @-mentions: from the exporter's ``listed`` column when given,
     else from the text) to relation ``source``, computing each list once per row.
 
-    Equivalent to ``tj_chain``, ``tj_own`` and ``tj_mentions`` / ``tj_listed``, staged so that
-    no expression is repeated (DuckDB expands macros in place).
+    A chain naming someone in more than 30 characters (not a Weibo name: the Python rule does not
+    count it as a chain part) is rare; such rows get ``_slow`` = true and NULL columns, and
+    :func:`fix_slow_text_rows` fills them in with the Python functions once the relation is a
+    table. Without such rows the columns equal ``tj_chain``, ``tj_own`` and ``tj_mentions`` /
+    ``tj_listed``.
     """
     mention = f"tj_listed({listed}, own)" if listed else "tj_mentions_of(tj_mention_names(own))"
     return f"""
-    SELECT *, {mention} AS names FROM (
-        SELECT * EXCLUDE (_parts, _chain),
-               CASE WHEN tj_all_short(_chain) THEN _chain ELSE tj_chain_slow({body}) END AS chain,
-               CASE WHEN tj_all_short(_chain) THEN tj_own_before({body}, _parts)
-                    ELSE tj_own_slow({body}) END AS own
-        FROM (SELECT *, tj_names_of_parts({body}, _parts) AS _chain
-              FROM (SELECT *, tj_chain_parts_all({body}) AS _parts FROM {source})))"""
+    SELECT *, CASE WHEN NOT _slow THEN {mention} END AS names FROM (
+        SELECT * EXCLUDE (_parts, _chain), CASE WHEN NOT _slow THEN _chain END AS chain,
+               CASE WHEN NOT _slow THEN tj_own_before({body}, _parts) END AS own
+        FROM (SELECT *, NOT tj_all_short(_chain) AS _slow
+              FROM (SELECT *, tj_names_of_parts({body}, _parts) AS _chain
+                    FROM (SELECT *, tj_chain_parts_all({body}) AS _parts FROM {source}))))"""
+
+
+def fix_slow_text_rows(con: duckdb.DuckDBPyConnection, table: str, body: str = "body",
+                       listed: str | None = None) -> int:
+    """Fill ``chain``, ``own`` and ``names`` of the ``_slow`` rows of ``table`` (made with
+    :func:`text_columns_sql`; ``i`` keys the rows) with the Python rules. Returns how many."""
+    rows = con.execute(
+        f"SELECT i, {body}, {listed or 'NULL'} FROM {table} WHERE _slow").fetchall()
+    if not rows:
+        return 0
+    fixes = {"i": [], "chain": [], "own": [], "names": []}
+    for i, text, names_listed in rows:
+        own, chain = repost_chain_names(text or "")
+        fixes["i"].append(i)
+        fixes["chain"].append(chain)
+        fixes["own"].append(own if chain else text)
+        fixes["names"].append(mention_names(text or "", names_listed if listed else None))
+    con.register("_slow_fixes", pa.table(fixes))
+    try:
+        con.execute(f"""UPDATE {table} SET chain = f.chain, own = f.own, names = f.names
+                        FROM _slow_fixes f WHERE {table}.i = f.i""")
+    finally:
+        con.unregister("_slow_fixes")
+    return len(rows)
 
 
 def chain_edges_sql(rows: str) -> str:

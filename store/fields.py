@@ -25,6 +25,7 @@ __all__ = [
     "decode_export_bytes",
     "file_sha256",
     "is_masked_name",
+    "mention_names",
     "own_mentions",
     "parse_weibo_datetime",
     "repost_chain_names",
@@ -133,6 +134,27 @@ def own_mentions(text: str | None) -> list[str]:
         if m.group(1) not in seen:
             seen.append(m.group(1))
     return seen
+
+
+def mention_names(text: str, listed: str | None) -> list[str]:
+    """Names the author @-mentions in their own words. ``listed`` is the exporter's comma-joined
+    name list (it includes ``//@`` chain names; empty: no mentions, even if the text has an ``@``
+    as in an e-mail address); ``None`` (no such column) scans the text.
+
+    >>> mention_names("@小红 看 @小明//@小刚:好", "小明,小刚"), mention_names("@小红 好", None)
+    (['小明'], ['小红'])
+    """
+    own = text or ""
+    if "/" in own:
+        own, _ = repost_chain_names(own)
+    if listed is not None:  # the exporter's list is authoritative, even when empty
+        out: list[str] = []
+        for name in listed.split(","):
+            name = name.strip().lstrip("@")
+            if name and name not in out and ("@" + name) in own:
+                out.append(name)
+        return out
+    return own_mentions(own)
 
 
 def is_masked_name(name: str | None) -> bool:

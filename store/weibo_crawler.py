@@ -54,7 +54,7 @@ from store.fields import (
     as_count,
     as_id,
     decode_export_bytes,
-    own_mentions,
+    mention_names,
     parse_weibo_datetime,
     repost_chain_names,
 )
@@ -348,23 +348,6 @@ def chain_edges(post_id: str, when: Any, author: str, me: str | None, text: str,
             continue
         out.append((src_id, src_name, dst_id, dst_name, "repost", post_id, when))
     return out
-
-
-def mention_names(text: str, listed: str | None) -> list[str]:
-    """Names the author @-mentions in their own words. ``listed`` is the exporter's comma-joined
-    name list (it includes ``//@`` chain names; empty: no mentions, even if the text has an ``@``
-    as in an e-mail address); ``None`` (no such column) scans the text."""
-    own = text or ""
-    if "/" in own:
-        own, _ = repost_chain_names(own)
-    if listed is not None:  # the exporter's list is authoritative, even when empty
-        out: list[str] = []
-        for name in listed.split(","):
-            name = name.strip().lstrip("@")
-            if name and name not in out and ("@" + name) in own:
-                out.append(name)
-        return out
-    return own_mentions(own)
 
 
 def mention_edges(post_id: str, when: Any, author: str, me: str | None, text: str,

@@ -39,7 +39,13 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from store.bulk import bulk_connection, chain_edges_sql, mention_edges_sql, text_columns_sql
+from store.bulk import (
+    bulk_session,
+    chain_edges_sql,
+    fix_slow_text_rows,
+    mention_edges_sql,
+    text_columns_sql,
+)
 from store.fields import decode_export_bytes
 from store.records import ExportBatch, make_batch, whole_file_quarantine
 from store.weibo_crawler import CsvTable, CsvUnreadableError
@@ -105,6 +111,7 @@ def _parse_rows(con: duckdb.DuckDBPyConnection, t: CsvTable, source: str) -> Exp
     con.register("cells", cells)
     listed = "listed" if "艾特用户" in t.header else None
     con.execute(_ROWS.format(text=text_columns_sql(f"({_FIELDS})", listed=listed)))
+    fix_slow_text_rows(con, "r", listed=listed)
     bad = con.execute("SELECT i, bad FROM r WHERE bad IS NOT NULL ORDER BY i").fetchall()
     quarantine = [(int(t.line[i]), t.raw(i), f"{source}, line {t.line[i]}: {_reason(cells, i, code)}")
                   for i, code in bad]
@@ -156,11 +163,11 @@ def parse_weibo_search(text: str, source: str, *, file: Path | None = None) -> E
         return whole_file_quarantine(
             source, text, f"not a weibo-search result CSV: the header {header[:6]!r} lacks "
             f"{missing}; expected 'id,bid,user_id,用户昵称,微博正文,…,发布时间,…'")
-    con = bulk_connection()
-    try:
-        return _parse_rows(con, t, source)
-    finally:
-        con.close()
+    with bulk_session() as con:
+        try:
+            return _parse_rows(con, t, source)
+        finally:
+            con.unregister("cells")
 
 
 def read_weibo_search(path: str | Path) -> ExportBatch:
