@@ -88,7 +88,7 @@ CREATE OR REPLACE TEMP MACRO tj_local_naive(v) AS coalesce(
     try_strptime(v, '%Y-%m-%d %H:%M'), try_strptime(v, '%Y-%m-%d %H:%M:%S'),
     try_strptime(v, '%Y-%m-%d'));
 CREATE OR REPLACE TEMP MACRO tj_local_time(x) AS (CASE
-    WHEN regexp_full_match(x, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}} [0-9]{{2}}:[0-9]{{2}}(:[0-9]{{2}})?')
+    WHEN regexp_full_match(x, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}[ T][0-9]{{2}}:[0-9]{{2}}(:[0-9]{{2}})?')
     THEN TRY_CAST(x AS TIMESTAMP)
     ELSE tj_local_naive(regexp_replace(tj_strip(x), 'T', ' ')) END - INTERVAL 8 HOUR)::TIMESTAMPTZ;
 CREATE OR REPLACE TEMP MACRO tj_part_name(p) AS regexp_extract(p, '@({_NAME})', 1);
@@ -162,7 +162,7 @@ def bulk_session() -> Iterator[duckdb.DuckDBPyConnection]:
             con.execute(f'DROP {"VIEW" if kind == "VIEW" else "TABLE"} IF EXISTS temp.main."{name}"')
 
 
-def text_columns_sql(source: str, body: str = "body", listed: str | None = None) -> str:
+def text_columns_sql(source: str, body: str = "body", listed: str | None = None, prefix: str = "") -> str:
     """SQL adding ``chain`` (the ``//@`` chain names), ``own`` (the author's own words) and
     ``names`` (the names the author @-mentions: from the exporter's ``listed`` column when given,
     else from the text) to relation ``source``, computing each list once per row.
@@ -171,24 +171,26 @@ def text_columns_sql(source: str, body: str = "body", listed: str | None = None)
     count it as a chain part) is rare; such rows get ``_slow`` = true and NULL columns, and
     :func:`fix_slow_text_rows` fills them in with the Python functions once the relation is a
     table. Without such rows the columns equal ``tj_chain``, ``tj_own`` and ``tj_mentions`` /
-    ``tj_listed``.
+    ``tj_listed``. ``prefix`` names the columns ``<prefix>chain``, … (for a second text column).
     """
-    mention = f"tj_listed({listed}, own)" if listed else "tj_mentions_of(tj_mention_names(own))"
+    p = prefix
+    own = f"{p}own"
+    mention = f"tj_listed({listed}, {own})" if listed else f"tj_mentions_of(tj_mention_names({own}))"
     return f"""
-    SELECT *, CASE WHEN NOT _slow THEN {mention} END AS names FROM (
-        SELECT * EXCLUDE (_parts, _chain), CASE WHEN NOT _slow THEN _chain END AS chain,
-               CASE WHEN NOT _slow THEN tj_own_before({body}, _parts) END AS own
-        FROM (SELECT *, NOT tj_all_short(_chain) AS _slow
-              FROM (SELECT *, tj_names_of_parts({body}, _parts) AS _chain
-                    FROM (SELECT *, tj_chain_parts_all({body}) AS _parts FROM {source}))))"""
+    SELECT *, CASE WHEN NOT {p}_slow THEN {mention} END AS {p}names FROM (
+        SELECT * EXCLUDE ({p}_parts, {p}_chain), CASE WHEN NOT {p}_slow THEN {p}_chain END AS {p}chain,
+               CASE WHEN NOT {p}_slow THEN tj_own_before({body}, {p}_parts) END AS {own}
+        FROM (SELECT *, NOT tj_all_short({p}_chain) AS {p}_slow
+              FROM (SELECT *, tj_names_of_parts({body}, {p}_parts) AS {p}_chain
+                    FROM (SELECT *, tj_chain_parts_all({body}) AS {p}_parts FROM {source}))))"""
 
 
 def fix_slow_text_rows(con: duckdb.DuckDBPyConnection, table: str, body: str = "body",
-                       listed: str | None = None) -> int:
+                       listed: str | None = None, prefix: str = "") -> int:
     """Fill ``chain``, ``own`` and ``names`` of the ``_slow`` rows of ``table`` (made with
     :func:`text_columns_sql`; ``i`` keys the rows) with the Python rules. Returns how many."""
     rows = con.execute(
-        f"SELECT i, {body}, {listed or 'NULL'} FROM {table} WHERE _slow").fetchall()
+        f"SELECT i, {body}, {listed or 'NULL'} FROM {table} WHERE {prefix}_slow").fetchall()
     if not rows:
         return 0
     fixes = {"i": [], "chain": [], "own": [], "names": []}
@@ -200,7 +202,8 @@ def fix_slow_text_rows(con: duckdb.DuckDBPyConnection, table: str, body: str = "
         fixes["names"].append(mention_names(text or "", names_listed if listed else None))
     con.register("_slow_fixes", pa.table(fixes))
     try:
-        con.execute(f"""UPDATE {table} SET chain = f.chain, own = f.own, names = f.names
+        p = prefix
+        con.execute(f"""UPDATE {table} SET {p}chain = f.chain, {p}own = f.own, {p}names = f.names
                         FROM _slow_fixes f WHERE {table}.i = f.i""")
     finally:
         con.unregister("_slow_fixes")

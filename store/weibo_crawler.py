@@ -18,8 +18,9 @@ Interactions flow the way influence does: B reposts A's post → A→B, or with 
 ``@用户`` column (the text joins ``@name`` to the next words, so a regex would over-read names)
 when they occur in the author's own words. Self-loops are dropped.
 
-CSV exports are parsed column-wise (pandas' C reader, vectorised transforms); only rows that
-carry a ``//@`` chain or an ``@`` go through per-row Python.
+Post CSVs are parsed in bulk: DuckDB's CSV reader gives the cells, and a few SQL statements over
+them (the macros of :mod:`store.bulk`) give posts, users, interactions and the reason of each
+bad row, with no Python loop per row.
 
 Example:
     >>> text = ("id,bid,正文,头条文章url,原始图片url,视频url,Live Photo视频url,位置,日期,工具,点赞数,"
@@ -47,8 +48,14 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from store.bulk import (
+    bulk_session,
+    chain_edges_sql,
+    fix_slow_text_rows,
+    mention_edges_sql,
+    text_columns_sql,
+)
 from store.fields import (
     SHANGHAI,
     as_count,
@@ -59,8 +66,6 @@ from store.fields import (
     repost_chain_names,
 )
 from store.records import (
-    INTERACTION_COLUMNS,
-    USER_COLUMNS,
     BatchBuilder,
     ExportBatch,
     make_batch,
@@ -102,6 +107,15 @@ _DIGITS = r"\d{1,20}"
 #: Inputs at least this long are read with DuckDB's CSV reader; smaller ones with ``csv``.
 DUCKDB_MIN_CHARS = 1_000_000
 _MAX_COUNT = 2**62
+
+
+def _count(value: Any) -> int | None:
+    """:func:`store.fields.as_count`, with text like ``inf`` or huge numbers missing, not errors."""
+    try:
+        x = as_count(value)
+    except (OverflowError, ValueError):
+        return None
+    return x if x is not None and abs(x) < _MAX_COUNT else None
 
 
 class _RowError(ValueError):
@@ -266,68 +280,6 @@ class CsvTable:
         return "\n".join(x.rstrip("\r") for x in self._lines[start:end])[:4000]
 
 
-def ids(s: pd.Series) -> pd.Series:
-    """Ids as text: the tab weibo-crawler appends (or prepends) and spaces stripped."""
-    return s.str.strip()
-
-
-def is_id(s: pd.Series) -> pd.Series:
-    return s.str.fullmatch(_DIGITS).fillna(False).astype(bool)
-
-
-def _arrow(s: pd.Series) -> pa.Array:
-    arr = pa.array(s, type=pa.large_string()) if len(s) else pa.array([], type=pa.large_string())
-    return pc.fill_null(arr, "")
-
-
-_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
-
-
-def times(s: pd.Series) -> pd.Series:
-    """Zone-less times (``%Y-%m-%dT%H:%M:%S``, ``%Y-%m-%d %H:%M:%S``, ``%Y-%m-%d %H:%M``,
-    ``%Y-%m-%d``) in Asia/Shanghai; NaT where the text is not such a time. Parsed by Arrow."""
-    a = pc.replace_substring(pc.utf8_trim_whitespace(_arrow(s)), "T", " ", max_replacements=1)
-    out = None
-    for fmt in _TIME_FORMATS:
-        got = pc.strptime(a, format=fmt, unit="s", error_is_null=True)
-        out = got if out is None else pc.if_else(pc.is_null(out), got, out)
-        if out.null_count == 0:
-            break
-    ts = pd.Series(out.to_pandas(), index=s.index) if len(s) else pd.Series(
-        pd.to_datetime([]), index=s.index)
-    return ts.dt.tz_localize(SHANGHAI)
-
-
-def _count(value: Any) -> int | None:
-    """:func:`store.fields.as_count`, with text like ``inf`` or huge numbers missing, not errors."""
-    try:
-        x = as_count(value)
-    except (OverflowError, ValueError):
-        return None
-    return x if x is not None and abs(x) < _MAX_COUNT else None
-
-
-def counts(s: pd.Series) -> pd.Series:
-    """Engagement counts: ints, and text like ``1.2万`` / ``100万+``; missing where unreadable.
-    Parsed by Arrow; only unusual text (``1,234``) goes through :func:`store.fields.as_count`."""
-    a = pc.utf8_trim_whitespace(_arrow(s))
-    m = pc.extract_regex(a, r"^(?P<num>[0-9]{1,18}(?:\.[0-9]+)?)(?P<unit>万|亿)?\+?$")
-    num = pc.cast(pc.struct_field(m, [0]), pa.float64())
-    unit = pc.struct_field(m, [1])
-    mult = pc.if_else(pc.equal(unit, "万"), 1e4, pc.if_else(pc.equal(unit, "亿"), 1e8, 1.0))
-    val = pc.round(pc.multiply(num, mult))
-    val = pc.if_else(pc.less(pc.abs(val), float(_MAX_COUNT)), val, pa.scalar(None, pa.float64()))
-    out = pd.Series(pc.cast(val, pa.int64()).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get),
-                    index=s.index, dtype="Int64")
-    odd = pd.Series(pc.and_(pc.is_null(val), pc.not_equal(a, "")).to_numpy(zero_copy_only=False),
-                    index=s.index)
-    if odd.any():
-        out[odd] = pd.array([_count(v) for v in s[odd].tolist()], dtype="Int64")
-    return out
-
-
-def text_or_none(s: pd.Series) -> pd.Series:
-    return s.where(s != "", None)
 
 
 def chain_edges(post_id: str, when: Any, author: str, me: str | None, text: str,
@@ -361,60 +313,6 @@ def mention_edges(post_id: str, when: Any, author: str, me: str | None, text: st
             for name in mention_names(text, listed) if name != me]
 
 
-def edges_frame(rows: list[tuple]) -> pd.DataFrame:
-    if not rows:
-        return pd.DataFrame(columns=list(INTERACTION_COLUMNS))
-    cols = list(zip(*rows, strict=True))
-    return pd.DataFrame({c: np.array(v, dtype=object) for c, v in zip(INTERACTION_COLUMNS, cols,
-                                                                         strict=True)})
-
-
-def mentions_bulk(rows: np.ndarray, post_ids: list[str], authors: list[str] | str,
-                  mes: list[str | None] | str | None, texts: list[str],
-                  listed: list[str] | None) -> list[tuple]:
-    """:func:`mention_edges` for many rows (``created_at`` = the row number); the common case of
-    one listed name and no ``//@`` chain is checked without a function call per row."""
-    n = len(post_ids)
-    authors_ = [authors] * n if isinstance(authors, str) else authors
-    mes_ = [mes] * n if mes is None or isinstance(mes, str) else mes
-    listed_ = [None] * n if listed is None else listed
-    out: list[tuple] = []
-    for i, p, a, me, tx, at in zip(rows.tolist(), post_ids, authors_, mes_, texts, listed_, strict=True):
-        if at and "," not in at and "/" not in tx and "@" not in at:
-            if ("@" + at.strip()) in tx and at.strip() != me and at.strip():
-                out.append((a, None, None, at.strip(), "mention", p, i))
-        else:
-            out += mention_edges(p, i, a, me or None, tx, at)
-    return out
-
-
-def edges_at(rows: list[tuple], when: pd.Series) -> pd.DataFrame:
-    """Edges whose ``created_at`` holds a row number, with the time of that row put in."""
-    f = edges_frame(rows)
-    if len(f):
-        f["created_at"] = when.array[f["created_at"].to_numpy(dtype=np.int64)]
-    return f
-
-
-def quarantine_frame(table: CsvTable, bad_idx: np.ndarray, reasons: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({
-        "line": table.line[bad_idx] if len(bad_idx) else np.zeros(0, dtype=np.int64),
-        "raw": [table.raw(int(i)) for i in bad_idx],
-        "reason": reasons,
-    })
-
-
-def first_reason(checks: list[tuple[pd.Series, Callable[[int], str]]], n: int) -> dict[int, str]:
-    """For each row failing a check, the reason of the first check it fails (checks are masks of
-    BAD rows, with a function making the reason for a row)."""
-    reasons: dict[int, str] = {}
-    for mask, why in checks:
-        for i in np.flatnonzero(mask.to_numpy(dtype=bool)):
-            if int(i) not in reasons:
-                reasons[int(i)] = why(int(i))
-    return reasons
-
-
 # --------------------------------------------------------------------------------------------
 # Post CSV
 
@@ -423,9 +321,131 @@ _POST_COLUMNS = ("id", "正文", "日期", "完整日期", "点赞数", "评论�
                  "源微博点赞数", "源微博评论数", "源微博转发数", "源微博@用户")
 
 
-def _cell(s: pd.Series, i: int) -> str:
-    v = s.iloc[i]
-    return repr(v[:40]) if isinstance(v, str) else repr(v)
+_CRAWLER_FIELDS = """
+    SELECT i, _line AS line, _extra, tj_id("id") AS post_id,
+           tj_local_time(CASE WHEN coalesce("完整日期", '') <> '' THEN "完整日期" ELSE "日期" END)
+               AS created_at,
+           coalesce("日期", '') AS date_cell, coalesce({date_col}, '') AS full_date_cell,
+           tj_strip("是否原创") AS flag, tj_id("源微博id") AS src_pid, tj_id("源用户id") AS src_uid,
+           coalesce("源用户昵称", '') AS src_name,
+           tj_local_time(CASE WHEN coalesce("源微博完整日期", '') <> '' THEN "源微博完整日期"
+                              ELSE "源微博日期" END) AS src_when,
+           coalesce("正文", '') AS body, tj_count("转发数") AS reposts, tj_count("评论数") AS comments,
+           tj_count("点赞数") AS likes, "@用户" AS listed, coalesce("源微博正文", '') AS src_body,
+           tj_count("源微博转发数") AS src_reposts, tj_count("源微博评论数") AS src_comments,
+           tj_count("源微博点赞数") AS src_likes, "源微博@用户" AS src_listed
+    FROM cells"""
+_CRAWLER_ROWS = r"""
+    CREATE TEMP TABLE r AS
+    SELECT *, bad IS NULL AND is_repost AND src_uid <> '' AS with_source FROM (
+        SELECT * EXCLUDE (_extra),
+               CASE WHEN NOT $author_ok THEN 0 WHEN _extra THEN 1 WHEN post_id = '' THEN 2
+                    WHEN NOT tj_is_id(post_id) THEN 3 WHEN date_cell = '' AND full_date_cell = '' THEN 4
+                    WHEN $has_flag AND coalesce(flag NOT IN ('True', 'False'), true) THEN 5
+                    WHEN created_at IS NULL THEN 6
+                    WHEN is_repost AND NOT tj_is_id(src_pid) THEN 7
+                    WHEN is_repost AND src_uid <> '' AND NOT tj_is_id(src_uid) THEN 8
+                    WHEN is_repost AND src_uid <> '' AND src_when IS NULL THEN 9 END AS bad
+        FROM (SELECT *, $has_flag AND flag = 'False' AS is_repost FROM ({text})))"""
+_CRAWLER_REASONS: dict[int, tuple[str | None, str]] = {
+    1: (None, "the row has more cells than the header; its cells do not line up with the columns "
+              "(weibo-crawler issues #516/#581, or the LLM-analysis option)"),
+    2: (None, "field 'id' is empty; expected the weibo id (digits, then a tab)"),
+    3: ("id", "field 'id' is {}; expected the weibo id as digits (a float or text means the cells are "
+              "shifted or the file was re-saved)"),
+    4: (None, "field '日期' is empty; expected a time like '2026-11-13T10:00:00' (a truncated row?)"),
+    5: ("是否原创", "field '是否原创' is {}; expected True or False (the cells do not line up with the "
+                "header: weibo-crawler issues #516/#581)"),
+    6: ("<date>", "field '<date>' is {}; expected a time like '2026-11-13 10:00:00' or "
+                  "'2026-11-13T10:00:00'"),
+    7: ("源微博id", "field '源微博id' is {}; expected the reposted weibo's id (digits, then a tab)"),
+    8: ("源用户id", "field '源用户id' is {}; expected the source author's numeric id"),
+    9: ("源微博日期", "field '源微博日期' is {}; expected a time like '2026-11-13T10:00:00'"),
+}
+
+
+def _crawler_reason(cells: pa.Table, i: int, code: int, date_col: str, file_name: str) -> str:
+    if code == 0:
+        return (f"the author's id is unknown: weibo-crawler names the file <user_id>.csv, and "
+                f"{file_name!r} is not a numeric user id (rename the file, or pass user_id)")
+    column, template = _CRAWLER_REASONS[code]
+    if column is None:
+        return template
+    if column == "<date>":
+        column, template = date_col, template.replace("<date>", date_col)
+    value = cells.column(column)[i].as_py() or ""
+    return template.format(repr(value.strip()[:40] if code in (3, 7, 8) or column == "是否原创"
+                                else value[:40]))
+
+
+def _parse_crawler_rows(con: duckdb.DuckDBPyConnection, t: CsvTable, source: str, author: str | None,
+                        me: str | None) -> ExportBatch:
+    cells = t.arrow(_POST_COLUMNS)
+    con.register("cells", cells)
+    author_ok = author is not None and re.fullmatch(_DIGITS, author) is not None
+    author = author if author_ok else ""
+    date_col = "完整日期" if "完整日期" in t.header else "日期"
+    has_flag = t.index_of("是否原创") is not None
+    listed = "listed" if "@用户" in t.header else None
+    src_listed = "src_listed" if "源微博@用户" in t.header else None
+    fields = _CRAWLER_FIELDS.format(date_col=f'"{date_col}"')
+    text = text_columns_sql(f"({text_columns_sql(f'({fields})', listed=listed)})", body="src_body",
+                            listed=src_listed, prefix="src_")
+    sql = _CRAWLER_ROWS.replace("$author_ok", str(author_ok).lower()).replace(
+        "$has_flag", str(has_flag).lower()).replace("{text}", text)
+    con.execute(sql)
+    fix_slow_text_rows(con, "r", listed=listed)
+    fix_slow_text_rows(con, "r", body="src_body", listed=src_listed, prefix="src_")
+    bad = con.execute("SELECT i, bad FROM r WHERE bad IS NOT NULL ORDER BY i").fetchall()
+    name = Path(source).name
+    quarantine = [(int(t.line[i]), t.raw(i),
+                   f"{source}, line {t.line[i]}: {_crawler_reason(cells, i, code, date_col, name)}")
+                  for i, code in bad]
+    params = {"author": author, "me": me}
+    posts = con.sql(
+        """SELECT post_id, 'weibo' AS platform, user_id, created_at, text, repost_of, NULL AS reply_to,
+                  reposts, comments, likes, line, from_row FROM (
+               SELECT 0 AS part, i, post_id, $author AS user_id, created_at, body AS text,
+                      CASE WHEN with_source THEN src_pid END AS repost_of, reposts, comments, likes, line,
+                      true AS from_row
+               FROM r WHERE bad IS NULL
+               UNION ALL
+               SELECT 1, i, src_pid, src_uid, src_when, src_body, NULL, src_reposts, src_comments,
+                      src_likes, line, false
+               FROM r WHERE with_source)
+           ORDER BY part, i""", params={"author": author}).to_arrow_table()
+    users = con.sql(
+        """SELECT user_id, 'weibo' AS platform, screen_name, NULL AS followers, NULL AS following,
+                  NULL AS statuses, NULL AS verified, NULL AS verified_type, NULL AS description,
+                  NULL AS gender, NULL AS location, seen_at FROM (
+               SELECT 0 AS part, 0 AS i, $author AS user_id, $me AS screen_name, max(created_at) AS seen_at
+               FROM r WHERE bad IS NULL HAVING count(*) > 0 AND $author <> ''
+               UNION ALL
+               SELECT 1, i, src_uid, nullif(src_name, ''), src_when FROM r WHERE with_source)
+           ORDER BY part, i""", params=params).to_arrow_table()
+    con.execute(
+        """CREATE TEMP TABLE reposts AS
+           SELECT i, post_id, $author AS user_id, $me::VARCHAR AS me, chain, created_at,
+                  CASE WHEN with_source THEN src_uid END AS root_user, nullif(src_name, '') AS root_name
+           FROM r WHERE bad IS NULL AND (is_repost OR contains(body, '//@'))""", params)
+    con.execute(
+        """CREATE TEMP TABLE mentioning AS
+           SELECT i, post_id, $author AS user_id, $me::VARCHAR AS me, created_at, names
+           FROM r WHERE bad IS NULL""", params)
+    con.execute(
+        """CREATE TEMP TABLE src_mentioning AS
+           SELECT i, src_pid AS post_id, src_uid AS user_id, nullif(src_name, '') AS me,
+                  src_when AS created_at, src_names AS names
+           FROM r WHERE with_source""")
+    interactions = con.sql(
+        f"""SELECT src_user, src_name, dst_user, dst_name, kind, post_id, created_at FROM (
+                SELECT 0 AS part, * FROM ({chain_edges_sql("reposts")})
+                UNION ALL SELECT 0, * FROM ({mention_edges_sql("mentioning")})
+                UNION ALL SELECT 1, * FROM ({mention_edges_sql("src_mentioning")}))
+            ORDER BY part, i, kind DESC, k""").to_arrow_table()
+    keys = con.sql("SELECT post_id FROM r WHERE bad IS NULL").to_arrow_table().column(0)
+    return make_batch(source, PLATFORM, posts=posts, users=users, interactions=interactions,
+                      quarantine=quarantine, row_keys=keys)
 
 
 def parse_weibo_crawler_csv(text: str, source: str, *, user_id: str | None,
@@ -451,119 +471,11 @@ def parse_weibo_crawler_csv(text: str, source: str, *, user_id: str | None,
     if "日期" not in t.header:
         return whole_file_quarantine(source, text, "the header has no '日期' column; expected the "
                                      "weibo-crawler post CSV header (id,bid,正文,…,日期,…)")
-    n = t.n
-    author = as_id(user_id)
-    me = screen_name or None
-    pid = ids(t.col("id"))
-    created = times(t.col("完整日期").where(t.col("完整日期") != "", t.col("日期")))
-    has_original = t.index_of("是否原创") is not None
-    flag = t.col("是否原创").str.strip()
-    is_repost = (flag == "False") if has_original else pd.Series(np.zeros(n, dtype=bool))
-    src_pid = ids(t.col("源微博id"))
-    src_uid = ids(t.col("源用户id"))
-    src_name = t.col("源用户昵称")
-    src_when = times(t.col("源微博完整日期").where(t.col("源微博完整日期") != "", t.col("源微博日期")))
-
-    date_col = "完整日期" if "完整日期" in t.header else "日期"
-    checks: list[tuple[pd.Series, Callable[[int], str]]] = []
-    if author is None or not re.fullmatch(_DIGITS, author):
-        name = Path(source).name
-        checks.append((pd.Series(np.ones(n, dtype=bool)), lambda i: (
-            f"the author's id is unknown: weibo-crawler names the file <user_id>.csv, and "
-            f"{name!r} is not a numeric user id (rename the file, or pass user_id)")))
-        author = ""
-    checks += [
-        (t.extra_cells(), lambda i: "the row has more cells than the header; its cells do not line "
-         "up with the columns (weibo-crawler issues #516/#581, or the LLM-analysis option)"),
-        (pid == "", lambda i: "field 'id' is empty; expected the weibo id (digits, then a tab)"),
-        (~is_id(pid) & (pid != ""), lambda i: f"field 'id' is {_cell(pid, i)}; expected the weibo id "
-         "as digits (a float or text means the cells are shifted or the file was re-saved)"),
-    ]
-    checks.append(((t.col("日期") == "") & (t.col(date_col) == ""), lambda i: (
-        "field '日期' is empty; expected a time like '2026-11-13T10:00:00' (a truncated row?)")))
-    if has_original:
-        checks.append((~flag.isin(["True", "False"]), lambda i: (
-            f"field '是否原创' is {_cell(flag, i)}; expected True or False (the cells do not line up "
-            "with the header: weibo-crawler issues #516/#581)")))
-    checks.append((created.isna(), lambda i: (
-        f"field '{date_col}' is {_cell(t.col(date_col), i)}; expected a time like "
-        "'2026-11-13 10:00:00' or '2026-11-13T10:00:00'")))
-    checks += [
-        (is_repost & ~is_id(src_pid), lambda i: f"field '源微博id' is {_cell(src_pid, i)}; expected "
-         "the reposted weibo's id (digits, then a tab)"),
-        (is_repost & (src_uid != "") & ~is_id(src_uid), lambda i: (
-            f"field '源用户id' is {_cell(src_uid, i)}; expected the source author's numeric id")),
-        (is_repost & (src_uid != "") & src_when.isna(), lambda i: (
-            f"field '源微博日期' is {_cell(t.col('源微博日期'), i)}; expected a time like "
-            "'2026-11-13T10:00:00'")),
-    ]
-    reasons = first_reason(checks, n)
-    bad = np.array(sorted(reasons), dtype=np.int64)
-    good = np.ones(n, dtype=bool)
-    good[bad] = False
-    quarantine = quarantine_frame(t, bad, [f"{source}, line {t.line[i]}: {reasons[int(i)]}" for i in bad])
-
-    g = pd.Series(good)
-    line = pd.Series(t.line)
-    body = t.col("正文")
-    own = pd.DataFrame({
-        "post_id": pid, "platform": PLATFORM, "user_id": author, "created_at": created,
-        "text": body, "repost_of": None, "reply_to": None,
-        "reposts": counts(t.col("转发数")), "comments": counts(t.col("评论数")),
-        "likes": counts(t.col("点赞数")), "line": line, "from_row": True,
-    })
-    with_source = is_repost & (src_uid != "") & g
-    own["repost_of"] = src_pid.where(with_source, None)
-    own = own[g.to_numpy()]
-    src = pd.DataFrame({
-        "post_id": src_pid, "platform": PLATFORM, "user_id": src_uid, "created_at": src_when,
-        "text": t.col("源微博正文"), "repost_of": None, "reply_to": None,
-        "reposts": counts(t.col("源微博转发数")), "comments": counts(t.col("源微博评论数")),
-        "likes": counts(t.col("源微博点赞数")), "line": line, "from_row": False,
-    })[with_source.to_numpy()]
-    posts = pd.concat([own, src], ignore_index=True) if len(src) else own
-
-    users = []
-    if len(own) and author:
-        users.append((author, PLATFORM, me, None, None, None, None, None, None, None, None,
-                      own["created_at"].max()))
-    users_frame = pd.DataFrame(users, columns=list(USER_COLUMNS))
-    if len(src):
-        su = pd.DataFrame({"user_id": src["user_id"], "platform": PLATFORM,
-                           "screen_name": text_or_none(src_name[with_source.to_numpy()]).to_numpy(),
-                           "seen_at": src["created_at"]})
-        for c in USER_COLUMNS:
-            if c not in su.columns:
-                su[c] = None
-        users_frame = pd.concat([users_frame, su[list(USER_COLUMNS)]], ignore_index=True) \
-            if len(users_frame) else su[list(USER_COLUMNS)]
-
-    edges: list[tuple] = []
-    # Plain reposts (no chain): the source author → the reposter, column-wise.
-    has_chain = body.str.contains("//", regex=False) & g
-    plain = with_source & ~has_chain & (src_uid != author)
-    plain_edges = pd.DataFrame({
-        "src_user": src_uid[plain], "src_name": None, "dst_user": author, "dst_name": None,
-        "kind": "repost", "post_id": pid[plain], "created_at": created[plain]})
-    chain_rows = np.flatnonzero((has_chain & (is_repost | body.str.contains("//@", regex=False))).to_numpy())
-    for i, p, b_, root_ok, ru, rn in zip(
-            chain_rows, pid[chain_rows].tolist(), body[chain_rows].tolist(),
-            with_source[chain_rows].tolist(), src_uid[chain_rows].tolist(),
-            src_name[chain_rows].tolist(), strict=True):
-        edges += chain_edges(p, i, author, me, b_, ru if root_ok else None, rn or None)
-    at_rows = np.flatnonzero((body.str.contains("@", regex=False) & g).to_numpy())
-    edges += mentions_bulk(at_rows, pid[at_rows].tolist(), author, me, body[at_rows].tolist(),
-                           t.col("@用户")[at_rows].tolist() if "@用户" in t.header else None)
-    src_edges: list[tuple] = []
-    src_rows = np.flatnonzero((with_source & t.col("源微博正文").str.contains("@", regex=False)).to_numpy())
-    src_edges += mentions_bulk(
-        src_rows, src_pid[src_rows].tolist(), src_uid[src_rows].tolist(), src_name[src_rows].tolist(),
-        t.col("源微博正文")[src_rows].tolist(),
-        t.col("源微博@用户")[src_rows].tolist() if "源微博@用户" in t.header else None)
-    frames = [f for f in (plain_edges, edges_at(edges, created), edges_at(src_edges, src_when)) if len(f)]
-    interactions = pd.concat(frames, ignore_index=True) if frames else None
-    return make_batch(source, PLATFORM, posts=posts, users=users_frame, interactions=interactions,
-                      quarantine=quarantine, row_keys=own["post_id"].tolist())
+    with bulk_session() as con:
+        try:
+            return _parse_crawler_rows(con, t, source, as_id(user_id), screen_name or None)
+        finally:
+            con.unregister("cells")
 
 
 # --------------------------------------------------------------------------------------------
