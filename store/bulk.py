@@ -65,28 +65,25 @@ _STRIP = f"'^{_WS}+|{_WS}+$'"
 
 # Every macro has a fast path for the common case (no lambda, one regular expression) and
 # takes the general path only for the rows that need it: DuckDB's CASE evaluates each branch on
-# its own rows.
+# its own rows. DuckDB expands a macro's argument at each use, so a costly argument used several
+# times is bound once through a one-element lambda (``list_transform([v], lambda w: ...)[1]``).
 _MACROS = rf"""
 CREATE OR REPLACE TEMP MACRO tj_strip(x) AS regexp_replace(x, {_STRIP}, '', 'g');
 CREATE OR REPLACE TEMP MACRO tj_id(x) AS coalesce(regexp_replace(x, {_STRIP}, '', 'g'), '');
 CREATE OR REPLACE TEMP MACRO tj_is_id(x) AS coalesce(regexp_full_match(x, '[0-9]{{1,20}}'), false);
 CREATE OR REPLACE TEMP MACRO tj_count_checked(d) AS
     CASE WHEN abs(d) < 4.611686018427388e18 THEN d::BIGINT END;
-CREATE OR REPLACE TEMP MACRO tj_scaled(v, unit) AS
-    tj_count_checked(round(TRY_CAST(replace(v, ',', '') AS DOUBLE) * unit));
-CREATE OR REPLACE TEMP MACRO tj_count_text(v) AS CASE
-    WHEN suffix(v, '万') THEN tj_scaled(left(v, -1), 1e4)
-    WHEN suffix(v, '亿') THEN tj_scaled(left(v, -1), 1e8)
-    ELSE tj_count_checked(round(TRY_CAST(replace(v, ',', '') AS DOUBLE))) END;
+CREATE OR REPLACE TEMP MACRO tj_count_unit(w) AS tj_count_checked(round(
+    TRY_CAST(CASE WHEN suffix(w, '万') OR suffix(w, '亿') THEN left(w, -1) ELSE w END AS DOUBLE)
+    * CASE WHEN suffix(w, '万') THEN 1e4 WHEN suffix(w, '亿') THEN 1e8 ELSE 1 END));
+CREATE OR REPLACE TEMP MACRO tj_count_text(v) AS list_transform([v], lambda w: tj_count_unit(w))[1];
 CREATE OR REPLACE TEMP MACRO tj_count(x) AS CASE
     WHEN x IS NULL OR x = '' THEN NULL
-    WHEN suffix(x, '万') THEN tj_scaled(left(x, -1), 1e4)
-    WHEN suffix(x, '万+') THEN tj_scaled(left(x, -2), 1e4)
     WHEN TRY_CAST(x AS BIGINT) IS NOT NULL THEN tj_count_checked(TRY_CAST(x AS BIGINT))
-    ELSE tj_count_text(rtrim(tj_strip(x), '+')) END;
-CREATE OR REPLACE TEMP MACRO tj_local_naive(v) AS coalesce(
-    try_strptime(v, '%Y-%m-%d %H:%M'), try_strptime(v, '%Y-%m-%d %H:%M:%S'),
-    try_strptime(v, '%Y-%m-%d'));
+    ELSE tj_count_text(rtrim(replace(tj_strip(x), ',', ''), '+')) END;
+CREATE OR REPLACE TEMP MACRO tj_local_naive(v) AS list_transform([v], lambda w: coalesce(
+    try_strptime(w, '%Y-%m-%d %H:%M'), try_strptime(w, '%Y-%m-%d %H:%M:%S'),
+    try_strptime(w, '%Y-%m-%d')))[1];
 CREATE OR REPLACE TEMP MACRO tj_local_time(x) AS (CASE
     WHEN regexp_full_match(x, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}[ T][0-9]{{2}}:[0-9]{{2}}(:[0-9]{{2}})?')
     THEN TRY_CAST(x AS TIMESTAMP)
@@ -105,20 +102,21 @@ CREATE OR REPLACE TEMP MACRO tj_own_before(x, parts) AS
     CASE WHEN len(parts) = 0 THEN x ELSE left(x, strpos(x, parts[1]) - 1) END;
 CREATE OR REPLACE TEMP MACRO tj_chain(x) AS tj_names_of_parts(x, tj_chain_parts_all(x));
 CREATE OR REPLACE TEMP MACRO tj_own(x) AS tj_own_before(x, tj_chain_parts_all(x));
-CREATE OR REPLACE TEMP MACRO tj_first_each(l) AS
-    CASE WHEN len(l) <= 1 THEN l ELSE list_filter(l, lambda v, k: list_position(l, v) = k) END;
+CREATE OR REPLACE TEMP MACRO tj_first_each(l) AS list_transform([l], lambda m:
+    CASE WHEN len(m) <= 1 THEN m ELSE list_filter(m, lambda v, k: list_position(m, v) = k) END)[1];
 CREATE OR REPLACE TEMP MACRO tj_mention_names(own) AS CASE
     WHEN contains(own, '@')
     THEN list_transform(regexp_extract_all(own, '@{_NAME}', 0), lambda v: substr(v, 2))
     ELSE [] END;
-CREATE OR REPLACE TEMP MACRO tj_mentions_of(names) AS tj_first_each(CASE
-    WHEN tj_all_short(names) THEN names ELSE list_transform(names, lambda v: left(v, 30)) END);
+CREATE OR REPLACE TEMP MACRO tj_mentions_of(names) AS list_transform([names], lambda m: tj_first_each(CASE
+    WHEN tj_all_short(m) THEN m ELSE list_transform(m, lambda v: left(v, 30)) END))[1];
 CREATE OR REPLACE TEMP MACRO tj_mentions(own) AS tj_mentions_of(tj_mention_names(own));
 CREATE OR REPLACE TEMP MACRO tj_listed_one(name, own) AS
     CASE WHEN name <> '' AND contains(own, '@' || name) THEN [name] ELSE [] END;
 CREATE OR REPLACE TEMP MACRO tj_listed(listed, own) AS CASE
     WHEN coalesce(listed, '') = '' OR NOT contains(own, '@') THEN []
-    WHEN NOT contains(listed, ',') THEN tj_listed_one(ltrim(tj_strip(listed), '@'), own)
+    WHEN NOT contains(listed, ',')
+    THEN list_transform([ltrim(tj_strip(listed), '@')], lambda n: tj_listed_one(n, own))[1]
     ELSE tj_first_each(list_filter(
         list_transform(string_split(listed, ','), lambda v: ltrim(tj_strip(v), '@')),
         lambda v: v <> '' AND contains(own, '@' || v))) END;
