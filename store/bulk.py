@@ -80,7 +80,8 @@ CREATE OR REPLACE TEMP MACRO tj_count_text(v) AS list_transform([v], lambda w: t
 CREATE OR REPLACE TEMP MACRO tj_count(x) AS CASE
     WHEN x IS NULL OR x = '' THEN NULL
     WHEN TRY_CAST(x AS BIGINT) IS NOT NULL THEN tj_count_checked(TRY_CAST(x AS BIGINT))
-    ELSE tj_count_text(rtrim(replace(tj_strip(x), ',', ''), '+')) END;
+    ELSE tj_count_text(rtrim(replace(
+        translate(tj_strip(x), '０１２３４５６７８９．，＋', '0123456789.,+'), ',', ''), '+')) END;
 CREATE OR REPLACE TEMP MACRO tj_local_naive(v) AS list_transform([v], lambda w: coalesce(
     try_strptime(w, '%Y-%m-%d %H:%M'), try_strptime(w, '%Y-%m-%d %H:%M:%S'),
     try_strptime(w, '%Y-%m-%d')))[1];
@@ -186,7 +187,8 @@ def text_columns_sql(source: str, body: str = "body", listed: str | None = None,
 def fix_slow_text_rows(con: duckdb.DuckDBPyConnection, table: str, body: str = "body",
                        listed: str | None = None, prefix: str = "") -> int:
     """Fill ``chain``, ``own`` and ``names`` of the ``_slow`` rows of ``table`` (made with
-    :func:`text_columns_sql`; ``i`` keys the rows) with the Python rules. Returns how many."""
+    :func:`text_columns_sql`; ``i`` keys and orders the rows) with the Python rules, keeping the
+    table in ``i`` order. Returns how many."""
     rows = con.execute(
         f"SELECT i, {body}, {listed or 'NULL'} FROM {table} WHERE {prefix}_slow").fetchall()
     if not rows:
@@ -205,6 +207,9 @@ def fix_slow_text_rows(con: duckdb.DuckDBPyConnection, table: str, body: str = "
                         FROM _slow_fixes f WHERE {table}.i = f.i""")
     finally:
         con.unregister("_slow_fixes")
+    # DuckDB rewrites updated list rows at the end of the table: restore the file's order, on
+    # which the readers' outputs rely.
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {table} ORDER BY i")
     return len(rows)
 
 

@@ -215,13 +215,19 @@ def _with_ordinal(t: pd.DataFrame | pa.Table) -> pd.DataFrame | pa.Table:
 
 
 #: One row per post: a post seen as its own row wins over a copy embedded in another row
-#: (e.g. a repost's source post), else the first in the file.
+#: (e.g. a repost's source post), else the first in the file. Only the keys are sorted out;
+#: the rows themselves are copied once.
 _BATCH_POSTS = """
     CREATE OR REPLACE TEMP TABLE b_posts AS
     SELECT post_id, platform, user_id, created_at, text, repost_of, reply_to, reposts, comments, likes,
            from_row
     FROM r_posts
-    QUALIFY row_number() OVER (PARTITION BY platform, post_id ORDER BY from_row DESC, _ord) = 1"""
+    WHERE _ord IN (SELECT arg_min(_ord, (NOT from_row, _ord)) FROM r_posts GROUP BY platform, post_id)"""
+_BATCH_POSTS_UNIQUE = """
+    CREATE OR REPLACE TEMP VIEW b_posts AS
+    SELECT post_id, platform, user_id, created_at, text, repost_of, reply_to, reposts, comments, likes,
+           from_row
+    FROM r_posts"""
 
 #: One row per user: the newest snapshot, where a field the newest snapshot lacks keeps the
 #: newest known value (rows without a time count as newest, later rows as newer).
@@ -263,7 +269,9 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
         con.register("r_edges", edges)
         con.register("r_quarantine", quarantine)
         con.register("b_keys", keys)
-        con.execute(_BATCH_POSTS)
+        unique = con.execute(
+            "SELECT count(*) = count(DISTINCT (platform, post_id)) FROM r_posts").fetchone()[0]
+        con.execute(_BATCH_POSTS_UNIQUE if unique else _BATCH_POSTS)
         con.execute(_BATCH_USERS)
         loaded = updated = 0
         if n_keys:
@@ -373,7 +381,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
         )
         for name in ("r_posts", "r_users", "r_edges", "r_quarantine", "b_keys"):
             con.unregister(name)
-        con.execute("DROP TABLE b_posts")
+        con.execute(f"DROP {'VIEW' if unique else 'TABLE'} b_posts")
         con.execute("DROP TABLE b_users")
         con.commit()
     except BaseException:

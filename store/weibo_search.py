@@ -103,7 +103,7 @@ def _reason(cells: pa.Table, i: int, code: int) -> str:
     if column is None:
         return template
     value = cells.column(column)[i].as_py() or ""
-    return template.format(repr(value.strip()[:40]))
+    return template.format(repr((value if column == "发布时间" else value.strip())[:40]))
 
 
 def _parse_rows(con: duckdb.DuckDBPyConnection, t: CsvTable, source: str) -> ExportBatch:

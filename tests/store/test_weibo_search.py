@@ -177,3 +177,17 @@ def test_reader_never_crashes_on_arbitrary_bytes(tmp_path_factory, data):
     f.write_bytes(HEADER.encode() + b"\r\n" + data)
     b = read_weibo_search(f)
     assert b.rows_read == len(b.row_keys) + len(b.quarantine)
+
+
+def test_rows_keep_their_order_around_a_chain_the_python_rules_finish(tmp_path):
+    """A chain naming someone in 31+ characters is finished by the Python rules after the SQL
+    pass; the rows around it keep the file's order."""
+    rows = CSV.read_text(encoding="utf-8-sig").splitlines()
+    long = "a//@" + "名" * 31 + ":b//@c:d"
+    rows[3] = rows[3].replace("秋冬季宝宝咳嗽怎么办", long)
+    path = tmp_path / "k.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8-sig")
+    b = read_weibo_search(path)
+    assert b.row_keys == ["4001", "5002", "4002", "5003", "5005", "5006", "4001"]
+    assert b.posts.loc[2, "text"] == long and b.posts["line"].tolist() == [2, 3, 4, 5, 6, 7, 8]
+    assert ("repost", "c", "2003", "4002") in edges(b)  # only "//@c:" is a chain part
