@@ -2,9 +2,11 @@
 
 Builds one large file per format by repeating the test fixtures' rows with fresh ids (so the mix
 of originals, reposts, ``//@`` chains and ``@`` mentions is the fixtures'), then times the reader
-(decode + parse + build the batch; no warehouse). Usage::
+(decode + parse + build the batch) and, with ``--load``, the whole ingest: the reader plus the
+load into a fresh warehouse file (best of ``--repeat``), and the small-file cost: one fixture
+file read 50 times. Usage::
 
-    .venv/bin/python bench/bench_readers_csv.py [--rows 500000] [--repeat 3]
+    .venv/bin/python bench/bench_readers_csv.py [--rows 500000] [--repeat 3] [--load]
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from store.warehouse import load_batch, open_warehouse  # noqa: E402
 from store.weibo_crawler import read_weibo_crawler  # noqa: E402
 from store.weibo_search import read_weibo_search  # noqa: E402
 
@@ -62,10 +65,38 @@ def bench(name: str, reader, path: Path, repeat: int) -> float:
     return rate
 
 
+def bench_ingest(name: str, reader, path: Path, repeat: int, tmp: Path) -> float:
+    best = float("inf")
+    for k in range(repeat):
+        db = tmp / f"w{k}.duckdb"
+        con = open_warehouse(db)
+        t0 = time.perf_counter()
+        batch = reader(path)
+        report = load_batch(con, batch)
+        best = min(best, time.perf_counter() - t0)
+        con.close()
+        db.unlink()
+    rate = report.rows_read / best
+    print(f"{name + ' ingest':<24} {report.rows_read:>9,} rows  {best:6.2f} s  {rate:>10,.0f} rows/s  "
+          f"(read + load into a fresh warehouse; {report.loaded:,} loaded, {report.duplicates:,} duplicates)")
+    return rate
+
+
+def bench_small(name: str, reader, path: Path, times: int = 50) -> float:
+    reader(path)
+    t0 = time.perf_counter()
+    for _ in range(times):
+        reader(path)
+    each = (time.perf_counter() - t0) / times
+    print(f"{name + ' small file':<24} {each * 1000:8.1f} ms per file ({path.name}, warm)")
+    return each
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows", type=int, default=500_000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--load", action="store_true", help="also time read + load into a warehouse")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         crawler = Path(tmp) / "阿花妈妈" / "1001.csv"
@@ -75,6 +106,13 @@ def main() -> None:
               ["id", "retweet_id"])
         bench("weibo-crawler post CSV", read_weibo_crawler, crawler, args.repeat)
         bench("weibo-search CSV", read_weibo_search, search, args.repeat)
+        if args.load:
+            bench_ingest("weibo-crawler post CSV", read_weibo_crawler, crawler, args.repeat, Path(tmp))
+            bench_ingest("weibo-search CSV", read_weibo_search, search, args.repeat, Path(tmp))
+            bench_small("weibo-crawler post CSV", read_weibo_crawler,
+                        FIX / "weibo_crawler" / "阿花妈妈" / "1001.csv")
+            bench_small("weibo-search CSV", read_weibo_search,
+                        FIX / "weibo_search" / "结果文件" / "宝宝辅食" / "宝宝辅食.csv")
 
 
 if __name__ == "__main__":

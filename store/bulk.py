@@ -86,6 +86,7 @@ CREATE OR REPLACE TEMP MACRO tj_local_naive(v) AS list_transform([v], lambda w: 
     try_strptime(w, '%Y-%m-%d %H:%M'), try_strptime(w, '%Y-%m-%d %H:%M:%S'),
     try_strptime(w, '%Y-%m-%d')))[1];
 CREATE OR REPLACE TEMP MACRO tj_local_time(x) AS (CASE
+    WHEN x IS NULL OR x = '' THEN NULL
     WHEN regexp_full_match(x, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}[ T][0-9]{{2}}:[0-9]{{2}}(:[0-9]{{2}})?')
     THEN TRY_CAST(x AS TIMESTAMP)
     ELSE tj_local_naive(regexp_replace(tj_strip(x), 'T', ' ')) END - INTERVAL 8 HOUR)::TIMESTAMPTZ;
