@@ -10,7 +10,7 @@ function that stays the reference (tests compare them on arbitrary text):
                                (incl. weibo-crawler's tab) stripped; ``''`` when missing
 ``tj_is_id(x)``                the id is 1–20 ASCII digits
 ``tj_count(x)``                :func:`store.fields.as_count`: ``1.2万`` → 12000, ``100万+`` → 1000000
-                               (plain numbers as DuckDB casts them to BIGINT: ``12.7`` → 13)
+                               (decimals round half away from zero: ``12.7`` → 13)
 ``tj_local_time(x)``           a zone-less time ("2026-11-13 10:00[:00]", "2026-11-13",
                                ``T`` allowed) in Asia/Shanghai, as a UTC timestamp
 ``tj_chain(x)``                the ``//@name:`` chain names (:func:`store.fields.repost_chain_names`;
@@ -76,10 +76,12 @@ CREATE OR REPLACE TEMP MACRO tj_count_checked(d) AS
 CREATE OR REPLACE TEMP MACRO tj_count_unit(w) AS tj_count_checked(round(
     TRY_CAST(CASE WHEN suffix(w, '万') OR suffix(w, '亿') THEN left(w, -1) ELSE w END AS DOUBLE)
     * CASE WHEN suffix(w, '万') THEN 1e4 WHEN suffix(w, '亿') THEN 1e8 ELSE 1 END));
-CREATE OR REPLACE TEMP MACRO tj_count_text(v) AS list_transform([v], lambda w: tj_count_unit(w))[1];
+CREATE OR REPLACE TEMP MACRO tj_count_text(v) AS list_transform([v], lambda w:
+    CASE WHEN left(w, 2) NOT IN ('+-', '-+', '++', '--') THEN tj_count_unit(w) END)[1];
 CREATE OR REPLACE TEMP MACRO tj_count(x) AS CASE
     WHEN x IS NULL OR x = '' THEN NULL
-    WHEN TRY_CAST(x AS BIGINT) IS NOT NULL THEN tj_count_checked(TRY_CAST(x AS BIGINT))
+    WHEN TRY_CAST(x AS BIGINT) IS NOT NULL AND NOT contains(lower(x), 'x')
+    THEN tj_count_checked(TRY_CAST(x AS BIGINT))
     ELSE tj_count_text(rtrim(replace(
         translate(tj_strip(x), '０１２３４５６７８９．，＋', '0123456789.,+'), ',', ''), '+')) END;
 CREATE OR REPLACE TEMP MACRO tj_local_naive(v) AS list_transform([v], lambda w: coalesce(

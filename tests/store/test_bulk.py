@@ -104,7 +104,7 @@ def reference_count(text: str) -> int | None:
     v = text.strip().replace(",", "").rstrip("+")
     unit = {"万": 10_000, "亿": 100_000_000}.get(v[-1:], 1)
     x = float(v[:-1] if unit > 1 else v) * unit
-    if not math.isfinite(x):
+    if not math.isfinite(x) or abs(x) >= 2**62:
         return None
     n = int(Decimal(x).quantize(Decimal(1), rounding=ROUND_HALF_UP))
     return n if abs(n) < 2**62 else None
