@@ -9,6 +9,11 @@ Example::
 
     tajian classify --segment mothers posts.csv --id-column mid --text-column text --output scored.csv
     tajian evaluate --segment mothers tests/data/mothers_gold.csv
+    tajian evaluate --segment mothers labels.csv --context-column source_text
+
+A post may come with its *context*, the text of the post it reposts or replies to (an optional
+column named by ``--context-column``): short replies often only make sense with it, and the
+segment's ``[context]`` rule reads it. An empty cell means no context.
 """
 
 from __future__ import annotations
@@ -67,6 +72,7 @@ def classify_command(
     segment: Annotated[str, typer.Option(help="segment name (data/segments/<name>.toml, model data/models/<name>.joblib)")] = "mothers",  # noqa: E501
     id_column: Annotated[str, typer.Option(help="column holding the post id")] = "id",
     text_column: Annotated[str, typer.Option(help="column holding the post text")] = "text",
+    context_column: Annotated[str | None, typer.Option(help="optional column holding the text of the post each one reposts or replies to (empty: none)")] = None,  # noqa: E501
     model: Annotated[Path | None, typer.Option(help="model file (default data/models/<segment>.joblib)")] = None,  # noqa: E501
     threshold: Annotated[float | None, typer.Option(help="probability for label 1 (default: the model's)")] = None,  # noqa: E501
     top: Annotated[int, typer.Option(help="n-grams listed as evidence per post")] = 5,
@@ -87,22 +93,25 @@ def classify_command(
 
     started = time.monotonic()
     try:
-        posts = read_posts_csv(posts_csv, [id_column, text_column])
+        columns = [id_column, text_column, *([context_column] if context_column else [])]
+        posts = read_posts_csv(posts_csv, columns)
     except (ValueError, FileNotFoundError) as exc:
         raise _fail(str(exc)) from None
     seg, clf = _load(segment, model)
     cut = clf.threshold if threshold is None else threshold
     texts = posts[text_column].tolist()
+    contexts = _contexts(posts, context_column)
     # the rule features' share is in the rule_* columns; top_ngrams lists n-grams only
-    proba, evidence = clf.predict_explained(texts, top=top + 3)
+    proba, evidence = clf.predict_explained(texts, top=top + 3, context=contexts)
     evidence = [[t for t in terms if not t[0].startswith("rule:")][:top] for terms in evidence]
     output.parent.mkdir(parents=True, exist_ok=True)
     n_pos = 0
     with open(output, "w", encoding="utf-8-sig", newline="") as f:
         w = csv.writer(f)
         w.writerow(OUTPUT_COLUMNS)
-        for post_id, text, p, terms in zip(posts[id_column], texts, proba, evidence, strict=True):
-            rule = score_post(text, seg)
+        for post_id, text, context, p, terms in zip(posts[id_column], texts, contexts or [None] * len(texts),
+                                                    proba, evidence, strict=True):
+            rule = score_post(text, seg, context)
             label = int(p >= cut)
             n_pos += label
             w.writerow([
@@ -115,9 +124,17 @@ def classify_command(
           f"{elapsed:.1f} s; wrote {output}", file=sys.stderr)
 
 
+def _contexts(posts, column: str | None) -> list[str | None] | None:
+    """The context column's texts (None for empty cells), or None without a column."""
+    if not column:
+        return None
+    return [c if isinstance(c, str) and c.strip() else None for c in posts[column].tolist()]
+
+
 def evaluate_command(
     labels: Annotated[Path, typer.Argument(metavar="LABELS.csv", help="CSV of gold labels: id,text,label (label 0 or 1)")],  # noqa: E501
     segment: Annotated[str, typer.Option(help="segment name (data/segments/<name>.toml)")] = "mothers",
+    context_column: Annotated[str | None, typer.Option(help="optional column holding the text of the post each one reposts or replies to (empty: none)")] = None,  # noqa: E501
     model: Annotated[Path | None, typer.Option(help="model file (default data/models/<segment>.joblib)")] = None,  # noqa: E501
     threshold: Annotated[float | None, typer.Option(help="probability for label 1 (default: the model's)")] = None,  # noqa: E501
 ) -> None:
@@ -130,17 +147,25 @@ def evaluate_command(
 
     try:
         gold = read_gold(labels)
+        if context_column and context_column not in gold.columns:
+            raise ValueError(f"{labels}: no column {context_column!r} (--context-column); got "
+                             f"{', '.join(gold.columns)}")
     except (ValueError, FileNotFoundError) as exc:
         raise _fail(str(exc)) from None
     seg, clf = _load(segment, model)
     cut = clf.threshold if threshold is None else threshold
     texts = gold["text"].tolist()
+    contexts = _contexts(gold, context_column)
+    rules = [int(score_post(t, seg, c).positive)
+             for t, c in zip(texts, contexts or [None] * len(texts), strict=True)]
     rows = {
-        "classifier": binary_scores(gold["label"], (clf.predict_proba(texts)[:, 1] >= cut).astype(int)),
-        "rules": binary_scores(gold["label"], [int(score_post(t, seg).positive) for t in texts]),
+        "classifier": binary_scores(
+            gold["label"], (clf.predict_proba(texts, context=contexts)[:, 1] >= cut).astype(int)),
+        "rules": binary_scores(gold["label"], rules),
     }
-    print(f"{segment} on {labels}: {len(gold):,} posts, {int(gold['label'].sum()):,} labelled 1 "
-          f"(classifier threshold {cut:g})")
+    with_context = f", {sum(c is not None for c in contexts):,} with context" if contexts else ""
+    print(f"{segment} on {labels}: {len(gold):,} posts, {int(gold['label'].sum()):,} labelled 1"
+          f"{with_context} (classifier threshold {cut:g})")
     print(f"{'':12s}{'precision':>10s}{'recall':>8s}{'F1':>8s}{'TP':>7s}{'FP':>7s}{'FN':>7s}{'TN':>7s}")
     for name, r in rows.items():
         print(f"{name:12s}{r['precision']:>10.3f}{r['recall']:>8.3f}{r['f1']:>8.3f}"

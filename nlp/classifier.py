@@ -6,7 +6,9 @@ unclear middle is left out (:func:`weak_labels`). Analyst gold labels (a CSV ``i
 :func:`read_gold`) override and add to them. :class:`PostClassifier` learns from these labels
 with word n-grams (``nlp.tokenize.tokenize`` over the cleaned own text) and character n-grams,
 a linear SVM and sigmoid-calibrated probabilities, so it generalises beyond the lexicon;
-:meth:`PostClassifier.explain` names the n-grams behind a score.
+:meth:`PostClassifier.explain` names the n-grams behind a score. A post may come with its
+``context`` (the text of the post it reposts or replies to; :func:`ced_source_texts` finds it for
+CED replies): the rule features then read it through the segment's ``[context]`` rule.
 
 Model files: :func:`save_model` writes ``data/models/<segment>.joblib`` and a sidecar
 ``<segment>.joblib.json`` recording what the model depends on (scikit-learn version, model format,
@@ -52,7 +54,7 @@ from sklearn.utils.validation import check_is_fitted
 import nlp.tokenize as _tokenize_module
 from nlp.clean import clean_own_text
 from nlp.segments import DEFAULT_SEGMENTS_DIR, SegmentDefinition, load_segment
-from nlp.tagger import score_own_text
+from nlp.tagger import score_own_text, topic_weight
 from nlp.tokenize import dictionary_path, tokenize
 
 __all__ = [
@@ -62,6 +64,7 @@ __all__ = [
     "ModelMismatchError",
     "PostClassifier",
     "binary_scores",
+    "ced_source_texts",
     "gold_split",
     "load_model",
     "load_real_corpora",
@@ -73,7 +76,7 @@ __all__ = [
 ]
 
 #: Version of the model file layout; bump it when PostClassifier's fitted state changes.
-MODEL_FORMAT_VERSION = 1
+MODEL_FORMAT_VERSION = 2  # 2: optional context (context_* params, context_vectorizer_)
 #: Where ``make model`` writes models: ``<repo>/data/models``.
 DEFAULT_MODELS_DIR: Path = Path(__file__).resolve().parents[1] / "data" / "models"
 #: Seed of :func:`gold_split` (the one dev/test split of a gold set).
@@ -201,12 +204,67 @@ def _fast_tfidf(vectorizer: TfidfVectorizer, own: list[str]) -> sp.csr_matrix:
     return X
 
 
-def _rule_matrix(own: list[str], segment: SegmentDefinition) -> sp.csr_matrix:
+def _rule_matrix(own: list[str], segment: SegmentDefinition, ctx: list[str] | None = None,
+                 ) -> sp.csr_matrix:
+    """Rule score, positive and veto flags of each post; read with its context when given (the
+    segment's ``[context]`` rule), as :func:`nlp.tagger.score_post` does."""
     rows = np.zeros((len(own), len(_RULE_FEATURES)), dtype=np.float32)
+    topics = _context_weights(ctx, segment) if segment.context is not None else None
     for i, o in enumerate(own):
-        s = score_own_text(o, segment)
+        s = score_own_text(o, segment, None if topics is None else topics[i])
         rows[i] = (s.score, float(s.positive), float(bool(s.vetoes)))
     return sp.csr_matrix(rows)
+
+
+def _context_weights(ctx: list[str] | None, segment: SegmentDefinition) -> list[float | None] | None:
+    """:func:`nlp.tagger.topic_weight` of each cleaned context (None where empty)."""
+    if ctx is None:
+        return None
+    cache: dict[str, float] = {}
+    out: list[float | None] = []
+    for c in ctx:
+        if not c:
+            out.append(None)
+            continue
+        t = cache.get(c)
+        if t is None:
+            t = cache[c] = topic_weight(c, segment)
+        out.append(t)
+    return out
+
+
+_CONTEXT_FEATURES = ("ctx:topic", "ctx:topic*rule", "ctx:topic*first_person", "ctx:topic*short")
+#: The author speaks of themself or their family (a short reply "我家也是" under a parenting post).
+_FIRST_PERSON = re.compile(r"我|俺|咱|本人|自己")
+
+
+def _contexts(context: object, n: int) -> list[str] | None:
+    """Cleaned own text of each context (the post being reposted or replied to), or None."""
+    if context is None:
+        return None
+    items = _texts(context, "context")
+    if len(items) != n:
+        raise ValueError(f"context must hold one text (or None) per post: {n} posts, got {len(items)}")
+    out = [clean_own_text(c) for c in items]
+    return out if any(out) else None
+
+
+def _context_matrix(own: list[str], ctx: list[str] | None, segment: SegmentDefinition,
+                    ) -> tuple[np.ndarray, sp.csr_matrix]:
+    """(topic score of each post's context, the ``ctx:`` interaction features); zeros without context."""
+    topic = np.zeros(len(own), dtype=np.float32)
+    for i, w in enumerate(_context_weights(ctx, segment) or []):
+        if w:
+            topic[i] = 1.0 - math.exp(-w / segment.scale)
+    rows = np.zeros((len(own), len(_CONTEXT_FEATURES)), dtype=np.float32)
+    for i in np.flatnonzero(topic):
+        o = own[i]
+        if not o:
+            continue
+        s = score_own_text(o, segment)
+        rows[i] = (1.0, s.score, float(_FIRST_PERSON.search(o) is not None), float(len(o) <= 20))
+        rows[i] *= topic[i]
+    return topic, sp.csr_matrix(rows)
 
 
 @dataclass(frozen=True)
@@ -235,6 +293,16 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         rule_features: add the rule score, positive flag and veto flag as features (on by default:
             without them a model trained on rule labels keeps only part of what the rules know;
             5-fold CV on the gold dev half gave F1 0.28 without, 0.51 with).
+        context_features, context_ngrams, context_text: weights (0 = off) of three feature blocks
+            built from the optional ``context`` of a post (the text of the post it reposts or
+            replies to): ``ctx:`` features = the context's topic score (``1 - exp(-w / scale)``,
+            ``w`` = :func:`nlp.tagger.topic_weight`) alone
+            and times the post's rule score, first-person flag and shortness; the post's own
+            n-grams times the context's topic score (``xw:``/``xc:`` features: "囤" under a diaper
+            post); the context's own character n-grams (``t:`` features). A post without context
+            gets zeros in all three. Off by default: on the gold dev half none of them helped
+            (the rule features below read the context anyway, through the segment's
+            ``[context]`` rule).
         class_weight: ``"balanced"`` or None (passed to LinearSVC).
         calibration_cv: folds for the probability calibration.
         threshold: probability at which ``predict`` says 1.
@@ -256,6 +324,9 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         min_df: int = 2,
         max_features: int | None = 60_000,
         rule_features: bool = True,
+        context_features: float = 0.0,
+        context_ngrams: float = 0.0,
+        context_text: float = 0.0,
         class_weight: str | None = "balanced",
         calibration_cv: int = 3,
         threshold: float = 0.5,
@@ -268,6 +339,9 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         self.min_df = min_df
         self.max_features = max_features
         self.rule_features = rule_features
+        self.context_features = context_features
+        self.context_ngrams = context_ngrams
+        self.context_text = context_text
         self.class_weight = class_weight
         self.calibration_cv = calibration_cv
         self.threshold = threshold
@@ -287,11 +361,17 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"threshold must be strictly between 0 and 1; got {self.threshold!r}")
         if not (isinstance(self.calibration_cv, int) and self.calibration_cv >= 2):
             raise ValueError(f"calibration_cv must be a whole number >= 2; got {self.calibration_cv!r}")
+        for name in ("context_features", "context_ngrams", "context_text"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not (isinstance(v, int | float) and 0 <= v <= 100):
+                raise ValueError(f"{name} must be a weight between 0 (off) and 100; got {v!r}")
 
-    def fit(self, texts: object, y: object, sample_weight: object = None) -> PostClassifier:
+    def fit(self, texts: object, y: object, sample_weight: object = None, *,
+            context: object = None) -> PostClassifier:
         """Learn from raw post texts and 0/1 labels (optionally weighted per post); returns ``self``.
 
-        ``sample_weight`` lets a few gold labels count more than many rule labels.
+        ``sample_weight`` lets a few gold labels count more than many rule labels. ``context``:
+        optional, one text (or None) per post, the post it reposts or replies to.
         """
         self._check_params()
         raw = _texts(texts)
@@ -328,8 +408,16 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         self.char_vectorizer_ = TfidfVectorizer(analyzer="char", ngram_range=tuple(self.char_ngram_range),
                                                 **common)
         blocks = [self.word_vectorizer_.fit_transform(own), self.char_vectorizer_.fit_transform(own)]
+        ctx = _contexts(context, len(raw))
         if self.rule_features:
-            blocks.append(_rule_matrix(own, seg))
+            blocks.append(_rule_matrix(own, seg, ctx))
+        self.context_vectorizer_ = None
+        if self.context_text:
+            docs = sorted({c for c in ctx if c}) if ctx is not None else []  # each source post once
+            ctx_common = {**common, "min_df": min(self.min_df, max(1, len(docs)))}
+            self.context_vectorizer_ = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), **ctx_common)
+            self.context_vectorizer_.fit(docs or ["_"])
+        blocks.extend(self._context_blocks(blocks[0], blocks[1], own, ctx, seg))
         X = sp.hstack(blocks, format="csr", dtype=np.float32)
         svm = LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.random_state,
                         max_iter=5000)
@@ -353,38 +441,69 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
 
     # -- scoring ---------------------------------------------------------------------------
 
-    def _features(self, texts: object) -> _Parts:
+    @property
+    def _uses_context(self) -> bool:
+        return bool(getattr(self, "context_features", 0) or getattr(self, "context_ngrams", 0)
+                    or getattr(self, "context_text", 0))
+
+    def _context_blocks(self, words: sp.csr_matrix, chars: sp.csr_matrix, own: list[str],
+                        ctx: list[str] | None, seg: SegmentDefinition) -> list[sp.csr_matrix]:
+        if not self._uses_context:
+            return []
+        topic, feats = _context_matrix(own, ctx, seg)
+        out = []
+        if self.context_features:
+            out.append(feats * np.float32(self.context_features))
+        if self.context_ngrams:
+            scale = sp.diags(topic * np.float32(self.context_ngrams))
+            out.extend([(scale @ words).tocsr(), (scale @ chars).tocsr()])
+        if self.context_text:
+            v = self.context_vectorizer_
+            if ctx is None:
+                out.append(sp.csr_matrix((len(own), len(v.vocabulary_)), dtype=np.float32))
+            else:
+                out.append(_fast_tfidf(v, ctx) * np.float32(self.context_text))
+        return out
+
+    def _features(self, texts: object, context: object = None) -> _Parts:
         check_is_fitted(self, "calibrated_")
         own = [clean_own_text(t) for t in _texts(texts)]
-        blocks = [_fast_tfidf(self.word_vectorizer_, own), _fast_tfidf(self.char_vectorizer_, own)]
+        words, chars = _fast_tfidf(self.word_vectorizer_, own), _fast_tfidf(self.char_vectorizer_, own)
+        blocks = [words, chars]
+        ctx = _contexts(context, len(own))
+        seg = _segment(self.segment) if self.rule_features or self._uses_context else None
         if self.rule_features:
-            blocks.append(_rule_matrix(own, _segment(self.segment)))
+            blocks.append(_rule_matrix(own, seg, ctx))
+        if self._uses_context:
+            blocks.extend(self._context_blocks(words, chars, own, ctx, seg))
         return _Parts(own, sp.hstack(blocks, format="csr", dtype=np.float32))
 
     @property
     def _svm(self) -> LinearSVC:
         return self.calibrated_.calibrated_classifiers_[0].estimator
 
-    def decision_function(self, texts: object) -> np.ndarray:
+    def decision_function(self, texts: object, context: object = None) -> np.ndarray:
         """Signed distance from the SVM's boundary (> 0 leans to the segment), one per text."""
-        X = self._features(texts).matrix  # checks the model is fitted first
+        X = self._features(texts, context).matrix  # checks the model is fitted first
         if X.shape[0] == 0:
             return np.zeros(0)
         return self._svm.decision_function(X)
 
-    def predict_proba(self, texts: object) -> np.ndarray:
+    def predict_proba(self, texts: object, context: object = None) -> np.ndarray:
         """Calibrated probabilities, shape (n, 2): column 1 is P(post belongs to the segment).
 
         A post without own text (a bare repost) gets the probability of an empty post.
+        ``context``: optional, one text (or None) per post, the post it reposts or replies to
+        (used by a model trained with context features; others check its length and ignore it).
         """
-        X = self._features(texts).matrix  # checks the model is fitted first
+        X = self._features(texts, context).matrix  # checks the model is fitted first
         if X.shape[0] == 0:
             return np.zeros((0, 2))
         return self.calibrated_.predict_proba(X)
 
-    def predict(self, texts: object) -> np.ndarray:
+    def predict(self, texts: object, context: object = None) -> np.ndarray:
         """1 where ``predict_proba(...)[:, 1] >= threshold``, else 0."""
-        return (self.predict_proba(texts)[:, 1] >= self.threshold).astype(np.int64)
+        return (self.predict_proba(texts, context)[:, 1] >= self.threshold).astype(np.int64)
 
     def explain(self, text: str | None, top: int = 5) -> list[tuple[str, float]]:
         """The n-grams that moved this post's decision most: ``[(feature, contribution)]``.
@@ -406,7 +525,7 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         return self.predict_explained([text], top=top)[1][0]
 
     def predict_explained(
-        self, texts: object, top: int = 5
+        self, texts: object, top: int = 5, context: object = None
     ) -> tuple[np.ndarray, list[list[tuple[str, float]]]]:
         """``(P(segment) per text, explain() of each text)`` in one pass over the texts.
 
@@ -420,7 +539,7 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         """
         if isinstance(top, bool) or not isinstance(top, int) or top < 0:
             raise ValueError(f"top must be a whole number >= 0; got {top!r}")
-        X = self._features(texts).matrix
+        X = self._features(texts, context).matrix
         if X.shape[0] == 0:
             return np.zeros(0), []
         proba = self.calibrated_.predict_proba(X)[:, 1]
@@ -441,7 +560,15 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         words = ["w:" + n for n in self.word_vectorizer_.get_feature_names_out()]
         chars = ["c:" + n for n in self.char_vectorizer_.get_feature_names_out()]
         rules = list(_RULE_FEATURES) if self.rule_features else []
-        return np.array(words + chars + rules, dtype=object)
+        ctx: list[str] = []
+        if self._uses_context:
+            if self.context_features:
+                ctx += list(_CONTEXT_FEATURES)
+            if self.context_ngrams:
+                ctx += ["x" + n for n in words + chars]
+            if self.context_text:
+                ctx += ["t:" + n for n in self.context_vectorizer_.get_feature_names_out()]
+        return np.array(words + chars + rules + ctx, dtype=object)
 
     def __sklearn_tags__(self):  # inputs are raw strings, not a numeric array
         tags = super().__sklearn_tags__()
@@ -653,6 +780,32 @@ def load_real_corpora(data_dir: str | Path) -> pd.DataFrame:
     reserved_own = set(own[is_reserved]) - {""}
     keep = ~is_reserved & ~own.isin(reserved_own)
     return df[keep].reset_index(drop=True)
+
+
+_CED_REPOST_ID = re.compile(r"^(?:ced-r-|ced_repost:)([^/]+)/")
+
+
+def ced_source_texts(ids: object, data_dir: str | Path) -> list[str | None]:
+    """The context of CED reposts: for each id of a CED repost or comment (``ced-r-<cascade>/<mid>``
+    as in the gold set, or ``ced_repost:<cascade>/<mid>`` as in :func:`load_real_corpora`), the
+    text of its cascade's source post (``ced/ced_original.csv``); None for other ids and for
+    cascades whose source post is reserved (``reserved.csv``: never read into anything).
+
+    Example:
+        >>> ced_source_texts(["senti-dev-1"], "/nonexistent")
+        [None]
+    """
+    items = [str(i) for i in ids]  # type: ignore[attr-defined]
+    wanted = {m.group(1) for i in items if (m := _CED_REPOST_ID.match(i))}
+    if not wanted:
+        return [None] * len(items)
+    data_dir = Path(data_dir)
+    reserved = _reserved(data_dir)
+    orig = pd.read_csv(data_dir / "ced" / "ced_original.csv", dtype=str, keep_default_na=False,
+                       usecols=["cascade", "text"])
+    source = {c: t for c, t in zip(orig["cascade"], orig["text"], strict=True)
+              if c in wanted and f"ced_original:{c}" not in reserved}
+    return [source.get(m.group(1)) if (m := _CED_REPOST_ID.match(i)) else None for i in items]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from typing import Any
 __all__ = [
     "DEFAULT_SEGMENTS_DIR",
     "POST_SCORERS",
+    "ContextRule",
     "Keyword",
     "Pattern",
     "SegmentDefinition",
@@ -84,6 +85,23 @@ class Veto:
 
 
 @dataclass(frozen=True)
+class ContextRule:
+    """Points for a reply or repost read with the post it answers (its *context*).
+
+    A post whose own text matches ``regex`` (e.g. the author speaks in the first person) and has at
+    most ``max_chars`` characters, answering a post whose keywords weigh at least ``min_topic``
+    (the sum of the weights of the distinct segment keywords in the context's own text, whoever
+    wrote it), gets ``weight`` points. Vetoes still apply; no veto is lifted by it.
+    """
+
+    regex: re.Pattern[str]
+    min_topic: float
+    max_chars: int
+    weight: float
+    label: str
+
+
+@dataclass(frozen=True)
 class SegmentDefinition:
     """One target audience: lexicon, first-person patterns, vetoes, post and user thresholds.
 
@@ -110,6 +128,8 @@ class SegmentDefinition:
     strong_post_score: float | None = None
     #: "rules" (the lexicon) or "classifier" (data/models/<name>.joblib, trained by `make model`)
     post_scorer: str = "rules"
+    #: points for a reply under an on-topic post, when the post's context is known (``[context]``)
+    context: ContextRule | None = None
 
     @property
     def keyword_weights(self) -> dict[str, float]:
@@ -201,7 +221,9 @@ _TOP_KEYS = {
     "keywords",
     "patterns",
     "vetoes",
+    "context",
 }
+_CONTEXT_KEYS = {"regex", "min_topic", "max_chars", "weight", "label"}
 _USER_KEYS = {"min_positive_posts", "min_distinct_days", "min_share", "strong_post_score"}
 _PATTERN_KEYS = {"kind", "regex", "weight", "label"}
 _VETO_KEYS = {"category", "regex", "reason", "overridden_by"}
@@ -299,6 +321,22 @@ def _parse(data: Mapping[str, Any], stem: str, c: _Checker) -> SegmentDefinition
             )
         vetoes.append(Veto(category, regex, reason, frozenset(overridden_by)))
 
+    context = None
+    if "context" in data:
+        ctx = c.table(data["context"], "context")
+        c.known_keys(ctx, _CONTEXT_KEYS, "context.")
+        for required in ("regex", "min_topic", "weight"):
+            if required not in ctx:
+                raise c.fail(f"context.{required}", "present", "nothing (the field is missing)")
+        regex = c.regex(ctx["regex"], "context.regex")
+        context = ContextRule(
+            regex=regex,
+            min_topic=c.number(ctx["min_topic"], "context.min_topic", 0.0, 1000.0, lo_open=True),
+            max_chars=c.integer(ctx.get("max_chars", 140), "context.max_chars", 1, 100_000),
+            weight=c.number(ctx["weight"], "context.weight", 0.0, _MAX_WEIGHT, lo_open=True),
+            label=c.string(ctx.get("label", regex.pattern), "context.label"),
+        )
+
     return SegmentDefinition(
         name=name,
         description=description.strip(),
@@ -314,6 +352,7 @@ def _parse(data: Mapping[str, Any], stem: str, c: _Checker) -> SegmentDefinition
         source=c.source,
         strong_post_score=strong,
         post_scorer=post_scorer,
+        context=context,
     )
 
 

@@ -69,6 +69,7 @@ __all__ = [
     "shard_of",
     "split_by_user_shard",
     "tag_user_segments",
+    "topic_weight",
 ]
 
 #: Columns of the frame :func:`tag_user_segments` returns, in order.
@@ -96,7 +97,8 @@ class PostClassifierLike(Protocol):
 
     threshold: float
 
-    def predict_proba(self, texts: Sequence[str | None]) -> Any: ...
+    def predict_proba(self, texts: Sequence[str | None], context: Sequence[str | None] | None = None,
+                      ) -> Any: ...
 
     def predict_explained(self, texts: Sequence[str | None], top: int = 5) -> tuple[Any, list]: ...
 
@@ -222,8 +224,39 @@ def _compile(segment: SegmentDefinition) -> _Compiled:
     return compiled
 
 
-def score_own_text(own_text: str, segment: SegmentDefinition) -> PostScore:
+def topic_weight(own_text: str, segment: SegmentDefinition) -> float:
+    """How much a text is about the segment: the sum of the weights of the distinct keywords with
+    a positive weight in ``own_text`` (already cleaned), whoever speaks; patterns and vetoes are
+    ignored. It is what a segment's ``[context]`` rule compares with ``min_topic``.
+
+    Example:
+        >>> from nlp.segments import load_segment
+        >>> topic_weight("奶粉之后, 下一个限购会是尿不湿吗? 香港", load_segment("mothers"))
+        2.2
+    """
+    if not own_text:
+        return 0.0
+    comp = _compile(segment)
+    weights: dict[str, float] = {}
+    if comp.substring_re is not None:
+        for m in comp.substring_re.finditer(own_text):
+            word = m.group()
+            if word and word not in weights:
+                weights[word] = comp.substring_weights[word]
+    if comp.token_gate_re is not None and comp.token_gate_re.search(own_text):
+        tokens = set(tokenize(own_text, segment.dictionary))
+        for word, weight in comp.token_weights.items():
+            if word in tokens and word not in weights:
+                weights[word] = weight
+    return round(sum(w for w in weights.values() if w > 0), 9)
+
+
+def score_own_text(own_text: str, segment: SegmentDefinition, context_topic: float | None = None,
+                   ) -> PostScore:
     """Score text that is already cleaned own text (see :func:`score_post`).
+
+    ``context_topic``: :func:`topic_weight` of the post this one reposts or replies to, when
+    known; the segment's ``[context]`` rule (if any) uses it.
 
     Example:
         >>> from nlp.segments import load_segment
@@ -261,6 +294,13 @@ def score_own_text(own_text: str, segment: SegmentDefinition) -> PostScore:
             hits.append(text)
         else:
             hits.append(f"-{text}")
+    rule = segment.context
+    if (context_topic is not None and rule is not None and context_topic >= rule.min_topic - _EPS
+            and len(own_text) <= rule.max_chars):
+        m = rule.regex.search(own_text)
+        if m is not None:
+            raw += rule.weight
+            hits.append(f"{rule.label}: {m.group().strip()}")
     if not hits:
         return _EMPTY
     raw = max(0.0, round(raw, 9))
@@ -277,8 +317,11 @@ def score_own_text(own_text: str, segment: SegmentDefinition) -> PostScore:
     return PostScore(score, hits_t, (), raw >= segment.threshold - _EPS)
 
 
-def score_post(text: str | None, segment: SegmentDefinition) -> PostScore:
+def score_post(text: str | None, segment: SegmentDefinition, context: str | None = None) -> PostScore:
     """Clean a raw Weibo post and score its OWN text (the repost chain never counts).
+
+    ``context``: the raw text of the post it reposts or replies to, when known (used by the
+    segment's ``[context]`` rule: a short first-person reply under a post about babies).
 
     Example:
         >>> from nlp.segments import load_segment
@@ -293,7 +336,10 @@ def score_post(text: str | None, segment: SegmentDefinition) -> PostScore:
             "score_post expects a SegmentDefinition (use nlp.segments.load_segment(name)); "
             f"got {type(segment).__name__}"
         )
-    return score_own_text(clean_own_text(text), segment)
+    topic = None
+    if context is not None and segment.context is not None:
+        topic = topic_weight(clean_own_text(context), segment)
+    return score_own_text(clean_own_text(text), segment, topic)
 
 
 def _empty_tags() -> pd.DataFrame:
@@ -336,7 +382,9 @@ def tag_user_segments(
     """Tag the users of ``posts`` who belong to ``segment``; one row per member.
 
     ``posts`` needs columns ``post_id``, ``user_id``, ``created_at`` (tz-aware; naive values are
-    read as Asia/Shanghai time) and ``text`` (may be None). Duplicate ``post_id`` rows count once.
+    read as Asia/Shanghai time) and ``text`` (may be None); an optional ``context`` column holds
+    the raw text of the post each one reposts or replies to (None when unknown), which the
+    segment's ``[context]`` rule reads. Duplicate ``post_id`` rows count once.
     Returns columns ``user_id, segment, score, n_posts, n_hits, n_days, evidence, rule`` sorted by
     score (descending) then user_id, where ``evidence`` is a JSON list of at most ``max_evidence``
     ``{"post_id", "created_at", "text", "hits", "score"}`` objects (plus ``"model"``: the
@@ -382,6 +430,10 @@ def tag_user_segments(
             "text": posts["text"].to_numpy(dtype=object),
         }
     )
+    has_context = "context" in posts.columns
+    use_context = has_context and segment.context is not None  # the [context] rule applies
+    if has_context:
+        df["context"] = posts["context"].to_numpy(dtype=object)
     created, day = _local_days(posts["created_at"].reset_index(drop=True))
     df["created_at"] = created
     df["day"] = day.to_numpy(dtype=object)
@@ -393,10 +445,35 @@ def tag_user_segments(
     own = [own_of[t] for t in texts]
     score_of = {o: score_own_text(o, segment) for o in set(own)}
     rule_scores = [score_of[o] for o in own]
+    in_context: dict[int, PostScore] = {}  # row -> its score read with its context, where it differs
+    if use_context:
+        # a reply under an on-topic post: rescore its own text with the context rule (the topic of
+        # each distinct context is computed once)
+        codes, uniques = pd.factorize(df["context"], use_na_sentinel=True)
+        topic = np.array([topic_weight(clean_own_text(u), segment) if isinstance(u, str) else -1.0
+                          for u in uniques] + [-1.0])[codes]  # code -1 (no context) -> -1.0
+        rescored: dict[str, PostScore] = {}
+        for i in np.flatnonzero(topic >= segment.context.min_topic - _EPS).tolist():
+            o = own[i]
+            if o:
+                s = rescored.get(o)
+                if s is None:
+                    s = rescored[o] = score_own_text(o, segment, float(topic[i]))
+                rule_scores[i] = in_context[i] = s
     df["has_own"] = [bool(o) for o in own]
     if classifier is None:
         df["positive"] = [s.positive for s in rule_scores]
         df["score"] = [s.score for s in rule_scores]
+    elif has_context:
+        # score each distinct (own text, context) once; the classifier cleans the context itself
+        ctx = [c if isinstance(c, str) and c else None for c in df["context"].tolist()]
+        pairs = [k for k in dict.fromkeys(zip(own, ctx, strict=True)) if k[0]]
+        pair_proba: dict[tuple[str, str | None], float] = {}
+        if pairs:
+            proba = classifier.predict_proba([o for o, _ in pairs], context=[c for _, c in pairs])[:, 1]
+            pair_proba = dict(zip(pairs, (float(p) for p in proba), strict=True))
+        df["score"] = [pair_proba.get(k, 0.0) for k in zip(own, ctx, strict=True)]
+        df["positive"] = df["has_own"] & (df["score"] >= float(classifier.threshold) - _EPS)
     else:
         # the classifier cleans each text itself; score each distinct own text once
         distinct = [o for o in dict.fromkeys(own) if o]
@@ -453,13 +530,13 @@ def tag_user_segments(
             if todo:
                 _, why = classifier.predict_explained(todo, top=3)
                 explained.update(zip(todo, why, strict=True))
-        for r in shown.itertuples(index=False):
+        for r in shown.itertuples(index=True):
             text = r.text if isinstance(r.text, str) else None
             item = {
                 "post_id": r.post_id,
                 "created_at": _iso(r.created_at),
                 "text": text or "",
-                "hits": list(score_of[own_of[text]].hits),
+                "hits": list(in_context.get(r.Index, score_of[own_of[text]]).hits),
                 "score": round(float(r.score), 4),
             }
             if classifier is not None and text is not None:

@@ -7,6 +7,11 @@ subsampled), plus gold labels from CSV files (id,text,label) that override the r
 same post. With ``--gold-dev-only`` only the dev half of a gold file (nlp.classifier.gold_split)
 goes into training; its test half is what tests/nlp/test_classifier_quality.py scores.
 
+Context: every CED repost or comment (weak-labelled or gold) is read with its cascade's source
+post (nlp.classifier.ced_source_texts; reserved source posts are never read), in training and
+in the --evaluate/--cv figures of both the rules and the classifier; ``--no-context`` scores
+posts alone. Weak labels are the rules on the post alone.
+
 Usage::
 
     python scripts/train_model.py --segment mothers --gold tests/data/mothers_gold.csv --gold-dev-only
@@ -33,6 +38,7 @@ from nlp.classifier import (  # noqa: E402
     GOLD_SPLIT_SEED,
     PostClassifier,
     binary_scores,
+    ced_source_texts,
     gold_split,
     load_real_corpora,
     read_gold,
@@ -82,9 +88,15 @@ def add_gold(train: pd.DataFrame, gold: pd.DataFrame, exclude: pd.DataFrame | No
     return pd.concat([train[~drop], gold], ignore_index=True)
 
 
-def rules_predict(texts: list[str], segment: str) -> list[int]:
+def rules_predict(texts: list[str], segment: str, context: list[str | None] | None = None) -> list[int]:
     seg = load_segment(segment)
-    return [int(score_post(t, seg).positive) for t in texts]
+    context = context if context is not None else [None] * len(texts)
+    return [int(score_post(t, seg, c).positive) for t, c in zip(texts, context, strict=True)]
+
+
+def contexts_of(df: pd.DataFrame, data_dir: Path | None) -> list[str | None] | None:
+    """The context of each row (its CED cascade's source post, by id), or None with --no-context."""
+    return None if data_dir is None else ced_source_texts(df["id"], data_dir)
 
 
 def _gold_id(df: pd.DataFrame) -> pd.DataFrame:
@@ -105,17 +117,21 @@ def _rel(path: Path) -> str:
         return str(path)
 
 
-def fit(train: pd.DataFrame, segment: str, params: dict, gold_weight: float) -> PostClassifier:
+def fit(train: pd.DataFrame, segment: str, params: dict, gold_weight: float,
+        context_dir: Path | None = None) -> PostClassifier:
     weights = np.where(train["source"] == "gold", gold_weight, 1.0)
+    context = contexts_of(train, context_dir)
     return PostClassifier(segment, **params).fit(train["text"].tolist(), train["label"].to_numpy(),
-                                                 sample_weight=weights)
+                                                 sample_weight=weights, context=context)
 
 
-def report(name: str, gold: pd.DataFrame, model: PostClassifier, segment: str) -> None:
+def report(name: str, gold: pd.DataFrame, model: PostClassifier, segment: str,
+           context_dir: Path | None = None) -> None:
     texts = gold["text"].tolist()
+    ctx = contexts_of(gold, context_dir)
     print(f"{name} ({len(gold)} posts, {int(gold['label'].sum())} positive):")
-    print("  rules     ", binary_scores(gold["label"], rules_predict(texts, segment)))
-    print("  classifier", binary_scores(gold["label"], model.predict(texts)))
+    print("  rules     ", binary_scores(gold["label"], rules_predict(texts, segment, ctx)))
+    print("  classifier", binary_scores(gold["label"], model.predict(texts, context=ctx)))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -138,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--C", type=float, default=None)
     ap.add_argument("--threshold", type=float, default=None)
     ap.add_argument("--no-rule-features", action="store_true")
+    ap.add_argument("--no-context", action="store_true",
+                    help="score every post alone (no CED source post as context), in training and figures")
     args = ap.parse_args(argv)
 
     params: dict = {"random_state": SEED, "rule_features": not args.no_rule_features}
@@ -147,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         params["threshold"] = args.threshold
     started = time.monotonic()
     data_dir = real_data_dir()
+    context_dir = None if args.no_context else data_dir
     weak = weak_training_set(args.segment, data_dir)
     print(f"weak labels: {len(weak):,} posts, {int(weak['label'].sum()):,} positive "
           f"({time.monotonic() - started:.0f} s)")
@@ -161,12 +180,14 @@ def main(argv: list[str] | None = None) -> int:
             train = weak
             for g in [*extra, _gold_id(gold.iloc[tr])]:
                 train = add_gold(train, g, held)
-            model = fit(train, args.segment, params, args.gold_weight)
-            proba[te] = model.predict_proba(held["text"].tolist())[:, 1]
+            model = fit(train, args.segment, params, args.gold_weight, context_dir)
+            held_context = contexts_of(held, context_dir)
+            proba[te] = model.predict_proba(held["text"].tolist(), context=held_context)[:, 1]
             print(f"fold {k + 1}/5 done ({time.monotonic() - started:.0f} s)", flush=True)
         texts = gold["text"].tolist()
         print(f"5-fold CV on {args.cv} ({len(gold)} posts, {int(gold['label'].sum())} positive):")
-        print("  rules     ", binary_scores(gold["label"], rules_predict(texts, args.segment)))
+        rules = rules_predict(texts, args.segment, contexts_of(_gold_id(gold), context_dir))
+        print("  rules     ", binary_scores(gold["label"], rules))
         for th in sorted({0.3, 0.4, 0.5, 0.6, 0.7, model.threshold}):
             print(f"  classifier@{th:g}", binary_scores(gold["label"], (proba >= th).astype(int)))
         return 0
@@ -189,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
         "reserved_rows": "excluded (and every row with the same own text)",
         "weak_rows": len(weak), "weak_positive": int(weak["label"].sum()),
         "gold_weight": args.gold_weight,
+        "context": ("none" if context_dir is None
+                    else "CED reposts: their cascade's source post (not reserved)"),
         "gold": [{"path": _rel(p), "sha256": _sha256(p), "used": used, "rows": len(g)}
                  for p, g, used in sources],
     }
@@ -201,11 +224,11 @@ def main(argv: list[str] | None = None) -> int:
         train = add_gold(train, g, held)
     print(f"training rows: {len(train):,}, {int(train['label'].sum()):,} positive")
     t0 = time.monotonic()
-    model = fit(train, args.segment, params, args.gold_weight)
+    model = fit(train, args.segment, params, args.gold_weight, context_dir)
     print(f"fitted in {time.monotonic() - t0:.0f} s: {model.n_word_features_:,} word and "
           f"{model.n_char_features_:,} char n-grams")
     if held is not None:
-        report("held-out test half", held, model, args.segment)
+        report("held-out test half", held, model, args.segment, context_dir)
     if args.evaluate is not None:
         return 0
     path = save_model(model, args.output, training=training)

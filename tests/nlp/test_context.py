@@ -1,0 +1,185 @@
+"""Posts read with their context: the post they repost or reply to (issue 4).
+
+A short reply often only makes sense with the post it answers ("这是不是说我该囤点尿不湿" under
+news of a diaper shortage). The segment's ``[context]`` rule and the classifier's optional
+``context`` argument use it; without context everything scores as before.
+"""
+
+from __future__ import annotations
+
+import pickle
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from nlp.classifier import PostClassifier, ced_source_texts, read_gold
+from nlp.segments import SegmentDefinitionError, load_segment, load_segment_file
+from nlp.tagger import score_post, tag_user_segments, topic_weight
+
+DIAPER_NEWS = ("【奶粉之后，下一个限购会是尿不湿吗？】据中国新闻网，自上月实施限奶令，缓解了香港奶粉"
+               "供应紧张。但近日香港又出现内地人抢购纸尿裤的情况，婴儿用品店的纸尿裤常常缺货。")
+STOCK_MARKET = "【今日股市】沪指收跌1.2%，两市成交额不足三千亿。"
+REPLY = "我也准备从国外带点回来，国内太贵了"
+
+
+@pytest.fixture(scope="module")
+def mothers():
+    return load_segment("mothers")
+
+
+def test_topic_weight_sums_distinct_keywords(mothers) -> None:
+    assert topic_weight("", mothers) == 0.0
+    assert topic_weight(STOCK_MARKET, mothers) == 0.0
+    w = mothers.keyword_weights
+    assert topic_weight("尿不湿 尿不湿 奶粉", mothers) == pytest.approx(w["尿不湿"] + w["奶粉"])
+    assert topic_weight(DIAPER_NEWS, mothers) >= mothers.context.min_topic
+
+
+def test_a_first_person_reply_under_a_parenting_post_counts(mothers) -> None:
+    alone = score_post(REPLY, mothers)
+    assert not alone.positive and alone.hits == ()
+    under_news = score_post(REPLY, mothers, context=DIAPER_NEWS)
+    assert under_news.positive
+    assert under_news.hits[-1].startswith(mothers.context.label)
+    # the same reply under an unrelated post, or under a post we do not have, stays as it was
+    assert score_post(REPLY, mothers, context=STOCK_MARKET) == alone
+    assert score_post(REPLY, mothers, context=None) == alone
+    assert score_post(REPLY, mothers, context="") == alone
+
+
+def test_the_context_rule_keeps_its_limits(mothers) -> None:
+    # not first person, too long, or vetoed: no points
+    assert not score_post("太贵了，国内的东西都这样", mothers, context=DIAPER_NEWS).positive
+    long = "我" + "觉得这件事情说明了很多问题" * 6
+    assert len(long) > mothers.context.max_chars
+    assert not score_post(long, mothers, context=DIAPER_NEWS).positive
+    assert not score_post("我也想要，转发抽奖", mothers, context=DIAPER_NEWS).positive  # shop veto
+    # a segment without [context] ignores the context
+    plain = replace(mothers, context=None)
+    assert score_post(REPLY, plain, context=DIAPER_NEWS) == score_post(REPLY, plain)
+
+
+def test_context_table_is_validated(tmp_path) -> None:
+    base = (tmp_path / "x.toml")
+    head = 'name = "x"\ndescription = "d"\nthreshold = 1.0\n[keywords]\n"甲" = 1.0\n'
+    base.write_text(head + '[context]\nregex = "我"\nmin_topic = 2.0\nweight = 1.0\n', encoding="utf-8")
+    rule = load_segment_file(base).context
+    assert rule is not None and rule.max_chars == 140 and rule.label == "我"
+    for bad, field in [('regex = "我"\nweight = 1.0\n', "context.min_topic"),
+                       ('regex = "我"\nmin_topic = 2.0\nweight = 0\n', "context.weight"),
+                       ('regex = "我"\nmin_topic = 2.0\nweight = 1.0\ncolour = 1\n', "context.colour"),
+                       ('regex = "("\nmin_topic = 2.0\nweight = 1.0\n', "context.regex")]:
+        base.write_text(head + "[context]\n" + bad, encoding="utf-8")
+        with pytest.raises(SegmentDefinitionError, match=field.replace(".", r"\.")):
+            load_segment_file(base)
+    base.write_text(head, encoding="utf-8")
+    assert load_segment_file(base).context is None
+
+
+def _posts(context: list[str | None] | None) -> pd.DataFrame:
+    df = pd.DataFrame({
+        "post_id": ["1", "2", "3"], "user_id": ["a", "b", "c"],
+        "created_at": pd.to_datetime(["2013-05-01 09:00"] * 3).tz_localize("Asia/Shanghai"),
+        "text": [REPLY, REPLY, "我家宝宝8个月了，夜奶三次"],
+    })
+    if context is not None:
+        df["context"] = context
+    return df
+
+
+def test_tagging_reads_an_optional_context_column(mothers) -> None:
+    mothers = replace(mothers, strong_post_score=0.5)  # one positive post makes a member here
+    without = tag_user_segments(_posts(None), mothers)
+    assert without["user_id"].tolist() == ["c"]
+    with_ctx = tag_user_segments(_posts([DIAPER_NEWS, STOCK_MARKET, None]), mothers)
+    assert sorted(with_ctx["user_id"]) == ["a", "c"]
+    evidence = with_ctx.set_index("user_id").at["a", "evidence"]
+    assert mothers.context.label in evidence
+    # an all-empty context column changes nothing
+    pd.testing.assert_frame_equal(tag_user_segments(_posts([None, None, None]), mothers), without)
+
+
+TRAIN = ["我家宝宝今天会翻身了", "宝宝夜奶三次好累", "孕32周胎动好厉害", "给娃做辅食南瓜泥",
+         "今天股市大跌", "这家火锅真好吃", "周末去爬山了", "新手机到了开心"]
+LABELS = [1, 1, 1, 1, 0, 0, 0, 0]
+CONTEXT = [None, None, DIAPER_NEWS, None, STOCK_MARKET, None, DIAPER_NEWS, None]
+
+
+ALL_BLOCKS = {"context_features": 1.0, "context_ngrams": 1.0, "context_text": 1.0}
+
+
+@pytest.mark.parametrize("params", [{}, ALL_BLOCKS])
+def test_classifier_takes_an_optional_context(params) -> None:
+    m = PostClassifier(calibration_cv=2, **params).fit(TRAIN, LABELS, context=CONTEXT)
+    p_ctx = m.predict_proba(["我也准备囤点", "火锅"], context=[DIAPER_NEWS, None])
+    p_none = m.predict_proba(["我也准备囤点", "火锅"])
+    assert p_ctx.shape == p_none.shape == (2, 2)
+    assert np.isfinite(p_ctx).all()
+    # a model fitted without context still scores posts that come with one, and vice versa
+    plain = PostClassifier(calibration_cv=2, **params).fit(TRAIN, LABELS)
+    assert plain.predict(["宝宝夜奶"], context=[DIAPER_NEWS]).tolist() == [1]
+    proba, why = m.predict_explained(["我也准备囤点"], top=3, context=[DIAPER_NEWS])
+    assert len(why) == 1 and len(proba) == 1
+    with pytest.raises(ValueError, match=r"one text .* per post"):
+        m.predict_proba(["a", "b"], context=[DIAPER_NEWS])
+
+
+def test_context_params_follow_the_estimator_contract() -> None:
+    m = PostClassifier(context_features=2.0, context_ngrams=0.5)
+    assert clone(m).get_params()["context_features"] == 2.0
+    with pytest.raises(ValueError, match="context_ngrams"):
+        PostClassifier(calibration_cv=2, context_ngrams=-1).fit(TRAIN, LABELS)
+    fitted = PostClassifier(calibration_cv=2, context_ngrams=1.0).fit(TRAIN, LABELS, context=CONTEXT)
+    again = pickle.loads(pickle.dumps(fitted))
+    texts = ["我也准备囤点", "火锅"]
+    np.testing.assert_allclose(again.predict_proba(texts, context=[DIAPER_NEWS, None]),
+                               fitted.predict_proba(texts, context=[DIAPER_NEWS, None]))
+
+
+def test_ced_source_texts_skips_reserved_cascades(real_data_dir) -> None:
+    reserved = pd.read_csv(real_data_dir / "reserved.csv", dtype=str)
+    cascade = reserved.loc[reserved["source"] == "ced_original", "row_id"].iloc[0]
+    orig = pd.read_csv(real_data_dir / "ced" / "ced_original.csv", dtype=str, keep_default_na=False,
+                       usecols=["cascade", "text"])
+    other = orig[~orig["cascade"].isin(reserved["row_id"])].iloc[0]
+    ids = [f"ced-r-{other['cascade']}/abc", f"ced_repost:{other['cascade']}/x", f"ced-r-{cascade}/abc",
+           f"ced-o-{other['cascade']}", "senti-dev-1"]
+    assert ced_source_texts(ids, real_data_dir) == [other["text"], other["text"], None, None, None]
+
+
+def test_gold_ced_replies_mostly_have_a_context(real_data_dir) -> None:
+    from pathlib import Path
+
+    gold = read_gold(Path(__file__).resolve().parents[1] / "data" / "mothers_gold.csv")
+    ctx = ced_source_texts(gold["id"], real_data_dir)
+    replies = gold["source"] == "ced_repost"
+    have = pd.Series([c is not None for c in ctx])
+    assert not have[~replies].any()
+    assert have[replies].mean() > 0.95  # the rest answer reserved source posts
+
+
+def test_tagging_with_a_classifier_passes_the_context(mothers) -> None:
+    seen: list[tuple[list, list | None]] = []
+
+    class Recorder:
+        threshold = 0.5
+
+        def predict_proba(self, texts, context=None):
+            seen.append((list(texts), None if context is None else list(context)))
+            ctx = context or [None] * len(texts)
+            return np.array([[0.0, 1.0 if c == DIAPER_NEWS else 0.0] for c in ctx])
+
+        def predict_explained(self, texts, top=5):
+            return np.zeros(len(texts)), [[] for _ in texts]
+
+    seg = replace(mothers, strong_post_score=0.5)
+    tags = tag_user_segments(_posts([DIAPER_NEWS, STOCK_MARKET, None]), seg, classifier=Recorder())
+    assert tags["user_id"].tolist() == ["a"]
+    texts, context = seen[0]
+    assert len(texts) == 3 and context == [DIAPER_NEWS, STOCK_MARKET, None]  # (own, context) pairs
+    seen.clear()
+    tag_user_segments(_posts(None), seg, classifier=Recorder())
+    assert seen[0][1] is None and len(seen[0][0]) == 2  # without a context column: distinct texts
