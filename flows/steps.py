@@ -50,6 +50,7 @@ from store.fields import city_of
 from store.readers import find_export_files, read_export
 from store.warehouse import (
     LoadReport,
+    fetch_context_texts,
     fetch_users,
     fetch_window_interactions,
     fetch_window_posts,
@@ -69,7 +70,6 @@ __all__ = [
     "RunOutputs",
     "begin_run",
     "code_version",
-    "context_texts",
     "export_cache_key",
     "export_files",
     "ingest_paths",
@@ -208,64 +208,10 @@ def read_tag_shards(
     con = open_warehouse(warehouse)
     try:
         posts = fetch_window_posts(con, start, end)
-        posts["context"] = context_texts(con, posts)
+        posts["context"] = fetch_context_texts(con, posts)
     finally:
         con.close()
     return split_by_user_shard(posts[["post_id", "user_id", "created_at", "text", "context"]], shards)
-
-
-#: How far :func:`context_texts` follows repost_of / reply_to up a repost tree.
-MAX_CONTEXT_HOPS = 30
-
-
-def context_texts(con: Any, posts: pd.DataFrame, platform: str = "weibo") -> pd.Series:
-    """The context of each post for the tagger: the text of the post it reposts or replies to
-    (``repost_of``, else ``reply_to``), followed up the repost tree to the original post (the
-    farthest one the warehouse holds, at most :data:`MAX_CONTEXT_HOPS` hops): a reply to a reply
-    under a news post is read with the news post. None where the post answers nothing or the
-    warehouse does not hold the post it answers."""
-    if posts.empty or not {"repost_of", "reply_to"} <= set(posts.columns):
-        return pd.Series([None] * len(posts), index=posts.index, dtype=object)
-    parent = posts["repost_of"].where(posts["repost_of"].notna(), posts["reply_to"])
-    known: dict[str, tuple[str | None, str | None]] = {}  # post_id -> (its parent, its text)
-    todo = {str(p) for p in parent.dropna().unique()}
-    for _hop in range(MAX_CONTEXT_HOPS):
-        if not todo:
-            break
-        ids = pd.DataFrame({"post_id": sorted(todo)})
-        con.register("_context_ids", ids)
-        try:
-            rows = con.execute(
-                """SELECT p.post_id, coalesce(p.repost_of, p.reply_to), p.text
-                   FROM posts p JOIN _context_ids i USING (post_id) WHERE p.platform = ?""",
-                [platform],
-            ).fetchall()
-        finally:
-            con.unregister("_context_ids")
-        for post_id, up, text in rows:
-            known[post_id] = (up, text)
-        todo = {up for _pid, (up, _t) in ((r[0], known[r[0]]) for r in rows)
-                if up is not None and up not in known}
-
-    def root_text(first: object) -> str | None:
-        text, at = None, first
-        for _hop in range(MAX_CONTEXT_HOPS):
-            if not isinstance(at, str) or at not in known:
-                break
-            at, t = known[at]
-            text = t if t else text
-        return text
-
-    cache: dict[str, str | None] = {}
-    out = []
-    for p in parent.tolist():
-        if not isinstance(p, str):
-            out.append(None)
-            continue
-        if p not in cache:
-            cache[p] = root_text(p)
-        out.append(cache[p])
-    return pd.Series(out, index=posts.index, dtype=object)
 
 
 def tag_shard(posts: pd.DataFrame, segment: str, segments_dir: Path) -> pd.DataFrame:

@@ -30,9 +30,11 @@ from store.fields import file_sha256
 from store.records import ExportBatch
 
 __all__ = [
+    "MAX_CONTEXT_HOPS",
     "SHANGHAI",
     "LoadReport",
     "WarehouseBusyError",
+    "fetch_context_texts",
     "fetch_users",
     "fetch_window_interactions",
     "fetch_window_posts",
@@ -468,6 +470,67 @@ def _merge_placeholders(con: duckdb.DuckDBPyConnection) -> int:
         )
     con.execute("DROP TABLE merges")
     return int(merged)
+
+
+#: How far :func:`fetch_context_texts` follows repost_of / reply_to up a repost tree.
+MAX_CONTEXT_HOPS = 30
+
+
+def fetch_context_texts(con: duckdb.DuckDBPyConnection, posts: pd.DataFrame,
+                        platform: str = "weibo") -> pd.Series:
+    """The context of each post for the tagger: the text of the post it reposts or replies to
+    (``repost_of``, else ``reply_to``), followed up the repost tree to the original post (the
+    farthest one the warehouse holds, at most :data:`MAX_CONTEXT_HOPS` hops): a reply to a reply
+    under a news post is read with the news post. None where the post answers nothing or the
+    warehouse does not hold the post it answers.
+
+    >>> con = open_warehouse(":memory:")
+    >>> posts = pd.DataFrame({"post_id": ["2", "3"], "repost_of": ["1", None], "reply_to": [None, None]})
+    >>> fetch_context_texts(con, posts).tolist()  # post 1 is not in the warehouse
+    [None, None]
+    """
+    if posts.empty or not {"repost_of", "reply_to"} <= set(posts.columns):
+        return pd.Series([None] * len(posts), index=posts.index, dtype=object)
+    parent = posts["repost_of"].where(posts["repost_of"].notna(), posts["reply_to"])
+    known: dict[str, tuple[str | None, str | None]] = {}  # post_id -> (its parent, its text)
+    todo = {str(p) for p in parent.dropna().unique()}
+    for _hop in range(MAX_CONTEXT_HOPS):
+        if not todo:
+            break
+        ids = pd.DataFrame({"post_id": sorted(todo)})
+        con.register("_context_ids", ids)
+        try:
+            rows = con.execute(
+                """SELECT p.post_id, coalesce(p.repost_of, p.reply_to), p.text
+                   FROM posts p JOIN _context_ids i USING (post_id) WHERE p.platform = ?""",
+                [platform],
+            ).fetchall()
+        finally:
+            con.unregister("_context_ids")
+        for post_id, up, text in rows:
+            known[post_id] = (up, text)
+        todo = {up for _pid, (up, _t) in ((r[0], known[r[0]]) for r in rows)
+                if up is not None and up not in known}
+
+    def root_text(first: object) -> str | None:
+        text, at = None, first
+        for _hop in range(MAX_CONTEXT_HOPS):
+            if not isinstance(at, str) or at not in known:
+                break
+            at, t = known[at]
+            text = t if t else text
+        return text
+
+    cache: dict[str, str | None] = {}
+    out = []
+    for p in parent.tolist():
+        if not isinstance(p, str):
+            out.append(None)
+            continue
+        if p not in cache:
+            cache[p] = root_text(p)
+        out.append(cache[p])
+    return pd.Series(out, index=posts.index, dtype=object)
 
 
 def window_bounds(as_of: date, window_days: int) -> tuple[datetime, datetime]:

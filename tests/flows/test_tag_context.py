@@ -10,10 +10,10 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from flows.cli import app
-from flows.steps import context_texts, read_tag_shards
+from flows.steps import read_tag_shards
 from nlp.segments import load_segment
 from nlp.tagger import score_post
-from store.warehouse import open_warehouse
+from store.warehouse import fetch_context_texts, open_warehouse
 
 NEWS = ("【奶粉之后，下一个限购会是尿不湿吗？】据中国新闻网，自上月实施限奶令，缓解了香港奶粉"
         "供应紧张。但近日香港又出现内地人抢购纸尿裤的情况，婴儿用品店的纸尿裤常常缺货。")
@@ -53,7 +53,7 @@ def test_context_is_the_original_post_up_the_repost_tree(tmp_path: Path) -> None
     con = open_warehouse(wh, read_only=True)
     try:
         posts = con.execute("SELECT post_id, repost_of, reply_to FROM posts ORDER BY post_id").df()
-        got = dict(zip(posts["post_id"], context_texts(con, posts), strict=True))
+        got = dict(zip(posts["post_id"], fetch_context_texts(con, posts), strict=True))
     finally:
         con.close()
     assert got == {"c1": NEWS, "lost": None, "own": None, "r1": NEWS, "r2": NEWS, "r3": NEWS,
