@@ -224,6 +224,23 @@ def _compile(segment: SegmentDefinition) -> _Compiled:
     return compiled
 
 
+def _keyword_weights(own_text: str, segment: SegmentDefinition, comp: _Compiled) -> dict[str, float]:
+    """The segment's keywords in ``own_text``, each once, with its weight (substring keywords,
+    then tokenised ones)."""
+    weights: dict[str, float] = {}
+    if comp.substring_re is not None:
+        for m in comp.substring_re.finditer(own_text):
+            word = m.group()
+            if word and word not in weights:
+                weights[word] = comp.substring_weights[word]
+    if comp.token_gate_re is not None and comp.token_gate_re.search(own_text):
+        tokens = set(tokenize(own_text, segment.dictionary))
+        for word, weight in comp.token_weights.items():
+            if word in tokens and word not in weights:
+                weights[word] = weight
+    return weights
+
+
 def topic_weight(own_text: str, segment: SegmentDefinition) -> float:
     """How much a text is about the segment: the sum of the weights of the distinct keywords with
     a positive weight in ``own_text`` (already cleaned), whoever speaks; patterns and vetoes are
@@ -236,18 +253,7 @@ def topic_weight(own_text: str, segment: SegmentDefinition) -> float:
     """
     if not own_text:
         return 0.0
-    comp = _compile(segment)
-    weights: dict[str, float] = {}
-    if comp.substring_re is not None:
-        for m in comp.substring_re.finditer(own_text):
-            word = m.group()
-            if word and word not in weights:
-                weights[word] = comp.substring_weights[word]
-    if comp.token_gate_re is not None and comp.token_gate_re.search(own_text):
-        tokens = set(tokenize(own_text, segment.dictionary))
-        for word, weight in comp.token_weights.items():
-            if word in tokens and word not in weights:
-                weights[word] = weight
+    weights = _keyword_weights(own_text, segment, _compile(segment))
     return round(sum(w for w in weights.values() if w > 0), 9)
 
 
@@ -266,17 +272,7 @@ def score_own_text(own_text: str, segment: SegmentDefinition, context_topic: flo
     if not own_text:
         return _EMPTY
     comp = _compile(segment)
-    weights: dict[str, float] = {}
-    if comp.substring_re is not None:
-        for m in comp.substring_re.finditer(own_text):
-            word = m.group()
-            if word and word not in weights:
-                weights[word] = comp.substring_weights[word]
-    if comp.token_gate_re is not None and comp.token_gate_re.search(own_text):
-        tokens = set(tokenize(own_text, segment.dictionary))
-        for word, weight in comp.token_weights.items():
-            if word in tokens and word not in weights:
-                weights[word] = weight
+    weights = _keyword_weights(own_text, segment, comp)
     hits = list(weights)
     raw = sum(weights.values())
     kinds: set[str] = set()
