@@ -46,7 +46,6 @@ from typing import Any
 
 import duckdb
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from store.bulk import (
@@ -152,7 +151,6 @@ class CsvTable:
         self._lines: list[str] | None = None
         wanted = sorted({self.header.index(c) for c in columns if c in self.header})
         self._arrow: dict[int, pa.Array | pa.ChunkedArray] = {}
-        self._cells: dict[int, pd.Series] = {}
         self.extra = np.zeros(0, dtype=bool)
         self.line = np.zeros(0, dtype=np.int64)
         self.n = 0
@@ -244,19 +242,10 @@ class CsvTable:
         except ValueError:
             return None
 
-    def col(self, name: str) -> pd.Series:
-        """The cells of column ``name`` (empty text where the column or the cell is missing)."""
-        i = self.index_of(name)
-        if i is None or i not in self._arrow:
-            return pd.Series([""] * self.n, dtype="str")
-        if i not in self._cells:
-            self._cells[i] = pd.Series(self._arrow[i], dtype="str")
-        return self._cells[i]
-
     def arrow(self, names: Iterable[str]) -> pa.Table:
         """The cells of columns ``names`` as Arrow text (``""`` where the cell is missing, NULL
         for a column the header lacks), with ``i`` (the record's number from 0), ``_line`` (its
-        first line) and ``_extra`` (:meth:`extra_cells`)."""
+        first line) and ``_extra`` (non-empty cells beyond the header: the cells are shifted)."""
         cols: dict[str, Any] = {"i": pa.array(np.arange(self.n, dtype=np.int64))}
         for name in names:
             j = self.index_of(name)
@@ -265,10 +254,6 @@ class CsvTable:
         cols["_line"] = pa.array(self.line, type=pa.int64())
         cols["_extra"] = pa.array(self.extra, type=pa.bool_())
         return pa.table(cols)
-
-    def extra_cells(self) -> pd.Series:
-        """True for rows with non-empty cells beyond the header (cells shifted right)."""
-        return pd.Series(self.extra)
 
     def raw(self, i: int) -> str:
         """The raw text of record ``i`` (its physical lines)."""
