@@ -6,6 +6,8 @@ function that stays the reference (tests compare them on arbitrary text):
 
 ============================  ============================================================
 ``tj_strip(x)``                ``str.strip()``: the text without surrounding white space
+``tj_trim(x)``                 the same, without a regular expression (cheaper to bind; the
+                               common case, nothing to strip, costs two character tests)
 ``tj_id(x)``                   :func:`store.fields.as_id` on text: surrounding white space
                                (incl. weibo-crawler's tab) stripped; ``''`` when missing
 ``tj_is_id(x)``                the id is 1–20 ASCII digits
@@ -20,6 +22,15 @@ function that stays the reference (tests compare them on arbitrary text):
 ``tj_mentions(own)``           ``@name`` mentions in the own words, each once, in order
 ``tj_listed(listed, own)``     names of an exporter's comma-joined list that appear as ``@name``
                                in the own words, each once, in order
+``tj_jkind(j)``                the type of a JSON leaf ``j`` (JSON text, NULL when missing) as
+                               Python's ``json`` sees it: ``none``, ``str``, ``bool``, ``int``
+                               (64-bit) or ``other``
+``tj_jstr(j)``                 the string a JSON string leaf holds (NULL for other types)
+``tj_jid(j)``                  :func:`store.fields.as_id` of a JSON leaf (strings and ints)
+``tj_jid_unsure(j)``           a number that Python may read as an int but DuckDB does not
+``tj_jcount(j)``               a JSON int leaf as BIGINT
+``tj_api_time(j)``             the API's ``created_at`` ("Fri Mar 31 23:47:24 +0800 2017") of a
+                               JSON leaf, when it has exactly that form
 ============================  ============================================================
 
 Character classes follow Python's ``re`` on ``str``: a name character is a letter, a digit,
@@ -124,6 +135,35 @@ CREATE OR REPLACE TEMP MACRO tj_listed(listed, own) AS CASE
     ELSE tj_first_each(list_filter(
         list_transform(string_split(listed, ','), lambda v: ltrim(tj_strip(v), '@')),
         lambda v: v <> '' AND contains(own, '@' || v))) END;
+CREATE OR REPLACE TEMP MACRO tj_jint(x) AS
+    NOT contains(x, '.') AND NOT contains(x, 'e') AND NOT contains(x, 'E')
+    AND TRY_CAST(x AS BIGINT) IS NOT NULL;
+CREATE OR REPLACE TEMP MACRO tj_jkind(x) AS CASE
+    WHEN x IS NULL THEN 'none'
+    ELSE CASE left(x, 1) WHEN '"' THEN 'str' WHEN 'n' THEN 'none' WHEN 't' THEN 'bool'
+                         WHEN 'f' THEN 'bool' WHEN '{{' THEN 'other' WHEN '[' THEN 'other'
+                         ELSE CASE WHEN tj_jint(x) THEN 'int' ELSE 'other' END END END;
+CREATE OR REPLACE TEMP MACRO tj_jstr(x) AS CASE WHEN left(x, 1) = '"' THEN
+    CASE WHEN contains(x, '\') THEN json_extract_string(x, '$') ELSE x[2:-2] END END;
+CREATE OR REPLACE TEMP MACRO tj_is_space(c) AS ord(c) BETWEEN 9 AND 13 OR ord(c) BETWEEN 28 AND 32
+    OR ord(c) BETWEEN 8192 AND 8202 OR ord(c) IN (133, 160, 5760, 8232, 8233, 8239, 8287, 12288);
+CREATE OR REPLACE TEMP MACRO tj_trim(x) AS list_transform([x], lambda v: CASE
+    WHEN v = '' OR (NOT tj_is_space(left(v, 1)) AND NOT tj_is_space(right(v, 1))) THEN v
+    ELSE trim(v, {_TRIM}) END)[1];
+CREATE OR REPLACE TEMP MACRO tj_jid(x) AS CASE left(x, 1)
+    WHEN '"' THEN nullif(tj_trim(tj_jstr(x)), '')
+    WHEN '-' THEN CASE WHEN tj_jint(x) THEN x END
+    ELSE CASE WHEN left(x, 1) BETWEEN '0' AND '9' AND tj_jint(x) THEN x END END;
+CREATE OR REPLACE TEMP MACRO tj_jid_unsure(x) AS
+    coalesce((left(x, 1) = '-' OR left(x, 1) BETWEEN '0' AND '9') AND NOT tj_jint(x), false);
+CREATE OR REPLACE TEMP MACRO tj_jcount(x) AS
+    CASE WHEN left(x, 1) = '-' OR left(x, 1) BETWEEN '0' AND '9' THEN
+        CASE WHEN tj_jint(x) THEN TRY_CAST(x AS BIGINT) END END;
+CREATE OR REPLACE TEMP MACRO tj_api_time(x) AS list_transform([tj_jstr(x)], lambda v: CASE
+    WHEN regexp_full_match(v, '[A-Z][a-z]{{2}} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) '
+                              '[0-9]{{2}} [0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}} [+-](0[0-9]|1[0-4])[0-5][0-9] '
+                              '(19|20)[0-9]{{2}}')
+    THEN try_strptime(v, '%a %b %d %H:%M:%S %z %Y') END)[1];
 """
 
 

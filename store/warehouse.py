@@ -300,19 +300,24 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
                        OR (b.comments IS NOT NULL AND b.comments IS DISTINCT FROM x.comments)
                        OR (b.likes IS NOT NULL AND b.likes IS DISTINCT FROM x.likes))"""
             ).fetchone()[0]
-            # The post's own row completes a post first seen embedded in another row.
+            # The post's own row completes a post first seen embedded in another row. Many
+            # such posts (a file of statuses after a file of comments on them) made an UPDATE
+            # take 20 s for 50k rows; deleting them and inserting the completed rows takes 0.1 s.
             con.execute(
-                """UPDATE posts x SET text = coalesce(b.text, x.text),
-                       repost_of = coalesce(b.repost_of, x.repost_of),
-                       reply_to = coalesce(b.reply_to, x.reply_to),
-                       reposts = coalesce(b.reposts, x.reposts),
-                       comments = coalesce(b.comments, x.comments),
-                       likes = coalesce(b.likes, x.likes), source = ?, from_row = true
-                   FROM b_posts b
-                   WHERE x.platform = b.platform AND x.post_id = b.post_id AND b.from_row
-                     AND NOT x.from_row""",
+                """CREATE OR REPLACE TEMP TABLE b_completed AS
+                   SELECT x.post_id, x.platform, x.user_id, x.created_at, coalesce(b.text, x.text),
+                          coalesce(b.repost_of, x.repost_of), coalesce(b.reply_to, x.reply_to),
+                          coalesce(b.reposts, x.reposts), coalesce(b.comments, x.comments),
+                          coalesce(b.likes, x.likes), ? AS source, x.loaded_at, true AS from_row
+                   FROM posts x JOIN b_posts b ON x.platform = b.platform AND x.post_id = b.post_id
+                   WHERE b.from_row AND NOT x.from_row""",
                 [batch.source],
             )
+            if con.execute("SELECT count(*) FROM b_completed").fetchone()[0]:
+                con.execute("""DELETE FROM posts x USING b_completed c
+                               WHERE x.platform = c.platform AND x.post_id = c.post_id""")
+                con.execute("INSERT INTO posts SELECT * FROM b_completed")
+            con.execute("DROP TABLE b_completed")
             posts_added = con.execute(
                 """INSERT INTO posts SELECT b.post_id, b.platform, b.user_id, b.created_at, b.text,
                        b.repost_of, b.reply_to, b.reposts, b.comments, b.likes, ?, ?, b.from_row
