@@ -262,8 +262,9 @@ def _parse_line(b: BatchBuilder, lineno: int, raw: str, source: str) -> None:
             b.quarantine(lineno, row, f"{source}, line {lineno}: {exc}")
 
 
-#: Below this many lines, reading a file line by line is faster than planning the SQL (~0.6 s).
-SQL_MIN_LINES = 5_000
+#: Below this many lines the line-by-line parser is as fast: planning the SQL costs ~0.8 s and
+#: saves ~10 µs a line (measured at 2k–170k lines of 1.3 KB).
+SQL_MIN_LINES = 50_000
 
 
 def parse_weibo_api(lines: Iterable[str], source: str, *, engine: str = "auto") -> ExportBatch:

@@ -17,7 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from store.weibo_api import SQL_MIN_LINES, parse_weibo_api, read_weibo_api
+from store import weibo_api
+from store.weibo_api import parse_weibo_api, read_weibo_api
+from store.weibo_api_sql import parse_api_lines_sql
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "samples" / "weibo_api"
@@ -171,9 +173,10 @@ def test_sql_path_matches_the_reference_on_the_shipped_sample():
         assert len(sql.row_keys) > 2000
 
 
-def test_large_files_are_read_through_sql_small_ones_line_by_line(tmp_path):
+def test_large_files_are_read_through_sql(tmp_path, monkeypatch):
+    monkeypatch.setattr(weibo_api, "SQL_MIN_LINES", 1000)
     rng = random.Random(9)
-    lines = _without_duplicate_keys([_line(rng, n) for n in range(SQL_MIN_LINES + 200)])
+    lines = _without_duplicate_keys([_line(rng, n) for n in range(1200)])
     big = tmp_path / "big.jsonl"
     big.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert_same_batch(read_weibo_api(big), parse_weibo_api(lines, str(big), engine="python"))
@@ -181,6 +184,13 @@ def test_large_files_are_read_through_sql_small_ones_line_by_line(tmp_path):
     crlf.write_bytes(("\ufeff" + "\r\n".join(lines)).encode("utf-8"))
     ref = parse_weibo_api("\r\n".join(lines).split("\n"), str(crlf), engine="python")
     assert_same_batch(read_weibo_api(crlf), ref)  # the BOM is no part of line 1
+    calls = []
+    monkeypatch.setattr(weibo_api, "parse_api_lines_sql",
+                        lambda con, lines: calls.append(len(lines)) or parse_api_lines_sql(con, lines))
+    read_weibo_api(big)
+    monkeypatch.setattr(weibo_api, "SQL_MIN_LINES", 2000)
+    read_weibo_api(big)
+    assert calls == [len(lines)]  # only the first read went through SQL
 
 
 def test_engine_must_be_known():
