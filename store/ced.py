@@ -1,6 +1,8 @@
 """Reader for the CED research dataset (../shared/data/ced/): source posts and repost trees.
 
-Two CSV files, read in bulk (Arrow CSV, vectorised pandas; no Python loop per row):
+Two CSV files, read in bulk with no Python loop per row (the small originals with Arrow CSV
+and pandas; the 1.28M reposts in DuckDB SQL over :class:`~store.weibo_crawler.CsvTable` cells,
+kept as UTF-8 bytes, never as one large str):
 
 * ``ced_original.csv``, one row per source post with its author's profile
   (``bid, uid, time_unix, text, reposts, comments, likes, user_followers, user_friends,
@@ -26,16 +28,21 @@ Example:
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from store.records import BatchBuilder, ExportBatch, make_batch
+from store.bulk import WHITE_SPACE_CLASS, bulk_session
+from store.fields import decode_export_bytes
+from store.records import ARROW_SCHEMAS, BatchBuilder, ExportBatch, make_batch, whole_file_quarantine
+from store.weibo_crawler import CsvTable, CsvUnreadableError
 
 __all__ = ["parse_ced_original", "parse_ced_reposts", "read_ced", "sniff_ced"]
 
@@ -139,86 +146,131 @@ def parse_ced_original(text: str | bytes, source: str) -> ExportBatch:
                       row_keys=posts["post_id"].tolist())
 
 
-def _repost_times(df: pd.DataFrame) -> pd.Series:
-    """Repost dates (Asia/Shanghai); "MM月DD日 HH:MM" takes the year of its cascade."""
-    full = pd.to_datetime(df["date"], format="%Y-%m-%d %H:%M:%S", errors="coerce")
-    short = df["date"].str.extract(r"^(\d{1,2})月(\d{1,2})日\s*(\d{1,2}):(\d{2})$")
-    need = full.isna() & short[0].notna()
-    if need.any():
-        years = full.dt.year.groupby(df["cascade"]).agg(
-            lambda y: y.mode().iloc[0] if y.notna().any() else np.nan)
-        year = df.loc[need, "cascade"].map(years)
-        text = (year.astype("Int64").astype(str) + "-" + short.loc[need, 0] + "-"
-                + short.loc[need, 1] + " " + short.loc[need, 2] + ":" + short.loc[need, 3])
-        full.loc[need] = pd.to_datetime(text, format="%Y-%m-%d %H:%M", errors="coerce")
-    return full.dt.tz_localize(TZ, nonexistent="shift_forward", ambiguous="NaT").dt.tz_convert("UTC")
+_REPOST_COLUMNS = ("cascade", "root_bid", "root_uid", "mid", "uid", "parent", "date", "text")
+_SHORT_DATE = f"'^([0-9]{{1,2}})月([0-9]{{1,2}})日{WHITE_SPACE_CLASS}*([0-9]{{1,2}}):([0-9]{{2}})$'"
+
+# Each repost row: its ids, its local time (a "MM月DD日 HH:MM" date takes the year most of its
+# cascade's dates have, the earliest of equals), the author of what it reposts (the first row of
+# its cascade with the parent's mid, or the source post's author) and the first check it fails.
+_REPOSTS = f"""
+CREATE TEMP TABLE ced_r AS
+WITH c AS (
+    SELECT i, _line AS line, _extra, cascade, nullif(tj_strip(root_bid), '') AS root_bid,
+           nullif(tj_strip(root_uid), '') AS root_uid, nullif(tj_strip(mid), '') AS mid,
+           nullif(tj_strip(uid), '') AS uid, nullif(tj_strip(parent), '') AS parent, text,
+           try_strptime(date, '%Y-%m-%d %H:%M:%S') AS full_time,
+           CASE WHEN contains(date, '月') THEN regexp_extract(date, {_SHORT_DATE}, ['mo', 'd', 'h', 'mi'])
+           END AS short
+    FROM cells),
+years AS (
+    SELECT cascade, arg_max(y, n * 100000 - y) AS year
+    FROM (SELECT cascade, year(full_time) AS y, count(*) AS n FROM c
+          WHERE full_time IS NOT NULL GROUP BY ALL)
+    GROUP BY cascade),
+authors AS (
+    SELECT cascade, mid, arg_min_null(uid, i) AS author FROM c WHERE mid IS NOT NULL GROUP BY ALL),
+t AS (
+    SELECT c.* EXCLUDE (full_time, short),
+           (coalesce(full_time, CASE WHEN short.mo <> '' THEN try_strptime(
+                y.year || '-' || short.mo || '-' || short.d || ' ' || short.h || ':' || short.mi,
+                '%Y-%m-%d %H:%M') END) - INTERVAL 8 HOUR)::TIMESTAMPTZ AS created_at,
+           CASE WHEN c.parent IS NULL THEN c.root_uid ELSE a.author END AS src,
+           a.mid IS NOT NULL AS parent_found
+    FROM c LEFT JOIN years y USING (cascade)
+    LEFT JOIN authors a ON a.cascade = c.cascade AND a.mid = c.parent)
+SELECT *, CASE
+    WHEN _extra THEN 1 WHEN mid IS NULL THEN 2 WHEN uid IS NULL THEN 3
+    WHEN root_bid IS NULL OR root_uid IS NULL THEN 4 WHEN parent IS NOT NULL AND src IS NULL THEN 5
+    WHEN created_at IS NULL THEN 6 END AS bad
+FROM t ORDER BY i"""
+
+_REASONS = {
+    1: "the row has more cells than the header; its cells do not line up with the columns",
+    2: "field 'mid' is missing; expected the repost's id",
+    3: "field 'uid' is missing; expected the reposter's id",
+    4: "field 'root_bid'/'root_uid' is missing",
+    5: "field 'parent' names a repost not found in its cascade",
+    6: "field 'date' is unreadable; expected 'YYYY-MM-DD HH:MM:SS'",
+}
+
+
+def _arrow(frame: pd.DataFrame, name: str) -> pa.Table:
+    return pa.Table.from_pandas(frame, schema=ARROW_SCHEMAS[name], preserve_index=False)
+
+
+def _conform(table: pa.Table, name: str) -> pa.Table:
+    return table.cast(ARROW_SCHEMAS[name])
+
+
+def _parse_reposts_sql(con: duckdb.DuckDBPyConnection, t: CsvTable, source: str,
+                       originals: ExportBatch | None) -> ExportBatch:
+    con.register("cells", t.arrow(_REPOST_COLUMNS))
+    try:
+        con.execute(_REPOSTS)
+    finally:
+        con.unregister("cells")
+    bad = con.execute("SELECT i, line, bad FROM ced_r WHERE bad IS NOT NULL ORDER BY i").fetchall()
+    quarantine = [(line, t.raw(i), f"{source}, line {line}: {_REASONS[code]}") for i, line, code in bad]
+    posts = con.sql(
+        """SELECT mid AS post_id, 'weibo' AS platform, uid AS user_id, created_at, text,
+                  coalesce(parent, root_bid) AS repost_of, NULL AS reply_to, NULL AS reposts,
+                  NULL AS comments, NULL AS likes, line, true AS from_row
+           FROM ced_r WHERE bad IS NULL ORDER BY i""").to_arrow_table()
+    interactions = con.sql(
+        """SELECT src AS src_user, NULL AS src_name, uid AS dst_user, NULL AS dst_name,
+                  'repost' AS kind, mid AS post_id, created_at
+           FROM ced_r WHERE bad IS NULL AND src <> uid ORDER BY i""").to_arrow_table()
+    users = con.sql(
+        """SELECT uid AS user_id, 'weibo' AS platform, NULL AS screen_name, NULL AS followers,
+                  NULL AS following, NULL AS statuses, NULL AS verified, NULL AS verified_type,
+                  NULL AS description, NULL AS gender, NULL AS location, min(created_at) AS seen_at
+           FROM ced_r WHERE bad IS NULL GROUP BY uid ORDER BY min(i)""").to_arrow_table()
+    keys = con.sql("SELECT mid FROM ced_r WHERE bad IS NULL ORDER BY i").to_arrow_table().column(0)
+    if originals is not None and len(originals.posts):
+        roots = originals.posts.assign(from_row=False, line=0)
+        posts = pa.concat_tables([_conform(posts, "posts"), _arrow(roots, "posts")])
+        users = pa.concat_tables([_arrow(originals.users, "users"), _conform(users, "users")])
+    return make_batch(source, PLATFORM, posts=posts, users=users, interactions=interactions,
+                      quarantine=quarantine, row_keys=keys)
 
 
 def parse_ced_reposts(
-    text: str | bytes, source: str, originals: ExportBatch | None = None
+    text: str | bytes, source: str, originals: ExportBatch | None = None, *, file: Path | None = None,
 ) -> ExportBatch:
-    """Parse ``ced_reposts.csv``: reposts as posts, author-of-parent → reposter interactions.
+    """Parse ``ced_reposts.csv``: reposts as posts, author-of-parent → reposter interactions, in
+    DuckDB SQL (the file has 1.28M rows).
 
     ``originals`` (the parsed ``ced_original.csv``) adds the source posts as embedded posts.
+    ``file``, when given, is the UTF-8 file ``text`` was decoded from (DuckDB reads it directly).
     """
-    df = _read_table(text)
-    need = ["cascade", "root_bid", "root_uid", "mid", "uid", "parent", "date", "text"]
-    bad = _missing(df, need, source)
-    if bad is not None:
-        return bad
-    line = pd.Series(np.arange(len(df)) + 2, index=df.index)
-    mid, uid = _ids(df["mid"]), _ids(df["uid"])
-    root_bid, root_uid, parent = _ids(df["root_bid"]), _ids(df["root_uid"]), _ids(df["parent"])
-    created = _repost_times(df)
-    # the author of what was reposted: the parent repost's author, or the source post's
-    authors = pd.DataFrame({"cascade": df["cascade"], "parent": mid, "parent_author": uid})
-    authors = authors.drop_duplicates(["cascade", "parent"])
-    found = pd.DataFrame({"cascade": df["cascade"], "parent": parent}).merge(
-        authors, on=["cascade", "parent"], how="left")["parent_author"]
-    found.index = df.index
-    del authors
-    parent_author = found.where(parent.notna(), root_uid)
-    why = pd.Series(None, index=df.index, dtype=object)
-    why[created.isna()] = "field 'date' is unreadable; expected 'YYYY-MM-DD HH:MM:SS'"
-    why[parent.notna() & parent_author.isna()] = (
-        "field 'parent' names a repost not found in its cascade")
-    why[root_bid.isna() | root_uid.isna()] = "field 'root_bid'/'root_uid' is missing"
-    why[uid.isna()] = "field 'uid' is missing; expected the reposter's id"
-    why[mid.isna()] = "field 'mid' is missing; expected the repost's id"
-    ok = why.isna()
-    quarantine = pd.DataFrame({
-        "line": line[~ok],
-        "raw": _raw_rows(df[~ok]),
-        "reason": [f"{source}, line {n}: {w}" for n, w in zip(line[~ok], why[~ok], strict=True)],
-    })
-    d_mid, d_uid, d_created = mid[ok], uid[ok], created[ok]
-    posts = pd.DataFrame({
-        "post_id": d_mid, "platform": PLATFORM, "user_id": d_uid, "created_at": d_created,
-        "text": df.loc[ok, "text"], "repost_of": parent[ok].where(parent[ok].notna(), root_bid[ok]),
-        "reply_to": None, "reposts": pd.NA, "comments": pd.NA, "likes": pd.NA,
-        "line": line[ok], "from_row": True,
-    })
-    src = parent_author[ok]
-    keep_edge = src != d_uid
-    interactions = pd.DataFrame({
-        "src_user": src[keep_edge], "src_name": None, "dst_user": d_uid[keep_edge],
-        "dst_name": None, "kind": "repost", "post_id": d_mid[keep_edge],
-        "created_at": d_created[keep_edge],
-    })
-    first_seen = pd.DataFrame({"user_id": d_uid, "seen_at": d_created}).groupby(
-        "user_id", sort=False)["seen_at"].min()
-    users = pd.DataFrame({
-        "user_id": first_seen.index, "platform": PLATFORM, "screen_name": None,
-        "followers": pd.NA, "following": pd.NA, "statuses": pd.NA, "verified": pd.NA,
-        "verified_type": pd.NA, "description": None, "gender": None, "location": None,
-        "seen_at": first_seen.to_numpy(),
-    })
-    if originals is not None and len(originals.posts):
-        roots = originals.posts.assign(from_row=False, line=0)
-        posts = pd.concat([posts, roots], ignore_index=True)
-        users = pd.concat([originals.users, users], ignore_index=True)
-    return make_batch(source, PLATFORM, posts=posts, users=users, interactions=interactions,
-                      quarantine=quarantine, row_keys=d_mid.tolist())
+    # UTF-8 bytes stay bytes: as a str, text can take 4 bytes a character
+    text = text.removeprefix(b"\xef\xbb\xbf") if isinstance(text, bytes) else text.lstrip("\ufeff")
+    if not text.strip():
+        return make_batch(source, PLATFORM)
+    try:
+        t = CsvTable(text, source, _REPOST_COLUMNS, file=file)
+    except CsvUnreadableError as exc:
+        return whole_file_quarantine(source, text, f"{exc}; expected CED's ced_reposts.csv")
+    lost = [c for c in _REPOST_COLUMNS if c not in t.header]
+    if lost:
+        b = BatchBuilder(source, PLATFORM)
+        b.quarantine(1, ",".join(t.header), f"{source}, line 1: not a CED file: the header lacks "
+                     f"{', '.join(lost)}; expected {', '.join(_REPOST_COLUMNS)}")
+        return b.build()
+    with bulk_session() as con:
+        return _parse_reposts_sql(con, t, source, originals)
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Whether ``data`` is UTF-8, checked 16 MB at a time (no str of the whole file)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for k in range(0, len(data), 1 << 24):
+            decoder.decode(data[k:k + (1 << 24)])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def read_ced(path: str | Path) -> ExportBatch:
@@ -233,7 +285,14 @@ def read_ced(path: str | Path) -> ExportBatch:
         sibling = path.with_name("ced_original.csv")
         originals = parse_ced_original(sibling.read_bytes(), str(sibling)) if sibling.is_file() \
             else None
-        return parse_ced_reposts(data, str(path), originals)
+        if _is_utf8(data):
+            return parse_ced_reposts(data, str(path), originals,
+                                     file=None if data.startswith(b"\xef\xbb\xbf") else path)
+        try:
+            text, _ = decode_export_bytes(data)
+        except ValueError as exc:
+            return whole_file_quarantine(str(path), data, str(exc))
+        return parse_ced_reposts(text, str(path), originals)
     b = BatchBuilder(str(path), PLATFORM)
     b.quarantine(1, first[:2000], f"{path}, line 1: not a CED file; expected the header "
                  f"'{ORIGINAL_HEADER},…' or '{REPOSTS_HEADER}'")

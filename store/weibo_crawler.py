@@ -129,6 +129,14 @@ class CsvUnreadableError(ValueError):
     """The text cannot be read as CSV at all."""
 
 
+def _is_in(sorted_positions: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Whether each of ``x`` is one of ``sorted_positions``."""
+    if not len(sorted_positions):
+        return np.zeros(len(x), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_positions, x), len(sorted_positions) - 1)
+    return sorted_positions[at] == x
+
+
 class CsvTable:
     """A CSV export read column-wise: the header, the cells of the columns asked for (text, ``""``
     where missing), and each record's first line.
@@ -138,11 +146,21 @@ class CsvTable:
     or else a temporary UTF-8 copy. Line numbers come from the quote parity of each newline.
     """
 
-    def __init__(self, text: str, source: str, columns: Iterable[str] = (), *,
+    def __init__(self, text: str | bytes, source: str, columns: Iterable[str] = (), *,
                  file: Path | None = None) -> None:
         self.source = source
+        # UTF-8 bytes are kept as they are: a large export as a str can take 4 bytes a character
+        # (the CED reposts: 154 MB of UTF-8, 505 MB as a str)
         self.text = text
-        first, _, body = text.partition("\n")
+        if isinstance(text, bytes):
+            first_b, _, body_b = text.partition(b"\n")
+            first = first_b.decode("utf-8")
+            # white space only (str.strip's: a 64 KB body of it is not an export anyway)
+            empty = not body_b.strip() or (
+                len(body_b) < 65536 and not body_b.decode("utf-8", "replace").strip())
+        else:
+            first, _, body = text.partition("\n")
+            empty = not body.strip()
         try:
             self.header = [h.strip() for h in next(csv.reader([first.rstrip("\r")]), [])]
         except csv.Error:
@@ -154,7 +172,7 @@ class CsvTable:
         self.extra = np.zeros(0, dtype=bool)
         self.line = np.zeros(0, dtype=np.int64)
         self.n = 0
-        if not body.strip():
+        if empty:
             return
         if len(text) >= DUCKDB_MIN_CHARS:
             try:
@@ -162,6 +180,8 @@ class CsvTable:
                 return
             except duckdb.Error:
                 pass
+        if isinstance(text, bytes):
+            body = body_b.decode("utf-8")
         try:
             self._read_python(body, wanted)
         except csv.Error as exc:
@@ -184,7 +204,7 @@ class CsvTable:
         for j in wanted:
             self._arrow[j] = pa.array([r[j] if j < len(r) else "" for r in rows], type=pa.string())
 
-    def _read_duckdb(self, text: str, wanted: list[int], file: Path | None) -> None:
+    def _read_duckdb(self, text: str | bytes, wanted: list[int], file: Path | None) -> None:
         width = self.width + 8
         decl = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
         extra = " OR ".join(f"c{i} IS NOT NULL" for i in range(self.width, width))
@@ -194,8 +214,8 @@ class CsvTable:
             if file is None:
                 fd, name = tempfile.mkstemp(suffix=".csv")
                 tmp = Path(name)
-                with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                    fh.write(text)
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(text if isinstance(text, bytes) else text.encode("utf-8"))
                 file = tmp
             where = str(file).replace("'", "''")
             con = duckdb.connect()
@@ -217,20 +237,35 @@ class CsvTable:
         self.line = self._start_lines(text, self.n)
 
     @staticmethod
-    def _start_lines(text: str, n: int) -> np.ndarray:
+    def _positions(text: str | bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """Byte offsets of every newline, quote and carriage return of the UTF-8 text, and its
+        length in bytes, reading 16 MB at a time (no full-size temporary arrays)."""
+        step = 1 << 24
+        found: tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]] = ([], [], [])
+        base = 0
+        for k in range(0, len(text), step):
+            part = text[k:k + step]
+            b = np.frombuffer(part if isinstance(part, bytes) else part.encode("utf-8"), dtype=np.uint8)
+            for out, byte in zip(found, (10, 34, 13), strict=True):
+                out.append(np.flatnonzero(b == byte) + base)
+            base += len(b)
+        nl, q, cr = (np.concatenate(x) if x else np.zeros(0, dtype=np.int64) for x in found)
+        return nl, q, cr, base
+
+    @staticmethod
+    def _start_lines(text: str | bytes, n: int) -> np.ndarray:
         """First line of each non-blank record after the header: a newline ends a record when an
         even number of quotes precede it."""
-        if text.count("\n") - (0 if text.endswith("\n") else -1) == n + 1 and '"' not in text:
+        newline, quote = ("\n", '"') if isinstance(text, str) else (b"\n", b'"')
+        if text.count(newline) - (0 if text.endswith(newline) else -1) == n + 1 and quote not in text:
             return np.arange(2, n + 2, dtype=np.int64)
-        b = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-        nl = np.flatnonzero(b == 10)
-        q = np.flatnonzero(b == 34)
+        nl, q, cr, size = CsvTable._positions(text)
         ends = nl[np.searchsorted(q, nl) % 2 == 0]
         line_of_end = np.searchsorted(nl, ends) + 1  # the line each record-ending newline ends
         starts = line_of_end + 1  # the first is the first record after the header
         first_byte = ends + 1
-        nxt = np.where(first_byte < len(b), b[np.minimum(first_byte, len(b) - 1)], 10)
-        blank = (nxt == 10) | (nxt == 13)
+        # a record-ending newline followed by another line end (or the end): a blank line
+        blank = (first_byte >= size) | _is_in(nl, first_byte) | _is_in(cr, first_byte)
         starts = starts[~blank]
         if len(starts) >= n:
             return starts[:n].astype(np.int64)
@@ -258,11 +293,13 @@ class CsvTable:
     def raw(self, i: int) -> str:
         """The raw text of record ``i`` (its physical lines)."""
         if self._lines is None:
-            self._lines = self.text.split("\n")
+            self._lines = self.text.split(b"\n" if isinstance(self.text, bytes) else "\n")
         start = int(self.line[i]) - 1
         end = int(self.line[i + 1]) - 1 if i + 1 < self.n else start + 1
         end = max(end, start + 1)
-        return "\n".join(x.rstrip("\r") for x in self._lines[start:end])[:4000]
+        lines = [x.decode("utf-8", "replace") if isinstance(x, bytes) else x
+                 for x in self._lines[start:end]]
+        return "\n".join(x.rstrip("\r") for x in lines)[:4000]
 
 
 

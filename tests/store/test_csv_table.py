@@ -1,0 +1,57 @@
+"""CsvTable, the CSV reading the CSV readers share: UTF-8 bytes read exactly as decoded text."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from store import weibo_crawler
+from store.weibo_crawler import DUCKDB_MIN_CHARS, CsvTable
+
+CELLS = ["", "好", "a,b", 'say "hi"', "two\nlines", "crlf\r\nline", "😀𠮷", "  ", "\u3000"]
+
+
+def csv_text(rng: random.Random, rows: int, line_end: str = "\n") -> str:
+    out = ["id,text,n"]
+    for k in range(rows):
+        if rng.random() < 0.05:
+            out.append("")  # a blank line
+            continue
+        cells = [str(k), rng.choice(CELLS), str(rng.randrange(100))][: rng.choice([1, 2, 3, 3, 3])]
+        if rng.random() < 0.02:
+            cells.append("extra")
+        out.append(",".join('"' + c.replace('"', '""') + '"' if any(x in c for x in ',"\r\n') else c
+                            for c in cells))
+    return line_end.join(out) + line_end
+
+
+def same(a: CsvTable, b: CsvTable) -> None:
+    assert a.header == b.header and a.n == b.n
+    assert np.array_equal(a.line, b.line) and np.array_equal(a.extra, b.extra)
+    assert a.arrow(["id", "text", "n"]).equals(b.arrow(["id", "text", "n"]))
+    assert [a.raw(i) for i in range(0, a.n, max(1, a.n // 50))] == \
+        [b.raw(i) for i in range(0, b.n, max(1, b.n // 50))]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10**6), st.integers(0, 40), st.sampled_from(["\n", "\r\n"]))
+def test_bytes_and_text_give_the_same_table(seed, rows, line_end):
+    text = csv_text(random.Random(seed), rows, line_end)
+    same(CsvTable(text.encode("utf-8"), "t.csv", ["id", "text", "n"]),
+         CsvTable(text, "t.csv", ["id", "text", "n"]))
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"])
+def test_a_large_file_read_by_duckdb_from_bytes_matches_the_csv_module(tmp_path, monkeypatch, line_end):
+    text = csv_text(random.Random(5), 90_000, line_end)
+    assert len(text) >= DUCKDB_MIN_CHARS  # the DuckDB path, with line numbers from the bytes
+    f = tmp_path / "big.csv"
+    f.write_text(text, encoding="utf-8", newline="")
+    from_bytes = CsvTable(text.encode("utf-8"), "big.csv", ["id", "text", "n"], file=f)
+    monkeypatch.setattr(weibo_crawler, "DUCKDB_MIN_CHARS", 10**12)
+    same(from_bytes, CsvTable(text, "big.csv", ["id", "text", "n"]))  # the csv module
+    assert from_bytes.extra.sum() > 0 and from_bytes.n < 90_000  # extra cells, blank lines
