@@ -235,13 +235,20 @@ _BATCH_POSTS_UNIQUE = """
 #: newest known value (rows without a time count as newest, later rows as newer).
 _USER_FIELDS = ("screen_name", "followers", "following", "statuses", "verified", "verified_type",
                 "description", "gender", "location", "seen_at")
+#: A user with one row is that row (most users of a large file: aggregating all of them took
+#: 3.3 s of the CED load); only users with several rows are merged field by field.
 _BATCH_USERS = """
     CREATE OR REPLACE TEMP TABLE b_users AS
-    SELECT user_id, platform, {fields}
+    WITH n AS (SELECT platform, user_id, count(*) AS rows FROM r_users GROUP BY ALL)
+    SELECT user_id, platform, {plain}
+    FROM r_users SEMI JOIN (SELECT * FROM n WHERE rows = 1) USING (platform, user_id)
+    UNION ALL
+    SELECT user_id, platform, {merged}
     FROM (SELECT *, struct_pack(t := coalesce(epoch_us(seen_at), 9223372036854775807), o := _ord) AS _k
-          FROM r_users)
-    GROUP BY platform, user_id""".format(fields=", ".join(
-    f"arg_max({c}, _k) FILTER (WHERE {c} IS NOT NULL) AS {c}" for c in _USER_FIELDS))
+          FROM r_users SEMI JOIN (SELECT * FROM n WHERE rows > 1) USING (platform, user_id))
+    GROUP BY platform, user_id""".format(
+    plain=", ".join(_USER_FIELDS),
+    merged=", ".join(f"arg_max({c}, _k) FILTER (WHERE {c} IS NOT NULL) AS {c}" for c in _USER_FIELDS))
 
 
 def _sha256(path: str) -> str | None:
