@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 
 import duckdb
 import pandas as pd
@@ -225,3 +225,22 @@ def test_a_warehouse_with_primary_key_indexes_is_rebuilt_without_them(tmp_path):
     assert con.execute("SELECT column_default FROM information_schema.columns WHERE table_name = 'posts' "
                        "AND column_name = 'from_row'").fetchone()[0] == "true"
     con.close()
+
+
+def test_several_snapshots_of_a_user_in_one_batch_merge_field_by_field(con):
+    def at(day):
+        return datetime(2026, 11, day, tzinfo=UTC)
+
+    # (user_id, platform, screen_name, followers, following, statuses, verified, verified_type,
+    #  description, gender, location, seen_at)
+    users = [("1", "weibo", "旧名", 10, 5, None, None, None, None, "f", "北京", at(1)),
+             ("2", "weibo", "单身", 7, None, None, True, 0, None, None, None, at(2)),
+             ("1", "weibo", None, 20, None, None, None, None, None, None, None, at(3)),
+             ("1", "weibo", "新名", None, None, None, None, None, None, None, None, None)]
+    load_batch(con, make_batch("u.jsonl", users=users))
+    rows = con.execute("""SELECT user_id, screen_name, followers, following, verified, gender,
+                                 location, seen_at::DATE FROM users ORDER BY user_id""").fetchall()
+    # the newest snapshot wins field by field (a row without a time counts as newest); a field it
+    # lacks keeps the newest known value; a user with one row is that row
+    assert rows == [("1", "新名", 20, 5, None, "f", "北京", date(2026, 11, 3)),
+                    ("2", "单身", 7, None, True, None, None, date(2026, 11, 2))]
