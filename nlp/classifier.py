@@ -36,6 +36,8 @@ import os
 import re
 import sys
 import types
+import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -54,8 +56,8 @@ from sklearn.utils.validation import check_is_fitted
 import nlp.tokenize as _tokenize_module
 from nlp.clean import clean_own_text
 from nlp.segments import DEFAULT_SEGMENTS_DIR, SegmentDefinition, load_segment
-from nlp.tagger import score_own_text, topic_weight
-from nlp.tokenize import dictionary_path, tokenize
+from nlp.tagger import PostScore, score_own_text, topic_weight
+from nlp.tokenize import dictionary_path, tokenize, tokenize_codes
 
 __all__ = [
     "DEFAULT_MODELS_DIR",
@@ -149,19 +151,281 @@ def _char_ids(doc: str, lo: int, hi: int, get, out: list[int]) -> None:
         out.extend(map(get, map(doc.__getitem__, _slices(n, size - n + 1)), itertools.repeat(-1)))
 
 
-def _word_grams(tokens: list[str], lo: int, hi: int) -> list[str]:
-    size = len(tokens)
-    return [tokens[i] if n == 1 else " ".join(tokens[i : i + n])
-            for n in range(lo, min(hi, size) + 1) for i in range(size - n + 1)]
+_CHAR_BITS = 21  # every Unicode code point is < 2**21 (0x10FFFF)
+_CHAR_PACK_MAX = 3  # n-grams up to 3 characters pack into one int64 (3 x 21 = 63 bits)
+_CHUNK_CHARS = 4_000_000  # code points per numpy batch of _char_columns (bounds its memory)
+
+
+def _code_points(text: str) -> np.ndarray:
+    """The code points of ``text`` as int64 (lone surrogates included, as Python counts them)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+
+
+def _pack(points: np.ndarray, n: int, count: int, bits: int = _CHAR_BITS) -> np.ndarray:
+    """Int64 code of each of the first ``count`` n-grams of ``points`` (one n-gram per start),
+    ``bits`` bits an item."""
+    code = points[:count].copy()
+    for k in range(1, n):
+        code <<= bits
+        code |= points[k : k + count]
+    return code
+
+
+_HASH_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: 2**64 / golden ratio
+
+
+@dataclass(frozen=True)
+class _CodeTable:
+    """A hash table from int64 codes (>= 0) to columns that looks up whole arrays at once.
+
+    Open addressing with linear probing in a table of at least four slots a key, so that a
+    lookup takes little more than one gather (a binary search over sorted codes takes ~15).
+    """
+
+    keys: np.ndarray  # int64 code in each slot, -1 where empty
+    values: np.ndarray  # int64 column of the code in each slot
+    shift: np.uint64  # 64 - log2(slots): a code's first slot is the top bits of code * multiplier
+
+    @classmethod
+    def build(cls, codes: np.ndarray, values: np.ndarray) -> _CodeTable:
+        """A table of distinct ``codes`` (int64 >= 0) -> ``values``."""
+        bits = max(4, (4 * len(codes)).bit_length())
+        size = 1 << bits
+        table = cls(np.full(size, -1, dtype=np.int64), np.zeros(size, dtype=np.int64),
+                    np.uint64(64 - bits))
+        slot = table._home(codes)
+        pending = np.arange(len(codes))
+        while len(pending):
+            want = slot[pending]
+            free = table.keys[want] == -1
+            _, first = np.unique(want[free], return_index=True)  # one winner per free slot
+            win = pending[free][first]
+            table.keys[slot[win]] = codes[win]
+            table.values[slot[win]] = values[win]
+            placed = np.zeros(len(codes), dtype=bool)
+            placed[win] = True
+            pending = pending[~placed[pending]]
+            slot[pending] = (slot[pending] + 1) & (size - 1)  # the others probe the next slot
+        return table
+
+    def _home(self, codes: np.ndarray) -> np.ndarray:
+        return ((codes.astype(np.uint64) * _HASH_MULTIPLIER) >> self.shift).astype(np.int64)
+
+    def lookup(self, codes: np.ndarray) -> np.ndarray:
+        """The value of each code, -1 for codes not in the table."""
+        out = np.full(len(codes), -1, dtype=np.int64)
+        mask = len(self.keys) - 1
+        todo = np.arange(len(codes))
+        slot = self._home(codes)
+        want = codes
+        while len(todo):
+            found = self.keys[slot]
+            hit = found == want
+            out[todo[hit]] = self.values[slot[hit]]
+            on = ~hit & (found != -1)  # another code sits in this slot: probe the next one
+            todo, slot, want = todo[on], (slot[on] + 1) & mask, want[on]
+        return out
+
+
+@dataclass(frozen=True)
+class _CharIndex:
+    """A char vectorizer's vocabulary as int64 n-gram codes, one :class:`_CodeTable` per length."""
+
+    vocabulary: dict  # the ``vocabulary_`` it was built from (an edited vectorizer rebuilds it)
+    tables: dict[int, _CodeTable]  # n -> codes of the vocabulary's n-grams of n characters -> column
+
+
+# Built once per fitted vectorizer, on first use; kept beside it (never pickled with a model) and
+# rebuilt when its ``vocabulary_`` is replaced (a refit), not when that dict is edited in place.
+_CHAR_INDEX: weakref.WeakKeyDictionary[TfidfVectorizer, _CharIndex] = weakref.WeakKeyDictionary()
+
+
+def _char_index(vectorizer: TfidfVectorizer) -> _CharIndex:
+    vocabulary = vectorizer.vocabulary_
+    index = _CHAR_INDEX.get(vectorizer)
+    if index is not None and index.vocabulary is vocabulary:
+        return index
+    terms: dict[int, list[str]] = {}
+    cols: dict[int, list[int]] = {}
+    for term, col in vocabulary.items():
+        if len(term) > _CHAR_PACK_MAX:
+            continue  # only n-grams of at most 3 characters are looked up this way
+        terms.setdefault(len(term), []).append(term)
+        cols.setdefault(len(term), []).append(col)
+    tables: dict[int, _CodeTable] = {}
+    for n, words in terms.items():
+        points = _code_points("".join(words)).reshape(len(words), n)
+        code = np.zeros(len(words), dtype=np.int64)
+        for k in range(n):
+            code = (code << _CHAR_BITS) | points[:, k]
+        tables[n] = _CodeTable.build(code, np.asarray(cols[n], dtype=np.int64))
+    index = _CharIndex(vocabulary, tables)
+    _CHAR_INDEX[vectorizer] = index
+    return index
+
+
+def _char_columns(vectorizer: TfidfVectorizer, docs: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) of every vocabulary char n-gram of ``docs`` (already lowercased and with
+    runs of whitespace folded to one space), one pair per occurrence.
+
+    All docs of a batch are concatenated into one array of code points; each n-gram becomes one
+    int64 (21 bits a character), is looked up in a hash table of the vocabulary's codes
+    (:func:`_char_index`), and n-grams that would run past the end of their doc are dropped.
+    """
+    index = _char_index(vectorizer)
+    lo, hi = vectorizer.ngram_range
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    start = 0
+    while start < len(docs):
+        stop, size = start, 0
+        while stop < len(docs) and (size < _CHUNK_CHARS or stop == start):
+            size += len(docs[stop])
+            stop += 1
+        batch = docs[start:stop]
+        lens = np.fromiter(map(len, batch), dtype=np.int64, count=len(batch))
+        points = _code_points("".join(batch))
+        doc_of = np.repeat(np.arange(start, stop, dtype=np.int64), lens)
+        end_of = np.repeat(np.cumsum(lens), lens)  # where each position's doc ends (exclusive)
+        for n in range(lo, hi + 1):
+            table = index.tables.get(n)
+            count = len(points) - n + 1
+            if table is None or count <= 0:
+                continue
+            col = table.lookup(_pack(points, n, count))
+            keep = (col >= 0) & (np.arange(count) + n <= end_of[:count])
+            rows.append(doc_of[:count][keep])
+            cols.append(col[keep])
+        start = stop
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(rows), np.concatenate(cols)
+
+
+_CHUNK_DOCS = 250_000  # posts per batch of _word_columns (bounds the memory of its token lists)
+
+
+@dataclass(frozen=True)
+class _WordIndex:
+    """A word vectorizer's n-grams of two or more words, split into their words."""
+
+    vocabulary: dict  # the ``vocabulary_`` it was built from (an edited vectorizer rebuilds it)
+    grams: dict[int, tuple[list[list[str]], np.ndarray]]  # n -> (words of each n-gram, its column)
+
+
+# Like _CHAR_INDEX, for word vectorizers.
+_WORD_INDEX: weakref.WeakKeyDictionary[TfidfVectorizer, _WordIndex] = weakref.WeakKeyDictionary()
+
+
+def _word_index(vectorizer: TfidfVectorizer) -> _WordIndex:
+    vocabulary = vectorizer.vocabulary_
+    index = _WORD_INDEX.get(vectorizer)
+    if index is not None and index.vocabulary is vocabulary:
+        return index
+    words: dict[int, list[list[str]]] = {}
+    cols: dict[int, list[int]] = {}
+    for term, col in vocabulary.items():
+        parts = term.split(" ")
+        if len(parts) >= 2:  # an n-gram of n words without spaces has n - 1 spaces
+            words.setdefault(len(parts), []).append(parts)
+            cols.setdefault(len(parts), []).append(col)
+    index = _WordIndex(vocabulary, {n: (words[n], np.asarray(cols[n], dtype=np.int64)) for n in words})
+    _WORD_INDEX[vectorizer] = index
+    return index
+
+
+def _word_table(index: _WordIndex, n: int, code_of: dict[str, int], bits: int) -> _CodeTable:
+    """The vocabulary's n-grams of ``n`` words as a table of packed word codes (``code_of``:
+    the batch's code of each word) -> column; n-grams holding a word the batch lacks are left out
+    (they cannot occur in it)."""
+    grams, columns = index.grams.get(n, ([], np.zeros(0, dtype=np.int64)))
+    codes: list[int] = []
+    keep: list[int] = []
+    for i, parts in enumerate(grams):
+        code = 0
+        for w in parts:
+            c = code_of.get(w)
+            if c is None:
+                break
+            code = (code << bits) | c
+        else:
+            codes.append(code)
+            keep.append(i)
+    return _CodeTable.build(np.asarray(codes, dtype=np.int64), columns[np.asarray(keep, dtype=np.int64)])
+
+
+def _word_columns(vectorizer: TfidfVectorizer, own: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) of every vocabulary word n-gram of ``own`` (lowercased first, as the
+    vectorizer does), one pair per occurrence.
+
+    With the classifier's own tokenizer (:func:`_segment_tokens`), the words of a batch of posts
+    come as integer codes (:func:`nlp.tokenize.tokenize_codes`), laid end to end; an n-gram of
+    n > 1 words is one int64 packing its words' codes, looked up in a hash table of the
+    vocabulary's n-grams packed the same way (an n-gram of words without spaces, joined with
+    spaces, equals a vocabulary entry exactly when its words equal that entry's words split at
+    the spaces); n-grams that would run past the end of their post are dropped. Other
+    tokenizers, words holding spaces or codes too wide to pack fall back to joining the words
+    and a dict ``get``.
+    """
+    v = vectorizer
+    lo, hi = v.ngram_range
+    tok = v.tokenizer
+    ours = (isinstance(tok, functools.partial) and tok.func is _segment_tokens and len(tok.args) == 1
+            and not tok.keywords)
+    tokenizer = None if ours else v.build_tokenizer()
+    get = v.vocabulary_.get
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    for start in range(0, len(own), _CHUNK_DOCS):
+        docs = [doc.lower() for doc in own[start : start + _CHUNK_DOCS]]
+        if ours:
+            words, codes, counts = tokenize_codes(docs, tok.args[0])
+        else:
+            tokens = [tokenizer(d) for d in docs]
+            flat = np.empty(sum(map(len, tokens)), dtype=object)
+            flat[:] = list(itertools.chain.from_iterable(tokens))
+            codes, uniques = pd.factorize(flat)
+            words = uniques.tolist()
+            counts = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+        doc_of = np.repeat(np.arange(start, start + len(docs), dtype=np.int64), counts)
+        end_of = np.repeat(np.cumsum(counts), counts)  # where each position's post ends (exclusive)
+        bits = max(1, (len(words) - 1).bit_length())
+        packable = not any(" " in w for w in words)
+        code_of: dict[str, int] | None = None
+        flat_words: list[str] | None = None
+        for n in range(lo, hi + 1):
+            count = len(codes) - n + 1
+            if count <= 0:
+                continue
+            if n == 1:
+                col = np.fromiter((get(w, -1) for w in words), dtype=np.int64, count=len(words))[codes]
+            elif packable and n * bits <= 63:
+                if code_of is None:
+                    code_of = {w: i for i, w in enumerate(words)}
+                table = _word_table(_word_index(v), n, code_of, bits)
+                col = table.lookup(_pack(codes, n, count, bits))
+            else:  # join the words, as scikit-learn does, and look the n-gram up
+                if flat_words is None:
+                    flat_words = [words[c] for c in codes.tolist()]
+                grams = zip(*(flat_words[k : k + count] for k in range(n)), strict=True)
+                col = np.fromiter((get(" ".join(g), -1) for g in grams), dtype=np.int64, count=count)
+            keep = (col >= 0) & (np.arange(count) + n <= end_of[:count])
+            rows.append(doc_of[:count][keep])
+            cols.append(col[keep])
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(rows), np.concatenate(cols)
 
 
 def _fast_tfidf(vectorizer: TfidfVectorizer, own: list[str]) -> sp.csr_matrix:
-    """``vectorizer.transform(own)``, 2-3x faster: same n-grams, counts, idf and L2 norm.
+    """``vectorizer.transform(own)``, several times faster: same n-grams, counts, idf and L2 norm.
 
-    scikit-learn looks every n-gram up with try/except, and most n-grams of a new post are not in
-    the vocabulary, so the exceptions dominate; here a dict ``get`` does. Falls back to
-    ``transform`` for settings it does not reproduce. ``tests/nlp/test_classifier.py`` checks
-    that both agree on real posts.
+    Character n-grams (up to 3 characters) are found with numpy (:func:`_char_columns`), word
+    n-grams and longer character n-grams with a dict ``get`` (:func:`_word_columns`,
+    :func:`_char_ids`; scikit-learn looks every n-gram up with try/except, and most n-grams of a
+    new post are not in the vocabulary, so the exceptions dominate). Falls back to ``transform``
+    for settings it does not reproduce.
+    ``tests/nlp/test_classifier.py`` checks that both agree on real and tricky posts.
     """
     v = vectorizer
     if (not v.lowercase or v.strip_accents is not None or v.stop_words is not None or v.binary
@@ -169,23 +433,23 @@ def _fast_tfidf(vectorizer: TfidfVectorizer, own: list[str]) -> sp.csr_matrix:
             or v.analyzer not in ("char", "word")):
         return v.transform(own)
     lo, hi = v.ngram_range
-    get = v.vocabulary_.get
-    ids: list[int] = []  # vocabulary index of every n-gram of every post, -1 when not in it
-    ends = np.empty(len(own), dtype=np.int64)
-    if v.analyzer == "char":
+    if v.analyzer == "word":
+        rows, flat = _word_columns(v, own)
+    elif hi <= _CHAR_PACK_MAX:
+        rows, flat = _char_columns(v, [_MULTI_SPACE.sub(" ", doc.lower()) for doc in own])
+    else:  # character n-grams too long to pack into an int64: a dict lookup each
+        get = v.vocabulary_.get
+        ids: list[int] = []  # vocabulary index of every n-gram of every post, -1 when not in it
+        ends = np.empty(len(own), dtype=np.int64)
         for i, doc in enumerate(own):
             _char_ids(doc, lo, hi, get, ids)
             ends[i] = len(ids)
-    else:
-        tokenizer = v.build_tokenizer()
-        for i, doc in enumerate(own):
-            ids.extend(map(get, _word_grams(tokenizer(doc.lower()), lo, hi), itertools.repeat(-1)))
-            ends[i] = len(ids)
-    flat = np.asarray(ids, dtype=np.int64)
-    rows = np.repeat(np.arange(len(own)), np.diff(ends, prepend=0))
-    keep = flat >= 0
+        flat = np.asarray(ids, dtype=np.int64)
+        rows = np.repeat(np.arange(len(own)), np.diff(ends, prepend=0))
+        keep = flat >= 0
+        rows, flat = rows[keep], flat[keep]
     X = sp.csr_matrix(
-        (np.ones(int(keep.sum()), dtype=v.dtype), (rows[keep], flat[keep])),
+        (np.ones(len(flat), dtype=v.dtype), (rows, flat)),
         shape=(len(own), len(v.vocabulary_)),
     )  # duplicates are summed: term counts
     X.sum_duplicates()
@@ -205,14 +469,25 @@ def _fast_tfidf(vectorizer: TfidfVectorizer, own: list[str]) -> sp.csr_matrix:
 
 
 def _rule_matrix(own: list[str], segment: SegmentDefinition, ctx: list[str] | None = None,
-                 ) -> sp.csr_matrix:
+                 known: Mapping[str, PostScore] | None = None) -> sp.csr_matrix:
     """Rule score, positive and veto flags of each post; read with its context when given (the
-    segment's ``[context]`` rule), as :func:`nlp.tagger.score_post` does."""
-    rows = np.zeros((len(own), len(_RULE_FEATURES)), dtype=np.float32)
+    segment's ``[context]`` rule), as :func:`nlp.tagger.score_post` does.
+
+    ``known``: ``{own text: score_own_text(own text, segment)}`` already computed by the caller;
+    a post found there and not read with a context is not scored again.
+    """
     topics = _context_weights(ctx, segment) if segment.context is not None else None
+    get = known.get if known is not None else None
+    scores: list[PostScore] = []
     for i, o in enumerate(own):
-        s = score_own_text(o, segment, None if topics is None else topics[i])
-        rows[i] = (s.score, float(s.positive), float(bool(s.vetoes)))
+        topic = None if topics is None else topics[i]
+        s = get(o) if get is not None and topic is None else None
+        scores.append(score_own_text(o, segment, topic) if s is None else s)
+    n = len(scores)
+    rows = np.zeros((n, len(_RULE_FEATURES)), dtype=np.float32)
+    rows[:, 0] = np.fromiter((s.score for s in scores), dtype=np.float64, count=n)
+    rows[:, 1] = np.fromiter((s.positive for s in scores), dtype=bool, count=n)
+    rows[:, 2] = np.fromiter((bool(s.vetoes) for s in scores), dtype=bool, count=n)
     return sp.csr_matrix(rows)
 
 
@@ -265,6 +540,13 @@ def _context_matrix(own: list[str], ctx: list[str] | None, segment: SegmentDefin
         rows[i] = (1.0, s.score, float(_FIRST_PERSON.search(o) is not None), float(len(o) <= 20))
         rows[i] *= topic[i]
     return topic, sp.csr_matrix(rows)
+
+
+_PREDICT_BATCH = 200_000  # posts per batch of PostClassifier.predict_proba
+
+# PostClassifier._feature_names of each model: (fitted state it was built from, params, names).
+_FEATURE_NAMES: weakref.WeakKeyDictionary[PostClassifier, tuple[tuple, tuple, np.ndarray]] = (
+    weakref.WeakKeyDictionary())
 
 
 @dataclass(frozen=True)
@@ -465,7 +747,8 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
                 out.append(_fast_tfidf(v, ctx) * np.float32(self.context_text))
         return out
 
-    def _features(self, texts: object, context: object = None) -> _Parts:
+    def _features(self, texts: object, context: object = None,
+                  rule_scores: tuple[SegmentDefinition, Mapping[str, PostScore]] | None = None) -> _Parts:
         check_is_fitted(self, "calibrated_")
         own = [clean_own_text(t) for t in _texts(texts)]
         words, chars = _fast_tfidf(self.word_vectorizer_, own), _fast_tfidf(self.char_vectorizer_, own)
@@ -473,7 +756,10 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         ctx = _contexts(context, len(own))
         seg = _segment(self.segment) if self.rule_features or self._uses_context else None
         if self.rule_features:
-            blocks.append(_rule_matrix(own, seg, ctx))
+            known = None
+            if rule_scores is not None and (rule_scores[0] is seg or rule_scores[0] == seg):
+                known = rule_scores[1]  # scored with this model's segment: reuse
+            blocks.append(_rule_matrix(own, seg, ctx, known))
         if self._uses_context:
             blocks.extend(self._context_blocks(words, chars, own, ctx, seg))
         return _Parts(own, sp.hstack(blocks, format="csr", dtype=np.float32))
@@ -489,14 +775,30 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
             return np.zeros(0)
         return self._svm.decision_function(X)
 
-    def predict_proba(self, texts: object, context: object = None) -> np.ndarray:
+    def predict_proba(self, texts: object, context: object = None, *,
+                      rule_scores: tuple[SegmentDefinition, Mapping[str, PostScore]] | None = None,
+                      ) -> np.ndarray:
         """Calibrated probabilities, shape (n, 2): column 1 is P(post belongs to the segment).
 
         A post without own text (a bare repost) gets the probability of an empty post.
         ``context``: optional, one text (or None) per post, the post it reposts or replies to
         (used by a model trained with context features; others check its length and ignore it).
+        ``rule_scores``: optional ``(segment, {cleaned own text: nlp.tagger.score_own_text(text,
+        segment)})`` the caller already has (:func:`nlp.tagger.tag_user_segments` does); when the
+        segment equals this model's, a post whose cleaned text is found there (and that is not
+        read with a context) is not scored by the rules again. It never changes the result.
+        Many posts are scored in batches of ``_PREDICT_BATCH`` (every feature is computed post by
+        post, so batches give the same numbers) to bound the memory of the feature matrices.
         """
-        X = self._features(texts, context).matrix  # checks the model is fitted first
+        check_is_fitted(self, "calibrated_")
+        items = _texts(texts)
+        ctx = None if context is None else _texts(context, "context")
+        if len(items) > _PREDICT_BATCH and (ctx is None or len(ctx) == len(items)):
+            batches = range(0, len(items), _PREDICT_BATCH)
+            return np.vstack([self.predict_proba(items[i : i + _PREDICT_BATCH],
+                                                 None if ctx is None else ctx[i : i + _PREDICT_BATCH],
+                                                 rule_scores=rule_scores) for i in batches])
+        X = self._features(items, ctx, rule_scores).matrix
         if X.shape[0] == 0:
             return np.zeros((0, 2))
         return self.calibrated_.predict_proba(X)
@@ -557,6 +859,16 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         return proba, out
 
     def _feature_names(self) -> np.ndarray:
+        """The name of every feature column (read-only; built once per fitted model and kept in a
+        cache beside it, never pickled with it: scikit-learn's ``get_feature_names_out`` sorts
+        the whole vocabulary on every call)."""
+        state = (self.word_vectorizer_, self.char_vectorizer_, self.word_vectorizer_.vocabulary_,
+                 self.char_vectorizer_.vocabulary_, getattr(self, "context_vectorizer_", None))
+        params = (self.rule_features, self.context_features, self.context_ngrams, self.context_text)
+        cached = _FEATURE_NAMES.get(self)
+        if (cached is not None and cached[1] == params
+                and all(a is b for a, b in zip(cached[0], state, strict=True))):
+            return cached[2]
         words = ["w:" + n for n in self.word_vectorizer_.get_feature_names_out()]
         chars = ["c:" + n for n in self.char_vectorizer_.get_feature_names_out()]
         rules = list(_RULE_FEATURES) if self.rule_features else []
@@ -568,7 +880,10 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
                 ctx += ["x" + n for n in words + chars]
             if self.context_text:
                 ctx += ["t:" + n for n in self.context_vectorizer_.get_feature_names_out()]
-        return np.array(words + chars + rules + ctx, dtype=object)
+        names = np.array(words + chars + rules + ctx, dtype=object)
+        names.flags.writeable = False
+        _FEATURE_NAMES[self] = (state, params, names)
+        return names
 
     def __sklearn_tags__(self):  # inputs are raw strings, not a numeric array
         tags = super().__sklearn_tags__()

@@ -86,11 +86,31 @@ class CleanedText:
 # Full-width ASCII and the ideographic space, folded the way NFKC folds them; a cheap first pass
 # that lets most Weibo texts skip the full (slower) NFKC normalisation.
 _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+# Any character _FULL_WIDTH changes (most texts have none: one scan instead of a translate).
+_ANY_FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]")
+# The characters whose lower case holds "r", "转" or "轉" (see _marker_hints): every marker holds
+# one of those, so a text without any of these cannot be a marker, and skips the marker test.
+_MARKER_HINT = re.compile("[Rr转轉]")
+
+
+def _marker_hints() -> str:
+    """Every character whose lower case holds a character that each of :data:`NO_TEXT_MARKERS`
+    holds one of ("r", "转" or "轉"): what ``_MARKER_HINT`` must match (checked here against
+    this Python's Unicode database).
+
+    Example:
+        >>> _marker_hints() == "".join(sorted("Rr转轉"))
+        True
+        >>> all(set(m) & set("r转轉") for m in NO_TEXT_MARKERS)
+        True
+    """
+    return "".join(c for c in map(chr, range(0x110000)) if set(c.lower()) & set("r转轉"))
 
 
 def _normalise(text: str) -> str:
     """NFKC-fold ``text`` and remove zero-width characters."""
-    text = text.translate(_FULL_WIDTH)
+    if _ANY_FULL_WIDTH.search(text) is not None:
+        text = text.translate(_FULL_WIDTH)
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     return _ZERO_WIDTH.sub("", text)
@@ -199,7 +219,8 @@ def _clean_own(own: str, mentions: list[str], topics: list[str]) -> str:
         if "//@" in own:  # cannot normally happen; a guard for texts re-joined by the removals
             own = own.split("//@", 1)[0]
     own = _SPACE.sub(" ", own).strip()
-    if not _WORD_CHAR.search(own) or _PUNCT.sub("", own).lower() in NO_TEXT_MARKERS:
+    if not _WORD_CHAR.search(own) or (_MARKER_HINT.search(own) is not None
+                                      and _PUNCT.sub("", own).lower() in NO_TEXT_MARKERS):
         return ""
     return to_simplified(own)
 

@@ -42,6 +42,7 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import re
@@ -93,7 +94,11 @@ _EPS = 1e-9
 
 
 class PostClassifierLike(Protocol):
-    """What the tagger needs of a post classifier (:class:`nlp.classifier.PostClassifier`)."""
+    """What the tagger needs of a post classifier (:class:`nlp.classifier.PostClassifier`).
+
+    A ``predict_proba`` that also takes a keyword ``rule_scores`` is handed the rule scores the
+    tagger already has (see :meth:`nlp.classifier.PostClassifier.predict_proba`).
+    """
 
     threshold: float
 
@@ -201,6 +206,26 @@ class _Compiled:
     token_gate_re: re.Pattern[str] | None
     token_weights: dict[str, float]
     pattern_gates: tuple[frozenset[str] | None, ...]
+    gate_re: re.Pattern[str] | None  # any character of any pattern's gate
+    gate_masks: dict[str, int]  # gate character -> bit i set for each pattern i it opens
+    ungated_mask: int  # bit i set for each pattern i without a gate (always searched)
+
+
+def _gate_masks(gates: tuple[frozenset[str] | None, ...],
+                ) -> tuple[re.Pattern[str] | None, dict[str, int], int]:
+    """What :func:`score_own_text` needs to find the patterns a text can match in one regex scan:
+    (a character class of every gate character, {character: bit mask of the patterns whose gate
+    holds it}, bit mask of the patterns without a gate)."""
+    masks: dict[str, int] = {}
+    ungated = 0
+    for i, gate in enumerate(gates):
+        if gate is None:
+            ungated |= 1 << i
+            continue
+        for ch in gate:
+            masks[ch] = masks.get(ch, 0) | 1 << i
+    regex = re.compile("[" + "".join(map(re.escape, sorted(masks))) + "]") if masks else None
+    return regex, masks, ungated
 
 
 # Compiled keyword matchers per segment object. Keyed by id() (hashing a whole definition on
@@ -217,7 +242,8 @@ def _compile(segment: SegmentDefinition) -> _Compiled:
     sub = {k.word: k.weight for k in segment.keywords if not k.token_only}
     tok = {k.word: k.weight for k in segment.keywords if k.token_only}
     gates = tuple(_required_chars(p.regex) for p in segment.patterns)
-    compiled = _Compiled(_trie_regex(list(sub)), sub, _trie_regex(list(tok)), tok, gates)
+    compiled = _Compiled(_trie_regex(list(sub)), sub, _trie_regex(list(tok)), tok, gates,
+                         *_gate_masks(gates))
     if len(_COMPILED) >= _COMPILED_MAX:
         _COMPILED.clear()
     _COMPILED[id(segment)] = (segment, compiled)
@@ -276,10 +302,17 @@ def score_own_text(own_text: str, segment: SegmentDefinition, context_topic: flo
     hits = list(weights)
     raw = sum(weights.values())
     kinds: set[str] = set()
-    chars = set(own_text)
-    for pattern, gate in zip(segment.patterns, comp.pattern_gates, strict=True):
-        if gate is not None and gate.isdisjoint(chars):
-            continue
+    # the patterns whose gate (characters every match holds) is in the text, in segment order
+    todo = comp.ungated_mask
+    if comp.gate_re is not None:
+        masks = comp.gate_masks
+        for ch in set(comp.gate_re.findall(own_text)):
+            todo |= masks[ch]
+    patterns = segment.patterns
+    while todo:
+        low = todo & -todo
+        todo ^= low
+        pattern = patterns[low.bit_length() - 1]
         m = pattern.regex.search(own_text)
         if m is None:
             continue
@@ -366,6 +399,18 @@ def _iso(ts: object) -> str | None:
     if ts is None or ts is pd.NaT or (isinstance(ts, float) and math.isnan(ts)):
         return None
     return pd.Timestamp(ts).isoformat()
+
+
+def _known_scores(classifier: PostClassifierLike, segment: SegmentDefinition,
+                  scores: dict[str, PostScore]) -> dict[str, Any]:
+    """``{"rule_scores": (segment, scores)}`` when the classifier's ``predict_proba`` takes the
+    rule scores the tagger already has (:class:`nlp.classifier.PostClassifier` does: it then does
+    not score those texts again), else ``{}``."""
+    try:
+        params = inspect.signature(classifier.predict_proba).parameters
+    except (TypeError, ValueError):
+        return {}
+    return {"rule_scores": (segment, scores)} if "rule_scores" in params else {}
 
 
 def tag_user_segments(
@@ -466,7 +511,8 @@ def tag_user_segments(
         pairs = [k for k in dict.fromkeys(zip(own, ctx, strict=True)) if k[0]]
         pair_proba: dict[tuple[str, str | None], float] = {}
         if pairs:
-            proba = classifier.predict_proba([o for o, _ in pairs], context=[c for _, c in pairs])[:, 1]
+            proba = classifier.predict_proba([o for o, _ in pairs], context=[c for _, c in pairs],
+                                             **_known_scores(classifier, segment, score_of))[:, 1]
             pair_proba = dict(zip(pairs, (float(p) for p in proba), strict=True))
         df["score"] = [pair_proba.get(k, 0.0) for k in zip(own, ctx, strict=True)]
         df["positive"] = df["has_own"] & (df["score"] >= float(classifier.threshold) - _EPS)
@@ -475,7 +521,7 @@ def tag_user_segments(
         distinct = [o for o in dict.fromkeys(own) if o]
         proba_of: dict[str, float] = {}
         if distinct:
-            proba = classifier.predict_proba(distinct)[:, 1]
+            proba = classifier.predict_proba(distinct, **_known_scores(classifier, segment, score_of))[:, 1]
             proba_of = dict(zip(distinct, (float(p) for p in proba), strict=True))
         df["score"] = [proba_of.get(o, 0.0) for o in own]
         df["positive"] = df["has_own"] & (df["score"] >= float(classifier.threshold) - _EPS)
@@ -511,21 +557,23 @@ def tag_user_segments(
         kind="mergesort",
     )
     rows = []
+    groups = list(pos.groupby("user_id", sort=True))
+    # the same text posted again (copy-paste, giveaway entries) is shown once
+    shown_of = [group.drop_duplicates("text", keep="first").head(max_evidence) for _, group in groups]
     explained: dict[str, list] = {}
-    for user_id, group in pos.groupby("user_id", sort=True):
+    if classifier is not None:
+        # explain every shown text in one call (one pass of the classifier, not one per member)
+        todo = list(dict.fromkeys(t for shown in shown_of for t in shown["text"] if isinstance(t, str)))
+        if todo:
+            _, why = classifier.predict_explained(todo, top=3)
+            explained.update(zip(todo, why, strict=True))
+    for (user_id, group), shown in zip(groups, shown_of, strict=True):
         top = group["score"].to_numpy()[:_USER_TOP]
         n_hits = int(members.at[user_id, "n_hits"])
         user_score = float(top.mean()) * n_hits / (n_hits + _USER_PRIOR)
         if members.at[user_id, "rule"] != "repeated":  # a strong post speaks for itself
             user_score = max(user_score, float(top[0]) * segment.strong_post_score)
         evidence = []
-        # the same text posted again (copy-paste, giveaway entries) is shown once
-        shown = group.drop_duplicates("text", keep="first").head(max_evidence)
-        if classifier is not None:
-            todo = [t for t in shown["text"] if isinstance(t, str) and t not in explained]
-            if todo:
-                _, why = classifier.predict_explained(todo, top=3)
-                explained.update(zip(todo, why, strict=True))
         for r in shown.itertuples(index=True):
             text = r.text if isinstance(r.text, str) else None
             item = {

@@ -26,13 +26,23 @@ Example:
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import time
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import rjieba
 
-__all__ = ["DEFAULT_DATA_DIR", "STOPWORDS", "dictionary_path", "set_data_dir", "tokenize"]
+__all__ = [
+    "DEFAULT_DATA_DIR",
+    "STOPWORDS",
+    "dictionary_path",
+    "set_data_dir",
+    "tokenize",
+    "tokenize_codes",
+]
 
 #: Default data folder: ``<repo>/data`` (holds ``dict/`` and ``segments/``).
 DEFAULT_DATA_DIR: Path = Path(__file__).resolve().parents[1] / "data"
@@ -173,3 +183,36 @@ def tokenize(text: str, dictionary: str | None = None, *, data_dir: str | Path |
     if not isinstance(text, str):
         raise TypeError(f"tokenize expects a str; got {type(text).__name__}")
     return list(filter(_WORDLIKE.search, _get_tokenizer(dictionary, data_dir).cut(text)))
+
+
+def tokenize_codes(texts: list[str], dictionary: str | None = None, *,
+                   data_dir: str | Path | None = None) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The words of many texts as integer codes: ``(words, codes, counts)``.
+
+    ``words`` are the distinct words, ``codes`` (int64) the words of all texts laid end to end
+    (``words[c]`` for each code ``c``) and ``counts`` how many words each text has: the same
+    words as ``[tokenize(t, dictionary) for t in texts]``, faster (each distinct token is tested
+    for letters, digits or CJK once, not once per occurrence).
+
+    Example:
+        >>> words, codes, counts = tokenize_codes(["换了尿不湿 ！", "", "换了"], "mothers")
+        >>> [words[c] for c in codes], counts.tolist()
+        (['换', '了', '尿不湿', '换', '了'], [3, 0, 2])
+    """
+    for t in texts:
+        if t and not isinstance(t, str):
+            raise TypeError(f"tokenize expects a str; got {type(t).__name__}")
+    cut = _get_tokenizer(dictionary, data_dir).cut
+    pieces = [cut(t) if t else [] for t in texts]  # every token, punctuation and spaces included
+    flat = np.empty(sum(map(len, pieces)), dtype=object)
+    flat[:] = list(itertools.chain.from_iterable(pieces))
+    sizes = np.fromiter(map(len, pieces), dtype=np.int64, count=len(texts))
+    text_of = np.repeat(np.arange(len(texts)), sizes)
+    del pieces
+    codes, tokens = pd.factorize(flat)
+    wordlike = np.fromiter((_WORDLIKE.search(t) is not None for t in tokens), dtype=bool, count=len(tokens))
+    keep = wordlike[codes]
+    renumber = np.cumsum(wordlike) - 1  # codes of the kept tokens, 0 .. number kept - 1
+    words = [t for t, w in zip(tokens.tolist(), wordlike.tolist(), strict=True) if w]
+    counts = np.bincount(text_of[keep], minlength=len(texts)).astype(np.int64)
+    return words, renumber[codes[keep]].astype(np.int64), counts

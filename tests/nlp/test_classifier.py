@@ -292,18 +292,136 @@ def test_empty_input_gives_empty_output(tiny: PostClassifier) -> None:
     assert tiny.predict_explained([])[1] == []
 
 
+#: Texts that stress the fast transform: empty, emoji and non-BMP characters (😀, 𠮷), full- and
+#: half-width, runs of spaces and tabs, case changes that alter the length ("İ"), final sigma,
+#: NUL and the largest code point, very long texts.
+TRICKY = [
+    "", " ", "a", "😀", "😀😀宝宝😀", "𠮷野家的𠮷", "𠮷", "ＡＢＣ 宝宝", "ABC 宝宝", "  A  b  ",
+    "a\t\tb c\td", "宝宝\u3000\u3000辅食", "  宝宝   夜奶  ", "İstanbul İİ", "ΑΣ ΟΔΟΣ", "a\x00b\x00",
+    "\U0010ffff宝\U0010ffff", "我家宝宝😀会翻身了 " * 400, "宝" * 5000, "Hello WORLD hello", "1 2 3 4 5",
+    "\n\n宝宝\r\n",
+    "\x01\x00", "\x00\U00010000",  # would share one code if a character took fewer than 21 bits
+]
+
+
+def _assert_same_matrix(got, expected) -> None:
+    assert got.shape == expected.shape and got.nnz == expected.nnz
+    assert (got.indptr == expected.indptr).all() and (got.indices == expected.indices).all()
+    assert abs(got - expected).max() < 1e-6 if got.nnz else True
+
+
+def _overlapping_words(text: str) -> list[str]:
+    """A tokenizer whose words may hold spaces: overlapping 3-character pieces."""
+    return [text[i : i + 3] for i in range(0, len(text), 2)]
+
+
 def test_fast_tfidf_equals_scikit_learn_transform() -> None:
-    """The fast transform used at prediction time agrees with TfidfVectorizer.transform."""
+    """The fast transform used at prediction time agrees with TfidfVectorizer.transform: word and
+    char n-grams of a fitted model, char vectorizers fitted on the tricky texts themselves (so
+    that their emoji, non-BMP and space n-grams are in the vocabulary), every n-gram range the
+    numpy path packs and one it does not (falls back to a dict lookup), word vectorizers with
+    scikit-learn's own tokenizer and with one whose words hold spaces."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     from nlp.classifier import _fast_tfidf
     from nlp.clean import clean_own_text
 
     labelled = pd.read_csv(Path(__file__).parent / "mothers_labelled.csv", dtype=str, keep_default_na=False)
-    own = [clean_own_text(t) for t in labelled["text"]] + ["", "  A  b  ", "ＡＢＣ 宝宝"]
+    own = [clean_own_text(t) for t in labelled["text"]] + TRICKY
     model = PostClassifier(**{**PARAMS, "min_df": 1, "word_ngram_range": (1, 3)}).fit(
-        labelled["text"].tolist(), labelled["label"].astype(int).tolist()
+        labelled["text"].tolist() + TRICKY[3:], labelled["label"].astype(int).tolist() + [0] * len(TRICKY[3:])
     )
+    vectorizers = [model.word_vectorizer_, model.char_vectorizer_]
+    for lo, hi in ((1, 1), (1, 2), (1, 3), (2, 3), (3, 3), (2, 5)):
+        for sublinear, norm in ((True, "l2"), (False, None)):
+            vectorizers.append(TfidfVectorizer(analyzer="char", ngram_range=(lo, hi), sublinear_tf=sublinear,
+                                               norm=norm, dtype=np.float32).fit(own))
+    # word vectorizers with other tokenizers: scikit-learn's token pattern, words holding spaces
+    # (their n-grams are joined and looked up, not packed)
+    for options in ({"token_pattern": r"(?u)\b\w+\b"},
+                    {"tokenizer": _overlapping_words, "token_pattern": None}):
+        for lo, hi in ((1, 1), (1, 2), (2, 3)):
+            vectorizers.append(TfidfVectorizer(ngram_range=(lo, hi), sublinear_tf=True, dtype=np.float32,
+                                               **options).fit(own))
+    odd = ["a\ud800b", "\udfff", "宝宝\ud83d"]  # lone surrogates: char n-grams only
+    for vectorizer in vectorizers:
+        texts = own if vectorizer.analyzer == "word" else own + odd
+        _assert_same_matrix(_fast_tfidf(vectorizer, texts), vectorizer.transform(texts))
+        _assert_same_matrix(_fast_tfidf(vectorizer, texts[::-1]), vectorizer.transform(texts[::-1]))
+        assert _fast_tfidf(vectorizer, []).shape == (0, len(vectorizer.vocabulary_))
+
+
+def test_fast_tfidf_of_the_shipped_model_equals_scikit_learn() -> None:
+    """The shipped model's own vectorizers: the fast path and scikit-learn agree on real posts
+    (the labelled ones) and on the tricky texts."""
+    from nlp.classifier import _fast_tfidf
+    from nlp.clean import clean_own_text
+
+    model = load_model("mothers")
+    labelled = pd.read_csv(Path(__file__).parent / "mothers_labelled.csv", dtype=str, keep_default_na=False)
+    own = [clean_own_text(t) for t in labelled["text"]] + TRICKY + [clean_own_text(t) for t in TRICKY]
     for vectorizer in (model.word_vectorizer_, model.char_vectorizer_):
-        expected = vectorizer.transform(own)
-        got = _fast_tfidf(vectorizer, own)
-        assert got.shape == expected.shape and got.nnz == expected.nnz
-        assert abs(got - expected).max() < 1e-6
+        _assert_same_matrix(_fast_tfidf(vectorizer, own), vectorizer.transform(own))
+
+
+def test_rule_scores_from_the_tagger_never_change_probabilities() -> None:
+    """``predict_proba(..., rule_scores=...)`` reuses rule scores only for the model's own segment
+    and texts read without context; the probabilities are those computed from scratch."""
+    from dataclasses import replace
+
+    from nlp.clean import clean_own_text
+    from nlp.segments import load_segment
+    from nlp.tagger import score_own_text
+
+    model = load_model("mothers")
+    seg = load_segment("mothers")
+    texts = POSITIVE + NEGATIVE + TRICKY + ["回复@小明:我家寶寶會走路了", None]
+    own = [clean_own_text(t) for t in texts]
+    scores = {o: score_own_text(o, seg) for o in own}
+    expected = model.predict_proba(own)
+    assert np.array_equal(model.predict_proba(own, rule_scores=(seg, scores)), expected)
+    context = ["宝宝辅食奶粉尿不湿"] * len(own)
+    assert np.array_equal(model.predict_proba(own, context, rule_scores=(seg, scores)),
+                          model.predict_proba(own, context))
+    # wrong scores for another segment are not used
+    other = replace(seg, threshold=seg.threshold + 1)
+    bogus = {o: score_own_text("我家宝宝夜奶三次", seg) for o in own}
+    assert np.array_equal(model.predict_proba(own, rule_scores=(other, bogus)), expected)
+
+
+def test_feature_names_are_cached_but_not_pickled(tiny: PostClassifier) -> None:
+    names = tiny._feature_names()
+    assert tiny._feature_names() is names and not names.flags.writeable
+    assert "_feature_names" not in pickle.dumps(tiny).decode("latin-1")
+    copy = pickle.loads(pickle.dumps(tiny))
+    assert copy._feature_names().tolist() == names.tolist()
+    copy.set_params(rule_features=not copy.rule_features)
+    assert len(copy._feature_names()) != len(names)  # a changed parameter rebuilds them
+
+
+def test_tokenize_codes_equals_tokenize() -> None:
+    """The word codes the fast word n-grams read are exactly ``tokenize``'s words."""
+    from nlp.tokenize import tokenize, tokenize_codes
+
+    texts = POSITIVE + NEGATIVE + TRICKY + ["123 456", "!!!", "a, b; c"]
+    for dictionary in ("mothers", None):
+        words, codes, counts = tokenize_codes(texts, dictionary)
+        assert len(set(words)) == len(words) and counts.sum() == len(codes)
+        ends = np.cumsum(counts)
+        got = [[words[c] for c in codes[end - n : end]] for n, end in zip(counts, ends, strict=True)]
+        assert got == [tokenize(t, dictionary) for t in texts]
+    assert tokenize_codes([], "mothers")[1].shape == (0,)
+    with pytest.raises(TypeError, match="str"):
+        tokenize_codes([b"bytes"], "mothers")  # type: ignore[list-item]
+
+
+def test_predict_proba_in_batches_equals_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    model = load_model("mothers")
+    texts = POSITIVE + NEGATIVE + TRICKY + [None]
+    context = [None, "宝宝辅食奶粉尿不湿", ""] * (len(texts) // 3) + [None] * (len(texts) % 3)
+    whole = model.predict_proba(texts), model.predict_proba(texts, context)
+    monkeypatch.setattr(classifier, "_PREDICT_BATCH", 7)
+    assert np.array_equal(model.predict_proba(texts), whole[0])
+    assert np.array_equal(model.predict_proba(texts, context), whole[1])
+    with pytest.raises(ValueError, match="one text"):
+        model.predict_proba(texts, context[:-1])

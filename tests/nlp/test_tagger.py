@@ -11,7 +11,14 @@ import pandas as pd
 import pytest
 
 from nlp.segments import SegmentDefinition, load_segment
-from nlp.tagger import TAG_COLUMNS, PostScore, count_by_rule, score_post, tag_user_segments
+from nlp.tagger import (
+    TAG_COLUMNS,
+    PostScore,
+    count_by_rule,
+    score_own_text,
+    score_post,
+    tag_user_segments,
+)
 
 
 @pytest.fixture(scope="module")
@@ -325,6 +332,29 @@ def test_pattern_gates_never_change_results(mothers: SegmentDefinition) -> None:
                 assert pattern.regex.search(text) is None, (pattern.label, text)
 
 
+def test_gate_masks_search_exactly_the_gated_patterns(mothers: SegmentDefinition) -> None:
+    """score_own_text finds the patterns to search with one scan for gate characters (bit masks);
+    its results equal searching every pattern (no gates at all) on real and tricky texts."""
+    from dataclasses import replace as replace_fields
+
+    from nlp import tagger
+    from nlp.clean import clean_own_text
+
+    ungated = replace(mothers)  # an equal segment, another object: its own compiled entry
+    plain = tagger._compile(mothers)
+    tagger._COMPILED[id(ungated)] = (ungated, replace_fields(
+        plain, gate_re=None, gate_masks={}, ungated_mask=(1 << len(mothers.patterns)) - 1))
+    csv_texts = pd.read_csv(Path(__file__).with_name("mothers_labelled.csv"), dtype=str)["text"]
+    texts = [*POSITIVE, *(t for ts in NEGATIVE.values() for t in ts), *csv_texts,
+             "我", "我我我的宝宝", "[]^-\\", "孕" * 300, "😀我家𠮷宝宝"]
+    for text in texts:
+        own = clean_own_text(text)
+        for topic in (None, 5.0):
+            assert score_own_text(own, mothers, topic) == score_own_text(own, ungated, topic), text
+    _regex, masks, always = tagger._gate_masks((frozenset("ab"), None, frozenset("b")))
+    assert masks == {"a": 0b001, "b": 0b101} and always == 0b010
+
+
 def test_repeated_text_shown_once_in_evidence(mothers: SegmentDefinition) -> None:
     rows = [(str(i), "u", f"2024-05-0{i + 1} 08:00", POS_A) for i in range(4)]
     rows.append(("9", "u", "2024-05-09 08:00", POS_C))
@@ -378,6 +408,27 @@ def test_a_classifier_scores_the_posts_when_given(mothers: SegmentDefinition) ->
     evidence = json.loads(row["evidence"])
     assert evidence[0]["score"] == pytest.approx(max(proba), abs=1e-4)
     assert all(isinstance(e["model"], list) for e in evidence)
+
+
+def test_shipped_classifier_evidence_and_reused_rule_scores(mothers: SegmentDefinition) -> None:
+    """With the shipped model: the tagger explains all members' shown posts in one call and hands
+    the classifier its rule scores; scores and evidence are what the classifier gives post by
+    post, for several members and with repeated texts."""
+    from nlp.classifier import load_model
+
+    model = load_model("mothers")
+    texts = ["我家宝宝8个月了，昨晚夜奶三次，困死了", "孕32周了，胎动越来越明显", "今天股市大跌",
+             "给宝宝加了辅食，南瓜泥吃了小半碗", "接娃放学路上，儿子说想吃冰淇淋", None, "转发微博//@x:宝宝"]
+    rows = [(f"p{i}", f"u{i % 3}", f"2024-05-{i % 9 + 1:02d} 08:00", texts[i % len(texts)])
+            for i in range(30)]
+    seg = replace(mothers, strong_post_score=0.5)
+    tags = tag_user_segments(posts_frame(rows), seg, classifier=model)
+    assert len(tags) >= 2
+    for evidence in tags["evidence"]:
+        for item in json.loads(evidence):
+            proba = float(model.predict_proba([item["text"]])[0, 1])
+            assert item["score"] == round(proba, 4)
+            assert item["model"] == [f for f, _ in model.explain(item["text"], top=3)]
 
 
 # --- user shards: tagging per shard and merging gives exactly the unsharded tags -------------
