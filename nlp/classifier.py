@@ -67,6 +67,7 @@ __all__ = [
     "PostClassifier",
     "binary_scores",
     "ced_source_texts",
+    "gold_groups",
     "gold_split",
     "load_model",
     "load_real_corpora",
@@ -1001,13 +1002,27 @@ def read_gold(path: str | Path) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def gold_split(gold: pd.DataFrame, seed: int = GOLD_SPLIT_SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Split gold labels once into (dev, test) halves, stratified by label, stable by id.
+def gold_groups(ids: object) -> pd.Series:
+    """The group of each gold id: the replies of one CED cascade (ids ``ced-r-<cascade>/<mid>``)
+    share one, any other post is a group of its own. Replies in one thread share their source
+    post, their topic and often their words, so a split must keep each thread on one side.
 
-    Each row's place in its label's order comes from a hash of ``seed`` and its id, so the split
-    does not depend on the file's row order. Adding rows keeps that order but moves the half-way
-    cut, so a few old rows near the cut can change halves: retrain (``make model``) after adding
-    gold rows, which the model's sidecar check enforces.
+    >>> gold_groups(["ced-r-12_AbC_9/m1", "ced-r-12_AbC_9/m2", "senti-test-5"]).tolist()
+    ['ced:12_AbC_9', 'ced:12_AbC_9', 'senti-test-5']
+    """
+    s = pd.Series(list(ids), dtype=object).astype(str)
+    thread = s.str.extract(r"^ced-r-([^/]+)/", expand=False)
+    return ("ced:" + thread).where(thread.notna(), s)
+
+
+def gold_split(gold: pd.DataFrame, seed: int = GOLD_SPLIT_SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split gold labels once into (dev, test) halves, by thread (:func:`gold_groups`: every
+    reply of a CED cascade on the same side), balanced in positives and in rows.
+
+    Threads are taken in the order of a hash of ``seed`` and their group, so the split does not
+    depend on the file's row order; each goes to the half with fewer positives (a thread with
+    a positive) or fewer negatives (one without), dev on ties. Adding rows can move a few threads,
+    so retrain (``make model``) after adding gold rows, which the model's sidecar check enforces.
 
     Example:
         >>> g = pd.DataFrame({"id": list("abcdefgh"), "text": list("abcdefgh"), "label": [0, 1] * 4})
@@ -1015,12 +1030,19 @@ def gold_split(gold: pd.DataFrame, seed: int = GOLD_SPLIT_SEED) -> tuple[pd.Data
         >>> len(dev), len(test), sorted(dev["label"].tolist())
         (4, 4, [0, 0, 1, 1])
     """
-    key = gold["id"].astype(str).map(lambda i: hashlib.sha256(f"{seed}:{i}".encode()).hexdigest())
-    dev_idx: list[int] = []
-    for _label, part in gold.assign(_key=key).groupby("label", sort=True):
-        order = part.sort_values("_key").index.tolist()
-        dev_idx.extend(order[: (len(order) + 1) // 2])
-    dev_mask = gold.index.isin(dev_idx)
+    group = gold_groups(gold["id"]).to_numpy()
+    label = gold["label"].astype(int).to_numpy()
+    stats = pd.DataFrame({"group": group, "pos": label, "rows": 1}).groupby("group").sum()
+    stats["key"] = [hashlib.sha256(f"{seed}:{g}".encode()).hexdigest() for g in stats.index]
+    pos, neg = [0, 0], [0, 0]
+    in_dev: set[str] = set()
+    for g, n_pos, n_rows in stats.sort_values("key")[["pos", "rows"]].itertuples():
+        side = int((pos[0], neg[0]) > (pos[1], neg[1])) if n_pos else int(neg[0] > neg[1])
+        pos[side] += n_pos
+        neg[side] += n_rows - n_pos
+        if side == 0:
+            in_dev.add(g)
+    dev_mask = np.isin(group, list(in_dev))
     return gold[dev_mask].reset_index(drop=True), gold[~dev_mask].reset_index(drop=True)
 
 

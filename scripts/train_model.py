@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -39,6 +39,7 @@ from nlp.classifier import (  # noqa: E402
     PostClassifier,
     binary_scores,
     ced_source_texts,
+    gold_groups,
     gold_split,
     load_real_corpora,
     read_gold,
@@ -173,9 +174,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.cv is not None:
         gold = read_gold(args.cv)
-        folds = StratifiedKFold(5, shuffle=True, random_state=SEED)
+        # folds by thread: the replies of one CED cascade stay in one fold (nlp.classifier.gold_groups)
+        folds = StratifiedGroupKFold(5, shuffle=True, random_state=SEED)
         proba = np.zeros(len(gold))
-        for k, (tr, te) in enumerate(folds.split(gold, gold["label"])):
+        for k, (tr, te) in enumerate(folds.split(gold, gold["label"], gold_groups(gold["id"]))):
             held = _gold_id(gold.iloc[te])
             train = weak
             for g in [*extra, _gold_id(gold.iloc[tr])]:
@@ -185,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
             proba[te] = model.predict_proba(held["text"].tolist(), context=held_context)[:, 1]
             print(f"fold {k + 1}/5 done ({time.monotonic() - started:.0f} s)", flush=True)
         texts = gold["text"].tolist()
-        print(f"5-fold CV on {args.cv} ({len(gold)} posts, {int(gold['label'].sum())} positive):")
+        print(f"5-fold CV by thread on {args.cv} ({len(gold)} posts, {int(gold['label'].sum())} positive):")
         rules = rules_predict(texts, args.segment, contexts_of(_gold_id(gold), context_dir))
         print("  rules     ", binary_scores(gold["label"], rules))
         for th in sorted({0.3, 0.4, 0.5, 0.6, 0.7, model.threshold}):

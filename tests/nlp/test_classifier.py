@@ -18,6 +18,7 @@ from nlp.classifier import (
     ModelMismatchError,
     PostClassifier,
     binary_scores,
+    gold_groups,
     gold_split,
     load_model,
     model_environment,
@@ -425,3 +426,13 @@ def test_predict_proba_in_batches_equals_one_pass(monkeypatch: pytest.MonkeyPatc
     assert np.array_equal(model.predict_proba(texts, context), whole[1])
     with pytest.raises(ValueError, match="one text"):
         model.predict_proba(texts, context[:-1])
+
+
+def test_gold_split_keeps_each_ced_thread_on_one_side() -> None:
+    gold = read_gold(Path(__file__).resolve().parents[1] / "data" / "mothers_gold.csv")
+    dev, test = gold_split(gold)
+    assert set(gold_groups(dev["id"])).isdisjoint(gold_groups(test["id"]))
+    assert (len(dev), len(test)) == (953, 953)
+    assert (int(dev["label"].sum()), int(test["label"].sum())) == (90, 90)
+    threads = {"ced:" + i.split("/")[0][len("ced-r-"):] for i in gold["id"] if i.startswith("ced-r-")}
+    assert len(threads) > 100 and threads <= set(gold_groups(gold["id"]))

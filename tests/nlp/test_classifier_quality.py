@@ -1,10 +1,11 @@
 """The shipped mothers classifier on the held-out half of the hand-labelled gold set.
 
 ``tests/data/mothers_gold.csv`` (see ``tests/data/LABELS.md``) is split once by
-:func:`nlp.classifier.gold_split` (fixed seed, stable by id). ``make model`` trains on the rule
-labels of the real corpora plus the dev half; the test half below was never used for training or
-tuning. The floors sit a little under the measured figures, so a regression is caught. Measured
-with the model shipped in data/models (see its sidecar): see MEASURED.
+:func:`nlp.classifier.gold_split` (fixed seed; by thread: every reply of a CED cascade on one
+side). ``make model`` trains on the rule labels of the real corpora plus the dev half; the test
+half below was never used for training. The floors sit a little under the measured figures, so a
+regression is caught. Measured with the model shipped in data/models (see its sidecar): see
+MEASURED.
 
 Each CED reply is scored with its context, its cascade's source post
 (:func:`nlp.classifier.ced_source_texts`, read from the real data; reserved source posts are
@@ -38,17 +39,20 @@ SIDECAR = DEFAULT_MODELS_DIR / "mothers.joblib.json"
 #: 953 posts, 90 positive (1,906 posts, 180 positive in all). The set is hard (CED replies whose
 #: meaning needs the cascade, "unsure" rows labelled 0; the candidate_diary/candidate_voice rows add
 #: parents who write "我也是妈妈", "作为家长", "儿子说…", which neither the rules nor the model catch
-#: well: recall 0.24 / 0.22 on those strata): far from the issue's 0.85 goal; see the sidecar.
-#: With context (the cascade's source post; the segment's [context] rule, which the classifier's
-#: rule features read too). Before context (model of 2026-11-22 without it): classifier
-#: (0.4861, 0.3889, 0.4321), rules (0.4568, 0.4111, 0.4327). 5-fold CV over the whole gold set
-#: (scripts/train_model.py --cv), F1 at threshold 0.5: classifier 0.419 -> 0.426; rules 0.431 -> 0.443.
-MEASURED = {"classifier": (0.5143, 0.4000, 0.4500), "rules": (0.4699, 0.4333, 0.4509),
-            "classifier without context": (0.5000, 0.3778, 0.4304),
-            "rules without context": (0.4568, 0.4111, 0.4327)}
+#: well): far from the issue's 0.85 goal; see the sidecar.
+#: Split by thread since 2026-11-22 (third session). The split by post before it put 40 of the 90
+#: test positives in a cascade with a dev positive; its figures: classifier (0.5143, 0.4000,
+#: 0.4500), rules (0.4699, 0.4333, 0.4509). Caveat: the lexicon and the [context] rule were tuned
+#: on the earlier dev half, and 474 of these 953 test posts (42 positives) were in it; on the other
+#: 479 (never tuned on): classifier (0.5517, 0.3333, 0.4156), rules (0.5484, 0.3542, 0.4304).
+#: The [context] rule changes no prediction on this test half (the cascades it helped are in dev).
+#: 5-fold CV by thread over the whole gold set (scripts/train_model.py --cv): see bench/RESULTS.md.
+MEASURED = {"classifier": (0.5893, 0.3667, 0.4521), "rules": (0.5455, 0.4000, 0.4615),
+            "classifier without context": (0.5893, 0.3667, 0.4521),
+            "rules without context": (0.5455, 0.4000, 0.4615)}
 F1_FLOOR = 0.43
-PRECISION_FLOOR = 0.49
-RECALL_FLOOR = 0.38
+PRECISION_FLOOR = 0.55
+RECALL_FLOOR = 0.35
 RULES_F1_FLOOR = 0.44
 
 
