@@ -60,5 +60,7 @@ def prefect_harness(tmp_path_factory):
     os.environ["PREFECT_HOME"] = str(home)
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness():
+    # Prefect's default 30 s is too tight for a cold start on a fresh clone (a new virtualenv and
+    # database: the server timed out once in CI on a quiet 2-core box)
+    with prefect_test_harness(server_startup_timeout=180):
         yield
