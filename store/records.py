@@ -265,6 +265,11 @@ class BatchBuilder:
     def quarantine(self, line: int, raw: str, reason: str) -> None:
         self._quarantine.append((line, raw, reason))
 
+    @property
+    def quarantined(self) -> list[tuple]:
+        """The quarantine rows so far: ``(line, raw, reason)``."""
+        return self._quarantine
+
     def build(self) -> ExportBatch:
         return make_batch(
             self.source, self.platform, posts=self.posts, users=self.users,

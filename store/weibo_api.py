@@ -323,7 +323,7 @@ def _reference_tables(lines: pa.LargeStringArray, numbers: list[int], source: st
         cols["_line"] = pa.array(np.repeat(np.asarray(numbers, dtype=np.int64), counts))
         cols["_seq"] = pa.array(np.arange(len(rows), dtype=np.int64))
         out[name] = pa.table(cols)
-    return out, b._quarantine
+    return out, b.quarantined
 
 
 def _as_text(values: list) -> list:
