@@ -394,12 +394,11 @@ def read_weibo_api(path: str | Path) -> ExportBatch:
         return whole_file_quarantine(
             str(path), data, f"does not look like Weibo API JSON (it starts with {stripped[:20]!r}); "
             "expected one status object per line or {\"statuses\": [...]}")
+    if text.count("\n") + 1 < SQL_MIN_LINES:
+        return parse_weibo_api(text.split("\n"), str(path), engine="python")
     if encoding != "utf-8":  # a BOM or GB18030: work on the decoded text as UTF-8
         data = text.encode("utf-8")
-    lines = _lines_of(data)
-    if len(lines) < SQL_MIN_LINES:
-        return parse_weibo_api(text.split("\n"), str(path), engine="python")
-    return _parse_lines_sql(lines, str(path))
+    return _parse_lines_sql(_lines_of(data), str(path))
 
 
 def _is_single_document(text: str) -> bool:
