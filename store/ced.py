@@ -28,7 +28,6 @@ Example:
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 from pathlib import Path
@@ -40,7 +39,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from store.bulk import WHITE_SPACE_CLASS, bulk_session
-from store.fields import decode_export_bytes
+from store.fields import decode_export_bytes, is_utf8
 from store.records import ARROW_SCHEMAS, BatchBuilder, ExportBatch, make_batch, whole_file_quarantine
 from store.weibo_crawler import CsvTable, CsvUnreadableError
 
@@ -261,18 +260,6 @@ def parse_ced_reposts(
         return _parse_reposts_sql(con, t, source, originals)
 
 
-def _is_utf8(data: bytes) -> bool:
-    """Whether ``data`` is UTF-8, checked 16 MB at a time (no str of the whole file)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        for k in range(0, len(data), 1 << 24):
-            decoder.decode(data[k:k + (1 << 24)])
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
 def read_ced(path: str | Path) -> ExportBatch:
     """Read ``ced_original.csv`` or ``ced_reposts.csv`` (the latter with its sibling originals)."""
     path = Path(path)
@@ -285,7 +272,7 @@ def read_ced(path: str | Path) -> ExportBatch:
         sibling = path.with_name("ced_original.csv")
         originals = parse_ced_original(sibling.read_bytes(), str(sibling)) if sibling.is_file() \
             else None
-        if _is_utf8(data):
+        if is_utf8(data):
             return parse_ced_reposts(data, str(path), originals,
                                      file=None if data.startswith(b"\xef\xbb\xbf") else path)
         try:

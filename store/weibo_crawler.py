@@ -60,6 +60,7 @@ from store.fields import (
     as_count,
     as_id,
     decode_export_bytes,
+    is_utf8,
     mention_names,
     parse_weibo_datetime,
     repost_chain_names,
@@ -85,12 +86,17 @@ except ImportError:  # pragma: no cover
 __all__ = [
     "POST_HEADER",
     "USERS_HEADER",
+    "CsvTable",
+    "CsvUnreadableError",
+    "csv_export_text",
+    "is_blank",
     "parse_weibo_crawler",
     "parse_weibo_crawler_csv",
     "parse_weibo_crawler_json",
     "parse_weibo_crawler_users",
     "read_weibo_crawler",
     "sniff_weibo_crawler",
+    "strip_bom",
 ]
 
 PLATFORM = "weibo"
@@ -129,12 +135,35 @@ class CsvUnreadableError(ValueError):
     """The text cannot be read as CSV at all."""
 
 
-def _is_in(sorted_positions: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Whether each of ``x`` is one of ``sorted_positions``."""
-    if not len(sorted_positions):
-        return np.zeros(len(x), dtype=bool)
-    at = np.minimum(np.searchsorted(sorted_positions, x), len(sorted_positions) - 1)
-    return sorted_positions[at] == x
+_BOM = b"\xef\xbb\xbf"
+#: A byte that ``bytes.strip`` keeps.
+_NOT_ASCII_SPACE = re.compile(rb"[^ \t\n\r\x0b\x0c]")
+
+
+def csv_export_text(data: bytes) -> str | bytes:
+    """A CSV export's content for :class:`CsvTable`, without its BOM: a large UTF-8 file stays
+    bytes (DuckDB reads it; decoding 45 MB of CJK text into a str costs 0.1 s and up to 4 bytes
+    a character), anything else is decoded (:func:`store.fields.decode_export_bytes`: UTF-8,
+    else GB18030; raises ValueError naming the byte that fails).
+
+    >>> csv_export_text("\\ufeffid,正文\\n1,宝宝".encode())
+    'id,正文\\n1,宝宝'
+    """
+    if len(data) >= DUCKDB_MIN_CHARS and is_utf8(data):
+        return data.removeprefix(_BOM)
+    return decode_export_bytes(data)[0].lstrip("\ufeff")
+
+
+def strip_bom(text: str | bytes) -> str | bytes:
+    """``text`` without its byte-order mark (a str's or UTF-8 bytes')."""
+    return text.removeprefix(_BOM) if isinstance(text, bytes) else text.lstrip("\ufeff")
+
+
+def is_blank(text: str | bytes) -> bool:
+    """Nothing but white space (``str.strip``'s; bytes are decoded to check when small)."""
+    if isinstance(text, str):
+        return not text.strip()
+    return not text.strip() or (len(text) < 65536 and not text.decode("utf-8", "replace").strip())
 
 
 class CsvTable:
@@ -153,11 +182,14 @@ class CsvTable:
         # (the CED reposts: 154 MB of UTF-8, 505 MB as a str)
         self.text = text
         if isinstance(text, bytes):
-            first_b, _, body_b = text.partition(b"\n")
-            first = first_b.decode("utf-8")
-            # white space only (str.strip's: a 64 KB body of it is not an export anyway)
-            empty = not body_b.strip() or (
-                len(body_b) < 65536 and not body_b.decode("utf-8", "replace").strip())
+            cut = text.find(b"\n")
+            cut = len(text) if cut < 0 else cut
+            first = text[:cut].decode("utf-8")
+            # white space only (str.strip's: a 64 KB body of it is not an export anyway); found
+            # without copying the body
+            solid = _NOT_ASCII_SPACE.search(text, cut + 1)
+            empty = solid is None or (
+                len(text) - cut - 1 < 65536 and not text[cut + 1:].decode("utf-8", "replace").strip())
         else:
             first, _, body = text.partition("\n")
             empty = not body.strip()
@@ -181,7 +213,7 @@ class CsvTable:
             except duckdb.Error:
                 pass
         if isinstance(text, bytes):
-            body = body_b.decode("utf-8")
+            body = text[cut + 1:].decode("utf-8")
         try:
             self._read_python(body, wanted)
         except csv.Error as exc:
@@ -237,35 +269,43 @@ class CsvTable:
         self.line = self._start_lines(text, self.n)
 
     @staticmethod
-    def _positions(text: str | bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-        """Byte offsets of every newline, quote and carriage return of the UTF-8 text, and its
-        length in bytes, reading 16 MB at a time (no full-size temporary arrays)."""
+    def _events(text: str | bytes) -> tuple[np.ndarray, np.ndarray, int]:
+        """Byte offsets and values of every newline, carriage return and quote of the UTF-8
+        text (in order), and its length in bytes, reading 16 MB at a time."""
         step = 1 << 24
-        found: tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]] = ([], [], [])
+        offsets: list[np.ndarray] = []
+        values: list[np.ndarray] = []
         base = 0
         for k in range(0, len(text), step):
             part = text[k:k + step]
             b = np.frombuffer(part if isinstance(part, bytes) else part.encode("utf-8"), dtype=np.uint8)
-            for out, byte in zip(found, (10, 34, 13), strict=True):
-                out.append(np.flatnonzero(b == byte) + base)
+            at = np.flatnonzero(b <= 34)  # one cheap test, then the few bytes it lets through
+            value = b[at]
+            keep = (value == 10) | (value == 34) | (value == 13)
+            offsets.append(at[keep] + base)
+            values.append(value[keep])
             base += len(b)
-        nl, q, cr = (np.concatenate(x) if x else np.zeros(0, dtype=np.int64) for x in found)
-        return nl, q, cr, base
+        if not offsets:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint8), 0
+        return np.concatenate(offsets), np.concatenate(values), base
 
     @staticmethod
     def _start_lines(text: str | bytes, n: int) -> np.ndarray:
         """First line of each non-blank record after the header: a newline ends a record when an
         even number of quotes precede it."""
         newline, quote = ("\n", '"') if isinstance(text, str) else (b"\n", b'"')
-        if text.count(newline) - (0 if text.endswith(newline) else -1) == n + 1 and quote not in text:
+        if quote not in text and text.count(newline) - (0 if text.endswith(newline) else -1) == n + 1:
             return np.arange(2, n + 2, dtype=np.int64)
-        nl, q, cr, size = CsvTable._positions(text)
-        ends = nl[np.searchsorted(q, nl) % 2 == 0]
-        line_of_end = np.searchsorted(nl, ends) + 1  # the line each record-ending newline ends
-        starts = line_of_end + 1  # the first is the first record after the header
-        first_byte = ends + 1
+        at, value, size = CsvTable._events(text)
+        is_newline = value == 10
+        line_ended = np.cumsum(is_newline)  # at a newline: the line it ends (from 1)
+        even = np.cumsum(value == 34) % 2 == 0  # at a newline: an even number of quotes before it
+        ends = np.flatnonzero(is_newline & even)  # the events that end a record
+        starts = line_ended[ends] + 1  # the first is the first record after the header
         # a record-ending newline followed by another line end (or the end): a blank line
-        blank = (first_byte >= size) | _is_in(nl, first_byte) | _is_in(cr, first_byte)
+        after = np.minimum(ends + 1, len(at) - 1)
+        blank = (at[ends] + 1 >= size) | (
+            (ends + 1 < len(at)) & (at[after] == at[ends] + 1) & (value[after] != 34))
         starts = starts[~blank]
         if len(starts) >= n:
             return starts[:n].astype(np.int64)
@@ -470,17 +510,18 @@ def _parse_crawler_rows(con: duckdb.DuckDBPyConnection, t: CsvTable, source: str
                       quarantine=quarantine, row_keys=keys)
 
 
-def parse_weibo_crawler_csv(text: str, source: str, *, user_id: str | None,
+def parse_weibo_crawler_csv(text: str | bytes, source: str, *, user_id: str | None,
                             screen_name: str | None = None, file: Path | None = None) -> ExportBatch:
-    """Parse a weibo-crawler post CSV (decoded text, header included) of the user ``user_id``.
+    """Parse a weibo-crawler post CSV (decoded text or UTF-8 bytes, header included) of the user
+    ``user_id``.
 
     ``user_id`` comes from the file name and ``screen_name`` from the folder name (see
     :func:`read_weibo_crawler`); ``file``, when given, is the UTF-8 file ``text`` was decoded from
     (read directly when the file is large). A row that cannot be read is quarantined with its line, raw
     text and reason; every other row yields its post id as row key.
     """
-    text = text.lstrip("\ufeff")
-    if not text.strip():
+    text = strip_bom(text)
+    if is_blank(text):
         return make_batch(source, PLATFORM)
     try:
         t = CsvTable(text, source, _POST_COLUMNS, file=file)
@@ -752,10 +793,17 @@ def read_weibo_crawler(path: str | Path) -> ExportBatch:
         raise FileNotFoundError(f"{path}: no such export file; expected a weibo-crawler .csv or .json")
     data = path.read_bytes()
     try:
-        text, encoding = decode_export_bytes(data)
+        text = csv_export_text(data)
     except ValueError as exc:
         return whole_file_quarantine(str(path), data, str(exc))
-    return parse_weibo_crawler(text, str(path), file=path if encoding.startswith("utf-8") else None)
+    if isinstance(text, bytes):  # a large UTF-8 file
+        head = text[:4096].decode("utf-8", "replace").lstrip()
+        if not head.startswith(("{", "用户id,昵称")):
+            user_id, screen_name = _author_from_path(path)
+            return parse_weibo_crawler_csv(text, str(path), user_id=user_id, screen_name=screen_name,
+                                           file=path)
+        text = text.decode("utf-8")
+    return parse_weibo_crawler(text, str(path))
 
 
 def sniff_weibo_crawler(path: Path, head: str) -> bool:

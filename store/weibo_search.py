@@ -46,9 +46,8 @@ from store.bulk import (
     mention_edges_sql,
     text_columns_sql,
 )
-from store.fields import decode_export_bytes
 from store.records import ExportBatch, make_batch, whole_file_quarantine
-from store.weibo_crawler import CsvTable, CsvUnreadableError
+from store.weibo_crawler import CsvTable, CsvUnreadableError, csv_export_text, is_blank, strip_bom
 
 __all__ = ["AUTHENTICATION", "parse_weibo_search", "read_weibo_search", "sniff_weibo_search"]
 
@@ -147,11 +146,11 @@ def _parse_rows(con: duckdb.DuckDBPyConnection, t: CsvTable, source: str) -> Exp
                       quarantine=quarantine, row_keys=keys)
 
 
-def parse_weibo_search(text: str, source: str, *, file: Path | None = None) -> ExportBatch:
-    """Parse a weibo-search result CSV (decoded text, header included). ``file``, when given, is
-    the UTF-8 file ``text`` was decoded from (read directly when the file is large)."""
-    text = text.lstrip("\ufeff")
-    if not text.strip():
+def parse_weibo_search(text: str | bytes, source: str, *, file: Path | None = None) -> ExportBatch:
+    """Parse a weibo-search result CSV (decoded text or UTF-8 bytes, header included). ``file``,
+    when given, is the UTF-8 file ``text`` came from (read directly when the file is large)."""
+    text = strip_bom(text)
+    if is_blank(text):
         return make_batch(source, PLATFORM)
     try:
         t = CsvTable(text, source, _COLUMNS, file=file)
@@ -178,10 +177,10 @@ def read_weibo_search(path: str | Path) -> ExportBatch:
         raise FileNotFoundError(f"{path}: no such export file; expected a weibo-search .csv")
     data = path.read_bytes()
     try:
-        text, encoding = decode_export_bytes(data)
+        text = csv_export_text(data)
     except ValueError as exc:
         return whole_file_quarantine(str(path), data, str(exc))
-    return parse_weibo_search(text, str(path), file=path if encoding.startswith("utf-8") else None)
+    return parse_weibo_search(text, str(path), file=path if isinstance(text, bytes) else None)
 
 
 def sniff_weibo_search(path: Path, head: str) -> bool:

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from store import weibo_crawler
-from store.weibo_crawler import DUCKDB_MIN_CHARS, CsvTable
+from store.fields import is_utf8
+from store.weibo_crawler import DUCKDB_MIN_CHARS, CsvTable, csv_export_text
 
 CELLS = ["", "好", "a,b", 'say "hi"', "two\nlines", "crlf\r\nline", "😀𠮷", "  ", "\u3000"]
 
@@ -55,3 +56,36 @@ def test_a_large_file_read_by_duckdb_from_bytes_matches_the_csv_module(tmp_path,
     monkeypatch.setattr(weibo_crawler, "DUCKDB_MIN_CHARS", 10**12)
     same(from_bytes, CsvTable(text, "big.csv", ["id", "text", "n"]))  # the csv module
     assert from_bytes.extra.sum() > 0 and from_bytes.n < 90_000  # extra cells, blank lines
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 10**6), st.integers(0, 30), st.sampled_from(["\n", "\r\n"]))
+def test_record_start_lines_match_the_csv_module(seed, rows, line_end):
+    """The numpy line numbering of large files equals what ``csv.reader`` counts (blank lines,
+    quoted newlines and CRs included), on the text and on its UTF-8 bytes."""
+    text = csv_text(random.Random(seed), rows, line_end)
+    expected = CsvTable(text, "t.csv", ["id"]).line  # the csv module's count
+    for form in (text, text.encode("utf-8")):
+        assert CsvTable._start_lines(form, len(expected)).tolist() == expected.tolist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=40) | st.text(max_size=20).map(lambda s: s.encode("utf-8", "surrogatepass")))
+def test_is_utf8_accepts_exactly_what_decoding_accepts(data):
+    try:
+        data.decode("utf-8")
+        decodes = True
+    except UnicodeDecodeError:
+        decodes = False
+    assert is_utf8(data) is decodes
+
+
+def test_csv_export_text_keeps_a_large_utf8_file_as_bytes(monkeypatch):
+    text = "\ufeffid,正文\n1,宝宝\n"
+    assert csv_export_text(text.encode("utf-8")) == "id,正文\n1,宝宝\n"  # small: decoded
+    assert csv_export_text(text.encode("gb18030")) == "id,正文\n1,宝宝\n"
+    monkeypatch.setattr(weibo_crawler, "DUCKDB_MIN_CHARS", 0)
+    assert csv_export_text(text.encode("utf-8")) == "id,正文\n1,宝宝\n".encode()  # large: bytes
+    assert csv_export_text(text.encode("gb18030")) == "id,正文\n1,宝宝\n"  # not UTF-8: decoded
+    with pytest.raises(ValueError, match="byte 0 is neither UTF-8 nor GB18030"):
+        csv_export_text(b"\xff\xff")

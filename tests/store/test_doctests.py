@@ -7,8 +7,8 @@ import importlib
 
 import pytest
 
-MODULES = ["store.bulk", "store.ced", "store.records", "store.weibo_api", "store.weibo_api_sql",
-           "store.weibo_crawler"]
+MODULES = ["store.bulk", "store.ced", "store.fields", "store.records", "store.weibo_api",
+           "store.weibo_api_sql", "store.weibo_crawler", "store.weibo_search"]
 
 
 @pytest.mark.parametrize("name", MODULES)
