@@ -251,6 +251,21 @@ _BATCH_USERS = """
     merged=", ".join(f"arg_max({c}, _k) FILTER (WHERE {c} IS NOT NULL) AS {c}" for c in _USER_FIELDS))
 
 
+#: The warehouse's rows for the batch's posts (and its row keys' posts) and users.
+_EXISTING_POSTS = """
+    CREATE OR REPLACE TEMP TABLE ex_posts AS
+    SELECT x.platform, x.post_id, x.from_row FROM posts x
+    SEMI JOIN (SELECT platform, post_id FROM b_posts
+               UNION SELECT $1, post_id FROM b_keys WHERE post_id NOT LIKE 'user:%') b
+      ON x.platform = b.platform AND x.post_id = b.post_id"""
+_EXISTING_USERS = """
+    CREATE OR REPLACE TEMP TABLE ex_users AS
+    SELECT u.platform, u.user_id, u.placeholder FROM users u
+    SEMI JOIN (SELECT platform, user_id FROM b_users
+               UNION SELECT $1, substr(post_id, 6) FROM b_keys WHERE post_id LIKE 'user:%') b
+      ON u.platform = b.platform AND u.user_id = b.user_id"""
+
+
 def _sha256(path: str) -> str | None:
     return file_sha256(path) if Path(path).is_file() else None
 
@@ -282,6 +297,12 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
             "SELECT count(*) = count(DISTINCT (platform, post_id)) FROM r_posts").fetchone()[0]
         con.execute(_BATCH_POSTS_UNIQUE if unique else _BATCH_POSTS)
         con.execute(_BATCH_USERS)
+        # What the warehouse already holds of this batch's posts and users: one scan of each
+        # table (hashing every key of a large table costs ~45 ms per million rows, so each later
+        # statement joins these small tables instead; a batch of new posts skips the rest).
+        con.execute(_EXISTING_POSTS, [platform])
+        con.execute(_EXISTING_USERS, [platform])
+        known_posts = con.execute("SELECT count(*) FROM ex_posts").fetchone()[0]
         loaded = updated = 0
         if n_keys:
             # A row is new unless its post was already loaded from a row of its own (a copy
@@ -289,15 +310,22 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
             # profile export (key "user:<id>") is new when its user is.
             loaded = con.execute(
                 """SELECT count(*) FILTER (WHERE p.post_id NOT LIKE 'user:%' AND NOT EXISTS (
-                              SELECT 1 FROM posts x WHERE x.platform = $1 AND x.post_id = p.post_id
+                              SELECT 1 FROM ex_posts x WHERE x.platform = $1 AND x.post_id = p.post_id
                                 AND x.from_row))
                         + count(*) FILTER (WHERE p.post_id LIKE 'user:%' AND NOT EXISTS (
-                              SELECT 1 FROM users u WHERE u.platform = $1
+                              SELECT 1 FROM ex_users u WHERE u.platform = $1
                                 AND u.user_id = substr(p.post_id, 6) AND NOT u.placeholder))
                    FROM (SELECT DISTINCT post_id FROM b_keys) p""", [platform]
             ).fetchone()[0]
         posts_added = 0
-        if len(posts):
+        if len(posts) and not known_posts:
+            posts_added = con.execute(
+                """INSERT INTO posts SELECT b.post_id, b.platform, b.user_id, b.created_at, b.text,
+                       b.repost_of, b.reply_to, b.reposts, b.comments, b.likes, ?, ?, b.from_row
+                   FROM b_posts b""",
+                [batch.source, loaded_at],
+            ).fetchone()[0]
+        elif len(posts):
             updated = con.execute(
                 """UPDATE posts x SET reposts = coalesce(b.reposts, x.reposts),
                        comments = coalesce(b.comments, x.comments), likes = coalesce(b.likes, x.likes)
@@ -328,11 +356,16 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
             posts_added = con.execute(
                 """INSERT INTO posts SELECT b.post_id, b.platform, b.user_id, b.created_at, b.text,
                        b.repost_of, b.reply_to, b.reposts, b.comments, b.likes, ?, ?, b.from_row
-                   FROM b_posts b ANTI JOIN posts x ON x.platform = b.platform AND x.post_id = b.post_id""",
+                   FROM b_posts b
+                   ANTI JOIN ex_posts x ON x.platform = b.platform AND x.post_id = b.post_id""",
                 [batch.source, loaded_at],
             ).fetchone()[0]
         users_added = users_updated = 0
-        if len(users):
+        known_users = con.execute("SELECT count(*) FROM ex_users").fetchone()[0]
+        if len(users) and not known_users:
+            users_added = con.execute("INSERT INTO users SELECT b.*, false FROM b_users b").fetchone()[0]
+            _merge_placeholders(con)
+        elif len(users):
             users_updated = con.execute(
                 """UPDATE users u SET
                        screen_name = coalesce(b.screen_name, u.screen_name),
@@ -359,11 +392,14 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
             ).fetchone()[0]
             users_added = con.execute(
                 """INSERT INTO users SELECT b.*, false FROM b_users b
-                   ANTI JOIN users u ON u.platform = b.platform AND u.user_id = b.user_id"""
+                   ANTI JOIN ex_users u ON u.platform = b.platform AND u.user_id = b.user_id"""
             ).fetchone()[0]
             _merge_placeholders(con)
         added = _insert_interactions(con, platform) if len(edges) else 0
-        pending = con.execute("SELECT count(*) FROM pending_interactions").fetchone()[0]
+        # An interaction is pending while it names a placeholder user "@name": with no
+        # placeholder (counting them is cheap) none is, and the view's scan is skipped
+        pending = con.execute("SELECT count(*) FROM pending_interactions").fetchone()[0] \
+            if con.execute("SELECT count(*) FROM users WHERE placeholder").fetchone()[0] else 0
         if len(quarantine):
             con.execute(
                 """INSERT INTO quarantine SELECT $1, q.line, q.raw, q.reason, $2 FROM r_quarantine q
@@ -397,6 +433,8 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
             con.unregister(name)
         con.execute(f"DROP {'VIEW' if unique else 'TABLE'} b_posts")
         con.execute("DROP TABLE b_users")
+        con.execute("DROP TABLE ex_posts")
+        con.execute("DROP TABLE ex_users")
         con.commit()
     except BaseException:
         con.rollback()
@@ -406,14 +444,17 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
 
 _NAME_IDS = """
     SELECT platform, screen_name, arg_max(user_id, seen_at) AS user_id
-    FROM users WHERE NOT placeholder AND screen_name IS NOT NULL AND screen_name NOT LIKE '%*%'
+    FROM users SEMI JOIN ({names}) n USING (platform, screen_name)
+    WHERE NOT placeholder AND screen_name IS NOT NULL AND screen_name NOT LIKE '%*%'
     GROUP BY platform, screen_name"""
 
 
 def _insert_interactions(con: duckdb.DuckDBPyConnection, platform: str) -> int:
     """Resolve the batch's names (placeholder ``@name`` users where unknown) and insert the
     interactions that are not there yet. Returns how many were added."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE name_ids AS {_NAME_IDS}")
+    names = """SELECT $1 AS platform, src_name AS screen_name FROM r_edges WHERE src_user IS NULL
+               UNION SELECT $1, dst_name FROM r_edges WHERE dst_user IS NULL"""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE name_ids AS {_NAME_IDS.format(names=names)}", [platform])
     con.execute(
         """CREATE OR REPLACE TEMP TABLE resolved AS
            SELECT coalesce(e.src_user, s.user_id, '@' || e.src_name) AS src_user,
@@ -428,34 +469,53 @@ def _insert_interactions(con: duckdb.DuckDBPyConnection, platform: str) -> int:
              AND coalesce(e.dst_user, e.dst_name) IS NOT NULL""", [platform]
     )
     con.execute(
-        """INSERT INTO users (user_id, platform, screen_name, placeholder)
-           SELECT DISTINCT '@' || name, platform, name, true FROM (
+        """CREATE OR REPLACE TEMP TABLE new_placeholders AS
+           SELECT DISTINCT '@' || name AS user_id, platform, name FROM (
                SELECT src_ph AS name, platform FROM resolved WHERE src_ph IS NOT NULL
-               UNION SELECT dst_ph, platform FROM resolved WHERE dst_ph IS NOT NULL) n
-           WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.platform = n.platform
-                             AND u.user_id = '@' || n.name)"""
-    )
+               UNION SELECT dst_ph, platform FROM resolved WHERE dst_ph IS NOT NULL)""")
+    if con.execute("SELECT count(*) FROM new_placeholders").fetchone()[0]:
+        con.execute(
+            """INSERT INTO users (user_id, platform, screen_name, placeholder)
+               SELECT n.user_id, n.platform, n.name, true FROM new_placeholders n
+               ANTI JOIN users u ON u.platform = n.platform AND u.user_id = n.user_id""")
+    # The warehouse's interactions that could repeat one of the batch's (same source user)
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE ex_edges AS
+           SELECT i.* FROM interactions i SEMI JOIN (SELECT DISTINCT src_user FROM resolved) r
+             ON i.src_user = r.src_user""")
     added = con.execute(
         """INSERT INTO interactions
            SELECT DISTINCT r.src_user, r.dst_user, r.kind, r.post_id, r.created_at, r.platform
            FROM resolved r
            WHERE r.src_user <> r.dst_user
-             AND NOT EXISTS (SELECT 1 FROM interactions i
+             AND NOT EXISTS (SELECT 1 FROM ex_edges i
                  WHERE i.src_user = r.src_user AND i.dst_user = r.dst_user AND i.kind = r.kind
                    AND i.post_id IS NOT DISTINCT FROM r.post_id AND i.platform = r.platform)"""
     ).fetchone()[0]
-    con.execute("DROP TABLE resolved")
-    con.execute("DROP TABLE name_ids")
+    for name in ("resolved", "name_ids", "new_placeholders", "ex_edges"):
+        con.execute(f"DROP TABLE {name}")
     return int(added)
 
 
 def _merge_placeholders(con: duckdb.DuckDBPyConnection) -> int:
     """Point interactions of placeholder users ``@name`` at the real user now known by that
-    name, drop what became a duplicate or a self-loop, and delete the placeholders."""
+    name, drop what became a duplicate or a self-loop, and delete the placeholders.
+
+    Only a name of the batch's users can have become known: every earlier load merged the
+    placeholders whose names it knew, and made none for a known name."""
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE named AS
+           SELECT DISTINCT p.platform, p.screen_name FROM users p
+           SEMI JOIN b_users b ON b.platform = p.platform AND b.screen_name = p.screen_name
+           WHERE p.placeholder""")
+    if not con.execute("SELECT count(*) FROM named").fetchone()[0]:
+        con.execute("DROP TABLE named")
+        return 0
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE merges AS
             SELECT p.platform, p.user_id AS placeholder, n.user_id AS real_id
-            FROM users p JOIN ({_NAME_IDS}) n ON n.platform = p.platform AND n.screen_name = p.screen_name
+            FROM users p JOIN ({_NAME_IDS.format(names="SELECT * FROM named")}) n
+              ON n.platform = p.platform AND n.screen_name = p.screen_name
             WHERE p.placeholder"""
     )
     merged = con.execute("SELECT count(*) FROM merges").fetchone()[0]
@@ -481,6 +541,7 @@ def _merge_placeholders(con: duckdb.DuckDBPyConnection) -> int:
                WHERE u.platform = m.platform AND u.user_id = m.placeholder"""
         )
     con.execute("DROP TABLE merges")
+    con.execute("DROP TABLE named")
     return int(merged)
 
 
