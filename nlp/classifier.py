@@ -588,7 +588,10 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
             ``[context]`` rule).
         class_weight: ``"balanced"`` or None (passed to LinearSVC).
         calibration_cv: folds for the probability calibration.
-        threshold: probability at which ``predict`` says 1.
+        threshold: probability at which ``predict`` (and the tagger) says 1. The probability is
+            calibrated on the training labels, mostly rule labels of the real corpora (about 0.3%
+            positive), so it is low for the short replies parents write; ``make model`` sets the
+            threshold by cross-validation on the gold dev half (``scripts/train_model.py``).
         random_state: seed of the calibration folds and the SVM.
 
     Example:
@@ -814,7 +817,8 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         Features are ``w:`` word n-grams (words joined by a space), ``c:`` character n-grams or
         ``rule:`` rule features; the contribution is the term's share of the decision function
         (> 0 pushes towards the segment). Only terms pointing the way of the post's decision
-        (towards the segment when ``decision_function >= 0``), strongest first, at most ``top``.
+        (towards the segment when the post is predicted 1, i.e. its probability reaches
+        ``threshold``; away from it otherwise), strongest first, at most ``top``.
 
         Example:
             >>> texts = ["我家宝宝今天会翻身了", "宝宝夜奶三次好累", "孕32周胎动好厉害", "给娃做辅食",
@@ -846,14 +850,13 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         if X.shape[0] == 0:
             return np.zeros(0), []
         proba = self.calibrated_.predict_proba(X)[:, 1]
-        decision = self._svm.decision_function(X)
         contrib = X.multiply(self._svm.coef_[0].astype(np.float64)[np.newaxis, :]).tocsr()
         names = self._feature_names()
         out: list[list[tuple[str, float]]] = []
         for i in range(X.shape[0]):
             lo, hi = contrib.indptr[i], contrib.indptr[i + 1]
             idx, val = contrib.indices[lo:hi], np.asarray(contrib.data[lo:hi], dtype=np.float64)
-            keep = val > 0 if decision[i] >= 0 else val < 0
+            keep = val > 0 if proba[i] >= self.threshold else val < 0
             idx, val = idx[keep], val[keep]
             order = np.lexsort((idx, -np.abs(val)))[:top]
             out.append([(str(names[idx[k]]), round(float(val[k]), 4)) for k in order])

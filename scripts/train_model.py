@@ -7,6 +7,15 @@ subsampled), plus gold labels from CSV files (id,text,label) that override the r
 same post. With ``--gold-dev-only`` only the dev half of a gold file (nlp.classifier.gold_split)
 goes into training; its test half is what tests/nlp/test_classifier_quality.py scores.
 
+Threshold: with ``--gold-dev-only`` (as ``make model`` runs it) the probability at which the
+model says 1 is chosen by 5-fold cross-validation grouped by thread (StratifiedGroupKFold on
+nlp.classifier.gold_groups) on the gold dev half only: each fold's model is trained as the
+shipped one is (weak labels + the other gold files + the other dev folds; the fold and the test
+half left out), and the threshold of ``THRESHOLD_GRID`` with the best F1 over the out-of-fold
+probabilities becomes the model's ``threshold`` parameter (kept in the model and its sidecar, so
+the tagger and ``tajian classify`` use it). The test half plays no part in it. ``--threshold``
+sets it by hand instead.
+
 Context: every CED repost or comment (weak-labelled or gold) is read with its cascade's source
 post (nlp.classifier.ced_source_texts; reserved source posts are never read), in training and
 in the --evaluate/--cv figures of both the rules and the classifier; ``--no-context`` scores
@@ -16,6 +25,8 @@ Usage::
 
     python scripts/train_model.py --segment mothers --gold tests/data/mothers_gold.csv --gold-dev-only
     python scripts/train_model.py --evaluate tests/data/mothers_gold.csv   # P/R/F1, no model written
+    python scripts/train_model.py --cv tests/data/mothers_gold.csv --dev-half \
+        --gold tests/nlp/mothers_labelled.csv   # CV by thread on the dev half, F1 per threshold
 """
 
 from __future__ import annotations
@@ -53,8 +64,15 @@ from nlp.tagger import score_post  # noqa: E402
 SEED = 0
 #: Negatives kept from the CED repost comments (short, mostly about rumours; 500k of them).
 CED_REPOST_NEGATIVES = 30_000
-#: A gold post counts this many rule-labelled posts.
+#: A gold post counts this many rule-labelled posts. 3, 10, 30 and 100 did no better in 5-fold CV
+#: by thread on the gold dev half (2026-11-22, fourth session; figures in bench/RESULTS.md).
 GOLD_WEIGHT = 1.0
+#: Thresholds tried when the model's threshold is chosen by cross-validation on the gold dev half.
+#: The calibrated probability is the rule-labelled corpus's (about 0.3% positive), so the best
+#: threshold for the gold posts (about 9% positive, all candidates) lies far below 0.5.
+THRESHOLD_GRID = (0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+#: Folds of that cross-validation (and of --cv).
+CV_FOLDS = 5
 
 
 def real_data_dir() -> Path:
@@ -126,6 +144,34 @@ def fit(train: pd.DataFrame, segment: str, params: dict, gold_weight: float,
                                                  sample_weight=weights, context=context)
 
 
+def cross_validate(gold: pd.DataFrame, weak: pd.DataFrame, extra: list[pd.DataFrame], segment: str,
+                   params: dict, gold_weight: float, context_dir: Path | None,
+                   exclude: pd.DataFrame | None = None, started: float | None = None) -> np.ndarray:
+    """Out-of-fold P(segment) of every ``gold`` row (a gold file as read, with its own ids, which
+    :func:`nlp.classifier.gold_groups` reads): CV_FOLDS folds by thread, each fold's model
+    trained on ``weak`` + the ``extra`` gold frames + the other folds, with the fold itself and
+    ``exclude`` (e.g. the gold test half) removed from training."""
+    folds = StratifiedGroupKFold(CV_FOLDS, shuffle=True, random_state=SEED)
+    proba = np.zeros(len(gold))
+    for k, (tr, te) in enumerate(folds.split(gold, gold["label"], gold_groups(gold["id"]))):
+        held = _gold_id(gold.iloc[te])
+        left_out = held if exclude is None else pd.concat([held, exclude], ignore_index=True)
+        train = weak
+        for g in [*extra, _gold_id(gold.iloc[tr])]:
+            train = add_gold(train, g, left_out)
+        model = fit(train, segment, params, gold_weight, context_dir)
+        proba[te] = model.predict_proba(held["text"].tolist(), context=contexts_of(held, context_dir))[:, 1]
+        took = f" ({time.monotonic() - started:.0f} s)" if started is not None else ""
+        print(f"fold {k + 1}/{CV_FOLDS} done{took}", flush=True)
+    return proba
+
+
+def best_threshold(labels: object, proba: np.ndarray) -> tuple[float, dict[float, dict]]:
+    """(the threshold of THRESHOLD_GRID with the best F1, the scores at each); ties: the lowest."""
+    scores = {th: binary_scores(labels, (proba >= th).astype(int)) for th in THRESHOLD_GRID}
+    return max(THRESHOLD_GRID, key=lambda th: (scores[th]["f1"], -th)), scores
+
+
 def report(name: str, gold: pd.DataFrame, model: PostClassifier, segment: str,
            context_dir: Path | None = None) -> None:
     texts = gold["text"].tolist()
@@ -152,8 +198,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cv", type=Path, default=None,
                     help="gold CSV: stratified 5-fold cross-validation (each fold's model trained on weak "
                          "labels + the other --gold files + the other folds); writes no model")
+    ap.add_argument("--dev-half", action="store_true",
+                    help="with --cv: cross-validate on the dev half of that file only (its test half is "
+                         "also kept out of training)")
     ap.add_argument("--C", type=float, default=None)
-    ap.add_argument("--threshold", type=float, default=None)
+    ap.add_argument("--threshold", type=float, default=None,
+                    help="probability at which the model says 1 (default: chosen by CV on the gold dev "
+                         "half with --gold-dev-only, else 0.5)")
     ap.add_argument("--no-rule-features", action="store_true")
     ap.add_argument("--no-context", action="store_true",
                     help="score every post alone (no CED source post as context), in training and figures")
@@ -174,24 +225,24 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.cv is not None:
         gold = read_gold(args.cv)
+        exclude = None
+        what = ""
+        if args.dev_half:
+            gold, test = gold_split(gold)
+            exclude = _gold_id(test)
+            what = "the dev half of "
         # folds by thread: the replies of one CED cascade stay in one fold (nlp.classifier.gold_groups)
-        folds = StratifiedGroupKFold(5, shuffle=True, random_state=SEED)
-        proba = np.zeros(len(gold))
-        for k, (tr, te) in enumerate(folds.split(gold, gold["label"], gold_groups(gold["id"]))):
-            held = _gold_id(gold.iloc[te])
-            train = weak
-            for g in [*extra, _gold_id(gold.iloc[tr])]:
-                train = add_gold(train, g, held)
-            model = fit(train, args.segment, params, args.gold_weight, context_dir)
-            held_context = contexts_of(held, context_dir)
-            proba[te] = model.predict_proba(held["text"].tolist(), context=held_context)[:, 1]
-            print(f"fold {k + 1}/5 done ({time.monotonic() - started:.0f} s)", flush=True)
+        proba = cross_validate(gold, weak, extra, args.segment, params, args.gold_weight, context_dir,
+                               exclude, started)
         texts = gold["text"].tolist()
-        print(f"5-fold CV by thread on {args.cv} ({len(gold)} posts, {int(gold['label'].sum())} positive):")
+        print(f"{CV_FOLDS}-fold CV by thread on {what}{args.cv} ({len(gold)} posts, "
+              f"{int(gold['label'].sum())} positive):")
         rules = rules_predict(texts, args.segment, contexts_of(_gold_id(gold), context_dir))
         print("  rules     ", binary_scores(gold["label"], rules))
-        for th in sorted({0.3, 0.4, 0.5, 0.6, 0.7, model.threshold}):
-            print(f"  classifier@{th:g}", binary_scores(gold["label"], (proba >= th).astype(int)))
+        best, scores = best_threshold(gold["label"], proba)
+        for th in sorted({*THRESHOLD_GRID, params.get("threshold", 0.5)}):
+            got = scores.get(th) or binary_scores(gold["label"], (proba >= th).astype(int))
+            print(f"  classifier@{th:g}", got, "<- best F1" if th == best else "")
         return 0
 
     sources = [(p, g, "all rows") for p, g in zip(args.gold, extra, strict=True)]
@@ -206,12 +257,27 @@ def main(argv: list[str] | None = None) -> int:
         sources[0] = (held_path, _gold_id(dev), "dev half")
     if held_path is not None:
         held = _gold_id(test)
+    threshold: dict[str, object] = {"value": params.get("threshold", 0.5),
+                                    "chosen_by": "--threshold" if args.threshold is not None else "default"}
+    if args.threshold is None and held_path is not None:
+        others = [g for _p, g, used in sources if used != "dev half"]
+        print(f"choosing the threshold: {CV_FOLDS}-fold CV by thread on the dev half of {held_path}")
+        proba = cross_validate(dev, weak, others, args.segment, params, args.gold_weight, context_dir,
+                               held, started)
+        best, scores = best_threshold(dev["label"], proba)
+        params["threshold"] = best
+        threshold = {"value": best,
+                     "chosen_by": f"best F1 of {CV_FOLDS}-fold CV by thread on the gold dev half "
+                                  f"(out-of-fold probabilities; the test half left out)",
+                     "grid": list(THRESHOLD_GRID), "cv_at_value": scores[best], "cv_at_0.5": scores[0.5]}
+        print(f"threshold {best:g}: CV {scores[best]} (at 0.5: {scores[0.5]})")
     training: dict[str, object] = {
         "real_data": ["weibo_senti_100k dev+test", "weiboNER", "ced originals",
                       f"ced reposts (negatives subsampled to {CED_REPOST_NEGATIVES:,})"],
         "reserved_rows": "excluded (and every row with the same own text)",
         "weak_rows": len(weak), "weak_positive": int(weak["label"].sum()),
         "gold_weight": args.gold_weight,
+        "threshold": threshold,
         "context": ("none" if context_dir is None
                     else "CED reposts: their cascade's source post (not reserved)"),
         "gold": [{"path": _rel(p), "sha256": _sha256(p), "used": used, "rows": len(g)}

@@ -474,10 +474,13 @@ def _insert_interactions(con: duckdb.DuckDBPyConnection, platform: str) -> int:
                SELECT src_ph AS name, platform FROM resolved WHERE src_ph IS NOT NULL
                UNION SELECT dst_ph, platform FROM resolved WHERE dst_ph IS NOT NULL)""")
     if con.execute("SELECT count(*) FROM new_placeholders").fetchone()[0]:
+        # a user id starting with "@" is a placeholder's (as pending_interactions assumes):
+        # only those rows need comparing, not every user's id
         con.execute(
             """INSERT INTO users (user_id, platform, screen_name, placeholder)
                SELECT n.user_id, n.platform, n.name, true FROM new_placeholders n
-               ANTI JOIN users u ON u.platform = n.platform AND u.user_id = n.user_id""")
+               ANTI JOIN (SELECT platform, user_id FROM users WHERE placeholder) u
+                 ON u.platform = n.platform AND u.user_id = n.user_id""")
     # The warehouse's interactions that could repeat one of the batch's (same source user)
     con.execute(
         """CREATE OR REPLACE TEMP TABLE ex_edges AS
