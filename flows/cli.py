@@ -170,7 +170,7 @@ def ingest(
 ) -> None:
     """Load exports into the warehouse: a table of rows read / loaded / updated / duplicates /
     quarantined per file. Loading the same file twice adds nothing."""
-    from store.readers import UnknownFormatError, find_export_files, read_export
+    from store.readers import UnknownFormatError, find_export_files, read_exports
     from store.warehouse import WarehouseBusyError, load_batch, open_warehouse
 
     settings = _settings()
@@ -196,10 +196,11 @@ def ingest(
             TimeElapsedColumn(), console=_c.err, transient=True,
         ) as progress:
             job = progress.add_task("loading", total=len(files))
-            for f in files:
+            # the next file is read while this one loads
+            for f, batch in read_exports(files, format):
                 progress.update(job, description=f"loading {f.name}")
                 try:
-                    reports.append(load_batch(con, read_export(f, format)).as_dict())
+                    reports.append(load_batch(con, batch.result()).as_dict())
                 except (UnknownFormatError, ValueError, OSError) as exc:
                     failed += 1
                     _c.err.print(f"[red]error:[/red] {exc}")

@@ -12,7 +12,8 @@ Example:
 from __future__ import annotations
 
 import gzip
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,7 @@ __all__ = [
     "detect_format",
     "find_export_files",
     "read_export",
+    "read_exports",
 ]
 
 
@@ -130,6 +132,58 @@ def read_export(path: str | Path, fmt: str | None = None) -> ExportBatch:
             b.quarantine(0, _head(path, 2000), str(exc))
             return b.build()
     return FORMATS[fmt].read(path)
+
+
+#: A file at most this large is read in the background while the previous one loads (two
+#: batches in memory at once: a bound keeps that cheap; larger files are read when their turn comes).
+PREFETCH_MAX_BYTES = 64 << 20
+
+
+def _read_now(path: Path, fmt: str | None) -> Future[ExportBatch]:
+    done: Future[ExportBatch] = Future()
+    try:
+        done.set_result(read_export(path, fmt))
+    except Exception as exc:  # handed to the caller through the future
+        done.set_exception(exc)
+    return done
+
+
+def read_exports(paths: Iterable[str | Path], fmt: str | None = None, *,
+                 prefetch_max_bytes: int = PREFETCH_MAX_BYTES) -> Iterator[tuple[Path, Future[ExportBatch]]]:
+    """Read export files in order, yielding ``(path, future)``; ``future.result()`` is the batch
+    or raises what :func:`read_export` raised for that file. While the caller loads one batch,
+    the next file (when at most ``prefetch_max_bytes``) is read in a background thread, so
+    reading and loading overlap on two cores (parsing runs mostly in DuckDB and Arrow, which
+    release the GIL).
+
+    >>> import tempfile, os
+    >>> folder = tempfile.mkdtemp()
+    >>> for k in range(3):
+    ...     _ = open(os.path.join(folder, f"{k}.jsonl"), "w").write("")
+    >>> [(p.name, f.result().rows_read) for p, f in read_exports(find_export_files([folder]), "weibo-api")]
+    [('0.jsonl', 0), ('1.jsonl', 0), ('2.jsonl', 0)]
+    """
+    files = [Path(p) for p in paths]
+
+    def small(p: Path) -> bool:
+        try:
+            return p.stat().st_size <= prefetch_max_bytes
+        except OSError:
+            return True  # read_export will say what is wrong with it
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tajian-read") as pool:
+        ahead: Future[ExportBatch] | None = None
+        try:
+            for k, path in enumerate(files):
+                current = ahead if ahead is not None else _read_now(path, fmt)
+                current.exception()  # wait for it before reading the next
+                ahead = pool.submit(read_export, files[k + 1], fmt) \
+                    if k + 1 < len(files) and small(files[k + 1]) else None
+                yield path, current
+        except GeneratorExit:
+            if ahead is not None:
+                ahead.cancel()
+            raise
 
 
 def _is_export_name(p: Path) -> bool:

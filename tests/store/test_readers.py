@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from store.readers import detect_format, find_export_files, read_export
+from store.readers import UnknownFormatError, detect_format, find_export_files, read_export, read_exports
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXPECTED = {"ced": "ced", "weibo_crawler": "weibo-crawler", "weibo_search": "weibo-search",
@@ -34,3 +34,38 @@ def test_a_csv_that_no_exporter_writes_is_one_quarantine_entry():
     batch = read_export(NOT_AN_EXPORT)
     assert batch.rows_read == 1 and batch.posts.empty
     assert "not a known export" in batch.quarantine.loc[0, "reason"]
+
+
+def _same_batch(a, b) -> bool:
+    # a users.csv profile is stamped with the time it was read (seen_at)
+    return (a.source == b.source and a.row_keys == b.row_keys and a.posts.equals(b.posts)
+            and a.users.drop(columns="seen_at").equals(b.users.drop(columns="seen_at"))
+            and a.interactions.equals(b.interactions) and a.quarantine.equals(b.quarantine))
+
+
+@pytest.mark.parametrize("prefetch", [0, 1 << 30], ids=["one by one", "next file read ahead"])
+def test_read_exports_gives_each_files_batch_in_order(prefetch):
+    files = fixture_files()
+    got = list(read_exports(files, prefetch_max_bytes=prefetch))
+    assert [p for p, _ in got] == files
+    assert all(_same_batch(f.result(), read_export(p)) for p, f in got)
+
+
+def test_read_exports_hands_each_files_error_to_that_file_only(tmp_path):
+    files = fixture_files()[:2]
+    missing = tmp_path / "gone.jsonl"
+    order = [files[0], missing, files[1]]
+    got = list(read_exports(order, "weibo-crawler"))
+    assert [p for p, _ in got] == order
+    with pytest.raises(FileNotFoundError, match=r"gone\.jsonl"):
+        got[1][1].result()
+    assert got[2][1].result().source == str(files[1])
+    with pytest.raises(UnknownFormatError, match="unknown export format 'nope'"):
+        next(read_exports(order, "nope"))[1].result()
+
+
+def test_read_exports_can_be_left_early():
+    reader = read_exports(fixture_files())
+    path, first = next(reader)
+    reader.close()  # the file read ahead is waited for or cancelled, nothing hangs
+    assert first.result().source == str(path)
