@@ -14,7 +14,10 @@ are found by name. What the reader makes of it:
 * a repost row has ``retweet_id`` = the source post's id, and the tool writes the source post as a
   row of its own just before it: ``repost_of`` = ``retweet_id``, and the interaction source author
   → reposter, or along the ``//@`` chain in the text (C1→B, C2→C1, A→C2). When the source row is
-  not in the file (weibo-search issue #559) the chain alone gives the edges;
+  not in the file (weibo-search issue #559: most are not) the chain alone gives the edges, and
+  ``repost_of`` still holds ``retweet_id``: the export does say which post was reposted, so the
+  row stays a repost (the bot checks count reposts) and the link holds once a later file brings
+  that post. No post is made up for it (the warehouse's ``posts`` may lack it);
 * the text has ALL spaces removed, so ``@name`` mentions are not delimited in it: the names come
   from ``艾特用户`` (which also lists the chain names: only names written in the author's own words
   count);
