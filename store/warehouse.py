@@ -252,6 +252,7 @@ _BATCH_USERS = """
 
 
 #: The warehouse's rows for the batch's posts (and its row keys' posts) and users.
+_EXISTING_COLUMNS = {"posts": "platform, post_id, from_row", "users": "platform, user_id, placeholder"}
 _EXISTING_POSTS = """
     CREATE OR REPLACE TEMP TABLE ex_posts AS
     SELECT x.platform, x.post_id, x.from_row FROM posts x
@@ -264,6 +265,10 @@ _EXISTING_USERS = """
     SEMI JOIN (SELECT platform, user_id FROM b_users
                UNION SELECT $1, substr(post_id, 6) FROM b_keys WHERE post_id LIKE 'user:%') b
       ON u.platform = b.platform AND u.user_id = b.user_id"""
+
+
+def _is_empty(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return con.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table})").fetchone()[0]
 
 
 def _sha256(path: str) -> str | None:
@@ -300,8 +305,12 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
         # What the warehouse already holds of this batch's posts and users: one scan of each
         # table (hashing every key of a large table costs ~45 ms per million rows, so each later
         # statement joins these small tables instead; a batch of new posts skips the rest).
-        con.execute(_EXISTING_POSTS, [platform])
-        con.execute(_EXISTING_USERS, [platform])
+        for table, sql in (("posts", _EXISTING_POSTS), ("users", _EXISTING_USERS)):
+            if _is_empty(con, table):  # a fresh warehouse: nothing to look up
+                con.execute(f"CREATE OR REPLACE TEMP TABLE ex_{table} AS "
+                            f"SELECT {_EXISTING_COLUMNS[table]} FROM {table} LIMIT 0")
+            else:
+                con.execute(sql, [platform])
         known_posts = con.execute("SELECT count(*) FROM ex_posts").fetchone()[0]
         loaded = updated = 0
         if n_keys:
@@ -482,19 +491,24 @@ def _insert_interactions(con: duckdb.DuckDBPyConnection, platform: str) -> int:
                ANTI JOIN (SELECT platform, user_id FROM users WHERE placeholder) u
                  ON u.platform = n.platform AND u.user_id = n.user_id""")
     # The warehouse's interactions that could repeat one of the batch's (same source user)
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE ex_edges AS
-           SELECT i.* FROM interactions i SEMI JOIN (SELECT DISTINCT src_user FROM resolved) r
-             ON i.src_user = r.src_user""")
-    added = con.execute(
-        """INSERT INTO interactions
-           SELECT DISTINCT r.src_user, r.dst_user, r.kind, r.post_id, r.created_at, r.platform
-           FROM resolved r
-           WHERE r.src_user <> r.dst_user
-             AND NOT EXISTS (SELECT 1 FROM ex_edges i
-                 WHERE i.src_user = r.src_user AND i.dst_user = r.dst_user AND i.kind = r.kind
-                   AND i.post_id IS NOT DISTINCT FROM r.post_id AND i.platform = r.platform)"""
-    ).fetchone()[0]
+    insert = """INSERT INTO interactions
+                SELECT DISTINCT r.src_user, r.dst_user, r.kind, r.post_id, r.created_at, r.platform
+                FROM resolved r
+                WHERE r.src_user <> r.dst_user"""
+    if _is_empty(con, "interactions"):
+        con.execute("CREATE OR REPLACE TEMP TABLE ex_edges AS SELECT * FROM interactions LIMIT 0")
+        added = con.execute(insert).fetchone()[0]
+    else:
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE ex_edges AS
+               SELECT i.* FROM interactions i SEMI JOIN (SELECT DISTINCT src_user FROM resolved) r
+                 ON i.src_user = r.src_user""")
+        added = con.execute(
+            insert + """
+              AND NOT EXISTS (SELECT 1 FROM ex_edges i
+                  WHERE i.src_user = r.src_user AND i.dst_user = r.dst_user AND i.kind = r.kind
+                    AND i.post_id IS NOT DISTINCT FROM r.post_id AND i.platform = r.platform)"""
+        ).fetchone()[0]
     for name in ("resolved", "name_ids", "new_placeholders", "ex_edges"):
         con.execute(f"DROP TABLE {name}")
     return int(added)
