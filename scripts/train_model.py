@@ -64,8 +64,9 @@ from nlp.tagger import score_post  # noqa: E402
 SEED = 0
 #: Negatives kept from the CED repost comments (short, mostly about rumours; 500k of them).
 CED_REPOST_NEGATIVES = 30_000
-#: A gold post counts this many rule-labelled posts. 3, 10, 30 and 100 did no better in 5-fold CV
-#: by thread on the gold dev half (2026-11-22, fourth session; figures in bench/RESULTS.md).
+#: A gold post counts this many rule-labelled posts. 3, 10, 30 and 100 (each with its own CV-chosen
+#: threshold) did no better, within 0.02 F1, in 5-fold CV by thread on the gold dev half
+#: (2026-11-22, fourth session; ``--cv tests/data/mothers_gold.csv --dev-half --gold-weight N``).
 GOLD_WEIGHT = 1.0
 #: Thresholds tried when the model's threshold is chosen by cross-validation on the gold dev half.
 #: The calibrated probability is the rule-labelled corpus's (about 0.3% positive), so the best

@@ -131,6 +131,35 @@ def test_tiny_set_explain(tiny: PostClassifier) -> None:
     assert evidence == [why] and proba[0] > 0.5
 
 
+def test_explain_follows_the_threshold(tiny: PostClassifier) -> None:
+    """Evidence points the way of the predicted label, which the threshold decides, not the way of
+    the SVM's sign: below 0.5 a post can be 1 with a negative decision function."""
+    text = "新手机和宝宝"
+    low = pickle.loads(pickle.dumps(tiny))
+    low.threshold = 0.3
+    proba = low.predict_proba([text])[0, 1]
+    assert 0.3 <= proba < 0.5 and low.decision_function([text])[0] < 0  # the case this is about
+    assert low.predict([text]).tolist() == [1] and tiny.predict([text]).tolist() == [0]
+    why = low.explain(text, top=3)
+    assert why and all(value > 0 for _, value in why) and why[0][0] == "w:宝宝"
+    assert all(value < 0 for _, value in tiny.explain(text, top=3))
+
+
+def test_train_model_picks_the_threshold_with_the_best_f1() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "train_model", Path(__file__).resolve().parents[2] / "scripts" / "train_model.py")
+    train_model = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(train_model)
+    proba = np.array([0.9, 0.04, 0.02, 0.012, 0.6, 0.001])
+    best, scores = train_model.best_threshold([1, 1, 1, 0, 0, 0], proba)
+    assert best == 0.015 and scores[best]["f1"] == pytest.approx(0.8571, abs=1e-4)
+    assert scores[0.5]["f1"] == 0.4 and set(scores) == set(train_model.THRESHOLD_GRID)
+    # ties: the lowest threshold (here every threshold from 0.01 to 0.5 gives F1 1)
+    assert train_model.best_threshold([1, 0], np.array([0.55, 0.001]))[0] == 0.01
+
+
 def test_rule_features_and_sample_weight() -> None:
     m = PostClassifier(**{**PARAMS, "rule_features": True}).fit(TEXTS, LABELS, sample_weight=[2.0] * 12)
     assert m.predict(TEXTS).tolist() == LABELS

@@ -43,16 +43,24 @@ SIDECAR = DEFAULT_MODELS_DIR / "mothers.joblib.json"
 #: Split by thread since 2026-11-22 (third session). The split by post before it put 40 of the 90
 #: test positives in a cascade with a dev positive; its figures: classifier (0.5143, 0.4000,
 #: 0.4500), rules (0.4699, 0.4333, 0.4509). Caveat: the lexicon and the [context] rule were tuned
-#: on the earlier dev half, and 474 of these 953 test posts (42 positives) were in it; on the other
-#: 479 (never tuned on): classifier (0.5517, 0.3333, 0.4156), rules (0.5484, 0.3542, 0.4304).
+#: on the earlier dev half, and 474 of these 953 test posts (42 positives) were in it.
+#: Threshold chosen by CV since 2026-11-22 (fourth session): ``make model`` sets the model's
+#: threshold to the best F1 of 5-fold CV by thread on the dev half (0.03; CV F1 0.471, 0.405 at
+#: the former 0.5; see the sidecar's training.threshold); the model is otherwise the same
+#: (GOLD_WEIGHT 1, C 0.5, balanced: larger gold weights, other C, no class weight and extra
+#: rule/context/first-person features gave no CV gain of 0.02). This test half was scored once,
+#: after the choice: classifier at 0.03 (0.5000, 0.4778, 0.4886); the same model at 0.5 gave
+#: (0.5893, 0.3667, 0.4521), the earlier figures. On the 479 posts never tuned on (not in the
+#: earlier dev half; 48 positives): classifier (0.4889, 0.4583, 0.4731), rules (0.5484, 0.3542,
+#: 0.4304); at 0.5 the classifier gave (0.5517, 0.3333, 0.4156).
 #: The [context] rule changes no prediction on this test half (the cascades it helped are in dev).
 #: 5-fold CV by thread over the whole gold set (scripts/train_model.py --cv): see bench/RESULTS.md.
-MEASURED = {"classifier": (0.5893, 0.3667, 0.4521), "rules": (0.5455, 0.4000, 0.4615),
-            "classifier without context": (0.5893, 0.3667, 0.4521),
+MEASURED = {"classifier": (0.5000, 0.4778, 0.4886), "rules": (0.5455, 0.4000, 0.4615),
+            "classifier without context": (0.5000, 0.4778, 0.4886),
             "rules without context": (0.5455, 0.4000, 0.4615)}
-F1_FLOOR = 0.43
-PRECISION_FLOOR = 0.55
-RECALL_FLOOR = 0.35
+F1_FLOOR = 0.47
+PRECISION_FLOOR = 0.48
+RECALL_FLOOR = 0.45
 RULES_F1_FLOOR = 0.44
 
 
@@ -86,6 +94,18 @@ def test_model_was_trained_without_the_test_half() -> None:
 def test_model_was_trained_with_context() -> None:
     meta = json.loads(SIDECAR.read_text(encoding="utf-8"))
     assert meta["training"].get("context", "none").startswith("CED reposts"), meta["training"]
+
+
+def test_threshold_was_chosen_by_cv_on_the_dev_half() -> None:
+    meta = json.loads(SIDECAR.read_text(encoding="utf-8"))
+    chosen = meta["training"].get("threshold", {})
+    by = str(chosen.get("chosen_by", ""))
+    assert by.startswith("best F1 of 5-fold CV by thread on the gold dev half"), (
+        f"{SIDECAR}: the threshold was not chosen on the dev half (got {chosen!r}); run `make model`"
+    )
+    model = load_model("mothers")
+    assert model.threshold == chosen["value"] == meta["params"]["threshold"]
+    assert chosen["cv_at_value"]["f1"] >= chosen["cv_at_0.5"]["f1"]
 
 
 def test_classifier_quality_on_held_out_gold(test_half, test_context) -> None:
