@@ -13,8 +13,15 @@ from nlp.segments import DEFAULT_SEGMENTS_DIR, load_segment
 
 
 def test_rules_segments_load_no_model():
-    assert load_segment("mothers").post_scorer == "rules"
-    assert load_post_classifier(load_segment("mothers"), DEFAULT_SEGMENTS_DIR) is None
+    assert load_segment("beauty").post_scorer == "rules"
+    assert load_post_classifier(load_segment("beauty"), DEFAULT_SEGMENTS_DIR) is None
+
+
+def test_mothers_is_scored_by_its_shipped_classifier():
+    definition = load_segment("mothers")
+    assert definition.post_scorer == "classifier"
+    model = load_post_classifier(definition, DEFAULT_SEGMENTS_DIR)
+    assert model is not None and 0 < model.threshold < 1
 
 
 def test_a_classifier_segment_without_its_model_is_refused_with_the_fix(tmp_path: Path):
