@@ -45,23 +45,25 @@ SIDECAR = DEFAULT_MODELS_DIR / "mothers.joblib.json"
 #: 0.4500), rules (0.4699, 0.4333, 0.4509). Caveat: the lexicon and the [context] rule were tuned
 #: on the earlier dev half, and 474 of these 953 test posts (42 positives) were in it.
 #: Threshold chosen by CV since 2026-11-22 (fourth session): ``make model`` sets the model's
-#: threshold to the best F1 of 5-fold CV by thread on the dev half (0.03; CV F1 0.471, 0.405 at
-#: the former 0.5; see the sidecar's training.threshold); the model is otherwise the same
-#: (GOLD_WEIGHT 1, C 0.5, balanced: larger gold weights, other C, no class weight and extra
-#: rule/context/first-person features gave no CV gain of 0.02). This test half was scored once,
-#: after the choice: classifier at 0.03 (0.5000, 0.4778, 0.4886); the same model at 0.5 gave
-#: (0.5893, 0.3667, 0.4521), the earlier figures. On the 479 posts never tuned on (not in the
-#: earlier dev half; 48 positives): classifier (0.4889, 0.4583, 0.4731), rules (0.5484, 0.3542,
-#: 0.4304); at 0.5 the classifier gave (0.5517, 0.3333, 0.4156).
+#: threshold to the best F1 of 5-fold CV by thread on the dev half (see the sidecar's
+#: training.threshold); larger gold weights, other C, no class weight and extra rule/context/
+#: first-person features gave no CV gain of 0.02. With the threshold alone (0.03) this half gave
+#: classifier (0.5000, 0.4778, 0.4886). Then four lexicon patterns picked from the dev half's
+#: false negatives (我也是妈妈/同为人母/作为家长, 我怀女儿, 我的大宝, 我和孩子/我对女儿; dev rules
+#: F1 0.428 -> 0.495) and a retrained model (threshold 0.05, dev CV F1 0.510); this half, scored
+#: once after that choice, gives the figures below. On the 479 posts never tuned on (not in the
+#: earlier dev half; 48 positives): classifier (0.5526, 0.4375, 0.4884), rules (0.5556, 0.4167,
+#: 0.4762); before this session: classifier (0.5517, 0.3333, 0.4156), rules (0.5484, 0.3542,
+#: 0.4304).
 #: The [context] rule changes no prediction on this test half (the cascades it helped are in dev).
 #: 5-fold CV by thread over the whole gold set (scripts/train_model.py --cv): see bench/RESULTS.md.
-MEASURED = {"classifier": (0.5000, 0.4778, 0.4886), "rules": (0.5455, 0.4000, 0.4615),
-            "classifier without context": (0.5000, 0.4778, 0.4886),
-            "rules without context": (0.5455, 0.4000, 0.4615)}
-F1_FLOOR = 0.47
-PRECISION_FLOOR = 0.48
-RECALL_FLOOR = 0.45
-RULES_F1_FLOOR = 0.44
+MEASURED = {"classifier": (0.5570, 0.4889, 0.5207), "rules": (0.5600, 0.4667, 0.5091),
+            "classifier without context": (0.5570, 0.4889, 0.5207),
+            "rules without context": (0.5600, 0.4667, 0.5091)}
+F1_FLOOR = 0.50
+PRECISION_FLOOR = 0.53
+RECALL_FLOOR = 0.46
+RULES_F1_FLOOR = 0.49
 
 
 @pytest.fixture(scope="module")
