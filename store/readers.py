@@ -156,11 +156,12 @@ def read_exports(paths: Iterable[str | Path], fmt: str | None = None, *,
     reading and loading overlap on two cores (parsing runs mostly in DuckDB and Arrow, which
     release the GIL).
 
-    >>> import tempfile, os
-    >>> folder = tempfile.mkdtemp()
-    >>> for k in range(3):
-    ...     _ = open(os.path.join(folder, f"{k}.jsonl"), "w").write("")
-    >>> [(p.name, f.result().rows_read) for p, f in read_exports(find_export_files([folder]), "weibo-api")]
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     for k in range(3):
+    ...         _ = (Path(folder) / f"{k}.jsonl").write_text("")
+    ...     files = find_export_files([folder])
+    ...     [(p.name, f.result().rows_read) for p, f in read_exports(files, "weibo-api")]
     [('0.jsonl', 0), ('1.jsonl', 0), ('2.jsonl', 0)]
     """
     files = [Path(p) for p in paths]
