@@ -54,6 +54,7 @@ from store.fields import (
     as_count,
     as_id,
     decode_export_bytes,
+    is_utf8,
     own_mentions,
     parse_weibo_datetime,
     repost_chain_names,
@@ -373,6 +374,9 @@ def read_weibo_api(path: str | Path) -> ExportBatch:
             data = gzip.decompress(data)
         except (OSError, EOFError) as exc:
             return whole_file_quarantine(str(path), data, f"not a readable gzip file ({exc})")
+    lines = _large_json_lines(data)
+    if lines is not None:
+        return _parse_lines_sql(lines, str(path))
     try:
         text, encoding = decode_export_bytes(data)
     except ValueError as exc:
@@ -399,6 +403,31 @@ def read_weibo_api(path: str | Path) -> ExportBatch:
     if encoding != "utf-8":  # a BOM or GB18030: work on the decoded text as UTF-8
         data = text.encode("utf-8")
     return _parse_lines_sql(_lines_of(data), str(path))
+
+
+_NOT_ASCII_SPACE = re.compile(rb"[^ \t\n\r\x0b\x0c]")
+
+
+def _large_json_lines(data: bytes) -> pa.LargeStringArray | None:
+    """The lines of ``data`` when it is a large UTF-8 file of JSON lines (one object per line,
+    at least :data:`SQL_MIN_LINES` of them), found without decoding it into a str (for 200 MB
+    that took 1.2 s: decoding, stripping, splitting); else None, and the caller decides from
+    the decoded text, as it always did."""
+    if data.count(b"\n") + 1 < SQL_MIN_LINES or not is_utf8(data):
+        return None
+    body = data.removeprefix(b"\xef\xbb\xbf")
+    first = _NOT_ASCII_SPACE.search(body)
+    if first is None or body[first.start():first.start() + 1] != b"{":
+        return None
+    # one JSON document over many lines (a pretty-printed {"statuses": [...]}) starts with a
+    # first line that is not JSON by itself: the caller reads those
+    end = body.find(b"\n", first.start())
+    head = body[first.start():] if end < 0 else body[first.start():end]
+    try:
+        _loads(head.decode("utf-8").strip())
+    except _JSONError:
+        return None
+    return _lines_of(body)
 
 
 def _is_single_document(text: str) -> bool:

@@ -184,6 +184,21 @@ def test_large_files_are_read_through_sql(tmp_path, monkeypatch):
     crlf.write_bytes(("\ufeff" + "\r\n".join(lines)).encode("utf-8"))
     ref = parse_weibo_api("\r\n".join(lines).split("\n"), str(crlf), engine="python")
     assert_same_batch(read_weibo_api(crlf), ref)  # the BOM is no part of line 1
+    padded = tmp_path / "padded.jsonl"  # blank lines and spaces before the first object
+    padded.write_text("\n \n\t" + "\n".join(lines), encoding="utf-8")
+    ref = parse_weibo_api(("\n \n\t" + "\n".join(lines)).split("\n"), str(padded), engine="python")
+    assert_same_batch(read_weibo_api(padded), ref)
+    doc = tmp_path / "doc.json"  # one pretty-printed document over many lines: not JSON lines
+    items = []
+    for x in lines[:400]:
+        try:
+            items.append(weibo_api._loads(x))
+        except weibo_api._JSONError:  # the generator's damaged lines (NaN, cut, ...)
+            pass
+    doc.write_text(json.dumps({"statuses": items}, ensure_ascii=False, indent=2), encoding="utf-8")
+    assert doc.read_text(encoding="utf-8").count("\n") > 1000
+    ref = parse_weibo_api([json.dumps({"statuses": items}, ensure_ascii=False)], str(doc))
+    assert_same_batch(read_weibo_api(doc), ref)
     calls = []
     monkeypatch.setattr(weibo_api, "parse_api_lines_sql",
                         lambda con, lines: calls.append(len(lines)) or parse_api_lines_sql(con, lines))
