@@ -7,6 +7,7 @@ exactly what the Python function gives.
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -138,3 +139,24 @@ def test_ids_and_counts_examples(con) -> None:
     assert con.execute("SELECT tj_id(?), tj_is_id(tj_id(?)), tj_is_id('5.37E+15'), tj_count('1.2万'), "
                        "tj_count('100万+')", ["5366486905059756\t", "5366486905059756\t"]).fetchone() == (
         "5366486905059756", True, False, 12000, 1000000)
+
+
+_JSON_LEAVES = st.one_of(
+    st.integers(-(10**21), 10**21).map(str),
+    st.from_regex(r'"[0-9]{0,22}"', fullmatch=True),
+    st.text(max_size=12).map(lambda s: json.dumps(s, ensure_ascii=False)),
+    st.text(max_size=12).map(lambda s: json.dumps(s)),
+    st.floats(allow_nan=False, allow_infinity=False).map(json.dumps),
+    st.sampled_from(["true", "false", "null", "[]", "{}", '" 12 "', '"\\t12\\t"', "0", "-0", "007"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_JSON_LEAVES, min_size=1, max_size=30))
+def test_json_id_fast_path_equals_the_general_rule(con, leaves):
+    """tj_jid reads a quoted or bare run of digits directly; everything else goes through the
+    general rule (tj_jid_general), and both agree on every JSON leaf."""
+    con.register("leaves", pa.table({"x": pa.array(leaves, pa.string())}))
+    got = con.execute("SELECT tj_jid(x), tj_jid_general(x) FROM leaves").fetchall()
+    con.unregister("leaves")
+    assert all(a == b for a, b in got), [(x, a, b) for x, (a, b) in zip(leaves, got, strict=True) if a != b]
