@@ -151,12 +151,19 @@ _JSON_LEAVES = st.one_of(
 )
 
 
+@pytest.fixture(scope="module")
+def json_con():
+    c = bulk_connection()
+    yield c
+    c.close()
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_JSON_LEAVES, min_size=1, max_size=30))
-def test_json_id_fast_path_equals_the_general_rule(con, leaves):
+def test_json_id_fast_path_equals_the_general_rule(json_con, leaves):
     """tj_jid reads a quoted or bare run of digits directly; everything else goes through the
     general rule (tj_jid_general), and both agree on every JSON leaf."""
-    con.register("leaves", pa.table({"x": pa.array(leaves, pa.string())}))
-    got = con.execute("SELECT tj_jid(x), tj_jid_general(x) FROM leaves").fetchall()
-    con.unregister("leaves")
+    json_con.register("leaves", pa.table({"x": pa.array(leaves, pa.string())}))
+    got = json_con.execute("SELECT tj_jid(x), tj_jid_general(x) FROM leaves").fetchall()
+    json_con.unregister("leaves")
     assert all(a == b for a, b in got), [(x, a, b) for x, (a, b) in zip(leaves, got, strict=True) if a != b]
