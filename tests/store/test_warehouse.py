@@ -244,3 +244,23 @@ def test_several_snapshots_of_a_user_in_one_batch_merge_field_by_field(con):
     # lacks keeps the newest known value; a user with one row is that row
     assert rows == [("1", "新名", 20, 5, None, "f", "北京", date(2026, 11, 3)),
                     ("2", "单身", 7, None, True, None, None, date(2026, 11, 2))]
+
+
+def test_a_user_whose_newest_snapshot_knows_every_field_is_that_snapshot(con):
+    def at(day):
+        return datetime(2026, 11, day, tzinfo=UTC)
+
+    full = ("9", "weibo", "新名", 30, 3, 300, True, 0, "新简介", "m", "上海", at(5))
+    users = [("9", "weibo", "旧名", 10, 1, 100, False, -1, "旧简介", "f", "北京", at(1)),
+             full,
+             ("9", "weibo", "中名", 20, 2, 200, None, None, None, None, None, at(3)),
+             # user 8: the newest row lacks the description, which an older row has
+             ("8", "weibo", "甲", 1, 1, 1, False, -1, "有简介", "f", "北京", at(1)),
+             ("8", "weibo", "乙", 2, 2, 2, True, 0, None, "m", "上海", at(2))]
+    load_batch(con, make_batch("u.jsonl", users=users))
+    cols = "user_id, platform, screen_name, followers, following, statuses, verified, verified_type, " \
+           "description, gender, location, seen_at"
+    got = con.execute(f"SELECT {cols} FROM users WHERE user_id = '9'").fetchall()
+    assert got == [full]
+    assert con.execute("SELECT screen_name, description, location FROM users WHERE user_id = '8'"
+                       ).fetchall() == [("乙", "有简介", "上海")]
