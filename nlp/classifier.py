@@ -37,11 +37,12 @@ import re
 import sys
 import types
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -241,11 +242,22 @@ class _CharIndex:
 _CHAR_INDEX: weakref.WeakKeyDictionary[TfidfVectorizer, _CharIndex] = weakref.WeakKeyDictionary()
 
 
-def _char_index(vectorizer: TfidfVectorizer) -> _CharIndex:
+def _cached_index(cache: weakref.WeakKeyDictionary, vectorizer: TfidfVectorizer,
+                  build: Callable[[dict], Any]) -> Any:
+    """``cache``'s index of ``vectorizer``, built by ``build(vocabulary_)`` when missing or when
+    the vectorizer's ``vocabulary_`` is another dict than the one it was built from (a refit)."""
     vocabulary = vectorizer.vocabulary_
-    index = _CHAR_INDEX.get(vectorizer)
-    if index is not None and index.vocabulary is vocabulary:
-        return index
+    index = cache.get(vectorizer)
+    if index is None or index.vocabulary is not vocabulary:
+        index = cache[vectorizer] = build(vocabulary)
+    return index
+
+
+def _char_index(vectorizer: TfidfVectorizer) -> _CharIndex:
+    return _cached_index(_CHAR_INDEX, vectorizer, _build_char_index)
+
+
+def _build_char_index(vocabulary: dict) -> _CharIndex:
     terms: dict[int, list[str]] = {}
     cols: dict[int, list[int]] = {}
     for term, col in vocabulary.items():
@@ -260,9 +272,7 @@ def _char_index(vectorizer: TfidfVectorizer) -> _CharIndex:
         for k in range(n):
             code = (code << _CHAR_BITS) | points[:, k]
         tables[n] = _CodeTable.build(code, np.asarray(cols[n], dtype=np.int64))
-    index = _CharIndex(vocabulary, tables)
-    _CHAR_INDEX[vectorizer] = index
-    return index
+    return _CharIndex(vocabulary, tables)
 
 
 def _char_columns(vectorizer: TfidfVectorizer, docs: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -319,10 +329,10 @@ _WORD_INDEX: weakref.WeakKeyDictionary[TfidfVectorizer, _WordIndex] = weakref.We
 
 
 def _word_index(vectorizer: TfidfVectorizer) -> _WordIndex:
-    vocabulary = vectorizer.vocabulary_
-    index = _WORD_INDEX.get(vectorizer)
-    if index is not None and index.vocabulary is vocabulary:
-        return index
+    return _cached_index(_WORD_INDEX, vectorizer, _build_word_index)
+
+
+def _build_word_index(vocabulary: dict) -> _WordIndex:
     words: dict[int, list[list[str]]] = {}
     cols: dict[int, list[int]] = {}
     for term, col in vocabulary.items():
@@ -330,9 +340,7 @@ def _word_index(vectorizer: TfidfVectorizer) -> _WordIndex:
         if len(parts) >= 2:  # an n-gram of n words without spaces has n - 1 spaces
             words.setdefault(len(parts), []).append(parts)
             cols.setdefault(len(parts), []).append(col)
-    index = _WordIndex(vocabulary, {n: (words[n], np.asarray(cols[n], dtype=np.int64)) for n in words})
-    _WORD_INDEX[vectorizer] = index
-    return index
+    return _WordIndex(vocabulary, {n: (words[n], np.asarray(cols[n], dtype=np.int64)) for n in words})
 
 
 def _word_table(index: _WordIndex, n: int, code_of: dict[str, int], bits: int) -> _CodeTable:
