@@ -325,8 +325,30 @@ def _read_jsonl_fast(path: Path, data: bytes, source: str) -> MediaCrawlerFile |
                             np.arange(1, table.num_rows + 1, dtype=np.int64), raw_of)
 
 
-def _read_json(text: str, source: str) -> MediaCrawlerFile:
-    """One JSON array (``json.dumps(items, indent=4)``), possibly cut short by a crash."""
+_ITEM_START = np.zeros(256, dtype=bool)
+_ITEM_START[list(b'{["0123456789tfn-')] = True
+
+
+def _item_lines(text: str, data: bytes | None = None) -> np.ndarray:
+    """The line numbers (from 1) of the lines that start an item of a ``json.dumps(items,
+    indent=4)`` array: four spaces, then a value (what ``^    [{["0-9tfn-]`` matches), found in
+    the UTF-8 bytes with numpy (the regular expression over a 140 MB str took 1.2 s). ``data``:
+    the UTF-8 bytes ``text`` was decoded from, when at hand (a BOM is skipped)."""
+    raw = text.encode("utf-8") if data is None else data.removeprefix(b"\xef\xbb\xbf")
+    b = np.frombuffer(raw, dtype=np.uint8)
+    starts = np.concatenate([[0], np.flatnonzero(b == 10) + 1])  # where each line begins
+    line = np.arange(1, len(starts) + 1, dtype=np.int64)
+    fits = starts + 4 < len(b)
+    starts, line = starts[fits], line[fits]
+    item = _ITEM_START[b[starts + 4]]
+    for k in range(4):
+        item &= b[starts + k] == 32
+    return line[item]
+
+
+def _read_json(text: str, source: str, data: bytes | None = None) -> MediaCrawlerFile:
+    """One JSON array (``json.dumps(items, indent=4)``), possibly cut short by a crash. ``data``:
+    the UTF-8 bytes ``text`` was decoded from, when at hand."""
     state = [0, 1]  # (offset, line) of the last lookup: offsets only grow, so this stays linear
 
     def line_at(offset: int) -> int:
@@ -341,9 +363,9 @@ def _read_json(text: str, source: str) -> MediaCrawlerFile:
     except orjson.JSONDecodeError:
         doc = None
     if isinstance(doc, list):
-        starts = [m.start() for m in re.finditer(r"^    [\{\[\"0-9tfn-]", text, re.M)]
-        if len(starts) == len(doc):
-            return _json_rows(doc, [line_at(s) for s in starts], None, source, [], "json")
+        item_lines = _item_lines(text, data)
+        if len(item_lines) == len(doc):
+            return _json_rows(doc, item_lines.tolist(), None, source, [], "json")
     elif isinstance(doc, dict):
         return _json_rows([doc], [line_at(len(text) - len(text.lstrip()))], None, source, [], "json")
     # The general path: item by item, so that a truncated array keeps every complete item.
@@ -977,7 +999,7 @@ def read_rows(text: str, source: str, fmt: str | None = None, data: bytes | None
                 return fast
         return _read_jsonl(text, source)
     if fmt == "json":
-        return _read_json(text, source)
+        return _read_json(text, source, data)
     if fmt == "csv":
         return _read_csv(data, text, source)
     raise ValueError(f"unknown MediaCrawler file format {fmt!r}; expected jsonl, json or csv")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 
 from store.fields import decode_export_bytes
 from store.mediacrawler import (
+    _item_lines,
     classify_mediacrawler,
     parse_mediacrawler,
     parse_mediacrawler_rows,
@@ -447,3 +449,15 @@ def test_text_edges_agree_with_the_shared_field_parsers(parts):
         want.add(("repost", chain[0], "9", "1"))
     want |= {("repost", a, c, "1") for a, c in zip(chain[1:], chain, strict=False) if a != c}
     assert edges(b) == want
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["\n", "\r\n", "    ", " ", "{", "[", '"', "7", "t", "n", "-", "x",
+                                 "宝", "😀", "\t", "]", ","]), max_size=40).map("".join))
+def test_json_item_lines_match_the_item_pattern(text):
+    """The numpy search for the lines that start an item of an indent=4 JSON array finds what
+    the pattern ``^    [{["0-9tfn-]`` finds, on any text (multi-byte characters included)."""
+    expected = [text.count("\n", 0, m.start()) + 1
+                for m in re.finditer(r"^    [\{\[\"0-9tfn-]", text, re.M)]
+    assert _item_lines(text).tolist() == expected
+    assert _item_lines(text, ("\ufeff" + text).encode("utf-8")).tolist() == expected  # the file's bytes
