@@ -26,6 +26,8 @@ __all__ = [
     "city_of",
     "decode_export_bytes",
     "file_sha256",
+    "first_solid_byte",
+    "is_blank",
     "is_masked_name",
     "is_utf8",
     "mention_names",
@@ -179,6 +181,36 @@ def decode_export_bytes(data: bytes) -> tuple[str, str]:
             raise ValueError(
                 f"byte {utf8_error.start} is neither UTF-8 nor GB18030; expected a text export"
             ) from None
+
+
+#: A byte that ``bytes.strip`` keeps.
+_SOLID_BYTE = re.compile(rb"[^ \t\n\r\x0b\x0c]")
+
+
+def first_solid_byte(data: bytes, start: int = 0) -> int:
+    """The offset of the first byte at or after ``start`` that ``bytes.strip`` would keep (-1
+    when there is none), found without copying ``data``.
+
+    >>> first_solid_byte(b"  \\n{}"), first_solid_byte(b" \\t")
+    (3, -1)
+    """
+    m = _SOLID_BYTE.search(data, start)
+    return -1 if m is None else m.start()
+
+
+def is_blank(text: str | bytes, start: int = 0) -> bool:
+    """Whether ``text[start:]`` is white space only, as ``str.strip`` sees it. Large bytes are
+    searched in place; only a body under 64 KB whose ASCII white space hides other bytes is
+    decoded to check for Unicode spaces (a 64 KB run of them is not an export anyway).
+
+    >>> is_blank(" \\n\\u3000"), is_blank("\\u3000".encode()), is_blank(b"id\\n x", 3)
+    (True, True, False)
+    """
+    if isinstance(text, str):
+        return not text[start:].strip()
+    if first_solid_byte(text, start) < 0:
+        return True
+    return len(text) - start < 65536 and not text[start:].decode("utf-8", "replace").strip()
 
 
 def is_utf8(data: bytes) -> bool:

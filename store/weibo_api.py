@@ -54,6 +54,7 @@ from store.fields import (
     as_count,
     as_id,
     decode_export_bytes,
+    first_solid_byte,
     is_utf8,
     own_mentions,
     parse_weibo_datetime,
@@ -405,9 +406,6 @@ def read_weibo_api(path: str | Path) -> ExportBatch:
     return _parse_lines_sql(_lines_of(data), str(path))
 
 
-_NOT_ASCII_SPACE = re.compile(rb"[^ \t\n\r\x0b\x0c]")
-
-
 def _large_json_lines(data: bytes) -> pa.LargeStringArray | None:
     """The lines of ``data`` when it is a large UTF-8 file of JSON lines (one object per line,
     at least :data:`SQL_MIN_LINES` of them), found without decoding it into a str (for 200 MB
@@ -416,13 +414,13 @@ def _large_json_lines(data: bytes) -> pa.LargeStringArray | None:
     if data.count(b"\n") + 1 < SQL_MIN_LINES or not is_utf8(data):
         return None
     body = data.removeprefix(b"\xef\xbb\xbf")
-    first = _NOT_ASCII_SPACE.search(body)
-    if first is None or body[first.start():first.start() + 1] != b"{":
+    first = first_solid_byte(body)
+    if first < 0 or body[first:first + 1] != b"{":
         return None
     # one JSON document over many lines (a pretty-printed {"statuses": [...]}) starts with a
     # first line that is not JSON by itself: the caller reads those
-    end = body.find(b"\n", first.start())
-    head = body[first.start():] if end < 0 else body[first.start():end]
+    end = body.find(b"\n", first)
+    head = body[first:] if end < 0 else body[first:end]
     try:
         _loads(head.decode("utf-8").strip())
     except _JSONError:

@@ -60,6 +60,7 @@ from store.fields import (
     as_count,
     as_id,
     decode_export_bytes,
+    is_blank,
     is_utf8,
     mention_names,
     parse_weibo_datetime,
@@ -89,7 +90,6 @@ __all__ = [
     "CsvTable",
     "CsvUnreadableError",
     "csv_export_text",
-    "is_blank",
     "parse_weibo_crawler",
     "parse_weibo_crawler_csv",
     "parse_weibo_crawler_json",
@@ -136,8 +136,6 @@ class CsvUnreadableError(ValueError):
 
 
 _BOM = b"\xef\xbb\xbf"
-#: A byte that ``bytes.strip`` keeps.
-_NOT_ASCII_SPACE = re.compile(rb"[^ \t\n\r\x0b\x0c]")
 
 
 def csv_export_text(data: bytes) -> str | bytes:
@@ -159,13 +157,6 @@ def strip_bom(text: str | bytes) -> str | bytes:
     return text.removeprefix(_BOM) if isinstance(text, bytes) else text.lstrip("\ufeff")
 
 
-def is_blank(text: str | bytes) -> bool:
-    """Nothing but white space (``str.strip``'s; bytes are decoded to check when small)."""
-    if isinstance(text, str):
-        return not text.strip()
-    return not text.strip() or (len(text) < 65536 and not text.decode("utf-8", "replace").strip())
-
-
 class CsvTable:
     """A CSV export read column-wise: the header, the cells of the columns asked for (text, ``""``
     where missing), and each record's first line.
@@ -185,11 +176,7 @@ class CsvTable:
             cut = text.find(b"\n")
             cut = len(text) if cut < 0 else cut
             first = text[:cut].decode("utf-8")
-            # white space only (str.strip's: a 64 KB body of it is not an export anyway); found
-            # without copying the body
-            solid = _NOT_ASCII_SPACE.search(text, cut + 1)
-            empty = solid is None or (
-                len(text) - cut - 1 < 65536 and not text[cut + 1:].decode("utf-8", "replace").strip())
+            empty = is_blank(text, cut + 1)
         else:
             first, _, body = text.partition("\n")
             empty = not body.strip()
