@@ -7,7 +7,8 @@ import importlib
 
 import pytest
 
-MODULES = ["store.bulk", "store.ced", "store.fields", "store.readers", "store.records", "store.weibo_api",
+MODULES = ["store.bulk", "store.ced", "store.fields", "store.mediacrawler", "store.mediacrawler_sql",
+           "store.readers", "store.records", "store.weibo_api",
            "store.weibo_api_sql", "store.weibo_crawler", "store.weibo_search"]
 
 

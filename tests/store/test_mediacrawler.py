@@ -10,14 +10,20 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from store.fields import decode_export_bytes
 from store.mediacrawler import (
+    SQL_MIN_ROWS,
+    _head_keys,
     _item_lines,
+    _read_csv_fast,
+    _read_jsonl_fast,
     classify_mediacrawler,
+    parse_file,
     parse_mediacrawler,
     parse_mediacrawler_rows,
     read_mediacrawler,
@@ -461,3 +467,198 @@ def test_json_item_lines_match_the_item_pattern(text):
                 for m in re.finditer(r"^    [\{\[\"0-9tfn-]", text, re.M)]
     assert _item_lines(text).tolist() == expected
     assert _item_lines(text, ("\ufeff" + text).encode("utf-8")).tolist() == expected  # the file's bytes
+
+
+# --- the SQL path for large clean Weibo files (store.mediacrawler_sql) -------------------------
+
+
+def _arrow_rows(path: Path):
+    """The rows of an export read as Arrow text columns, as large files are (JSON lines through
+    DuckDB, CSV through Arrow); None when the fast readers refuse the file."""
+    data = path.read_bytes()
+    if path.suffix == ".jsonl":
+        return _read_jsonl_fast(path, data, str(path))
+    return _read_csv_fast(data, _head_keys(data[:65536].decode("utf-8-sig", "ignore")), str(path))
+
+
+def _same(a, b) -> None:
+    """Both batches hold the same rows (times compared as instants)."""
+    def norm(df):
+        df = df.copy()
+        for c in ("created_at", "seen_at"):
+            if c in df:
+                df[c] = df[c].astype("datetime64[ns, UTC]")
+        return df
+    for name in ("posts", "users", "interactions", "quarantine"):
+        pd.testing.assert_frame_equal(norm(getattr(a, name)), norm(getattr(b, name)))
+    assert a.row_keys == b.row_keys and a.rows_read == b.rows_read
+
+
+def _by_both_engines(path: Path, note_authors=None):
+    rows = _arrow_rows(path)
+    assert rows is not None, path
+    authors = note_authors if note_authors is not None else sibling_note_authors(path)
+    sql = parse_file(rows, note_authors=authors, engine="sql")
+    reference = parse_file(rows, note_authors=authors, engine="python")
+    return sql, reference
+
+
+@pytest.mark.parametrize("name", ["jsonl/search_contents_2026-08-14.jsonl",
+                                  "jsonl/search_comments_2026-08-14.jsonl",
+                                  "csv/search_contents_2026-08-14.csv",
+                                  "csv/search_comments_2026-08-14.csv"])
+def test_sql_path_gives_the_reference_batch_on_the_weibo_fixtures(name):
+    sql, reference = _by_both_engines(DATA / "weibo" / name)
+    _same(sql, reference)
+
+
+def test_a_clean_large_file_takes_the_sql_path_and_a_dirty_one_the_reference(tmp_path):
+    p = tmp_path / "weibo/jsonl/search_comments_2026-08-14.jsonl"
+    items = [mk.weibo_comment_old(str(6000 + i), "5012", 1000 + i % 9, f"用户{i % 9}",
+                                  f"回复@用户{(i + 1) % 9}:好 @用户{(i + 2) % 9}", mk.T0 + i,
+                                  str(6000 + i - i % 3)) for i in range(SQL_MIN_ROWS)]
+    mk.write_jsonl(p, items)
+    b = read_mediacrawler(p, note_authors={"5012": "1000"})
+    assert isinstance(b.table("posts"), pa.Table)  # what the SQL path hands over
+    _same(b, read_mediacrawler(p, note_authors={"5012": "1000"}, engine="python"))
+    items[7]["create_time"] = "soon"  # read from create_date_time, by the reference only
+    items[9]["comment_id"] = ""  # and one row to quarantine: the whole file goes to the reference
+    mk.write_jsonl(p.with_name("search_comments_2026-08-15.jsonl"), items)
+    dirty = read_mediacrawler(p.with_name("search_comments_2026-08-15.jsonl"))
+    assert isinstance(dirty.table("posts"), pd.DataFrame)
+    assert dirty.quarantine["line"].tolist() == [10] and len(dirty.row_keys) == SQL_MIN_ROWS - 1
+    assert dirty.posts.loc[7, "created_at"] == pd.Timestamp(mk.T0 + 7, unit="s", tz="UTC")
+
+
+def test_sql_path_on_hand_made_hard_rows(tmp_path):
+    """Rows chosen to hit each rule of the SQL path once; the edges are checked by hand too."""
+    notes = tmp_path / "search_contents_2026-08-14.jsonl"
+    _write(notes, [
+        {"note_id": "1", "content": "好 @丙 @丙 @阿花//@甲：//@甲：//@乙:x @丁", "create_time": "1786680000",
+         "liked_count": "1.13万", "comments_count": "2.5", "shared_count": "10万+",
+         "last_modify_ts": "0", "user_id": "100", "nickname": "阿花", "gender": "女",
+         "ip_location": "发布于 上海"},
+        {"note_id": "2", "content": "@乙//@丙:y", "create_time": "1786680000123",
+         "user_id": "200", "nickname": "", "ip_location": "\t湖北\n"}])
+    sql, reference = _by_both_engines(notes, {})
+    assert isinstance(sql.table("posts"), pa.Table)
+    _same(sql, reference)
+    assert edges(sql) == {("repost", "甲", "100", "1"), ("repost", "乙", "甲", "1"),
+                          ("mention", "100", "丙", "1"), ("repost", "丙", "200", "2"),
+                          ("mention", "200", "乙", "2")}
+    # floor(1.13 × 10000.0 = 11299.999999999998), as the reference computes it
+    assert sql.posts["likes"].tolist() == [11299, pd.NA] and sql.posts["comments"][0] == 2
+    assert sql.users["location"].tolist() == ["上海", "湖北"]
+    assert sql.users["seen_at"].tolist() == sql.posts["created_at"].tolist()  # 0 is no time
+    long = notes.with_name("search_contents_2026-08-15.jsonl")
+    _write(long, [{"note_id": "3", "content": "//@" + "长" * 31 + ":y", "create_time": "1",
+                   "user_id": "200"}])
+    sql, reference = _by_both_engines(long, {})  # a chain name beyond 30 characters:
+    assert isinstance(sql.table("posts"), pd.DataFrame)  # the reference reads the file
+    _same(sql, reference)
+    comments = tmp_path / "search_comments_2026-08-14.jsonl"
+
+    def comment(cid, note, text, parent, uid, name, t):
+        return {"comment_id": cid, "note_id": note, "content": text, "create_time": str(1786680000 + t),
+                "comment_like_count": "0", "parent_comment_id": parent, "user_id": uid, "nickname": name}
+
+    _write(comments, [
+        comment("c1", "1", "顶", "c1", "300", "多***夜", 0),
+        comment("c2", "1", "回复@多多夜:对 @阿花", "c1", "400", "丁", 1),
+        comment("c3", "1", "回复@丁:嗯 @阿花//@戊:z @己", "c1", "100", "阿花", 2),
+        comment("c4", "9", "回复@庚:哦", "0", "500", "辛", 3),
+        comment("0", "9", "", "", "600", "壬", 4),
+        comment("c5", "9", "好", "0", "700", "甲", 5),
+        comment("c6", "1", "回复@丁:是", "c2", "900", "癸", 6),
+        comment("c7", "9", "我也是", "", "800", "丁", 7)])
+    sql, reference = _by_both_engines(comments)  # note 1's author (100) from the contents beside it
+    assert isinstance(sql.table("posts"), pa.Table)
+    _same(sql, reference)
+    assert edges(sql) == {
+        ("comment", "100", "300", "1"), ("comment", "100", "400", "1"),  # note author → commenter
+        ("comment", "300", "400", "1"),  # 回复@多多夜 is the masked parent's author
+        ("comment", "800", "100", "1"),  # 回复@丁 names a known user (the last 丁), not the parent
+        ("comment", "庚", "500", "9"),  # an unknown name
+        ("comment", "100", "900", "1"), ("comment", "400", "900", "1"),  # the parent's 丁 itself
+        ("mention", "400", "阿花", "1")}  # not @阿花 by 阿花 herself; @己 is in the chain
+
+
+def test_engine_must_be_known():
+    with pytest.raises(ValueError, match=r"engine must be one of 'auto', 'sql', 'python'; got 'rust'"):
+        parse_mediacrawler('{"note_id": "1"}', "search_contents_2026-08-14.jsonl", engine="rust")
+
+
+_SQL_NAMES = ["甲", "乙乙", "丙丙丙", "多***夜", "甲*", "", "a b", "名" * 31, "ｆｕｌｌ", "カナ", None]
+_SQL_TEXT = st.lists(st.sampled_from(
+    ["好", "@甲", "@乙乙 ", "//@丙丙丙:", "//@甲：", " //", "@", ":", "回复@甲:", "回复@多多夜:",
+     " 回复 @乙乙 ：", "回复@" + "名" * 31 + ":", "@" + "长" * 31, "//@" + "长" * 31 + ":", "#话题#",
+     "\u3000", "x", "回复@カナ:", "@甲@甲"]), max_size=8).map("".join)
+_CLEAN = {
+    "id": st.sampled_from(["1", "2", "3", "4", "a_b-9"]),
+    "uid": st.sampled_from(["100", "200", "300", "ab12_-"]),
+    "time": st.sampled_from(["1786680000", "1786680000123", "1", "4199999999999"]),
+    "count": st.sampled_from(["", "0", "12", "1.2万", "1.15万", "10万+", "3亿", "007", "2.5"]),
+    "loc": st.sampled_from([None, "", "北京", "发布于 上海", "来自广东", "IP属地：浙江", " 江苏 ", "IP属地:",
+                            "来自", "\t湖北\n"]),
+    "gender": st.sampled_from([None, "", "f", "m", "女", "Male", "x"]),
+    "seen": st.sampled_from([None, "", "1786700000000", "0", "1786700000"]),
+    "parent": st.sampled_from([None, "", "0", "None", "null", "1", "2", "3", "9"]),
+}
+_DIRTY = {
+    "id": st.sampled_from(["1", "2", " 3", "", None, "5.01E+15"]),
+    "uid": st.sampled_from(["100", "", None, " 200", "x y"]),
+    "time": st.sampled_from(["1786680000", "0", "", "abc", "99999999999999", "1.5", None]),
+    "count": st.sampled_from(["", "12", " 5", "1,234", "十", None]),
+    "loc": st.sampled_from(["北京", "\u3000海南", "上海\xa0"]),
+    "gender": _CLEAN["gender"],
+    "seen": st.sampled_from(["", "x", "17867000000000", "1.5e12"]),
+    "parent": st.sampled_from(["", "1", " 2", "?"]),
+}
+
+
+def _sql_rows(pick: dict, kind: str, new_schema: bool):
+    row = st.fixed_dictionaries({
+        "id": pick["id"], "uid": pick["uid"], "name": st.sampled_from(_SQL_NAMES), "text": _SQL_TEXT,
+        "time": pick["time"], "likes": pick["count"], "comments": pick["count"],
+        "shares": pick["count"], "loc": pick["loc"], "gender": pick["gender"], "seen": pick["seen"],
+        "parent": pick["parent"], "note": st.sampled_from(["n1", "n2", "n3"])})
+
+    def item(r):
+        user = ({"creator_hash": r["uid"], "nickname": r["name"]} if new_schema else
+                {"user_id": r["uid"], "nickname": r["name"], "gender": r["gender"],
+                 "ip_location": r["loc"]})
+        if kind == "contents":
+            return {"note_id": r["id"], "content": r["text"], "create_time": r["time"],
+                    "liked_count": r["likes"], "comments_count": r["comments"],
+                    "shared_count": r["shares"], "last_modify_ts": r["seen"], **user}
+        return {"comment_id": r["id"], "create_time": r["time"], "note_id": r["note"],
+                "content": r["text"], "sub_comment_count": r["comments"],
+                "comment_like_count": r["likes"], "last_modify_ts": r["seen"],
+                "parent_comment_id": r["parent"], **user}
+    return st.lists(row.map(item), min_size=1, max_size=12)
+
+
+def _write(path: Path, items: list[dict]) -> None:
+    if path.suffix == ".jsonl":
+        path.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), "utf-8")
+    else:
+        import csv
+        with open(path, "w", newline="", encoding="utf-8-sig") as f:
+            w = csv.DictWriter(f, fieldnames=list(items[0]))
+            w.writeheader()
+            w.writerows([{k: "" if x is None else x for k, x in i.items()} for i in items])
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data(), st.sampled_from(["contents", "comments"]), st.sampled_from(["jsonl", "csv"]),
+       st.booleans(), st.booleans())
+def test_sql_path_gives_the_reference_batch_on_arbitrary_rows(tmp_path_factory, data, kind, ext,
+                                                              new_schema, dirty):
+    items = data.draw(_sql_rows(_DIRTY if dirty else _CLEAN, kind, new_schema))
+    p = tmp_path_factory.mktemp("mc") / f"search_{kind}_2026-08-14.{ext}"
+    _write(p, items)
+    sql, reference = _by_both_engines(p, {"n1": "100", "n2": "900"})
+    if not dirty:  # nothing to quarantine: the SQL path made this batch (an Arrow table)
+        assert isinstance(sql.table("posts"), pa.Table) or "长" * 31 in "".join(
+            str(i.get("content")) for i in items), items
+    _same(sql, reference)
