@@ -440,18 +440,32 @@ def _read_csv_fast(data: bytes, header: list[str], source: str) -> MediaCrawlerF
     if bad or table.column_names != header:
         return None
     cols = {h: table.column(i).combine_chunks() for i, h in enumerate(header)}
-    # Line of each row: 2 (after the header) + the lines the rows before it spanned.
-    extra = np.zeros(table.num_rows, dtype=np.int64)
+    # Line of each row: 2 (after the header) + the lines the rows before it spanned. When the
+    # file has one line per row (no cell holds a line break: the common case), that is i + 2.
+    n = table.num_rows
+    file_lines = data.count(b"\n") + (not data.endswith(b"\n"))
+    if file_lines == n + 1:
+        return MediaCrawlerFile(source, "csv", header, cols, np.arange(2, n + 2, dtype=np.int64),
+                                _csv_raw_of(cols, header))
+    extra = np.zeros(n, dtype=np.int64)
     for col in cols.values():
         extra += pc.count_substring(col, "\n").to_numpy(zero_copy_only=False)
+    if file_lines != 1 + n + int(extra.sum()):
+        return None  # blank lines (Arrow skips them) or lone CRs: the csv module knows the lines
     lines = 2 + np.concatenate([[0], np.cumsum(1 + extra)[:-1]]) if len(extra) else extra
+    return MediaCrawlerFile(source, "csv", header, cols, lines.astype(np.int64),
+                            _csv_raw_of(cols, header))
+
+
+def _csv_raw_of(cols: dict[str, pa.Array], header: list[str]) -> Any:
+    """The raw text of row ``i`` of Arrow columns, as ``csv.writer`` writes it (for quarantine)."""
 
     def raw_of(i: int) -> str:
         out = io.StringIO()
         csv.writer(out, lineterminator="").writerow([cols[h][i].as_py() for h in header])
         return out.getvalue()
 
-    return MediaCrawlerFile(source, "csv", header, cols, lines.astype(np.int64), raw_of)
+    return raw_of
 
 
 def _read_csv_slow(text: str, source: str) -> MediaCrawlerFile:

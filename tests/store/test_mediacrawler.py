@@ -440,6 +440,27 @@ def test_large_jsonl_fast_path_matches_the_exact_path(tmp_path):
     assert again.quarantine["line"].tolist() == [6, 301, 303] and again.rows_read == 302
 
 
+@pytest.mark.parametrize("blank_lines", [0, 5])
+@pytest.mark.parametrize("two_line_cell", [False, True])
+def test_large_csv_rows_keep_their_line_numbers(tmp_path, blank_lines, two_line_cell):
+    """Arrow reads large CSV files and skips blank lines; the line of each row (and so of each
+    quarantined row) is still the file's, as the csv module counts them."""
+    p = tmp_path / "weibo/csv/search_contents_2026-08-14.csv"
+    p.parent.mkdir(parents=True)
+    items = [mk.weibo_note_old(str(100 + i), 9, "甲", "好\n好" if i == 10 and two_line_cell else "好",
+                               mk.T0 + i)
+             for i in range(3000)]
+    items[2500]["note_id"] = ""
+    mk.write_csv(p, items)
+    p.write_bytes(p.read_bytes().replace(b"\r\n", b"\r\n\r\n", blank_lines))  # near the top
+    fast = read_mediacrawler(p)
+    exact = parse_mediacrawler(p.read_text(encoding="utf-8-sig"), str(p))
+    assert p.stat().st_size > 1 << 16
+    assert fast.quarantine["line"].tolist() == exact.quarantine["line"].tolist() == [
+        2502 + two_line_cell + blank_lines]  # after the header and 2,500 rows
+    assert fast.posts["line"].tolist() == exact.posts["line"].tolist()
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.sampled_from(["好", "@甲", "@乙 ", "//@丙:", "//@甲：", " //", "@", ":", "x"]),
                 max_size=10))
