@@ -352,6 +352,75 @@ def _item_lines(text: str, data: bytes | None = None) -> np.ndarray:
     return line[item]
 
 
+#: The keys :func:`classify_mediacrawler` looks at.
+_CLASS_KEYS = ("comment_id", "note_id", "create_date_time", "comment_like_count", "pictures",
+               "like_count", "aweme_id", "video_id", "content_id", "content", "create_time", "desc",
+               "time", "xsec_token", "collected_count", "user_id", "creator_hash", "fans", "follows",
+               "interaction")
+#: Keys whose values the reference reads as text only (another JSON type means something else).
+_TEXT_KEYS = ("content", "nickname", "gender", "ip_location", "create_date_time")
+_INT_TYPES = {"UBIGINT", "BIGINT"}
+
+
+def _read_json_fast(path: Path, data: bytes, source: str) -> MediaCrawlerFile | None:
+    """A large ``json.dumps(items, indent=4)`` array of Weibo contents or comments through
+    DuckDB's reader, values as text, as the JSON-lines fast path. Only when it reads exactly as
+    :func:`_read_json` would: every item an object on its own line, text keys holding strings,
+    id / time / count keys holding either strings or integers (not both: the reference reads a
+    mixed column by other rules); else None. One known difference: a key that holds ``null`` in
+    every item counts as absent here (DuckDB does not tell the two apart)."""
+    if data.startswith(b"\xef\xbb\xbf") or not data.lstrip().startswith(b"["):
+        return None
+    b = np.frombuffer(data, dtype=np.uint8)
+    starts = np.concatenate([[0], np.flatnonzero(b == 10) + 1])
+    line = np.arange(1, len(starts) + 1, dtype=np.int64)
+    fits = starts + 4 < len(b)
+    starts, line = starts[fits], line[fits]
+    item = _ITEM_START[b[starts + 4]]
+    for k in range(4):
+        item &= b[starts + k] == 32
+    first = b[starts[item] + 4]
+    if len(first) == 0 or not (first == ord("{")).all():
+        return None  # an item that is not an object: the reference says which
+    keys = tuple(dict.fromkeys((*_CLASS_KEYS, *sorted(_SQL_KEYS), *_TEXT_KEYS)))
+    columns = ", ".join(f"'{k}': 'JSON'" for k in keys)
+    select = ", ".join(f"\"{k}\"->>'$' AS \"{k}\"" for k in keys)
+    kinds = ", ".join(f'list(DISTINCT json_type("{k}")) FILTER (WHERE "{k}" IS NOT NULL)' for k in keys)
+    try:
+        with duckdb.connect() as con:
+            con.execute(
+                f"CREATE TEMP TABLE j AS SELECT * FROM read_json(?, format = 'array', records = true, "
+                f"columns = {{{columns}}}, maximum_object_size = 268435456)", [str(path)])
+            types = con.execute(f"SELECT count(*), {kinds} FROM j").fetchall()[0]
+            rel = con.sql(f"SELECT {select} FROM j")
+            table = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()
+    except duckdb.Error:
+        return None
+    n, kinds_of = types[0], dict(zip(keys, types[1:], strict=True))
+    if n != len(first):
+        return None
+    present = [k for k in keys if kinds_of[k]]
+    found = classify_mediacrawler(present, path)
+    if found is None or found[0] != "weibo" or found[1] not in ("contents", "comments"):
+        return None
+    for k in present:
+        got = set(kinds_of[k])
+        if got != {"VARCHAR"} and (k in _TEXT_KEYS or not got <= _INT_TYPES):
+            return None
+    item_lines = line[item]
+    offsets = np.append(starts[item], len(b))
+
+    def raw_of(i: int) -> str:
+        chunk = data[offsets[i]:offsets[i + 1]].rstrip().rstrip(b"]").rstrip().rstrip(b",")
+        try:
+            return _dump(orjson.loads(chunk))
+        except orjson.JSONDecodeError:
+            return chunk.decode("utf-8", "replace")
+
+    cols = {k: table.column(k).combine_chunks() for k in present}
+    return MediaCrawlerFile(source, "json", present, cols, item_lines, raw_of)
+
+
 def _read_json(text: str, source: str, data: bytes | None = None) -> MediaCrawlerFile:
     """One JSON array (``json.dumps(items, indent=4)``), possibly cut short by a crash. ``data``:
     the UTF-8 bytes ``text`` was decoded from, when at hand."""
@@ -1170,6 +1239,8 @@ def read_mediacrawler(
         fmt = _sniff_format(head, path)
         if fmt == "jsonl":
             rows = _read_jsonl_fast(path, raw, source)
+        elif fmt == "json":
+            rows = _read_json_fast(path, raw, source)
         elif fmt == "csv" and _head_keys(head):
             rows = _read_csv_fast(raw, _head_keys(head), source)
     if rows is None:

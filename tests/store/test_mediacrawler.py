@@ -604,6 +604,43 @@ def test_sql_path_on_hand_made_hard_rows(tmp_path):
         ("mention", "400", "阿花", "1")}  # not @阿花 by 阿花 herself; @己 is in the chain
 
 
+_JSON_CHANGES = {
+    "as written": (lambda items: items, True),
+    "integer times and ids": (lambda items: [{**i, "create_time": int(i["create_time"]),
+                                              "note_id": int(i["note_id"])} for i in items], True),
+    "a null item": (lambda items: [*items[:5], None, *items[5:]], False),
+    "a count as a number among texts": (lambda items: [{**items[0], "liked_count": 12},
+                                                       *items[1:]], False),
+    "a float time": (lambda items: [{**items[0], "create_time": 1786680000.5}, *items[1:]], False),
+    "a text that is a number": (lambda items: [*items[:3], {**items[3], "content": 7}, *items[4:]],
+                                False),
+    "a list for an id": (lambda items: [{**items[0], "note_id": [1]}, *items[1:]], False),
+    "genders as numbers": (lambda items: [{**i, "gender": 1} for i in items], False),
+    "compact JSON": (None, False),
+}
+
+
+@pytest.mark.parametrize("change", list(_JSON_CHANGES))
+def test_large_json_array_fast_path_reads_as_the_exact_path(tmp_path, change):
+    """Large JSON arrays go through DuckDB (values as text) and SQL when every value has the
+    type the rules expect; anything else is read by the exact path; both give the same batch."""
+    p = tmp_path / "weibo/json/search_contents_2026-08-14.json"
+    items = [mk.weibo_note_old(str(5012000000000000 + i), 1000 + i % 7, f"用户{i % 7}",
+                               f"第{i}条 //@用户{(i + 1) % 7}:好 @用户{(i + 2) % 7}", mk.T0 + i, "1.13万")
+             for i in range(400)]
+    fn, fast_path = _JSON_CHANGES[change]
+    p.parent.mkdir(parents=True)
+    if fn is None:
+        p.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
+    else:
+        p.write_text(json.dumps(fn(items), ensure_ascii=False, indent=4), encoding="utf-8")
+    assert p.stat().st_size > 1 << 16
+    fast = read_mediacrawler(p, engine="sql")
+    assert isinstance(fast.table("posts"), pa.Table) == fast_path
+    exact = parse_mediacrawler(p.read_text(encoding="utf-8"), str(p), engine="python")
+    _same(fast, exact)
+
+
 def test_engine_must_be_known():
     with pytest.raises(ValueError, match=r"engine must be one of 'auto', 'sql', 'python'; got 'rust'"):
         parse_mediacrawler('{"note_id": "1"}', "search_contents_2026-08-14.jsonl", engine="rust")
