@@ -204,8 +204,8 @@ def _parse(con: duckdb.DuckDBPyConnection, kind: str, comments: bool) -> WeiboCe
                CASE WHEN coalesce(uid, '') <> '' THEN uid ELSE hash END AS user_id,
                nullif(name, '') AS me, {gender} AS gender, {_location()} AS location,
                {_time("ts_d")} AS created_at,
-               CASE WHEN {_time_ok("seen", "seen_d")} THEN {_time("seen_d")} ELSE {_time("ts_d")} END
-                   AS seen_at,
+               CASE WHEN {_ms("seen_d")} > 0 AND {_ms("seen_d")} < 4200000000000 THEN {_time("seen_d")}
+                    ELSE {_time("ts_d")} END AS seen_at,  -- ``ok`` checks that seen is digits
                {"NULL" if comments else _count("reposts")}::BIGINT AS reposts,
                {_count("comments")} AS comments, {_count("likes")} AS likes,
                {"note" if comments else "NULL::VARCHAR"} AS note,
