@@ -2,9 +2,12 @@
 
 Writes the files exactly as MediaCrawler does (jsonl lines, one JSON array with indent=4, utf-8-sig
 CSV from csv.DictWriter) into a temporary folder, then times ``read_mediacrawler`` on each (the
-best of ``--repeat`` runs; the file is in the page cache).
+best of ``--repeat`` runs; the file is in the page cache) and, with ``--load``, the read plus the
+load into a fresh warehouse file. ``--engine python`` times the row-oriented reference instead of
+the SQL path (large clean Weibo files).
 
-    .venv/bin/python bench/bench_readers_mediacrawler.py [--rows 300000] [--repeat 2]
+    .venv/bin/python bench/bench_readers_mediacrawler.py [--rows 300000] [--repeat 2] [--load]
+        [--formats csv,jsonl,json] [--engine auto|python]
 
 Goal (issue 3): ≥ 200,000 rows/s for CSV and JSONL on 2 cores.
 """
@@ -24,6 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from store.mediacrawler import read_mediacrawler
+from store.warehouse import load_batch, open_warehouse
 
 T0 = 1786680000
 WORDS = ["宝宝", "今天", "辅食", "会走路了", "好开心", "推荐", "幼儿园", "妈妈们", "睡觉", "奶粉", "真的",
@@ -104,27 +108,45 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows", type=int, default=300_000)
     ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--load", action="store_true", help="also time read + load into a warehouse")
+    ap.add_argument("--formats", default="csv,jsonl,json")
+    ap.add_argument("--engine", default="auto", choices=["auto", "python"])
     args = ap.parse_args()
     cases = {
         "weibo contents, old schema": ("contents", weibo_contents(args.rows, new=False)),
         "weibo contents, new schema": ("contents", weibo_contents(args.rows, new=True)),
         "weibo comments, old schema": ("comments", weibo_comments(args.rows)),
     }
-    print(f"{'export':32} {'format':6} {'rows':>9} {'MB':>6} {'seconds':>8} {'rows/s':>10}  edges")
+    print(f"{'export':32} {'format':6} {'rows':>9} {'MB':>6} {'seconds':>8} {'rows/s':>10}  edges"
+          + ("   read+load s  rows/s" if args.load else ""))
     with tempfile.TemporaryDirectory() as tmp:
         for label, (kind, rows) in cases.items():
-            for fmt in ("csv", "jsonl", "json"):
+            for fmt in args.formats.split(","):
                 folder = Path(tmp) / label.replace(" ", "_").replace(",", "")
                 path = write(folder, fmt, kind, rows)
                 best = float("inf")
                 for _ in range(args.repeat):
                     t = time.perf_counter()
-                    batch = read_mediacrawler(path, siblings=False)
+                    batch = read_mediacrawler(path, siblings=False, engine=args.engine)
                     best = min(best, time.perf_counter() - t)
                 assert batch.rows_read == len(rows) and batch.quarantine.empty, batch.quarantine.head()
                 mb = path.stat().st_size / 1e6
-                print(f"{label:32} {fmt:6} {len(rows):>9,} {mb:>6.0f} {best:>8.2f} "
-                      f"{len(rows) / best:>10,.0f}  {len(batch.interactions):,}", flush=True)
+                line = (f"{label:32} {fmt:6} {len(rows):>9,} {mb:>6.0f} {best:>8.2f} "
+                        f"{len(rows) / best:>10,.0f}  {len(batch.interactions):,}")
+                if args.load:
+                    both = float("inf")
+                    for k in range(args.repeat):
+                        db = Path(tmp) / f"w{k}.duckdb"
+                        con = open_warehouse(db)
+                        t = time.perf_counter()
+                        report = load_batch(con, read_mediacrawler(path, siblings=False,
+                                                                   engine=args.engine))
+                        both = min(both, time.perf_counter() - t)
+                        con.close()
+                        db.unlink()
+                    assert report.rows_read == len(rows)
+                    line += f"   {both:>11.2f}  {len(rows) / both:>7,.0f}"
+                print(line, flush=True)
 
 
 if __name__ == "__main__":
