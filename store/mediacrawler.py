@@ -341,6 +341,12 @@ def _item_lines(text: str, data: bytes | None = None) -> np.ndarray:
     the UTF-8 bytes with numpy (the regular expression over a 140 MB str took 1.2 s). ``data``:
     the UTF-8 bytes ``text`` was decoded from, when at hand (a BOM is skipped)."""
     raw = text.encode("utf-8") if data is None else data.removeprefix(b"\xef\xbb\xbf")
+    return _item_starts(raw)[0]
+
+
+def _item_starts(raw: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """(line numbers from 1, byte offsets) of the lines of ``raw`` that start an item of an
+    indent=4 JSON array (see :func:`_item_lines`)."""
     b = np.frombuffer(raw, dtype=np.uint8)
     starts = np.concatenate([[0], np.flatnonzero(b == 10) + 1])  # where each line begins
     line = np.arange(1, len(starts) + 1, dtype=np.int64)
@@ -349,7 +355,7 @@ def _item_lines(text: str, data: bytes | None = None) -> np.ndarray:
     item = _ITEM_START[b[starts + 4]]
     for k in range(4):
         item &= b[starts + k] == 32
-    return line[item]
+    return line[item], starts[item]
 
 
 #: The keys :func:`classify_mediacrawler` looks at.
@@ -371,15 +377,8 @@ def _read_json_fast(path: Path, data: bytes, source: str) -> MediaCrawlerFile | 
     every item counts as absent here (DuckDB does not tell the two apart)."""
     if data.startswith(b"\xef\xbb\xbf") or not data.lstrip().startswith(b"["):
         return None
-    b = np.frombuffer(data, dtype=np.uint8)
-    starts = np.concatenate([[0], np.flatnonzero(b == 10) + 1])
-    line = np.arange(1, len(starts) + 1, dtype=np.int64)
-    fits = starts + 4 < len(b)
-    starts, line = starts[fits], line[fits]
-    item = _ITEM_START[b[starts + 4]]
-    for k in range(4):
-        item &= b[starts + k] == 32
-    first = b[starts[item] + 4]
+    item_lines, item_offsets = _item_starts(data)
+    first = np.frombuffer(data, dtype=np.uint8)[item_offsets + 4]
     if len(first) == 0 or not (first == ord("{")).all():
         return None  # an item that is not an object: the reference says which
     keys = tuple(dict.fromkeys((*_CLASS_KEYS, *sorted(_SQL_KEYS), *_TEXT_KEYS)))
@@ -407,8 +406,7 @@ def _read_json_fast(path: Path, data: bytes, source: str) -> MediaCrawlerFile | 
         got = set(kinds_of[k])
         if got != {"VARCHAR"} and (k in _TEXT_KEYS or not got <= _INT_TYPES):
             return None
-    item_lines = line[item]
-    offsets = np.append(starts[item], len(b))
+    offsets = np.append(item_offsets, len(data))
 
     def raw_of(i: int) -> str:
         chunk = data[offsets[i]:offsets[i + 1]].rstrip().rstrip(b"]").rstrip().rstrip(b",")
