@@ -377,6 +377,9 @@ def _read_json_fast(path: Path, data: bytes, source: str) -> MediaCrawlerFile | 
     every item counts as absent here (DuckDB does not tell the two apart)."""
     if data.startswith(b"\xef\xbb\xbf") or not data.lstrip().startswith(b"["):
         return None
+    head = classify_mediacrawler(_head_keys(data[:4096].decode("utf-8", "ignore")), path)
+    if head is None or head[0] != "weibo" or head[1] not in ("contents", "comments"):
+        return None  # not worth reading twice: the SQL path takes only Weibo contents and comments
     item_lines, item_offsets = _item_starts(data)
     first = np.frombuffer(data, dtype=np.uint8)[item_offsets + 4]
     if len(first) == 0 or not (first == ord("{")).all():

@@ -21,6 +21,7 @@ from store.mediacrawler import (
     _head_keys,
     _item_lines,
     _read_csv_fast,
+    _read_json_fast,
     _read_jsonl_fast,
     classify_mediacrawler,
     parse_file,
@@ -639,6 +640,19 @@ def test_large_json_array_fast_path_reads_as_the_exact_path(tmp_path, change):
     assert isinstance(fast.table("posts"), pa.Table) == fast_path
     exact = parse_mediacrawler(p.read_text(encoding="utf-8"), str(p), engine="python")
     _same(fast, exact)
+
+
+def test_large_xhs_json_array_is_read_once_by_the_exact_path(tmp_path):
+    """The DuckDB reader of JSON arrays is for what the SQL path takes (Weibo contents and
+    comments): an XHS array is not read twice, and reads as the exact path reads it."""
+    p = tmp_path / "xhs/json/search_contents_2026-08-14.json"
+    p.parent.mkdir(parents=True)
+    items = [mk.xhs_note(f"66a{i:05d}", f"5f{i % 9:04d}", f"用户{i % 9}", f"标题{i}", f"正文{i} @用户{i % 5}",
+                         1786680000000 + i, new=False) for i in range(200)]
+    p.write_text(json.dumps(items, ensure_ascii=False, indent=4), encoding="utf-8")
+    assert p.stat().st_size > 1 << 16
+    assert _read_json_fast(p, p.read_bytes(), str(p)) is None
+    _same(read_mediacrawler(p), parse_mediacrawler(p.read_text(encoding="utf-8"), str(p)))
 
 
 def test_engine_must_be_known():
