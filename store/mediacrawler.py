@@ -70,8 +70,8 @@ from store.fields import (
     decode_export_bytes,
     parse_weibo_datetime,
 )
+from store.mediacrawler_sql import GENDERS, parse_weibo_cells_sql
 from store.mediacrawler_sql import SQL_KEYS as _SQL_KEYS
-from store.mediacrawler_sql import parse_weibo_cells_sql
 from store.records import INTERACTION_COLUMNS, ExportBatch, make_batch, whole_file_quarantine
 
 __all__ = [
@@ -799,14 +799,10 @@ def _users_of(f: MediaCrawlerFile, n: int) -> dict[str, np.ndarray]:
                        None)
     names = _none_if_empty(_strings(f.columns.get("nickname"), n))
     new_schema = (raw_uid == None) & (hashed != None)  # noqa: E711
-    gender = _map_strings(f.columns.get("gender"), n, _GENDER)
+    gender = _map_strings(f.columns.get("gender"), n, GENDERS)
     location = _locations(f.columns.get("ip_location"), n)
     return {"uid": uid, "problem": problem, "name": names, "new": new_schema, "gender": gender,
             "location": location}
-
-
-_GENDER = {"f": "f", "m": "m", "female": "f", "male": "m", "女": "f", "男": "m", "1": "f", "0": "m",
-           "Female": "f", "Male": "m"}
 
 
 def _map_strings(col: Any, n: int, mapping: dict[str, str]) -> np.ndarray:

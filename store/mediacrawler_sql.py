@@ -43,7 +43,7 @@ import pyarrow as pa
 
 from store.bulk import NAME_CLASS, WHITE_SPACE_CLASS, text_columns_sql
 
-__all__ = ["SQL_KEYS", "WeiboCellsSql", "parse_weibo_cells_sql"]
+__all__ = ["GENDERS", "SQL_KEYS", "WeiboCellsSql", "parse_weibo_cells_sql"]
 
 #: Which cell holds what, per kind (the keys of :data:`store.mediacrawler._SPEC` for Weibo).
 _CELLS: dict[str, dict[str, str]] = {
@@ -57,8 +57,8 @@ _USER_CELLS = {"uid": "user_id", "hash": "creator_hash", "name": "nickname", "ge
                "loc": "ip_location", "seen": "last_modify_ts"}
 #: Every key this module reads.
 SQL_KEYS = frozenset(k for spec in (*_CELLS.values(), _USER_CELLS) for k in spec.values())
-#: ``gender`` → f / m, as :data:`store.mediacrawler._GENDER` (anything else is unknown).
-_GENDER = {"f": "f", "m": "m", "female": "f", "male": "m", "女": "f", "男": "m", "1": "f", "0": "m",
+#: MediaCrawler's ``gender`` values → f / m (anything else is unknown), for both readers.
+GENDERS = {"f": "f", "m": "m", "female": "f", "male": "m", "女": "f", "男": "m", "1": "f", "0": "m",
            "Female": "f", "Male": "m"}
 
 _ID = "'[0-9A-Za-z_\\-]+'"
@@ -179,7 +179,7 @@ def parse_weibo_cells_sql(con: duckdb.DuckDBPyConnection, cells: pa.Table, kind:
 
 
 def _parse(con: duckdb.DuckDBPyConnection, kind: str, comments: bool) -> WeiboCellsSql | None:
-    gender = "CASE gender {} END".format(" ".join(f"WHEN '{k}' THEN '{v}'" for k, v in _GENDER.items()))
+    gender = "CASE gender {} END".format(" ".join(f"WHEN '{k}' THEN '{v}'" for k, v in GENDERS.items()))
     # "回复@name:" (where the reference's pattern finds it; a short name of common characters
     # right before the colon is told without the large Unicode classes, 5x faster)
     reply = (f"CASE WHEN NOT contains(body, '回复') THEN NULL "
