@@ -4,7 +4,7 @@ and creators, as JSON lines, one JSON array, or CSV (``utf-8-sig`` ``csv.DictWri
 MediaCrawler writes ``data/<platform>/<csv|json|jsonl>/<crawler_type>_<contents|comments|creators>_
 <YYYY-MM-DD>.<ext>`` (older versions prefix a run number: ``1_search_contents_….csv``). Exact schemas
 in ``../shared/data/export-formats.md`` section 3. The code here is the reference; a large clean
-Weibo contents or comments file is interpreted by the same rules in DuckDB SQL instead
+Weibo or XHS contents or comments file is interpreted by the same rules in DuckDB SQL instead
 (:mod:`store.mediacrawler_sql`, see :func:`parse_file`). Both schemas are read:
 
 * the *old* one: ``user_id`` and the real ``nickname`` (plus ``gender``, ``ip_location``, …);
@@ -70,7 +70,7 @@ from store.fields import (
     decode_export_bytes,
     parse_weibo_datetime,
 )
-from store.mediacrawler_sql import GENDERS, parse_weibo_cells_sql
+from store.mediacrawler_sql import GENDERS, parse_cells_sql
 from store.mediacrawler_sql import SQL_KEYS as _SQL_KEYS
 from store.records import INTERACTION_COLUMNS, ExportBatch, make_batch, whole_file_quarantine
 
@@ -1031,17 +1031,17 @@ def _empty_posts() -> pd.DataFrame:
     return make_batch("").posts
 
 
-#: From this many rows on, ``engine="auto"`` interprets a clean Weibo contents or comments file
+#: From this many rows on, ``engine="auto"`` interprets a clean contents or comments file
 #: read as Arrow text (the JSON-lines and CSV fast paths) in DuckDB SQL
 #: (:mod:`store.mediacrawler_sql`); below it, binding the SQL costs more than it saves.
 SQL_MIN_ROWS = 5_000
 _ENGINES = ("auto", "sql", "python")
 
 
-def _sql_batch(f: MediaCrawlerFile, kind: str,
+def _sql_batch(f: MediaCrawlerFile, platform: str, kind: str,
                note_authors: Mapping[str, str] | None) -> ExportBatch | None:
-    """The batch of a clean Weibo contents / comments file through SQL, or None (see
-    :func:`store.mediacrawler_sql.parse_weibo_cells_sql`)."""
+    """The batch of a clean contents / comments file through SQL, or None (see
+    :func:`store.mediacrawler_sql.parse_cells_sql`)."""
     if f.unreadable or not len(f):
         return None
     wanted = [k for k in f.keys if k in _SQL_KEYS]
@@ -1050,10 +1050,10 @@ def _sql_batch(f: MediaCrawlerFile, kind: str,
     cells = pa.table({k: f.columns[k] for k in wanted}) if wanted else pa.table(
         {"_": pa.nulls(len(f), pa.string())})
     with bulk_session() as con:
-        out = parse_weibo_cells_sql(con, cells, kind, lines=f.lines, note_authors=note_authors)
+        out = parse_cells_sql(con, cells, platform, kind, lines=f.lines, note_authors=note_authors)
     if out is None:
         return None
-    return make_batch(f.source, "weibo", posts=out.posts, users=out.users,
+    return make_batch(f.source, platform, posts=out.posts, users=out.users,
                       interactions=out.interactions, row_keys=out.row_keys)
 
 
@@ -1062,7 +1062,7 @@ def parse_file(f: MediaCrawlerFile, *, platform: str | None = None, kind: str | 
     """Interpret rows read from a MediaCrawler export (see :class:`MediaCrawlerFile`).
 
     ``engine="python"`` interprets the rows with numpy and Python here, the reference;
-    ``"sql"`` hands a clean Weibo contents or comments file read as Arrow text to DuckDB
+    ``"sql"`` hands a clean contents or comments file read as Arrow text to DuckDB
     (:mod:`store.mediacrawler_sql`, the same batch, ~3x faster on large files) and anything else
     to the reference; ``"auto"`` (the default) does so from :data:`SQL_MIN_ROWS` rows on."""
     if engine not in _ENGINES:
@@ -1075,9 +1075,9 @@ def parse_file(f: MediaCrawlerFile, *, platform: str | None = None, kind: str | 
     if platform not in PLATFORMS or kind not in KINDS or (found is None and (len(f) or f.keys)):
         return whole_file_quarantine(f.source, _describe(f), _not_export_reason(f, platform),
                                      platform if platform in PLATFORMS else "weibo")
-    if platform == "weibo" and kind in ("contents", "comments") and (
+    if kind in ("contents", "comments") and (
             engine == "sql" or (engine == "auto" and len(f) >= SQL_MIN_ROWS)):
-        batch = _sql_batch(f, kind, note_authors)
+        batch = _sql_batch(f, platform, kind, note_authors)
         if batch is not None:
             return batch
     out = _Out(f, platform)

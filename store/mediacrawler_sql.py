@@ -1,6 +1,7 @@
-"""MediaCrawler Weibo contents and comments in bulk: a clean file's rows interpreted by DuckDB SQL.
+"""MediaCrawler contents and comments in bulk: a clean file's rows interpreted by DuckDB SQL.
 
-:func:`store.mediacrawler.parse_file` hands a large Weibo contents or comments file here when its
+:func:`store.mediacrawler.parse_file` hands a large Weibo or Xiaohongshu (``xhs``) contents or
+comments file here when its
 rows were read as Arrow text columns (the JSON-lines and CSV fast paths). This module makes the
 same posts, users and interactions as the row-oriented code of :mod:`store.mediacrawler`, which
 stays the reference, in a few SQL statements instead of numpy object arrays and a Python loop per
@@ -16,11 +17,11 @@ The rules repeated here (see :mod:`store.mediacrawler` for the why):
   (MediaCrawler's new schema);
 * ``create_time`` is unix seconds (milliseconds above 1e11); ``last_modify_ts`` the time the row
   was seen (else ``create_time``); counts like ``1.2万`` / ``10万+`` are ``floor(number × unit)``;
-* contents: the ``//@`` chain "B's words //@C1: … //@C2: …" gives C1→B, C2→C1 by name, and
-  ``@name`` in the author's own words author → name;
-* comments: the note's author → commenter, the replied comment's author → replier (``回复@name:``
-  names the comment replied to when it is not the parent's author), ``@name`` after the reply
-  prefix and before any chain → commenter → name.
+* contents: on Weibo the ``//@`` chain "B's words //@C1: … //@C2: …" gives C1→B, C2→C1 by name;
+  ``@name`` in the author's own words author → name; an XHS note's text is its title and ``desc``;
+* comments: the note's author → commenter, the replied comment's author → replier (on Weibo,
+  ``回复@name:`` names the comment replied to when it is not the parent's author), ``@name`` after
+  the reply prefix and before any chain → commenter → name.
 
 Example:
     >>> import pyarrow as pa
@@ -28,7 +29,7 @@ Example:
     >>> cells = pa.table({"note_id": ["5012"], "user_id": ["9"], "nickname": ["阿花"],
     ...                   "content": ["好//@小红:对"], "create_time": ["1700000000"]})
     >>> with bulk_session() as con:
-    ...     out = parse_weibo_cells_sql(con, cells, "contents", lines=[2])
+    ...     out = parse_cells_sql(con, cells, "weibo", "contents", lines=[2])
     >>> out.interactions.column("src_name").to_pylist(), out.posts.column("line").to_pylist()
     (['小红'], [2])
 """
@@ -43,15 +44,22 @@ import pyarrow as pa
 
 from store.bulk import NAME_CLASS, WHITE_SPACE_CLASS, text_columns_sql
 
-__all__ = ["GENDERS", "SQL_KEYS", "WeiboCellsSql", "parse_weibo_cells_sql"]
+__all__ = ["GENDERS", "SQL_KEYS", "CellsSql", "parse_cells_sql"]
 
-#: Which cell holds what, per kind (the keys of :data:`store.mediacrawler._SPEC` for Weibo).
-_CELLS: dict[str, dict[str, str]] = {
-    "contents": {"pid": "note_id", "text": "content", "ts": "create_time", "likes": "liked_count",
-                 "comments": "comments_count", "reposts": "shared_count"},
-    "comments": {"pid": "comment_id", "note": "note_id", "text": "content", "ts": "create_time",
-                 "likes": "comment_like_count", "comments": "sub_comment_count",
-                 "parent": "parent_comment_id"},
+#: Which cell holds what, per (platform, kind) (the keys of :data:`store.mediacrawler._SPEC`).
+_CELLS: dict[tuple[str, str], dict[str, str]] = {
+    ("weibo", "contents"): {"pid": "note_id", "text": "content", "ts": "create_time",
+                            "likes": "liked_count", "comments": "comments_count",
+                            "reposts": "shared_count"},
+    ("weibo", "comments"): {"pid": "comment_id", "note": "note_id", "text": "content",
+                            "ts": "create_time", "likes": "comment_like_count",
+                            "comments": "sub_comment_count", "parent": "parent_comment_id"},
+    ("xhs", "contents"): {"pid": "note_id", "text": "desc", "title": "title", "ts": "time",
+                          "likes": "liked_count", "comments": "comment_count",
+                          "reposts": "share_count"},
+    ("xhs", "comments"): {"pid": "comment_id", "note": "note_id", "text": "content",
+                          "ts": "create_time", "likes": "like_count",
+                          "comments": "sub_comment_count", "parent": "parent_comment_id"},
 }
 _USER_CELLS = {"uid": "user_id", "hash": "creator_hash", "name": "nickname", "gender": "gender",
                "loc": "ip_location", "seen": "last_modify_ts"}
@@ -68,6 +76,10 @@ _TIME = "'[0-9]{1,13}'"
 _ODD_SPACE = r"'[\x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]'"
 _ASCII_SPACE = "' \t\n\r\x0b\x0c'"
 _REPLY = (f"'^({WHITE_SPACE_CLASS}*回复{WHITE_SPACE_CLASS}*@({NAME_CLASS}+){WHITE_SPACE_CLASS}*[:：])'")
+#: An XHS note's text, as :func:`store.mediacrawler._join_title` makes it from title and desc.
+_TITLED = ("CASE WHEN coalesce(title, '') = '' THEN text WHEN coalesce(text, '') = '' "
+           "THEN title WHEN starts_with(text, title) OR title = left(text, 255) THEN text "
+           "ELSE title || chr(10) || text END")
 #: Name characters that need no Unicode class (a subset of ``NAME_CLASS``).
 _SIMPLE_NAME = r"[0-9A-Za-z_\x{4e00}-\x{9fff}\-]"
 
@@ -121,7 +133,7 @@ def _location() -> str:
 
 
 @dataclass(frozen=True)
-class WeiboCellsSql:
+class CellsSql:
     """The Arrow tables of one clean file (columns as :data:`store.records.ARROW_SCHEMAS`)."""
 
     posts: pa.Table
@@ -130,9 +142,9 @@ class WeiboCellsSql:
     row_keys: pa.ChunkedArray
 
 
-def _cells_table(cells: pa.Table, kind: str, lines: Sequence[int]) -> pa.Table | None:
+def _cells_table(cells: pa.Table, spec: dict[str, str], lines: Sequence[int]) -> pa.Table | None:
     n = cells.num_rows
-    spec = {**_CELLS[kind], **_USER_CELLS}
+    spec = {**spec, **_USER_CELLS}
     cols: dict[str, pa.Array] = {}
     for short, key in spec.items():
         if key in cells.column_names:
@@ -147,16 +159,17 @@ def _cells_table(cells: pa.Table, kind: str, lines: Sequence[int]) -> pa.Table |
     return pa.table(cols)
 
 
-def parse_weibo_cells_sql(con: duckdb.DuckDBPyConnection, cells: pa.Table, kind: str, *,
-                          lines: Sequence[int], note_authors: Mapping[str, str] | None = None,
-                          ) -> WeiboCellsSql | None:
-    """Interpret the text cells of a MediaCrawler Weibo ``contents`` or ``comments`` export
-    (``cells``: one Arrow string column per key, one row per record; ``lines``: each record's
-    line in the file) as :func:`store.mediacrawler.parse_file` would. None when the file is not
-    clean (see the module's docstring): the caller then uses the reference."""
-    if kind not in _CELLS or cells.num_rows == 0:
+def parse_cells_sql(con: duckdb.DuckDBPyConnection, cells: pa.Table, platform: str, kind: str, *,
+                    lines: Sequence[int], note_authors: Mapping[str, str] | None = None,
+                    ) -> CellsSql | None:
+    """Interpret the text cells of a MediaCrawler ``weibo`` / ``xhs`` ``contents`` or ``comments``
+    export (``cells``: one Arrow string column per key, one row per record; ``lines``: each
+    record's line in the file) as :func:`store.mediacrawler.parse_file` would. None when the file
+    is not clean (see the module's docstring): the caller then uses the reference."""
+    spec = _CELLS.get((platform, kind))
+    if spec is None or cells.num_rows == 0:
         return None
-    table = _cells_table(cells, kind, lines)
+    table = _cells_table(cells, spec, lines)
     if table is None:
         return None
     comments = kind == "comments"
@@ -171,14 +184,16 @@ def parse_weibo_cells_sql(con: duckdb.DuckDBPyConnection, cells: pa.Table, kind:
     if authors is not None:
         con.register("mc_authors", authors)
     try:
-        return _parse(con, kind, comments)
+        return _parse(con, platform, comments, "title" in spec)
     finally:
         con.unregister("mc_cells")
         if authors is not None:
             con.unregister("mc_authors")
 
 
-def _parse(con: duckdb.DuckDBPyConnection, kind: str, comments: bool) -> WeiboCellsSql | None:
+def _parse(con: duckdb.DuckDBPyConnection, platform: str, comments: bool,
+           titled: bool) -> CellsSql | None:
+    weibo = platform == "weibo"
     gender = "CASE gender {} END".format(" ".join(f"WHEN '{k}' THEN '{v}'" for k, v in GENDERS.items()))
     # "回复@name:" (where the reference's pattern finds it; a short name of common characters
     # right before the colon is told without the large Unicode classes, 5x faster)
@@ -213,8 +228,8 @@ def _parse(con: duckdb.DuckDBPyConnection, kind: str, comments: bool) -> WeiboCe
                 "THEN NULL ELSE parent END" if comments else "NULL::VARCHAR"} AS parent,
                body, CASE WHEN length(reply.n) BETWEEN 1 AND 30 THEN reply.p END AS reply_prefix,
                CASE WHEN length(reply.n) BETWEEN 1 AND 30 THEN reply.n END AS reply_name, {ok} AS ok
-        FROM (SELECT *, {reply if comments else "NULL::STRUCT(p VARCHAR, n VARCHAR)"} AS reply
-              FROM (SELECT *, text AS body, TRY_CAST(ts AS BIGINT) AS ts_d,
+        FROM (SELECT *, {reply if comments and weibo else "NULL::STRUCT(p VARCHAR, n VARCHAR)"} AS reply
+              FROM (SELECT *, {_TITLED if titled else "text"} AS body, TRY_CAST(ts AS BIGINT) AS ts_d,
                            TRY_CAST(seen AS BIGINT) AS seen_d FROM mc_cells))""")
     if con.execute("SELECT count(*) FILTER (WHERE NOT ok) FROM mc_rows").fetchall()[0][0]:
         return None
@@ -226,38 +241,39 @@ def _parse(con: duckdb.DuckDBPyConnection, kind: str, comments: bool) -> WeiboCe
     if con.execute("SELECT count(*) FROM mc_text WHERE _slow").fetchall()[0][0]:
         return None  # a //@ name of more than 30 characters: the reference's rules
     posts = con.sql(
-        f"""SELECT post_id, 'weibo' AS platform, user_id, created_at, body AS text,
+        f"""SELECT post_id, '{platform}' AS platform, user_id, created_at, body AS text,
                    NULL AS repost_of, {"note" if comments else "NULL"} AS reply_to, reposts,
                    comments, likes, line, true AS from_row
             FROM mc_rows ORDER BY i""").to_arrow_table()
     posts = _as_times(posts, "created_at")
     users = con.sql(
-        """SELECT user_id, 'weibo' AS platform, me AS screen_name, NULL AS followers,
+        f"""SELECT user_id, '{platform}' AS platform, me AS screen_name, NULL AS followers,
                   NULL AS following, NULL AS statuses, NULL AS verified, NULL AS verified_type,
                   NULL AS description, gender, location, seen_at
            FROM mc_rows ORDER BY i""").to_arrow_table()
     users = _as_times(users, "seen_at")
-    edges = _comment_edges_sql() if comments else _content_edges_sql()
+    edges = _comment_edges_sql() if comments else _content_edges_sql(chains=weibo)
     interactions = con.sql(
         f"""SELECT src_user, src_name, dst_user, dst_name, kind, post_id, created_at
             FROM ({edges}) ORDER BY g, i, k""").to_arrow_table()
     interactions = _as_times(interactions, "created_at")
-    return WeiboCellsSql(posts, users, interactions, posts.column("post_id"))
+    return CellsSql(posts, users, interactions, posts.column("post_id"))
 
 
-def _content_edges_sql() -> str:
-    """C1→B, then C2→C1, … (by name; a hop whose two names are equal is dropped), then the
-    mentions of the own words; per row in that order (``g`` 0 for all)."""
-    return """
+def _content_edges_sql(chains: bool) -> str:
+    """C1→B, then C2→C1, … (by name; a hop whose two names are equal is dropped; with
+    ``chains``: Weibo), then the mentions of the own words; per row in that order (``g`` 0)."""
+    repost = "" if chains else " AND false"
+    return f"""
         SELECT 0 AS g, i, k, src_user, src_name, dst_user, dst_name, kind, post_id, created_at FROM (
             SELECT i, 0 AS k, NULL::VARCHAR AS src_user, chain[1] AS src_name, user_id AS dst_user,
                    NULL::VARCHAR AS dst_name, 'repost' AS kind, post_id, created_at
-            FROM mc_text WHERE len(chain) > 0 AND chain[1] IS DISTINCT FROM me
+            FROM mc_text WHERE len(chain) > 0 AND chain[1] IS DISTINCT FROM me{repost}
             UNION ALL
             SELECT i, k, NULL, chain[k + 1], NULL, chain[k], 'repost', post_id, created_at
             FROM (SELECT *, unnest(generate_series(1, len(chain) - 1)) AS k
                   FROM mc_text WHERE len(chain) > 1)
-            WHERE chain[k + 1] <> chain[k]
+            WHERE chain[k + 1] <> chain[k]{repost}
             UNION ALL
             SELECT i, 1000000 + k, user_id, NULL, NULL, name, 'mention', post_id, created_at
             FROM (SELECT *, unnest(names) AS name, generate_subscripts(names, 1) AS k

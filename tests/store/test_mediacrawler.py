@@ -525,12 +525,14 @@ def _by_both_engines(path: Path, note_authors=None):
     return sql, reference
 
 
-@pytest.mark.parametrize("name", ["jsonl/search_contents_2026-08-14.jsonl",
-                                  "jsonl/search_comments_2026-08-14.jsonl",
-                                  "csv/search_contents_2026-08-14.csv",
-                                  "csv/search_comments_2026-08-14.csv"])
-def test_sql_path_gives_the_reference_batch_on_the_weibo_fixtures(name):
-    sql, reference = _by_both_engines(DATA / "weibo" / name)
+@pytest.mark.parametrize("name", ["weibo/jsonl/search_contents_2026-08-14.jsonl",
+                                  "weibo/jsonl/search_comments_2026-08-14.jsonl",
+                                  "weibo/csv/search_contents_2026-08-14.csv",
+                                  "weibo/csv/search_comments_2026-08-14.csv",
+                                  "xhs/jsonl/search_contents_2026-08-14.jsonl",
+                                  "xhs/jsonl/search_comments_2026-08-14.jsonl"])
+def test_sql_path_gives_the_reference_batch_on_the_fixtures(name):
+    sql, reference = _by_both_engines(DATA / name)
     _same(sql, reference)
 
 
@@ -642,6 +644,39 @@ def test_large_json_array_fast_path_reads_as_the_exact_path(tmp_path, change):
     _same(fast, exact)
 
 
+def test_sql_path_on_hand_made_xhs_rows(tmp_path):
+    """XHS: a note's text joins title and desc; no repost chains and no reply prefixes (the
+    reference reads those only on Weibo), mentions all the same."""
+    notes = tmp_path / "xhs/jsonl/search_contents_2026-08-14.jsonl"
+    notes.parent.mkdir(parents=True)
+
+    def note(nid, title, desc, uid):
+        return {"note_id": nid, "title": title, "desc": desc, "time": "1786680000000",
+                "liked_count": "1.2万", "comment_count": "3", "share_count": "10万+",
+                "collected_count": "0", "user_id": uid, "nickname": f"作者{uid}"}
+
+    _write(notes, [note("a1", "辅食", "辅食第一天 @甲", "u1"), note("a2", "", "只有正文", "u2"),
+                   note("a3", "只有标题", "", "u3"), note("a4", "标题", "正文//@乙:转 @丙", "u4")])
+    sql, reference = _by_both_engines(notes, {})
+    assert isinstance(sql.table("posts"), pa.Table)
+    _same(sql, reference)
+    assert sql.posts["text"].tolist() == ["辅食第一天 @甲", "只有正文", "只有标题", "标题\n正文//@乙:转 @丙"]
+    assert edges(sql) == {("mention", "u1", "甲", "a1")}  # @丙 is after the //@ part; no chain edges
+    assert set(sql.posts["platform"]) == set(sql.users["platform"]) == {"xhs"}
+    comments = tmp_path / "xhs/jsonl/search_comments_2026-08-14.jsonl"
+    _write(comments, [
+        {"comment_id": "c1", "create_time": "1786680001000", "note_id": "a1", "content": "好",
+         "like_count": "1", "pictures": "", "parent_comment_id": "0", "user_id": "u5", "nickname": "戊"},
+        {"comment_id": "c2", "create_time": "1786680002000", "note_id": "a1", "content": "回复@戊:同感 @丁",
+         "like_count": "1", "pictures": "", "parent_comment_id": "c1", "user_id": "u6", "nickname": "己"}])
+    sql, reference = _by_both_engines(comments)  # note a1's author (u1) from the notes beside it
+    assert isinstance(sql.table("posts"), pa.Table)
+    _same(sql, reference)
+    assert edges(sql) == {("comment", "u1", "u5", "a1"), ("comment", "u1", "u6", "a1"),
+                          ("comment", "u5", "u6", "a1"),  # the parent comment's author
+                          ("mention", "u6", "戊", "a1"), ("mention", "u6", "丁", "a1")}
+
+
 def test_large_xhs_json_array_is_read_once_by_the_exact_path(tmp_path):
     """The DuckDB reader of JSON arrays is for what the SQL path takes (Weibo contents and
     comments): an XHS array is not read twice, and reads as the exact path reads it."""
@@ -688,17 +723,28 @@ _DIRTY = {
 }
 
 
-def _sql_rows(pick: dict, kind: str, new_schema: bool):
+def _sql_rows(pick: dict, kind: str, new_schema: bool, platform: str = "weibo"):
     row = st.fixed_dictionaries({
         "id": pick["id"], "uid": pick["uid"], "name": st.sampled_from(_SQL_NAMES), "text": _SQL_TEXT,
         "time": pick["time"], "likes": pick["count"], "comments": pick["count"],
         "shares": pick["count"], "loc": pick["loc"], "gender": pick["gender"], "seen": pick["seen"],
-        "parent": pick["parent"], "note": st.sampled_from(["n1", "n2", "n3"])})
+        "parent": pick["parent"], "note": st.sampled_from(["n1", "n2", "n3"]),
+        "title": st.sampled_from([None, "", "好", "宝宝辅食", "@甲 的笔记"])})
 
     def item(r):
         user = ({"creator_hash": r["uid"], "nickname": r["name"]} if new_schema else
                 {"user_id": r["uid"], "nickname": r["name"], "gender": r["gender"],
                  "ip_location": r["loc"]})
+        if platform == "xhs" and kind == "contents":
+            return {"note_id": r["id"], "title": r["title"], "desc": r["text"], "time": r["time"],
+                    "liked_count": r["likes"], "comment_count": r["comments"],
+                    "share_count": r["shares"], "collected_count": "0", "last_modify_ts": r["seen"],
+                    **user}
+        if platform == "xhs":
+            return {"comment_id": r["id"], "create_time": r["time"], "note_id": r["note"],
+                    "content": r["text"], "sub_comment_count": r["comments"], "pictures": "",
+                    "like_count": r["likes"], "last_modify_ts": r["seen"],
+                    "parent_comment_id": r["parent"], **user}
         if kind == "contents":
             return {"note_id": r["id"], "content": r["text"], "create_time": r["time"],
                     "liked_count": r["likes"], "comments_count": r["comments"],
@@ -723,14 +769,14 @@ def _write(path: Path, items: list[dict]) -> None:
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data(), st.sampled_from(["contents", "comments"]), st.sampled_from(["jsonl", "csv"]),
-       st.booleans(), st.booleans())
+       st.booleans(), st.booleans(), st.sampled_from(["weibo", "xhs"]))
 def test_sql_path_gives_the_reference_batch_on_arbitrary_rows(tmp_path_factory, data, kind, ext,
-                                                              new_schema, dirty):
-    items = data.draw(_sql_rows(_DIRTY if dirty else _CLEAN, kind, new_schema))
+                                                              new_schema, dirty, platform):
+    items = data.draw(_sql_rows(_DIRTY if dirty else _CLEAN, kind, new_schema, platform))
     p = tmp_path_factory.mktemp("mc") / f"search_{kind}_2026-08-14.{ext}"
     _write(p, items)
     sql, reference = _by_both_engines(p, {"n1": "100", "n2": "900"})
     if not dirty:  # nothing to quarantine: the SQL path made this batch (an Arrow table)
         assert isinstance(sql.table("posts"), pa.Table) or "长" * 31 in "".join(
-            str(i.get("content")) for i in items), items
+            f"{i.get('content')}{i.get('desc')}" for i in items), items
     _same(sql, reference)
