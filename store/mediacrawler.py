@@ -71,6 +71,7 @@ from store.fields import (
     parse_weibo_datetime,
 )
 from store.mediacrawler_sql import GENDERS, parse_cells_sql
+from store.mediacrawler_sql import SPEC as _SPEC
 from store.mediacrawler_sql import SQL_KEYS as _SQL_KEYS
 from store.records import INTERACTION_COLUMNS, ExportBatch, make_batch, whole_file_quarantine
 
@@ -101,22 +102,6 @@ _REPLY_PREFIX = re.compile(r"^\s*回复\s*@(" + NAME_PATTERN + r")\s*[:：]")
 _HEAD_KEYS = re.compile(r'"([A-Za-z_]+)"\s*:')
 _NO_PARENT = {"", "0", "None", "null"}
 
-#: Which keys hold what, per (platform, kind). ``text`` may join two keys (XHS title + desc).
-_SPEC: dict[tuple[str, str], dict[str, Any]] = {
-    ("weibo", "contents"): {"id": "note_id", "text": "content", "time": "create_time",
-                            "time_text": "create_date_time", "likes": "liked_count",
-                            "comments": "comments_count", "reposts": "shared_count"},
-    ("weibo", "comments"): {"id": "comment_id", "note": "note_id", "text": "content",
-                            "time": "create_time", "time_text": "create_date_time",
-                            "likes": "comment_like_count", "comments": "sub_comment_count",
-                            "parent": "parent_comment_id"},
-    ("xhs", "contents"): {"id": "note_id", "text": "desc", "title": "title", "time": "time",
-                          "likes": "liked_count", "comments": "comment_count",
-                          "reposts": "share_count"},
-    ("xhs", "comments"): {"id": "comment_id", "note": "note_id", "text": "content",
-                          "time": "create_time", "likes": "like_count",
-                          "comments": "sub_comment_count", "parent": "parent_comment_id"},
-}
 _USER_KEYS = ("user_id", "creator_hash", "nickname", "gender", "ip_location", "last_modify_ts")
 _CREATOR_KEYS = ("desc", "follows", "fans")
 

@@ -44,23 +44,30 @@ import pyarrow as pa
 
 from store.bulk import NAME_CLASS, WHITE_SPACE_CLASS, text_columns_sql
 
-__all__ = ["GENDERS", "SQL_KEYS", "CellsSql", "parse_cells_sql"]
+__all__ = ["GENDERS", "SPEC", "SQL_KEYS", "CellsSql", "parse_cells_sql"]
 
-#: Which cell holds what, per (platform, kind) (the keys of :data:`store.mediacrawler._SPEC`).
-_CELLS: dict[tuple[str, str], dict[str, str]] = {
-    ("weibo", "contents"): {"pid": "note_id", "text": "content", "ts": "create_time",
-                            "likes": "liked_count", "comments": "comments_count",
-                            "reposts": "shared_count"},
-    ("weibo", "comments"): {"pid": "comment_id", "note": "note_id", "text": "content",
-                            "ts": "create_time", "likes": "comment_like_count",
-                            "comments": "sub_comment_count", "parent": "parent_comment_id"},
-    ("xhs", "contents"): {"pid": "note_id", "text": "desc", "title": "title", "ts": "time",
+#: Which MediaCrawler keys hold what, per (platform, kind), for both readers. ``text`` may join
+#: two keys (XHS title + desc).
+SPEC: dict[tuple[str, str], dict[str, str]] = {
+    ("weibo", "contents"): {"id": "note_id", "text": "content", "time": "create_time",
+                            "time_text": "create_date_time", "likes": "liked_count",
+                            "comments": "comments_count", "reposts": "shared_count"},
+    ("weibo", "comments"): {"id": "comment_id", "note": "note_id", "text": "content",
+                            "time": "create_time", "time_text": "create_date_time",
+                            "likes": "comment_like_count", "comments": "sub_comment_count",
+                            "parent": "parent_comment_id"},
+    ("xhs", "contents"): {"id": "note_id", "text": "desc", "title": "title", "time": "time",
                           "likes": "liked_count", "comments": "comment_count",
                           "reposts": "share_count"},
-    ("xhs", "comments"): {"pid": "comment_id", "note": "note_id", "text": "content",
-                          "ts": "create_time", "likes": "like_count",
+    ("xhs", "comments"): {"id": "comment_id", "note": "note_id", "text": "content",
+                          "time": "create_time", "likes": "like_count",
                           "comments": "sub_comment_count", "parent": "parent_comment_id"},
 }
+#: The same, as this module's cell names (``time`` and ``id`` renamed: SQL words; the date text is
+#: the reference's only).
+_CELLS: dict[tuple[str, str], dict[str, str]] = {
+    pk: {{"id": "pid", "time": "ts"}.get(k, k): v for k, v in spec.items() if k != "time_text"}
+    for pk, spec in SPEC.items()}
 _USER_CELLS = {"uid": "user_id", "hash": "creator_hash", "name": "nickname", "gender": "gender",
                "loc": "ip_location", "seen": "last_modify_ts"}
 #: Every key this module reads.
