@@ -351,6 +351,8 @@ _CLASS_KEYS = ("comment_id", "note_id", "create_date_time", "comment_like_count"
 #: Keys whose values the reference reads as text only (another JSON type means something else).
 _TEXT_KEYS = ("content", "nickname", "gender", "ip_location", "create_date_time")
 _INT_TYPES = {"UBIGINT", "BIGINT"}
+#: The (platform, kind) pairs :func:`_read_json_fast` reads.
+_JSON_FAST = {("weibo", "contents"), ("weibo", "comments")}
 
 
 def _read_json_fast(path: Path, data: bytes, source: str) -> MediaCrawlerFile | None:
@@ -362,9 +364,8 @@ def _read_json_fast(path: Path, data: bytes, source: str) -> MediaCrawlerFile | 
     every item counts as absent here (DuckDB does not tell the two apart)."""
     if data.startswith(b"\xef\xbb\xbf") or not data.lstrip().startswith(b"["):
         return None
-    head = classify_mediacrawler(_head_keys(data[:4096].decode("utf-8", "ignore")), path)
-    if head is None or head[0] != "weibo" or head[1] not in ("contents", "comments"):
-        return None  # not worth reading twice: the SQL path takes only Weibo contents and comments
+    if classify_mediacrawler(_head_keys(data[:4096].decode("utf-8", "ignore")), path) not in _JSON_FAST:
+        return None  # the type checks below cover Weibo's keys only: not worth reading twice
     item_lines, item_offsets = _item_starts(data)
     first = np.frombuffer(data, dtype=np.uint8)[item_offsets + 4]
     if len(first) == 0 or not (first == ord("{")).all():
@@ -379,16 +380,14 @@ def _read_json_fast(path: Path, data: bytes, source: str) -> MediaCrawlerFile | 
                 f"CREATE TEMP TABLE j AS SELECT * FROM read_json(?, format = 'array', records = true, "
                 f"columns = {{{columns}}}, maximum_object_size = 268435456)", [str(path)])
             types = con.execute(f"SELECT count(*), {kinds} FROM j").fetchall()[0]
-            rel = con.sql(f"SELECT {select} FROM j")
-            table = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()
+            table = con.sql(f"SELECT {select} FROM j").to_arrow_table()
     except duckdb.Error:
         return None
     n, kinds_of = types[0], dict(zip(keys, types[1:], strict=True))
     if n != len(first):
         return None
     present = [k for k in keys if kinds_of[k]]
-    found = classify_mediacrawler(present, path)
-    if found is None or found[0] != "weibo" or found[1] not in ("contents", "comments"):
+    if classify_mediacrawler(present, path) not in _JSON_FAST:
         return None
     for k in present:
         got = set(kinds_of[k])
@@ -1030,10 +1029,9 @@ def _sql_batch(f: MediaCrawlerFile, platform: str, kind: str,
     if f.unreadable or not len(f):
         return None
     wanted = [k for k in f.keys if k in _SQL_KEYS]
-    if not all(isinstance(f.columns[k], pa.Array | pa.ChunkedArray) for k in wanted):
+    if not wanted or not all(isinstance(f.columns[k], pa.Array | pa.ChunkedArray) for k in wanted):
         return None
-    cells = pa.table({k: f.columns[k] for k in wanted}) if wanted else pa.table(
-        {"_": pa.nulls(len(f), pa.string())})
+    cells = pa.table({k: f.columns[k] for k in wanted})
     with bulk_session() as con:
         out = parse_cells_sql(con, cells, platform, kind, lines=f.lines, note_authors=note_authors)
     if out is None:
