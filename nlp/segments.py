@@ -130,6 +130,10 @@ class SegmentDefinition:
     post_scorer: str = "rules"
     #: points for a reply under an on-topic post, when the post's context is known (``[context]``)
     context: ContextRule | None = None
+    #: ``[prefilter]``: a post whose own words do not match never reaches the post model (score 0)
+    prefilter: re.Pattern[str] | None = None
+    #: ``[features]``: named 0/1 signals the post model reads beside its n-grams, in file order
+    features: tuple[tuple[str, re.Pattern[str]], ...] = ()
 
     @property
     def keyword_weights(self) -> dict[str, float]:
@@ -222,6 +226,8 @@ _TOP_KEYS = {
     "patterns",
     "vetoes",
     "context",
+    "prefilter",
+    "features",
 }
 _CONTEXT_KEYS = {"regex", "min_topic", "max_chars", "weight", "label"}
 _USER_KEYS = {"min_positive_posts", "min_distinct_days", "min_share", "strong_post_score"}
@@ -337,6 +343,19 @@ def _parse(data: Mapping[str, Any], stem: str, c: _Checker) -> SegmentDefinition
             label=c.string(ctx.get("label", regex.pattern), "context.label"),
         )
 
+    prefilter = None
+    if "prefilter" in data:
+        pre = c.table(data["prefilter"], "prefilter")
+        c.known_keys(pre, {"regex"}, "prefilter.")
+        if "regex" not in pre:
+            raise c.fail("prefilter.regex", "present", "nothing (the field is missing)")
+        prefilter = c.regex(pre["regex"], "prefilter.regex")
+    features = []
+    for feature, regex in c.table(data.get("features", {}), "features").items():
+        if not _NAME.match(feature):
+            raise c.fail(f"features.{feature}", "a name of letters, digits, _ or -", feature)
+        features.append((feature, c.regex(regex, f"features.{feature}")))
+
     return SegmentDefinition(
         name=name,
         description=description.strip(),
@@ -353,6 +372,8 @@ def _parse(data: Mapping[str, Any], stem: str, c: _Checker) -> SegmentDefinition
         strong_post_score=strong,
         post_scorer=post_scorer,
         context=context,
+        prefilter=prefilter,
+        features=tuple(features),
     )
 
 
