@@ -111,7 +111,7 @@ def main() -> None:
     segment = load_segment("mothers")
     model = None
     if args.classifier:
-        from nlp.classifier import load_model
+        from nlp.model_files import load_model
 
         model = load_model("mothers")
     if args.shards > 1:

@@ -51,7 +51,7 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def _load(segment: str, model_path: Path | None):
-    from nlp.classifier import ModelMismatchError, load_model
+    from nlp.model_files import ModelMismatchError, load_model
     from nlp.segments import SegmentDefinitionError, load_segment
 
     try:
@@ -88,7 +88,7 @@ def classify_command(
         raise typer.BadParameter(f"threshold must be strictly between 0 and 1; got {threshold}")
     if top < 0:
         raise typer.BadParameter(f"top must be >= 0; got {top}")
-    from nlp.classifier import read_posts_csv
+    from nlp.corpora import read_posts_csv
     from nlp.tagger import score_post
 
     started = time.monotonic()
@@ -142,7 +142,8 @@ def evaluate_command(
     against gold labels."""
     if threshold is not None and not 0 < threshold < 1:
         raise typer.BadParameter(f"threshold must be strictly between 0 and 1; got {threshold}")
-    from nlp.classifier import binary_scores, read_gold
+    from nlp.corpora import read_gold
+    from nlp.evaluation import binary_scores
     from nlp.tagger import score_post
 
     try:

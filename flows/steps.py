@@ -194,7 +194,7 @@ def load_post_classifier(definition: SegmentDefinition, segments_dir: Path) -> A
     refused with a message saying to run ``make model``."""
     if definition.post_scorer != "classifier":
         return None
-    from nlp.classifier import load_model  # scikit-learn: only when a segment asks for it
+    from nlp.model_files import load_model  # scikit-learn: only when a segment asks for it
 
     return load_model(definition.name, Path(segments_dir).parent / "models")
 

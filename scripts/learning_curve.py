@@ -1,7 +1,7 @@
 """Learning curve of a segment's post classifier: how the held-out F1 moves with the gold labels.
 
 Trains the classifier as ``make model`` does (weak rule labels on the real corpora, plus
-``--gold`` files) on a growing share of the gold dev half's threads (``nlp.classifier.gold_split``;
+``--gold`` files) on a growing share of the gold dev half's threads (``nlp.corpora.gold_split``;
 threads drawn at random, two draws for the middle shares) and prints precision, recall and F1
 on the gold test half at one fixed threshold. Nothing is chosen from these figures and no model
 is written: they tell whether more hand labels would help. Takes ~4 min on 2 cores.
@@ -22,7 +22,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import train_model as tm
 
-from nlp.classifier import binary_scores, gold_groups, gold_split, read_gold
+from nlp.corpora import gold_groups, gold_split, read_gold
+from nlp.evaluation import binary_scores
 
 
 def main(argv: list[str] | None = None) -> int:

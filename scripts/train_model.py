@@ -4,12 +4,12 @@ Training data: the real corpora in TAJIAN_REAL_DATA (default ../shared/data; res
 never read into training), labelled by the segment's rules (weak labels: positives, vetoed and
 clearly negative posts; unclear posts are left out; negatives from the 500k CED repost comments are
 subsampled), plus gold labels from CSV files (id,text,label) that override the rule label of the
-same post. With ``--gold-dev-only`` only the dev half of a gold file (nlp.classifier.gold_split)
+same post. With ``--gold-dev-only`` only the dev half of a gold file (nlp.corpora.gold_split)
 goes into training; its test half is what tests/nlp/test_classifier_quality.py scores.
 
 Threshold: with ``--gold-dev-only`` (as ``make model`` runs it) the probability at which the
 model says 1 is chosen by 5-fold cross-validation grouped by thread (StratifiedGroupKFold on
-nlp.classifier.gold_groups) on the gold dev half only: each fold's model is trained as the
+nlp.corpora.gold_groups) on the gold dev half only: each fold's model is trained as the
 shipped one is (weak labels + the other gold files + the other dev folds; the fold and the test
 half left out), and the threshold of ``THRESHOLD_GRID`` with the best F1 over the out-of-fold
 probabilities becomes the model's ``threshold`` parameter (kept in the model and its sidecar, so
@@ -17,7 +17,7 @@ the tagger and ``tajian classify`` use it). The test half plays no part in it. `
 sets it by hand instead.
 
 Context: every CED repost or comment (weak-labelled or gold) is read with its cascade's source
-post (nlp.classifier.ced_source_texts; reserved source posts are never read), in training and
+post (nlp.corpora.ced_source_texts; reserved source posts are never read), in training and
 in the --evaluate/--cv figures of both the rules and the classifier; ``--no-context`` scores
 posts alone. Weak labels are the rules on the post alone.
 
@@ -45,21 +45,21 @@ from sklearn.model_selection import StratifiedGroupKFold
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from nlp.classifier import (  # noqa: E402
+from nlp.classifier import PostClassifier  # noqa: E402
+from nlp.clean import clean_own_text  # noqa: E402
+from nlp.corpora import (  # noqa: E402
     GOLD_SPLIT_SEED,
-    PostClassifier,
-    binary_scores,
     ced_source_texts,
     gold_groups,
     gold_split,
     load_real_corpora,
     read_gold,
-    save_model,
-    weak_labels,
 )
-from nlp.clean import clean_own_text  # noqa: E402
+from nlp.evaluation import binary_scores  # noqa: E402
+from nlp.model_files import save_model  # noqa: E402
 from nlp.segments import load_segment  # noqa: E402
 from nlp.tagger import score_post  # noqa: E402
+from nlp.weak_labels import weak_labels  # noqa: E402
 
 SEED = 0
 #: Negatives kept from the CED repost comments (short, mostly about rumours; 500k of them).
@@ -149,7 +149,7 @@ def cross_validate(gold: pd.DataFrame, weak: pd.DataFrame, extra: list[pd.DataFr
                    params: dict, gold_weight: float, context_dir: Path | None,
                    exclude: pd.DataFrame | None = None, started: float | None = None) -> np.ndarray:
     """Out-of-fold P(segment) of every ``gold`` row (a gold file as read, with its own ids, which
-    :func:`nlp.classifier.gold_groups` reads): CV_FOLDS folds by thread, each fold's model
+    :func:`nlp.corpora.gold_groups` reads): CV_FOLDS folds by thread, each fold's model
     trained on ``weak`` + the ``extra`` gold frames + the other folds, with the fold itself and
     ``exclude`` (e.g. the gold test half) removed from training."""
     folds = StratifiedGroupKFold(CV_FOLDS, shuffle=True, random_state=SEED)
@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
             gold, test = gold_split(gold)
             exclude = _gold_id(test)
             what = "the dev half of "
-        # folds by thread: the replies of one CED cascade stay in one fold (nlp.classifier.gold_groups)
+        # folds by thread: the replies of one CED cascade stay in one fold (nlp.corpora.gold_groups)
         proba = cross_validate(gold, weak, extra, args.segment, params, args.gold_weight, context_dir,
                                exclude, started)
         texts = gold["text"].tolist()
@@ -286,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     if held_path is not None:
         training["held_out"] = {"path": _rel(held_path), "sha256": _sha256(held_path),
-                                "split": "nlp.classifier.gold_split (test half)", "seed": GOLD_SPLIT_SEED,
+                                "split": "nlp.corpora.gold_split (test half)", "seed": GOLD_SPLIT_SEED,
                                 "rows": len(held)}
     train = weak
     for _path, g, _used in sources:

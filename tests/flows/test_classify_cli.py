@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from flows.classify_cli import OUTPUT_COLUMNS
 from flows.cli import app
-from nlp.classifier import binary_scores, load_model
+from nlp.evaluation import binary_scores
+from nlp.model_files import load_model
 from nlp.segments import load_segment
 from nlp.tagger import score_post
 

@@ -1,4 +1,6 @@
-"""nlp.classifier: the scikit-learn contract, exact behaviour on a tiny set, model files and sidecars."""
+"""nlp.classifier: the scikit-learn contract, exact behaviour on a tiny set; with its features
+(nlp.features), weak labels (nlp.weak_labels), gold files and splits (nlp.corpora), scores
+(nlp.evaluation) and its model files and sidecars (nlp.model_files)."""
 
 from __future__ import annotations
 
@@ -13,20 +15,19 @@ import pytest
 from sklearn.base import clone
 
 import nlp.classifier as classifier
-from nlp.classifier import (
+import nlp.model_files as model_files
+from nlp.classifier import PostClassifier
+from nlp.corpora import gold_groups, gold_split, read_gold, read_posts_csv
+from nlp.evaluation import binary_scores
+from nlp.features import fast_tfidf
+from nlp.model_files import (
     DEFAULT_MODELS_DIR,
     ModelMismatchError,
-    PostClassifier,
-    binary_scores,
-    gold_groups,
-    gold_split,
     load_model,
     model_environment,
-    read_gold,
-    read_posts_csv,
     save_model,
-    weak_labels,
 )
+from nlp.weak_labels import weak_labels
 
 POSITIVE = [
     "我家宝宝今天会翻身了",
@@ -281,16 +282,16 @@ def test_sidecar_mismatch_refuses(tiny: PostClassifier, tmp_path: Path) -> None:
 def test_changed_segment_file_or_model_bytes_refuse(tiny: PostClassifier, tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     save_model(tiny, tmp_path / "mothers.joblib")
-    real = classifier.model_environment
+    real = model_files.model_environment
 
     def edited(segment: str) -> dict[str, object]:
         return {**real(segment), "segment_sha256": "f" * 64}
 
-    monkeypatch.setattr(classifier, "model_environment", edited)
+    monkeypatch.setattr(model_files, "model_environment", edited)
     with pytest.raises(ModelMismatchError,
                        match=r"segment_sha256: model has '[0-9a-f]{64}', this environment has 'f{64}'"):
         load_model("mothers", tmp_path)
-    monkeypatch.setattr(classifier, "model_environment", real)
+    monkeypatch.setattr(model_files, "model_environment", real)
     with open(tmp_path / "mothers.joblib", "ab") as f:
         f.write(b"\0")
     with pytest.raises(ModelMismatchError, match=r"model_sha256: .*the file differs"):
@@ -353,7 +354,6 @@ def test_fast_tfidf_equals_scikit_learn_transform() -> None:
     scikit-learn's own tokenizer and with one whose words hold spaces."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from nlp.classifier import _fast_tfidf
     from nlp.clean import clean_own_text
 
     labelled = pd.read_csv(Path(__file__).parent / "mothers_labelled.csv", dtype=str, keep_default_na=False)
@@ -376,22 +376,21 @@ def test_fast_tfidf_equals_scikit_learn_transform() -> None:
     odd = ["a\ud800b", "\udfff", "宝宝\ud83d"]  # lone surrogates: char n-grams only
     for vectorizer in vectorizers:
         texts = own if vectorizer.analyzer == "word" else own + odd
-        _assert_same_matrix(_fast_tfidf(vectorizer, texts), vectorizer.transform(texts))
-        _assert_same_matrix(_fast_tfidf(vectorizer, texts[::-1]), vectorizer.transform(texts[::-1]))
-        assert _fast_tfidf(vectorizer, []).shape == (0, len(vectorizer.vocabulary_))
+        _assert_same_matrix(fast_tfidf(vectorizer, texts), vectorizer.transform(texts))
+        _assert_same_matrix(fast_tfidf(vectorizer, texts[::-1]), vectorizer.transform(texts[::-1]))
+        assert fast_tfidf(vectorizer, []).shape == (0, len(vectorizer.vocabulary_))
 
 
 def test_fast_tfidf_of_the_shipped_model_equals_scikit_learn() -> None:
     """The shipped model's own vectorizers: the fast path and scikit-learn agree on real posts
     (the labelled ones) and on the tricky texts."""
-    from nlp.classifier import _fast_tfidf
     from nlp.clean import clean_own_text
 
     model = load_model("mothers")
     labelled = pd.read_csv(Path(__file__).parent / "mothers_labelled.csv", dtype=str, keep_default_na=False)
     own = [clean_own_text(t) for t in labelled["text"]] + TRICKY + [clean_own_text(t) for t in TRICKY]
     for vectorizer in (model.word_vectorizer_, model.char_vectorizer_):
-        _assert_same_matrix(_fast_tfidf(vectorizer, own), vectorizer.transform(own))
+        _assert_same_matrix(fast_tfidf(vectorizer, own), vectorizer.transform(own))
 
 
 def test_rule_scores_from_the_tagger_never_change_probabilities() -> None:

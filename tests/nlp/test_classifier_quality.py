@@ -1,14 +1,14 @@
 """The shipped mothers classifier on the held-out half of the hand-labelled gold set.
 
 ``tests/data/mothers_gold.csv`` (see ``tests/data/LABELS.md``) is split once by
-:func:`nlp.classifier.gold_split` (fixed seed; by thread: every reply of a CED cascade on one
+:func:`nlp.corpora.gold_split` (fixed seed; by thread: every reply of a CED cascade on one
 side). ``make model`` trains on the rule labels of the real corpora plus the dev half; the test
 half below was never used for training. The floors sit a little under the measured figures, so a
 regression is caught. Measured with the model shipped in data/models (see its sidecar): see
 MEASURED.
 
 Each CED reply is scored with its context, its cascade's source post
-(:func:`nlp.classifier.ced_source_texts`, read from the real data; reserved source posts are
+(:func:`nlp.corpora.ced_source_texts`, read from the real data; reserved source posts are
 never read), as the pipeline scores a repost with the post it answers.
 """
 
@@ -20,14 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from nlp.classifier import (
-    DEFAULT_MODELS_DIR,
-    binary_scores,
-    ced_source_texts,
-    gold_split,
-    load_model,
-    read_gold,
-)
+from nlp.corpora import ced_source_texts, gold_split, read_gold
+from nlp.evaluation import binary_scores
+from nlp.model_files import DEFAULT_MODELS_DIR, load_model
 from nlp.segments import load_segment
 from nlp.tagger import score_post
 

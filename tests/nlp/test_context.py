@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 
-from nlp.classifier import PostClassifier, ced_source_texts, read_gold
+from nlp.classifier import PostClassifier
+from nlp.corpora import ced_source_texts, read_gold
 from nlp.segments import SegmentDefinitionError, load_segment, load_segment_file
 from nlp.tagger import score_post, tag_user_segments, topic_weight
 

@@ -7,7 +7,18 @@ import importlib
 
 import pytest
 
-MODULES = ["nlp.clean", "nlp.tokenize", "nlp.segments", "nlp.tagger", "nlp.words"]
+MODULES = [
+    "nlp.clean",
+    "nlp.tokenize",
+    "nlp.segments",
+    "nlp.tagger",
+    "nlp.words",
+    "nlp.features",
+    "nlp.weak_labels",
+    "nlp.corpora",
+    "nlp.evaluation",
+    "nlp.model_files",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

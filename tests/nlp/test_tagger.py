@@ -414,7 +414,7 @@ def test_shipped_classifier_evidence_and_reused_rule_scores(mothers: SegmentDefi
     """With the shipped model: the tagger explains all members' shown posts in one call and hands
     the classifier its rule scores; scores and evidence are what the classifier gives post by
     post, for several members and with repeated texts."""
-    from nlp.classifier import load_model
+    from nlp.model_files import load_model
 
     model = load_model("mothers")
     texts = ["我家宝宝8个月了，昨晚夜奶三次，困死了", "孕32周了，胎动越来越明显", "今天股市大跌",

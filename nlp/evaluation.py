@@ -1,0 +1,38 @@
+"""Scores of 0/1 post predictions against gold labels (scikit-learn's metrics, one dict a call)."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+__all__ = ["binary_scores"]
+
+
+def binary_scores(y_true: object, y_pred: object) -> dict[str, float | int]:
+    """Precision, recall, F1 (of label 1, rounded to 4 places) and the confusion counts of 0/1
+    predictions; 0.0 where a ratio has nothing to divide by.
+
+    Example:
+        >>> binary_scores([1, 1, 0, 0], [1, 0, 1, 0])
+        {'precision': 0.5, 'recall': 0.5, 'f1': 0.5, 'tp': 1, 'fp': 1, 'fn': 1, 'tn': 1, 'n': 4}
+        >>> binary_scores([], [])["f1"]
+        0.0
+    """
+    t = np.asarray(list(y_true), dtype=np.int64)
+    p = np.asarray(list(y_pred), dtype=np.int64)
+    if len(t) == 0 and len(p) == 0:  # scikit-learn refuses empty input
+        return {"precision": 0.0, "recall": 0.0, "f1": 0.0, "tp": 0, "fp": 0, "fn": 0, "tn": 0, "n": 0}
+    precision, recall, f1, _ = precision_recall_fscore_support(
+        t, p, labels=[0, 1], pos_label=1, average="binary", zero_division=0
+    )
+    tn, fp, fn, tp = confusion_matrix(t, p, labels=[0, 1]).ravel().tolist()
+    return {
+        "precision": round(float(precision), 4),
+        "recall": round(float(recall), 4),
+        "f1": round(float(f1), 4),
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": tn,
+        "n": len(t),
+    }

@@ -1,0 +1,537 @@
+"""The feature blocks of a post classifier, built from cleaned own texts.
+
+:class:`nlp.classifier.PostClassifier` stacks these blocks into one sparse matrix:
+
+- TF-IDF word and character n-grams. Fitting uses scikit-learn's ``TfidfVectorizer``; at
+  prediction time :func:`fast_tfidf` computes the same matrix several times faster (numpy
+  look-ups of packed n-gram codes in hash tables, :class:`_CodeTable`, instead of one dict
+  look-up per n-gram).
+- The rule features (:data:`RULE_FEATURES`, :func:`rule_matrix`): the lexicon's score, positive
+  and veto flags of each post (:func:`nlp.tagger.score_own_text`).
+- The context features (:data:`CONTEXT_FEATURES`, :func:`context_matrix`): the topic score of
+  the post a post reposts or replies to, alone and times a few traits of the post.
+
+:func:`post_texts` checks the estimator's inputs (a list of texts) and :func:`clean_contexts`
+cleans the optional contexts. Plain library code: no state beyond per-vectorizer look-up tables
+kept beside the vectorizers (never pickled with a model).
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+import re
+import weakref
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from nlp.clean import clean_own_text
+from nlp.segments import SegmentDefinition
+from nlp.tagger import PostScore, score_own_text, topic_weight
+from nlp.tokenize import tokenize_codes
+
+__all__ = [
+    "CONTEXT_FEATURES",
+    "RULE_FEATURES",
+    "clean_contexts",
+    "context_matrix",
+    "fast_tfidf",
+    "post_texts",
+    "register_segment_tokenizer",
+    "rule_matrix",
+]
+
+
+def post_texts(texts: object, what: str = "texts") -> list[str | None]:
+    """``texts`` as a list of post texts, None for a missing one (None or NaN); TypeError for one
+    string, a DataFrame or items that are not texts (``what`` names the argument in the message).
+
+    Example:
+        >>> post_texts(["宝宝夜奶", None, float("nan")])
+        ['宝宝夜奶', None, None]
+    """
+    if isinstance(texts, str):
+        raise TypeError(f"{what} must be a list of post texts, not one string; wrap it: [{texts[:20]!r}]")
+    if isinstance(texts, pd.DataFrame):
+        raise TypeError(f"{what} must be a list or Series of texts; got a DataFrame (pick the text column)")
+    try:
+        out = list(texts)  # type: ignore[call-overload]
+    except TypeError:
+        raise TypeError(f"{what} must be a list of post texts; got {type(texts).__name__}") from None
+    for i, t in enumerate(out):
+        if t is not None and not isinstance(t, str) and not (isinstance(t, float) and math.isnan(t)):
+            raise TypeError(f"{what}[{i}] must be a str or None; got {type(t).__name__} {t!r}")
+    return [t if isinstance(t, str) else None for t in out]
+
+
+# Word tokenizers ``f(dictionary, text)`` that return ``nlp.tokenize.tokenize(text, dictionary)``
+# (:func:`register_segment_tokenizer`).
+_SEGMENT_TOKENIZERS: set[Callable[[str | None, str], list[str]]] = set()
+
+
+def register_segment_tokenizer(
+    func: Callable[[str | None, str], list[str]],
+) -> Callable[[str | None, str], list[str]]:
+    """Declare that ``func(dictionary, text)`` returns ``nlp.tokenize.tokenize(text, dictionary)``;
+    returns ``func`` unchanged (use it as a decorator).
+
+    A word vectorizer whose tokenizer is ``functools.partial(func, dictionary)`` is then cut a
+    batch of posts at a time by :func:`fast_tfidf` (:func:`nlp.tokenize.tokenize_codes`). The
+    estimator's tokenizer is defined in :mod:`nlp.classifier`, because model files pickle it by
+    that path; it declares itself here.
+    """
+    _SEGMENT_TOKENIZERS.add(func)
+    return func
+
+
+RULE_FEATURES = ("rule:score", "rule:positive", "rule:vetoed")
+_MULTI_SPACE = re.compile(r"\s\s+")  # what scikit-learn's char analyzer folds to one space
+
+
+_SLICES: dict[int, list[slice]] = {}
+
+
+def _slices(n: int, count: int) -> list[slice]:
+    """``[slice(0, n), slice(1, n + 1), ...]``, ``count`` of them (cached: no Python loop per post)."""
+    have = _SLICES.setdefault(n, [])
+    if len(have) < count:
+        have.extend(slice(i, i + n) for i in range(len(have), max(count, 2 * len(have))))
+    return have[:count]
+
+
+def _char_ids(doc: str, lo: int, hi: int, get, out: list[int]) -> None:
+    """Append the vocabulary index (-1 if absent) of each char n-gram of ``doc`` to ``out``."""
+    doc = _MULTI_SPACE.sub(" ", doc.lower())
+    size = len(doc)
+    for n in range(lo, min(hi, size) + 1):
+        out.extend(map(get, map(doc.__getitem__, _slices(n, size - n + 1)), itertools.repeat(-1)))
+
+
+_CHAR_BITS = 21  # every Unicode code point is < 2**21 (0x10FFFF)
+_CHAR_PACK_MAX = 3  # n-grams up to 3 characters pack into one int64 (3 x 21 = 63 bits)
+_CHUNK_CHARS = 4_000_000  # code points per numpy batch of _char_columns (bounds its memory)
+
+
+def _code_points(text: str) -> np.ndarray:
+    """The code points of ``text`` as int64 (lone surrogates included, as Python counts them)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+
+
+def _pack(points: np.ndarray, n: int, count: int, bits: int = _CHAR_BITS) -> np.ndarray:
+    """Int64 code of each of the first ``count`` n-grams of ``points`` (one n-gram per start),
+    ``bits`` bits an item."""
+    code = points[:count].copy()
+    for k in range(1, n):
+        code <<= bits
+        code |= points[k : k + count]
+    return code
+
+
+_HASH_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: 2**64 / golden ratio
+
+
+@dataclass(frozen=True)
+class _CodeTable:
+    """A hash table from int64 codes (>= 0) to columns that looks up whole arrays at once.
+
+    Open addressing with linear probing in a table of at least four slots a key, so that a
+    lookup takes little more than one gather (a binary search over sorted codes takes ~15).
+    """
+
+    keys: np.ndarray  # int64 code in each slot, -1 where empty
+    values: np.ndarray  # int64 column of the code in each slot
+    shift: np.uint64  # 64 - log2(slots): a code's first slot is the top bits of code * multiplier
+
+    @classmethod
+    def build(cls, codes: np.ndarray, values: np.ndarray) -> _CodeTable:
+        """A table of distinct ``codes`` (int64 >= 0) -> ``values``."""
+        bits = max(4, (4 * len(codes)).bit_length())
+        size = 1 << bits
+        table = cls(np.full(size, -1, dtype=np.int64), np.zeros(size, dtype=np.int64), np.uint64(64 - bits))
+        slot = table._home(codes)
+        pending = np.arange(len(codes))
+        while len(pending):
+            want = slot[pending]
+            free = table.keys[want] == -1
+            _, first = np.unique(want[free], return_index=True)  # one winner per free slot
+            win = pending[free][first]
+            table.keys[slot[win]] = codes[win]
+            table.values[slot[win]] = values[win]
+            placed = np.zeros(len(codes), dtype=bool)
+            placed[win] = True
+            pending = pending[~placed[pending]]
+            slot[pending] = (slot[pending] + 1) & (size - 1)  # the others probe the next slot
+        return table
+
+    def _home(self, codes: np.ndarray) -> np.ndarray:
+        return ((codes.astype(np.uint64) * _HASH_MULTIPLIER) >> self.shift).astype(np.int64)
+
+    def lookup(self, codes: np.ndarray) -> np.ndarray:
+        """The value of each code, -1 for codes not in the table."""
+        out = np.full(len(codes), -1, dtype=np.int64)
+        mask = len(self.keys) - 1
+        todo = np.arange(len(codes))
+        slot = self._home(codes)
+        want = codes
+        while len(todo):
+            found = self.keys[slot]
+            hit = found == want
+            out[todo[hit]] = self.values[slot[hit]]
+            on = ~hit & (found != -1)  # another code sits in this slot: probe the next one
+            todo, slot, want = todo[on], (slot[on] + 1) & mask, want[on]
+        return out
+
+
+@dataclass(frozen=True)
+class _CharIndex:
+    """A char vectorizer's vocabulary as int64 n-gram codes, one :class:`_CodeTable` per length."""
+
+    vocabulary: dict  # the ``vocabulary_`` it was built from (an edited vectorizer rebuilds it)
+    tables: dict[int, _CodeTable]  # n -> codes of the vocabulary's n-grams of n characters -> column
+
+
+# Built once per fitted vectorizer, on first use; kept beside it (never pickled with a model) and
+# rebuilt when its ``vocabulary_`` is replaced (a refit), not when that dict is edited in place.
+_CHAR_INDEX: weakref.WeakKeyDictionary[TfidfVectorizer, _CharIndex] = weakref.WeakKeyDictionary()
+
+
+def _cached_index(
+    cache: weakref.WeakKeyDictionary, vectorizer: TfidfVectorizer, build: Callable[[dict], Any]
+) -> Any:
+    """``cache``'s index of ``vectorizer``, built by ``build(vocabulary_)`` when missing or when
+    the vectorizer's ``vocabulary_`` is another dict than the one it was built from (a refit)."""
+    vocabulary = vectorizer.vocabulary_
+    index = cache.get(vectorizer)
+    if index is None or index.vocabulary is not vocabulary:
+        index = cache[vectorizer] = build(vocabulary)
+    return index
+
+
+def _char_index(vectorizer: TfidfVectorizer) -> _CharIndex:
+    return _cached_index(_CHAR_INDEX, vectorizer, _build_char_index)
+
+
+def _build_char_index(vocabulary: dict) -> _CharIndex:
+    terms: dict[int, list[str]] = {}
+    cols: dict[int, list[int]] = {}
+    for term, col in vocabulary.items():
+        if len(term) > _CHAR_PACK_MAX:
+            continue  # only n-grams of at most 3 characters are looked up this way
+        terms.setdefault(len(term), []).append(term)
+        cols.setdefault(len(term), []).append(col)
+    tables: dict[int, _CodeTable] = {}
+    for n, words in terms.items():
+        points = _code_points("".join(words)).reshape(len(words), n)
+        code = np.zeros(len(words), dtype=np.int64)
+        for k in range(n):
+            code = (code << _CHAR_BITS) | points[:, k]
+        tables[n] = _CodeTable.build(code, np.asarray(cols[n], dtype=np.int64))
+    return _CharIndex(vocabulary, tables)
+
+
+def _char_columns(vectorizer: TfidfVectorizer, docs: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) of every vocabulary char n-gram of ``docs`` (already lowercased and with
+    runs of whitespace folded to one space), one pair per occurrence.
+
+    All docs of a batch are concatenated into one array of code points; each n-gram becomes one
+    int64 (21 bits a character), is looked up in a hash table of the vocabulary's codes
+    (:func:`_char_index`), and n-grams that would run past the end of their doc are dropped.
+    """
+    index = _char_index(vectorizer)
+    lo, hi = vectorizer.ngram_range
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    start = 0
+    while start < len(docs):
+        stop, size = start, 0
+        while stop < len(docs) and (size < _CHUNK_CHARS or stop == start):
+            size += len(docs[stop])
+            stop += 1
+        batch = docs[start:stop]
+        lens = np.fromiter(map(len, batch), dtype=np.int64, count=len(batch))
+        points = _code_points("".join(batch))
+        doc_of = np.repeat(np.arange(start, stop, dtype=np.int64), lens)
+        end_of = np.repeat(np.cumsum(lens), lens)  # where each position's doc ends (exclusive)
+        for n in range(lo, hi + 1):
+            table = index.tables.get(n)
+            count = len(points) - n + 1
+            if table is None or count <= 0:
+                continue
+            col = table.lookup(_pack(points, n, count))
+            keep = (col >= 0) & (np.arange(count) + n <= end_of[:count])
+            rows.append(doc_of[:count][keep])
+            cols.append(col[keep])
+        start = stop
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(rows), np.concatenate(cols)
+
+
+_CHUNK_DOCS = 250_000  # posts per batch of _word_columns (bounds the memory of its token lists)
+
+
+@dataclass(frozen=True)
+class _WordIndex:
+    """A word vectorizer's n-grams of two or more words, split into their words."""
+
+    vocabulary: dict  # the ``vocabulary_`` it was built from (an edited vectorizer rebuilds it)
+    grams: dict[int, tuple[list[list[str]], np.ndarray]]  # n -> (words of each n-gram, its column)
+
+
+# Like _CHAR_INDEX, for word vectorizers.
+_WORD_INDEX: weakref.WeakKeyDictionary[TfidfVectorizer, _WordIndex] = weakref.WeakKeyDictionary()
+
+
+def _word_index(vectorizer: TfidfVectorizer) -> _WordIndex:
+    return _cached_index(_WORD_INDEX, vectorizer, _build_word_index)
+
+
+def _build_word_index(vocabulary: dict) -> _WordIndex:
+    words: dict[int, list[list[str]]] = {}
+    cols: dict[int, list[int]] = {}
+    for term, col in vocabulary.items():
+        parts = term.split(" ")
+        if len(parts) >= 2:  # an n-gram of n words without spaces has n - 1 spaces
+            words.setdefault(len(parts), []).append(parts)
+            cols.setdefault(len(parts), []).append(col)
+    return _WordIndex(vocabulary, {n: (words[n], np.asarray(cols[n], dtype=np.int64)) for n in words})
+
+
+def _word_table(index: _WordIndex, n: int, code_of: dict[str, int], bits: int) -> _CodeTable:
+    """The vocabulary's n-grams of ``n`` words as a table of packed word codes (``code_of``:
+    the batch's code of each word) -> column; n-grams holding a word the batch lacks are left out
+    (they cannot occur in it)."""
+    grams, columns = index.grams.get(n, ([], np.zeros(0, dtype=np.int64)))
+    codes: list[int] = []
+    keep: list[int] = []
+    for i, parts in enumerate(grams):
+        code = 0
+        for w in parts:
+            c = code_of.get(w)
+            if c is None:
+                break
+            code = (code << bits) | c
+        else:
+            codes.append(code)
+            keep.append(i)
+    return _CodeTable.build(np.asarray(codes, dtype=np.int64), columns[np.asarray(keep, dtype=np.int64)])
+
+
+def _word_columns(vectorizer: TfidfVectorizer, own: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) of every vocabulary word n-gram of ``own`` (lowercased first, as the
+    vectorizer does), one pair per occurrence.
+
+    With a registered tokenizer (:func:`register_segment_tokenizer`: the classifier's own), the
+    words of a batch of posts come as integer codes (:func:`nlp.tokenize.tokenize_codes`), laid
+    end to end; an n-gram of
+    n > 1 words is one int64 packing its words' codes, looked up in a hash table of the
+    vocabulary's n-grams packed the same way (an n-gram of words without spaces, joined with
+    spaces, equals a vocabulary entry exactly when its words equal that entry's words split at
+    the spaces); n-grams that would run past the end of their post are dropped. Other
+    tokenizers, words holding spaces or codes too wide to pack fall back to joining the words
+    and a dict ``get``.
+    """
+    v = vectorizer
+    lo, hi = v.ngram_range
+    tok = v.tokenizer
+    ours = (
+        isinstance(tok, functools.partial)
+        and tok.func in _SEGMENT_TOKENIZERS
+        and len(tok.args) == 1
+        and not tok.keywords
+    )
+    tokenizer = None if ours else v.build_tokenizer()
+    get = v.vocabulary_.get
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    for start in range(0, len(own), _CHUNK_DOCS):
+        docs = [doc.lower() for doc in own[start : start + _CHUNK_DOCS]]
+        if ours:
+            words, codes, counts = tokenize_codes(docs, tok.args[0])
+        else:
+            tokens = [tokenizer(d) for d in docs]
+            flat = np.empty(sum(map(len, tokens)), dtype=object)
+            flat[:] = list(itertools.chain.from_iterable(tokens))
+            codes, uniques = pd.factorize(flat)
+            words = uniques.tolist()
+            counts = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+        doc_of = np.repeat(np.arange(start, start + len(docs), dtype=np.int64), counts)
+        end_of = np.repeat(np.cumsum(counts), counts)  # where each position's post ends (exclusive)
+        bits = max(1, (len(words) - 1).bit_length())
+        packable = not any(" " in w for w in words)
+        code_of: dict[str, int] | None = None
+        flat_words: list[str] | None = None
+        for n in range(lo, hi + 1):
+            count = len(codes) - n + 1
+            if count <= 0:
+                continue
+            if n == 1:
+                col = np.fromiter((get(w, -1) for w in words), dtype=np.int64, count=len(words))[codes]
+            elif packable and n * bits <= 63:
+                if code_of is None:
+                    code_of = {w: i for i, w in enumerate(words)}
+                table = _word_table(_word_index(v), n, code_of, bits)
+                col = table.lookup(_pack(codes, n, count, bits))
+            else:  # join the words, as scikit-learn does, and look the n-gram up
+                if flat_words is None:
+                    flat_words = [words[c] for c in codes.tolist()]
+                grams = zip(*(flat_words[k : k + count] for k in range(n)), strict=True)
+                col = np.fromiter((get(" ".join(g), -1) for g in grams), dtype=np.int64, count=count)
+            keep = (col >= 0) & (np.arange(count) + n <= end_of[:count])
+            rows.append(doc_of[:count][keep])
+            cols.append(col[keep])
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(rows), np.concatenate(cols)
+
+
+def fast_tfidf(vectorizer: TfidfVectorizer, own: list[str]) -> sp.csr_matrix:
+    """``vectorizer.transform(own)``, several times faster: same n-grams, counts, idf and L2 norm.
+
+    Character n-grams (up to 3 characters) are found with numpy (:func:`_char_columns`), word
+    n-grams and longer character n-grams with a dict ``get`` (:func:`_word_columns`,
+    :func:`_char_ids`; scikit-learn looks every n-gram up with try/except, and most n-grams of a
+    new post are not in the vocabulary, so the exceptions dominate). Falls back to ``transform``
+    for settings it does not reproduce.
+    ``tests/nlp/test_classifier.py`` checks that both agree on real and tricky posts.
+
+    Example:
+        >>> v = TfidfVectorizer(analyzer="char", ngram_range=(1, 2)).fit(["宝宝夜奶", "今天股市大跌"])
+        >>> fast, slow = fast_tfidf(v, ["宝宝好累", "股市"]), v.transform(["宝宝好累", "股市"])
+        >>> fast.shape, bool(abs(fast - slow).max() < 1e-6)
+        ((2, 17), True)
+    """
+    v = vectorizer
+    if (
+        not v.lowercase
+        or v.strip_accents is not None
+        or v.stop_words is not None
+        or v.binary
+        or v.preprocessor is not None
+        or v.input != "content"
+        or v.norm not in ("l2", None)
+        or v.analyzer not in ("char", "word")
+    ):
+        return v.transform(own)
+    lo, hi = v.ngram_range
+    if v.analyzer == "word":
+        rows, flat = _word_columns(v, own)
+    elif hi <= _CHAR_PACK_MAX:
+        rows, flat = _char_columns(v, [_MULTI_SPACE.sub(" ", doc.lower()) for doc in own])
+    else:  # character n-grams too long to pack into an int64: a dict lookup each
+        get = v.vocabulary_.get
+        ids: list[int] = []  # vocabulary index of every n-gram of every post, -1 when not in it
+        ends = np.empty(len(own), dtype=np.int64)
+        for i, doc in enumerate(own):
+            _char_ids(doc, lo, hi, get, ids)
+            ends[i] = len(ids)
+        flat = np.asarray(ids, dtype=np.int64)
+        rows = np.repeat(np.arange(len(own)), np.diff(ends, prepend=0))
+        keep = flat >= 0
+        rows, flat = rows[keep], flat[keep]
+    X = sp.csr_matrix(
+        (np.ones(len(flat), dtype=v.dtype), (rows, flat)),
+        shape=(len(own), len(v.vocabulary_)),
+    )  # duplicates are summed: term counts
+    X.sum_duplicates()
+    X.sort_indices()
+    if v.sublinear_tf:
+        np.log(X.data, X.data)
+        X.data += 1.0
+    if v.use_idf:
+        X.data *= v.idf_[X.indices]
+    if v.norm == "l2" and X.nnz:
+        row_nnz = np.diff(X.indptr)
+        rows = np.repeat(np.arange(X.shape[0]), row_nnz)
+        norms = np.sqrt(np.bincount(rows, weights=X.data.astype(np.float64) ** 2, minlength=X.shape[0]))
+        norms[norms == 0] = 1.0
+        X.data /= norms[rows].astype(X.data.dtype)
+    return X
+
+
+def rule_matrix(
+    own: list[str],
+    segment: SegmentDefinition,
+    ctx: list[str] | None = None,
+    known: Mapping[str, PostScore] | None = None,
+) -> sp.csr_matrix:
+    """Rule score, positive and veto flags of each post; read with its context when given (the
+    segment's ``[context]`` rule), as :func:`nlp.tagger.score_post` does.
+
+    ``known``: ``{own text: score_own_text(own text, segment)}`` already computed by the caller;
+    a post found there and not read with a context is not scored again.
+    """
+    topics = _context_weights(ctx, segment) if segment.context is not None else None
+    get = known.get if known is not None else None
+    scores: list[PostScore] = []
+    for i, o in enumerate(own):
+        topic = None if topics is None else topics[i]
+        s = get(o) if get is not None and topic is None else None
+        scores.append(score_own_text(o, segment, topic) if s is None else s)
+    n = len(scores)
+    rows = np.zeros((n, len(RULE_FEATURES)), dtype=np.float32)
+    rows[:, 0] = np.fromiter((s.score for s in scores), dtype=np.float64, count=n)
+    rows[:, 1] = np.fromiter((s.positive for s in scores), dtype=bool, count=n)
+    rows[:, 2] = np.fromiter((bool(s.vetoes) for s in scores), dtype=bool, count=n)
+    return sp.csr_matrix(rows)
+
+
+def _context_weights(ctx: list[str] | None, segment: SegmentDefinition) -> list[float | None] | None:
+    """:func:`nlp.tagger.topic_weight` of each cleaned context (None where empty)."""
+    if ctx is None:
+        return None
+    cache: dict[str, float] = {}
+    out: list[float | None] = []
+    for c in ctx:
+        if not c:
+            out.append(None)
+            continue
+        t = cache.get(c)
+        if t is None:
+            t = cache[c] = topic_weight(c, segment)
+        out.append(t)
+    return out
+
+
+CONTEXT_FEATURES = ("ctx:topic", "ctx:topic*rule", "ctx:topic*first_person", "ctx:topic*short")
+#: The author speaks of themself or their family (a short reply "我家也是" under a parenting post).
+_FIRST_PERSON = re.compile(r"我|俺|咱|本人|自己")
+
+
+def clean_contexts(context: object, n: int) -> list[str] | None:
+    """Cleaned own text of each context (the post being reposted or replied to), or None."""
+    if context is None:
+        return None
+    items = post_texts(context, "context")
+    if len(items) != n:
+        raise ValueError(f"context must hold one text (or None) per post: {n} posts, got {len(items)}")
+    out = [clean_own_text(c) for c in items]
+    return out if any(out) else None
+
+
+def context_matrix(
+    own: list[str],
+    ctx: list[str] | None,
+    segment: SegmentDefinition,
+) -> tuple[np.ndarray, sp.csr_matrix]:
+    """(topic score of each post's context, the ``ctx:`` interaction features); zeros without context."""
+    topic = np.zeros(len(own), dtype=np.float32)
+    for i, w in enumerate(_context_weights(ctx, segment) or []):
+        if w:
+            topic[i] = 1.0 - math.exp(-w / segment.scale)
+    rows = np.zeros((len(own), len(CONTEXT_FEATURES)), dtype=np.float32)
+    for i in np.flatnonzero(topic):
+        o = own[i]
+        if not o:
+            continue
+        s = score_own_text(o, segment)
+        rows[i] = (1.0, s.score, float(_FIRST_PERSON.search(o) is not None), float(len(o) <= 20))
+        rows[i] *= topic[i]
+    return topic, sp.csr_matrix(rows)
