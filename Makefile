@@ -42,11 +42,12 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_ingest.py
 	@test ! -f bench/bench_synthetic.py || $(BIN)/python bench/bench_synthetic.py
 
-## make model: train the mothers post classifier from the repo's gold labels and the real data
-## (TAJIAN_REAL_DATA, default ../shared/data); writes data/models/mothers.joblib + .joblib.json.
+## make model: train the mothers post classifier from the repo's hand-labelled posts and the real data
+## (TAJIAN_REAL_DATA, default ../shared/data); writes data/models/mothers.joblib + .joblib.json (~3 min).
 model: $(STAMP)
 	TAJIAN_REAL_DATA=$${TAJIAN_REAL_DATA:-../shared/data} $(BIN)/python scripts/train_model.py --segment mothers \
-	  --gold tests/data/mothers_gold.csv --gold-dev-only --gold tests/nlp/mothers_labelled.csv
+	  --gold-dev tests/data/mothers_gold.csv --gold-dev tests/data/mothers_crawl.csv \
+	  --gold tests/nlp/mothers_labelled.csv
 
 clean:
 	rm -rf $(VENV) out data/warehouse.duckdb data/warehouse.duckdb.wal .pytest_cache .ruff_cache

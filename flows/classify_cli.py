@@ -2,7 +2,13 @@
 
 How an analyst tests a segment definition: score a CSV of posts (each row gets the classifier's
 probability, a 0/1 label and the evidence: rule hits, vetoes and the n-grams behind the score),
-or measure precision/recall/F1 against hand labels, next to the keyword rules for comparison.
+or measure precision/recall/F1 against hand labels, next to the keyword rules and the keyword
+regex (the segment's prefilter: "any child word") for comparison.
+
+The corpus decides the threshold: a random timeline has well under 1% parent posts, a keyword
+crawl more than half. ``--prior auto`` (the default) estimates the file's own share of segment
+posts among those passing the prefilter; ``--prior P`` gives it. The threshold is the one with the
+best expected F1 at that share; both are written into the output and printed.
 Kept light (no Prefect, no warehouse); the model is ``data/models/<segment>.joblib`` (``make model``).
 
 Example::
@@ -30,7 +36,16 @@ __all__ = ["OUTPUT_COLUMNS", "classify_command", "evaluate_command", "safe_cell"
 
 #: Columns ``tajian classify`` writes, in order.
 OUTPUT_COLUMNS = (
-    "id", "score", "label", "rule_score", "rule_positive", "rule_hits", "rule_vetoes", "top_ngrams",
+    "id",
+    "score",
+    "label",
+    "prior",
+    "threshold",
+    "rule_score",
+    "rule_positive",
+    "rule_hits",
+    "rule_vetoes",
+    "top_ngrams",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -66,26 +81,70 @@ def _format_terms(terms: list[tuple[str, float]]) -> str:
     return " ".join(f"{name}({value:+.2f})" for name, value in terms)
 
 
+def _prior(value: str) -> str | float:
+    """``--prior``: "auto" or a share strictly between 0 and 1."""
+    if value.strip().lower() == "auto":
+        return "auto"
+    try:
+        share = float(value)
+    except ValueError:
+        share = -1.0
+    if not 0 < share < 1:
+        raise typer.BadParameter(
+            f"expected auto or a share strictly between 0 and 1 (e.g. 0.6); got {value!r}"
+        )
+    return share
+
+
+def _describe(decision, with_prior: str) -> str:
+    how = "estimated from this file" if decision.estimated else with_prior
+    return (
+        f"prior {decision.prior:.3f} ({how}; {decision.n_relevant:,} posts passed the prefilter), "
+        f"threshold {decision.cut:.3f}"
+    )
+
+
 def classify_command(
-    posts_csv: Annotated[Path, typer.Argument(metavar="INPUT.csv", help="CSV of posts (UTF-8, UTF-8 with BOM or GB18030)")],  # noqa: E501
-    output: Annotated[Path, typer.Option(help="CSV to write: id,score,label + evidence columns (UTF-8 with BOM)")],  # noqa: E501
-    segment: Annotated[str, typer.Option(help="segment name (data/segments/<name>.toml, model data/models/<name>.joblib)")] = "mothers",  # noqa: E501
+    posts_csv: Annotated[
+        Path, typer.Argument(metavar="INPUT.csv", help="CSV of posts (UTF-8, UTF-8 with BOM or GB18030)")
+    ],
+    output: Annotated[
+        Path, typer.Option(help="CSV to write: id,score,label + evidence columns (UTF-8 with BOM)")
+    ],
+    segment: Annotated[
+        str, typer.Option(help="segment name (data/segments/<name>.toml, model data/models/<name>.joblib)")
+    ] = "mothers",
     id_column: Annotated[str, typer.Option(help="column holding the post id")] = "id",
     text_column: Annotated[str, typer.Option(help="column holding the post text")] = "text",
-    context_column: Annotated[str | None, typer.Option(help="optional column holding the text of the post each one reposts or replies to (empty: none)")] = None,  # noqa: E501
-    model: Annotated[Path | None, typer.Option(help="model file (default data/models/<segment>.joblib)")] = None,  # noqa: E501
-    threshold: Annotated[float | None, typer.Option(help="probability for label 1 (default: the model's)")] = None,  # noqa: E501
+    context_column: Annotated[
+        str | None,
+        typer.Option(
+            help="optional column holding the text of the post each one reposts or replies to (empty: none)"
+        ),
+    ] = None,
+    model: Annotated[
+        Path | None, typer.Option(help="model file (default data/models/<segment>.joblib)")
+    ] = None,
+    prior: Annotated[
+        str,
+        typer.Option(
+            help="share of segment posts among the posts passing the prefilter: auto (estimate it "
+            "from this file) or a number, e.g. 0.6 for a keyword crawl"
+        ),
+    ] = "auto",
     top: Annotated[int, typer.Option(help="n-grams listed as evidence per post")] = 5,
 ) -> None:
     """Score each post of a CSV: id, score (probability of the segment), label (0/1), evidence.
 
-    Evidence: rule_score/rule_positive/rule_hits/rule_vetoes from the segment's keyword rules and
-    top_ngrams, the n-grams that pushed the classifier's decision most (w: words, c: characters;
-    the value is the n-gram's share of the decision, > 0 towards the segment).
+    score is the probability at the file's prior (``--prior``), label is 1 when score reaches
+    threshold; both prior and threshold are written on every row. Evidence:
+    rule_score/rule_positive/rule_hits/rule_vetoes from the segment's keyword rules and
+    top_ngrams, the features that pushed the classifier most (w: words, c: characters, f:/kind:/
+    veto: signals, e: word vectors; > 0 towards the segment). Posts without a child, pregnancy or
+    parenting word (the segment's prefilter) score 0 and are not read by the model.
     Cells that start with = + - @ get a leading ' so spreadsheets do not run them as formulas.
     """
-    if threshold is not None and not 0 < threshold < 1:
-        raise typer.BadParameter(f"threshold must be strictly between 0 and 1; got {threshold}")
+    share = _prior(prior)
     if top < 0:
         raise typer.BadParameter(f"top must be >= 0; got {top}")
     from nlp.corpora import read_posts_csv
@@ -98,30 +157,50 @@ def classify_command(
     except (ValueError, FileNotFoundError) as exc:
         raise _fail(str(exc)) from None
     seg, clf = _load(segment, model)
-    cut = clf.threshold if threshold is None else threshold
     texts = posts[text_column].tolist()
     contexts = _contexts(posts, context_column)
-    # the rule features' share is in the rule_* columns; top_ngrams lists n-grams only
+    # the rule features' share is in the rule_* columns; top_ngrams lists the others
     proba, evidence = clf.predict_explained(texts, top=top + 3, context=contexts)
     evidence = [[t for t in terms if not t[0].startswith("rule:")][:top] for terms in evidence]
+    decision = clf.decide(proba, share)
     output.parent.mkdir(parents=True, exist_ok=True)
     n_pos = 0
     with open(output, "w", encoding="utf-8-sig", newline="") as f:
         w = csv.writer(f)
         w.writerow(OUTPUT_COLUMNS)
-        for post_id, text, context, p, terms in zip(posts[id_column], texts, contexts or [None] * len(texts),
-                                                    proba, evidence, strict=True):
+        rows = zip(
+            posts[id_column],
+            texts,
+            contexts or [None] * len(texts),
+            decision.probability,
+            decision.labels,
+            evidence,
+            strict=True,
+        )
+        for post_id, text, context, p, label, terms in rows:
             rule = score_post(text, seg, context)
-            label = int(p >= cut)
-            n_pos += label
-            w.writerow([
-                safe_cell(str(post_id)), f"{p:.4f}", label, f"{rule.score:.4f}", int(rule.positive),
-                safe_cell(" ".join(rule.hits)), safe_cell(" ".join(rule.vetoes)),
-                safe_cell(_format_terms(terms)),
-            ])
+            n_pos += int(label)
+            w.writerow(
+                [
+                    safe_cell(str(post_id)),
+                    f"{p:.4f}",
+                    int(label),
+                    f"{decision.prior:.4f}",
+                    f"{decision.cut:.4f}",
+                    f"{rule.score:.4f}",
+                    int(rule.positive),
+                    safe_cell(" ".join(rule.hits)),
+                    safe_cell(" ".join(rule.vetoes)),
+                    safe_cell(_format_terms(terms)),
+                ]
+            )
     elapsed = time.monotonic() - started
-    print(f"{posts_csv}: {len(posts):,} posts, {n_pos:,} labelled 1 ({segment}, threshold {cut:g}) in "
-          f"{elapsed:.1f} s; wrote {output}", file=sys.stderr)
+    print(
+        f"{posts_csv}: {len(posts):,} posts, {n_pos:,} labelled 1 ({segment}; "
+        f"{_describe(decision, 'given' if share != 'auto' else 'too few posts: the model default')}) in "
+        f"{elapsed:.1f} s; wrote {output}",
+        file=sys.stderr,
+    )
 
 
 def _contexts(posts, column: str | None) -> list[str | None] | None:
@@ -132,16 +211,31 @@ def _contexts(posts, column: str | None) -> list[str | None] | None:
 
 
 def evaluate_command(
-    labels: Annotated[Path, typer.Argument(metavar="LABELS.csv", help="CSV of gold labels: id,text,label (label 0 or 1)")],  # noqa: E501
+    labels: Annotated[
+        Path, typer.Argument(metavar="LABELS.csv", help="CSV of gold labels: id,text,label (label 0 or 1)")
+    ],
     segment: Annotated[str, typer.Option(help="segment name (data/segments/<name>.toml)")] = "mothers",
-    context_column: Annotated[str | None, typer.Option(help="optional column holding the text of the post each one reposts or replies to (empty: none)")] = None,  # noqa: E501
-    model: Annotated[Path | None, typer.Option(help="model file (default data/models/<segment>.joblib)")] = None,  # noqa: E501
-    threshold: Annotated[float | None, typer.Option(help="probability for label 1 (default: the model's)")] = None,  # noqa: E501
+    context_column: Annotated[
+        str | None,
+        typer.Option(
+            help="optional column holding the text of the post each one reposts or replies to (empty: none)"
+        ),
+    ] = None,
+    model: Annotated[
+        Path | None, typer.Option(help="model file (default data/models/<segment>.joblib)")
+    ] = None,
+    prior: Annotated[
+        str,
+        typer.Option(
+            help="share of segment posts among the posts passing the prefilter: auto (estimate it "
+            "from this file) or a number"
+        ),
+    ] = "auto",
 ) -> None:
-    """Precision, recall, F1 and confusion counts of the classifier and of the keyword rules
-    against gold labels."""
-    if threshold is not None and not 0 < threshold < 1:
-        raise typer.BadParameter(f"threshold must be strictly between 0 and 1; got {threshold}")
+    """Precision, recall, F1 and confusion counts of the classifier, of the keyword rules and of the
+    keyword regex (the segment's prefilter: any child word) against gold labels."""
+    share = _prior(prior)
+    from nlp.clean import clean_own_text
     from nlp.corpora import read_gold
     from nlp.evaluation import binary_scores
     from nlp.tagger import score_post
@@ -149,25 +243,36 @@ def evaluate_command(
     try:
         gold = read_gold(labels)
         if context_column and context_column not in gold.columns:
-            raise ValueError(f"{labels}: no column {context_column!r} (--context-column); got "
-                             f"{', '.join(gold.columns)}")
+            raise ValueError(
+                f"{labels}: no column {context_column!r} (--context-column); got {', '.join(gold.columns)}"
+            )
     except (ValueError, FileNotFoundError) as exc:
         raise _fail(str(exc)) from None
     seg, clf = _load(segment, model)
-    cut = clf.threshold if threshold is None else threshold
     texts = gold["text"].tolist()
     contexts = _contexts(gold, context_column)
-    rules = [int(score_post(t, seg, c).positive)
-             for t, c in zip(texts, contexts or [None] * len(texts), strict=True)]
+    rules = [
+        int(score_post(t, seg, c).positive)
+        for t, c in zip(texts, contexts or [None] * len(texts), strict=True)
+    ]
+    decision = clf.decide(clf.predict_proba(texts, context=contexts)[:, 1], share)
     rows = {
-        "classifier": binary_scores(
-            gold["label"], (clf.predict_proba(texts, context=contexts)[:, 1] >= cut).astype(int)),
+        "classifier": binary_scores(gold["label"], decision.labels),
         "rules": binary_scores(gold["label"], rules),
     }
+    if seg.prefilter is not None:
+        rows["keyword regex"] = binary_scores(
+            gold["label"], [int(bool(seg.prefilter.search(clean_own_text(t)))) for t in texts]
+        )
     with_context = f", {sum(c is not None for c in contexts):,} with context" if contexts else ""
-    print(f"{segment} on {labels}: {len(gold):,} posts, {int(gold['label'].sum()):,} labelled 1"
-          f"{with_context} (classifier threshold {cut:g})")
-    print(f"{'':12s}{'precision':>10s}{'recall':>8s}{'F1':>8s}{'TP':>7s}{'FP':>7s}{'FN':>7s}{'TN':>7s}")
+    print(
+        f"{segment} on {labels}: {len(gold):,} posts, {int(gold['label'].sum()):,} labelled 1"
+        f"{with_context}; classifier at "
+        f"{_describe(decision, 'given' if share != 'auto' else 'too few posts: the model default')}"
+    )
+    print(f"{'':14s}{'precision':>10s}{'recall':>8s}{'F1':>8s}{'TP':>7s}{'FP':>7s}{'FN':>7s}{'TN':>7s}")
     for name, r in rows.items():
-        print(f"{name:12s}{r['precision']:>10.3f}{r['recall']:>8.3f}{r['f1']:>8.3f}"
-              f"{r['tp']:>7d}{r['fp']:>7d}{r['fn']:>7d}{r['tn']:>7d}")
+        print(
+            f"{name:14s}{r['precision']:>10.3f}{r['recall']:>8.3f}{r['f1']:>8.3f}"
+            f"{r['tp']:>7d}{r['fp']:>7d}{r['fn']:>7d}{r['tn']:>7d}"
+        )

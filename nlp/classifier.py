@@ -1,22 +1,35 @@
-"""A post classifier for one segment, trained from the rules (weak supervision) plus gold labels.
+"""A post classifier for one segment: is the author one of the segment's people?
 
-The rules in ``data/segments/<name>.toml`` (:func:`nlp.tagger.score_post`) label a large real
-corpus (:func:`nlp.weak_labels.weak_labels`); analyst gold labels (a CSV ``id,text,label``,
-:func:`nlp.corpora.read_gold`) override and add to them. :class:`PostClassifier` learns from
-these labels with word n-grams (``nlp.tokenize.tokenize`` over the cleaned own text) and
-character n-grams, a linear SVM and sigmoid-calibrated probabilities, so it generalises beyond
-the lexicon; :meth:`PostClassifier.explain` names the n-grams behind a score. A post may come
-with its ``context`` (the text of the post it reposts or replies to;
-:func:`nlp.corpora.ced_source_texts` finds it for CED replies): the rule features then read it
-through the segment's ``[context]`` rule. The feature blocks are built in :mod:`nlp.features`;
-model files are written and checked by :mod:`nlp.model_files`, whose pickles name this module's
-``PostClassifier`` and ``_segment_tokens`` (keep both here).
+Recall first. The segment's ``[prefilter]`` regex (the broad net of a keyword crawl: any child,
+pregnancy or parenting word, for ``mothers``) decides which posts the model reads at all; every
+other post scores 0 and costs almost nothing. Among the posts that pass, :class:`PostClassifier`
+tells the segment's people from everyone else who uses those words (fans calling an idol 宝宝, pet
+owners, shops, news, other people's children) with a logistic regression over:
+
+- TF-IDF word n-grams (``nlp.tokenize.tokenize`` with the segment's dictionary) and character
+  n-grams of the cleaned own text (:func:`nlp.features.fast_tfidf`);
+- the rule score, positive and veto flags of the lexicon (:func:`nlp.features.rule_matrix`), read
+  with the post's context (the post it replies to) through the segment's ``[context]`` rule;
+- 0/1 signals (:func:`nlp.features.signal_matrix`): each pattern kind and veto category of the
+  segment, each named regex of its ``[features]`` table (first-person narrative about a child,
+  the child as the subject of a sentence, school, illness; news, what-ifs, idols), length bands;
+- the mean word vector of the post (:class:`nlp.embeddings.WordVectors`, learned from the real
+  corpora at ``make model``), so that words the labels never showed still count by meaning.
+
+Probabilities are calibrated at a training prior of 0.5 (balanced class weights and a sigmoid
+fitted on out-of-fold decisions), and the model keeps its out-of-fold operating curve
+(:class:`nlp.prior.OperatingCurve`). :meth:`PostClassifier.decide` then lets each corpus set its
+own threshold: it estimates the corpus's share of segment posts (:class:`nlp.prior.PriorShift`)
+or takes one given, and picks the threshold with the best expected F1 at that share.
+:meth:`PostClassifier.explain` names the features behind a score. Model files are written and
+checked by :mod:`nlp.model_files`, whose pickles name this module's ``PostClassifier`` and
+``_segment_tokens`` (keep both here).
 
 Example:
     >>> texts = ["我家宝宝今天会翻身了", "宝宝夜奶三次好累", "孕32周胎动好厉害", "给娃做辅食南瓜泥",
-    ...          "今天股市大跌", "这家火锅真好吃", "周末去爬山了", "新手机到了开心"]
-    >>> model = PostClassifier(calibration_cv=2).fit(texts, [1, 1, 1, 1, 0, 0, 0, 0])
-    >>> model.predict(["宝宝夜奶好累", "火锅好吃"]).tolist()
+    ...          "追星的宝宝们冲呀", "宝宝们转发扩散", "这家宝贝真好看", "孩子们放假了"]
+    >>> model = PostClassifier(cv=2, min_df=1).fit(texts, [1, 1, 1, 1, 0, 0, 0, 0])
+    >>> model.predict(["宝宝夜奶好累", "今天股市大跌"], prior=0.5).tolist()
     [1, 0]
 """
 
@@ -31,28 +44,32 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.model_selection import StratifiedKFold
-from sklearn.svm import LinearSVC
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
 from nlp.clean import clean_own_text
+from nlp.embeddings import WordVectors
 from nlp.features import (
-    CONTEXT_FEATURES,
     RULE_FEATURES,
     clean_contexts,
-    context_matrix,
     fast_tfidf,
     post_texts,
     register_segment_tokenizer,
     rule_matrix,
+    signal_matrix,
+    signal_names,
 )
+from nlp.prior import OperatingCurve, PriorShift, adjust_to_prior, f1_threshold
 from nlp.segments import DEFAULT_SEGMENTS_DIR, SegmentDefinition, load_segment
 from nlp.tagger import PostScore
 from nlp.tokenize import tokenize
 
-__all__ = ["PostClassifier"]
+__all__ = ["Decision", "PostClassifier"]
+
+#: The prior the probabilities are calibrated at: training weighs both classes equally.
+TRAINING_PRIOR = 0.5
 
 
 # Model files pickle the word vectorizer's tokenizer by this path: nlp.classifier._segment_tokens.
@@ -76,78 +93,96 @@ def _segment(name: str) -> SegmentDefinition:
 
 _PREDICT_BATCH = 200_000  # posts per batch of PostClassifier.predict_proba
 
-# PostClassifier._feature_names of each model: (fitted state it was built from, params, names).
-_FEATURE_NAMES: weakref.WeakKeyDictionary[PostClassifier, tuple[tuple, tuple, np.ndarray]] = (
+# PostClassifier._feature_names of each model: (fitted state it was built from, names).
+_FEATURE_NAMES: weakref.WeakKeyDictionary[PostClassifier, tuple[tuple, np.ndarray]] = (
     weakref.WeakKeyDictionary()
 )
 
 
 @dataclass(frozen=True)
+class Decision:
+    """How one corpus's posts were decided (:meth:`PostClassifier.decide`).
+
+    Attributes:
+        prior: share of segment posts among the posts that passed the prefilter, as used.
+        estimated: True when ``prior`` was estimated from the posts (``"auto"``), False when given
+            or when too few posts passed the prefilter to estimate it (the model's default).
+        threshold: the calibrated probability (at the training prior) a post needs for label 1.
+        cut: the same threshold on the scale of ``probability``: a post is 1 when it reaches it.
+        n_relevant: posts that passed the prefilter.
+        probability: each post's probability re-weighed to ``prior`` (0 for filtered posts).
+        labels: 0/1 per post.
+    """
+
+    prior: float
+    estimated: bool
+    threshold: float
+    cut: float
+    n_relevant: int
+    probability: np.ndarray
+    labels: np.ndarray
+
+
+@dataclass(frozen=True)
 class _Parts:
     own: list[str]
-    matrix: sp.csr_matrix
+    relevant: np.ndarray  # bool per post: passed the prefilter (and has own text)
+    matrix: sp.csr_matrix  # rows of the relevant posts only
 
 
 class PostClassifier(ClassifierMixin, BaseEstimator):
-    """Does a post belong to ``segment``? A linear model over word and character n-grams.
+    """Is the author of a post one of ``segment``'s people? A linear model over the posts that
+    pass the segment's prefilter (see the module docstring for the features).
 
     Follows the scikit-learn estimator contract (``get_params``/``set_params``/``clone``; fitted
     state in attributes ending in ``_``). Inputs are raw Weibo post texts: each is cleaned with
-    :func:`nlp.clean.clean_own_text` (the repost chain never counts), cut into words with
-    :func:`nlp.tokenize.tokenize` and the segment's dictionary, and turned into TF-IDF word
-    n-grams plus character n-grams plus the rule score, positive and veto flags. A ``LinearSVC`` is fitted,
-    with probabilities from a sigmoid fitted on out-of-fold decisions (``CalibratedClassifierCV``,
-    one final model). ``predict`` gives 1 when the probability reaches ``threshold``.
+    :func:`nlp.clean.clean_own_text` (the repost chain never counts).
 
     Parameters:
-        segment: segment name (``data/segments/<segment>.toml``; its dictionary cuts the words).
-        C: inverse regularisation of the SVM.
+        segment: segment name (``data/segments/<segment>.toml``: its dictionary cuts the words, its
+            ``[prefilter]``, patterns, vetoes and ``[features]`` make features).
+        C: inverse regularisation of the logistic regression.
         word_ngram_range, char_ngram_range: n-gram lengths, ``(min, max)``.
         min_df: an n-gram must occur in this many training posts.
         max_features: at most this many word and this many character n-grams (most frequent).
-        rule_features: add the rule score, positive flag and veto flag as features (on by default:
-            without them a model trained on rule labels keeps only part of what the rules know;
-            5-fold CV on the gold dev half gave F1 0.28 without, 0.51 with).
-        context_features, context_ngrams, context_text: weights (0 = off) of three feature blocks
-            built from the optional ``context`` of a post (the text of the post it reposts or
-            replies to): ``ctx:`` features = the context's topic score (``1 - exp(-w / scale)``,
-            ``w`` = :func:`nlp.tagger.topic_weight`) alone
-            and times the post's rule score, first-person flag and shortness; the post's own
-            n-grams times the context's topic score (``xw:``/``xc:`` features: "囤" under a diaper
-            post); the context's own character n-grams (``t:`` features). A post without context
-            gets zeros in all three. Off by default: on the gold dev half none of them helped
-            (the rule features below read the context anyway, through the segment's
-            ``[context]`` rule).
-        class_weight: ``"balanced"`` or None (passed to LinearSVC).
-        calibration_cv: folds for the probability calibration.
-        threshold: probability at which ``predict`` (and the tagger) says 1. The probability is
-            calibrated on the training labels, mostly rule labels of the real corpora (about 0.3%
-            positive), so it is low for the short replies parents write; ``make model`` sets the
-            threshold by cross-validation on the gold dev half (``scripts/train_model.py``).
-        random_state: seed of the calibration folds and the SVM.
+        rule_features: add the rule score, positive and veto flags.
+        signal_features: add the 0/1 signals of :func:`nlp.features.signal_matrix`.
+        embedding_weight: scale of the mean-word-vector block (0 = off; it needs ``word_vectors``
+            at ``fit``).
+        prefilter: read only the posts that match the segment's ``[prefilter]`` (others score 0).
+        cv: folds of the out-of-fold decisions behind the calibration and the operating curve.
+        prior: what :meth:`predict` assumes about a corpus: ``"auto"`` (estimate it from the posts
+            given, :meth:`decide`) or the share of segment posts among those passing the prefilter.
+        min_auto_posts: with ``"auto"``, fewer posts than this passing the prefilter are too few to
+            estimate a prior from; ``default_prior`` is used instead.
+        default_prior: the prior for inputs too small to estimate one from (0.5: no information
+            either way, which leans to recall: on real posts the share ranges from under 1% in a
+            random timeline to over 50% in a keyword crawl).
+        random_state: seed of the folds.
 
     Example:
-        >>> m = PostClassifier(C=0.3, calibration_cv=2)
-        >>> m.get_params()["C"], m.segment
-        (0.3, 'mothers')
+        >>> m = PostClassifier(C=0.3, cv=3)
+        >>> m.get_params()["C"], m.segment, m.prior
+        (0.3, 'mothers', 'auto')
     """
 
     def __init__(
         self,
         segment: str = "mothers",
         *,
-        C: float = 0.5,
+        C: float = 1.0,
         word_ngram_range: tuple[int, int] = (1, 2),
         char_ngram_range: tuple[int, int] = (1, 3),
         min_df: int = 2,
         max_features: int | None = 60_000,
         rule_features: bool = True,
-        context_features: float = 0.0,
-        context_ngrams: float = 0.0,
-        context_text: float = 0.0,
-        class_weight: str | None = "balanced",
-        calibration_cv: int = 3,
-        threshold: float = 0.5,
+        signal_features: bool = True,
+        embedding_weight: float = 3.0,
+        prefilter: bool = True,
+        cv: int = 5,
+        prior: str | float = "auto",
+        min_auto_posts: int = 30,
+        default_prior: float = 0.5,
         random_state: int | None = 0,
     ) -> None:
         self.segment = segment
@@ -157,12 +192,13 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         self.min_df = min_df
         self.max_features = max_features
         self.rule_features = rule_features
-        self.context_features = context_features
-        self.context_ngrams = context_ngrams
-        self.context_text = context_text
-        self.class_weight = class_weight
-        self.calibration_cv = calibration_cv
-        self.threshold = threshold
+        self.signal_features = signal_features
+        self.embedding_weight = embedding_weight
+        self.prefilter = prefilter
+        self.cv = cv
+        self.prior = prior
+        self.min_auto_posts = min_auto_posts
+        self.default_prior = default_prior
         self.random_state = random_state
 
     # -- fitting ---------------------------------------------------------------------------
@@ -179,51 +215,65 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError(f"{name} must be (min, max) with 1 <= min <= max <= 6; got {r!r}")
         if not (isinstance(self.C, int | float) and self.C > 0):
             raise ValueError(f"C must be a number > 0; got {self.C!r}")
-        if not (isinstance(self.threshold, int | float) and 0 < self.threshold < 1):
-            raise ValueError(f"threshold must be strictly between 0 and 1; got {self.threshold!r}")
-        if not (isinstance(self.calibration_cv, int) and self.calibration_cv >= 2):
-            raise ValueError(f"calibration_cv must be a whole number >= 2; got {self.calibration_cv!r}")
-        for name in ("context_features", "context_ngrams", "context_text"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not (isinstance(v, int | float) and 0 <= v <= 100):
-                raise ValueError(f"{name} must be a weight between 0 (off) and 100; got {v!r}")
+        if isinstance(self.cv, bool) or not (isinstance(self.cv, int) and self.cv >= 2):
+            raise ValueError(f"cv must be a whole number >= 2; got {self.cv!r}")
+        w = self.embedding_weight
+        if isinstance(w, bool) or not (isinstance(w, int | float) and 0 <= w <= 100):
+            raise ValueError(f"embedding_weight must be between 0 (off) and 100; got {w!r}")
+        _check_prior(self.prior, "prior", auto=True)
+        _check_prior(self.default_prior, "default_prior")
 
     def fit(
-        self, texts: object, y: object, sample_weight: object = None, *, context: object = None
+        self,
+        texts: object,
+        y: object,
+        sample_weight: object = None,
+        *,
+        context: object = None,
+        groups: object = None,
+        curve_mask: object = None,
+        word_vectors: WordVectors | None = None,
     ) -> PostClassifier:
         """Learn from raw post texts and 0/1 labels (optionally weighted per post); returns ``self``.
 
-        ``sample_weight`` lets a few gold labels count more than many rule labels. ``context``:
-        optional, one text (or None) per post, the post it reposts or replies to.
+        Only posts passing the prefilter are learnt from (the others never reach the model).
+        ``sample_weight`` lets gold labels count more than rule labels; the two classes are then
+        weighed equally (the training prior is 0.5). ``context``: optional, one text (or None) per
+        post, the post it reposts or replies to. ``groups``: optional thread of each post, kept in
+        one fold of the out-of-fold decisions. ``curve_mask``: optional, which posts the operating
+        curve is measured on (e.g. only hand-labelled ones; default all). ``word_vectors``: fitted
+        :class:`nlp.embeddings.WordVectors` for the embedding block (restricted to the training
+        posts' words and kept in the model).
         """
         self._check_params()
         raw = post_texts(texts)
-        labels = np.asarray(list(y) if not isinstance(y, np.ndarray) else y)
-        if labels.ndim != 1 or len(labels) != len(raw):
-            raise ValueError(f"y must hold one label per text: {len(raw)} texts, got shape {labels.shape}")
-        try:
-            labels = labels.astype(np.int64)
-        except (TypeError, ValueError):
-            raise ValueError(f"labels must be 0 or 1; got values like {labels[:3].tolist()}") from None
-        bad = sorted(set(labels.tolist()) - {0, 1})
-        if bad:
-            raise ValueError(f"labels must be 0 or 1; got {bad[:5]} (drop abstained rows, label -1, first)")
-        counts = np.bincount(labels, minlength=2)
-        if counts.min() < self.calibration_cv:
-            raise ValueError(
-                f"need at least calibration_cv={self.calibration_cv} posts of each label; got "
-                f"{counts[0]} negatives and {counts[1]} positives"
-            )
-        weights = None
-        if sample_weight is not None:
-            weights = np.asarray(list(sample_weight), dtype=np.float64)
-            if weights.shape != labels.shape or not np.isfinite(weights).all() or (weights < 0).any():
-                raise ValueError(
-                    f"sample_weight must hold one finite weight >= 0 per text ({len(raw)}); "
-                    f"got shape {weights.shape}"
-                )
+        labels = _labels(y, len(raw))
+        weights = _weights(sample_weight, len(raw))
         seg = load_segment(self.segment)
         own = [clean_own_text(t) for t in raw]
+        keep = self._relevant(own, seg)
+        extra = {"groups": groups, "curve_mask": curve_mask}
+        for name, value in extra.items():
+            if value is not None:
+                arr = np.asarray(list(value) if not isinstance(value, np.ndarray) else value)
+                if arr.shape != (len(raw),):
+                    raise ValueError(
+                        f"{name} must hold one value per text ({len(raw)}); got shape {arr.shape}"
+                    )
+                extra[name] = arr[keep]
+        own_k = [o for o, k in zip(own, keep, strict=True) if k]
+        y_k, w_k = labels[keep], weights[keep]
+        ctx = clean_contexts(context, len(raw))
+        ctx_k = None if ctx is None else [c for c, k in zip(ctx, keep, strict=True) if k]
+        counts = np.bincount(y_k, minlength=2)
+        if counts.min() < self.cv:
+            raise ValueError(
+                f"need at least cv={self.cv} posts of each label that pass the prefilter; got "
+                f"{counts[0]} negatives and {counts[1]} positives"
+            )
+        w_k = w_k * np.where(
+            y_k == 1, w_k.sum() / 2 / w_k[y_k == 1].sum(), w_k.sum() / 2 / w_k[y_k == 0].sum()
+        )
         tokens = functools.partial(_segment_tokens, seg.dictionary)
         common = {
             "min_df": self.min_df,
@@ -238,73 +288,90 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         self.char_vectorizer_ = TfidfVectorizer(
             analyzer="char", ngram_range=tuple(self.char_ngram_range), **common
         )
-        blocks = [self.word_vectorizer_.fit_transform(own), self.char_vectorizer_.fit_transform(own)]
-        ctx = clean_contexts(context, len(raw))
-        if self.rule_features:
-            blocks.append(rule_matrix(own, seg, ctx))
-        self.context_vectorizer_ = None
-        if self.context_text:
-            docs = sorted({c for c in ctx if c}) if ctx is not None else []  # each source post once
-            ctx_common = {**common, "min_df": min(self.min_df, max(1, len(docs)))}
-            self.context_vectorizer_ = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), **ctx_common)
-            self.context_vectorizer_.fit(docs or ["_"])
-        blocks.extend(self._context_blocks(blocks[0], blocks[1], own, ctx, seg))
-        X = sp.hstack(blocks, format="csr", dtype=np.float32)
-        svm = LinearSVC(
-            C=self.C, class_weight=self.class_weight, random_state=self.random_state, max_iter=5000
+        words = self.word_vectorizer_.fit_transform(own_k)
+        self.word_vectors_ = None
+        if self.embedding_weight and word_vectors is not None:
+            vocab = {w for o in own_k for w in tokens(o)}
+            self.word_vectors_ = _copy_vectors(word_vectors).restrict(vocab)
+        X = self._stack(own_k, ctx_k, seg, words=words, chars=self.char_vectorizer_.fit_transform(own_k))
+        oof = self._out_of_fold(X, y_k, w_k, extra["groups"])
+        calibrator = LogisticRegression(C=1e4).fit(oof.reshape(-1, 1), y_k, sample_weight=w_k)
+        self.calibration_ = (float(calibrator.coef_[0, 0]), float(calibrator.intercept_[0]))
+        on_curve = (
+            np.ones(len(y_k), bool) if extra["curve_mask"] is None else extra["curve_mask"].astype(bool)
         )
-        folds = StratifiedKFold(self.calibration_cv, shuffle=True, random_state=self.random_state)
-        self.calibrated_ = CalibratedClassifierCV(svm, method="sigmoid", cv=folds, ensemble=False)
-        self.calibrated_.fit(X, labels, sample_weight=weights)
-        final = self.calibrated_.calibrated_classifiers_[0].estimator
-        final.coef_ = final.coef_.astype(np.float32)  # half the file size; scores agree to ~1e-6
+        if len(set(y_k[on_curve].tolist())) < 2:
+            raise ValueError("curve_mask must select posts of both labels that pass the prefilter")
+        self.curve_ = OperatingCurve.from_scores(y_k[on_curve], self._calibrate(oof[on_curve]))
+        self.model_ = LogisticRegression(C=self.C, max_iter=5000).fit(X, y_k, sample_weight=w_k)
+        self.model_.coef_ = self.model_.coef_.astype(np.float32)  # half the file size
         self.classes_ = np.array([0, 1])
+        self.training_prior_ = TRAINING_PRIOR
         self.n_word_features_ = len(self.word_vectorizer_.vocabulary_)
         self.n_char_features_ = len(self.char_vectorizer_.vocabulary_)
         digest = hashlib.sha256()
         for text, label in zip(raw, labels.tolist(), strict=True):
             digest.update(f"{label}\t{text or ''}\n".encode())
-        if weights is not None:
-            digest.update(weights.tobytes())
+        digest.update(weights.tobytes())
         self.training_sha256_ = digest.hexdigest()
         self.n_training_rows_ = len(raw)
+        self.n_prefiltered_ = int(keep.sum())
         self.n_positive_ = int(counts[1])
         return self
 
+    def _out_of_fold(
+        self, X: sp.csr_matrix, y: np.ndarray, w: np.ndarray, groups: np.ndarray | None
+    ) -> np.ndarray:
+        """Each post's decision from a model that did not see its fold (or its thread's)."""
+        if groups is None:
+            folds = StratifiedKFold(self.cv, shuffle=True, random_state=self.random_state).split(X, y)
+        else:
+            folds = StratifiedGroupKFold(self.cv, shuffle=True, random_state=self.random_state).split(
+                X, y, groups
+            )
+        oof = np.zeros(len(y))
+        for train, held in folds:
+            m = LogisticRegression(C=self.C, max_iter=5000).fit(X[train], y[train], sample_weight=w[train])
+            oof[held] = m.decision_function(X[held])
+        return oof
+
+    def _calibrate(self, decision: np.ndarray) -> np.ndarray:
+        a, b = self.calibration_
+        return 1.0 / (1.0 + np.exp(-(a * np.asarray(decision, dtype=np.float64) + b)))
+
     # -- scoring ---------------------------------------------------------------------------
 
-    @property
-    def _uses_context(self) -> bool:
-        return bool(
-            getattr(self, "context_features", 0)
-            or getattr(self, "context_ngrams", 0)
-            or getattr(self, "context_text", 0)
+    def _relevant(self, own: list[str], seg: SegmentDefinition) -> np.ndarray:
+        """Which cleaned texts the model reads: own text, and a prefilter match when it applies."""
+        rx = seg.prefilter if self.prefilter else None
+        return np.fromiter(
+            (bool(o) and (rx is None or rx.search(o) is not None) for o in own), dtype=bool, count=len(own)
         )
 
-    def _context_blocks(
+    def _stack(
         self,
-        words: sp.csr_matrix,
-        chars: sp.csr_matrix,
         own: list[str],
         ctx: list[str] | None,
         seg: SegmentDefinition,
-    ) -> list[sp.csr_matrix]:
-        if not self._uses_context:
-            return []
-        topic, feats = context_matrix(own, ctx, seg)
-        out = []
-        if self.context_features:
-            out.append(feats * np.float32(self.context_features))
-        if self.context_ngrams:
-            scale = sp.diags(topic * np.float32(self.context_ngrams))
-            out.extend([(scale @ words).tocsr(), (scale @ chars).tocsr()])
-        if self.context_text:
-            v = self.context_vectorizer_
-            if ctx is None:
-                out.append(sp.csr_matrix((len(own), len(v.vocabulary_)), dtype=np.float32))
-            else:
-                out.append(fast_tfidf(v, ctx) * np.float32(self.context_text))
-        return out
+        *,
+        words: sp.csr_matrix | None = None,
+        chars: sp.csr_matrix | None = None,
+        known: Mapping[str, PostScore] | None = None,
+    ) -> sp.csr_matrix:
+        blocks = [
+            fast_tfidf(self.word_vectorizer_, own) if words is None else words,
+            fast_tfidf(self.char_vectorizer_, own) if chars is None else chars,
+        ]
+        if self.rule_features:
+            blocks.append(rule_matrix(own, seg, ctx, known))
+        if self.signal_features:
+            blocks.append(signal_matrix(own, seg))
+        if self.word_vectors_ is not None:
+            tokens = [_segment_tokens(seg.dictionary, o) for o in own]
+            blocks.append(
+                sp.csr_matrix(self.word_vectors_.transform(tokens) * np.float32(self.embedding_weight))
+            )
+        return sp.hstack(blocks, format="csr", dtype=np.float32)
 
     def _features(
         self,
@@ -312,31 +379,25 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         context: object = None,
         rule_scores: tuple[SegmentDefinition, Mapping[str, PostScore]] | None = None,
     ) -> _Parts:
-        check_is_fitted(self, "calibrated_")
+        check_is_fitted(self, "model_")
         own = [clean_own_text(t) for t in post_texts(texts)]
-        words, chars = fast_tfidf(self.word_vectorizer_, own), fast_tfidf(self.char_vectorizer_, own)
-        blocks = [words, chars]
         ctx = clean_contexts(context, len(own))
-        seg = _segment(self.segment) if self.rule_features or self._uses_context else None
-        if self.rule_features:
-            known = None
-            if rule_scores is not None and (rule_scores[0] is seg or rule_scores[0] == seg):
-                known = rule_scores[1]  # scored with this model's segment: reuse
-            blocks.append(rule_matrix(own, seg, ctx, known))
-        if self._uses_context:
-            blocks.extend(self._context_blocks(words, chars, own, ctx, seg))
-        return _Parts(own, sp.hstack(blocks, format="csr", dtype=np.float32))
-
-    @property
-    def _svm(self) -> LinearSVC:
-        return self.calibrated_.calibrated_classifiers_[0].estimator
+        seg = _segment(self.segment)
+        relevant = self._relevant(own, seg)
+        own_r = [o for o, r in zip(own, relevant, strict=True) if r]
+        ctx_r = None if ctx is None else [c for c, r in zip(ctx, relevant, strict=True) if r]
+        known = None
+        if rule_scores is not None and (rule_scores[0] is seg or rule_scores[0] == seg):
+            known = rule_scores[1]  # scored with this model's segment: reuse
+        return _Parts(own, relevant, self._stack(own_r, ctx_r, seg, known=known))
 
     def decision_function(self, texts: object, context: object = None) -> np.ndarray:
-        """Signed distance from the SVM's boundary (> 0 leans to the segment), one per text."""
-        X = self._features(texts, context).matrix  # checks the model is fitted first
-        if X.shape[0] == 0:
-            return np.zeros(0)
-        return self._svm.decision_function(X)
+        """The model's log-odds (> 0 leans to the segment), one per text; -inf for filtered posts."""
+        parts = self._features(texts, context)
+        out = np.full(len(parts.own), -np.inf)
+        if parts.matrix.shape[0]:
+            out[parts.relevant] = self.model_.decision_function(parts.matrix)
+        return out
 
     def predict_proba(
         self,
@@ -345,19 +406,17 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         *,
         rule_scores: tuple[SegmentDefinition, Mapping[str, PostScore]] | None = None,
     ) -> np.ndarray:
-        """Calibrated probabilities, shape (n, 2): column 1 is P(post belongs to the segment).
+        """Calibrated probabilities at the training prior (0.5), shape (n, 2); column 1 is
+        P(post belongs to the segment). Posts without own text or not passing the prefilter get
+        exactly 0. :meth:`decide` re-weighs them to a corpus's own prior.
 
-        A post without own text (a bare repost) gets the probability of an empty post.
-        ``context``: optional, one text (or None) per post, the post it reposts or replies to
-        (used by a model trained with context features; others check its length and ignore it).
-        ``rule_scores``: optional ``(segment, {cleaned own text: nlp.tagger.score_own_text(text,
-        segment)})`` the caller already has (:func:`nlp.tagger.tag_user_segments` does); when the
-        segment equals this model's, a post whose cleaned text is found there (and that is not
-        read with a context) is not scored by the rules again. It never changes the result.
-        Many posts are scored in batches of ``_PREDICT_BATCH`` (every feature is computed post by
-        post, so batches give the same numbers) to bound the memory of the feature matrices.
+        ``context``: optional, one text (or None) per post, the post it reposts or replies to (the
+        segment's ``[context]`` rule reads it). ``rule_scores``: optional ``(segment, {cleaned own
+        text: nlp.tagger.score_own_text(text, segment)})`` the caller already has
+        (:func:`nlp.tagger.tag_user_segments` does); it only saves work. Many posts are scored in
+        batches of ``_PREDICT_BATCH`` to bound the memory of the feature matrices.
         """
-        check_is_fitted(self, "calibrated_")
+        check_is_fitted(self, "model_")
         items = post_texts(texts)
         ctx = None if context is None else post_texts(context, "context")
         if len(items) > _PREDICT_BATCH and (ctx is None or len(ctx) == len(items)):
@@ -372,28 +431,67 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
                     for i in batches
                 ]
             )
-        X = self._features(items, ctx, rule_scores).matrix
-        if X.shape[0] == 0:
-            return np.zeros((0, 2))
-        return self.calibrated_.predict_proba(X)
+        parts = self._features(items, ctx, rule_scores)
+        p = np.zeros(len(items))
+        if parts.matrix.shape[0]:
+            p[parts.relevant] = self._calibrate(self.model_.decision_function(parts.matrix))
+        return np.column_stack([1.0 - p, p])
 
-    def predict(self, texts: object, context: object = None) -> np.ndarray:
-        """1 where ``predict_proba(...)[:, 1] >= threshold``, else 0."""
-        return (self.predict_proba(texts, context)[:, 1] >= self.threshold).astype(np.int64)
+    def decide(self, proba: object, prior: str | float | None = None) -> Decision:
+        """Labels for one corpus from :meth:`predict_proba`'s column 1 (all posts of the corpus).
+
+        ``prior``: ``"auto"`` estimates the corpus's share of segment posts among those that
+        passed the prefilter (:class:`nlp.prior.PriorShift`; ``default_prior`` when fewer than
+        ``min_auto_posts`` passed); a number gives it; None takes the ``prior`` parameter. The
+        threshold is the one with the best expected F1 at that prior on the model's operating curve.
+
+        Example:
+            >>> texts = ["我家宝宝今天会翻身了", "宝宝夜奶三次好累", "孕32周胎动好厉害", "给娃做辅食南瓜泥",
+            ...          "追星的宝宝们冲呀", "宝宝们转发扩散", "这家宝贝真好看", "孩子们放假了"]
+            >>> m = PostClassifier(cv=2, min_df=1).fit(texts, [1, 1, 1, 1, 0, 0, 0, 0])
+            >>> d = m.decide(m.predict_proba(["宝宝夜奶好累", "股市"])[:, 1], prior=0.3)
+            >>> d.prior, d.estimated, d.labels.tolist(), d.n_relevant
+            (0.3, False, [1, 0], 1)
+        """
+        check_is_fitted(self, "model_")
+        p = np.asarray(proba, dtype=np.float64).ravel()
+        prior = self.prior if prior is None else prior
+        _check_prior(prior, "prior", auto=True)
+        relevant = p > 0
+        n = int(relevant.sum())
+        estimated = prior == "auto" and n >= self.min_auto_posts
+        if estimated:
+            value = PriorShift(self.training_prior_).fit(p[relevant]).prior_
+        else:
+            value = self.default_prior if prior == "auto" else float(prior)
+        threshold = f1_threshold(self.curve_, value)
+        return Decision(
+            prior=round(float(value), 6),
+            estimated=bool(estimated),
+            threshold=threshold,
+            cut=float(adjust_to_prior([min(threshold, 1.0)], value, self.training_prior_)[0]),
+            n_relevant=n,
+            probability=adjust_to_prior(p, value, self.training_prior_),
+            labels=(relevant & (p >= threshold)).astype(np.int64),
+        )
+
+    def predict(self, texts: object, context: object = None, prior: str | float | None = None) -> np.ndarray:
+        """0/1 per text: :meth:`decide` on these texts' probabilities (see ``prior`` there)."""
+        return self.decide(self.predict_proba(texts, context)[:, 1], prior).labels
 
     def explain(self, text: str | None, top: int = 5) -> list[tuple[str, float]]:
-        """The n-grams that moved this post's decision most: ``[(feature, contribution)]``.
+        """The features that moved this post's score most: ``[(feature, contribution)]``.
 
-        Features are ``w:`` word n-grams (words joined by a space), ``c:`` character n-grams or
-        ``rule:`` rule features; the contribution is the term's share of the decision function
-        (> 0 pushes towards the segment). Only terms pointing the way of the post's decision
-        (towards the segment when the post is predicted 1, i.e. its probability reaches
-        ``threshold``; away from it otherwise), strongest first, at most ``top``.
+        Features are ``w:`` word n-grams (words joined by a space), ``c:`` character n-grams,
+        ``rule:`` rule features, ``kind:``/``veto:``/``f:``/``len:`` signals or ``e:`` word-vector
+        dimensions; the contribution is the term's share of the log-odds (> 0 pushes towards the
+        segment). Only terms pushing the way of the post's log-odds, strongest first, at most
+        ``top``; nothing for a post the prefilter drops.
 
         Example:
             >>> texts = ["我家宝宝今天会翻身了", "宝宝夜奶三次好累", "孕32周胎动好厉害", "给娃做辅食",
-            ...          "今天股市大跌", "这家火锅真好吃", "周末去爬山了", "新手机到了开心"]
-            >>> m = PostClassifier(calibration_cv=2).fit(texts, [1, 1, 1, 1, 0, 0, 0, 0])
+            ...          "追星的宝宝们冲呀", "宝宝们转发扩散", "这家宝贝真好看", "孩子们放假了"]
+            >>> m = PostClassifier(cv=2, min_df=1).fit(texts, [1, 1, 1, 1, 0, 0, 0, 0])
             >>> [f for f, _ in m.explain("宝宝夜奶", top=2)]
             ['rule:positive', 'rule:score']
         """
@@ -404,32 +502,35 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
     def predict_explained(
         self, texts: object, top: int = 5, context: object = None
     ) -> tuple[np.ndarray, list[list[tuple[str, float]]]]:
-        """``(P(segment) per text, explain() of each text)`` in one pass over the texts.
+        """``(P(segment) per text as predict_proba gives it, explain() of each text)`` in one pass.
 
         Example:
             >>> texts = ["我家宝宝今天会翻身了", "宝宝夜奶三次好累", "孕32周胎动好厉害", "给娃做辅食",
-            ...          "今天股市大跌", "这家火锅真好吃", "周末去爬山了", "新手机到了开心"]
-            >>> m = PostClassifier(calibration_cv=2).fit(texts, [1, 1, 1, 1, 0, 0, 0, 0])
-            >>> proba, why = m.predict_explained(["火锅真好吃", ""], top=1)
-            >>> bool(proba[0] < 0.5), why
-            (True, [[('c:好', -0.1416)], []])
+            ...          "追星的宝宝们冲呀", "宝宝们转发扩散", "这家宝贝真好看", "孩子们放假了"]
+            >>> m = PostClassifier(cv=2, min_df=1).fit(texts, [1, 1, 1, 1, 0, 0, 0, 0])
+            >>> proba, why = m.predict_explained(["追星冲呀宝宝们", "火锅真好吃"], top=1)
+            >>> bool(proba[0] < 0.5), why[0][0][0], why[1]
+            (True, 'rule:vetoed', [])
         """
         if isinstance(top, bool) or not isinstance(top, int) or top < 0:
             raise ValueError(f"top must be a whole number >= 0; got {top!r}")
-        X = self._features(texts, context).matrix
+        parts = self._features(texts, context)
+        proba = np.zeros(len(parts.own))
+        out: list[list[tuple[str, float]]] = [[] for _ in parts.own]
+        X = parts.matrix
         if X.shape[0] == 0:
-            return np.zeros(0), []
-        proba = self.calibrated_.predict_proba(X)[:, 1]
-        contrib = X.multiply(self._svm.coef_[0].astype(np.float64)[np.newaxis, :]).tocsr()
+            return proba, out
+        decision = self.model_.decision_function(X)
+        proba[parts.relevant] = self._calibrate(decision)
+        contrib = X.multiply(self.model_.coef_[0].astype(np.float64)[np.newaxis, :]).tocsr()
         names = self._feature_names()
-        out: list[list[tuple[str, float]]] = []
-        for i in range(X.shape[0]):
-            lo, hi = contrib.indptr[i], contrib.indptr[i + 1]
+        for row, i in enumerate(np.flatnonzero(parts.relevant)):
+            lo, hi = contrib.indptr[row], contrib.indptr[row + 1]
             idx, val = contrib.indices[lo:hi], np.asarray(contrib.data[lo:hi], dtype=np.float64)
-            keep = val > 0 if proba[i] >= self.threshold else val < 0
+            keep = val > 0 if decision[row] >= 0 else val < 0
             idx, val = idx[keep], val[keep]
             order = np.lexsort((idx, -np.abs(val)))[:top]
-            out.append([(str(names[idx[k]]), round(float(val[k]), 4)) for k in order])
+            out[i] = [(str(names[idx[k]]), round(float(val[k]), 4)) for k in order]
         return proba, out
 
     def _feature_names(self) -> np.ndarray:
@@ -441,34 +542,68 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
             self.char_vectorizer_,
             self.word_vectorizer_.vocabulary_,
             self.char_vectorizer_.vocabulary_,
-            getattr(self, "context_vectorizer_", None),
+            self.word_vectors_,
+            self.rule_features,
+            self.signal_features,
         )
-        params = (self.rule_features, self.context_features, self.context_ngrams, self.context_text)
         cached = _FEATURE_NAMES.get(self)
-        if (
-            cached is not None
-            and cached[1] == params
-            and all(a is b for a, b in zip(cached[0], state, strict=True))
-        ):
-            return cached[2]
-        words = ["w:" + n for n in self.word_vectorizer_.get_feature_names_out()]
-        chars = ["c:" + n for n in self.char_vectorizer_.get_feature_names_out()]
-        rules = list(RULE_FEATURES) if self.rule_features else []
-        ctx: list[str] = []
-        if self._uses_context:
-            if self.context_features:
-                ctx += list(CONTEXT_FEATURES)
-            if self.context_ngrams:
-                ctx += ["x" + n for n in words + chars]
-            if self.context_text:
-                ctx += ["t:" + n for n in self.context_vectorizer_.get_feature_names_out()]
-        names = np.array(words + chars + rules + ctx, dtype=object)
-        names.flags.writeable = False
-        _FEATURE_NAMES[self] = (state, params, names)
-        return names
+        if cached is not None and all(a is b for a, b in zip(cached[0], state, strict=True)):
+            return cached[1]
+        names = ["w:" + n for n in self.word_vectorizer_.get_feature_names_out()]
+        names += ["c:" + n for n in self.char_vectorizer_.get_feature_names_out()]
+        if self.rule_features:
+            names += list(RULE_FEATURES)
+        if self.signal_features:
+            names += signal_names(_segment(self.segment))
+        if self.word_vectors_ is not None:
+            names += [f"e:{j}" for j in range(self.word_vectors_.vectors_.shape[1])]
+        out = np.array(names, dtype=object)
+        out.flags.writeable = False
+        _FEATURE_NAMES[self] = (state, out)
+        return out
 
     def __sklearn_tags__(self):  # inputs are raw strings, not a numeric array
         tags = super().__sklearn_tags__()
         tags.input_tags.string = True
         tags.input_tags.two_d_array = False
         return tags
+
+
+def _check_prior(value: object, name: str, *, auto: bool = False) -> None:
+    if auto and value == "auto":
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+        what = '"auto" or a number' if auto else "a number"
+        raise ValueError(f"{name} must be {what} strictly between 0 and 1; got {value!r}")
+
+
+def _labels(y: object, n: int) -> np.ndarray:
+    labels = np.asarray(list(y) if not isinstance(y, np.ndarray) else y)  # type: ignore[call-overload]
+    if labels.ndim != 1 or len(labels) != n:
+        raise ValueError(f"y must hold one label per text: {n} texts, got shape {labels.shape}")
+    try:
+        labels = labels.astype(np.int64)
+    except (TypeError, ValueError):
+        raise ValueError(f"labels must be 0 or 1; got values like {labels[:3].tolist()}") from None
+    bad = sorted(set(labels.tolist()) - {0, 1})
+    if bad:
+        raise ValueError(f"labels must be 0 or 1; got {bad[:5]} (drop abstained rows, label -1, first)")
+    return labels
+
+
+def _weights(sample_weight: object, n: int) -> np.ndarray:
+    if sample_weight is None:
+        return np.ones(n)
+    weights = np.asarray(list(sample_weight), dtype=np.float64)  # type: ignore[call-overload]
+    if weights.shape != (n,) or not np.isfinite(weights).all() or (weights < 0).any():
+        raise ValueError(
+            f"sample_weight must hold one finite weight >= 0 per text ({n}); got shape {weights.shape}"
+        )
+    return weights
+
+
+def _copy_vectors(vectors: WordVectors) -> WordVectors:
+    check_is_fitted(vectors, "vectors_")
+    copy = WordVectors(**vectors.get_params())
+    copy.vectors_, copy.vocabulary_ = vectors.vectors_, dict(vectors.vocabulary_)
+    return copy

@@ -30,6 +30,7 @@ __all__ = [
     "load_real_corpora",
     "read_gold",
     "read_posts_csv",
+    "split_gold_files",
 ]
 
 #: Seed of :func:`gold_split` (the one dev/test split of a gold set).
@@ -105,15 +106,16 @@ def read_gold(path: str | Path) -> pd.DataFrame:
 
 
 def gold_groups(ids: object) -> pd.Series:
-    """The group of each gold id: the replies of one CED cascade (ids ``ced-r-<cascade>/<mid>``)
-    share one, any other post is a group of its own. Replies in one thread share their source
-    post, their topic and often their words, so a split must keep each thread on one side.
+    """The group of each gold id: the replies of one CED cascade (ids ``ced-r-<cascade>/<mid>`` as
+    in the gold files, or ``ced_repost:<cascade>/<mid>`` as in :func:`load_real_corpora`) share one,
+    any other post is a group of its own. Replies in one thread share their source post, their
+    topic and often their words, so a split must keep each thread on one side.
 
-    >>> gold_groups(["ced-r-12_AbC_9/m1", "ced-r-12_AbC_9/m2", "senti-test-5"]).tolist()
+    >>> gold_groups(["ced-r-12_AbC_9/m1", "ced_repost:12_AbC_9/m2", "senti-test-5"]).tolist()
     ['ced:12_AbC_9', 'ced:12_AbC_9', 'senti-test-5']
     """
     s = pd.Series(list(ids), dtype=object).astype(str)
-    thread = s.str.extract(r"^ced-r-([^/]+)/", expand=False)
+    thread = s.str.extract(r"^(?:ced-r-|ced_repost:)([^/]+)/", expand=False)
     return ("ced:" + thread).where(thread.notna(), s)
 
 
@@ -146,6 +148,35 @@ def gold_split(gold: pd.DataFrame, seed: int = GOLD_SPLIT_SEED) -> tuple[pd.Data
             in_dev.add(g)
     dev_mask = np.isin(group, list(in_dev))
     return gold[dev_mask].reset_index(drop=True), gold[~dev_mask].reset_index(drop=True)
+
+
+def split_gold_files(
+    files: list[pd.DataFrame], seed: int = GOLD_SPLIT_SEED
+) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
+    """(dev, test) halves of several gold files that share threads: the first is split by
+    :func:`gold_split`; in each later file a thread already placed keeps its side (a CED cascade
+    never has replies on both sides), the others are split among themselves by :func:`gold_split`.
+
+    Example:
+        >>> a = pd.DataFrame({"id": ["ced-r-1/a", "ced-r-2/b"], "text": ["x", "y"], "label": [1, 1]})
+        >>> b = pd.DataFrame({"id": ["ced-r-1/c", "ced-r-2/d", "senti-dev-3"], "text": list("pqr"),
+        ...                   "label": [0, 0, 1]})
+        >>> [(dev["id"].tolist(), test["id"].tolist()) for dev, test in split_gold_files([a, b])][1]
+        (['ced-r-1/c', 'senti-dev-3'], ['ced-r-2/d'])
+    """
+    side: dict[str, bool] = {}  # group -> in dev
+    out = []
+    for gold in files:
+        group = gold_groups(gold["id"])
+        placed = group.map(side)
+        dev_rest, _ = gold_split(gold[placed.isna().to_numpy()], seed)
+        known = placed.notna().to_numpy()
+        in_dev = np.where(
+            known, placed.fillna(False).astype(bool).to_numpy(), gold["id"].isin(dev_rest["id"])
+        )
+        side.update(zip(group, in_dev, strict=True))
+        out.append((gold[in_dev].reset_index(drop=True), gold[~in_dev].reset_index(drop=True)))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

@@ -47,8 +47,9 @@ class WordVectors(BaseEstimator):
     Attributes (after ``fit``): ``vocabulary_`` (word → row), ``vectors_`` (float32, unit rows).
     """
 
-    def __init__(self, n_components: int = 100, *, window: int = 4, min_count: int = 3,
-                 random_state: int = 0) -> None:
+    def __init__(
+        self, n_components: int = 100, *, window: int = 4, min_count: int = 3, random_state: int = 0
+    ) -> None:
         self.n_components = n_components
         self.window = window
         self.min_count = min_count
@@ -64,8 +65,10 @@ class WordVectors(BaseEstimator):
         counts = Counter(w for d in docs for w in d)
         words = sorted(w for w, c in counts.items() if c >= self.min_count)
         if len(words) <= self.n_components:
-            raise ValueError(f"need more than n_components={self.n_components} words seen at least "
-                             f"min_count={self.min_count} times; got {len(words)}")
+            raise ValueError(
+                f"need more than n_components={self.n_components} words seen at least "
+                f"min_count={self.min_count} times; got {len(words)}"
+            )
         index = {w: i for i, w in enumerate(words)}
         rows, cols = [], []
         for d in docs:
@@ -86,7 +89,9 @@ class WordVectors(BaseEstimator):
         pmi = np.log(cooc.data / total / (word_p[cooc.row] * ctx_p[cooc.col]))
         keep = pmi > 0
         ppmi = sp.csr_matrix((pmi[keep], (cooc.row[keep], cooc.col[keep])), shape=(n, n))
-        svd = TruncatedSVD(self.n_components, algorithm="randomized", n_iter=5, random_state=self.random_state)
+        svd = TruncatedSVD(
+            self.n_components, algorithm="randomized", n_iter=5, random_state=self.random_state
+        )
         vectors = svd.fit_transform(ppmi)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         self.vectors_ = (vectors / np.maximum(norms, 1e-12)).astype(np.float32)

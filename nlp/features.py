@@ -8,8 +8,9 @@
   look-up per n-gram).
 - The rule features (:data:`RULE_FEATURES`, :func:`rule_matrix`): the lexicon's score, positive
   and veto flags of each post (:func:`nlp.tagger.score_own_text`).
-- The context features (:data:`CONTEXT_FEATURES`, :func:`context_matrix`): the topic score of
-  the post a post reposts or replies to, alone and times a few traits of the post.
+- The signal features (:func:`signal_names`, :func:`signal_matrix`): one 0/1 column per
+  pattern kind and veto category of the segment that matches, per named regex of its
+  ``[features]`` table, and the length band of the post.
 
 :func:`post_texts` checks the estimator's inputs (a list of texts) and :func:`clean_contexts`
 cleans the optional contexts. Plain library code: no state beyond per-vectorizer look-up tables
@@ -38,14 +39,15 @@ from nlp.tagger import PostScore, score_own_text, topic_weight
 from nlp.tokenize import tokenize_codes
 
 __all__ = [
-    "CONTEXT_FEATURES",
+    "LENGTH_BANDS",
     "RULE_FEATURES",
     "clean_contexts",
-    "context_matrix",
     "fast_tfidf",
     "post_texts",
     "register_segment_tokenizer",
     "rule_matrix",
+    "signal_matrix",
+    "signal_names",
 ]
 
 
@@ -500,11 +502,6 @@ def _context_weights(ctx: list[str] | None, segment: SegmentDefinition) -> list[
     return out
 
 
-CONTEXT_FEATURES = ("ctx:topic", "ctx:topic*rule", "ctx:topic*first_person", "ctx:topic*short")
-#: The author speaks of themself or their family (a short reply "我家也是" under a parenting post).
-_FIRST_PERSON = re.compile(r"我|俺|咱|本人|自己")
-
-
 def clean_contexts(context: object, n: int) -> list[str] | None:
     """Cleaned own text of each context (the post being reposted or replied to), or None."""
     if context is None:
@@ -516,22 +513,61 @@ def clean_contexts(context: object, n: int) -> list[str] | None:
     return out if any(out) else None
 
 
-def context_matrix(
-    own: list[str],
-    ctx: list[str] | None,
-    segment: SegmentDefinition,
-) -> tuple[np.ndarray, sp.csr_matrix]:
-    """(topic score of each post's context, the ``ctx:`` interaction features); zeros without context."""
-    topic = np.zeros(len(own), dtype=np.float32)
-    for i, w in enumerate(_context_weights(ctx, segment) or []):
-        if w:
-            topic[i] = 1.0 - math.exp(-w / segment.scale)
-    rows = np.zeros((len(own), len(CONTEXT_FEATURES)), dtype=np.float32)
-    for i in np.flatnonzero(topic):
-        o = own[i]
-        if not o:
+#: Length bands of a post's cleaned own text, in characters: ``(name, from, up to but not incl.)``.
+LENGTH_BANDS = (("short", 0, 12), ("medium", 12, 40), ("long", 40, None))
+
+
+def signal_names(segment: SegmentDefinition) -> list[str]:
+    """The columns of :func:`signal_matrix` for ``segment``, in order.
+
+    >>> from nlp.segments import load_segment
+    >>> names = signal_names(load_segment("mothers"))
+    >>> names[:2], "f:first_person" in names, names[-1]
+    (['kind:audience', 'kind:child_age'], True, 'len:long')
+    """
+    kinds = sorted({p.kind for p in segment.patterns})
+    vetoes = sorted({v.category for v in segment.vetoes})
+    return (
+        [f"kind:{k}" for k in kinds]
+        + [f"veto:{v}" for v in vetoes]
+        + [f"f:{name}" for name, _ in segment.features]
+        + [f"len:{b}" for b, _, _ in LENGTH_BANDS]
+    )
+
+
+def signal_matrix(own: list[str], segment: SegmentDefinition) -> sp.csr_matrix:
+    """0/1 signals of each cleaned own text (columns :func:`signal_names`): does any pattern of each
+    kind match, does each veto category's regex match (whether or not a pattern overrides it), does
+    each ``[features]`` regex match, and which length band the text falls in. Empty texts are all 0.
+
+    >>> from nlp.segments import load_segment
+    >>> seg = load_segment("mothers")
+    >>> m = signal_matrix(["陪闺女写作业到十点", ""], seg)
+    >>> names = signal_names(seg)
+    >>> [names[j] for j in m[0].indices if names[j].startswith("f:")]
+    ['f:child_does', 'f:with_child', 'f:school']
+    >>> m[1].nnz
+    0
+    """
+    kinds = sorted({p.kind for p in segment.patterns})
+    cats = sorted({v.category for v in segment.vetoes})
+    kind_col = {k: j for j, k in enumerate(kinds)}
+    cat_col = {c: len(kinds) + j for j, c in enumerate(cats)}
+    feat_at = len(kinds) + len(cats)
+    band_at = feat_at + len(segment.features)
+    rows: list[int] = []
+    cols: list[int] = []
+    for i, text in enumerate(own):
+        if not text:
             continue
-        s = score_own_text(o, segment)
-        rows[i] = (1.0, s.score, float(_FIRST_PERSON.search(o) is not None), float(len(o) <= 20))
-        rows[i] *= topic[i]
-    return topic, sp.csr_matrix(rows)
+        hit = {kind_col[p.kind] for p in segment.patterns if p.regex.search(text)}
+        hit.update(cat_col[v.category] for v in segment.vetoes if v.regex.search(text))
+        hit.update(feat_at + j for j, (_, rx) in enumerate(segment.features) if rx.search(text))
+        n = len(text)
+        hit.update(
+            band_at + j for j, (_, lo, hi) in enumerate(LENGTH_BANDS) if lo <= n and (hi is None or n < hi)
+        )
+        cols.extend(sorted(hit))
+        rows.extend([i] * len(hit))
+    data = np.ones(len(rows), dtype=np.float32)
+    return sp.csr_matrix((data, (rows, cols)), shape=(len(own), band_at + len(LENGTH_BANDS)))

@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 #: Version of the model file layout; bump it when PostClassifier's fitted state changes.
-MODEL_FORMAT_VERSION = 2  # 2: optional context (context_* params, context_vectorizer_)
+MODEL_FORMAT_VERSION = 3  # 3: prefilter, signals, word vectors, logistic model, operating curve
 #: Where ``make model`` writes models: ``<repo>/data/models``.
 DEFAULT_MODELS_DIR: Path = Path(__file__).resolve().parents[1] / "data" / "models"
 
@@ -122,7 +122,7 @@ def save_model(
 
     if not isinstance(model, PostClassifier):
         raise TypeError(f"save_model expects a PostClassifier; got {type(model).__name__}")
-    check_is_fitted(model, "calibrated_")
+    check_is_fitted(model, "model_")
     path = Path(path) if path is not None else DEFAULT_MODELS_DIR / f"{model.segment}.joblib"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -133,7 +133,9 @@ def save_model(
         "training_data_sha256": model.training_sha256_,
         "n_training_rows": model.n_training_rows_,
         "n_training_positive": model.n_positive_,
+        "n_prefiltered": model.n_prefiltered_,
         "n_features": {"word": model.n_word_features_, "char": model.n_char_features_},
+        "default_prior": model.default_prior,
         "params": {k: list(v) if isinstance(v, tuple) else v for k, v in model.get_params().items()},
         "training": training or {},
         "model_sha256": _sha256_file(tmp),

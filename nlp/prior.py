@@ -134,11 +134,15 @@ class OperatingCurve:
         >>> OperatingCurve.from_scores([1, 0, 1, 0], [0.9, 0.8, 0.7, 0.1]).tpr
         (0.5, 0.5, 1.0, 1.0)
         """
-        fpr, tpr, thresholds = roc_curve(np.asarray(y_true), _probabilities(proba), sample_weight=sample_weight,
-                                         drop_intermediate=False)
+        fpr, tpr, thresholds = roc_curve(
+            np.asarray(y_true), _probabilities(proba), sample_weight=sample_weight, drop_intermediate=False
+        )
         keep = np.isfinite(thresholds)  # roc_curve's first point: above every score
-        return cls(tuple(np.round(thresholds[keep], 6).tolist()), tuple(np.round(tpr[keep], 6).tolist()),
-                   tuple(np.round(fpr[keep], 6).tolist()))
+        return cls(
+            tuple(np.round(thresholds[keep], 6).tolist()),
+            tuple(np.round(tpr[keep], 6).tolist()),
+            tuple(np.round(fpr[keep], 6).tolist()),
+        )
 
     def expected_f1(self, prior: float) -> np.ndarray:
         """Expected F1 at each threshold in a corpus whose share of positives is ``prior``."""

@@ -7,9 +7,10 @@ least 0), squash it to ``score = 1 - exp(-raw / scale)``, and call the post posi
 pattern of a kind listed in the veto's ``overridden_by`` also matched.
 
 With a trained post classifier (:mod:`nlp.classifier`, passed as ``classifier=``), the post
-score is the classifier's calibrated probability and a post is positive when it reaches the
-classifier's threshold; the rule hits stay in the evidence, beside the n-grams that moved the
-classifier.
+score is the classifier's probability re-weighed to the share of segment posts it estimates in
+the posts being tagged, and a post is positive by the classifier's F1-best threshold at that share
+(:meth:`nlp.classifier.PostClassifier.decide`); the rule hits stay in the evidence, beside the
+n-grams that moved the classifier.
 
 User level (:func:`tag_user_segments`): a user is a member by either of two rules, and the
 ``rule`` column says which admitted them:
@@ -97,13 +98,18 @@ class PostClassifierLike(Protocol):
     """What the tagger needs of a post classifier (:class:`nlp.classifier.PostClassifier`).
 
     A ``predict_proba`` that also takes a keyword ``rule_scores`` is handed the rule scores the
-    tagger already has (see :meth:`nlp.classifier.PostClassifier.predict_proba`).
+    tagger already has (see :meth:`nlp.classifier.PostClassifier.predict_proba`). ``decide`` turns
+    the probabilities of all the posts being tagged into labels and probabilities re-weighed to
+    their corpus's own share of segment posts (:meth:`nlp.classifier.PostClassifier.decide`).
     """
 
-    threshold: float
+    def predict_proba(
+        self,
+        texts: Sequence[str | None],
+        context: Sequence[str | None] | None = None,
+    ) -> Any: ...
 
-    def predict_proba(self, texts: Sequence[str | None], context: Sequence[str | None] | None = None,
-                      ) -> Any: ...
+    def decide(self, proba: Any) -> Any: ...
 
     def predict_explained(self, texts: Sequence[str | None], top: int = 5) -> tuple[Any, list]: ...
 
@@ -211,8 +217,9 @@ class _Compiled:
     ungated_mask: int  # bit i set for each pattern i without a gate (always searched)
 
 
-def _gate_masks(gates: tuple[frozenset[str] | None, ...],
-                ) -> tuple[re.Pattern[str] | None, dict[str, int], int]:
+def _gate_masks(
+    gates: tuple[frozenset[str] | None, ...],
+) -> tuple[re.Pattern[str] | None, dict[str, int], int]:
     """What :func:`score_own_text` needs to find the patterns a text can match in one regex scan:
     (a character class of every gate character, {character: bit mask of the patterns whose gate
     holds it}, bit mask of the patterns without a gate)."""
@@ -242,8 +249,7 @@ def _compile(segment: SegmentDefinition) -> _Compiled:
     sub = {k.word: k.weight for k in segment.keywords if not k.token_only}
     tok = {k.word: k.weight for k in segment.keywords if k.token_only}
     gates = tuple(_required_chars(p.regex) for p in segment.patterns)
-    compiled = _Compiled(_trie_regex(list(sub)), sub, _trie_regex(list(tok)), tok, gates,
-                         *_gate_masks(gates))
+    compiled = _Compiled(_trie_regex(list(sub)), sub, _trie_regex(list(tok)), tok, gates, *_gate_masks(gates))
     if len(_COMPILED) >= _COMPILED_MAX:
         _COMPILED.clear()
     _COMPILED[id(segment)] = (segment, compiled)
@@ -283,8 +289,11 @@ def topic_weight(own_text: str, segment: SegmentDefinition) -> float:
     return round(sum(w for w in weights.values() if w > 0), 9)
 
 
-def score_own_text(own_text: str, segment: SegmentDefinition, context_topic: float | None = None,
-                   ) -> PostScore:
+def score_own_text(
+    own_text: str,
+    segment: SegmentDefinition,
+    context_topic: float | None = None,
+) -> PostScore:
     """Score text that is already cleaned own text (see :func:`score_post`).
 
     ``context_topic``: :func:`topic_weight` of the post this one reposts or replies to, when
@@ -324,8 +333,12 @@ def score_own_text(own_text: str, segment: SegmentDefinition, context_topic: flo
         else:
             hits.append(f"-{text}")
     rule = segment.context
-    if (context_topic is not None and rule is not None and context_topic >= rule.min_topic - _EPS
-            and len(own_text) <= rule.max_chars):
+    if (
+        context_topic is not None
+        and rule is not None
+        and context_topic >= rule.min_topic - _EPS
+        and len(own_text) <= rule.max_chars
+    ):
         m = rule.regex.search(own_text)
         if m is not None:
             raw += rule.weight
@@ -401,8 +414,9 @@ def _iso(ts: object) -> str | None:
     return pd.Timestamp(ts).isoformat()
 
 
-def _known_scores(classifier: PostClassifierLike, segment: SegmentDefinition,
-                  scores: dict[str, PostScore]) -> dict[str, Any]:
+def _known_scores(
+    classifier: PostClassifierLike, segment: SegmentDefinition, scores: dict[str, PostScore]
+) -> dict[str, Any]:
     """``{"rule_scores": (segment, scores)}`` when the classifier's ``predict_proba`` takes the
     rule scores the tagger already has (:class:`nlp.classifier.PostClassifier` does: it then does
     not score those texts again), else ``{}``."""
@@ -491,8 +505,10 @@ def tag_user_segments(
         # a reply under an on-topic post: rescore its own text with the context rule (the topic of
         # each distinct context is computed once)
         codes, uniques = pd.factorize(df["context"], use_na_sentinel=True)
-        topic = np.array([topic_weight(clean_own_text(u), segment) if isinstance(u, str) else -1.0
-                          for u in uniques] + [-1.0])[codes]  # code -1 (no context) -> -1.0
+        topic = np.array(
+            [topic_weight(clean_own_text(u), segment) if isinstance(u, str) else -1.0 for u in uniques]
+            + [-1.0]
+        )[codes]  # code -1 (no context) -> -1.0
         rescored: dict[str, PostScore] = {}
         for i in np.flatnonzero(topic >= segment.context.min_topic - _EPS).tolist():
             o = own[i]
@@ -505,29 +521,41 @@ def tag_user_segments(
     if classifier is None:
         df["positive"] = [s.positive for s in rule_scores]
         df["score"] = [s.score for s in rule_scores]
-    elif has_context:
-        # score each distinct (own text, context) once; the classifier cleans the context itself
-        ctx = [c if isinstance(c, str) and c else None for c in df["context"].tolist()]
-        pairs = [k for k in dict.fromkeys(zip(own, ctx, strict=True)) if k[0]]
-        pair_proba: dict[tuple[str, str | None], float] = {}
-        if pairs:
-            proba = classifier.predict_proba([o for o, _ in pairs], context=[c for _, c in pairs],
-                                             **_known_scores(classifier, segment, score_of))[:, 1]
-            pair_proba = dict(zip(pairs, (float(p) for p in proba), strict=True))
-        df["score"] = [pair_proba.get(k, 0.0) for k in zip(own, ctx, strict=True)]
-        df["positive"] = df["has_own"] & (df["score"] >= float(classifier.threshold) - _EPS)
     else:
-        # the classifier cleans each text itself; score each distinct own text once
-        distinct = [o for o in dict.fromkeys(own) if o]
-        proba_of: dict[str, float] = {}
-        if distinct:
-            proba = classifier.predict_proba(distinct, **_known_scores(classifier, segment, score_of))[:, 1]
-            proba_of = dict(zip(distinct, (float(p) for p in proba), strict=True))
-        df["score"] = [proba_of.get(o, 0.0) for o in own]
-        df["positive"] = df["has_own"] & (df["score"] >= float(classifier.threshold) - _EPS)
+        # score each distinct (own text, context) once; the classifier cleans the context itself,
+        # then decides them all at once: the window's own share of segment posts sets the threshold
+        ctx = (
+            [c if isinstance(c, str) and c else None for c in df["context"].tolist()]
+            if has_context
+            else [None] * len(own)
+        )
+        pairs = [k for k in dict.fromkeys(zip(own, ctx, strict=True)) if k[0]]
+        decided: dict[tuple[str, str | None], tuple[float, bool]] = {}
+        if pairs:
+            proba = classifier.predict_proba(
+                [o for o, _ in pairs],
+                context=[c for _, c in pairs] if has_context else None,
+                **_known_scores(classifier, segment, score_of),
+            )[:, 1]
+            decision = classifier.decide(proba)
+            decided = dict(
+                zip(
+                    pairs,
+                    zip(
+                        (float(p) for p in decision.probability),
+                        (bool(x) for x in decision.labels),
+                        strict=True,
+                    ),
+                    strict=True,
+                )
+            )
+        got = [decided.get(k, (0.0, False)) for k in zip(own, ctx, strict=True)]
+        df["score"] = [p for p, _ in got]
+        df["positive"] = df["has_own"] & np.array([x for _, x in got], dtype=bool)
 
     per_user = df.groupby("user_id", sort=True).agg(
-        n_posts=("has_own", "sum"), n_hits=("positive", "sum"), best=("score", "max"))
+        n_posts=("has_own", "sum"), n_hits=("positive", "sum"), best=("score", "max")
+    )
     pos = df[df["positive"]]
     per_user["n_days"] = pos.groupby("user_id")["day"].nunique()
     per_user["n_days"] = per_user["n_days"].fillna(0).astype("int64")
@@ -543,8 +571,9 @@ def tag_user_segments(
         strong = pd.Series(False, index=per_user.index)
     else:
         strong = (per_user["n_hits"] >= 1) & (per_user["best"] >= segment.strong_post_score - _EPS)
-    per_user["rule"] = np.select([repeated & strong, repeated, strong],
-                                 ["both", "repeated", "strong post"], "")
+    per_user["rule"] = np.select(
+        [repeated & strong, repeated, strong], ["both", "repeated", "strong post"], ""
+    )
     members = per_user[repeated | strong]
     if members.empty:
         return _empty_tags()
@@ -637,13 +666,15 @@ def shard_of(user_ids: Iterable[object], n: int) -> np.ndarray:
         [0, 0]
     """
     n = _check_shards(n)
-    ids = pd.Series(list(user_ids) if not isinstance(user_ids, pd.Series) else user_ids,
-                    dtype=object).astype(str)
+    ids = pd.Series(list(user_ids) if not isinstance(user_ids, pd.Series) else user_ids, dtype=object).astype(
+        str
+    )
     if n == 1:
         return np.zeros(len(ids), dtype=np.int64)
     codes, uniques = pd.factorize(ids, sort=False)
-    per_user = np.fromiter((zlib.crc32(u.encode("utf-8")) % n for u in uniques), dtype=np.int64,
-                           count=len(uniques))
+    per_user = np.fromiter(
+        (zlib.crc32(u.encode("utf-8")) % n for u in uniques), dtype=np.int64, count=len(uniques)
+    )
     return per_user[codes]
 
 
@@ -686,8 +717,10 @@ def merge_shard_tags(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     out = pd.concat(parts, ignore_index=True)
     if not out["user_id"].is_unique:
         dup = out.loc[out["user_id"].duplicated(), "user_id"].iloc[0]
-        raise ValueError(f"user {dup!r} is tagged in more than one shard; split posts with "
-                         "split_by_user_shard so that each user's posts are in one shard")
+        raise ValueError(
+            f"user {dup!r} is tagged in more than one shard; split posts with "
+            "split_by_user_shard so that each user's posts are in one shard"
+        )
     out = out.sort_values(["score", "user_id"], ascending=[False, True], kind="mergesort")
     out = out.astype({c: object for c in ("user_id", "segment", "evidence", "rule") if c in out})
     return out.reset_index(drop=True)

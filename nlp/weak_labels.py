@@ -1,14 +1,20 @@
-"""Weak labels: the segment's lexicon rules label posts for training a post classifier.
+"""Weak labels, recall first: the segment's rules label posts for training a post classifier.
 
-The rules in ``data/segments/<name>.toml`` (:func:`nlp.tagger.score_post`) label a large real
-corpus: clear positives become 1, vetoed posts and posts without any segment word become 0, the
-unclear middle is left out (:data:`ABSTAIN`). Analyst gold labels (:func:`nlp.corpora.read_gold`)
-override and add to them in ``scripts/train_model.py``.
+Labelling functions may abstain: a post the lexicon does not recognise is not a negative
+("儿子" in a post no pattern covers says nothing either way). A post is labelled
+
+* 1 when the rules call it positive (:func:`nlp.tagger.score_own_text`);
+* 0 when there is explicit negative evidence: a veto holds (an idol, a pet, a shop, news,
+  a what-if, other people's children…), or its own words miss the segment's ``[prefilter]`` (no
+  child, pregnancy or parenting word at all: such posts never reach the model anyway);
+* :data:`ABSTAIN` (-1) otherwise, and left out of training.
+
+Analyst gold labels (:func:`nlp.corpora.read_gold`) override and add to them in
+``scripts/train_model.py``. (Until 2026-12 every post without enough lexicon points was taught as a
+negative; on the gold posts that made the model score parents' diary posts near 0.)
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
@@ -19,27 +25,21 @@ from nlp.tagger import score_own_text
 
 __all__ = ["ABSTAIN", "weak_labels"]
 
-#: The label of a post the rules are unsure about (leave it out of training).
+#: The label of a post the rules say nothing certain about (leave it out of training).
 ABSTAIN = -1
 
 
-def weak_labels(
-    texts: object, segment: SegmentDefinition | str, *, negative_below: float = 0.5
-) -> np.ndarray:
-    """Labels from the rules: 1 positive, 0 confident negative, -1 unclear (leave it out).
-
-    A post is 1 when :func:`nlp.tagger.score_post` calls it positive; 0 when a veto holds or its
-    raw rule score is below ``negative_below`` × the segment's threshold (no or only weak segment
-    words); -1 (abstain) otherwise: some parenting words, not enough to be sure.
+def weak_labels(texts: object, segment: SegmentDefinition | str) -> np.ndarray:
+    """Labels from the rules: 1 positive, 0 explicit negative evidence, -1 abstain.
 
     Example:
-        >>> weak_labels(["宝宝夜奶三次好累", "今天股市大跌", "孩子们放假了", "奶瓶好贵"], "mothers").tolist()
-        [1, 0, 0, -1]
+        >>> texts = ["宝宝夜奶三次好累", "今天股市大跌", "儿子今天好乖", "打call我家宝宝 应援"]
+        >>> weak_labels(texts, "mothers").tolist()
+        [1, 0, -1, 0]
     """
     seg = load_segment(segment) if isinstance(segment, str) else segment
     if not isinstance(seg, SegmentDefinition):
         raise TypeError(f"segment must be a name or a SegmentDefinition; got {type(segment).__name__}")
-    low = negative_below * seg.threshold
     items = post_texts(texts)
     out = np.empty(len(items), dtype=np.int8)
     cache: dict[str, int] = {}
@@ -47,14 +47,11 @@ def weak_labels(
         own = clean_own_text(t)
         label = cache.get(own)
         if label is None:
-            s = score_own_text(own, seg)
-            raw = -seg.scale * math.log(max(1e-12, 1.0 - s.score)) if s.score > 0 else 0.0
-            if s.positive:
-                label = 1
-            elif s.vetoes or raw < low - 1e-9:
+            if seg.prefilter is not None and not seg.prefilter.search(own):
                 label = 0
             else:
-                label = ABSTAIN
+                s = score_own_text(own, seg)
+                label = 1 if s.positive else 0 if s.vetoes else ABSTAIN
             cache[own] = label
         out[i] = label
     return out
