@@ -1,11 +1,14 @@
-"""Scores of 0/1 post predictions against gold labels (scikit-learn's metrics, one dict a call)."""
+"""Scores of 0/1 post predictions against gold labels (scikit-learn's metrics, one dict a call),
+with 95% Wilson intervals for the ratios when the counts are small (:func:`wilson_interval`)."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-__all__ = ["binary_scores"]
+__all__ = ["binary_scores", "format_ratio", "wilson_interval"]
 
 
 def binary_scores(y_true: object, y_pred: object) -> dict[str, float | int]:
@@ -36,3 +39,33 @@ def binary_scores(y_true: object, y_pred: object) -> dict[str, float | int]:
         "tn": tn,
         "n": len(t),
     }
+
+
+def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval of a proportion (95% with the default ``z``); (0, 1) for 0 trials.
+
+    Example:
+        >>> [round(x, 3) for x in wilson_interval(5, 8)]
+        [0.306, 0.863]
+    """
+    if trials < 0 or not 0 <= successes <= trials:
+        raise ValueError(f"need 0 <= successes <= trials; got {successes} of {trials}")
+    if trials == 0:
+        return 0.0, 1.0
+    p = successes / trials
+    centre = p + z * z / (2 * trials)
+    spread = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials))
+    denominator = 1 + z * z / trials
+    return max(0.0, (centre - spread) / denominator), min(1.0, (centre + spread) / denominator)
+
+
+def format_ratio(successes: int, trials: int) -> str:
+    """``"0.62 (5/8; 0.31–0.86)"``: a proportion, its counts and its 95% Wilson interval; "–" for 0/0.
+
+    >>> format_ratio(5, 8), format_ratio(0, 0)
+    ('0.62 (5/8; 0.31–0.86)', '–')
+    """
+    if trials == 0:
+        return "–"
+    lo, hi = wilson_interval(successes, trials)
+    return f"{successes / trials:.2f} ({successes}/{trials}; {lo:.2f}–{hi:.2f})"
