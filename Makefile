@@ -47,7 +47,7 @@ bench: $(STAMP)
 model: $(STAMP)
 	TAJIAN_REAL_DATA=$${TAJIAN_REAL_DATA:-../shared/data} $(BIN)/python scripts/train_model.py --segment mothers \
 	  --gold-dev tests/data/mothers_gold.csv --gold-dev tests/data/mothers_crawl.csv \
-	  --gold tests/nlp/mothers_labelled.csv
+	  --gold tests/nlp/mothers_labelled.csv --curve-negatives mothers_crawl.csv
 
 clean:
 	rm -rf $(VENV) out data/warehouse.duckdb data/warehouse.duckdb.wal .pytest_cache .ruff_cache

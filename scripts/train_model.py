@@ -123,23 +123,35 @@ def weak_set(corpus: pd.DataFrame, segment: str, exclude: pd.DataFrame) -> pd.Da
 
 
 def fit(
-    train: pd.DataFrame, segment: str, params: dict, vectors: WordVectors, data_dir: Path
+    train: pd.DataFrame,
+    segment: str,
+    params: dict,
+    vectors: WordVectors,
+    data_dir: Path | None,
+    curve_negatives: list[str] | None = None,
 ) -> PostClassifier:
-    is_gold = (train["weight"] == 1.0).to_numpy()
+    """Fit on the training rows; the operating curve is measured on the gold rows (its negatives
+    only from the gold files named in ``curve_negatives``, when given: a sample drawn like real
+    input, not one enriched with look-alikes, or the curve overstates the false positives)."""
+    on_curve = train["weight"] == 1.0
+    if curve_negatives:
+        on_curve &= (train["label"] == 1) | train["file"].isin(curve_negatives)
     return PostClassifier(segment, **params).fit(
         train["text"].tolist(),
         train["label"].to_numpy(),
         train["weight"].to_numpy(),
         context=None if data_dir is None else ced_source_texts(train["id"], data_dir),
         groups=gold_groups(train["id"]).to_numpy(),
-        curve_mask=is_gold,
+        curve_mask=on_curve.to_numpy(),
         word_vectors=vectors,
     )
 
 
 def training_rows(gold: pd.DataFrame, weak: pd.DataFrame) -> pd.DataFrame:
+    """The weak rows (weight WEAK_WEIGHT) and the gold rows (weight 1, with their file's name)."""
     return pd.concat(
-        [weak.assign(weight=WEAK_WEIGHT), gold[["id", "text", "label"]].assign(weight=1.0)], ignore_index=True
+        [weak.assign(weight=WEAK_WEIGHT, file=""), gold[["id", "text", "label", "file"]].assign(weight=1.0)],
+        ignore_index=True,
     )
 
 
@@ -210,6 +222,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--segment", default="mothers")
     ap.add_argument("--no-context", action="store_true", help="read every post alone (no CED source post)")
     ap.add_argument(
+        "--curve-negatives",
+        action="append",
+        default=[],
+        metavar="FILE_NAME",
+        help="measure the operating curve's false positives only on this gold file's posts (its name, "
+        "e.g. mothers_crawl.csv: drawn like real input); repeatable; default every gold file",
+    )
+    ap.add_argument(
         "--gold",
         type=Path,
         action="append",
@@ -262,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.cv:
         cross_validate(gold, weak, args.segment, params, vectors, context_dir)
         return 0
-    model = fit(training_rows(gold, weak), args.segment, params, vectors, context_dir)
+    model = fit(training_rows(gold, weak), args.segment, params, vectors, context_dir, args.curve_negatives)
     relevant = corpus[corpus["own"].map(lambda o: seg.prefilter is None or bool(seg.prefilter.search(o)))]
     proba = model.predict_proba(relevant["text"].tolist())[:, 1]
     corpus_prior = round(PriorShift(model.training_prior_).fit(proba[proba > 0]).prior_, 4)
@@ -289,6 +309,10 @@ def main(argv: list[str] | None = None) -> int:
         },
         "corpus_prior_estimate": {"value": corpus_prior, "of": "the prefiltered non-reserved real posts"},
         "context": "CED reposts: their cascade's source post (not reserved)",
+        "operating_curve": {
+            "positives": "every gold row",
+            "negatives": args.curve_negatives or "every gold row",
+        },
     }
     path = save_model(model, args.output, training=training)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) in {time.monotonic() - started:.0f} s")
