@@ -56,6 +56,7 @@ from nlp.features import (
     clean_contexts,
     fast_tfidf,
     post_texts,
+    raw_gate,
     register_segment_tokenizer,
     rule_matrix,
     signal_matrix,
@@ -380,9 +381,11 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         rule_scores: tuple[SegmentDefinition, Mapping[str, PostScore]] | None = None,
     ) -> _Parts:
         check_is_fitted(self, "model_")
-        own = [clean_own_text(t) for t in post_texts(texts)]
-        ctx = clean_contexts(context, len(own))
         seg = _segment(self.segment)
+        # a post whose raw text cannot pass the prefilter is not cleaned (most posts, in a timeline)
+        gate = raw_gate(seg.prefilter) if self.prefilter and seg.prefilter is not None else None
+        own = [clean_own_text(t) if gate is None or (t and gate(t)) else "" for t in post_texts(texts)]
+        ctx = clean_contexts(context, len(own))
         relevant = self._relevant(own, seg)
         own_r = [o for o, r in zip(own, relevant, strict=True) if r]
         ctx_r = None if ctx is None else [c for c, r in zip(ctx, relevant, strict=True) if r]

@@ -171,9 +171,7 @@ def split_gold_files(
         placed = group.map(side)
         dev_rest, _ = gold_split(gold[placed.isna().to_numpy()], seed)
         known = placed.notna().to_numpy()
-        in_dev = np.where(
-            known, placed.fillna(False).astype(bool).to_numpy(), gold["id"].isin(dev_rest["id"])
-        )
+        in_dev = np.where(known, placed.eq(True).to_numpy(), gold["id"].isin(dev_rest["id"]))
         side.update(zip(group, in_dev, strict=True))
         out.append((gold[in_dev].reset_index(drop=True), gold[~in_dev].reset_index(drop=True)))
     return out

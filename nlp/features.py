@@ -44,6 +44,7 @@ __all__ = [
     "clean_contexts",
     "fast_tfidf",
     "post_texts",
+    "raw_gate",
     "register_segment_tokenizer",
     "rule_matrix",
     "signal_matrix",
@@ -571,3 +572,61 @@ def signal_matrix(own: list[str], segment: SegmentDefinition) -> sp.csr_matrix:
         rows.extend([i] * len(hit))
     data = np.ones(len(rows), dtype=np.float32)
     return sp.csr_matrix((data, (rows, cols)), shape=(len(own), band_at + len(LENGTH_BANDS)))
+
+
+_GATE_RANGES = ((0x2E80, 0x2FDF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+
+
+@functools.lru_cache(maxsize=1)
+def _variants() -> dict[str, frozenset[str]]:
+    """For each character, the characters that cleaning turns into it (NFKC, then traditional →
+    simplified, one character at a time): ``{"宝": {"宝", "寶"}, …}`` over the CJK blocks."""
+    import unicodedata
+
+    from nlp.clean import to_simplified
+
+    out: dict[str, set[str]] = {}
+    for lo, hi in _GATE_RANGES:
+        chars = "".join(chr(c) for c in range(lo, hi + 1))
+        folded = to_simplified(unicodedata.normalize("NFKC", "\n".join(chars))).split("\n")
+        for raw, clean in zip(chars, folded, strict=False):
+            if len(clean) == 1 and clean != raw:
+                out.setdefault(clean, {clean}).add(raw)
+    return {c: frozenset(v) for c, v in out.items()}
+
+
+@functools.lru_cache(maxsize=1)
+def _fold_table() -> dict[int, str | None]:
+    """``str.translate`` table: each variant to the character cleaning makes of it; zero-width out."""
+    table: dict[int, str | None] = {ord(z): None for z in "\u200b\u200c\u200d\u2060\ufeff"}
+    for clean, raws in _variants().items():
+        table.update((ord(r), clean) for r in raws if r != clean)
+    return table
+
+
+@functools.lru_cache(maxsize=32)
+def raw_gate(prefilter: re.Pattern[str]) -> Callable[[str], bool] | None:
+    """A test on the RAW post text that is true whenever the post's cleaned own text could match
+    ``prefilter`` (a plain alternation of words): the raw text with every character folded as
+    cleaning folds it (traditional → simplified, full-width and compatibility forms; zero-width
+    characters dropped) must match. A post the gate rejects needs no cleaning: it cannot pass the
+    prefilter. None when the prefilter is not a plain alternation of words (then every post is
+    cleaned).
+
+    Known gap, by construction: a word split by something cleaning deletes (``宝[哈哈]宝``); on the
+    real posts in ../shared/data the gate and the cleaned prefilter agree on every post
+    (``tests/nlp/test_classifier.py``).
+
+    >>> gate = raw_gate(re.compile("宝宝|孩子"))
+    >>> gate("我家寶寶"), gate("今天股市"), gate("孩\u200b子")
+    (True, False, True)
+    """
+    if not prefilter.pattern or any(ch in prefilter.pattern for ch in "\\[](){}.*+?^$"):
+        return None
+    table = _fold_table()
+    search = prefilter.search
+
+    def passes(text: str) -> bool:
+        return search(text.translate(table)) is not None
+
+    return passes

@@ -7,21 +7,22 @@ news of a diaper shortage). The segment's ``[context]`` rule and the classifier'
 
 from __future__ import annotations
 
-import pickle
+import json
 from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.base import clone
 
 from nlp.classifier import PostClassifier
 from nlp.corpora import ced_source_texts, read_gold
 from nlp.segments import SegmentDefinitionError, load_segment, load_segment_file
 from nlp.tagger import score_post, tag_user_segments, topic_weight
 
-DIAPER_NEWS = ("【奶粉之后，下一个限购会是尿不湿吗？】据中国新闻网，自上月实施限奶令，缓解了香港奶粉"
-               "供应紧张。但近日香港又出现内地人抢购纸尿裤的情况，婴儿用品店的纸尿裤常常缺货。")
+DIAPER_NEWS = (
+    "【奶粉之后，下一个限购会是尿不湿吗？】据中国新闻网，自上月实施限奶令，缓解了香港奶粉"
+    "供应紧张。但近日香港又出现内地人抢购纸尿裤的情况，婴儿用品店的纸尿裤常常缺货。"
+)
 STOCK_MARKET = "【今日股市】沪指收跌1.2%，两市成交额不足三千亿。"
 REPLY = "我也准备从国外带点回来，国内太贵了"
 
@@ -64,15 +65,17 @@ def test_the_context_rule_keeps_its_limits(mothers) -> None:
 
 
 def test_context_table_is_validated(tmp_path) -> None:
-    base = (tmp_path / "x.toml")
+    base = tmp_path / "x.toml"
     head = 'name = "x"\ndescription = "d"\nthreshold = 1.0\n[keywords]\n"甲" = 1.0\n'
     base.write_text(head + '[context]\nregex = "我"\nmin_topic = 2.0\nweight = 1.0\n', encoding="utf-8")
     rule = load_segment_file(base).context
     assert rule is not None and rule.max_chars == 140 and rule.label == "我"
-    for bad, field in [('regex = "我"\nweight = 1.0\n', "context.min_topic"),
-                       ('regex = "我"\nmin_topic = 2.0\nweight = 0\n', "context.weight"),
-                       ('regex = "我"\nmin_topic = 2.0\nweight = 1.0\ncolour = 1\n', "context.colour"),
-                       ('regex = "("\nmin_topic = 2.0\nweight = 1.0\n', "context.regex")]:
+    for bad, field in [
+        ('regex = "我"\nweight = 1.0\n', "context.min_topic"),
+        ('regex = "我"\nmin_topic = 2.0\nweight = 0\n', "context.weight"),
+        ('regex = "我"\nmin_topic = 2.0\nweight = 1.0\ncolour = 1\n', "context.colour"),
+        ('regex = "("\nmin_topic = 2.0\nweight = 1.0\n', "context.regex"),
+    ]:
         base.write_text(head + "[context]\n" + bad, encoding="utf-8")
         with pytest.raises(SegmentDefinitionError, match=field.replace(".", r"\.")):
             load_segment_file(base)
@@ -81,11 +84,14 @@ def test_context_table_is_validated(tmp_path) -> None:
 
 
 def _posts(context: list[str | None] | None) -> pd.DataFrame:
-    df = pd.DataFrame({
-        "post_id": ["1", "2", "3"], "user_id": ["a", "b", "c"],
-        "created_at": pd.to_datetime(["2013-05-01 09:00"] * 3).tz_localize("Asia/Shanghai"),
-        "text": [REPLY, REPLY, "我家宝宝8个月了，夜奶三次"],
-    })
+    df = pd.DataFrame(
+        {
+            "post_id": ["1", "2", "3"],
+            "user_id": ["a", "b", "c"],
+            "created_at": pd.to_datetime(["2013-05-01 09:00"] * 3).tz_localize("Asia/Shanghai"),
+            "text": [REPLY, REPLY, "我家宝宝8个月了，夜奶三次"],
+        }
+    )
     if context is not None:
         df["context"] = context
     return df
@@ -103,51 +109,83 @@ def test_tagging_reads_an_optional_context_column(mothers) -> None:
     pd.testing.assert_frame_equal(tag_user_segments(_posts([None, None, None]), mothers), without)
 
 
-TRAIN = ["我家宝宝今天会翻身了", "宝宝夜奶三次好累", "孕32周胎动好厉害", "给娃做辅食南瓜泥",
-         "今天股市大跌", "这家火锅真好吃", "周末去爬山了", "新手机到了开心"]
+TRAIN = [
+    "我家宝宝今天会翻身了",
+    "宝宝夜奶三次好累",
+    "孕32周胎动好厉害",
+    "给娃做辅食南瓜泥",
+    "追星的宝宝们冲呀",
+    "宝宝们转发扩散",
+    "这家店的宝贝真好看",
+    "孩子们放假了",
+]
 LABELS = [1, 1, 1, 1, 0, 0, 0, 0]
 CONTEXT = [None, None, DIAPER_NEWS, None, STOCK_MARKET, None, DIAPER_NEWS, None]
+#: A reply with a child word (it passes the prefilter) that the rules only call positive under a
+#: parenting post: the [context] rule adds its weight.
+CHILD_REPLY = "我也准备给孩子囤点"
 
 
-ALL_BLOCKS = {"context_features": 1.0, "context_ngrams": 1.0, "context_text": 1.0}
+def test_classifier_reads_the_context_through_the_rule_features(mothers) -> None:
+    from nlp.features import rule_matrix
 
-
-@pytest.mark.parametrize("params", [{}, ALL_BLOCKS])
-def test_classifier_takes_an_optional_context(params) -> None:
-    m = PostClassifier(calibration_cv=2, **params).fit(TRAIN, LABELS, context=CONTEXT)
-    p_ctx = m.predict_proba(["我也准备囤点", "火锅"], context=[DIAPER_NEWS, None])
-    p_none = m.predict_proba(["我也准备囤点", "火锅"])
-    assert p_ctx.shape == p_none.shape == (2, 2)
-    assert np.isfinite(p_ctx).all()
+    assert not score_post(CHILD_REPLY, mothers).positive
+    assert score_post(CHILD_REPLY, mothers, context=DIAPER_NEWS).positive
+    m = PostClassifier(cv=2, min_df=1).fit(TRAIN, LABELS, context=CONTEXT)
+    texts = [CHILD_REPLY] * 3
+    ctx = [DIAPER_NEWS, STOCK_MARKET, None]
+    # the rule features of each post are its rule score read with its context
+    rules = rule_matrix(texts, mothers, [DIAPER_NEWS, STOCK_MARKET, ""]).toarray()
+    for row, c in zip(rules, ctx, strict=True):
+        s = score_post(CHILD_REPLY, mothers, context=c)
+        assert row.tolist() == pytest.approx([s.score, float(s.positive), float(bool(s.vetoes))])
+    # so the log-odds move by exactly the rule features' weights times their change
+    names = m._feature_names().tolist()
+    w = {n: float(m.model_.coef_[0, names.index(n)]) for n in ("rule:score", "rule:positive")}
+    z = m.decision_function(texts, context=ctx)
+    expected = w["rule:score"] * (rules[0, 0] - rules[2, 0]) + w["rule:positive"] * (
+        rules[0, 1] - rules[2, 1]
+    )
+    assert z[0] - z[2] == pytest.approx(expected, rel=1e-4) and expected > 0
+    assert z[1] == z[2]  # an unrelated context is ignored
+    p_ctx = m.predict_proba(texts, context=ctx)
+    assert p_ctx.shape == (3, 2) and p_ctx[0, 1] > p_ctx[2, 1] and p_ctx[1, 1] == p_ctx[2, 1]
     # a model fitted without context still scores posts that come with one, and vice versa
-    plain = PostClassifier(calibration_cv=2, **params).fit(TRAIN, LABELS)
-    assert plain.predict(["宝宝夜奶"], context=[DIAPER_NEWS]).tolist() == [1]
-    proba, why = m.predict_explained(["我也准备囤点"], top=3, context=[DIAPER_NEWS])
-    assert len(why) == 1 and len(proba) == 1
+    plain = PostClassifier(cv=2, min_df=1).fit(TRAIN, LABELS)
+    assert plain.predict(["宝宝夜奶"], context=[DIAPER_NEWS], prior=0.5).tolist() == [1]
+    assert m.predict(["宝宝夜奶"], prior=0.5).tolist() == [1]
+    proba, why = m.predict_explained([CHILD_REPLY], top=3, context=[DIAPER_NEWS])
+    assert len(why) == 1 and proba[0] == p_ctx[0, 1]
     with pytest.raises(ValueError, match=r"one text .* per post"):
         m.predict_proba(["a", "b"], context=[DIAPER_NEWS])
 
 
-def test_context_params_follow_the_estimator_contract() -> None:
-    m = PostClassifier(context_features=2.0, context_ngrams=0.5)
-    assert clone(m).get_params()["context_features"] == 2.0
-    with pytest.raises(ValueError, match="context_ngrams"):
-        PostClassifier(calibration_cv=2, context_ngrams=-1).fit(TRAIN, LABELS)
-    fitted = PostClassifier(calibration_cv=2, context_ngrams=1.0).fit(TRAIN, LABELS, context=CONTEXT)
-    again = pickle.loads(pickle.dumps(fitted))
-    texts = ["我也准备囤点", "火锅"]
-    np.testing.assert_allclose(again.predict_proba(texts, context=[DIAPER_NEWS, None]),
-                               fitted.predict_proba(texts, context=[DIAPER_NEWS, None]))
+def test_a_reply_without_a_child_word_never_reaches_the_classifier(mothers) -> None:
+    """The prefilter reads the post's own words only: a reply the [context] rule makes positive
+    but that has no child word of its own scores 0 with a classifier, whatever its context."""
+    assert score_post(REPLY, mothers, context=DIAPER_NEWS).positive
+    m = PostClassifier(cv=2, min_df=1).fit(TRAIN, LABELS, context=CONTEXT)
+    assert m.predict_proba([REPLY], context=[DIAPER_NEWS])[0, 1] == 0.0
+    assert m.predict([REPLY], context=[DIAPER_NEWS], prior=0.99).tolist() == [0]
 
 
 def test_ced_source_texts_skips_reserved_cascades(real_data_dir) -> None:
     reserved = pd.read_csv(real_data_dir / "reserved.csv", dtype=str)
     cascade = reserved.loc[reserved["source"] == "ced_original", "row_id"].iloc[0]
-    orig = pd.read_csv(real_data_dir / "ced" / "ced_original.csv", dtype=str, keep_default_na=False,
-                       usecols=["cascade", "text"])
+    orig = pd.read_csv(
+        real_data_dir / "ced" / "ced_original.csv",
+        dtype=str,
+        keep_default_na=False,
+        usecols=["cascade", "text"],
+    )
     other = orig[~orig["cascade"].isin(reserved["row_id"])].iloc[0]
-    ids = [f"ced-r-{other['cascade']}/abc", f"ced_repost:{other['cascade']}/x", f"ced-r-{cascade}/abc",
-           f"ced-o-{other['cascade']}", "senti-dev-1"]
+    ids = [
+        f"ced-r-{other['cascade']}/abc",
+        f"ced_repost:{other['cascade']}/x",
+        f"ced-r-{cascade}/abc",
+        f"ced-o-{other['cascade']}",
+        "senti-dev-1",
+    ]
     assert ced_source_texts(ids, real_data_dir) == [other["text"], other["text"], None, None, None]
 
 
@@ -163,15 +201,22 @@ def test_gold_ced_replies_mostly_have_a_context(real_data_dir) -> None:
 
 
 def test_tagging_with_a_classifier_passes_the_context(mothers) -> None:
+    from nlp.classifier import Decision
+
     seen: list[tuple[list, list | None]] = []
+    decided: list[np.ndarray] = []
 
     class Recorder:
-        threshold = 0.5
-
         def predict_proba(self, texts, context=None):
             seen.append((list(texts), None if context is None else list(context)))
             ctx = context or [None] * len(texts)
             return np.array([[0.0, 1.0 if c == DIAPER_NEWS else 0.0] for c in ctx])
+
+        def decide(self, proba):  # re-weighs 1.0 to 0.8 (as a prior below 0.5 would)
+            p = np.asarray(proba, dtype=float)
+            decided.append(p)
+            labels = (p >= 0.5).astype(np.int64)
+            return Decision(0.3, False, 0.5, 0.4, int((p > 0).sum()), p * 0.8, labels)
 
         def predict_explained(self, texts, top=5):
             return np.zeros(len(texts)), [[] for _ in texts]
@@ -181,6 +226,10 @@ def test_tagging_with_a_classifier_passes_the_context(mothers) -> None:
     assert tags["user_id"].tolist() == ["a"]
     texts, context = seen[0]
     assert len(texts) == 3 and context == [DIAPER_NEWS, STOCK_MARKET, None]  # (own, context) pairs
+    assert decided[0].tolist() == [1.0, 0.0, 0.0]  # all the window's posts decided at once
+    # the post score is the decision's probability, not predict_proba's
+    assert [e["score"] for e in json.loads(tags.at[0, "evidence"])] == [0.8]
+    assert tags.at[0, "score"] == pytest.approx(0.8 * seg.strong_post_score)
     seen.clear()
     tag_user_segments(_posts(None), seg, classifier=Recorder())
     assert seen[0][1] is None and len(seen[0][0]) == 2  # without a context column: distinct texts

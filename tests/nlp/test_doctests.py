@@ -18,6 +18,8 @@ MODULES = [
     "nlp.corpora",
     "nlp.evaluation",
     "nlp.model_files",
+    "nlp.prior",
+    "nlp.embeddings",
 ]
 
 

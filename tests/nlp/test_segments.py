@@ -111,10 +111,16 @@ def test_custom_segment_without_code_change(tmp_path: Path) -> None:
         ('reason = "shops"', 'reason = ""', r"field 'vetoes\[0\]\.reason' must be a non-empty"),
         ('description = "咖啡爱好者 / coffee lovers"', "", r"field 'description' must be present"),
         ("[keywords]", "[keywords]\n[nothing]", r"unknown field 'nothing'"),
-        ("threshold = 2.0", 'threshold = 2.0\npost_scorer = "svm"',
-         r"field 'post_scorer' must be 'rules' or 'classifier'; got 'svm'"),
-        ("min_positive_posts = 2", "strong_post_score = 1.5",
-         r"field 'user.strong_post_score' must be a number greater than 0 and at most 1"),
+        (
+            "threshold = 2.0",
+            'threshold = 2.0\npost_scorer = "svm"',
+            r"field 'post_scorer' must be 'rules' or 'classifier'; got 'svm'",
+        ),
+        (
+            "min_positive_posts = 2",
+            "strong_post_score = 1.5",
+            r"field 'user.strong_post_score' must be a number greater than 0 and at most 1",
+        ),
     ],
 )
 def test_bad_files_name_file_and_field(tmp_path: Path, old: str, new: str, message: str) -> None:
@@ -124,6 +130,96 @@ def test_bad_files_name_file_and_field(tmp_path: Path, old: str, new: str, messa
         load_segment("coffee", tmp_path)
     assert str(path) in str(info.value)
     assert isinstance(info.value, ValueError)
+
+
+PREFILTER = """
+[prefilter]
+regex = '咖啡|拿铁'
+
+[features]
+own_cup = '我(?:的)?杯'
+morning = '早上|上午'
+"""
+
+
+def test_prefilter_and_features_tables(tmp_path: Path) -> None:
+    seg = load_segment_file(write(tmp_path, GOOD + PREFILTER))
+    assert seg.prefilter is not None and seg.prefilter.pattern == "咖啡|拿铁"
+    assert seg.prefilter.search("一杯拿铁") and not seg.prefilter.search("一杯茶")
+    assert [name for name, _ in seg.features] == ["own_cup", "morning"]  # file order
+    assert [rx.pattern for _, rx in seg.features] == ["我(?:的)?杯", "早上|上午"]
+    plain = load_segment_file(write(tmp_path, GOOD))
+    assert plain.prefilter is None and plain.features == ()
+    mothers = load_segment("mothers")
+    assert mothers.prefilter is not None and mothers.prefilter.search("我家宝宝")
+    assert not mothers.prefilter.search("今天股市大跌")
+    assert "first_person" in dict(mothers.features)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "regex = '咖啡|拿铁'",
+            "regex = '咖啡|(拿铁'",
+            r"field 'prefilter\.regex' must be a valid regular expression",
+        ),
+        (
+            "regex = '咖啡|拿铁'",
+            "regex = '咖啡|'",
+            r"field 'prefilter\.regex' must be a regular expression that "
+            r"cannot match an empty text; got '咖啡\|'",
+        ),
+        ("regex = '咖啡|拿铁'", "regex = ''", r"field 'prefilter\.regex' must be a non-empty string"),
+        (
+            "regex = '咖啡|拿铁'",
+            "regx = '咖啡|拿铁'",
+            r"unknown field 'prefilter\.regx'; expected one of regex",
+        ),
+        ("regex = '咖啡|拿铁'", "", r"field 'prefilter\.regex' must be present"),
+        (
+            "morning = '早上|上午'",
+            "morning = '(早上'",
+            r"field 'features\.morning' must be a valid regular expression",
+        ),
+        (
+            "morning = '早上|上午'",
+            "morning = '(?:早上)?'",
+            r"field 'features\.morning' must be a regular expression "
+            r"that cannot match an empty text",
+        ),
+        (
+            "morning = '早上|上午'",
+            "morning = 3",
+            r"field 'features\.morning' must be a non-empty string; got 3",
+        ),
+        (
+            "morning = '早上|上午'",
+            "'early bird' = '早上'",
+            r"field 'features\.early bird' must be a name of letters",
+        ),
+    ],
+)
+def test_bad_prefilter_or_features_name_the_field(tmp_path: Path, old: str, new: str, message: str) -> None:
+    body = GOOD + PREFILTER
+    assert old in body
+    path = write(tmp_path, body.replace(old, new, 1))
+    with pytest.raises(SegmentDefinitionError, match=message) as info:
+        load_segment("coffee", tmp_path)
+    assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("prefilter = '咖啡'", r"field 'prefilter' must be a table; got '咖啡'"),
+        ("features = 1", r"field 'features' must be a table; got 1"),
+    ],
+)
+def test_prefilter_and_features_must_be_tables(tmp_path: Path, line: str, message: str) -> None:
+    write(tmp_path, GOOD.replace("scale = 2.0", f"scale = 2.0\n{line}", 1))
+    with pytest.raises(SegmentDefinitionError, match=message):
+        load_segment("coffee", tmp_path)
 
 
 def test_broken_toml_syntax(tmp_path: Path) -> None:

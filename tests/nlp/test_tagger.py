@@ -342,11 +342,21 @@ def test_gate_masks_search_exactly_the_gated_patterns(mothers: SegmentDefinition
 
     ungated = replace(mothers)  # an equal segment, another object: its own compiled entry
     plain = tagger._compile(mothers)
-    tagger._COMPILED[id(ungated)] = (ungated, replace_fields(
-        plain, gate_re=None, gate_masks={}, ungated_mask=(1 << len(mothers.patterns)) - 1))
+    tagger._COMPILED[id(ungated)] = (
+        ungated,
+        replace_fields(plain, gate_re=None, gate_masks={}, ungated_mask=(1 << len(mothers.patterns)) - 1),
+    )
     csv_texts = pd.read_csv(Path(__file__).with_name("mothers_labelled.csv"), dtype=str)["text"]
-    texts = [*POSITIVE, *(t for ts in NEGATIVE.values() for t in ts), *csv_texts,
-             "我", "我我我的宝宝", "[]^-\\", "孕" * 300, "😀我家𠮷宝宝"]
+    texts = [
+        *POSITIVE,
+        *(t for ts in NEGATIVE.values() for t in ts),
+        *csv_texts,
+        "我",
+        "我我我的宝宝",
+        "[]^-\\",
+        "孕" * 300,
+        "😀我家𠮷宝宝",
+    ]
     for text in texts:
         own = clean_own_text(text)
         for topic in (None, 5.0):
@@ -371,9 +381,11 @@ def test_one_strong_post_admits_a_user_and_the_rule_says_so(mothers: SegmentDefi
     strong = "我家宝宝8个月了，昨晚夜奶三次，辅食也不肯吃"  # rule score 0.970
     weak = "宝宝夜奶三次"  # positive, rule score 0.689
     assert score_post(strong, mothers).score >= mothers.strong_post_score > score_post(weak, mothers).score
-    rows = [("s1", "S", "2024-05-01 08:00", strong),
-            ("w1", "W", "2024-05-01 08:00", weak),
-            *[(f"b{i}", "B", f"2024-05-0{i + 1} 08:00", t) for i, t in enumerate([POS_A, POS_B, strong])]]
+    rows = [
+        ("s1", "S", "2024-05-01 08:00", strong),
+        ("w1", "W", "2024-05-01 08:00", weak),
+        *[(f"b{i}", "B", f"2024-05-0{i + 1} 08:00", t) for i, t in enumerate([POS_A, POS_B, strong])],
+    ]
     tags = tag_user_segments(posts_frame(rows), mothers).set_index("user_id")
     assert sorted(tags.index) == ["B", "S"]
     assert tags.loc["S", "rule"] == "strong post" and tags.loc["B", "rule"] == "both"
@@ -387,48 +399,87 @@ def test_one_strong_post_admits_a_user_and_the_rule_says_so(mothers: SegmentDefi
 
 
 def test_a_classifier_scores_the_posts_when_given(mothers: SegmentDefinition) -> None:
-    """With a classifier the post score is its probability, positives follow its threshold and
-    the evidence names the n-grams that moved it (a real PostClassifier on a tiny set)."""
+    """With a classifier the post score is its probability re-weighed to the window's prior,
+    positives are its decision's labels (a post the prefilter drops is never one) and the evidence
+    names the features that moved it (a real PostClassifier on a tiny set)."""
     from nlp.classifier import PostClassifier
+    from nlp.prior import adjust_to_prior
 
-    train = ["我家宝宝今天会翻身了", "宝宝夜奶三次好累", "孕32周胎动好厉害", "给娃做辅食南瓜泥",
-             "今天股市大跌", "这家火锅真好吃", "周末去爬山了", "新手机到了开心"]
-    model = PostClassifier(calibration_cv=2).fit(train, [1, 1, 1, 1, 0, 0, 0, 0])
-    rows = [(f"p{i}", "U", f"2024-05-0{i + 1} 08:00", t)
-            for i, t in enumerate(["宝宝夜奶好累", "给娃做辅食", "我家宝宝会翻身", "火锅真好吃"])]
-    posts = posts_frame(rows)
-    proba = model.predict_proba([r[3] for r in rows])[:, 1]
-    # the three parenting posts are positive, the hotpot one is not (random_state 0: deterministic)
-    assert (proba >= model.threshold).tolist() == [True, True, True, False]
-    tags = tag_user_segments(posts, replace(mothers, min_positive_posts=1, min_share=0.0),
-                             classifier=model)
-    assert len(tags) == 1
-    row = tags.iloc[0]
-    assert row["n_hits"] == 3 and row["n_posts"] == 4
-    evidence = json.loads(row["evidence"])
-    assert evidence[0]["score"] == pytest.approx(max(proba), abs=1e-4)
-    assert all(isinstance(e["model"], list) for e in evidence)
+    train = [
+        "我家宝宝今天会翻身了",
+        "宝宝夜奶三次好累",
+        "孕32周胎动好厉害",
+        "给娃做辅食南瓜泥",
+        "追星的宝宝们冲呀",
+        "宝宝们转发扩散",
+        "这家店的宝贝真好看",
+        "孩子们放假了",
+    ]
+    texts = ["宝宝夜奶好累", "给娃做辅食", "我家宝宝会翻身", "追星宝宝们冲", "火锅真好吃"]
+    rows = [(f"p{i}", "U", f"2024-05-0{i + 1} 08:00", t) for i, t in enumerate(texts)]
+    loose = replace(mothers, min_positive_posts=1, min_share=0.0)
+    for prior in (0.5, 0.05):
+        model = PostClassifier(cv=2, prior=prior).fit(train, [1, 1, 1, 1, 0, 0, 0, 0])
+        proba = model.predict_proba(texts)[:, 1]
+        assert proba[4] == 0.0  # no child word: never read
+        decision = model.decide(proba)
+        assert decision.prior == prior and not decision.estimated
+        # the three parenting posts are positive, the fan post and the hotpot one are not
+        assert decision.labels.tolist() == [1, 1, 1, 0, 0]
+        tags = tag_user_segments(posts_frame(rows), loose, classifier=model)
+        assert len(tags) == 1
+        row = tags.iloc[0]
+        assert row["n_hits"] == 3 and row["n_posts"] == 5
+        evidence = json.loads(row["evidence"])
+        expected = adjust_to_prior(proba, prior, 0.5)
+        assert [e["score"] for e in evidence] == sorted(
+            (round(float(p), 4) for p in expected[:3]), reverse=True
+        )
+        assert all(isinstance(e["model"], list) for e in evidence)
 
 
 def test_shipped_classifier_evidence_and_reused_rule_scores(mothers: SegmentDefinition) -> None:
     """With the shipped model: the tagger explains all members' shown posts in one call and hands
-    the classifier its rule scores; scores and evidence are what the classifier gives post by
-    post, for several members and with repeated texts."""
-    from nlp.model_files import load_model
+    the classifier its rule scores; scores are the classifier's probabilities re-weighed to the
+    prior of the window's distinct posts and evidence is what the classifier gives post by post,
+    for several members and with repeated texts."""
+    import pickle
 
-    model = load_model("mothers")
-    texts = ["我家宝宝8个月了，昨晚夜奶三次，困死了", "孕32周了，胎动越来越明显", "今天股市大跌",
-             "给宝宝加了辅食，南瓜泥吃了小半碗", "接娃放学路上，儿子说想吃冰淇淋", None, "转发微博//@x:宝宝"]
-    rows = [(f"p{i}", f"u{i % 3}", f"2024-05-{i % 9 + 1:02d} 08:00", texts[i % len(texts)])
-            for i in range(30)]
+    from nlp.model_files import load_model
+    from nlp.prior import adjust_to_prior
+
+    shipped = load_model("mothers")
+    texts = [
+        "我家宝宝8个月了，昨晚夜奶三次，困死了",
+        "孕32周了，胎动越来越明显",
+        "今天股市大跌",
+        "给宝宝加了辅食，南瓜泥吃了小半碗",
+        "接娃放学路上，儿子说想吃冰淇淋",
+        None,
+        "转发微博//@x:宝宝",
+    ]
+    rows = [
+        (f"p{i}", f"u{i % 3}", f"2024-05-{i % 9 + 1:02d} 08:00", texts[i % len(texts)]) for i in range(30)
+    ]
     seg = replace(mothers, strong_post_score=0.5)
-    tags = tag_user_segments(posts_frame(rows), seg, classifier=model)
-    assert len(tags) >= 2
-    for evidence in tags["evidence"]:
-        for item in json.loads(evidence):
-            proba = float(model.predict_proba([item["text"]])[0, 1])
-            assert item["score"] == round(proba, 4)
-            assert item["model"] == [f for f, _ in model.explain(item["text"], top=3)]
+    # "auto" with 4 distinct posts past the prefilter: too few to estimate, the default 0.5 is used
+    for prior, used in (("auto", shipped.default_prior), (0.2, 0.2)):
+        model = pickle.loads(pickle.dumps(shipped)).set_params(prior=prior)
+        tags = tag_user_segments(posts_frame(rows), seg, classifier=model)
+        assert len(tags) >= 2
+        for evidence in tags["evidence"]:
+            for item in json.loads(evidence):
+                proba = model.predict_proba([item["text"]])[0, 1]
+                assert item["score"] == round(float(adjust_to_prior([proba], used, 0.5)[0]), 4)
+                assert item["model"] == [f for f, _ in model.explain(item["text"], top=3)]
+    assert any(
+        round(float(p), 4) != round(float(q), 4)
+        for p, q in zip(
+            shipped.predict_proba(texts)[:, 1],
+            adjust_to_prior(shipped.predict_proba(texts)[:, 1], 0.2, 0.5),
+            strict=True,
+        )
+    )  # the two priors do give other scores
 
 
 # --- user shards: tagging per shard and merging gives exactly the unsharded tags -------------
@@ -457,8 +508,7 @@ def _sample_posts() -> pd.DataFrame:
     if not _SAMPLE_POSTS:
         from store.readers import read_export
 
-        path = (Path(__file__).resolve().parents[2] / "data" / "samples" / "weibo_api"
-                / "weibo_statuses.jsonl")
+        path = Path(__file__).resolve().parents[2] / "data" / "samples" / "weibo_api" / "weibo_statuses.jsonl"
         _SAMPLE_POSTS.append(read_export(path).posts[["post_id", "user_id", "created_at", "text"]])
     return _SAMPLE_POSTS[0].copy()
 
@@ -484,9 +534,16 @@ def test_tagging_in_user_shards_equals_tagging_at_once(mothers: SegmentDefinitio
 def test_merging_refuses_a_user_in_two_shards_and_keeps_empty_columns(mothers: SegmentDefinition) -> None:
     from nlp.tagger import merge_shard_tags
 
-    tags = tag_user_segments(posts_frame([("1", "A", "2024-05-01 08:00", POS_A),
-                                          ("2", "A", "2024-05-02 08:00", POS_B),
-                                          ("3", "A", "2024-05-03 08:00", POS_C)]), mothers)
+    tags = tag_user_segments(
+        posts_frame(
+            [
+                ("1", "A", "2024-05-01 08:00", POS_A),
+                ("2", "A", "2024-05-02 08:00", POS_B),
+                ("3", "A", "2024-05-03 08:00", POS_C),
+            ]
+        ),
+        mothers,
+    )
     with pytest.raises(ValueError, match="more than one shard"):
         merge_shard_tags([tags, tags])
     empty = merge_shard_tags([tags.iloc[:0], tags.iloc[:0]])
@@ -497,13 +554,23 @@ def test_shards_equal_unsharded_with_a_classifier(mothers: SegmentDefinition) ->
     from nlp.classifier import PostClassifier
     from nlp.tagger import merge_shard_tags, split_by_user_shard
 
-    train = ["我家宝宝今天会翻身了", "宝宝夜奶三次好累", "孕32周胎动好厉害", "给娃做辅食南瓜泥",
-             "今天股市大跌", "这家火锅真好吃", "周末去爬山了", "新手机到了开心"]
-    model = PostClassifier(calibration_cv=2).fit(train, [1, 1, 1, 1, 0, 0, 0, 0])
+    train = [
+        "我家宝宝今天会翻身了",
+        "宝宝夜奶三次好累",
+        "孕32周胎动好厉害",
+        "给娃做辅食南瓜泥",
+        "追星的宝宝们冲呀",
+        "宝宝们转发扩散",
+        "这家店的宝贝真好看",
+        "孩子们放假了",
+    ]
+    # a fixed prior: with "auto" each shard would estimate its own share of segment posts
+    model = PostClassifier(cv=2, prior=0.3).fit(train, [1, 1, 1, 1, 0, 0, 0, 0])
     posts = _sample_posts().head(800)
     loose = replace(mothers, min_positive_posts=1, min_share=0.0)
     whole = tag_user_segments(posts, loose, classifier=model)
     assert len(whole) > 10
-    merged = merge_shard_tags([tag_user_segments(p, loose, classifier=model)
-                               for p in split_by_user_shard(posts, 3)])
+    merged = merge_shard_tags(
+        [tag_user_segments(p, loose, classifier=model) for p in split_by_user_shard(posts, 3)]
+    )
     pd.testing.assert_frame_equal(merged, whole)
