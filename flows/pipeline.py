@@ -95,10 +95,15 @@ def read_shards_task(warehouse: str, as_of: date, window_days: int, shards: int)
     return steps.read_tag_shards(Path(warehouse), as_of, window_days, shards)
 
 
+@task(name="estimate the window's prior", cache_policy=NO_CACHE)
+def prior_task(shards: list[pd.DataFrame], segment: str, segments_dir: str) -> float | None:
+    return steps.estimate_prior(shards, segment, Path(segments_dir))
+
+
 @task(name="tag user shard", task_run_name="tag {segment} shard {shard}/{of}", cache_policy=NO_CACHE)
 def tag_shard_task(posts: pd.DataFrame, segment: str, segments_dir: str, shard: int,
-                   of: int) -> pd.DataFrame:
-    return steps.tag_shard(posts, segment, Path(segments_dir))
+                   of: int, prior: float | None = None) -> pd.DataFrame:
+    return steps.tag_shard(posts, segment, Path(segments_dir), prior)
 
 
 @task(name="write user tags", cache_policy=NO_CACHE)  # writes: never cached
@@ -191,7 +196,8 @@ def pipeline(
     run_id = begin_run_task(wh, segment, day, window_days, params)
     try:
         shards = read_shards_task(wh, day, window_days, settings.tag_shards)
-        futures = [tag_shard_task.submit(part, segment, str(settings.segments_dir), i + 1, len(shards))
+        prior = prior_task(shards, segment, str(settings.segments_dir))
+        futures = [tag_shard_task.submit(part, segment, str(settings.segments_dir), i + 1, len(shards), prior)
                    for i, part in enumerate(shards)]
         n_members = write_tags_task(wh, run_id, [f.result() for f in futures])
         logger.info("%d %s tagged in the %d days ending %s", n_members, segment, window_days, day)

@@ -36,7 +36,7 @@ from graph.eligibility import EligibilityRules, judge_eligibility
 from graph.select import select_amplifiers
 from nlp.clean import clean_weibo_text
 from nlp.segments import SegmentDefinition, load_segment
-from nlp.tagger import count_by_rule, merge_shard_tags, split_by_user_shard, tag_user_segments
+from nlp.tagger import count_by_rule, merge_shard_tags, split_by_user_shard, tag_user_segments, window_prior
 from nlp.words import top_distinctive_words
 from report.html import ReportInputs, write_report
 from report.seedlist import (
@@ -70,6 +70,7 @@ __all__ = [
     "RunOutputs",
     "begin_run",
     "code_version",
+    "estimate_prior",
     "export_cache_key",
     "export_files",
     "ingest_paths",
@@ -214,11 +215,22 @@ def read_tag_shards(
     return split_by_user_shard(posts[["post_id", "user_id", "created_at", "text", "context"]], shards)
 
 
-def tag_shard(posts: pd.DataFrame, segment: str, segments_dir: Path) -> pd.DataFrame:
-    """Tag the segment's members among the authors of ``posts`` (one user shard, or all)."""
+def estimate_prior(shards: Sequence[pd.DataFrame], segment: str, segments_dir: Path) -> float | None:
+    """The share of segment posts in the whole window (all shards), for every shard to use."""
     definition = load_segment(segment, segments_dir)
     classifier = load_post_classifier(definition, segments_dir)
-    return tag_user_segments(posts, definition, classifier=classifier)
+    posts = pd.concat(list(shards), ignore_index=True) if shards else pd.DataFrame({"text": []})
+    return window_prior(posts, definition, classifier)
+
+
+def tag_shard(
+    posts: pd.DataFrame, segment: str, segments_dir: Path, prior: float | None = None
+) -> pd.DataFrame:
+    """Tag the segment's members among the authors of ``posts`` (one user shard, or all), at the
+    window's ``prior`` (:func:`estimate_prior`; None: the classifier's own setting)."""
+    definition = load_segment(segment, segments_dir)
+    classifier = load_post_classifier(definition, segments_dir)
+    return tag_user_segments(posts, definition, classifier=classifier, prior=prior)
 
 
 def write_tags(warehouse: Path, run_id: str, shard_tags: Sequence[pd.DataFrame]) -> int:
@@ -243,7 +255,8 @@ def tag_step(
     shards run one after the other, which gives the same result.
     """
     parts = read_tag_shards(warehouse, as_of, window_days, shards)
-    return write_tags(warehouse, run_id, [tag_shard(p, segment, segments_dir) for p in parts])
+    prior = estimate_prior(parts, segment, segments_dir)
+    return write_tags(warehouse, run_id, [tag_shard(p, segment, segments_dir, prior) for p in parts])
 
 
 def _rules_note(definition: SegmentDefinition, tags: pd.DataFrame) -> str:

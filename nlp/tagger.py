@@ -72,6 +72,7 @@ __all__ = [
     "split_by_user_shard",
     "tag_user_segments",
     "topic_weight",
+    "window_prior",
 ]
 
 #: Columns of the frame :func:`tag_user_segments` returns, in order.
@@ -109,7 +110,7 @@ class PostClassifierLike(Protocol):
         context: Sequence[str | None] | None = None,
     ) -> Any: ...
 
-    def decide(self, proba: Any) -> Any: ...
+    def decide(self, proba: Any, prior: float | str | None = None) -> Any: ...
 
     def predict_explained(self, texts: Sequence[str | None], top: int = 5) -> tuple[Any, list]: ...
 
@@ -427,14 +428,50 @@ def _known_scores(
     return {"rule_scores": (segment, scores)} if "rule_scores" in params else {}
 
 
+def window_prior(posts: pd.DataFrame, segment: SegmentDefinition,
+                 classifier: PostClassifierLike | None) -> float | None:
+    """The share of segment posts ``classifier`` estimates among ``posts`` (their distinct own
+    texts, read with their ``context`` column when there is one), to hand to every shard's
+    :func:`tag_user_segments` so that tagging in shards equals tagging at once; ``"auto"`` without a
+    classifier (the rules need no prior). The classifier's own ``prior`` setting decides how: a
+    number is kept as it is; None without a classifier or without posts.
+
+    Example:
+        >>> import pandas as pd
+        >>> from nlp.segments import load_segment
+        >>> window_prior(pd.DataFrame({"text": ["宝宝"]}), load_segment("mothers"), None) is None
+        True
+    """
+    if classifier is None or posts.empty:
+        return None
+    own = [clean_own_text(t if isinstance(t, str) else None) for t in posts["text"].tolist()]
+    if "context" in posts.columns:
+        ctx = [c if isinstance(c, str) and c else None for c in posts["context"].tolist()]
+    else:
+        ctx = [None] * len(own)
+    pairs = [k for k in dict.fromkeys(zip(own, ctx, strict=True)) if k[0]]
+    if not pairs:
+        return None
+    proba = classifier.predict_proba([o for o, _ in pairs],
+                                     context=[c for _, c in pairs] if "context" in posts.columns else None,
+                                     )[:, 1]
+    return float(classifier.decide(proba).prior)
+
+
 def tag_user_segments(
     posts: pd.DataFrame,
     segment: SegmentDefinition,
     *,
     max_evidence: int = 5,
     classifier: PostClassifierLike | None = None,
+    prior: float | str | None = None,
 ) -> pd.DataFrame:
     """Tag the users of ``posts`` who belong to ``segment``; one row per member.
+
+    With a ``classifier``, ``prior`` is the share of segment posts assumed among the posts that
+    pass its prefilter: None takes the classifier's own setting (``"auto"`` for the shipped model:
+    estimated from ``posts``); a shard of a larger window must be given the window's
+    (:func:`window_prior`), or each shard would estimate its own.
 
     ``posts`` needs columns ``post_id``, ``user_id``, ``created_at`` (tz-aware; naive values are
     read as Asia/Shanghai time) and ``text`` (may be None); an optional ``context`` column holds
@@ -537,7 +574,7 @@ def tag_user_segments(
                 context=[c for _, c in pairs] if has_context else None,
                 **_known_scores(classifier, segment, score_of),
             )[:, 1]
-            decision = classifier.decide(proba)
+            decision = classifier.decide(proba, prior)
             decided = dict(
                 zip(
                     pairs,

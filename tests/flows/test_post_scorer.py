@@ -21,7 +21,9 @@ def test_mothers_is_scored_by_its_shipped_classifier():
     definition = load_segment("mothers")
     assert definition.post_scorer == "classifier"
     model = load_post_classifier(definition, DEFAULT_SEGMENTS_DIR)
-    assert model is not None and 0 < model.threshold < 1
+    assert model is not None
+    decision = model.decide(model.predict_proba(["我家宝宝今天会翻身了", "今天股市大跌"])[:, 1], 0.5)
+    assert decision.labels.tolist() == [1, 0] and 0 < decision.threshold < 1
 
 
 def test_a_classifier_segment_without_its_model_is_refused_with_the_fix(tmp_path: Path):

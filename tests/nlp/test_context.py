@@ -212,7 +212,7 @@ def test_tagging_with_a_classifier_passes_the_context(mothers) -> None:
             ctx = context or [None] * len(texts)
             return np.array([[0.0, 1.0 if c == DIAPER_NEWS else 0.0] for c in ctx])
 
-        def decide(self, proba):  # re-weighs 1.0 to 0.8 (as a prior below 0.5 would)
+        def decide(self, proba, prior=None):  # re-weighs 1.0 to 0.8 (as a prior below 0.5 would)
             p = np.asarray(proba, dtype=float)
             decided.append(p)
             labels = (p >= 0.5).astype(np.int64)
