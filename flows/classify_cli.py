@@ -104,6 +104,22 @@ def _describe(decision, with_prior: str) -> str:
     )
 
 
+ContextColumn = Annotated[
+    str | None,
+    typer.Option(
+        help="optional column holding the text of the post each one reposts or replies to (empty: none)"
+    ),
+]
+ModelFile = Annotated[Path | None, typer.Option(help="model file (default data/models/<segment>.joblib)")]
+Prior = Annotated[
+    str,
+    typer.Option(
+        help="share of segment posts among the posts passing the prefilter: auto (estimate it from this "
+        "file) or a number, e.g. 0.6 for a keyword crawl"
+    ),
+]
+
+
 def classify_command(
     posts_csv: Annotated[
         Path, typer.Argument(metavar="INPUT.csv", help="CSV of posts (UTF-8, UTF-8 with BOM or GB18030)")
@@ -116,22 +132,9 @@ def classify_command(
     ] = "mothers",
     id_column: Annotated[str, typer.Option(help="column holding the post id")] = "id",
     text_column: Annotated[str, typer.Option(help="column holding the post text")] = "text",
-    context_column: Annotated[
-        str | None,
-        typer.Option(
-            help="optional column holding the text of the post each one reposts or replies to (empty: none)"
-        ),
-    ] = None,
-    model: Annotated[
-        Path | None, typer.Option(help="model file (default data/models/<segment>.joblib)")
-    ] = None,
-    prior: Annotated[
-        str,
-        typer.Option(
-            help="share of segment posts among the posts passing the prefilter: auto (estimate it "
-            "from this file) or a number, e.g. 0.6 for a keyword crawl"
-        ),
-    ] = "auto",
+    context_column: ContextColumn = None,
+    model: ModelFile = None,
+    prior: Prior = "auto",
     top: Annotated[int, typer.Option(help="n-grams listed as evidence per post")] = 5,
 ) -> None:
     """Score each post of a CSV: id, score (probability of the segment), label (0/1), evidence.
@@ -215,22 +218,9 @@ def evaluate_command(
         Path, typer.Argument(metavar="LABELS.csv", help="CSV of gold labels: id,text,label (label 0 or 1)")
     ],
     segment: Annotated[str, typer.Option(help="segment name (data/segments/<name>.toml)")] = "mothers",
-    context_column: Annotated[
-        str | None,
-        typer.Option(
-            help="optional column holding the text of the post each one reposts or replies to (empty: none)"
-        ),
-    ] = None,
-    model: Annotated[
-        Path | None, typer.Option(help="model file (default data/models/<segment>.joblib)")
-    ] = None,
-    prior: Annotated[
-        str,
-        typer.Option(
-            help="share of segment posts among the posts passing the prefilter: auto (estimate it "
-            "from this file) or a number"
-        ),
-    ] = "auto",
+    context_column: ContextColumn = None,
+    model: ModelFile = None,
+    prior: Prior = "auto",
 ) -> None:
     """Precision, recall, F1 and confusion counts of the classifier, of the keyword rules and of the
     keyword regex (the segment's prefilter: any child word) against gold labels."""

@@ -58,11 +58,11 @@ def test_classify_writes_scores_labels_and_evidence(real_posts: pd.DataFrame, tm
     got = _read(out)
     assert tuple(got.columns) == OUTPUT_COLUMNS
     assert got["id"].tolist() == real_posts["id"].tolist()
-    # 18 of the 20 posts pass the prefilter: too few to estimate a prior, the model's default is used
+    # 19 of the 20 posts pass the prefilter: too few to estimate a prior, the model's default is used
     model = load_model("mothers")
     proba = model.predict_proba(real_posts["text"].tolist())[:, 1]
     decision = model.decide(proba, "auto")
-    assert (decision.n_relevant, decision.estimated, decision.prior) == (18, False, 0.5)
+    assert (decision.n_relevant, decision.estimated, decision.prior) == (19, False, 0.5)
     assert got["score"].tolist() == [f"{p:.4f}" for p in decision.probability]
     assert got["label"].astype(int).tolist() == decision.labels.tolist()
     assert set(got["prior"]) == {"0.5000"} and set(got["threshold"]) == {f"{decision.cut:.4f}"}
@@ -71,7 +71,7 @@ def test_classify_writes_scores_labels_and_evidence(real_posts: pd.DataFrame, tm
     assert ((scores >= decision.threshold - 1e-4) == (got["label"] == "1")).all()
     # posts the prefilter drops score exactly 0, label 0, and have no model evidence
     dropped = proba == 0
-    assert dropped.sum() == 2
+    assert dropped.sum() == 1
     assert (got.loc[dropped, "score"] == "0.0000").all() and (got.loc[dropped, "label"] == "0").all()
     assert (got.loc[dropped, "top_ngrams"] == "").all()
     seg = load_segment("mothers")
@@ -89,7 +89,7 @@ def test_classify_writes_scores_labels_and_evidence(real_posts: pd.DataFrame, tm
     assert "20 posts" in result.output
     assert (
         f"{int(decision.labels.sum())} labelled 1 (mothers; prior 0.500 (too few posts: the model default; "
-        "18 posts passed the prefilter), threshold" in result.output
+        "19 posts passed the prefilter), threshold" in result.output
     )
 
 
@@ -114,22 +114,22 @@ def test_classify_with_a_given_prior(real_posts: pd.DataFrame, tmp_path: Path) -
         score = got["score"].astype(float)
         clear = (score - cut).abs() > 1e-4
         assert ((score >= cut) == (got["label"] == "1"))[clear].all() and clear.sum() >= 15
-        assert f"prior {float(prior):.3f} (given; 18 posts passed the prefilter)" in result.output
+        assert f"prior {float(prior):.3f} (given; 19 posts passed the prefilter)" in result.output
         counts[prior] = int(decision.labels.sum())
     assert counts["0.05"] < counts["0.9"]  # a rarer segment is labelled more sparingly
 
 
 def test_classify_estimates_the_prior_of_a_large_enough_file(tmp_path: Path) -> None:
-    posts = pd.read_csv(LABELLED, dtype=str, keep_default_na=False)  # 118 posts, 115 pass the prefilter
+    posts = pd.read_csv(LABELLED, dtype=str, keep_default_na=False)  # 118 posts, 116 pass the prefilter
     result, out = _classify(posts, tmp_path)
     assert result.exit_code == 0, result.output
     model = load_model("mothers")
     decision = model.decide(model.predict_proba(posts["text"].tolist())[:, 1], "auto")
-    assert decision.estimated and decision.n_relevant == 115
+    assert decision.estimated and decision.n_relevant == 116
     got = _read(out)
     assert set(got["prior"]) == {f"{decision.prior:.4f}"} and decision.prior != 0.5
     assert got["label"].astype(int).tolist() == decision.labels.tolist()
-    assert f"prior {decision.prior:.3f} (estimated from this file; 115 posts passed the prefilter)" in (
+    assert f"prior {decision.prior:.3f} (estimated from this file; 116 posts passed the prefilter)" in (
         result.output
     )
 
@@ -215,7 +215,7 @@ def test_evaluate_prints_classifier_rules_and_keyword_regex(real_posts: pd.DataF
     lines = result.output.splitlines()
     assert "20 posts, 8 labelled 1" in lines[0]
     assert (
-        "classifier at prior 0.500 (too few posts: the model default; 18 posts passed the prefilter)"
+        "classifier at prior 0.500 (too few posts: the model default; 19 posts passed the prefilter)"
         in lines[0]
     )
     assert lines[1].split() == ["precision", "recall", "F1", "TP", "FP", "FN", "TN"]
@@ -225,7 +225,7 @@ def test_evaluate_prints_classifier_rules_and_keyword_regex(real_posts: pd.DataF
     rule_labels = [int(score_post(t, seg).positive) for t in real_posts["text"]]
     assert _row(lines, "rules") == _expected(binary_scores(gold, rule_labels))
     regex = [int(bool(seg.prefilter.search(clean_own_text(t)))) for t in real_posts["text"]]
-    assert sum(regex) == 18
+    assert sum(regex) == 19
     assert _row(lines, "keyword regex") == _expected(binary_scores(gold, regex))
     model = load_model("mothers")
     decision = model.decide(model.predict_proba(real_posts["text"].tolist())[:, 1], "auto")
@@ -245,7 +245,7 @@ def test_evaluate_with_a_given_prior(tmp_path: Path) -> None:
         decision = model.decide(proba, prior)
         how = "estimated from this file" if prior == "auto" else "given"
         assert (
-            f"classifier at prior {decision.prior:.3f} ({how}; 115 posts passed the prefilter)"
+            f"classifier at prior {decision.prior:.3f} ({how}; 116 posts passed the prefilter)"
             in result.output
         )
         assert _row(result.output.splitlines(), "classifier") == _expected(binary_scores(y, decision.labels))

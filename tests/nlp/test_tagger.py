@@ -108,6 +108,19 @@ def test_plain_negatives(mothers: SegmentDefinition, text: str) -> None:
     assert not score_post(text, mothers).positive
 
 
+#: Eight posts a tiny classifier can be fitted on: four parents, four not.
+TINY_TRAIN = [
+    "我家宝宝今天会翻身了",
+    "宝宝夜奶三次好累",
+    "孕32周胎动好厉害",
+    "给娃做辅食南瓜泥",
+    "追星的宝宝们冲呀",
+    "宝宝们转发扩散",
+    "这家店的宝贝真好看",
+    "孩子们放假了",
+]
+
+
 def test_repost_chain_never_counts(mothers: SegmentDefinition) -> None:
     chain = "//@某妈妈:我家宝宝8个月了，夜奶好累，辅食也不肯吃"
     assert score_post("转发微博" + chain, mothers) == PostScore(0.0, (), (), False)
@@ -405,16 +418,7 @@ def test_a_classifier_scores_the_posts_when_given(mothers: SegmentDefinition) ->
     from nlp.classifier import PostClassifier
     from nlp.prior import adjust_to_prior
 
-    train = [
-        "我家宝宝今天会翻身了",
-        "宝宝夜奶三次好累",
-        "孕32周胎动好厉害",
-        "给娃做辅食南瓜泥",
-        "追星的宝宝们冲呀",
-        "宝宝们转发扩散",
-        "这家店的宝贝真好看",
-        "孩子们放假了",
-    ]
+    train = TINY_TRAIN
     texts = ["宝宝夜奶好累", "给娃做辅食", "我家宝宝会翻身", "追星宝宝们冲", "火锅真好吃"]
     rows = [(f"p{i}", "U", f"2024-05-0{i + 1} 08:00", t) for i, t in enumerate(texts)]
     loose = replace(mothers, min_positive_posts=1, min_share=0.0)
@@ -554,16 +558,7 @@ def test_shards_equal_unsharded_with_a_classifier(mothers: SegmentDefinition) ->
     from nlp.classifier import PostClassifier
     from nlp.tagger import merge_shard_tags, split_by_user_shard
 
-    train = [
-        "我家宝宝今天会翻身了",
-        "宝宝夜奶三次好累",
-        "孕32周胎动好厉害",
-        "给娃做辅食南瓜泥",
-        "追星的宝宝们冲呀",
-        "宝宝们转发扩散",
-        "这家店的宝贝真好看",
-        "孩子们放假了",
-    ]
+    train = TINY_TRAIN
     # a fixed prior: with "auto" each shard would estimate its own share of segment posts
     model = PostClassifier(cv=2, prior=0.3).fit(train, [1, 1, 1, 1, 0, 0, 0, 0])
     posts = _sample_posts().head(800)
