@@ -241,9 +241,10 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         ``sample_weight`` lets gold labels count more than rule labels; the two classes are then
         weighed equally (the training prior is 0.5). ``context``: optional, one text (or None) per
         post, the post it reposts or replies to. ``groups``: optional thread of each post, kept in
-        one fold of the out-of-fold decisions. ``curve_mask``: optional, which posts the operating
-        curve is measured on (e.g. only hand-labelled ones; default all). ``word_vectors``: fitted
-        :class:`nlp.embeddings.WordVectors` for the embedding block (restricted to the training
+        one fold of the out-of-fold decisions. ``curve_mask``: optional, which posts the calibration
+        and the operating curve are fitted on (default all): posts drawn like the input the model
+        will see, or the probabilities and the prior estimates inherit the sample's bias.
+        ``word_vectors``: fitted :class:`nlp.embeddings.WordVectors` for the embedding block (restricted to the training
         posts' words and kept in the model).
         """
         self._check_params()
@@ -296,13 +297,18 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
             self.word_vectors_ = _copy_vectors(word_vectors).restrict(vocab)
         X = self._stack(own_k, ctx_k, seg, words=words, chars=self.char_vectorizer_.fit_transform(own_k))
         oof = self._out_of_fold(X, y_k, w_k, extra["groups"])
-        calibrator = LogisticRegression(C=1e4).fit(oof.reshape(-1, 1), y_k, sample_weight=w_k)
-        self.calibration_ = (float(calibrator.coef_[0, 0]), float(calibrator.intercept_[0]))
         on_curve = (
             np.ones(len(y_k), bool) if extra["curve_mask"] is None else extra["curve_mask"].astype(bool)
         )
         if len(set(y_k[on_curve].tolist())) < 2:
             raise ValueError("curve_mask must select posts of both labels that pass the prefilter")
+        # calibrated on the same posts as the curve, both classes weighed equally (prior 0.5)
+        y_c = y_k[on_curve]
+        w_c = np.where(y_c == 1, 0.5 / max(1, (y_c == 1).sum()), 0.5 / max(1, (y_c == 0).sum()))
+        calibrator = LogisticRegression(C=1e4).fit(
+            oof[on_curve].reshape(-1, 1), y_c, sample_weight=w_c * len(y_c)
+        )
+        self.calibration_ = (float(calibrator.coef_[0, 0]), float(calibrator.intercept_[0]))
         self.curve_ = OperatingCurve.from_scores(y_k[on_curve], self._calibrate(oof[on_curve]))
         self.model_ = LogisticRegression(C=self.C, max_iter=5000).fit(X, y_k, sample_weight=w_k)
         self.model_.coef_ = self.model_.coef_.astype(np.float32)  # half the file size

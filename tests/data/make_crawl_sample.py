@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import make_gold_sample as gold  # noqa: E402  (load, own, norm, loose_key: one definition each)
+import make_gold_sample as gold  # load, own, norm, loose_key: one definition each
 
 csv.field_size_limit(10**9)
 SEED = 20261206
