@@ -244,8 +244,8 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         one fold of the out-of-fold decisions. ``curve_mask``: optional, which posts the calibration
         and the operating curve are fitted on (default all): posts drawn like the input the model
         will see, or the probabilities and the prior estimates inherit the sample's bias.
-        ``word_vectors``: fitted :class:`nlp.embeddings.WordVectors` for the embedding block (restricted to the training
-        posts' words and kept in the model).
+        ``word_vectors``: fitted :class:`nlp.embeddings.WordVectors` for the embedding block
+        (restricted to the training posts' words and kept in the model).
         """
         self._check_params()
         raw = post_texts(texts)
