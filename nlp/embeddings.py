@@ -111,13 +111,16 @@ class WordVectors(BaseEstimator):
         """One unit vector per tokenised post: the mean of its known words' vectors (zeros if none)."""
         check_is_fitted(self, "vectors_")
         get = self.vocabulary_.get
-        docs = list(docs)
-        out = np.zeros((len(docs), self.vectors_.shape[1]), dtype=np.float32)
-        for i, d in enumerate(docs):
+        rows: list[int] = []
+        cols: list[int] = []
+        n = 0
+        for n, d in enumerate(docs, start=1):  # n ends as the number of docs
             ids = [j for j in map(get, d) if j is not None]
-            if ids:
-                v = self.vectors_[ids].mean(axis=0)
-                norm = float(np.linalg.norm(v))
-                if norm > 0:
-                    out[i] = v / norm
-        return out
+            rows.extend([n - 1] * len(ids))
+            cols.extend(ids)
+        counts = sp.csr_matrix(
+            (np.ones(len(cols), np.float32), (rows, cols)), shape=(n, self.vectors_.shape[0])
+        )
+        sums = np.asarray(counts @ self.vectors_, dtype=np.float32)  # the mean's direction
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        return np.divide(sums, norms, out=np.zeros_like(sums), where=norms > 0)
