@@ -142,8 +142,8 @@ def classify_command(
     score is the probability at the file's prior (``--prior``), label is 1 when score reaches
     threshold; both prior and threshold are written on every row. Evidence:
     rule_score/rule_positive/rule_hits/rule_vetoes from the segment's keyword rules and
-    top_ngrams, the features that pushed the classifier most (w: words, c: characters, f:/kind:/
-    veto: signals, e: word vectors; > 0 towards the segment). Posts without a child, pregnancy or
+    top_ngrams, the features that pushed the post towards its label most (w: words, c: characters,
+    f:/kind:/veto: signals, e: word vectors; > 0 towards the segment). Posts without a child, pregnancy or
     parenting word (the segment's prefilter) score 0 and are not read by the model.
     Cells that start with = + - @ get a leading ' so spreadsheets do not run them as formulas.
     """
@@ -163,7 +163,7 @@ def classify_command(
     texts = posts[text_column].tolist()
     contexts = _contexts(posts, context_column)
     # the rule features' share is in the rule_* columns; top_ngrams lists the others
-    proba, evidence = clf.predict_explained(texts, top=top + 3, context=contexts)
+    proba, evidence = clf.predict_explained(texts, top=top + 3, context=contexts, prior=share)
     evidence = [[t for t in terms if not t[0].startswith("rule:")][:top] for terms in evidence]
     decision = clf.decide(proba, share)
     output.parent.mkdir(parents=True, exist_ok=True)

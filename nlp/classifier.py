@@ -509,9 +509,13 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         return self.predict_explained([text], top=top)[1][0]
 
     def predict_explained(
-        self, texts: object, top: int = 5, context: object = None
+        self, texts: object, top: int = 5, context: object = None, prior: str | float | None = None
     ) -> tuple[np.ndarray, list[list[tuple[str, float]]]]:
         """``(P(segment) per text as predict_proba gives it, explain() of each text)`` in one pass.
+
+        ``prior``: when given, each post's terms point the way :meth:`decide` at that prior labels
+        it (towards the segment for a 1), so a post labelled 1 at a low threshold shows what made it
+        one; None: the way of its log-odds.
 
         Example:
             >>> texts = ["我家宝宝今天会翻身了", "宝宝夜奶三次好累", "孕32周胎动好厉害", "给娃做辅食",
@@ -531,6 +535,11 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
             return proba, out
         decision = self.model_.decision_function(X)
         proba[parts.relevant] = self._calibrate(decision)
+        a, b = self.calibration_
+        if prior is not None and a > 0:  # the labels' way: log-odds measured from the threshold
+            threshold = self.decide(proba, prior).threshold
+            if 0 < threshold < 1:
+                decision = decision - (np.log(threshold / (1 - threshold)) - b) / a
         contrib = X.multiply(self.model_.coef_[0].astype(np.float64)[np.newaxis, :]).tocsr()
         names = self._feature_names()
         for row, i in enumerate(np.flatnonzero(parts.relevant)):

@@ -428,8 +428,21 @@ def _known_scores(
     return {"rule_scores": (segment, scores)} if "rule_scores" in params else {}
 
 
-def window_prior(posts: pd.DataFrame, segment: SegmentDefinition,
-                 classifier: PostClassifierLike | None) -> float | None:
+def _explain(classifier: PostClassifierLike, texts: list[str], prior: float | None) -> tuple[Any, list]:
+    """The classifier's evidence for ``texts``, pointing the way the window's prior labels them
+    (when its ``predict_explained`` takes a prior, as :class:`nlp.classifier.PostClassifier`'s does)."""
+    try:
+        takes_prior = "prior" in inspect.signature(classifier.predict_explained).parameters
+    except (TypeError, ValueError):
+        takes_prior = False
+    if takes_prior and prior is not None:
+        return classifier.predict_explained(texts, top=3, prior=prior)
+    return classifier.predict_explained(texts, top=3)
+
+
+def window_prior(
+    posts: pd.DataFrame, segment: SegmentDefinition, classifier: PostClassifierLike | None
+) -> float | None:
     """The share of segment posts ``classifier`` estimates among ``posts`` (their distinct own
     texts, read with their ``context`` column when there is one), to hand to every shard's
     :func:`tag_user_segments` so that tagging in shards equals tagging at once; ``"auto"`` without a
@@ -452,9 +465,10 @@ def window_prior(posts: pd.DataFrame, segment: SegmentDefinition,
     pairs = [k for k in dict.fromkeys(zip(own, ctx, strict=True)) if k[0]]
     if not pairs:
         return None
-    proba = classifier.predict_proba([o for o, _ in pairs],
-                                     context=[c for _, c in pairs] if "context" in posts.columns else None,
-                                     )[:, 1]
+    proba = classifier.predict_proba(
+        [o for o, _ in pairs],
+        context=[c for _, c in pairs] if "context" in posts.columns else None,
+    )[:, 1]
     return float(classifier.decide(proba).prior)
 
 
@@ -555,6 +569,7 @@ def tag_user_segments(
                     s = rescored[o] = score_own_text(o, segment, float(topic[i]))
                 rule_scores[i] = in_context[i] = s
     df["has_own"] = [bool(o) for o in own]
+    decided_prior = None
     if classifier is None:
         df["positive"] = [s.positive for s in rule_scores]
         df["score"] = [s.score for s in rule_scores]
@@ -575,6 +590,7 @@ def tag_user_segments(
                 **_known_scores(classifier, segment, score_of),
             )[:, 1]
             decision = classifier.decide(proba, prior)
+            decided_prior = decision.prior
             decided = dict(
                 zip(
                     pairs,
@@ -631,7 +647,7 @@ def tag_user_segments(
         # explain every shown text in one call (one pass of the classifier, not one per member)
         todo = list(dict.fromkeys(t for shown in shown_of for t in shown["text"] if isinstance(t, str)))
         if todo:
-            _, why = classifier.predict_explained(todo, top=3)
+            _, why = _explain(classifier, todo, decided_prior)
             explained.update(zip(todo, why, strict=True))
     for (user_id, group), shown in zip(groups, shown_of, strict=True):
         top = group["score"].to_numpy()[:_USER_TOP]

@@ -910,3 +910,19 @@ def test_split_gold_files_of_the_shipped_gold_sets() -> None:
     test_ids = {i for _, test in halves for i in test["id"]}
     assert dev_ids.isdisjoint(test_ids) and len(dev_ids) + len(test_ids) == len(files[0]) + len(files[1])
     assert set(gold_groups(list(dev_ids))).isdisjoint(gold_groups(list(test_ids)))
+
+
+@pytest.mark.parametrize("prior", [0.05, 0.9])
+def test_evidence_points_the_way_of_the_label_at_a_prior(shipped: PostClassifier, prior: float) -> None:
+    texts = pd.read_csv(LABELLED, dtype=str, keep_default_na=False)["text"].tolist()
+    proba, why = shipped.predict_explained(texts, top=50, prior=prior)
+    decision = shipped.decide(proba, prior)
+    # posts whose label differs from the sign of their log-odds are where the prior matters
+    flipped = [
+        (label, terms)
+        for label, p, terms in zip(decision.labels, proba, why, strict=True)
+        if p > 0 and bool(label) != (p >= 0.5)
+    ]
+    assert flipped, "the prior moves some post across the line"
+    for label, terms in zip(decision.labels, why, strict=True):
+        assert all((value > 0) == bool(label) for _, value in terms), (label, terms)

@@ -475,7 +475,9 @@ def test_shipped_classifier_evidence_and_reused_rule_scores(mothers: SegmentDefi
             for item in json.loads(evidence):
                 proba = model.predict_proba([item["text"]])[0, 1]
                 assert item["score"] == round(float(adjust_to_prior([proba], used, 0.5)[0]), 4)
-                assert item["model"] == [f for f, _ in model.explain(item["text"], top=3)]
+                # the evidence points the way the window's prior labels the post (every shown post: 1)
+                why = model.predict_explained([item["text"]], top=3, prior=used)[1][0]
+                assert item["model"] == [f for f, _ in why] and all(v > 0 for _, v in why)
     assert any(
         round(float(p), 4) != round(float(q), 4)
         for p, q in zip(
