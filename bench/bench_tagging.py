@@ -42,6 +42,7 @@ from nlp.tagger import (  # noqa: E402
     merge_shard_tags,
     split_by_user_shard,
     tag_user_segments,
+    window_prior,
 )
 
 DATA = Path(os.environ.get("TAJIAN_REAL_DATA", ROOT.parent / "shared" / "data"))
@@ -66,7 +67,7 @@ _JOB: dict = {}
 
 def _tag_shard(i: int) -> tuple[pd.DataFrame, float, float]:
     t0, c0 = time.perf_counter(), time.process_time()
-    tags = tag_user_segments(_SHARDS[i], _JOB["segment"], classifier=_JOB["model"])
+    tags = tag_user_segments(_SHARDS[i], _JOB["segment"], classifier=_JOB["model"], prior=_JOB["prior"])
     return tags, time.perf_counter() - t0, time.process_time() - c0
 
 
@@ -74,7 +75,8 @@ def tag_in_shards(posts: pd.DataFrame, segment, model, n: int) -> pd.DataFrame:
     """Tag ``posts`` in ``n`` user shards, one worker process each; prints each shard's time."""
     t0 = time.perf_counter()
     _SHARDS[:] = split_by_user_shard(posts, n)
-    _JOB.update(segment=segment, model=model)
+    # the window's prior, estimated once for all shards (as the flow does)
+    _JOB.update(segment=segment, model=model, prior=window_prior(posts, segment, model))
     split = time.perf_counter() - t0
     with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("fork")) as pool:
         results = list(pool.map(_tag_shard, range(n)))
@@ -83,7 +85,8 @@ def tag_in_shards(posts: pd.DataFrame, segment, model, n: int) -> pd.DataFrame:
     merge = time.perf_counter() - t1
     sizes = ", ".join(f"{len(p):,}" for p in _SHARDS)
     per = ", ".join(f"{w:.1f} s wall / {c:.1f} s CPU" for _, w, c in results)
-    print(f"  {n} shards of {sizes} posts; split {split:.1f} s, shards {per}, merge {merge:.2f} s")
+    print(f"  {n} shards of {sizes} posts; split + window prior {split:.1f} s, shards {per}, "
+          f"merge {merge:.2f} s")
     return tags
 
 
