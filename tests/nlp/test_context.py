@@ -18,6 +18,7 @@ from nlp.classifier import PostClassifier
 from nlp.corpora import ced_source_texts, read_gold
 from nlp.segments import SegmentDefinitionError, load_segment, load_segment_file
 from nlp.tagger import score_post, tag_user_segments, topic_weight
+from tests.nlp import TINY_TRAIN
 
 DIAPER_NEWS = (
     "【奶粉之后，下一个限购会是尿不湿吗？】据中国新闻网，自上月实施限奶令，缓解了香港奶粉"
@@ -109,16 +110,7 @@ def test_tagging_reads_an_optional_context_column(mothers) -> None:
     pd.testing.assert_frame_equal(tag_user_segments(_posts([None, None, None]), mothers), without)
 
 
-TRAIN = [
-    "我家宝宝今天会翻身了",
-    "宝宝夜奶三次好累",
-    "孕32周胎动好厉害",
-    "给娃做辅食南瓜泥",
-    "追星的宝宝们冲呀",
-    "宝宝们转发扩散",
-    "这家店的宝贝真好看",
-    "孩子们放假了",
-]
+TRAIN = TINY_TRAIN
 LABELS = [1, 1, 1, 1, 0, 0, 0, 0]
 CONTEXT = [None, None, DIAPER_NEWS, None, STOCK_MARKET, None, DIAPER_NEWS, None]
 #: A reply with a child word (it passes the prefilter) that the rules only call positive under a

@@ -19,6 +19,7 @@ from nlp.tagger import (
     score_post,
     tag_user_segments,
 )
+from tests.nlp import TINY_TRAIN
 
 
 @pytest.fixture(scope="module")
@@ -106,19 +107,6 @@ def test_hard_negatives(mothers: SegmentDefinition, category: str, text: str) ->
 )
 def test_plain_negatives(mothers: SegmentDefinition, text: str) -> None:
     assert not score_post(text, mothers).positive
-
-
-#: Eight posts a tiny classifier can be fitted on: four parents, four not.
-TINY_TRAIN = [
-    "我家宝宝今天会翻身了",
-    "宝宝夜奶三次好累",
-    "孕32周胎动好厉害",
-    "给娃做辅食南瓜泥",
-    "追星的宝宝们冲呀",
-    "宝宝们转发扩散",
-    "这家店的宝贝真好看",
-    "孩子们放假了",
-]
 
 
 def test_repost_chain_never_counts(mothers: SegmentDefinition) -> None:
