@@ -59,9 +59,11 @@ def main() -> None:
         files = sorted(out.glob("*.jsonl"))
         mb = sum(f.stat().st_size for f in files) / 1e6
         rows, parse_s, total = load_files(files, Path(tmp) / "api.duckdb")
-        print(f"weibo-api jsonl ({mb:.0f} MB, {mb * 1e6 / rows:,.0f} bytes/row): {rows:,} rows; "
-              f"parse {rows / parse_s:,.0f} rows/s, parse+load {rows / total:,.0f} rows/s; "
-              f"peak RSS {peak_mb():,.0f} MB")
+        print(
+            f"weibo-api jsonl ({mb:.0f} MB, {mb * 1e6 / rows:,.0f} bytes/row): {rows:,} rows; "
+            f"parse {rows / parse_s:,.0f} rows/s, parse+load {rows / total:,.0f} rows/s; "
+            f"peak RSS {peak_mb():,.0f} MB"
+        )
         t = time.perf_counter()
         for f in files:
             parse_weibo_api(f.read_text(encoding="utf-8").split("\n"), str(f), engine="python")
@@ -69,8 +71,10 @@ def main() -> None:
         if (args.ced / "ced_reposts.csv").is_file():
             files = [args.ced / "ced_original.csv", args.ced / "ced_reposts.csv"]
             rows, parse_s, total = load_files(files, Path(tmp) / "ced.duckdb")
-            print(f"CED (2 CSV files): {rows:,} rows in {total:.1f} s (parse {parse_s:.1f} s) = "
-                  f"{rows / total:,.0f} rows/s; peak RSS {peak_mb():,.0f} MB")
+            print(
+                f"CED (2 CSV files): {rows:,} rows in {total:.1f} s (parse {parse_s:.1f} s) = "
+                f"{rows / total:,.0f} rows/s; peak RSS {peak_mb():,.0f} MB"
+            )
         else:
             print(f"CED not found at {args.ced}; skipped")
 

@@ -44,27 +44,39 @@ def bench_sample() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         wh = Path(tmp) / "w.duckdb"
         settings = Settings(warehouse=wh, out_dir=Path(tmp) / "out")
-        reports = timed("ingest sample (weibo-api jsonl)", steps.ingest_paths, wh,
-                        [ROOT / "data" / "samples" / "weibo_api"])
+        reports = timed(
+            "ingest sample (weibo-api jsonl)",
+            steps.ingest_paths,
+            wh,
+            [ROOT / "data" / "samples" / "weibo_api"],
+        )
         print(f"  rows read {sum(r.rows_read for r in reports):,}")
         as_of = steps.resolve_as_of(wh, None)
-        run = steps.begin_run(wh, flow="bench", segment="mothers", as_of=as_of, window_days=30,
-                              params={})
-        n = timed("tag mothers (30-day window)", steps.tag_step, wh, run, "mothers", as_of, 30,
-                  settings.segments_dir)
+        run = steps.begin_run(wh, flow="bench", segment="mothers", as_of=as_of, window_days=30, params={})
+        n = timed(
+            "tag mothers (30-day window)",
+            steps.tag_step,
+            wh,
+            run,
+            "mothers",
+            as_of,
+            30,
+            settings.segments_dir,
+        )
         print(f"  members tagged {n:,}")
-        timed("select 100 seeds (ris + 3 baselines)", steps.select_step, wh, run, "mothers",
-              as_of, 30, settings)
-        staged = timed("write report + seed list", steps.report_step, wh, run, "mothers", as_of,
-                       30, settings)
+        timed(
+            "select 100 seeds (ris + 3 baselines)", steps.select_step, wh, run, "mothers", as_of, 30, settings
+        )
+        staged = timed("write report + seed list", steps.report_step, wh, run, "mothers", as_of, 30, settings)
         steps.publish_outputs(wh, run, "mothers", as_of, staged, settings.out_dir)
 
 
 def bench_ced(path: Path) -> None:
     def read() -> pd.DataFrame:
         with gzip.open(path, "rt", encoding="utf-8") as fh:
-            df = pd.read_csv(fh, sep="\t", comment="#", header=None, names=["src_user", "dst_user"],
-                             dtype=str)
+            df = pd.read_csv(
+                fh, sep="\t", comment="#", header=None, names=["src_user", "dst_user"], dtype=str
+            )
         return df.assign(kind="repost")
 
     edges = timed("CED: read 1.2M edges", read)
@@ -73,22 +85,44 @@ def bench_ced(path: Path) -> None:
     people = np.asarray(g.vs["name"])
     rng = np.random.default_rng(0)
     targets = set(people[rng.random(len(people)) < 0.2].tolist())
-    sel = timed("CED: select 100 (ris, θ=20k, 2 hops)", select_amplifiers, g, targets=targets,
-                eligible=people.tolist(), k=100, sample_size=20_000, n_simulations=100,
-                baselines=("pagerank",), seed=1)
+    sel = timed(
+        "CED: select 100 (ris, θ=20k, 2 hops)",
+        select_amplifiers,
+        g,
+        targets=targets,
+        eligible=people.tolist(),
+        k=100,
+        sample_size=20_000,
+        n_simulations=100,
+        baselines=("pagerank",),
+        seed=1,
+    )
     pagerank = sel.baselines["pagerank"].expected_reach
     print(f"  expected reach {sel.expected_reach:,.0f} (pagerank {pagerank:,.0f})")
-    timed("CED: 100 Monte Carlo runs of 100 seeds", estimate_reach, g, sel.seed_ids,
-          DiffusionModel(), targets=targets, n_simulations=100)
+    timed(
+        "CED: 100 Monte Carlo runs of 100 seeds",
+        estimate_reach,
+        g,
+        sel.seed_ids,
+        DiffusionModel(),
+        targets=targets,
+        n_simulations=100,
+    )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--ced", type=Path, help="CED edge list (skipped when missing)",
-                    default=ROOT.parent / "shared" / "data" / "ced" / "ced_edges.txt.gz")
+    ap.add_argument(
+        "--ced",
+        type=Path,
+        help="CED edge list (skipped when missing)",
+        default=ROOT.parent / "shared" / "data" / "ced" / "ced_edges.txt.gz",
+    )
     args = ap.parse_args()
-    print(f"{date.today()} · {platform.node()} · {platform.processor() or platform.machine()} · "
-          f"Python {platform.python_version()}")
+    print(
+        f"{date.today()} · {platform.node()} · {platform.processor() or platform.machine()} · "
+        f"Python {platform.python_version()}"
+    )
     bench_sample()
     if args.ced.is_file():
         bench_ced(args.ced)

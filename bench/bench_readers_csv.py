@@ -59,9 +59,11 @@ def bench(name: str, reader, path: Path, repeat: int) -> float:
         batch = reader(path)
         best = min(best, time.perf_counter() - t0)
     rate = batch.rows_read / best
-    print(f"{name:<24} {batch.rows_read:>9,} rows  {best:6.2f} s  {rate:>10,.0f} rows/s  "
-          f"({len(batch.posts):,} posts, {len(batch.interactions):,} interactions, "
-          f"{len(batch.quarantine)} quarantined, {path.stat().st_size / 1e6:.0f} MB)")
+    print(
+        f"{name:<24} {batch.rows_read:>9,} rows  {best:6.2f} s  {rate:>10,.0f} rows/s  "
+        f"({len(batch.posts):,} posts, {len(batch.interactions):,} interactions, "
+        f"{len(batch.quarantine)} quarantined, {path.stat().st_size / 1e6:.0f} MB)"
+    )
     return rate
 
 
@@ -77,8 +79,10 @@ def bench_ingest(name: str, reader, path: Path, repeat: int, tmp: Path) -> float
         con.close()
         db.unlink()
     rate = report.rows_read / best
-    print(f"{name + ' ingest':<24} {report.rows_read:>9,} rows  {best:6.2f} s  {rate:>10,.0f} rows/s  "
-          f"(read + load into a fresh warehouse; {report.loaded:,} loaded, {report.duplicates:,} duplicates)")
+    print(
+        f"{name + ' ingest':<24} {report.rows_read:>9,} rows  {best:6.2f} s  {rate:>10,.0f} rows/s  "
+        f"(read + load into a fresh warehouse; {report.loaded:,} loaded, {report.duplicates:,} duplicates)"
+    )
     return rate
 
 
@@ -102,17 +106,25 @@ def main() -> None:
         crawler = Path(tmp) / "阿花妈妈" / "1001.csv"
         build(FIX / "weibo_crawler" / "阿花妈妈" / "1001.csv", crawler, args.rows, ["id", "源微博id"])
         search = Path(tmp) / "宝宝辅食" / "宝宝辅食.csv"
-        build(FIX / "weibo_search" / "结果文件" / "宝宝辅食" / "宝宝辅食.csv", search, args.rows,
-              ["id", "retweet_id"])
+        build(
+            FIX / "weibo_search" / "结果文件" / "宝宝辅食" / "宝宝辅食.csv",
+            search,
+            args.rows,
+            ["id", "retweet_id"],
+        )
         bench("weibo-crawler post CSV", read_weibo_crawler, crawler, args.repeat)
         bench("weibo-search CSV", read_weibo_search, search, args.repeat)
         if args.load:
             bench_ingest("weibo-crawler post CSV", read_weibo_crawler, crawler, args.repeat, Path(tmp))
             bench_ingest("weibo-search CSV", read_weibo_search, search, args.repeat, Path(tmp))
-            bench_small("weibo-crawler post CSV", read_weibo_crawler,
-                        FIX / "weibo_crawler" / "阿花妈妈" / "1001.csv")
-            bench_small("weibo-search CSV", read_weibo_search,
-                        FIX / "weibo_search" / "结果文件" / "宝宝辅食" / "宝宝辅食.csv")
+            bench_small(
+                "weibo-crawler post CSV", read_weibo_crawler, FIX / "weibo_crawler" / "阿花妈妈" / "1001.csv"
+            )
+            bench_small(
+                "weibo-search CSV",
+                read_weibo_search,
+                FIX / "weibo_search" / "结果文件" / "宝宝辅食" / "宝宝辅食.csv",
+            )
 
 
 if __name__ == "__main__":

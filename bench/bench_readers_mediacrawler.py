@@ -30,8 +30,28 @@ from store.mediacrawler import read_mediacrawler
 from store.warehouse import load_batch, open_warehouse
 
 T0 = 1786680000
-WORDS = ["宝宝", "今天", "辅食", "会走路了", "好开心", "推荐", "幼儿园", "妈妈们", "睡觉", "奶粉", "真的",
-         "太可爱了", "打卡", "分享", "求助", "一岁半", "哈哈哈", "[笑cry]", "#育儿#", "周末"]
+WORDS = [
+    "宝宝",
+    "今天",
+    "辅食",
+    "会走路了",
+    "好开心",
+    "推荐",
+    "幼儿园",
+    "妈妈们",
+    "睡觉",
+    "奶粉",
+    "真的",
+    "太可爱了",
+    "打卡",
+    "分享",
+    "求助",
+    "一岁半",
+    "哈哈哈",
+    "[笑cry]",
+    "#育儿#",
+    "周末",
+]
 
 
 def _text(rng: random.Random, names: list[str]) -> str:
@@ -52,17 +72,31 @@ def weibo_contents(n: int, new: bool, seed: int = 1) -> list[dict]:
     for i in range(n):
         uid = rng.randrange(1_000_000_000, 1_000_200_000)
         ts = T0 + i
-        item = {"note_id": str(5_000_000_000_000_000 + i), "content": _text(rng, names),
-                "create_time": ts,
-                "create_date_time": "2026-08-14 12:00:00+08:00", "liked_count": str(rng.randrange(500)),
-                "comments_count": rng.choice(["0", "12", "1.2万"]), "shared_count": str(rng.randrange(50)),
-                "last_modify_ts": 1786700000000, "note_url": f"https://m.weibo.cn/detail/{5 * 10**15 + i}"}
+        item = {
+            "note_id": str(5_000_000_000_000_000 + i),
+            "content": _text(rng, names),
+            "create_time": ts,
+            "create_date_time": "2026-08-14 12:00:00+08:00",
+            "liked_count": str(rng.randrange(500)),
+            "comments_count": rng.choice(["0", "12", "1.2万"]),
+            "shared_count": str(rng.randrange(50)),
+            "last_modify_ts": 1786700000000,
+            "note_url": f"https://m.weibo.cn/detail/{5 * 10**15 + i}",
+        }
         if new:
-            item |= {"creator_hash": hashlib.sha256(str(uid).encode()).hexdigest()[:16],
-                     "nickname": "多***夜"}
+            item |= {
+                "creator_hash": hashlib.sha256(str(uid).encode()).hexdigest()[:16],
+                "nickname": "多***夜",
+            }
         else:
-            item |= {"ip_location": "北京", "user_id": str(uid), "nickname": rng.choice(names), "gender": "f",
-                     "profile_url": f"https://m.weibo.cn/u/{uid}", "avatar": "https://tvax1.sinaimg.cn/a.jpg"}
+            item |= {
+                "ip_location": "北京",
+                "user_id": str(uid),
+                "nickname": rng.choice(names),
+                "gender": "f",
+                "profile_url": f"https://m.weibo.cn/u/{uid}",
+                "avatar": "https://tvax1.sinaimg.cn/a.jpg",
+            }
         item["source_keyword"] = "育儿"
         rows.append(item)
     return rows
@@ -77,13 +111,25 @@ def weibo_comments(n: int, seed: int = 2) -> list[dict]:
         root = cid if i % 3 == 0 else str(6_000_000_000_000_000 + i - i % 3)
         uid = rng.randrange(1_000_000_000, 1_000_200_000)
         text = _text(rng, names) if root == cid else f"回复@{rng.choice(names)}:{rng.choice(WORDS)}"
-        rows.append({"comment_id": cid, "create_time": T0 + i,
-                     "create_date_time": "2026-08-14 12:00:00+08:00",
-                     "note_id": str(5_000_000_000_000_000 + i // 10), "content": text,
-                     "sub_comment_count": "0", "comment_like_count": str(rng.randrange(30)),
-                     "last_modify_ts": 1786700000000, "ip_location": "上海", "parent_comment_id": root,
-                     "user_id": str(uid), "nickname": rng.choice(names), "gender": "m",
-                     "profile_url": f"https://m.weibo.cn/u/{uid}", "avatar": "https://tvax1.sinaimg.cn/b.jpg"})
+        rows.append(
+            {
+                "comment_id": cid,
+                "create_time": T0 + i,
+                "create_date_time": "2026-08-14 12:00:00+08:00",
+                "note_id": str(5_000_000_000_000_000 + i // 10),
+                "content": text,
+                "sub_comment_count": "0",
+                "comment_like_count": str(rng.randrange(30)),
+                "last_modify_ts": 1786700000000,
+                "ip_location": "上海",
+                "parent_comment_id": root,
+                "user_id": str(uid),
+                "nickname": rng.choice(names),
+                "gender": "m",
+                "profile_url": f"https://m.weibo.cn/u/{uid}",
+                "avatar": "https://tvax1.sinaimg.cn/b.jpg",
+            }
+        )
     return rows
 
 
@@ -117,8 +163,10 @@ def main() -> None:
         "weibo contents, new schema": ("contents", weibo_contents(args.rows, new=True)),
         "weibo comments, old schema": ("comments", weibo_comments(args.rows)),
     }
-    print(f"{'export':32} {'format':6} {'rows':>9} {'MB':>6} {'seconds':>8} {'rows/s':>10}  edges"
-          + ("   read+load s  rows/s" if args.load else ""))
+    print(
+        f"{'export':32} {'format':6} {'rows':>9} {'MB':>6} {'seconds':>8} {'rows/s':>10}  edges"
+        + ("   read+load s  rows/s" if args.load else "")
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for label, (kind, rows) in cases.items():
             for fmt in args.formats.split(","):
@@ -131,16 +179,17 @@ def main() -> None:
                     best = min(best, time.perf_counter() - t)
                 assert batch.rows_read == len(rows) and batch.quarantine.empty, batch.quarantine.head()
                 mb = path.stat().st_size / 1e6
-                line = (f"{label:32} {fmt:6} {len(rows):>9,} {mb:>6.0f} {best:>8.2f} "
-                        f"{len(rows) / best:>10,.0f}  {len(batch.interactions):,}")
+                line = (
+                    f"{label:32} {fmt:6} {len(rows):>9,} {mb:>6.0f} {best:>8.2f} "
+                    f"{len(rows) / best:>10,.0f}  {len(batch.interactions):,}"
+                )
                 if args.load:
                     both = float("inf")
                     for k in range(args.repeat):
                         db = Path(tmp) / f"w{k}.duckdb"
                         con = open_warehouse(db)
                         t = time.perf_counter()
-                        report = load_batch(con, read_mediacrawler(path, siblings=False,
-                                                                   engine=args.engine))
+                        report = load_batch(con, read_mediacrawler(path, siblings=False, engine=args.engine))
                         both = min(both, time.perf_counter() - t)
                         con.close()
                         db.unlink()

@@ -25,8 +25,10 @@ from graph.select import select_amplifiers  # noqa: E402
 from graph.snap import read_snap_edges  # noqa: E402
 
 DATA = Path(os.environ.get("TAJIAN_REAL_DATA", ROOT.parent / "shared" / "data"))
-GRAPHS = {"slashdot": DATA / "snap" / "soc-Slashdot0902.txt.gz",
-          "enron": DATA / "snap" / "email-Enron.txt.gz"}
+GRAPHS = {
+    "slashdot": DATA / "snap" / "soc-Slashdot0902.txt.gz",
+    "enron": DATA / "snap" / "email-Enron.txt.gz",
+}
 
 
 def main() -> None:
@@ -39,14 +41,25 @@ def main() -> None:
     everyone = np.ones(e.n, dtype=bool)
     for rpt in (float(x) for x in sys.argv[4:]):
         t = time.process_time()
-        sel = select_amplifiers(e, targets=e.labels, eligible=e.labels, k=100,
-                                model=DiffusionModel(prob, hops), seed=1, rr_per_target=rpt,
-                                n_simulations=0, baselines=())
+        sel = select_amplifiers(
+            e,
+            targets=e.labels,
+            eligible=e.labels,
+            k=100,
+            model=DiffusionModel(prob, hops),
+            seed=1,
+            rr_per_target=rpt,
+            n_simulations=0,
+            baselines=(),
+        )
         cpu = time.process_time() - t
         seeds = np.array(sorted(index[s] for s in sel.seed_ids), dtype=np.int64)
         r = simulate(arrays, seeds, everyone, max_hops=hops, n_simulations=5000, seed=99)
-        print(f"{name} {prob} hops={hops} rr_per_target={rpt:g}: reach {r.mean():,.1f} ± "
-              f"{r.std() / np.sqrt(len(r)):.1f}  select CPU {cpu:.1f} s  θ={sel.sample_size:,}", flush=True)
+        print(
+            f"{name} {prob} hops={hops} rr_per_target={rpt:g}: reach {r.mean():,.1f} ± "
+            f"{r.std() / np.sqrt(len(r)):.1f}  select CPU {cpu:.1f} s  θ={sel.sample_size:,}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -32,11 +32,17 @@ from graph.rr import InfluenceArrays, opim_c, simulate  # noqa: E402
 from graph.snap import read_snap_edges  # noqa: E402
 
 DATA = Path(os.environ.get("TAJIAN_REAL_DATA", ROOT.parent / "shared" / "data"))
-GRAPHS = {"slashdot": DATA / "snap" / "soc-Slashdot0902.txt.gz",
-          "enron": DATA / "snap" / "email-Enron.txt.gz"}
+GRAPHS = {
+    "slashdot": DATA / "snap" / "soc-Slashdot0902.txt.gz",
+    "enron": DATA / "snap" / "email-Enron.txt.gz",
+}
 # best known expected reach on Slashdot, k = 100 (issue 5): any method, 5,000 simulations
-BEST_SLASHDOT = {("wc", 2): 10_854, ("wc", 0): 21_899, ("uniform:0.01", 2): 982.8,
-                 ("uniform:0.01", 0): 1_565.8}
+BEST_SLASHDOT = {
+    ("wc", 2): 10_854,
+    ("wc", 0): 21_899,
+    ("uniform:0.01", 2): 982.8,
+    ("uniform:0.01", 0): 1_565.8,
+}
 
 BASELINE_SCRIPT = """
 import sys, numpy as np, igraph as ig
@@ -50,8 +56,9 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> tuple[flo
     """Wall s, CPU s (user + sys) and peak RSS MB of one child process (GNU time measures it, so
     the RSS is the child's own, not the forking benchmark's)."""
     t = time.perf_counter()
-    proc = subprocess.run(["/usr/bin/time", "-f", "TAJIAN-TIME %U %S %M", *cmd], capture_output=True,
-                          text=True, env=env)
+    proc = subprocess.run(
+        ["/usr/bin/time", "-f", "TAJIAN-TIME %U %S %M", *cmd], capture_output=True, text=True, env=env
+    )
     wall = time.perf_counter() - t
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stderr}")
@@ -61,8 +68,22 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> tuple[flo
 
 
 def tajian_select(path: Path, prob: str, hops: int, out: Path, env=None) -> tuple[float, float, float]:
-    cmd = [str(ROOT / ".venv" / "bin" / "tajian"), "select", "--edges", str(path), "--probability",
-           prob, "--max-hops", str(hops), "--k", "100", "--seed", "1", "--output", str(out)]
+    cmd = [
+        str(ROOT / ".venv" / "bin" / "tajian"),
+        "select",
+        "--edges",
+        str(path),
+        "--probability",
+        prob,
+        "--max-hops",
+        str(hops),
+        "--k",
+        "100",
+        "--seed",
+        "1",
+        "--output",
+        str(out),
+    ]
     return run_measured(cmd, env)
 
 
@@ -85,16 +106,20 @@ def top_lists(src: np.ndarray, dst: np.ndarray, n: int) -> dict[str, np.ndarray]
 
 def bench_graph(name: str, path: Path, sims: int, large: bool) -> list[str]:
     rows = []
-    base_wall, base_cpu, base_rss = run_measured(
-        [sys.executable, "-c", BASELINE_SCRIPT, str(path)])
-    print(f"\n## {name}: baseline process (numpy loadtxt + igraph PageRank): {base_wall:.2f} s wall, "
-          f"{base_cpu:.2f} s CPU, {base_rss:.0f} MB", flush=True)
+    base_wall, base_cpu, base_rss = run_measured([sys.executable, "-c", BASELINE_SCRIPT, str(path)])
+    print(
+        f"\n## {name}: baseline process (numpy loadtxt + igraph PageRank): {base_wall:.2f} s wall, "
+        f"{base_cpu:.2f} s CPU, {base_rss:.0f} MB",
+        flush=True,
+    )
     e = read_snap_edges(path)
     label_index = {lab: i for i, lab in enumerate(e.labels)}
     lists = top_lists(e.src, e.dst, e.n)
     everyone = np.ones(e.n, dtype=bool)
-    header = ("| model | hops | ours | out-degree | PageRank | large-sample RIS | reference | ours/ref "
-              "| wall s (×base) | CPU s | RSS MB |")
+    header = (
+        "| model | hops | ours | out-degree | PageRank | large-sample RIS | reference | ours/ref "
+        "| wall s (×base) | CPU s | RSS MB |"
+    )
     print(header + "\n|" + "---|" * 11, flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         for prob in ("wc", "uniform:0.01"):
@@ -114,8 +139,16 @@ def bench_graph(name: str, path: Path, sims: int, large: bool) -> list[str]:
                 r_pr = reach(lists["pagerank"])
                 r_big = (float("nan"), 0.0)
                 if large:
-                    res = opim_c(arrays, np.arange(e.n, dtype=np.int32), everyone, 100, max_hops=hops,
-                                 seed=7, theta_min=int(256 * e.n), max_bytes=2_000_000_000)
+                    res = opim_c(
+                        arrays,
+                        np.arange(e.n, dtype=np.int32),
+                        everyone,
+                        100,
+                        max_hops=hops,
+                        seed=7,
+                        theta_min=int(256 * e.n),
+                        max_bytes=2_000_000_000,
+                    )
                     r_big = reach(res.picks)
                 if name == "slashdot":
                     ref, ref_name = BEST_SLASHDOT[(prob, hops)], "best known"
@@ -123,17 +156,22 @@ def bench_graph(name: str, path: Path, sims: int, large: bool) -> list[str]:
                     ref = max(r_deg[0], r_pr[0], r_big[0] if large else 0.0)
                     ref_name = "best of deg/PR/large RIS"
                 limit = 20 if (prob, hops) == ("uniform:0.01", 0) else 5
-                row = (f"| {prob} | {hops or '∞'} | {r_ours[0]:,.1f} ± {r_ours[1]:.1f} | {r_deg[0]:,.1f} | "
-                       f"{r_pr[0]:,.1f} | {r_big[0]:,.1f} | {ref:,.1f} ({ref_name}) | "
-                       f"{100 * r_ours[0] / ref:.1f}% | {wall:.2f} ({wall / base_wall:.1f}×, "
-                       f"limit {limit}×) | {cpu:.2f} ({cpu / base_cpu:.1f}×) | {rss:.0f} |")
+                row = (
+                    f"| {prob} | {hops or '∞'} | {r_ours[0]:,.1f} ± {r_ours[1]:.1f} | {r_deg[0]:,.1f} | "
+                    f"{r_pr[0]:,.1f} | {r_big[0]:,.1f} | {ref:,.1f} ({ref_name}) | "
+                    f"{100 * r_ours[0] / ref:.1f}% | {wall:.2f} ({wall / base_wall:.1f}×, "
+                    f"limit {limit}×) | {cpu:.2f} ({cpu / base_cpu:.1f}×) | {rss:.0f} |"
+                )
                 print(row, flush=True)
                 rows.append(row)
         # a cold start: numba compiles into an empty cache (a fresh clone)
         env = dict(os.environ, NUMBA_CACHE_DIR=str(Path(tmp) / "numba-cache"))
         wall, cpu, rss = tajian_select(path, "wc", 2, Path(tmp) / "cold.csv", env)
-        print(f"cold start (empty numba cache), wc 2 hops: {wall:.2f} s wall ({wall / base_wall:.1f}×), "
-              f"{cpu:.2f} s CPU, {rss:.0f} MB", flush=True)
+        print(
+            f"cold start (empty numba cache), wc 2 hops: {wall:.2f} s wall ({wall / base_wall:.1f}×), "
+            f"{cpu:.2f} s CPU, {rss:.0f} MB",
+            flush=True,
+        )
     return rows
 
 
@@ -147,8 +185,11 @@ def bench_evaluator(sims: int) -> None:
         t, c = time.perf_counter(), time.process_time()
         simulate(arrays, seeds, everyone, max_hops=hops, n_simulations=sims, seed=1)
         wall, cpu = time.perf_counter() - t, time.process_time() - c
-        print(f"Monte Carlo evaluator, Slashdot wc, 100 out-degree seeds, hops {hops or '∞'}: "
-              f"{sims / wall:,.0f} simulations/s wall ({sims / cpu:,.0f} per CPU-second)", flush=True)
+        print(
+            f"Monte Carlo evaluator, Slashdot wc, 100 out-degree seeds, hops {hops or '∞'}: "
+            f"{sims / wall:,.0f} simulations/s wall ({sims / cpu:,.0f} per CPU-second)",
+            flush=True,
+        )
 
 
 def bench_ced(sims: int) -> None:
@@ -167,8 +208,11 @@ def bench_ced(sims: int) -> None:
     texts = texts[texts["text"].notna() & (texts["text"].str.len() > 0)]
     positive = [score_post(x, seg).positive for x in texts["text"]]
     members = set(texts.loc[positive, "uid"].astype(str))
-    print(f"\n## CED: {len(members):,} users with >= 1 post tagged mothers "
-          f"({time.perf_counter() - t:.0f} s to tag {len(texts):,} texts)", flush=True)
+    print(
+        f"\n## CED: {len(members):,} users with >= 1 post tagged mothers "
+        f"({time.perf_counter() - t:.0f} s to tag {len(texts):,} texts)",
+        flush=True,
+    )
     e = read_snap_edges(DATA / "ced" / "ced_edges.txt.gz")
     import igraph as ig
 
@@ -183,18 +227,30 @@ def bench_ced(sims: int) -> None:
     eligible = sorted(m for m in members if m not in excluded)
     unknown = {u: ("" if u in prof.index else "followers,verified") for u in eligible}
     everyone_ok = sorted(set(e.labels) - excluded)
-    for label, pool in (("eligible = ordinary members", eligible),
-                        ("eligible = every ordinary user of the graph", everyone_ok)):
+    for label, pool in (
+        ("eligible = ordinary members", eligible),
+        ("eligible = every ordinary user of the graph", everyone_ok),
+    ):
         unknown = {u: ("" if u in prof.index else "followers,verified") for u in pool}
         t = time.perf_counter()
-        sel = select_amplifiers(g, targets=members, eligible=pool, k=min(100, len(pool)),
-                                model=DiffusionModel("wc", 2), seed=1, n_simulations=sims,
-                                followers=followers, unknown_fields=unknown,
-                                baselines=("followers", "pagerank", "degree"))
-        print(f"\n### {label}: {len(pool):,} eligible; select (θ = {sel.sample_size:,}, θ_stop = "
-              f"{sel.params['theta_stop']}) in {time.perf_counter() - t:.1f} s incl. baselines; "
-              f"{sel.judged_on_unknown} of {len(sel.seeds)} seeds judged on unknown profile fields",
-              flush=True)
+        sel = select_amplifiers(
+            g,
+            targets=members,
+            eligible=pool,
+            k=min(100, len(pool)),
+            model=DiffusionModel("wc", 2),
+            seed=1,
+            n_simulations=sims,
+            followers=followers,
+            unknown_fields=unknown,
+            baselines=("followers", "pagerank", "degree"),
+        )
+        print(
+            f"\n### {label}: {len(pool):,} eligible; select (θ = {sel.sample_size:,}, θ_stop = "
+            f"{sel.params['theta_stop']}) in {time.perf_counter() - t:.1f} s incl. baselines; "
+            f"{sel.judged_on_unknown} of {len(sel.seeds)} seeds judged on unknown profile fields",
+            flush=True,
+        )
         print(f"| list | expected members reached (wc, 2 hops, {sims:,} simulations) |\n|---|---|")
         print(f"| Tajian (ris) | {sel.expected_reach:,.2f} ± {sel.expected_reach_stderr:.2f} |")
         for name, b in sel.baselines.items():

@@ -88,13 +88,16 @@ def main() -> None:
         for f in sorted(args.ced.glob("ced_*.csv")):
             load_batch(con, read_export(f, fmt="ced"))
         ced_s = time.perf_counter() - t0
-        sizes = [con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                 for t in ("posts", "users", "interactions")]
+        sizes = [
+            con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("posts", "users", "interactions")
+        ]
         con.close()
         large = load_each(files, big)
     print(f"machine: {platform.node()}, {platform.processor() or platform.machine()}, {date.today()}")
-    print(f"CED warehouse built in {ced_s:.1f} s: {sizes[0]:,} posts, {sizes[1]:,} users, "
-          f"{sizes[2]:,} interactions")
+    print(
+        f"CED warehouse built in {ced_s:.1f} s: {sizes[0]:,} posts, {sizes[1]:,} users, "
+        f"{sizes[2]:,} interactions"
+    )
     print(f"{args.files} small weibo-crawler timelines (7 rows each), mean per file:")
     print(f"  into an empty warehouse: parse {empty[0]:6.1f} ms, load {empty[1]:6.1f} ms")
     print(f"  into the CED warehouse:  parse {large[0]:6.1f} ms, load {large[1]:6.1f} ms")

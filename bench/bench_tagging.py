@@ -85,8 +85,10 @@ def tag_in_shards(posts: pd.DataFrame, segment, model, n: int) -> pd.DataFrame:
     merge = time.perf_counter() - t1
     sizes = ", ".join(f"{len(p):,}" for p in _SHARDS)
     per = ", ".join(f"{w:.1f} s wall / {c:.1f} s CPU" for _, w, c in results)
-    print(f"  {n} shards of {sizes} posts; split + window prior {split:.1f} s, shards {per}, "
-          f"merge {merge:.2f} s")
+    print(
+        f"  {n} shards of {sizes} posts; split + window prior {split:.1f} s, shards {per}, "
+        f"merge {merge:.2f} s"
+    )
     return tags
 
 
@@ -94,8 +96,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--posts", type=int, default=1_000_000)
     ap.add_argument("--classifier", action="store_true", help="score posts with data/models/mothers.joblib")
-    ap.add_argument("--shards", type=int, default=1,
-                    help="tag in this many user shards, one worker process each (default 1: in this process)")
+    ap.add_argument(
+        "--shards",
+        type=int,
+        default=1,
+        help="tag in this many user shards, one worker process each (default 1: in this process)",
+    )
     args = ap.parse_args()
     if args.shards < 1:
         ap.error("--shards must be at least 1")
@@ -103,13 +109,15 @@ def main() -> None:
     n = args.posts
     texts = [f"{base[i % len(base)]}（{i}）" for i in range(n)]
     rng = np.random.default_rng(0)
-    posts = pd.DataFrame({
-        "post_id": [f"p{i}" for i in range(n)],
-        "user_id": [f"u{u}" for u in rng.integers(0, max(1, n // 3), n)],
-        "created_at": pd.Timestamp("2026-11-01", tz="Asia/Shanghai")
-        + pd.to_timedelta(rng.integers(0, 30 * 86400, n), unit="s"),
-        "text": texts,
-    })
+    posts = pd.DataFrame(
+        {
+            "post_id": [f"p{i}" for i in range(n)],
+            "user_id": [f"u{u}" for u in rng.integers(0, max(1, n // 3), n)],
+            "created_at": pd.Timestamp("2026-11-01", tz="Asia/Shanghai")
+            + pd.to_timedelta(rng.integers(0, 30 * 86400, n), unit="s"),
+            "text": texts,
+        }
+    )
     mb = sum(len(t.encode()) for t in texts) / 1e6
     segment = load_segment("mothers")
     model = None
@@ -121,8 +129,10 @@ def main() -> None:
         part = split_by_user_shard(posts, args.shards)[0]
         p0 = time.perf_counter()
         blob = pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
-        print(f"  one shard pickled (what a Dask run ships to a worker): {len(blob) / 1e6:.0f} MB in "
-              f"{time.perf_counter() - p0:.1f} s")
+        print(
+            f"  one shard pickled (what a Dask run ships to a worker): {len(blob) / 1e6:.0f} MB in "
+            f"{time.perf_counter() - p0:.1f} s"
+        )
         del part, blob
     t0, c0 = time.perf_counter(), time.process_time()
     if args.shards > 1:
@@ -135,11 +145,13 @@ def main() -> None:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rss_children = children.ru_maxrss / 1024
     shards = f", {args.shards} shards in {args.shards} processes" if args.shards > 1 else ""
-    print(f"{n:,} posts ({mb:.0f} MB of text, {len(base):,} distinct real texts cycled), "
-          f"{'classifier' if model else 'rules'}{shards}: {wall:.1f} s wall, {cpu:.1f} s CPU, "
-          f"{n / wall:,.0f} posts/s; peak RSS {rss:,.0f} MB"
-          + (f" (largest worker {rss_children:,.0f} MB)" if args.shards > 1 else "")
-          + f"; {len(tags):,} members {count_by_rule(tags)}; load avg {os.getloadavg()[0]:.2f}")
+    print(
+        f"{n:,} posts ({mb:.0f} MB of text, {len(base):,} distinct real texts cycled), "
+        f"{'classifier' if model else 'rules'}{shards}: {wall:.1f} s wall, {cpu:.1f} s CPU, "
+        f"{n / wall:,.0f} posts/s; peak RSS {rss:,.0f} MB"
+        + (f" (largest worker {rss_children:,.0f} MB)" if args.shards > 1 else "")
+        + f"; {len(tags):,} members {count_by_rule(tags)}; load avg {os.getloadavg()[0]:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -61,9 +61,16 @@ def run_backfill(
     def run_day(day: date) -> str | None:
         try:
             with warehouse_slot(segment):  # never at once with a served daily run (flows/serve.py)
-                pipeline(segment=segment, as_of=day, window_days=window_days, k=k, seed=seed,
-                         warehouse=str(warehouse), out_dir=str(out_dir) if out_dir else None,
-                         tag_shards=tag_shards)
+                pipeline(
+                    segment=segment,
+                    as_of=day,
+                    window_days=window_days,
+                    k=k,
+                    seed=seed,
+                    warehouse=str(warehouse),
+                    out_dir=str(out_dir) if out_dir else None,
+                    tag_shards=tag_shards,
+                )
         except Exception as exc:  # recorded as failed in `runs`; go on with the next day
             return f"{type(exc).__name__}: {exc}"
         return None
@@ -72,8 +79,13 @@ def run_backfill(
 
 
 def _each_day(
-    warehouse: Path, segment: str, start: date, end: date, rerun: bool,
-    on_day: Callable[[date, str], None] | None, run_day: Callable[[date], str | None],
+    warehouse: Path,
+    segment: str,
+    start: date,
+    end: date,
+    rerun: bool,
+    on_day: Callable[[date, str], None] | None,
+    run_day: Callable[[date], str | None],
     result: BackfillResult | None = None,
 ) -> BackfillResult:
     """Run ``run_day`` (None = done, else why it failed) for each day that needs it, in order,
@@ -137,12 +149,20 @@ def submit_backfill(
     def run_day(day: date) -> str | None:
         run = run_deployment(
             BACKFILL_DEPLOYMENT,
-            parameters={"segment": segment, "as_of": day.isoformat(), "window_days": window_days,
-                        "k": k, "seed": seed, "warehouse": str(Path(warehouse).resolve()),
-                        "out_dir": str(Path(out_dir).resolve()) if out_dir else None,
-                        "tag_shards": tag_shards},
+            parameters={
+                "segment": segment,
+                "as_of": day.isoformat(),
+                "window_days": window_days,
+                "k": k,
+                "seed": seed,
+                "warehouse": str(Path(warehouse).resolve()),
+                "out_dir": str(Path(out_dir).resolve()) if out_dir else None,
+                "tag_shards": tag_shards,
+            },
             idempotency_key=backfill_key(segment, day, window_days, k, seed, nonce),
-            timeout=None, poll_interval=poll_interval, as_subflow=False,
+            timeout=None,
+            poll_interval=poll_interval,
+            as_subflow=False,
         )
         result.flow_runs[day] = str(run.id)
         state = run.state

@@ -98,9 +98,12 @@ def _scale_out(settings, tag_shards: int | None, dask_address: str | None) -> tu
         from prefect.settings import PREFECT_API_URL
 
         if not PREFECT_API_URL.value():
-            _c.err.print("note: no PREFECT_API_URL, so each Dask worker starts its own temporary "
-                         "Prefect server for its first task (5–16 s, once per worker process); "
-                         "point both at a `prefect server` to avoid it", soft_wrap=True)
+            _c.err.print(
+                "note: no PREFECT_API_URL, so each Dask worker starts its own temporary "
+                "Prefect server for its first task (5–16 s, once per worker process); "
+                "point both at a `prefect server` to avoid it",
+                soft_wrap=True,
+            )
     return shards, address
 
 
@@ -138,7 +141,9 @@ def demo(
     started = time.monotonic()
     _c.out.print(f"Loading the synthetic sample from {sample} and running the mothers pipeline…")
     result = pipeline(
-        segment="mothers", seed=seed, ingest=[str(sample)],
+        segment="mothers",
+        seed=seed,
+        ingest=[str(sample)],
         warehouse=str(warehouse) if warehouse else None,
         out_dir=str(out_dir) if out_dir else None,
     )
@@ -150,14 +155,18 @@ def _print_loads(loads: list[dict]) -> None:
     if not loads:
         return
     table = Table(title="exports loaded")
-    for col in ("file", "read", "loaded", "updated", "duplicates", "quarantined", "interactions",
-                "pending"):
+    for col in ("file", "read", "loaded", "updated", "duplicates", "quarantined", "interactions", "pending"):
         table.add_column(col, justify="left" if col == "file" else "right")
     for r in loads:
         table.add_row(
-            Path(r["source"]).name, f"{r['rows_read']:,}", f"{r['loaded']:,}",
-            f"{r['updated']:,}", f"{r['duplicates']:,}", f"{r['quarantined']:,}",
-            f"{r['interactions_added']:,}", f"{r['interactions_pending']:,}",
+            Path(r["source"]).name,
+            f"{r['rows_read']:,}",
+            f"{r['loaded']:,}",
+            f"{r['updated']:,}",
+            f"{r['duplicates']:,}",
+            f"{r['quarantined']:,}",
+            f"{r['interactions_added']:,}",
+            f"{r['interactions_pending']:,}",
         )
     _c.out.print(table)
 
@@ -165,8 +174,16 @@ def _print_loads(loads: list[dict]) -> None:
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="export files or folders (searched recursively)")],
-    format: Annotated[str | None, typer.Option("--format", help="export format (weibo-api, ced, …; see store/readers.py); detected from the file when omitted")] = None,
-    warehouse: Annotated[Path | None, typer.Option(help="warehouse file (default data/warehouse.duckdb)")] = None,
+    format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="export format (weibo-api, ced, …; see store/readers.py); detected from the file when omitted",
+        ),
+    ] = None,
+    warehouse: Annotated[
+        Path | None, typer.Option(help="warehouse file (default data/warehouse.duckdb)")
+    ] = None,
 ) -> None:
     """Load exports into the warehouse: a table of rows read / loaded / updated / duplicates /
     quarantined per file. Loading the same file twice adds nothing."""
@@ -192,8 +209,12 @@ def ingest(
     failed = 0
     try:
         with Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), console=_c.err, transient=True,
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=_c.err,
+            transient=True,
         ) as progress:
             job = progress.add_task("loading", total=len(files))
             # the next file is read while this one loads
@@ -216,15 +237,27 @@ def ingest(
 @app.command()
 def run(
     segment: Annotated[str, typer.Option(help="segment name (a file data/segments/<name>.toml)")] = "mothers",
-    as_of: Annotated[str | None, typer.Option(help="last day of the window, YYYY-MM-DD (default: newest post date)")] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="last day of the window, YYYY-MM-DD (default: newest post date)")
+    ] = None,
     window_days: Annotated[int | None, typer.Option(help="window length in days (default 30)")] = None,
     k: Annotated[int | None, typer.Option(help="number of seeds (default 100)")] = None,
     seed: Annotated[int | None, typer.Option(help="random seed (default 42)")] = None,
     method: Annotated[str | None, typer.Option(help="ris (default) | pagerank | degree | followers")] = None,
     warehouse: Annotated[Path | None, typer.Option(help="warehouse file")] = None,
     out_dir: Annotated[Path | None, typer.Option(help="where outputs go")] = None,
-    tag_shards: Annotated[int | None, typer.Option(help="tag the window's posts in this many user shards, one task each (default from settings: 1)")] = None,
-    dask_address: Annotated[str | None, typer.Option(help="HOST:PORT of a running Dask scheduler: tag the shards on its workers (prefect-dask's DaskTaskRunner; default from settings: in this process)")] = None,
+    tag_shards: Annotated[
+        int | None,
+        typer.Option(
+            help="tag the window's posts in this many user shards, one task each (default from settings: 1)"
+        ),
+    ] = None,
+    dask_address: Annotated[
+        str | None,
+        typer.Option(
+            help="HOST:PORT of a running Dask scheduler: tag the shards on its workers (prefect-dask's DaskTaskRunner; default from settings: in this process)"
+        ),
+    ] = None,
 ) -> None:
     """One pipeline run over the warehouse: tag → graph → select → report, written to
     out/<segment>/<as_of>/ (report.html, seeds.csv, seeds.json)."""
@@ -239,8 +272,10 @@ def run(
     segments = settings.segments_dir
     if not (segments / f"{segment}.toml").is_file():
         names = sorted(p.stem for p in segments.glob("*.toml"))
-        _c.err.print(f"[red]error:[/red] no segment {segment!r}; expected one of {', '.join(names)} "
-                  f"(files in {segments})")
+        _c.err.print(
+            f"[red]error:[/red] no segment {segment!r}; expected one of {', '.join(names)} "
+            f"(files in {segments})"
+        )
         raise typer.Exit(2)
     _prefect_env()
     shards, address = _scale_out(settings, tag_shards, dask_address)
@@ -250,11 +285,15 @@ def run(
     try:
         with warehouse_slot(segment):  # against a server: never while a served run writes
             result = pipeline_on(address)(
-                segment=segment, as_of=day,
-                window_days=window_days or settings.window_days, k=k or settings.k,
-                seed=settings.seed if seed is None else seed, method=method or settings.method,
+                segment=segment,
+                as_of=day,
+                window_days=window_days or settings.window_days,
+                k=k or settings.k,
+                seed=settings.seed if seed is None else seed,
+                method=method or settings.method,
                 warehouse=str(warehouse) if warehouse else None,
-                out_dir=str(out_dir) if out_dir else None, tag_shards=shards,
+                out_dir=str(out_dir) if out_dir else None,
+                tag_shards=shards,
             )
     except ValueError as exc:
         _c.err.print(f"[red]error:[/red] {exc}")
@@ -267,15 +306,34 @@ def backfill(
     start: Annotated[str, typer.Option(help="first day, YYYY-MM-DD")],
     end: Annotated[str, typer.Option(help="last day, YYYY-MM-DD")],
     segment: Annotated[str, typer.Option(help="segment name (data/segments/<name>.toml)")] = "mothers",
-    rerun: Annotated[bool, typer.Option("--rerun", help="run days that already succeeded again (their results are replaced)")] = False,
+    rerun: Annotated[
+        bool,
+        typer.Option("--rerun", help="run days that already succeeded again (their results are replaced)"),
+    ] = False,
     window_days: Annotated[int | None, typer.Option(help="window length in days (default 30)")] = None,
     k: Annotated[int | None, typer.Option(help="number of seeds (default 100)")] = None,
     seed: Annotated[int | None, typer.Option(help="random seed (default 42)")] = None,
     warehouse: Annotated[Path | None, typer.Option(help="warehouse file")] = None,
     out_dir: Annotated[Path | None, typer.Option(help="where outputs go")] = None,
-    tag_shards: Annotated[int | None, typer.Option(help="tag the window's posts in this many user shards, one task each (default from settings: 1)")] = None,
-    dask_address: Annotated[str | None, typer.Option(help="HOST:PORT of a running Dask scheduler: tag the shards on its workers (prefect-dask's DaskTaskRunner; default from settings: in this process)")] = None,
-    submit: Annotated[bool, typer.Option("--submit", help="submit one flow run per day to the Prefect server at PREFECT_API_URL (served by `tajian serve`), with idempotency keys, instead of running here")] = False,
+    tag_shards: Annotated[
+        int | None,
+        typer.Option(
+            help="tag the window's posts in this many user shards, one task each (default from settings: 1)"
+        ),
+    ] = None,
+    dask_address: Annotated[
+        str | None,
+        typer.Option(
+            help="HOST:PORT of a running Dask scheduler: tag the shards on its workers (prefect-dask's DaskTaskRunner; default from settings: in this process)"
+        ),
+    ] = None,
+    submit: Annotated[
+        bool,
+        typer.Option(
+            "--submit",
+            help="submit one flow run per day to the Prefect server at PREFECT_API_URL (served by `tajian serve`), with idempotency keys, instead of running here",
+        ),
+    ] = False,
 ) -> None:
     """One pipeline run per day from START to END, in order. Days that already succeeded are
     skipped unless --rerun, so an interrupted backfill resumes where it stopped; a failed day is
@@ -292,14 +350,19 @@ def backfill(
     target = warehouse or settings.warehouse
     todo = days_to_run(target, segment, first, last, rerun=rerun)
     total = (last - first).days + 1
-    _c.out.print(f"{segment}: {total} day(s) from {first} to {last}; {total - len(todo)} already "
-                 f"done, {len(todo)} to run.")
+    _c.out.print(
+        f"{segment}: {total} day(s) from {first} to {last}; {total - len(todo)} already "
+        f"done, {len(todo)} to run."
+    )
     if not todo:
         return
     _prefect_env()
     started = time.monotonic()
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
         console=_c.err,
     ) as progress:
         job = progress.add_task("backfill", total=len(todo))
@@ -310,26 +373,35 @@ def backfill(
             else:
                 progress.advance(job)
 
-        common = dict(warehouse=target, rerun=rerun, window_days=window_days or settings.window_days,
-                      k=k or settings.k, seed=settings.seed if seed is None else seed, on_day=on_day,
-                      tag_shards=shards)
+        common = dict(
+            warehouse=target,
+            rerun=rerun,
+            window_days=window_days or settings.window_days,
+            k=k or settings.k,
+            seed=settings.seed if seed is None else seed,
+            on_day=on_day,
+            tag_shards=shards,
+        )
         if submit:
             if address:
-                raise typer.BadParameter("--submit sends the days to `tajian serve`, whose own "
-                                         "settings choose its task runner; drop --dask-address")
+                raise typer.BadParameter(
+                    "--submit sends the days to `tajian serve`, whose own "
+                    "settings choose its task runner; drop --dask-address"
+                )
             from flows.serve import ServerNotReadyError
 
             try:
-                result = submit_backfill(segment, first, last, out_dir=out_dir or settings.out_dir,
-                                         **common)
+                result = submit_backfill(segment, first, last, out_dir=out_dir or settings.out_dir, **common)
             except ServerNotReadyError as exc:
                 _c.err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
                 raise typer.Exit(2) from None
         else:
-            result = run_backfill(segment, first, last, out_dir=out_dir, dask_address=address or None,
-                                  **common)
-    _c.out.print(f"{len(result.done)} day(s) done, {len(result.failed)} failed, in "
-                 f"{time.monotonic() - started:.0f} s.")
+            result = run_backfill(
+                segment, first, last, out_dir=out_dir, dask_address=address or None, **common
+            )
+    _c.out.print(
+        f"{len(result.done)} day(s) done, {len(result.failed)} failed, in {time.monotonic() - started:.0f} s."
+    )
     for day, why in result.failed:
         _c.err.print(f"[red]failed[/red] {day}: {why}")
     if result.failed:
@@ -339,7 +411,9 @@ def backfill(
 @app.command()
 def runs(
     days: Annotated[int, typer.Option(help="how many days the grid shows, ending at --end")] = 14,
-    end: Annotated[str | None, typer.Option(help="last day of the grid, YYYY-MM-DD (default: newest run)")] = None,
+    end: Annotated[
+        str | None, typer.Option(help="last day of the grid, YYYY-MM-DD (default: newest run)")
+    ] = None,
     limit: Annotated[int, typer.Option(help="how many recent runs to list")] = 10,
     warehouse: Annotated[Path | None, typer.Option(help="warehouse file")] = None,
 ) -> None:
@@ -362,12 +436,21 @@ def runs(
     for col in ("run", "segment", "as of", "status", "finished", "error"):
         table.add_column(col)
     for r in history.itertuples():
-        table.add_row(r.run_id, r.segment, str(r.as_of)[:10], r.status,
-                      "" if pd_isna(r.finished_at) else str(r.finished_at)[:19],
-                      "" if pd_isna(r.error) else str(r.error)[:80])
+        table.add_row(
+            r.run_id,
+            r.segment,
+            str(r.as_of)[:10],
+            r.status,
+            "" if pd_isna(r.finished_at) else str(r.finished_at)[:19],
+            "" if pd_isna(r.error) else str(r.error)[:80],
+        )
     _c.out.print(table)
-    marks = {"done": "[green]■[/green]", "failed": "[red]✗[/red]", "running": "[yellow]…[/yellow]",
-             "missing": "[dim]·[/dim]"}
+    marks = {
+        "done": "[green]■[/green]",
+        "failed": "[red]✗[/red]",
+        "running": "[yellow]…[/yellow]",
+        "missing": "[dim]·[/dim]",
+    }
     grid_table = Table(title="partitions (■ done, ✗ failed, … running, · missing)")
     grid_table.add_column("segment")
     day_cols = [c for c in grid.columns if c != "segment"]
@@ -382,9 +465,18 @@ def runs(
 
 @app.command()
 def serve(
-    cron: Annotated[str | None, typer.Option(help="cron schedule of the daily run (default from settings: '0 2 * * *')")] = None,
-    timezone: Annotated[str | None, typer.Option(help="timezone of the cron schedule (default Asia/Shanghai)")] = None,
-    segment: Annotated[list[str] | None, typer.Option("--segment", help="segment to run daily; repeat for several (default from settings: mothers)")] = None,
+    cron: Annotated[
+        str | None, typer.Option(help="cron schedule of the daily run (default from settings: '0 2 * * *')")
+    ] = None,
+    timezone: Annotated[
+        str | None, typer.Option(help="timezone of the cron schedule (default Asia/Shanghai)")
+    ] = None,
+    segment: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--segment", help="segment to run daily; repeat for several (default from settings: mothers)"
+        ),
+    ] = None,
 ) -> None:
     """Register the daily deployment (tajian-daily/daily) with the Prefect server at
     PREFECT_API_URL and execute its runs until stopped: each run loads new files from the inbox
@@ -399,10 +491,13 @@ def serve(
         options = serve_options(settings, cron=cron, timezone=timezone, segments=segment)
         require_server()
         schedule = options["schedules"][0]
-        _c.out.print(f"Serving tajian-daily/{options['name']}: cron '{schedule.cron}' "
-                     f"({schedule.timezone}), segments {', '.join(options['parameters']['segments'])}; "
-                     f"inbox {settings.inbox}, warehouse {settings.warehouse}, outputs {settings.out_dir}. "
-                     "Ctrl-C stops serving; the schedule stays active.", soft_wrap=True)
+        _c.out.print(
+            f"Serving tajian-daily/{options['name']}: cron '{schedule.cron}' "
+            f"({schedule.timezone}), segments {', '.join(options['parameters']['segments'])}; "
+            f"inbox {settings.inbox}, warehouse {settings.warehouse}, outputs {settings.out_dir}. "
+            "Ctrl-C stops serving; the schedule stays active.",
+            soft_wrap=True,
+        )
         serve_daily(settings, cron=cron, timezone=timezone, segments=segment)
     except (ServerNotReadyError, ValueError) as exc:
         _c.err.print(f"[red]error:[/red] {exc}", soft_wrap=True)

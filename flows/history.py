@@ -56,9 +56,7 @@ def _latest_states(warehouse: Path, segment: str | None = None) -> pd.DataFrame:
     )
 
 
-def days_to_run(
-    warehouse: Path, segment: str, start: date, end: date, *, rerun: bool = False
-) -> list[date]:
+def days_to_run(warehouse: Path, segment: str, start: date, end: date, *, rerun: bool = False) -> list[date]:
     """The days of ``[start, end]`` a backfill must run: all with ``rerun``, else those whose
     newest run did not succeed (never run, failed, or cut off while running)."""
     days = days_between(start, end)

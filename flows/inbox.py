@@ -80,8 +80,9 @@ def inbox_files(inbox: Path) -> list[Path]:
     found = []
     for root, dirs, files in os.walk(inbox):
         here = Path(root)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
-                         and not (here == inbox and d in (PROCESSED, FAILED)))
+        dirs[:] = sorted(
+            d for d in dirs if not d.startswith(".") and not (here == inbox and d in (PROCESSED, FAILED))
+        )
         found += [here / f for f in sorted(files) if not f.startswith(".")]
     return sorted(found, key=lambda p: p.relative_to(inbox).as_posix())
 
@@ -168,8 +169,10 @@ def ingest_inbox(
     """
     inbox = Path(inbox_dir)
     if inbox.exists() and not inbox.is_dir():
-        raise NotADirectoryError(f"{inbox}: the inbox must be a folder; got a file. Set the inbox "
-                                 "setting (TAJIAN_INBOX or inbox = … in tajian.toml) to a folder")
+        raise NotADirectoryError(
+            f"{inbox}: the inbox must be a folder; got a file. Set the inbox "
+            "setting (TAJIAN_INBOX or inbox = … in tajian.toml) to a folder"
+        )
     inbox.mkdir(parents=True, exist_ok=True)
     day = day or datetime.now(SHANGHAI).date()
     files = inbox_files(inbox)
@@ -192,20 +195,30 @@ def ingest_inbox(
 def _ingest_one(con: Any, inbox: Path, path: Path, day: date, fmt: str | None) -> InboxFile:
     rel = path.relative_to(inbox).as_posix()
     if not _is_export_name(path.name):
-        return _fail(inbox, path, day, f"not an export file: expected a name ending in "
-                                       f"{', '.join(EXPORT_SUFFIXES)} (or .gz); got {path.name!r}")
+        return _fail(
+            inbox,
+            path,
+            day,
+            f"not an export file: expected a name ending in "
+            f"{', '.join(EXPORT_SUFFIXES)} (or .gz); got {path.name!r}",
+        )
     try:
         digest = file_sha256(path)
     except OSError as exc:
         return _fail(inbox, path, day, f"unreadable: {exc}")
     if path.stat().st_size == 0:
         return _fail(inbox, path, day, "the file is empty (0 bytes)")
-    seen = con.execute("SELECT count(*) FROM loads WHERE sha256 = ? AND loaded + duplicates > 0",
-                       [digest]).fetchone()[0]
+    seen = con.execute(
+        "SELECT count(*) FROM loads WHERE sha256 = ? AND loaded + duplicates > 0", [digest]
+    ).fetchone()[0]
     if seen:
         target = _move(inbox, path, PROCESSED, day)
-        return InboxFile(source=rel, status="already loaded", moved_to=str(target),
-                         reason="the same content (SHA-256) was loaded before; not loaded again")
+        return InboxFile(
+            source=rel,
+            status="already loaded",
+            moved_to=str(target),
+            reason="the same content (SHA-256) was loaded before; not loaded again",
+        )
     try:
         batch = read_export(path, fmt)
     except Exception as exc:  # any reader error makes the file a failed one, with its message

@@ -54,8 +54,14 @@ def _export_key(context: Any, parameters: dict[str, Any]) -> str:
 
 # Parsing is pure (a file in, a batch out), so it is cached, keyed on the file's path, size and
 # mtime and on the reader code's version (never on the batch); loading writes, so it never is.
-@task(name="parse export", cache_key_fn=_export_key, persist_result=True,
-      cache_expiration=timedelta(days=7), retries=2, retry_delay_seconds=2)
+@task(
+    name="parse export",
+    cache_key_fn=_export_key,
+    persist_result=True,
+    cache_expiration=timedelta(days=7),
+    retries=2,
+    retry_delay_seconds=2,
+)
 def parse_export_task(path: str, fmt: str | None = None) -> Any:
     from store.readers import read_export
 
@@ -84,10 +90,12 @@ def resolve_as_of_task(warehouse: str, as_of: date | None) -> date:
 
 
 @task(name="begin run")
-def begin_run_task(warehouse: str, segment: str, as_of: date, window_days: int,
-                   params: dict[str, Any]) -> str:
-    return steps.begin_run(Path(warehouse), flow="pipeline", segment=segment, as_of=as_of,
-                           window_days=window_days, params=params)
+def begin_run_task(
+    warehouse: str, segment: str, as_of: date, window_days: int, params: dict[str, Any]
+) -> str:
+    return steps.begin_run(
+        Path(warehouse), flow="pipeline", segment=segment, as_of=as_of, window_days=window_days, params=params
+    )
 
 
 @task(name="read window posts", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
@@ -101,8 +109,9 @@ def prior_task(shards: list[pd.DataFrame], segment: str, segments_dir: str) -> f
 
 
 @task(name="tag user shard", task_run_name="tag {segment} shard {shard}/{of}", cache_policy=NO_CACHE)
-def tag_shard_task(posts: pd.DataFrame, segment: str, segments_dir: str, shard: int,
-                   of: int, prior: float | None = None) -> pd.DataFrame:
+def tag_shard_task(
+    posts: pd.DataFrame, segment: str, segments_dir: str, shard: int, of: int, prior: float | None = None
+) -> pd.DataFrame:
     return steps.tag_shard(posts, segment, Path(segments_dir), prior)
 
 
@@ -112,26 +121,36 @@ def write_tags_task(warehouse: str, run_id: str, shard_tags: list[pd.DataFrame])
 
 
 @task(name="select amplifiers")
-def select_task(warehouse: str, run_id: str, segment: str, as_of: date, window_days: int,
-                settings: dict[str, Any]) -> dict[str, Any]:
-    return steps.select_step(Path(warehouse), run_id, segment, as_of, window_days,
-                             Settings.from_plain(settings))
+def select_task(
+    warehouse: str, run_id: str, segment: str, as_of: date, window_days: int, settings: dict[str, Any]
+) -> dict[str, Any]:
+    return steps.select_step(
+        Path(warehouse), run_id, segment, as_of, window_days, Settings.from_plain(settings)
+    )
 
 
 @task(name="write report and seed list")
-def report_task(warehouse: str, run_id: str, segment: str, as_of: date, window_days: int,
-                settings: dict[str, Any]) -> dict[str, str]:
-    out = steps.report_step(Path(warehouse), run_id, segment, as_of, window_days,
-                            Settings.from_plain(settings))
+def report_task(
+    warehouse: str, run_id: str, segment: str, as_of: date, window_days: int, settings: dict[str, Any]
+) -> dict[str, str]:
+    out = steps.report_step(
+        Path(warehouse), run_id, segment, as_of, window_days, Settings.from_plain(settings)
+    )
     return {k: str(v) for k, v in asdict(out).items()}
 
 
 @task(name="publish run")
-def publish_task(warehouse: str, run_id: str, segment: str, as_of: date,
-                 staged: dict[str, str], out_dir: str) -> dict[str, str]:
-    out = steps.publish_outputs(Path(warehouse), run_id, segment, as_of,
-                                steps.RunOutputs(**{k: Path(v) for k, v in staged.items()}),
-                                Path(out_dir))
+def publish_task(
+    warehouse: str, run_id: str, segment: str, as_of: date, staged: dict[str, str], out_dir: str
+) -> dict[str, str]:
+    out = steps.publish_outputs(
+        Path(warehouse),
+        run_id,
+        segment,
+        as_of,
+        steps.RunOutputs(**{k: Path(v) for k, v in staged.items()}),
+        Path(out_dir),
+    )
     return {k: str(v) for k, v in asdict(out).items()}
 
 
@@ -143,10 +162,16 @@ def report_artifacts_task(final: dict[str, str], segment: str, as_of: date) -> N
     from report.summary import artifact_key, run_summary
 
     markdown, rows = run_summary(final["seeds_json"], final["report"])
-    create_markdown_artifact(markdown=markdown, key=artifact_key("tajian", segment, "report"),
-                             description=f"Tajian {segment} report, as of {as_of.isoformat()}")
-    create_table_artifact(table=rows, key=artifact_key("tajian", segment, "seeds"),
-                          description=f"Tajian {segment} seed list, as of {as_of.isoformat()}")
+    create_markdown_artifact(
+        markdown=markdown,
+        key=artifact_key("tajian", segment, "report"),
+        description=f"Tajian {segment} report, as of {as_of.isoformat()}",
+    )
+    create_table_artifact(
+        table=rows,
+        key=artifact_key("tajian", segment, "seeds"),
+        description=f"Tajian {segment} seed list, as of {as_of.isoformat()}",
+    )
 
 
 @flow(name="tajian-pipeline", log_prints=True)
@@ -171,9 +196,14 @@ def pipeline(
     """
     logger = get_run_logger()
     settings = load_settings().replace(
-        segment=segment, window_days=window_days, k=k, seed=seed, method=method,
+        segment=segment,
+        window_days=window_days,
+        k=k,
+        seed=seed,
+        method=method,
         warehouse=Path(warehouse) if warehouse else None,
-        out_dir=Path(out_dir) if out_dir else None, tag_shards=tag_shards,
+        out_dir=Path(out_dir) if out_dir else None,
+        tag_shards=tag_shards,
     )
     if settings.tag_shards < 1:
         raise ValueError(f"tag_shards must be at least 1; got {settings.tag_shards}")
@@ -184,27 +214,37 @@ def pipeline(
         for r in loads:
             logger.info(
                 "loaded %s: %d rows read, %d loaded, %d duplicates, %d quarantined%s",
-                r["source"], r["rows_read"], r["loaded"], r["duplicates"], r["quarantined"],
+                r["source"],
+                r["rows_read"],
+                r["loaded"],
+                r["duplicates"],
+                r["quarantined"],
                 " (parse from cache)" if r["parse_cached"] else "",
             )
     day = resolve_as_of_task(wh, as_of)
     plain = settings.to_plain()
     # where and how it ran is not a parameter of the result
-    params = {k_: v for k_, v in plain.items() if k_ not in ("warehouse", "out_dir", "data_dir",
-                                                            "samples_dir", "tag_shards",
-                                                            "dask_address")}
+    params = {
+        k_: v
+        for k_, v in plain.items()
+        if k_ not in ("warehouse", "out_dir", "data_dir", "samples_dir", "tag_shards", "dask_address")
+    }
     run_id = begin_run_task(wh, segment, day, window_days, params)
     try:
         shards = read_shards_task(wh, day, window_days, settings.tag_shards)
         prior = prior_task(shards, segment, str(settings.segments_dir))
-        futures = [tag_shard_task.submit(part, segment, str(settings.segments_dir), i + 1, len(shards), prior)
-                   for i, part in enumerate(shards)]
+        futures = [
+            tag_shard_task.submit(part, segment, str(settings.segments_dir), i + 1, len(shards), prior)
+            for i, part in enumerate(shards)
+        ]
         n_members = write_tags_task(wh, run_id, [f.result() for f in futures])
         logger.info("%d %s tagged in the %d days ending %s", n_members, segment, window_days, day)
         selection = select_task(wh, run_id, segment, day, window_days, plain)
         logger.info(
             "%d seeds selected; expected reach %.1f of %d members",
-            len(selection["seeds"]), selection["expected_reach"], selection["n_targets"],
+            len(selection["seeds"]),
+            selection["expected_reach"],
+            selection["n_targets"],
         )
         staged = report_task(wh, run_id, segment, day, window_days, plain)
         final = publish_task(wh, run_id, segment, day, staged, str(settings.out_dir))
@@ -351,7 +391,9 @@ def daily(
     """
     logger = get_run_logger()
     settings = load_settings().replace(
-        window_days=window_days, k=k, seed=seed,
+        window_days=window_days,
+        k=k,
+        seed=seed,
         inbox=Path(inbox) if inbox else None,
         warehouse=Path(warehouse) if warehouse else None,
         out_dir=Path(out_dir) if out_dir else None,
@@ -371,16 +413,23 @@ def daily(
         try:
             with warehouse_slot(segment):
                 result = pipeline_on(settings.dask_address)(
-                    segment=segment, as_of=day, window_days=settings.window_days, k=settings.k,
-                    seed=settings.seed, method=settings.method, warehouse=wh,
+                    segment=segment,
+                    as_of=day,
+                    window_days=settings.window_days,
+                    k=settings.k,
+                    seed=settings.seed,
+                    method=settings.method,
+                    warehouse=wh,
                     out_dir=str(settings.out_dir),
                 )
         except Exception as exc:  # recorded in `runs` by the pipeline; go on with the next segment
             failed[segment] = f"{type(exc).__name__}: {exc}"
             logger.error("%s %s failed: %s", segment, day, failed[segment])
             continue
-        runs[segment] = {k_: result[k_] for k_ in ("run_id", "n_members", "n_seeds", "expected_reach",
-                                                   "report", "seeds_csv")}
+        runs[segment] = {
+            k_: result[k_]
+            for k_ in ("run_id", "n_members", "n_seeds", "expected_reach", "report", "seeds_csv")
+        }
     if failed:
         raise RuntimeError(
             f"daily run for {day}: {len(failed)} segment(s) failed: "
@@ -407,6 +456,14 @@ def backfill_day(
     every other writer. Served by ``tajian serve`` as the deployment ``tajian-backfill-day/backfill``.
     """
     with warehouse_slot(segment):
-        result = pipeline(segment=segment, as_of=as_of, window_days=window_days, k=k, seed=seed,
-                          warehouse=warehouse, out_dir=out_dir, tag_shards=tag_shards)
+        result = pipeline(
+            segment=segment,
+            as_of=as_of,
+            window_days=window_days,
+            k=k,
+            seed=seed,
+            warehouse=warehouse,
+            out_dir=out_dir,
+            tag_shards=tag_shards,
+        )
     return {k_: result[k_] for k_ in ("run_id", "n_members", "n_seeds", "expected_reach", "report")}

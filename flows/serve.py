@@ -100,14 +100,17 @@ def check_schedule(cron: str, timezone: str) -> None:
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"schedule timezone must be an IANA name such as Asia/Shanghai; "
-                         f"got {timezone!r}") from None
+        raise ValueError(
+            f"schedule timezone must be an IANA name such as Asia/Shanghai; got {timezone!r}"
+        ) from None
     try:
         CronSchedule(cron=cron, timezone=timezone)
     except ValidationError as exc:
         why = "; ".join(e.get("msg", "") for e in exc.errors())
-        raise ValueError(f"schedule cron must be five fields, minute hour day month weekday, such "
-                         f"as '0 2 * * *'; got {cron!r} ({why})") from None
+        raise ValueError(
+            f"schedule cron must be five fields, minute hour day month weekday, such "
+            f"as '0 2 * * *'; got {cron!r} ({why})"
+        ) from None
 
 
 def serve_options(
@@ -137,12 +140,13 @@ def serve_options(
         "name": name,
         "schedules": [Cron(cron, timezone=timezone)],
         "parameters": {"segments": names},
-        "global_limit": ConcurrencyLimitConfig(
-            limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE),
+        "global_limit": ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE),
         "pause_on_shutdown": False,
         "tags": ["tajian", *names],
-        "description": (f"Tajian daily run: load new exports from the inbox, then select amplifiers "
-                        f"for {', '.join(names)} for the previous day (Asia/Shanghai)."),
+        "description": (
+            f"Tajian daily run: load new exports from the inbox, then select amplifiers "
+            f"for {', '.join(names)} for the previous day (Asia/Shanghai)."
+        ),
         "entrypoint_type": EntrypointType.MODULE_PATH,  # flows.pipeline.daily, from any folder
     }
 
@@ -181,7 +185,8 @@ def serve_daily(
     backfill = backfill_day.to_deployment(
         name=BACKFILL_DEPLOYMENT.split("/")[1],
         concurrency_limit=ConcurrencyLimitConfig(
-            limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE),
+            limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE
+        ),
         tags=["tajian", "backfill"],
         description="One day of a backfill, submitted by `tajian backfill --submit` with an idempotency key.",
         entrypoint_type=options["entrypoint_type"],

@@ -65,7 +65,10 @@ class Settings:
     min_score: float = 0.0
     exclude_verified_organisations: bool = True
     kind_weights: tuple[tuple[str, float], ...] = (
-        ("repost", 1.0), ("comment", 0.5), ("mention", 0.5), ("follow", 0.2),
+        ("repost", 1.0),
+        ("comment", 0.5),
+        ("mention", 0.5),
+        ("follow", 0.2),
     )
     # scheduled runs (tajian serve): the inbox it loads first, the segments it runs, and when
     inbox: Path = Path("data/inbox")
@@ -84,8 +87,9 @@ class Settings:
     def to_plain(self) -> dict[str, Any]:
         """JSON-ready values (paths as text), e.g. to pass as Prefect task parameters."""
         return {
-            f.name: (str(v) if isinstance(v, Path) else [list(p) for p in v]
-                     if f.name == "kind_weights" else v)
+            f.name: (
+                str(v) if isinstance(v, Path) else [list(p) for p in v] if f.name == "kind_weights" else v
+            )
             for f in fields(self)
             for v in [getattr(self, f.name)]
         }
@@ -131,16 +135,18 @@ def _coerce(name: str, raw: Any, typ: Any, where: str) -> Any:
         if name == "kind_weights":
             if isinstance(raw, list | tuple):
                 return tuple((str(k), float(v)) for k, v in raw)
-            items = raw.items() if isinstance(raw, Mapping) else (
-                (p.split("=")[0].strip(), p.split("=")[1]) for p in str(raw).split(",")
+            items = (
+                raw.items()
+                if isinstance(raw, Mapping)
+                else ((p.split("=")[0].strip(), p.split("=")[1]) for p in str(raw).split(","))
             )
             return tuple((str(k), float(v)) for k, v in items)
     except (ValueError, TypeError, IndexError):
         pass
-    expected = {"kind_weights": "kind=weight pairs, e.g. repost=1,comment=0.5",
-                "segments": "segment names, e.g. mothers,beauty"}.get(
-        name, getattr(typ, "__name__", str(typ))
-    )
+    expected = {
+        "kind_weights": "kind=weight pairs, e.g. repost=1,comment=0.5",
+        "segments": "segment names, e.g. mothers,beauty",
+    }.get(name, getattr(typ, "__name__", str(typ)))
     raise SettingsError(f"{where}: setting '{name}' must be {expected}; got {raw!r}")
 
 
@@ -151,8 +157,10 @@ def load_settings(
     env = os.environ if env is None else env
     values: dict[str, Any] = {}
     types = {f.name: f.type for f in fields(Settings)}
-    path = Path(env["TAJIAN_CONFIG"]) if env.get("TAJIAN_CONFIG") else (
-        Path(config_path) if config_path else None
+    path = (
+        Path(env["TAJIAN_CONFIG"])
+        if env.get("TAJIAN_CONFIG")
+        else (Path(config_path) if config_path else None)
     )
     if path is not None and path.is_file():
         try:

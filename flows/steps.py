@@ -138,9 +138,7 @@ def load_export(warehouse: Path, batch: Any) -> LoadReport:
         con.close()
 
 
-def ingest_paths(
-    warehouse: Path, paths: Sequence[str | Path], fmt: str | None = None
-) -> list[LoadReport]:
+def ingest_paths(warehouse: Path, paths: Sequence[str | Path], fmt: str | None = None) -> list[LoadReport]:
     """Load export files (folders are searched) into the warehouse, one transaction per file."""
     files = export_files(paths)
     con = open_warehouse(warehouse)
@@ -174,15 +172,27 @@ def make_run_id(segment: str, as_of: date, window_days: int, stamp: str | None =
 
 
 def begin_run(
-    warehouse: Path, *, flow: str, segment: str, as_of: date, window_days: int,
+    warehouse: Path,
+    *,
+    flow: str,
+    segment: str,
+    as_of: date,
+    window_days: int,
     params: dict[str, Any],
 ) -> str:
     """Record the start of a run and return its id."""
     run_id = make_run_id(segment, as_of, window_days)
     con = open_warehouse(warehouse)
     try:
-        start_run(con, run_id=run_id, flow=flow, segment=segment, as_of=as_of,
-                  window_days=window_days, params=params)
+        start_run(
+            con,
+            run_id=run_id,
+            flow=flow,
+            segment=segment,
+            as_of=as_of,
+            window_days=window_days,
+            params=params,
+        )
     finally:
         con.close()
     return run_id
@@ -200,9 +210,7 @@ def load_post_classifier(definition: SegmentDefinition, segments_dir: Path) -> A
     return load_model(definition.name, Path(segments_dir).parent / "models")
 
 
-def read_tag_shards(
-    warehouse: Path, as_of: date, window_days: int, shards: int = 1
-) -> list[pd.DataFrame]:
+def read_tag_shards(warehouse: Path, as_of: date, window_days: int, shards: int = 1) -> list[pd.DataFrame]:
     """The window's posts (the columns tagging needs) split into ``shards`` user shards
     (:func:`nlp.tagger.split_by_user_shard`: a user's posts are always in one shard)."""
     start, end = window_bounds(as_of, window_days)
@@ -246,7 +254,12 @@ def write_tags(warehouse: Path, run_id: str, shard_tags: Sequence[pd.DataFrame])
 
 
 def tag_step(
-    warehouse: Path, run_id: str, segment: str, as_of: date, window_days: int, segments_dir: Path,
+    warehouse: Path,
+    run_id: str,
+    segment: str,
+    as_of: date,
+    window_days: int,
+    segments_dir: Path,
     shards: int = 1,
 ) -> int:
     """Tag the segment's members among the window's authors; returns how many were tagged.
@@ -262,14 +275,21 @@ def tag_step(
 def _rules_note(definition: SegmentDefinition, tags: pd.DataFrame) -> str:
     """How the members were found: post scorer and how many members each user rule admitted."""
     counts = count_by_rule(tags)
-    scorer = (f"post scores from the trained classifier models/{definition.name}.joblib"
-              if definition.post_scorer == "classifier" else "post scores from the lexicon rules")
-    text = (f"Members: {len(tags):,} tagged ({scorer}); {counts['repeated']:,} by repeated posts "
-            f"(≥ {definition.min_positive_posts} positive posts on ≥ {definition.min_distinct_days} "
-            f"days)")
+    scorer = (
+        f"post scores from the trained classifier models/{definition.name}.joblib"
+        if definition.post_scorer == "classifier"
+        else "post scores from the lexicon rules"
+    )
+    text = (
+        f"Members: {len(tags):,} tagged ({scorer}); {counts['repeated']:,} by repeated posts "
+        f"(≥ {definition.min_positive_posts} positive posts on ≥ {definition.min_distinct_days} "
+        f"days)"
+    )
     if definition.strong_post_score is not None:
-        text += (f", {counts['strong post']:,} by one strong post (score ≥ "
-                 f"{definition.strong_post_score:g}), {counts['both']:,} by both")
+        text += (
+            f", {counts['strong post']:,} by one strong post (score ≥ "
+            f"{definition.strong_post_score:g}), {counts['both']:,} by both"
+        )
     return text + "."
 
 
@@ -315,8 +335,7 @@ def select_step(
         judged = judge_eligibility(tags[["user_id", "score"]], profiles, rules, activity)
         eligible = judged.loc[judged["eligible"], "user_id"].tolist()
         circles = detect_circles(graph, seed=settings.seed)
-        cities = {u: city_of(loc) for u, loc in zip(profiles["user_id"], profiles["location"],
-                                                  strict=True)}
+        cities = {u: city_of(loc) for u, loc in zip(profiles["user_id"], profiles["location"], strict=True)}
         followers = {
             u: (None if pd.isna(f) else int(f))
             for u, f in zip(profiles["user_id"], profiles["followers"], strict=True)
@@ -362,8 +381,11 @@ def select_step(
                 "community": [s.circle for s in selection.seeds],
                 "reason": [
                     explain_seed(
-                        marginal_reach=s.marginal_reach, cumulative_reach=s.cumulative_reach,
-                        n_hits=int(hits.get(s.user_id, 0)), circle=s.circle, city=s.city,
+                        marginal_reach=s.marginal_reach,
+                        cumulative_reach=s.cumulative_reach,
+                        n_hits=int(hits.get(s.user_id, 0)),
+                        circle=s.circle,
+                        city=s.city,
                         segment_label=segment,
                     )
                     for s in selection.seeds
@@ -425,9 +447,11 @@ def report_step(
         sel: dict[str, Any] = json.loads(row[0])
         tags = _read_tags(con, run_id)
         posts = fetch_window_posts(con, start, end)
-        reasons = dict(con.execute(
-            "SELECT user_id, reason FROM seeds WHERE run_id = ? ORDER BY rank", [run_id]
-        ).fetchall())
+        reasons = dict(
+            con.execute(
+                "SELECT user_id, reason FROM seeds WHERE run_id = ? ORDER BY rank", [run_id]
+            ).fetchall()
+        )
         loads = con.execute(
             """SELECT source, rows_read, loaded, duplicates, quarantined, users_added,
                       interactions_added FROM loads ORDER BY loaded_at, source"""
@@ -440,23 +464,28 @@ def report_step(
         edges = fetch_window_interactions(con, start, end)
         previous = _report_previous_run(con, run_id, segment)
         kind_weights = (sel.get("params") or {}).get("kind_weights") or dict(settings.kind_weights)
-        graph = build_influence_graph(edges, dict(kind_weights),
-                                      extra_users=tags["user_id"].tolist())
+        graph = build_influence_graph(edges, dict(kind_weights), extra_users=tags["user_id"].tolist())
         circles = detect_circles(graph, seed=settings.seed)
         seed_dicts = list(sel.get("seeds") or [])
         seed_ids = [str(s["user_id"]) for s in seed_dicts]
         members = set(tags["user_id"])
         circle_nodes = _report_circle_nodes(graph, circles, seed_dicts, cap=20_000)
-        want = set(posts["user_id"]) | members | set(circle_nodes) | set(previous["dropped_ids"]
-                                                                          if previous else ())
+        want = (
+            set(posts["user_id"])
+            | members
+            | set(circle_nodes)
+            | set(previous["dropped_ids"] if previous else ())
+        )
         profiles = fetch_users(con, sorted(want))
     finally:
         con.close()
 
     prof = profiles.set_index("user_id")
     tag = tags.set_index("user_id")
-    names = {u: (None if pd.isna(n) else str(n)) for u, n in zip(profiles["user_id"],
-                                                                 profiles["screen_name"], strict=True)}
+    names = {
+        u: (None if pd.isna(n) else str(n))
+        for u, n in zip(profiles["user_id"], profiles["screen_name"], strict=True)
+    }
     engagement = _report_engagement(posts)
     bot_by_user, bot_why = _report_bot_scores(sel, posts, profiles, [str(s["user_id"]) for s in seed_dicts])
     rows = []
@@ -488,28 +517,43 @@ def report_step(
                 "cumulative_reach": float(s["cumulative_reach"]),
                 "reason": explain_seed(
                     marginal_reach=float(s["marginal_reach"]),
-                    cumulative_reach=float(s["cumulative_reach"]), n_hits=n_hits,
-                    circle=s.get("circle"), city=s.get("city"), segment_label=segment,
-                    max_hops=(sel.get("model") or {}).get("max_hops"), words=hit_words,
-                ) if s.get("marginal_reach") is not None else reasons.get(uid, ""),
+                    cumulative_reach=float(s["cumulative_reach"]),
+                    n_hits=n_hits,
+                    circle=s.get("circle"),
+                    city=s.get("city"),
+                    segment_label=segment,
+                    max_hops=(sel.get("model") or {}).get("max_hops"),
+                    words=hit_words,
+                )
+                if s.get("marginal_reach") is not None
+                else reasons.get(uid, ""),
                 "evidence": evidence,
             }
         )
     model = sel.get("model") or {}
     notes = [_rules_note(definition, tags)]
     if not any(r["bot_score"] is not None for r in rows):
-        notes.append("Bot score: not available for this run, so the bot score column is empty in "
-                     "every file; bot-like accounts are kept out only by the eligibility rules.")
+        notes.append(
+            "Bot score: not available for this run, so the bot score column is empty in "
+            "every file; bot-like accounts are kept out only by the eligibility rules."
+        )
     try:
         ov = seed_overlap(
-            graph, seed_ids, targets=members, probability=str(model.get("probability", "wc")),
-            max_hops=int(model.get("max_hops", 2)), decay=float(model.get("decay", 1.0)),
-            sample_size=min(int(settings.sample_size), 10_000), seed=settings.seed,
+            graph,
+            seed_ids,
+            targets=members,
+            probability=str(model.get("probability", "wc")),
+            max_hops=int(model.get("max_hops", 2)),
+            decay=float(model.get("decay", 1.0)),
+            sample_size=min(int(settings.sample_size), 10_000),
+            seed=settings.seed,
             circles=circles,
         )
         overlap: dict[str, Any] | None = {
-            "reached": ov.reached, "reached_by_two_or_more": ov.reached_by_two_or_more,
-            "by_count": dict(ov.by_count), "sample_size": ov.sample_size,
+            "reached": ov.reached,
+            "reached_by_two_or_more": ov.reached_by_two_or_more,
+            "by_count": dict(ov.by_count),
+            "sample_size": ov.sample_size,
         }
         per_circle = dict(ov.per_circle)
     except (ValueError, KeyError, IndexError) as exc:  # the report still renders, and says why
@@ -519,45 +563,75 @@ def report_step(
     member_posts = posts[posts["user_id"].isin(members)]
     days = pd.date_range(start=as_of - pd.Timedelta(days=window_days - 1), end=as_of, freq="D")
     by_day = member_posts.groupby(member_posts["created_at"].dt.date)["user_id"].agg(["nunique", "size"])
-    member_days = [(d.date().isoformat(),
-                    int(by_day["nunique"].get(d.date(), 0)) if len(by_day) else 0,
-                    int(by_day["size"].get(d.date(), 0)) if len(by_day) else 0) for d in days]
-    member_followers = [None if u not in prof.index or pd.isna(prof.at[u, "followers"])
-                        else int(prof.at[u, "followers"]) for u in sorted(members)]
+    member_days = [
+        (
+            d.date().isoformat(),
+            int(by_day["nunique"].get(d.date(), 0)) if len(by_day) else 0,
+            int(by_day["size"].get(d.date(), 0)) if len(by_day) else 0,
+        )
+        for d in days
+    ]
+    member_followers = [
+        None if u not in prof.index or pd.isna(prof.at[u, "followers"]) else int(prof.at[u, "followers"])
+        for u in sorted(members)
+    ]
     member_city = {u: city_of(prof.at[u, "location"]) if u in prof.index else None for u in members}
     seed_city = pd.Series([r["city"] for r in rows if r["city"]], dtype=object).value_counts()
     city_counts = pd.Series([c for c in member_city.values() if c], dtype=object).value_counts()
     cities = [(c, int(n), int(seed_city.get(c, 0))) for c, n in city_counts.items()]
 
-    ref = {r["user_id"]: {"rank": r["rank"], "name": r["screen_name"], "user_id": r["user_id"],
-                          "city": r["city"], "circle": r["circle"]} for r in rows}
+    ref = {
+        r["user_id"]: {
+            "rank": r["rank"],
+            "name": r["screen_name"],
+            "user_id": r["user_id"],
+            "city": r["city"],
+            "circle": r["circle"],
+        }
+        for r in rows
+    }
     circle_rows = []
-    for c in sorted({r["circle"] for r in rows if r["circle"] is not None},
-                    key=lambda c: (-sum(1 for r in rows if r["circle"] == c), c)):
+    for c in sorted(
+        {r["circle"] for r in rows if r["circle"] is not None},
+        key=lambda c: (-sum(1 for r in rows if r["circle"] == c), c),
+    ):
         in_circle = [u for u in members if circles.get(u) == c]
-        top = pd.Series([member_city[u] for u in in_circle if member_city.get(u)],
-                        dtype=object).value_counts().head(3)
+        top = (
+            pd.Series([member_city[u] for u in in_circle if member_city.get(u)], dtype=object)
+            .value_counts()
+            .head(3)
+        )
         reached = per_circle.get(c)
-        circle_rows.append({
-            "circle": c, "members": len(in_circle),
-            "cities": ", ".join(f"{k} {v}" for k, v in top.items()),
-            "seeds": [ref[r["user_id"]] for r in rows if r["circle"] == c],
-            "reached": None if reached is None else reached[0],
-            "reached_2plus": None if reached is None else reached[1],
-        })
+        circle_rows.append(
+            {
+                "circle": c,
+                "members": len(in_circle),
+                "cities": ", ".join(f"{k} {v}" for k, v in top.items()),
+                "seeds": [ref[r["user_id"]] for r in rows if r["circle"] == c],
+                "reached": None if reached is None else reached[0],
+                "reached_2plus": None if reached is None else reached[1],
+            }
+        )
     meetups = []
     for city, group in pd.DataFrame(rows or [{"city": None}]).groupby(
-            pd.DataFrame(rows or [{"city": None}])["city"].fillna(""), sort=False):
+        pd.DataFrame(rows or [{"city": None}])["city"].fillna(""), sort=False
+    ):
         if not rows:
             break
         seeds_here = [ref[u] for u in group["user_id"]]
         circ = sorted({s["circle"] for s in seeds_here if s["circle"] is not None})
-        meetups.append({
-            "city": city or None, "n_seeds": len(seeds_here),
-            "circles": ", ".join(str(c) for c in circ), "seeds": seeds_here,
-            "seeds_text": "; ".join(f"#{s['rank']} {s['name'] or s['user_id']} ({s['user_id']}, "
-                                    f"circle {s['circle']})" for s in seeds_here),
-        })
+        meetups.append(
+            {
+                "city": city or None,
+                "n_seeds": len(seeds_here),
+                "circles": ", ".join(str(c) for c in circ),
+                "seeds": seeds_here,
+                "seeds_text": "; ".join(
+                    f"#{s['rank']} {s['name'] or s['user_id']} ({s['user_id']}, circle {s['circle']})"
+                    for s in seeds_here
+                ),
+            }
+        )
     meetups.sort(key=lambda m: (m["city"] is None, -m["n_seeds"], m["city"] or ""))
 
     changes = None
@@ -565,75 +639,119 @@ def report_step(
         now = set(seed_ids)
         before = previous["seeds"]
         changes = {
-            "previous_run_id": previous["run_id"], "previous_as_of": previous["as_of"],
+            "previous_run_id": previous["run_id"],
+            "previous_as_of": previous["as_of"],
             "previous_reach": previous["reach"],
             "kept": [{**ref[u], "was": before[u]} for u in seed_ids if u in before],
             "new": [ref[u] for u in seed_ids if u not in before],
-            "dropped": [{"rank": rk, "name": names.get(u), "user_id": u}
-                        for u, rk in sorted(before.items(), key=lambda x: x[1]) if u not in now],
+            "dropped": [
+                {"rank": rk, "name": names.get(u), "user_id": u}
+                for u, rk in sorted(before.items(), key=lambda x: x[1])
+                if u not in now
+            ],
         }
 
-    all_city = {u: city_of(loc) for u, loc in zip(profiles["user_id"], profiles["location"],
-                                                   strict=True)}
+    all_city = {u: city_of(loc) for u, loc in zip(profiles["user_id"], profiles["location"], strict=True)}
     network = _report_network(graph, circles, rows, names, all_city, cap=600)
     members_text = posts["user_id"].isin(members)
     own = posts["text"].map(lambda t: clean_weibo_text(t).own_text)
-    words = top_distinctive_words(own[members_text].tolist(), own.tolist(), n=30,
-                                  dictionary=definition.dictionary)
+    words = top_distinctive_words(
+        own[members_text].tolist(), own.tolist(), n=30, dictionary=definition.dictionary
+    )
     sources = loads["source"].tolist()
     authors = set(posts["user_id"])
     try:
         eligibility = EligibilityRules(**(sel.get("params") or {}).get("eligibility", {})).describe()
     except TypeError:
-        eligibility = [f"{k}: {v}" for k, v in ((sel.get("params") or {}).get("eligibility")
-                                                or {}).items()]
+        eligibility = [f"{k}: {v}" for k, v in ((sel.get("params") or {}).get("eligibility") or {}).items()]
     try:
         model_text = DiffusionModel(**model).describe()
     except (TypeError, ValueError):
         model_text = ", ".join(f"{k} {v}" for k, v in model.items())
-    files = [("report.html", "this report"), ("seeds.xlsx", "the seed list for Excel"),
-             ("seeds.csv", "the seed list as UTF-8 CSV"),
-             ("seeds.json", "the seed list with the full selection"),
-             ("circles.gexf", "the seeds' circles for Gephi")]
+    files = [
+        ("report.html", "this report"),
+        ("seeds.xlsx", "the seed list for Excel"),
+        ("seeds.csv", "the seed list as UTF-8 CSV"),
+        ("seeds.json", "the seed list with the full selection"),
+        ("circles.gexf", "the seeds' circles for Gephi"),
+    ]
     inputs = ReportInputs(
-        segment=segment, segment_label=segment, segment_description=definition.description,
-        as_of=as_of, window_days=window_days, run_id=run_id,
-        synthetic=_is_synthetic(sources, settings.samples_dir), selection=sel, seed_rows=rows,
-        n_posts=len(posts), n_authors=len(authors), n_members=len(members), top_words=words,
-        loads=loads.to_dict("records"), quarantine=[(r[0], int(r[1])) for r in quarantine],
+        segment=segment,
+        segment_label=segment,
+        segment_description=definition.description,
+        as_of=as_of,
+        window_days=window_days,
+        run_id=run_id,
+        synthetic=_is_synthetic(sources, settings.samples_dir),
+        selection=sel,
+        seed_rows=rows,
+        n_posts=len(posts),
+        n_authors=len(authors),
+        n_members=len(members),
+        top_words=words,
+        loads=loads.to_dict("records"),
+        quarantine=[(r[0], int(r[1])) for r in quarantine],
         users_without_profile=len(authors - set(profiles["user_id"])),
-        pending_interactions=int(pending), eligibility=eligibility, model_text=model_text,
-        version=tajian_version(), member_days=member_days, member_followers=member_followers,
-        cities=cities, circles=circle_rows, meetups=meetups, overlap=overlap, network=network,
-        changes=changes, notes=notes, files=files,
+        pending_interactions=int(pending),
+        eligibility=eligibility,
+        model_text=model_text,
+        version=tajian_version(),
+        member_days=member_days,
+        member_followers=member_followers,
+        cities=cities,
+        circles=circle_rows,
+        meetups=meetups,
+        overlap=overlap,
+        network=network,
+        changes=changes,
+        notes=notes,
+        files=files,
     )
     out_root = Path(settings.out_dir)
     out_root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{segment}-{as_of.isoformat()}-", dir=out_root))
     flat_rows = [{k: v for k, v in r.items() if k not in ("evidence", "bot_reasons")} for r in rows]
     headline = headline_text(inputs)
-    about = [("segment", segment), ("as of", as_of.isoformat()),
-             ("window", f"{window_days} days ending {as_of.isoformat()} (Asia/Shanghai)"),
-             ("run", run_id), ("headline", headline), ("method", str(sel.get("method", ""))),
-             ("model", model_text), ("random seed", str(sel.get("random_seed", ""))),
-             ("synthetic sample", "yes" if inputs.synthetic else "no")]
-    gexf_nodes = [{"id": u, "label": names.get(u) or u, "circle": circles.get(u),
-                   "rank": ref[u]["rank"] if u in ref else None,
-                   "city": member_city.get(u) or (ref[u]["city"] if u in ref else None),
-                   "member": u in members,
-                   "followers": None if u not in prof.index or pd.isna(prof.at[u, "followers"])
-                   else int(prof.at[u, "followers"])} for u in circle_nodes]
+    about = [
+        ("segment", segment),
+        ("as of", as_of.isoformat()),
+        ("window", f"{window_days} days ending {as_of.isoformat()} (Asia/Shanghai)"),
+        ("run", run_id),
+        ("headline", headline),
+        ("method", str(sel.get("method", ""))),
+        ("model", model_text),
+        ("random seed", str(sel.get("random_seed", ""))),
+        ("synthetic sample", "yes" if inputs.synthetic else "no"),
+    ]
+    gexf_nodes = [
+        {
+            "id": u,
+            "label": names.get(u) or u,
+            "circle": circles.get(u),
+            "rank": ref[u]["rank"] if u in ref else None,
+            "city": member_city.get(u) or (ref[u]["city"] if u in ref else None),
+            "member": u in members,
+            "followers": None
+            if u not in prof.index or pd.isna(prof.at[u, "followers"])
+            else int(prof.at[u, "followers"]),
+        }
+        for u in circle_nodes
+    ]
     return RunOutputs(
         folder=tmp,
         report=write_report(inputs, tmp / "report.html"),
         seeds_csv=write_seeds_csv(flat_rows, tmp / "seeds.csv"),
-        seeds_json=write_seeds_json(sel, rows, tmp / "seeds.json", notes=notes,
-                                    extra={"report": {"headline": headline, "run_id": run_id,
-                                                      "overlap": overlap}}),
-        seeds_xlsx=write_seeds_xlsx(flat_rows, tmp / "seeds.xlsx", meetups=meetups, about=about,
-                                    notes=notes),
-        circles_gexf=write_circles_gexf(gexf_nodes, _report_edges(graph, set(circle_nodes)),
-                                        tmp / "circles.gexf"),
+        seeds_json=write_seeds_json(
+            sel,
+            rows,
+            tmp / "seeds.json",
+            notes=notes,
+            extra={"report": {"headline": headline, "run_id": run_id, "overlap": overlap}},
+        ),
+        seeds_xlsx=write_seeds_xlsx(flat_rows, tmp / "seeds.xlsx", meetups=meetups, about=about, notes=notes),
+        circles_gexf=write_circles_gexf(
+            gexf_nodes, _report_edges(graph, set(circle_nodes)), tmp / "circles.gexf"
+        ),
     )
 
 
@@ -658,8 +776,13 @@ def _report_previous_run(con: Any, run_id: str, segment: str) -> dict[str, Any] 
         reach = float(json.loads(row[2]).get("expected_reach"))
     except (TypeError, ValueError):
         reach = None
-    return {"run_id": row[0], "as_of": row[1].isoformat(), "reach": reach,
-            "seeds": {str(u): int(r) for u, r in seeds.items()}, "dropped_ids": list(seeds)}
+    return {
+        "run_id": row[0],
+        "as_of": row[1].isoformat(),
+        "reach": reach,
+        "seeds": {str(u): int(r) for u, r in seeds.items()},
+        "dropped_ids": list(seeds),
+    }
 
 
 def _report_bot_scores(
@@ -680,8 +803,10 @@ def _report_bot_scores(
     except (KeyError, ValueError, TypeError):
         return {}, {}
     reasons = scores["bot_reasons"] if "bot_reasons" in scores.columns else [""] * len(scores)
-    return (dict(zip(scores["user_id"].astype(str), scores["bot_score"].astype(float), strict=True)),
-            {str(u): str(r or "") for u, r in zip(scores["user_id"], reasons, strict=True)})
+    return (
+        dict(zip(scores["user_id"].astype(str), scores["bot_score"].astype(float), strict=True)),
+        {str(u): str(r or "") for u, r in zip(scores["user_id"], reasons, strict=True)},
+    )
 
 
 def _report_engagement(posts: pd.DataFrame) -> dict[str, tuple[float, float, float, int]]:
@@ -692,8 +817,9 @@ def _report_engagement(posts: pd.DataFrame) -> dict[str, tuple[float, float, flo
     counts = own[["reposts", "comments", "likes"]].astype(float).fillna(0.0)
     g = counts.groupby(own["user_id"]).agg("sum")
     n = own.groupby("user_id").size()
-    return {u: (float(r["reposts"]), float(r["comments"]), float(r["likes"]), int(n[u]))
-            for u, r in g.iterrows()}
+    return {
+        u: (float(r["reposts"]), float(r["comments"]), float(r["likes"]), int(n[u])) for u, r in g.iterrows()
+    }
 
 
 def _report_circle_nodes(
@@ -708,8 +834,11 @@ def _report_circle_nodes(
         keep = set(seed_ids)
         for u in seed_ids:
             if u in index:
-                keep.update(graph.vs[v]["name"] for v in graph.neighbors(index[u], mode="all")
-                            if circles.get(graph.vs[v]["name"]) == circles.get(u))
+                keep.update(
+                    graph.vs[v]["name"]
+                    for v in graph.neighbors(index[u], mode="all")
+                    if circles.get(graph.vs[v]["name"]) == circles.get(u)
+                )
         nodes = sorted(keep)[:cap]
     return sorted(set(nodes) | set(seed_ids))
 
@@ -719,14 +848,20 @@ def _report_edges(graph: Any, keep: set[str]) -> list[tuple[str, str, float]]:
         return []
     names = graph.vs["name"]
     weights = graph.es["weight"] if "weight" in graph.es.attributes() else [1.0] * graph.ecount()
-    return [(names[a], names[b], float(w)) for (a, b), w in zip(graph.get_edgelist(), weights,
-                                                                strict=True)
-            if names[a] in keep and names[b] in keep]
+    return [
+        (names[a], names[b], float(w))
+        for (a, b), w in zip(graph.get_edgelist(), weights, strict=True)
+        if names[a] in keep and names[b] in keep
+    ]
 
 
 def _report_network(
-    graph: Any, circles: dict[str, int], rows: Sequence[dict[str, Any]], names: dict[str, Any],
-    cities: dict[str, str | None], cap: int,
+    graph: Any,
+    circles: dict[str, int],
+    rows: Sequence[dict[str, Any]],
+    names: dict[str, Any],
+    cities: dict[str, str | None],
+    cap: int,
 ) -> dict[str, Any]:
     """The picture's data: the seeds and their strongest contacts inside their own circle."""
     index = {n: i for i, n in enumerate(graph.vs["name"])} if graph.vcount() else {}
@@ -746,9 +881,10 @@ def _report_network(
         for other, _ in sorted(contacts.items(), key=lambda x: (-x[1], x[0]))[:per_seed]:
             chosen.setdefault(other, None)
     keep = set(chosen)
-    nodes = [{"id": u, "label": names.get(u) or u, "circle": circles.get(u), "rank": rank,
-              "city": cities.get(u)}
-             for u, rank in chosen.items()]
+    nodes = [
+        {"id": u, "label": names.get(u) or u, "circle": circles.get(u), "rank": rank, "city": cities.get(u)}
+        for u, rank in chosen.items()
+    ]
     edges = [(a, b) for a, b, _ in _report_edges(graph, keep)]
     return {"nodes": nodes, "edges": edges}
 

@@ -112,8 +112,9 @@ def _append(nodes, total, u):
 
 
 @njit(cache=True, nogil=True)
-def rr_block(in_ptr, in_src, in_pr, in_ub, node_p, node_log1mp, targets, max_hops, seed, stream,
-             first, count):
+def rr_block(
+    in_ptr, in_src, in_pr, in_ub, node_p, node_log1mp, targets, max_hops, seed, stream, first, count
+):
     """RR sets ``first … first+count-1``: roots drawn uniformly from ``targets``, walked backwards
     for at most ``max_hops`` hops (0 = unlimited). Returns (ptr, nodes) in CSR form.
 
@@ -291,8 +292,21 @@ def ordered_cover(ptr, nodes, n, order):
 
 
 @njit(cache=True, nogil=True)
-def cascade_block(out_ptr, out_dst, out_pr, out_ub, node_p, node_log1mp, seeds, is_target, max_hops,
-                  decay, seed, first, count):
+def cascade_block(
+    out_ptr,
+    out_dst,
+    out_pr,
+    out_ub,
+    node_p,
+    node_log1mp,
+    seeds,
+    is_target,
+    max_hops,
+    decay,
+    seed,
+    first,
+    count,
+):
     """Simulations ``first … first+count-1`` of the hop-limited independent cascade from
     ``seeds``; returns the number of target nodes reached in each.
 

@@ -102,8 +102,11 @@ def bot_scores(
         signals: dict[str, float | None] = {}
         reasons: list[str] = []
         if n >= min_posts:
-            ro, dup, burst = (float(g["repost_only"].mean()), float(g["dup"].mean()),
-                              float(g["burst"].sum() / max(n - 1, 1)))
+            ro, dup, burst = (
+                float(g["repost_only"].mean()),
+                float(g["dup"].mean()),
+                float(g["burst"].sum() / max(n - 1, 1)),
+            )
             signals.update(repost_only=ro, duplicates=dup, bursts=burst)
             if ro >= 0.5:
                 reasons.append(f"{ro:.0%} of {n} posts are reposts with no words of their own")
@@ -118,8 +121,9 @@ def bot_scores(
             row = prof.loc[user]
             fr = _follow_signal(row["following"], row["followers"])
             if fr is not None and fr > 0:
-                reasons.append(f"follows {int(row['following']):,} but has {int(row['followers']):,} "
-                               "followers")
+                reasons.append(
+                    f"follows {int(row['following']):,} but has {int(row['followers']):,} followers"
+                )
         signals["follow_ratio"] = fr
         known = {k: v for k, v in signals.items() if v is not None}
         wsum = sum(BOT_WEIGHTS[k] for k in known)

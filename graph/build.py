@@ -46,9 +46,7 @@ def build_influence_graph(
     weights = dict(DEFAULT_KIND_WEIGHTS if kind_weights is None else kind_weights)
     for col in ("src_user", "dst_user", "kind"):
         if col not in interactions.columns:
-            raise ValueError(
-                f"interactions need columns src_user, dst_user, kind; missing {col!r}"
-            )
+            raise ValueError(f"interactions need columns src_user, dst_user, kind; missing {col!r}")
     df = interactions[["src_user", "dst_user", "kind"]].astype(str)
     unknown = sorted(set(df["kind"]) - set(weights))
     if unknown:
@@ -62,8 +60,7 @@ def build_influence_graph(
     src_names = df["src_user"].to_numpy(dtype=object)[keep]
     dst_names = df["dst_user"].to_numpy(dtype=object)[keep]
     w = w[keep]
-    everyone = pd.unique(np.concatenate([src_names, dst_names,
-                                         np.asarray(list(extra_users), dtype=object)]))
+    everyone = pd.unique(np.concatenate([src_names, dst_names, np.asarray(list(extra_users), dtype=object)]))
     names = pd.Index(sorted(everyone.tolist()))
     n = len(names)
     g = ig.Graph(n=n, directed=True)

@@ -28,9 +28,7 @@ def _order(names: list[str], scores: list[float], among: Iterable[str] | None) -
     return [n for _, n in pairs]
 
 
-def rank_by_pagerank(
-    g: ig.Graph, among: Iterable[str] | None = None, damping: float = 0.85
-) -> list[str]:
+def rank_by_pagerank(g: ig.Graph, among: Iterable[str] | None = None, damping: float = 0.85) -> list[str]:
     """User ids by PageRank of the reversed, weighted influence graph (influence flows out)."""
     if g.vcount() == 0:
         return []
@@ -45,11 +43,8 @@ def rank_by_out_degree(g: ig.Graph, among: Iterable[str] | None = None) -> list[
     return _order(g.vs["name"], g.outdegree(), among)
 
 
-def rank_by_followers(
-    followers: Mapping[str, int | None], among: Iterable[str] | None = None
-) -> list[str]:
+def rank_by_followers(followers: Mapping[str, int | None], among: Iterable[str] | None = None) -> list[str]:
     """User ids by follower count (unknown counts rank last)."""
     names = sorted(followers) if among is None else sorted(set(among))
-    scores = [float(followers.get(n) or 0) if followers.get(n) is not None else -1.0
-              for n in names]
+    scores = [float(followers.get(n) or 0) if followers.get(n) is not None else -1.0 for n in names]
     return _order(names, scores, None)

@@ -36,7 +36,9 @@ def detect_circles(g: ig.Graph, *, seed: int = 0, resolution: float = 1.0) -> di
     try:
         ig.set_random_number_generator(random.Random(seed))
         parts = und.community_leiden(
-            objective_function="modularity", weights=weights, resolution=resolution,
+            objective_function="modularity",
+            weights=weights,
+            resolution=resolution,
             n_iterations=-1,
         )
     finally:

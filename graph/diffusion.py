@@ -59,9 +59,7 @@ def parse_probability(spec: str) -> tuple[str, float | None]:
         return "wc", None
     m = _UNIFORM.match(spec.strip())
     if not m or float(m.group(1)) <= 0:
-        raise ValueError(
-            f"probability must be 'wc' or 'uniform:P' with 0 < P <= 1; got {spec!r}"
-        )
+        raise ValueError(f"probability must be 'wc' or 'uniform:P' with 0 < P <= 1; got {spec!r}")
     return "uniform", float(m.group(1))
 
 
@@ -76,9 +74,7 @@ class DiffusionModel:
     def __post_init__(self) -> None:
         parse_probability(self.probability)
         if not isinstance(self.max_hops, int) or self.max_hops < 0:
-            raise ValueError(
-                f"max_hops must be a whole number >= 0 (0 = unlimited); got {self.max_hops!r}"
-            )
+            raise ValueError(f"max_hops must be a whole number >= 0 (0 = unlimited); got {self.max_hops!r}")
         if not (0 < self.decay <= 1):
             raise ValueError(f"decay must be in (0, 1]; got {self.decay!r}")
 
@@ -99,8 +95,9 @@ class DiffusionModel:
         return f"Word of mouth spreads {hops}{decay}: {prob}."
 
 
-def edge_probabilities(g: ig.Graph, probability: str = "wc", *, edges: np.ndarray | None = None
-                       ) -> np.ndarray:
+def edge_probabilities(
+    g: ig.Graph, probability: str = "wc", *, edges: np.ndarray | None = None
+) -> np.ndarray:
     """Probability of each edge (in edge order) under the ``wc`` or ``uniform:P`` model.
 
     ``edges`` may pass :func:`edge_array` of ``g`` when the caller has it already.
@@ -113,8 +110,9 @@ def edge_probabilities(g: ig.Graph, probability: str = "wc", *, edges: np.ndarra
     return probabilities_from_arrays(dst, w, g.vcount(), probability)
 
 
-def probabilities_from_arrays(dst: np.ndarray, weight: np.ndarray | None, n: int,
-                              probability: str = "wc") -> np.ndarray:
+def probabilities_from_arrays(
+    dst: np.ndarray, weight: np.ndarray | None, n: int, probability: str = "wc"
+) -> np.ndarray:
     """:func:`edge_probabilities` for edges given as arrays (``dst`` vertex indices, ``weight``
     per edge, ``None`` = 1 each) on ``n`` vertices.
 
@@ -169,13 +167,20 @@ class ReachEvaluator:
             hit = [self._index[t] for t in targets if t in self._index]
             self._is_target[hit] = True
         edges = edge_array(g)
-        self._arrays = InfluenceArrays.build(n, edges[:, 0], edges[:, 1],
-                                             edge_probabilities(g, model.probability))
+        self._arrays = InfluenceArrays.build(
+            n, edges[:, 0], edges[:, 1], edge_probabilities(g, model.probability)
+        )
 
     @classmethod
-    def from_arrays(cls, arrays: InfluenceArrays, names: list[str], model: DiffusionModel,
-                    targets: set[str] | None, *, index: dict[str, int] | None = None
-                    ) -> ReachEvaluator:
+    def from_arrays(
+        cls,
+        arrays: InfluenceArrays,
+        names: list[str],
+        model: DiffusionModel,
+        targets: set[str] | None,
+        *,
+        index: dict[str, int] | None = None,
+    ) -> ReachEvaluator:
         """An evaluator over prepared arrays (vertex ``i`` is ``names[i]``), skipping igraph;
         ``index`` may pass ``{name: i}`` when the caller has it (a million-node graph's dict
         is ~100 MB)."""
@@ -199,12 +204,18 @@ class ReachEvaluator:
         unique = list(dict.fromkeys(seeds))
         outside = [s for s in unique if s not in self._index]
         base = sum(1 for s in outside if self.targets is None or s in self.targets)
-        seed_idx = np.asarray(sorted(self._index[s] for s in unique if s in self._index),
-                              dtype=np.int64)
+        seed_idx = np.asarray(sorted(self._index[s] for s in unique if s in self._index), dtype=np.int64)
         if seed_idx.size == 0:
             return ReachEstimate(float(base), 0.0, n_simulations)
-        results = simulate(self._arrays, seed_idx, self._is_target, max_hops=self.model.max_hops,
-                           n_simulations=n_simulations, seed=seed, decay=self.model.decay)
+        results = simulate(
+            self._arrays,
+            seed_idx,
+            self._is_target,
+            max_hops=self.model.max_hops,
+            n_simulations=n_simulations,
+            seed=seed,
+            decay=self.model.decay,
+        )
         mean = float(results.mean()) + base
         stderr = float(results.std(ddof=1) / math.sqrt(n_simulations)) if n_simulations > 1 else 0.0
         return ReachEstimate(mean, stderr, n_simulations)

@@ -60,8 +60,10 @@ class EligibilityRules:
         if self.exclude_verified_organisations:
             out.append("not a verified organisation, brand, shop or media account (blue V)")
         if self.bot_score_max is not None:
-            out.append(f"not bot-like: a bot score of at most {self.bot_score_max:g} (repost-only posts, "
-                       "duplicate texts, posting bursts, following/follower ratio)")
+            out.append(
+                f"not bot-like: a bot score of at most {self.bot_score_max:g} (repost-only posts, "
+                "duplicate texts, posting bursts, following/follower ratio)"
+            )
         if self.min_posts > 0:
             out.append(f"active: at least {self.min_posts} post(s) in the window")
         out.append("a rule on a profile field the export does not give passes the user, and is counted")
@@ -69,7 +71,9 @@ class EligibilityRules:
 
 
 def judge_eligibility(
-    members: pd.DataFrame, profiles: pd.DataFrame, rules: EligibilityRules,
+    members: pd.DataFrame,
+    profiles: pd.DataFrame,
+    rules: EligibilityRules,
     activity: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Judge each member: columns user_id, score, eligible, excluded_by, unknown_fields.
@@ -82,8 +86,10 @@ def judge_eligibility(
     for col in ("user_id", "score"):
         if col not in members.columns:
             raise ValueError(f"members need columns user_id and score; missing {col!r}")
-    prof = profiles.set_index("user_id") if len(profiles) else pd.DataFrame(
-        columns=["followers", "verified", "verified_type"]
+    prof = (
+        profiles.set_index("user_id")
+        if len(profiles)
+        else pd.DataFrame(columns=["followers", "verified", "verified_type"])
     )
     act = None
     if activity is not None:
@@ -121,6 +127,4 @@ def judge_eligibility(
                 if isinstance(sig, dict) and sig.get("follow_ratio") is None:
                     unknown.append("following")
         rows.append((user_id, float(score), not excluded, "; ".join(excluded), ",".join(unknown)))
-    return pd.DataFrame(
-        rows, columns=["user_id", "score", "eligible", "excluded_by", "unknown_fields"]
-    )
+    return pd.DataFrame(rows, columns=["user_id", "score", "eligible", "excluded_by", "unknown_fields"])

@@ -152,8 +152,20 @@ class RRCollection:
         a = self.arrays
 
         def block(first: int, count: int) -> tuple[np.ndarray, np.ndarray]:
-            return _kernels.rr_block(a.in_ptr, a.in_src, a.in_pr, a.in_ub, a.in_p, a.in_log1mp, self.targets,
-                                     self.max_hops, self.seed, self.stream, first, count)
+            return _kernels.rr_block(
+                a.in_ptr,
+                a.in_src,
+                a.in_pr,
+                a.in_ub,
+                a.in_p,
+                a.in_log1mp,
+                self.targets,
+                self.max_hops,
+                self.seed,
+                self.stream,
+                first,
+                count,
+            )
 
         parts = _run_blocks(block, _blocks(size - have, threads, first=have), threads)
         ptrs = [self.ptr]
@@ -183,8 +195,21 @@ def simulate(
     a = arrays
 
     def block(first: int, count: int) -> np.ndarray:
-        return _kernels.cascade_block(a.out_ptr, a.out_dst, a.out_pr, a.out_ub, a.out_p, a.out_log1mp, seeds,
-                                      is_target, max_hops, float(decay), seed, first, count)
+        return _kernels.cascade_block(
+            a.out_ptr,
+            a.out_dst,
+            a.out_pr,
+            a.out_ub,
+            a.out_p,
+            a.out_log1mp,
+            seeds,
+            is_target,
+            max_hops,
+            float(decay),
+            seed,
+            first,
+            count,
+        )
 
     parts = _run_blocks(block, _blocks(n_simulations, threads, min_block=64), threads)
     return np.concatenate(parts).astype(np.float64) if parts else np.zeros(0)
@@ -288,7 +313,9 @@ def opim_c(
     c = 1 - 1 / math.e
     log6 = math.log(6 / delta)
     theta_max = math.ceil(
-        2 * n_targets * (c * math.sqrt(log6) + math.sqrt(c * (_log_binom(n_elig, k) + log6))) ** 2
+        2
+        * n_targets
+        * (c * math.sqrt(log6) + math.sqrt(c * (_log_binom(n_elig, k) + log6))) ** 2
         / (epsilon**2 * opt_lb)
     )
     theta0 = max(1, math.ceil(theta_max * epsilon**2 * opt_lb / n_targets))
@@ -308,15 +335,17 @@ def opim_c(
         r2.extend_to(theta if theta_stop is None else max(theta_stop, theta // 4), threads)
         theta2 = r2.size
         bound_every = 1 if arrays.n * k <= 50_000_000 else 10
-        picks, gains1, upper_cov = _kernels.greedy_cover(r1.ptr, r1.nodes, arrays.n, eligible_mask, k,
-                                                         bound_every)
+        picks, gains1, upper_cov = _kernels.greedy_cover(
+            r1.ptr, r1.nodes, arrays.n, eligible_mask, k, bound_every
+        )
         picks = picks[picks >= 0]
         gains1 = gains1[: len(picks)]
         gains2 = _kernels.ordered_cover(r2.ptr, r2.nodes, arrays.n, picks.astype(np.int64))
         cov2 = float(gains2.sum())
         upper = (math.sqrt(upper_cov + a / 2) + math.sqrt(a / 2)) ** 2 * n_targets / theta
-        lower = max(0.0, ((math.sqrt(cov2 + 2 * a / 9) - math.sqrt(a / 2)) ** 2 - a / 18)
-                    * n_targets / theta2)
+        lower = max(
+            0.0, ((math.sqrt(cov2 + 2 * a / 9) - math.sqrt(a / 2)) ** 2 - a / 18) * n_targets / theta2
+        )
         ratio = lower / upper if upper > 0 else 1.0
         if progress:
             progress(f"θ={theta:,}: certified ratio {ratio:.3f} (target {target_ratio:.3f})")
@@ -342,10 +371,24 @@ def opim_c(
                 break
         theta = nxt
     return OpimResult(
-        picks=picks.astype(np.int64), gains_select=gains1, gains_check=gains2, theta=theta,
+        picks=picks.astype(np.int64),
+        gains_select=gains1,
+        gains_check=gains2,
+        theta=theta,
         theta_check=theta2,
-        theta_stop=theta_stop, theta_min=theta_min, theta_max=theta_max, ratio=ratio,
-        target_ratio=target_ratio, epsilon=epsilon, delta=delta, iterations=it, capped=capped,
-        lower_bound=lower, upper_bound=upper, rr_entries=r1.entries + r2.entries,
-        entries_select=r1.entries, entries_min=entries_min, theta_floor=theta_floor,
+        theta_stop=theta_stop,
+        theta_min=theta_min,
+        theta_max=theta_max,
+        ratio=ratio,
+        target_ratio=target_ratio,
+        epsilon=epsilon,
+        delta=delta,
+        iterations=it,
+        capped=capped,
+        lower_bound=lower,
+        upper_bound=upper,
+        rr_entries=r1.entries + r2.entries,
+        entries_select=r1.entries,
+        entries_min=entries_min,
+        theta_floor=theta_floor,
     )

@@ -167,7 +167,8 @@ class SeedSelection:
             reach_curve=tuple((int(k), float(v)) for k, v in d.get("reach_curve", [])),
             baselines={
                 k: Baseline(
-                    method=b["method"], seeds=tuple(b["seeds"]),
+                    method=b["method"],
+                    seeds=tuple(b["seeds"]),
                     expected_reach=float(b["expected_reach"]),
                     expected_reach_stderr=float(b["expected_reach_stderr"]),
                     reach_curve=tuple((int(x), float(y)) for x, y in b["reach_curve"]),
@@ -192,14 +193,16 @@ class RRSample:
 
 def _arrays(g: ig.Graph, probability: str) -> InfluenceArrays:
     edges = edge_array(g)
-    return InfluenceArrays.build(g.vcount(), edges[:, 0], edges[:, 1],
-                                 edge_probabilities(g, probability, edges=edges))
+    return InfluenceArrays.build(
+        g.vcount(), edges[:, 0], edges[:, 1], edge_probabilities(g, probability, edges=edges)
+    )
 
 
 def _edge_list_arrays(edges: SnapEdges, n: int, probability: str) -> InfluenceArrays:
     """Influence arrays straight from an edge list (each edge weight 1), skipping igraph."""
-    return InfluenceArrays.build(n, edges.src, edges.dst,
-                                 probabilities_from_arrays(edges.dst, None, n, probability))
+    return InfluenceArrays.build(
+        n, edges.src, edges.dst, probabilities_from_arrays(edges.dst, None, n, probability)
+    )
 
 
 def _edge_list_graph(edges: SnapEdges, names: list[str]) -> ig.Graph:
@@ -226,8 +229,9 @@ def sample_rr_sets(
     _require_exact_model(model)
     if size < 1:
         raise ValueError(f"sample_size must be at least 1; got {size}")
-    coll = RRCollection(_arrays(g, model.probability), np.asarray(target_idx, dtype=np.int32),
-                        model.max_hops, seed, 1)
+    coll = RRCollection(
+        _arrays(g, model.probability), np.asarray(target_idx, dtype=np.int32), model.max_hops, seed, 1
+    )
     coll.extend_to(size)
     return RRSample(ptr=coll.ptr, nodes=coll.nodes.astype(np.int64), n_targets=len(target_idx))
 
@@ -239,8 +243,10 @@ def _curve_points(k: int) -> list[int]:
 
 def _quality_goal(res: OpimResult) -> str:
     if res.entries_min > 0:
-        return (f"goal: {res.entries_min:,} entries in at least {res.theta_floor:,} sets, or "
-                f"θ_min = {res.theta_min:,} sets")
+        return (
+            f"goal: {res.entries_min:,} entries in at least {res.theta_floor:,} sets, or "
+            f"θ_min = {res.theta_min:,} sets"
+        )
     return f"θ_min = {res.theta_min:,}"
 
 
@@ -262,10 +268,11 @@ def _guarantee_text(res: OpimResult, n_simulations: int) -> str:
             + f"; the certified ratio there is {res.ratio:.3f} with probability ≥ 1 − δ "
             f"(δ = {res.delta:.2g})"
         )
-    check = (f"; reach checked by {n_simulations:,} Monte Carlo simulations" if n_simulations
-             else "")
-    return head + " (hop-limited RR sets, greedy max coverage, a second independent sample of the "\
+    check = f"; reach checked by {n_simulations:,} Monte Carlo simulations" if n_simulations else ""
+    return (
+        head + " (hop-limited RR sets, greedy max coverage, a second independent sample of the "
         "same size until the bound is met)" + check
+    )
 
 
 def select_amplifiers(
@@ -334,8 +341,7 @@ def select_amplifiers(
     edge_list = None if isinstance(g, ig.Graph) else g
     names = list(edge_list.labels) if edge_list is not None else list(g.vs["name"]) if g.vcount() else []
     index = {name: i for i, name in enumerate(names)}
-    missing = sorted({u for u in target_set if u not in index}
-                     | {u for u in eligible_list if u not in index})
+    missing = sorted({u for u in target_set if u not in index} | {u for u in eligible_list if u not in index})
     if missing:
         if edge_list is None:
             g = g.copy()
@@ -377,9 +383,21 @@ def select_amplifiers(
 
     run: OpimResult | None = None
     if method == "ris":
-        run = opim_c(arrays, target_idx, eligible_mask, k, max_hops=model.max_hops, seed=seed,
-                     epsilon=epsilon, delta=delta, theta_min=theta_floor, max_bytes=max_rr_bytes,
-                     progress=progress, entries_min=entries_min, theta_floor=sets_floor)
+        run = opim_c(
+            arrays,
+            target_idx,
+            eligible_mask,
+            k,
+            max_hops=model.max_hops,
+            seed=seed,
+            epsilon=epsilon,
+            delta=delta,
+            theta_min=theta_floor,
+            max_bytes=max_rr_bytes,
+            progress=progress,
+            entries_min=entries_min,
+            theta_floor=sets_floor,
+        )
         chosen = [names[i] for i in run.picks]
         gains, theta = run.gains_check, run.theta_check
     else:
@@ -409,8 +427,7 @@ def select_amplifiers(
     if gains is None:  # decay < 1 with a ranking method: marginal reach by Monte Carlo
         marg, prev = [], 0.0
         for p in range(1, len(chosen) + 1):
-            cur = evaluator.estimate(chosen[:p], n_simulations=max(n_simulations, 1),
-                                     seed=seed + 1).mean
+            cur = evaluator.estimate(chosen[:p], n_simulations=max(n_simulations, 1), seed=seed + 1).mean
             marg.append(max(0.0, cur - prev))
             prev = max(prev, cur)
         marginals = marg
@@ -421,9 +438,14 @@ def select_amplifiers(
     for rank, (user, marginal) in enumerate(zip(chosen, marginals, strict=True), 1):
         cumulative += marginal
         seeds.append(
-            Seed(rank=rank, user_id=user, marginal_reach=round(marginal, 3),
-                 cumulative_reach=round(cumulative, 3), circle=circles.get(user),
-                 city=cities.get(user))
+            Seed(
+                rank=rank,
+                user_id=user,
+                marginal_reach=round(marginal, 3),
+                cumulative_reach=round(cumulative, 3),
+                circle=circles.get(user),
+                city=cities.get(user),
+            )
         )
     if n_simulations:
         reach_curve, reach, stderr = curve(chosen)
@@ -441,21 +463,31 @@ def select_amplifiers(
             c, r, se = curve(seq)
         else:
             c, r, se = (), 0.0, 0.0
-        base[m] = Baseline(method=m, seeds=tuple(seq), expected_reach=r,
-                           expected_reach_stderr=se, reach_curve=c)
+        base[m] = Baseline(
+            method=m, seeds=tuple(seq), expected_reach=r, expected_reach_stderr=se, reach_curve=c
+        )
     unknown_fields = unknown_fields or {}
     judged_on_unknown = sum(1 for u in chosen if unknown_fields.get(u))
     if run is not None:
         guarantee = _guarantee_text(run, n_simulations)
         ris_params = {
-            "epsilon": epsilon, "delta": run.delta, "theta_min": theta_floor,
-            "theta_min_floor": theta_min, "rr_per_target": rr_per_target,
-            "rr_entries_min": entries_min, "theta_floor": sets_floor,
-            "theta_stop": run.theta_stop, "theta": run.theta, "theta_check": run.theta_check,
+            "epsilon": epsilon,
+            "delta": run.delta,
+            "theta_min": theta_floor,
+            "theta_min_floor": theta_min,
+            "rr_per_target": rr_per_target,
+            "rr_entries_min": entries_min,
+            "theta_floor": sets_floor,
+            "theta_stop": run.theta_stop,
+            "theta": run.theta,
+            "theta_check": run.theta_check,
             "theta_max": run.theta_max,
-            "certified_ratio": round(run.ratio, 4), "target_ratio": round(run.target_ratio, 4),
-            "rr_sets_total": run.theta + run.theta_check, "rr_entries": run.rr_entries,
-            "iterations": run.iterations, "memory_capped": run.capped,
+            "certified_ratio": round(run.ratio, 4),
+            "target_ratio": round(run.target_ratio, 4),
+            "rr_sets_total": run.theta + run.theta_check,
+            "rr_entries": run.rr_entries,
+            "iterations": run.iterations,
+            "memory_capped": run.capped,
         }
     else:
         guarantee = f"none: plain {method} ranking"

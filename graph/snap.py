@@ -82,8 +82,13 @@ def _from_codes(codes: np.ndarray, labels: list[str]) -> SnapEdges:
     _, first = np.unique(key, return_index=True)
     first.sort()  # keep the file's order
     dups = len(src) - len(first)
-    return SnapEdges(labels=labels, src=src[first], dst=dst[first],
-                     dropped_self_loops=int(loops.sum()), dropped_duplicates=int(dups))
+    return SnapEdges(
+        labels=labels,
+        src=src[first],
+        dst=dst[first],
+        dropped_self_loops=int(loops.sum()),
+        dropped_duplicates=int(dups),
+    )
 
 
 def _factorize_ints(values: np.ndarray) -> tuple[np.ndarray, list[str]]:
@@ -97,8 +102,7 @@ def _factorize_ints(values: np.ndarray) -> tuple[np.ndarray, list[str]]:
 
 def _factorize_tokens(tokens: list[str]) -> tuple[np.ndarray, list[str]]:
     index: dict[str, int] = {}
-    codes = np.fromiter((index.setdefault(t, len(index)) for t in tokens), dtype=np.int64,
-                        count=len(tokens))
+    codes = np.fromiter((index.setdefault(t, len(index)) for t in tokens), dtype=np.int64, count=len(tokens))
     return codes, list(index)
 
 
@@ -147,8 +151,11 @@ def read_snap_edges(path: str | Path) -> SnapEdges:
     if len(starts) == 0:
         return _from_codes(np.zeros(0, dtype=np.int64), [])
     b = np.frombuffer(body, dtype=np.uint8)
-    if (not body.translate(None, b"0123456789 \t\r\n\v\f") and not np.any(ends - starts > 18)
-            and not np.any((b[starts] == 48) & (ends - starts > 1))):  # no "007": labels stay text
+    if (
+        not body.translate(None, b"0123456789 \t\r\n\v\f")
+        and not np.any(ends - starts > 18)
+        and not np.any((b[starts] == 48) & (ends - starts > 1))
+    ):  # no "007": labels stay text
         values = np.fromstring(body, dtype=np.int64, sep=" ")
         if len(values) != len(starts):  # pragma: no cover - the checks above rule it out
             raise ValueError(f"{path}: expected {len(starts)} integer labels; numpy read {len(values)}")

@@ -28,9 +28,17 @@ def warm_numba_cache() -> float:
     people = ["a", "b", "c", "d"]
     for probability in ("wc", "uniform:0.5"):
         for hops in (2, 0):
-            select_amplifiers(edges, targets=people, eligible=people, k=2,
-                              model=DiffusionModel(probability, hops), theta_min=64,
-                              n_simulations=8, baselines=(), seed=0)
+            select_amplifiers(
+                edges,
+                targets=people,
+                eligible=people,
+                k=2,
+                model=DiffusionModel(probability, hops),
+                theta_min=64,
+                n_simulations=8,
+                baselines=(),
+                seed=0,
+            )
     return time.perf_counter() - started
 
 

@@ -219,8 +219,9 @@ def _clean_own(own: str, mentions: list[str], topics: list[str]) -> str:
         if "//@" in own:  # cannot normally happen; a guard for texts re-joined by the removals
             own = own.split("//@", 1)[0]
     own = _SPACE.sub(" ", own).strip()
-    if not _WORD_CHAR.search(own) or (_MARKER_HINT.search(own) is not None
-                                      and _PUNCT.sub("", own).lower() in NO_TEXT_MARKERS):
+    if not _WORD_CHAR.search(own) or (
+        _MARKER_HINT.search(own) is not None and _PUNCT.sub("", own).lower() in NO_TEXT_MARKERS
+    ):
         return ""
     return to_simplified(own)
 

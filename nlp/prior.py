@@ -103,7 +103,7 @@ class PriorShift(BaseEstimator):
         if p.size == 0:
             raise ValueError("no probabilities to estimate a prior from (0 posts); give --prior P instead")
         prior, rounds = pt, 0
-        for rounds in range(1, self.max_iter + 1):  # noqa: B007 (rounds is read after the loop)
+        for rounds in range(1, self.max_iter + 1):  # noqa: B007
             new = float(adjust_to_prior(p, prior, pt).mean())
             done = abs(new - prior) < self.tol
             prior = new

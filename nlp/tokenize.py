@@ -185,8 +185,9 @@ def tokenize(text: str, dictionary: str | None = None, *, data_dir: str | Path |
     return list(filter(_WORDLIKE.search, _get_tokenizer(dictionary, data_dir).cut(text)))
 
 
-def tokenize_codes(texts: list[str], dictionary: str | None = None, *,
-                   data_dir: str | Path | None = None) -> tuple[list[str], np.ndarray, np.ndarray]:
+def tokenize_codes(
+    texts: list[str], dictionary: str | None = None, *, data_dir: str | Path | None = None
+) -> tuple[list[str], np.ndarray, np.ndarray]:
     """The words of many texts as integer codes: ``(words, codes, counts)``.
 
     ``words`` are the distinct words, ``codes`` (int64) the words of all texts laid end to end

@@ -37,12 +37,29 @@ __all__ = [
 
 OURS = "#c2410c"
 BASE_COLOURS = ("#64748b", "#0f766e", "#7c3aed", "#94a3b8")
-FONT = ('"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", '
-        '"Microsoft YaHei", system-ui, sans-serif')
-CIRCLE_COLOURS = ("#c2410c", "#0f766e", "#7c3aed", "#b45309", "#be185d", "#1d4ed8", "#4d7c0f",
-                  "#0e7490", "#a21caf", "#9f1239", "#15803d", "#6d28d9")
-_CONFIG = {"displaylogo": False, "responsive": True,
-           "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toImage"]}
+FONT = (
+    '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", '
+    '"Microsoft YaHei", system-ui, sans-serif'
+)
+CIRCLE_COLOURS = (
+    "#c2410c",
+    "#0f766e",
+    "#7c3aed",
+    "#b45309",
+    "#be185d",
+    "#1d4ed8",
+    "#4d7c0f",
+    "#0e7490",
+    "#a21caf",
+    "#9f1239",
+    "#15803d",
+    "#6d28d9",
+)
+_CONFIG = {
+    "displaylogo": False,
+    "responsive": True,
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toImage"],
+}
 
 
 def plotly_js() -> str:
@@ -73,8 +90,15 @@ def _layout(fig: go.Figure, *, height: int = 320, legend: bool = True, **kw: Any
 
 
 def _div(fig: go.Figure, div_id: str) -> str:
-    return pio.to_html(fig, full_html=False, include_plotlyjs=False, div_id=div_id,
-                       config=_CONFIG, default_width="100%", default_height=f"{fig.layout.height}px")
+    return pio.to_html(
+        fig,
+        full_html=False,
+        include_plotlyjs=False,
+        div_id=div_id,
+        config=_CONFIG,
+        default_width="100%",
+        default_height=f"{fig.layout.height}px",
+    )
 
 
 def reach_curve_chart(curves: Mapping[str, Sequence[tuple[int, float]]], *, ours: str) -> str:
@@ -85,13 +109,21 @@ def reach_curve_chart(curves: Mapping[str, Sequence[tuple[int, float]]], *, ours
         xs = [int(k) for k, _ in points]
         ys = [float(v) for _, v in points]
         is_ours = label == ours
-        fig.add_trace(go.Scatter(
-            x=xs, y=ys, mode="lines+markers", name=esc(label),
-            line={"color": OURS if is_ours else next(colours, "#94a3b8"),
-                  "width": 3.5 if is_ours else 2, "dash": "solid" if is_ours else "dot"},
-            marker={"size": 6 if is_ours else 4},
-            hovertemplate="first %{x} seeds: %{y:,.1f} reached<extra>" + esc(label) + "</extra>",
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines+markers",
+                name=esc(label),
+                line={
+                    "color": OURS if is_ours else next(colours, "#94a3b8"),
+                    "width": 3.5 if is_ours else 2,
+                    "dash": "solid" if is_ours else "dot",
+                },
+                marker={"size": 6 if is_ours else 4},
+                hovertemplate="first %{x} seeds: %{y:,.1f} reached<extra>" + esc(label) + "</extra>",
+            )
+        )
     _layout(fig, height=360)
     fig.update_xaxes(title_text="number of seeds (k)", rangemode="tozero")
     fig.update_yaxes(title_text="expected members reached", rangemode="tozero")
@@ -100,11 +132,16 @@ def reach_curve_chart(curves: Mapping[str, Sequence[tuple[int, float]]], *, ours
 
 def members_over_time_chart(days: Sequence[tuple[str, int, int]], *, label: str) -> str:
     """Per day: members who posted (bars; their posts on hover)."""
-    fig = go.Figure(go.Bar(
-        x=[d for d, _, _ in days], y=[m for _, m, _ in days], customdata=[p for _, _, p in days],
-        marker_color=OURS, name=esc(label),
-        hovertemplate="%{x}: %{y} " + esc(label) + " wrote %{customdata} posts<extra></extra>",
-    ))
+    fig = go.Figure(
+        go.Bar(
+            x=[d for d, _, _ in days],
+            y=[m for _, m, _ in days],
+            customdata=[p for _, _, p in days],
+            marker_color=OURS,
+            name=esc(label),
+            hovertemplate="%{x}: %{y} " + esc(label) + " wrote %{customdata} posts<extra></extra>",
+        )
+    )
     _layout(fig, height=300, legend=False, bargap=0.15)
     fig.update_yaxes(title_text=f"{esc(label)} posting", rangemode="tozero")
     fig.update_xaxes(type="date", tickformat="%m-%d")
@@ -114,19 +151,30 @@ def members_over_time_chart(days: Sequence[tuple[str, int, int]], *, label: str)
 def top_words_chart(words: Sequence[tuple[str, int, float]], *, n: int = 20) -> str:
     """The most distinctive words of the segment, as horizontal bars (score; count on hover)."""
     top = list(words)[:n][::-1]
-    fig = go.Figure(go.Bar(
-        x=[round(float(s), 2) for _, _, s in top], y=[esc(w) for w, _, _ in top], orientation="h",
-        marker_color=OURS, customdata=[int(c) for _, c, _ in top],
-        hovertemplate="%{y}: in %{customdata} posts, distinctiveness %{x}<extra></extra>",
-    ))
+    fig = go.Figure(
+        go.Bar(
+            x=[round(float(s), 2) for _, _, s in top],
+            y=[esc(w) for w, _, _ in top],
+            orientation="h",
+            marker_color=OURS,
+            customdata=[int(c) for _, c, _ in top],
+            hovertemplate="%{y}: in %{customdata} posts, distinctiveness %{x}<extra></extra>",
+        )
+    )
     _layout(fig, height=max(300, 21 * len(top) + 70), legend=False)
     fig.update_xaxes(title_text="how distinctive (z-score against all posts)")
     return _div(fig, "chart-words")
 
 
-FOLLOWER_BUCKETS = ((0, 100, "< 100"), (100, 500, "100–499"), (500, 1000, "500–999"),
-                    (1000, 5000, "1k–5k"), (5000, 10_000, "5k–10k"), (10_000, 50_000, "10k–50k"),
-                    (50_000, math.inf, "50k +"))
+FOLLOWER_BUCKETS = (
+    (0, 100, "< 100"),
+    (100, 500, "100–499"),
+    (500, 1000, "500–999"),
+    (1000, 5000, "1k–5k"),
+    (5000, 10_000, "5k–10k"),
+    (10_000, 50_000, "10k–50k"),
+    (50_000, math.inf, "50k +"),
+)
 
 
 def follower_buckets(values: Sequence[int | None]) -> list[int]:
@@ -150,11 +198,16 @@ def follower_chart(members: Sequence[int | None], seeds: Sequence[int | None], *
     for group, values, colour in ((f"all {label}", members, "#94a3b8"), ("seeds", seeds, OURS)):
         counts = follower_buckets(values)
         total = max(1, sum(counts))
-        fig.add_trace(go.Bar(
-            x=names, y=[c / total for c in counts], name=f"{esc(group)} ({sum(counts):,})",
-            marker_color=colour, customdata=counts,
-            hovertemplate="%{x} followers: %{customdata} (%{y:.0%})<extra>" + esc(group) + "</extra>",
-        ))
+        fig.add_trace(
+            go.Bar(
+                x=names,
+                y=[c / total for c in counts],
+                name=f"{esc(group)} ({sum(counts):,})",
+                marker_color=colour,
+                customdata=counts,
+                hovertemplate="%{x} followers: %{customdata} (%{y:.0%})<extra>" + esc(group) + "</extra>",
+            )
+        )
     _layout(fig, height=300, barmode="group")
     fig.update_yaxes(tickformat=".0%", title_text="share of group")
     fig.update_xaxes(title_text="followers")
@@ -165,12 +218,26 @@ def city_chart(cities: Sequence[tuple[str, int, int]], *, label: str, n: int = 1
     """Members and seeds per city (``[(city, members, seeds)]``, most members first)."""
     top = list(cities)[:n][::-1]
     fig = go.Figure()
-    fig.add_trace(go.Bar(y=[esc(c) for c, _, _ in top], x=[m for _, m, _ in top], orientation="h",
-                         name=esc(label), marker_color="#94a3b8",
-                         hovertemplate="%{y}: %{x} " + esc(label) + "<extra></extra>"))
-    fig.add_trace(go.Bar(y=[esc(c) for c, _, _ in top], x=[s for _, _, s in top], orientation="h",
-                         name="seeds", marker_color=OURS,
-                         hovertemplate="%{y}: %{x} seeds<extra></extra>"))
+    fig.add_trace(
+        go.Bar(
+            y=[esc(c) for c, _, _ in top],
+            x=[m for _, m, _ in top],
+            orientation="h",
+            name=esc(label),
+            marker_color="#94a3b8",
+            hovertemplate="%{y}: %{x} " + esc(label) + "<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            y=[esc(c) for c, _, _ in top],
+            x=[s for _, _, s in top],
+            orientation="h",
+            name="seeds",
+            marker_color=OURS,
+            hovertemplate="%{y}: %{x} seeds<extra></extra>",
+        )
+    )
     _layout(fig, height=max(300, 28 * len(top) + 70), barmode="overlay")
     fig.update_traces(selector={"name": "seeds"}, width=0.45)
     return _div(fig, "chart-cities")
@@ -179,26 +246,30 @@ def city_chart(cities: Sequence[tuple[str, int, int]], *, label: str, n: int = 1
 def overlap_chart(by_count: Mapping[int, float], *, label: str) -> str:
     """Expected members reached by exactly 1, 2, 3 and 4+ seeds."""
     keys = sorted(by_count)
-    names = [f"{k}+ seeds" if k == keys[-1] and k > 1 else f"{k} seed{'s' if k > 1 else ''}"
-             for k in keys]
-    fig = go.Figure(go.Bar(
-        x=names, y=[by_count[k] for k in keys],
-        marker_color=["#94a3b8" if k == 1 else OURS for k in keys],
-        hovertemplate="reached by %{x}: %{y:,.1f} " + esc(label) + "<extra></extra>",
-    ))
+    names = [f"{k}+ seeds" if k == keys[-1] and k > 1 else f"{k} seed{'s' if k > 1 else ''}" for k in keys]
+    fig = go.Figure(
+        go.Bar(
+            x=names,
+            y=[by_count[k] for k in keys],
+            marker_color=["#94a3b8" if k == 1 else OURS for k in keys],
+            hovertemplate="reached by %{x}: %{y:,.1f} " + esc(label) + "<extra></extra>",
+        )
+    )
     _layout(fig, height=260, legend=False)
     fig.update_yaxes(title_text=f"expected {esc(label)}")
     return _div(fig, "chart-overlap")
 
 
-def _cluster_layout(nodes: Sequence[Mapping[str, Any]], edges: Sequence[tuple[str, str]],
-                    seed: int) -> tuple[dict[str, tuple[float, float]], dict[Any, tuple[float, float]]]:
+def _cluster_layout(
+    nodes: Sequence[Mapping[str, Any]], edges: Sequence[tuple[str, str]], seed: int
+) -> tuple[dict[str, tuple[float, float]], dict[Any, tuple[float, float]]]:
     """Each circle laid out on its own (spring layout), circles placed on a grid, biggest first."""
     groups: dict[Any, list[str]] = {}
     for nd in nodes:
         groups.setdefault(nd.get("circle"), []).append(nd["id"])
-    seeds_in = {c: sum(1 for nd in nodes if nd.get("circle") == c and nd.get("rank") is not None)
-                for c in groups}
+    seeds_in = {
+        c: sum(1 for nd in nodes if nd.get("circle") == c and nd.get("rank") is not None) for c in groups
+    }
     order = sorted(groups, key=lambda c: (-seeds_in[c], -len(groups[c]), str(c)))
     cols = max(1, math.ceil(math.sqrt(len(order) * 1.6)))
     pos: dict[str, tuple[float, float]] = {}
@@ -236,31 +307,46 @@ def circles_picture(
             if a in pos and b in pos and (circle_of.get(a) == circle_of.get(b)) == same:
                 ex += [pos[a][0], pos[b][0], None]
                 ey += [pos[a][1], pos[b][1], None]
-        fig.add_trace(go.Scatter(
-            x=ex, y=ey, mode="lines", hoverinfo="skip", showlegend=False,
-            line={"color": "#cbd5e1" if same else "rgba(148,163,184,0.25)",
-                  "width": 0.8 if same else 0.5},
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=ex,
+                y=ey,
+                mode="lines",
+                hoverinfo="skip",
+                showlegend=False,
+                line={
+                    "color": "#cbd5e1" if same else "rgba(148,163,184,0.25)",
+                    "width": 0.8 if same else 0.5,
+                },
+            )
+        )
     for is_seed in (False, True):
         pick = [nd for nd in nodes if (nd.get("rank") is not None) == is_seed and nd["id"] in pos]
         if not pick:
             continue
         text = [
-            (f"#{nd['rank']} " if is_seed else "") + esc(nd.get("label") or nd["id"])
-            + f"<br>circle {nd.get('circle')}" + (f" · {esc(nd['city'])}" if nd.get("city") else "")
+            (f"#{nd['rank']} " if is_seed else "")
+            + esc(nd.get("label") or nd["id"])
+            + f"<br>circle {nd.get('circle')}"
+            + (f" · {esc(nd['city'])}" if nd.get("city") else "")
             for nd in pick
         ]
-        fig.add_trace(go.Scatter(
-            x=[pos[nd["id"]][0] for nd in pick], y=[pos[nd["id"]][1] for nd in pick],
-            mode="markers", name="seeds" if is_seed else "their closest contacts",
-            text=text, hovertemplate="%{text}<extra></extra>",
-            marker={
-                "size": 12 if is_seed else 6,
-                "color": [colour.get(nd.get("circle"), "#94a3b8") for nd in pick],
-                "opacity": 1.0 if is_seed else 0.5,
-                "line": {"color": "#1f2933" if is_seed else "rgba(0,0,0,0)", "width": 1.2},
-            },
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=[pos[nd["id"]][0] for nd in pick],
+                y=[pos[nd["id"]][1] for nd in pick],
+                mode="markers",
+                name="seeds" if is_seed else "their closest contacts",
+                text=text,
+                hovertemplate="%{text}<extra></extra>",
+                marker={
+                    "size": 12 if is_seed else 6,
+                    "color": [colour.get(nd.get("circle"), "#94a3b8") for nd in pick],
+                    "opacity": 1.0 if is_seed else 0.5,
+                    "line": {"color": "#1f2933" if is_seed else "rgba(0,0,0,0)", "width": 1.2},
+                },
+            )
+        )
     city_of: dict[Any, dict[str, int]] = {}
     for nd in nodes:
         if nd.get("city"):
@@ -270,9 +356,13 @@ def circles_picture(
         if c is None:
             continue
         top = max(city_of.get(c, {}).items(), key=lambda kv: (kv[1], kv[0]), default=None)
-        fig.add_annotation(x=cx, y=cy + 1.25, showarrow=False,
-                           text=f"c{c}" + (f" · {esc(top[0])}" if top else ""),
-                           font={"size": 11, "color": colour.get(c, "#616e7c")})
+        fig.add_annotation(
+            x=cx,
+            y=cy + 1.25,
+            showarrow=False,
+            text=f"c{c}" + (f" · {esc(top[0])}" if top else ""),
+            font={"size": 11, "color": colour.get(c, "#616e7c")},
+        )
     rows = math.ceil(len(centres) / max(1, math.ceil(math.sqrt(len(centres) * 1.6)))) or 1
     _layout(fig, height=min(900, max(360, 150 * rows + 60)))
     fig.update_xaxes(visible=False)

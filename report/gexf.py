@@ -21,9 +21,7 @@ import networkx as nx
 __all__ = ["circles_graph", "write_circles_gexf"]
 
 
-def circles_graph(
-    nodes: Sequence[Mapping[str, Any]], edges: Sequence[tuple[str, str, float]]
-) -> nx.DiGraph:
+def circles_graph(nodes: Sequence[Mapping[str, Any]], edges: Sequence[tuple[str, str, float]]) -> nx.DiGraph:
     """A networkx graph of the seeds' circles; node attributes have no missing values (GEXF)."""
     h = nx.DiGraph()
     for nd in nodes:
@@ -42,8 +40,17 @@ def circles_graph(
     for a, b, w in edges:
         for end in (a, b):
             if end not in h:
-                h.add_node(str(end), label=str(end), user_id=str(end), circle=-1, city="",
-                           seed=False, rank=0, member=False, followers=-1)
+                h.add_node(
+                    str(end),
+                    label=str(end),
+                    user_id=str(end),
+                    circle=-1,
+                    city="",
+                    seed=False,
+                    rank=0,
+                    member=False,
+                    followers=-1,
+                )
         h.add_edge(str(a), str(b), weight=float(w))
     return h
 

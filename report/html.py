@@ -103,42 +103,87 @@ class ReportInputs:
     def example(cls) -> ReportInputs:
         """A tiny, fully populated input (used in docs and tests)."""
         selection = {
-            "method": "ris", "random_seed": 1, "expected_reach": 3.0,
-            "expected_reach_stderr": 0.1, "n_eligible": 1, "judged_on_unknown": 0,
-            "guarantee": "none", "params": {"k": 1, "eligibility": {"follower_cap": 50000}},
+            "method": "ris",
+            "random_seed": 1,
+            "expected_reach": 3.0,
+            "expected_reach_stderr": 0.1,
+            "n_eligible": 1,
+            "judged_on_unknown": 0,
+            "guarantee": "none",
+            "params": {"k": 1, "eligibility": {"follower_cap": 50000}},
             "model": {"max_hops": 2, "probability": "wc", "decay": 1.0},
             "reach_curve": [[1, 3.0]],
             "baselines": {"followers": {"expected_reach": 1.0, "reach_curve": [[1, 1.0]]}},
         }
         row = {
-            "rank": 1, "user_id": "1", "screen_name": "<script>alert(1)</script>",
-            "profile_url": "https://weibo.com/u/1", "followers": 10, "city": "杭州",
-            "circle": 0, "segment_score": 0.9, "n_hits": 2, "engagement_rate": 0.05,
-            "bot_score": None, "marginal_reach": 3.0, "cumulative_reach": 3.0,
-            "reason": "r", "evidence": [{"text": "我家宝宝<b>", "created_at": "2026-11-01",
-                                         "hits": ["我家宝宝"], "score": 0.9}],
+            "rank": 1,
+            "user_id": "1",
+            "screen_name": "<script>alert(1)</script>",
+            "profile_url": "https://weibo.com/u/1",
+            "followers": 10,
+            "city": "杭州",
+            "circle": 0,
+            "segment_score": 0.9,
+            "n_hits": 2,
+            "engagement_rate": 0.05,
+            "bot_score": None,
+            "marginal_reach": 3.0,
+            "cumulative_reach": 3.0,
+            "reason": "r",
+            "evidence": [
+                {"text": "我家宝宝<b>", "created_at": "2026-11-01", "hits": ["我家宝宝"], "score": 0.9}
+            ],
         }
-        seed_ref = {"rank": 1, "name": row["screen_name"], "user_id": "1", "city": "杭州",
-                    "circle": 0}
+        seed_ref = {"rank": 1, "name": row["screen_name"], "user_id": "1", "city": "杭州", "circle": 0}
         return cls(
-            segment="mothers", segment_label="mothers", segment_description="d",
-            as_of=date(2026, 11, 15), window_days=30, run_id="r1", synthetic=True,
-            selection=selection, seed_rows=[row], n_posts=3, n_authors=2, n_members=2,
+            segment="mothers",
+            segment_label="mothers",
+            segment_description="d",
+            as_of=date(2026, 11, 15),
+            window_days=30,
+            run_id="r1",
+            synthetic=True,
+            selection=selection,
+            seed_rows=[row],
+            n_posts=3,
+            n_authors=2,
+            n_members=2,
             top_words=[("宝宝", 3, 2.5), ("<i>", 1, 1.0)],
             member_days=[("2026-11-14", 1, 2), ("2026-11-15", 2, 3)],
-            member_followers=[10, None], cities=[("杭州", 1, 1), ("<u>", 1, 0)],
-            circles=[{"circle": 0, "members": 2, "cities": "杭州", "seeds": [seed_ref],
-                      "reached": 2.0, "reached_2plus": 0.0}],
+            member_followers=[10, None],
+            cities=[("杭州", 1, 1), ("<u>", 1, 0)],
+            circles=[
+                {
+                    "circle": 0,
+                    "members": 2,
+                    "cities": "杭州",
+                    "seeds": [seed_ref],
+                    "reached": 2.0,
+                    "reached_2plus": 0.0,
+                }
+            ],
             meetups=[{"city": "杭州", "circles": "0", "n_seeds": 1, "seeds": [seed_ref]}],
-            overlap={"reached": 3.0, "reached_by_two_or_more": 0.0, "by_count": {1: 3.0, 2: 0.0},
-                     "sample_size": 100},
-            network={"nodes": [{"id": "1", "label": row["screen_name"], "circle": 0, "rank": 1,
-                                "city": "杭州"},
-                               {"id": "2", "label": "b", "circle": 0, "rank": None, "city": None}],
-                     "edges": [("1", "2")]},
-            changes={"previous_run_id": "r0", "previous_as_of": "2026-11-14",
-                     "previous_reach": 2.0, "kept": [seed_ref], "new": [],
-                     "dropped": [{"rank": 1, "name": "<em>gone</em>", "user_id": "9"}]},
+            overlap={
+                "reached": 3.0,
+                "reached_by_two_or_more": 0.0,
+                "by_count": {1: 3.0, 2: 0.0},
+                "sample_size": 100,
+            },
+            network={
+                "nodes": [
+                    {"id": "1", "label": row["screen_name"], "circle": 0, "rank": 1, "city": "杭州"},
+                    {"id": "2", "label": "b", "circle": 0, "rank": None, "city": None},
+                ],
+                "edges": [("1", "2")],
+            },
+            changes={
+                "previous_run_id": "r0",
+                "previous_as_of": "2026-11-14",
+                "previous_reach": 2.0,
+                "kept": [seed_ref],
+                "new": [],
+                "dropped": [{"rank": 1, "name": "<em>gone</em>", "user_id": "9"}],
+            },
             notes=["bot score: not computed by this selector; the column is empty"],
             files=[("seeds.xlsx", "the seed list for Excel")],
         )
@@ -166,9 +211,15 @@ def _baselines(sel: Mapping[str, Any]) -> list[dict[str, Any]]:
             r = float(b["expected_reach"])
         except (KeyError, TypeError, ValueError):
             continue
-        out.append({"method": method, "label": METHOD_LABELS.get(method, method), "reach": r,
-                    "stderr": float(b.get("expected_reach_stderr") or 0.0),
-                    "ratio": reach / r if r > 0 else None})
+        out.append(
+            {
+                "method": method,
+                "label": METHOD_LABELS.get(method, method),
+                "reach": r,
+                "stderr": float(b.get("expected_reach_stderr") or 0.0),
+                "ratio": reach / r if r > 0 else None,
+            }
+        )
     return out
 
 
@@ -235,9 +286,21 @@ _PARAM_HELP = {
     "be weaker than asked)",
 }
 #: figures the run measured, shown apart from the settings
-_DIAGNOSTICS = {"graph_users", "graph_edges", "certified_ratio", "target_ratio", "theta", "theta_min",
-                "theta_max", "theta_stop", "iterations", "rr_sets_total", "rr_entries",
-                "memory_capped", "k"}
+_DIAGNOSTICS = {
+    "graph_users",
+    "graph_edges",
+    "certified_ratio",
+    "target_ratio",
+    "theta",
+    "theta_min",
+    "theta_max",
+    "theta_stop",
+    "iterations",
+    "rr_sets_total",
+    "rr_entries",
+    "memory_capped",
+    "k",
+}
 
 
 def _fmt(v: Any) -> str:
@@ -256,9 +319,7 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
-def describe_parameters(
-    selection: Mapping[str, Any], window_text: str = ""
-) -> list[tuple[str, str, str]]:
+def describe_parameters(selection: Mapping[str, Any], window_text: str = "") -> list[tuple[str, str, str]]:
     """Every parameter of a selection as (name, value, what it means in plain words).
 
     >>> rows = describe_parameters({"params": {"k": 100}, "model": {"max_hops": 2}, "random_seed": 7})
@@ -322,74 +383,86 @@ def render_report(inputs: ReportInputs) -> str:
     seed_followers = [r.get("followers") for r in inputs.seed_rows]
     chart = {
         "reach": charts.reach_curve_chart(curves, ours=METHOD_LABELS.get(method, method))
-        if any(curves.values()) else "",
+        if any(curves.values())
+        else "",
         "over_time": charts.members_over_time_chart(inputs.member_days, label=label)
-        if inputs.member_days else "",
+        if inputs.member_days
+        else "",
         "words": charts.top_words_chart(inputs.top_words) if inputs.top_words else "",
         "followers": charts.follower_chart(inputs.member_followers, seed_followers, label=label)
-        if inputs.member_followers else "",
+        if inputs.member_followers
+        else "",
         "cities": charts.city_chart(inputs.cities, label=label) if inputs.cities else "",
         "overlap": charts.overlap_chart(inputs.overlap["by_count"], label=label)
-        if inputs.overlap and inputs.overlap.get("by_count") else "",
-        "circles": charts.circles_picture(inputs.network["nodes"], inputs.network["edges"],
-                                          seed=int(sel.get("random_seed", 0) or 0))
-        if inputs.network and inputs.network.get("nodes") else "",
+        if inputs.overlap and inputs.overlap.get("by_count")
+        else "",
+        "circles": charts.circles_picture(
+            inputs.network["nodes"], inputs.network["edges"], seed=int(sel.get("random_seed", 0) or 0)
+        )
+        if inputs.network and inputs.network.get("nodes")
+        else "",
     }
     n_cities = len({r.get("city") for r in inputs.seed_rows if r.get("city")})
     n_circles = len({r.get("circle") for r in inputs.seed_rows if r.get("circle") is not None})
     has_bot = any(r.get("bot_score") is not None for r in inputs.seed_rows)
-    return _env().get_template("report.html.j2").render(
-        segment=inputs.segment,
-        segment_title=label.capitalize() if label.isascii() else label,
-        segment_label=label,
-        segment_description=inputs.segment_description,
-        as_of=inputs.as_of.isoformat(),
-        window_text=window_text,
-        run_id=inputs.run_id,
-        generated_at=inputs.generated_at.strftime("%Y-%m-%d %H:%M UTC"),
-        synthetic=inputs.synthetic,
-        headline=headline_text(inputs),
-        n_members=inputs.n_members,
-        n_posts=inputs.n_posts,
-        n_authors=inputs.n_authors,
-        n_eligible=int(sel.get("n_eligible", 0) or 0),
-        k=k,
-        expected_reach=reach,
-        expected_reach_stderr=float(sel.get("expected_reach_stderr", 0.0) or 0.0),
-        share=reach / inputs.n_members if inputs.n_members else 0.0,
-        baselines=baselines,
-        top_words=[{"word": w, "count": c, "score": s} for w, c, s in inputs.top_words],
-        seeds=inputs.seed_rows,
-        has_bot=has_bot,
-        fmt_rate=_fmt_rate,
-        when=_when,
-        n_cities=n_cities,
-        n_circles=n_circles,
-        circles=inputs.circles,
-        meetups=inputs.meetups,
-        overlap=inputs.overlap,
-        changes=inputs.changes,
-        cities=inputs.cities,
-        loads=inputs.loads,
-        quarantine=[{"reason": r, "count": c} for r, c in inputs.quarantine],
-        users_without_profile=inputs.users_without_profile,
-        pending_interactions=inputs.pending_interactions,
-        judged_on_unknown=int(sel.get("judged_on_unknown", 0) or 0),
-        model_text=inputs.model_text,
-        method_text=_METHOD_TEXT.get(method, method),
-        method_label=METHOD_LABELS.get(method, method),
-        guarantee=sel.get("guarantee", ""),
-        eligibility=list(inputs.eligibility),
-        random_seed=sel.get("random_seed"),
-        params=[p for p in describe_parameters(sel, window_text) if p[0] not in _DIAGNOSTICS
-                or p[0] == "k"],
-        diagnostics=[p for p in describe_parameters(sel, window_text)
-                     if p[0] in _DIAGNOSTICS and p[0] != "k"],
-        notes=list(inputs.notes),
-        files=list(inputs.files),
-        version=inputs.version,
-        chart=chart,
-        plotly_js=charts.plotly_js() if any(chart.values()) else "",
+    return (
+        _env()
+        .get_template("report.html.j2")
+        .render(
+            segment=inputs.segment,
+            segment_title=label.capitalize() if label.isascii() else label,
+            segment_label=label,
+            segment_description=inputs.segment_description,
+            as_of=inputs.as_of.isoformat(),
+            window_text=window_text,
+            run_id=inputs.run_id,
+            generated_at=inputs.generated_at.strftime("%Y-%m-%d %H:%M UTC"),
+            synthetic=inputs.synthetic,
+            headline=headline_text(inputs),
+            n_members=inputs.n_members,
+            n_posts=inputs.n_posts,
+            n_authors=inputs.n_authors,
+            n_eligible=int(sel.get("n_eligible", 0) or 0),
+            k=k,
+            expected_reach=reach,
+            expected_reach_stderr=float(sel.get("expected_reach_stderr", 0.0) or 0.0),
+            share=reach / inputs.n_members if inputs.n_members else 0.0,
+            baselines=baselines,
+            top_words=[{"word": w, "count": c, "score": s} for w, c, s in inputs.top_words],
+            seeds=inputs.seed_rows,
+            has_bot=has_bot,
+            fmt_rate=_fmt_rate,
+            when=_when,
+            n_cities=n_cities,
+            n_circles=n_circles,
+            circles=inputs.circles,
+            meetups=inputs.meetups,
+            overlap=inputs.overlap,
+            changes=inputs.changes,
+            cities=inputs.cities,
+            loads=inputs.loads,
+            quarantine=[{"reason": r, "count": c} for r, c in inputs.quarantine],
+            users_without_profile=inputs.users_without_profile,
+            pending_interactions=inputs.pending_interactions,
+            judged_on_unknown=int(sel.get("judged_on_unknown", 0) or 0),
+            model_text=inputs.model_text,
+            method_text=_METHOD_TEXT.get(method, method),
+            method_label=METHOD_LABELS.get(method, method),
+            guarantee=sel.get("guarantee", ""),
+            eligibility=list(inputs.eligibility),
+            random_seed=sel.get("random_seed"),
+            params=[
+                p for p in describe_parameters(sel, window_text) if p[0] not in _DIAGNOSTICS or p[0] == "k"
+            ],
+            diagnostics=[
+                p for p in describe_parameters(sel, window_text) if p[0] in _DIAGNOSTICS and p[0] != "k"
+            ],
+            notes=list(inputs.notes),
+            files=list(inputs.files),
+            version=inputs.version,
+            chart=chart,
+            plotly_js=charts.plotly_js() if any(chart.values()) else "",
+        )
     )
 
 

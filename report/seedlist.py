@@ -65,8 +65,13 @@ COLUMN_TITLES = {
     "cumulative_reach": "cumulative expected reach",
     "reason": "why",
 }
-_NUMERIC = {"marginal_reach": 3, "cumulative_reach": 3, "segment_score": 3, "engagement_rate": 5,
-            "bot_score": 3}
+_NUMERIC = {
+    "marginal_reach": 3,
+    "cumulative_reach": 3,
+    "segment_score": 3,
+    "engagement_rate": 5,
+    "bot_score": 3,
+}
 _HOPS = {1: "one", 2: "two", 3: "three"}
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -120,11 +125,13 @@ def explain_seed(
     """
     within = "within reach"
     if max_hops is not None:
-        within = ("within any number of hops" if max_hops == 0 else
-                  f"within {_HOPS.get(max_hops, str(max_hops))} hop{'s' if max_hops != 1 else ''}")
+        within = (
+            "within any number of hops"
+            if max_hops == 0
+            else f"within {_HOPS.get(max_hops, str(max_hops))} hop{'s' if max_hops != 1 else ''}"
+        )
     parts = [
-        f"adds ~{marginal_reach:.0f} {segment_label} {within} "
-        f"(~{cumulative_reach:.0f} with the seeds above)"
+        f"adds ~{marginal_reach:.0f} {segment_label} {within} (~{cumulative_reach:.0f} with the seeds above)"
     ]
     if n_hits:
         quoted = f" ({', '.join(words[:3])})" if words else ""
@@ -184,9 +191,7 @@ def write_seeds_json(
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    clean_rows = [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
-                  for r in rows]
-    doc = {"selection": dict(selection), "seeds": clean_rows, "notes": list(notes),
-           **dict(extra or {})}
+    clean_rows = [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()} for r in rows]
+    doc = {"selection": dict(selection), "seeds": clean_rows, "notes": list(notes), **dict(extra or {})}
     path.write_text(json.dumps(doc, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     return path

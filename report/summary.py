@@ -39,8 +39,9 @@ def artifact_key(*parts: str) -> str:
     return re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", "-".join(parts).lower())).strip("-")
 
 
-def run_summary(seeds_json: str | Path, report: str | Path, *, top: int = 100
-                ) -> tuple[str, list[dict[str, Any]]]:
+def run_summary(
+    seeds_json: str | Path, report: str | Path, *, top: int = 100
+) -> tuple[str, list[dict[str, Any]]]:
     """(markdown summary, seed rows for a table artifact) of a published run."""
     doc = json.loads(Path(seeds_json).read_text(encoding="utf-8"))
     sel = doc.get("selection") or {}
@@ -57,14 +58,21 @@ def run_summary(seeds_json: str | Path, report: str | Path, *, top: int = 100
         f"| {float(sel.get('expected_reach', 0) or 0):,.1f} |",
     ]
     for method, b in sorted((sel.get("baselines") or {}).items()):
-        lines.append(f"| {md_escape(METHOD_LABELS.get(method, method))} "
-                     f"| {float(b.get('expected_reach', 0) or 0):,.1f} |")
+        lines.append(
+            f"| {md_escape(METHOD_LABELS.get(method, method))} "
+            f"| {float(b.get('expected_reach', 0) or 0):,.1f} |"
+        )
     overlap = meta.get("overlap")
     if overlap:
-        lines += ["", f"Members expected to hear it from two or more seeds: "
-                      f"{float(overlap.get('reached_by_two_or_more', 0)):,.0f}."]
-    lines += ["", f"Report: [{md_escape(Path(report).name)}]({report_uri}) · folder "
-                  f"`{Path(report).resolve().parent}`"]
+        lines += [
+            "",
+            f"Members expected to hear it from two or more seeds: "
+            f"{float(overlap.get('reached_by_two_or_more', 0)):,.0f}.",
+        ]
+    lines += [
+        "",
+        f"Report: [{md_escape(Path(report).name)}]({report_uri}) · folder `{Path(report).resolve().parent}`",
+    ]
     for note in doc.get("notes") or []:
         lines += ["", f"> {md_escape(note)}"]
     rows = [

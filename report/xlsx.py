@@ -31,12 +31,33 @@ from report.seedlist import COLUMN_TITLES, SEED_COLUMNS, guard_cell
 __all__ = ["write_seeds_xlsx"]
 
 _TEXT_COLUMNS = {"user_id", "screen_name", "profile_url", "city", "reason"}
-_FORMATS = {"followers": "#,##0", "segment_score": "0.00", "engagement_rate": "0.00%",
-            "bot_score": "0.00", "marginal_reach": "0.0", "cumulative_reach": "0.0", "n_hits": "0",
-            "rank": "0", "circle": "0"}
-_WIDTHS = {"rank": 6, "user_id": 19, "screen_name": 22, "profile_url": 34, "followers": 11,
-           "city": 9, "circle": 8, "segment_score": 9, "n_hits": 10, "engagement_rate": 12,
-           "bot_score": 9, "marginal_reach": 12, "cumulative_reach": 13, "reason": 90}
+_FORMATS = {
+    "followers": "#,##0",
+    "segment_score": "0.00",
+    "engagement_rate": "0.00%",
+    "bot_score": "0.00",
+    "marginal_reach": "0.0",
+    "cumulative_reach": "0.0",
+    "n_hits": "0",
+    "rank": "0",
+    "circle": "0",
+}
+_WIDTHS = {
+    "rank": 6,
+    "user_id": 19,
+    "screen_name": 22,
+    "profile_url": 34,
+    "followers": 11,
+    "city": 9,
+    "circle": 8,
+    "segment_score": 9,
+    "n_hits": 10,
+    "engagement_rate": 12,
+    "bot_score": 9,
+    "marginal_reach": 12,
+    "cumulative_reach": 13,
+    "reason": 90,
+}
 _SAFE_URL = re.compile(r"^https://(www\.)?weibo\.com/u/[0-9A-Za-z_]+$")
 _HEADER_FILL = PatternFill("solid", fgColor="F1F5F9")
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")

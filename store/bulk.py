@@ -56,12 +56,22 @@ import pyarrow as pa
 
 from store.fields import mention_names, repost_chain_names
 
-__all__ = ["NAME_CLASS", "WHITE_SPACE_CLASS", "bulk_connection", "bulk_session", "chain_edges_sql",
-           "fix_slow_text_rows", "mention_edges_sql", "text_columns_sql"]
+__all__ = [
+    "NAME_CLASS",
+    "WHITE_SPACE_CLASS",
+    "bulk_connection",
+    "bulk_session",
+    "chain_edges_sql",
+    "fix_slow_text_rows",
+    "mention_edges_sql",
+    "text_columns_sql",
+]
 
 #: RE2 class of the characters ``str.isspace`` accepts.
-WHITE_SPACE_CLASS = (r"[\t\n\x{0b}\x{0c}\r\x{1c}-\x{1f} \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}"
-                     r"\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]")
+WHITE_SPACE_CLASS = (
+    r"[\t\n\x{0b}\x{0c}\r\x{1c}-\x{1f} \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}"
+    r"\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
+)
 #: RE2 class of a screen-name character: :data:`store.fields.NAME_PATTERN`'s ``[\w\u4e00-\u9fff\-]``.
 NAME_CLASS = r"[\p{L}\p{N}_\x{4e00}-\x{9fff}\-]"
 # Counted repeats of these large classes ({1,30}) make RE2 slow to build and to run, so the
@@ -209,8 +219,8 @@ def bulk_session() -> Iterator[duckdb.DuckDBPyConnection]:
     finally:
         _LOCAL.busy = False
         for name, kind in con.execute(
-                "SELECT table_name, table_type FROM information_schema.tables "
-                "WHERE table_catalog = 'temp'").fetchall():
+            "SELECT table_name, table_type FROM information_schema.tables WHERE table_catalog = 'temp'"
+        ).fetchall():
             con.execute(f'DROP {"VIEW" if kind == "VIEW" else "TABLE"} IF EXISTS temp.main."{name}"')
 
 
@@ -237,13 +247,17 @@ def text_columns_sql(source: str, body: str = "body", listed: str | None = None,
                     FROM (SELECT *, tj_chain_parts_all({body}) AS {p}_parts FROM {source}))))"""
 
 
-def fix_slow_text_rows(con: duckdb.DuckDBPyConnection, table: str, body: str = "body",
-                       listed: str | None = None, prefix: str = "") -> int:
+def fix_slow_text_rows(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    body: str = "body",
+    listed: str | None = None,
+    prefix: str = "",
+) -> int:
     """Fill ``chain``, ``own`` and ``names`` of the ``_slow`` rows of ``table`` (made with
     :func:`text_columns_sql`; ``i`` keys and orders the rows) with the Python rules, keeping the
     table in ``i`` order. Returns how many."""
-    rows = con.execute(
-        f"SELECT i, {body}, {listed or 'NULL'} FROM {table} WHERE {prefix}_slow").fetchall()
+    rows = con.execute(f"SELECT i, {body}, {listed or 'NULL'} FROM {table} WHERE {prefix}_slow").fetchall()
     if not rows:
         return 0
     fixes = {"i": [], "chain": [], "own": [], "names": []}

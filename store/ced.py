@@ -68,7 +68,8 @@ def _read_table(data: bytes | str) -> pd.DataFrame:
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
         # every cell is text: ids stay exactly as written, never numbers
         convert_options=pacsv.ConvertOptions(
-            column_types={name: pa.string() for name in header}, strings_can_be_null=False,
+            column_types={name: pa.string() for name in header},
+            strings_can_be_null=False,
         ),
     )
     return table.to_pandas(types_mapper=pd.ArrowDtype).astype("str")
@@ -96,17 +97,34 @@ def _missing(df: pd.DataFrame, columns: list[str], source: str) -> ExportBatch |
     if not lost:
         return None
     b = BatchBuilder(source, PLATFORM)
-    b.quarantine(1, ",".join(df.columns), f"{source}, line 1: not a CED file: the header lacks "
-                 f"{', '.join(lost)}; expected {', '.join(columns)}")
+    b.quarantine(
+        1,
+        ",".join(df.columns),
+        f"{source}, line 1: not a CED file: the header lacks "
+        f"{', '.join(lost)}; expected {', '.join(columns)}",
+    )
     return b.build()
 
 
 def parse_ced_original(text: str | bytes, source: str) -> ExportBatch:
     """Parse ``ced_original.csv`` (source posts and their authors' profiles)."""
     df = _read_table(text)
-    need = ["bid", "uid", "time_unix", "text", "reposts", "comments", "likes", "user_followers",
-            "user_friends", "user_messages", "user_location", "user_verified",
-            "user_verified_type", "user_gender"]
+    need = [
+        "bid",
+        "uid",
+        "time_unix",
+        "text",
+        "reposts",
+        "comments",
+        "likes",
+        "user_followers",
+        "user_friends",
+        "user_messages",
+        "user_location",
+        "user_verified",
+        "user_verified_type",
+        "user_gender",
+    ]
     bad = _missing(df, need, source)
     if bad is not None:
         return bad
@@ -118,31 +136,51 @@ def parse_ced_original(text: str | bytes, source: str) -> ExportBatch:
     why[user_id.isna()] = "field 'uid' is missing; expected the author's id"
     why[post_id.isna()] = "field 'bid' is missing; expected the post id"
     ok = why.isna()
-    quarantine = pd.DataFrame({
-        "line": line[~ok],
-        "raw": _raw_rows(df[~ok]),
-        "reason": [f"{source}, line {n}: {w}" for n, w in zip(line[~ok], why[~ok], strict=True)],
-    })
+    quarantine = pd.DataFrame(
+        {
+            "line": line[~ok],
+            "raw": _raw_rows(df[~ok]),
+            "reason": [f"{source}, line {n}: {w}" for n, w in zip(line[~ok], why[~ok], strict=True)],
+        }
+    )
     d = df[ok]
     created = created[ok]
-    posts = pd.DataFrame({
-        "post_id": post_id[ok], "platform": PLATFORM, "user_id": user_id[ok],
-        "created_at": created, "text": d["text"], "repost_of": None, "reply_to": None,
-        "reposts": _counts(d["reposts"]), "comments": _counts(d["comments"]),
-        "likes": _counts(d["likes"]), "line": line[ok], "from_row": True,
-    })
+    posts = pd.DataFrame(
+        {
+            "post_id": post_id[ok],
+            "platform": PLATFORM,
+            "user_id": user_id[ok],
+            "created_at": created,
+            "text": d["text"],
+            "repost_of": None,
+            "reply_to": None,
+            "reposts": _counts(d["reposts"]),
+            "comments": _counts(d["comments"]),
+            "likes": _counts(d["likes"]),
+            "line": line[ok],
+            "from_row": True,
+        }
+    )
     verified = d["user_verified"].map({"True": True, "False": False})
-    users = pd.DataFrame({
-        "user_id": user_id[ok], "platform": PLATFORM, "screen_name": None,
-        "followers": _counts(d["user_followers"]), "following": _counts(d["user_friends"]),
-        "statuses": _counts(d["user_messages"]), "verified": verified.astype("boolean"),
-        "verified_type": _counts(d["user_verified_type"]), "description": None,
-        "gender": d["user_gender"].where(d["user_gender"].astype(bool), None),
-        "location": d["user_location"].where(d["user_location"].astype(bool), None),
-        "seen_at": created,
-    })
-    return make_batch(source, PLATFORM, posts=posts, users=users, quarantine=quarantine,
-                      row_keys=posts["post_id"].tolist())
+    users = pd.DataFrame(
+        {
+            "user_id": user_id[ok],
+            "platform": PLATFORM,
+            "screen_name": None,
+            "followers": _counts(d["user_followers"]),
+            "following": _counts(d["user_friends"]),
+            "statuses": _counts(d["user_messages"]),
+            "verified": verified.astype("boolean"),
+            "verified_type": _counts(d["user_verified_type"]),
+            "description": None,
+            "gender": d["user_gender"].where(d["user_gender"].astype(bool), None),
+            "location": d["user_location"].where(d["user_location"].astype(bool), None),
+            "seen_at": created,
+        }
+    )
+    return make_batch(
+        source, PLATFORM, posts=posts, users=users, quarantine=quarantine, row_keys=posts["post_id"].tolist()
+    )
 
 
 _REPOST_COLUMNS = ("cascade", "root_bid", "root_uid", "mid", "uid", "parent", "date", "text")
@@ -201,8 +239,9 @@ def _conform(table: pa.Table, name: str) -> pa.Table:
     return table.cast(ARROW_SCHEMAS[name])
 
 
-def _parse_reposts_sql(con: duckdb.DuckDBPyConnection, t: CsvTable, source: str,
-                       originals: ExportBatch | None) -> ExportBatch:
+def _parse_reposts_sql(
+    con: duckdb.DuckDBPyConnection, t: CsvTable, source: str, originals: ExportBatch | None
+) -> ExportBatch:
     con.register("cells", t.arrow(_REPOST_COLUMNS))
     try:
         con.execute(_REPOSTS)
@@ -214,27 +253,41 @@ def _parse_reposts_sql(con: duckdb.DuckDBPyConnection, t: CsvTable, source: str,
         """SELECT mid AS post_id, 'weibo' AS platform, uid AS user_id, created_at, text,
                   coalesce(parent, root_bid) AS repost_of, NULL AS reply_to, NULL AS reposts,
                   NULL AS comments, NULL AS likes, line, true AS from_row
-           FROM ced_r WHERE bad IS NULL ORDER BY i""").to_arrow_table()
+           FROM ced_r WHERE bad IS NULL ORDER BY i"""
+    ).to_arrow_table()
     interactions = con.sql(
         """SELECT src AS src_user, NULL AS src_name, uid AS dst_user, NULL AS dst_name,
                   'repost' AS kind, mid AS post_id, created_at
-           FROM ced_r WHERE bad IS NULL AND src <> uid ORDER BY i""").to_arrow_table()
+           FROM ced_r WHERE bad IS NULL AND src <> uid ORDER BY i"""
+    ).to_arrow_table()
     users = con.sql(
         """SELECT uid AS user_id, 'weibo' AS platform, NULL AS screen_name, NULL AS followers,
                   NULL AS following, NULL AS statuses, NULL AS verified, NULL AS verified_type,
                   NULL AS description, NULL AS gender, NULL AS location, min(created_at) AS seen_at
-           FROM ced_r WHERE bad IS NULL GROUP BY uid ORDER BY min(i)""").to_arrow_table()
+           FROM ced_r WHERE bad IS NULL GROUP BY uid ORDER BY min(i)"""
+    ).to_arrow_table()
     keys = con.sql("SELECT mid FROM ced_r WHERE bad IS NULL ORDER BY i").to_arrow_table().column(0)
     if originals is not None and len(originals.posts):
         roots = originals.posts.assign(from_row=False, line=0)
         posts = pa.concat_tables([_conform(posts, "posts"), _arrow(roots, "posts")])
         users = pa.concat_tables([_arrow(originals.users, "users"), _conform(users, "users")])
-    return make_batch(source, PLATFORM, posts=posts, users=users, interactions=interactions,
-                      quarantine=quarantine, row_keys=keys)
+    return make_batch(
+        source,
+        PLATFORM,
+        posts=posts,
+        users=users,
+        interactions=interactions,
+        quarantine=quarantine,
+        row_keys=keys,
+    )
 
 
 def parse_ced_reposts(
-    text: str | bytes, source: str, originals: ExportBatch | None = None, *, file: Path | None = None,
+    text: str | bytes,
+    source: str,
+    originals: ExportBatch | None = None,
+    *,
+    file: Path | None = None,
 ) -> ExportBatch:
     """Parse ``ced_reposts.csv``: reposts as posts, author-of-parent → reposter interactions, in
     DuckDB SQL (the file has 1.28M rows).
@@ -253,8 +306,12 @@ def parse_ced_reposts(
     lost = [c for c in _REPOST_COLUMNS if c not in t.header]
     if lost:
         b = BatchBuilder(source, PLATFORM)
-        b.quarantine(1, ",".join(t.header), f"{source}, line 1: not a CED file: the header lacks "
-                     f"{', '.join(lost)}; expected {', '.join(_REPOST_COLUMNS)}")
+        b.quarantine(
+            1,
+            ",".join(t.header),
+            f"{source}, line 1: not a CED file: the header lacks "
+            f"{', '.join(lost)}; expected {', '.join(_REPOST_COLUMNS)}",
+        )
         return b.build()
     with bulk_session() as con:
         return _parse_reposts_sql(con, t, source, originals)
@@ -270,17 +327,20 @@ def read_ced(path: str | Path) -> ExportBatch:
         return parse_ced_original(data, str(path))
     if first.startswith(REPOSTS_HEADER):
         sibling = path.with_name("ced_original.csv")
-        originals = parse_ced_original(sibling.read_bytes(), str(sibling)) if sibling.is_file() \
-            else None
+        originals = parse_ced_original(sibling.read_bytes(), str(sibling)) if sibling.is_file() else None
         if is_utf8(data):
-            return parse_ced_reposts(data, str(path), originals,
-                                     file=None if data.startswith(b"\xef\xbb\xbf") else path)
+            return parse_ced_reposts(
+                data, str(path), originals, file=None if data.startswith(b"\xef\xbb\xbf") else path
+            )
         try:
             text, _ = decode_export_bytes(data)
         except ValueError as exc:
             return whole_file_quarantine(str(path), data, str(exc))
         return parse_ced_reposts(text, str(path), originals)
     b = BatchBuilder(str(path), PLATFORM)
-    b.quarantine(1, first[:2000], f"{path}, line 1: not a CED file; expected the header "
-                 f"'{ORIGINAL_HEADER},…' or '{REPOSTS_HEADER}'")
+    b.quarantine(
+        1,
+        first[:2000],
+        f"{path}, line 1: not a CED file; expected the header '{ORIGINAL_HEADER},…' or '{REPOSTS_HEADER}'",
+    )
     return b.build()

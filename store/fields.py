@@ -37,8 +37,12 @@ __all__ = [
 ]
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
-_MONTHS = {m: i for i, m in enumerate(
-    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1
+    )
+}
 _API_TIME = re.compile(
     r"^\s*(?:[A-Za-z]{3},?\s+)?([A-Za-z]{3})\s+(\d{1,2})\s+(\d{1,2}):(\d{2}):(\d{2})\s+"
     r"([+-])(\d{2}):?(\d{2})\s+(\d{4})\s*$"
@@ -100,8 +104,7 @@ def parse_weibo_datetime(value: str) -> datetime:
         if mon not in _MONTHS:
             raise ValueError(f"unknown month {mon!r} in {value!r}")
         offset = timedelta(hours=int(tzh), minutes=int(tzm)) * (1 if sign == "+" else -1)
-        return datetime(int(year), _MONTHS[mon], int(day), int(hh), int(mm), int(ss),
-                        tzinfo=timezone(offset))
+        return datetime(int(year), _MONTHS[mon], int(day), int(hh), int(mm), int(ss), tzinfo=timezone(offset))
     try:
         dt = datetime.fromisoformat(value.strip())
     except ValueError:

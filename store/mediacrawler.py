@@ -93,7 +93,8 @@ KINDS = ("contents", "comments", "creators")
 #: MediaCrawler's other platforms: recognised so that their files are refused with a clear reason.
 _OTHER_PLATFORMS = {"douyin", "dy", "bilibili", "bili", "kuaishou", "ks", "tieba", "zhihu"}
 _FILE_NAME = re.compile(
-    r"(?:^|_)(contents|comments|creators)_\d{4}-\d{2}-\d{2}\.(csv|jsonl|json)$", re.IGNORECASE)
+    r"(?:^|_)(contents|comments|creators)_\d{4}-\d{2}-\d{2}\.(csv|jsonl|json)$", re.IGNORECASE
+)
 _ID_OK = r"^[0-9A-Za-z_\-]+$"
 _ID_RE = re.compile(_ID_OK)
 _CHAIN_PART = re.compile(r"//\s*@(" + NAME_PATTERN + r")\s*[:：]")  # as store.fields
@@ -209,8 +210,14 @@ class MediaCrawlerFile:
         return len(self.lines)
 
 
-def _json_rows(objs: list[Any], lines: list[int], raws: list[str] | None, source: str,
-               unreadable: list[tuple[int, str, str]], fmt: str) -> MediaCrawlerFile:
+def _json_rows(
+    objs: list[Any],
+    lines: list[int],
+    raws: list[str] | None,
+    source: str,
+    unreadable: list[tuple[int, str, str]],
+    fmt: str,
+) -> MediaCrawlerFile:
     rows: list[dict] = []
     kept_lines: list[int] = []
     kept_raws: list[str] = []
@@ -222,8 +229,14 @@ def _json_rows(objs: list[Any], lines: list[int], raws: list[str] | None, source
                 kept_raws.append(raws[i])
         else:
             raw = raws[i] if raws is not None else _dump(obj)
-            unreadable.append((lines[i], raw, f"{source}, line {lines[i]}: expected a JSON object "
-                               f"(one MediaCrawler record); got {type(obj).__name__}"))
+            unreadable.append(
+                (
+                    lines[i],
+                    raw,
+                    f"{source}, line {lines[i]}: expected a JSON object "
+                    f"(one MediaCrawler record); got {type(obj).__name__}",
+                )
+            )
     keys: list[str] = []
     seen: set[str] = set()
     step = max(1, len(rows) // 200)
@@ -234,8 +247,9 @@ def _json_rows(objs: list[Any], lines: list[int], raws: list[str] | None, source
                 keys.append(k)
     columns = {k: [r.get(k) for r in rows] for k in keys}
     raw_of = kept_raws.__getitem__ if raws is not None else (lambda i: _dump(rows[i]))
-    return MediaCrawlerFile(source, fmt, keys, columns, np.asarray(kept_lines, dtype=np.int64),
-                            raw_of, unreadable)
+    return MediaCrawlerFile(
+        source, fmt, keys, columns, np.asarray(kept_lines, dtype=np.int64), raw_of, unreadable
+    )
 
 
 def _dump(obj: Any) -> str:
@@ -258,9 +272,15 @@ def _read_jsonl(text: str, source: str) -> MediaCrawlerFile:
         try:
             objs.append(loads(s))
         except orjson.JSONDecodeError as exc:
-            unreadable.append((n, raw.rstrip("\r"), f"{source}, line {n}: not valid JSON ({exc}); "
-                               "expected one MediaCrawler record per line (a line cut short by a "
-                               "crash, or not an export?)"))
+            unreadable.append(
+                (
+                    n,
+                    raw.rstrip("\r"),
+                    f"{source}, line {n}: not valid JSON ({exc}); "
+                    "expected one MediaCrawler record per line (a line cut short by a "
+                    "crash, or not an export?)",
+                )
+            )
             continue
         lines.append(n)
         raws.append(raw.rstrip("\r"))
@@ -276,7 +296,7 @@ def _read_jsonl_fast(path: Path, data: bytes, source: str) -> MediaCrawlerFile |
     if data.startswith((b"\xef\xbb\xbf", b"\n", b"\r")):
         return None
     keys: dict[str, None] = {}
-    for raw in data[:1 << 20].split(b"\n")[:200]:
+    for raw in data[: 1 << 20].split(b"\n")[:200]:
         if raw.strip():
             try:
                 obj = orjson.loads(raw)
@@ -298,7 +318,9 @@ def _read_jsonl_fast(path: Path, data: bytes, source: str) -> MediaCrawlerFile |
         with duckdb.connect() as con:
             rel = con.sql(
                 f"SELECT * FROM read_json(?, format = 'newline_delimited', columns = {{{columns}}}, "
-                "maximum_object_size = 268435456)", params=[str(path)])
+                "maximum_object_size = 268435456)",
+                params=[str(path)],
+            )
             table = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.arrow()
     except duckdb.Error:
         return None
@@ -312,8 +334,9 @@ def _read_jsonl_fast(path: Path, data: bytes, source: str) -> MediaCrawlerFile |
             lines_of.extend(data.split(b"\n"))
         return lines_of[i].decode("utf-8", "replace").rstrip("\r")
 
-    return MediaCrawlerFile(source, "jsonl", list(keys), cols,
-                            np.arange(1, table.num_rows + 1, dtype=np.int64), raw_of)
+    return MediaCrawlerFile(
+        source, "jsonl", list(keys), cols, np.arange(1, table.num_rows + 1, dtype=np.int64), raw_of
+    )
 
 
 _ITEM_START = np.zeros(256, dtype=bool)
@@ -344,10 +367,28 @@ def _item_starts(raw: bytes) -> tuple[np.ndarray, np.ndarray]:
 
 
 #: The keys :func:`classify_mediacrawler` looks at.
-_CLASS_KEYS = ("comment_id", "note_id", "create_date_time", "comment_like_count", "pictures",
-               "like_count", "aweme_id", "video_id", "content_id", "content", "create_time", "desc",
-               "time", "xsec_token", "collected_count", "user_id", "creator_hash", "fans", "follows",
-               "interaction")
+_CLASS_KEYS = (
+    "comment_id",
+    "note_id",
+    "create_date_time",
+    "comment_like_count",
+    "pictures",
+    "like_count",
+    "aweme_id",
+    "video_id",
+    "content_id",
+    "content",
+    "create_time",
+    "desc",
+    "time",
+    "xsec_token",
+    "collected_count",
+    "user_id",
+    "creator_hash",
+    "fans",
+    "follows",
+    "interaction",
+)
 #: Keys whose values the reference reads as text only (another JSON type means something else).
 _TEXT_KEYS = ("content", "nickname", "gender", "ip_location", "create_date_time")
 _INT_TYPES = {"UBIGINT", "BIGINT"}
@@ -372,13 +413,15 @@ def _read_json_fast(path: Path, data: bytes, source: str) -> MediaCrawlerFile | 
         return None  # an item that is not an object: the reference says which
     keys = tuple(dict.fromkeys((*_CLASS_KEYS, *sorted(_SQL_KEYS), *_TEXT_KEYS)))
     columns = ", ".join(f"'{k}': 'JSON'" for k in keys)
-    select = ", ".join(f"\"{k}\"->>'$' AS \"{k}\"" for k in keys)
+    select = ", ".join(f'"{k}"->>\'$\' AS "{k}"' for k in keys)
     kinds = ", ".join(f'list(DISTINCT json_type("{k}")) FILTER (WHERE "{k}" IS NOT NULL)' for k in keys)
     try:
         with duckdb.connect() as con:
             con.execute(
                 f"CREATE TEMP TABLE j AS SELECT * FROM read_json(?, format = 'array', records = true, "
-                f"columns = {{{columns}}}, maximum_object_size = 268435456)", [str(path)])
+                f"columns = {{{columns}}}, maximum_object_size = 268435456)",
+                [str(path)],
+            )
             types = con.execute(f"SELECT count(*), {kinds} FROM j").fetchall()[0]
             table = con.sql(f"SELECT {select} FROM j").to_arrow_table()
     except duckdb.Error:
@@ -396,7 +439,7 @@ def _read_json_fast(path: Path, data: bytes, source: str) -> MediaCrawlerFile | 
     offsets = np.append(item_offsets, len(data))
 
     def raw_of(i: int) -> str:
-        chunk = data[offsets[i]:offsets[i + 1]].rstrip().rstrip(b"]").rstrip().rstrip(b",")
+        chunk = data[offsets[i] : offsets[i + 1]].rstrip().rstrip(b"]").rstrip().rstrip(b",")
         try:
             return _dump(orjson.loads(chunk))
         except orjson.JSONDecodeError:
@@ -447,18 +490,30 @@ def _read_json(text: str, source: str, data: bytes | None = None) -> MediaCrawle
             obj, end = decoder.raw_decode(text, i)
         except json.JSONDecodeError as exc:
             line = line_at(i)
-            unreadable.append((line, text[i:i + 2000], f"{source}, line {line}: not valid JSON from "
-                               f"here on ({exc.msg} at line {line_at(max(exc.pos, i))}); expected "
-                               "the rest of a JSON array of MediaCrawler records (a file cut "
-                               "short by a crash?)"))
+            unreadable.append(
+                (
+                    line,
+                    text[i : i + 2000],
+                    f"{source}, line {line}: not valid JSON from "
+                    f"here on ({exc.msg} at line {line_at(max(exc.pos, i))}); expected "
+                    "the rest of a JSON array of MediaCrawler records (a file cut "
+                    "short by a crash?)",
+                )
+            )
             break
         objs.append(obj)
         lines.append(line_at(i))
         i = end
     if in_array and i >= n and not unreadable:
         line = line_at(max(n - 1, 0))
-        unreadable.append((line, text[-2000:], f"{source}, line {line}: the JSON array is never "
-                           "closed with ']'; expected a complete array (a file cut short by a crash?)"))
+        unreadable.append(
+            (
+                line,
+                text[-2000:],
+                f"{source}, line {line}: the JSON array is never "
+                "closed with ']'; expected a complete array (a file cut short by a crash?)",
+            )
+        )
     return _json_rows(objs, lines, None, source, unreadable, "json")
 
 
@@ -486,8 +541,10 @@ def _read_csv_fast(data: bytes, header: list[str], source: str) -> MediaCrawlerF
             read_options=pacsv.ReadOptions(block_size=1 << 24),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_bad),
             convert_options=pacsv.ConvertOptions(
-                column_types={h: pa.string() for h in header}, strings_can_be_null=False,
-                quoted_strings_can_be_null=False),
+                column_types={h: pa.string() for h in header},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowKeyError):
         return None
@@ -499,16 +556,16 @@ def _read_csv_fast(data: bytes, header: list[str], source: str) -> MediaCrawlerF
     n = table.num_rows
     file_lines = data.count(b"\n") + (not data.endswith(b"\n"))
     if file_lines == n + 1:
-        return MediaCrawlerFile(source, "csv", header, cols, np.arange(2, n + 2, dtype=np.int64),
-                                _csv_raw_of(cols, header))
+        return MediaCrawlerFile(
+            source, "csv", header, cols, np.arange(2, n + 2, dtype=np.int64), _csv_raw_of(cols, header)
+        )
     extra = np.zeros(n, dtype=np.int64)
     for col in cols.values():
         extra += pc.count_substring(col, "\n").to_numpy(zero_copy_only=False)
     if file_lines != 1 + n + int(extra.sum()):
         return None  # blank lines (Arrow skips them) or lone CRs: the csv module knows the lines
     lines = 2 + np.concatenate([[0], np.cumsum(1 + extra)[:-1]]) if len(extra) else extra
-    return MediaCrawlerFile(source, "csv", header, cols, lines.astype(np.int64),
-                            _csv_raw_of(cols, header))
+    return MediaCrawlerFile(source, "csv", header, cols, lines.astype(np.int64), _csv_raw_of(cols, header))
 
 
 def _csv_raw_of(cols: dict[str, pa.Array], header: list[str]) -> Any:
@@ -540,23 +597,36 @@ def _read_csv_slow(text: str, source: str) -> MediaCrawlerFile:
         except StopIteration:
             break
         except csv.Error as exc:
-            unreadable.append((start, "", f"{source}, line {start}: unreadable CSV ({exc}); expected "
-                               "a row as csv.DictWriter writes it (a file cut short by a crash?)"))
+            unreadable.append(
+                (
+                    start,
+                    "",
+                    f"{source}, line {start}: unreadable CSV ({exc}); expected "
+                    "a row as csv.DictWriter writes it (a file cut short by a crash?)",
+                )
+            )
             break
         raw = _csv_line(row)
         if not row:
             pass
         elif len(row) != width:
-            unreadable.append((start, raw, f"{source}, line {start}: has {len(row)} cells; expected "
-                               f"{width} like the header ({', '.join(header[:4])}, …)"))
+            unreadable.append(
+                (
+                    start,
+                    raw,
+                    f"{source}, line {start}: has {len(row)} cells; expected "
+                    f"{width} like the header ({', '.join(header[:4])}, …)",
+                )
+            )
         else:
             rows.append(row)
             lines.append(start)
             raws.append(raw)
         start = reader.line_num + 1
     cols = {h: [r[j] for r in rows] for j, h in enumerate(header)}
-    return MediaCrawlerFile(source, "csv", header, cols, np.asarray(lines, dtype=np.int64),
-                            raws.__getitem__, unreadable)
+    return MediaCrawlerFile(
+        source, "csv", header, cols, np.asarray(lines, dtype=np.int64), raws.__getitem__, unreadable
+    )
 
 
 def _csv_line(row: list[str]) -> str:
@@ -621,7 +691,7 @@ def _ids(col: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
         values = trimmed.to_numpy(zero_copy_only=False)
         okv = ok.to_numpy(zero_copy_only=False)
         emptyv = empty.to_numpy(zero_copy_only=False)
-        values = np.where(emptyv == True, None, values)  # noqa: E712  (nullable booleans)
+        values = np.where(emptyv == True, None, values)  # noqa: E712
         for i in np.flatnonzero((okv == False) & (emptyv == False)):  # noqa: E712
             values[i], problems[i] = None, _id_problem(values[i])
         return values, problems
@@ -641,8 +711,10 @@ def _ids(col: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _id_problem(v: Any) -> str:
     if isinstance(v, float) or (isinstance(v, str) and re.fullmatch(r"\s*[\d.]+[eE][+-]?\d+\s*", v)):
-        return (f"is {v!r}, a number (Excel rewrites long ids like this); expected the id as text, "
-                "e.g. '5012345678901234' (use the JSON export, or import the CSV with text columns)")
+        return (
+            f"is {v!r}, a number (Excel rewrites long ids like this); expected the id as text, "
+            "e.g. '5012345678901234' (use the JSON export, or import the CSV with text columns)"
+        )
     return f"is {str(v)[:40]!r}; expected an id of letters and digits"
 
 
@@ -655,8 +727,9 @@ def _numbers(col: Any, n: int) -> np.ndarray:
         return np.full(n, np.nan)
     arr = _arrow(col)
     if arr is not None and (pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type)):
-        return np.array(pc.cast(arr, pa.float64(), safe=False).to_numpy(zero_copy_only=False),
-                        dtype=np.float64)
+        return np.array(
+            pc.cast(arr, pa.float64(), safe=False).to_numpy(zero_copy_only=False), dtype=np.float64
+        )
     if arr is not None and pa.types.is_null(arr.type):
         return np.full(n, np.nan)
     if arr is not None and pa.types.is_string(arr.type):
@@ -665,11 +738,15 @@ def _numbers(col: Any, n: int) -> np.ndarray:
         num = pc.cast(pc.struct_field(parts, "num"), pa.float64())
         unit = pc.struct_field(parts, "unit")
         scale = pc.if_else(pc.equal(unit, "万"), 10_000.0, pc.if_else(pc.equal(unit, "亿"), 1e8, 1.0))
-        out = np.array(pc.multiply(num, pc.fill_null(scale, 1.0)).to_numpy(zero_copy_only=False),
-                       dtype=np.float64)
-        redo = np.flatnonzero(np.isnan(out) & pc.greater(pc.utf8_length(trimmed), 0)
-                              .to_numpy(zero_copy_only=False).astype(bool, copy=False)
-                              if len(out) else np.zeros(0, bool))
+        out = np.array(
+            pc.multiply(num, pc.fill_null(scale, 1.0)).to_numpy(zero_copy_only=False), dtype=np.float64
+        )
+        redo = np.flatnonzero(
+            np.isnan(out)
+            & pc.greater(pc.utf8_length(trimmed), 0).to_numpy(zero_copy_only=False).astype(bool, copy=False)
+            if len(out)
+            else np.zeros(0, bool)
+        )
         values = trimmed
     else:
         values = col.to_pylist() if isinstance(col, pa.Array) else list(col)
@@ -739,19 +816,27 @@ class _Out:
             return pd.DataFrame(columns=list(INTERACTION_COLUMNS))
         df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         rows = df["created_at"].to_numpy(dtype=np.int64)
-        df["created_at"] = (self.created.iloc[rows].reset_index(drop=True) if self.created is not None
-                            else pd.NaT)
+        df["created_at"] = (
+            self.created.iloc[rows].reset_index(drop=True) if self.created is not None else pd.NaT
+        )
         return df
 
     def reject(self, idx: np.ndarray, reasons: np.ndarray) -> None:
         for i in idx:
             line = int(self.f.lines[i])
-            self.quarantine.append((line, self.f.raws(int(i)), f"{self.f.source}, line {line}: "
-                                    f"{reasons[i]}"))
+            self.quarantine.append((line, self.f.raws(int(i)), f"{self.f.source}, line {line}: {reasons[i]}"))
 
-    def edge(self, kind: str, post_id: str, when: int, *, src_user: str | None = None,
-             src_name: str | None = None, dst_user: str | None = None,
-             dst_name: str | None = None) -> None:
+    def edge(
+        self,
+        kind: str,
+        post_id: str,
+        when: int,
+        *,
+        src_user: str | None = None,
+        src_name: str | None = None,
+        dst_user: str | None = None,
+        dst_name: str | None = None,
+    ) -> None:
         if src_user is not None and src_user == dst_user:
             return
         if src_name is not None and src_name == dst_name:
@@ -767,8 +852,11 @@ def _first_problem(n: int, checks: list[tuple[np.ndarray, str]]) -> np.ndarray:
         if arr.dtype == bool:
             reasons = np.where((reasons == None) & arr, text, reasons)  # noqa: E711
         else:
-            fill = np.array([None if a is None else f"{text} {a}" for a in arr], dtype=object) \
-                if (arr != None).any() else arr  # noqa: E711
+            fill = (
+                np.array([None if a is None else f"{text} {a}" for a in arr], dtype=object)
+                if (arr != None).any()  # noqa: E711
+                else arr
+            )
             reasons = np.where(reasons == None, fill, reasons)  # noqa: E711
     return reasons
 
@@ -779,14 +867,23 @@ def _users_of(f: MediaCrawlerFile, n: int) -> dict[str, np.ndarray]:
     hashed, hash_problem = _ids(f.columns.get("creator_hash"), n)
     uid = np.where(raw_uid == None, hashed, raw_uid)  # noqa: E711
     # an unusable user_id only matters when there is no creator_hash to fall back on
-    problem = np.where(uid == None, np.where(uid_problem == None, hash_problem, uid_problem),  # noqa: E711
-                       None)
+    problem = np.where(
+        uid == None,  # noqa: E711
+        np.where(uid_problem == None, hash_problem, uid_problem),  # noqa: E711
+        None,
+    )
     names = _none_if_empty(_strings(f.columns.get("nickname"), n))
     new_schema = (raw_uid == None) & (hashed != None)  # noqa: E711
     gender = _map_strings(f.columns.get("gender"), n, GENDERS)
     location = _locations(f.columns.get("ip_location"), n)
-    return {"uid": uid, "problem": problem, "name": names, "new": new_schema, "gender": gender,
-            "location": location}
+    return {
+        "uid": uid,
+        "problem": problem,
+        "name": names,
+        "new": new_schema,
+        "gender": gender,
+        "location": location,
+    }
 
 
 def _map_strings(col: Any, n: int, mapping: dict[str, str]) -> np.ndarray:
@@ -807,25 +904,35 @@ def _locations(col: Any, n: int) -> np.ndarray:
     return clean.to_numpy(zero_copy_only=False)
 
 
-def _user_frame(platform: str, uid: np.ndarray, users: dict[str, np.ndarray], seen: pd.Series,
-                keep: np.ndarray, **profile: Any) -> pd.DataFrame:
+def _user_frame(
+    platform: str,
+    uid: np.ndarray,
+    users: dict[str, np.ndarray],
+    seen: pd.Series,
+    keep: np.ndarray,
+    **profile: Any,
+) -> pd.DataFrame:
     k = int(keep.sum())
     base = {
-        "user_id": uid[keep], "platform": platform, "screen_name": users["name"][keep],
+        "user_id": uid[keep],
+        "platform": platform,
+        "screen_name": users["name"][keep],
         "followers": profile.get("followers", pd.array([None] * k, dtype="Int64")),
         "following": profile.get("following", pd.array([None] * k, dtype="Int64")),
-        "statuses": pd.array([None] * k, dtype="Int64"), "verified": pd.array([None] * k,
-                                                                          dtype="boolean"),
+        "statuses": pd.array([None] * k, dtype="Int64"),
+        "verified": pd.array([None] * k, dtype="boolean"),
         "verified_type": pd.array([None] * k, dtype="Int64"),
         "description": profile.get("description", np.full(k, None, dtype=object)),
-        "gender": users["gender"][keep], "location": users["location"][keep],
+        "gender": users["gender"][keep],
+        "location": users["location"][keep],
         "seen_at": seen[keep].reset_index(drop=True),
     }
     return pd.DataFrame(base)
 
 
-def _posts(f: MediaCrawlerFile, platform: str, kind: str,
-           note_authors: Mapping[str, str] | None, out: _Out) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _posts(
+    f: MediaCrawlerFile, platform: str, kind: str, note_authors: Mapping[str, str] | None, out: _Out
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     spec = _SPEC[(platform, kind)]
     n = len(f)
     cols = f.columns
@@ -835,20 +942,33 @@ def _posts(f: MediaCrawlerFile, platform: str, kind: str,
     has_key = {k for k in f.keys}
     checks: list[tuple[np.ndarray, str]] = [
         (pid_problem, f"field '{spec['id']}'"),
-        (pid == None, f"field '{spec['id']}' is missing; expected the "  # noqa: E711
-         f"{'note' if kind == 'contents' else 'comment'} id"),
+        (
+            pid == None,  # noqa: E711
+            f"field '{spec['id']}' is missing; expected the {'note' if kind == 'contents' else 'comment'} id",
+        ),
         (users["problem"], "field 'user_id'" if "user_id" in has_key else "field 'creator_hash'"),
-        (users["uid"] == None, "fields 'user_id' and 'creator_hash' are both missing; "  # noqa: E711
-         "expected the author's id (or its hash in MediaCrawler's new schema)"),
-        (created.isna().to_numpy(), f"field '{spec['time']}' is missing or unreadable; expected "
-         + ("unix milliseconds, e.g. 1700000000000" if platform == "xhs" else
-            "unix seconds, e.g. 1700000000, or 'create_date_time' like '2026-08-14 12:00:00+08:00'")),
+        (
+            users["uid"] == None,  # noqa: E711
+            "fields 'user_id' and 'creator_hash' are both missing; "
+            "expected the author's id (or its hash in MediaCrawler's new schema)",
+        ),
+        (
+            created.isna().to_numpy(),
+            f"field '{spec['time']}' is missing or unreadable; expected "
+            + (
+                "unix milliseconds, e.g. 1700000000000"
+                if platform == "xhs"
+                else "unix seconds, e.g. 1700000000, or 'create_date_time' like '2026-08-14 12:00:00+08:00'"
+            ),
+        ),
     ]
     note = None
     if kind == "comments":
         note, note_problem = _ids(cols.get(spec["note"]), n)
-        checks += [(note_problem, "field 'note_id'"),
-                   (note == None, "field 'note_id' is missing; expected the commented note's id")]  # noqa: E711
+        checks += [
+            (note_problem, "field 'note_id'"),
+            (note == None, "field 'note_id' is missing; expected the commented note's id"),  # noqa: E711
+        ]
     text = _strings(cols.get(spec["text"]), n)
     raw_text = cols.get(spec["text"])
     if raw_text is not None and not isinstance(raw_text, pa.Array | pa.ChunkedArray):
@@ -869,19 +989,26 @@ def _posts(f: MediaCrawlerFile, platform: str, kind: str,
         parent, _ = _ids(cols.get(spec["parent"]), n)
         parent = np.array([None if p is None or p in _NO_PARENT else p for p in parent], dtype=object)
         parent = np.where(parent == pid, None, parent)
-    posts = pd.DataFrame({
-        "post_id": pid[keep], "platform": platform, "user_id": uid[keep],
-        "created_at": created[keep].reset_index(drop=True), "text": text[keep],
-        "repost_of": None, "reply_to": note[keep] if note is not None else None,
-        "reposts": _counts(cols.get(spec.get("reposts", "")), n)[keep]
-        if "reposts" in spec else pd.array([None] * int(keep.sum()), dtype="Int64"),
-        "comments": _counts(cols.get(spec["comments"]), n)[keep],
-        "likes": _counts(cols.get(spec["likes"]), n)[keep],
-        "line": f.lines[keep], "from_row": True,
-    })
+    posts = pd.DataFrame(
+        {
+            "post_id": pid[keep],
+            "platform": platform,
+            "user_id": uid[keep],
+            "created_at": created[keep].reset_index(drop=True),
+            "text": text[keep],
+            "repost_of": None,
+            "reply_to": note[keep] if note is not None else None,
+            "reposts": _counts(cols.get(spec.get("reposts", "")), n)[keep]
+            if "reposts" in spec
+            else pd.array([None] * int(keep.sum()), dtype="Int64"),
+            "comments": _counts(cols.get(spec["comments"]), n)[keep],
+            "likes": _counts(cols.get(spec["likes"]), n)[keep],
+            "line": f.lines[keep],
+            "from_row": True,
+        }
+    )
     user_frame = _user_frame(platform, uid, users, seen, keep)
-    _text_edges(out, platform, kind, pid, uid, users, text, created, note, parent, keep,
-                note_authors)
+    _text_edges(out, platform, kind, pid, uid, users, text, created, note, parent, keep, note_authors)
     return posts, user_frame
 
 
@@ -902,10 +1029,20 @@ def _mask(name: str) -> str:
     return name[0] + "***" + name[-1]
 
 
-def _text_edges(out: _Out, platform: str, kind: str, pid: np.ndarray, uid: np.ndarray,
-                users: dict[str, np.ndarray], text: np.ndarray, created: pd.Series,
-                note: np.ndarray | None, parent: np.ndarray | None, keep: np.ndarray,
-                note_authors: Mapping[str, str] | None) -> None:
+def _text_edges(
+    out: _Out,
+    platform: str,
+    kind: str,
+    pid: np.ndarray,
+    uid: np.ndarray,
+    users: dict[str, np.ndarray],
+    text: np.ndarray,
+    created: pd.Series,
+    note: np.ndarray | None,
+    parent: np.ndarray | None,
+    keep: np.ndarray,
+    note_authors: Mapping[str, str] | None,
+) -> None:
     names = users["name"]
     idx = np.flatnonzero(keep)
     out.created = created
@@ -920,7 +1057,7 @@ def _text_edges(out: _Out, platform: str, kind: str, pid: np.ndarray, uid: np.nd
         t = text[i]
         me, post_id, me_name = uid[i], pid[i], names[i]
         first = chain_re.search(t) if "//" in t else None
-        own = t if first is None else t[:first.start()]
+        own = t if first is None else t[: first.start()]
         if first is not None and weibo:
             # B got it from C1, C1 from C2, …; the chain's last name got it from someone unknown.
             chain = chain_re.findall(t, first.start())
@@ -940,9 +1077,18 @@ def _none_where_na(values: Any) -> np.ndarray:
     return np.where(pd.isna(arr), None, arr)
 
 
-def _comment_edges(out: _Out, platform: str, idx: np.ndarray, pid: np.ndarray, uid: np.ndarray,
-                   names: np.ndarray, text: np.ndarray, note: np.ndarray, parent: np.ndarray,
-                   note_authors: Mapping[str, str]) -> None:
+def _comment_edges(
+    out: _Out,
+    platform: str,
+    idx: np.ndarray,
+    pid: np.ndarray,
+    uid: np.ndarray,
+    names: np.ndarray,
+    text: np.ndarray,
+    note: np.ndarray,
+    parent: np.ndarray,
+    note_authors: Mapping[str, str],
+) -> None:
     """Note author → commenter, replied-to author → replier (vectorised), mentions (per row)."""
     k_pid, k_uid, k_note, k_par, k_name = pid[idx], uid[idx], note[idx], parent[idx], names[idx]
     k_text = text[idx]
@@ -962,8 +1108,11 @@ def _comment_edges(out: _Out, platform: str, idx: np.ndarray, pid: np.ndarray, u
             prefixes[j] = m
             name, p, p_author = m.group(1), k_par[j], target[j]
             p_name = comment_name.get(p) if p is not None else None
-            if p_author is not None and p_name and (p_name == name or (
-                    "*" in p_name and _mask(name) == p_name)):
+            if (
+                p_author is not None
+                and p_name
+                and (p_name == name or ("*" in p_name and _mask(name) == p_name))
+            ):
                 continue  # "回复@name:" is the parent comment's author
             target[j] = by_name.get(name)
             if target[j] is None and name != k_name[j]:
@@ -972,20 +1121,32 @@ def _comment_edges(out: _Out, platform: str, idx: np.ndarray, pid: np.ndarray, u
     has_author = (author != None) & (author != k_uid)  # noqa: E711
     has_target = (target != None) & (target != author) & (target != k_uid)  # noqa: E711
     has_name = target_name != None  # noqa: E711
-    for keep, src_user, src_name in ((has_author, author, none), (has_target, target, none),
-                                     (has_name, none, target_name)):
+    for keep, src_user, src_name in (
+        (has_author, author, none),
+        (has_target, target, none),
+        (has_name, none, target_name),
+    ):
         if keep.any():
-            out.frames.append(pd.DataFrame({
-                "src_user": src_user[keep], "src_name": src_name[keep], "dst_user": k_uid[keep],
-                "dst_name": none[keep], "kind": "comment", "post_id": k_note[keep],
-                "created_at": idx[keep]}))
+            out.frames.append(
+                pd.DataFrame(
+                    {
+                        "src_user": src_user[keep],
+                        "src_name": src_name[keep],
+                        "dst_user": k_uid[keep],
+                        "dst_name": none[keep],
+                        "kind": "comment",
+                        "post_id": k_note[keep],
+                        "created_at": idx[keep],
+                    }
+                )
+            )
     edges = out.edges
     for j in [j for j, t in enumerate(k_text) if t and "@" in t]:
         t = k_text[j]
         m = prefixes.get(j)
-        own = t[m.end():] if m is not None else t
+        own = t[m.end() :] if m is not None else t
         first = _CHAIN_PART.search(own) if "//" in own else None
-        own = own if first is None else own[:first.start()]
+        own = own if first is None else own[: first.start()]
         for name in dict.fromkeys(_MENTION.findall(own)):
             if name != k_name[j]:
                 edges.append((k_uid[j], None, None, name, "mention", k_note[j], int(idx[j])))
@@ -1005,9 +1166,16 @@ def _creators(f: MediaCrawlerFile, platform: str, out: _Out) -> tuple[pd.DataFra
     keep = ~bad
     seen = _times(cols.get("last_modify_ts"), None, n)
     desc = _none_if_empty(_strings(cols.get("desc"), n))[keep]
-    frame = _user_frame(platform, users["uid"], users, seen, keep,
-                        followers=_counts(cols.get("fans"), n)[keep],
-                        following=_counts(cols.get("follows"), n)[keep], description=desc)
+    frame = _user_frame(
+        platform,
+        users["uid"],
+        users,
+        seen,
+        keep,
+        followers=_counts(cols.get("fans"), n)[keep],
+        following=_counts(cols.get("follows"), n)[keep],
+        description=desc,
+    )
     return frame, [f"user:{u}" for u in users["uid"][keep]]
 
 
@@ -1022,8 +1190,9 @@ SQL_MIN_ROWS = 5_000
 _ENGINES = ("auto", "sql", "python")
 
 
-def _sql_batch(f: MediaCrawlerFile, platform: str, kind: str,
-               note_authors: Mapping[str, str] | None) -> ExportBatch | None:
+def _sql_batch(
+    f: MediaCrawlerFile, platform: str, kind: str, note_authors: Mapping[str, str] | None
+) -> ExportBatch | None:
     """The batch of a clean contents / comments file through SQL, or None (see
     :func:`store.mediacrawler_sql.parse_cells_sql`)."""
     if f.unreadable or not len(f):
@@ -1036,12 +1205,24 @@ def _sql_batch(f: MediaCrawlerFile, platform: str, kind: str,
         out = parse_cells_sql(con, cells, platform, kind, lines=f.lines, note_authors=note_authors)
     if out is None:
         return None
-    return make_batch(f.source, platform, posts=out.posts, users=out.users,
-                      interactions=out.interactions, row_keys=out.row_keys)
+    return make_batch(
+        f.source,
+        platform,
+        posts=out.posts,
+        users=out.users,
+        interactions=out.interactions,
+        row_keys=out.row_keys,
+    )
 
 
-def parse_file(f: MediaCrawlerFile, *, platform: str | None = None, kind: str | None = None,
-               note_authors: Mapping[str, str] | None = None, engine: str = "auto") -> ExportBatch:
+def parse_file(
+    f: MediaCrawlerFile,
+    *,
+    platform: str | None = None,
+    kind: str | None = None,
+    note_authors: Mapping[str, str] | None = None,
+    engine: str = "auto",
+) -> ExportBatch:
     """Interpret rows read from a MediaCrawler export (see :class:`MediaCrawlerFile`).
 
     ``engine="python"`` interprets the rows with numpy and Python here, the reference;
@@ -1056,10 +1237,15 @@ def parse_file(f: MediaCrawlerFile, *, platform: str | None = None, kind: str | 
     if not len(f) and not f.unreadable and (found is not None or not f.keys):
         return make_batch(f.source, platform if platform in PLATFORMS else "weibo")
     if platform not in PLATFORMS or kind not in KINDS or (found is None and (len(f) or f.keys)):
-        return whole_file_quarantine(f.source, _describe(f), _not_export_reason(f, platform),
-                                     platform if platform in PLATFORMS else "weibo")
+        return whole_file_quarantine(
+            f.source,
+            _describe(f),
+            _not_export_reason(f, platform),
+            platform if platform in PLATFORMS else "weibo",
+        )
     if kind in ("contents", "comments") and (
-            engine == "sql" or (engine == "auto" and len(f) >= SQL_MIN_ROWS)):
+        engine == "sql" or (engine == "auto" and len(f) >= SQL_MIN_ROWS)
+    ):
         batch = _sql_batch(f, platform, kind, note_authors)
         if batch is not None:
             return batch
@@ -1074,8 +1260,9 @@ def parse_file(f: MediaCrawlerFile, *, platform: str | None = None, kind: str | 
         keys = posts["post_id"].tolist()
     edges = out.edge_frame()
     quarantine = sorted(out.quarantine, key=lambda q: q[0])
-    return make_batch(f.source, platform, posts=posts, users=users, interactions=edges,
-                      quarantine=quarantine, row_keys=keys)
+    return make_batch(
+        f.source, platform, posts=posts, users=users, interactions=edges, quarantine=quarantine, row_keys=keys
+    )
 
 
 def _describe(f: MediaCrawlerFile) -> str:
@@ -1086,16 +1273,18 @@ def _describe(f: MediaCrawlerFile) -> str:
 
 def _not_export_reason(f: MediaCrawlerFile, platform: str | None) -> str:
     if platform is not None and platform not in PLATFORMS:
-        return (f"a MediaCrawler {platform} export; only Weibo and Xiaohongshu (xhs) exports are "
-                "read")
+        return f"a MediaCrawler {platform} export; only Weibo and Xiaohongshu (xhs) exports are read"
     keys = ", ".join(f.keys[:8]) if f.keys else "no keys"
-    return (f"does not look like a MediaCrawler Weibo/XHS export (keys: {keys}); expected "
-            "contents (note_id, content/desc, create_time/time, …), comments (comment_id, note_id, "
-            "…) or creators (user_id, fans, follows, …)")
+    return (
+        f"does not look like a MediaCrawler Weibo/XHS export (keys: {keys}); expected "
+        "contents (note_id, content/desc, create_time/time, …), comments (comment_id, note_id, "
+        "…) or creators (user_id, fans, follows, …)"
+    )
 
 
-def read_rows(text: str, source: str, fmt: str | None = None, data: bytes | None = None,
-              path: Path | None = None) -> MediaCrawlerFile:
+def read_rows(
+    text: str, source: str, fmt: str | None = None, data: bytes | None = None, path: Path | None = None
+) -> MediaCrawlerFile:
     """Read the rows of an export's text (``fmt`` jsonl | json | csv, sniffed when None).
     ``data``: the file's bytes when they are UTF-8 (fast paths read them as they are)."""
     fmt = fmt or _sniff_format(text, source)
@@ -1113,8 +1302,14 @@ def read_rows(text: str, source: str, fmt: str | None = None, data: bytes | None
 
 
 def parse_mediacrawler(
-    text: str, source: str, *, fmt: str | None = None, platform: str | None = None,
-    kind: str | None = None, note_authors: Mapping[str, str] | None = None, engine: str = "auto",
+    text: str,
+    source: str,
+    *,
+    fmt: str | None = None,
+    platform: str | None = None,
+    kind: str | None = None,
+    note_authors: Mapping[str, str] | None = None,
+    engine: str = "auto",
 ) -> ExportBatch:
     """Parse a MediaCrawler export's text into an :class:`~store.records.ExportBatch`.
 
@@ -1128,13 +1323,18 @@ def parse_mediacrawler(
     s = text.lstrip("\ufeff \t\r\n")
     if s[:1] not in ("[", "{") and not _head_keys(s):
         return whole_file_quarantine(source, text, "is empty of rows", platform or "weibo")
-    return parse_file(read_rows(text, source, fmt), platform=platform, kind=kind,
-                      note_authors=note_authors, engine=engine)
+    return parse_file(
+        read_rows(text, source, fmt), platform=platform, kind=kind, note_authors=note_authors, engine=engine
+    )
 
 
 def parse_mediacrawler_rows(
-    rows: list[dict[str, Any]], source: str, *, platform: str | None = None,
-    kind: str | None = None, note_authors: Mapping[str, str] | None = None,
+    rows: list[dict[str, Any]],
+    source: str,
+    *,
+    platform: str | None = None,
+    kind: str | None = None,
+    note_authors: Mapping[str, str] | None = None,
 ) -> ExportBatch:
     """Parse MediaCrawler records already loaded as dicts (e.g. from its MongoDB store)."""
     f = _json_rows(list(rows), list(range(1, len(rows) + 1)), None, source, [], "json")
@@ -1193,8 +1393,13 @@ def sibling_note_authors(path: str | Path) -> dict[str, str]:
 
 
 def read_mediacrawler(
-    path: str | Path, *, platform: str | None = None, kind: str | None = None,
-    note_authors: Mapping[str, str] | None = None, siblings: bool = True, engine: str = "auto",
+    path: str | Path,
+    *,
+    platform: str | None = None,
+    kind: str | None = None,
+    note_authors: Mapping[str, str] | None = None,
+    siblings: bool = True,
+    engine: str = "auto",
 ) -> ExportBatch:
     """Read one MediaCrawler Weibo/XHS export file (``.jsonl``, ``.json`` or ``.csv``).
 
@@ -1206,8 +1411,9 @@ def read_mediacrawler(
     """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such export file; expected a MediaCrawler .jsonl, .json "
-                                "or .csv file")
+        raise FileNotFoundError(
+            f"{path}: no such export file; expected a MediaCrawler .jsonl, .json or .csv file"
+        )
     source = str(path)
     plat = platform or _platform_from_path(path)
     plat = plat if plat in PLATFORMS else "weibo"
@@ -1231,8 +1437,7 @@ def read_mediacrawler(
             return make_batch(source, plat)
         fmt = _sniff_format(text, path)
         if fmt == "csv" and not _head_keys(text):
-            return whole_file_quarantine(source, text, "does not look like a MediaCrawler export",
-                                         plat)
+            return whole_file_quarantine(source, text, "does not look like a MediaCrawler export", plat)
         rows = read_rows(text, source, fmt, data, None)
     authors: dict[str, str] = {}
     found = classify_mediacrawler(rows.keys, path)
@@ -1241,4 +1446,3 @@ def read_mediacrawler(
             authors.update(sibling_note_authors(path))
         authors.update(note_authors or {})
     return parse_file(rows, platform=platform, kind=kind, note_authors=authors, engine=engine)
-

@@ -49,32 +49,73 @@ __all__ = ["GENDERS", "SPEC", "SQL_KEYS", "CellsSql", "parse_cells_sql"]
 #: Which MediaCrawler keys hold what, per (platform, kind), for both readers. ``text`` may join
 #: two keys (XHS title + desc).
 SPEC: dict[tuple[str, str], dict[str, str]] = {
-    ("weibo", "contents"): {"id": "note_id", "text": "content", "time": "create_time",
-                            "time_text": "create_date_time", "likes": "liked_count",
-                            "comments": "comments_count", "reposts": "shared_count"},
-    ("weibo", "comments"): {"id": "comment_id", "note": "note_id", "text": "content",
-                            "time": "create_time", "time_text": "create_date_time",
-                            "likes": "comment_like_count", "comments": "sub_comment_count",
-                            "parent": "parent_comment_id"},
-    ("xhs", "contents"): {"id": "note_id", "text": "desc", "title": "title", "time": "time",
-                          "likes": "liked_count", "comments": "comment_count",
-                          "reposts": "share_count"},
-    ("xhs", "comments"): {"id": "comment_id", "note": "note_id", "text": "content",
-                          "time": "create_time", "likes": "like_count",
-                          "comments": "sub_comment_count", "parent": "parent_comment_id"},
+    ("weibo", "contents"): {
+        "id": "note_id",
+        "text": "content",
+        "time": "create_time",
+        "time_text": "create_date_time",
+        "likes": "liked_count",
+        "comments": "comments_count",
+        "reposts": "shared_count",
+    },
+    ("weibo", "comments"): {
+        "id": "comment_id",
+        "note": "note_id",
+        "text": "content",
+        "time": "create_time",
+        "time_text": "create_date_time",
+        "likes": "comment_like_count",
+        "comments": "sub_comment_count",
+        "parent": "parent_comment_id",
+    },
+    ("xhs", "contents"): {
+        "id": "note_id",
+        "text": "desc",
+        "title": "title",
+        "time": "time",
+        "likes": "liked_count",
+        "comments": "comment_count",
+        "reposts": "share_count",
+    },
+    ("xhs", "comments"): {
+        "id": "comment_id",
+        "note": "note_id",
+        "text": "content",
+        "time": "create_time",
+        "likes": "like_count",
+        "comments": "sub_comment_count",
+        "parent": "parent_comment_id",
+    },
 }
 #: The same, as this module's cell names (``time`` and ``id`` renamed: SQL words; the date text is
 #: the reference's only).
 _CELLS: dict[tuple[str, str], dict[str, str]] = {
     pk: {{"id": "pid", "time": "ts"}.get(k, k): v for k, v in spec.items() if k != "time_text"}
-    for pk, spec in SPEC.items()}
-_USER_CELLS = {"uid": "user_id", "hash": "creator_hash", "name": "nickname", "gender": "gender",
-               "loc": "ip_location", "seen": "last_modify_ts"}
+    for pk, spec in SPEC.items()
+}
+_USER_CELLS = {
+    "uid": "user_id",
+    "hash": "creator_hash",
+    "name": "nickname",
+    "gender": "gender",
+    "loc": "ip_location",
+    "seen": "last_modify_ts",
+}
 #: Every key this module reads.
 SQL_KEYS = frozenset(k for spec in (*_CELLS.values(), _USER_CELLS) for k in spec.values())
 #: MediaCrawler's ``gender`` values → f / m (anything else is unknown), for both readers.
-GENDERS = {"f": "f", "m": "m", "female": "f", "male": "m", "女": "f", "男": "m", "1": "f", "0": "m",
-           "Female": "f", "Male": "m"}
+GENDERS = {
+    "f": "f",
+    "m": "m",
+    "female": "f",
+    "male": "m",
+    "女": "f",
+    "男": "m",
+    "1": "f",
+    "0": "m",
+    "Female": "f",
+    "Male": "m",
+}
 
 _ID = "'[0-9A-Za-z_\\-]+'"
 _COUNT = r"'([0-9]{1,15}(\.[0-9]+)?)(万|亿)?\+?'"
@@ -82,11 +123,13 @@ _TIME = "'[0-9]{1,13}'"
 # White space that Arrow's and DuckDB's trims might treat differently from each other.
 _ODD_SPACE = r"'[\x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]'"
 _ASCII_SPACE = "' \t\n\r\x0b\x0c'"
-_REPLY = (f"'^({WHITE_SPACE_CLASS}*回复{WHITE_SPACE_CLASS}*@({NAME_CLASS}+){WHITE_SPACE_CLASS}*[:：])'")
+_REPLY = f"'^({WHITE_SPACE_CLASS}*回复{WHITE_SPACE_CLASS}*@({NAME_CLASS}+){WHITE_SPACE_CLASS}*[:：])'"
 #: An XHS note's text, as :func:`store.mediacrawler._join_title` makes it from title and desc.
-_TITLED = ("CASE WHEN coalesce(title, '') = '' THEN text WHEN coalesce(text, '') = '' "
-           "THEN title WHEN starts_with(text, title) OR title = left(text, 255) THEN text "
-           "ELSE title || chr(10) || text END")
+_TITLED = (
+    "CASE WHEN coalesce(title, '') = '' THEN text WHEN coalesce(text, '') = '' "
+    "THEN title WHEN starts_with(text, title) OR title = left(text, 255) THEN text "
+    "ELSE title || chr(10) || text END"
+)
 #: Name characters that need no Unicode class (a subset of ``NAME_CLASS``).
 _SIMPLE_NAME = r"[0-9A-Za-z_\x{4e00}-\x{9fff}\-]"
 
@@ -98,8 +141,7 @@ def _ms(d: str) -> str:
 
 def _time_ok(x: str, d: str) -> str:
     """The text ``x`` (``d``: as BIGINT) is a time the reference accepts (in (0, 4.2e12) ms)."""
-    return (f"coalesce(regexp_full_match({x}, {_TIME}) AND {_ms(d)} > 0 "
-            f"AND {_ms(d)} < 4200000000000, false)")
+    return f"coalesce(regexp_full_match({x}, {_TIME}) AND {_ms(d)} > 0 AND {_ms(d)} < 4200000000000, false)"
 
 
 def _time(d: str) -> str:
@@ -118,10 +160,12 @@ def _as_times(table: pa.Table, *names: str) -> pa.Table:
 def _count(x: str) -> str:
     """``floor(number × unit)``; plain digits (most cells) without a regular expression."""
     unit = f"regexp_extract({x}, {_COUNT}, 3)"
-    return (f"CASE WHEN {x} = '' THEN NULL ELSE coalesce(CASE WHEN NOT contains({x}, '.') "
-            f"THEN TRY_CAST({x} AS BIGINT) END, "
-            f"TRY_CAST(floor(TRY_CAST(regexp_extract({x}, {_COUNT}, 1) AS DOUBLE) * CASE {unit} "
-            f"WHEN '万' THEN 10000.0 WHEN '亿' THEN 1e8 ELSE 1.0 END) AS BIGINT)) END")
+    return (
+        f"CASE WHEN {x} = '' THEN NULL ELSE coalesce(CASE WHEN NOT contains({x}, '.') "
+        f"THEN TRY_CAST({x} AS BIGINT) END, "
+        f"TRY_CAST(floor(TRY_CAST(regexp_extract({x}, {_COUNT}, 1) AS DOUBLE) * CASE {unit} "
+        f"WHEN '万' THEN 10000.0 WHEN '亿' THEN 1e8 ELSE 1.0 END) AS BIGINT)) END"
+    )
 
 
 def _count_ok(x: str) -> str:
@@ -132,11 +176,15 @@ def _location() -> str:
     """``ip_location`` without its prefixes and surrounding white space, as the reference (an
     ASCII-only trim: the clean check refuses other white space)."""
     strip = r"regexp_replace(loc, '^\s*(发布于|来自|IP属地[:：])', '')"
-    odd_end = "left(loc, 1) IN (' ', '\t', '\n', '\r', '\x0b', '\x0c') " \
-              "OR right(loc, 1) IN (' ', '\t', '\n', '\r', '\x0b', '\x0c')"
-    return (f"CASE WHEN loc IS NULL OR loc = '' THEN NULL "
-            f"WHEN starts_with(loc, '发布于') OR starts_with(loc, '来自') OR starts_with(loc, 'IP属地') "
-            f"OR {odd_end} THEN nullif(trim({strip}, {_ASCII_SPACE}), '') ELSE loc END")
+    odd_end = (
+        "left(loc, 1) IN (' ', '\t', '\n', '\r', '\x0b', '\x0c') "
+        "OR right(loc, 1) IN (' ', '\t', '\n', '\r', '\x0b', '\x0c')"
+    )
+    return (
+        f"CASE WHEN loc IS NULL OR loc = '' THEN NULL "
+        f"WHEN starts_with(loc, '发布于') OR starts_with(loc, '来自') OR starts_with(loc, 'IP属地') "
+        f"OR {odd_end} THEN nullif(trim({strip}, {_ASCII_SPACE}), '') ELSE loc END"
+    )
 
 
 @dataclass(frozen=True)
@@ -166,9 +214,15 @@ def _cells_table(cells: pa.Table, spec: dict[str, str], lines: Sequence[int]) ->
     return pa.table(cols)
 
 
-def parse_cells_sql(con: duckdb.DuckDBPyConnection, cells: pa.Table, platform: str, kind: str, *,
-                    lines: Sequence[int], note_authors: Mapping[str, str] | None = None,
-                    ) -> CellsSql | None:
+def parse_cells_sql(
+    con: duckdb.DuckDBPyConnection,
+    cells: pa.Table,
+    platform: str,
+    kind: str,
+    *,
+    lines: Sequence[int],
+    note_authors: Mapping[str, str] | None = None,
+) -> CellsSql | None:
     """Interpret the text cells of a MediaCrawler ``weibo`` / ``xhs`` ``contents`` or ``comments``
     export (``cells``: one Arrow string column per key, one row per record; ``lines``: each
     record's line in the file) as :func:`store.mediacrawler.parse_file` would. None when the file
@@ -183,8 +237,12 @@ def parse_cells_sql(con: duckdb.DuckDBPyConnection, cells: pa.Table, platform: s
     authors = None
     if comments:
         try:
-            authors = pa.table({"note": pa.array(list((note_authors or {}).keys()), pa.string()),
-                                "author": pa.array(list((note_authors or {}).values()), pa.string())})
+            authors = pa.table(
+                {
+                    "note": pa.array(list((note_authors or {}).keys()), pa.string()),
+                    "author": pa.array(list((note_authors or {}).values()), pa.string()),
+                }
+            )
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             return None
     con.register("mc_cells", table)
@@ -198,16 +256,17 @@ def parse_cells_sql(con: duckdb.DuckDBPyConnection, cells: pa.Table, platform: s
             con.unregister("mc_authors")
 
 
-def _parse(con: duckdb.DuckDBPyConnection, platform: str, comments: bool,
-           titled: bool) -> CellsSql | None:
+def _parse(con: duckdb.DuckDBPyConnection, platform: str, comments: bool, titled: bool) -> CellsSql | None:
     weibo = platform == "weibo"
     gender = "CASE gender {} END".format(" ".join(f"WHEN '{k}' THEN '{v}'" for k, v in GENDERS.items()))
     # "回复@name:" (where the reference's pattern finds it; a short name of common characters
     # right before the colon is told without the large Unicode classes, 5x faster)
-    reply = (f"CASE WHEN NOT contains(body, '回复') THEN NULL "
-             f"WHEN regexp_matches(body, '^回复@{_SIMPLE_NAME}{{1,30}}[:：]') "
-             f"THEN regexp_extract(body, '^(回复@({_SIMPLE_NAME}{{1,30}})[:：])', ['p', 'n']) "
-             f"ELSE regexp_extract(body, {_REPLY}, ['p', 'n']) END")
+    reply = (
+        f"CASE WHEN NOT contains(body, '回复') THEN NULL "
+        f"WHEN regexp_matches(body, '^回复@{_SIMPLE_NAME}{{1,30}}[:：]') "
+        f"THEN regexp_extract(body, '^(回复@({_SIMPLE_NAME}{{1,30}})[:：])', ['p', 'n']) "
+        f"ELSE regexp_extract(body, {_REPLY}, ['p', 'n']) END"
+    )
     # ``ok``: the row is one the reference reads by the rules repeated here (module docstring)
     ok = f"""coalesce(regexp_full_match(pid, {_ID}), false)
             AND (coalesce(regexp_full_match(uid, {_ID}), false)
@@ -231,8 +290,12 @@ def _parse(con: duckdb.DuckDBPyConnection, platform: str, comments: bool,
                {"NULL" if comments else _count("reposts")}::BIGINT AS reposts,
                {_count("comments")} AS comments, {_count("likes")} AS likes,
                {"note" if comments else "NULL::VARCHAR"} AS note,
-               {"CASE WHEN parent IS NULL OR parent IN ('', '0', 'None', 'null') OR parent = pid "
-                "THEN NULL ELSE parent END" if comments else "NULL::VARCHAR"} AS parent,
+               {
+        "CASE WHEN parent IS NULL OR parent IN ('', '0', 'None', 'null') OR parent = pid "
+        "THEN NULL ELSE parent END"
+        if comments
+        else "NULL::VARCHAR"
+    } AS parent,
                body, CASE WHEN length(reply.n) BETWEEN 1 AND 30 THEN reply.p END AS reply_prefix,
                CASE WHEN length(reply.n) BETWEEN 1 AND 30 THEN reply.n END AS reply_name, {ok} AS ok
         FROM (SELECT *, {reply if comments and weibo else "NULL::STRUCT(p VARCHAR, n VARCHAR)"} AS reply
@@ -242,27 +305,34 @@ def _parse(con: duckdb.DuckDBPyConnection, platform: str, comments: bool,
         return None
     after = "CASE WHEN reply_prefix IS NULL THEN body ELSE substr(body, length(reply_prefix) + 1) END"
     con.execute(f"""
-        CREATE TEMP TABLE mc_text AS {text_columns_sql(
+        CREATE TEMP TABLE mc_text AS {
+        text_columns_sql(
             f"(SELECT i, post_id, user_id, me, created_at, note, {after} AS words FROM mc_rows "
-            f"WHERE contains(body, '@'))", body="words")}""")
+            f"WHERE contains(body, '@'))",
+            body="words",
+        )
+    }""")
     if con.execute("SELECT count(*) FROM mc_text WHERE _slow").fetchall()[0][0]:
         return None  # a //@ name of more than 30 characters: the reference's rules
     posts = con.sql(
         f"""SELECT post_id, '{platform}' AS platform, user_id, created_at, body AS text,
                    NULL AS repost_of, {"note" if comments else "NULL"} AS reply_to, reposts,
                    comments, likes, line, true AS from_row
-            FROM mc_rows ORDER BY i""").to_arrow_table()
+            FROM mc_rows ORDER BY i"""
+    ).to_arrow_table()
     posts = _as_times(posts, "created_at")
     users = con.sql(
         f"""SELECT user_id, '{platform}' AS platform, me AS screen_name, NULL AS followers,
                   NULL AS following, NULL AS statuses, NULL AS verified, NULL AS verified_type,
                   NULL AS description, gender, location, seen_at
-           FROM mc_rows ORDER BY i""").to_arrow_table()
+           FROM mc_rows ORDER BY i"""
+    ).to_arrow_table()
     users = _as_times(users, "seen_at")
     edges = _comment_edges_sql() if comments else _content_edges_sql(chains=weibo)
     interactions = con.sql(
         f"""SELECT src_user, src_name, dst_user, dst_name, kind, post_id, created_at
-            FROM ({edges}) ORDER BY g, i, k""").to_arrow_table()
+            FROM ({edges}) ORDER BY g, i, k"""
+    ).to_arrow_table()
     interactions = _as_times(interactions, "created_at")
     return CellsSql(posts, users, interactions, posts.column("post_id"))
 
@@ -291,8 +361,10 @@ def _content_edges_sql(chains: bool) -> str:
 def _comment_edges_sql() -> str:
     """Note author → commenter (``g`` 1), replied-to author → replier (2), a replied-to name that
     is no known user → replier (3), each in row order; then the mentions (4), per row."""
-    mask = ("CASE WHEN length(reply_name) <= 1 THEN '*' WHEN length(reply_name) = 2 "
-            "THEN left(reply_name, 1) || '*' ELSE left(reply_name, 1) || '***' || right(reply_name, 1) END")
+    mask = (
+        "CASE WHEN length(reply_name) <= 1 THEN '*' WHEN length(reply_name) = 2 "
+        "THEN left(reply_name, 1) || '*' ELSE left(reply_name, 1) || '***' || right(reply_name, 1) END"
+    )
     return f"""
         WITH by_id AS (
             SELECT post_id, arg_max({{'u': user_id, 'n': me}}, i) AS w FROM mc_rows GROUP BY post_id),

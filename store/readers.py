@@ -51,25 +51,39 @@ def _sniff_weibo_api(path: Path, head: str) -> bool:
     text = head.lstrip("\ufeff").lstrip()
     if not text.startswith(("{", "[")):
         return False
-    return any(k in text[:4096] for k in ('"statuses"', '"retweeted_status"', '"idstr"',
-                                          '"created_at"')) and '"note_id"' not in text[:4096]
+    return (
+        any(k in text[:4096] for k in ('"statuses"', '"retweeted_status"', '"idstr"', '"created_at"'))
+        and '"note_id"' not in text[:4096]
+    )
 
 
 #: Known formats, in the order they are tried: the most specific first.
 FORMATS: dict[str, ExportFormat] = {
     f.name: f
     for f in [
-        ExportFormat("weibo-crawler", "dataabc/weibo-crawler: <screen_name>/<user_id>.csv|.json, "
-                     "users.csv", read_weibo_crawler, sniff_weibo_crawler),
-        ExportFormat("weibo-search", "dataabc/weibo-search keyword results CSV",
-                     read_weibo_search, sniff_weibo_search),
-        ExportFormat("mediacrawler", "NanmiCoder/MediaCrawler Weibo and Xiaohongshu contents, "
-                     "comments, creators (jsonl, json, csv; old and new schema)",
-                     read_mediacrawler, sniff_mediacrawler),
-        ExportFormat("ced", "CED research dataset (ced_original.csv / ced_reposts.csv)",
-                     read_ced, sniff_ced),
-        ExportFormat("weibo-api", "official Weibo API status JSON (JSON lines or {\"statuses\": …})",
-                     read_weibo_api, _sniff_weibo_api),
+        ExportFormat(
+            "weibo-crawler",
+            "dataabc/weibo-crawler: <screen_name>/<user_id>.csv|.json, users.csv",
+            read_weibo_crawler,
+            sniff_weibo_crawler,
+        ),
+        ExportFormat(
+            "weibo-search", "dataabc/weibo-search keyword results CSV", read_weibo_search, sniff_weibo_search
+        ),
+        ExportFormat(
+            "mediacrawler",
+            "NanmiCoder/MediaCrawler Weibo and Xiaohongshu contents, "
+            "comments, creators (jsonl, json, csv; old and new schema)",
+            read_mediacrawler,
+            sniff_mediacrawler,
+        ),
+        ExportFormat("ced", "CED research dataset (ced_original.csv / ced_reposts.csv)", read_ced, sniff_ced),
+        ExportFormat(
+            "weibo-api",
+            'official Weibo API status JSON (JSON lines or {"statuses": …})',
+            read_weibo_api,
+            _sniff_weibo_api,
+        ),
     ]
 }
 #: Suffixes of files that folders contribute (``.gz`` of each too).
@@ -148,8 +162,9 @@ def _read_now(path: Path, fmt: str | None) -> Future[ExportBatch]:
     return done
 
 
-def read_exports(paths: Iterable[str | Path], fmt: str | None = None, *,
-                 prefetch_max_bytes: int = PREFETCH_MAX_BYTES) -> Iterator[tuple[Path, Future[ExportBatch]]]:
+def read_exports(
+    paths: Iterable[str | Path], fmt: str | None = None, *, prefetch_max_bytes: int = PREFETCH_MAX_BYTES
+) -> Iterator[tuple[Path, Future[ExportBatch]]]:
     """Read export files in order, yielding ``(path, future)``; ``future.result()`` is the batch
     or raises what :func:`read_export` raised for that file. While the caller loads one batch,
     the next file (when at most ``prefetch_max_bytes``) is read in a background thread, so
@@ -178,8 +193,11 @@ def read_exports(paths: Iterable[str | Path], fmt: str | None = None, *,
             for k, path in enumerate(files):
                 current = ahead if ahead is not None else _read_now(path, fmt)
                 current.exception()  # wait for it before reading the next
-                ahead = pool.submit(read_export, files[k + 1], fmt) \
-                    if k + 1 < len(files) and small(files[k + 1]) else None
+                ahead = (
+                    pool.submit(read_export, files[k + 1], fmt)
+                    if k + 1 < len(files) and small(files[k + 1])
+                    else None
+                )
                 yield path, current
         except GeneratorExit:
             if ahead is not None:
@@ -204,8 +222,11 @@ def find_export_files(paths: Iterable[str | Path]) -> list[Path]:
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            found += [f for f in sorted(p.rglob("*"))
-                      if f.is_file() and not f.name.startswith(".") and _is_export_name(f)]
+            found += [
+                f
+                for f in sorted(p.rglob("*"))
+                if f.is_file() and not f.name.startswith(".") and _is_export_name(f)
+            ]
         elif p.exists():
             found.append(p)
         else:

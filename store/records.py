@@ -47,30 +47,73 @@ INTERACTION_KINDS = ("repost", "comment", "mention", "follow")
 #: A post, repost or comment. ``repost_of``: the post it reposts; ``reply_to``: the post a
 #: comment is on; ``line``: the export line it was read from; ``from_row``: False when the post
 #: was only carried inside another row (a repost's source post).
-POST_COLUMNS = ("post_id", "platform", "user_id", "created_at", "text", "repost_of", "reply_to",
-                "reposts", "comments", "likes", "line", "from_row")
+POST_COLUMNS = (
+    "post_id",
+    "platform",
+    "user_id",
+    "created_at",
+    "text",
+    "repost_of",
+    "reply_to",
+    "reposts",
+    "comments",
+    "likes",
+    "line",
+    "from_row",
+)
 #: A profile as seen at ``seen_at``; unknown fields are missing.
-USER_COLUMNS = ("user_id", "platform", "screen_name", "followers", "following", "statuses",
-                "verified", "verified_type", "description", "gender", "location", "seen_at")
+USER_COLUMNS = (
+    "user_id",
+    "platform",
+    "screen_name",
+    "followers",
+    "following",
+    "statuses",
+    "verified",
+    "verified_type",
+    "description",
+    "gender",
+    "location",
+    "seen_at",
+)
 #: Influence flowing src → dst, each end by id or (when only that is known) by screen name.
-INTERACTION_COLUMNS = ("src_user", "src_name", "dst_user", "dst_name", "kind", "post_id",
-                       "created_at")
+INTERACTION_COLUMNS = ("src_user", "src_name", "dst_user", "dst_name", "kind", "post_id", "created_at")
 QUARANTINE_COLUMNS = ("line", "raw", "reason")
 
 _TEXT = "object"
 _DTYPES: dict[str, Any] = {
-    "post_id": _TEXT, "platform": _TEXT, "user_id": _TEXT, "text": _TEXT, "repost_of": _TEXT,
-    "reply_to": _TEXT, "reposts": "Int64", "comments": "Int64", "likes": "Int64",
-    "line": "int64", "from_row": "bool", "screen_name": _TEXT, "followers": "Int64",
-    "following": "Int64", "statuses": "Int64", "verified": "boolean", "verified_type": "Int64",
-    "description": _TEXT, "gender": _TEXT, "location": _TEXT, "src_user": _TEXT, "src_name": _TEXT,
-    "dst_user": _TEXT, "dst_name": _TEXT, "kind": _TEXT, "raw": _TEXT, "reason": _TEXT,
+    "post_id": _TEXT,
+    "platform": _TEXT,
+    "user_id": _TEXT,
+    "text": _TEXT,
+    "repost_of": _TEXT,
+    "reply_to": _TEXT,
+    "reposts": "Int64",
+    "comments": "Int64",
+    "likes": "Int64",
+    "line": "int64",
+    "from_row": "bool",
+    "screen_name": _TEXT,
+    "followers": "Int64",
+    "following": "Int64",
+    "statuses": "Int64",
+    "verified": "boolean",
+    "verified_type": "Int64",
+    "description": _TEXT,
+    "gender": _TEXT,
+    "location": _TEXT,
+    "src_user": _TEXT,
+    "src_name": _TEXT,
+    "dst_user": _TEXT,
+    "dst_name": _TEXT,
+    "kind": _TEXT,
+    "raw": _TEXT,
+    "reason": _TEXT,
 }
 
 
 def _frame(rows: list[tuple] | pd.DataFrame | None, columns: tuple[str, ...]) -> pd.DataFrame:
-    df = rows.copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(
-        rows or [], columns=list(columns))
+    df = rows.copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows or [], columns=list(columns))
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise ValueError(f"a batch frame needs columns {list(columns)}; missing {missing}")
@@ -92,14 +135,27 @@ def _frame(rows: list[tuple] | pd.DataFrame | None, columns: tuple[str, ...]) ->
 
 #: The Arrow schema of each table, as bulk (SQL) readers hand them over.
 ARROW_SCHEMAS: dict[str, pa.Schema] = {
-    name: pa.schema([
-        (c, pa.timestamp("us", tz="UTC") if c in ("created_at", "seen_at")
-         else pa.int64() if _DTYPES[c] in ("Int64", "int64")
-         else pa.bool_() if _DTYPES[c] in ("bool", "boolean")
-         else pa.string())
-        for c in cols])
-    for name, cols in (("posts", POST_COLUMNS), ("users", USER_COLUMNS),
-                       ("interactions", INTERACTION_COLUMNS), ("quarantine", QUARANTINE_COLUMNS))
+    name: pa.schema(
+        [
+            (
+                c,
+                pa.timestamp("us", tz="UTC")
+                if c in ("created_at", "seen_at")
+                else pa.int64()
+                if _DTYPES[c] in ("Int64", "int64")
+                else pa.bool_()
+                if _DTYPES[c] in ("bool", "boolean")
+                else pa.string(),
+            )
+            for c in cols
+        ]
+    )
+    for name, cols in (
+        ("posts", POST_COLUMNS),
+        ("users", USER_COLUMNS),
+        ("interactions", INTERACTION_COLUMNS),
+        ("quarantine", QUARANTINE_COLUMNS),
+    )
 }
 
 
@@ -121,14 +177,23 @@ class ExportBatch:
     """
 
     def __init__(
-        self, source: str, platform: str, posts: pd.DataFrame | pa.Table, users: pd.DataFrame | pa.Table,
-        interactions: pd.DataFrame | pa.Table, quarantine: pd.DataFrame | pa.Table,
+        self,
+        source: str,
+        platform: str,
+        posts: pd.DataFrame | pa.Table,
+        users: pd.DataFrame | pa.Table,
+        interactions: pd.DataFrame | pa.Table,
+        quarantine: pd.DataFrame | pa.Table,
         row_keys: list[str] | pa.Array | pa.ChunkedArray | None = None,
     ) -> None:
         self.source = source
         self.platform = platform
         self._tables: dict[str, pd.DataFrame | pa.Table] = {
-            "posts": posts, "users": users, "interactions": interactions, "quarantine": quarantine}
+            "posts": posts,
+            "users": users,
+            "interactions": interactions,
+            "quarantine": quarantine,
+        }
         self._keys = row_keys if row_keys is not None else []
 
     def table(self, name: str) -> pd.DataFrame | pa.Table:
@@ -178,13 +243,19 @@ class ExportBatch:
         return len(self._keys) + len(self._tables["quarantine"])
 
     def __repr__(self) -> str:
-        return (f"ExportBatch(source={self.source!r}, platform={self.platform!r}, "
-                f"rows_read={self.rows_read}, "
-                f"posts={len(self._tables['posts'])}, interactions={len(self._tables['interactions'])})")
+        return (
+            f"ExportBatch(source={self.source!r}, platform={self.platform!r}, "
+            f"rows_read={self.rows_read}, "
+            f"posts={len(self._tables['posts'])}, interactions={len(self._tables['interactions'])})"
+        )
 
 
-_COLUMNS_OF = {"posts": POST_COLUMNS, "users": USER_COLUMNS, "interactions": INTERACTION_COLUMNS,
-               "quarantine": QUARANTINE_COLUMNS}
+_COLUMNS_OF = {
+    "posts": POST_COLUMNS,
+    "users": USER_COLUMNS,
+    "interactions": INTERACTION_COLUMNS,
+    "quarantine": QUARANTINE_COLUMNS,
+}
 _PANDAS_TYPES = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
 
 
@@ -199,6 +270,7 @@ def make_batch(
     row_keys: list[str] | pa.Array | pa.ChunkedArray | None = None,
 ) -> ExportBatch:
     """Build a batch from frames, Arrow tables or tuples, checking columns and setting types."""
+
     def norm(rows, name: str):
         if isinstance(rows, pa.Table):
             return _arrow_table(rows, name)
@@ -228,27 +300,79 @@ class BatchBuilder:
         self.row_keys: list[str] = []
 
     def add_post(
-        self, post_id: str, user_id: str, created_at: datetime, text: str | None, *,
-        line: int, repost_of: str | None = None, reply_to: str | None = None,
-        reposts: int | None = None, comments: int | None = None, likes: int | None = None,
+        self,
+        post_id: str,
+        user_id: str,
+        created_at: datetime,
+        text: str | None,
+        *,
+        line: int,
+        repost_of: str | None = None,
+        reply_to: str | None = None,
+        reposts: int | None = None,
+        comments: int | None = None,
+        likes: int | None = None,
         from_row: bool = True,
     ) -> None:
-        self.posts.append((post_id, self.platform, user_id, created_at, text, repost_of, reply_to,
-                           reposts, comments, likes, line, from_row))
+        self.posts.append(
+            (
+                post_id,
+                self.platform,
+                user_id,
+                created_at,
+                text,
+                repost_of,
+                reply_to,
+                reposts,
+                comments,
+                likes,
+                line,
+                from_row,
+            )
+        )
 
     def add_user(
-        self, user_id: str, seen_at: datetime, *, screen_name: str | None = None,
-        followers: int | None = None, following: int | None = None, statuses: int | None = None,
-        verified: bool | None = None, verified_type: int | None = None,
-        description: str | None = None, gender: str | None = None, location: str | None = None,
+        self,
+        user_id: str,
+        seen_at: datetime,
+        *,
+        screen_name: str | None = None,
+        followers: int | None = None,
+        following: int | None = None,
+        statuses: int | None = None,
+        verified: bool | None = None,
+        verified_type: int | None = None,
+        description: str | None = None,
+        gender: str | None = None,
+        location: str | None = None,
     ) -> None:
-        self.users.append((user_id, self.platform, screen_name, followers, following, statuses,
-                           verified, verified_type, description, gender, location, seen_at))
+        self.users.append(
+            (
+                user_id,
+                self.platform,
+                screen_name,
+                followers,
+                following,
+                statuses,
+                verified,
+                verified_type,
+                description,
+                gender,
+                location,
+                seen_at,
+            )
+        )
 
     def add_interaction(
-        self, kind: str, post_id: str | None, created_at: datetime | None, *,
-        src_user: str | None = None, src_name: str | None = None,
-        dst_user: str | None = None, dst_name: str | None = None,
+        self,
+        kind: str,
+        post_id: str | None,
+        created_at: datetime | None,
+        *,
+        src_user: str | None = None,
+        src_name: str | None = None,
+        dst_user: str | None = None,
+        dst_name: str | None = None,
     ) -> None:
         """Add src → dst unless it is a self-loop (same id, or same name)."""
         if src_user is not None and src_user == dst_user:
@@ -272,14 +396,17 @@ class BatchBuilder:
 
     def build(self) -> ExportBatch:
         return make_batch(
-            self.source, self.platform, posts=self.posts, users=self.users,
-            interactions=self.interactions, quarantine=self._quarantine, row_keys=self.row_keys,
+            self.source,
+            self.platform,
+            posts=self.posts,
+            users=self.users,
+            interactions=self.interactions,
+            quarantine=self._quarantine,
+            row_keys=self.row_keys,
         )
 
 
-def whole_file_quarantine(
-    source: str, raw: str | bytes, why: str, platform: str = "weibo"
-) -> ExportBatch:
+def whole_file_quarantine(source: str, raw: str | bytes, why: str, platform: str = "weibo") -> ExportBatch:
     """A file that cannot be read as an export at all: one quarantine entry (line 0) holding its
     first 2,000 characters and ``"<source>: <why>"``, instead of an error.
 

@@ -241,48 +241,298 @@ _SOURCE_JSON: tuple[str, ...] = tuple(
 )
 
 _NAME_MODS = (
-    "爱吃", "不吃", "想去", "会飞的", "一只", "小小", "今天也要", "努力的", "快乐的", "安静的",
-    "睡不醒的", "喜欢", "温柔的", "路过的", "奔跑的", "爱笑的", "发呆的", "认真的", "佛系",
-    "元气", "软萌", "酷酷的", "迷路的", "追风的", "吃不胖的", "早睡的", "熬夜的", "话痨",
-    "社恐", "慢热的", "贪吃的", "阳光", "微笑的", "失眠的", "平凡的", "勇敢的", "懒懒的",
-    "甜甜的", "大大的", "不想上班的", "晒太阳的", "爱喝", "偷吃", "在逃", "野生", "退休",
+    "爱吃",
+    "不吃",
+    "想去",
+    "会飞的",
+    "一只",
+    "小小",
+    "今天也要",
+    "努力的",
+    "快乐的",
+    "安静的",
+    "睡不醒的",
+    "喜欢",
+    "温柔的",
+    "路过的",
+    "奔跑的",
+    "爱笑的",
+    "发呆的",
+    "认真的",
+    "佛系",
+    "元气",
+    "软萌",
+    "酷酷的",
+    "迷路的",
+    "追风的",
+    "吃不胖的",
+    "早睡的",
+    "熬夜的",
+    "话痨",
+    "社恐",
+    "慢热的",
+    "贪吃的",
+    "阳光",
+    "微笑的",
+    "失眠的",
+    "平凡的",
+    "勇敢的",
+    "懒懒的",
+    "甜甜的",
+    "大大的",
+    "不想上班的",
+    "晒太阳的",
+    "爱喝",
+    "偷吃",
+    "在逃",
+    "野生",
+    "退休",
 )
 _NAME_CORES = (
-    "小鱼", "橙子", "西瓜", "桃子", "柚子", "芋圆", "猫", "兔子", "熊", "月亮", "星星", "柠檬",
-    "草莓", "芒果", "奶茶", "可乐", "咸鱼", "小鹿", "团子", "饺子", "汤圆", "布丁", "木木",
-    "阿杰", "小K", "大白", "云朵", "晴天", "雨天", "夏天", "冬瓜", "土豆", "番茄", "松鼠", "企鹅",
-    "狐狸", "海豚", "麦兜", "小熊", "椰子", "栗子", "青柠", "蘑菇", "包子", "花卷", "年糕",
-    "芝麻", "丸子", "果冻", "可可", "笑笑", "乐乐", "悠悠", "阿杨", "老王", "小陈", "阿珍",
-    "大壮", "二毛", "小雨", "阿飞", "小北", "南风", "北岛", "鲸鱼", "海盐", "抹茶", "咖啡",
-    "乌龙", "薄荷", "小满", "白露", "秋天", "山楂", "葡萄", "菠萝", "蛋挞", "泡芙", "米饭",
+    "小鱼",
+    "橙子",
+    "西瓜",
+    "桃子",
+    "柚子",
+    "芋圆",
+    "猫",
+    "兔子",
+    "熊",
+    "月亮",
+    "星星",
+    "柠檬",
+    "草莓",
+    "芒果",
+    "奶茶",
+    "可乐",
+    "咸鱼",
+    "小鹿",
+    "团子",
+    "饺子",
+    "汤圆",
+    "布丁",
+    "木木",
+    "阿杰",
+    "小K",
+    "大白",
+    "云朵",
+    "晴天",
+    "雨天",
+    "夏天",
+    "冬瓜",
+    "土豆",
+    "番茄",
+    "松鼠",
+    "企鹅",
+    "狐狸",
+    "海豚",
+    "麦兜",
+    "小熊",
+    "椰子",
+    "栗子",
+    "青柠",
+    "蘑菇",
+    "包子",
+    "花卷",
+    "年糕",
+    "芝麻",
+    "丸子",
+    "果冻",
+    "可可",
+    "笑笑",
+    "乐乐",
+    "悠悠",
+    "阿杨",
+    "老王",
+    "小陈",
+    "阿珍",
+    "大壮",
+    "二毛",
+    "小雨",
+    "阿飞",
+    "小北",
+    "南风",
+    "北岛",
+    "鲸鱼",
+    "海盐",
+    "抹茶",
+    "咖啡",
+    "乌龙",
+    "薄荷",
+    "小满",
+    "白露",
+    "秋天",
+    "山楂",
+    "葡萄",
+    "菠萝",
+    "蛋挞",
+    "泡芙",
+    "米饭",
 )
 _NAME_TAILS = (
-    "", "", "", "酱", "君", "呀", "哒", "吖", "同学", "小姐", "先生", "少年", "姑娘", "日记",
-    "的日常", "本人", "儿", "不加糖", "很忙", "在线", "今天吃什么", "要努力", "的小窝",
+    "",
+    "",
+    "",
+    "酱",
+    "君",
+    "呀",
+    "哒",
+    "吖",
+    "同学",
+    "小姐",
+    "先生",
+    "少年",
+    "姑娘",
+    "日记",
+    "的日常",
+    "本人",
+    "儿",
+    "不加糖",
+    "很忙",
+    "在线",
+    "今天吃什么",
+    "要努力",
+    "的小窝",
 )
 _MOM_TAILS = ("妈", "妈咪", "麻麻", "的妈妈", "妈妈", "家的老母亲", "娘", "妈在努力", "的麻麻")
 _DAD_TAILS = ("爸", "爸爸", "老爸", "的爸爸", "爹")
 _NAME_LATIN = (
-    "Lily", "Momo", "Coco", "Vivian", "Kiki", "Tony", "Kevin", "Jason", "Amy", "Luna", "Ella",
-    "Mia", "Leo", "Max", "Sunny", "Yuki", "Nana", "Echo", "Iris", "Alex", "Jerry", "Candy",
-    "Zoe", "Ada", "Ivy", "Sean", "Ryan", "Cici", "Lulu", "Doris",
+    "Lily",
+    "Momo",
+    "Coco",
+    "Vivian",
+    "Kiki",
+    "Tony",
+    "Kevin",
+    "Jason",
+    "Amy",
+    "Luna",
+    "Ella",
+    "Mia",
+    "Leo",
+    "Max",
+    "Sunny",
+    "Yuki",
+    "Nana",
+    "Echo",
+    "Iris",
+    "Alex",
+    "Jerry",
+    "Candy",
+    "Zoe",
+    "Ada",
+    "Ivy",
+    "Sean",
+    "Ryan",
+    "Cici",
+    "Lulu",
+    "Doris",
 )
 _KID_NICKS = (
-    "豆豆", "糖糖", "果果", "乐乐", "朵朵", "小鱼", "团团", "圆圆", "甜甜", "多多", "米粒", "橙子",
-    "嘟嘟", "皮皮", "安安", "悠悠", "贝贝", "牛牛", "妞妞", "可乐", "布丁", "小满", "一一",
-    "七七", "芒果", "元宝", "饺子", "豆包", "小米", "花生", "土豆", "球球", "壮壮", "航航",
-    "轩轩", "萌萌", "桐桐", "然然", "小树", "小熊", "年年", "栗子", "汤圆", "叮当", "阳阳",
-    "琪琪", "月月", "睿睿", "诺诺", "嘉嘉", "核桃", "毛毛", "泡泡", "小葡萄", "笑笑", "哈密瓜",
+    "豆豆",
+    "糖糖",
+    "果果",
+    "乐乐",
+    "朵朵",
+    "小鱼",
+    "团团",
+    "圆圆",
+    "甜甜",
+    "多多",
+    "米粒",
+    "橙子",
+    "嘟嘟",
+    "皮皮",
+    "安安",
+    "悠悠",
+    "贝贝",
+    "牛牛",
+    "妞妞",
+    "可乐",
+    "布丁",
+    "小满",
+    "一一",
+    "七七",
+    "芒果",
+    "元宝",
+    "饺子",
+    "豆包",
+    "小米",
+    "花生",
+    "土豆",
+    "球球",
+    "壮壮",
+    "航航",
+    "轩轩",
+    "萌萌",
+    "桐桐",
+    "然然",
+    "小树",
+    "小熊",
+    "年年",
+    "栗子",
+    "汤圆",
+    "叮当",
+    "阳阳",
+    "琪琪",
+    "月月",
+    "睿睿",
+    "诺诺",
+    "嘉嘉",
+    "核桃",
+    "毛毛",
+    "泡泡",
+    "小葡萄",
+    "笑笑",
+    "哈密瓜",
 )
 _PETS = (
-    "橘子", "煤球", "布丁", "可乐", "豆包", "馒头", "雪球", "奥利奥", "大黄", "咪咪", "旺财",
-    "花卷", "年糕", "团子", "黑豆", "丸子", "土豆", "芝士",
+    "橘子",
+    "煤球",
+    "布丁",
+    "可乐",
+    "豆包",
+    "馒头",
+    "雪球",
+    "奥利奥",
+    "大黄",
+    "咪咪",
+    "旺财",
+    "花卷",
+    "年糕",
+    "团子",
+    "黑豆",
+    "丸子",
+    "土豆",
+    "芝士",
 )
-_BREEDS = ("橘猫", "布偶猫", "英短", "美短", "狸花猫", "柯基", "金毛", "柴犬", "泰迪", "边牧",
-           "比熊", "萨摩耶")
+_BREEDS = (
+    "橘猫",
+    "布偶猫",
+    "英短",
+    "美短",
+    "狸花猫",
+    "柯基",
+    "金毛",
+    "柴犬",
+    "泰迪",
+    "边牧",
+    "比熊",
+    "萨摩耶",
+)
 _IDOLS = (
-    "林一舟", "周屿白", "沈星河", "顾北辰", "江叙", "许嘉木", "宋知意", "苏念", "陆沉", "乔安然",
-    "叶清歌", "秦朗月",
+    "林一舟",
+    "周屿白",
+    "沈星河",
+    "顾北辰",
+    "江叙",
+    "许嘉木",
+    "宋知意",
+    "苏念",
+    "陆沉",
+    "乔安然",
+    "叶清歌",
+    "秦朗月",
 )
 
 # --------------------------------------------------------------------------------------------
@@ -291,23 +541,88 @@ _IDOLS = (
 
 _V: dict[str, tuple[str, ...]] = {
     "emo": (
-        "[哈哈]", "[心]", "[笑cry]", "[允悲]", "[抱抱]", "[嘻嘻]", "[爱你]", "[泪]", "[赞]",
-        "[鼓掌]", "[doge]", "[二哈]", "[吃瓜]", "[太开心]", "[可爱]", "[偷笑]", "[憧憬]",
-        "[awsl]", "[哭惹]", "[裂开]", "[费解]", "[加油]", "[微笑]", "[悲伤]", "[亲亲]", "",
-        "", "", "～", "!", "!!", "。",
+        "[哈哈]",
+        "[心]",
+        "[笑cry]",
+        "[允悲]",
+        "[抱抱]",
+        "[嘻嘻]",
+        "[爱你]",
+        "[泪]",
+        "[赞]",
+        "[鼓掌]",
+        "[doge]",
+        "[二哈]",
+        "[吃瓜]",
+        "[太开心]",
+        "[可爱]",
+        "[偷笑]",
+        "[憧憬]",
+        "[awsl]",
+        "[哭惹]",
+        "[裂开]",
+        "[费解]",
+        "[加油]",
+        "[微笑]",
+        "[悲伤]",
+        "[亲亲]",
+        "",
+        "",
+        "",
+        "～",
+        "!",
+        "!!",
+        "。",
     ),
     "time": ("今天", "昨晚", "刚刚", "今天早上", "周末", "下午", "今天中午", "昨天", "这两天"),
     "place": (
-        "公园", "商场", "早教中心", "游乐场", "小区楼下", "图书馆", "动物园", "海洋馆", "植物园",
-        "湿地公园", "科技馆", "室内乐园", "江边", "外婆家",
+        "公园",
+        "商场",
+        "早教中心",
+        "游乐场",
+        "小区楼下",
+        "图书馆",
+        "动物园",
+        "海洋馆",
+        "植物园",
+        "湿地公园",
+        "科技馆",
+        "室内乐园",
+        "江边",
+        "外婆家",
     ),
     "babyfood": (
-        "南瓜泥", "蛋黄泥", "高铁米粉", "胡萝卜泥", "西兰花泥", "苹果泥", "山药粥", "鳕鱼粥",
-        "小米粥", "牛肉泥", "香蕉泥", "蒸蛋羹", "番茄面条", "紫薯泥",
+        "南瓜泥",
+        "蛋黄泥",
+        "高铁米粉",
+        "胡萝卜泥",
+        "西兰花泥",
+        "苹果泥",
+        "山药粥",
+        "鳕鱼粥",
+        "小米粥",
+        "牛肉泥",
+        "香蕉泥",
+        "蒸蛋羹",
+        "番茄面条",
+        "紫薯泥",
     ),
     "gear": (
-        "纸尿裤", "奶瓶", "安抚奶嘴", "婴儿推车", "安全座椅", "爬行垫", "辅食机", "温奶器",
-        "婴儿湿巾", "学饮杯", "吸奶器", "背带", "儿童餐椅", "睡袋", "护臀膏",
+        "纸尿裤",
+        "奶瓶",
+        "安抚奶嘴",
+        "婴儿推车",
+        "安全座椅",
+        "爬行垫",
+        "辅食机",
+        "温奶器",
+        "婴儿湿巾",
+        "学饮杯",
+        "吸奶器",
+        "背带",
+        "儿童餐椅",
+        "睡袋",
+        "护臀膏",
     ),
     "milestone_i": ("翻身", "坐稳", "自己爬", "扶着站起来", "叫妈妈", "长出小牙", "拍手"),
     "illness": ("发烧", "咳嗽", "湿疹", "积食", "拉肚子", "流鼻涕", "长水痘", "过敏"),
@@ -315,13 +630,22 @@ _V: dict[str, tuple[str, ...]] = {
     "snack": ("米饭", "面条", "饺子", "酸奶", "香蕉", "鸡蛋羹", "小馒头"),
     "snack2": ("螺蛳粉", "酸辣粉", "冰淇淋", "烤红薯", "糖葫芦", "小龙虾", "炸鸡"),
     "talk": (
-        "妈妈我爱你", "我不要睡觉", "爸爸是大笨熊", "我自己来", "月亮跟着我走", "我是大孩子了",
+        "妈妈我爱你",
+        "我不要睡觉",
+        "爸爸是大笨熊",
+        "我自己来",
+        "月亮跟着我走",
+        "我是大孩子了",
         "妈妈你好漂亮",
     ),
     "class": ("钢琴课", "舞蹈班", "游泳课", "画画班", "轮滑课", "乐高课", "英语启蒙"),
     "job": ("宇航员", "消防员", "医生", "厨师", "警察", "老师", "科学家"),
     "why": (
-        "可以天天吃蛋糕", "可以开大车", "可以保护妈妈", "穿的衣服很帅", "可以去月亮上玩",
+        "可以天天吃蛋糕",
+        "可以开大车",
+        "可以保护妈妈",
+        "穿的衣服很帅",
+        "可以去月亮上玩",
     ),
     "verdict": ("真心好用", "一般般，不推荐", "性价比很高", "有点踩雷", "回购第三次了"),
     "dadword": ("孩子他爸", "老公", "娃爸", "我老公"),
@@ -331,30 +655,92 @@ _V: dict[str, tuple[str, ...]] = {
     "hour": ("两", "三", "四", "五"),
     "weight": ("15", "18.5", "20", "22", "24.6", "26", "28", "31", "33"),
     "product": (
-        "精华", "面霜", "粉底液", "眼影盘", "口红", "防晒", "卸妆油", "面膜", "散粉", "腮红",
-        "遮瑕", "眉笔", "身体乳", "洁面",
+        "精华",
+        "面霜",
+        "粉底液",
+        "眼影盘",
+        "口红",
+        "防晒",
+        "卸妆油",
+        "面膜",
+        "散粉",
+        "腮红",
+        "遮瑕",
+        "眉笔",
+        "身体乳",
+        "洁面",
     ),
     "lipcolor": ("枫叶红", "豆沙色", "烂番茄色", "奶茶色", "正红色", "南瓜色", "肉桂色"),
     "style": ("韩系", "欧美", "日系", "清透", "复古", "氛围感", "伪素颜"),
     "skin": ("干皮", "油皮", "混油皮", "敏感肌", "混干皮"),
     "dish": (
-        "红烧肉", "酸菜鱼", "麻辣香锅", "小龙虾", "火锅", "烤鱼", "螺蛳粉", "生煎", "肠粉",
-        "煲仔饭", "牛肉面", "烧烤", "糖醋排骨", "可乐鸡翅", "番茄牛腩", "提拉米苏", "芝士蛋糕",
-        "羊肉串", "豆花", "酸辣粉", "椰子鸡", "潮汕牛肉火锅", "热干面", "肉夹馍",
+        "红烧肉",
+        "酸菜鱼",
+        "麻辣香锅",
+        "小龙虾",
+        "火锅",
+        "烤鱼",
+        "螺蛳粉",
+        "生煎",
+        "肠粉",
+        "煲仔饭",
+        "牛肉面",
+        "烧烤",
+        "糖醋排骨",
+        "可乐鸡翅",
+        "番茄牛腩",
+        "提拉米苏",
+        "芝士蛋糕",
+        "羊肉串",
+        "豆花",
+        "酸辣粉",
+        "椰子鸡",
+        "潮汕牛肉火锅",
+        "热干面",
+        "肉夹馍",
     ),
     "drink": ("奶茶", "可乐", "啤酒", "柠檬茶", "杨枝甘露", "生椰拿铁"),
     "cuisine": ("川菜", "粤菜", "日料", "火锅", "烧烤", "西餐", "湘菜", "东北菜", "泰国菜"),
     "game": (
-        "王者荣耀", "和平精英", "原神", "英雄联盟", "永劫无间", "蛋仔派对", "金铲铲之战",
-        "崩坏星穹铁道", "第五人格", "光遇",
+        "王者荣耀",
+        "和平精英",
+        "原神",
+        "英雄联盟",
+        "永劫无间",
+        "蛋仔派对",
+        "金铲铲之战",
+        "崩坏星穹铁道",
+        "第五人格",
+        "光遇",
     ),
     "rank": ("王者", "星耀", "钻石", "大师", "宗师", "荣耀王者"),
     "role": ("打野", "射手", "辅助", "中单", "上单"),
-    "exercise": ("跑步", "跳绳", "游泳", "撸铁", "瑜伽", "普拉提", "骑行", "HIIT", "帕梅拉",
-                 "爬楼梯", "动感单车"),
+    "exercise": (
+        "跑步",
+        "跳绳",
+        "游泳",
+        "撸铁",
+        "瑜伽",
+        "普拉提",
+        "骑行",
+        "HIIT",
+        "帕梅拉",
+        "爬楼梯",
+        "动感单车",
+    ),
     "lowcal": ("鸡胸肉沙拉", "一个苹果", "燕麦粥", "水煮蛋和玉米", "一盒酸奶", "蒸南瓜"),
-    "show": ("漫长的季节", "繁花", "狂飙", "庆余年", "甄嬛传", "武林外传", "请回答1988",
-             "三体", "去有风的地方", "我的阿勒泰"),
+    "show": (
+        "漫长的季节",
+        "繁花",
+        "狂飙",
+        "庆余年",
+        "甄嬛传",
+        "武林外传",
+        "请回答1988",
+        "三体",
+        "去有风的地方",
+        "我的阿勒泰",
+    ),
     "movie": ("流浪地球", "你好李焕英", "热辣滚烫", "哪吒", "唐探", "飞驰人生"),
     "weather": ("下雨了", "大太阳", "降温了", "起雾了", "风好大", "终于放晴了", "好冷"),
     "mood": ("心情不错", "有点emo", "只想躺平", "元气满满", "困到不行", "想放假"),
@@ -364,15 +750,22 @@ _V: dict[str, tuple[str, ...]] = {
     "prize": ("护肤礼盒", "100元红包", "定制周边", "新款口红", "保温杯", "零食大礼包"),
     "breedword": ("猫", "狗子", "主子", "毛孩子"),
     "pettalk": ("拆家", "打翻了水杯", "半夜跑酷", "偷吃了我的外卖", "把沙发抓烂了", "跳上了冰箱"),
-    "friendkid": ("我侄子", "我外甥女", "同事家孩子", "闺蜜家宝宝", "表姐家的娃", "邻居家小孩",
-                  "朋友家的小朋友", "我表弟家的儿子"),
+    "friendkid": (
+        "我侄子",
+        "我外甥女",
+        "同事家孩子",
+        "闺蜜家宝宝",
+        "表姐家的娃",
+        "邻居家小孩",
+        "朋友家的小朋友",
+        "我表弟家的儿子",
+    ),
     "partner_m": ("男朋友", "老公", "对象"),
     "partner_f": ("女朋友", "老婆", "对象"),
 }
 
 _TOPICS: dict[str, tuple[str, ...]] = {
-    "mom": ("育儿日常", "晒娃", "带娃日常", "新手妈妈", "宝宝辅食", "亲子时光", "宝宝成长记",
-            "宝妈日常"),
+    "mom": ("育儿日常", "晒娃", "带娃日常", "新手妈妈", "宝宝辅食", "亲子时光", "宝宝成长记", "宝妈日常"),
     "preg": ("孕期日记", "孕妈日常", "准妈妈"),
     "dad": ("奶爸日常", "带娃日常", "晒娃"),
     "beauty": ("美妆", "护肤", "今日妆容", "好物分享", "口红试色"),
@@ -724,34 +1117,114 @@ _POOLS: dict[str, tuple[str, ...]] = {
 # Comment, repost and reply words, chosen by the root's content group and the reactor's class.
 _COMMENTS: dict[str, tuple[str, ...]] = {
     "mom_mother": (
-        "好可爱{emo}", "我家也是这样，一模一样{emo}", "哈哈哈哈太真实了", "抱抱，都会过去的[抱抱]",
-        "同款娃{emo}", "羡慕，我家那个从来不睡整觉[泪]", "求{gear}链接", "宝宝好棒！",
-        "加油，宝妈都不容易[加油]", "看得我也想带娃出去玩了", "我家{nick}也是，天天这样{emo}",
-        "好萌啊，想捏捏小脸", "这个辅食怎么做的，求教程", "笑死，我家也干过这种事",
-        "心疼，多喝水多休息", "长得真快{emo}", "哈哈同龄宝宝", "宝宝长得好像你",
+        "好可爱{emo}",
+        "我家也是这样，一模一样{emo}",
+        "哈哈哈哈太真实了",
+        "抱抱，都会过去的[抱抱]",
+        "同款娃{emo}",
+        "羡慕，我家那个从来不睡整觉[泪]",
+        "求{gear}链接",
+        "宝宝好棒！",
+        "加油，宝妈都不容易[加油]",
+        "看得我也想带娃出去玩了",
+        "我家{nick}也是，天天这样{emo}",
+        "好萌啊，想捏捏小脸",
+        "这个辅食怎么做的，求教程",
+        "笑死，我家也干过这种事",
+        "心疼，多喝水多休息",
+        "长得真快{emo}",
+        "哈哈同龄宝宝",
+        "宝宝长得好像你",
     ),
-    "mom": ("好可爱{emo}", "宝宝好萌", "长得真像你", "哈哈哈哈", "辛苦了[抱抱]", "真好{emo}",
-            "太萌了吧", "好有爱"),
-    "generic": ("哈哈哈哈", "真的假的", "同感", "太真实了", "[赞]", "路过{emo}", "说得对", "+1",
-                "是的", "哈哈哈笑死", "确实", "好家伙", "羡慕{emo}", "我也是", "真不错"),
-    "beauty": ("色号求问{emo}", "好显白啊", "这个我也在用，真的好用", "敏感肌能用吗",
-               "被种草了{emo}", "求链接", "好美！", "这个妆好适合你"),
-    "food": ("看饿了{emo}", "地址在哪里？", "这个我也爱吃", "深夜放毒，举报了[doge]",
-             "下次一起去", "看起来好好吃", "求做法"),
-    "gaming": ("带我一个{emo}", "菜就多练[doge]", "这个确实超标", "恭喜上分", "一起开黑啊",
-               "同一个赛季，我还在钻石"),
-    "fitness": ("自律的人最可怕{emo}", "求计划", "坚持就是胜利[赞]",
-                "好厉害，我连五分钟都坚持不了", "一起打卡", "身材好好"),
-    "fan": ("哥哥好帅{emo}", "永远支持你[心]", "冲冲冲", "等你好久了", "爱你{emo}", "期待新作品",
-            "一定会去的！", "好好休息呀"),
+    "mom": (
+        "好可爱{emo}",
+        "宝宝好萌",
+        "长得真像你",
+        "哈哈哈哈",
+        "辛苦了[抱抱]",
+        "真好{emo}",
+        "太萌了吧",
+        "好有爱",
+    ),
+    "generic": (
+        "哈哈哈哈",
+        "真的假的",
+        "同感",
+        "太真实了",
+        "[赞]",
+        "路过{emo}",
+        "说得对",
+        "+1",
+        "是的",
+        "哈哈哈笑死",
+        "确实",
+        "好家伙",
+        "羡慕{emo}",
+        "我也是",
+        "真不错",
+    ),
+    "beauty": (
+        "色号求问{emo}",
+        "好显白啊",
+        "这个我也在用，真的好用",
+        "敏感肌能用吗",
+        "被种草了{emo}",
+        "求链接",
+        "好美！",
+        "这个妆好适合你",
+    ),
+    "food": (
+        "看饿了{emo}",
+        "地址在哪里？",
+        "这个我也爱吃",
+        "深夜放毒，举报了[doge]",
+        "下次一起去",
+        "看起来好好吃",
+        "求做法",
+    ),
+    "gaming": (
+        "带我一个{emo}",
+        "菜就多练[doge]",
+        "这个确实超标",
+        "恭喜上分",
+        "一起开黑啊",
+        "同一个赛季，我还在钻石",
+    ),
+    "fitness": (
+        "自律的人最可怕{emo}",
+        "求计划",
+        "坚持就是胜利[赞]",
+        "好厉害，我连五分钟都坚持不了",
+        "一起打卡",
+        "身材好好",
+    ),
+    "fan": (
+        "哥哥好帅{emo}",
+        "永远支持你[心]",
+        "冲冲冲",
+        "等你好久了",
+        "爱你{emo}",
+        "期待新作品",
+        "一定会去的！",
+        "好好休息呀",
+    ),
     "giveaway": ("想要{emo}", "许愿中奖[祈祷]", "参与一下", "锦鲤附体", "抽我抽我", "万一呢{emo}"),
     "shop": ("多少钱", "怎么买", "已下单", "质量怎么样", "私信了", "还有货吗"),
     "pet": ("好可爱的毛孩子{emo}", "想rua", "我家的也这样", "太萌了吧", "好乖啊"),
 }
 _REPOSTS: dict[str, tuple[str, ...]] = {
-    "mom_mother": ("太真实了{emo}", "我家也是这样", "码住，以后用得上", "转给还没当妈的姐妹看看",
-                   "哈哈哈哈这不就是我家吗", "好可爱{emo}", "同款娃+1", "说到心坎里了", "马住学习",
-                   "抱抱姐妹[抱抱]"),
+    "mom_mother": (
+        "太真实了{emo}",
+        "我家也是这样",
+        "码住，以后用得上",
+        "转给还没当妈的姐妹看看",
+        "哈哈哈哈这不就是我家吗",
+        "好可爱{emo}",
+        "同款娃+1",
+        "说到心坎里了",
+        "马住学习",
+        "抱抱姐妹[抱抱]",
+    ),
     "mom": ("好可爱{emo}", "太萌了", "哈哈哈哈", "转发一下"),
     "generic": ("哈哈哈哈", "说得好", "太真实了{emo}", "同感", "有道理", "码住", "[赞]"),
     "beauty": ("种草了", "码住{emo}", "好看"),
@@ -765,42 +1238,131 @@ _REPOSTS: dict[str, tuple[str, ...]] = {
     "bot": ("好", "支持", "[赞]", "转发", "学习了", "关注了", "好好好"),
 }
 _REPLIES: tuple[str, ...] = (
-    "谢谢{emo}", "哈哈哈是的", "对呀", "私信你了", "抱抱[抱抱]", "同感{emo}", "哈哈一起加油",
-    "谢谢亲", "有空一起", "好的好的", "真的！", "嗯嗯",
+    "谢谢{emo}",
+    "哈哈哈是的",
+    "对呀",
+    "私信你了",
+    "抱抱[抱抱]",
+    "同感{emo}",
+    "哈哈一起加油",
+    "谢谢亲",
+    "有空一起",
+    "好的好的",
+    "真的！",
+    "嗯嗯",
 )
 
 # Content kinds of original posts (index = code).
 _KINDS: tuple[str, ...] = (
-    "mom", "dad", "chat", "beauty", "food", "gaming", "fitness", "idol", "pet", "heat", "love",
-    "hypo", "otherkid", "shop", "giveaway", "giveaway_baby", "bot", "celeb", "org_beauty",
-    "org_media", "org_game", "org_gov", "org_fitness",
+    "mom",
+    "dad",
+    "chat",
+    "beauty",
+    "food",
+    "gaming",
+    "fitness",
+    "idol",
+    "pet",
+    "heat",
+    "love",
+    "hypo",
+    "otherkid",
+    "shop",
+    "giveaway",
+    "giveaway_baby",
+    "bot",
+    "celeb",
+    "org_beauty",
+    "org_media",
+    "org_game",
+    "org_gov",
+    "org_fitness",
 )
 _K = {k: i for i, k in enumerate(_KINDS)}
 # Reaction groups (words pool) of each content kind.
 _GROUPS: tuple[str, ...] = (
-    "mom", "generic", "beauty", "food", "gaming", "fitness", "fan", "giveaway", "shop", "pet",
+    "mom",
+    "generic",
+    "beauty",
+    "food",
+    "gaming",
+    "fitness",
+    "fan",
+    "giveaway",
+    "shop",
+    "pet",
 )
 _G = {g: i for i, g in enumerate(_GROUPS)}
-_KIND_GROUP = np.array([
-    _G[{"mom": "mom", "dad": "mom", "beauty": "beauty", "food": "food", "gaming": "gaming",
-        "fitness": "fitness", "pet": "pet", "shop": "shop", "giveaway": "giveaway",
-        "giveaway_baby": "giveaway", "celeb": "fan", "org_beauty": "beauty", "org_game": "gaming",
-        "org_fitness": "fitness"}.get(k, "generic")]
-    for k in _KINDS
-], dtype=np.int8)
+_KIND_GROUP = np.array(
+    [
+        _G[
+            {
+                "mom": "mom",
+                "dad": "mom",
+                "beauty": "beauty",
+                "food": "food",
+                "gaming": "gaming",
+                "fitness": "fitness",
+                "pet": "pet",
+                "shop": "shop",
+                "giveaway": "giveaway",
+                "giveaway_baby": "giveaway",
+                "celeb": "fan",
+                "org_beauty": "beauty",
+                "org_game": "gaming",
+                "org_fitness": "fitness",
+            }.get(k, "generic")
+        ]
+        for k in _KINDS
+    ],
+    dtype=np.int8,
+)
 # Appeal multiplier per kind (how much a post of that kind invites reactions).
-_KIND_APPEAL = np.array([
-    {"mom": 1.0, "dad": 1.0, "chat": 0.6, "beauty": 0.9, "food": 0.9, "gaming": 0.8,
-     "fitness": 0.8, "idol": 0.7, "pet": 0.9, "heat": 0.5, "love": 0.6, "hypo": 0.5,
-     "otherkid": 0.6, "shop": 0.25, "giveaway": 1.0, "giveaway_baby": 1.0, "bot": 0.03,
-     "celeb": 1.5, "org_beauty": 0.5, "org_media": 0.7, "org_game": 0.8, "org_gov": 0.4,
-     "org_fitness": 0.4}[k]
-    for k in _KINDS
-])
+_KIND_APPEAL = np.array(
+    [
+        {
+            "mom": 1.0,
+            "dad": 1.0,
+            "chat": 0.6,
+            "beauty": 0.9,
+            "food": 0.9,
+            "gaming": 0.8,
+            "fitness": 0.8,
+            "idol": 0.7,
+            "pet": 0.9,
+            "heat": 0.5,
+            "love": 0.6,
+            "hypo": 0.5,
+            "otherkid": 0.6,
+            "shop": 0.25,
+            "giveaway": 1.0,
+            "giveaway_baby": 1.0,
+            "bot": 0.03,
+            "celeb": 1.5,
+            "org_beauty": 0.5,
+            "org_media": 0.7,
+            "org_game": 0.8,
+            "org_gov": 0.4,
+            "org_fitness": 0.4,
+        }[k]
+        for k in _KINDS
+    ]
+)
 _KIND_TOPICS: dict[str, str] = {
-    "mom": "mom", "dad": "dad", "chat": "chat", "beauty": "beauty", "food": "food",
-    "gaming": "gaming", "fitness": "fitness", "pet": "pet", "heat": "heat", "love": "love",
-    "hypo": "chat", "otherkid": "chat", "shop": "shop", "giveaway_baby": "shop",
+    "mom": "mom",
+    "dad": "dad",
+    "chat": "chat",
+    "beauty": "beauty",
+    "food": "food",
+    "gaming": "gaming",
+    "fitness": "fitness",
+    "pet": "pet",
+    "heat": "heat",
+    "love": "love",
+    "hypo": "chat",
+    "otherkid": "chat",
+    "shop": "shop",
+    "giveaway_baby": "shop",
 }
 
 # Roles.
@@ -821,8 +1383,16 @@ _ORG_TYPES: tuple[tuple[str, int, str], ...] = (
 )
 _ORG_TYPE_W = np.array([3.0, 1.5, 2.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.5])
 _ORG_NAMES: dict[str, tuple[str, ...]] = {
-    "baby": ("贝贝熊母婴旗舰店", "小象宝贝母婴店", "童趣母婴官方", "优贝婴童旗舰店",
-             "宝贝计划母婴生活馆", "亲亲宝贝孕婴店", "小树苗母婴连锁", "萌宝之家母婴"),
+    "baby": (
+        "贝贝熊母婴旗舰店",
+        "小象宝贝母婴店",
+        "童趣母婴官方",
+        "优贝婴童旗舰店",
+        "宝贝计划母婴生活馆",
+        "亲亲宝贝孕婴店",
+        "小树苗母婴连锁",
+        "萌宝之家母婴",
+    ),
     "beauty": ("花漾美妆官方微博", "植研护肤旗舰店", "青黛彩妆官方", "水光肌研究所"),
     "media": ("{city}本地宝", "{city}吃货日报", "{city}身边事", "{city}生活圈"),
     "game": ("星火游戏官方", "幻境手游官方微博", "云端互娱"),
@@ -842,27 +1412,71 @@ _CELEB_TYPES: tuple[tuple[str, int, int], ...] = (
 )
 
 _DESC: dict[str, tuple[str, ...]] = {
-    "mothers": ("{nick}妈｜记录{nick}的成长", "宝妈一枚，坐标{city}", "二胎妈妈 一儿一女",
-                "全职妈妈｜爱生活爱分享", "新手妈妈，边学边带", "职场妈妈 时间管理中",
-                "{nick}和{nick2}的妈", "", "", ""),
+    "mothers": (
+        "{nick}妈｜记录{nick}的成长",
+        "宝妈一枚，坐标{city}",
+        "二胎妈妈 一儿一女",
+        "全职妈妈｜爱生活爱分享",
+        "新手妈妈，边学边带",
+        "职场妈妈 时间管理中",
+        "{nick}和{nick2}的妈",
+        "",
+        "",
+        "",
+    ),
     "fathers": ("{nick}爸", "奶爸一枚", "", ""),
     "beauty": ("美妆爱好者｜{skin}", "分享平价好物", "化妆师｜合作请私信", "", ""),
     "food": ("吃货一枚", "{city}美食探店", "认真吃饭 好好生活", "", ""),
     "gaming": ("王者荣耀 巅峰2000+", "原神玩家", "菜但爱玩", "", ""),
     "fitness": ("健身三年｜增肌减脂", "瑜伽老师", "跑步爱好者 全马破四", "", ""),
-    "none": ("", "", "", "一个普通人", "好好生活", "做一个温柔的人", "{city}人",
-             "摄影 旅行 猫", "听歌 看剧 睡觉", "保持热爱 奔赴山海"),
+    "none": (
+        "",
+        "",
+        "",
+        "一个普通人",
+        "好好生活",
+        "做一个温柔的人",
+        "{city}人",
+        "摄影 旅行 猫",
+        "听歌 看剧 睡觉",
+        "保持热爱 奔赴山海",
+    ),
     "idol_fan": ("{idol}的妈妈粉", "爱{idol}的第三年", "{idol}只管往前走"),
     "pet_owner": ("{pet}的铲屎官", "两猫一狗", "养猫人", ""),
     "weishang": ("母婴用品 正品保障 微信同号", "宝妈创业 母婴好物分享"),
     "bot": ("", "", "分享生活"),
-    "celeb": ("演员、歌手", "歌手", "美妆博主｜商务合作请私信", "美食博主", "游戏主播",
-              "健身教练"),
+    "celeb": ("演员、歌手", "歌手", "美妆博主｜商务合作请私信", "美食博主", "游戏主播", "健身教练"),
 }
 
 # Hourly posting weights (Asia/Shanghai): few posts 2-6am, peaks at lunch and late evening.
-_HOUR_W = np.array([3.0, 1.8, 1.0, 0.55, 0.4, 0.5, 1.2, 2.8, 3.8, 4.2, 4.3, 4.6,
-                    5.6, 5.2, 4.3, 4.2, 4.3, 4.6, 5.0, 5.6, 6.4, 7.0, 6.6, 4.8])
+_HOUR_W = np.array(
+    [
+        3.0,
+        1.8,
+        1.0,
+        0.55,
+        0.4,
+        0.5,
+        1.2,
+        2.8,
+        3.8,
+        4.2,
+        4.3,
+        4.6,
+        5.6,
+        5.2,
+        4.3,
+        4.2,
+        4.3,
+        4.6,
+        5.0,
+        5.6,
+        6.4,
+        7.0,
+        6.6,
+        4.8,
+    ]
+)
 _HOUR_CDF = np.concatenate([[0.0], np.cumsum(_HOUR_W) / _HOUR_W.sum()])
 _HOUR_SECS = np.arange(25, dtype=float) * 3600.0
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -990,7 +1604,7 @@ def _make_users(
     perm = rng.permutation(n)
     a = 0
     for r_, k in ((_CELEB, n_celeb), (_ORG, n_org), (_BOT, n_bot), (_WEISHANG, n_ws)):
-        role[perm[a:a + k]] = r_
+        role[perm[a : a + k]] = r_
         a += k
     ordinary = perm[a:]
     n_mom = min(round(mothers_share * n), ordinary.size)
@@ -1133,17 +1747,42 @@ def _make_users(
     act = act * base
     act[lazy_mom] *= 0.4
 
-    names = _make_names(rng, n, role, seg1, hn, father, kid_nick, pet, city, uid, celeb_kind,
-                        org_kind, celebs, ck, orgs, ok)
+    names = _make_names(
+        rng, n, role, seg1, hn, father, kid_nick, pet, city, uid, celeb_kind, org_kind, celebs, ck, orgs, ok
+    )
     desc_pick = rng.integers(0, 1 << 30, n)
 
     return _Users(
-        n=n, uid=uid, names=names, role=role, seg1=seg1, seg2=seg2, hn=hn, father=father,
-        city=city, female=female, followers=followers, friends=friends, statuses=statuses,
-        favourites=favourites, created=created, verified=verified, vtype=vtype, desc_pick=desc_pick,
-        client=client, kid_nick=kid_nick, kid_girl=kid_girl, kid_age0=kid_age0, pet=pet,
-        breed=breed, idol=idol, org_kind=org_kind, celeb_kind=celeb_kind, lazy_mom=lazy_mom,
-        act=act, circle=np.zeros(n, dtype=np.int32),
+        n=n,
+        uid=uid,
+        names=names,
+        role=role,
+        seg1=seg1,
+        seg2=seg2,
+        hn=hn,
+        father=father,
+        city=city,
+        female=female,
+        followers=followers,
+        friends=friends,
+        statuses=statuses,
+        favourites=favourites,
+        created=created,
+        verified=verified,
+        vtype=vtype,
+        desc_pick=desc_pick,
+        client=client,
+        kid_nick=kid_nick,
+        kid_girl=kid_girl,
+        kid_age0=kid_age0,
+        pet=pet,
+        breed=breed,
+        idol=idol,
+        org_kind=org_kind,
+        celeb_kind=celeb_kind,
+        lazy_mom=lazy_mom,
+        act=act,
+        circle=np.zeros(n, dtype=np.int32),
     )
 
 
@@ -1193,8 +1832,13 @@ def _make_names(
             tails_ = _DAD_TAILS if father[i] else _MOM_TAILS
             name = nick + tails_[int(num[i]) % len(tails_)]
             if p >= 4:
-                name += (("_" + _CITIES[city[i]][4]) if p < 6 else str(year[i] % 100) if p < 8
-                         else str(num[i] % 1000))
+                name += (
+                    ("_" + _CITIES[city[i]][4])
+                    if p < 6
+                    else str(year[i] % 100)
+                    if p < 8
+                    else str(num[i] % 1000)
+                )
             names[i] = name
             continue
         if hn_l[i] == pet_hn and p < 4:
@@ -1505,8 +2149,7 @@ def _streams(rng: np.random.Generator, u: _Users) -> tuple[np.ndarray, ...]:
     rates: list[np.ndarray] = []
     shapes: list[np.ndarray] = []
 
-    def add(mask: np.ndarray, kind: np.ndarray | int, rate: np.ndarray | float,
-            shape: float) -> None:
+    def add(mask: np.ndarray, kind: np.ndarray | int, rate: np.ndarray | float, shape: float) -> None:
         idx = np.flatnonzero(mask)
         users.append(idx)
         k = np.broadcast_to(np.asarray(kind, dtype=np.int16), (n,))[idx]
@@ -1533,8 +2176,9 @@ def _streams(rng: np.random.Generator, u: _Users) -> tuple[np.ndarray, ...]:
     plain = ordinary & (u.seg1 != _SEG_MOTHERS)
     add(plain, _K["chat"], 0.0035 * ln(0.0, 1.0, n), 1.0)
     # hard negatives
-    hn_kind = np.array([_K["idol"], _K["pet"], _K["heat"], _K["love"], _K["hypo"],
-                        _K["otherkid"], _K["shop"]])
+    hn_kind = np.array(
+        [_K["idol"], _K["pet"], _K["heat"], _K["love"], _K["hypo"], _K["otherkid"], _K["shop"]]
+    )
     hn_user = ordinary & (u.hn >= 0)
     add(hn_user, hn_kind[np.clip(u.hn, 0, 6)], 0.027 * ln(0.0, 0.5, n), 1.5)
     ws = u.role == _WEISHANG
@@ -1552,8 +2196,7 @@ def _streams(rng: np.random.Generator, u: _Users) -> tuple[np.ndarray, ...]:
     add(baby_shop, _K["giveaway_baby"], 0.05, 1.0)
     bots = u.role == _BOT
     add(bots, _K["bot"], 0.06 * ln(0.0, 0.5, n), 0.25)
-    return (np.concatenate(users), np.concatenate(kinds), np.concatenate(rates),
-            np.concatenate(shapes))
+    return (np.concatenate(users), np.concatenate(kinds), np.concatenate(rates), np.concatenate(shapes))
 
 
 def _clock(tau: np.ndarray) -> np.ndarray:
@@ -1594,8 +2237,13 @@ _TREND = 0.4
 
 
 def _spread(
-    rng: np.random.Generator, u: _Users, g: _Graph, days: float,
-    o_user: np.ndarray, o_kind: np.ndarray, o_tau: np.ndarray,
+    rng: np.random.Generator,
+    u: _Users,
+    g: _Graph,
+    days: float,
+    o_user: np.ndarray,
+    o_kind: np.ndarray,
+    o_tau: np.ndarray,
 ) -> _Events:
     n = u.n
     n_o = o_user.size
@@ -1625,10 +2273,10 @@ def _spread(
     group_of = _KIND_GROUP
 
     seen = np.sort(np.arange(n_o, dtype=np.int64) * n + o_user)
-    s_parts: dict[str, list[np.ndarray]] = {k: [] for k in (
-        "user", "tau", "root", "parent", "kind", "seed", "mention", "appeal")}
-    c_parts: dict[str, list[np.ndarray]] = {k: [] for k in (
-        "user", "tau", "status", "kind", "seed")}
+    s_parts: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("user", "tau", "root", "parent", "kind", "seed", "mention", "appeal")
+    }
+    c_parts: dict[str, list[np.ndarray]] = {k: [] for k in ("user", "tau", "status", "kind", "seed")}
 
     # frontier: statuses that can be reposted further
     f_sidx = np.arange(n_o, dtype=np.int64)
@@ -1751,15 +2399,23 @@ def _spread(
     c_tau = np.concatenate([c_tau, t1, t2])
     c_status = np.concatenate([c_status, r1_status, r1_status[sel2]])
     c_reply = np.concatenate([c_reply, sel, r1_idx[sel2]])
-    c_kind = np.concatenate([
-        c_kind, np.full(sel.size + sel2.size, reply_kind, dtype=np.int16)])
-    c_seed = np.concatenate([c_seed, rng.integers(0, 1 << 62, sel.size + sel2.size,
-                                                  dtype=np.int64)])
+    c_kind = np.concatenate([c_kind, np.full(sel.size + sel2.size, reply_kind, dtype=np.int16)])
+    c_seed = np.concatenate([c_seed, rng.integers(0, 1 << 62, sel.size + sel2.size, dtype=np.int64)])
 
     return _Events(
-        s_user=s_user, s_tau=s_tau, s_root=s_root, s_parent=s_parent, s_kind=s_kind,
-        s_seed=s_seed, s_mention=s_mention, s_appeal=s_appeal,
-        c_user=c_user, c_tau=c_tau, c_status=c_status, c_reply=c_reply, c_kind=c_kind,
+        s_user=s_user,
+        s_tau=s_tau,
+        s_root=s_root,
+        s_parent=s_parent,
+        s_kind=s_kind,
+        s_seed=s_seed,
+        s_mention=s_mention,
+        s_appeal=s_appeal,
+        c_user=c_user,
+        c_tau=c_tau,
+        c_status=c_status,
+        c_reply=c_reply,
+        c_kind=c_kind,
         c_seed=c_seed,
     )
 
@@ -1770,10 +2426,28 @@ def _spread(
 
 _KID_REFS = {
     # (father, girl) -> references to the writer's own child
-    (False, False): ("我儿子", "我家宝宝", "我家{nick}", "娃", "我家崽", "我家小朋友",
-                     "我家小子", "{nick}宝宝", "我家大宝"),
-    (False, True): ("我闺女", "我女儿", "我家宝宝", "我家{nick}", "娃", "我家小公主",
-                    "我家小朋友", "{nick}宝宝", "我家大宝"),
+    (False, False): (
+        "我儿子",
+        "我家宝宝",
+        "我家{nick}",
+        "娃",
+        "我家崽",
+        "我家小朋友",
+        "我家小子",
+        "{nick}宝宝",
+        "我家大宝",
+    ),
+    (False, True): (
+        "我闺女",
+        "我女儿",
+        "我家宝宝",
+        "我家{nick}",
+        "娃",
+        "我家小公主",
+        "我家小朋友",
+        "{nick}宝宝",
+        "我家大宝",
+    ),
     (True, False): ("我儿子", "我家小子", "我家宝宝", "娃", "我家{nick}"),
     (True, True): ("我闺女", "我家丫头", "我女儿", "我家宝宝", "我家{nick}"),
 }
@@ -1783,8 +2457,10 @@ _MOM_BANDS: dict[str, tuple[str, ...]] = {
     **{b: _MOM[b] + _MOM["A"] for b in ("N", "I", "T", "K")},
 }
 _BASE62 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_FIXED = (',"favorited":false,"truncated":false,"in_reply_to_status_id":"",'
-          '"in_reply_to_user_id":"","in_reply_to_screen_name":"","pic_urls":[],"geo":null')
+_FIXED = (
+    ',"favorited":false,"truncated":false,"in_reply_to_status_id":"",'
+    '"in_reply_to_user_id":"","in_reply_to_screen_name":"","pic_urls":[],"geo":null'
+)
 _TAIL = ',"isLongText":false,"mlevel":0,"visible":{"type":0,"list_id":0}}'
 
 
@@ -1849,12 +2525,13 @@ class _Fill(dict):
 def _fmt_created(local_secs: int) -> str:
     d = date(1970, 1, 1) + timedelta(days=local_secs // 86400)
     s = local_secs % 86400
-    return (f"{_WEEKDAYS[d.weekday()]} {_MONTHS[d.month - 1]} {d.day:02d} "
-            f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d} +0800 {d.year}")
+    return (
+        f"{_WEEKDAYS[d.weekday()]} {_MONTHS[d.month - 1]} {d.day:02d} "
+        f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d} +0800 {d.year}"
+    )
 
 
-def _render_original(u: _Users, user: int, kind: int, seed: int, day: int,
-                     mention: str | None) -> str:
+def _render_original(u: _Users, user: int, kind: int, seed: int, day: int, mention: str | None) -> str:
     """Text of an original post (pure function of its arguments)."""
     r = _R(seed)
     kname = _KINDS[kind]
@@ -1873,8 +2550,7 @@ def _render_original(u: _Users, user: int, kind: int, seed: int, day: int,
     if topics and "#" not in text and r.chance(p_topic):
         tag = "#" + r.pick(topics) + "#"
         text = tag + text if r.chance(0.5) else text + " " + tag
-    p_url = 0.5 if kname in ("shop", "bot", "giveaway", "giveaway_baby") or kname.startswith(
-        "org_") else 0.03
+    p_url = 0.5 if kname in ("shop", "bot", "giveaway", "giveaway_baby") or kname.startswith("org_") else 0.03
     if r.chance(p_url):
         text += " http://t.cn/A6" + "".join(_BASE62[r.below(62)] for _ in range(6))
     if mention is not None:
@@ -1898,9 +2574,16 @@ def _words_pool(code: int, table: dict[str, tuple[str, ...]]) -> tuple[str, ...]
     return _REPLIES
 
 
-def _render_words(u: _Users, user: int, code: int, seed: int, day: int,
-                  table: dict[str, tuple[str, ...]], p_pure: float,
-                  mention: str | None) -> str:
+def _render_words(
+    u: _Users,
+    user: int,
+    code: int,
+    seed: int,
+    day: int,
+    table: dict[str, tuple[str, ...]],
+    p_pure: float,
+    mention: str | None,
+) -> str:
     """Own words of a repost or a comment ("" for a pure repost)."""
     r = _R(seed)
     if p_pure > 0 and r.chance(p_pure):
@@ -1913,7 +2596,13 @@ def _render_words(u: _Users, user: int, code: int, seed: int, day: int,
 
 
 def _write_files(
-    rng: np.random.Generator, out_dir: Path, u: _Users, ev: _Events, *, start: date, days: int,
+    rng: np.random.Generator,
+    out_dir: Path,
+    u: _Users,
+    ev: _Events,
+    *,
+    start: date,
+    days: int,
     progress: Callable[[str], None] | None,
 ) -> tuple[int, int]:
     n_s = ev.s_user.size
@@ -1938,8 +2627,7 @@ def _write_files(
     s_seed = ev.s_seed[s_order]
     s_mention = ev.s_mention[s_order]
     s_appeal = ev.s_appeal[s_order]
-    s_client = np.where(rng.random(n_s) < 0.85, u.client[s_user],
-                        rng.integers(0, len(_CLIENTS), n_s))
+    s_client = np.where(rng.random(n_s) < 0.85, u.client[s_user], rng.integers(0, len(_CLIENTS), n_s))
     c_user = ev.c_user[c_order]
     c_sec = c_sec[c_order]
     c_status = s_rank[ev.c_status][c_order]
@@ -1969,17 +2657,18 @@ def _write_files(
     in_com = np.bincount(c_status, minlength=n_s)
     fol = u.followers[s_user].astype(float)
     reposts = np.where(is_rep, direct, cascade) + rng.poisson(
-        np.where(is_rep, 0.2, 1.0) * s_appeal * fol * 2e-5)
+        np.where(is_rep, 0.2, 1.0) * s_appeal * fol * 2e-5
+    )
     comments = in_com + rng.poisson(np.where(is_rep, 0.2, 1.0) * s_appeal * fol * 3e-5)
-    likes = reposts + 2 * comments + rng.poisson(
-        np.where(is_rep, 0.3, 1.0) * s_appeal * (1.5 + fol * 2e-4))
+    likes = reposts + 2 * comments + rng.poisson(np.where(is_rep, 0.3, 1.0) * s_appeal * (1.5 + fol * 2e-4))
     posted = np.bincount(s_user, minlength=u.n) + np.bincount(c_user, minlength=u.n)
 
     day_prefix = []
     for d in range(days + 1):
         dd = start + timedelta(days=d)
-        day_prefix.append((f"{_WEEKDAYS[dd.weekday()]} {_MONTHS[dd.month - 1]} {dd.day:02d} ",
-                           f" +0800 {dd.year}"))
+        day_prefix.append(
+            (f"{_WEEKDAYS[dd.weekday()]} {_MONTHS[dd.month - 1]} {dd.day:02d} ", f" +0800 {dd.year}")
+        )
 
     def created(sec: int) -> str:
         pre, post = day_prefix[sec // 86400]
@@ -2017,8 +2706,9 @@ def _write_files(
         user = int(s_user[k])
         day = int(s_sec[k] // 86400)
         if s_root[k] < 0:
-            return _render_original(u, user, int(s_kind[k]), int(s_seed[k]), day,
-                                    mention_name(int(s_mention[k])))
+            return _render_original(
+                u, user, int(s_kind[k]), int(s_seed[k]), day, mention_name(int(s_mention[k]))
+            )
         return own_plus_chain(k)
 
     def own_words(k: int) -> str:
@@ -2026,8 +2716,16 @@ def _write_files(
         p_pure = 0.6 if code == len(_GROUPS) + 1 else 0.3
         if code == _G["giveaway"]:
             p_pure = 0.1
-        return _render_words(u, int(s_user[k]), code, int(s_seed[k]), int(s_sec[k] // 86400),
-                             _REPOSTS, p_pure, mention_name(int(s_mention[k])))
+        return _render_words(
+            u,
+            int(s_user[k]),
+            code,
+            int(s_seed[k]),
+            int(s_sec[k] // 86400),
+            _REPOSTS,
+            p_pure,
+            mention_name(int(s_mention[k])),
+        )
 
     def own_plus_chain(k: int) -> str:
         own = own_words(k)
@@ -2040,21 +2738,24 @@ def _write_files(
     def status_core(k: int) -> str:
         """The status object without retweeted_status and the counts (cached for roots)."""
         sid = int(s_id[k])
-        return (f'{{"created_at":"{created(int(s_sec[k]))}","id":{sid},"idstr":"{sid}",'
-                f'"mid":"{sid}","text":{dumps(status_text(k), ensure_ascii=False)},'
-                f'"source":{_SOURCE_JSON[int(s_client[k])]}{_FIXED},'
-                f'"user":{user_json(int(s_user[k]))}')
+        return (
+            f'{{"created_at":"{created(int(s_sec[k]))}","id":{sid},"idstr":"{sid}",'
+            f'"mid":"{sid}","text":{dumps(status_text(k), ensure_ascii=False)},'
+            f'"source":{_SOURCE_JSON[int(s_client[k])]}{_FIXED},'
+            f'"user":{user_json(int(s_user[k]))}'
+        )
 
     def counts(k: int) -> str:
-        return (f',"reposts_count":{int(reposts[k])},"comments_count":{int(comments[k])},'
-                f'"attitudes_count":{int(likes[k])}{_TAIL}')
+        return (
+            f',"reposts_count":{int(reposts[k])},"comments_count":{int(comments[k])},'
+            f'"attitudes_count":{int(likes[k])}{_TAIL}'
+        )
 
     def status_line(k: int) -> str:
         root = int(s_root[k])
         if root < 0:
             return status_core(k) + counts(k)
-        return (status_core(k) + ',"retweeted_status":' + status_core(root) + counts(root)
-                + counts(k))
+        return status_core(k) + ',"retweeted_status":' + status_core(root) + counts(root) + counts(k)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     with open(out_dir / "weibo_statuses.jsonl", "w", encoding="utf-8", newline="\n") as f:
@@ -2073,8 +2774,7 @@ def _write_files(
     def comment_text(j: int) -> str:
         code = int(c_kind[j])
         user = int(c_user[j])
-        words = _render_words(u, user, code, int(c_seed[j]), int(c_sec[j] // 86400),
-                              _COMMENTS, 0.0, None)
+        words = _render_words(u, user, code, int(c_seed[j]), int(c_sec[j] // 86400), _COMMENTS, 0.0, None)
         rep = int(c_reply[j])
         if rep >= 0:
             return "回复@" + names[int(c_user[rep])] + ":" + words
@@ -2084,20 +2784,24 @@ def _write_files(
         cid = int(c_id[j])
         k = int(c_status[j])
         sid = int(s_id[k])
-        line = (f'{{"created_at":"{created(int(c_sec[j]))}","id":{cid},"idstr":"{cid}",'
-                f'"mid":"{cid}","text":{dumps(comment_text(j), ensure_ascii=False)},'
-                f'"source":{_SOURCE_JSON[int(u.client[c_user[j]])]},'
-                f'"user":{user_json(int(c_user[j]))},'
-                f'"status":{{"id":{sid},"idstr":"{sid}","mid":"{sid}",'
-                f'"created_at":"{created(int(s_sec[k]))}",'
-                f'"text":{dumps(status_text(k), ensure_ascii=False)},'
-                f'"user":{user_json(int(s_user[k]))}}}')
+        line = (
+            f'{{"created_at":"{created(int(c_sec[j]))}","id":{cid},"idstr":"{cid}",'
+            f'"mid":"{cid}","text":{dumps(comment_text(j), ensure_ascii=False)},'
+            f'"source":{_SOURCE_JSON[int(u.client[c_user[j]])]},'
+            f'"user":{user_json(int(c_user[j]))},'
+            f'"status":{{"id":{sid},"idstr":"{sid}","mid":"{sid}",'
+            f'"created_at":"{created(int(s_sec[k]))}",'
+            f'"text":{dumps(status_text(k), ensure_ascii=False)},'
+            f'"user":{user_json(int(s_user[k]))}}}'
+        )
         rep = int(c_reply[j])
         if rep >= 0:
             rid = int(c_id[rep])
-            line += (f',"reply_comment":{{"id":{rid},"idstr":"{rid}",'
-                     f'"text":{dumps(comment_text(rep), ensure_ascii=False)},'
-                     f'"user":{user_json(int(c_user[rep]))}}}')
+            line += (
+                f',"reply_comment":{{"id":{rid},"idstr":"{rid}",'
+                f'"text":{dumps(comment_text(rep), ensure_ascii=False)},'
+                f'"user":{user_json(int(c_user[rep]))}}}'
+            )
         return line + "}"
 
     with open(out_dir / "weibo_comments.jsonl", "w", encoding="utf-8", newline="\n") as f:
@@ -2160,9 +2864,14 @@ def generate_weibo_sample(
     rng = np.random.default_rng(seed)
 
     u = _make_users(
-        rng, n_users, mothers_share=mothers_share, bot_share=bot_share,
-        celebrity_share=celebrity_share, org_share=org_share,
-        hard_negative_share=hard_negative_share, start_local=start_local,
+        rng,
+        n_users,
+        mothers_share=mothers_share,
+        bot_share=bot_share,
+        celebrity_share=celebrity_share,
+        org_share=org_share,
+        hard_negative_share=hard_negative_share,
+        start_local=start_local,
     )
     u.circle = _circles(rng, u)
     g = _graph(rng, u)
@@ -2198,8 +2907,7 @@ def generate_weibo_sample(
         verified_orgs=frozenset(ids[i] for i in np.flatnonzero(u.role == _ORG).tolist()),
         celebrities=frozenset(ids[i] for i in np.flatnonzero(u.role == _CELEB).tolist()),
         bots=frozenset(ids[i] for i in np.flatnonzero(u.role == _BOT).tolist()),
-        hard_negatives={ids[i]: HARD_NEGATIVE_KINDS[hn_l[i]] for i in range(n_users)
-                        if hn_l[i] >= 0},
+        hard_negatives={ids[i]: HARD_NEGATIVE_KINDS[hn_l[i]] for i in range(n_users) if hn_l[i] >= 0},
     )
 
 
@@ -2212,15 +2920,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--out", required=True, type=Path, help="output folder")
     ap.add_argument("--users", type=int, default=2000, help="number of users (default 2000)")
     ap.add_argument("--days", type=int, default=40, help="number of days (default 40)")
-    ap.add_argument("--end", type=date.fromisoformat, default=date(2026, 11, 15),
-                    help="last date, Asia/Shanghai (default 2026-11-15)")
+    ap.add_argument(
+        "--end",
+        type=date.fromisoformat,
+        default=date(2026, 11, 15),
+        help="last date, Asia/Shanghai (default 2026-11-15)",
+    )
     ap.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
     ap.add_argument("--mothers-share", type=float, default=0.26)
-    ap.add_argument("--truth", type=Path, default=None,
-                    help="where to write the ground truth JSON (default: OUT/../<name>_truth.json)")
+    ap.add_argument(
+        "--truth",
+        type=Path,
+        default=None,
+        help="where to write the ground truth JSON (default: OUT/../<name>_truth.json)",
+    )
     args = ap.parse_args(argv)
     truth = generate_weibo_sample(
-        args.out, n_users=args.users, days=args.days, end_date=args.end, seed=args.seed,
+        args.out,
+        n_users=args.users,
+        days=args.days,
+        end_date=args.end,
+        seed=args.seed,
         mothers_share=args.mothers_share,
         progress=lambda msg: print(msg, file=sys.stderr),
     )

@@ -148,15 +148,19 @@ def open_warehouse(
 
 def _migrate(con: duckdb.DuckDBPyConnection) -> None:
     """Bring a warehouse written by an earlier version up to the current schema."""
-    kinds = dict(con.execute(
-        "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'main'"
-    ).fetchall())
+    kinds = dict(
+        con.execute(
+            "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'main'"
+        ).fetchall()
+    )
     if kinds.get("pending_interactions") == "BASE TABLE":  # before placeholder users
         con.execute("DROP TABLE pending_interactions")
-    for table, column, decl in (("posts", "from_row", "BOOLEAN DEFAULT true"),
-                                ("users", "placeholder", "BOOLEAN DEFAULT false"),
-                                ("loads", "updated", "BIGINT DEFAULT 0"),
-                                ("user_tags", "rule", "VARCHAR")):
+    for table, column, decl in (
+        ("posts", "from_row", "BOOLEAN DEFAULT true"),
+        ("users", "placeholder", "BOOLEAN DEFAULT false"),
+        ("loads", "updated", "BIGINT DEFAULT 0"),
+        ("user_tags", "rule", "VARCHAR"),
+    ):
         if table in kinds:
             con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {decl}")
     _drop_key_indexes(con)
@@ -164,13 +168,18 @@ def _migrate(con: duckdb.DuckDBPyConnection) -> None:
 
 def _drop_key_indexes(con: duckdb.DuckDBPyConnection) -> None:
     """Rebuild posts / users written with a PRIMARY KEY (before the loader kept the keys)."""
-    keyed = {r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' "
-        "AND table_name IN ('posts', 'users') AND schema_name = 'main'").fetchall()}
+    keyed = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' "
+            "AND table_name IN ('posts', 'users') AND schema_name = 'main'"
+        ).fetchall()
+    }
     for table in sorted(keyed):
         start = SCHEMA.index(f"CREATE TABLE IF NOT EXISTS {table} (")
-        ddl = SCHEMA[start:SCHEMA.index(";", start)].replace(
-            f"IF NOT EXISTS {table} (", f"{table}__rebuilt (", 1)
+        ddl = SCHEMA[start : SCHEMA.index(";", start)].replace(
+            f"IF NOT EXISTS {table} (", f"{table}__rebuilt (", 1
+        )
         con.begin()
         try:
             con.execute(ddl)
@@ -234,8 +243,18 @@ _BATCH_POSTS_UNIQUE = """
 
 #: One row per user: the newest snapshot, where a field the newest snapshot lacks keeps the
 #: newest known value (rows without a time count as newest, later rows as newer).
-_USER_FIELDS = ("screen_name", "followers", "following", "statuses", "verified", "verified_type",
-                "description", "gender", "location", "seen_at")
+_USER_FIELDS = (
+    "screen_name",
+    "followers",
+    "following",
+    "statuses",
+    "verified",
+    "verified_type",
+    "description",
+    "gender",
+    "location",
+    "seen_at",
+)
 #: A user with one row is that row (most users of a large file: aggregating all of them took
 #: 3.3 s of the CED load), and so is a user whose newest row knows every field; only the other
 #: users with several rows are merged field by field.
@@ -258,7 +277,8 @@ _BATCH_USERS = """
     GROUP BY platform, user_id""".format(
     plain=", ".join(_USER_FIELDS),
     all_known=" AND ".join(f"{c} IS NOT NULL" for c in _USER_FIELDS),
-    merged=", ".join(f"arg_max({c}, _k) FILTER (WHERE {c} IS NOT NULL) AS {c}" for c in _USER_FIELDS))
+    merged=", ".join(f"arg_max({c}, _k) FILTER (WHERE {c} IS NOT NULL) AS {c}" for c in _USER_FIELDS),
+)
 
 
 #: The warehouse's rows for the batch's posts (and its row keys' posts) and users.
@@ -312,8 +332,9 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
         con.register("r_edges", edges)
         con.register("r_quarantine", quarantine)
         con.register("b_keys", keys)
-        unique = con.execute(
-            "SELECT count(*) = count(DISTINCT (platform, post_id)) FROM r_posts").fetchone()[0]
+        unique = con.execute("SELECT count(*) = count(DISTINCT (platform, post_id)) FROM r_posts").fetchone()[
+            0
+        ]
         con.execute(_BATCH_POSTS_UNIQUE if unique else _BATCH_POSTS)
         con.execute(_BATCH_USERS)
         # What the warehouse already holds of this batch's posts and users: one scan of each
@@ -321,8 +342,10 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
         # statement joins these small tables instead; a batch of new posts skips the rest).
         for table, sql in (("posts", _EXISTING_POSTS), ("users", _EXISTING_USERS)):
             if _is_empty(con, table):  # a fresh warehouse: nothing to look up
-                con.execute(f"CREATE OR REPLACE TEMP TABLE ex_{table} AS "
-                            f"SELECT {_EXISTING_COLUMNS[table]} FROM {table} LIMIT 0")
+                con.execute(
+                    f"CREATE OR REPLACE TEMP TABLE ex_{table} AS "
+                    f"SELECT {_EXISTING_COLUMNS[table]} FROM {table} LIMIT 0"
+                )
             else:
                 con.execute(sql, [platform])
         known_posts = con.execute("SELECT count(*) FROM ex_posts").fetchone()[0]
@@ -338,7 +361,8 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
                         + count(*) FILTER (WHERE p.post_id LIKE 'user:%' AND NOT EXISTS (
                               SELECT 1 FROM ex_users u WHERE u.platform = $1
                                 AND u.user_id = substr(p.post_id, 6) AND NOT u.placeholder))
-                   FROM (SELECT DISTINCT post_id FROM b_keys) p""", [platform]
+                   FROM (SELECT DISTINCT post_id FROM b_keys) p""",
+                [platform],
             ).fetchone()[0]
         posts_added = 0
         if len(posts) and not known_posts:
@@ -421,8 +445,11 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
         added = _insert_interactions(con, platform) if len(edges) else 0
         # An interaction is pending while it names a placeholder user "@name": with no
         # placeholder (counting them is cheap) none is, and the view's scan is skipped
-        pending = con.execute("SELECT count(*) FROM pending_interactions").fetchone()[0] \
-            if con.execute("SELECT count(*) FROM users WHERE placeholder").fetchone()[0] else 0
+        pending = (
+            con.execute("SELECT count(*) FROM pending_interactions").fetchone()[0]
+            if con.execute("SELECT count(*) FROM users WHERE placeholder").fetchone()[0]
+            else 0
+        )
         if len(quarantine):
             con.execute(
                 """INSERT INTO quarantine SELECT $1, q.line, q.raw, q.reason, $2 FROM r_quarantine q
@@ -447,10 +474,21 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
             """INSERT INTO loads (source, sha256, rows_read, loaded, updated, duplicates, quarantined,
                    posts_added, users_added, users_updated, interactions_added, interactions_pending,
                    loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [batch.source, sha256.result(), report.rows_read, report.loaded, report.updated,
-             report.duplicates, report.quarantined, report.posts_added, report.users_added,
-             report.users_updated, report.interactions_added, report.interactions_pending,
-             loaded_at],
+            [
+                batch.source,
+                sha256.result(),
+                report.rows_read,
+                report.loaded,
+                report.updated,
+                report.duplicates,
+                report.quarantined,
+                report.posts_added,
+                report.users_added,
+                report.users_updated,
+                report.interactions_added,
+                report.interactions_pending,
+                loaded_at,
+            ],
         )
         for name in ("r_posts", "r_users", "r_edges", "r_quarantine", "b_keys"):
             con.unregister(name)
@@ -489,13 +527,15 @@ def _insert_interactions(con: duckdb.DuckDBPyConnection, platform: str) -> int:
            LEFT JOIN name_ids s ON e.src_user IS NULL AND s.platform = $1 AND s.screen_name = e.src_name
            LEFT JOIN name_ids d ON e.dst_user IS NULL AND d.platform = $1 AND d.screen_name = e.dst_name
            WHERE coalesce(e.src_user, e.src_name) IS NOT NULL
-             AND coalesce(e.dst_user, e.dst_name) IS NOT NULL""", [platform]
+             AND coalesce(e.dst_user, e.dst_name) IS NOT NULL""",
+        [platform],
     )
     con.execute(
         """CREATE OR REPLACE TEMP TABLE new_placeholders AS
            SELECT DISTINCT '@' || name AS user_id, platform, name FROM (
                SELECT src_ph AS name, platform FROM resolved WHERE src_ph IS NOT NULL
-               UNION SELECT dst_ph, platform FROM resolved WHERE dst_ph IS NOT NULL)""")
+               UNION SELECT dst_ph, platform FROM resolved WHERE dst_ph IS NOT NULL)"""
+    )
     if con.execute("SELECT count(*) FROM new_placeholders").fetchone()[0]:
         # a user id starting with "@" is a placeholder's (as pending_interactions assumes):
         # only those rows need comparing, not every user's id
@@ -503,7 +543,8 @@ def _insert_interactions(con: duckdb.DuckDBPyConnection, platform: str) -> int:
             """INSERT INTO users (user_id, platform, screen_name, placeholder)
                SELECT n.user_id, n.platform, n.name, true FROM new_placeholders n
                ANTI JOIN (SELECT platform, user_id FROM users WHERE placeholder) u
-                 ON u.platform = n.platform AND u.user_id = n.user_id""")
+                 ON u.platform = n.platform AND u.user_id = n.user_id"""
+        )
     # The warehouse's interactions that could repeat one of the batch's (same source user)
     insert = """INSERT INTO interactions
                 SELECT DISTINCT r.src_user, r.dst_user, r.kind, r.post_id, r.created_at, r.platform
@@ -516,9 +557,11 @@ def _insert_interactions(con: duckdb.DuckDBPyConnection, platform: str) -> int:
         con.execute(
             """CREATE OR REPLACE TEMP TABLE ex_edges AS
                SELECT i.* FROM interactions i SEMI JOIN (SELECT DISTINCT src_user FROM resolved) r
-                 ON i.src_user = r.src_user""")
+                 ON i.src_user = r.src_user"""
+        )
         added = con.execute(
-            insert + """
+            insert
+            + """
               AND NOT EXISTS (SELECT 1 FROM ex_edges i
                   WHERE i.src_user = r.src_user AND i.dst_user = r.dst_user AND i.kind = r.kind
                     AND i.post_id IS NOT DISTINCT FROM r.post_id AND i.platform = r.platform)"""
@@ -538,7 +581,8 @@ def _merge_placeholders(con: duckdb.DuckDBPyConnection) -> int:
         """CREATE OR REPLACE TEMP TABLE named AS
            SELECT DISTINCT p.platform, p.screen_name FROM users p
            SEMI JOIN b_users b ON b.platform = p.platform AND b.screen_name = p.screen_name
-           WHERE p.placeholder""")
+           WHERE p.placeholder"""
+    )
     if not con.execute("SELECT count(*) FROM named").fetchone()[0]:
         con.execute("DROP TABLE named")
         return 0
@@ -581,8 +625,9 @@ def _merge_placeholders(con: duckdb.DuckDBPyConnection) -> int:
 MAX_CONTEXT_HOPS = 30
 
 
-def fetch_context_texts(con: duckdb.DuckDBPyConnection, posts: pd.DataFrame,
-                        platform: str = "weibo") -> pd.Series:
+def fetch_context_texts(
+    con: duckdb.DuckDBPyConnection, posts: pd.DataFrame, platform: str = "weibo"
+) -> pd.Series:
     """The context of each post for the tagger: the text of the post it reposts or replies to
     (``repost_of``, else ``reply_to``), followed up the repost tree to the original post (the
     farthest one the warehouse holds, at most :data:`MAX_CONTEXT_HOPS` hops): a reply to a reply
@@ -614,8 +659,9 @@ def fetch_context_texts(con: duckdb.DuckDBPyConnection, posts: pd.DataFrame,
             con.unregister("_context_ids")
         for post_id, up, text in rows:
             known[post_id] = (up, text)
-        todo = {up for _pid, (up, _t) in ((r[0], known[r[0]]) for r in rows)
-                if up is not None and up not in known}
+        todo = {
+            up for _pid, (up, _t) in ((r[0], known[r[0]]) for r in rows) if up is not None and up not in known
+        }
 
     def root_text(first: object) -> str | None:
         text, at = None, first
@@ -655,9 +701,7 @@ def window_bounds(as_of: date, window_days: int) -> tuple[datetime, datetime]:
 
 def newest_post_date(con: duckdb.DuckDBPyConnection, platform: str = "weibo") -> date | None:
     """The Asia/Shanghai date of the newest post in the warehouse (the default ``as_of``)."""
-    row = con.execute(
-        "SELECT max(created_at) FROM posts WHERE platform = ?", [platform]
-    ).fetchone()
+    row = con.execute("SELECT max(created_at) FROM posts WHERE platform = ?", [platform]).fetchone()
     if row is None or row[0] is None:
         return None
     ts = pd.Timestamp(row[0])
@@ -716,20 +760,31 @@ def fetch_users(
 
 
 def start_run(
-    con: duckdb.DuckDBPyConnection, *, run_id: str, flow: str, segment: str, as_of: date,
-    window_days: int, params: dict[str, Any],
+    con: duckdb.DuckDBPyConnection,
+    *,
+    run_id: str,
+    flow: str,
+    segment: str,
+    as_of: date,
+    window_days: int,
+    params: dict[str, Any],
 ) -> None:
     """Append a ``runs`` row with status ``running``."""
     con.execute(
         "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 'running', NULL)",
-        [run_id, flow, segment, as_of, window_days, json.dumps(params, sort_keys=True,
-                                                                 ensure_ascii=False), _now()],
+        [
+            run_id,
+            flow,
+            segment,
+            as_of,
+            window_days,
+            json.dumps(params, sort_keys=True, ensure_ascii=False),
+            _now(),
+        ],
     )
 
 
-def finish_run(
-    con: duckdb.DuckDBPyConnection, run_id: str, *, status: str, error: str | None = None
-) -> None:
+def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, *, status: str, error: str | None = None) -> None:
     """Mark a run ``succeeded`` or ``failed`` (with its error)."""
     if status not in ("succeeded", "failed"):
         raise ValueError(f"status must be 'succeeded' or 'failed'; got {status!r}")
@@ -739,9 +794,7 @@ def finish_run(
     )
 
 
-def write_user_tags(
-    con: duckdb.DuckDBPyConnection, run_id: str, tags: pd.DataFrame
-) -> int:
+def write_user_tags(con: duckdb.DuckDBPyConnection, run_id: str, tags: pd.DataFrame) -> int:
     """Store a run's user tags (columns user_id, segment, score, n_posts, n_hits, evidence, and
     optionally rule: which user-level rule admitted the member)."""
     cols = ["user_id", "segment", "score", "n_posts", "n_hits", "evidence"]
@@ -755,8 +808,10 @@ def write_user_tags(
     try:
         con.execute("DELETE FROM user_tags WHERE run_id = ?", [run_id])
         con.register("t_tags", frame)
-        con.execute("INSERT INTO user_tags (run_id, user_id, segment, score, n_posts, n_hits, "
-                    "evidence, rule) SELECT * FROM t_tags")
+        con.execute(
+            "INSERT INTO user_tags (run_id, user_id, segment, score, n_posts, n_hits, "
+            "evidence, rule) SELECT * FROM t_tags"
+        )
         con.unregister("t_tags")
         con.commit()
     except BaseException:
@@ -768,8 +823,7 @@ def write_user_tags(
 def write_seeds(con: duckdb.DuckDBPyConnection, run_id: str, seeds: pd.DataFrame) -> int:
     """Store a run's seeds (columns segment, rank, user_id, marginal_reach, cumulative_reach,
     community, reason)."""
-    cols = ["segment", "rank", "user_id", "marginal_reach", "cumulative_reach", "community",
-            "reason"]
+    cols = ["segment", "rank", "user_id", "marginal_reach", "cumulative_reach", "community", "reason"]
     frame = seeds[cols].copy()
     frame.insert(0, "run_id", run_id)
     con.begin()

@@ -152,10 +152,18 @@ class _Post:
 
 
 def _emit(b: BatchBuilder, p: _Post, obj: dict[str, Any], line: int, from_row: bool) -> None:
-    b.add_post(p.post_id, p.user_id, p.created, p.text, line=line, repost_of=p.repost_of,
-               reposts=as_count(obj.get("reposts_count")),
-               comments=as_count(obj.get("comments_count")),
-               likes=as_count(obj.get("attitudes_count")), from_row=from_row)
+    b.add_post(
+        p.post_id,
+        p.user_id,
+        p.created,
+        p.text,
+        line=line,
+        repost_of=p.repost_of,
+        reposts=as_count(obj.get("reposts_count")),
+        comments=as_count(obj.get("comments_count")),
+        likes=as_count(obj.get("attitudes_count")),
+        from_row=from_row,
+    )
     b.add_user(p.user_id, p.created, **p.profile)
     for name in own_mentions(p.text):
         if name != p.profile["screen_name"]:
@@ -184,8 +192,15 @@ def _parse_status(obj: dict[str, Any], line: int, b: BatchBuilder) -> str:
         for (dst_id, dst_name), (src_id, src_name) in pairwise(hops):
             if dst_name is not None and dst_name == root.profile["screen_name"] and src_id:
                 continue  # the root author named in the chain: no A→A
-            b.add_interaction("repost", post.post_id, when, src_user=src_id, src_name=src_name,
-                              dst_user=dst_id, dst_name=dst_name)
+            b.add_interaction(
+                "repost",
+                post.post_id,
+                when,
+                src_user=src_id,
+                src_name=src_name,
+                dst_user=dst_id,
+                dst_name=dst_name,
+            )
     elif chain:
         # A repost whose source post the export does not carry: the chain still says who spread it.
         b.add_interaction("repost", post.post_id, when, src_name=chain[0], dst_user=post.user_id)
@@ -214,8 +229,9 @@ def _parse_comment(obj: dict[str, Any], line: int, b: BatchBuilder) -> str:
     elif isinstance(status.get("user"), dict):
         author_id = as_id(status["user"].get("idstr")) or as_id(status["user"].get("id"))
     text = obj.get("text") if isinstance(obj.get("text"), str) else ""
-    b.add_post(cid, commenter, created, text, line=line, reply_to=target_id,
-               likes=as_count(obj.get("like_count")))
+    b.add_post(
+        cid, commenter, created, text, line=line, reply_to=target_id, likes=as_count(obj.get("like_count"))
+    )
     b.add_user(commenter, created, **profile)
     if target is not None:
         _emit(b, target, status, line, False)
@@ -241,8 +257,12 @@ def _parse_line(b: BatchBuilder, lineno: int, raw: str, source: str) -> None:
     try:
         obj = _loads(text)
     except _JSONError as exc:
-        b.quarantine(lineno, raw, f"{source}, line {lineno}: not valid JSON ({exc}); expected "
-                     "one status object per line (a truncated line, or not an export?)")
+        b.quarantine(
+            lineno,
+            raw,
+            f"{source}, line {lineno}: not valid JSON ({exc}); expected "
+            "one status object per line (a truncated line, or not an export?)",
+        )
         return
     items = obj.get("statuses") if isinstance(obj, dict) and "statuses" in obj else [obj]
     if not isinstance(items, list):
@@ -259,7 +279,7 @@ def _parse_line(b: BatchBuilder, lineno: int, raw: str, source: str) -> None:
             b.add_row(key)
         except _RowError as exc:
             # drop whatever the bad row had added before it failed
-            del b.posts[mark[0]:], b.users[mark[1]:], b.interactions[mark[2]:]
+            del b.posts[mark[0] :], b.users[mark[1] :], b.interactions[mark[2] :]
             row = raw if len(items) == 1 else json.dumps(item, ensure_ascii=False)
             b.quarantine(lineno, row, f"{source}, line {lineno}: {exc}")
 
@@ -302,25 +322,41 @@ def _lines_of(data: bytes) -> pa.LargeStringArray:
     return pa.LargeStringArray.from_buffers(len(nl), pa.py_buffer(offsets), pa.py_buffer(data))
 
 
-def _reference_tables(lines: pa.LargeStringArray, numbers: list[int], source: str,
-                      ) -> tuple[dict[str, pa.Table], list[tuple]]:
+def _reference_tables(
+    lines: pa.LargeStringArray,
+    numbers: list[int],
+    source: str,
+) -> tuple[dict[str, pa.Table], list[tuple]]:
     """The reference parser over the given lines: tables with ``_line`` and ``_seq``, and the
     quarantine rows."""
     b = BatchBuilder(source, PLATFORM)
     ends: dict[str, list[int]] = {"posts": [], "users": [], "interactions": [], "keys": []}
     for lineno in numbers:
         _parse_line(b, lineno, lines[lineno - 1].as_py(), source)
-        for name, rows in (("posts", b.posts), ("users", b.users),
-                           ("interactions", b.interactions), ("keys", b.row_keys)):
+        for name, rows in (
+            ("posts", b.posts),
+            ("users", b.users),
+            ("interactions", b.interactions),
+            ("keys", b.row_keys),
+        ):
             ends[name].append(len(rows))
     out: dict[str, pa.Table] = {}
-    for name, rows, columns in (("posts", b.posts, POST_COLUMNS), ("users", b.users, USER_COLUMNS),
-                                ("interactions", b.interactions, INTERACTION_COLUMNS),
-                                ("keys", [(k,) for k in b.row_keys], ("key",))):
+    for name, rows, columns in (
+        ("posts", b.posts, POST_COLUMNS),
+        ("users", b.users, USER_COLUMNS),
+        ("interactions", b.interactions, INTERACTION_COLUMNS),
+        ("keys", [(k,) for k in b.row_keys], ("key",)),
+    ):
         schema = ARROW_SCHEMAS.get(name, pa.schema([("key", pa.string())]))
-        cols = {c: pa.array(_as_text([r[j] for r in rows]) if schema.field(c).type == pa.string()
-                            else [r[j] for r in rows], schema.field(c).type)
-                for j, c in enumerate(columns)}
+        cols = {
+            c: pa.array(
+                _as_text([r[j] for r in rows])
+                if schema.field(c).type == pa.string()
+                else [r[j] for r in rows],
+                schema.field(c).type,
+            )
+            for j, c in enumerate(columns)
+        }
         counts = np.diff(np.asarray(ends[name], dtype=np.int64), prepend=0)
         cols["_line"] = pa.array(np.repeat(np.asarray(numbers, dtype=np.int64), counts))
         cols["_seq"] = pa.array(np.arange(len(rows), dtype=np.int64))
@@ -337,10 +373,12 @@ def _as_text(values: list) -> list:
 def _merged(sql: pa.Table, ref: pa.Table | None, schema: pa.Schema) -> pa.Table:
     """The SQL rows and the reference rows in file order, as ``schema``."""
     sql = sql.select([*schema.names, "_line", "_seq"]).cast(
-        pa.schema([*schema, pa.field("_line", pa.int64()), pa.field("_seq", pa.int64())]))
+        pa.schema([*schema, pa.field("_line", pa.int64()), pa.field("_seq", pa.int64())])
+    )
     if ref is not None and len(ref):
-        sql = pa.concat_tables([sql, ref.cast(sql.schema)]).sort_by([("_line", "ascending"),
-                                                                      ("_seq", "ascending")])
+        sql = pa.concat_tables([sql, ref.cast(sql.schema)]).sort_by(
+            [("_line", "ascending"), ("_seq", "ascending")]
+        )
     return sql.select(schema.names)
 
 
@@ -353,11 +391,14 @@ def _parse_lines_sql(lines: pa.LargeStringArray, source: str) -> ExportBatch:
         ref, quarantine = _reference_tables(lines, fast.slow_lines, source)
     keys = _merged(fast.row_keys, ref.get("keys"), pa.schema([("key", pa.string())]))
     return make_batch(
-        source, PLATFORM,
+        source,
+        PLATFORM,
         posts=_merged(fast.posts, ref.get("posts"), ARROW_SCHEMAS["posts"]),
         users=_merged(fast.users, ref.get("users"), ARROW_SCHEMAS["users"]),
         interactions=_merged(fast.interactions, ref.get("interactions"), ARROW_SCHEMAS["interactions"]),
-        quarantine=quarantine, row_keys=keys.column("key"))
+        quarantine=quarantine,
+        row_keys=keys.column("key"),
+    )
 
 
 def read_weibo_api(path: str | Path) -> ExportBatch:
@@ -385,20 +426,25 @@ def read_weibo_api(path: str | Path) -> ExportBatch:
     stripped = text.strip()
     if not stripped:
         return BatchBuilder(str(path), PLATFORM).build()
-    if stripped.startswith("[") or (stripped.startswith("{") and "\n" in stripped
-                                    and _is_single_document(stripped)):
+    if stripped.startswith("[") or (
+        stripped.startswith("{") and "\n" in stripped and _is_single_document(stripped)
+    ):
         try:
             doc = _loads(stripped)
         except _JSONError as exc:
             return whole_file_quarantine(str(path), data, f"not valid JSON ({exc})")
-        items = doc if isinstance(doc, list) else doc.get("statuses", [doc]) \
-            if isinstance(doc, dict) else [doc]
+        items = (
+            doc if isinstance(doc, list) else doc.get("statuses", [doc]) if isinstance(doc, dict) else [doc]
+        )
         lines = [json.dumps({"statuses": items}, ensure_ascii=False)]
         return parse_weibo_api(lines, str(path))
     if not stripped.startswith("{"):
         return whole_file_quarantine(
-            str(path), data, f"does not look like Weibo API JSON (it starts with {stripped[:20]!r}); "
-            "expected one status object per line or {\"statuses\": [...]}")
+            str(path),
+            data,
+            f"does not look like Weibo API JSON (it starts with {stripped[:20]!r}); "
+            'expected one status object per line or {"statuses": [...]}',
+        )
     if text.count("\n") + 1 < SQL_MIN_LINES:
         return parse_weibo_api(text.split("\n"), str(path), engine="python")
     if encoding != "utf-8":  # a BOM or GB18030: work on the decoded text as UTF-8
@@ -415,7 +461,7 @@ def _large_json_lines(data: bytes) -> pa.LargeStringArray | None:
         return None
     body = data.removeprefix(b"\xef\xbb\xbf")
     first = first_solid_byte(body)
-    if first < 0 or body[first:first + 1] != b"{":
+    if first < 0 or body[first : first + 1] != b"{":
         return None
     # one JSON document over many lines (a pretty-printed {"statuses": [...]}) starts with a
     # first line that is not JSON by itself: the caller reads those

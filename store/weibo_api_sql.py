@@ -53,8 +53,20 @@ from store.bulk import (
 __all__ = ["ApiLinesSql", "parse_api_lines_sql"]
 
 _ID_KEYS = ("idstr", "mid", "id")
-_USER_KEYS = ("idstr", "id", "screen_name", "name", "followers_count", "friends_count",
-              "statuses_count", "verified", "verified_type", "description", "gender", "location")
+_USER_KEYS = (
+    "idstr",
+    "id",
+    "screen_name",
+    "name",
+    "followers_count",
+    "friends_count",
+    "statuses_count",
+    "verified",
+    "verified_type",
+    "description",
+    "gender",
+    "location",
+)
 _USER_IDS = ("idstr", "id")
 _POST_KEYS = (*_ID_KEYS, "created_at", "text", "reposts_count", "comments_count", "attitudes_count")
 
@@ -68,29 +80,43 @@ def _json(keys: tuple[str, ...], **nested: str) -> str:
 def _varchar_type(structure: str) -> str:
     """The SQL type of a ``json_transform`` structure with its JSON leaves as VARCHAR (the text of
     each JSON value; string functions on the JSON type would parse their results as JSON)."""
+
     def sql(node: dict) -> str:
-        return "STRUCT(" + ", ".join(
-            f'"{k}" ' + (sql(v) if isinstance(v, dict) else "VARCHAR") for k, v in node.items()) + ")"
+        return (
+            "STRUCT("
+            + ", ".join(f'"{k}" ' + (sql(v) if isinstance(v, dict) else "VARCHAR") for k, v in node.items())
+            + ")"
+        )
+
     return sql(json.loads(structure))
 
 
 _USER = _json(_USER_KEYS)
 _SOURCE = _json(_POST_KEYS, user=_USER, retweeted_status=_json(_ID_KEYS))
-_LINE = _json((*_POST_KEYS, "like_count"), user=_USER, retweeted_status=_SOURCE, status=_SOURCE,
-              reply_comment=_json((), user=_json(("idstr", "id"))))
+_LINE = _json(
+    (*_POST_KEYS, "like_count"),
+    user=_USER,
+    retweeted_status=_SOURCE,
+    status=_SOURCE,
+    reply_comment=_json((), user=_json(("idstr", "id"))),
+)
 
 #: JSON that DuckDB reads but Python's (and orjson's) parser refuses, anywhere in the line:
 #: NaN / Infinity, a number too large for a double, a trailing comma. A match inside a string
 #: only sends the line to the reference parser.
-_LENIENT = (r"'[:,\[][ \t\r\n]*[+-]?(?i:nan|inf)|[:,\[][ \t\r\n]*-?[0-9.]+[eE]\+?[0-9]{3}"
-            r"|,[ \t\r\n]*[}\]]'")
+_LENIENT = (
+    r"'[:,\[][ \t\r\n]*[+-]?(?i:nan|inf)|[:,\[][ \t\r\n]*-?[0-9.]+[eE]\+?[0-9]{3}"
+    r"|,[ \t\r\n]*[}\]]'"
+)
 
 
 def _ids(path: str, keys: tuple[str, ...], name: str) -> list[str]:
     """``<name>`` (the first of the keys that holds an id, as :func:`store.fields.as_id` reads
     it) and ``<name>_sure`` (no key holds a number DuckDB and Python may read differently)."""
-    return [f"coalesce({', '.join(f'tj_jid({path}.{k})' for k in keys)}) AS {name}",
-            f"NOT ({' OR '.join(f'tj_jid_unsure({path}.{k})' for k in keys)}) AS {name}_sure"]
+    return [
+        f"coalesce({', '.join(f'tj_jid({path}.{k})' for k in keys)}) AS {name}",
+        f"NOT ({' OR '.join(f'tj_jid_unsure({path}.{k})' for k in keys)}) AS {name}_sure",
+    ]
 
 
 def _kinds(path: str, keys: tuple[str, ...], kinds: str) -> str:
@@ -121,8 +147,8 @@ def _decoded(pre: str, path: str) -> list[str]:
         f"nullif(tj_jstr({u}.description), '') AS {pre}_description",
         f"nullif(tj_jstr({u}.gender), '') AS {pre}_gender",
         f"nullif(tj_trim(tj_jstr({u}.location)), '') AS {pre}_location",
-        _kinds(u, ("followers_count", "friends_count", "statuses_count", "verified_type"),
-               "'none', 'int'") + " AND "
+        _kinds(u, ("followers_count", "friends_count", "statuses_count", "verified_type"), "'none', 'int'")
+        + " AND "
         + _kinds(u, ("screen_name", "name", "description", "gender"), "'none', 'str'")
         + f" AS {pre}_profile_ok",
     ]
@@ -163,8 +189,10 @@ LEFT JOIN (SELECT i, {", ".join(_decoded("s", "o.status"))},
 def _post_ok(pre: str, *, values: bool = True) -> str:
     """The post's id, time and author are there (and, with ``values``, its text and counts have
     the types the fast path reads)."""
-    ok = (f"{pre}_id IS NOT NULL AND {pre}_id_sure AND {pre}_time IS NOT NULL"
-          f" AND {pre}_uid IS NOT NULL AND {pre}_uid_sure AND {pre}_profile_ok")
+    ok = (
+        f"{pre}_id IS NOT NULL AND {pre}_id_sure AND {pre}_time IS NOT NULL"
+        f" AND {pre}_uid IS NOT NULL AND {pre}_uid_sure AND {pre}_profile_ok"
+    )
     return ok + (f" AND {pre}_text_ok AND {pre}_counts_ok" if values else "")
 
 
@@ -176,14 +204,14 @@ CREATE TEMP TABLE api_k AS
 SELECT * EXCLUDE (rt_key, status_key), CASE
     WHEN NOT parsed THEN NULL
     WHEN rt_key = 'no' AND status_key = 'yes' THEN
-        CASE WHEN {_post_ok('p', values=False)} AND p_like_ok
+        CASE WHEN {_post_ok("p", values=False)} AND p_like_ok
                   AND s_id IS NOT NULL AND s_id_sure AND s_rt_sure AND rc_uid_sure
                   AND NOT (s_u_present AND (s_uid IS NULL OR NOT s_uid_sure)) AND s_created_ok
-                  AND (NOT target OR ({_post_ok('s')}))
+                  AND (NOT target OR ({_post_ok("s")}))
              THEN 'comment' END
     WHEN rt_key = 'yes' OR (rt_key = 'no' AND status_key = 'no') THEN
-        CASE WHEN {_post_ok('p')}
-                  AND (NOT r_present OR ({_post_ok('r')} AND r_rt IS NULL AND r_rt_sure))
+        CASE WHEN {_post_ok("p")}
+                  AND (NOT r_present OR ({_post_ok("r")} AND r_rt IS NULL AND r_rt_sure))
              THEN 'status' END
     END AS kind
 FROM (SELECT *,
@@ -199,7 +227,7 @@ def _user_select(pre: str, when: str) -> str:
            {pre}_followers AS followers, {pre}_following AS following, {pre}_statuses AS statuses,
            {pre}_verified AS verified, {pre}_verified_type AS verified_type,
            {pre}_description AS description, {pre}_gender AS gender, {pre}_location AS location,
-           {pre}_time AS seen_at, i AS _line, {0 if pre == 'p' else 1} AS _seq
+           {pre}_time AS seen_at, i AS _line, {0 if pre == "p" else 1} AS _seq
     FROM api_k WHERE {when}"""
 
 
@@ -214,21 +242,21 @@ def _post_select(pre: str, when: str, *, repost_of: str, from_row: bool) -> str:
 
 _POSTS = f"""
 SELECT * FROM (
-    {_post_select('p', "kind = 'status'", repost_of="CASE WHEN r_present THEN r_id END", from_row=True)}
+    {_post_select("p", "kind = 'status'", repost_of="CASE WHEN r_present THEN r_id END", from_row=True)}
     UNION ALL
-    {_post_select('r', "kind = 'status' AND r_present", repost_of="NULL", from_row=False)}
+    {_post_select("r", "kind = 'status' AND r_present", repost_of="NULL", from_row=False)}
     UNION ALL
     SELECT p_id, 'weibo', p_uid, p_time, coalesce(p_text, ''), NULL, s_id, NULL, NULL, p_like,
            i, true, i, 0
     FROM api_k WHERE kind = 'comment'
     UNION ALL
-    {_post_select('s', "kind = 'comment' AND target", repost_of="s_rt", from_row=False)})
+    {_post_select("s", "kind = 'comment' AND target", repost_of="s_rt", from_row=False)})
 ORDER BY _line, _seq"""
 
 _USERS = f"""
-SELECT * FROM ({_user_select('p', 'kind IS NOT NULL')}
-               UNION ALL {_user_select('r', "kind = 'status' AND r_present")}
-               UNION ALL {_user_select('s', "kind = 'comment' AND target")})
+SELECT * FROM ({_user_select("p", "kind IS NOT NULL")}
+               UNION ALL {_user_select("r", "kind = 'status' AND r_present")}
+               UNION ALL {_user_select("s", "kind = 'comment' AND target")})
 ORDER BY _line, _seq"""
 
 _REPLY_PREFIX = f"'^回复@({NAME_CLASS}+){WHITE_SPACE_CLASS}*[:：]'"
@@ -273,9 +301,9 @@ WITH c AS (SELECT i, s_id AS post_id, p_uid AS commenter, p_time AS created_at,
      reposts AS (SELECT i, post_id, user_id, me, chain, root_user, root_name, created_at
                  FROM api_t WHERE g = 0)
 SELECT src_user, src_name, dst_user, dst_name, kind, post_id, created_at, _line, _seq FROM (
-    SELECT *, i // 8 AS _line, (i % 8) * 1000000 + k AS _seq FROM ({mention_edges_sql('api_t')})
+    SELECT *, i // 8 AS _line, (i % 8) * 1000000 + k AS _seq FROM ({mention_edges_sql("api_t")})
     UNION ALL
-    SELECT *, i // 8 AS _line, 2000000 + k AS _seq FROM ({chain_edges_sql('reposts')}))
+    SELECT *, i // 8 AS _line, 2000000 + k AS _seq FROM ({chain_edges_sql("reposts")}))
 UNION ALL {_COMMENT_EDGES}
 ORDER BY _line, _seq"""
 
@@ -299,8 +327,9 @@ def parse_api_lines_sql(con: duckdb.DuckDBPyConnection, lines: pa.Array | pa.Chu
     n = len(lines)
     table = pa.table({"i": pa.array(range(1, n + 1), pa.int64()), "raw": lines})
     # small record batches: DuckDB scans an Arrow table's batches in parallel
-    con.register("api_lines", pa.Table.from_batches(table.to_batches(max_chunksize=8192),
-                                                    schema=table.schema))
+    con.register(
+        "api_lines", pa.Table.from_batches(table.to_batches(max_chunksize=8192), schema=table.schema)
+    )
     try:
         con.execute(_READ)
     finally:
@@ -309,12 +338,12 @@ def parse_api_lines_sql(con: duckdb.DuckDBPyConnection, lines: pa.Array | pa.Chu
     con.execute("DROP TABLE api_o")
     con.execute(_CLASSIFY)
     con.execute("DROP TABLE api_f")
-    slow = [i for (i,) in con.execute(
-        "SELECT i FROM api_k WHERE kind IS NULL ORDER BY i").fetchall()]
+    slow = [i for (i,) in con.execute("SELECT i FROM api_k WHERE kind IS NULL ORDER BY i").fetchall()]
     posts = con.sql(_POSTS).to_arrow_table()
     users = con.sql(_USERS).to_arrow_table()
-    keys = con.sql("SELECT p_id AS key, i AS _line, 0 AS _seq FROM api_k "
-                   "WHERE kind IS NOT NULL ORDER BY i").to_arrow_table()
+    keys = con.sql(
+        "SELECT p_id AS key, i AS _line, 0 AS _seq FROM api_k WHERE kind IS NOT NULL ORDER BY i"
+    ).to_arrow_table()
     con.execute(f"CREATE TEMP TABLE api_t AS SELECT * FROM ({text_columns_sql(f'({_TEXTS})')}) ORDER BY i")
     fix_slow_text_rows(con, "api_t")
     interactions = con.sql(_INTERACTIONS).to_arrow_table()

@@ -102,12 +102,51 @@ __all__ = [
 PLATFORM = "weibo"
 #: The post CSV header of weibo-crawler HEAD (93cd292); ``only_crawl_original=0`` adds
 #: 是否原创, 源用户id, 源用户昵称 and a 源微博… copy of every column.
-POST_HEADER = ("id", "bid", "正文", "头条文章url", "原始图片url", "视频url", "Live Photo视频url",
-               "位置", "日期", "工具", "点赞数", "评论数", "转发数", "话题", "@用户", "完整日期",
-               "是否编辑过", "编辑次数")
-USERS_HEADER = ("用户id", "昵称", "性别", "生日", "所在地", "IP属地", "学习经历", "公司", "注册时间",
-                "阳光信用", "微博数", "粉丝数", "关注数", "简介", "主页", "头像", "高清头像", "微博等级",
-                "会员等级", "是否认证", "认证类型", "认证信息", "上次记录微博信息")
+POST_HEADER = (
+    "id",
+    "bid",
+    "正文",
+    "头条文章url",
+    "原始图片url",
+    "视频url",
+    "Live Photo视频url",
+    "位置",
+    "日期",
+    "工具",
+    "点赞数",
+    "评论数",
+    "转发数",
+    "话题",
+    "@用户",
+    "完整日期",
+    "是否编辑过",
+    "编辑次数",
+)
+USERS_HEADER = (
+    "用户id",
+    "昵称",
+    "性别",
+    "生日",
+    "所在地",
+    "IP属地",
+    "学习经历",
+    "公司",
+    "注册时间",
+    "阳光信用",
+    "微博数",
+    "粉丝数",
+    "关注数",
+    "简介",
+    "主页",
+    "头像",
+    "高清头像",
+    "微博等级",
+    "会员等级",
+    "是否认证",
+    "认证类型",
+    "认证信息",
+    "上次记录微博信息",
+)
 _DIGITS = r"\d{1,20}"
 #: Inputs at least this long are read with DuckDB's CSV reader; smaller ones with ``csv``.
 DUCKDB_MIN_CHARS = 1_000_000
@@ -166,8 +205,9 @@ class CsvTable:
     or else a temporary UTF-8 copy. Line numbers come from the quote parity of each newline.
     """
 
-    def __init__(self, text: str | bytes, source: str, columns: Iterable[str] = (), *,
-                 file: Path | None = None) -> None:
+    def __init__(
+        self, text: str | bytes, source: str, columns: Iterable[str] = (), *, file: Path | None = None
+    ) -> None:
         self.source = source
         # UTF-8 bytes are kept as they are: a large export as a str can take 4 bytes a character
         # (the CED reposts: 154 MB of UTF-8, 505 MB as a str)
@@ -200,7 +240,7 @@ class CsvTable:
             except duckdb.Error:
                 pass
         if isinstance(text, bytes):
-            body = text[cut + 1:].decode("utf-8")
+            body = text[cut + 1 :].decode("utf-8")
         try:
             self._read_python(body, wanted)
         except csv.Error as exc:
@@ -219,7 +259,7 @@ class CsvTable:
                 lines.append(start)
         self.n = len(rows)
         self.line = np.array(lines, dtype=np.int64)
-        self.extra = np.array([any(c != "" for c in r[self.width:]) for r in rows], dtype=bool)
+        self.extra = np.array([any(c != "" for c in r[self.width :]) for r in rows], dtype=bool)
         for j in wanted:
             self._arrow[j] = pa.array([r[j] if j < len(r) else "" for r in rows], type=pa.string())
 
@@ -243,7 +283,8 @@ class CsvTable:
                 tbl = con.sql(
                     f"SELECT {proj} FROM read_csv('{where}', delim=',', quote='\"', escape='\"', "
                     f"header=false, skip=1, columns={{{decl}}}, null_padding=true, auto_detect=false, "
-                    f"strict_mode=false, parallel=false, max_line_size=20000000)").to_arrow_table()
+                    f"strict_mode=false, parallel=false, max_line_size=20000000)"
+                ).to_arrow_table()
             finally:
                 con.close()
         finally:
@@ -264,7 +305,7 @@ class CsvTable:
         values: list[np.ndarray] = []
         base = 0
         for k in range(0, len(text), step):
-            part = text[k:k + step]
+            part = text[k : k + step]
             b = np.frombuffer(part if isinstance(part, bytes) else part.encode("utf-8"), dtype=np.uint8)
             at = np.flatnonzero(b <= 34)  # one cheap test, then the few bytes it lets through
             value = b[at]
@@ -292,7 +333,8 @@ class CsvTable:
         # a record-ending newline followed by another line end (or the end): a blank line
         after = np.minimum(ends + 1, len(at) - 1)
         blank = (at[ends] + 1 >= size) | (
-            (ends + 1 < len(at)) & (at[after] == at[ends] + 1) & (value[after] != 34))
+            (ends + 1 < len(at)) & (at[after] == at[ends] + 1) & (value[after] != 34)
+        )
         starts = starts[~blank]
         if len(starts) >= n:
             return starts[:n].astype(np.int64)
@@ -324,15 +366,19 @@ class CsvTable:
         start = int(self.line[i]) - 1
         end = int(self.line[i + 1]) - 1 if i + 1 < self.n else start + 1
         end = max(end, start + 1)
-        lines = [x.decode("utf-8", "replace") if isinstance(x, bytes) else x
-                 for x in self._lines[start:end]]
+        lines = [x.decode("utf-8", "replace") if isinstance(x, bytes) else x for x in self._lines[start:end]]
         return "\n".join(x.rstrip("\r") for x in lines)[:4000]
 
 
-
-
-def chain_edges(post_id: str, when: Any, author: str, me: str | None, text: str,
-                root_user: str | None, root_name: str | None) -> list[tuple]:
+def chain_edges(
+    post_id: str,
+    when: Any,
+    author: str,
+    me: str | None,
+    text: str,
+    root_user: str | None,
+    root_name: str | None,
+) -> list[tuple]:
     """The repost interactions of one repost (see the module docstring)."""
     _, chain = repost_chain_names(text)
     chain = [c for c in chain if c != me]
@@ -351,23 +397,45 @@ def chain_edges(post_id: str, when: Any, author: str, me: str | None, text: str,
     return out
 
 
-def mention_edges(post_id: str, when: Any, author: str, me: str | None, text: str,
-                  listed: str | None) -> list[tuple]:
+def mention_edges(
+    post_id: str, when: Any, author: str, me: str | None, text: str, listed: str | None
+) -> list[tuple]:
     if listed and "," not in listed and "/" not in text:  # the common case, cheaply
         name = listed.strip().lstrip("@")
         if name and name != me and ("@" + name) in text:
             return [(author, None, None, name, "mention", post_id, when)]
         return []
-    return [(author, None, None, name, "mention", post_id, when)
-            for name in mention_names(text, listed) if name != me]
+    return [
+        (author, None, None, name, "mention", post_id, when)
+        for name in mention_names(text, listed)
+        if name != me
+    ]
 
 
 # --------------------------------------------------------------------------------------------
 # Post CSV
 
-_POST_COLUMNS = ("id", "正文", "日期", "完整日期", "点赞数", "评论数", "转发数", "@用户", "是否原创",
-                 "源用户id", "源用户昵称", "源微博id", "源微博正文", "源微博日期", "源微博完整日期",
-                 "源微博点赞数", "源微博评论数", "源微博转发数", "源微博@用户")
+_POST_COLUMNS = (
+    "id",
+    "正文",
+    "日期",
+    "完整日期",
+    "点赞数",
+    "评论数",
+    "转发数",
+    "@用户",
+    "是否原创",
+    "源用户id",
+    "源用户昵称",
+    "源微博id",
+    "源微博正文",
+    "源微博日期",
+    "源微博完整日期",
+    "源微博点赞数",
+    "源微博评论数",
+    "源微博转发数",
+    "源微博@用户",
+)
 
 
 _CRAWLER_FIELDS = """
@@ -397,16 +465,27 @@ _CRAWLER_ROWS = r"""
                     WHEN is_repost AND src_uid <> '' AND src_when IS NULL THEN 9 END AS bad
         FROM (SELECT *, $has_flag AND flag = 'False' AS is_repost FROM ({text})))"""
 _CRAWLER_REASONS: dict[int, tuple[str | None, str]] = {
-    1: (None, "the row has more cells than the header; its cells do not line up with the columns "
-              "(weibo-crawler issues #516/#581, or the LLM-analysis option)"),
+    1: (
+        None,
+        "the row has more cells than the header; its cells do not line up with the columns "
+        "(weibo-crawler issues #516/#581, or the LLM-analysis option)",
+    ),
     2: (None, "field 'id' is empty; expected the weibo id (digits, then a tab)"),
-    3: ("id", "field 'id' is {}; expected the weibo id as digits (a float or text means the cells are "
-              "shifted or the file was re-saved)"),
+    3: (
+        "id",
+        "field 'id' is {}; expected the weibo id as digits (a float or text means the cells are "
+        "shifted or the file was re-saved)",
+    ),
     4: (None, "field '日期' is empty; expected a time like '2026-11-13T10:00:00' (a truncated row?)"),
-    5: ("是否原创", "field '是否原创' is {}; expected True or False (the cells do not line up with the "
-                "header: weibo-crawler issues #516/#581)"),
-    6: ("<date>", "field '<date>' is {}; expected a time like '2026-11-13 10:00:00' or "
-                  "'2026-11-13T10:00:00'"),
+    5: (
+        "是否原创",
+        "field '是否原创' is {}; expected True or False (the cells do not line up with the "
+        "header: weibo-crawler issues #516/#581)",
+    ),
+    6: (
+        "<date>",
+        "field '<date>' is {}; expected a time like '2026-11-13 10:00:00' or '2026-11-13T10:00:00'",
+    ),
     7: ("源微博id", "field '源微博id' is {}; expected the reposted weibo's id (digits, then a tab)"),
     8: ("源用户id", "field '源用户id' is {}; expected the source author's numeric id"),
     9: ("源微博日期", "field '源微博日期' is {}; expected a time like '2026-11-13T10:00:00'"),
@@ -415,20 +494,24 @@ _CRAWLER_REASONS: dict[int, tuple[str | None, str]] = {
 
 def _crawler_reason(cells: pa.Table, i: int, code: int, date_col: str, file_name: str) -> str:
     if code == 0:
-        return (f"the author's id is unknown: weibo-crawler names the file <user_id>.csv, and "
-                f"{file_name!r} is not a numeric user id (rename the file, or pass user_id)")
+        return (
+            f"the author's id is unknown: weibo-crawler names the file <user_id>.csv, and "
+            f"{file_name!r} is not a numeric user id (rename the file, or pass user_id)"
+        )
     column, template = _CRAWLER_REASONS[code]
     if column is None:
         return template
     if column == "<date>":
         column, template = date_col, template.replace("<date>", date_col)
     value = cells.column(column)[i].as_py() or ""
-    return template.format(repr(value.strip()[:40] if code in (3, 7, 8) or column == "是否原创"
-                                else value[:40]))
+    return template.format(
+        repr(value.strip()[:40] if code in (3, 7, 8) or column == "是否原创" else value[:40])
+    )
 
 
-def _parse_crawler_rows(con: duckdb.DuckDBPyConnection, t: CsvTable, source: str, author: str | None,
-                        me: str | None) -> ExportBatch:
+def _parse_crawler_rows(
+    con: duckdb.DuckDBPyConnection, t: CsvTable, source: str, author: str | None, me: str | None
+) -> ExportBatch:
     cells = t.arrow(_POST_COLUMNS)
     con.register("cells", cells)
     author_ok = author is not None and re.fullmatch(_DIGITS, author) is not None
@@ -438,18 +521,30 @@ def _parse_crawler_rows(con: duckdb.DuckDBPyConnection, t: CsvTable, source: str
     listed = "listed" if "@用户" in t.header else None
     src_listed = "src_listed" if "源微博@用户" in t.header else None
     fields = _CRAWLER_FIELDS.format(date_col=f'"{date_col}"')
-    text = text_columns_sql(f"({text_columns_sql(f'({fields})', listed=listed)})", body="src_body",
-                            listed=src_listed, prefix="src_")
-    sql = _CRAWLER_ROWS.replace("$author_ok", str(author_ok).lower()).replace(
-        "$has_flag", str(has_flag).lower()).replace("{text}", text)
+    text = text_columns_sql(
+        f"({text_columns_sql(f'({fields})', listed=listed)})",
+        body="src_body",
+        listed=src_listed,
+        prefix="src_",
+    )
+    sql = (
+        _CRAWLER_ROWS.replace("$author_ok", str(author_ok).lower())
+        .replace("$has_flag", str(has_flag).lower())
+        .replace("{text}", text)
+    )
     con.execute(sql)
     fix_slow_text_rows(con, "r", listed=listed)
     fix_slow_text_rows(con, "r", body="src_body", listed=src_listed, prefix="src_")
     bad = con.execute("SELECT i, bad FROM r WHERE bad IS NOT NULL ORDER BY i").fetchall()
     name = Path(source).name
-    quarantine = [(int(t.line[i]), t.raw(i),
-                   f"{source}, line {t.line[i]}: {_crawler_reason(cells, i, code, date_col, name)}")
-                  for i, code in bad]
+    quarantine = [
+        (
+            int(t.line[i]),
+            t.raw(i),
+            f"{source}, line {t.line[i]}: {_crawler_reason(cells, i, code, date_col, name)}",
+        )
+        for i, code in bad
+    ]
     params = {"author": author, "me": me}
     posts = con.sql(
         """SELECT post_id, 'weibo' AS platform, user_id, created_at, text, repost_of, NULL AS reply_to,
@@ -462,7 +557,9 @@ def _parse_crawler_rows(con: duckdb.DuckDBPyConnection, t: CsvTable, source: str
                SELECT 1, i, src_pid, src_uid, src_when, src_body, NULL, src_reposts, src_comments,
                       src_likes, line, false
                FROM r WHERE with_source)
-           ORDER BY part, i""", params={"author": author}).to_arrow_table()
+           ORDER BY part, i""",
+        params={"author": author},
+    ).to_arrow_table()
     users = con.sql(
         """SELECT user_id, 'weibo' AS platform, screen_name, NULL AS followers, NULL AS following,
                   NULL AS statuses, NULL AS verified, NULL AS verified_type, NULL AS description,
@@ -471,34 +568,55 @@ def _parse_crawler_rows(con: duckdb.DuckDBPyConnection, t: CsvTable, source: str
                FROM r WHERE bad IS NULL HAVING count(*) > 0 AND $author <> ''
                UNION ALL
                SELECT 1, i, src_uid, nullif(src_name, ''), src_when FROM r WHERE with_source)
-           ORDER BY part, i""", params=params).to_arrow_table()
+           ORDER BY part, i""",
+        params=params,
+    ).to_arrow_table()
     con.execute(
         """CREATE TEMP TABLE reposts AS
            SELECT i, post_id, $author AS user_id, $me::VARCHAR AS me, chain, created_at,
                   CASE WHEN with_source THEN src_uid END AS root_user, nullif(src_name, '') AS root_name
-           FROM r WHERE bad IS NULL AND (is_repost OR contains(body, '//@'))""", params)
+           FROM r WHERE bad IS NULL AND (is_repost OR contains(body, '//@'))""",
+        params,
+    )
     con.execute(
         """CREATE TEMP TABLE mentioning AS
            SELECT i, post_id, $author AS user_id, $me::VARCHAR AS me, created_at, names
-           FROM r WHERE bad IS NULL""", params)
+           FROM r WHERE bad IS NULL""",
+        params,
+    )
     con.execute(
         """CREATE TEMP TABLE src_mentioning AS
            SELECT i, src_pid AS post_id, src_uid AS user_id, nullif(src_name, '') AS me,
                   src_when AS created_at, src_names AS names
-           FROM r WHERE with_source""")
+           FROM r WHERE with_source"""
+    )
     interactions = con.sql(
         f"""SELECT src_user, src_name, dst_user, dst_name, kind, post_id, created_at FROM (
                 SELECT 0 AS part, * FROM ({chain_edges_sql("reposts")})
                 UNION ALL SELECT 0, * FROM ({mention_edges_sql("mentioning")})
                 UNION ALL SELECT 1, * FROM ({mention_edges_sql("src_mentioning")}))
-            ORDER BY part, i, kind DESC, k""").to_arrow_table()
+            ORDER BY part, i, kind DESC, k"""
+    ).to_arrow_table()
     keys = con.sql("SELECT post_id FROM r WHERE bad IS NULL").to_arrow_table().column(0)
-    return make_batch(source, PLATFORM, posts=posts, users=users, interactions=interactions,
-                      quarantine=quarantine, row_keys=keys)
+    return make_batch(
+        source,
+        PLATFORM,
+        posts=posts,
+        users=users,
+        interactions=interactions,
+        quarantine=quarantine,
+        row_keys=keys,
+    )
 
 
-def parse_weibo_crawler_csv(text: str | bytes, source: str, *, user_id: str | None,
-                            screen_name: str | None = None, file: Path | None = None) -> ExportBatch:
+def parse_weibo_crawler_csv(
+    text: str | bytes,
+    source: str,
+    *,
+    user_id: str | None,
+    screen_name: str | None = None,
+    file: Path | None = None,
+) -> ExportBatch:
     """Parse a weibo-crawler post CSV (decoded text or UTF-8 bytes, header included) of the user
     ``user_id``.
 
@@ -516,11 +634,18 @@ def parse_weibo_crawler_csv(text: str | bytes, source: str, *, user_id: str | No
         return whole_file_quarantine(source, text, f"{exc}; expected a weibo-crawler post CSV")
     if t.header[:3] != ["id", "bid", "正文"]:
         return whole_file_quarantine(
-            source, text, f"not a weibo-crawler post CSV: the header starts with {t.header[:3]!r}; "
-            "expected 'id,bid,正文,…'")
+            source,
+            text,
+            f"not a weibo-crawler post CSV: the header starts with {t.header[:3]!r}; "
+            "expected 'id,bid,正文,…'",
+        )
     if "日期" not in t.header:
-        return whole_file_quarantine(source, text, "the header has no '日期' column; expected the "
-                                     "weibo-crawler post CSV header (id,bid,正文,…,日期,…)")
+        return whole_file_quarantine(
+            source,
+            text,
+            "the header has no '日期' column; expected the "
+            "weibo-crawler post CSV header (id,bid,正文,…,日期,…)",
+        )
     with bulk_session() as con:
         try:
             return _parse_crawler_rows(con, t, source, as_id(user_id), screen_name or None)
@@ -552,8 +677,11 @@ def parse_weibo_crawler_users(text: str, source: str) -> ExportBatch:
     except csv.Error:
         header = []
     if header[:2] != ["用户id", "昵称"]:
-        return whole_file_quarantine(source, text, f"not a weibo-crawler users.csv: the header starts "
-                                     f"with {header[:2]!r}; expected '用户id,昵称,…'")
+        return whole_file_quarantine(
+            source,
+            text,
+            f"not a weibo-crawler users.csv: the header starts with {header[:2]!r}; expected '用户id,昵称,…'",
+        )
     try:
         return _users(b, rows, header, source)
     except csv.Error as exc:
@@ -579,8 +707,10 @@ def _users(b: BatchBuilder, rows: Any, header: list[str], source: str) -> Export
                         shift = k
                         break
                 else:
-                    raise _RowError("field '是否认证' is not True or False at any nearby cell; the "
-                                    "cells do not line up with the header")
+                    raise _RowError(
+                        "field '是否认证' is not True or False at any nearby cell; the "
+                        "cells do not line up with the header"
+                    )
 
             def get(name: str, cells: list[str] = cells, shift: int = shift) -> str | None:
                 i = pos.get(name)
@@ -596,11 +726,19 @@ def _users(b: BatchBuilder, rows: Any, header: list[str], source: str) -> Export
                 raise _RowError(f"field '用户id' is {get('用户id')!r}; expected a numeric user id")
             vtype = get("认证类型")
             location = get("所在地")
-            b.add_user(uid, _profile_seen_at(), screen_name=get("昵称"),
-                       followers=_count(get("粉丝数")), following=_count(get("关注数")),
-                       statuses=_count(get("微博数")), verified=_TRUE.get(get("是否认证") or ""),
-                       verified_type=_count(vtype), description=get("简介"),
-                       gender=get("性别"), location=location)
+            b.add_user(
+                uid,
+                _profile_seen_at(),
+                screen_name=get("昵称"),
+                followers=_count(get("粉丝数")),
+                following=_count(get("关注数")),
+                statuses=_count(get("微博数")),
+                verified=_TRUE.get(get("是否认证") or ""),
+                verified_type=_count(vtype),
+                description=get("简介"),
+                gender=get("性别"),
+                location=location,
+            )
             b.add_row(f"user:{uid}")
         except _RowError as exc:
             b.quarantine(start, raw, f"{source}, line {start}: {exc}")
@@ -623,8 +761,9 @@ def _json_time(obj: dict[str, Any], where: str) -> datetime:
             try:
                 return parse_weibo_datetime(raw.strip())
             except ValueError:
-                raise _RowError(f"field '{where}{key}' is {raw[:40]!r}; expected a time like "
-                                "'2026-11-13T10:00:00'") from None
+                raise _RowError(
+                    f"field '{where}{key}' is {raw[:40]!r}; expected a time like '2026-11-13T10:00:00'"
+                ) from None
     raise _RowError(f"field '{where}created_at' is missing; expected a time like '2026-11-13T10:00:00'")
 
 
@@ -661,11 +800,16 @@ def parse_weibo_crawler_json(text: str, source: str) -> ExportBatch:
     try:
         doc = _loads(text)
     except _JSONError as exc:
-        return whole_file_quarantine(source, text, f"not valid JSON ({exc}); expected weibo-crawler's "
-                                     '{"user": {...}, "weibo": [...]} (a truncated file?)')
+        return whole_file_quarantine(
+            source,
+            text,
+            f"not valid JSON ({exc}); expected weibo-crawler's "
+            '{"user": {...}, "weibo": [...]} (a truncated file?)',
+        )
     if not isinstance(doc, dict) or not isinstance(doc.get("weibo"), list):
-        return whole_file_quarantine(source, text, 'not a weibo-crawler JSON export; expected '
-                                     '{"user": {...}, "weibo": [...]}')
+        return whole_file_quarantine(
+            source, text, 'not a weibo-crawler JSON export; expected {"user": {...}, "weibo": [...]}'
+        )
     user = doc.get("user") if isinstance(doc.get("user"), dict) else {}
     author = as_id(user.get("id"))
     me = user.get("screen_name") or None
@@ -686,24 +830,41 @@ def parse_weibo_crawler_json(text: str, source: str) -> ExportBatch:
                     if root[0] != rpid:  # pragma: no cover
                         root = None
             text_ = w.get("text") or ""
-            b.add_post(pid, uid, when, w.get("text"), line=n, repost_of=root[0] if root else None,
-                       reposts=_count(w.get("reposts_count")), comments=_count(w.get("comments_count")),
-                       likes=_count(w.get("attitudes_count")))
+            b.add_post(
+                pid,
+                uid,
+                when,
+                w.get("text"),
+                line=n,
+                repost_of=root[0] if root else None,
+                reposts=_count(w.get("reposts_count")),
+                comments=_count(w.get("comments_count")),
+                likes=_count(w.get("attitudes_count")),
+            )
             b.add_user(uid, when, screen_name=name or (me if uid == author else None))
             my_name = name or (me if uid == author else None)
             for e in mention_edges(pid, when, uid, my_name, text_, _at_users(w)):
                 b.add_interaction("mention", e[5], e[6], src_user=e[0], dst_name=e[3])
             if root is not None or "//@" in text_:
-                for e in chain_edges(pid, when, uid, my_name, text_, root[1] if root else None,
-                                     root[2] if root else None):
-                    b.add_interaction("repost", e[5], e[6], src_user=e[0], src_name=e[1],
-                                      dst_user=e[2], dst_name=e[3])
+                for e in chain_edges(
+                    pid, when, uid, my_name, text_, root[1] if root else None, root[2] if root else None
+                ):
+                    b.add_interaction(
+                        "repost", e[5], e[6], src_user=e[0], src_name=e[1], dst_user=e[2], dst_name=e[3]
+                    )
             if root is not None:
                 rpid, ruid, rname, rwhen = root
-                b.add_post(rpid, ruid, rwhen, rt.get("text"), line=n,
-                           reposts=_count(rt.get("reposts_count")),
-                           comments=_count(rt.get("comments_count")),
-                           likes=_count(rt.get("attitudes_count")), from_row=False)
+                b.add_post(
+                    rpid,
+                    ruid,
+                    rwhen,
+                    rt.get("text"),
+                    line=n,
+                    reposts=_count(rt.get("reposts_count")),
+                    comments=_count(rt.get("comments_count")),
+                    likes=_count(rt.get("attitudes_count")),
+                    from_row=False,
+                )
                 b.add_user(ruid, rwhen, screen_name=rname)
                 for e in mention_edges(rpid, rwhen, ruid, rname, rt.get("text") or "", _at_users(rt)):
                     b.add_interaction("mention", e[5], e[6], src_user=e[0], dst_name=e[3])
@@ -711,19 +872,24 @@ def parse_weibo_crawler_json(text: str, source: str) -> ExportBatch:
             if uid == author:
                 seen = when if seen is None else max(seen, when)
         except _RowError as exc:
-            del b.posts[mark[0]:], b.users[mark[1]:], b.interactions[mark[2]:]
+            del b.posts[mark[0] :], b.users[mark[1] :], b.interactions[mark[2] :]
             raw = _dump(w)
             b.quarantine(n, raw, f"{source}, line {n} (weibo[{n - 1}]): {exc}")
     if author is not None and re.fullmatch(_DIGITS, author) and (seen is not None or user):
         verified = user.get("verified")
-        b.add_user(author, seen or _profile_seen_at(), screen_name=me,
-                   followers=_count(user.get("followers_count")),
-                   following=_count(user.get("follow_count")),
-                   statuses=_count(user.get("statuses_count")),
-                   verified=verified if isinstance(verified, bool) else None,
-                   verified_type=_count(user.get("verified_type")),
-                   description=user.get("description") or None,
-                   gender=user.get("gender") or None, location=user.get("location") or None)
+        b.add_user(
+            author,
+            seen or _profile_seen_at(),
+            screen_name=me,
+            followers=_count(user.get("followers_count")),
+            following=_count(user.get("follow_count")),
+            statuses=_count(user.get("statuses_count")),
+            verified=verified if isinstance(verified, bool) else None,
+            verified_type=_count(user.get("verified_type")),
+            description=user.get("description") or None,
+            gender=user.get("gender") or None,
+            location=user.get("location") or None,
+        )
     return b.build()
 
 
@@ -755,8 +921,14 @@ def _author_from_path(path: Path) -> tuple[str | None, str | None]:
     return uid or None, name
 
 
-def parse_weibo_crawler(text: str, source: str, *, user_id: str | None = None,
-                        screen_name: str | None = None, file: Path | None = None) -> ExportBatch:
+def parse_weibo_crawler(
+    text: str,
+    source: str,
+    *,
+    user_id: str | None = None,
+    screen_name: str | None = None,
+    file: Path | None = None,
+) -> ExportBatch:
     """Parse any weibo-crawler export given as decoded text: the JSON, ``users.csv`` or a post
     CSV (whose author is ``user_id`` / ``screen_name``; by default taken from ``source``'s file
     and folder names)."""
@@ -787,8 +959,9 @@ def read_weibo_crawler(path: str | Path) -> ExportBatch:
         head = text[:4096].decode("utf-8", "replace").lstrip()
         if not head.startswith(("{", "用户id,昵称")):
             user_id, screen_name = _author_from_path(path)
-            return parse_weibo_crawler_csv(text, str(path), user_id=user_id, screen_name=screen_name,
-                                           file=path)
+            return parse_weibo_crawler_csv(
+                text, str(path), user_id=user_id, screen_name=screen_name, file=path
+            )
         text = text.decode("utf-8")
     return parse_weibo_crawler(text, str(path))
 
@@ -800,6 +973,9 @@ def sniff_weibo_crawler(path: Path, head: str) -> bool:
     if first.startswith("id,bid,正文") or first.startswith("用户id,昵称"):
         return True
     s = h.lstrip()
-    return (Path(path).suffix.lower() == ".json" and s.startswith("{")
-            and re.search(r'^\s*\{\s*"user"\s*:', s) is not None and '"screen_name"' in s)
-
+    return (
+        Path(path).suffix.lower() == ".json"
+        and s.startswith("{")
+        and re.search(r'^\s*\{\s*"user"\s*:', s) is not None
+        and '"screen_name"' in s
+    )

@@ -59,18 +59,35 @@ PLATFORM = "weibo"
 #: user_authentication → (verified, verified_type); Weibo's verified_type: -1 none, 0 a verified
 #: person, 1–7 organisations (7: other organisations).
 AUTHENTICATION: dict[str, tuple[bool, int]] = {
-    "蓝V": (True, 7), "黄V": (True, 0), "红V": (True, 0), "金V": (True, 0), "橙V": (True, 0),
+    "蓝V": (True, 7),
+    "黄V": (True, 0),
+    "红V": (True, 0),
+    "金V": (True, 0),
+    "橙V": (True, 0),
     "普通用户": (False, -1),
 }
 _REQUIRED = ("id", "user_id", "微博正文", "发布时间")
-_COLUMNS = ("id", "user_id", "用户昵称", "微博正文", "发布时间", "retweet_id", "转发数", "评论数", "点赞数",
-            "艾特用户", "user_authentication")
+_COLUMNS = (
+    "id",
+    "user_id",
+    "用户昵称",
+    "微博正文",
+    "发布时间",
+    "retweet_id",
+    "转发数",
+    "评论数",
+    "点赞数",
+    "艾特用户",
+    "user_authentication",
+)
 
 
-_AUTH_SQL = "CASE auth {} END".format(" ".join(
-    f"WHEN '{k}' THEN {str(v[0]).lower()}" for k, v in AUTHENTICATION.items()))
-_AUTH_TYPE_SQL = "CASE auth {} END".format(" ".join(
-    f"WHEN '{k}' THEN {v[1]}" for k, v in AUTHENTICATION.items()))
+_AUTH_SQL = "CASE auth {} END".format(
+    " ".join(f"WHEN '{k}' THEN {str(v[0]).lower()}" for k, v in AUTHENTICATION.items())
+)
+_AUTH_TYPE_SQL = "CASE auth {} END".format(
+    " ".join(f"WHEN '{k}' THEN {v[1]}" for k, v in AUTHENTICATION.items())
+)
 
 #: Each row's fields (``f``), the text's chain, own words and mentions, and the first check the
 #: row fails (``bad``; NULL for a good row).
@@ -92,12 +109,18 @@ _ROWS = r"""
 _REASONS: dict[int, tuple[str | None, str]] = {
     1: (None, "the row has more cells than the header; its cells do not line up with the columns"),
     2: (None, "field 'id' is empty; expected the weibo id (mid)"),
-    3: ("id", "field 'id' is {}; expected the weibo id as digits (Excel turns 16-digit ids into numbers "
-              "like 5.37E+15: weibo-search issue #207)"),
+    3: (
+        "id",
+        "field 'id' is {}; expected the weibo id as digits (Excel turns 16-digit ids into numbers "
+        "like 5.37E+15: weibo-search issue #207)",
+    ),
     4: ("user_id", "field 'user_id' is {}; expected the author's id"),
     5: ("发布时间", "field '发布时间' is {}; expected a time like '2026-11-13 10:00'"),
-    6: ("retweet_id", "field 'retweet_id' is {}; expected empty or the reposted weibo's id as digits "
-                      "(weibo-search issue #207)"),
+    6: (
+        "retweet_id",
+        "field 'retweet_id' is {}; expected empty or the reposted weibo's id as digits "
+        "(weibo-search issue #207)",
+    ),
 }
 
 
@@ -116,19 +139,23 @@ def _parse_rows(con: duckdb.DuckDBPyConnection, t: CsvTable, source: str) -> Exp
     con.execute(_ROWS.format(text=text_columns_sql(f"({_FIELDS})", listed=listed)))
     fix_slow_text_rows(con, "r", listed=listed)
     bad = con.execute("SELECT i, bad FROM r WHERE bad IS NOT NULL ORDER BY i").fetchall()
-    quarantine = [(int(t.line[i]), t.raw(i), f"{source}, line {t.line[i]}: {_reason(cells, i, code)}")
-                  for i, code in bad]
+    quarantine = [
+        (int(t.line[i]), t.raw(i), f"{source}, line {t.line[i]}: {_reason(cells, i, code)}")
+        for i, code in bad
+    ]
     posts = con.sql(
         """SELECT post_id, 'weibo' AS platform, user_id, created_at, body AS text,
                   nullif(rt, '') AS repost_of, NULL AS reply_to, reposts, comments, likes, line,
                   true AS from_row
-           FROM r WHERE bad IS NULL""").to_arrow_table()
+           FROM r WHERE bad IS NULL"""
+    ).to_arrow_table()
     users = con.sql(
         f"""SELECT user_id, 'weibo' AS platform, nullif(name, '') AS screen_name, NULL AS followers,
                    NULL AS following, NULL AS statuses, {_AUTH_SQL} AS verified,
                    {_AUTH_TYPE_SQL} AS verified_type, NULL AS description, NULL AS gender,
                    NULL AS location, created_at AS seen_at
-            FROM r WHERE bad IS NULL""").to_arrow_table()
+            FROM r WHERE bad IS NULL"""
+    ).to_arrow_table()
     # The source post of each repost, looked up among this file's rows (the last row wins).
     con.execute(
         """CREATE TEMP VIEW reposts AS
@@ -136,18 +163,28 @@ def _parse_rows(con: duckdb.DuckDBPyConnection, t: CsvTable, source: str) -> Exp
                   a.who.u AS root_user, nullif(a.who.n, '') AS root_name
            FROM r LEFT JOIN (SELECT post_id, arg_max({'u': user_id, 'n': name}, i) AS who
                              FROM r WHERE bad IS NULL GROUP BY post_id) a ON a.post_id = r.rt
-           WHERE r.bad IS NULL AND (r.rt <> '' OR contains(r.body, '//@'))""")
+           WHERE r.bad IS NULL AND (r.rt <> '' OR contains(r.body, '//@'))"""
+    )
     con.execute(
         """CREATE TEMP VIEW mentioning AS
            SELECT i, post_id, user_id, nullif(name, '') AS me, created_at, names
-           FROM r WHERE bad IS NULL""")
+           FROM r WHERE bad IS NULL"""
+    )
     interactions = con.sql(
         f"""SELECT src_user, src_name, dst_user, dst_name, kind, post_id, created_at FROM (
                 {chain_edges_sql("reposts")} UNION ALL {mention_edges_sql("mentioning")})
-            ORDER BY i, kind DESC, k""").to_arrow_table()
+            ORDER BY i, kind DESC, k"""
+    ).to_arrow_table()
     keys = con.sql("SELECT post_id FROM r WHERE bad IS NULL").to_arrow_table().column(0)
-    return make_batch(source, PLATFORM, posts=posts, users=users, interactions=interactions,
-                      quarantine=quarantine, row_keys=keys)
+    return make_batch(
+        source,
+        PLATFORM,
+        posts=posts,
+        users=users,
+        interactions=interactions,
+        quarantine=quarantine,
+        row_keys=keys,
+    )
 
 
 def parse_weibo_search(text: str | bytes, source: str, *, file: Path | None = None) -> ExportBatch:
@@ -164,8 +201,11 @@ def parse_weibo_search(text: str | bytes, source: str, *, file: Path | None = No
     missing = [c for c in _REQUIRED if c not in header]
     if missing:
         return whole_file_quarantine(
-            source, text, f"not a weibo-search result CSV: the header {header[:6]!r} lacks "
-            f"{missing}; expected 'id,bid,user_id,用户昵称,微博正文,…,发布时间,…'")
+            source,
+            text,
+            f"not a weibo-search result CSV: the header {header[:6]!r} lacks "
+            f"{missing}; expected 'id,bid,user_id,用户昵称,微博正文,…,发布时间,…'",
+        )
     with bulk_session() as con:
         try:
             return _parse_rows(con, t, source)

@@ -34,11 +34,13 @@ HERE = Path(__file__).resolve().parent
 CRAWL = re.compile(
     "宝宝|宝贝|孩子|儿子|女儿|闺女|娃|小朋友|小孩|小家伙|婴儿|幼儿|新生儿|怀孕|孕|胎|预产期|产检|月子|顺产|"
     "剖腹|剖宫|妈妈|麻麻|妈咪|爸比|当妈|当爹|奶粉|尿布|尿不湿|纸尿裤|辅食|喂奶|母乳|哺乳|吸奶|夜奶|幼儿园|"
-    "早教|亲子|育儿|带娃|遛娃|满月|百天|周岁|大宝|二宝|小宝|儿童|家长|上学|放学|作业")
+    "早教|亲子|育儿|带娃|遛娃|满月|百天|周岁|大宝|二宝|小宝|儿童|家长|上学|放学|作业"
+)
 #: the words a baby-products brand would crawl for (stratum "parenting_crawl")
 PARENTING = re.compile(
     "宝宝|辅食|奶粉|纸尿裤|尿不湿|尿布|怀孕|孕期|孕妇|产检|月子|母乳|喂奶|带娃|早教|幼儿园|宝妈|育儿|亲子|"
-    "满月|百天|周岁|二胎")
+    "满月|百天|周岁|二胎"
+)
 #: length of the own words (loose key: no mentions, emoji, spaces, punctuation)
 BANDS = (("short", 0, 12), ("medium", 12, 40), ("long", 40, 10**9))
 #: (stratum, source, band or None = every band, quota); drawn in this order, 10**9 = all
@@ -84,21 +86,32 @@ def main() -> None:
         texts |= b
         loose |= c
     rows = [
-        r for r in gold.load(DATA)
-        if (r[0], r[1]) not in reserved and gold.own(r[3]) and CRAWL.search(gold.own(r[3]))
-        and r[2] not in ids and f"{r[0]}:{r[1]}" not in ids and gold.norm(r[3]) not in texts
+        r
+        for r in gold.load(DATA)
+        if (r[0], r[1]) not in reserved
+        and gold.own(r[3])
+        and CRAWL.search(gold.own(r[3]))
+        and r[2] not in ids
+        and f"{r[0]}:{r[1]}" not in ids
+        and gold.norm(r[3]) not in texts
         and gold.loose_key(r[3]) not in loose
     ]
     with open(f"{DATA}/ced/ced_original.csv", encoding="utf-8") as f:
-        source_post = {r["cascade"]: r["text"] for r in csv.DictReader(f)
-                       if ("ced_original", r["cascade"]) not in reserved}
+        source_post = {
+            r["cascade"]: r["text"]
+            for r in csv.DictReader(f)
+            if ("ced_original", r["cascade"]) not in reserved
+        }
     rng = random.Random(SEED)
     seen_loose: set[str] = set()
     out = []
     for stratum, src, band, quota in QUOTAS:
         net = PARENTING if stratum == "parenting_crawl" else CRAWL
-        pool = [r for r in rows if r[0] == src and net.search(gold.own(r[3]))
-                and (band is None or band_of(r[3]) == band)]
+        pool = [
+            r
+            for r in rows
+            if r[0] == src and net.search(gold.own(r[3])) and (band is None or band_of(r[3]) == band)
+        ]
         rng.shuffle(pool)
         took = 0
         for r in pool:

@@ -4,6 +4,7 @@ Offline, deterministic: python tests/data/make_gold_sample.py [DATA_DIR] [OUT_CS
 DATA_DIR defaults to $TAJIAN_REAL_DATA or ../shared/data. Writes id,source,row_key,stratum,text
 (labels were then added by hand, by reading each post; see LABELS.md).
 """
+
 import csv
 import os
 import random
@@ -18,25 +19,29 @@ OUT = sys.argv[2] if len(sys.argv) > 2 else "/tmp/gold/sample.csv"
 # broad net (stratum "candidate")
 NET = re.compile(
     "宝宝|孩子|儿子|女儿|闺女|娃|怀孕|孕|预产期|妈妈|奶粉|尿布|尿不湿|纸尿裤|幼儿园|辅食|宝贝|喂奶|"
-    "母乳|哺乳|胎|月子|小朋友|育儿|亲子|早教|满月|周岁|百天|带娃|当妈|当爹|我家小")
+    "母乳|哺乳|胎|月子|小朋友|育儿|亲子|早教|满月|周岁|百天|带娃|当妈|当爹|我家小"
+)
 # stricter net (stratum "candidate_extra"), drawn only from posts not already sampled
 STRICT = re.compile(
     "我家宝宝|我儿子|我女儿|我闺女|怀孕|孕期|宝宝.*月|辅食|喂奶|母乳|"
-    "(我家|我们家|俺家).{0,3}(宝|娃|儿子|女儿|闺女|小子|丫头)|我的宝宝|带娃|当妈|当爹|哄.{0,3}睡")
+    "(我家|我们家|俺家).{0,3}(宝|娃|儿子|女儿|闺女|小子|丫头)|我的宝宝|带娃|当妈|当爹|哄.{0,3}睡"
+)
 
 # first-person net (stratum "candidate_fp", added after random + candidate + candidate_extra had
 # yielded only 12 positives in 495 drawn posts): all remaining matches from every source
 FIRST_PERSON = re.compile(
     "(我|俺|咱)(家|们家)(宝宝|宝贝|儿子|女儿|闺女|娃|小子|丫头|大宝|二宝|小宝|小公主|小王子|小家伙|小朋友|小孩|孩子)|"
     "我(的)?(儿子|女儿|闺女|宝宝)|怀孕了|我怀孕|孕期|产检|胎动|预产期|坐月子|喂奶|母乳|辅食|"
-    "宝宝.{0,4}(个月|岁)|当妈|当爹|带娃|哄.{0,3}睡")
+    "宝宝.{0,4}(个月|岁)|当妈|当爹|带娃|哄.{0,3}睡"
+)
 
 # broader first-person/parenting net (stratum "candidate_fp2", added when candidate_fp still left
 # the set short of ~80 positives): a random subset of the remaining matches
 FIRST_PERSON_BROAD = re.compile(
     "(我|俺|咱)(家|们家|的)?.{0,2}(宝宝|宝贝|儿子|女儿|闺女|娃|小孩|孩子|小子|丫头|大宝|二宝|小宝)|"
     "怀孕|孕期|孕妇|孕妈|产检|胎动|预产期|坐月子|月子|喂奶|母乳|哺乳|辅食|当妈|当爹|宝妈|宝爸|麻麻|"
-    "带娃|哄.{0,3}睡|尿不湿|纸尿裤|尿布|奶粉|幼儿园|满月|百天|周岁")
+    "带娃|哄.{0,3}睡|尿不湿|纸尿裤|尿布|奶粉|幼儿园|满月|百天|周岁"
+)
 
 # first-person parenting net aimed at diary-style posts by parents (stratum "candidate_diary", added
 # because the 1,058 rows above held only 79 positives, 74 of them short CED replies): my child, the
@@ -47,12 +52,14 @@ DIARY = re.compile(
     "宝宝.{0,3}([一二两三四五六七八九十\\d]+|半)(个)?(月|周|天|岁)|"
     "(怀孕|孕|怀)(了)?.{0,2}([一二两三四五六七八九十\\d]+)(周|个月)|"
     "产检|辅食|喂奶|母乳|哄.{0,3}睡|接娃|送娃|接孩子|送孩子|接儿子|送儿子|接女儿|送女儿|家长会|宝妈|宝爸|"
-    "当妈|当爹|孕期|胎动|预产期|坐月子|带娃|尿不湿|纸尿裤|奶粉")
+    "当妈|当爹|孕期|胎动|预产期|坐月子|带娃|尿不湿|纸尿裤|奶粉"
+)
 # child-word net for longer posts (stratum "candidate_long", weibo_senti_100k and weiboNER only: the
 # nets above had left 1 row of each unsampled): a child/baby/pregnancy word and own words of at least
 # LONG characters
 CHILD = re.compile(
-    "宝宝|儿子|女儿|闺女|孩子|娃|小朋友|小孩|幼儿园|怀孕|宝贝|孕|妈咪|麻麻|爸比|当妈|亲子|早教|满月|百天|周岁")
+    "宝宝|儿子|女儿|闺女|孩子|娃|小朋友|小孩|幼儿园|怀孕|宝贝|孕|妈咪|麻麻|爸比|当妈|亲子|早教|满月|百天|周岁"
+)
 LONG = 30
 # parent's-voice net (stratum "candidate_voice", added after candidate_diary + candidate_long had
 # yielded 42 positives in 528 rows, short of the ~170 the set aims for): "the child's dad/mum",
@@ -64,7 +71,8 @@ VOICE = re.compile(
     "(妈妈|母亲|父亲|爸爸|家长|宝妈|宝爸|人母|人父|孩子妈|孩子的妈|妈|爹|母|父)|"
     "(儿子|闺女|女儿|宝宝|小家伙|小朋友|娃|孩子|大宝|二宝|小宝|宝贝)(今天|昨天|刚才|刚刚|前几天|最近|现在|"
     "每天|天天|一直|已经|总是|居然|竟然|非要|说|问我|跟我|对我|让我|喊我|叫我|给我)|"
-    "(我|俺|咱)(家|们家|的)?.{0,2}(宝宝|宝贝|儿子|女儿|闺女|娃|小孩|孩子|小子|丫头|大宝|二宝|小宝)")
+    "(我|俺|咱)(家|们家|的)?.{0,2}(宝宝|宝贝|儿子|女儿|闺女|娃|小孩|孩子|小子|丫头|大宝|二宝|小宝)"
+)
 
 # per-source quotas: random first (uniform over each source), then candidate, then candidate_extra,
 # then candidate_fp, then candidate_fp2, then candidate_diary, then candidate_long, then candidate_voice
@@ -136,7 +144,7 @@ def main():
             for r in pool:
                 if took >= quota[src]:
                     break
-                if r[2] in seen_id or norm(r[3]) in seen_text:   # dedupe by (own) text
+                if r[2] in seen_id or norm(r[3]) in seen_text:  # dedupe by (own) text
                     continue
                 seen_id.add(r[2])
                 seen_text.add(norm(r[3]))
@@ -157,7 +165,7 @@ def main():
     seen_loose, kept = set(), []
     for row in out:
         k = loose_key(row[4])
-        if k and k in seen_loose:     # posts that are only tags/emoji are kept (they differ)
+        if k and k in seen_loose:  # posts that are only tags/emoji are kept (they differ)
             continue
         seen_loose.add(k)
         kept.append(row)

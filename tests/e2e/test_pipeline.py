@@ -26,10 +26,12 @@ def runs(prefect_harness, sample_dir, tmp_path_factory):
 
     base = tmp_path_factory.mktemp("e2e")
     wh, out = base / "warehouse.duckdb", base / "out"
-    first = pipeline(segment="mothers", ingest=[str(sample_dir)], warehouse=str(wh),
-                     out_dir=str(out), seed=42)
-    second = pipeline(segment="mothers", ingest=[str(sample_dir)], warehouse=str(wh),
-                      out_dir=str(out), seed=42)
+    first = pipeline(
+        segment="mothers", ingest=[str(sample_dir)], warehouse=str(wh), out_dir=str(out), seed=42
+    )
+    second = pipeline(
+        segment="mothers", ingest=[str(sample_dir)], warehouse=str(wh), out_dir=str(out), seed=42
+    )
     return first, second, wh, out
 
 
@@ -39,8 +41,7 @@ def test_k_distinct_eligible_tagged_seeds(runs):
     con = open_warehouse(wh, read_only=True)
     try:
         seeds = con.execute("SELECT user_id FROM seeds WHERE run_id = ?", [first["run_id"]]).df()
-        tags = con.execute("SELECT user_id, score FROM user_tags WHERE run_id = ?",
-                           [first["run_id"]]).df()
+        tags = con.execute("SELECT user_id, score FROM user_tags WHERE run_id = ?", [first["run_id"]]).df()
         profiles = fetch_users(con, seeds["user_id"])
     finally:
         con.close()
@@ -49,18 +50,17 @@ def test_k_distinct_eligible_tagged_seeds(runs):
     _, second, _, _ = runs
     con = open_warehouse(wh, read_only=True)
     try:
-        seeds = con.execute("SELECT user_id FROM seeds WHERE run_id = ? ORDER BY rank",
-                            [second["run_id"]]).df()
-        tags = con.execute("SELECT user_id, score FROM user_tags WHERE run_id = ?",
-                           [second["run_id"]]).df()
+        seeds = con.execute(
+            "SELECT user_id FROM seeds WHERE run_id = ? ORDER BY rank", [second["run_id"]]
+        ).df()
+        tags = con.execute("SELECT user_id, score FROM user_tags WHERE run_id = ?", [second["run_id"]]).df()
         profiles = fetch_users(con, seeds["user_id"])
         statuses = dict(con.execute("SELECT run_id, status FROM runs").fetchall())
     finally:
         con.close()
     assert len(seeds) == 100 and seeds["user_id"].is_unique
     assert set(seeds["user_id"]) <= set(tags["user_id"])
-    judged = judge_eligibility(tags[tags["user_id"].isin(seeds["user_id"])], profiles,
-                               EligibilityRules())
+    judged = judge_eligibility(tags[tags["user_id"].isin(seeds["user_id"])], profiles, EligibilityRules())
     assert judged["eligible"].all()
     assert statuses == {first["run_id"]: "succeeded", second["run_id"]: "succeeded"}
 

@@ -25,8 +25,10 @@ START, END = date(2026, 11, 13), date(2026, 11, 15)
 def table_counts(wh) -> dict[str, int]:
     con = open_warehouse(wh, read_only=True)
     try:
-        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                for t in ("user_tags", "seeds", "selections", "posts", "interactions")}
+        return {
+            t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("user_tags", "seeds", "selections", "posts", "interactions")
+        }
     finally:
         con.close()
 
@@ -41,14 +43,14 @@ def warehouse(prefect_harness, sample_dir, tmp_path_factory):
 def test_backfill_is_idempotent_resumable_and_shown_in_the_grid(warehouse, tmp_path):
     out = tmp_path / "out"
     seen: list[tuple[date, str]] = []
-    first = run_backfill("mothers", START, END, warehouse=warehouse, k=20, out_dir=out,
-                         on_day=lambda d, s: seen.append((d, s)))
+    first = run_backfill(
+        "mothers", START, END, warehouse=warehouse, k=20, out_dir=out, on_day=lambda d, s: seen.append((d, s))
+    )
     assert first.done == days_between(START, END) and not first.failed and not first.skipped
     assert seen[:2] == [(START, "running"), (START, "done")]
     after_first = table_counts(warehouse)
     assert after_first["selections"] == 3 and after_first["seeds"] == 60
-    assert sorted(p.name for p in (out / "mothers").iterdir()) == [
-        "2026-11-13", "2026-11-14", "2026-11-15"]
+    assert sorted(p.name for p in (out / "mothers").iterdir()) == ["2026-11-13", "2026-11-14", "2026-11-15"]
     # the same 3 days again: everything is skipped, nothing changes
     again = run_backfill("mothers", START, END, warehouse=warehouse, k=20, out_dir=out)
     assert again.skipped == days_between(START, END) and not again.done
@@ -63,32 +65,38 @@ def test_backfill_is_idempotent_resumable_and_shown_in_the_grid(warehouse, tmp_p
     assert resumed.done == [date(2026, 11, 14)] and len(resumed.skipped) == 2
     assert table_counts(warehouse) == after_first  # the day's rows were replaced, not added
     # rerun: every day again, still replacing rather than adding
-    rerun = run_backfill("mothers", START, END, warehouse=warehouse, k=20, out_dir=out,
-                         rerun=True)
+    rerun = run_backfill("mothers", START, END, warehouse=warehouse, k=20, out_dir=out, rerun=True)
     assert len(rerun.done) == 3
     assert table_counts(warehouse) == after_first
     grid = partition_grid(warehouse, date(2026, 11, 12), END)
-    assert grid.to_dict("records") == [{"segment": "mothers", "2026-11-12": "missing",
-                                        "2026-11-13": "done", "2026-11-14": "done",
-                                        "2026-11-15": "done"}]
+    assert grid.to_dict("records") == [
+        {
+            "segment": "mothers",
+            "2026-11-12": "missing",
+            "2026-11-13": "done",
+            "2026-11-14": "done",
+            "2026-11-15": "done",
+        }
+    ]
     shown = runner.invoke(app, ["runs", "--warehouse", str(warehouse), "--days", "4"])
     assert shown.exit_code == 0, shown.output
     assert "11-12" in shown.output and "■" in shown.output
-    skip = runner.invoke(app, ["backfill", "--start", "2026-11-13", "--end", "2026-11-15",
-                               "--warehouse", str(warehouse)])
+    skip = runner.invoke(
+        app, ["backfill", "--start", "2026-11-13", "--end", "2026-11-15", "--warehouse", str(warehouse)]
+    )
     assert skip.exit_code == 0 and "3 already done, 0 to run" in skip.output
 
 
 def test_a_failing_day_is_recorded_with_its_error_and_the_backfill_goes_on(warehouse, tmp_path):
     # the sample holds no posts in September, so tagging finds no members on those days
-    result = run_backfill("mothers", date(2026, 9, 1), date(2026, 9, 2), warehouse=warehouse,
-                          out_dir=tmp_path / "out")
+    result = run_backfill(
+        "mothers", date(2026, 9, 1), date(2026, 9, 2), warehouse=warehouse, out_dir=tmp_path / "out"
+    )
     assert not result.done and [d for d, _ in result.failed] == [date(2026, 9, 1), date(2026, 9, 2)]
     grid = partition_grid(warehouse, date(2026, 9, 1), date(2026, 9, 1))
     assert grid.loc[0, "2026-09-01"] == "failed"
     assert "no mothers members were tagged" in grid.attrs["errors"][("mothers", "2026-09-01")]
-    shown = runner.invoke(app, ["runs", "--warehouse", str(warehouse), "--end", "2026-09-02",
-                                "--days", "2"])
+    shown = runner.invoke(app, ["runs", "--warehouse", str(warehouse), "--end", "2026-09-02", "--days", "2"])
     assert "✗ mothers 2026-09-01: ValueError: no mothers members were tagged" in shown.output
 
 

@@ -26,8 +26,9 @@ def test_help_explains_each_command(command):
 
 def test_ingest_prints_per_file_counts_and_is_idempotent(tmp_path):
     f = tmp_path / "a.jsonl"
-    f.write_text("\n".join([json.dumps(status(1, 1, "A", "x"), ensure_ascii=False), "{bad"]),
-                 encoding="utf-8")
+    f.write_text(
+        "\n".join([json.dumps(status(1, 1, "A", "x"), ensure_ascii=False), "{bad"]), encoding="utf-8"
+    )
     wh = tmp_path / "w.duckdb"
     first = runner.invoke(app, ["ingest", str(f), "--warehouse", str(wh)], terminal_width=200)
     assert first.exit_code == 0, first.output

@@ -46,18 +46,38 @@ def dask_address(tmp_path_factory) -> Iterator[str]:
         missing(f"prefect-dask / distributed are not installed ({exc}); pip install prefect-dask")
     base = tmp_path_factory.mktemp("dask")
     scheduler_file = base / "scheduler.json"
-    env = {**os.environ, "PREFECT_HOME": str(base / "prefect-home"),
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING",
-           "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(base / "prefect-home"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+    }
     logs = [open(base / name, "wb") for name in ("scheduler.log", "worker.log")]  # noqa: SIM115
     procs: list[subprocess.Popen] = []
     try:
-        procs.append(subprocess.Popen(
-            [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
-             "--port", "0", "--no-dashboard", "--scheduler-file", str(scheduler_file),
-             "--idle-timeout", "600"],
-            cwd=ROOT, env=env, stdout=logs[0], stderr=subprocess.STDOUT,
-        ))
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "distributed.cli.dask_scheduler",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    "0",
+                    "--no-dashboard",
+                    "--scheduler-file",
+                    str(scheduler_file),
+                    "--idle-timeout",
+                    "600",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=logs[0],
+                stderr=subprocess.STDOUT,
+            )
+        )
         deadline = time.monotonic() + 30
         while not scheduler_file.is_file() and time.monotonic() < deadline:
             if procs[0].poll() is not None:
@@ -67,12 +87,34 @@ def dask_address(tmp_path_factory) -> Iterator[str]:
             missing(f"the Dask scheduler did not start: {(base / 'scheduler.log').read_text()[-800:]}")
         time.sleep(0.2)  # the file is written whole, but give the writer a moment
         address = json.loads(scheduler_file.read_text())["address"]
-        procs.append(subprocess.Popen(
-            [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
-             "--nworkers", "1", "--no-nanny", "--no-dashboard", "--host", "127.0.0.1",
-             "--memory-limit", "0", "--death-timeout", "60", "--name", "tajian-test-worker"],
-            cwd=ROOT, env=env, stdout=logs[1], stderr=subprocess.STDOUT,
-        ))
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "distributed.cli.dask_worker",
+                    address,
+                    "--nthreads",
+                    "1",
+                    "--nworkers",
+                    "1",
+                    "--no-nanny",
+                    "--no-dashboard",
+                    "--host",
+                    "127.0.0.1",
+                    "--memory-limit",
+                    "0",
+                    "--death-timeout",
+                    "60",
+                    "--name",
+                    "tajian-test-worker",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=logs[1],
+                stderr=subprocess.STDOUT,
+            )
+        )
         from distributed import Client
 
         with Client(address, timeout=30) as client:
@@ -95,10 +137,14 @@ def _results(wh: Path, run_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     try:
         tags = con.execute(
             "SELECT user_id, segment, score, n_posts, n_hits, evidence, rule FROM user_tags "
-            "WHERE run_id = ? ORDER BY score DESC, user_id", [run_id]).df()
+            "WHERE run_id = ? ORDER BY score DESC, user_id",
+            [run_id],
+        ).df()
         seeds = con.execute(
             "SELECT segment, rank, user_id, marginal_reach, cumulative_reach, community, reason "
-            "FROM seeds WHERE run_id = ? ORDER BY rank", [run_id]).df()
+            "FROM seeds WHERE run_id = ? ORDER BY rank",
+            [run_id],
+        ).df()
     finally:
         con.close()
     return tags, seeds
@@ -115,8 +161,7 @@ def test_the_flow_in_shards_locally_and_on_a_dask_cluster_equals_an_unsharded_ru
 
     wh, out = tmp_path / "warehouse.duckdb", tmp_path / "out"
     steps.ingest_paths(wh, [sample_dir])
-    common = {"segment": "mothers", "as_of": AS_OF, "warehouse": str(wh), "out_dir": str(out),
-              "seed": 42}
+    common = {"segment": "mothers", "as_of": AS_OF, "warehouse": str(wh), "out_dir": str(out), "seed": 42}
     local = pipeline(**common, tag_shards=1)
     local_tags, local_seeds = _results(wh, local["run_id"])  # before the next run replaces the day
 

@@ -22,8 +22,10 @@ DAY = date(2026, 11, 22)
 def counts(wh: Path) -> dict[str, int]:
     con = open_warehouse(wh, read_only=True)
     try:
-        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                for t in ("posts", "users", "interactions", "loads", "quarantine")}
+        return {
+            t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("posts", "users", "interactions", "loads", "quarantine")
+        }
     finally:
         con.close()
 
@@ -49,8 +51,17 @@ def test_loads_good_files_and_moves_every_file_to_processed_or_failed(inbox, tmp
     results = ingest_inbox(inbox, wh, day=DAY, on_file=seen.append)
     by_name = {r.source: r for r in results}
     assert seen == results
-    assert sorted(by_name) == sorted(["empty.csv", "junk.jsonl", "notes.txt", "weibo_comments.jsonl",
-                                      "ced_original.csv", "宝宝辅食.csv", "阿花妈妈/1001.csv"])
+    assert sorted(by_name) == sorted(
+        [
+            "empty.csv",
+            "junk.jsonl",
+            "notes.txt",
+            "weibo_comments.jsonl",
+            "ced_original.csv",
+            "宝宝辅食.csv",
+            "阿花妈妈/1001.csv",
+        ]
+    )
     loaded = {s for s, r in by_name.items() if r.status == "loaded"}
     assert loaded == {"weibo_comments.jsonl", "ced_original.csv", "宝宝辅食.csv", "阿花妈妈/1001.csv"}
     processed, failed = inbox / "processed" / "2026-11-22", inbox / "failed" / "2026-11-22"
@@ -63,8 +74,10 @@ def test_loads_good_files_and_moves_every_file_to_processed_or_failed(inbox, tmp
     assert by_name["宝宝辅食.csv"].load["quarantined"] > 0  # partly bad rows: still loaded
     assert by_name["weibo_comments.jsonl"].load["loaded"] > 1000
     # bad files: moved to failed/<day>/ with a reason beside them
-    reasons = {name: (failed / f"{name}.reason.txt").read_text(encoding="utf-8")
-               for name in ("junk.jsonl", "empty.csv", "notes.txt")}
+    reasons = {
+        name: (failed / f"{name}.reason.txt").read_text(encoding="utf-8")
+        for name in ("junk.jsonl", "empty.csv", "notes.txt")
+    }
     assert "not a known export" in reasons["junk.jsonl"]
     assert "empty (0 bytes)" in reasons["empty.csv"]
     assert "not an export file" in reasons["notes.txt"] and "'notes.txt'" in reasons["notes.txt"]
@@ -110,13 +123,19 @@ def test_files_stay_in_the_inbox_while_another_process_holds_the_warehouse(tmp_p
     box.mkdir()
     shutil.copy(FIXTURES / "ced" / "ced_original.csv", box)
     holder = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
             import sys, duckdb
             con = duckdb.connect({str(wh)!r})
             print("holding", flush=True)
             sys.stdin.read()
-        """)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        """),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "holding"

@@ -31,7 +31,8 @@ def test_a_classifier_segment_without_its_model_is_refused_with_the_fix(tmp_path
     segments.mkdir(parents=True)
     text = (DEFAULT_SEGMENTS_DIR / "mothers.toml").read_text(encoding="utf-8")
     (segments / "mothers.toml").write_text(
-        text.replace('post_scorer = "rules"', 'post_scorer = "classifier"'), encoding="utf-8")
+        text.replace('post_scorer = "rules"', 'post_scorer = "classifier"'), encoding="utf-8"
+    )
     definition = load_segment("mothers", segments)
     assert definition.post_scorer == "classifier"
     with pytest.raises(FileNotFoundError, match=r"mothers\.joblib is missing.*make model"):

@@ -19,8 +19,23 @@ def test_select_writes_ranked_seeds_with_labels_as_in_the_file(tmp_path):
     edges = tmp_path / "g.txt"
     edges.write_text(EDGES)
     out = tmp_path / "seeds.csv"
-    args = ["select", "--edges", str(edges), "--probability", "uniform:1", "--max-hops", "1",
-            "--k", "2", "--seed", "3", "--output", str(out), "--theta-min", "40000"]
+    args = [
+        "select",
+        "--edges",
+        str(edges),
+        "--probability",
+        "uniform:1",
+        "--max-hops",
+        "1",
+        "--k",
+        "2",
+        "--seed",
+        "3",
+        "--output",
+        str(out),
+        "--theta-min",
+        "40000",
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(out.open()))
@@ -39,21 +54,27 @@ def test_select_writes_ranked_seeds_with_labels_as_in_the_file(tmp_path):
 
 
 def test_select_errors_are_clear(tmp_path):
-    result = runner.invoke(app, ["select", "--edges", str(tmp_path / "no.txt"), "--output",
-                                 str(tmp_path / "o.csv")])
+    result = runner.invoke(
+        app, ["select", "--edges", str(tmp_path / "no.txt"), "--output", str(tmp_path / "o.csv")]
+    )
     assert result.exit_code == 2 and "no such edge-list file" in result.output
     edges = tmp_path / "g.txt"
     edges.write_text(EDGES)
-    result = runner.invoke(app, ["select", "--edges", str(edges), "--output", str(tmp_path / "o.csv"),
-                                 "--probability", "uniform:3"])
+    result = runner.invoke(
+        app,
+        ["select", "--edges", str(edges), "--output", str(tmp_path / "o.csv"), "--probability", "uniform:3"],
+    )
     assert result.exit_code == 2 and "probability must be 'wc' or 'uniform:P'" in result.output
-    result = runner.invoke(app, ["select", "--edges", str(edges), "--output", str(tmp_path / "o.csv"),
-                                 "--k", "99"])
+    result = runner.invoke(
+        app, ["select", "--edges", str(edges), "--output", str(tmp_path / "o.csv"), "--k", "99"]
+    )
     assert result.exit_code == 2 and "k must be at most the number of nodes (11)" in result.output
 
 
 def test_select_path_does_not_import_prefect():
-    code = ("import sys; from flows.cli import app; import flows.select_cli; "
-            "import graph.select, graph.snap; print('prefect' in sys.modules)")
+    code = (
+        "import sys; from flows.cli import app; import flows.select_cli; "
+        "import graph.select, graph.snap; print('prefect' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -41,7 +41,12 @@ def spawn(cmd: list[str], env: dict[str, str], log: Path, cwd: Path) -> subproce
     runs in a background job (where SIGINT is inherited as ignored)."""
     with open(log, "wb") as sink:
         return subprocess.Popen(
-            cmd, env=env, stdout=sink, stderr=subprocess.STDOUT, cwd=cwd, start_new_session=True,
+            cmd,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            cwd=cwd,
+            start_new_session=True,
             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
 
@@ -71,11 +76,19 @@ def server(tmp_path_factory):
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "TAJIAN_"))}
-    env |= {"PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-            "PREFECT_SERVER_UI_ENABLED": "false", "PYTHONUNBUFFERED": "1"}
+    env |= {
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_UI_ENABLED": "false",
+        "PYTHONUNBUFFERED": "1",
+    }
     log = home / "server.log"
-    proc = spawn([str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port),
-                  "--no-ui"], env, log, home)
+    proc = spawn(
+        [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-ui"],
+        env,
+        log,
+        home,
+    )
     import httpx
 
     deadline = time.monotonic() + 90
@@ -106,11 +119,19 @@ def test_serve_registers_the_daily_deployment_and_runs_it(server, tmp_path, samp
     inbox.mkdir()
     for f in sample_dir.glob("*.jsonl"):
         shutil.copy(f, inbox)
-    serve_env = env | {"TAJIAN_INBOX": str(inbox), "TAJIAN_WAREHOUSE": str(wh),
-                       "TAJIAN_OUT_DIR": str(out), "TAJIAN_K": "10"}
+    serve_env = env | {
+        "TAJIAN_INBOX": str(inbox),
+        "TAJIAN_WAREHOUSE": str(wh),
+        "TAJIAN_OUT_DIR": str(out),
+        "TAJIAN_K": "10",
+    }
     log = tmp_path / "serve.log"
-    serving = spawn([str(BIN / "tajian"), "serve", "--cron", "30 3 * * *", "--timezone", "Asia/Shanghai"],
-                    serve_env, log, tmp_path)
+    serving = spawn(
+        [str(BIN / "tajian"), "serve", "--cron", "30 3 * * *", "--timezone", "Asia/Shanghai"],
+        serve_env,
+        log,
+        tmp_path,
+    )
     try:
         with temporary_settings(updates={PREFECT_API_URL: api}):
             with get_client(sync_client=True) as client:
@@ -132,8 +153,9 @@ def test_serve_registers_the_daily_deployment_and_runs_it(server, tmp_path, samp
                 for name in ("tajian-warehouse", "tajian-segment-mothers"):
                     assert client.read_global_concurrency_limit_by_name(name).limit == 1
             # one run on the sample, executed by the serving process
-            run = run_deployment("tajian-daily/daily", timeout=150, poll_interval=2,
-                                 parameters={"as_of": "2026-11-15"})
+            run = run_deployment(
+                "tajian-daily/daily", timeout=150, poll_interval=2, parameters={"as_of": "2026-11-15"}
+            )
             assert run.state.is_completed(), f"{run.state}\n{tail(log)}"
         # the inbox files were moved after loading, the day's outputs and run row are there
         assert not list(inbox.glob("*.jsonl"))
@@ -159,12 +181,18 @@ def test_serve_registers_the_daily_deployment_and_runs_it(server, tmp_path, samp
 
         day = date(2026, 11, 14)
         with temporary_settings(updates={PREFECT_API_URL: api}):
-            result = submit_backfill("mothers", day, date(2026, 11, 15), warehouse=wh, k=10,
-                                     out_dir=out, poll_interval=1)
+            result = submit_backfill(
+                "mothers", day, date(2026, 11, 15), warehouse=wh, k=10, out_dir=out, poll_interval=1
+            )
             assert result.skipped == [date(2026, 11, 15)] and result.done == [day], (result, tail(log))
             key = backfill_key("mothers", day, 30, 10, 42)
-            again = run_deployment(BACKFILL_DEPLOYMENT, idempotency_key=key, timeout=0, as_subflow=False,
-                                   parameters={"segment": "mothers", "as_of": day.isoformat()})
+            again = run_deployment(
+                BACKFILL_DEPLOYMENT,
+                idempotency_key=key,
+                timeout=0,
+                as_subflow=False,
+                parameters={"segment": "mothers", "as_of": day.isoformat()},
+            )
             assert str(again.id) == result.flow_runs[day]
             with get_client(sync_client=True) as client:
                 backfill = client.read_deployment_by_name(BACKFILL_DEPLOYMENT)
@@ -185,7 +213,8 @@ def test_serve_registers_the_daily_deployment_and_runs_it(server, tmp_path, samp
 def test_serve_without_a_server_says_how_to_start_one(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API_URL", "TAJIAN_"))}
     env["PREFECT_HOME"] = str(tmp_path)  # no profile with an API URL
-    done = subprocess.run([str(BIN / "tajian"), "serve"], env=env, capture_output=True, text=True,
-                          timeout=120, cwd=tmp_path)
+    done = subprocess.run(
+        [str(BIN / "tajian"), "serve"], env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
     assert done.returncode == 2
     assert "PREFECT_API_URL is not set" in done.stderr and "prefect server start" in done.stderr

@@ -11,10 +11,10 @@ from flows.settings import Settings, SettingsError, load_settings
 
 def test_defaults_then_file_then_environment(tmp_path):
     cfg = tmp_path / "tajian.toml"
-    cfg.write_text('k = 20\nwarehouse = "w.duckdb"\nkind_weights = {repost = 1.0, comment = 0.1}\n',
-                   encoding="utf-8")
-    s = load_settings(env={"TAJIAN_K": "7", "TAJIAN_EXCLUDE_VERIFIED_ORGANISATIONS": "no"},
-                      config_path=cfg)
+    cfg.write_text(
+        'k = 20\nwarehouse = "w.duckdb"\nkind_weights = {repost = 1.0, comment = 0.1}\n', encoding="utf-8"
+    )
+    s = load_settings(env={"TAJIAN_K": "7", "TAJIAN_EXCLUDE_VERIFIED_ORGANISATIONS": "no"}, config_path=cfg)
     assert s.k == 7 and s.warehouse == Path("w.duckdb") and s.window_days == 30
     assert s.exclude_verified_organisations is False
     assert dict(s.kind_weights) == {"repost": 1.0, "comment": 0.1}

@@ -15,21 +15,23 @@ from nlp.segments import load_segment
 from nlp.tagger import score_post
 from store.warehouse import fetch_context_texts, open_warehouse
 
-NEWS = ("【奶粉之后，下一个限购会是尿不湿吗？】据中国新闻网，自上月实施限奶令，缓解了香港奶粉"
-        "供应紧张。但近日香港又出现内地人抢购纸尿裤的情况，婴儿用品店的纸尿裤常常缺货。")
+NEWS = (
+    "【奶粉之后，下一个限购会是尿不湿吗？】据中国新闻网，自上月实施限奶令，缓解了香港奶粉"
+    "供应紧张。但近日香港又出现内地人抢购纸尿裤的情况，婴儿用品店的纸尿裤常常缺货。"
+)
 REPLY = "我也准备从国外带点回来，国内太贵了"
 
 runner = CliRunner()
 
 # post_id, user, day, text, repost_of, reply_to
 ROWS = [
-    ("root", "u0", "2013-04-01", NEWS, None, None),           # before the window
-    ("r1", "u1", "2013-05-01", REPLY, "root", None),          # answers the news post
-    ("r2", "u2", "2013-05-01", "", "r1", None),               # a bare repost of r1
-    ("r3", "u3", "2013-05-02", "我也是", "r2", None),          # up the tree: r2 -> r1 -> root
-    ("c1", "u4", "2013-05-02", "我也要", None, "root"),        # a comment on the news post
-    ("lost", "u5", "2013-05-02", "我也是", "gone", None),      # answers a post we do not hold
-    ("own", "u6", "2013-05-02", "今天天气好", None, None),     # answers nothing
+    ("root", "u0", "2013-04-01", NEWS, None, None),  # before the window
+    ("r1", "u1", "2013-05-01", REPLY, "root", None),  # answers the news post
+    ("r2", "u2", "2013-05-01", "", "r1", None),  # a bare repost of r1
+    ("r3", "u3", "2013-05-02", "我也是", "r2", None),  # up the tree: r2 -> r1 -> root
+    ("c1", "u4", "2013-05-02", "我也要", None, "root"),  # a comment on the news post
+    ("lost", "u5", "2013-05-02", "我也是", "gone", None),  # answers a post we do not hold
+    ("own", "u6", "2013-05-02", "今天天气好", None, None),  # answers nothing
 ]
 
 
@@ -56,8 +58,7 @@ def test_context_is_the_original_post_up_the_repost_tree(tmp_path: Path) -> None
         got = dict(zip(posts["post_id"], fetch_context_texts(con, posts), strict=True))
     finally:
         con.close()
-    assert got == {"c1": NEWS, "lost": None, "own": None, "r1": NEWS, "r2": NEWS, "r3": NEWS,
-                   "root": None}
+    assert got == {"c1": NEWS, "lost": None, "own": None, "r1": NEWS, "r2": NEWS, "r3": NEWS, "root": None}
 
 
 def test_tag_shards_carry_the_context(tmp_path: Path) -> None:
@@ -71,11 +72,23 @@ def test_tag_shards_carry_the_context(tmp_path: Path) -> None:
 
 def test_classify_and_evaluate_take_a_context_column(tmp_path: Path) -> None:
     src = tmp_path / "posts.csv"
-    pd.DataFrame({"id": ["a", "b"], "text": [REPLY, REPLY], "source_text": [NEWS, ""],
-                  "label": [1, 0]}).to_csv(src, index=False, encoding="utf-8")
+    pd.DataFrame(
+        {"id": ["a", "b"], "text": [REPLY, REPLY], "source_text": [NEWS, ""], "label": [1, 0]}
+    ).to_csv(src, index=False, encoding="utf-8")
     out = tmp_path / "scored.csv"
-    result = runner.invoke(app, ["classify", "--segment", "mothers", str(src), "--output", str(out),
-                                 "--context-column", "source_text"])
+    result = runner.invoke(
+        app,
+        [
+            "classify",
+            "--segment",
+            "mothers",
+            str(src),
+            "--output",
+            str(out),
+            "--context-column",
+            "source_text",
+        ],
+    )
     assert result.exit_code == 0, result.output
     scored = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     seg = load_segment("mothers")
@@ -83,8 +96,9 @@ def test_classify_and_evaluate_take_a_context_column(tmp_path: Path) -> None:
     assert scored["rule_positive"].tolist() == ["1", "0"]
     assert load_segment("mothers").context.label in scored["rule_hits"][0]
 
-    result = runner.invoke(app, ["evaluate", "--segment", "mothers", str(src),
-                                 "--context-column", "source_text"])
+    result = runner.invoke(
+        app, ["evaluate", "--segment", "mothers", str(src), "--context-column", "source_text"]
+    )
     assert result.exit_code == 0, result.output
     assert "2 posts, 1 labelled 1, 1 with context" in result.output
     rules = next(ln for ln in result.output.splitlines() if ln.startswith("rules")).split()

@@ -14,8 +14,7 @@ from graph.eligibility import EligibilityRules, judge_eligibility
 
 
 def graph(edges):
-    return build_influence_graph(
-        pd.DataFrame(edges, columns=["src_user", "dst_user"]).assign(kind="repost"))
+    return build_influence_graph(pd.DataFrame(edges, columns=["src_user", "dst_user"]).assign(kind="repost"))
 
 
 def test_pagerank_follows_influence_outwards_and_matches_networkx():
@@ -50,17 +49,25 @@ def test_networkx_round_trip_keeps_names_and_weights():
 
 
 def test_eligibility_rules_and_unknown_fields():
-    members = pd.DataFrame({"user_id": ["ok", "celeb", "brand", "ghost", "low"],
-                            "score": [0.9, 0.9, 0.9, 0.9, 0.1]})
-    profiles = pd.DataFrame({
-        "user_id": ["ok", "celeb", "brand", "low"],
-        "followers": [300, 2_000_000, 800, None],
-        "verified": [False, True, True, False],
-        "verified_type": [-1, 0, 2, -1],
-    })
+    members = pd.DataFrame(
+        {"user_id": ["ok", "celeb", "brand", "ghost", "low"], "score": [0.9, 0.9, 0.9, 0.9, 0.1]}
+    )
+    profiles = pd.DataFrame(
+        {
+            "user_id": ["ok", "celeb", "brand", "low"],
+            "followers": [300, 2_000_000, 800, None],
+            "verified": [False, True, True, False],
+            "verified_type": [-1, 0, 2, -1],
+        }
+    )
     out = judge_eligibility(members, profiles, EligibilityRules(min_score=0.5)).set_index("user_id")
-    assert out["eligible"].to_dict() == {"ok": True, "celeb": False, "brand": False,
-                                         "ghost": True, "low": False}
+    assert out["eligible"].to_dict() == {
+        "ok": True,
+        "celeb": False,
+        "brand": False,
+        "ghost": True,
+        "low": False,
+    }
     assert out.loc["celeb", "excluded_by"] == "2,000,000 followers > 50,000"
     assert out.loc["brand", "excluded_by"] == "verified organisation"
     assert out.loc["ghost", "unknown_fields"] == "followers,verified"

@@ -21,8 +21,9 @@ def make(edges: list[tuple[str, str]], weights: list[float] | None = None) -> ig
     return g
 
 
-def exact_reach(g: ig.Graph, seeds: list[str], probs: np.ndarray, max_hops: int,
-                targets: set[str] | None) -> float:
+def exact_reach(
+    g: ig.Graph, seeds: list[str], probs: np.ndarray, max_hops: int, targets: set[str] | None
+) -> float:
     """Brute force over all 2^m live-edge worlds: BFS from the seeds up to max_hops."""
     names = g.vs["name"]
     el = g.get_edgelist()
@@ -46,20 +47,32 @@ def exact_reach(g: ig.Graph, seeds: list[str], probs: np.ndarray, max_hops: int,
 
 
 def test_build_aggregates_weights_drops_self_loops_and_sorts_vertices():
-    df = pd.DataFrame({"src_user": ["b", "b", "a", "c"], "dst_user": ["c", "c", "b", "c"],
-                       "kind": ["repost", "mention", "comment", "repost"]})
+    df = pd.DataFrame(
+        {
+            "src_user": ["b", "b", "a", "c"],
+            "dst_user": ["c", "c", "b", "c"],
+            "kind": ["repost", "mention", "comment", "repost"],
+        }
+    )
     g = build_influence_graph(df, extra_users=["z"])
     assert g.vs["name"] == ["a", "b", "c", "z"]
-    assert {(g.vs[e.source]["name"], g.vs[e.target]["name"]): (e["weight"], e["count"])
-            for e in g.es} == {("a", "b"): (0.5, 1), ("b", "c"): (1.5, 2)}
+    assert {(g.vs[e.source]["name"], g.vs[e.target]["name"]): (e["weight"], e["count"]) for e in g.es} == {
+        ("a", "b"): (0.5, 1),
+        ("b", "c"): (1.5, 2),
+    }
     with pytest.raises(ValueError, match=r"no weight for interaction kind\(s\) \['like'\]"):
         build_influence_graph(df.assign(kind="like"))
 
 
 def test_weighted_cascade_probabilities_share_attention_into_each_node():
     g = make([("a", "c"), ("b", "c"), ("a", "b")], weights=[2.0, 3.0, 1.0])  # a→b, a→c, b→c
-    p = dict(zip([(g.vs[a]["name"], g.vs[b]["name"]) for a, b in g.get_edgelist()],
-                 edge_probabilities(g, "wc"), strict=True))
+    p = dict(
+        zip(
+            [(g.vs[a]["name"], g.vs[b]["name"]) for a, b in g.get_edgelist()],
+            edge_probabilities(g, "wc"),
+            strict=True,
+        )
+    )
     assert p == {("a", "c"): 0.75, ("b", "c"): 0.25, ("a", "b"): 1.0}
     assert edge_probabilities(g, "uniform:0.1").tolist() == [0.1, 0.1, 0.1]
 
@@ -67,8 +80,7 @@ def test_weighted_cascade_probabilities_share_attention_into_each_node():
 def test_hop_limit_on_a_certain_chain():
     g = make([("a", "b"), ("b", "c"), ("c", "d")])  # wc: every edge has p = 1
     for hops, want in [(1, 2), (2, 3), (3, 4), (0, 4)]:
-        est = estimate_reach(g, ["a"], DiffusionModel("wc", hops), targets=None,
-                             n_simulations=20, seed=0)
+        est = estimate_reach(g, ["a"], DiffusionModel("wc", hops), targets=None, n_simulations=20, seed=0)
         assert est.mean == want and est.stderr == 0
     only_d = estimate_reach(g, ["a"], DiffusionModel("wc", 0), targets={"d"}, n_simulations=5)
     assert only_d.mean == 1
@@ -76,8 +88,7 @@ def test_hop_limit_on_a_certain_chain():
 
 def test_seeds_outside_the_graph_reach_themselves_only():
     g = make([("a", "b")])
-    est = estimate_reach(g, ["a", "x"], DiffusionModel("wc", 2), targets={"x", "b"},
-                         n_simulations=10)
+    est = estimate_reach(g, ["a", "x"], DiffusionModel("wc", 2), targets={"x", "b"}, n_simulations=10)
     assert est.mean == 2
 
 
@@ -93,8 +104,9 @@ def test_monte_carlo_matches_brute_force(hops):
 
 def test_decay_weakens_later_hops():
     g = make([("a", "b"), ("b", "c")])
-    est = estimate_reach(g, ["a"], DiffusionModel("uniform:1", 2, decay=0.5), targets=None,
-                         n_simulations=4000, seed=1)
+    est = estimate_reach(
+        g, ["a"], DiffusionModel("uniform:1", 2, decay=0.5), targets=None, n_simulations=4000, seed=1
+    )
     assert abs(est.mean - 2.5) < 4 * est.stderr  # a, b surely, c with p = 0.5
 
 
@@ -102,7 +114,8 @@ def test_same_seed_same_estimate():
     g = make([("a", "b"), ("b", "c"), ("a", "c")])
     m = DiffusionModel("uniform:0.3", 2)
     assert estimate_reach(g, ["a"], m, targets=None, seed=5) == estimate_reach(
-        g, ["a"], m, targets=None, seed=5)
+        g, ["a"], m, targets=None, seed=5
+    )
 
 
 def test_model_validation_messages():

@@ -7,9 +7,18 @@ import importlib
 
 import pytest
 
-MODULES = ["graph.build", "graph.centrality", "graph.communities", "graph.convert",
-           "graph.diffusion", "graph.eligibility", "graph.select", "graph.rr", "graph.snap",
-           "graph.bots"]
+MODULES = [
+    "graph.build",
+    "graph.centrality",
+    "graph.communities",
+    "graph.convert",
+    "graph.diffusion",
+    "graph.eligibility",
+    "graph.select",
+    "graph.rr",
+    "graph.snap",
+    "graph.bots",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -102,16 +102,26 @@ def test_ris_reaches_the_brute_force_optimum_for_small_k(probability, hops):
     people = [f"v{i}" for i in range(7)]
     for k in (1, 2, 3):
         best = max(v for c, v in exact.items() if len(c) == k)
-        sel = select_amplifiers(g, targets=people, eligible=people, k=k,
-                                model=DiffusionModel(probability, hops), theta_min=50_000,
-                                n_simulations=0, baselines=(), seed=2)
+        sel = select_amplifiers(
+            g,
+            targets=people,
+            eligible=people,
+            k=k,
+            model=DiffusionModel(probability, hops),
+            theta_min=50_000,
+            n_simulations=0,
+            baselines=(),
+            seed=2,
+        )
         got = exact[tuple(sorted(int(s[1:]) for s in sel.seed_ids))]
         assert got >= (1 - 1 / math.e - 0.1) * best  # the guarantee
         # and as good as greedy run on the exact spreads (greedy need not be optimal)
         greedy: tuple[int, ...] = ()
         for _ in range(k):
-            greedy = max((tuple(sorted((*greedy, v))) for v in range(7) if v not in greedy),
-                         key=lambda c: (exact[c], [-x for x in c]))
+            greedy = max(
+                (tuple(sorted((*greedy, v))) for v in range(7) if v not in greedy),
+                key=lambda c: (exact[c], [-x for x in c]),
+            )
         assert got >= exact[greedy] - 0.01 * best
         if k == 1:
             assert got == pytest.approx(best)
@@ -129,9 +139,17 @@ def test_rr_estimate_agrees_with_monte_carlo_on_a_medium_graph():
     g = make(n, list(zip(src[keep].tolist(), dst[keep].tolist(), strict=True)))
     names = g.vs["name"]
     targets = names[::2]
-    sel = select_amplifiers(g, targets=targets, eligible=names, k=20,
-                            model=DiffusionModel("wc", 2), theta_min=200_000,
-                            n_simulations=4000, baselines=("degree",), seed=4)
+    sel = select_amplifiers(
+        g,
+        targets=targets,
+        eligible=names,
+        k=20,
+        model=DiffusionModel("wc", 2),
+        theta_min=200_000,
+        n_simulations=4000,
+        baselines=("degree",),
+        seed=4,
+    )
     rr_reach = sel.seeds[-1].cumulative_reach
     assert abs(rr_reach - sel.expected_reach) < 4 * sel.expected_reach_stderr + 0.01 * rr_reach
     assert sel.expected_reach >= sel.baselines["degree"].expected_reach
@@ -140,18 +158,34 @@ def test_rr_estimate_agrees_with_monte_carlo_on_a_medium_graph():
 def test_stopping_rule_reports_theta_stop_theta_min_and_the_guarantee():
     g = make(7, EDGES, WEIGHTS)
     people = [f"v{i}" for i in range(7)]
-    sel = select_amplifiers(g, targets=people, eligible=people, k=2,
-                            model=DiffusionModel("uniform:0.4", 2), theta_min=5000,
-                            n_simulations=0, baselines=(), seed=1)
+    sel = select_amplifiers(
+        g,
+        targets=people,
+        eligible=people,
+        k=2,
+        model=DiffusionModel("uniform:0.4", 2),
+        theta_min=5000,
+        n_simulations=0,
+        baselines=(),
+        seed=1,
+    )
     p = sel.params
     assert p["theta_stop"] is not None and p["theta_stop"] <= p["theta"]
     assert sel.sample_size == p["theta"] >= 5000 and p["theta_min"] == 5000
     assert p["certified_ratio"] >= p["target_ratio"] == round(1 - 1 / math.e - 0.1, 4)
     assert "1 − 1/e − ε" in sel.guarantee and "θ_stop" in sel.guarantee
     # with theta_min = 0 it stops as soon as the bound is met
-    quick = select_amplifiers(g, targets=people, eligible=people, k=2,
-                              model=DiffusionModel("uniform:0.4", 2), theta_min=0,
-                              n_simulations=0, baselines=(), seed=1)
+    quick = select_amplifiers(
+        g,
+        targets=people,
+        eligible=people,
+        k=2,
+        model=DiffusionModel("uniform:0.4", 2),
+        theta_min=0,
+        n_simulations=0,
+        baselines=(),
+        seed=1,
+    )
     assert quick.params["theta"] == quick.params["theta_stop"]
 
 
@@ -180,8 +214,7 @@ def test_error_messages():
     g = make(3, [(0, 1), (1, 2)])
     people = g.vs["name"]
     with pytest.raises(ValueError, match=r"samples the model exactly only without per-hop decay"):
-        select_amplifiers(g, targets=people, eligible=people, k=1,
-                          model=DiffusionModel("wc", 2, decay=0.5))
+        select_amplifiers(g, targets=people, eligible=people, k=1, model=DiffusionModel("wc", 2, decay=0.5))
     with pytest.raises(ValueError, match=r"epsilon must be between 0 and 1 - 1/e \(0.632\); got 0.7"):
         select_amplifiers(g, targets=people, eligible=people, k=1, epsilon=0.7)
     with pytest.raises(ValueError, match=r"theta_min must be >= 0; got -1"):
@@ -189,15 +222,26 @@ def test_error_messages():
     with pytest.raises(ValueError, match=r"n_simulations must be >= 0"):
         select_amplifiers(g, targets=people, eligible=people, k=1, n_simulations=-3)
     # a ranking method with decay still works: marginal reach by Monte Carlo
-    sel = select_amplifiers(g, targets=people, eligible=people, k=2, method="degree",
-                            model=DiffusionModel("uniform:1", 2, decay=0.5), n_simulations=200,
-                            baselines=())
+    sel = select_amplifiers(
+        g,
+        targets=people,
+        eligible=people,
+        k=2,
+        method="degree",
+        model=DiffusionModel("uniform:1", 2, decay=0.5),
+        n_simulations=200,
+        baselines=(),
+    )
     assert sel.seed_ids == ["v0", "v1"] and sel.guarantee == "none: plain degree ranking"
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), min_size=1, max_size=30),
-       st.sampled_from(["wc", "uniform:0.5", "uniform:1"]), st.integers(0, 3), st.integers(0, 99))
+@given(
+    st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), min_size=1, max_size=30),
+    st.sampled_from(["wc", "uniform:0.5", "uniform:1"]),
+    st.integers(0, 3),
+    st.integers(0, 99),
+)
 def test_rr_sets_are_rooted_at_targets_unique_and_hop_limited(pairs, probability, hops, seed):
     edges = sorted({(a, b) for a, b in pairs if a != b}) or [(0, 1)]
     g = make(10, edges)
@@ -207,15 +251,14 @@ def test_rr_sets_are_rooted_at_targets_unique_and_hop_limited(pairs, probability
     rr.extend_to(50)
     dist = np.asarray(g.distances(mode="in"))  # dist[u][v]: hops from v to u
     for i in range(rr.size):
-        members = rr.nodes[rr.ptr[i]:rr.ptr[i + 1]]
+        members = rr.nodes[rr.ptr[i] : rr.ptr[i + 1]]
         root = members[0]
         assert root in targets and len(set(members.tolist())) == len(members)
         for v in members:
             d = dist[root][v]
             assert d < math.inf and (hops == 0 or d <= hops)
         if probability == "uniform:1":  # every edge live: the set is the whole hop ball
-            ball = {v for v in range(10)
-                    if dist[root][v] < math.inf and (hops == 0 or dist[root][v] <= hops)}
+            ball = {v for v in range(10) if dist[root][v] < math.inf and (hops == 0 or dist[root][v] <= hops)}
             assert set(members.tolist()) == ball
 
 

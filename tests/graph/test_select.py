@@ -17,20 +17,26 @@ from graph.select import SeedSelection, select_amplifiers
 
 
 def graph(edges):
-    return build_influence_graph(
-        pd.DataFrame(edges, columns=["src_user", "dst_user"]).assign(kind="repost"))
+    return build_influence_graph(pd.DataFrame(edges, columns=["src_user", "dst_user"]).assign(kind="repost"))
 
 
 # Two overlapping stars and a separate one: h1 reaches a..e, h2 reaches a..d (overlap), h3 x,y.
-EDGES = ([("h1", v) for v in "abcde"] + [("h2", v) for v in "abcd"] + [("h3", v) for v in "xy"])
+EDGES = [("h1", v) for v in "abcde"] + [("h2", v) for v in "abcd"] + [("h3", v) for v in "xy"]
 PEOPLE = ["h1", "h2", "h3", *"abcdexy"]
 
 
 def test_greedy_prefers_new_people_over_overlapping_ones():
     g = graph(EDGES)
-    sel = select_amplifiers(g, targets=PEOPLE, eligible=PEOPLE, k=2,
-                            model=DiffusionModel("uniform:1", 1), sample_size=5000,
-                            n_simulations=50, seed=1)
+    sel = select_amplifiers(
+        g,
+        targets=PEOPLE,
+        eligible=PEOPLE,
+        k=2,
+        model=DiffusionModel("uniform:1", 1),
+        sample_size=5000,
+        n_simulations=50,
+        seed=1,
+    )
     assert sel.seed_ids == ["h1", "h3"]  # not h2, whose audience h1 already reaches
     assert sel.expected_reach == 9.0  # h1 + a..e, h3 + x, y
     assert [round(s.cumulative_reach) for s in sel.seeds] == [6, 9]
@@ -40,9 +46,16 @@ def test_greedy_prefers_new_people_over_overlapping_ones():
 
 def test_only_eligible_users_are_picked_and_reach_counts_targets_only():
     g = graph(EDGES)
-    sel = select_amplifiers(g, targets={"x", "y", "a"}, eligible=["h2", "h3", "q"], k=2,
-                            model=DiffusionModel("uniform:1", 2), sample_size=3000,
-                            n_simulations=20, seed=2)
+    sel = select_amplifiers(
+        g,
+        targets={"x", "y", "a"},
+        eligible=["h2", "h3", "q"],
+        k=2,
+        model=DiffusionModel("uniform:1", 2),
+        sample_size=3000,
+        n_simulations=20,
+        seed=2,
+    )
     assert set(sel.seed_ids) == {"h2", "h3"}
     assert sel.expected_reach == 3.0
 
@@ -58,17 +71,35 @@ def test_k_is_validated_with_a_clear_message():
 
 def test_same_inputs_and_seed_give_the_same_selection_and_json_round_trips():
     g = graph([*EDGES, ("a", "x"), ("e", "h3")])
-    kw = dict(targets=PEOPLE, eligible=PEOPLE, k=3, model=DiffusionModel("uniform:0.4", 2),
-              sample_size=2000, n_simulations=100, seed=11, segment="mothers",
-              as_of=date(2026, 11, 15), window_days=30)
+    kw = dict(
+        targets=PEOPLE,
+        eligible=PEOPLE,
+        k=3,
+        model=DiffusionModel("uniform:0.4", 2),
+        sample_size=2000,
+        n_simulations=100,
+        seed=11,
+        segment="mothers",
+        as_of=date(2026, 11, 15),
+        window_days=30,
+    )
     a, b = select_amplifiers(g, **kw), select_amplifiers(g, **kw)
     assert a == b
     assert SeedSelection.from_dict(a.to_dict()) == a
 
 
 def test_ris_is_within_the_greedy_bound_of_the_brute_force_optimum():
-    edges = [("a", "b"), ("a", "c"), ("b", "d"), ("c", "d"), ("d", "e"), ("f", "e"),
-             ("f", "g"), ("g", "h"), ("h", "a")]
+    edges = [
+        ("a", "b"),
+        ("a", "c"),
+        ("b", "d"),
+        ("c", "d"),
+        ("d", "e"),
+        ("f", "e"),
+        ("f", "g"),
+        ("g", "h"),
+        ("h", "a"),
+    ]
     g = graph(edges)
     people = sorted({u for e in edges for u in e})
     model = DiffusionModel("uniform:0.5", 2)
@@ -76,24 +107,35 @@ def test_ris_is_within_the_greedy_bound_of_the_brute_force_optimum():
         estimate_reach(g, list(c), model, targets=None, n_simulations=1500, seed=3).mean
         for c in itertools.combinations(people, 2)
     )
-    sel = select_amplifiers(g, targets=people, eligible=people, k=2, model=model,
-                            sample_size=20000, n_simulations=1500, seed=3)
+    sel = select_amplifiers(
+        g, targets=people, eligible=people, k=2, model=model, sample_size=20000, n_simulations=1500, seed=3
+    )
     assert sel.expected_reach >= (1 - 1 / 2.718281828) * best
     assert sel.expected_reach >= 0.9 * best  # on such a small graph greedy is near optimal
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 11), st.integers(0, 11)), min_size=1, max_size=30),
-       st.integers(1, 6), st.integers(0, 10_000))
+@given(
+    st.lists(st.tuples(st.integers(0, 11), st.integers(0, 11)), min_size=1, max_size=30),
+    st.integers(1, 6),
+    st.integers(0, 10_000),
+)
 def test_seeds_unique_eligible_and_reach_monotone_in_k(pairs, k, seed):
     edges = [(f"u{a}", f"u{b}") for a, b in pairs if a != b] or [("u0", "u1")]
     g = graph(edges)
     people = sorted(g.vs["name"])
     eligible = people[::2]
     k = min(k, len(eligible))
-    sel = select_amplifiers(g, targets=people, eligible=eligible, k=k,
-                            model=DiffusionModel("uniform:0.3", 2), sample_size=300,
-                            n_simulations=30, seed=seed)
+    sel = select_amplifiers(
+        g,
+        targets=people,
+        eligible=eligible,
+        k=k,
+        model=DiffusionModel("uniform:0.3", 2),
+        sample_size=300,
+        n_simulations=30,
+        seed=seed,
+    )
     ids = sel.seed_ids
     assert len(ids) == len(set(ids)) == k and set(ids) <= set(eligible)
     cum = [s.cumulative_reach for s in sel.seeds]
@@ -108,12 +150,20 @@ def test_an_edge_list_selects_exactly_like_the_igraph_graph_it_stands_for():
 
     rows = [f"{a} {b}" for a, b in EDGES] + ["x h1", "e b"]
     edges = parse_snap_edges(rows)
-    g = ig.Graph(n=edges.n, edges=list(zip(edges.src.tolist(), edges.dst.tolist(), strict=True)),
-                 directed=True)
+    g = ig.Graph(
+        n=edges.n, edges=list(zip(edges.src.tolist(), edges.dst.tolist(), strict=True)), directed=True
+    )
     g.vs["name"], g.es["weight"] = edges.labels, [1.0] * g.ecount()
-    common = dict(targets=[*PEOPLE, "lonely"], eligible=[*PEOPLE, "lonely"], k=3,
-                  model=DiffusionModel("wc", 2), theta_min=4000, n_simulations=200, seed=5,
-                  baselines=("pagerank", "degree"))
+    common = dict(
+        targets=[*PEOPLE, "lonely"],
+        eligible=[*PEOPLE, "lonely"],
+        k=3,
+        model=DiffusionModel("wc", 2),
+        theta_min=4000,
+        n_simulations=200,
+        seed=5,
+        baselines=("pagerank", "degree"),
+    )
     a, b = select_amplifiers(edges, **common), select_amplifiers(g, **common)
     assert a.seed_ids == b.seed_ids
     assert a.expected_reach == pytest.approx(b.expected_reach)

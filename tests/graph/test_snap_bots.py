@@ -45,14 +45,15 @@ def _posts(rows):
 def test_bot_score_explains_each_signal_and_spares_ordinary_users():
     t = pd.Timestamp("2026-11-01 08:00", tz="Asia/Shanghai")
     s = pd.Timedelta(seconds=1)
-    rows = [(f"b{i}", "bot", t + 3 * i * s, "转发微博" if i % 2 else "//@x:好物推荐", f"p{i}")
-            for i in range(10)]
+    rows = [
+        (f"b{i}", "bot", t + 3 * i * s, "转发微博" if i % 2 else "//@x:好物推荐", f"p{i}") for i in range(10)
+    ]
     rows += [(f"d{i}", "dup", t + pd.Timedelta(hours=i), "宝宝满月啦，求点赞", None) for i in range(5)]
-    rows += [(f"m{i}", "mum", t + pd.Timedelta(hours=5 * i), f"宝宝今天第{i}次翻身", None)
-             for i in range(5)]
+    rows += [(f"m{i}", "mum", t + pd.Timedelta(hours=5 * i), f"宝宝今天第{i}次翻身", None) for i in range(5)]
     rows += [("f1", "few", t, "转发微博", "p0")]
-    profiles = pd.DataFrame({"user_id": ["bot", "mum", "follower"], "followers": [3, 300, 10],
-                             "following": [2000, 250, 1500]})
+    profiles = pd.DataFrame(
+        {"user_id": ["bot", "mum", "follower"], "followers": [3, 300, 10], "following": [2000, 250, 1500]}
+    )
     out = bot_scores(_posts(rows), profiles, users=["silent"]).set_index("user_id")
     assert out.loc["bot", "bot_score"] == pytest.approx(0.875)  # all but duplicates (50%)
     assert "100% of 10 posts are reposts" in out.loc["bot", "bot_reasons"]
@@ -81,20 +82,25 @@ def test_bot_score_explains_each_signal_and_spares_ordinary_users():
 @settings(max_examples=60, deadline=None)
 @given(
     edges=st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), max_size=40),
-    zero_pad=st.booleans(), sep=st.sampled_from([" ", "\t", "  ", " \t"]),
-    newline=st.sampled_from(["\n", "\r\n"]), comment=st.booleans(),
+    zero_pad=st.booleans(),
+    sep=st.sampled_from([" ", "\t", "  ", " \t"]),
+    newline=st.sampled_from(["\n", "\r\n"]),
+    comment=st.booleans(),
 )
 def test_bulk_reader_matches_the_line_parser(tmp_path_factory, edges, zero_pad, sep, newline, comment):
     """The vectorised reader (integer and text labels) gives exactly what the plain line parser
     gives: same labels in the same order, same edges, same dropped counts."""
     fmt = "{:03d}" if zero_pad else "{}"
     lines = (["# Directed graph", "# FromNodeId\tToNodeId"] if comment else []) + [
-        fmt.format(a) + sep + fmt.format(b) for a, b in edges]
+        fmt.format(a) + sep + fmt.format(b) for a, b in edges
+    ]
     text = newline.join(lines) + newline
     path = tmp_path_factory.mktemp("snap") / "g.txt"
     path.write_bytes(text.encode())
     got, want = read_snap_edges(path), parse_snap_edges(text.splitlines())
     assert got.labels == want.labels
     assert got.src.tolist() == want.src.tolist() and got.dst.tolist() == want.dst.tolist()
-    assert (got.dropped_self_loops, got.dropped_duplicates) == (want.dropped_self_loops,
-                                                                 want.dropped_duplicates)
+    assert (got.dropped_self_loops, got.dropped_duplicates) == (
+        want.dropped_self_loops,
+        want.dropped_duplicates,
+    )

@@ -25,10 +25,24 @@ from tests.conftest import ROOT, missing
 
 AS_OF = date(2026, 11, 15)
 PROBE = "<script>alert(1)</script>"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-CHARTS = ("chart-reach", "chart-over-time", "chart-followers", "chart-words", "chart-cities",
-          "chart-circles", "chart-overlap")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+CHARTS = (
+    "chart-reach",
+    "chart-over-time",
+    "chart-followers",
+    "chart-words",
+    "chart-cities",
+    "chart-circles",
+    "chart-overlap",
+)
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +52,14 @@ def run(prefect_harness, sample_dir, tmp_path_factory):
 
     base = tmp_path_factory.mktemp("report-e2e")
     wh, out = base / "warehouse.duckdb", base / "out"
-    pipeline(segment="mothers", as_of=date(2026, 11, 14), ingest=[str(sample_dir)],
-             warehouse=str(wh), out_dir=str(out), seed=42)
+    pipeline(
+        segment="mothers",
+        as_of=date(2026, 11, 14),
+        ingest=[str(sample_dir)],
+        warehouse=str(wh),
+        out_dir=str(out),
+        seed=42,
+    )
     result = pipeline(segment="mothers", warehouse=str(wh), out_dir=str(out), seed=42)
     return result, wh, out
 
@@ -50,13 +70,13 @@ def probed(run, tmp_path_factory):
     result, wh, _ = run
     con = open_warehouse(wh)
     try:
-        first = con.execute("SELECT user_id FROM seeds WHERE run_id = ? AND rank = 1",
-                            [result["run_id"]]).fetchone()[0]
+        first = con.execute(
+            "SELECT user_id FROM seeds WHERE run_id = ? AND rank = 1", [result["run_id"]]
+        ).fetchone()[0]
         con.execute("UPDATE users SET screen_name = ? WHERE user_id = ?", [PROBE, first])
     finally:
         con.close()
-    settings = load_settings().replace(warehouse=wh, seed=42,
-                                       out_dir=tmp_path_factory.mktemp("probe-out"))
+    settings = load_settings().replace(warehouse=wh, seed=42, out_dir=tmp_path_factory.mktemp("probe-out"))
     staged = steps.report_step(wh, result["run_id"], "mothers", AS_OF, 30, settings)
     return staged, first
 
@@ -71,8 +91,7 @@ def test_every_deliverable_is_published(run):
     doc = json.loads((folder / "seeds.json").read_text(encoding="utf-8"))
     assert len(doc["seeds"]) == 100 and doc["selection"]["random_seed"] == 42
     assert set(SEED_COLUMNS) <= set(doc["seeds"][0])
-    assert any("Bot score" in n for n in doc["notes"]) == all(
-        s["bot_score"] is None for s in doc["seeds"])
+    assert any("Bot score" in n for n in doc["notes"]) == all(s["bot_score"] is None for s in doc["seeds"])
     assert doc["report"]["overlap"]["reached_by_two_or_more"] >= 0
     html = (folder / "report.html").read_text(encoding="utf-8")
     assert "What changed since the previous run" in html and "mothers-2026-11-14-w30" in html
@@ -114,8 +133,9 @@ def test_seeds_xlsx_from_a_real_run_keeps_ids_and_is_formula_safe(run, probed):
 
 
 def _chinese_fonts() -> str:
-    return subprocess.run(["fc-list", ":lang=zh-cn", "family"], capture_output=True, text=True,
-                          check=False).stdout
+    return subprocess.run(
+        ["fc-list", ":lang=zh-cn", "family"], capture_output=True, text=True, check=False
+    ).stdout
 
 
 @pytest.mark.browser
@@ -145,11 +165,11 @@ def test_report_in_chromium(chromium, probed):
             page.wait_for_function(
                 "ids => ids.every(id => { const el = document.getElementById(id);"
                 " return el && el.querySelector('.main-svg') && el.querySelector('.trace'); })",
-                arg=list(CHARTS), timeout=20_000,
+                arg=list(CHARTS),
+                timeout=20_000,
             )
             page.screenshot(path=str(shots / "report-e2e-top.png"))
-            n_traces = page.evaluate("id => document.getElementById(id)._fullData.length",
-                                     "chart-reach")
+            n_traces = page.evaluate("id => document.getElementById(id)._fullData.length", "chart-reach")
             assert n_traces >= 3  # ours and the naive lists
             assert page.locator("#seed-table tbody tr").count() == 100
             # the probe is shown as text and never runs
@@ -158,17 +178,20 @@ def test_report_in_chromium(chromium, probed):
             assert page.locator("#seed-table tbody tr").first.locator(".id").inner_text() == first
             assert page.evaluate(
                 "() => [...document.scripts].every(s => !s.textContent.includes('alert(1)')"
-                " || !s.textContent.includes('<script>alert'))")
+                " || !s.textContent.includes('<script>alert'))"
+            )
             assert page.locator("#meetup-table").inner_text().count(PROBE) == 1
             # sortable: followers ascending, then descending
             header = page.locator("#seed-table th", has_text="followers")
             header.click()
             values = page.eval_on_selector_all(
-                "#seed-table tbody tr td:nth-child(3)", "tds => tds.map(td => +td.dataset.v)")
+                "#seed-table tbody tr td:nth-child(3)", "tds => tds.map(td => +td.dataset.v)"
+            )
             assert values == sorted(values)
             header.click()
             values = page.eval_on_selector_all(
-                "#seed-table tbody tr td:nth-child(3)", "tds => tds.map(td => +td.dataset.v)")
+                "#seed-table tbody tr td:nth-child(3)", "tds => tds.map(td => +td.dataset.v)"
+            )
             assert values == sorted(values, reverse=True)
             page.locator("#seed-table th", has_text="#").click()
             # a row opens to its evidence

@@ -19,10 +19,18 @@ from report.seedlist import (
 )
 
 ROW = {
-    "rank": 1, "user_id": "5366486905059756", "screen_name": "=HYPERLINK(\"http://x\")",
-    "profile_url": "https://weibo.com/u/5366486905059756", "followers": 1200, "city": "杭州",
-    "circle": 3, "segment_score": 0.875, "n_hits": 7, "marginal_reach": 12.3456,
-    "cumulative_reach": 12.3456, "reason": "+1 @mention",
+    "rank": 1,
+    "user_id": "5366486905059756",
+    "screen_name": '=HYPERLINK("http://x")',
+    "profile_url": "https://weibo.com/u/5366486905059756",
+    "followers": 1200,
+    "city": "杭州",
+    "circle": 3,
+    "segment_score": 0.875,
+    "n_hits": 7,
+    "marginal_reach": 12.3456,
+    "cumulative_reach": 12.3456,
+    "reason": "+1 @mention",
 }
 
 
@@ -65,9 +73,9 @@ def test_engagement_rate_needs_posts_and_followers():
 
 
 def test_reason_reads_as_a_sentence():
-    assert explain_seed(marginal_reach=1.0, cumulative_reach=3.2, n_hits=1, circle=None,
-                        city=None, segment_label="mothers") == (
-        "adds ~1 mothers within reach (~3 with the seeds above); 1 post about the segment")
+    assert explain_seed(
+        marginal_reach=1.0, cumulative_reach=3.2, n_hits=1, circle=None, city=None, segment_label="mothers"
+    ) == ("adds ~1 mothers within reach (~3 with the seeds above); 1 post about the segment")
 
 
 def test_report_escapes_user_text_and_loads_nothing_from_the_network(tmp_path):
@@ -100,20 +108,34 @@ def test_report_headline_compares_with_the_naive_lists():
 
 def test_report_sections_are_all_there():
     html = render_report(ReportInputs.example())
-    for section in ("headline", "comparison", "segment", "circles", "seeds", "changes", "quality",
-                    "method"):
+    for section in ("headline", "comparison", "segment", "circles", "seeds", "changes", "quality", "method"):
         assert f'<section id="{section}">' in html
-    for chart in ("chart-reach", "chart-over-time", "chart-words", "chart-followers",
-                  "chart-cities", "chart-circles", "chart-overlap"):
+    for chart in (
+        "chart-reach",
+        "chart-over-time",
+        "chart-words",
+        "chart-followers",
+        "chart-cities",
+        "chart-circles",
+        "chart-overlap",
+    ):
         assert f'id="{chart}"' in html
     assert "bot score: not computed" in html
     assert "seeds kept" in html and "seeds dropped" in html
 
 
 def test_every_parameter_is_explained_in_words():
-    sel = {"params": {"k": 100, "epsilon": 0.1, "eligibility": {"follower_cap": 50_000},
-                      "kind_weights": {"repost": 1.0}, "something_new": 3},
-           "model": {"probability": "wc", "max_hops": 2, "decay": 1.0}, "random_seed": 42}
+    sel = {
+        "params": {
+            "k": 100,
+            "epsilon": 0.1,
+            "eligibility": {"follower_cap": 50_000},
+            "kind_weights": {"repost": 1.0},
+            "something_new": 3,
+        },
+        "model": {"probability": "wc", "max_hops": 2, "decay": 1.0},
+        "random_seed": 42,
+    }
     rows = {name: (value, meaning) for name, value, meaning in describe_parameters(sel, "30 days")}
     assert rows["eligibility.follower_cap"][0] == "50,000"
     assert rows["kind_weights"][0] == "repost 1"

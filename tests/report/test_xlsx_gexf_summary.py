@@ -20,24 +20,45 @@ from report.seedlist import SEED_COLUMNS
 from report.summary import md_escape, run_summary
 from report.xlsx import write_seeds_xlsx
 
-NASTY = ("=HYPERLINK(\"http://evil\",\"x\")", "+1", "-1+2", "@SUM(A1)", "\tx", "\r=1")
+NASTY = ('=HYPERLINK("http://evil","x")', "+1", "-1+2", "@SUM(A1)", "\tx", "\r=1")
 
 
 def _rows():
     rows = []
     for i, bad in enumerate(NASTY, 1):
-        rows.append({
-            "rank": i, "user_id": f"53664869050597{i:02d}", "screen_name": bad,
-            "profile_url": f"https://weibo.com/u/53664869050597{i:02d}", "followers": 1200 * i,
-            "city": "=杭州" if i == 1 else "杭州", "circle": 3, "segment_score": 0.875,
-            "n_hits": 7, "engagement_rate": 0.0123, "bot_score": None, "marginal_reach": 12.3456,
-            "cumulative_reach": 12.3456 * i, "reason": bad,
-        })
+        rows.append(
+            {
+                "rank": i,
+                "user_id": f"53664869050597{i:02d}",
+                "screen_name": bad,
+                "profile_url": f"https://weibo.com/u/53664869050597{i:02d}",
+                "followers": 1200 * i,
+                "city": "=杭州" if i == 1 else "杭州",
+                "circle": 3,
+                "segment_score": 0.875,
+                "n_hits": 7,
+                "engagement_rate": 0.0123,
+                "bot_score": None,
+                "marginal_reach": 12.3456,
+                "cumulative_reach": 12.3456 * i,
+                "reason": bad,
+            }
+        )
     return rows
 
 
-@pytest.mark.parametrize("name", ["report.xlsx", "report.gexf", "report.summary", "report.charts",
-                                  "report.seedlist", "report.html", "graph.overlap"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "report.xlsx",
+        "report.gexf",
+        "report.summary",
+        "report.charts",
+        "report.seedlist",
+        "report.html",
+        "graph.overlap",
+    ],
+)
 def test_docstring_examples(name):
     result = doctest.testmod(importlib.import_module(name))
     assert result.attempted > 0 and result.failed == 0
@@ -45,8 +66,9 @@ def test_docstring_examples(name):
 
 def test_xlsx_ids_are_text_and_no_cell_is_a_formula(tmp_path):
     meetups = [{"city": "杭州", "n_seeds": 6, "circles": "3", "seeds_text": "=cmd|' /C calc'!A0"}]
-    path = write_seeds_xlsx(_rows(), tmp_path / "seeds.xlsx", meetups=meetups,
-                            about=[("run", "=1+1")], notes=["@note"])
+    path = write_seeds_xlsx(
+        _rows(), tmp_path / "seeds.xlsx", meetups=meetups, about=[("run", "=1+1")], notes=["@note"]
+    )
     wb = openpyxl.load_workbook(path)
     ws = wb["Seeds"]
     header = [c.value for c in ws[1]]
@@ -74,10 +96,18 @@ def test_xlsx_ids_are_text_and_no_cell_is_a_formula(tmp_path):
 
 
 def test_gexf_opens_in_networkx_with_seed_attributes(tmp_path):
-    nodes = [{"id": "1", "label": "<script>x</script>", "circle": 0, "rank": 1, "city": "杭州",
-              "member": True, "followers": 10},
-             {"id": "2", "label": "b", "circle": 0, "rank": None, "city": None, "member": True,
-              "followers": None}]
+    nodes = [
+        {
+            "id": "1",
+            "label": "<script>x</script>",
+            "circle": 0,
+            "rank": 1,
+            "city": "杭州",
+            "member": True,
+            "followers": 10,
+        },
+        {"id": "2", "label": "b", "circle": 0, "rank": None, "city": None, "member": True, "followers": None},
+    ]
     path = write_circles_gexf(nodes, [("1", "2", 2.0), ("2", "3", 1.0)], tmp_path / "c.gexf")
     h = nx.read_gexf(path)
     assert set(h.nodes) == {"1", "2", "3"} and h["1"]["2"]["weight"] == 2.0
@@ -86,12 +116,18 @@ def test_gexf_opens_in_networkx_with_seed_attributes(tmp_path):
 
 
 def test_run_summary_escapes_user_text(tmp_path):
-    doc = {"selection": {"segment": "mothers", "as_of": "2026-11-15", "method": "ris",
-                         "expected_reach": 10.0,
-                         "baselines": {"followers": {"expected_reach": 5.0}}},
-           "seeds": [{"rank": 1, "user_id": "5366486905059756", "screen_name": "<img src=x>",
-                      "city": "杭州"}],
-           "notes": ["n"], "report": {"headline": "h", "overlap": {"reached_by_two_or_more": 3}}}
+    doc = {
+        "selection": {
+            "segment": "mothers",
+            "as_of": "2026-11-15",
+            "method": "ris",
+            "expected_reach": 10.0,
+            "baselines": {"followers": {"expected_reach": 5.0}},
+        },
+        "seeds": [{"rank": 1, "user_id": "5366486905059756", "screen_name": "<img src=x>", "city": "杭州"}],
+        "notes": ["n"],
+        "report": {"headline": "h", "overlap": {"reached_by_two_or_more": 3}},
+    }
     path = tmp_path / "seeds.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
     md, rows = run_summary(path, tmp_path / "report.html")
@@ -126,11 +162,18 @@ def test_overlap_matches_a_forward_simulation():
     seeds = ["u0", "u1", "u2", "u3", "u4"]
     targets = {f"u{i}" for i in range(0, 40, 2)}
     circles = {f"u{i}": i % 3 for i in range(40)}
-    o = seed_overlap(g, seeds, targets=targets, probability="uniform:0.3", max_hops=2,
-                     sample_size=20_000, seed=5, circles=circles)
+    o = seed_overlap(
+        g,
+        seeds,
+        targets=targets,
+        probability="uniform:0.3",
+        max_hops=2,
+        sample_size=20_000,
+        seed=5,
+        circles=circles,
+    )
     p = edge_probabilities(g, "uniform:0.3")
-    reached, two_plus = _brute_force_overlap(g, seeds, targets, p, 2, 3000,
-                                             np.random.default_rng(1))
+    reached, two_plus = _brute_force_overlap(g, seeds, targets, p, 2, 3000, np.random.default_rng(1))
     assert o.reached == pytest.approx(reached, rel=0.06, abs=0.3)
     assert o.reached_by_two_or_more == pytest.approx(two_plus, rel=0.1, abs=0.3)
     assert sum(o.by_count.values()) == pytest.approx(o.reached)

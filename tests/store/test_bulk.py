@@ -35,8 +35,13 @@ LONG_NAME = st.builds(lambda n, a, b: f"{a}//@{'名' * n}:{b}", st.integers(25, 
 
 def sql_text_columns(con, texts: list[str], listed: list[str | None] | None = None) -> list[tuple]:
     """(chain, own, names) of each text, in one query (a query costs more than many rows)."""
-    rows = pa.table({"i": list(range(len(texts))), "body": pa.array(texts, pa.string()),
-                     "listed": pa.array(listed or [None] * len(texts), pa.string())})
+    rows = pa.table(
+        {
+            "i": list(range(len(texts))),
+            "body": pa.array(texts, pa.string()),
+            "listed": pa.array(listed or [None] * len(texts), pa.string()),
+        }
+    )
     con.register("many", rows)
     try:
         col = "listed" if listed is not None else None
@@ -66,15 +71,21 @@ def test_macros_match_the_staged_columns(con, texts: list[str]) -> None:
     con.register("many", pa.table({"i": list(range(len(texts))), "x": pa.array(texts, pa.string())}))
     try:
         got = con.execute(
-            "SELECT tj_chain(x), tj_own(x), tj_mentions(tj_own(x)) FROM many ORDER BY i").fetchall()
+            "SELECT tj_chain(x), tj_own(x), tj_mentions(tj_own(x)) FROM many ORDER BY i"
+        ).fetchall()
     finally:
         con.unregister("many")
     assert [tuple(r) for r in got] == staged
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.tuples(TEXT, st.lists(st.text(ALPHABET, max_size=8), max_size=4).map(",".join)),
-                min_size=1, max_size=40))
+@given(
+    st.lists(
+        st.tuples(TEXT, st.lists(st.text(ALPHABET, max_size=8), max_size=4).map(",".join)),
+        min_size=1,
+        max_size=40,
+    )
+)
 def test_listed_mentions_match_python(con, pairs: list[tuple[str, str]]) -> None:
     got = sql_text_columns(con, [t for t, _ in pairs], [x for _, x in pairs])
     for (text, listed), (_, _, names) in zip(pairs, got, strict=True):
@@ -84,7 +95,10 @@ def test_listed_mentions_match_python(con, pairs: list[tuple[str, str]]) -> None
 def test_chain_examples(con) -> None:
     assert one(con, "说得对//@小红:我家也是//@小明：转发") == (["小红", "小明"], "说得对", [])
     assert one(con, "@小红 看这个 @小明 @小红//@小刚:好") == (
-        ["小刚"], "@小红 看这个 @小明 @小红", ["小红", "小明"])
+        ["小刚"],
+        "@小红 看这个 @小明 @小红",
+        ["小红", "小明"],
+    )
     long = "a//@" + "x" * 31 + ":b//@c:d"
     assert one(con, long)[:2] == (["c"], "a//@" + "x" * 31 + ":b")
     assert one(con, "@小红 @小明 好", "小明,@小红,小刚") == ([], "@小红 @小明 好", ["小明", "小红"])
@@ -122,23 +136,27 @@ def test_counts_match_python(con, texts: list[str]) -> None:
     assert got == [reference_count(t) for t in texts]
 
 
-@pytest.mark.parametrize(("text", "want"), [
-    ("2026-11-13 10:00", datetime(2026, 11, 13, 10, 0, tzinfo=SHANGHAI)),
-    (" 2026-11-13 10:00:05 ", datetime(2026, 11, 13, 10, 0, 5, tzinfo=SHANGHAI)),
-    ("2026-11-13T10:00", datetime(2026, 11, 13, 10, 0, tzinfo=SHANGHAI)),
-    ("2026-11-13", datetime(2026, 11, 13, tzinfo=SHANGHAI)),
-    ("2026-11-13 10:00+02", None),
-    ("昨天 10:00", None),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("2026-11-13 10:00", datetime(2026, 11, 13, 10, 0, tzinfo=SHANGHAI)),
+        (" 2026-11-13 10:00:05 ", datetime(2026, 11, 13, 10, 0, 5, tzinfo=SHANGHAI)),
+        ("2026-11-13T10:00", datetime(2026, 11, 13, 10, 0, tzinfo=SHANGHAI)),
+        ("2026-11-13", datetime(2026, 11, 13, tzinfo=SHANGHAI)),
+        ("2026-11-13 10:00+02", None),
+        ("昨天 10:00", None),
+        ("", None),
+    ],
+)
 def test_local_times_are_shanghai(con, text: str, want: datetime | None) -> None:
     assert con.execute("SELECT tj_local_time(?)", [text]).fetchone()[0] == want
 
 
 def test_ids_and_counts_examples(con) -> None:
-    assert con.execute("SELECT tj_id(?), tj_is_id(tj_id(?)), tj_is_id('5.37E+15'), tj_count('1.2万'), "
-                       "tj_count('100万+')", ["5366486905059756\t", "5366486905059756\t"]).fetchone() == (
-        "5366486905059756", True, False, 12000, 1000000)
+    assert con.execute(
+        "SELECT tj_id(?), tj_is_id(tj_id(?)), tj_is_id('5.37E+15'), tj_count('1.2万'), tj_count('100万+')",
+        ["5366486905059756\t", "5366486905059756\t"],
+    ).fetchone() == ("5366486905059756", True, False, 12000, 1000000)
 
 
 _JSON_LEAVES = st.one_of(

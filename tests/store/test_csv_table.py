@@ -25,8 +25,9 @@ def csv_text(rng: random.Random, rows: int, line_end: str = "\n") -> str:
         cells = [str(k), rng.choice(CELLS), str(rng.randrange(100))][: rng.choice([1, 2, 3, 3, 3])]
         if rng.random() < 0.02:
             cells.append("extra")
-        out.append(",".join('"' + c.replace('"', '""') + '"' if any(x in c for x in ',"\r\n') else c
-                            for c in cells))
+        out.append(
+            ",".join('"' + c.replace('"', '""') + '"' if any(x in c for x in ',"\r\n') else c for c in cells)
+        )
     return line_end.join(out) + line_end
 
 
@@ -34,16 +35,19 @@ def same(a: CsvTable, b: CsvTable) -> None:
     assert a.header == b.header and a.n == b.n
     assert np.array_equal(a.line, b.line) and np.array_equal(a.extra, b.extra)
     assert a.arrow(["id", "text", "n"]).equals(b.arrow(["id", "text", "n"]))
-    assert [a.raw(i) for i in range(0, a.n, max(1, a.n // 50))] == \
-        [b.raw(i) for i in range(0, b.n, max(1, b.n // 50))]
+    assert [a.raw(i) for i in range(0, a.n, max(1, a.n // 50))] == [
+        b.raw(i) for i in range(0, b.n, max(1, b.n // 50))
+    ]
 
 
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 10**6), st.integers(0, 40), st.sampled_from(["\n", "\r\n"]))
 def test_bytes_and_text_give_the_same_table(seed, rows, line_end):
     text = csv_text(random.Random(seed), rows, line_end)
-    same(CsvTable(text.encode("utf-8"), "t.csv", ["id", "text", "n"]),
-         CsvTable(text, "t.csv", ["id", "text", "n"]))
+    same(
+        CsvTable(text.encode("utf-8"), "t.csv", ["id", "text", "n"]),
+        CsvTable(text, "t.csv", ["id", "text", "n"]),
+    )
 
 
 @pytest.mark.parametrize("line_end", ["\n", "\r\n"])

@@ -7,9 +7,19 @@ import importlib
 
 import pytest
 
-MODULES = ["store.bulk", "store.ced", "store.fields", "store.mediacrawler", "store.mediacrawler_sql",
-           "store.readers", "store.records", "store.weibo_api",
-           "store.weibo_api_sql", "store.weibo_crawler", "store.weibo_search"]
+MODULES = [
+    "store.bulk",
+    "store.ced",
+    "store.fields",
+    "store.mediacrawler",
+    "store.mediacrawler_sql",
+    "store.readers",
+    "store.records",
+    "store.weibo_api",
+    "store.weibo_api_sql",
+    "store.weibo_crawler",
+    "store.weibo_search",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -9,8 +9,12 @@ import pytest
 from store.readers import UnknownFormatError, detect_format, find_export_files, read_export, read_exports
 
 FIXTURES = Path(__file__).parent / "fixtures"
-EXPECTED = {"ced": "ced", "weibo_crawler": "weibo-crawler", "weibo_search": "weibo-search",
-            "mediacrawler": "mediacrawler"}
+EXPECTED = {
+    "ced": "ced",
+    "weibo_crawler": "weibo-crawler",
+    "weibo_search": "weibo-search",
+    "mediacrawler": "mediacrawler",
+}
 
 
 NOT_AN_EXPORT = FIXTURES / "mediacrawler" / "data" / "weibo" / "csv" / "notes.csv"
@@ -18,9 +22,11 @@ NOT_AN_EXPORT = FIXTURES / "mediacrawler" / "data" / "weibo" / "csv" / "notes.cs
 
 def fixture_files() -> list[Path]:
     # damaged files are checked by each reader's own tests: they may be too broken to tell apart
-    return [f for f in find_export_files([FIXTURES])
-            if f.relative_to(FIXTURES).parts[0] in EXPECTED and "damaged" not in f.parts
-            and f != NOT_AN_EXPORT]
+    return [
+        f
+        for f in find_export_files([FIXTURES])
+        if f.relative_to(FIXTURES).parts[0] in EXPECTED and "damaged" not in f.parts and f != NOT_AN_EXPORT
+    ]
 
 
 @pytest.mark.parametrize("path", fixture_files(), ids=lambda p: str(p.relative_to(FIXTURES)))
@@ -38,9 +44,14 @@ def test_a_csv_that_no_exporter_writes_is_one_quarantine_entry():
 
 def _same_batch(a, b) -> bool:
     # a users.csv profile is stamped with the time it was read (seen_at)
-    return (a.source == b.source and a.row_keys == b.row_keys and a.posts.equals(b.posts)
-            and a.users.drop(columns="seen_at").equals(b.users.drop(columns="seen_at"))
-            and a.interactions.equals(b.interactions) and a.quarantine.equals(b.quarantine))
+    return (
+        a.source == b.source
+        and a.row_keys == b.row_keys
+        and a.posts.equals(b.posts)
+        and a.users.drop(columns="seen_at").equals(b.users.drop(columns="seen_at"))
+        and a.interactions.equals(b.interactions)
+        and a.quarantine.equals(b.quarantine)
+    )
 
 
 @pytest.mark.parametrize("prefetch", [0, 1 << 30], ids=["one by one", "next file read ahead"])

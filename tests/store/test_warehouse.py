@@ -33,8 +33,10 @@ def con(tmp_path):
 
 
 def counts(con) -> dict[str, int]:
-    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-            for t in ("posts", "users", "interactions", "pending_interactions", "quarantine")}
+    return {
+        t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+        for t in ("posts", "users", "interactions", "pending_interactions", "quarantine")
+    }
 
 
 def write(tmp_path, name, objs, extra_lines=()):
@@ -45,31 +47,48 @@ def write(tmp_path, name, objs, extra_lines=()):
 
 def test_same_file_twice_adds_nothing_and_counts_reconcile(con, tmp_path):
     root = status(100, 1, "A", "原帖 @B")
-    f = write(tmp_path, "a.jsonl", [
-        root,
-        status(101, 2, "B", "转发微博", "Fri Nov 13 11:00:00 +0800 2026", retweeted_status=root),
-        status(102, 3, "C", "哈//@B:好", "Fri Nov 13 12:00:00 +0800 2026", retweeted_status=root),
-        status(101, 2, "B", "转发微博", "Fri Nov 13 11:00:00 +0800 2026", retweeted_status=root),
-    ], extra_lines=["not json"])
+    f = write(
+        tmp_path,
+        "a.jsonl",
+        [
+            root,
+            status(101, 2, "B", "转发微博", "Fri Nov 13 11:00:00 +0800 2026", retweeted_status=root),
+            status(102, 3, "C", "哈//@B:好", "Fri Nov 13 12:00:00 +0800 2026", retweeted_status=root),
+            status(101, 2, "B", "转发微博", "Fri Nov 13 11:00:00 +0800 2026", retweeted_status=root),
+        ],
+        extra_lines=["not json"],
+    )
     first = load_batch(con, read_weibo_api(f))
     assert (first.rows_read, first.loaded, first.duplicates, first.quarantined) == (5, 3, 1, 1)
     assert first.updated == 0
     assert first.rows_read == first.loaded + first.duplicates + first.quarantined
-    assert counts(con) == {"posts": 3, "users": 3, "interactions": 4,
-                           "pending_interactions": 0, "quarantine": 1}
+    assert counts(con) == {
+        "posts": 3,
+        "users": 3,
+        "interactions": 4,
+        "pending_interactions": 0,
+        "quarantine": 1,
+    }
     before = counts(con)
     again = load_batch(con, read_weibo_api(f))
     assert (again.loaded, again.duplicates, again.quarantined) == (0, 4, 1)
     assert counts(con) == before
     got = set(con.execute("SELECT src_user, dst_user, kind, post_id FROM interactions").fetchall())
-    assert got == {("1", "2", "mention", "100"), ("1", "2", "repost", "101"),
-                   ("2", "3", "repost", "102"), ("1", "2", "repost", "102")}
+    assert got == {
+        ("1", "2", "mention", "100"),
+        ("1", "2", "repost", "101"),
+        ("2", "3", "repost", "102"),
+        ("1", "2", "repost", "102"),
+    }
 
 
 def test_a_row_whose_post_was_only_seen_embedded_counts_as_loaded(con, tmp_path):
     root = status(100, 1, "A", "原帖", attitudes_count=1)
-    reposts = write(tmp_path, "a.jsonl", [
-        status(101, 2, "B", "转发微博", "Fri Nov 13 11:00:00 +0800 2026", retweeted_status=root)])
+    reposts = write(
+        tmp_path,
+        "a.jsonl",
+        [status(101, 2, "B", "转发微博", "Fri Nov 13 11:00:00 +0800 2026", retweeted_status=root)],
+    )
     load_batch(con, read_weibo_api(reposts))
     fresher = dict(root, attitudes_count=9)
     r = load_batch(con, read_weibo_api(write(tmp_path, "b.jsonl", [fresher])))
@@ -84,8 +103,7 @@ def test_a_row_whose_post_was_only_seen_embedded_counts_as_loaded(con, tmp_path)
 
 
 def test_unknown_names_become_placeholders_merged_when_the_id_turns_up(con, tmp_path):
-    f1 = write(tmp_path, "1.jsonl", [status(1, 1, "A", "你好 @后来者"),
-                                     status(3, 5, "E", "也@后来者 一下")])
+    f1 = write(tmp_path, "1.jsonl", [status(1, 1, "A", "你好 @后来者"), status(3, 5, "E", "也@后来者 一下")])
     r1 = load_batch(con, read_weibo_api(f1))
     assert (r1.interactions_added, r1.interactions_pending) == (2, 2)
     assert con.execute("SELECT placeholder FROM users WHERE user_id = '@后来者'").fetchone() == (True,)
@@ -94,7 +112,10 @@ def test_unknown_names_become_placeholders_merged_when_the_id_turns_up(con, tmp_
     r2 = load_batch(con, read_weibo_api(f2))
     assert (r2.interactions_added, r2.interactions_pending) == (1, 0)
     assert sorted(con.execute("SELECT src_user, dst_user, kind FROM interactions").fetchall()) == [
-        ("1", "9", "mention"), ("5", "9", "mention"), ("9", "1", "mention")]
+        ("1", "9", "mention"),
+        ("5", "9", "mention"),
+        ("9", "1", "mention"),
+    ]
     assert con.execute("SELECT count(*) FROM users WHERE placeholder").fetchone()[0] == 0
 
 
@@ -127,8 +148,9 @@ def test_a_failing_load_leaves_the_warehouse_as_before(con, tmp_path):
     good = parse_weibo_api(lines(status(2, 2, "B", "y")), "bad.jsonl")
     # a post whose author id is missing violates NOT NULL after the user rows went in
     broken = good.posts.iloc[[0]].assign(post_id="3", user_id=None)
-    batch = make_batch("bad.jsonl", posts=pd.concat([good.posts, broken]), users=good.users,
-                       row_keys=["2", "3"])
+    batch = make_batch(
+        "bad.jsonl", posts=pd.concat([good.posts, broken]), users=good.users, row_keys=["2", "3"]
+    )
     with pytest.raises(duckdb.ConstraintException):
         load_batch(con, batch)
     assert counts(con) == before
@@ -141,12 +163,16 @@ def test_window_bounds_are_shanghai_days(con, tmp_path):
     assert end.isoformat() == "2026-11-15T16:00:00+00:00"
     with pytest.raises(ValueError, match="window_days must be at least 1; got 0"):
         window_bounds(date(2026, 11, 15), 0)
-    f = write(tmp_path, "w.jsonl", [
-        status(1, 1, "A", "before", "Fri Nov 13 23:59:59 +0800 2026"),
-        status(2, 1, "A", "first", "Sat Nov 14 00:00:00 +0800 2026"),
-        status(3, 1, "A", "last", "Sun Nov 15 23:59:59 +0800 2026"),
-        status(4, 1, "A", "after", "Mon Nov 16 00:00:00 +0800 2026"),
-    ])
+    f = write(
+        tmp_path,
+        "w.jsonl",
+        [
+            status(1, 1, "A", "before", "Fri Nov 13 23:59:59 +0800 2026"),
+            status(2, 1, "A", "first", "Sat Nov 14 00:00:00 +0800 2026"),
+            status(3, 1, "A", "last", "Sun Nov 15 23:59:59 +0800 2026"),
+            status(4, 1, "A", "after", "Mon Nov 16 00:00:00 +0800 2026"),
+        ],
+    )
     load_batch(con, read_weibo_api(f))
     posts = fetch_window_posts(con, start, end)
     assert posts["text"].tolist() == ["first", "last"]
@@ -156,18 +182,33 @@ def test_window_bounds_are_shanghai_days(con, tmp_path):
 
 
 def test_publish_replaces_the_days_earlier_results(con):
-    tags = pd.DataFrame({"user_id": ["1"], "segment": ["mothers"], "score": [0.9],
-                         "n_posts": [3], "n_hits": [3], "evidence": [json.dumps([])]})
+    tags = pd.DataFrame(
+        {
+            "user_id": ["1"],
+            "segment": ["mothers"],
+            "score": [0.9],
+            "n_posts": [3],
+            "n_hits": [3],
+            "evidence": [json.dumps([])],
+        }
+    )
     for run in ("r1", "r2"):
-        start_run(con, run_id=run, flow="t", segment="mothers", as_of=date(2026, 11, 15),
-                  window_days=30, params={})
+        start_run(
+            con, run_id=run, flow="t", segment="mothers", as_of=date(2026, 11, 15), window_days=30, params={}
+        )
         write_user_tags(con, run, tags)
-    start_run(con, run_id="other-day", flow="t", segment="mothers", as_of=date(2026, 11, 14),
-              window_days=30, params={})
+    start_run(
+        con,
+        run_id="other-day",
+        flow="t",
+        segment="mothers",
+        as_of=date(2026, 11, 14),
+        window_days=30,
+        params={},
+    )
     write_user_tags(con, "other-day", tags)
     assert publish_run(con, "r2", "mothers", date(2026, 11, 15)) == 1
-    assert sorted(r[0] for r in con.execute("SELECT run_id FROM user_tags").fetchall()) == [
-        "other-day", "r2"]
+    assert sorted(r[0] for r in con.execute("SELECT run_id FROM user_tags").fetchall()) == ["other-day", "r2"]
     assert con.execute("SELECT count(*) FROM runs").fetchone()[0] == 3  # runs are append-only
     assert con.execute("SELECT status FROM runs WHERE run_id='r2'").fetchone()[0] == "succeeded"
 
@@ -185,8 +226,17 @@ def test_a_warehouse_from_before_the_rule_column_gains_it(tmp_path):
     old.execute("INSERT INTO user_tags VALUES ('r0', 'u0', 'mothers', 0.5, 3, 3, '[]')")
     old.close()
     con = open_warehouse(path)
-    tags = pd.DataFrame({"user_id": ["u1"], "segment": ["mothers"], "score": [0.9], "n_posts": [1],
-                         "n_hits": [1], "evidence": ["[]"], "rule": ["strong post"]})
+    tags = pd.DataFrame(
+        {
+            "user_id": ["u1"],
+            "segment": ["mothers"],
+            "score": [0.9],
+            "n_posts": [1],
+            "n_hits": [1],
+            "evidence": ["[]"],
+            "rule": ["strong post"],
+        }
+    )
     write_user_tags(con, "r1", tags)
     rows = con.execute("SELECT run_id, user_id, rule FROM user_tags ORDER BY run_id").fetchall()
     assert rows == [("r0", "u0", None), ("r1", "u1", "strong post")]
@@ -201,29 +251,51 @@ def test_a_warehouse_with_primary_key_indexes_is_rebuilt_without_them(tmp_path):
 
     path = tmp_path / "keyed.duckdb"
     old = duckdb.connect(str(path))
-    old.execute(SCHEMA.replace("from_row BOOLEAN DEFAULT true\n", "from_row BOOLEAN DEFAULT true,\n"
-                               "    PRIMARY KEY (platform, post_id)\n")
-                .replace("placeholder BOOLEAN DEFAULT false\n", "placeholder BOOLEAN DEFAULT false,\n"
-                         "    PRIMARY KEY (platform, user_id)\n"))
-    assert len(old.execute("SELECT * FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' "
-                           "AND table_name IN ('posts', 'users')").fetchall()) == 2
+    old.execute(
+        SCHEMA.replace(
+            "from_row BOOLEAN DEFAULT true\n",
+            "from_row BOOLEAN DEFAULT true,\n    PRIMARY KEY (platform, post_id)\n",
+        ).replace(
+            "placeholder BOOLEAN DEFAULT false\n",
+            "placeholder BOOLEAN DEFAULT false,\n    PRIMARY KEY (platform, user_id)\n",
+        )
+    )
+    assert (
+        len(
+            old.execute(
+                "SELECT * FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' "
+                "AND table_name IN ('posts', 'users')"
+            ).fetchall()
+        )
+        == 2
+    )
     old.close()
     con = open_warehouse(path)
     root = status(100, 1, "A", "原帖 @B")
-    f = write(tmp_path, "a.jsonl", [root, status(101, 2, "B", "转发微博", "Fri Nov 13 11:00:00 +0800 2026",
-                                                 retweeted_status=root)])
+    f = write(
+        tmp_path,
+        "a.jsonl",
+        [root, status(101, 2, "B", "转发微博", "Fri Nov 13 11:00:00 +0800 2026", retweeted_status=root)],
+    )
     batch = read_weibo_api(f)
     first = load_batch(con, batch)
     con.close()
     con = open_warehouse(path)
-    assert not con.execute("SELECT * FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' "
-                           "AND table_name IN ('posts', 'users')").fetchall()
+    assert not con.execute(
+        "SELECT * FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' "
+        "AND table_name IN ('posts', 'users')"
+    ).fetchall()
     again = load_batch(con, batch)
     assert first.loaded > 0 and again.loaded == 0 and again.duplicates == first.rows_read - first.quarantined
     n_posts = con.execute("SELECT count(*), count(DISTINCT (platform, post_id)) FROM posts").fetchone()
     assert n_posts[0] == n_posts[1] == first.posts_added
-    assert con.execute("SELECT column_default FROM information_schema.columns WHERE table_name = 'posts' "
-                       "AND column_name = 'from_row'").fetchone()[0] == "true"
+    assert (
+        con.execute(
+            "SELECT column_default FROM information_schema.columns WHERE table_name = 'posts' "
+            "AND column_name = 'from_row'"
+        ).fetchone()[0]
+        == "true"
+    )
     con.close()
 
 
@@ -233,17 +305,21 @@ def test_several_snapshots_of_a_user_in_one_batch_merge_field_by_field(con):
 
     # (user_id, platform, screen_name, followers, following, statuses, verified, verified_type,
     #  description, gender, location, seen_at)
-    users = [("1", "weibo", "旧名", 10, 5, None, None, None, None, "f", "北京", at(1)),
-             ("2", "weibo", "单身", 7, None, None, True, 0, None, None, None, at(2)),
-             ("1", "weibo", None, 20, None, None, None, None, None, None, None, at(3)),
-             ("1", "weibo", "新名", None, None, None, None, None, None, None, None, None)]
+    users = [
+        ("1", "weibo", "旧名", 10, 5, None, None, None, None, "f", "北京", at(1)),
+        ("2", "weibo", "单身", 7, None, None, True, 0, None, None, None, at(2)),
+        ("1", "weibo", None, 20, None, None, None, None, None, None, None, at(3)),
+        ("1", "weibo", "新名", None, None, None, None, None, None, None, None, None),
+    ]
     load_batch(con, make_batch("u.jsonl", users=users))
     rows = con.execute("""SELECT user_id, screen_name, followers, following, verified, gender,
                                  location, seen_at::DATE FROM users ORDER BY user_id""").fetchall()
     # the newest snapshot wins field by field (a row without a time counts as newest); a field it
     # lacks keeps the newest known value; a user with one row is that row
-    assert rows == [("1", "新名", 20, 5, None, "f", "北京", date(2026, 11, 3)),
-                    ("2", "单身", 7, None, True, None, None, date(2026, 11, 2))]
+    assert rows == [
+        ("1", "新名", 20, 5, None, "f", "北京", date(2026, 11, 3)),
+        ("2", "单身", 7, None, True, None, None, date(2026, 11, 2)),
+    ]
 
 
 def test_a_user_whose_newest_snapshot_knows_every_field_is_that_snapshot(con):
@@ -251,16 +327,21 @@ def test_a_user_whose_newest_snapshot_knows_every_field_is_that_snapshot(con):
         return datetime(2026, 11, day, tzinfo=UTC)
 
     full = ("9", "weibo", "新名", 30, 3, 300, True, 0, "新简介", "m", "上海", at(5))
-    users = [("9", "weibo", "旧名", 10, 1, 100, False, -1, "旧简介", "f", "北京", at(1)),
-             full,
-             ("9", "weibo", "中名", 20, 2, 200, None, None, None, None, None, at(3)),
-             # user 8: the newest row lacks the description, which an older row has
-             ("8", "weibo", "甲", 1, 1, 1, False, -1, "有简介", "f", "北京", at(1)),
-             ("8", "weibo", "乙", 2, 2, 2, True, 0, None, "m", "上海", at(2))]
+    users = [
+        ("9", "weibo", "旧名", 10, 1, 100, False, -1, "旧简介", "f", "北京", at(1)),
+        full,
+        ("9", "weibo", "中名", 20, 2, 200, None, None, None, None, None, at(3)),
+        # user 8: the newest row lacks the description, which an older row has
+        ("8", "weibo", "甲", 1, 1, 1, False, -1, "有简介", "f", "北京", at(1)),
+        ("8", "weibo", "乙", 2, 2, 2, True, 0, None, "m", "上海", at(2)),
+    ]
     load_batch(con, make_batch("u.jsonl", users=users))
-    cols = "user_id, platform, screen_name, followers, following, statuses, verified, verified_type, " \
-           "description, gender, location, seen_at"
+    cols = (
+        "user_id, platform, screen_name, followers, following, statuses, verified, verified_type, "
+        "description, gender, location, seen_at"
+    )
     got = con.execute(f"SELECT {cols} FROM users WHERE user_id = '9'").fetchall()
     assert got == [full]
-    assert con.execute("SELECT screen_name, description, location FROM users WHERE user_id = '8'"
-                       ).fetchall() == [("乙", "有简介", "上海")]
+    assert con.execute(
+        "SELECT screen_name, description, location FROM users WHERE user_id = '8'"
+    ).fetchall() == [("乙", "有简介", "上海")]

@@ -25,10 +25,18 @@ def user(uid: int, name: str, **extra) -> dict:
     return {"id": uid, "idstr": str(uid), "screen_name": name, **extra}
 
 
-def status(pid: int, uid: int, name: str, text: str, when: str = "Fri Nov 13 10:00:00 +0800 2026",
-           **extra) -> dict:
-    return {"id": pid, "idstr": str(pid), "mid": str(pid), "created_at": when, "text": text,
-            "user": user(uid, name), **extra}
+def status(
+    pid: int, uid: int, name: str, text: str, when: str = "Fri Nov 13 10:00:00 +0800 2026", **extra
+) -> dict:
+    return {
+        "id": pid,
+        "idstr": str(pid),
+        "mid": str(pid),
+        "created_at": when,
+        "text": text,
+        "user": user(uid, name),
+        **extra,
+    }
 
 
 def lines(*objs) -> list[str]:
@@ -60,8 +68,7 @@ def test_repost_chain_names_split_own_words_from_the_chain():
 
 
 def test_original_post_user_and_mentions():
-    b = parse_weibo_api(lines(status(5366486905059756, 1, "阿花", "我家宝宝会走路了 @小红 @阿花")),
-                        "x.jsonl")
+    b = parse_weibo_api(lines(status(5366486905059756, 1, "阿花", "我家宝宝会走路了 @小红 @阿花")), "x.jsonl")
     assert b.rows_read == 1 and b.quarantine.empty
     (p,) = posts(b)
     assert p.post_id == "5366486905059756" and isinstance(p.post_id, str)
@@ -74,8 +81,9 @@ def test_original_post_user_and_mentions():
 def test_repost_chain_gives_edges_along_the_chain():
     root = status(100, 1, "A", "原帖")
     # B reposts C1's repost of C2's repost of A's post.
-    rp = status(103, 2, "B", "真好//@C1:太对了//@C2:转发", "Fri Nov 13 12:00:00 +0800 2026",
-                retweeted_status=root)
+    rp = status(
+        103, 2, "B", "真好//@C1:太对了//@C2:转发", "Fri Nov 13 12:00:00 +0800 2026", retweeted_status=root
+    )
     b = parse_weibo_api(lines(rp), "x.jsonl")
     assert [p.post_id for p in posts(b)] == ["103", "100"]
     assert posts(b)[0].repost_of == "100" and not posts(b)[1].from_row
@@ -88,10 +96,15 @@ def test_plain_repost_gives_author_to_reposter():
 
 
 def test_comment_is_a_post_with_reply_to_and_edges_from_author_and_replied():
-    c = {"id": 900, "idstr": "900", "created_at": "Fri Nov 13 12:00:00 +0800 2026",
-         "text": "回复@C:同意", "user": user(4, "D"),
-         "status": status(100, 1, "A", "原帖"),
-         "reply_comment": {"id": 899, "idstr": "899", "text": "嗯", "user": user(3, "C")}}
+    c = {
+        "id": 900,
+        "idstr": "900",
+        "created_at": "Fri Nov 13 12:00:00 +0800 2026",
+        "text": "回复@C:同意",
+        "user": user(4, "D"),
+        "status": status(100, 1, "A", "原帖"),
+        "reply_comment": {"id": 899, "idstr": "899", "text": "嗯", "user": user(3, "C")},
+    }
     b = parse_weibo_api(lines(c), "x.jsonl")
     comment = posts(b)[0]
     assert (comment.post_id, comment.reply_to, comment.user_id) == ("900", "100", "4")
@@ -135,8 +148,9 @@ def test_read_gzip_and_statuses_document(tmp_path):
 def test_format_detection_and_folder_expansion(tmp_path):
     (tmp_path / "a.jsonl").write_text(json.dumps(status(1, 1, "A", "x")), encoding="utf-8")
     (tmp_path / "sub").mkdir()
-    (tmp_path / "sub" / "b.json.gz").write_bytes(gzip.compress(
-        json.dumps({"statuses": [status(2, 1, "A", "y")]}).encode()))
+    (tmp_path / "sub" / "b.json.gz").write_bytes(
+        gzip.compress(json.dumps({"statuses": [status(2, 1, "A", "y")]}).encode())
+    )
     (tmp_path / "notes.txt").write_text("x", encoding="utf-8")
     assert [p.name for p in find_export_files([tmp_path])] == ["a.jsonl", "b.json.gz"]
     assert detect_format(tmp_path / "a.jsonl") == "weibo-api"
@@ -163,10 +177,22 @@ def test_empty_files_and_garbage_are_fine(tmp_path):
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.one_of(st.text(max_size=80), st.builds(
-    lambda t, n, c: json.dumps(status(1, 2, n, t, retweeted_status=status(3, 4, "Z", c)),
-                               ensure_ascii=False),
-    st.text(max_size=40), st.text(min_size=1, max_size=10), st.text(max_size=20))), max_size=6))
+@given(
+    st.lists(
+        st.one_of(
+            st.text(max_size=80),
+            st.builds(
+                lambda t, n, c: json.dumps(
+                    status(1, 2, n, t, retweeted_status=status(3, 4, "Z", c)), ensure_ascii=False
+                ),
+                st.text(max_size=40),
+                st.text(min_size=1, max_size=10),
+                st.text(max_size=20),
+            ),
+        ),
+        max_size=6,
+    )
+)
 def test_parser_never_crashes_and_counts_reconcile(raw_lines):
     b = parse_weibo_api(raw_lines, "h.jsonl")
     assert b.rows_read == len(b.row_keys) + len(b.quarantine)

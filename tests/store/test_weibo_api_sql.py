@@ -36,40 +36,74 @@ def _pick(rng: random.Random, common, *rare):
 
 
 def _id_value(rng: random.Random, n: int):
-    return _pick(rng, str(n), n, f" {n}\t", "", None, _MISSING, float(n), True, 2**64 + n, "abc",
-                 -n, "\u3000" + str(n))
+    return _pick(
+        rng, str(n), n, f" {n}\t", "", None, _MISSING, float(n), True, 2**64 + n, "abc", -n, "\u3000" + str(n)
+    )
 
 
 def _count(rng: random.Random):
-    return _pick(rng, rng.randrange(0, 10**6), None, _MISSING, "1.2万", "100万+", 3.0, 2.5, True,
-                 "12", -4)
+    return _pick(rng, rng.randrange(0, 10**6), None, _MISSING, "1.2万", "100万+", 3.0, 2.5, True, "12", -4)
 
 
 def _time(rng: random.Random):
     day = rng.randrange(1, 29)
-    return _pick(rng, f"Fri Nov {day:02d} {rng.randrange(24):02d}:{rng.randrange(60):02d}:07 +0800 2026",
-                 "Sat Nov 14 25:00:00 +0800 2026", "2026-11-13 10:00", "2026-11-13T10:00:00+08:00",
-                 "Fri Nov 13 10:00:00 +0000 2026", "Fri Nov  3 10:00:00 +0800 2026", "", None,
-                 _MISSING, 1700000000, "Fri Feb 30 10:00:00 +0800 2026", "fri nov 13 10:00:00 +0800 2026")
+    return _pick(
+        rng,
+        f"Fri Nov {day:02d} {rng.randrange(24):02d}:{rng.randrange(60):02d}:07 +0800 2026",
+        "Sat Nov 14 25:00:00 +0800 2026",
+        "2026-11-13 10:00",
+        "2026-11-13T10:00:00+08:00",
+        "Fri Nov 13 10:00:00 +0000 2026",
+        "Fri Nov  3 10:00:00 +0800 2026",
+        "",
+        None,
+        _MISSING,
+        1700000000,
+        "Fri Feb 30 10:00:00 +0800 2026",
+        "fri nov 13 10:00:00 +0800 2026",
+    )
 
 
 def _text(rng: random.Random):
-    parts = [rng.choice(["好", "我家宝宝", "哈哈 ", "看 @{}", "@{} 你好", "//@{}:", "//@{}: 转",
-                         " //@{} :", "回复@{}:", "\\n", "[哈哈]", "http://t.cn/x", "\u3000", "😀𠮷"])
-             .format(rng.choice(NAMES)) for _ in range(rng.randrange(0, 6))]
+    parts = [
+        rng.choice(
+            [
+                "好",
+                "我家宝宝",
+                "哈哈 ",
+                "看 @{}",
+                "@{} 你好",
+                "//@{}:",
+                "//@{}: 转",
+                " //@{} :",
+                "回复@{}:",
+                "\\n",
+                "[哈哈]",
+                "http://t.cn/x",
+                "\u3000",
+                "😀𠮷",
+            ]
+        ).format(rng.choice(NAMES))
+        for _ in range(rng.randrange(0, 6))
+    ]
     return _pick(rng, "".join(parts), None, _MISSING, 12, "", "转发微博")
 
 
 def _user(rng: random.Random, n: int):
-    u = {"idstr": _pick(rng, str(n), f" {n} ", None, _MISSING, 7.5), "id": _pick(rng, n, _MISSING, "x"),
-         "screen_name": _pick(rng, rng.choice(NAMES), "", None, _MISSING, 5, False),
-         "name": _pick(rng, rng.choice(NAMES), _MISSING, 0),
-         "followers_count": _count(rng), "friends_count": _count(rng), "statuses_count": _count(rng),
-         "verified": _pick(rng, rng.random() < 0.5, "true", None, 1, _MISSING),
-         "verified_type": _pick(rng, rng.choice([-1, 0, 220]), None, "2", _MISSING),
-         "description": _pick(rng, "全职妈妈", "", None, 0, ["x"], _MISSING),
-         "gender": _pick(rng, rng.choice("mf"), "", None, _MISSING, 1),
-         "location": _pick(rng, "北京 东城区", " 上海 ", "\u3000", "", None, 3, _MISSING)}
+    u = {
+        "idstr": _pick(rng, str(n), f" {n} ", None, _MISSING, 7.5),
+        "id": _pick(rng, n, _MISSING, "x"),
+        "screen_name": _pick(rng, rng.choice(NAMES), "", None, _MISSING, 5, False),
+        "name": _pick(rng, rng.choice(NAMES), _MISSING, 0),
+        "followers_count": _count(rng),
+        "friends_count": _count(rng),
+        "statuses_count": _count(rng),
+        "verified": _pick(rng, rng.random() < 0.5, "true", None, 1, _MISSING),
+        "verified_type": _pick(rng, rng.choice([-1, 0, 220]), None, "2", _MISSING),
+        "description": _pick(rng, "全职妈妈", "", None, 0, ["x"], _MISSING),
+        "gender": _pick(rng, rng.choice("mf"), "", None, _MISSING, 1),
+        "location": _pick(rng, "北京 东城区", " 上海 ", "\u3000", "", None, 3, _MISSING),
+    }
     return _pick(rng, u, _MISSING, None, "9", {}, [u])
 
 
@@ -82,10 +116,17 @@ def _drop_missing(value):
 
 
 def _post(rng: random.Random, n: int, *, source: bool = False):
-    p = {"created_at": _time(rng), "id": _id_value(rng, n), "idstr": _id_value(rng, n),
-         "mid": _pick(rng, _MISSING, str(n), None), "text": _text(rng),
-         "reposts_count": _count(rng), "comments_count": _count(rng),
-         "attitudes_count": _count(rng), "user": _user(rng, 10**9 + n % 50)}
+    p = {
+        "created_at": _time(rng),
+        "id": _id_value(rng, n),
+        "idstr": _id_value(rng, n),
+        "mid": _pick(rng, _MISSING, str(n), None),
+        "text": _text(rng),
+        "reposts_count": _count(rng),
+        "comments_count": _count(rng),
+        "attitudes_count": _count(rng),
+        "user": _user(rng, 10**9 + n % 50),
+    }
     if source:
         p["retweeted_status"] = _pick(rng, _MISSING, {"idstr": str(n + 1)}, {}, None)
     return p
@@ -98,14 +139,33 @@ def _line(rng: random.Random, n: int) -> str:
         if rng.random() < 0.4:
             obj["retweeted_status"] = _pick(rng, _post(rng, 10**6 + n % 97, source=True), None, "x", {})
     else:
-        obj = {"created_at": _time(rng), "id": _id_value(rng, n), "idstr": _id_value(rng, n),
-               "text": _text(rng), "like_count": _count(rng), "user": _user(rng, 2 * 10**9 + n % 40),
-               "status": _pick(rng, _post(rng, 10**6 + n % 97, source=True),
-                               {"idstr": str(10**6 + n % 97), "user": {"idstr": "5"}},
-                               {"idstr": str(n), "created_at": ""}, {"id": 7, "user": "x"}, None, "x", {})}
+        obj = {
+            "created_at": _time(rng),
+            "id": _id_value(rng, n),
+            "idstr": _id_value(rng, n),
+            "text": _text(rng),
+            "like_count": _count(rng),
+            "user": _user(rng, 2 * 10**9 + n % 40),
+            "status": _pick(
+                rng,
+                _post(rng, 10**6 + n % 97, source=True),
+                {"idstr": str(10**6 + n % 97), "user": {"idstr": "5"}},
+                {"idstr": str(n), "created_at": ""},
+                {"id": 7, "user": "x"},
+                None,
+                "x",
+                {},
+            ),
+        }
         if rng.random() < 0.3:
-            obj["reply_comment"] = _pick(rng, {"user": {"idstr": str(3 * 10**9 + n % 5)}},
-                                         {"user": {"idstr": "5"}}, {"user": "x"}, "x", {"user": {}})
+            obj["reply_comment"] = _pick(
+                rng,
+                {"user": {"idstr": str(3 * 10**9 + n % 5)}},
+                {"user": {"idstr": "5"}},
+                {"user": "x"},
+                "x",
+                {"user": {}},
+            )
         if rng.random() < 0.05:
             obj["retweeted_status"] = None
     obj = _drop_missing(obj)
@@ -122,16 +182,36 @@ def _line(rng: random.Random, n: int) -> str:
     if mutation < 0.06:
         return json.dumps({"statuses": [obj, obj]}, ensure_ascii=False)
     if mutation < 0.07:
-        return rng.choice(["", "   ", "\u3000", "[1, 2]", "null", '"text"', "{}", "\ufeff" + line,
-                           line + "\r", " " + line, line + " \t", '{"a": "\\ud800"}', '{"a": 1} x'])
+        return rng.choice(
+            [
+                "",
+                "   ",
+                "\u3000",
+                "[1, 2]",
+                "null",
+                '"text"',
+                "{}",
+                "\ufeff" + line,
+                line + "\r",
+                " " + line,
+                line + " \t",
+                '{"a": "\\ud800"}',
+                '{"a": 1} x',
+            ]
+        )
     if mutation < 0.08:
         return line[:-1] + ', "id": 99}'  # the same key twice: DuckDB reads the first, Python the last
     return line
 
 
 def _frames(batch) -> dict[str, pd.DataFrame]:
-    frames = {"posts": batch.posts, "users": batch.users, "interactions": batch.interactions,
-              "quarantine": batch.quarantine, "keys": pd.DataFrame({"key": batch.row_keys})}
+    frames = {
+        "posts": batch.posts,
+        "users": batch.users,
+        "interactions": batch.interactions,
+        "quarantine": batch.quarantine,
+        "keys": pd.DataFrame({"key": batch.row_keys}),
+    }
     for df in frames.values():  # pandas infers s or us from Python datetimes: compare values
         for col in ("created_at", "seen_at"):
             if col in df:
@@ -160,8 +240,9 @@ def test_sql_path_matches_the_reference_on_varied_lines(seed):
 
 
 def test_a_key_given_twice_is_the_one_known_difference():
-    line = ('{"idstr": "1", "created_at": "Fri Nov 13 10:00:00 +0800 2026", "user": {"idstr": "9"}, '
-            '"idstr": "2"}')
+    line = (
+        '{"idstr": "1", "created_at": "Fri Nov 13 10:00:00 +0800 2026", "user": {"idstr": "9"}, "idstr": "2"}'
+    )
     assert parse_weibo_api([line], "d.jsonl", engine="python").row_keys == ["2"]
     assert parse_weibo_api([line], "d.jsonl", engine="sql").row_keys == ["1"]
 
@@ -199,8 +280,11 @@ def test_large_files_are_read_through_sql(tmp_path, monkeypatch):
     ref = parse_weibo_api([json.dumps({"statuses": items}, ensure_ascii=False)], str(doc))
     assert_same_batch(read_weibo_api(doc), ref)
     calls = []
-    monkeypatch.setattr(weibo_api, "parse_api_lines_sql",
-                        lambda con, lines: calls.append(len(lines)) or parse_api_lines_sql(con, lines))
+    monkeypatch.setattr(
+        weibo_api,
+        "parse_api_lines_sql",
+        lambda con, lines: calls.append(len(lines)) or parse_api_lines_sql(con, lines),
+    )
     read_weibo_api(big)
     monkeypatch.setattr(weibo_api, "SQL_MIN_LINES", 2000)
     read_weibo_api(big)
@@ -216,5 +300,6 @@ def test_engine_must_be_known():
 @given(st.lists(st.integers(0, 10**6), min_size=1, max_size=25))
 def test_sql_path_matches_the_reference_property(seeds):
     lines = _without_duplicate_keys([_line(random.Random(s), n) for n, s in enumerate(seeds)])
-    assert_same_batch(parse_weibo_api(lines, "h.jsonl", engine="sql"),
-                      parse_weibo_api(lines, "h.jsonl", engine="python"))
+    assert_same_batch(
+        parse_weibo_api(lines, "h.jsonl", engine="sql"), parse_weibo_api(lines, "h.jsonl", engine="python")
+    )

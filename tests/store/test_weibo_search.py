@@ -28,6 +28,7 @@ CST = timezone(timedelta(hours=8))
 def engine(request, monkeypatch):
     """Run a test through both CSV paths: the csv module (small files) and DuckDB (large ones)."""
     import store.weibo_crawler
+
     if request.param == "duckdb":
         monkeypatch.setattr(store.weibo_crawler, "DUCKDB_MIN_CHARS", 0)
     return request.param
@@ -38,8 +39,10 @@ def v(x):
 
 
 def edges(batch) -> set[tuple]:
-    return {(e.kind, v(e.src_user) or v(e.src_name), v(e.dst_user) or v(e.dst_name), e.post_id)
-            for e in batch.interactions.itertuples()}
+    return {
+        (e.kind, v(e.src_user) or v(e.src_name), v(e.dst_user) or v(e.dst_name), e.post_id)
+        for e in batch.interactions.itertuples()
+    }
 
 
 def test_fixture_is_written_as_the_tool_writes_it():
@@ -54,35 +57,87 @@ def test_posts_users_and_counts_exactly(engine):
     b = read_weibo_search(CSV)
     assert b.quarantine.empty and b.rows_read == 7
     assert b.row_keys == ["4001", "5002", "4002", "5003", "5005", "5006", "4001"]
-    got = [(p.post_id, p.user_id, p.created_at, p.text, v(p.repost_of), p.reposts, p.comments, p.likes,
-            p.line) for p in b.posts.itertuples()]
+    got = [
+        (p.post_id, p.user_id, p.created_at, p.text, v(p.repost_of), p.reposts, p.comments, p.likes, p.line)
+        for p in b.posts.itertuples()
+    ]
     assert got == [
-        ("4001", "2002", datetime(2026, 11, 12, 8, 0, tzinfo=CST), "辅食添加指南@营养师王收藏", None,
-         12000, 1000000, 3, 2),
+        (
+            "4001",
+            "2002",
+            datetime(2026, 11, 12, 8, 0, tzinfo=CST),
+            "辅食添加指南@营养师王收藏",
+            None,
+            12000,
+            1000000,
+            3,
+            2,
+        ),
         ("5002", "1001", datetime(2026, 11, 13, 11, 15, tzinfo=CST), "转发微博", "4001", 0, 0, 0, 3),
-        ("4002", "2003", datetime(2026, 11, 11, 21, 30, tzinfo=CST), "秋冬季宝宝咳嗽怎么办", None,
-         0, 0, 0, 4),
-        ("5003", "1003", datetime(2026, 11, 13, 12, 0, tzinfo=CST), "说得对//@小红:我家也是//@小明:转发",
-         "4002", 0, 0, 0, 5),
-        ("5005", "1005", datetime(2026, 11, 13, 12, 30, tzinfo=CST), "@小红看这个宝宝辅食", None,
-         0, 0, 12, 6),
+        (
+            "4002",
+            "2003",
+            datetime(2026, 11, 11, 21, 30, tzinfo=CST),
+            "秋冬季宝宝咳嗽怎么办",
+            None,
+            0,
+            0,
+            0,
+            4,
+        ),
+        (
+            "5003",
+            "1003",
+            datetime(2026, 11, 13, 12, 0, tzinfo=CST),
+            "说得对//@小红:我家也是//@小明:转发",
+            "4002",
+            0,
+            0,
+            0,
+            5,
+        ),
+        (
+            "5005",
+            "1005",
+            datetime(2026, 11, 13, 12, 30, tzinfo=CST),
+            "@小红看这个宝宝辅食",
+            None,
+            0,
+            0,
+            12,
+            6,
+        ),
         ("5006", "1006", datetime(2026, 11, 13, 13, 0, tzinfo=CST), "好文//@小明:推荐", "4999", 0, 0, 0, 7),
-        ("4001", "2002", datetime(2026, 11, 12, 8, 0, tzinfo=CST), "辅食添加指南@营养师王收藏", None,
-         13000, 1000000, 4, 8),
+        (
+            "4001",
+            "2002",
+            datetime(2026, 11, 12, 8, 0, tzinfo=CST),
+            "辅食添加指南@营养师王收藏",
+            None,
+            13000,
+            1000000,
+            4,
+            8,
+        ),
     ]
     users = {(u.user_id, u.screen_name, v(u.verified), v(u.verified_type)) for u in b.users.itertuples()}
-    assert users == {("2002", "育儿百科", None, None), ("1001", "阿花妈妈", False, -1),
-                     ("2003", "儿科医生李", None, None), ("1003", "小芳", True, 0),
-                     ("1005", "宝宝辅食铺", True, 7), ("1006", "小丽", True, 0)}
+    assert users == {
+        ("2002", "育儿百科", None, None),
+        ("1001", "阿花妈妈", False, -1),
+        ("2003", "儿科医生李", None, None),
+        ("1003", "小芳", True, 0),
+        ("1005", "宝宝辅食铺", True, 7),
+        ("1006", "小丽", True, 0),
+    }
 
 
 def test_interactions_follow_influence_and_use_the_at_column(engine):
     assert edges(read_weibo_search(CSV)) == {
-        ("repost", "2002", "1001", "5002"),   # source row in the file: its author → reposter
-        ("repost", "小红", "1003", "5003"),    # chain C1 → B
-        ("repost", "小明", "小红", "5003"),    # C2 → C1
-        ("repost", "2003", "小明", "5003"),    # A → C2
-        ("repost", "小明", "1006", "5006"),    # source 4999 not in the file: the chain alone
+        ("repost", "2002", "1001", "5002"),  # source row in the file: its author → reposter
+        ("repost", "小红", "1003", "5003"),  # chain C1 → B
+        ("repost", "小明", "小红", "5003"),  # C2 → C1
+        ("repost", "2003", "小明", "5003"),  # A → C2
+        ("repost", "小明", "1006", "5006"),  # source 4999 not in the file: the chain alone
         ("mention", "2002", "营养师王", "4001"),
         # "@小红看这个…" (spaces removed): the name comes from 艾特用户, not a greedy regex
         ("mention", "1005", "小红", "5005"),
@@ -111,8 +166,10 @@ def test_damaged_rows_are_quarantined(engine):
 
 
 def test_old_header_tab_ids_and_not_an_export(tmp_path):
-    old = ("id,bid,user_id,用户昵称,微博正文,发布位置,艾特用户,话题,转发数,评论数,点赞数,发布时间,发布工具,"
-           "微博图片url,微博视频url,retweet_id\r\n\t77,b,\t9,甲,你好,,,,1,2,3,2020-01-02 03:04,,,,\r\n")
+    old = (
+        "id,bid,user_id,用户昵称,微博正文,发布位置,艾特用户,话题,转发数,评论数,点赞数,发布时间,发布工具,"
+        "微博图片url,微博视频url,retweet_id\r\n\t77,b,\t9,甲,你好,,,,1,2,3,2020-01-02 03:04,,,,\r\n"
+    )
     b = parse_weibo_search(old, "old.csv")
     assert b.row_keys == ["77"] and b.posts.loc[0, "user_id"] == "9"
     assert b.users.loc[0, "verified"] is pd.NA or pd.isna(b.users.loc[0, "verified"])
@@ -133,15 +190,20 @@ def test_sniffing():
 def test_loading_twice_into_duckdb_is_idempotent_and_counts_reconcile(tmp_path):
     con = open_warehouse(tmp_path / "w.duckdb")
     try:
+
         def counts():
-            return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                    for t in ("posts", "users", "interactions", "quarantine")}
+            return {
+                t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("posts", "users", "interactions", "quarantine")
+            }
 
         first = load_batch(con, read_weibo_search(CSV))
         assert (first.rows_read, first.loaded, first.duplicates, first.quarantined) == (7, 6, 1, 0)
         # which of the two 4001 rows' counts a single load keeps is the warehouse's choice
         assert con.execute("SELECT reposts, likes FROM posts WHERE post_id = '4001'").fetchone() in {
-            (12000, 3), (13000, 4)}
+            (12000, 3),
+            (13000, 4),
+        }
         before = counts()
         assert before["posts"] == 6 and before["interactions"] == 7
         again = load_batch(con, read_weibo_search(CSV))
@@ -153,10 +215,14 @@ def test_loading_twice_into_duckdb_is_idempotent_and_counts_reconcile(tmp_path):
         con.close()
 
 
-HEADER = ("id,bid,user_id,用户昵称,微博正文,头条文章url,发布位置,艾特用户,话题,转发数,评论数,点赞数,发布时间,"
-          "发布工具,微博图片url,微博视频url,retweet_id,ip,user_authentication,会员类型,会员等级")
-cell = st.one_of(st.text(max_size=10), st.sampled_from(["1", "2", "2026-01-01 10:00", "@a", "//@b:c",
-                                                         "蓝V", "1.2万", "\n", ","]))
+HEADER = (
+    "id,bid,user_id,用户昵称,微博正文,头条文章url,发布位置,艾特用户,话题,转发数,评论数,点赞数,发布时间,"
+    "发布工具,微博图片url,微博视频url,retweet_id,ip,user_authentication,会员类型,会员等级"
+)
+cell = st.one_of(
+    st.text(max_size=10),
+    st.sampled_from(["1", "2", "2026-01-01 10:00", "@a", "//@b:c", "蓝V", "1.2万", "\n", ","]),
+)
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
