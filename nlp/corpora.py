@@ -108,15 +108,19 @@ def read_gold(path: str | Path) -> pd.DataFrame:
 def gold_groups(ids: object) -> pd.Series:
     """The group of each gold id: the replies of one CED cascade (ids ``ced-r-<cascade>/<mid>`` as
     in the gold files, or ``ced_repost:<cascade>/<mid>`` as in :func:`load_real_corpora`) share one,
-    any other post is a group of its own. Replies in one thread share their source post, their
-    topic and often their words, so a split must keep each thread on one side.
+    so do the posts of one labelled user (``wcu-<user>/<post>``, ``s3u-<user>/<post>``: see
+    tests/data/make_user_posts.py); any other post is a group of its own. Replies in one thread
+    share their source post, their topic and often their words, and a user's posts share their
+    author, so a split must keep each thread and each user on one side.
 
-    >>> gold_groups(["ced-r-12_AbC_9/m1", "ced_repost:12_AbC_9/m2", "senti-test-5"]).tolist()
-    ['ced:12_AbC_9', 'ced:12_AbC_9', 'senti-test-5']
+    >>> gold_groups(["ced-r-12_AbC_9/m1", "ced_repost:12_AbC_9/m2", "senti-test-5", "wcu-7/1"]).tolist()
+    ['ced:12_AbC_9', 'ced:12_AbC_9', 'senti-test-5', 'wcu:7']
     """
     s = pd.Series(list(ids), dtype=object).astype(str)
     thread = s.str.extract(r"^(?:ced-r-|ced_repost:)([^/]+)/", expand=False)
-    return ("ced:" + thread).where(thread.notna(), s)
+    user = s.str.extract(r"^(wcu|s3u)-([^/]+)/", expand=True)
+    out = ("ced:" + thread).where(thread.notna(), s)
+    return (user[0] + ":" + user[1]).where(user[0].notna(), out)
 
 
 def gold_split(gold: pd.DataFrame, seed: int = GOLD_SPLIT_SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
