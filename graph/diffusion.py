@@ -12,7 +12,9 @@ count, and report their standard error.
 Edge probabilities:
 
 * ``wc`` (weighted cascade, the default): p(A→B) = w(A→B) / total weight into B;
-* ``uniform:P``: every edge has probability P.
+* ``uniform:P``: every edge has probability P;
+* ``learned``: each edge's own probability, learned from the history of who passed on whose
+  posts (:mod:`graph.learned`), held in the edge attribute ``probability``.
 
 Example:
     >>> import igraph as ig
@@ -50,16 +52,19 @@ _UNIFORM = re.compile(r"^uniform:(0(\.\d+)?|1(\.0+)?|\.\d+)$")
 
 
 def parse_probability(spec: str) -> tuple[str, float | None]:
-    """Parse ``wc`` or ``uniform:P`` (0 < P ≤ 1).
+    """Parse ``wc``, ``uniform:P`` (0 < P ≤ 1) or ``learned``.
 
     >>> parse_probability("uniform:0.05")
     ('uniform', 0.05)
     """
-    if spec == "wc":
-        return "wc", None
+    if spec in ("wc", "learned"):
+        return spec, None
     m = _UNIFORM.match(spec.strip())
     if not m or float(m.group(1)) <= 0:
-        raise ValueError(f"probability must be 'wc' or 'uniform:P' with 0 < P <= 1; got {spec!r}")
+        raise ValueError(
+            f"probability must be 'wc' or 'uniform:P' with 0 < P <= 1 (or 'learned', from a "
+            f"repost history); got {spec!r}"
+        )
     return "uniform", float(m.group(1))
 
 
@@ -84,12 +89,13 @@ class DiffusionModel:
     def describe(self) -> str:
         """The model in words an analyst understands."""
         kind, p = parse_probability(self.probability)
-        prob = (
-            "each person passes a post on to a follower with a probability equal to that "
-            "follower's share of attention (weighted cascade)"
-            if kind == "wc"
-            else f"each person passes a post on to each contact with probability {p:g}"
-        )
+        prob = {
+            "wc": "each person passes a post on to a follower with a probability equal to that "
+            "follower's share of attention (weighted cascade)",
+            "learned": "each person passes a post on to each contact with the probability learned "
+            "from how often that contact passed on their earlier posts (Goyal et al. 2010)",
+            "uniform": f"each person passes a post on to each contact with probability {p or 0:g}",
+        }[kind]
         hops = "without a hop limit" if self.max_hops == 0 else f"for at most {self.max_hops} hops"
         decay = "" if self.decay == 1 else f", weakening by a factor {self.decay:g} per hop"
         return f"Word of mouth spreads {hops}{decay}: {prob}."
@@ -98,13 +104,21 @@ class DiffusionModel:
 def edge_probabilities(
     g: ig.Graph, probability: str = "wc", *, edges: np.ndarray | None = None
 ) -> np.ndarray:
-    """Probability of each edge (in edge order) under the ``wc`` or ``uniform:P`` model.
+    """Probability of each edge (in edge order) under the ``wc``, ``uniform:P`` or ``learned``
+    model (``learned`` reads the edge attribute ``probability``).
 
     ``edges`` may pass :func:`edge_array` of ``g`` when the caller has it already.
     """
     m = g.ecount()
     if m == 0:
         return np.zeros(0)
+    if parse_probability(probability)[0] == "learned":
+        if "probability" not in g.es.attributes():
+            raise ValueError(
+                "the learned model needs each edge's probability in the edge attribute "
+                "'probability' (graph.learned.attach_probabilities); this graph has none"
+            )
+        return np.clip(np.asarray(g.es["probability"], dtype=float), 0.0, 1.0)
     w = np.asarray(g.es["weight"], dtype=float) if "weight" in g.es.attributes() else np.ones(m)
     dst = (edge_array(g) if edges is None else edges)[:, 1]
     return probabilities_from_arrays(dst, w, g.vcount(), probability)
@@ -123,6 +137,13 @@ def probabilities_from_arrays(
     m = len(dst)
     if m == 0:
         return np.zeros(0)
+    if kind == "learned":  # the weights are the learned probabilities
+        if weight is None:
+            raise ValueError(
+                "the learned model needs each edge's probability, learned from a repost history; "
+                "a bare edge list has none: use wc or uniform:P"
+            )
+        return np.clip(np.asarray(weight, dtype=float), 0.0, 1.0)
     if kind == "uniform":
         return np.full(m, p, dtype=float)
     w = np.ones(m) if weight is None else np.asarray(weight, dtype=float)
