@@ -1,8 +1,9 @@
 """Reader for the CED research dataset (../shared/data/ced/): source posts and repost trees.
 
-Two CSV files, read in bulk with no Python loop per row (the small originals with Arrow CSV
-and pandas; the 1.28M reposts in DuckDB SQL over :class:`~store.weibo_crawler.CsvTable` cells,
-kept as UTF-8 bytes, never as one large str):
+Two CSV files, read through :class:`~store.weibo_crawler.CsvTable` (which quarantines a row
+with a runaway quote or an over-long cell, not the file), with no Python loop per row (the small
+originals with pandas; the 1.28M reposts in DuckDB SQL over the cells, kept as UTF-8 bytes,
+never as one large str):
 
 * ``ced_original.csv``, one row per source post with its author's profile
   (``bid, uid, time_unix, text, reposts, comments, likes, user_followers, user_friends,
@@ -28,18 +29,15 @@ Example:
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pacsv
 
 from store.bulk import WHITE_SPACE_CLASS, bulk_session
-from store.fields import decode_export_bytes, is_utf8
+from store.fields import decode_export_bytes, is_blank, is_utf8
 from store.records import ARROW_SCHEMAS, BatchBuilder, ExportBatch, make_batch, whole_file_quarantine
 from store.weibo_crawler import CsvTable, CsvUnreadableError
 
@@ -57,24 +55,6 @@ def sniff_ced(path: Path, head: str) -> bool:
     return first.startswith((ORIGINAL_HEADER, REPOSTS_HEADER))
 
 
-def _read_table(data: bytes | str) -> pd.DataFrame:
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    header = next(csv.reader([raw.split(b"\n", 1)[0].decode("utf-8", "replace")]), [])
-    table = pacsv.read_csv(
-        io.BytesIO(raw),
-        read_options=pacsv.ReadOptions(block_size=1 << 24),
-        parse_options=pacsv.ParseOptions(newlines_in_values=True),
-        # every cell is text: ids stay exactly as written, never numbers
-        convert_options=pacsv.ConvertOptions(
-            column_types={name: pa.string() for name in header},
-            strings_can_be_null=False,
-        ),
-    )
-    return table.to_pandas(types_mapper=pd.ArrowDtype).astype("str")
-
-
 def _ids(series: pd.Series) -> pd.Series:
     """Ids as text: stripped, empty → None (vectorised)."""
     s = series.astype("str").str.strip()
@@ -83,13 +63,6 @@ def _ids(series: pd.Series) -> pd.Series:
 
 def _counts(series: pd.Series) -> pd.Series:
     return pd.to_numeric(series, errors="coerce").astype("Int64")
-
-
-def _raw_rows(df: pd.DataFrame) -> pd.Series:
-    """The rows again as CSV-ish text, for the quarantine."""
-    if df.empty:
-        return pd.Series([], index=df.index, dtype=object)
-    return pd.Series([",".join(map(str, r)) for r in df.itertuples(index=False)], index=df.index)
 
 
 def _missing(df: pd.DataFrame, columns: list[str], source: str) -> ExportBatch | None:
@@ -106,9 +79,27 @@ def _missing(df: pd.DataFrame, columns: list[str], source: str) -> ExportBatch |
     return b.build()
 
 
+def _original_table(text: str | bytes, source: str, columns: list[str]) -> CsvTable | ExportBatch:
+    """The cells of ``ced_original.csv`` (UTF-8 bytes or text), or the batch saying why not."""
+    if isinstance(text, bytes):
+        text = text.removeprefix(b"\xef\xbb\xbf")
+        if not is_utf8(text):
+            try:
+                text = decode_export_bytes(text)[0]
+            except ValueError as exc:
+                return whole_file_quarantine(source, text, str(exc))
+    else:
+        text = text.lstrip("\ufeff")
+    if is_blank(text):
+        return make_batch(source, PLATFORM)
+    try:
+        return CsvTable(text, source, columns, full_rows=True)
+    except CsvUnreadableError as exc:  # pragma: no cover - the csv module reads any text
+        return whole_file_quarantine(source, text, f"{exc}; expected CED's ced_original.csv")
+
+
 def parse_ced_original(text: str | bytes, source: str) -> ExportBatch:
     """Parse ``ced_original.csv`` (source posts and their authors' profiles)."""
-    df = _read_table(text)
     need = [
         "bid",
         "uid",
@@ -125,24 +116,28 @@ def parse_ced_original(text: str | bytes, source: str) -> ExportBatch:
         "user_verified_type",
         "user_gender",
     ]
+    t = _original_table(text, source, need)
+    if isinstance(t, ExportBatch):
+        return t
+    cells = t.arrow(need)
+    df = cells.select([c for c in need if c in t.header]).to_pandas(types_mapper=pd.ArrowDtype).astype("str")
     bad = _missing(df, need, source)
     if bad is not None:
         return bad
-    line = pd.Series(np.arange(len(df)) + 2, index=df.index)
+    line = pd.Series(t.line, index=df.index)
     post_id, user_id = _ids(df["bid"]), _ids(df["uid"])
     created = pd.to_datetime(pd.to_numeric(df["time_unix"], errors="coerce"), unit="s", utc=True)
     why = pd.Series(None, index=df.index, dtype=object)
     why[created.isna()] = "field 'time_unix' is unreadable; expected a unix time in seconds"
     why[user_id.isna()] = "field 'uid' is missing; expected the author's id"
     why[post_id.isna()] = "field 'bid' is missing; expected the post id"
+    why[t.extra] = "the row has more cells than the header; its cells do not line up with the columns"
     ok = why.isna()
     quarantine = pd.DataFrame(
-        {
-            "line": line[~ok],
-            "raw": _raw_rows(df[~ok]),
-            "reason": [f"{source}, line {n}: {w}" for n, w in zip(line[~ok], why[~ok], strict=True)],
-        }
-    )
+        [(int(line[i]), t.raw(i), f"{source}, line {line[i]}: {why[i]}") for i in np.flatnonzero(~ok)]
+        + t.rejected_rows(source),
+        columns=["line", "raw", "reason"],
+    ).sort_values("line")
     d = df[ok]
     created = created[ok]
     posts = pd.DataFrame(
@@ -249,6 +244,7 @@ def _parse_reposts_sql(
         con.unregister("cells")
     bad = con.execute("SELECT i, line, bad FROM ced_r WHERE bad IS NOT NULL ORDER BY i").fetchall()
     quarantine = [(line, t.raw(i), f"{source}, line {line}: {_REASONS[code]}") for i, line, code in bad]
+    quarantine = sorted(quarantine + t.rejected_rows(source))
     posts = con.sql(
         """SELECT mid AS post_id, 'weibo' AS platform, uid AS user_id, created_at, text,
                   coalesce(parent, root_bid) AS repost_of, NULL AS reply_to, NULL AS reposts,
@@ -300,7 +296,7 @@ def parse_ced_reposts(
     if not text.strip():
         return make_batch(source, PLATFORM)
     try:
-        t = CsvTable(text, source, _REPOST_COLUMNS, file=file)
+        t = CsvTable(text, source, _REPOST_COLUMNS, file=file, full_rows=True)
     except CsvUnreadableError as exc:
         return whole_file_quarantine(source, text, f"{exc}; expected CED's ced_reposts.csv")
     lost = [c for c in _REPOST_COLUMNS if c not in t.header]

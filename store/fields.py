@@ -19,6 +19,9 @@ from typing import Any
 import pyarrow as pa
 
 __all__ = [
+    "COUNT_OVERFLOW",
+    "MAX_COUNT",
+    "MAX_FIELD_CHARS",
     "NAME_PATTERN",
     "SHANGHAI",
     "as_count",
@@ -37,6 +40,15 @@ __all__ = [
 ]
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+#: A cell longer than this many characters is not a field of a Weibo export (a post is at most a
+#: few thousand characters): its row is quarantined instead of loaded.
+MAX_FIELD_CHARS = 1_000_000
+#: Counts (reposts, followers, …) are at most this; a larger number in an export is damage.
+MAX_COUNT = 2**62 - 1
+#: What a count parser returns for a number too large to store (or a count that is not a finite
+#: number but looks like one, e.g. ``1e999``): never a real count (those are ≥ 0), so the load
+#: quarantines its row, saying why, instead of storing a silent NULL.
+COUNT_OVERFLOW = -(2**63)
 _MONTHS = {
     m: i
     for i, m in enumerate(

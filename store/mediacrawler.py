@@ -65,6 +65,7 @@ import pyarrow.csv as pacsv
 
 from store.bulk import bulk_session
 from store.fields import (
+    MAX_FIELD_CHARS,
     NAME_PATTERN,
     as_count,
     decode_export_bytes,
@@ -74,6 +75,7 @@ from store.mediacrawler_sql import GENDERS, parse_cells_sql
 from store.mediacrawler_sql import SPEC as _SPEC
 from store.mediacrawler_sql import SQL_KEYS as _SQL_KEYS
 from store.records import INTERACTION_COLUMNS, ExportBatch, make_batch, whole_file_quarantine
+from store.weibo_crawler import is_well_quoted, iter_csv_records
 
 __all__ = [
     "KINDS",
@@ -551,6 +553,8 @@ def _read_csv_fast(data: bytes, header: list[str], source: str) -> MediaCrawlerF
     if bad or table.column_names != header:
         return None
     cols = {h: table.column(i).combine_chunks() for i, h in enumerate(header)}
+    if any((pc.max(pc.utf8_length(c)).as_py() or 0) > MAX_FIELD_CHARS for c in cols.values() if len(c)):
+        return None  # an over-long cell: the csv module quarantines its row
     # Line of each row: 2 (after the header) + the lines the rows before it spanned. When the
     # file has one line per row (no cell holds a line break: the common case), that is i + 2.
     n = table.num_rows
@@ -565,7 +569,26 @@ def _read_csv_fast(data: bytes, header: list[str], source: str) -> MediaCrawlerF
     if file_lines != 1 + n + int(extra.sum()):
         return None  # blank lines (Arrow skips them) or lone CRs: the csv module knows the lines
     lines = 2 + np.concatenate([[0], np.cumsum(1 + extra)[:-1]]) if len(extra) else extra
+    if not _spans_well_quoted(data, lines, extra):
+        return None  # a runaway quote: the csv module reads the rows after it
     return MediaCrawlerFile(source, "csv", header, cols, lines.astype(np.int64), _csv_raw_of(cols, header))
+
+
+def _spans_well_quoted(data: bytes, lines: np.ndarray, extra: np.ndarray) -> bool:
+    """Whether every row spanning several lines (``extra`` line breaks in its cells, starting on
+    line ``lines[i]``) is quoted as ``csv.writer`` quotes: else a quote ran away with the rows
+    after it."""
+    multi = np.flatnonzero(extra > 0)
+    if not len(multi):
+        return True
+    newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    for i in multi:
+        first, stop = int(lines[i]), int(lines[i] + extra[i] + 1)
+        a = int(newlines[first - 2]) + 1
+        b = int(newlines[stop - 2]) + 1 if stop - 2 < len(newlines) else len(data)
+        if not is_well_quoted(data[a:b].decode("utf-8", "replace")):
+            return False
+    return True
 
 
 def _csv_raw_of(cols: dict[str, pa.Array], header: list[str]) -> Any:
@@ -580,36 +603,28 @@ def _csv_raw_of(cols: dict[str, pa.Array], header: list[str]) -> Any:
 
 
 def _read_csv_slow(text: str, source: str) -> MediaCrawlerFile:
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    unreadable: list[tuple[int, str, str]] = []
+    """The csv module's reading, record by record (:func:`store.weibo_crawler.iter_csv_records`):
+    a row with a runaway quote, an over-long cell or a number of cells unlike the header's is
+    quarantined, and the rows after it are read."""
+    first, _, body = text.lstrip("\ufeff").partition("\n")
     try:
-        header = next(reader)
-    except (StopIteration, csv.Error):
+        header = next(csv.reader([first.rstrip("\r")]), [])
+    except csv.Error:  # pragma: no cover - one line in lenient mode always parses
+        header = []
+    if not header:
         return MediaCrawlerFile(source, "csv", [], {}, np.zeros(0, np.int64), lambda i: "")
     width = len(header)
     rows: list[list[str]] = []
     lines: list[int] = []
     raws: list[str] = []
-    start = reader.line_num + 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            unreadable.append(
-                (
-                    start,
-                    "",
-                    f"{source}, line {start}: unreadable CSV ({exc}); expected "
-                    "a row as csv.DictWriter writes it (a file cut short by a crash?)",
-                )
-            )
-            break
+    unreadable: list[tuple[int, str, str]] = []
+    for record in iter_csv_records(body, header=header, min_cells=width, max_cells=width):
+        start, row = record.line, record.cells
+        if row is None:
+            unreadable.append((start, record.raw, f"{source}, line {start}: {record.reason}"))
+            continue
         raw = _csv_line(row)
-        if not row:
-            pass
-        elif len(row) != width:
+        if len(row) != width:
             unreadable.append(
                 (
                     start,
@@ -622,7 +637,6 @@ def _read_csv_slow(text: str, source: str) -> MediaCrawlerFile:
             rows.append(row)
             lines.append(start)
             raws.append(raw)
-        start = reader.line_num + 1
     cols = {h: [r[j] for r in rows] for j, h in enumerate(header)}
     return MediaCrawlerFile(
         source, "csv", header, cols, np.asarray(lines, dtype=np.int64), raws.__getitem__, unreadable

@@ -143,6 +143,7 @@ def _parse_rows(con: duckdb.DuckDBPyConnection, t: CsvTable, source: str) -> Exp
         (int(t.line[i]), t.raw(i), f"{source}, line {t.line[i]}: {_reason(cells, i, code)}")
         for i, code in bad
     ]
+    quarantine = sorted(quarantine + t.rejected_rows(source))
     posts = con.sql(
         """SELECT post_id, 'weibo' AS platform, user_id, created_at, body AS text,
                   nullif(rt, '') AS repost_of, NULL AS reply_to, reposts, comments, likes, line,
@@ -194,7 +195,8 @@ def parse_weibo_search(text: str | bytes, source: str, *, file: Path | None = No
     if is_blank(text):
         return make_batch(source, PLATFORM)
     try:
-        t = CsvTable(text, source, _COLUMNS, file=file)
+        # csv.writer writes every cell of a row: a row spanning lines has as many as the header
+        t = CsvTable(text, source, _COLUMNS, file=file, full_rows=True)
     except CsvUnreadableError as exc:
         return whole_file_quarantine(source, text, f"{exc}; expected a weibo-search result CSV")
     header = t.header
