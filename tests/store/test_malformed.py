@@ -20,24 +20,29 @@ import pytest
 from store.readers import read_export
 from store.warehouse import load_batch, open_warehouse
 
-SEARCH_HEADER = (
+
+def columns(names: str) -> list[str]:
+    return names.split(",")
+
+
+SEARCH_HEADER = columns(
     "id,bid,user_id,用户昵称,微博正文,头条文章url,发布位置,艾特用户,话题,转发数,评论数,点赞数,发布时间,"
     "发布工具,微博图片url,微博视频url,retweet_id,ip,user_authentication,会员类型,会员等级"
-).split(",")
-CRAWLER_HEADER = (
+)
+CRAWLER_HEADER = columns(
     "id,bid,正文,头条文章url,原始图片url,视频url,Live Photo视频url,位置,日期,工具,点赞数,评论数,转发数,"
     "话题,@用户,完整日期,是否编辑过,编辑次数"
-).split(",")
-MC_HEADER = (
+)
+MC_HEADER = columns(
     "note_id,content,create_time,create_date_time,liked_count,comments_count,shared_count,"
     "last_modify_ts,note_url,creator_hash,nickname,source_keyword"
-).split(",")
-CED_REPOSTS_HEADER = "cascade,root_bid,root_uid,mid,uid,parent,n_kids,date,text".split(",")
-CED_ORIGINAL_HEADER = (
+)
+CED_REPOSTS_HEADER = columns("cascade,root_bid,root_uid,mid,uid,parent,n_kids,date,text")
+CED_ORIGINAL_HEADER = columns(
     "cascade,idx,bid,uid,label,time_raw,time_unix,time_cst,text,reposts,comments,likes,pics,source,"
     "has_url,user_gender,user_followers,user_friends,user_messages,user_location,user_verified,"
     "user_verified_type,user_created_unix"
-).split(",")
+)
 
 
 @dataclass(frozen=True)
@@ -265,7 +270,7 @@ def test_a_long_cell_within_the_limit_loads(tmp_path):
 
 def test_a_real_multi_line_cell_is_one_row_not_a_runaway(tmp_path, engine):
     fmt = FORMATS[1]  # weibo-crawler joins a post's text nodes with "\n"
-    rows = [csv_line(fmt.cells(1, text="第一行\n第二行, 有逗号和\"引号\"")), csv_line(fmt.cells(2))]
+    rows = [csv_line(fmt.cells(1, text='第一行\n第二行, 有逗号和"引号"')), csv_line(fmt.cells(2))]
     path = write(tmp_path, fmt, rows, engine)
     batch, report = load(tmp_path, path, fmt)
     assert (report.rows_read, report.loaded, report.quarantined) == (2 + engine, 2 + engine, 0)
