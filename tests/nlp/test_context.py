@@ -99,7 +99,7 @@ def _posts(context: list[str | None] | None) -> pd.DataFrame:
 
 
 def test_tagging_reads_an_optional_context_column(mothers) -> None:
-    mothers = replace(mothers, strong_post_score=0.5)  # one positive post makes a member here
+    # one positive post of one makes a member (P = 0.02 <= max_chance)
     without = tag_user_segments(_posts(None), mothers)
     assert without["user_id"].tolist() == ["c"]
     with_ctx = tag_user_segments(_posts([DIAPER_NEWS, STOCK_MARKET, None]), mothers)
@@ -108,6 +108,22 @@ def test_tagging_reads_an_optional_context_column(mothers) -> None:
     assert mothers.context.label in evidence
     # an all-empty context column changes nothing
     pd.testing.assert_frame_equal(tag_user_segments(_posts([None, None, None]), mothers), without)
+
+
+def test_a_reply_positive_by_its_context_counts_as_relevant(mothers) -> None:
+    """REPLY has no child word (it fails the prefilter) but the [context] rule makes it positive:
+    the funnel counts it as relevant too, so positive posts never outnumber relevant ones, and the
+    chance test reads n = 1 for its author."""
+    from nlp.tagger import tag_users
+
+    assert not mothers.prefilter.search(REPLY)
+    result = tag_users(_posts([DIAPER_NEWS, STOCK_MARKET, None]), mothers)
+    f = result.funnel
+    assert (f.n_posts, f.n_relevant, f.n_positive_posts, f.n_authors, f.n_members) == (3, 2, 2, 2, 2)
+    tags = result.tags.set_index("user_id")
+    assert tags.at["a", "score"] == pytest.approx(
+        0.98 * score_post(REPLY, mothers, context=DIAPER_NEWS).score
+    )
 
 
 TRAIN = TINY_TRAIN
@@ -204,16 +220,19 @@ def test_tagging_with_a_classifier_passes_the_context(mothers) -> None:
             ctx = context or [None] * len(texts)
             return np.array([[0.0, 1.0 if c == DIAPER_NEWS else 0.0] for c in ctx])
 
+        def __init__(self, fpr: float = 0.0) -> None:
+            self.fpr = fpr
+
         def decide(self, proba, prior=None):  # re-weighs 1.0 to 0.8 (as a prior below 0.5 would)
             p = np.asarray(proba, dtype=float)
             decided.append(p)
             labels = (p >= 0.5).astype(np.int64)
-            return Decision(0.3, False, 0.5, 0.4, int((p > 0).sum()), p * 0.8, labels)
+            return Decision(0.3, False, 0.5, 0.4, int((p > 0).sum()), p * 0.8, labels, self.fpr)
 
         def predict_explained(self, texts, top=5):
             return np.zeros(len(texts)), [[] for _ in texts]
 
-    seg = replace(mothers, strong_post_score=0.5)
+    seg = mothers
     tags = tag_user_segments(_posts([DIAPER_NEWS, STOCK_MARKET, None]), seg, classifier=Recorder())
     assert tags["user_id"].tolist() == ["a"]
     texts, context = seen[0]
@@ -221,7 +240,12 @@ def test_tagging_with_a_classifier_passes_the_context(mothers) -> None:
     assert decided[0].tolist() == [1.0, 0.0, 0.0]  # all the window's posts decided at once
     # the post score is the decision's probability, not predict_proba's
     assert [e["score"] for e in json.loads(tags.at[0, "evidence"])] == [0.8]
-    assert tags.at[0, "score"] == pytest.approx(0.8 * seg.strong_post_score)
+    # one post of one: the chance is the model's false-positive rate, floored at 0.002
+    assert tags.at[0, "score"] == pytest.approx(0.8 * (1 - 0.002))
+    again = tag_user_segments(_posts([DIAPER_NEWS, STOCK_MARKET, None]), seg, classifier=Recorder(0.05))
+    assert again.at[0, "score"] == pytest.approx(0.8 * (1 - 0.05))
+    # a false-positive rate of 0.25 makes one positive post of one too likely by chance (> 0.2)
+    assert tag_user_segments(_posts([DIAPER_NEWS, STOCK_MARKET, None]), seg, classifier=Recorder(0.25)).empty
     seen.clear()
     tag_user_segments(_posts(None), seg, classifier=Recorder())
     assert seen[0][1] is None and len(seen[0][0]) == 2  # without a context column: distinct texts

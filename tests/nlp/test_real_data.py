@@ -16,9 +16,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from scipy.stats import binom
 
+from nlp.clean import clean_own_text
 from nlp.segments import SegmentDefinition, load_segment
-from nlp.tagger import TAG_COLUMNS, score_post, tag_user_segments
+from nlp.tagger import RULES, TAG_COLUMNS, score_own_text, score_post, tag_users
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -116,10 +118,26 @@ def test_tag_users_on_real_reposts(real_data: Path, mothers: SegmentDefinition) 
         }
     )
     started = time.perf_counter()
-    tags = tag_user_segments(posts, mothers)
+    result = tag_users(posts, mothers)
     elapsed = time.perf_counter() - started
-    print(f"tag_user_segments: {len(posts)} posts in {elapsed:.2f} s, {len(tags)} members")
+    tags, funnel = result.tags, result.funnel
+    print(f"tag_users: {len(posts)} posts in {elapsed:.2f} s, {len(tags)} members; {funnel}")
     assert list(tags.columns) == list(TAG_COLUMNS)
     assert tags["score"].between(0, 1).all()
-    assert (tags["n_hits"] >= mothers.min_positive_posts).all()
+    # without profiles every member is admitted by its posts: h >= 1 and beyond chance, with n
+    # its posts passing the prefilter (positive ones included), worked out here again
+    assert set(tags["rule"]) <= {"posts"} and (tags["n_hits"] >= 1).all()
+    own = posts.drop_duplicates("post_id").assign(own=lambda d: d["text"].map(clean_own_text))
+    own = own[own["user_id"].isin(tags["user_id"])]
+    own["relevant"] = own["own"].map(
+        lambda o: bool(o) and (mothers.prefilter.search(o) is not None or score_own_text(o, mothers).positive)
+    )
+    n_relevant = own.groupby("user_id")["relevant"].sum()
+    for row in tags.itertuples():
+        n = int(n_relevant[row.user_id])
+        assert binom.sf(row.n_hits - 1, n, mothers.chance_rate) <= mothers.max_chance, row.user_id
+    assert funnel.n_members == len(tags) == sum(dict(funnel.by_rule).values())
+    assert [r for r, _ in funnel.by_rule] == list(RULES)
+    assert funnel.n_positive_posts <= funnel.n_relevant <= funnel.n_posts <= posts["post_id"].nunique()
+    assert funnel.n_authors >= funnel.n_members and funnel.chance_rate == mothers.chance_rate
     assert elapsed < 30

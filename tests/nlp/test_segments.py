@@ -24,7 +24,8 @@ threshold = 2.0
 scale = 2.0
 
 [user]
-min_positive_posts = 2
+chance_rate = 0.05
+max_chance = 0.1
 
 [keywords]
 "手冲" = 2.0
@@ -55,7 +56,7 @@ def test_mothers_loads() -> None:
     assert seg.name == "mothers"
     assert seg.dictionary == "mothers"
     assert seg.threshold == 2.5
-    assert (seg.min_positive_posts, seg.min_distinct_days, seg.min_share) == (3, 2, 0.15)
+    assert (seg.chance_rate, seg.max_chance, seg.profile_admits) == (0.02, 0.2, 0.9)
     weights = seg.keyword_weights
     assert weights["辅食"] == 2.0
     assert weights["宝宝"] == 1.0
@@ -79,7 +80,8 @@ def test_custom_segment_without_code_change(tmp_path: Path) -> None:
     write(tmp_path, GOOD)
     assert list_segments(tmp_path) == ["coffee"]
     seg = load_segment("coffee", tmp_path)
-    assert seg.min_positive_posts == 2 and seg.min_distinct_days == 2
+    assert (seg.chance_rate, seg.max_chance) == (0.05, 0.1)
+    assert seg.profile_admits == 0.9 and seg.profile == ()  # the defaults
     assert seg.keyword_weights == {"手冲": 2.0, "咖啡": 1.0, "豆": 0.5}
     assert seg.keywords[2].token_only
     assert score_post("今天用我的磨豆机做了手冲", seg).positive
@@ -99,8 +101,20 @@ def test_custom_segment_without_code_change(tmp_path: Path) -> None:
         ("threshold = 2.0", "threshold = 0", r"field 'threshold' must be a number"),
         ("threshold = 2.0", "treshold = 2.0", r"unknown field 'treshold'"),
         ('name = "coffee"', 'name = "tea"', r"field 'name' must be the file name"),
-        ("min_positive_posts = 2", "min_positive_posts = 0", r"field 'user.min_positive_posts'"),
-        ("min_positive_posts = 2", "min_share = 1.5", r"field 'user.min_share' must be a number"),
+        (
+            "chance_rate = 0.05",
+            "chance_rate = 0",
+            r"field 'user\.chance_rate' must be a number greater than 0 and at most 1; got 0",
+        ),
+        (
+            "chance_rate = 0.05",
+            "chance_rate = 1.0",
+            r"field 'user\.chance_rate' must be a number > 0 and < 1",
+        ),
+        ("max_chance = 0.1", "max_chance = 1.5", r"field 'user\.max_chance' must be a number greater than 0"),
+        ("max_chance = 0.1", 'max_chance = "low"', r"field 'user\.max_chance' must be a number.*got 'low'"),
+        ("max_chance = 0.1", "profile_admits = 0", r"field 'user\.profile_admits' must be a number greater"),
+        ("max_chance = 0.1", "max_chanse = 0.1", r"unknown field 'user\.max_chanse'; expected one of"),
         ('"咖啡" = 1.0', '"咖啡" = true', r"field 'keywords.咖啡' must be a number"),
         ('"咖啡" = 1.0', '"咖啡" = 99', r"field 'keywords.咖啡' must be a number between -10"),
         ("weight = 0.5, token_only", "weight = 0.5, tokenonly", r"unknown field 'keywords\.豆\."),
@@ -116,11 +130,6 @@ def test_custom_segment_without_code_change(tmp_path: Path) -> None:
             'threshold = 2.0\npost_scorer = "svm"',
             r"field 'post_scorer' must be 'rules' or 'classifier'; got 'svm'",
         ),
-        (
-            "min_positive_posts = 2",
-            "strong_post_score = 1.5",
-            r"field 'user.strong_post_score' must be a number greater than 0 and at most 1",
-        ),
     ],
 )
 def test_bad_files_name_file_and_field(tmp_path: Path, old: str, new: str, message: str) -> None:
@@ -130,6 +139,109 @@ def test_bad_files_name_file_and_field(tmp_path: Path, old: str, new: str, messa
         load_segment("coffee", tmp_path)
     assert str(path) in str(info.value)
     assert isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    "line", ["min_positive_posts = 3", "min_distinct_days = 2", "min_share = 0.15", "strong_post_score = 0.9"]
+)
+def test_retired_user_keys_say_what_replaced_them(tmp_path: Path, line: str) -> None:
+    """The user rules of before issue 16 are gone: a file that still sets one is refused with the
+    keys that replaced them and how to fix it (not a plain "unknown field")."""
+    key = line.split(" = ")[0]
+    path = write(tmp_path, GOOD.replace("max_chance = 0.1", f"max_chance = 0.1\n{line}", 1))
+    message = (
+        rf"field 'user\.{key}' is no longer read: a user is now a member when their positive posts "
+        r"are beyond chance \(user\.chance_rate, user\.max_chance\) or their profile says so "
+        r"\(user\.profile_admits\); remove it"
+    )
+    with pytest.raises(SegmentDefinitionError, match=message) as info:
+        load_segment("coffee", tmp_path)
+    assert str(path) in str(info.value)
+
+
+def test_mothers_profile_patterns_clear_bios_admit_bare_names_do_not() -> None:
+    """mothers.toml's [[profile]]: a bio such as "两个娃的妈" or "孕29周" is clear enough to admit
+    alone (weight >= profile_admits); a screen name ("豆豆妈", "二宝妈妈") never is."""
+    seg = load_segment("mothers")
+    assert {p.field for p in seg.profile} == {"screen_name", "bio"}
+    assert all(0 < p.weight <= 1 and p.label for p in seg.profile)
+
+    def best(field: str, value: str) -> float:
+        return max((p.weight for p in seg.profile if p.field == field and p.regex.search(value)), default=0.0)
+
+    for bio in ("两个娃的妈", "孕29周", "宝妈一枚，坐标西安", "新手妈妈，边学边带"):
+        assert best("bio", bio) >= seg.profile_admits, bio
+    assert 0 < best("bio", "江叙的妈妈粉") < seg.profile_admits  # a fan's bio: weak
+    assert best("bio", "做一个温柔的人") == 0.0
+    for name in ("豆豆妈", "二宝妈妈", "乐乐妈咪"):
+        assert 0 < best("screen_name", name) < seg.profile_admits, name
+    assert best("screen_name", "妈妈的小棉袄们") == 0.0  # 妈 not at the end
+    assert max(p.weight for p in seg.profile if p.field == "screen_name") < seg.profile_admits
+
+
+PROFILE = """
+[[profile]]
+field = "bio"
+regex = '咖啡师'
+weight = 1.0
+label = "bio: barista"
+
+[[profile]]
+field = "screen_name"
+regex = '咖啡$'
+weight = 0.3
+"""
+
+
+def test_profile_patterns_parse(tmp_path: Path) -> None:
+    seg = load_segment_file(write(tmp_path, GOOD + PROFILE))
+    assert [(p.field, p.regex.pattern, p.weight, p.label) for p in seg.profile] == [
+        ("bio", "咖啡师", 1.0, "bio: barista"),
+        ("screen_name", "咖啡$", 0.3, "咖啡$"),  # the label defaults to the regex
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            'field = "bio"',
+            'field = "name"',
+            r"field 'profile\[0\]\.field' must be 'screen_name' or 'bio'; got 'name'",
+        ),
+        (
+            "weight = 1.0",
+            "weight = 0",
+            r"field 'profile\[0\]\.weight' must be a number greater than 0 and at most 1",
+        ),
+        ("weight = 1.0", "weight = 1.5", r"field 'profile\[0\]\.weight' must be a number greater than 0"),
+        ("weight = 0.3", "", r"field 'profile\[1\]\.weight' must be present"),
+        (
+            "regex = '咖啡师'",
+            "regex = '(咖啡'",
+            r"field 'profile\[0\]\.regex' must be a valid regular expression",
+        ),
+        (
+            "regex = '咖啡$'",
+            "regex = '.*'",
+            r"field 'profile\[1\]\.regex' must be a regular expression that cannot",
+        ),
+        ('label = "bio: barista"', 'lable = "x"', r"unknown field 'profile\[0\]\.lable'"),
+    ],
+)
+def test_bad_profile_patterns_name_the_field(tmp_path: Path, old: str, new: str, message: str) -> None:
+    body = GOOD + PROFILE
+    assert old in body
+    path = write(tmp_path, body.replace(old, new, 1))
+    with pytest.raises(SegmentDefinitionError, match=message) as info:
+        load_segment("coffee", tmp_path)
+    assert str(path) in str(info.value)
+
+
+def test_profile_must_be_an_array_of_tables(tmp_path: Path) -> None:
+    write(tmp_path, GOOD.replace("scale = 2.0", "scale = 2.0\nprofile = '妈'", 1))
+    with pytest.raises(SegmentDefinitionError, match=r"field 'profile' must be an array of tables"):
+        load_segment("coffee", tmp_path)
 
 
 PREFILTER = """

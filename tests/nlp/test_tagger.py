@@ -1,4 +1,8 @@
-"""Tests for nlp.tagger: post labels on hand-written posts, exact user-level aggregation."""
+"""Tests for nlp.tagger: post labels on hand-written posts, exact user-level aggregation.
+
+The user rule itself (positive posts beyond chance, profile evidence, businesses, the funnel) is
+tested in test_user_rules.py; here: post scores, evidence, ordering, shards and classifiers.
+"""
 
 from __future__ import annotations
 
@@ -25,12 +29,6 @@ from tests.nlp import TINY_TRAIN
 @pytest.fixture(scope="module")
 def mothers() -> SegmentDefinition:
     return load_segment("mothers")
-
-
-@pytest.fixture(scope="module")
-def repeated_only(mothers: SegmentDefinition) -> SegmentDefinition:
-    """mothers with the one-strong-post rule switched off: only the repeated-posts rule."""
-    return replace(mothers, strong_post_score=None)
 
 
 POSITIVE = [
@@ -137,9 +135,7 @@ description = "test"
 threshold = 2.5
 scale = 3.0
 [user]
-min_positive_posts = 3
-min_distinct_days = 2
-min_share = 0.15
+chance_rate = 0.02
 [keywords]
 "甲甲" = 1.0
 "乙乙" = 2.0
@@ -188,7 +184,9 @@ def posts_frame(rows: list[tuple[str, str, str, str | None]]) -> pd.DataFrame:
     )
 
 
-def test_three_posts_one_day_is_not_enough(mothers: SegmentDefinition) -> None:
+def test_three_posts_on_one_day_admit_days_no_longer_matter(mothers: SegmentDefinition) -> None:
+    """Before issue 16 a member needed positive posts on two days; now only how unlikely the
+    positive posts are by chance counts: 3 of 3 on one day is 0.02**3 (see test_user_rules.py)."""
     df = posts_frame(
         [
             ("1", "u", "2024-05-01 08:00", POS_A),
@@ -196,38 +194,56 @@ def test_three_posts_one_day_is_not_enough(mothers: SegmentDefinition) -> None:
             ("3", "u", "2024-05-01 20:00", POS_C),
         ]
     )
-    # the repeated-posts rule alone (POS_A is strong enough to admit its author by itself)
-    assert tag_user_segments(df, replace(mothers, strong_post_score=None)).empty
-    assert tag_user_segments(df, mothers)["rule"].tolist() == ["strong post"]
+    tags = tag_user_segments(df, mothers)
+    assert tags[["n_posts", "n_hits", "n_days", "rule"]].values.tolist() == [[3, 3, 1, "posts"]]
+    mean = sum(score_post(t, mothers).score for t in (POS_A, POS_B, POS_C)) / 3
+    assert tags.at[0, "score"] == pytest.approx((1 - 0.02**3) * mean)
 
 
-def test_membership_rules_exact(repeated_only: SegmentDefinition) -> None:
+#: Posts that pass mothers' prefilter (a child word) but are not positive: they are the ``n``
+#: of the chance test without being hits.
+RELEVANT = "上学路上堵车了"
+
+
+def test_membership_rules_exact(mothers: SegmentDefinition) -> None:
+    """n = posts passing the prefilter, h = positive posts; a member when h >= 1 and
+    P(Binomial(n, 0.02) >= h) <= 0.2 (values worked out in test_user_rules.py)."""
     rows = [
-        # member: 3 hits on 2 days; the bare repost and the None text do not count as posts
+        # member: 3 of 3 relevant posts; the bare repost and the None text are not posts, the
+        # neutral one has no child word (not relevant)
         ("b1", "B", "2024-05-01 08:00", POS_A),
         ("b2", "B", "2024-05-01 09:00", POS_B),
         ("b3", "B", "2024-05-02 09:00", POS_C),
         ("b4", "B", "2024-05-02 10:00", "转发微博//@某妈妈:我家宝宝会翻身了"),
         ("b5", "B", "2024-05-03 10:00", None),
         ("b6", "B", "2024-05-03 11:00", NEUTRAL),
-        # only 2 hits
+        # 2 of 2: a member now (before issue 16: "only 2 hits")
         ("d1", "D", "2024-05-01 08:00", POS_A),
         ("d2", "D", "2024-05-02 08:00", POS_B),
-        # 3 hits on 3 days but 3 / 20 own-text posts = 0.15 → member (share is inclusive)
+        # 3 hits among 20 posts, 17 of them off-topic: off-topic posts do not dilute (n = 3)
         *[(f"e{i}", "E", f"2024-05-{i + 1:02d} 08:00", [POS_A, POS_B, POS_C][i]) for i in range(3)],
         *[(f"en{i}", "E", "2024-05-05 08:00", f"{NEUTRAL}{i}") for i in range(17)],
-        # 3 hits on 3 days but 3 / 21 < 0.15 → not a member
+        # 3 hits among 30 relevant posts: P(X >= 3 | 30, 0.02) = 0.0217 -> member
         *[(f"f{i}", "F", f"2024-05-{i + 1:02d} 08:00", [POS_A, POS_B, POS_C][i]) for i in range(3)],
-        *[(f"fn{i}", "F", "2024-05-05 08:00", f"{NEUTRAL}{i}") for i in range(18)],
+        *[(f"fn{i}", "F", "2024-05-05 08:00", f"{RELEVANT}{i}") for i in range(27)],
+        # 1 hit among 30 relevant posts: P(X >= 1 | 30, 0.02) = 0.455 -> not a member
+        ("g0", "G", "2024-05-01 08:00", POS_A),
+        *[(f"gn{i}", "G", "2024-05-05 08:00", f"{RELEVANT}{i}") for i in range(29)],
     ]
-    tags = tag_user_segments(posts_frame(rows), repeated_only)
+    tags = tag_user_segments(posts_frame(rows), mothers)
     assert list(tags.columns) == list(TAG_COLUMNS)
-    got = {r.user_id: (r.n_posts, r.n_hits, r.n_days) for r in tags.itertuples()}
-    assert got == {"B": (4, 3, 2), "E": (20, 3, 3)}
+    got = {r.user_id: (r.n_posts, r.n_hits, r.n_days, r.rule) for r in tags.itertuples()}
+    assert got == {
+        "B": (4, 3, 2, "posts"),
+        "D": (2, 2, 2, "posts"),
+        "E": (20, 3, 3, "posts"),
+        "F": (30, 3, 3, "posts"),
+    }
     assert set(tags["segment"]) == {"mothers"}
+    assert tags["business"].tolist() == [None] * 4
 
 
-def test_days_are_shanghai_days(repeated_only: SegmentDefinition) -> None:
+def test_days_are_shanghai_days(mothers: SegmentDefinition) -> None:
     # 15:30 and 16:30 UTC on the same UTC day are 23:30 and 00:30 in Shanghai: two days.
     df = pd.DataFrame(
         {
@@ -239,10 +255,10 @@ def test_days_are_shanghai_days(repeated_only: SegmentDefinition) -> None:
             "text": [POS_A, POS_B, POS_C],
         }
     )
-    tags = tag_user_segments(df, repeated_only)
+    tags = tag_user_segments(df, mothers)
     assert tags["n_days"].tolist() == [2]
     df["created_at"] = pd.to_datetime(["2024-05-01 01:00", "2024-05-01 02:00", "2024-05-01 03:00"], utc=True)
-    assert tag_user_segments(df, repeated_only).empty
+    assert tag_user_segments(df, mothers)["n_days"].tolist() == [1]  # days are shown, not required
 
 
 def test_evidence_schema_and_order(mothers: SegmentDefinition) -> None:
@@ -255,7 +271,8 @@ def test_evidence_schema_and_order(mothers: SegmentDefinition) -> None:
     evidence = json.loads(row.evidence)
     assert len(evidence) == 5
     for item in evidence:
-        assert set(item) == {"post_id", "created_at", "text", "hits", "score"}
+        assert set(item) == {"kind", "post_id", "created_at", "text", "hits", "score"}
+        assert item["kind"] == "post"
         assert isinstance(item["post_id"], str)
         assert pd.Timestamp(item["created_at"]).tzinfo is not None
         assert item["text"] in texts  # the original text, emoji and URL included
@@ -272,32 +289,43 @@ def test_evidence_schema_and_order(mothers: SegmentDefinition) -> None:
     assert 0.0 <= row.score <= 1.0
 
 
-def test_user_score_formula(repeated_only: SegmentDefinition) -> None:
+def test_user_score_formula(mothers: SegmentDefinition) -> None:
+    """score = (1 - p_chance) * mean(best 5 positive post scores) without a profile."""
     rows = [(str(i), "u", f"2024-05-0{i + 1} 08:00", POS_A) for i in range(3)]
-    tags = tag_user_segments(posts_frame(rows), repeated_only)
-    post = score_post(POS_A, repeated_only).score
-    assert math.isclose(tags.iloc[0].score, post * 3 / 5)
+    tags = tag_user_segments(posts_frame(rows), mothers)
+    post = score_post(POS_A, mothers).score
+    assert math.isclose(tags.iloc[0].score, post * (1 - 0.02**3))
+    # seven hits: the mean of the best five (POS_A twice is two posts, not one)
+    texts = [POS_A, POS_A, POS_B, POS_C, "宝宝夜奶三次", "宝宝夜奶三次", "宝宝夜奶三次"]
+    rows = [(str(i), "u", f"2024-05-0{i + 1} 08:00", t) for i, t in enumerate(texts)]
+    tags = tag_user_segments(posts_frame(rows), mothers)
+    best = sorted((score_post(t, mothers).score for t in texts), reverse=True)[:5]
+    assert tags.iloc[0].n_hits == 7
+    assert math.isclose(tags.iloc[0].score, sum(best) / 5 * (1 - 0.02**7), rel_tol=1e-12)
 
 
-def test_sorted_by_score_then_user_and_deterministic(repeated_only: SegmentDefinition) -> None:
+def test_sorted_by_score_then_user_and_deterministic(mothers: SegmentDefinition) -> None:
     rows = []
     for user in ("zed", "amy", "bob"):
         n = 4 if user == "bob" else 3
         rows += [(f"{user}{i}", user, f"2024-05-0{i + 1} 08:00", POS_A) for i in range(n)]
     df = posts_frame(rows)
-    tags = tag_user_segments(df, repeated_only)
+    tags = tag_user_segments(df, mothers)
+    # bob's 4 of 4 are less likely by chance than 3 of 3 (0.02**4 < 0.02**3): a higher score
     assert tags["user_id"].tolist() == ["bob", "amy", "zed"]
     shuffled = df.sample(frac=1.0, random_state=3).reset_index(drop=True)
-    pd.testing.assert_frame_equal(tag_user_segments(shuffled, repeated_only), tags)
+    pd.testing.assert_frame_equal(tag_user_segments(shuffled, mothers), tags)
 
 
-def test_duplicate_post_ids_count_once(repeated_only: SegmentDefinition) -> None:
+def test_duplicate_post_ids_count_once(mothers: SegmentDefinition) -> None:
     rows = [
         ("1", "u", "2024-05-01 08:00", POS_A),
         ("1", "u", "2024-05-01 08:00", POS_A),
         ("2", "u", "2024-05-02 08:00", POS_B),
     ]
-    assert tag_user_segments(posts_frame(rows), repeated_only).empty
+    tags = tag_user_segments(posts_frame(rows), mothers)
+    assert tags[["n_posts", "n_hits"]].values.tolist() == [[2, 2]]
+    assert [e["post_id"] for e in json.loads(tags.at[0, "evidence"])] == ["1", "2"]
 
 
 def test_empty_and_bad_input(mothers: SegmentDefinition) -> None:
@@ -376,27 +404,26 @@ def test_repeated_text_shown_once_in_evidence(mothers: SegmentDefinition) -> Non
     assert [e["post_id"] for e in evidence if e["text"] == POS_A] == ["3"]  # the newest of equals
 
 
-def test_one_strong_post_admits_a_user_and_the_rule_says_so(mothers: SegmentDefinition) -> None:
-    """Real exports often hold one post per user: a post at or above ``strong_post_score``
-    (0.9 in mothers.toml) admits its author alone; a merely positive one does not."""
+def test_one_positive_post_admits_a_one_post_user_and_the_rule_says_so(mothers: SegmentDefinition) -> None:
+    """Real exports often hold one post per user. Before issue 16 only a "strong" post (score
+    >= 0.9) admitted such a user; now any positive post of one does (P = 0.02 <= 0.2), a weak one
+    too, with the score (1 - 0.02) * post score, and the rule is "posts"."""
     strong = "我家宝宝8个月了，昨晚夜奶三次，辅食也不肯吃"  # rule score 0.970
     weak = "宝宝夜奶三次"  # positive, rule score 0.689
-    assert score_post(strong, mothers).score >= mothers.strong_post_score > score_post(weak, mothers).score
+    assert score_post(strong, mothers).score > 0.9 > score_post(weak, mothers).score
+    assert score_post(weak, mothers).positive
     rows = [
         ("s1", "S", "2024-05-01 08:00", strong),
         ("w1", "W", "2024-05-01 08:00", weak),
+        ("n1", "N", "2024-05-01 08:00", RELEVANT),  # relevant but not positive: never a member
         *[(f"b{i}", "B", f"2024-05-0{i + 1} 08:00", t) for i, t in enumerate([POS_A, POS_B, strong])],
     ]
     tags = tag_user_segments(posts_frame(rows), mothers).set_index("user_id")
-    assert sorted(tags.index) == ["B", "S"]
-    assert tags.loc["S", "rule"] == "strong post" and tags.loc["B", "rule"] == "both"
-    # one strong post scores the user at post score × strong_post_score (0.970 × 0.9)
-    assert tags.loc["S", "score"] == pytest.approx(score_post(strong, mothers).score * 0.9)
-    assert count_by_rule(tags.reset_index()) == {"repeated": 0, "strong post": 1, "both": 1}
-    # switched off, only the repeated-posts rule holds
-    off = replace(mothers, strong_post_score=None)
-    tags = tag_user_segments(posts_frame(rows), off)
-    assert tags["user_id"].tolist() == ["B"] and tags["rule"].tolist() == ["repeated"]
+    assert sorted(tags.index) == ["B", "S", "W"]
+    assert set(tags["rule"]) == {"posts"}
+    assert tags.loc["S", "score"] == pytest.approx(score_post(strong, mothers).score * 0.98)
+    assert tags.loc["W", "score"] == pytest.approx(score_post(weak, mothers).score * 0.98)
+    assert count_by_rule(tags.reset_index()) == {"posts": 3, "profile": 0, "both": 0}
 
 
 def test_a_classifier_scores_the_posts_when_given(mothers: SegmentDefinition) -> None:
@@ -409,7 +436,9 @@ def test_a_classifier_scores_the_posts_when_given(mothers: SegmentDefinition) ->
     train = TINY_TRAIN
     texts = ["宝宝夜奶好累", "给娃做辅食", "我家宝宝会翻身", "追星宝宝们冲", "火锅真好吃"]
     rows = [(f"p{i}", "U", f"2024-05-0{i + 1} 08:00", t) for i, t in enumerate(texts)]
-    loose = replace(mothers, min_positive_posts=1, min_share=0.0)
+    # the tiny model's false-positive rate is high: admit any positive post (max_chance = 1) to
+    # test the scores and the evidence here
+    loose = replace(mothers, max_chance=1.0)
     for prior in (0.5, 0.05):
         model = PostClassifier(cv=2, prior=prior).fit(train, [1, 1, 1, 1, 0, 0, 0, 0])
         proba = model.predict_proba(texts)[:, 1]
@@ -453,7 +482,7 @@ def test_shipped_classifier_evidence_and_reused_rule_scores(mothers: SegmentDefi
     rows = [
         (f"p{i}", f"u{i % 3}", f"2024-05-{i % 9 + 1:02d} 08:00", texts[i % len(texts)]) for i in range(30)
     ]
-    seg = replace(mothers, strong_post_score=0.5)
+    seg = replace(mothers, max_chance=1.0)  # every user with a positive post
     # "auto" with 4 distinct posts past the prefilter: too few to estimate, the default 0.5 is used
     for prior, used in (("auto", shipped.default_prior), (0.2, 0.2)):
         model = pickle.loads(pickle.dumps(shipped)).set_params(prior=prior)
@@ -546,16 +575,20 @@ def test_merging_refuses_a_user_in_two_shards_and_keeps_empty_columns(mothers: S
 
 def test_shards_equal_unsharded_with_a_classifier(mothers: SegmentDefinition) -> None:
     from nlp.classifier import PostClassifier
-    from nlp.tagger import merge_shard_tags, split_by_user_shard
+    from nlp.prior import f1_threshold
+    from nlp.tagger import merge_funnels, merge_shard_tags, split_by_user_shard, tag_users
 
     train = TINY_TRAIN
     # a fixed prior: with "auto" each shard would estimate its own share of segment posts
     model = PostClassifier(cv=2, prior=0.3).fit(train, [1, 1, 1, 1, 0, 0, 0, 0])
     posts = _sample_posts().head(800)
-    loose = replace(mothers, min_positive_posts=1, min_share=0.0)
-    whole = tag_user_segments(posts, loose, classifier=model)
-    assert len(whole) > 10
-    merged = merge_shard_tags(
-        [tag_user_segments(p, loose, classifier=model) for p in split_by_user_shard(posts, 3)]
-    )
-    pd.testing.assert_frame_equal(merged, whole)
+    loose = replace(mothers, max_chance=1.0)
+    whole = tag_users(posts, loose, classifier=model)
+    assert len(whole.tags) > 10
+    assert whole.funnel.prior == 0.3 and not whole.funnel.prior_estimated
+    # the chance rate is the model's measured false-positive rate at its threshold (floored)
+    fpr = model.curve_.fpr_at(f1_threshold(model.curve_, 0.3))
+    assert whole.funnel.chance_rate == max(fpr, 0.002)
+    parts = [tag_users(p, loose, classifier=model) for p in split_by_user_shard(posts, 3)]
+    pd.testing.assert_frame_equal(merge_shard_tags([r.tags for r in parts]), whole.tags)
+    assert merge_funnels([r.funnel for r in parts]) == whole.funnel
