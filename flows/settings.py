@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -51,7 +52,12 @@ class Settings:
     k: int = 100
     seed: int = 42
     method: str = "ris"
+    # wc | uniform:P | learned (learned: from the warehouse's repost history before the window
+    # ends, graph/learned.py; the estimator and its Beta prior's pseudo-counts below)
     probability: str = "wc"
+    learned_estimator: str = "bernoulli"
+    learned_prior_successes: float = 0.1
+    learned_prior_failures: float = 1.0
     max_hops: int = 2
     decay: float = 1.0
     sample_size: int = 20_000
@@ -175,8 +181,34 @@ def load_settings(
             values[key] = _coerce(key, raw, types[key], str(path))
     elif env.get("TAJIAN_CONFIG"):
         raise SettingsError(f"TAJIAN_CONFIG names {path}, which does not exist")
+    where = dict.fromkeys(values, str(path))
     for key, typ in types.items():
         var = f"TAJIAN_{key.upper()}"
         if var in env and env[var] != "":
             values[key] = _coerce(key, env[var], typ, f"environment variable {var}")
+            where[key] = f"environment variable {var}"
+    _check_model(values, where)
     return Settings(**values)
+
+
+_PROBABILITY = re.compile(r"^(wc|learned|uniform:(0(\.\d+)?|1(\.0+)?|\.\d+))$")
+
+
+def _check_model(values: Mapping[str, Any], where: Mapping[str, str]) -> None:
+    """The spread model's settings, checked here so that a bad value fails before a run starts."""
+    prob = values.get("probability")
+    m = _PROBABILITY.match(str(prob)) if prob is not None else None
+    if prob is not None and (m is None or (m.group(2) is not None and float(m.group(2)) <= 0)):
+        raise SettingsError(
+            f"{where['probability']}: setting 'probability' must be wc, uniform:P (0 < P <= 1) or "
+            f"learned (from the warehouse's repost history); got {prob!r}"
+        )
+    est = values.get("learned_estimator")
+    if est is not None and est not in ("bernoulli", "jaccard"):
+        raise SettingsError(
+            f"{where['learned_estimator']}: setting 'learned_estimator' must be bernoulli or jaccard; "
+            f"got {est!r}"
+        )
+    for key in ("learned_prior_successes", "learned_prior_failures"):
+        if key in values and values[key] < 0:
+            raise SettingsError(f"{where[key]}: setting '{key}' must be >= 0; got {values[key]!r}")

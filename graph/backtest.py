@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -448,12 +448,19 @@ def known_followers(profiles: pd.DataFrame, at: pd.Timestamp) -> dict[str, int]:
 
 
 def _train_igraph(tl: Timeline, tg: TrainGraph) -> ig.Graph:
+    """The train graph as igraph, vertices in user-id order and edges in (source, target) order,
+    so that it depends on the train part alone (not on how the whole history was coded)."""
+    names = np.asarray(tl.users, dtype=object)[tg.vertices].astype(str)
+    order = np.argsort(names, kind="stable")
     local = np.full(tl.n_users, -1, dtype=np.int64)
-    local[tg.vertices] = np.arange(len(tg.vertices))
-    g = ig.Graph(n=len(tg.vertices), directed=True)
-    g.add_edges(np.column_stack([local[tg.src], local[tg.dst]]))
-    g.vs["name"] = np.asarray(tl.users, dtype=object)[tg.vertices].astype(str).tolist()
-    g.es["weight"] = tg.weight.tolist()
+    local[tg.vertices[order]] = np.arange(len(order))
+    a, b = local[tg.src], local[tg.dst]
+    edge_order = np.lexsort((b, a))
+    g = ig.Graph(n=len(order), directed=True)
+    g.add_edges(np.column_stack([a[edge_order], b[edge_order]]))
+    g.vs["name"] = names[order].tolist()
+    g.es["weight"] = tg.weight[edge_order].tolist()
+    g["edge_order"] = edge_order  # the train graph's edge behind each igraph edge
     return g
 
 
@@ -497,7 +504,8 @@ def choose_seed_lists(
         for i, spec in enumerate(models):
             est = _estimator(spec, estimator)
             if est is not None:
-                g.es["probability"] = tg.learned[est].lookup_codes(tg.src, tg.dst).tolist()
+                probs = tg.learned[est].lookup_codes(tg.src, tg.dst)
+                g.es["probability"] = probs[g["edge_order"]].tolist()
             started = time.monotonic()
             sel = select_amplifiers(
                 g,
@@ -832,6 +840,19 @@ class BacktestResult:
             add("cross_infection", f"repost_rate_{e.exposures}", e.rate, ci=e.ci, n=e.pairs)
             add("cross_infection", f"independent_rate_{e.exposures}", e.independent, n=e.pairs)
         return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for the report and ``backtest.json`` (everything but the per-cascade table)."""
+        return {
+            "params": dict(self.params),
+            "counts": dict(self.counts),
+            "spread": [asdict(f) for f in self.spread],
+            "lists": [asdict(sl) for sl in self.lists],
+            "reach": [asdict(r) for r in self.reach],
+            "differences": [asdict(d) for d in self.differences],
+            "exposure": [asdict(e) for e in self.exposure],
+            "timings": dict(self.timings),
+        }
 
     def summary(self) -> dict[str, Any]:
         """A small JSON-ready summary (what a run's report quotes about its model)."""
