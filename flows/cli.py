@@ -517,6 +517,10 @@ from flows.classify_cli import classify_command, evaluate_command  # noqa: E402
 app.command(name="classify")(classify_command)
 app.command(name="evaluate")(evaluate_command)
 
+from flows.backtest_cli import backtest_command  # noqa: E402
+
+app.command(name="backtest")(backtest_command)
+
 
 def main() -> None:  # pragma: no cover - console entry point
     app()
