@@ -11,18 +11,26 @@ Example::
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
+import tempfile
 import time
+import traceback
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from flows.messages import EXIT_USAGE, explain, say
 from flows.settings import SettingsError, load_settings
 
 __all__ = ["app"]
@@ -77,6 +85,130 @@ def _settings():
 def _prefect_env() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+DebugOption = Annotated[
+    bool,
+    typer.Option(
+        "--debug",
+        help="on an error, print the full traceback and Prefect's log here instead of to a log file",
+    ),
+]
+
+
+class _Recent(logging.Handler):
+    """The last log records of this command (WARNING and up), for the log file of an error."""
+
+    def __init__(self, keep: int = 2000) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: deque[str] = deque(maxlen=keep)
+        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with suppress(Exception):  # a record that cannot be formatted is not worth an error
+            self.lines.append(self.format(record))
+
+
+class _NoErrors(logging.Filter):
+    """Keeps errors (Prefect's failed task and flow runs, with tracebacks) off the screen: the
+    command prints one line for them and writes the rest to its log file."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno < logging.ERROR
+
+
+def _quiet_prefect(debug: bool) -> None:
+    """Unless ``debug``, Prefect's console handlers stop printing errors (call after Prefect
+    is imported: it installs its handlers then)."""
+    if debug:
+        return
+    for handler in logging.getLogger().handlers:
+        if type(handler).__name__ == "PrefectConsoleHandler" and not any(
+            isinstance(f, _NoErrors) for f in handler.filters
+        ):
+            handler.addFilter(_NoErrors())
+
+
+def _write_log(what: str, exc: BaseException, recent: _Recent) -> tuple[Path | None, str]:
+    """Write the traceback and the recent log to a new log file; returns it (or None and why not)."""
+    folder = Path(tempfile.gettempdir()) / "tajian"
+    path = folder / f"{what}-{datetime.now().strftime('%Y%m%dT%H%M%S')}-{os.getpid()}.log"
+    text = (
+        f"tajian {' '.join(sys.argv[1:])}\n\n--- log ---\n"
+        + "\n".join(recent.lines)
+        + "\n\n--- traceback ---\n"
+        + "".join(traceback.format_exception(exc))
+    )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as err:
+        return None, f"{folder}: {err.strerror or err}"
+    return path, ""
+
+
+@contextmanager
+def _user_errors(what: str, debug: bool) -> Iterator[None]:
+    """Turn any error of the block into one line on stderr (:func:`flows.messages.explain`)
+    and its exit code; the traceback goes to a log file named in the line, or (``debug``) to
+    the screen. Typer's own usage errors and exits pass through."""
+    recent = _Recent()
+    root = logging.getLogger()
+    root.addHandler(recent)
+    try:
+        yield
+    except (typer.Exit, typer.Abort, click.exceptions.ClickException):
+        raise
+    except (Exception, KeyboardInterrupt) as exc:
+        line, code, wants_log = explain(exc, what=f"tajian {what}")
+        if isinstance(exc, KeyboardInterrupt):
+            line, code, wants_log = say("interrupted"), 130, False
+        if debug:
+            traceback.print_exception(exc, file=sys.stderr)
+        elif wants_log:
+            log, why = _write_log(what, exc, recent)
+            line = say("see_log", line=line, log=log) if log else say("no_log", line=line, why=why)
+        _c.err.print(line, markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(code) from None
+    finally:
+        root.removeHandler(recent)
+
+
+def _check_run_inputs(settings, segment: str, day: date | None, window_days: int, warehouse: Path) -> date:
+    """What a run needs, checked before Prefect starts (each failure is one clear line): a
+    valid segment file, a warehouse that exists and is a DuckDB database, and posts in the
+    window. Returns the run's day (the newest post's date by default)."""
+    from nlp.segments import load_segment
+    from store.warehouse import open_warehouse, post_date_span, window_bounds
+
+    load_segment(segment, settings.segments_dir)
+    if not Path(warehouse).exists():
+        raise FileNotFoundError(say("warehouse_missing", path=warehouse))
+    con = open_warehouse(warehouse, read_only=True)
+    try:
+        span = post_date_span(con)
+    finally:
+        con.close()
+    if span is None:
+        raise ValueError(say("warehouse_empty", path=warehouse))
+    if day is None:
+        from flows.steps import resolve_as_of
+
+        day = resolve_as_of(Path(warehouse), None)
+    window_bounds(day, window_days)  # checks the window length
+    first_day = day - timedelta(days=window_days - 1)
+    if day < span[0] or first_day > span[1]:
+        raise ValueError(
+            say(
+                "window_empty",
+                path=warehouse,
+                window_days=window_days,
+                as_of=day.isoformat(),
+                first=span[0].isoformat(),
+                last=span[1].isoformat(),
+            )
+        )
+    return day
 
 
 def _scale_out(settings, tag_shards: int | None, dask_address: str | None) -> tuple[int, str]:
@@ -258,9 +390,17 @@ def run(
             help="HOST:PORT of a running Dask scheduler: tag the shards on its workers (prefect-dask's DaskTaskRunner; default from settings: in this process)"
         ),
     ] = None,
+    wait: Annotated[
+        float,
+        typer.Option(
+            help="when another run of the same segment and day is in progress, wait up to this many seconds for it (default: refuse at once)"
+        ),
+    ] = 0.0,
+    debug: DebugOption = False,
 ) -> None:
     """One pipeline run over the warehouse: tag → graph → select → report, written to
-    out/<segment>/<as_of>/ (report.html, seeds.csv, seeds.json)."""
+    out/<segment>/<as_of>/ (report.html, seeds.csv, seeds.json). One run of a segment and day
+    at a time: a second one refuses (or waits, --wait); a failed run leaves nothing behind."""
     settings = _settings()
     day = _parse_day(as_of)
     if method is not None and method not in ("ris", "pagerank", "degree", "followers"):
@@ -269,6 +409,8 @@ def run(
         raise typer.BadParameter(f"k must be at least 1; got {k}")
     if window_days is not None and window_days < 1:
         raise typer.BadParameter(f"window-days must be at least 1; got {window_days}")
+    if wait < 0:
+        raise typer.BadParameter(f"--wait must be 0 or more seconds; got {wait}")
     segments = settings.segments_dir
     if not (segments / f"{segment}.toml").is_file():
         names = sorted(p.stem for p in segments.glob("*.toml"))
@@ -276,29 +418,79 @@ def run(
             f"[red]error:[/red] no segment {segment!r}; expected one of {', '.join(names)} "
             f"(files in {segments})"
         )
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_USAGE)
     _prefect_env()
     shards, address = _scale_out(settings, tag_shards, dask_address)
-    from flows.pipeline import pipeline_on, warehouse_slot
-
+    target = warehouse or settings.warehouse
+    days = window_days or settings.window_days
     started = time.monotonic()
-    try:
-        with warehouse_slot(segment):  # against a server: never while a served run writes
-            result = pipeline_on(address)(
-                segment=segment,
-                as_of=day,
-                window_days=window_days or settings.window_days,
-                k=k or settings.k,
-                seed=settings.seed if seed is None else seed,
-                method=method or settings.method,
-                warehouse=str(warehouse) if warehouse else None,
-                out_dir=str(out_dir) if out_dir else None,
-                tag_shards=shards,
-            )
-    except ValueError as exc:
-        _c.err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
+    with _user_errors("run", debug):
+        from store.leases import run_lease
+
+        day = _check_run_inputs(settings, segment, day, days, target)
+        # the lease is held from here, before Prefect starts, to the end of the process's run
+        with run_lease(
+            target,
+            segment,
+            day,
+            wait_s=wait,
+            on_wait=_told_waiting(segment, day, wait),
+            on_recover=_told_recovered(segment, day),
+        ):
+            from flows.pipeline import pipeline_on, warehouse_slot
+
+            _quiet_prefect(debug)
+            with warehouse_slot(segment):  # against a server: never while a served run writes
+                result = pipeline_on(address)(
+                    segment=segment,
+                    as_of=day,
+                    window_days=days,
+                    k=k or settings.k,
+                    seed=settings.seed if seed is None else seed,
+                    method=method or settings.method,
+                    warehouse=str(target),
+                    out_dir=str(out_dir) if out_dir else None,
+                    tag_shards=shards,
+                )
     _print_outputs(result, time.monotonic() - started)
+
+
+def _told_waiting(segment: str, day: date, wait: float):
+    def tell(holder: dict) -> None:
+        _c.err.print(
+            say(
+                "lease_waiting",
+                segment=segment,
+                as_of=day.isoformat(),
+                holder=f"run {holder['run_id']}" if holder.get("run_id") else "another run",
+                pid=holder.get("pid", "?"),
+                wait=f"{wait:g}",
+            ),
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+
+    return tell
+
+
+def _told_recovered(segment: str, day: date):
+    def tell(previous: dict, done: list[str]) -> None:
+        _c.err.print(
+            say(
+                "lease_taken_over",
+                segment=segment,
+                as_of=day.isoformat(),
+                holder=previous.get("run_id") or "?",
+                pid=previous.get("pid", "?"),
+                done="; ".join(done) or "nothing to undo",
+            ),
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+
+    return tell
 
 
 @app.command()

@@ -31,6 +31,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows import steps
 from flows.settings import Settings, load_settings
+from store import leases
 
 __all__ = [
     "WAREHOUSE_LIMIT",
@@ -186,6 +187,7 @@ def pipeline(
     warehouse: str | None = None,
     out_dir: str | None = None,
     tag_shards: int | None = None,
+    lease_wait_s: float = 0.0,
 ) -> dict[str, Any]:
     """Run the pipeline for one segment and one day's window; returns the output paths.
 
@@ -193,6 +195,11 @@ def pipeline(
     ``tajian.toml`` and ``TAJIAN_*`` variables (flows/settings.py). The window's posts are
     tagged in ``tag_shards`` user shards, one task each, submitted to the flow's task runner
     (threads here; a Dask cluster with :func:`pipeline_on`); the result does not depend on it.
+
+    The run holds the lease of its ``(segment, as_of)`` from before its run row until it is
+    published or cleaned up (:mod:`store.leases`): a run of a day another live run holds waits
+    up to ``lease_wait_s`` seconds, then fails with :class:`store.leases.LeaseHeldError`
+    without leaving a run row. A failed run leaves no rows and no files behind.
     """
     logger = get_run_logger()
     settings = load_settings().replace(
@@ -222,6 +229,38 @@ def pipeline(
                 " (parse from cache)" if r["parse_cached"] else "",
             )
     day = resolve_as_of_task(wh, as_of)
+    with leases.run_lease(
+        wh,
+        segment,
+        day,
+        wait_s=lease_wait_s,
+        on_wait=lambda holder: logger.warning(
+            "%s %s is held by run %s (pid %s); waiting up to %.0f s",
+            segment,
+            day,
+            holder.get("run_id"),
+            holder.get("pid"),
+            lease_wait_s,
+        ),
+        on_recover=lambda previous, done: logger.warning(
+            "took over %s %s from run %s (pid %s, no longer running): %s",
+            segment,
+            day,
+            previous.get("run_id"),
+            previous.get("pid"),
+            "; ".join(done) or "nothing to undo",
+        ),
+    ):
+        return _run_day(settings, segment, day, window_days, loads)
+
+
+def _run_day(
+    settings: Settings, segment: str, day: date, window_days: int, loads: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The pipeline's steps for one day, under its lease: begin, tag, select, report, publish;
+    on any error the run is marked failed and its rows and files removed, then the error raised."""
+    logger = get_run_logger()
+    wh = str(settings.warehouse)
     plain = settings.to_plain()
     # where and how it ran is not a parameter of the result
     params = {
@@ -248,10 +287,19 @@ def pipeline(
         )
         staged = report_task(wh, run_id, segment, day, window_days, plain)
         final = publish_task(wh, run_id, segment, day, staged, str(settings.out_dir))
-        report_artifacts_task(final, segment, day)
     except BaseException as exc:
-        steps.mark_run_failed(Path(wh), run_id, f"{type(exc).__name__}: {exc}")
+        if not steps.mark_run_failed(Path(wh), run_id, f"{type(exc).__name__}: {exc}", segment, day):
+            logger.warning(
+                "run %s failed and could not be cleaned up now; the next run of %s %s will",
+                run_id,
+                segment,
+                day,
+            )
         raise
+    try:  # the run is published: the UI's summary is a nicety, never a reason to fail it
+        report_artifacts_task(final, segment, day)
+    except Exception as exc:
+        logger.warning("run %s is published, but its Prefect artifacts were not: %s", run_id, exc)
     return {
         "run_id": run_id,
         "segment": segment,
@@ -347,7 +395,8 @@ def warehouse_slot(segment: str | None = None) -> Iterator[None]:
     missing = [n for n in names if (str(api), n) not in _ensured]
     if missing:
         ensure_concurrency_limits(missing)
-    with concurrency(names, occupy=1, strict=True):
+    # a killed holder's slots come back after the lease (the server's shortest), not 5 minutes
+    with concurrency(names, occupy=1, strict=True, lease_duration=60):
         yield
 
 

@@ -46,15 +46,16 @@ from report.seedlist import (
     write_seeds_csv,
     write_seeds_json,
 )
+from store import leases
 from store.fields import city_of
 from store.readers import find_export_files, read_export
 from store.warehouse import (
     LoadReport,
+    discard_run,
     fetch_context_texts,
     fetch_users,
     fetch_window_interactions,
     fetch_window_posts,
-    finish_run,
     load_batch,
     newest_post_date,
     open_warehouse,
@@ -180,8 +181,13 @@ def begin_run(
     window_days: int,
     params: dict[str, Any],
 ) -> str:
-    """Record the start of a run and return its id."""
+    """Record the start of a run and return its id.
+
+    The run id goes into the day's lease (when this process holds it) before the run row is
+    written, so the row of a run killed from here on is found and marked failed by the next run.
+    """
     run_id = make_run_id(segment, as_of, window_days)
+    leases.note(warehouse, segment, as_of, run_id=run_id)
     con = open_warehouse(warehouse)
     try:
         start_run(
@@ -708,8 +714,6 @@ def report_step(
         files=files,
     )
     out_root = Path(settings.out_dir)
-    out_root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{segment}-{as_of.isoformat()}-", dir=out_root))
     flat_rows = [{k: v for k, v in r.items() if k not in ("evidence", "bot_reasons")} for r in rows]
     headline = headline_text(inputs)
     about = [
@@ -737,22 +741,43 @@ def report_step(
         }
         for u in circle_nodes
     ]
-    return RunOutputs(
-        folder=tmp,
-        report=write_report(inputs, tmp / "report.html"),
-        seeds_csv=write_seeds_csv(flat_rows, tmp / "seeds.csv"),
-        seeds_json=write_seeds_json(
-            sel,
-            rows,
-            tmp / "seeds.json",
-            notes=notes,
-            extra={"report": {"headline": headline, "run_id": run_id, "overlap": overlap}},
-        ),
-        seeds_xlsx=write_seeds_xlsx(flat_rows, tmp / "seeds.xlsx", meetups=meetups, about=about, notes=notes),
-        circles_gexf=write_circles_gexf(
-            gexf_nodes, _report_edges(graph, set(circle_nodes)), tmp / "circles.gexf"
-        ),
-    )
+    tmp = _make_staging(warehouse, out_root, segment, as_of)
+    try:
+        return RunOutputs(
+            folder=tmp,
+            report=write_report(inputs, tmp / "report.html"),
+            seeds_csv=write_seeds_csv(flat_rows, tmp / "seeds.csv"),
+            seeds_json=write_seeds_json(
+                sel,
+                rows,
+                tmp / "seeds.json",
+                notes=notes,
+                extra={"report": {"headline": headline, "run_id": run_id, "overlap": overlap}},
+            ),
+            seeds_xlsx=write_seeds_xlsx(
+                flat_rows, tmp / "seeds.xlsx", meetups=meetups, about=about, notes=notes
+            ),
+            circles_gexf=write_circles_gexf(
+                gexf_nodes, _report_edges(graph, set(circle_nodes)), tmp / "circles.gexf"
+            ),
+        )
+    except BaseException:  # a full disk, say: no half-written staging folder stays behind
+        shutil.rmtree(tmp, ignore_errors=True)
+        leases.note(warehouse, segment, as_of, staging=None)
+        raise
+
+
+def _make_staging(warehouse: Path, out_root: Path, segment: str, as_of: date) -> Path:
+    """A new hidden staging folder ``out_root/.<segment>-<as_of>-…``, recorded in the run's
+    lease so that, should the process die, the next run of the day removes it."""
+    out_root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{segment}-{as_of.isoformat()}-", dir=out_root))
+    try:
+        leases.note(warehouse, segment, as_of, staging=str(tmp.resolve()))
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return tmp
 
 
 def _report_previous_run(con: Any, run_id: str, segment: str) -> dict[str, Any] | None:
@@ -892,25 +917,43 @@ def _report_network(
 def publish_outputs(
     warehouse: Path, run_id: str, segment: str, as_of: date, staged: RunOutputs, out_dir: Path
 ) -> RunOutputs:
-    """Swap the staged folder into ``out_dir/<segment>/<as_of>/`` and make the run the day's result.
+    """Swap the staged folder into ``out_dir/<segment>/<as_of>/`` and make the run the day's
+    result (:func:`store.warehouse.publish_run`: its rows replace the day's other runs').
 
-    The old folder is moved aside first and removed only after the swap, so a crash leaves
-    either the old or the new folder in place, never a half-written one.
+    The old folder is moved aside, the staged one renamed into place, then the warehouse
+    commits; if the commit fails the swap is undone, and the old folder is removed only after
+    it. Each move is journalled in the day's lease first, so a run killed at any point is put
+    back in order by the next run of the day (:func:`store.leases.undo_files`): the files and
+    the rows are both the old run's or both this run's.
     """
-    final = Path(out_dir) / segment / as_of.isoformat()
+    final = Path(out_dir).resolve() / segment / as_of.isoformat()
     final.parent.mkdir(parents=True, exist_ok=True)
-    old = None
-    if final.exists():
-        old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:6]}")
-        os.replace(final, old)
-    os.replace(staged.folder, final)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-    con = open_warehouse(warehouse)
+    folder = Path(staged.folder).resolve()
+    swap = {
+        "final": str(final),
+        "old": str(final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:6]}")) if final.exists() else None,
+        "staged": str(folder),
+        "staged_ino": os.stat(folder).st_ino,
+    }
+    leases.note(warehouse, segment, as_of, swap=swap)
     try:
-        publish_run(con, run_id, segment, as_of)
-    finally:
-        con.close()
+        if swap["old"]:
+            os.replace(final, swap["old"])
+        os.replace(folder, final)
+        con = open_warehouse(warehouse)
+        try:
+            publish_run(con, run_id, segment, as_of)
+        finally:
+            con.close()
+    except BaseException:
+        leases.undo_files({"swap": swap}, published=False)
+        leases.note(warehouse, segment, as_of, swap=None, staging=None)
+        raise
+    leases.undo_files({"swap": swap}, published=True)  # removes the old folder
+    leases.note(warehouse, segment, as_of, swap=None, staging=None)
+    lease = leases.held_lease(warehouse, segment, as_of)
+    if lease is not None:
+        lease.settled = True
     return RunOutputs(
         folder=final,
         report=final / "report.html",
@@ -921,10 +964,33 @@ def publish_outputs(
     )
 
 
-def mark_run_failed(warehouse: Path, run_id: str, error: str) -> None:
-    """Record a run's failure and its error."""
-    con = open_warehouse(warehouse)
+def mark_run_failed(
+    warehouse: Path, run_id: str, error: str, segment: str | None = None, as_of: date | None = None
+) -> bool:
+    """Record a run's failure and leave nothing of it behind: its rows are removed and its run
+    row marked failed with ``error`` (:func:`store.warehouse.discard_run`), and its staging
+    folder and any half-done output swap recorded in the day's lease are undone.
+
+    Never raises (the run's own error is the one to report): returns whether everything was
+    cleaned up. When not (a full disk, a busy warehouse), the lease keeps its journal and the
+    next run of the day finishes the job.
+    """
+    lease = leases.held_lease(warehouse, segment, as_of) if segment and as_of else None
+    clean = True
     try:
-        finish_run(con, run_id, status="failed", error=error)
-    finally:
-        con.close()
+        if lease is not None:
+            leases.undo_files(lease.info, published=False)
+            lease.note(staging=None, swap=None)
+    except Exception:
+        clean = False
+    try:
+        con = open_warehouse(warehouse)
+        try:
+            discard_run(con, run_id, error)
+        finally:
+            con.close()
+    except Exception:
+        clean = False
+    if lease is not None and clean:
+        lease.settled = True
+    return clean

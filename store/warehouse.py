@@ -13,9 +13,11 @@ Example:
 from __future__ import annotations
 
 import json
+import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -35,6 +37,9 @@ __all__ = [
     "SHANGHAI",
     "LoadReport",
     "WarehouseBusyError",
+    "WarehouseError",
+    "WarehouseFileError",
+    "discard_run",
     "fetch_context_texts",
     "fetch_users",
     "fetch_window_interactions",
@@ -43,8 +48,11 @@ __all__ = [
     "load_batch",
     "newest_post_date",
     "open_warehouse",
+    "post_date_span",
     "publish_run",
+    "run_status",
     "start_run",
+    "transaction",
     "window_bounds",
     "write_seeds",
     "write_selection",
@@ -103,8 +111,31 @@ CREATE TABLE IF NOT EXISTS selections (
 """
 
 
-class WarehouseBusyError(RuntimeError):
-    """The warehouse file is locked by another process (a run is in progress)."""
+class WarehouseError(RuntimeError):
+    """The warehouse file cannot be used; ``path`` names it."""
+
+    def __init__(self, message: str, path: str = "") -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class WarehouseBusyError(WarehouseError):
+    """The warehouse file is locked by another process (an ingest or a run is writing);
+    ``holder_pid`` is that process's id when DuckDB names it."""
+
+    def __init__(self, message: str, path: str = "", holder_pid: int | None = None) -> None:
+        super().__init__(message, path)
+        self.holder_pid = holder_pid
+
+
+class WarehouseFileError(WarehouseError):
+    """The file is not a DuckDB database (or one this DuckDB cannot read)."""
+
+
+def _lock_holder(message: str) -> int | None:
+    """The PID DuckDB names in a lock conflict ("Conflicting lock is held in … (PID 123)")."""
+    found = re.search(r"\(PID (\d+)\)", message)
+    return int(found.group(1)) if found else None
 
 
 def open_warehouse(
@@ -122,23 +153,30 @@ def open_warehouse(
     target = str(path)
     if target != ":memory:":
         Path(target).parent.mkdir(parents=True, exist_ok=True)
-    last: Exception | None = None
     for attempt in range(retries + 1):
         try:
             con = duckdb.connect(target, read_only=read_only)
             break
         except duckdb.IOException as exc:  # lock held by another process
-            last = exc
-            if "lock" not in str(exc).lower() or attempt == retries:
-                if "lock" in str(exc).lower():
-                    raise WarehouseBusyError(
-                        f"{target}: the warehouse is locked by another process (a run is in "
-                        "progress); try again when it finishes"
-                    ) from exc
+            text = str(exc)
+            if "not a valid DuckDB database" in text or "incompatible" in text.lower():
+                raise WarehouseFileError(
+                    f"{target}: not a DuckDB database (DuckDB: {text.removeprefix('IO Error: ')})", target
+                ) from exc
+            if "lock" not in text.lower():
                 raise
+            if attempt == retries:
+                pid = _lock_holder(text)
+                raise WarehouseBusyError(
+                    f"{target}: the warehouse is locked by another process"
+                    + (f" (pid {pid})" if pid else "")
+                    + ", an ingest or a run writing to it; try again when it finishes",
+                    target,
+                    pid,
+                ) from exc
             time.sleep(wait_s)
     else:  # pragma: no cover - loop always breaks or raises
-        raise WarehouseBusyError(str(last))
+        raise WarehouseBusyError(f"{target}: the warehouse is locked by another process", target)
     con.execute("SET enable_progress_bar = false")  # DuckDB's bar would print into CLI output
     if not read_only:
         _migrate(con)
@@ -759,6 +797,24 @@ def fetch_users(
         con.unregister("want_ids")
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """``con`` inside one transaction: committed at the end, rolled back on an error.
+
+    When DuckDB has already ended the transaction itself (a failed commit on a full disk), the
+    rollback's own error ("cannot rollback - no transaction is active") is dropped, so the real
+    error is the one raised.
+    """
+    con.begin()
+    try:
+        yield con
+        con.commit()
+    except BaseException:
+        with suppress(duckdb.Error):
+            con.rollback()
+        raise
+
+
 def start_run(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -794,6 +850,60 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, *, status: str, erro
     )
 
 
+def run_status(con: duckdb.DuckDBPyConnection, run_id: str) -> str | None:
+    """A run's status (``running``, ``succeeded``, ``failed``), or None when it has no row."""
+    row = con.execute("SELECT status FROM runs WHERE run_id = ?", [run_id]).fetchone()
+    return None if row is None else str(row[0])
+
+
+def _run_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The tables that hold a run's results (user_tags, seeds, selections, …): every base
+    table with a ``run_id`` column but ``runs`` itself."""
+    return [
+        r[0]
+        for r in con.execute(
+            """SELECT c.table_name FROM information_schema.columns c
+               JOIN information_schema.tables t USING (table_schema, table_name)
+               WHERE c.column_name = 'run_id' AND c.table_name <> 'runs'
+                 AND t.table_type = 'BASE TABLE' AND c.table_schema = 'main'
+               ORDER BY c.table_name"""
+        ).fetchall()
+    ]
+
+
+def discard_run(con: duckdb.DuckDBPyConnection, run_id: str, error: str) -> bool:
+    """Remove an unpublished run's rows (tags, seeds, selection) and mark it failed with
+    ``error``, in one transaction; a published (``succeeded``) run is left alone. Returns
+    whether the run was discarded."""
+    with transaction(con):
+        status = run_status(con, run_id)
+        if status == "succeeded":
+            return False
+        for table in _run_tables(con):
+            con.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
+        if status is not None:
+            con.execute(
+                "UPDATE runs SET status = 'failed', error = ?, finished_at = ? WHERE run_id = ?",
+                [error, _now(), run_id],
+            )
+    return True
+
+
+def post_date_span(con: duckdb.DuckDBPyConnection, platform: str = "weibo") -> tuple[date, date] | None:
+    """The Asia/Shanghai dates of the oldest and newest post in the warehouse (None when empty)."""
+    row = con.execute(
+        "SELECT min(created_at), max(created_at) FROM posts WHERE platform = ?", [platform]
+    ).fetchone()
+    if row is None or row[0] is None:
+        return None
+    days = []
+    for value in row:
+        ts = pd.Timestamp(value)
+        ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts
+        days.append(ts.tz_convert(SHANGHAI).date())
+    return days[0], days[1]
+
+
 def write_user_tags(con: duckdb.DuckDBPyConnection, run_id: str, tags: pd.DataFrame) -> int:
     """Store a run's user tags (columns user_id, segment, score, n_posts, n_hits, evidence, and
     optionally rule: which user-level rule admitted the member)."""
@@ -804,19 +914,16 @@ def write_user_tags(con: duckdb.DuckDBPyConnection, run_id: str, tags: pd.DataFr
     frame = tags[cols].copy()
     frame["rule"] = tags["rule"].astype(object) if "rule" in tags.columns else None
     frame.insert(0, "run_id", run_id)
-    con.begin()
+    con.register("t_tags", frame)
     try:
-        con.execute("DELETE FROM user_tags WHERE run_id = ?", [run_id])
-        con.register("t_tags", frame)
-        con.execute(
-            "INSERT INTO user_tags (run_id, user_id, segment, score, n_posts, n_hits, "
-            "evidence, rule) SELECT * FROM t_tags"
-        )
+        with transaction(con):
+            con.execute("DELETE FROM user_tags WHERE run_id = ?", [run_id])
+            con.execute(
+                "INSERT INTO user_tags (run_id, user_id, segment, score, n_posts, n_hits, "
+                "evidence, rule) SELECT * FROM t_tags"
+            )
+    finally:
         con.unregister("t_tags")
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
     return len(frame)
 
 
@@ -826,16 +933,13 @@ def write_seeds(con: duckdb.DuckDBPyConnection, run_id: str, seeds: pd.DataFrame
     cols = ["segment", "rank", "user_id", "marginal_reach", "cumulative_reach", "community", "reason"]
     frame = seeds[cols].copy()
     frame.insert(0, "run_id", run_id)
-    con.begin()
+    con.register("t_seeds", frame)
     try:
-        con.execute("DELETE FROM seeds WHERE run_id = ?", [run_id])
-        con.register("t_seeds", frame)
-        con.execute("INSERT INTO seeds SELECT * FROM t_seeds")
+        with transaction(con):
+            con.execute("DELETE FROM seeds WHERE run_id = ?", [run_id])
+            con.execute("INSERT INTO seeds SELECT * FROM t_seeds")
+    finally:
         con.unregister("t_seeds")
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
     return len(frame)
 
 
@@ -843,21 +947,29 @@ def write_selection(
     con: duckdb.DuckDBPyConnection, run_id: str, segment: str, as_of: date, selection: dict
 ) -> None:
     """Store the full ``SeedSelection`` (as a JSON-ready dict) of a run."""
-    con.execute("DELETE FROM selections WHERE run_id = ?", [run_id])
-    con.execute(
-        "INSERT INTO selections VALUES (?, ?, ?, ?)",
-        [run_id, segment, as_of, json.dumps(selection, ensure_ascii=False, sort_keys=True)],
-    )
+    with transaction(con):
+        con.execute("DELETE FROM selections WHERE run_id = ?", [run_id])
+        con.execute(
+            "INSERT INTO selections VALUES (?, ?, ?, ?)",
+            [run_id, segment, as_of, json.dumps(selection, ensure_ascii=False, sort_keys=True)],
+        )
 
 
 def publish_run(con: duckdb.DuckDBPyConnection, run_id: str, segment: str, as_of: date) -> int:
-    """Make ``run_id`` the one result of ``(segment, as_of)``: delete earlier runs' tags, seeds and
-    selections for that day and mark the run succeeded, in one transaction.
+    """Make ``run_id`` the one result of ``(segment, as_of)``: delete every other run's tags,
+    seeds and selection of that day and mark the run succeeded, in one transaction.
 
-    Returns how many earlier runs were replaced.
+    The caller holds the day's lease (:mod:`store.leases`), so no other run of the day is live.
+    Refused (ValueError) unless the run is ``running`` (not failed, not taken over): a run
+    marked succeeded has always published its rows. Returns how many other runs of the day there were.
     """
-    con.begin()
-    try:
+    with transaction(con):
+        status = run_status(con, run_id)
+        if status != "running":
+            raise ValueError(
+                f"run {run_id} cannot be published: its status is {status or 'missing'}, "
+                "expected running (was it taken over by another run of the day?)"
+            )
         older = [
             r[0]
             for r in con.execute(
@@ -865,7 +977,7 @@ def publish_run(con: duckdb.DuckDBPyConnection, run_id: str, segment: str, as_of
                 [segment, as_of, run_id],
             ).fetchall()
         ]
-        for table in ("user_tags", "seeds", "selections"):
+        for table in _run_tables(con):
             con.execute(
                 f"DELETE FROM {table} WHERE run_id IN "
                 "(SELECT run_id FROM runs WHERE segment = ? AND as_of = ? AND run_id <> ?)",
@@ -875,8 +987,4 @@ def publish_run(con: duckdb.DuckDBPyConnection, run_id: str, segment: str, as_of
             "UPDATE runs SET status = 'succeeded', error = NULL, finished_at = ? WHERE run_id = ?",
             [_now(), run_id],
         )
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
     return len(older)

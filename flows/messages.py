@@ -1,0 +1,182 @@
+"""What the command line tells people when something goes wrong: one line each, saying what
+happened, where (the file, the day, the process) and how to fix it.
+
+Every such line comes from :func:`say`, which fills a template of :data:`CATALOGUE` by its key:
+one place to translate later (the templates become gettext message ids). :func:`explain` turns an
+exception into its line and the command's exit code; tests check exit codes and that no
+traceback is printed, not the wording.
+
+Example:
+    >>> say("warehouse_busy", path="w.duckdb", pid=" (pid 7)")[:60]
+    'w.duckdb: the warehouse is locked by another process (pid 7)'
+    >>> explain(ValueError("k must be at least 1; got 0"))
+    Explained(line='k must be at least 1; got 0', code=1, log=True)
+"""
+
+from __future__ import annotations
+
+import errno
+import re
+from datetime import UTC, date, datetime
+from typing import Any, NamedTuple
+
+__all__ = ["CATALOGUE", "EXIT_BUSY", "EXIT_FAILED", "EXIT_USAGE", "Explained", "explain", "os_cause", "say"]
+
+#: exit codes: a run or load that failed; a bad option or definition file; busy (try again later)
+EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 1, 2, 75
+
+CATALOGUE: dict[str, str] = {
+    "lease_held": (
+        "{segment} {as_of} is already being run by {holder} (pid {pid} on {host}, started {started}, "
+        "last heartbeat {heartbeat}); wait for it to finish, or pass --wait SECONDS to queue behind it"
+    ),
+    "lease_waiting": "{segment} {as_of} is being run by {holder} (pid {pid}); waiting up to {wait} s for it…",
+    "lease_taken_over": (
+        "note: took over {segment} {as_of} from run {holder} (pid {pid}), which ended without "
+        "finishing: {done}"
+    ),
+    "warehouse_busy": (
+        "{path}: the warehouse is locked by another process{pid} (an ingest or a run writing to it); "
+        "try again when it finishes"
+    ),
+    "warehouse_not_duckdb": (
+        "{path}: not a DuckDB database ({detail}); pass a warehouse file with --warehouse FILE "
+        "(a new path creates one with `tajian ingest`)"
+    ),
+    "warehouse_missing": (
+        "{path}: no warehouse there; load exports first (tajian ingest PATH --warehouse {path}) "
+        "or pass --warehouse FILE"
+    ),
+    "warehouse_empty": (
+        "{path}: the warehouse holds no posts; load exports first (tajian ingest PATH --warehouse {path})"
+    ),
+    "window_empty": (
+        "{path}: no posts in the {window_days} days ending {as_of}: the warehouse holds posts from "
+        "{first} to {last}; pick --as-of in that range"
+    ),
+    "read_only": (
+        "{path}: cannot write there ({detail}); a run writes beside the warehouse (DuckDB's "
+        "journal, the run's lease) and into the output folder: make them writable, or copy the "
+        "warehouse to a writable folder and pass --warehouse"
+    ),
+    "no_space": (
+        "{path}: no space left on the device ({detail}); free some space there (df -h {folder}) "
+        "and run again; nothing of the failed run was kept"
+    ),
+    "as_is": "{detail}",
+    "interrupted": "interrupted; nothing of the unfinished run was kept",
+    "unexpected": "{what} failed: {detail}",
+    "see_log": "{line} (details: {log})",
+    "no_log": "{line} (no log written: {why}; run again with --debug for the details)",
+}
+
+
+def say(key: str, **fields: Any) -> str:
+    """The message ``key`` of :data:`CATALOGUE` with ``fields`` filled in: the one function
+    every user-facing error line goes through."""
+    return CATALOGUE[key].format(**fields)
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and the exceptions it was raised from or during, outermost first."""
+    seen: list[BaseException] = []
+    at: BaseException | None = exc
+    while at is not None and all(at is not s for s in seen):
+        seen.append(at)
+        at = at.__cause__ or at.__context__
+    return seen
+
+
+_FILE = re.compile(r"""(?:file|directory) ["']([^"']+)["']""")
+_SPACE = (errno.ENOSPC, errno.EDQUOT)
+_READ_ONLY = (errno.EROFS, errno.EACCES, errno.EPERM)
+
+
+def os_cause(exc: BaseException) -> tuple[str, str, str] | None:
+    """``(kind, path, detail)`` when ``exc`` comes down to a full disk (``"no_space"``) or a
+    folder that cannot be written (``"read_only"``), from an ``OSError``'s errno or from the
+    text of a DuckDB error (which carries no errno); else None."""
+    for e in _chain(exc):
+        if isinstance(e, OSError) and e.errno in _SPACE + _READ_ONLY:
+            kind = "no_space" if e.errno in _SPACE else "read_only"
+            return kind, str(e.filename or ""), e.strerror or str(e)
+        text = str(e)
+        for kind, needle in (
+            ("no_space", "No space left on device"),
+            ("no_space", "Disk quota exceeded"),
+            ("read_only", "Read-only file system"),
+            ("read_only", "Permission denied"),
+        ):
+            if needle in text:
+                found = _FILE.search(text)
+                return kind, found.group(1) if found else "", needle
+    return None
+
+
+def _folder(path: str) -> str:
+    from pathlib import Path
+
+    return str(Path(path).parent) if path else "."
+
+
+class Explained(NamedTuple):
+    """What to print for an error: the line, the exit code, and whether a log file with the
+    traceback helps (not for a refusal that says all there is, like a day another run holds)."""
+
+    line: str
+    code: int
+    log: bool = True
+
+
+def _ago(stamp: object) -> str:
+    try:
+        then = datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return str(stamp)
+    return f"{max(0, round((datetime.now(UTC) - then).total_seconds()))} s ago"
+
+
+def explain(exc: BaseException, what: str = "the command") -> Explained:
+    """The one line to print for ``exc``, the exit code (:data:`EXIT_BUSY` when trying again
+    later will do, :data:`EXIT_USAGE` for a definition file to fix, else :data:`EXIT_FAILED`)
+    and whether a log file is worth writing."""
+    from nlp.segments import SegmentDefinitionError
+    from store.leases import LeaseHeldError
+    from store.warehouse import WarehouseBusyError, WarehouseFileError
+
+    if isinstance(exc, LeaseHeldError):
+        h = exc.holder
+        line = say(
+            "lease_held",
+            segment=exc.segment,
+            as_of=exc.as_of.isoformat() if isinstance(exc.as_of, date) else exc.as_of,
+            holder=f"run {h['run_id']}" if h.get("run_id") else "a run that is starting",
+            pid=h.get("pid", "?"),
+            host=h.get("host", "?"),
+            started=h.get("started_at", "?"),
+            heartbeat=_ago(h.get("heartbeat_at", "?")),
+        )
+        return Explained(line, EXIT_BUSY, log=False)
+    if isinstance(exc, WarehouseBusyError):
+        pid = f" (pid {exc.holder_pid})" if exc.holder_pid else ""
+        return Explained(
+            say("warehouse_busy", path=exc.path or "the warehouse", pid=pid), EXIT_BUSY, log=False
+        )
+    cause = os_cause(exc)
+    if cause is not None:
+        kind, path, detail = cause
+        where = path or "the output or warehouse folder"
+        return Explained(say(kind, path=where, detail=detail, folder=_folder(path)), EXIT_FAILED)
+    if isinstance(exc, WarehouseFileError):
+        detail = str(exc).split("(DuckDB: ", 1)[-1].rstrip(")")
+        return Explained(say("warehouse_not_duckdb", path=exc.path, detail=detail), EXIT_FAILED, log=False)
+    if isinstance(exc, SegmentDefinitionError):
+        return Explained(say("as_is", detail=_one_line(str(exc))), EXIT_USAGE, log=False)
+    if isinstance(exc, ValueError | FileNotFoundError | RuntimeError):  # our errors say what to do
+        return Explained(say("as_is", detail=_one_line(str(exc))), EXIT_FAILED)
+    line = say("unexpected", what=what, detail=_one_line(f"{type(exc).__name__}: {exc}"))
+    return Explained(line, EXIT_FAILED)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
