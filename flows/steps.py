@@ -149,18 +149,24 @@ def ingest_paths(warehouse: Path, paths: Sequence[str | Path], fmt: str | None =
         con.close()
 
 
-def resolve_as_of(warehouse: Path, as_of: date | None) -> date:
-    """``as_of`` as given, or the Asia/Shanghai date of the newest post in the warehouse."""
+def resolve_as_of(warehouse: Path, as_of: date | None, *, today: date | None = None) -> date:
+    """``as_of`` as given, or the Asia/Shanghai date of the newest post in the warehouse that is
+    not after ``today`` (default: today in Asia/Shanghai): the default never passes today."""
     if as_of is not None:
         return as_of
+    from zoneinfo import ZoneInfo
+
+    today = today or datetime.now(ZoneInfo("Asia/Shanghai")).date()
     con = open_warehouse(warehouse, read_only=Path(warehouse).exists())
     try:
-        newest = newest_post_date(con)
+        newest = newest_post_date(con, not_after=today)
+        later = newest is None and newest_post_date(con) is not None
     finally:
         con.close()
     if newest is None:
+        what = f"every post in it is dated after today ({today})" if later else "the warehouse has no posts"
         raise ValueError(
-            f"{warehouse}: the warehouse has no posts, so there is no default as-of date; "
+            f"{warehouse}: {what}, so there is no default as-of date; "
             "load exports first (tajian ingest PATH) or pass --as-of YYYY-MM-DD"
         )
     return newest

@@ -12,7 +12,8 @@ function that stays the reference (tests compare them on arbitrary text):
                                (incl. weibo-crawler's tab) stripped; ``''`` when missing
 ``tj_is_id(x)``                the id is 1–20 ASCII digits
 ``tj_count(x)``                :func:`store.fields.as_count`: ``1.2万`` → 12000, ``100万+`` → 1000000
-                               (decimals round half away from zero: ``12.7`` → 13)
+                               (decimals round half away from zero: ``12.7`` → 13; a number too
+                               large is ``COUNT_OVERFLOW``)
 ``tj_local_time(x)``           a zone-less time ("2026-11-13 10:00[:00]", "2026-11-13",
                                ``T`` allowed) in Asia/Shanghai, as a UTC timestamp
 ``tj_chain(x)``                the ``//@name:`` chain names (:func:`store.fields.repost_chain_names`;
@@ -54,7 +55,7 @@ from contextlib import contextmanager
 import duckdb
 import pyarrow as pa
 
-from store.fields import mention_names, repost_chain_names
+from store.fields import COUNT_OVERFLOW, mention_names, repost_chain_names
 
 __all__ = [
     "NAME_CLASS",
@@ -95,7 +96,8 @@ CREATE OR REPLACE TEMP MACRO tj_strip(x) AS regexp_replace(x, {_STRIP}, '', 'g')
 CREATE OR REPLACE TEMP MACRO tj_id(x) AS coalesce(regexp_replace(x, {_STRIP}, '', 'g'), '');
 CREATE OR REPLACE TEMP MACRO tj_is_id(x) AS coalesce(regexp_full_match(x, '[0-9]{{1,20}}'), false);
 CREATE OR REPLACE TEMP MACRO tj_count_checked(d) AS
-    CASE WHEN abs(d) < 4.611686018427388e18 THEN d::BIGINT END;
+    CASE WHEN d > -4.611686018427388e18 AND d < 4.611686018427388e18 THEN d::BIGINT
+         WHEN NOT isnan(d::DOUBLE) THEN {COUNT_OVERFLOW} END;
 CREATE OR REPLACE TEMP MACRO tj_count_unit(w) AS tj_count_checked(round(
     TRY_CAST(CASE WHEN suffix(w, '万') OR suffix(w, '亿') THEN left(w, -1) ELSE w END AS DOUBLE)
     * CASE WHEN suffix(w, '万') THEN 1e4 WHEN suffix(w, '亿') THEN 1e8 ELSE 1 END));

@@ -37,7 +37,7 @@ import pandas as pd
 import pyarrow as pa
 
 from store.bulk import WHITE_SPACE_CLASS, bulk_session
-from store.fields import decode_export_bytes, is_blank, is_utf8
+from store.fields import COUNT_OVERFLOW, decode_export_bytes, is_blank, is_utf8
 from store.records import ARROW_SCHEMAS, BatchBuilder, ExportBatch, make_batch, whole_file_quarantine
 from store.weibo_crawler import CsvTable, CsvUnreadableError
 
@@ -62,7 +62,17 @@ def _ids(series: pd.Series) -> pd.Series:
 
 
 def _counts(series: pd.Series) -> pd.Series:
-    return pd.to_numeric(series, errors="coerce").astype("Int64")
+    """Whole counts; a number too large for one is COUNT_OVERFLOW and a negative one stays
+    negative (the load quarantines the row, saying why); a fraction is cut to its whole part."""
+    values = pd.to_numeric(series.astype("str").str.strip(), errors="coerce").astype("float64")
+    v = values.to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        big = ~np.isnan(v) & ~(np.abs(v) < 2.0**62)
+    exact = pd.to_numeric(series.astype("str").str.strip(), errors="coerce")
+    out = pd.array(np.where(big, float(COUNT_OVERFLOW), np.trunc(v)), dtype="Float64").astype("Int64")
+    if exact.dtype.kind == "i":  # every cell a plain integer: exact beyond 2^53 too
+        out = pd.array(np.where(big, COUNT_OVERFLOW, exact.to_numpy()), dtype="Int64")
+    return pd.Series(out, index=series.index)
 
 
 def _missing(df: pd.DataFrame, columns: list[str], source: str) -> ExportBatch | None:

@@ -78,24 +78,45 @@ def as_id(value: Any) -> str | None:
 
 
 def as_count(value: Any) -> int | None:
-    """A count: ints, integral floats, and text like ``"1,234"``, ``"1.2万"``, ``"100万+"``, ``"3亿"``."""
+    """A count: ints, integral floats, and text like ``"1,234"``, ``"1.2万"``, ``"100万+"``, ``"3亿"``.
+
+    Missing or not a number (``""``, ``"abc"``, ``nan``): None. A number too large to be a count
+    (beyond :data:`MAX_COUNT`, or infinite): :data:`COUNT_OVERFLOW`, so that the load can say so.
+    A negative number is returned as it is (the load quarantines its row).
+
+    >>> as_count("-5"), as_count("99999999999999999999") == COUNT_OVERFLOW, as_count("abc")
+    (-5, True, None)
+    """
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value) if value.is_integer() else None  # is_integer() is False for inf/nan
-    if isinstance(value, str):
+        x = value
+    elif isinstance(value, float):
+        if value != value:  # nan
+            return None
+        if value in (float("inf"), float("-inf")):
+            return COUNT_OVERFLOW
+        if not value.is_integer():
+            return None
+        x = int(value)
+    elif isinstance(value, str):
         v = value.strip().replace(",", "").rstrip("+")
         try:
             if v.endswith("万"):
-                return round(float(v[:-1]) * 10_000)
-            if v.endswith("亿"):
-                return round(float(v[:-1]) * 100_000_000)
-            return int(float(v)) if v else None
-        except (ValueError, OverflowError):  # "abc", "inf", "nan"
+                x = round(float(v[:-1]) * 10_000)
+            elif v.endswith("亿"):
+                x = round(float(v[:-1]) * 100_000_000)
+            elif not v:
+                return None
+            else:
+                x = int(float(v))
+        except OverflowError:  # "inf", "1e999"
+            return COUNT_OVERFLOW
+        except ValueError:  # "abc", "nan"
             return None
-    return None
+    else:
+        return None
+    return x if -MAX_COUNT <= x <= MAX_COUNT else COUNT_OVERFLOW
 
 
 def parse_weibo_datetime(value: str) -> datetime:

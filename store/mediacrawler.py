@@ -65,6 +65,7 @@ import pyarrow.csv as pacsv
 
 from store.bulk import bulk_session
 from store.fields import (
+    COUNT_OVERFLOW,
     MAX_FIELD_CHARS,
     NAME_PATTERN,
     as_count,
@@ -779,9 +780,22 @@ def _numbers(col: Any, n: int) -> np.ndarray:
 
 
 def _counts(col: Any, n: int) -> pd.Series:
+    """Counts as whole numbers; a number too large (or infinite) is COUNT_OVERFLOW and a negative
+    one stays negative, so that the load quarantines the row saying why (not a silent NULL)."""
     v = _numbers(col, n)
-    v = np.where(np.isfinite(v) & (v >= 0), np.floor(v), np.nan)
+    with np.errstate(invalid="ignore"):
+        big = ~np.isnan(v) & ~(np.abs(v) < 2.0**62)
+    v = np.where(big, float(COUNT_OVERFLOW), np.floor(v))
     return pd.array(v, dtype="Float64").astype("Int64") if n else pd.array([], dtype="Int64")
+
+
+def _count_problem(counts: pd.Series) -> np.ndarray:
+    """For a profile's count column: what is wrong where the count is negative or too large."""
+    values = counts.to_numpy(dtype="float64", na_value=np.nan)
+    out = np.full(len(values), None, dtype=object)
+    out[values < 0] = "is negative; expected a count (0 or more)"
+    out[values == COUNT_OVERFLOW] = "is too large for a count (2^62 or more)"
+    return out
 
 
 def _times(col: Any, text_col: Any, n: int) -> pd.Series:
@@ -1174,6 +1188,8 @@ def _creators(f: MediaCrawlerFile, platform: str, out: _Out) -> tuple[pd.DataFra
         (users["problem"], "field 'user_id'"),
         (users["uid"] == None, "field 'user_id' is missing; expected the creator's id"),  # noqa: E711
     ]
+    fans, follows = _counts(cols.get("fans"), n), _counts(cols.get("follows"), n)
+    checks += [(_count_problem(fans), "field 'fans'"), (_count_problem(follows), "field 'follows'")]
     reasons = _first_problem(n, checks)
     bad = reasons != None  # noqa: E711
     out.reject(np.flatnonzero(bad), reasons)
@@ -1186,8 +1202,8 @@ def _creators(f: MediaCrawlerFile, platform: str, out: _Out) -> tuple[pd.DataFra
         users,
         seen,
         keep,
-        followers=_counts(cols.get("fans"), n)[keep],
-        following=_counts(cols.get("follows"), n)[keep],
+        followers=fans[keep],
+        following=follows[keep],
         description=desc,
     )
     return frame, [f"user:{u}" for u in users["uid"][keep]]

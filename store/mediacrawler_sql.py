@@ -43,6 +43,7 @@ import duckdb
 import pyarrow as pa
 
 from store.bulk import NAME_CLASS, WHITE_SPACE_CLASS, text_columns_sql
+from store.fields import COUNT_OVERFLOW
 
 __all__ = ["GENDERS", "SPEC", "SQL_KEYS", "CellsSql", "parse_cells_sql"]
 
@@ -160,11 +161,16 @@ def _as_times(table: pa.Table, *names: str) -> pa.Table:
 def _count(x: str) -> str:
     """``floor(number × unit)``; plain digits (most cells) without a regular expression."""
     unit = f"regexp_extract({x}, {_COUNT}, 3)"
+    d = (
+        f"floor(TRY_CAST(regexp_extract({x}, {_COUNT}, 1) AS DOUBLE) * CASE {unit} "
+        f"WHEN '万' THEN 10000.0 WHEN '亿' THEN 1e8 ELSE 1.0 END)"
+    )
+    # a number too large for a count is COUNT_OVERFLOW: the load quarantines its row
     return (
         f"CASE WHEN {x} = '' THEN NULL ELSE coalesce(CASE WHEN NOT contains({x}, '.') "
         f"THEN TRY_CAST({x} AS BIGINT) END, "
-        f"TRY_CAST(floor(TRY_CAST(regexp_extract({x}, {_COUNT}, 1) AS DOUBLE) * CASE {unit} "
-        f"WHEN '万' THEN 10000.0 WHEN '亿' THEN 1e8 ELSE 1.0 END) AS BIGINT)) END"
+        f"CASE WHEN {d} < 4.611686018427388e18 THEN {d}::BIGINT "
+        f"WHEN {d} IS NOT NULL THEN {COUNT_OVERFLOW} END) END"
     )
 
 

@@ -23,14 +23,20 @@ Example:
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+
+from store.fields import COUNT_OVERFLOW, MAX_COUNT, MAX_FIELD_CHARS, SHANGHAI
 
 __all__ = [
     "ARROW_SCHEMAS",
+    "EARLIEST_POST",
+    "FUTURE_SLACK",
     "INTERACTION_COLUMNS",
     "INTERACTION_KINDS",
     "POST_COLUMNS",
@@ -39,6 +45,7 @@ __all__ = [
     "BatchBuilder",
     "ExportBatch",
     "make_batch",
+    "screen_batch",
     "whole_file_quarantine",
 ]
 
@@ -416,3 +423,234 @@ def whole_file_quarantine(source: str, raw: str | bytes, why: str, platform: str
     if isinstance(raw, bytes):
         raw = raw[:2000].decode("utf-8", "replace")
     return make_batch(source, platform, quarantine=[(0, raw[:2000], f"{source}: {why}")])
+
+
+# --------------------------------------------------------------------------------------------
+# What a reader could parse but cannot be right
+
+
+#: Weibo opened to the public in August 2009: a post dated before that is damage.
+EARLIEST_POST = datetime(2009, 8, 1, tzinfo=SHANGHAI)
+#: How far past the load time a post may be dated (a clock a little ahead, a time zone mix-up).
+FUTURE_SLACK = timedelta(days=1)
+_POST_COUNTS = ("reposts", "comments", "likes")
+_USER_COUNTS = ("followers", "following", "statuses")
+_INT32 = 2**31
+
+
+def _range(t: pd.DataFrame | pa.Table, name: str) -> tuple[Any, Any]:
+    """(min, max) of a column, missing values skipped (None, None when there are none)."""
+    if isinstance(t, pa.Table):
+        mm = pc.min_max(t.column(name))
+        return mm["min"].as_py(), mm["max"].as_py()
+    s = t[name]
+    return (s.min(), s.max()) if s.notna().any() else (None, None)
+
+
+def _longest_text(t: pd.DataFrame | pa.Table) -> int:
+    """An upper bound on the longest post text (exact when it exceeds MAX_FIELD_CHARS)."""
+    if isinstance(t, pa.Table):
+        col = t.column("text")
+        if not len(col) or (pc.max(pc.binary_length(col)).as_py() or 0) <= MAX_FIELD_CHARS:
+            return 0
+        return pc.max(pc.utf8_length(col)).as_py() or 0
+    return int(t["text"].str.len().max()) if len(t) and t["text"].notna().any() else 0
+
+
+def _suspect(batch: ExportBatch, latest: datetime) -> bool:
+    """Whether anything in the batch may fail :func:`screen_batch`'s checks (a cheap scan)."""
+    posts, users = batch.table("posts"), batch.table("users")
+
+    def outside(t, name: str, low: Any, high: Any) -> bool:
+        lo, hi = _range(t, name) if len(t) else (None, None)
+        return lo is not None and (lo < low or hi > high)
+
+    return (
+        outside(posts, "created_at", EARLIEST_POST, latest)
+        or any(outside(posts, c, 0, MAX_COUNT) for c in _POST_COUNTS)
+        or (len(posts) > 0 and _longest_text(posts) > MAX_FIELD_CHARS)
+        or outside(users, "seen_at", EARLIEST_POST, latest)
+        or any(outside(users, c, 0, MAX_COUNT) for c in _USER_COUNTS)
+        or outside(users, "verified_type", -_INT32, _INT32 - 1)
+    )
+
+
+def _local(ts: Any) -> str:
+    return pd.Timestamp(ts).tz_convert(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _post_problems(posts: pd.DataFrame, now: datetime, latest: datetime) -> pd.Series:
+    """Per post: why it cannot be right, or None."""
+    why = pd.Series(None, index=posts.index, dtype=object)
+    for col in reversed(_POST_COUNTS):
+        v = posts[col]
+        why[((v == COUNT_OVERFLOW) | (v > MAX_COUNT)).fillna(False)] = (
+            f"field '{col}' is too large for a count (2^62 or more)"
+        )
+        neg = ((v < 0) & (v != COUNT_OVERFLOW)).fillna(False)
+        why[neg] = [f"field '{col}' is {x}; expected a count (0 or more)" for x in v[neg]]
+    long = posts["text"].str.len().fillna(0) > MAX_FIELD_CHARS
+    why[long] = [
+        f"field 'text' holds {n:,} characters; expected at most {MAX_FIELD_CHARS:,} (no Weibo post "
+        "is that long: a damaged file?)"
+        for n in posts["text"][long].str.len()
+    ]
+    when = posts["created_at"]
+    early = (when < EARLIEST_POST).fillna(False)
+    why[early] = [
+        f"its time {_local(t)} (Asia/Shanghai) is before Weibo existed (August 2009); expected the "
+        "time the post was written (a damaged or defaulted date?)"
+        for t in when[early]
+    ]
+    late = (when > latest).fillna(False)
+    why[late] = [
+        f"its time {_local(t)} (Asia/Shanghai) is more than a day after the load ({_local(now)}); "
+        "expected a time that has passed (a wrong clock, or a damaged date?)"
+        for t in when[late]
+    ]
+    return why
+
+
+def _user_problems(users: pd.DataFrame) -> pd.Series:
+    """Per user snapshot: a count that cannot be right, or None."""
+    why = pd.Series(None, index=users.index, dtype=object)
+    for col in reversed(_USER_COUNTS):
+        v = users[col]
+        why[((v == COUNT_OVERFLOW) | (v > MAX_COUNT)).fillna(False)] = (
+            f"the author's '{col}' is too large for a count (2^62 or more)"
+        )
+        neg = ((v < 0) & (v != COUNT_OVERFLOW)).fillna(False)
+        why[neg] = [f"the author's '{col}' is {x}; expected a count (0 or more)" for x in v[neg]]
+    return why
+
+
+def _raw_post(p: Any) -> str:
+    """A quarantined row's content, as the reader read it (the file's raw text is not kept)."""
+    fields = {
+        "post_id": p.post_id,
+        "user_id": p.user_id,
+        "created_at": None if pd.isna(p.created_at) else _local(p.created_at),
+        "text": None if pd.isna(p.text) else str(p.text)[:1000],
+        **{c: None if pd.isna(getattr(p, c)) else int(getattr(p, c)) for c in _POST_COUNTS},
+    }
+    return json.dumps(fields, ensure_ascii=False)
+
+
+def screen_batch(batch: ExportBatch, now: datetime) -> tuple[ExportBatch, list[str]]:
+    """Quarantine the rows a reader could parse but that cannot be right, loaded at ``now``: a
+    post dated more than :data:`FUTURE_SLACK` after ``now`` (instants compared in UTC; exports'
+    zone-less times are Asia/Shanghai, which the readers already applied) or before Weibo existed
+    (:data:`EARLIEST_POST`), a negative count or one too large (:data:`COUNT_OVERFLOW`), a text
+    longer than :data:`MAX_FIELD_CHARS`, or an author's snapshot with such a count. A row that
+    carries such a post (a repost carrying its source) is quarantined too, with the posts,
+    interactions and user snapshots it brought. Returns the batch (itself when nothing is wrong:
+    one cheap scan) and notes on what was changed without quarantining a row.
+
+    >>> b = make_batch("a.csv", posts=[("1", "weibo", "u", datetime(2099, 1, 1, tzinfo=SHANGHAI),
+    ...     "hi", None, None, None, None, None, 2, True)], row_keys=["1"])
+    >>> screened, notes = screen_batch(b, datetime(2026, 12, 7, tzinfo=SHANGHAI))
+    >>> screened.rows_read, len(screened.posts), screened.quarantine.loc[0, "reason"][:40]
+    (1, 0, 'a.csv, line 2: its time 2099-01-01 00:00')
+    """
+    latest = now + FUTURE_SLACK
+    if not _suspect(batch, latest):
+        return batch, []
+    posts, users = batch.posts, batch.users
+    why = _post_problems(posts, now, latest)
+    user_why = _user_problems(users)
+    notes: list[str] = []
+    # an author snapshot with a bad count came from the rows of that author's posts at that time
+    wrong_users = users.loc[user_why.notna(), ["user_id", "seen_at"]].assign(_why=user_why[user_why.notna()])
+    carried = posts[["user_id", "created_at"]].merge(
+        wrong_users.drop_duplicates(["user_id", "seen_at"]),
+        left_on=["user_id", "created_at"],
+        right_on=["user_id", "seen_at"],
+        how="left",
+    )["_why"]
+    why = why.where(why.notna() | ~posts["from_row"], pd.Series(carried.to_numpy(), index=posts.index))
+    bad = why.notna()
+    rows = posts[posts["from_row"]]
+    line_of_row = dict(zip(rows["line"], rows["post_id"], strict=False))
+    bad_keys: dict[str, tuple[int, str, str]] = {}
+    orphans = 0
+    for p, reason in zip(posts[bad].itertuples(), why[bad], strict=True):
+        key = p.post_id if p.from_row else line_of_row.get(p.line)
+        if key is None:  # a copy of a post carried by no row of this file
+            orphans += 1
+            continue
+        if key not in bad_keys:
+            carrier = posts[(posts["post_id"] == key) & posts["from_row"]].iloc[0]
+            if not p.from_row:
+                reason = f"the post it carries ({p.post_id}): {reason}"
+            bad_keys[key] = (int(carrier["line"]), _raw_post(carrier), reason)
+    if orphans:
+        notes.append(
+            f"{batch.source}: {orphans} post(s) copied from another file dropped: {why[bad].iloc[0]}"
+        )
+    return _without_rows(batch, bad_keys, bad, latest, notes), notes
+
+
+def _without_rows(
+    batch: ExportBatch,
+    bad_keys: dict[str, tuple[int, str, str]],
+    bad_posts: pd.Series,
+    latest: datetime,
+    notes: list[str],
+) -> ExportBatch:
+    """The batch with the rows of ``bad_keys`` (key → line, raw, reason) quarantined."""
+    posts, users = batch.posts, batch.users
+    keys = batch.row_keys
+    bad_lines = {line for line, _, _ in bad_keys.values() if line}
+    drop = bad_posts | posts["line"].isin(bad_lines) | posts["post_id"].isin(list(bad_keys))
+    kept = posts[~drop]
+    dropped = set(posts.loc[drop, "post_id"]) - set(kept["post_id"])
+    edges = batch.interactions
+    edges = edges[~edges["post_id"].isin(list(dropped))]
+    # user snapshots: from a dropped row only (same user and time, no kept post of that user) go;
+    # a bad count or time on a snapshot no row stands for is cleared, with a note
+    gone = posts.loc[drop, ["user_id", "created_at"]]
+    gone = gone[~gone["user_id"].isin(set(kept["user_id"]))]
+    from_dropped = users.set_index(["user_id", "seen_at"]).index.isin(
+        gone.set_index(["user_id", "created_at"]).index
+    )
+    users = users[~from_dropped].copy()
+    for col in _USER_COUNTS:
+        wrong = ((users[col] < 0) | (users[col] > MAX_COUNT)).fillna(False)
+        if wrong.any():
+            notes.append(
+                f"{batch.source}: {int(wrong.sum())} profile(s) with a '{col}' below 0 or too large: cleared"
+            )
+            users.loc[wrong, col] = pd.NA
+    vt = users["verified_type"]
+    wrong = ((vt < -_INT32) | (vt >= _INT32)).fillna(False)
+    if wrong.any():
+        notes.append(
+            f"{batch.source}: {int(wrong.sum())} profile(s) with an impossible verified_type: cleared"
+        )
+        users.loc[wrong, "verified_type"] = pd.NA
+    newest = kept.groupby("user_id")["created_at"].max()
+    odd = ((users["seen_at"] > latest) | (users["seen_at"] < EARLIEST_POST)).fillna(False)
+    if odd.any():  # seen at a time no kept post has: the newest kept post of that user, if any
+        users.loc[odd, "seen_at"] = users.loc[odd, "user_id"].map(newest)
+        users = users[~(odd & users["seen_at"].isna())]
+    quarantine = batch.quarantine
+    extra = []
+    kept_keys = []
+    for key in keys:
+        if key in bad_keys:
+            line, raw, reason = bad_keys[key]
+            extra.append((line, raw, f"{batch.source}, line {line}: {reason}"))
+        else:
+            kept_keys.append(key)
+    if extra:
+        quarantine = pd.concat([quarantine, pd.DataFrame(extra, columns=list(QUARANTINE_COLUMNS))])
+        quarantine = quarantine.sort_values("line", kind="stable")
+    return make_batch(
+        batch.source,
+        batch.platform,
+        posts=kept,
+        users=users,
+        interactions=edges,
+        quarantine=quarantine,
+        row_keys=kept_keys,
+    )

@@ -30,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 
 from store.fields import file_sha256
-from store.records import ExportBatch
+from store.records import ExportBatch, screen_batch
 
 __all__ = [
     "MAX_CONTEXT_HOPS",
@@ -247,6 +247,8 @@ class LoadReport:
     users_updated: int
     interactions_added: int
     interactions_pending: int
+    notes: tuple[str, ...] = ()
+    """What the load changed without quarantining a row (e.g. a copied post dropped)."""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -351,8 +353,12 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
     are upserted (a newer snapshot updates them). Interactions named by screen name resolve to
     the user with that name; an unknown name becomes a placeholder user ``@name``, merged into
     the real user when a later row brings that name with an id.
+
+    Rows that parsed but cannot be right (dated in the future or before Weibo, a negative or
+    overflowing count, an over-long text) are quarantined first (:func:`store.records.screen_batch`).
     """
     loaded_at = _now()
+    batch, notes = screen_batch(batch, loaded_at)
     platform = batch.platform
     posts, users = batch.table("posts"), batch.table("users")
     edges, quarantine = batch.table("interactions"), batch.table("quarantine")
@@ -507,6 +513,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
             users_updated=int(users_updated),
             interactions_added=int(added),
             interactions_pending=int(pending),
+            notes=tuple(notes),
         )
         con.execute(
             """INSERT INTO loads (source, sha256, rows_read, loaded, updated, duplicates, quarantined,
@@ -737,9 +744,24 @@ def window_bounds(as_of: date, window_days: int) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
-def newest_post_date(con: duckdb.DuckDBPyConnection, platform: str = "weibo") -> date | None:
-    """The Asia/Shanghai date of the newest post in the warehouse (the default ``as_of``)."""
-    row = con.execute("SELECT max(created_at) FROM posts WHERE platform = ?", [platform]).fetchone()
+def newest_post_date(
+    con: duckdb.DuckDBPyConnection, platform: str = "weibo", *, not_after: date | None = None
+) -> date | None:
+    """The Asia/Shanghai date of the newest post in the warehouse (the default ``as_of``), of
+    those dated ``not_after`` or earlier when given (a post dated in the future, loaded before
+    loads refused them, never moves the default past that day).
+
+    >>> con = open_warehouse(":memory:")
+    >>> _ = con.execute("INSERT INTO posts (post_id, platform, user_id, created_at) VALUES "
+    ...                 "('1', 'weibo', 'u', '2026-11-15 23:30:00+08'), ('2', 'weibo', 'u', '2099-01-01')")
+    >>> newest_post_date(con), newest_post_date(con, not_after=date(2026, 12, 7))
+    (datetime.date(2099, 1, 1), datetime.date(2026, 11, 15))
+    """
+    bound = window_bounds(not_after, 1)[1] if not_after is not None else None
+    row = con.execute(
+        "SELECT max(created_at) FROM posts WHERE platform = ? AND (?::TIMESTAMPTZ IS NULL OR created_at < ?)",
+        [platform, bound, bound],
+    ).fetchone()
     if row is None or row[0] is None:
         return None
     ts = pd.Timestamp(row[0])

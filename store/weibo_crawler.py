@@ -157,16 +157,11 @@ USERS_HEADER = (
 _DIGITS = r"\d{1,20}"
 #: Inputs at least this long are read with DuckDB's CSV reader; smaller ones with ``csv``.
 DUCKDB_MIN_CHARS = 1_000_000
-_MAX_COUNT = 2**62
 
 
 def _count(value: Any) -> int | None:
-    """:func:`store.fields.as_count`, with text like ``inf`` or huge numbers missing, not errors."""
-    try:
-        x = as_count(value)
-    except (OverflowError, ValueError):
-        return None
-    return x if x is not None and abs(x) < _MAX_COUNT else None
+    """:func:`store.fields.as_count` (a number too large is COUNT_OVERFLOW: the load says so)."""
+    return as_count(value)
 
 
 class _RowError(ValueError):
@@ -966,13 +961,19 @@ def _users(b: BatchBuilder, rows: Iterable[CsvRecord], header: list[str], source
                 raise _RowError(f"field '用户id' is {get('用户id')!r}; expected a numeric user id")
             vtype = get("认证类型")
             location = get("所在地")
+            counts = {name: _count(get(name)) for name in ("粉丝数", "关注数", "微博数")}
+            for name, value in counts.items():
+                if value is not None and value < 0:
+                    raise _RowError(
+                        f"field {name!r} is {get(name)!r:.40}; expected a count (0 or more, below 2^62)"
+                    )
             b.add_user(
                 uid,
                 _profile_seen_at(),
                 screen_name=get("昵称"),
-                followers=_count(get("粉丝数")),
-                following=_count(get("关注数")),
-                statuses=_count(get("微博数")),
+                followers=counts["粉丝数"],
+                following=counts["关注数"],
+                statuses=counts["微博数"],
                 verified=_TRUE.get(get("是否认证") or ""),
                 verified_type=_count(vtype),
                 description=get("简介"),

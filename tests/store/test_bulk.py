@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from store.bulk import bulk_connection, fix_slow_text_rows, text_columns_sql
-from store.fields import SHANGHAI, as_count, mention_names, own_mentions, repost_chain_names
+from store.fields import COUNT_OVERFLOW, SHANGHAI, as_count, mention_names, own_mentions, repost_chain_names
 
 
 @pytest.fixture(scope="module")
@@ -113,16 +113,18 @@ COUNTS = st.one_of(
 
 def reference_count(text: str) -> int | None:
     """:func:`store.fields.as_count`, rounding halves away from zero (as DuckDB does; 12.7 → 13,
-    0.5 → 1), within the readers' bound |x| < 2**62."""
+    0.5 → 1), within the readers' bound |x| < 2**62 (COUNT_OVERFLOW beyond it)."""
     if as_count(text) is None:
         return None
     v = text.strip().replace(",", "").rstrip("+")
     unit = {"万": 10_000, "亿": 100_000_000}.get(v[-1:], 1)
     x = float(v[:-1] if unit > 1 else v) * unit
-    if not math.isfinite(x) or abs(x) >= 2**62:
+    if math.isnan(x):
         return None
+    if not math.isfinite(x) or abs(x) >= 2**62:
+        return COUNT_OVERFLOW
     n = int(Decimal(x).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    return n if abs(n) < 2**62 else None
+    return n if abs(n) < 2**62 else COUNT_OVERFLOW
 
 
 @settings(max_examples=40, deadline=None)
