@@ -74,3 +74,40 @@ def test_eligibility_rules_and_unknown_fields():
     assert out.loc["low", "unknown_fields"] == "followers"
     with pytest.raises(ValueError, match=r"follower_cap must be a positive number.*got 0"):
         EligibilityRules(follower_cap=0)
+
+
+def test_businesses_are_excluded_with_the_reason():
+    """Members whose posts or profile sell (the tags' ``business`` column, nlp.commerce) are not
+    ordinary: kept out of the seeds by default, with why; ``exclude_businesses=False`` keeps them."""
+    members = pd.DataFrame(
+        {
+            "user_id": ["mum", "shop", "shop_celeb", "nan_mum"],
+            "score": [0.9, 0.9, 0.9, 0.9],
+            "business": [None, "3 of 4 posts sell (现货)", "screen name names a shop (母婴店)", float("nan")],
+        }
+    )
+    profiles = pd.DataFrame(
+        {
+            "user_id": ["mum", "shop", "shop_celeb", "nan_mum"],
+            "followers": [300, 800, 90_000, 10],
+            "verified": [False, False, False, False],
+            "verified_type": [-1, -1, -1, -1],
+        }
+    )
+    out = judge_eligibility(members, profiles, EligibilityRules()).set_index("user_id")
+    assert out["eligible"].to_dict() == {"mum": True, "shop": False, "shop_celeb": False, "nan_mum": True}
+    assert out.loc["shop", "excluded_by"] == "business (3 of 4 posts sell (现货))"
+    assert out.loc["shop_celeb", "excluded_by"] == (
+        "business (screen name names a shop (母婴店)); 90,000 followers > 50,000"
+    )
+    assert out.loc["mum", "excluded_by"] == "" and out.loc["nan_mum", "excluded_by"] == ""
+    kept = judge_eligibility(members, profiles, EligibilityRules(exclude_businesses=False)).set_index(
+        "user_id"
+    )
+    assert kept["eligible"].to_dict() == {"mum": True, "shop": True, "shop_celeb": False, "nan_mum": True}
+    assert kept.loc["shop_celeb", "excluded_by"] == "90,000 followers > 50,000"
+    assert any("微商" in line for line in EligibilityRules().describe())
+    assert not any("微商" in line for line in EligibilityRules(exclude_businesses=False).describe())
+    # members without a business column (tags from before issue 16) are judged as before
+    plain = judge_eligibility(members.drop(columns="business"), profiles, EligibilityRules())
+    assert plain["eligible"].tolist() == [True, True, False, True]
