@@ -17,8 +17,10 @@ from store.warehouse import (
     newest_post_date,
     open_warehouse,
     publish_run,
+    read_tag_funnel,
     start_run,
     window_bounds,
+    write_tag_funnel,
     write_user_tags,
 )
 from store.weibo_api import parse_weibo_api, read_weibo_api
@@ -214,8 +216,8 @@ def test_publish_replaces_the_days_earlier_results(con):
 
 
 def test_a_warehouse_from_before_the_rule_column_gains_it(tmp_path):
-    """Warehouses written before user_tags.rule existed are migrated on open; tags written
-    without a rule keep NULL, tags with one keep it."""
+    """Warehouses written before user_tags.rule and user_tags.business existed are migrated on
+    open; tags written without them keep NULL, tags with them keep them."""
     import duckdb
 
     path = tmp_path / "old.duckdb"
@@ -234,13 +236,100 @@ def test_a_warehouse_from_before_the_rule_column_gains_it(tmp_path):
             "n_posts": [1],
             "n_hits": [1],
             "evidence": ["[]"],
-            "rule": ["strong post"],
+            "rule": ["both"],
+            "business": ["3 of 4 posts sell (现货)"],
         }
     )
     write_user_tags(con, "r1", tags)
-    rows = con.execute("SELECT run_id, user_id, rule FROM user_tags ORDER BY run_id").fetchall()
-    assert rows == [("r0", "u0", None), ("r1", "u1", "strong post")]
+    rows = con.execute("SELECT run_id, user_id, rule, business FROM user_tags ORDER BY run_id").fetchall()
+    assert rows == [("r0", "u0", None, None), ("r1", "u1", "both", "3 of 4 posts sell (现货)")]
     con.close()
+
+
+def test_a_warehouse_from_before_the_business_column_gains_it_and_tag_funnels(tmp_path):
+    """The schema just before issue 16: user_tags with rule, no business, no tag_funnels."""
+    path = tmp_path / "old.duckdb"
+    old = duckdb.connect(str(path))
+    old.execute("""CREATE TABLE user_tags (run_id VARCHAR NOT NULL, user_id VARCHAR NOT NULL,
+                   segment VARCHAR NOT NULL, score DOUBLE, n_posts INTEGER, n_hits INTEGER,
+                   evidence VARCHAR, rule VARCHAR)""")
+    old.execute("INSERT INTO user_tags VALUES ('r0', 'u0', 'mothers', 0.5, 3, 3, '[]', 'strong post')")
+    old.close()
+    con = open_warehouse(path)
+    columns = [r[0] for r in con.execute("DESCRIBE user_tags").fetchall()]
+    assert columns[-2:] == ["rule", "business"]
+    assert con.execute("SELECT rule, business FROM user_tags").fetchall() == [("strong post", None)]
+    assert read_tag_funnel(con, "r0") is None  # the table is there, empty
+    con.close()
+
+
+def _tags(business: list) -> pd.DataFrame:
+    n = len(business)
+    return pd.DataFrame(
+        {
+            "user_id": [f"u{i}" for i in range(n)],
+            "segment": ["mothers"] * n,
+            "score": [0.9 - i / 10 for i in range(n)],
+            "n_posts": [1] * n,
+            "n_hits": [1] * n,
+            "evidence": ['[{"kind": "profile", "field": "bio", "text": "两个娃的妈"}]'] * n,
+            "rule": ["posts", "profile", "both"][:n],
+            "business": business,
+        }
+    )
+
+
+def test_user_tags_business_round_trips(con):
+    """``business`` is why a member looks like a shop; None (or pandas' NaN) for ordinary people
+    is stored as NULL. Tags without the column (an older caller) store NULL."""
+    write_user_tags(con, "r1", _tags([None, "3 of 4 posts sell (现货)", float("nan")]))
+    rows = con.execute(
+        "SELECT user_id, rule, business FROM user_tags WHERE run_id = 'r1' ORDER BY 1"
+    ).fetchall()
+    assert rows == [
+        ("u0", "posts", None),
+        ("u1", "profile", "3 of 4 posts sell (现货)"),
+        ("u2", "both", None),
+    ]
+    write_user_tags(con, "r2", _tags(["x", "y"]).drop(columns=["business", "rule"]))
+    assert (
+        con.execute("SELECT rule, business FROM user_tags WHERE run_id = 'r2'").fetchall()
+        == [(None, None)] * 2
+    )
+    # a re-write replaces the run's rows
+    write_user_tags(con, "r1", _tags(["bio names a shop (代购)"]))
+    assert con.execute("SELECT user_id, business FROM user_tags WHERE run_id = 'r1'").fetchall() == [
+        ("u0", "bio names a shop (代购)")
+    ]
+
+
+def test_tag_funnels_round_trip(con):
+    from nlp.tagger import TagFunnel
+
+    funnel = TagFunnel(
+        n_posts=900,
+        n_relevant=120,
+        n_positive_posts=9,
+        n_authors=7,
+        n_members=6,
+        by_rule=(("posts", 4), ("profile", 1), ("both", 1)),
+        prior=0.06,
+        prior_estimated=True,
+        threshold=0.83,
+        chance_rate=0.013,
+    ).as_dict()
+    write_tag_funnel(con, "r1", "mothers", funnel)
+    assert read_tag_funnel(con, "r1") == funnel
+    assert con.execute("SELECT segment, by_rule FROM tag_funnels").fetchall() == [
+        ("mothers", '{"posts": 4, "profile": 1, "both": 1}')
+    ]
+    # the rules scorer has no prior or threshold: NULLs round-trip as None; a re-write replaces
+    rules = TagFunnel(n_posts=3, n_relevant=2, chance_rate=0.02).as_dict()
+    write_tag_funnel(con, "r1", "mothers", rules)
+    assert read_tag_funnel(con, "r1") == rules
+    assert rules["prior"] is None and rules["by_rule"] == {"posts": 0, "profile": 0, "both": 0}
+    assert con.execute("SELECT count(*) FROM tag_funnels").fetchone()[0] == 1
+    assert read_tag_funnel(con, "nope") is None
 
 
 def test_a_warehouse_with_primary_key_indexes_is_rebuilt_without_them(tmp_path):
