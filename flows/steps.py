@@ -334,6 +334,14 @@ def select_step(
         graph = build_influence_graph(
             edges, dict(settings.kind_weights), extra_users=tags["user_id"].tolist()
         )
+        if settings.probability == "learned":  # p(u→v) from the repost history before the window ends
+            from graph.learned import attach_probabilities, learn_from_posts
+            from store.history import fetch_repost_history
+
+            prior = (settings.learned_prior_successes, settings.learned_prior_failures)
+            history = fetch_repost_history(con, until=end).posts
+            learned = learn_from_posts(history, estimator=settings.learned_estimator, prior=prior)
+            attach_probabilities(graph, learned)
         rules = EligibilityRules(
             min_score=settings.min_score,
             follower_cap=settings.follower_cap,

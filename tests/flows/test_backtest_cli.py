@@ -188,3 +188,24 @@ def test_the_page_escapes_user_text():
     assert "<i>note</i>" not in html and "&lt;i&gt;note&lt;/i&gt;" in html
     for chart in ("chart-reach-all", "chart-reach-ordinary", "chart-calibration-2", "chart-exposure"):
         assert f'id="{chart}"' in html
+
+
+@pytest.mark.slow
+def test_a_run_selects_under_learned_probabilities(sample_dir: Path, tmp_path: Path):
+    """select_step with probability = learned: the window's graph gets each edge's probability
+    from the repost history before the window ends (the sample has reposts)."""
+    from flows import steps
+    from flows.settings import load_settings
+
+    wh = tmp_path / "w.duckdb"
+    steps.ingest_paths(wh, [sample_dir])
+    settings = load_settings(env={}, config_path=None).replace(
+        warehouse=wh, probability="learned", n_simulations=50, theta_min=5000
+    )
+    as_of = steps.resolve_as_of(wh, None)
+    run_id = steps.begin_run(wh, flow="test", segment="mothers", as_of=as_of, window_days=30, params={})
+    assert steps.tag_step(wh, run_id, "mothers", as_of, 30, settings.segments_dir) > 0
+    learned = steps.select_step(wh, run_id, "mothers", as_of, 30, settings)
+    wc = steps.select_step(wh, run_id, "mothers", as_of, 30, settings.replace(probability="wc"))
+    assert learned["model"]["probability"] == "learned" and len(learned["seeds"]) == settings.k
+    assert learned["expected_reach"] != wc["expected_reach"]  # other probabilities, other reach
