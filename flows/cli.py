@@ -284,6 +284,8 @@ def demo(
 
 
 def _print_loads(loads: list[dict]) -> None:
+    """The table of what each file loaded, then one line per note (what a load changed without
+    quarantining a row)."""
     if not loads:
         return
     table = Table(title="exports loaded")
@@ -301,6 +303,21 @@ def _print_loads(loads: list[dict]) -> None:
             f"{r['interactions_pending']:,}",
         )
     _c.out.print(table)
+    for r in loads:
+        for note in r.get("notes", ()):
+            _c.err.print(say("as_is", detail=f"note: {note}"), markup=False, highlight=False)
+
+
+def _loaded_nothing(report: dict) -> str | None:
+    """Why a file gave no row at all (none loaded, none a duplicate), or None when it gave some."""
+    if report["loaded"] or report["duplicates"]:
+        return None
+    if not report["rows_read"]:
+        return f"{report['source']}: the file holds no rows"
+    reasons = report.get("reasons") or ("every row was quarantined",)
+    more = report["quarantined"] - 1
+    tail = f" (and {more:,} more quarantined row(s): SELECT * FROM quarantine)" if more > 0 else ""
+    return " ".join(str(reasons[0]).split()) + tail
 
 
 @app.command()
@@ -316,54 +333,62 @@ def ingest(
     warehouse: Annotated[
         Path | None, typer.Option(help="warehouse file (default data/warehouse.duckdb)")
     ] = None,
+    debug: DebugOption = False,
 ) -> None:
     """Load exports into the warehouse: a table of rows read / loaded / updated / duplicates /
-    quarantined per file. Loading the same file twice adds nothing."""
-    from store.readers import UnknownFormatError, find_export_files, read_exports
-    from store.warehouse import WarehouseBusyError, load_batch, open_warehouse
+    quarantined per file. Loading the same file twice adds nothing.
+
+    Exits non-zero (saying why, one line each) when a file named on the command line gives no
+    row at all (empty, not an export, unreadable), or when nothing at all could be loaded; a
+    file found in a folder that gives nothing is named on a line of its own."""
+    from store.readers import find_export_files, read_exports
+    from store.warehouse import load_batch, open_warehouse
 
     settings = _settings()
     target = warehouse or settings.warehouse
-    try:
+    with _user_errors("ingest", debug):
         files = find_export_files(paths)
-    except FileNotFoundError as exc:
-        _c.err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
-    if not files:
-        _c.err.print(f"[red]error:[/red] no export files in {', '.join(map(str, paths))}")
-        raise typer.Exit(1)
-    try:
+        if not files:
+            raise ValueError(
+                f"no export files in {', '.join(map(str, paths))}; expected .csv, .json or .jsonl "
+                "files (or their .gz)"
+            )
+        named = {p.resolve() for p in paths if not p.is_dir()}
+        reports, failed = [], []
         con = open_warehouse(target)
-    except WarehouseBusyError as exc:
-        _c.err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
-    reports = []
-    failed = 0
-    try:
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=_c.err,
-            transient=True,
-        ) as progress:
-            job = progress.add_task("loading", total=len(files))
-            # the next file is read while this one loads
-            for f, batch in read_exports(files, format):
-                progress.update(job, description=f"loading {f.name}")
-                try:
-                    reports.append(load_batch(con, batch.result()).as_dict())
-                except (UnknownFormatError, ValueError, OSError) as exc:
-                    failed += 1
-                    _c.err.print(f"[red]error:[/red] {exc}")
-                progress.advance(job)
-    finally:
-        con.close()
-    _print_loads(reports)
-    _c.out.print(f"warehouse: {target}")
-    if failed:
-        raise typer.Exit(1)
+        try:
+            with Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=_c.err,
+                transient=True,
+                disable=not _c.err.is_terminal,  # no bar (nor its blank line) in a log or a pipe
+            ) as progress:
+                job = progress.add_task("loading", total=len(files))
+                # the next file is read while this one loads
+                for f, batch in read_exports(files, format):
+                    progress.update(job, description=f"loading {f.name}")
+                    try:
+                        report = load_batch(con, batch.result()).as_dict()
+                    except (ValueError, OSError) as exc:  # this file cannot be read: the others still load
+                        failed.append((f, " ".join(f"{f}: {exc}".split())))
+                    else:
+                        reports.append(report)
+                        why = _loaded_nothing(report)
+                        if why is not None:
+                            failed.append((f, why))
+                    progress.advance(job)
+        finally:
+            con.close()
+        _print_loads(reports)
+        _c.out.print(f"warehouse: {target}")
+        for f, why in failed:
+            what = "error" if f.resolve() in named else "nothing loaded"
+            _c.err.print(say("as_is", detail=f"{what}: {why}"), markup=False, highlight=False, soft_wrap=True)
+        if any(f.resolve() in named for f, _ in failed) or len(failed) == len(files):
+            raise typer.Exit(1)
 
 
 @app.command()

@@ -12,6 +12,8 @@ Example:
 from __future__ import annotations
 
 import gzip
+import tempfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -20,7 +22,7 @@ from pathlib import Path
 from store.ced import read_ced, sniff_ced
 from store.fields import decode_export_bytes
 from store.mediacrawler import read_mediacrawler, sniff_mediacrawler
-from store.records import BatchBuilder, ExportBatch
+from store.records import BatchBuilder, ExportBatch, whole_file_quarantine
 from store.weibo_api import read_weibo_api
 from store.weibo_crawler import read_weibo_crawler, sniff_weibo_crawler
 from store.weibo_search import read_weibo_search, sniff_weibo_search
@@ -128,10 +130,57 @@ def detect_format(path: str | Path) -> str:
     )
 
 
-def read_export(path: str | Path, fmt: str | None = None) -> ExportBatch:
-    """Read one export file with the reader for ``fmt`` (detected when None).
+def _not_an_export(path: Path, detected: str) -> str:
+    """Why a file whose format could not be told is not an export, as plainly as the bytes say:
+    empty, a damaged ``.gz``, UTF-16/32 text, binary data, or else ``detected`` (the formats
+    tried)."""
+    with open(path, "rb") as fh:
+        raw = fh.read(1 << 16)
+    if path.suffix == ".gz":
+        try:
+            with gzip.open(path, "rb") as gz:
+                raw = gz.read(1 << 16)
+        except (OSError, EOFError, zlib.error) as exc:
+            return f"{path}: not a readable .gz file ({exc}); it was cut short or damaged: copy it again"
+    if not raw.strip():
+        return f"{path}: the file is empty (no rows); expected an export with a header or records"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or raw[:2000].count(b"\x00") > len(raw[:2000]) // 4:
+        return (
+            f"{path}: UTF-16 (or UTF-32) text, which no reader takes; save it as UTF-8 "
+            "(Excel: Save As → CSV UTF-8) and load it again"
+        )
+    try:
+        decode_export_bytes(raw[: len(raw) - 4] if len(raw) == 1 << 16 else raw)
+    except ValueError as exc:
+        byte = str(exc).split(";")[0]
+        return f"{path}: not text ({byte}); expected a CSV or JSON export (a binary or damaged file?)"
+    return detected
 
-    A file whose format cannot be told is returned as one quarantine entry, not an error.
+
+def _read_gzipped(path: Path, fmt: str) -> ExportBatch:
+    """Read ``x.csv.gz`` (any format) as its ``x.csv``, decompressed into a temporary folder
+    beside a parent folder of the same name (readers take the author from file and folder names)."""
+    try:
+        with gzip.open(path, "rb") as gz:
+            data = gz.read()
+    except (OSError, EOFError, zlib.error) as exc:
+        return whole_file_quarantine(
+            str(path), b"", f"not a readable .gz file ({exc}); it was cut short or damaged: copy it again"
+        )
+    with tempfile.TemporaryDirectory(prefix="tajian-gz-") as folder:
+        inner = Path(folder) / (path.parent.name or "gz") / path.name[:-3]
+        inner.parent.mkdir(parents=True)
+        inner.write_bytes(data)
+        del data
+        return FORMATS[fmt].read(inner).renamed(str(inner), str(path))
+
+
+def read_export(path: str | Path, fmt: str | None = None) -> ExportBatch:
+    """Read one export file with the reader for ``fmt`` (detected when None); a ``.gz`` file is
+    read as the file it holds.
+
+    A file whose format cannot be told is returned as one quarantine entry saying why (empty,
+    damaged, UTF-16, binary, or no known format), not an error.
     """
     path = Path(path)
     if fmt is not None and fmt not in FORMATS:
@@ -143,8 +192,10 @@ def read_export(path: str | Path, fmt: str | None = None) -> ExportBatch:
             fmt = detect_format(path)
         except UnknownFormatError as exc:
             b = BatchBuilder(str(path))
-            b.quarantine(0, _head(path, 2000), str(exc))
+            b.quarantine(0, _head(path, 2000), _not_an_export(path, str(exc)))
             return b.build()
+    if path.suffix == ".gz" and path.is_file():
+        return _read_gzipped(path, fmt)
     return FORMATS[fmt].read(path)
 
 

@@ -249,6 +249,21 @@ class ExportBatch:
         """Rows read from the file: parsed rows plus quarantined rows."""
         return len(self._keys) + len(self._tables["quarantine"])
 
+    def renamed(self, old: str, new: str) -> ExportBatch:
+        """The batch as read from ``new`` (its source, and the file named in quarantine reasons),
+        when it was read from a copy at ``old`` (a decompressed ``.gz``)."""
+        q = self.quarantine.copy()
+        q["reason"] = q["reason"].str.replace(old, new, regex=False)
+        return ExportBatch(
+            new,
+            self.platform,
+            self._tables["posts"],
+            self._tables["users"],
+            self._tables["interactions"],
+            q,
+            self._keys,
+        )
+
     def __repr__(self) -> str:
         return (
             f"ExportBatch(source={self.source!r}, platform={self.platform!r}, "

@@ -249,6 +249,8 @@ class LoadReport:
     interactions_pending: int
     notes: tuple[str, ...] = ()
     """What the load changed without quarantining a row (e.g. a copied post dropped)."""
+    reasons: tuple[str, ...] = ()
+    """The reasons of the first quarantined rows (at most 3): what to say when nothing loaded."""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -343,6 +345,16 @@ def _is_empty(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 
 def _sha256(path: str) -> str | None:
     return file_sha256(path) if Path(path).is_file() else None
+
+
+def _first_reasons(quarantine: pd.DataFrame | pa.Table, n: int = 3) -> list[str]:
+    """The reasons of the first ``n`` quarantine rows (in the file's order)."""
+    head = (
+        quarantine.slice(0, n).column("reason").to_pylist()
+        if isinstance(quarantine, pa.Table)
+        else (quarantine["reason"].head(n).tolist())
+    )
+    return [str(r) for r in head]
 
 
 def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport:
@@ -514,6 +526,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
             interactions_added=int(added),
             interactions_pending=int(pending),
             notes=tuple(notes),
+            reasons=tuple(_first_reasons(quarantine)),
         )
         con.execute(
             """INSERT INTO loads (source, sha256, rows_read, loaded, updated, duplicates, quarantined,
