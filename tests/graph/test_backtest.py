@@ -268,3 +268,13 @@ def test_nothing_from_the_test_part_leaks_into_what_is_learned():
         e2 = g2.learned[est].edges.sort_values(["src_user", "dst_user"]).reset_index(drop=True)
         pd.testing.assert_frame_equal(e1, e2)
         assert labelled_edges(tl1, g1) == labelled_edges(tl2, g2)
+
+
+def test_bootstrap_shares_add_up_to_the_distinct_count():
+    rng = np.random.default_rng(3)
+    pos, user = rng.integers(0, 30, 500), rng.integers(0, 120, 500)
+    shares = bt.cascade_shares(pos, user, 30)
+    assert shares.sum() == pytest.approx(len(np.unique(user)))
+    weights = bt.bootstrap_weights(30, 400, seed=1)
+    samples = weights @ shares
+    assert samples.mean() == pytest.approx(len(np.unique(user)), rel=0.03)  # centred on the count
