@@ -36,7 +36,16 @@ from graph.eligibility import EligibilityRules, judge_eligibility
 from graph.select import select_amplifiers
 from nlp.clean import clean_weibo_text
 from nlp.segments import SegmentDefinition, load_segment
-from nlp.tagger import count_by_rule, merge_shard_tags, split_by_user_shard, tag_user_segments, window_prior
+from nlp.tagger import (
+    TagResult,
+    count_by_rule,
+    merge_funnels,
+    merge_shard_tags,
+    profiles_of,
+    split_by_user_shard,
+    tag_users,
+    window_prior,
+)
 from nlp.words import top_distinctive_words
 from report.html import ReportInputs, write_report
 from report.seedlist import (
@@ -60,10 +69,12 @@ from store.warehouse import (
     newest_post_date,
     open_warehouse,
     publish_run,
+    read_tag_funnel,
     start_run,
     window_bounds,
     write_seeds,
     write_selection,
+    write_tag_funnel,
     write_user_tags,
 )
 
@@ -230,9 +241,16 @@ def read_tag_shards(warehouse: Path, as_of: date, window_days: int, shards: int 
     try:
         posts = fetch_window_posts(con, start, end)
         posts["context"] = fetch_context_texts(con, posts)
+        profiles = fetch_users(con, posts["user_id"].unique())
     finally:
         con.close()
-    return split_by_user_shard(posts[["post_id", "user_id", "created_at", "text", "context"]], shards)
+    # each post carries its author's screen name and bio, so a shard holds all a tagger needs
+    names = dict(zip(profiles.get("user_id", []), profiles.get("screen_name", []), strict=True))
+    bios = dict(zip(profiles.get("user_id", []), profiles.get("description", []), strict=True))
+    posts["screen_name"] = posts["user_id"].map(names)
+    posts["bio"] = posts["user_id"].map(bios)
+    columns = ["post_id", "user_id", "created_at", "text", "context", "screen_name", "bio"]
+    return split_by_user_shard(posts[columns], shards)
 
 
 def estimate_prior(shards: Sequence[pd.DataFrame], segment: str, segments_dir: Path) -> float | None:
@@ -243,23 +261,32 @@ def estimate_prior(shards: Sequence[pd.DataFrame], segment: str, segments_dir: P
     return window_prior(posts, definition, classifier)
 
 
-def tag_shard(
-    posts: pd.DataFrame, segment: str, segments_dir: Path, prior: float | None = None
-) -> pd.DataFrame:
+def tag_shard(posts: pd.DataFrame, segment: str, segments_dir: Path, prior: float | None = None) -> TagResult:
     """Tag the segment's members among the authors of ``posts`` (one user shard, or all), at the
-    window's ``prior`` (:func:`estimate_prior`; None: the classifier's own setting)."""
+    window's ``prior`` (:func:`estimate_prior`; None: the classifier's own setting), reading the
+    authors' screen names and bios (columns ``screen_name``, ``bio`` when present) as profiles."""
     definition = load_segment(segment, segments_dir)
     classifier = load_post_classifier(definition, segments_dir)
-    return tag_user_segments(posts, definition, classifier=classifier, prior=prior)
+    return tag_users(
+        posts,
+        definition,
+        classifier=classifier,
+        prior=prior,
+        profiles=profiles_of(posts),
+        prior_estimated=prior is not None,
+    )
 
 
-def write_tags(warehouse: Path, run_id: str, shard_tags: Sequence[pd.DataFrame]) -> int:
-    """Merge the shards' tags (same rows and order as unsharded tagging) and store them once
-    as the run's ``user_tags``; returns how many members were tagged."""
-    tags = merge_shard_tags(shard_tags)
+def write_tags(warehouse: Path, run_id: str, shard_tags: Sequence[TagResult]) -> int:
+    """Merge the shards' tags (same rows and order as unsharded tagging) and funnels, and store
+    them once as the run's ``user_tags`` and ``tag_funnels``; returns how many members were tagged."""
+    tags = merge_shard_tags([r.tags for r in shard_tags])
+    funnel = merge_funnels([r.funnel for r in shard_tags])
+    segment = str(tags["segment"].iloc[0]) if len(tags) else ""
     con = open_warehouse(warehouse)
     try:
         write_user_tags(con, run_id, tags)
+        write_tag_funnel(con, run_id, segment, funnel.as_dict())
     finally:
         con.close()
     return len(tags)
@@ -284,30 +311,16 @@ def tag_step(
     return write_tags(warehouse, run_id, [tag_shard(p, segment, segments_dir, prior) for p in parts])
 
 
-def _rules_note(definition: SegmentDefinition, tags: pd.DataFrame) -> str:
-    """How the members were found: post scorer and how many members each user rule admitted."""
-    counts = count_by_rule(tags)
-    scorer = (
-        f"post scores from the trained classifier models/{definition.name}.joblib"
-        if definition.post_scorer == "classifier"
-        else "post scores from the lexicon rules"
-    )
-    text = (
-        f"Members: {len(tags):,} tagged ({scorer}); {counts['repeated']:,} by repeated posts "
-        f"(≥ {definition.min_positive_posts} positive posts on ≥ {definition.min_distinct_days} "
-        f"days)"
-    )
-    if definition.strong_post_score is not None:
-        text += (
-            f", {counts['strong post']:,} by one strong post (score ≥ "
-            f"{definition.strong_post_score:g}), {counts['both']:,} by both"
-        )
-    return text + "."
+def _rules_note(definition: SegmentDefinition, tags: pd.DataFrame, funnel: dict[str, Any] | None) -> str:
+    """How the members were found (:func:`report.html.members_note` with this run's figures)."""
+    from report.html import members_note
+
+    return members_note(definition.name, definition.post_scorer, count_by_rule(tags), tags, funnel)
 
 
 def _read_tags(con: Any, run_id: str) -> pd.DataFrame:
     return con.execute(
-        "SELECT user_id, segment, score, n_posts, n_hits, evidence, rule FROM user_tags "
+        "SELECT user_id, segment, score, n_posts, n_hits, evidence, rule, business FROM user_tags "
         "WHERE run_id = ? ORDER BY score DESC, user_id",
         [run_id],
     ).df()
@@ -352,7 +365,7 @@ def select_step(
         posts = fetch_window_posts(con, start, end)
         members_posts = posts[posts["user_id"].isin(set(tags["user_id"]))]
         activity = bot_scores(members_posts, profiles, users=tags["user_id"].tolist())
-        judged = judge_eligibility(tags[["user_id", "score"]], profiles, rules, activity)
+        judged = judge_eligibility(tags[["user_id", "score", "business"]], profiles, rules, activity)
         eligible = judged.loc[judged["eligible"], "user_id"].tolist()
         circles = detect_circles(graph, seed=settings.seed)
         cities = {u: city_of(loc) for u, loc in zip(profiles["user_id"], profiles["location"], strict=True)}
@@ -466,6 +479,7 @@ def report_step(
             raise ValueError(f"run {run_id} has no selection; run the select step first")
         sel: dict[str, Any] = json.loads(row[0])
         tags = _read_tags(con, run_id)
+        funnel = read_tag_funnel(con, run_id)
         posts = fetch_window_posts(con, start, end)
         reasons = dict(
             con.execute(
@@ -551,7 +565,7 @@ def report_step(
             }
         )
     model = sel.get("model") or {}
-    notes = [_rules_note(definition, tags)]
+    notes = [_rules_note(definition, tags, funnel)]
     if not any(r["bot_score"] is not None for r in rows):
         notes.append(
             "Bot score: not available for this run, so the bot score column is empty in "

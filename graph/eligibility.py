@@ -33,6 +33,9 @@ class EligibilityRules:
     min_score: float = 0.0
     follower_cap: int | None = 50_000
     exclude_verified_organisations: bool = True
+    #: keep out members whose posts or profile say they sell (shops, 微商, 代购: the tags'
+    #: ``business`` column, :mod:`nlp.commerce`)
+    exclude_businesses: bool = True
     bot_score_max: float | None = 0.6
     min_posts: int = 1
 
@@ -59,6 +62,8 @@ class EligibilityRules:
             out.append(f"at most {self.follower_cap:,} followers (no celebrities)")
         if self.exclude_verified_organisations:
             out.append("not a verified organisation, brand, shop or media account (blue V)")
+        if self.exclude_businesses:
+            out.append("not a shop, 微商 or 代购 (posts that sell, or a shop's name or bio)")
         if self.bot_score_max is not None:
             out.append(
                 f"not bot-like: a bot score of at most {self.bot_score_max:g} (repost-only posts, "
@@ -78,8 +83,9 @@ def judge_eligibility(
 ) -> pd.DataFrame:
     """Judge each member: columns user_id, score, eligible, excluded_by, unknown_fields.
 
-    ``members`` has user_id and score; ``profiles`` has user_id, followers, verified,
-    verified_type (a member without a profile row has every field unknown). ``activity``
+    ``members`` has user_id and score (and optionally ``business``: why the account sells, None
+    for ordinary people, which ``rules.exclude_businesses`` reads); ``profiles`` has user_id,
+    followers, verified, verified_type (a member without a profile row has every field unknown). ``activity``
     (optional, from :func:`graph.bots.bot_scores`) has user_id, n_posts, bot_score, bot_reasons
     and signals; without it the activity and bot rules are not applied.
     """
@@ -95,12 +101,15 @@ def judge_eligibility(
     if activity is not None:
         act = {u: r for u, r in zip(activity["user_id"], activity.to_dict("records"), strict=True)}
     rows = []
-    for user_id, score in zip(members["user_id"], members["score"], strict=True):
+    business = members["business"] if "business" in members.columns else pd.Series([None] * len(members))
+    for user_id, score, sells in zip(members["user_id"], members["score"], business, strict=True):
         excluded: list[str] = []
         unknown: list[str] = []
         p = prof.loc[user_id] if user_id in prof.index else None
         if score < rules.min_score:
             excluded.append(f"score {score:.2f} < {rules.min_score:g}")
+        if rules.exclude_businesses and isinstance(sells, str) and sells:
+            excluded.append(f"business ({sells})")
         if rules.follower_cap is not None:
             f = None if p is None else p.get("followers")
             if f is None or pd.isna(f):

@@ -113,6 +113,8 @@ class Decision:
         n_relevant: posts that passed the prefilter.
         probability: each post's probability re-weighed to ``prior`` (0 for filtered posts).
         labels: 0/1 per post.
+        false_positive_rate: the share of prefiltered non-segment posts the model labels 1 at
+            ``threshold``, measured on its operating curve (the user-level chance test reads it).
     """
 
     prior: float
@@ -122,6 +124,7 @@ class Decision:
     n_relevant: int
     probability: np.ndarray
     labels: np.ndarray
+    false_positive_rate: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -482,6 +485,7 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
             n_relevant=n,
             probability=adjust_to_prior(p, value, self.training_prior_),
             labels=(relevant & (p >= threshold)).astype(np.int64),
+            false_positive_rate=self.curve_.fpr_at(threshold),
         )
 
     def predict(self, texts: object, context: object = None, prior: str | float | None = None) -> np.ndarray:

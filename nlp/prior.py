@@ -146,6 +146,15 @@ class OperatingCurve:
             tuple(np.round(fpr[keep], 6).tolist()),
         )
 
+    def fpr_at(self, threshold: float) -> float:
+        """The false-positive rate of posts scoring at least ``threshold`` (0 above every point).
+
+        >>> OperatingCurve((0.9, 0.5, 0.1), (0.5, 0.9, 1.0), (0.01, 0.2, 0.8)).fpr_at(0.5)
+        0.2
+        """
+        reached = [f for t, f in zip(self.thresholds, self.fpr, strict=True) if t >= threshold]
+        return float(reached[-1]) if reached else 0.0
+
     def expected_f1(self, prior: float) -> np.ndarray:
         """Expected F1 at each threshold in a corpus whose share of positives is ``prior``."""
         tpr, fpr = np.asarray(self.tpr), np.asarray(self.fpr)

@@ -6,7 +6,7 @@ every field in comments); no code changes. Every problem in a file is reported a
 
 Example:
     >>> seg = load_segment("mothers")
-    >>> seg.name, seg.min_positive_posts >= 1
+    >>> seg.name, seg.max_chance > 0
     ('mothers', True)
 """
 
@@ -23,9 +23,11 @@ from typing import Any
 __all__ = [
     "DEFAULT_SEGMENTS_DIR",
     "POST_SCORERS",
+    "PROFILE_FIELDS",
     "ContextRule",
     "Keyword",
     "Pattern",
+    "ProfilePattern",
     "SegmentDefinition",
     "SegmentDefinitionError",
     "Veto",
@@ -85,6 +87,24 @@ class Veto:
 
 
 @dataclass(frozen=True)
+class ProfilePattern:
+    """A regular expression over one profile field (``screen_name`` or ``bio``) that says the person
+    is in the segment, ``weight`` in (0, 1] saying how clearly (1: beyond doubt, "两个娃的妈";
+    lower: also said by others, "豆豆妈" may be a dog's owner). Profile evidence is kept apart from
+    post evidence: it admits a member alone only at ``SegmentDefinition.profile_admits`` or above.
+    """
+
+    field: str
+    regex: re.Pattern[str]
+    weight: float
+    label: str
+
+
+#: Profile fields a :class:`ProfilePattern` can read.
+PROFILE_FIELDS = ("screen_name", "bio")
+
+
+@dataclass(frozen=True)
 class ContextRule:
     """Points for a reply or repost read with the post it answers (its *context*).
 
@@ -107,10 +127,11 @@ class SegmentDefinition:
 
     A post's raw score is the sum of the weights of its distinct keyword and pattern hits
     (at least 0); its score is ``1 - exp(-raw / scale)``; it is positive when ``raw >= threshold``
-    and no veto holds. A user is a member with at least ``min_positive_posts`` positive posts on
-    ``min_distinct_days`` distinct days (Asia/Shanghai) making up at least ``min_share`` of the
-    user's posts with own text — or, when ``strong_post_score`` is set, with one post scoring at
-    least that (many real exports hold one or two posts per user).
+    and no veto holds. A user is a member when their positive posts are more than chance would
+    give: the chance that a non-member's ``n`` posts hold that many false positives, each with
+    probability ``chance_rate`` (or the post model's measured rate), is at most ``max_chance``;
+    or when their profile says so clearly (``profile_admits``); or with a positive post and a
+    profile signal together (see :mod:`nlp.tagger`).
     """
 
     name: str
@@ -121,11 +142,15 @@ class SegmentDefinition:
     vetoes: tuple[Veto, ...]
     threshold: float
     scale: float
-    min_positive_posts: int
-    min_distinct_days: int
-    min_share: float
     source: str = ""
-    strong_post_score: float | None = None
+    #: per-post false-positive rate of the rules, for the chance test (a post model brings its own)
+    chance_rate: float = 0.02
+    #: a user's positive posts admit them when chance alone would give as many at most this often
+    max_chance: float = 0.2
+    #: ``[[profile]]``: screen-name and bio patterns (separate evidence from posts)
+    profile: tuple[ProfilePattern, ...] = ()
+    #: a profile signal at least this clear admits a member without any positive post
+    profile_admits: float = 0.9
     #: "rules" (the lexicon) or "classifier" (data/models/<name>.joblib, trained by `make model`)
     post_scorer: str = "rules"
     #: points for a reply under an on-topic post, when the post's context is known (``[context]``)
@@ -228,9 +253,12 @@ _TOP_KEYS = {
     "context",
     "prefilter",
     "features",
+    "profile",
 }
 _CONTEXT_KEYS = {"regex", "min_topic", "max_chars", "weight", "label"}
-_USER_KEYS = {"min_positive_posts", "min_distinct_days", "min_share", "strong_post_score"}
+_USER_KEYS = {"chance_rate", "max_chance", "profile_admits"}
+_RETIRED_USER_KEYS = {"min_positive_posts", "min_distinct_days", "min_share", "strong_post_score"}
+_PROFILE_KEYS = {"field", "regex", "weight", "label"}
 _PATTERN_KEYS = {"kind", "regex", "weight", "label"}
 _VETO_KEYS = {"category", "regex", "reason", "overridden_by"}
 
@@ -256,13 +284,21 @@ def _parse(data: Mapping[str, Any], stem: str, c: _Checker) -> SegmentDefinition
     scale = c.number(data.get("scale", threshold), "scale", 0.0, 100.0, lo_open=True)
 
     user = c.table(data.get("user", {}), "user")
+    retired = sorted(_RETIRED_USER_KEYS & set(user))
+    if retired:
+        raise SegmentDefinitionError(
+            f"{c.source}: field 'user.{retired[0]}' is no longer read: a user is now a member when "
+            "their positive posts are beyond chance (user.chance_rate, user.max_chance) or their "
+            "profile says so (user.profile_admits); remove it (see the [user] comments in "
+            "data/segments/mothers.toml)"
+        )
     c.known_keys(user, _USER_KEYS, "user.")
-    min_posts = c.integer(user.get("min_positive_posts", 3), "user.min_positive_posts", 1, 10_000)
-    min_days = c.integer(user.get("min_distinct_days", 2), "user.min_distinct_days", 1, 10_000)
-    min_share = c.number(user.get("min_share", 0.15), "user.min_share", 0.0, 1.0)
-    strong = user.get("strong_post_score")
-    if strong is not None:
-        strong = c.number(strong, "user.strong_post_score", 0.0, 1.0, lo_open=True)
+    chance_rate = c.number(user.get("chance_rate", 0.02), "user.chance_rate", 0.0, 1.0, lo_open=True)
+    if chance_rate >= 1:
+        raise c.fail("user.chance_rate", "a number > 0 and < 1", chance_rate)
+    max_chance = c.number(user.get("max_chance", 0.2), "user.max_chance", 0.0, 1.0, lo_open=True)
+    profile_admits = c.number(user.get("profile_admits", 0.9), "user.profile_admits", 0.0, 1.0, lo_open=True)
+    profile = _profile_patterns(data.get("profile", []), c)
 
     keywords = []
     kw_table = c.table(data["keywords"], "keywords")
@@ -365,16 +401,37 @@ def _parse(data: Mapping[str, Any], stem: str, c: _Checker) -> SegmentDefinition
         vetoes=tuple(vetoes),
         threshold=threshold,
         scale=scale,
-        min_positive_posts=min_posts,
-        min_distinct_days=min_days,
-        min_share=min_share,
         source=c.source,
-        strong_post_score=strong,
+        chance_rate=chance_rate,
+        max_chance=max_chance,
+        profile=profile,
+        profile_admits=profile_admits,
         post_scorer=post_scorer,
         context=context,
         prefilter=prefilter,
         features=tuple(features),
     )
+
+
+def _profile_patterns(raw: object, c: _Checker) -> tuple[ProfilePattern, ...]:
+    if not isinstance(raw, list):
+        raise c.fail("profile", "an array of tables ([[profile]])", raw)
+    out = []
+    for i, item in enumerate(raw):
+        field = f"profile[{i}]"
+        item = c.table(item, field)
+        c.known_keys(item, _PROFILE_KEYS, f"{field}.")
+        for required in ("field", "regex", "weight"):
+            if required not in item:
+                raise c.fail(f"{field}.{required}", "present", "nothing (the field is missing)")
+        which = item["field"]
+        if which not in PROFILE_FIELDS:
+            raise c.fail(f"{field}.field", " or ".join(repr(f) for f in PROFILE_FIELDS), which)
+        regex = c.regex(item["regex"], f"{field}.regex")
+        weight = c.number(item["weight"], f"{field}.weight", 0.0, 1.0, lo_open=True)
+        label = c.string(item.get("label", regex.pattern), f"{field}.label")
+        out.append(ProfilePattern(which, regex, weight, label))
+    return tuple(out)
 
 
 def load_segment_file(path: str | Path) -> SegmentDefinition:

@@ -12,20 +12,25 @@ the posts being tagged, and a post is positive by the classifier's F1-best thres
 (:meth:`nlp.classifier.PostClassifier.decide`); the rule hits stay in the evidence, beside the
 n-grams that moved the classifier.
 
-User level (:func:`tag_user_segments`): a user is a member by either of two rules, and the
-``rule`` column says which admitted them:
+User level (:func:`tag_users`): a member is a person, judged on all their posts in the window
+and on their profile. With ``n`` posts passing the segment's prefilter and ``h`` of them positive,
+the ``rule`` column says which evidence admitted them:
 
-* ``repeated``: their positive posts number at least ``min_positive_posts``, fall on at least
-  ``min_distinct_days`` Asia/Shanghai days and make up at least ``min_share`` of their posts
-  with own text;
-* ``strong post``: one post scores at least ``strong_post_score`` (when the segment sets it:
-  many real exports hold one or two posts per user);
-* ``both`` when both hold. The user's score is
+* ``posts``: ``h >= 1`` and a non-member's ``n`` posts would hold ``h`` or more false positives
+  with a chance of at most the segment's ``max_chance`` (binomial, each post a false positive with
+  the post model's measured rate at its threshold, or the segment's ``chance_rate`` for the
+  rules). One positive post admits a one-post user; a user with 300 posts needs several, so a
+  heavy poster is not admitted by luck (a noisy-OR over 300 posts would admit anyone);
+* ``profile``: a ``[[profile]]`` pattern over the screen name or bio at least ``profile_admits``
+  clear (a bio "两个娃的妈");
+* ``both``: a positive post and any profile signal together.
 
-    mean(best min(5, n_hits) positive post scores) * n_hits / (n_hits + 2)
-
-so it grows with both how clear the best posts are and how many there are (3 hits keep 60% of
-the post-level mean, 10 hits 83%, 30 hits 94%); it stays in [0, 1].
+The user's score is ``1 - (1 - post_conf) * (1 - profile)``, ``post_conf`` being ``(1 - chance
+of h)`` times the mean of the best (at most 5) positive post scores, ``profile`` the clearest
+profile weight. Members whose posts sell (:mod:`nlp.commerce`) keep a ``business`` reason: they
+are shown, and kept out of the seeds by the eligibility rules. :class:`TagFunnel` records how the
+window's posts became members (posts, relevant, positive, authors, members by rule, the prior and
+threshold of the post model).
 
 Sharding (:func:`shard_of`, :func:`split_by_user_shard`, :func:`merge_shard_tags`): every user
 rule looks at one user's posts only, so the posts can be split by user into shards, each tagged
@@ -47,15 +52,18 @@ import inspect
 import json
 import math
 import re
+import unicodedata
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
+from scipy.stats import binom
 
 from nlp.clean import clean_own_text
+from nlp.commerce import business_accounts
 from nlp.segments import SegmentDefinition
 from nlp.tokenize import tokenize
 
@@ -64,13 +72,18 @@ __all__ = [
     "TAG_COLUMNS",
     "PostClassifierLike",
     "PostScore",
+    "TagFunnel",
+    "TagResult",
     "count_by_rule",
+    "merge_funnels",
     "merge_shard_tags",
+    "profiles_of",
     "score_own_text",
     "score_post",
     "shard_of",
     "split_by_user_shard",
     "tag_user_segments",
+    "tag_users",
     "topic_weight",
     "window_prior",
 ]
@@ -85,13 +98,15 @@ TAG_COLUMNS: tuple[str, ...] = (
     "n_days",
     "evidence",
     "rule",
+    "business",
 )
-#: Values of the ``rule`` column: which user-level rule admitted the member.
-RULES: tuple[str, ...] = ("repeated", "strong post", "both")
+#: Values of the ``rule`` column, the evidence that admitted a member: positive posts beyond
+#: chance, a clear profile, or a positive post and a profile signal together.
+RULES: tuple[str, ...] = ("posts", "profile", "both")
 _POST_COLUMNS = ("post_id", "user_id", "created_at", "text")
 _TZ = "Asia/Shanghai"
 _USER_TOP = 5  # best positive posts averaged into the user score
-_USER_PRIOR = 2  # n_hits / (n_hits + _USER_PRIOR) confidence factor
+_MIN_CHANCE = 0.002  # floor of a post model's measured false-positive rate in the chance test
 _EPS = 1e-9
 
 
@@ -133,6 +148,47 @@ class PostScore:
 
 
 _EMPTY = PostScore(0.0, (), (), False)
+
+
+@dataclass(frozen=True)
+class TagFunnel:
+    """How a window's posts became members, for the run record and the report.
+
+    Attributes:
+        n_posts: posts with own words. n_relevant: of them, posts passing the segment's prefilter
+            (and any post the ``[context]`` rule made positive without a word of it).
+        n_positive_posts: posts labelled positive; n_authors: their distinct authors.
+        n_members: users admitted; by_rule: ``((rule, members), …)`` in :data:`RULES` order.
+        prior, prior_estimated, threshold: the post model's share of segment posts among the
+            relevant ones (estimated from the window or given) and its probability cut; None
+            when the rules score posts.
+        chance_rate: the per-post false-positive rate the user-level chance test used.
+    """
+
+    n_posts: int = 0
+    n_relevant: int = 0
+    n_positive_posts: int = 0
+    n_authors: int = 0
+    n_members: int = 0
+    by_rule: tuple[tuple[str, int], ...] = field(default_factory=lambda: tuple((r, 0) for r in RULES))
+    prior: float | None = None
+    prior_estimated: bool = False
+    threshold: float | None = None
+    chance_rate: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain values (``by_rule`` as a dict), e.g. for JSON."""
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        out["by_rule"] = dict(self.by_rule)
+        return out
+
+
+@dataclass(frozen=True)
+class TagResult:
+    """What :func:`tag_users` returns: the members (:data:`TAG_COLUMNS`) and the funnel."""
+
+    tags: pd.DataFrame
+    funnel: TagFunnel
 
 
 def _trie_regex(words: list[str]) -> re.Pattern[str] | None:
@@ -396,6 +452,7 @@ def _empty_tags() -> pd.DataFrame:
             "n_days": pd.Series([], dtype="int64"),
             "evidence": pd.Series([], dtype=object),
             "rule": pd.Series([], dtype=object),
+            "business": pd.Series([], dtype=object),
         }
     )
 
@@ -445,9 +502,9 @@ def window_prior(
 ) -> float | None:
     """The share of segment posts ``classifier`` estimates among ``posts`` (their distinct own
     texts, read with their ``context`` column when there is one), to hand to every shard's
-    :func:`tag_user_segments` so that tagging in shards equals tagging at once; ``"auto"`` without a
-    classifier (the rules need no prior). The classifier's own ``prior`` setting decides how: a
-    number is kept as it is; None without a classifier or without posts.
+    :func:`tag_users` so that tagging in shards equals tagging at once. None without a classifier
+    (the rules need no prior), without posts, or when too few posts pass the prefilter to estimate
+    it (each shard then has fewer still, and takes the classifier's default as the whole would).
 
     Example:
         >>> import pandas as pd
@@ -469,7 +526,27 @@ def window_prior(
         [o for o, _ in pairs],
         context=[c for _, c in pairs] if "context" in posts.columns else None,
     )[:, 1]
-    return float(classifier.decide(proba).prior)
+    decision = classifier.decide(proba)
+    return float(decision.prior) if decision.estimated else None
+
+
+def profiles_of(posts: pd.DataFrame) -> pd.DataFrame | None:
+    """The authors' profiles carried on ``posts`` (columns ``screen_name`` and/or ``bio`` beside
+    ``user_id``: each author's last row), as :func:`tag_users` reads them; None without them.
+
+    Example:
+        >>> profiles_of(pd.DataFrame({"user_id": ["a", "a"], "screen_name": ["x", "豆豆妈"]})).values.tolist()
+        [['a', '豆豆妈', None]]
+    """
+    present = [c for c in ("screen_name", "bio") if c in posts.columns]
+    if not present or "user_id" not in posts.columns:
+        return None
+    out = posts[["user_id", *present]].drop_duplicates("user_id", keep="last").astype(object)
+    for column in ("screen_name", "bio"):
+        if column not in out:
+            out[column] = None
+    out = out.where(out.notna(), None)
+    return out[["user_id", "screen_name", "bio"]].reset_index(drop=True)
 
 
 def tag_user_segments(
@@ -479,24 +556,9 @@ def tag_user_segments(
     max_evidence: int = 5,
     classifier: PostClassifierLike | None = None,
     prior: float | str | None = None,
+    profiles: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Tag the users of ``posts`` who belong to ``segment``; one row per member.
-
-    With a ``classifier``, ``prior`` is the share of segment posts assumed among the posts that
-    pass its prefilter: None takes the classifier's own setting (``"auto"`` for the shipped model:
-    estimated from ``posts``); a shard of a larger window must be given the window's
-    (:func:`window_prior`), or each shard would estimate its own.
-
-    ``posts`` needs columns ``post_id``, ``user_id``, ``created_at`` (tz-aware; naive values are
-    read as Asia/Shanghai time) and ``text`` (may be None); an optional ``context`` column holds
-    the raw text of the post each one reposts or replies to (None when unknown), which the
-    segment's ``[context]`` rule reads. Duplicate ``post_id`` rows count once.
-    Returns columns ``user_id, segment, score, n_posts, n_hits, n_days, evidence, rule`` sorted by
-    score (descending) then user_id, where ``evidence`` is a JSON list of at most ``max_evidence``
-    ``{"post_id", "created_at", "text", "hits", "score"}`` objects (plus ``"model"``: the
-    classifier's strongest n-grams, when a ``classifier`` scores the posts), best post first,
-    ``text`` being the original post text (a text posted several times is shown once), and
-    ``rule`` is which user-level rule admitted the member (:data:`RULES`).
+    """The members :func:`tag_users` finds (its ``tags``), without the funnel.
 
     Example:
         >>> import pandas as pd
@@ -508,12 +570,50 @@ def tag_user_segments(
         ...     ).tz_localize("Asia/Shanghai"),
         ...     "text": ["宝宝夜奶三次", "给宝宝做了南瓜泥辅食", "孕期那会儿胎动好明显"]})
         >>> tags = tag_user_segments(posts, load_segment("mothers"))
-        >>> tags[["user_id", "n_posts", "n_hits", "n_days"]].values.tolist()
-        [['u', 3, 3, 3]]
+        >>> tags[["user_id", "n_posts", "n_hits", "n_days", "rule"]].values.tolist()
+        [['u', 3, 3, 3, 'posts']]
+    """
+    return tag_users(
+        posts, segment, max_evidence=max_evidence, classifier=classifier, prior=prior, profiles=profiles
+    ).tags
+
+
+def tag_users(
+    posts: pd.DataFrame,
+    segment: SegmentDefinition,
+    *,
+    max_evidence: int = 5,
+    classifier: PostClassifierLike | None = None,
+    prior: float | str | None = None,
+    profiles: pd.DataFrame | None = None,
+    prior_estimated: bool = False,
+) -> TagResult:
+    """Tag the users of ``posts`` who belong to ``segment``: one row per member, and the funnel.
+
+    With a ``classifier``, ``prior`` is the share of segment posts assumed among the posts that
+    pass its prefilter: None takes the classifier's own setting (``"auto"`` for the shipped model:
+    estimated from ``posts``); a shard of a larger window must be given the window's
+    (:func:`window_prior`), or each shard would estimate its own; ``prior_estimated`` says that
+    number was estimated from the window (the funnel records it).
+
+    ``posts`` needs columns ``post_id``, ``user_id``, ``created_at`` (tz-aware; naive values are
+    read as Asia/Shanghai time) and ``text`` (may be None); an optional ``context`` column holds
+    the raw text of the post each one reposts or replies to (None when unknown), which the
+    segment's ``[context]`` rule reads. Duplicate ``post_id`` rows count once. ``profiles``
+    (optional; columns ``user_id``, ``screen_name``, ``bio``, either may be None) gives the
+    segment's ``[[profile]]`` patterns something to read, and the business check a profile.
+
+    The ``tags`` have columns :data:`TAG_COLUMNS` sorted by score (descending) then user_id:
+    ``evidence`` is a JSON list of at most ``max_evidence`` ``{"kind": "post", "post_id",
+    "created_at", "text", "hits", "score"}`` objects (plus ``"model"``: the classifier's strongest
+    n-grams), best post first (a text posted several times is shown once), then the profile
+    signals ``{"kind": "profile", "field", "text", "hits", "label", "score"}``; ``rule`` is which
+    evidence admitted the member (:data:`RULES`); ``business`` says why the account looks like a
+    shop or a marketing account (:mod:`nlp.commerce`), None for ordinary people.
     """
     if not isinstance(segment, SegmentDefinition):
         raise TypeError(
-            "tag_user_segments expects a SegmentDefinition (use nlp.segments.load_segment); "
+            "tag_users expects a SegmentDefinition (use nlp.segments.load_segment); "
             f"got {type(segment).__name__}"
         )
     if not isinstance(posts, pd.DataFrame):
@@ -527,7 +627,7 @@ def tag_user_segments(
     if isinstance(max_evidence, bool) or not isinstance(max_evidence, int) or max_evidence < 0:
         raise ValueError(f"max_evidence must be a whole number >= 0; got {max_evidence!r}")
     if posts.empty:
-        return _empty_tags()
+        return TagResult(_empty_tags(), TagFunnel())
 
     df = pd.DataFrame(
         {
@@ -606,98 +706,234 @@ def tag_user_segments(
         df["score"] = [p for p, _ in got]
         df["positive"] = df["has_own"] & np.array([x for _, x in got], dtype=bool)
 
+    relevant = np.array(
+        [bool(o) and (segment.prefilter is None or segment.prefilter.search(o) is not None) for o in own]
+    )
+    relevant |= df["positive"].to_numpy(dtype=bool)  # a positive post ([context] rule) counts as relevant
+    df["relevant"] = relevant
+    chance = segment.chance_rate
+    if decided_prior is not None:
+        chance = max(decision.false_positive_rate, _MIN_CHANCE)
+    funnel = TagFunnel(
+        n_posts=int(df["has_own"].sum()),
+        n_relevant=int(relevant.sum()),
+        n_positive_posts=int(df["positive"].sum()),
+        n_authors=int(df.loc[df["positive"], "user_id"].nunique()),
+        prior=None if decided_prior is None else float(decided_prior),
+        prior_estimated=decided_prior is not None and (bool(decision.estimated) or prior_estimated),
+        threshold=None if decided_prior is None else float(decision.cut),
+        chance_rate=float(chance),
+    )
+    per_user = _per_user(df, chance)
+    profile = _profile_evidence(profiles, segment, per_user.index)
+    members = _admit(per_user, profile, segment)
+    if members.empty:
+        return TagResult(_empty_tags(), funnel)
+    business = _business_of(df, profiles, members.index)
+    rows = _member_rows(
+        df,
+        members,
+        profile,
+        business,
+        segment,
+        classifier,
+        decided_prior,
+        max_evidence,
+        own_of,
+        score_of,
+        in_context,
+    )
+    out = pd.DataFrame(rows, columns=list(TAG_COLUMNS))
+    out = out.sort_values(["score", "user_id"], ascending=[False, True], kind="mergesort")
+    out = out.astype({c: object for c in ("user_id", "segment", "evidence", "rule", "business")})
+    out["business"] = out["business"].where(out["business"].notna(), None)  # pandas 3 reads None as NaN
+    tags = out.reset_index(drop=True)
+    return TagResult(tags, replace(funnel, n_members=len(tags), by_rule=tuple(count_by_rule(tags).items())))
+
+
+def _per_user(df: pd.DataFrame, chance: float) -> pd.DataFrame:
+    """Per user: posts with own text, relevant posts (passing the prefilter), positive posts, their
+    days, and the chance that a non-member's relevant posts hold as many false positives."""
     per_user = df.groupby("user_id", sort=True).agg(
-        n_posts=("has_own", "sum"), n_hits=("positive", "sum"), best=("score", "max")
+        n_posts=("has_own", "sum"), n_relevant=("relevant", "sum"), n_hits=("positive", "sum")
     )
     pos = df[df["positive"]]
     per_user["n_days"] = pos.groupby("user_id")["day"].nunique()
-    per_user["n_days"] = per_user["n_days"].fillna(0).astype("int64")
-    per_user["n_posts"] = per_user["n_posts"].astype("int64")
-    per_user["n_hits"] = per_user["n_hits"].astype("int64")
-    share = per_user["n_hits"] / per_user["n_posts"].where(per_user["n_posts"] > 0)
-    repeated = (
-        (per_user["n_hits"] >= segment.min_positive_posts)
-        & (per_user["n_days"] >= segment.min_distinct_days)
-        & (share.fillna(0.0) >= segment.min_share - _EPS)
-    )
-    if segment.strong_post_score is None:
-        strong = pd.Series(False, index=per_user.index)
-    else:
-        strong = (per_user["n_hits"] >= 1) & (per_user["best"] >= segment.strong_post_score - _EPS)
-    per_user["rule"] = np.select(
-        [repeated & strong, repeated, strong], ["both", "repeated", "strong post"], ""
-    )
-    members = per_user[repeated | strong]
-    if members.empty:
-        return _empty_tags()
+    per_user = per_user.fillna({"n_days": 0}).astype("int64")
+    n = np.maximum(per_user["n_relevant"].to_numpy(), per_user["n_hits"].to_numpy())
+    per_user["p_chance"] = binom.sf(per_user["n_hits"].to_numpy() - 1, n, chance)
+    return per_user
 
-    pos = pos[pos["user_id"].isin(members.index)].copy()
+
+def _profile_evidence(
+    profiles: pd.DataFrame | None, segment: SegmentDefinition, users: pd.Index
+) -> dict[str, tuple[float, list[dict]]]:
+    """``{user_id: (profile score, evidence items)}`` for the users whose screen name or bio
+    matches a ``[[profile]]`` pattern (score: the clearest match's weight)."""
+    if profiles is None or profiles.empty or not segment.profile:
+        return {}
+    prof = profiles.assign(user_id=profiles["user_id"].astype(str))
+    prof = prof[prof["user_id"].isin(users)].drop_duplicates("user_id", keep="last")
+    out: dict[str, tuple[float, list[dict]]] = {}
+    for row in prof.to_dict("records"):
+        values = {f: row.get(f) for f in ("screen_name", "bio")}
+        items = []
+        for pattern in segment.profile:
+            value = values.get(pattern.field)
+            if not isinstance(value, str) or not value:
+                continue
+            m = pattern.regex.search(unicodedata.normalize("NFKC", value))
+            if m is not None and all(it["field"] != pattern.field for it in items):
+                items.append(
+                    {
+                        "kind": "profile",
+                        "field": pattern.field,
+                        "text": value,
+                        "hits": [m.group()],
+                        "label": pattern.label,
+                        "score": pattern.weight,
+                    }
+                )
+        if items:
+            out[row["user_id"]] = (max(it["score"] for it in items), items)
+    return out
+
+
+def _admit(
+    per_user: pd.DataFrame, profile: dict[str, tuple[float, list[dict]]], segment: SegmentDefinition
+) -> pd.DataFrame:
+    """The members among ``per_user``, with ``rule`` (:data:`RULES`) and ``profile_score``."""
+    prof = pd.Series({u: s for u, (s, _) in profile.items()}, dtype="float64").reindex(per_user.index)
+    prof = prof.fillna(0.0)
+    hit = per_user["n_hits"] >= 1
+    by_posts = hit & (per_user["p_chance"] <= segment.max_chance + _EPS)
+    by_profile = prof >= segment.profile_admits - _EPS
+    together = hit & (prof > 0)
+    rule = np.select([together, by_posts, by_profile], ["both", "posts", "profile"], "")
+    out = per_user.assign(rule=rule, profile_score=prof)
+    return out[by_posts | by_profile | together]
+
+
+def _business_of(df: pd.DataFrame, profiles: pd.DataFrame | None, users: pd.Index) -> dict[str, str]:
+    """``{user_id: why}`` for the members whose posts or profile say they sell
+    (:func:`nlp.commerce.business_accounts`, on all their posts in the window)."""
+    mine = df[df["user_id"].isin(users)]
+    prof = None
+    if profiles is not None and not profiles.empty:
+        prof = profiles.assign(user_id=profiles["user_id"].astype(str))
+        prof = prof[prof["user_id"].isin(users)]
+    found = business_accounts(mine[["user_id", "text"]], prof)
+    return dict(
+        zip(found.loc[found["business"], "user_id"], found.loc[found["business"], "why"], strict=True)
+    )
+
+
+def _member_rows(
+    df: pd.DataFrame,
+    members: pd.DataFrame,
+    profile: dict[str, tuple[float, list[dict]]],
+    business: dict[str, str],
+    segment: SegmentDefinition,
+    classifier: PostClassifierLike | None,
+    decided_prior: float | None,
+    max_evidence: int,
+    own_of: dict[str | None, str],
+    score_of: dict[str, PostScore],
+    in_context: dict[int, PostScore],
+) -> list[dict]:
+    pos = df[df["positive"] & df["user_id"].isin(members.index)].copy()
     pos = pos.sort_values(
         ["user_id", "score", "created_at", "post_id"],
         ascending=[True, False, False, True],
         na_position="last",
         kind="mergesort",
     )
-    rows = []
-    groups = list(pos.groupby("user_id", sort=True))
+    top_mean = pos.groupby("user_id", sort=False).head(_USER_TOP).groupby("user_id")["score"].mean()
     # the same text posted again (copy-paste, giveaway entries) is shown once
-    shown_of = [group.drop_duplicates("text", keep="first").head(max_evidence) for _, group in groups]
+    shown = pos.drop_duplicates(["user_id", "text"], keep="first").groupby("user_id", sort=False)
+    shown = shown.head(max_evidence)
     explained: dict[str, list] = {}
     if classifier is not None:
         # explain every shown text in one call (one pass of the classifier, not one per member)
-        todo = list(dict.fromkeys(t for shown in shown_of for t in shown["text"] if isinstance(t, str)))
+        todo = list(dict.fromkeys(t for t in shown["text"] if isinstance(t, str)))
         if todo:
             _, why = _explain(classifier, todo, decided_prior)
             explained.update(zip(todo, why, strict=True))
-    for (user_id, group), shown in zip(groups, shown_of, strict=True):
-        top = group["score"].to_numpy()[:_USER_TOP]
-        n_hits = int(members.at[user_id, "n_hits"])
-        user_score = float(top.mean()) * n_hits / (n_hits + _USER_PRIOR)
-        if members.at[user_id, "rule"] != "repeated":  # a strong post speaks for itself
-            user_score = max(user_score, float(top[0]) * segment.strong_post_score)
-        evidence = []
-        for r in shown.itertuples(index=True):
-            text = r.text if isinstance(r.text, str) else None
-            item = {
-                "post_id": r.post_id,
-                "created_at": _iso(r.created_at),
-                "text": text or "",
-                "hits": list(in_context.get(r.Index, score_of[own_of[text]]).hits),
-                "score": round(float(r.score), 4),
-            }
-            if classifier is not None and text is not None:
-                item["model"] = [feature for feature, _ in explained.get(text, [])]
-            evidence.append(item)
+    posts_of: dict[str, list[dict]] = {}
+    for r in shown.itertuples(index=True):
+        text = r.text if isinstance(r.text, str) else None
+        item = {
+            "kind": "post",
+            "post_id": r.post_id,
+            "created_at": _iso(r.created_at),
+            "text": text or "",
+            "hits": list(in_context.get(r.Index, score_of[own_of[text]]).hits),
+            "score": round(float(r.score), 4),
+        }
+        if classifier is not None and text is not None:
+            item["model"] = [feature for feature, _ in explained.get(text, [])]
+        posts_of.setdefault(r.user_id, []).append(item)
+    rows = []
+    for m in members.itertuples():
+        user_id = m.Index
+        mean = top_mean.get(user_id)
+        post_conf = 0.0 if mean is None else (1.0 - float(m.p_chance)) * float(mean)
+        evidence = posts_of.get(user_id, []) + profile.get(user_id, (0.0, []))[1]
+        score = 1.0 - (1.0 - post_conf) * (1.0 - float(m.profile_score))
         rows.append(
             {
                 "user_id": user_id,
                 "segment": segment.name,
-                "score": min(1.0, max(0.0, user_score)),
-                "n_posts": int(members.at[user_id, "n_posts"]),
-                "n_hits": n_hits,
-                "n_days": int(members.at[user_id, "n_days"]),
+                "score": min(1.0, max(0.0, score)),
+                "n_posts": int(m.n_posts),
+                "n_hits": int(m.n_hits),
+                "n_days": int(m.n_days),
                 "evidence": json.dumps(evidence, ensure_ascii=False),
-                "rule": members.at[user_id, "rule"],
+                "rule": m.rule,
+                "business": business.get(user_id),
             }
         )
-    out = pd.DataFrame(rows, columns=list(TAG_COLUMNS))
-    out = out.sort_values(["score", "user_id"], ascending=[False, True], kind="mergesort")
-    out = out.astype({"user_id": object, "segment": object, "evidence": object, "rule": object})
-    return out.reset_index(drop=True)
+    return rows
 
 
 def count_by_rule(tags: pd.DataFrame) -> dict[str, int]:
-    """How many members each user-level rule admitted: ``{"repeated": n, "strong post": n,
-    "both": n}`` (a frame without a ``rule`` column counts every member as ``repeated``).
+    """How many members each kind of evidence admitted: ``{"posts": n, "profile": n, "both": n}``
+    (a frame without a ``rule`` column counts every member as ``posts``).
 
     Example:
-        >>> count_by_rule(pd.DataFrame({"rule": ["both", "strong post", "strong post"]}))
-        {'repeated': 0, 'strong post': 2, 'both': 1}
+        >>> count_by_rule(pd.DataFrame({"rule": ["both", "profile", "profile"]}))
+        {'posts': 0, 'profile': 2, 'both': 1}
     """
     if "rule" not in tags.columns:
-        return {"repeated": len(tags), "strong post": 0, "both": 0}
-    counts = tags["rule"].fillna("repeated").value_counts()
+        return {"posts": len(tags), "profile": 0, "both": 0}
+    counts = tags["rule"].fillna("posts").value_counts()
     return {r: int(counts.get(r, 0)) for r in RULES}
+
+
+def merge_funnels(funnels: Sequence[TagFunnel]) -> TagFunnel:
+    """One funnel from the funnels of the shards of one window (counts add up; the prior, the
+    threshold and the chance rate are the window's, the same in every shard that had posts).
+
+    Example:
+        >>> merge_funnels([TagFunnel(n_posts=2, n_members=1, by_rule=(("posts", 1),)),
+        ...                TagFunnel(n_posts=3)]).n_posts
+        5
+    """
+    counts = ("n_posts", "n_relevant", "n_positive_posts", "n_authors", "n_members")
+    total = {k: sum(getattr(f, k) for f in funnels) for k in counts}
+    by_rule = {r: sum(dict(f.by_rule).get(r, 0) for f in funnels) for r in RULES}
+    decided = (
+        [f for f in funnels if f.prior is not None] or [f for f in funnels if f.chance_rate] or [TagFunnel()]
+    )
+    first = decided[0]
+    return TagFunnel(
+        **total,
+        by_rule=tuple(by_rule.items()),
+        prior=first.prior,
+        prior_estimated=first.prior_estimated,
+        threshold=first.threshold,
+        chance_rate=first.chance_rate,
+    )
 
 
 def _check_shards(n: object) -> int:
@@ -775,5 +1011,5 @@ def merge_shard_tags(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
             "split_by_user_shard so that each user's posts are in one shard"
         )
     out = out.sort_values(["score", "user_id"], ascending=[False, True], kind="mergesort")
-    out = out.astype({c: object for c in ("user_id", "segment", "evidence", "rule") if c in out})
+    out = out.astype({c: object for c in ("user_id", "segment", "evidence", "rule", "business") if c in out})
     return out.reset_index(drop=True)

@@ -28,6 +28,7 @@ __all__ = [
     "ReportInputs",
     "describe_parameters",
     "headline_text",
+    "members_note",
     "render_report",
     "write_report",
 ]
@@ -301,6 +302,60 @@ _DIAGNOSTICS = {
     "memory_capped",
     "k",
 }
+
+
+def members_note(
+    segment: str,
+    post_scorer: str,
+    counts: Mapping[str, int],
+    tags: Any,
+    funnel: Mapping[str, Any] | None,
+) -> str:
+    """How the run found its members, in words: the post scorer, members by kind of evidence
+    (posts beyond chance, profile, both), the shops found among them, and the funnel from posts
+    to members with the post model's prior and threshold.
+
+    Example:
+        >>> import pandas as pd
+        >>> tags = pd.DataFrame({"business": [None, "3 of 4 posts sell (包邮)"]})
+        >>> funnel = {"n_posts": 900, "n_relevant": 120, "n_positive_posts": 9, "n_authors": 7,
+        ...           "prior": 0.06, "prior_estimated": True, "threshold": 0.83, "chance_rate": 0.013}
+        >>> note = members_note("mothers", "classifier", {"posts": 1, "profile": 0, "both": 1}, tags,
+        ...                     funnel)
+        >>> "1 look like shops" in note, note.endswith("→ 7 authors → 2 members.")
+        (True, True)
+    """
+    scorer = (
+        f"post scores from the trained classifier models/{segment}.joblib"
+        if post_scorer == "classifier"
+        else "post scores from the lexicon rules"
+    )
+    n = sum(counts.values())
+    chance = (funnel or {}).get("chance_rate")
+    chance_text = f": {chance:.1%} of a non-member's posts pass" if chance else ""
+    text = (
+        f"Members: {n:,} tagged ({scorer}): {counts.get('posts', 0):,} by their posts (more positive "
+        f"posts than chance gives a non-member{chance_text}), {counts.get('profile', 0):,} by their "
+        f"profile alone, {counts.get('both', 0):,} by a positive post and their profile together."
+    )
+    if "business" in getattr(tags, "columns", ()):
+        shops = int(tags["business"].map(lambda b: isinstance(b, str) and bool(b)).sum())
+        text += f" {shops:,} look like shops or sellers (kept out of the seed list)."
+    if funnel:
+        prior = funnel.get("prior")
+        model = ""
+        if prior is not None:
+            how = "estimated from this window" if funnel.get("prior_estimated") else "the model's default"
+            model = (
+                f" (estimated share of segment posts among them {prior:.1%}, {how}; probability cut "
+                f"{funnel.get('threshold') or 0:.2f})"
+            )
+        text += (
+            f" Funnel: {funnel.get('n_posts', 0):,} posts with own words → {funnel.get('n_relevant', 0):,} "
+            f"pass the segment's prefilter → {funnel.get('n_positive_posts', 0):,} positive posts{model} → "
+            f"{funnel.get('n_authors', 0):,} authors → {n:,} members."
+        )
+    return text
 
 
 def _fmt(v: Any) -> str:

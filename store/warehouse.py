@@ -33,6 +33,7 @@ from store.fields import file_sha256
 from store.records import ExportBatch, screen_batch
 
 __all__ = [
+    "FUNNEL_COLUMNS",
     "MAX_CONTEXT_HOPS",
     "SHANGHAI",
     "LoadReport",
@@ -50,12 +51,14 @@ __all__ = [
     "open_warehouse",
     "post_date_span",
     "publish_run",
+    "read_tag_funnel",
     "run_status",
     "start_run",
     "transaction",
     "window_bounds",
     "write_seeds",
     "write_selection",
+    "write_tag_funnel",
     "write_user_tags",
 ]
 
@@ -98,7 +101,12 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE TABLE IF NOT EXISTS user_tags (
     run_id VARCHAR NOT NULL, user_id VARCHAR NOT NULL, segment VARCHAR NOT NULL, score DOUBLE,
-    n_posts INTEGER, n_hits INTEGER, evidence VARCHAR, rule VARCHAR
+    n_posts INTEGER, n_hits INTEGER, evidence VARCHAR, rule VARCHAR, business VARCHAR
+);
+CREATE TABLE IF NOT EXISTS tag_funnels (
+    run_id VARCHAR PRIMARY KEY, segment VARCHAR, n_posts BIGINT, n_relevant BIGINT,
+    n_positive_posts BIGINT, n_authors BIGINT, n_members BIGINT, by_rule VARCHAR, prior DOUBLE,
+    prior_estimated BOOLEAN, threshold DOUBLE, chance_rate DOUBLE
 );
 CREATE TABLE IF NOT EXISTS seeds (
     run_id VARCHAR NOT NULL, segment VARCHAR NOT NULL, rank INTEGER NOT NULL,
@@ -198,6 +206,7 @@ def _migrate(con: duckdb.DuckDBPyConnection) -> None:
         ("users", "placeholder", "BOOLEAN DEFAULT false"),
         ("loads", "updated", "BIGINT DEFAULT 0"),
         ("user_tags", "rule", "VARCHAR"),
+        ("user_tags", "business", "VARCHAR"),
     ):
         if table in kinds:
             con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {decl}")
@@ -941,13 +950,15 @@ def post_date_span(con: duckdb.DuckDBPyConnection, platform: str = "weibo") -> t
 
 def write_user_tags(con: duckdb.DuckDBPyConnection, run_id: str, tags: pd.DataFrame) -> int:
     """Store a run's user tags (columns user_id, segment, score, n_posts, n_hits, evidence, and
-    optionally rule: which user-level rule admitted the member)."""
+    optionally rule: which evidence admitted the member, and business: why the account looks like
+    a shop, None for ordinary people)."""
     cols = ["user_id", "segment", "score", "n_posts", "n_hits", "evidence"]
     missing = [c for c in cols if c not in tags.columns]
     if missing:
         raise ValueError(f"user tags need columns {cols}; missing {missing}")
     frame = tags[cols].copy()
     frame["rule"] = tags["rule"].astype(object) if "rule" in tags.columns else None
+    frame["business"] = tags["business"].astype(object) if "business" in tags.columns else None
     frame.insert(0, "run_id", run_id)
     con.register("t_tags", frame)
     try:
@@ -955,11 +966,57 @@ def write_user_tags(con: duckdb.DuckDBPyConnection, run_id: str, tags: pd.DataFr
             con.execute("DELETE FROM user_tags WHERE run_id = ?", [run_id])
             con.execute(
                 "INSERT INTO user_tags (run_id, user_id, segment, score, n_posts, n_hits, "
-                "evidence, rule) SELECT * FROM t_tags"
+                "evidence, rule, business) SELECT * FROM t_tags"
             )
     finally:
         con.unregister("t_tags")
     return len(frame)
+
+
+#: Columns of ``tag_funnels`` after run_id and segment (``by_rule`` is JSON).
+FUNNEL_COLUMNS = (
+    "n_posts",
+    "n_relevant",
+    "n_positive_posts",
+    "n_authors",
+    "n_members",
+    "by_rule",
+    "prior",
+    "prior_estimated",
+    "threshold",
+    "chance_rate",
+)
+
+
+def write_tag_funnel(
+    con: duckdb.DuckDBPyConnection, run_id: str, segment: str, funnel: dict[str, Any]
+) -> None:
+    """Store how a run's posts became members (:class:`nlp.tagger.TagFunnel` as a dict): posts,
+    relevant posts, positive posts, their authors, members by kind of evidence, the post model's
+    prior and threshold and the chance rate of the user rule. Replaces the run's earlier row."""
+    values = [
+        json.dumps(funnel.get(c), ensure_ascii=False) if c == "by_rule" else funnel.get(c)
+        for c in FUNNEL_COLUMNS
+    ]
+    with transaction(con):
+        con.execute("DELETE FROM tag_funnels WHERE run_id = ?", [run_id])
+        con.execute(
+            f"INSERT INTO tag_funnels (run_id, segment, {', '.join(FUNNEL_COLUMNS)}) "
+            f"VALUES (?, ?, {', '.join('?' for _ in FUNNEL_COLUMNS)})",
+            [run_id, segment, *values],
+        )
+
+
+def read_tag_funnel(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any] | None:
+    """The run's funnel as :func:`write_tag_funnel` stored it, or None (runs before it existed)."""
+    row = con.execute(
+        f"SELECT {', '.join(FUNNEL_COLUMNS)} FROM tag_funnels WHERE run_id = ?", [run_id]
+    ).fetchone()
+    if row is None:
+        return None
+    out = dict(zip(FUNNEL_COLUMNS, row, strict=True))
+    out["by_rule"] = json.loads(out["by_rule"]) if out["by_rule"] else {}
+    return out
 
 
 def write_seeds(con: duckdb.DuckDBPyConnection, run_id: str, seeds: pd.DataFrame) -> int:

@@ -64,7 +64,15 @@ def test_context_is_the_original_post_up_the_repost_tree(tmp_path: Path) -> None
 def test_tag_shards_carry_the_context(tmp_path: Path) -> None:
     wh = _warehouse(tmp_path)
     (posts,) = read_tag_shards(wh, date(2013, 5, 2), 30)
-    assert list(posts.columns) == ["post_id", "user_id", "created_at", "text", "context"]
+    assert list(posts.columns) == [
+        "post_id",
+        "user_id",
+        "created_at",
+        "text",
+        "context",
+        "screen_name",
+        "bio",
+    ]
     got = dict(zip(posts["post_id"], posts["context"], strict=True))
     assert "root" not in got  # outside the window, yet it is the context of the replies
     assert got["r1"] == NEWS and got["c1"] == NEWS and got["own"] is None
