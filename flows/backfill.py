@@ -49,11 +49,15 @@ def run_backfill(
     on_day: Callable[[date, str], None] | None = None,
     tag_shards: int | None = None,
     dask_address: str | None = None,
+    lease_wait_s: float = 0.0,
 ) -> BackfillResult:
     """Run the pipeline for each day of ``[start, end]`` that needs it; ``on_day(day, state)``
     is told ``"running"`` before and ``"done"``/``"failed"`` after each day. ``tag_shards`` and
     ``dask_address`` (a running Dask scheduler's HOST:PORT) are passed to each day's run
-    (see :func:`flows.pipeline.pipeline_on`)."""
+    (see :func:`flows.pipeline.pipeline_on`). A day another live run holds is waited for up to
+    ``lease_wait_s`` seconds, else it fails (:mod:`store.leases`). A failed day's reason is one
+    line (:func:`flows.messages.explain`)."""
+    from flows.messages import explain
     from flows.pipeline import pipeline_on, warehouse_slot  # Prefect only when there is work
 
     pipeline = pipeline_on(dask_address)
@@ -70,9 +74,10 @@ def run_backfill(
                     warehouse=str(warehouse),
                     out_dir=str(out_dir) if out_dir else None,
                     tag_shards=tag_shards,
+                    lease_wait_s=lease_wait_s,
                 )
         except Exception as exc:  # recorded as failed in `runs`; go on with the next day
-            return f"{type(exc).__name__}: {exc}"
+            return explain(exc, what=f"the run of {day}").line
         return None
 
     return _each_day(warehouse, segment, start, end, rerun, on_day, run_day)

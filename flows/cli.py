@@ -19,7 +19,7 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -30,7 +30,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from flows.messages import EXIT_USAGE, explain, say
+from flows.messages import EXIT_USAGE, UserError, explain, say
 from flows.settings import SettingsError, load_settings
 
 __all__ = ["app"]
@@ -82,9 +82,15 @@ def _settings():
         raise typer.Exit(2) from None
 
 
-def _prefect_env() -> None:
+def _prefect_env(debug: bool = False) -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # the temporary server of a run without PREFECT_API_URL: give a busy machine time to start it
+    # (Prefect's 20 s failed on a loaded 2-core box), and keep its log (a traceback when it is
+    # stopped while starting) off the screen unless --debug
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    if not debug:
+        os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
 
 
 DebugOption = Annotated[
@@ -183,14 +189,14 @@ def _check_run_inputs(settings, segment: str, day: date | None, window_days: int
 
     load_segment(segment, settings.segments_dir)
     if not Path(warehouse).exists():
-        raise FileNotFoundError(say("warehouse_missing", path=warehouse))
+        raise UserError(say("warehouse_missing", path=warehouse))
     con = open_warehouse(warehouse, read_only=True)
     try:
         span = post_date_span(con)
     finally:
         con.close()
     if span is None:
-        raise ValueError(say("warehouse_empty", path=warehouse))
+        raise UserError(say("warehouse_empty", path=warehouse))
     if day is None:
         from flows.steps import resolve_as_of
 
@@ -198,7 +204,7 @@ def _check_run_inputs(settings, segment: str, day: date | None, window_days: int
     window_bounds(day, window_days)  # checks the window length
     first_day = day - timedelta(days=window_days - 1)
     if day < span[0] or first_day > span[1]:
-        raise ValueError(
+        raise UserError(
             say(
                 "window_empty",
                 path=warehouse,
@@ -257,6 +263,7 @@ def demo(
     warehouse: Annotated[Path | None, typer.Option(help="warehouse file (default from settings)")] = None,
     out_dir: Annotated[Path | None, typer.Option(help="where outputs go (default out/)")] = None,
     seed: Annotated[int, typer.Option(help="random seed of the selection")] = 42,
+    debug: DebugOption = False,
 ) -> None:
     """Load the shipped synthetic sample, run the mothers pipeline, print where the outputs are.
 
@@ -267,18 +274,20 @@ def demo(
     if not sample.is_dir():
         _c.err.print(f"[red]error:[/red] the sample data is missing: {sample} (reinstall the project)")
         raise typer.Exit(1)
-    _prefect_env()
-    from flows.pipeline import pipeline
-
+    _prefect_env(debug)
     started = time.monotonic()
     _c.out.print(f"Loading the synthetic sample from {sample} and running the mothers pipeline…")
-    result = pipeline(
-        segment="mothers",
-        seed=seed,
-        ingest=[str(sample)],
-        warehouse=str(warehouse) if warehouse else None,
-        out_dir=str(out_dir) if out_dir else None,
-    )
+    with _user_errors("demo", debug):
+        from flows.pipeline import pipeline
+
+        _quiet_prefect(debug)
+        result = pipeline(
+            segment="mothers",
+            seed=seed,
+            ingest=[str(sample)],
+            warehouse=str(warehouse) if warehouse else None,
+            out_dir=str(out_dir) if out_dir else None,
+        )
     _print_loads(result["loads"])
     _print_outputs(result, time.monotonic() - started)
 
@@ -444,24 +453,27 @@ def run(
             f"(files in {segments})"
         )
         raise typer.Exit(EXIT_USAGE)
-    _prefect_env()
+    _prefect_env(debug)
     shards, address = _scale_out(settings, tag_shards, dask_address)
     target = warehouse or settings.warehouse
     days = window_days or settings.window_days
     started = time.monotonic()
     with _user_errors("run", debug):
-        from store.leases import run_lease
+        from store.leases import LeaseHeldError, run_lease
 
         day = _check_run_inputs(settings, segment, day, days, target)
-        # the lease is held from here, before Prefect starts, to the end of the process's run
-        with run_lease(
-            target,
-            segment,
-            day,
-            wait_s=wait,
-            on_wait=_told_waiting(segment, day, wait),
-            on_recover=_told_recovered(segment, day),
-        ):
+        # the day's lease is taken here, before Prefect starts, and held to the end of the run;
+        # when another run holds it, refuse, or (--wait) start Prefect meanwhile and let the
+        # flow wait for it
+        lease, lease_wait = ExitStack(), 0.0
+        try:
+            lease.enter_context(run_lease(target, segment, day, on_recover=_told_recovered(segment, day)))
+        except LeaseHeldError as exc:
+            if wait <= 0:
+                raise
+            _told_waiting(segment, day, wait)(exc.holder)
+            lease_wait = wait
+        with lease:
             from flows.pipeline import pipeline_on, warehouse_slot
 
             _quiet_prefect(debug)
@@ -476,6 +488,7 @@ def run(
                     warehouse=str(target),
                     out_dir=str(out_dir) if out_dir else None,
                     tag_shards=shards,
+                    lease_wait_s=lease_wait,
                 )
     _print_outputs(result, time.monotonic() - started)
 
@@ -551,6 +564,13 @@ def backfill(
             help="submit one flow run per day to the Prefect server at PREFECT_API_URL (served by `tajian serve`), with idempotency keys, instead of running here",
         ),
     ] = False,
+    wait: Annotated[
+        float,
+        typer.Option(
+            help="when another run holds a day, wait up to this many seconds for it (default: that day fails at once)"
+        ),
+    ] = 0.0,
+    debug: DebugOption = False,
 ) -> None:
     """One pipeline run per day from START to END, in order. Days that already succeeded are
     skipped unless --rerun, so an interrupted backfill resumes where it stopped; a failed day is
@@ -563,9 +583,12 @@ def backfill(
     first, last = _parse_day(start), _parse_day(end)
     if last < first:
         raise typer.BadParameter(f"--end must not be before --start; got {start} to {end}")
+    if wait < 0:
+        raise typer.BadParameter(f"--wait must be 0 or more seconds; got {wait}")
     shards, address = _scale_out(settings, tag_shards, dask_address)
     target = warehouse or settings.warehouse
-    todo = days_to_run(target, segment, first, last, rerun=rerun)
+    with _user_errors("backfill", debug):
+        todo = days_to_run(target, segment, first, last, rerun=rerun)
     total = (last - first).days + 1
     _c.out.print(
         f"{segment}: {total} day(s) from {first} to {last}; {total - len(todo)} already "
@@ -573,15 +596,18 @@ def backfill(
     )
     if not todo:
         return
-    _prefect_env()
+    _prefect_env(debug)
     started = time.monotonic()
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=_c.err,
-    ) as progress:
+    with (
+        _user_errors("backfill", debug),
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=_c.err,
+        ) as progress,
+    ):
         job = progress.add_task("backfill", total=len(todo))
 
         def on_day(day: date, state: str) -> None:
@@ -613,14 +639,28 @@ def backfill(
                 _c.err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
                 raise typer.Exit(2) from None
         else:
+            import flows.pipeline  # noqa: F401  (Prefect's log handlers, to quiet them)
+
+            _quiet_prefect(debug)
             result = run_backfill(
-                segment, first, last, out_dir=out_dir, dask_address=address or None, **common
+                segment,
+                first,
+                last,
+                out_dir=out_dir,
+                dask_address=address or None,
+                lease_wait_s=wait,
+                **common,
             )
     _c.out.print(
         f"{len(result.done)} day(s) done, {len(result.failed)} failed, in {time.monotonic() - started:.0f} s."
     )
     for day, why in result.failed:
-        _c.err.print(f"[red]failed[/red] {day}: {why}")
+        _c.err.print(
+            say("day_failed", segment=segment, day=day, why=why),
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     if result.failed:
         raise typer.Exit(1)
 
@@ -633,22 +673,19 @@ def runs(
     ] = None,
     limit: Annotated[int, typer.Option(help="how many recent runs to list")] = 10,
     warehouse: Annotated[Path | None, typer.Option(help="warehouse file")] = None,
+    debug: DebugOption = False,
 ) -> None:
     """The run history and a partition grid (segment × day: done / failed / running / missing).
     Failed days name their error. Reads the warehouse only; if a run holds it, says so."""
     from flows.history import partition_grid, run_history
-    from store.warehouse import WarehouseBusyError
 
     settings = _settings()
     target = warehouse or settings.warehouse
-    try:
+    with _user_errors("runs", debug):
         history = run_history(target, limit)
         newest = max(history["as_of"]) if len(history) else date.today()
         last = _parse_day(end) or newest
         grid = partition_grid(target, last - timedelta(days=max(days, 1) - 1), last)
-    except WarehouseBusyError:
-        _c.err.print("a run is in progress (the warehouse is locked); try again when it finishes")
-        raise typer.Exit(1) from None
     table = Table(title=f"recent runs ({target})")
     for col in ("run", "segment", "as of", "status", "finished", "error"):
         table.add_column(col)

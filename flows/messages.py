@@ -16,11 +16,22 @@ Example:
 from __future__ import annotations
 
 import errno
+import os
 import re
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
-__all__ = ["CATALOGUE", "EXIT_BUSY", "EXIT_FAILED", "EXIT_USAGE", "Explained", "explain", "os_cause", "say"]
+__all__ = [
+    "CATALOGUE",
+    "EXIT_BUSY",
+    "EXIT_FAILED",
+    "EXIT_USAGE",
+    "Explained",
+    "UserError",
+    "explain",
+    "os_cause",
+    "say",
+]
 
 #: exit codes: a run or load that failed; a bad option or definition file; busy (try again later)
 EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 1, 2, 75
@@ -36,8 +47,8 @@ CATALOGUE: dict[str, str] = {
         "finishing: {done}"
     ),
     "warehouse_busy": (
-        "{path}: the warehouse is locked by another process{pid} (an ingest or a run writing to it); "
-        "try again when it finishes"
+        "{path}: the warehouse is locked by another process{pid}: an ingest or a run is in "
+        "progress; try again when it finishes"
     ),
     "warehouse_not_duckdb": (
         "{path}: not a DuckDB database ({detail}); pass a warehouse file with --warehouse FILE "
@@ -63,6 +74,12 @@ CATALOGUE: dict[str, str] = {
         "{path}: no space left on the device ({detail}); free some space there (df -h {folder}) "
         "and run again; nothing of the failed run was kept"
     ),
+    "prefect_start": (
+        "Prefect's temporary server did not start within {timeout} s; the machine may be busy: try "
+        "again, raise PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, or start a server once "
+        "(prefect server start) and set PREFECT_API_URL"
+    ),
+    "day_failed": "failed {segment} {day}: {why}",
     "as_is": "{detail}",
     "interrupted": "interrupted; nothing of the unfinished run was kept",
     "unexpected": "{what} failed: {detail}",
@@ -119,6 +136,11 @@ def _folder(path: str) -> str:
     return str(Path(path).parent) if path else "."
 
 
+class UserError(ValueError):
+    """Something the user gave that cannot work, already said in one line by :func:`say`
+    (no traceback helps: no log file is written for it)."""
+
+
 class Explained(NamedTuple):
     """What to print for an error: the line, the exit code, and whether a log file with the
     traceback helps (not for a refusal that says all there is, like a day another run holds)."""
@@ -170,8 +192,13 @@ def explain(exc: BaseException, what: str = "the command") -> Explained:
     if isinstance(exc, WarehouseFileError):
         detail = str(exc).split("(DuckDB: ", 1)[-1].rstrip(")")
         return Explained(say("warehouse_not_duckdb", path=exc.path, detail=detail), EXIT_FAILED, log=False)
+    if isinstance(exc, UserError):
+        return Explained(str(exc), EXIT_FAILED, log=False)
     if isinstance(exc, SegmentDefinitionError):
         return Explained(say("as_is", detail=_one_line(str(exc))), EXIT_USAGE, log=False)
+    if isinstance(exc, RuntimeError) and "ephemeral Prefect API server" in str(exc):
+        timeout = os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "20")
+        return Explained(say("prefect_start", timeout=timeout), EXIT_BUSY)
     if isinstance(exc, ValueError | FileNotFoundError | RuntimeError):  # our errors say what to do
         return Explained(say("as_is", detail=_one_line(str(exc))), EXIT_FAILED)
     line = say("unexpected", what=what, detail=_one_line(f"{type(exc).__name__}: {exc}"))

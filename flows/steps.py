@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 import shutil
 import tempfile
 import uuid
@@ -948,37 +947,24 @@ def publish_outputs(
     """Swap the staged folder into ``out_dir/<segment>/<as_of>/`` and make the run the day's
     result (:func:`store.warehouse.publish_run`: its rows replace the day's other runs').
 
-    The old folder is moved aside, the staged one renamed into place, then the warehouse
-    commits; if the commit fails the swap is undone, and the old folder is removed only after
-    it. Each move is journalled in the day's lease first, so a run killed at any point is put
-    back in order by the next run of the day (:func:`store.leases.undo_files`): the files and
-    the rows are both the old run's or both this run's.
+    :func:`store.leases.swap_in`: the old folder is moved aside, the staged one renamed into
+    place, then the warehouse commits; if the commit fails the swap is undone, and the old folder
+    is removed only after it. Each move is journalled in the day's lease first, so a run killed at
+    any point is put back in order by the next run of the day: the files and the rows are both
+    the old run's or both this run's.
     """
     final = Path(out_dir).resolve() / segment / as_of.isoformat()
-    final.parent.mkdir(parents=True, exist_ok=True)
-    folder = Path(staged.folder).resolve()
-    swap = {
-        "final": str(final),
-        "old": str(final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:6]}")) if final.exists() else None,
-        "staged": str(folder),
-        "staged_ino": os.stat(folder).st_ino,
-    }
-    leases.note(warehouse, segment, as_of, swap=swap)
-    try:
-        if swap["old"]:
-            os.replace(final, swap["old"])
-        os.replace(folder, final)
+
+    def commit() -> None:
         con = open_warehouse(warehouse)
         try:
             publish_run(con, run_id, segment, as_of)
         finally:
             con.close()
-    except BaseException:
-        leases.undo_files({"swap": swap}, published=False)
-        leases.note(warehouse, segment, as_of, swap=None, staging=None)
-        raise
-    leases.undo_files({"swap": swap}, published=True)  # removes the old folder
-    leases.note(warehouse, segment, as_of, swap=None, staging=None)
+
+    leases.swap_in(
+        Path(staged.folder), final, commit, functools.partial(leases.note, warehouse, segment, as_of)
+    )
     lease = leases.held_lease(warehouse, segment, as_of)
     if lease is not None:
         lease.settled = True

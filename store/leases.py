@@ -52,6 +52,8 @@ __all__ = [
     "read_holder",
     "recover",
     "run_lease",
+    "swap_in",
+    "undo_files",
 ]
 
 #: How often a holder rewrites its heartbeat (seconds).
@@ -309,6 +311,39 @@ def undo_files(journal: dict[str, Any], published: bool) -> list[str]:
         if _remove_tree(staged):
             done.append(f"removed the staging folder {staged}")
     return done
+
+
+def swap_in(
+    staged: Path, final: Path, commit: Callable[[], None], note: Callable[..., None] = lambda **_: None
+) -> None:
+    """Replace the folder ``final`` by ``staged`` and ``commit()`` (the warehouse's publish),
+    as one step for whoever looks: ``final`` is moved aside, ``staged`` renamed into place, then
+    ``commit`` runs; if it fails the swap is undone, else the old folder is removed. The swap is
+    journalled through ``note(swap=…)`` before anything moves (and cleared after), so a process
+    killed anywhere in between is put back in order by :func:`undo_files` (the next holder's
+    :func:`recover`): undone unless the commit happened, finished if it did.
+    """
+    final = Path(final).resolve()
+    final.parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(staged).resolve()
+    swap = {
+        "final": str(final),
+        "old": str(final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:6]}")) if final.exists() else None,
+        "staged": str(folder),
+        "staged_ino": os.stat(folder).st_ino,
+    }
+    note(swap=swap)
+    try:
+        if swap["old"]:
+            os.replace(final, swap["old"])
+        os.replace(folder, final)
+        commit()
+    except BaseException:
+        undo_files({"swap": swap}, published=False)
+        note(swap=None, staging=None)
+        raise
+    undo_files({"swap": swap}, published=True)  # removes the old folder
+    note(swap=None, staging=None)
 
 
 def recover(warehouse: str | Path, journal: dict[str, Any], error: str) -> list[str]:

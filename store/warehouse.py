@@ -167,7 +167,9 @@ def open_warehouse(
             break
         except duckdb.IOException as exc:  # lock held by another process
             text = str(exc)
-            if "not a valid DuckDB database" in text or "incompatible" in text.lower():
+            if any(s in text for s in ("not a valid DuckDB database", "Is a directory")) or (
+                "incompatible" in text.lower()
+            ):
                 raise WarehouseFileError(
                     f"{target}: not a DuckDB database (DuckDB: {text.removeprefix('IO Error: ')})", target
                 ) from exc
@@ -178,7 +180,7 @@ def open_warehouse(
                 raise WarehouseBusyError(
                     f"{target}: the warehouse is locked by another process"
                     + (f" (pid {pid})" if pid else "")
-                    + ", an ingest or a run writing to it; try again when it finishes",
+                    + ": an ingest or a run is in progress; try again when it finishes",
                     target,
                     pid,
                 ) from exc
