@@ -190,3 +190,111 @@ def in_tmpfs(mounts: dict[Path, str], command: list[str]) -> list[str]:
     (``"256k"``) mounted on each folder; the mounts vanish when it ends."""
     script = " && ".join(f"mount -t tmpfs -o size={size} tmpfs '{path}'" for path, size in mounts.items())
     return ["unshare", "-rm", "sh", "-c", f'{script} && exec "$@"', "sh", *command]
+
+
+def real_runs(sample_warehouse: Path, base: Path) -> dict[str, Any]:
+    """The real-process scenario of the run side of issue 17, run once for the tests that check
+    it (each ``tajian run`` costs 5–16 s of Prefect start-up, so the kills and the race share one
+    warehouse): what each step left, for the tests to check.
+
+    1. ``k1`` is killed while Prefect starts (it holds the day's lease, has written nothing);
+    2. ``k2`` takes the stale lease over and is killed while writing its report (its rows are in
+       the warehouse, its staging folder is half full);
+    3. ``a`` and ``b`` start 0.05 s apart (the issue's repro): one takes k2's lease over (undoing
+       k2's rows and folder), the other is refused;
+    4. while the winner is mid-run, ``c`` starts (refused) and ``d`` starts with ``--wait``;
+    5. the winner publishes, then ``d`` publishes last.
+
+    Meanwhile ``f`` runs on a copy of the warehouse with its outputs on a 256 KiB tmpfs (a
+    private mount namespace; skipped where none can be mounted): writing its report fails.
+    """
+    wh = base / "w.duckdb"
+    shutil.copy(sample_warehouse, wh)
+    seen: dict[str, Any] = {"wh": wh, "base": base, "before": state(wh)}
+    env = child_env(migrated_prefect_home())
+    seen["f"] = _start_full_disk_run(sample_warehouse, base / "full-disk", env)
+
+    def run(name: str, *extra: str) -> subprocess.Popen:
+        return tajian(
+            [*RUN_ARGS, "--warehouse", str(wh), "--out-dir", str(base / name), *extra], env, base, name
+        )
+
+    k1 = run("k1")
+    wait_until("k1 holds the lease", lambda: (lease_of(wh) or {}).get("pid") == k1.pid, k1)
+    kill9(k1)
+    seen["k1"] = {"pid": k1.pid, "state": state(wh), "lease": lease_of(wh), "hidden": hidden(base / "k1")}
+
+    k2 = run("k2")
+    staging = wait_until("k2's staging folder", lambda: (lease_of(wh) or {}).get("staging"), k2)
+    kill9(k2)
+    seen["k2"] = {
+        "lease": lease_of(wh),
+        "state": state(wh),
+        "staging": Path(staging),
+        "hidden": hidden(base / "k2"),
+    }
+
+    procs = {}
+    for name in ("a", "b"):
+        procs[name] = run(name)
+        time.sleep(0.05)
+    holder = wait_until(
+        "a run holds the day", lambda: (lease_of(wh) or {}).get("pid") in (procs["a"].pid, procs["b"].pid)
+    )
+    winner = "a" if (lease_of(wh) or {}).get("pid") == procs["a"].pid else "b"
+    seen["winner"], seen["loser"] = winner, "b" if winner == "a" else "a"
+    assert holder
+    wait_until(
+        "the winner's run row",
+        lambda: (lease_of(wh) or {}).get("run_id") not in (None, seen["k2"]["lease"]["run_id"]),
+        procs[winner],
+    )
+    procs["c"] = run("c")
+    procs["d"] = run("d", "--wait", "900")
+    seen["done"] = {}
+    for name in (seen["loser"], "c", winner):
+        seen["done"][name] = finish(procs[name])
+    seen["after_winner"] = state(wh)  # the winner published; d waits for the lease, or has just begun
+    seen["done"]["d"] = finish(procs["d"])
+    seen["after"] = state(wh)
+    seen["published"] = {name: published_run(base / name) for name in (winner, "d")}
+    seen["hidden"] = {name: hidden(base / name) for name in ("k2", winner, "d")}
+    seen["lease_after"] = lease_of(wh)
+    seen["f"] = _finish_full_disk_run(seen["f"])
+    return seen
+
+
+def _start_full_disk_run(sample_warehouse: Path, base: Path, env: dict[str, str]) -> dict[str, Any]:
+    why = can_mount_tmpfs()
+    if why:
+        return {"skip": why}
+    base.mkdir()
+    wh, out, listing = base / "w.duckdb", base / "out", base / "listing.txt"
+    shutil.copy(sample_warehouse, wh)
+    out.mkdir()
+    run = [sys.executable, "-m", "flows.cli", *RUN_ARGS, "--warehouse", str(wh), "--out-dir", str(out)]
+    # inside the namespace: run, then record what the tmpfs holds before it vanishes
+    shell = f"\"$@\"; code=$?; find '{out}' -mindepth 1 > '{listing}'; exit $code"
+    proc = subprocess.Popen(
+        in_tmpfs({out: "256k"}, ["sh", "-c", shell, "sh", *run]),
+        cwd=base,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    return {"proc": proc, "wh": wh, "listing": listing, "before": state(wh)}
+
+
+def _finish_full_disk_run(f: dict[str, Any]) -> dict[str, Any]:
+    if "skip" in f:
+        return f
+    stdout, stderr = f["proc"].communicate(timeout=900)
+    return {
+        **f,
+        "code": f["proc"].returncode,
+        "stdout": stdout,
+        "stderr": stderr,
+        "listing": f["listing"].read_text(encoding="utf-8"),
+        "after": state(f["wh"]),
+    }

@@ -1,15 +1,14 @@
-"""Two runs of the same (segment, day) at once never erase each other (issue 17, point 1).
+"""Two runs of the same (segment, day) at once never erase each other (issue 17, point 1): the
+day's lease (store/leases.py), held by real processes racing for it.
 
-A run holds the day's lease (store/leases.py) for its whole life, without any server; a second
-run refuses with one line (exit 75) or, with ``--wait``, queues behind it. Afterwards the day's
-``seeds``, ``user_tags`` and ``selections`` are exactly the rows of the last run to publish, and
-every run marked ``succeeded`` published its rows. On the code before the lease, two runs 0.05 s
-apart both exited 0 with 0 seed rows left in 2 of 5 tries (the issue's probe).
+A run holds the day's lease for its whole life, without any server; a second run is refused
+(or, with ``--wait``, waits), and within one process the lease is re-entered. The real
+``tajian run`` processes racing for a day are in test_run_faults.py (one scenario shared with
+the kill tests, since each process costs 5–16 s of Prefect start-up).
 """
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -19,33 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from flows.steps import ingest_paths
+from flows.messages import EXIT_BUSY
 from store.leases import LeaseHeldError, lease_path, run_lease
-from tests.flows.faults import (
-    AS_OF,
-    ROOT,
-    RUN_ARGS,
-    child_env,
-    finish,
-    hidden,
-    lease_of,
-    migrated_prefect_home,
-    one_line,
-    published_run,
-    state,
-    tajian,
-    wait_until,
-)
-
-BUSY = 75  # flows.messages.EXIT_BUSY
-
-
-@pytest.fixture(scope="module")
-def sample_warehouse(sample_dir, tmp_path_factory) -> Path:
-    wh = tmp_path_factory.mktemp("sample") / "w.duckdb"
-    ingest_paths(wh, [sample_dir])
-    return wh
-
+from tests.flows.faults import AS_OF, ROOT, lease_of, one_line
 
 #: A process that takes the day's lease at ``start`` (a time.time()) and holds it until its stdin
 #: closes, printing "held", or prints "refused".
@@ -113,55 +88,29 @@ def test_a_lease_is_refused_waited_for_and_reentered(tmp_path):
 
 
 @pytest.mark.slow
-def test_two_real_runs_of_one_day_never_erase_each_other(sample_warehouse, tmp_path):
-    """Real ``tajian run`` processes on one warehouse, without a server: two started 0.05 s
-    apart (the issue's repro), a third while the winner is mid-run, a fourth with --wait."""
-    wh = tmp_path / "w.duckdb"
-    shutil.copy(sample_warehouse, wh)
-    before = state(wh)
-    env = child_env(migrated_prefect_home())
-    run = {}
-    for name in ("a", "b"):
-        run[name] = tajian(
-            [*RUN_ARGS, "--warehouse", str(wh), "--out-dir", str(tmp_path / name)], env, tmp_path, name
-        )
-        time.sleep(0.05)
-    holder = wait_until("a run holds the day", lambda: (lease_of(wh) or {}).get("pid"))
-    winner, loser = ("a", "b") if holder == run["a"].pid else ("b", "a")
-    assert holder == run[winner].pid
-    # the winner is past begin_run (its run id is in the lease): one more run refuses, one waits
-    wait_until("the winner's run row", lambda: (lease_of(wh) or {}).get("run_id"), run[winner])
-    run["c"] = tajian(
-        [*RUN_ARGS, "--warehouse", str(wh), "--out-dir", str(tmp_path / "c")], env, tmp_path, "c"
-    )
-    run["d"] = tajian(
-        [*RUN_ARGS, "--warehouse", str(wh), "--out-dir", str(tmp_path / "d"), "--wait", "600"],
-        env,
-        tmp_path,
-        "d",
-    )
-    done = {name: finish(p) for name, p in run.items() if name != "d"}
-    for name in (loser, "c"):  # refused at once: one line, exit 75, no run row of its own
+def test_two_real_runs_of_one_day_never_erase_each_other(real_runs):
+    """Real ``tajian run`` processes on one warehouse, without a server (tests/flows/faults.py:
+    real_runs): two started 0.05 s apart (the issue's repro), a third while the winner is
+    mid-run, a fourth with --wait. The two refused say so in one line (exit 75) and leave no run
+    row; the winner and the waiting run both publish, the later one last; the day's rows are
+    exactly the last publisher's, never a mix, never empty."""
+    done, winner, loser = real_runs["done"], real_runs["winner"], real_runs["loser"]
+    for name in (loser, "c"):
         code, out, err = done[name]
-        assert code == BUSY and one_line(err), (name, code, out, err)
-        assert not (tmp_path / name).exists()
-    code, out, err = done[winner]
-    assert code == 0, (out, err)
-    first = state(wh)  # the winner published (the waiting run is still starting or tagging)
-    won = published_run(tmp_path / winner)
+        assert code == EXIT_BUSY and one_line(err), (name, code, out, err)
+    for name in (winner, "d"):
+        code, out, err = done[name]
+        assert code == 0, (name, out, err)
+    won, last = real_runs["published"][winner], real_runs["published"]["d"]
+    first = real_runs["after_winner"]  # when the winner had published: its rows are the day's
     assert first["runs"][won] == "succeeded"
-    assert set(first["owners"]["seeds"]) == {won} and set(first["owners"]["user_tags"]) == {won}
-    code, out, err = finish(run["d"])
-    assert code == 0, (out, err)
-    after = state(wh)
-    last = published_run(tmp_path / "d")
-    new = {r: s for r, s in after["runs"].items() if r not in before["runs"]}
-    assert new == {won: "succeeded", last: "succeeded"}  # the refused runs left no run row
-    # the day's rows are exactly the last publisher's: never a mix, never empty
+    assert set(first["owners"]["seeds"]) == {won} and set(first["owners"]["selections"]) == {won}
+    after = real_runs["after"]
+    killed = real_runs["k2"]["lease"]["run_id"]
+    new = {r: s for r, s in after["runs"].items() if r not in real_runs["before"]["runs"]}
+    assert new == {killed: "failed", won: "succeeded", last: "succeeded"}  # refused: no run row
     for table in ("seeds", "user_tags", "selections"):
         assert set(after["owners"][table]) == {last}, table
     assert after["owners"]["seeds"][last] == 5 and after["owners"]["selections"][last] == 1
-    for table in ("posts", "users", "interactions", "quarantine", "loads"):
-        assert after["counts"][table] == before["counts"][table]
-    assert all(hidden(tmp_path / name) == [] for name in (winner, "d"))  # no staging left
-    assert lease_of(wh) is None
+    assert real_runs["hidden"][winner] == [] and real_runs["hidden"]["d"] == []
+    assert real_runs["lease_after"] is None

@@ -12,7 +12,6 @@ and undone by the next run of the day, which is checked here too.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -20,33 +19,18 @@ from pathlib import Path
 
 import pytest
 
-from flows.steps import ingest_paths
 from store.leases import lease_path, run_lease
 from tests.flows.faults import (
     AS_OF,
     ROOT,
-    RUN_ARGS,
     can_mount_tmpfs,
     child_env,
-    finish,
     hidden,
     in_tmpfs,
-    kill9,
     lease_of,
-    migrated_prefect_home,
     one_line,
-    published_run,
     state,
-    tajian,
-    wait_until,
 )
-
-
-@pytest.fixture(scope="module")
-def sample_warehouse(sample_dir, tmp_path_factory) -> Path:
-    wh = tmp_path_factory.mktemp("sample") / "w.duckdb"
-    ingest_paths(wh, [sample_dir])
-    return wh
 
 
 def _unchanged_apart_from_runs(before: dict, after: dict) -> None:
@@ -149,84 +133,60 @@ def test_kill_9_at_each_step_of_the_publish_swap(tmp_path, point, published):
     assert lease_of(wh) is None
 
 
-# --- a full disk, started early so that it runs beside the kill chain below -------------------
-
-
-@pytest.fixture(scope="module")
-def full_disk_run(sample_warehouse, tmp_path_factory) -> dict:
-    """A real run whose outputs go to a 256 KiB tmpfs (a private mount namespace): writing the
-    ~5 MB report fails. Started when first asked for and awaited by the test that checks it.
-    Where no tmpfs can be mounted, says why (the test skips: RLIMIT_FSIZE would give EFBIG, a
-    different error, not a full disk)."""
-    why = can_mount_tmpfs()
-    if why:
-        return {"skip": why}
-    base = tmp_path_factory.mktemp("full-disk")
-    wh, out, listing = base / "w.duckdb", base / "out", base / "listing.txt"
-    shutil.copy(sample_warehouse, wh)
-    out.mkdir()
-    run = [sys.executable, "-m", "flows.cli", *RUN_ARGS, "--warehouse", str(wh), "--out-dir", str(out)]
-    # inside the namespace: run, then record what the tmpfs holds before it vanishes
-    shell = f"\"$@\"; code=$?; find '{out}' -mindepth 1 > '{listing}'; exit $code"
-    proc = subprocess.Popen(
-        in_tmpfs({out: "256k"}, ["sh", "-c", shell, "sh", *run]),
-        cwd=base,
-        env=child_env(migrated_prefect_home()),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    return {"proc": proc, "wh": wh, "listing": listing, "before": state(sample_warehouse)}
-
-
-# --- kill -9 of real `tajian run` processes ------------------------------------------------
+# --- kill -9 of real `tajian run` processes (tests/flows/faults.py: real_runs) --------------
 
 
 @pytest.mark.slow
-def test_kill_9_during_real_runs_then_the_next_run_takes_over(sample_warehouse, tmp_path, full_disk_run):
-    """kill -9 while Prefect starts (the lease held, no run row yet), then while the report is
-    being written (the run's rows in the warehouse, its staging folder half full); each next
-    run takes the lease over and undoes what the killed one left; the last one completes.
-    (The full-disk run runs meanwhile, on its own warehouse.)"""
-    wh, out = tmp_path / "w.duckdb", tmp_path / "out"
-    shutil.copy(sample_warehouse, wh)
-    before = state(wh)
-    env = child_env(migrated_prefect_home())
-    args = [*RUN_ARGS, "--warehouse", str(wh), "--out-dir", str(out)]
+def test_kill_9_while_prefect_starts_leaves_the_warehouse_as_before(real_runs):
+    """Killed holding the day's lease, before writing anything: the warehouse as before (no run
+    row at all), no folder; the lease file stays, naming its dead holder."""
+    k1 = real_runs["k1"]
+    assert k1["state"] == real_runs["before"] and k1["hidden"] == []
+    assert k1["lease"]["pid"] == k1["pid"]
 
-    # 1. killed while Prefect starts: the lease is held, nothing written yet
-    k1 = tajian(args, env, tmp_path, "k1")
-    wait_until("k1 holds the lease", lambda: (lease_of(wh) or {}).get("pid") == k1.pid, k1)
-    kill9(k1)
-    assert state(wh) == before and hidden(out) == []  # as before: no run row at all
-    assert lease_of(wh)["pid"] == k1.pid  # a stale lease: its holder is dead
 
-    # 2. killed while writing its report: it took k1's lease over (nothing to undo)
-    k2 = tajian(args, env, tmp_path, "k2")
-    staging = wait_until("k2's staging folder", lambda: (lease_of(wh) or {}).get("staging"), k2)
-    kill9(k2)
-    k2_run = lease_of(wh)["run_id"]
-    mid = state(wh)  # what a killed process cannot clean: its rows, its staging folder
-    assert mid["runs"][k2_run] == "running"
-    assert all(k2_run in mid["owners"][t] for t in ("user_tags", "seeds", "selections"))
-    assert Path(staging).exists() and hidden(out) == [Path(staging).name]
+@pytest.mark.slow
+def test_kill_9_mid_report_is_undone_by_the_next_run_of_the_day(real_runs):
+    """Killed while writing its report, a run leaves what no process can clean after its own
+    death (its rows, its staging folder, its row marked running); the next run of the day takes
+    its lease over, removes them, marks it failed, and works."""
+    k2 = real_runs["k2"]
+    k2_run = k2["lease"]["run_id"]
+    assert k2["state"]["runs"][k2_run] == "running"
+    assert all(k2_run in k2["state"]["owners"][t] for t in ("user_tags", "seeds", "selections"))
+    assert k2["hidden"] == [k2["staging"].name]
+    winner = real_runs["winner"]
+    code, _, stderr = real_runs["done"][winner]
+    assert code == 0 and k2_run in stderr  # the note: which run it took over, what it undid
+    after = real_runs["after"]
+    assert after["runs"][k2_run] == "failed" and "killed" in after["errors"][k2_run]
+    assert all(k2_run not in after["owners"][t] for t in ("user_tags", "seeds", "selections"))
+    assert not k2["staging"].exists() and real_runs["hidden"]["k2"] == []
+    _unchanged_apart_from_runs(real_runs["before"], after)
 
-    # 3. the next run takes k2's lease over, removes its rows and staging folder, and completes
-    k3 = tajian(args, env, tmp_path, "k3")
-    code, stdout, stderr = finish(k3)
-    assert code == 0, (stdout, stderr)
-    assert k2_run in stderr  # the note: which run it took over, what it undid
-    after = state(wh)
-    k3_run = published_run(out)
-    _unchanged_apart_from_runs(before, after)
-    assert {r: s for r, s in after["runs"].items() if r not in before["runs"]} == {
-        k2_run: "failed",
-        k3_run: "succeeded",
-    }
-    assert "killed" in after["errors"][k2_run]
-    for table in ("user_tags", "seeds", "selections"):
-        assert set(after["owners"][table]) == {k3_run}, table
-    assert hidden(out) == [] and lease_of(wh) is None
+
+@pytest.mark.slow
+def test_a_full_disk_fails_the_run_in_one_line_and_leaves_nothing(real_runs):
+    """Outputs on a 256 KiB tmpfs, the report (~5 MB) cannot be written: one line naming the
+    full disk (its log file holds the traceback), exit 1; nothing left on the disk; no rows of
+    the failed run, its row marked failed with the error; the warehouse otherwise as before."""
+    f = real_runs["f"]
+    if "skip" in f:
+        pytest.skip(
+            f"no full-disk test on this machine: {f['skip']} (RLIMIT_FSIZE would give EFBIG, not ENOSPC)"
+        )
+    assert f["code"] == 1, (f["stdout"], f["stderr"])
+    assert one_line(f["stderr"]) and "No space left on device" in f["stderr"], f["stderr"]
+    log = Path(f["stderr"].rsplit("(details: ", 1)[1].rstrip().rstrip(")"))
+    assert "Traceback" in log.read_text(encoding="utf-8")
+    assert f["listing"] == ""  # no staging folder, no partial report
+    _unchanged_apart_from_runs(f["before"], f["after"])
+    new = {r: s for r, s in f["after"]["runs"].items() if r not in f["before"]["runs"]}
+    assert list(new.values()) == ["failed"]
+    (failed,) = new
+    assert "No space left on device" in f["after"]["errors"][failed]
+    assert all(failed not in f["after"]["owners"][t] for t in ("user_tags", "seeds", "selections"))
+    assert lease_of(f["wh"]) is None and not lease_path(f["wh"], "mothers", AS_OF).parent.exists()
 
 
 # --- a full disk under the warehouse ----------------------------------------------------------
@@ -290,27 +250,3 @@ def test_a_full_disk_under_the_warehouse_raises_the_real_error(tmp_path, tmpfs_o
     assert done.returncode == 0, done.stderr
     error = json.loads(report.read_text(encoding="utf-8"))["error"]
     assert error and "No space left on device" in error and "cannot rollback" not in error
-
-
-@pytest.mark.slow
-def test_a_full_disk_fails_the_run_in_one_line_and_leaves_nothing(full_disk_run):
-    """One line naming the full disk (its log file has the traceback), exit 1; no staging folder
-    or partial report left; no rows of the failed run, its row marked failed with the error;
-    the warehouse otherwise as before; no lease file."""
-    if "skip" in full_disk_run:
-        pytest.skip(f"no full-disk test on this machine: {full_disk_run['skip']}")
-    stdout, stderr = full_disk_run["proc"].communicate(timeout=900)
-    assert full_disk_run["proc"].returncode == 1, (stdout, stderr)
-    assert one_line(stderr) and "No space left on device" in stderr, stderr
-    log = Path(stderr.rsplit("(details: ", 1)[1].rstrip().rstrip(")"))
-    assert "Traceback" in log.read_text(encoding="utf-8")
-    assert full_disk_run["listing"].read_text(encoding="utf-8") == ""  # nothing left on the disk
-    wh, before = full_disk_run["wh"], full_disk_run["before"]
-    after = state(wh)
-    _unchanged_apart_from_runs(before, after)
-    new = {r: s for r, s in after["runs"].items() if r not in before["runs"]}
-    assert list(new.values()) == ["failed"]
-    (failed,) = new
-    assert "No space left on device" in after["errors"][failed]
-    assert all(failed not in after["owners"][t] for t in ("user_tags", "seeds", "selections"))
-    assert lease_of(wh) is None and not lease_path(wh, "mothers", AS_OF).parent.exists()
