@@ -94,10 +94,7 @@ def _original_table(text: str | bytes, source: str, columns: list[str]) -> CsvTa
     if isinstance(text, bytes):
         text = text.removeprefix(b"\xef\xbb\xbf")
         if not is_utf8(text):
-            try:
-                text = decode_export_bytes(text)[0]
-            except ValueError as exc:
-                return whole_file_quarantine(source, text, str(exc))
+            text = decode_export_bytes(text, lenient=True)[0]  # rows with bad bytes: quarantined
     else:
         text = text.lstrip("\ufeff")
     if is_blank(text):
@@ -338,10 +335,7 @@ def read_ced(path: str | Path) -> ExportBatch:
             return parse_ced_reposts(
                 data, str(path), originals, file=None if data.startswith(b"\xef\xbb\xbf") else path
             )
-        try:
-            text, _ = decode_export_bytes(data)
-        except ValueError as exc:
-            return whole_file_quarantine(str(path), data, str(exc))
+        text, _ = decode_export_bytes(data, lenient=True)  # rows with bad bytes: quarantined
         return parse_ced_reposts(text, str(path), originals)
     b = BatchBuilder(str(path), PLATFORM)
     b.quarantine(

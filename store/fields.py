@@ -27,6 +27,7 @@ __all__ = [
     "as_count",
     "as_id",
     "city_of",
+    "damaged_byte",
     "decode_export_bytes",
     "file_sha256",
     "first_solid_byte",
@@ -203,20 +204,60 @@ def is_masked_name(name: str | None) -> bool:
     return bool(name) and "*" in name
 
 
-def decode_export_bytes(data: bytes) -> tuple[str, str]:
+def decode_export_bytes(data: bytes, *, lenient: bool = False) -> tuple[str, str]:
     """Decode an export: UTF-8 (with or without BOM), else GB18030 (what Excel writes on Chinese
-    Windows). Returns (text, encoding used); raises ValueError naming the byte that fails."""
+    Windows). Returns (text, encoding used); raises ValueError naming the byte that fails.
+
+    ``lenient``: never raise, and never let a few damaged bytes turn a UTF-8 file into GB18030
+    mojibake: a file that is mostly UTF-8 (or neither encoding) is decoded as UTF-8 with each bad
+    byte kept as a lone surrogate (``surrogateescape``, encoding ``"utf-8-damaged"``), so that the
+    readers quarantine the rows that hold one (:func:`damaged_byte`) and load the others.
+
+    >>> decode_export_bytes("宝宝".encode() + b"\\xff", lenient=True)
+    ('宝宝\\udcff', 'utf-8-damaged')
+    """
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
+        if not lenient or is_utf8(data):
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        return data[3:].decode("utf-8", "surrogateescape"), "utf-8-damaged"
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as utf8_error:
-        try:
-            return data.decode("gb18030"), "gb18030"
-        except UnicodeDecodeError:
-            raise ValueError(
-                f"byte {utf8_error.start} is neither UTF-8 nor GB18030; expected a text export"
-            ) from None
+        first_bad = utf8_error.start
+    escaped = data.decode("utf-8", "surrogateescape") if lenient else ""
+    if lenient and _mostly_utf8(escaped):
+        return escaped, "utf-8-damaged"
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError:
+        if lenient:
+            return escaped, "utf-8-damaged"
+        raise ValueError(f"byte {first_bad} is neither UTF-8 nor GB18030; expected a text export") from None
+
+
+_SURROGATE = re.compile("[\\udc80-\\udcff]")
+
+
+def _mostly_utf8(escaped: str) -> bool:
+    """Whether text decoded with ``surrogateescape`` is UTF-8 with a few damaged bytes: its valid
+    non-ASCII characters far outnumber the bad bytes (GB18030 text read as UTF-8 is mostly bad
+    bytes, with the odd pair that happens to be valid UTF-8)."""
+    bad = len(_SURROGATE.findall(escaped))
+    good = sum(1 for ch in escaped if ord(ch) > 127) - bad
+    return good >= 4 * bad
+
+
+def damaged_byte(text: str) -> str | None:
+    """What is wrong when ``text`` (a row, decoded leniently) holds a byte that is not UTF-8.
+
+    >>> damaged_byte("ok"), damaged_byte("a\\udcff")
+    (None, 'byte 0xff in it is not UTF-8 (nor GB18030 for the whole file): a damaged file?')
+    """
+    m = _SURROGATE.search(text)
+    if m is None:
+        return None
+    byte = ord(m.group()) - 0xDC00
+    return f"byte 0x{byte:02x} in it is not UTF-8 (nor GB18030 for the whole file): a damaged file?"
 
 
 #: A byte that ``bytes.strip`` keeps.

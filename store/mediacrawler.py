@@ -69,6 +69,7 @@ from store.fields import (
     MAX_FIELD_CHARS,
     NAME_PATTERN,
     as_count,
+    damaged_byte,
     decode_export_bytes,
     parse_weibo_datetime,
 )
@@ -517,7 +518,18 @@ def _read_json(text: str, source: str, data: bytes | None = None) -> MediaCrawle
                 "closed with ']'; expected a complete array (a file cut short by a crash?)",
             )
         )
+    if damaged_byte(text) is not None:  # decoded leniently: records holding a bad byte go
+        for k in reversed(range(len(objs))):
+            why = damaged_byte(repr(objs[k]))
+            if why is not None:
+                unreadable.append((lines[k], _printable_repr(objs[k]), f"{source}, line {lines[k]}: {why}"))
+                del objs[k], lines[k]
+        unreadable.sort(key=lambda u: u[0])
     return _json_rows(objs, lines, None, source, unreadable, "json")
+
+
+def _printable_repr(obj: Any) -> str:
+    return repr(obj).encode("utf-8", "surrogateescape").decode("utf-8", "replace")[:4000]
 
 
 def _read_csv(data: bytes | None, text: str, source: str) -> MediaCrawlerFile:
@@ -652,6 +664,8 @@ def _csv_line(row: list[str]) -> str:
 
 def _sniff_format(text: str, path: Path | str) -> str:
     s = text.lstrip("\ufeff \t\r\n")
+    if str(path).lower().removesuffix(".gz").endswith((".jsonl", ".ndjson")):
+        return "jsonl"  # by its name, even when its first line is damaged
     if s.startswith("["):
         return "json"
     if s.startswith("{"):
@@ -1381,11 +1395,8 @@ def _decode(path: Path) -> tuple[bytes | None, str | None, str | None]:
 
 def _decode_bytes(data: bytes) -> tuple[bytes | None, str | None, str | None]:
     """(UTF-8 bytes Arrow may read as they are, or None; the text; why it cannot be decoded)."""
-    try:
-        text, encoding = decode_export_bytes(data)
-    except ValueError as exc:
-        return data, None, str(exc)
-    return (data if encoding.startswith("utf-8") else None), text, None
+    text, encoding = decode_export_bytes(data, lenient=True)  # rows with bad bytes: quarantined
+    return (data if encoding in ("utf-8", "utf-8-sig") else None), text, None
 
 
 @lru_cache(maxsize=64)

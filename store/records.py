@@ -119,7 +119,20 @@ _DTYPES: dict[str, Any] = {
 }
 
 
+def _printable(value: Any) -> Any:
+    """Text with lone surrogates (bytes that were not UTF-8) as U+FFFD, so that it can be stored."""
+    if isinstance(value, str) and not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return value
+
+
 def _frame(rows: list[tuple] | pd.DataFrame | None, columns: tuple[str, ...]) -> pd.DataFrame:
+    if columns == QUARANTINE_COLUMNS and isinstance(rows, list):
+        # a row kept with a byte that is not UTF-8 (decoded leniently) shows it as U+FFFD
+        rows = [(r[0], _printable(r[1]), _printable(r[2])) for r in rows]
     df = rows.copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows or [], columns=list(columns))
     missing = [c for c in columns if c not in df.columns]
     if missing:

@@ -419,10 +419,7 @@ def read_weibo_api(path: str | Path) -> ExportBatch:
     lines = _large_json_lines(data)
     if lines is not None:
         return _parse_lines_sql(lines, str(path))
-    try:
-        text, encoding = decode_export_bytes(data)
-    except ValueError as exc:
-        return whole_file_quarantine(str(path), data, str(exc))
+    text, encoding = decode_export_bytes(data, lenient=True)  # a line with bad bytes: quarantined
     stripped = text.strip()
     if not stripped:
         return BatchBuilder(str(path), PLATFORM).build()
@@ -438,14 +435,15 @@ def read_weibo_api(path: str | Path) -> ExportBatch:
         )
         lines = [json.dumps({"statuses": items}, ensure_ascii=False)]
         return parse_weibo_api(lines, str(path))
-    if not stripped.startswith("{"):
+    lines_by_name = path.name.lower().removesuffix(".gz").endswith((".jsonl", ".ndjson"))
+    if not stripped.startswith("{") and not lines_by_name:  # (a .jsonl is read line by line even so)
         return whole_file_quarantine(
             str(path),
             data,
             f"does not look like Weibo API JSON (it starts with {stripped[:20]!r}); "
             'expected one status object per line or {"statuses": [...]}',
         )
-    if text.count("\n") + 1 < SQL_MIN_LINES:
+    if text.count("\n") + 1 < SQL_MIN_LINES or encoding == "utf-8-damaged":  # bad bytes: line by line
         return parse_weibo_api(text.split("\n"), str(path), engine="python")
     if encoding != "utf-8":  # a BOM or GB18030: work on the decoded text as UTF-8
         data = text.encode("utf-8")

@@ -62,6 +62,7 @@ from store.fields import (
     SHANGHAI,
     as_count,
     as_id,
+    damaged_byte,
     decode_export_bytes,
     is_blank,
     is_utf8,
@@ -190,7 +191,7 @@ def csv_export_text(data: bytes) -> str | bytes:
     """
     if len(data) >= DUCKDB_MIN_CHARS and is_utf8(data):
         return data.removeprefix(_BOM)
-    return decode_export_bytes(data)[0].lstrip("\ufeff")
+    return decode_export_bytes(data, lenient=True)[0].lstrip("\ufeff")
 
 
 def strip_bom(text: str | bytes) -> str | bytes:
@@ -244,6 +245,9 @@ class _LineFeed:
 
 
 def _line_text(line: str) -> str:
+    """A line for the quarantine: no line end, at most 4,000 characters, bad bytes as U+FFFD."""
+    if damaged_byte(line) is not None:
+        line = line.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     return line.rstrip("\r\n")[:4000]
 
 
@@ -291,6 +295,7 @@ def iter_csv_records(
     if csv.field_size_limit() < _CSV_FIELD_LIMIT:
         csv.field_size_limit(_CSV_FIELD_LIMIT)
     lines = io.StringIO(body, newline="").readlines()
+    damaged = damaged_byte(body) is not None  # bytes that are not UTF-8 (a lenient decoding)
     n = len(lines)
     width = len(header)
     most = max_cells if max_cells is not None else 1 << 30
@@ -316,6 +321,10 @@ def iter_csv_records(
             continue
         if not cells:
             continue  # a blank line
+        if damaged and (why := damaged_byte("".join(lines[s:e]))) is not None:
+            raw = "".join(lines[s:e]).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            yield CsvRecord(first_line + s, first_line + e, None, raw.rstrip("\r\n")[:4000], why)
+            continue
         if (len(lines[s]) if e - s == 1 else sum(map(len, lines[s:e]))) > MAX_FIELD_CHARS:
             big = [j for j, c in enumerate(cells) if len(c) > MAX_FIELD_CHARS]
             if big:
@@ -414,7 +423,7 @@ class CsvTable:
         self.n = 0
         if empty:
             return
-        if len(text) >= DUCKDB_MIN_CHARS:
+        if len(text) >= DUCKDB_MIN_CHARS and (isinstance(text, bytes) or damaged_byte(text) is None):
             try:
                 self._read_duckdb(text, wanted, file)
                 return

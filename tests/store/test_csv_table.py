@@ -91,5 +91,5 @@ def test_csv_export_text_keeps_a_large_utf8_file_as_bytes(monkeypatch):
     monkeypatch.setattr(weibo_crawler, "DUCKDB_MIN_CHARS", 0)
     assert csv_export_text(text.encode("utf-8")) == "id,正文\n1,宝宝\n".encode()  # large: bytes
     assert csv_export_text(text.encode("gb18030")) == "id,正文\n1,宝宝\n"  # not UTF-8: decoded
-    with pytest.raises(ValueError, match="byte 0 is neither UTF-8 nor GB18030"):
-        csv_export_text(b"\xff\xff")
+    # neither UTF-8 nor GB18030: read as UTF-8, its bad bytes kept so that their rows are quarantined
+    assert csv_export_text(b"id\n\xff\xff") == "id\n\udcff\udcff"
