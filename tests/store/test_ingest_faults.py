@@ -7,6 +7,14 @@ clean load gives."""
 from __future__ import annotations
 
 import gzip
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
 from pathlib import Path
 
 import duckdb
@@ -91,3 +99,67 @@ def test_a_folder_where_nothing_loads_exits_non_zero(tmp_path):
     result = ingest(folder, "--warehouse", tmp_path / "w.duckdb")
     assert result.exit_code == 1
     assert sum(x.startswith("nothing loaded:") for x in result.output.splitlines()) == len(BAD_FILES)
+
+
+# --------------------------------------------------------------------------------------------
+# kill -9 during an ingest
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "samples" / "weibo_api"
+TAJIAN = Path(sys.executable).parent / "tajian"
+#: how many ingests to kill (``TAJIAN_KILL_TRIES``; the closing note's figures come from 40)
+KILL_TRIES = int(os.environ.get("TAJIAN_KILL_TRIES", "4"))
+
+
+def dump(wh: Path, tables=("posts", "users", "interactions", "quarantine", "loads")) -> dict:
+    """Every row of the warehouse's data tables (but the load times), as a hash and a count per
+    table. Opened read-write: a write-ahead log left by a killed process is replayed first."""
+    con = duckdb.connect(str(wh))
+    try:
+        out = {}
+        for table in tables:
+            cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall() if r[0] != "loaded_at"]
+            rows = con.execute(f"SELECT {', '.join(cols)} FROM {table} ORDER BY ALL").fetchall()
+            out[table] = (hashlib.sha256(repr(rows).encode()).hexdigest(), len(rows))
+        return out
+    finally:
+        con.close()
+
+
+def data_only(state: dict) -> dict:
+    """The data tables without ``loads`` (which logs every load, a repeated one too)."""
+    return {k: v for k, v in state.items() if k != "loads"}
+
+
+@pytest.mark.slow
+def test_kill_9_during_an_ingest_leaves_the_warehouse_as_before_and_a_reload_is_clean(tmp_path):
+    big = tmp_path / "statuses.jsonl"  # one file: one transaction
+    with (SAMPLE / "weibo_statuses.jsonl").open(encoding="utf-8") as fh:
+        big.write_text("".join(line for _, line in zip(range(2000), fh, strict=False)), encoding="utf-8")
+    base = tmp_path / "base.duckdb"
+    assert ingest(SAMPLE / "weibo_comments.jsonl", "--warehouse", base).exit_code == 0
+    before = dump(base)
+    clean = tmp_path / "clean.duckdb"
+    shutil.copy(base, clean)
+    started = time.monotonic()
+    subprocess.run([TAJIAN, "ingest", big, "--warehouse", clean], check=True, capture_output=True)
+    took = time.monotonic() - started
+    after = dump(clean)
+    assert after["posts"][1] > before["posts"][1]
+    outcomes: Counter[str] = Counter()
+    for k in range(KILL_TRIES):
+        wh = tmp_path / f"killed{k}.duckdb"
+        shutil.copy(base, wh)
+        proc = subprocess.Popen(
+            [TAJIAN, "ingest", big, "--warehouse", wh], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        time.sleep(took * (0.2 + 0.8 * k / max(KILL_TRIES - 1, 1)))  # from reading the file to its commit
+        finished = proc.poll() is not None
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        state = dump(wh)
+        assert state in (before, after), f"kill {k}: the warehouse is neither as before nor as one whole load"
+        outcomes["finished first" if finished else "as before" if state == before else "committed"] += 1
+        assert ingest(big, "--warehouse", wh).exit_code == 0
+        assert data_only(dump(wh)) == data_only(after)
+        wh.unlink()
+    print(f"kill -9 of {KILL_TRIES} ingests (a clean one took {took:.1f} s): {dict(outcomes)}")
