@@ -168,3 +168,26 @@ def test_profile_exports_quarantine_their_own_bad_counts(tmp_path):
     assert (report.rows_read, report.loaded, report.quarantined) == (2, 1, 1)
     assert sorted(users) == ["1002"] and quarantine[0][0] == 2
     assert "field '粉丝数' is '-3'; expected a count" in quarantine[0][1]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "column", "value", "reason"),
+    [
+        (FORMATS[2], "liked_count", "-3", "field 'likes' is -3"),  # MediaCrawler CSV
+        (FORMATS[2], "shared_count", "99999999999999999999", "field 'reposts' is too large"),
+        (FORMATS[4], "reposts", "-1", "field 'reposts' is -1"),  # CED originals
+        (FORMATS[4], "likes", "1e30", "field 'likes' is too large"),
+        (FORMATS[1], "点赞数", "-2", "field 'likes' is -2"),  # weibo-crawler
+    ],
+    ids=["mc-negative", "mc-overflow", "ced-negative", "ced-overflow", "crawler-negative"],
+)
+def test_every_csv_reader_quarantines_counts_out_of_range(tmp_path, fmt, column, value, reason):
+    bad = fmt.cells(1)
+    bad[fmt.header.index(column)] = value
+    path = tmp_path / fmt.name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = [bad, fmt.cells(2)]
+    path.write_text("\ufeff" + csv_line(fmt.header) + "".join(map(csv_line, rows)), encoding="utf-8")
+    report, _, quarantine, _, _ = load(tmp_path, path, fmt.fmt)
+    assert (report.rows_read, report.loaded, report.quarantined) == (2, 1, 1)
+    assert quarantine[0][0] == 2 and reason in quarantine[0][1]
