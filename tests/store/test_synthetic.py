@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import statistics
+import subprocess
+import sys
 import tempfile
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
@@ -434,6 +437,42 @@ def test_invalid_arguments(tmp_path: Path) -> None:
         generate_weibo_sample(tmp_path, n_users=0)
     with pytest.raises(ValueError, match="days"):
         generate_weibo_sample(tmp_path, days=0)
+
+
+# sha256 of small generations, recorded at commit f3b8846 (before the generator was split into the
+# store/synthetic/ package). Benchmarks and checks outside the project call bench/bench_synthetic.py and
+# compare its files: a refactor must not change a byte. If a deliberate change to the generator moves
+# them, regenerate data/samples/ (see its README) and record the new digests here.
+PINNED_GENERATION = {
+    "weibo_statuses.jsonl": "f283fd53a9d9682ce2943c51b16641d98b138be581293c35c88009d6e424e3a7",
+    "weibo_comments.jsonl": "c851812de47e8e42e3483b496dfc805f82441df2fcbbe4018a593f07fc43948c",
+    "truth": "28969d34f3d6468c0766dac4a15be3fd6e0767f7556f69854a6cd9bb2f9407cf",
+}
+PINNED_BENCH = {
+    "weibo_statuses.jsonl": "a76327d6165b5f40f97fcf5f0c35c9cbbc3e4bf474d284c1143892d99350e262",
+    "weibo_comments.jsonl": "396274e536d2d99c6d5a9719b60d70da6b0c819cdcbfbfeef95cd3a70f999e5b",
+}
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_output_bytes_are_pinned(tmp_path: Path) -> None:
+    truth = generate_weibo_sample(tmp_path, n_users=800, days=14, end_date=date(2026, 3, 1), seed=2)
+    got = {name: _sha256(tmp_path / name) for name in ("weibo_statuses.jsonl", "weibo_comments.jsonl")}
+    got["truth"] = hashlib.sha256(truth.to_json().encode()).hexdigest()
+    assert got == PINNED_GENERATION
+
+
+def test_bench_command_output_is_pinned(tmp_path: Path) -> None:
+    """``bench/bench_synthetic.py USERS --days D --seed S --keep DIR``, as outside checks call it."""
+    cmd = [sys.executable, str(ROOT / "bench" / "bench_synthetic.py"), "600", "--days", "9", "--seed", "4"]
+    done = subprocess.run([*cmd, "--keep", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "users=600 days=9 seed=4" in done.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(PINNED_BENCH)
+    assert {name: _sha256(tmp_path / name) for name in PINNED_BENCH} == PINNED_BENCH
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
