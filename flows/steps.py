@@ -962,11 +962,11 @@ def publish_outputs(
         finally:
             con.close()
 
-    leases.swap_in(
+    done = leases.swap_in(
         Path(staged.folder), final, commit, functools.partial(leases.note, warehouse, segment, as_of)
     )
     lease = leases.held_lease(warehouse, segment, as_of)
-    if lease is not None:
+    if lease is not None and done:
         lease.settled = True
     return RunOutputs(
         folder=final,

@@ -315,13 +315,14 @@ def undo_files(journal: dict[str, Any], published: bool) -> list[str]:
 
 def swap_in(
     staged: Path, final: Path, commit: Callable[[], None], note: Callable[..., None] = lambda **_: None
-) -> None:
+) -> bool:
     """Replace the folder ``final`` by ``staged`` and ``commit()`` (the warehouse's publish),
     as one step for whoever looks: ``final`` is moved aside, ``staged`` renamed into place, then
     ``commit`` runs; if it fails the swap is undone, else the old folder is removed. The swap is
     journalled through ``note(swap=…)`` before anything moves (and cleared after), so a process
     killed anywhere in between is put back in order by :func:`undo_files` (the next holder's
-    :func:`recover`): undone unless the commit happened, finished if it did.
+    :func:`recover`): undone unless the commit happened, finished if it did. Returns False when
+    the old folder could not be removed after the commit (the journal keeps it for later).
     """
     final = Path(final).resolve()
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -342,8 +343,12 @@ def swap_in(
         undo_files({"swap": swap}, published=False)
         note(swap=None, staging=None)
         raise
-    undo_files({"swap": swap}, published=True)  # removes the old folder
+    try:
+        undo_files({"swap": swap}, published=True)  # removes the old folder
+    except OSError:  # published all the same; the journal stays, the next holder removes it
+        return False
     note(swap=None, staging=None)
+    return True
 
 
 def recover(warehouse: str | Path, journal: dict[str, Any], error: str) -> list[str]:
