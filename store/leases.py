@@ -7,7 +7,9 @@ what the run has left on disk that is not yet final (its staging folder, an outp
 progress). The kernel releases the lock when the process ends, however it ends (``kill -9``
 included), so a lease can never be held by a dead process: the next run of that day takes it
 over, and first undoes what the dead run left half-done (:func:`recover`): its staging folder,
-a half-swapped output folder, its rows in the warehouse (its run row is marked failed).
+a half-swapped output folder, its rows in the warehouse (its run row is marked failed). Where
+``flock`` cannot be trusted (a network filesystem), the holder's record is checked too
+(:func:`looks_alive`: its pid on this host, its heartbeat from another host).
 
 A second run of a day that is held waits up to ``wait_s`` seconds, then raises
 :class:`LeaseHeldError` naming the holder. Within one process a held lease is re-entered
@@ -42,12 +44,14 @@ from typing import Any
 
 __all__ = [
     "HEARTBEAT_S",
+    "STALE_S",
     "LeaseHeldError",
     "RunLease",
     "acquire_lease",
     "held_lease",
     "lease_dir",
     "lease_path",
+    "looks_alive",
     "note",
     "read_holder",
     "recover",
@@ -58,6 +62,8 @@ __all__ = [
 
 #: How often a holder rewrites its heartbeat (seconds).
 HEARTBEAT_S = 5.0
+#: A holder on another host without a heartbeat for this long is taken for dead (seconds).
+STALE_S = 6 * HEARTBEAT_S
 
 _held: dict[str, RunLease] = {}  # this process's leases, by lock-file path
 _held_lock = threading.Lock()
@@ -181,6 +187,10 @@ class RunLease:
             if self.settled or not _needs_recovery(self.info):
                 with suppress(FileNotFoundError):
                     self.path.unlink()
+            else:  # the journal stays for the next holder, marked as no one's
+                self.info["released"] = True
+                with suppress(OSError):
+                    self._write()
         finally:
             os.close(self.fd)  # unlocks
         with suppress(OSError):
@@ -256,10 +266,15 @@ def acquire_lease(
         except FileNotFoundError:  # the folder was removed by a releasing holder: again
             continue
         if fd is not None:
-            lease = RunLease(path, fd, segment, as_of, _read(fd))
-            with _held_lock:
-                _held[str(path)] = lease
-            return lease
+            previous = _read(fd)
+            if previous and looks_alive(previous):  # flock said free, the holder's record not
+                os.close(fd)
+                holder = previous
+            else:
+                lease = RunLease(path, fd, segment, as_of, previous)
+                with _held_lock:
+                    _held[str(path)] = lease
+                return lease
         if holder.get("retry"):
             continue
         waited = time.monotonic() - started
@@ -269,6 +284,34 @@ def acquire_lease(
             on_wait(holder)
             told = True
         time.sleep(min(poll_s, max(0.0, wait_s - waited)))
+
+
+def _pid_alive(pid: object) -> bool:
+    try:
+        os.kill(int(pid), 0)  # type: ignore[arg-type]
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError, TypeError, ValueError):
+        return True  # someone else's process, or no pid to check: assume alive
+    return True
+
+
+def looks_alive(holder: dict[str, Any], stale_s: float = STALE_S) -> bool:
+    """Whether a lock file's record says its holder may still be running, for the case where
+    ``flock`` cannot be trusted (a network filesystem that does not share locks): its heartbeat
+    is younger than ``stale_s`` and, on this host, its pid is alive. A holder killed on this host
+    is dead at once; one on another host after ``stale_s`` without a heartbeat."""
+    if holder.get("released"):
+        return False
+    try:
+        beat = datetime.fromisoformat(str(holder.get("heartbeat_at")))
+    except ValueError:
+        return False
+    if (datetime.now(UTC) - beat).total_seconds() > stale_s:
+        return False
+    if holder.get("host") == socket.gethostname():
+        return holder.get("pid") != os.getpid() and _pid_alive(holder.get("pid"))
+    return True
 
 
 def _remove_tree(path: str | None) -> bool:

@@ -9,17 +9,20 @@ the kill tests, since each process costs 5–16 s of Prefect start-up).
 
 from __future__ import annotations
 
+import json
+import socket
 import subprocess
 import sys
 import textwrap
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from flows.messages import EXIT_BUSY
-from store.leases import LeaseHeldError, lease_path, run_lease
+from store.leases import STALE_S, LeaseHeldError, lease_path, run_lease
 from tests.flows.faults import AS_OF, ROOT, lease_of, one_line
 
 #: A process that takes the day's lease at ``start`` (a time.time()) and holds it until its stdin
@@ -114,3 +117,44 @@ def test_two_real_runs_of_one_day_never_erase_each_other(real_runs):
     assert after["owners"]["seeds"][last] == 5 and after["owners"]["selections"][last] == 1
     assert real_runs["hidden"][winner] == [] and real_runs["hidden"]["d"] == []
     assert real_runs["lease_after"] is None
+
+
+def _record(wh: Path, staging: Path, **holder) -> None:
+    """A lock file left with ``holder``'s record and a staging folder in its journal, unlocked."""
+    path = lease_path(wh, "mothers", AS_OF)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging.mkdir()
+    path.write_text(json.dumps({"staging": str(staging), **holder}), encoding="utf-8")
+
+
+def test_a_record_from_a_live_looking_holder_is_respected_where_flock_cannot_tell(tmp_path):
+    """Where flock does not reach the holder (a network filesystem), its record decides: another
+    host's holder with a fresh heartbeat holds the day; one silent for STALE_S, or a dead pid on
+    this host, is taken over and its journal undone."""
+    wh = tmp_path / "w.duckdb"
+    now = datetime.now(UTC)
+    fresh, stale = now.isoformat(), (now - timedelta(seconds=STALE_S + 5)).isoformat()
+    _record(wh, tmp_path / "s1", host="another-host", pid=1, heartbeat_at=fresh)
+    with pytest.raises(LeaseHeldError), run_lease(wh, "mothers", AS_OF):
+        pass
+    assert (tmp_path / "s1").exists()
+    for n, holder in enumerate(
+        [
+            {"host": "another-host", "pid": 1, "heartbeat_at": stale},
+            {"host": socket.gethostname(), "pid": _dead_pid(), "heartbeat_at": fresh},
+        ]
+    ):
+        lease_path(wh, "mothers", AS_OF).unlink(missing_ok=True)
+        _record(wh, tmp_path / f"s{n + 2}", **holder)
+        told: list[list[str]] = []
+        with run_lease(wh, "mothers", AS_OF, on_recover=lambda prev, done, told=told: told.append(done)):
+            pass
+        assert told and not (tmp_path / f"s{n + 2}").exists()
+        assert lease_of(wh) is None
+
+
+def _dead_pid() -> int:
+    child = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    return int(child.stdout)
