@@ -1,4 +1,5 @@
-"""Tests of the seeded synthetic Weibo generator (store/synthetic.py) and of the shipped sample."""
+"""Tests of the seeded synthetic Weibo generator (store/synthetic/, vocabulary in data/synthetic/) and of the
+shipped sample."""
 
 from __future__ import annotations
 
