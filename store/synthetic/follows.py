@@ -98,79 +98,97 @@ def follow_graph(rng: np.random.Generator, users: Users, vocab: Vocabulary) -> A
     return Audiences(offsets=offsets, followers=dst, cumulative_weight=cum, total_weight=total)
 
 
-def _follow_edges(rng: np.random.Generator, users: Users, vocab: Vocabulary) -> tuple[np.ndarray, np.ndarray]:
+_Edges = tuple[np.ndarray, np.ndarray]  # (followed, follower), int32
+
+
+def _edges(src: np.ndarray, dst: np.ndarray) -> _Edges:
+    return src.astype(np.int32), dst.astype(np.int32)
+
+
+def _follow_edges(rng: np.random.Generator, users: Users, vocab: Vocabulary) -> _Edges:
     """(followed, follower) of every distinct edge, sorted by followed then follower; no self-follows."""
-    n = users.n
+    circle_edges, mutual_edges = _circle_follows(rng, users)
+    edges = [
+        circle_edges,
+        mutual_edges,
+        _local_follows(rng, users, vocab),
+        _popular_follows(rng, users),
+        _stranger_follows(rng, users),
+        *_fan_follows(rng, users),
+    ]
+    del circle_edges, mutual_edges
+    return _distinct_edges(edges, users.n)
+
+
+def _circle_follows(rng: np.random.Generator, users: Users) -> tuple[_Edges, _Edges]:
+    """People follow circle mates (parents more, celebrities and organisations few, bots none),
+    mostly mutually: (the follows, the follow-backs)."""
     circle = users.circle
     order = np.argsort(circle, kind="stable")
-    c_sorted = circle[order]
-    c_start = np.searchsorted(c_sorted, np.arange(int(circle.max()) + 2))
+    c_start = np.searchsorted(circle[order], np.arange(int(circle.max()) + 2))
     c_size = np.diff(c_start)
-    role = users.role
-    is_mom = users.segment == MOTHERS
-    bots = role == BOT
-    special = (role == CELEBRITY) | (role == ORGANISATION)
-
-    srcs: list[np.ndarray] = []  # followed (author)
-    dsts: list[np.ndarray] = []  # follower (audience)
-
-    def add(src: np.ndarray, dst: np.ndarray) -> None:
-        srcs.append(src.astype(np.int32))
-        dsts.append(dst.astype(np.int32))
-
-    # 1. within the circle (v follows circle mates; mostly mutual)
-    lam_in = np.where(is_mom, 7.0, 4.5)
-    lam_in[special] = 1.0
-    lam_in[bots] = 0.0
-    k_in = np.minimum(rng.poisson(lam_in), c_size[circle] - 1).clip(0)
-    users32 = np.arange(n, dtype=np.int32)
-    v = np.repeat(users32, k_in)
+    lam = np.where(users.segment == MOTHERS, 7.0, 4.5)
+    lam[(users.role == CELEBRITY) | (users.role == ORGANISATION)] = 1.0
+    lam[users.role == BOT] = 0.0
+    k = np.minimum(rng.poisson(lam), c_size[circle] - 1).clip(0)
+    v = np.repeat(np.arange(users.n, dtype=np.int32), k)
     cv = circle[v]
-    tgt = order[c_start[cv] + (rng.random(v.size) * c_size[cv]).astype(np.int64)]
-    add(tgt, v)
-    add(v, tgt)  # mutual
+    mate = order[c_start[cv] + (rng.random(v.size) * c_size[cv]).astype(np.int64)]
+    return _edges(mate, v), _edges(v, mate)
 
-    # 2. same theme and city outside the circle
+
+def _local_follows(rng: np.random.Generator, users: Users, vocab: Vocabulary) -> _Edges:
+    """People follow others of their theme (segment) and city outside their circle."""
     theme = np.where(users.segment >= 0, users.segment, 5).astype(np.int64)
     key = theme * 1000 + vocab.city_label_index[users.city]
     k_order = np.argsort(key, kind="stable")
     k_sorted = key[k_order]
-    k_city = rng.poisson(np.where(is_mom, 2.0, 1.2))
-    k_city[bots | special] = 0
-    v = np.repeat(users32, k_city)
+    k = rng.poisson(np.where(users.segment == MOTHERS, 2.0, 1.2))
+    k[np.isin(users.role, (BOT, CELEBRITY, ORGANISATION))] = 0
+    v = np.repeat(np.arange(users.n, dtype=np.int32), k)
     lo = np.searchsorted(k_sorted, key[v], side="left")
     hi = np.searchsorted(k_sorted, key[v], side="right")
-    tgt = k_order[lo + (rng.random(v.size) * (hi - lo)).astype(np.int64)]
-    add(tgt, v)
+    return _edges(k_order[lo + (rng.random(v.size) * (hi - lo)).astype(np.int64)], v)
 
-    # 3. popular accounts (preferential: heavy-tailed in-degrees); bots follow lots
+
+def _popular_follows(rng: np.random.Generator, users: Users) -> _Edges:
+    """People follow popular accounts (preferential: heavy-tailed in-degrees); bots follow lots."""
+    bots = users.role == BOT
+    special = (users.role == CELEBRITY) | (users.role == ORGANISATION)
     pop_w = users.followers.astype(float) ** 0.85
     pop_w[bots] = 0.0
-    k_pop = rng.poisson(np.where(bots, 120.0, 2.5))
-    k_pop[special] = rng.poisson(1.0, int(special.sum()))
-    v = np.repeat(users32, k_pop)
-    add(weighted_indices(rng, pop_w, v.size), v)
+    k = rng.poisson(np.where(bots, 120.0, 2.5))
+    k[special] = rng.poisson(1.0, int(special.sum()))
+    v = np.repeat(np.arange(users.n, dtype=np.int32), k)
+    return _edges(weighted_indices(rng, pop_w, v.size), v)
 
-    # 4. random strangers
-    k_rand = rng.poisson(np.where(bots, 250.0, 0.7))
-    v = np.repeat(users32, k_rand)
-    add(rng.integers(0, n, v.size), v)
 
-    # 5. fans follow their idol; some mothers follow a baby shop
+def _stranger_follows(rng: np.random.Generator, users: Users) -> _Edges:
+    """A few random follows (bots: many)."""
+    k = rng.poisson(np.where(users.role == BOT, 250.0, 0.7))
+    v = np.repeat(np.arange(users.n, dtype=np.int32), k)
+    return _edges(rng.integers(0, users.n, v.size), v)
+
+
+def _fan_follows(rng: np.random.Generator, users: Users) -> list[_Edges]:
+    """Fans follow their idol; some mothers follow a baby shop."""
+    out = []
     fans = np.flatnonzero(users.idol >= 0)
     idol_users = np.flatnonzero(users.celebrity_type == 0)
     if idol_users.size:
         ok_fans = fans[users.idol[fans] < idol_users.size]
-        add(idol_users[users.idol[ok_fans]], ok_fans)
+        out.append(_edges(idol_users[users.idol[ok_fans]], ok_fans))
     shops = np.flatnonzero(users.organisation_type == 0)
     if shops.size:
-        m = np.flatnonzero(is_mom & (rng.random(n) < 0.3))
-        add(shops[rng.integers(0, shops.size, m.size)], m)
-    return _distinct_edges(srcs, dsts, n)
+        m = np.flatnonzero((users.segment == MOTHERS) & (rng.random(users.n) < 0.3))
+        out.append(_edges(shops[rng.integers(0, shops.size, m.size)], m))
+    return out
 
 
-def _distinct_edges(srcs: list[np.ndarray], dsts: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The edges without self-follows and duplicates, sorted (the lists are emptied to save memory)."""
+def _distinct_edges(edges: list[_Edges], n: int) -> _Edges:
+    """The edges without self-follows and duplicates, sorted (``edges`` is emptied to save memory)."""
+    srcs, dsts = [e[0] for e in edges], [e[1] for e in edges]
+    edges.clear()
     src = np.concatenate(srcs)
     srcs.clear()
     dst = np.concatenate(dsts)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -27,6 +28,7 @@ from store.synthetic import (
     read_ground_truth,
     write_ground_truth,
 )
+from store.synthetic.vocabulary import VOCABULARY_DIR, VocabularyError, load_vocabulary
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_DIR = ROOT / "data" / "samples" / "weibo_api"
@@ -474,6 +476,130 @@ def test_bench_command_output_is_pinned(tmp_path: Path) -> None:
     assert "users=600 days=9 seed=4" in done.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(PINNED_BENCH)
     assert {name: _sha256(tmp_path / name) for name in PINNED_BENCH} == PINNED_BENCH
+
+
+def test_module_command_output_is_pinned(tmp_path: Path) -> None:
+    """``python -m store.synthetic`` (the package's __main__) run from another folder writes the pinned
+    bytes and the truth file."""
+    args = [
+        "--out",
+        "api",
+        "--users",
+        "800",
+        "--days",
+        "14",
+        "--end",
+        "2026-03-01",
+        "--seed",
+        "2",
+        "--truth",
+        "t.json",
+    ]
+    done = subprocess.run(
+        [sys.executable, "-m", "store.synthetic", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    got = {
+        name: _sha256(tmp_path / "api" / name) for name in ("weibo_statuses.jsonl", "weibo_comments.jsonl")
+    }
+    got["truth"] = hashlib.sha256((tmp_path / "t.json").read_bytes().removesuffix(b"\n")).hexdigest()
+    assert got == PINNED_GENERATION
+
+
+# ------------------------------------------------------------------------------------------
+# The vocabulary (data/synthetic/*.toml)
+
+
+def _vocabulary_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "vocabulary"
+    shutil.copytree(VOCABULARY_DIR, folder)
+    return folder
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_vocabulary_lives_in_data_files() -> None:
+    assert VOCABULARY_DIR == ROOT / "data" / "synthetic"
+    assert sorted(p.name for p in VOCABULARY_DIR.glob("*.toml")) == [
+        "names.toml",
+        "places.toml",
+        "posts.toml",
+        "profiles.toml",
+        "reactions.toml",
+        "slots.toml",
+    ]
+    v = load_vocabulary()
+    assert v is load_vocabulary()  # read once per process
+    assert v.cities[0].label == "北京" and v.city_labels[-1] == "其他"
+    assert len(v.idols) == 12 and len(v.child_nicknames) == 56
+
+
+def test_a_changed_vocabulary_changes_the_words(tmp_path: Path) -> None:
+    """The generator says what the files say: with one emoji left, every post uses it."""
+    folder = _vocabulary_copy(tmp_path)
+    slots = folder / "slots.toml"
+    text = slots.read_text(encoding="utf-8")
+    start = text.index("emo = [")
+    slots.write_text(
+        text[:start] + 'emo = ["[测试]"]' + text[text.index("]\n", start) + 1 :], encoding="utf-8"
+    )
+    out = tmp_path / "out"
+    generate_weibo_sample(out, n_users=200, days=10, seed=1, vocabulary=load_vocabulary(folder))
+    raw = (out / "weibo_statuses.jsonl").read_text(encoding="utf-8")
+    assert "[测试]" in raw and "[哈哈]" not in raw
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "message"),
+    [
+        ("slots.toml", "emo = [", "emoji = [", r"slot \{emo\}, which is neither a writer fact"),
+        ("places.toml", "weight = 3.5", 'weight = "3.5"', r"cities\[0\]\.weight` must be a number >= 0"),
+        (
+            "reactions.toml",
+            "mom_mother = [",
+            "mom_parent = [",
+            r"\[comments\]: field `mom_mother` must be present",
+        ),
+        (
+            "names.toml",
+            "idols = [",
+            "idols = 3\nx = [",
+            r"names\.toml \[people\]: field `idols` must be a non-empty",
+        ),
+        ("posts.toml", "[mothers]", "[mothers", r"posts\.toml: not valid TOML"),
+    ],
+)
+def test_vocabulary_errors_name_the_file_and_field(
+    tmp_path: Path, file: str, old: str, new: str, message: str
+) -> None:
+    folder = _vocabulary_copy(tmp_path)
+    _edit(folder / file, old, new)
+    with pytest.raises(VocabularyError, match=message):
+        load_vocabulary(folder)
+
+
+def test_missing_vocabulary_file(tmp_path: Path) -> None:
+    folder = _vocabulary_copy(tmp_path)
+    (folder / "names.toml").unlink()
+    with pytest.raises(VocabularyError, match=r"vocabulary file is missing: expected .*names\.toml"):
+        load_vocabulary(folder)
+
+
+def test_nlp_never_reads_the_generator_vocabulary() -> None:
+    """DESIGN: nlp/ never reads the generator's words, so the classifiers cannot learn them."""
+    for path in sorted((ROOT / "nlp").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"synthetic|^\s*(from|import) store\b", text, re.M | re.I), path
+    segments = {p.name for p in (ROOT / "data" / "segments").iterdir()}
+    assert not segments & {p.name for p in VOCABULARY_DIR.iterdir()}
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
