@@ -38,6 +38,7 @@ __all__ = [
     "Client",
     "Vocabulary",
     "VocabularyError",
+    "Words",
     "load_vocabulary",
 ]
 
@@ -48,8 +49,8 @@ WRITER_FACTS = frozenset(
     {"kid", "nick", "age", "days", "ta", "ta0", "pregw", "wleft", "city", "pet", "breed", "idol", "partner"}
 )
 # The age bands of the [mothers] templates; every band after birth also gets the any_age templates.
-MOTHER_AGE_BANDS = ("pregnant", "pregnant_early", "pregnant_late", "newborn", "infant", "toddler", "child")
-PROFILE_KINDS = (
+_MOTHER_AGE_BANDS = ("pregnant", "pregnant_early", "pregnant_late", "newborn", "infant", "toddler", "child")
+_PROFILE_KINDS = (
     "organisation",
     "mothers",
     "fathers",
@@ -188,10 +189,10 @@ def load_vocabulary(folder: Path = VOCABULARY_DIR) -> Vocabulary:
         idols=_words(people, "idols"),
         organisation_names=_word_table(names, "organisations", [t.kind for t in ORGANISATION_TYPES]),
         slots=_word_table(_read(folder / "slots.toml"), "slots", ("partner_m", "partner_f", "skin")),
-        mother_posts=_word_table(posts, "mothers", ("any_age", *MOTHER_AGE_BANDS)),
+        mother_posts=_word_table(posts, "mothers", ("any_age", *_MOTHER_AGE_BANDS)),
         father_posts=_word_table(posts, "fathers", ("pregnant", "any_age")),
         posts_by_kind=_word_table(posts, "kinds", [k for k in CONTENT_KINDS if k not in ("mom", "dad")]),
-        topics=_word_table(posts, "topics", ("none", "preg", *KIND_TOPICS.values())),
+        topics=_word_table(posts, "topics", ("none", "preg", *KIND_TOPICS.values()), allow_empty=True),
         child_references={
             (False, False): refs["mother_son"],
             (False, True): refs["mother_daughter"],
@@ -201,7 +202,7 @@ def load_vocabulary(folder: Path = VOCABULARY_DIR) -> Vocabulary:
         replies=_words(reactions, "replies"),
         comments=_word_table(reactions, "comments", ("mom_mother", *REACTION_GROUPS)),
         reposts=_word_table(reactions, "reposts", ("mom_mother", "bot", *REACTION_GROUPS)),
-        descriptions=_word_table(profiles, "descriptions", PROFILE_KINDS),
+        descriptions=_word_table(profiles, "descriptions", _PROFILE_KINDS),
     )
     _check_slots(vocab, folder)
     return vocab
@@ -262,12 +263,15 @@ def _words(doc: _Doc, key: str) -> Words:
     return tuple(value)
 
 
-def _word_table(doc: _Doc, key: str, required: Iterable[str]) -> dict[str, Words]:
+def _word_table(
+    doc: _Doc, key: str, required: Iterable[str], *, allow_empty: bool = False
+) -> dict[str, Words]:
+    """A table of word lists holding at least the ``required`` keys (empty lists only if allowed)."""
     table = _table(doc, key)
     missing = sorted(set(required) - set(table))
     if missing:
         raise _fail(table, missing[0], "present (an array of strings)", None)
-    return {k: (_words(table, k) if table[k] != [] else ()) for k in table}
+    return {k: () if allow_empty and table[k] == [] else _words(table, k) for k in table}
 
 
 def _text_table(doc: _Doc, key: str, required: Iterable[str]) -> dict[str, str]:
