@@ -199,7 +199,7 @@ class RunLease:
 
 def _needs_recovery(info: dict[str, Any]) -> bool:
     """Whether a lock file's journal names anything a later holder might have to undo."""
-    return bool(info.get("run_id") or info.get("staging") or info.get("swap"))
+    return bool(info.get("run_id") or info.get("staging") or info.get("swap") or info.get("taking_over"))
 
 
 def held_lease(warehouse: str | Path, segment: str, as_of: date) -> RunLease | None:
@@ -400,6 +400,9 @@ def recover(warehouse: str | Path, journal: dict[str, Any], error: str) -> list[
     marked failed with ``error``). Returns what it did, for the log."""
     from store.warehouse import discard_run, open_warehouse, run_status
 
+    done = []
+    if journal.get("taking_over"):  # that holder died while taking over from another
+        done += recover(warehouse, journal["taking_over"], error)
     run_id = journal.get("run_id")
     status = None
     con = None
@@ -408,7 +411,7 @@ def recover(warehouse: str | Path, journal: dict[str, Any], error: str) -> list[
     try:
         if con is not None:
             status = run_status(con, run_id)
-        done = undo_files(journal, published=status == "succeeded")
+        done += undo_files(journal, published=status == "succeeded")
         if con is not None and status != "succeeded" and discard_run(con, run_id, error):
             done.append(f"removed the rows of run {run_id} and marked it failed")
     finally:
@@ -441,21 +444,23 @@ def run_lease(
         finally:
             lease.depth -= 1
         return
+    previous = lease.previous if lease.previous and _needs_recovery(lease.previous) else None
+    if previous is not None:  # its journal goes into ours: if we die too, the next one undoes both
+        lease.info["taking_over"] = previous
+    lease.start()  # from here a run refused or waiting sees this holder, not the dead one
     try:
-        previous = lease.previous
-        if previous and _needs_recovery(previous):
+        if previous is not None:
             why = (
                 f"killed: its process (pid {previous.get('pid', '?')} on {previous.get('host', '?')}) "
                 f"ended without finishing; a later run took over {segment} {as_of.isoformat()} "
                 f"at {_now()} and removed its partial rows"
             )
             done = recover(warehouse, previous, why)
+            lease.note(taking_over=None)
             if on_recover is not None:
                 on_recover(previous, done)
-        lease.start()
     except BaseException:
-        lease.settled = False
-        lease.info = dict(lease.previous or {})  # keep the dead holder's journal for the next one
+        lease.settled = False  # the dead holder's journal stays, in ours, for the next holder
         lease.release()
         raise
     try:

@@ -158,3 +158,20 @@ def _dead_pid() -> int:
         [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
     )
     return int(child.stdout)
+
+
+def test_a_holder_that_died_while_taking_over_leaves_both_journals_to_undo(tmp_path):
+    """A run killed while it undid a dead run's leftovers: the next holder undoes both."""
+    wh = tmp_path / "w.duckdb"
+    (tmp_path / "first").mkdir()
+    _record(
+        wh,
+        tmp_path / "second",
+        host=socket.gethostname(),
+        pid=_dead_pid(),
+        taking_over={"staging": str(tmp_path / "first")},
+    )
+    with run_lease(wh, "mothers", AS_OF) as lease:
+        assert lease_of(wh)["pid"] == lease.info["pid"] and "taking_over" not in lease_of(wh)
+    assert not (tmp_path / "first").exists() and not (tmp_path / "second").exists()
+    assert lease_of(wh) is None
