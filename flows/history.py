@@ -11,14 +11,21 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from store.warehouse import open_warehouse
+from store import runs
 
 __all__ = ["days_between", "days_to_run", "partition_grid", "run_history"]
+
+_COLUMNS: dict[Callable[..., pd.DataFrame], list[str]] = {
+    runs.latest_day_states: ["segment", "as_of", "status", "error", "run_id", "finished_at"],
+    runs.recent_runs: ["run_id", "segment", "as_of", "status", "started_at", "finished_at", "error"],
+}
 
 
 def days_between(start: date, end: date) -> list[date]:
@@ -28,32 +35,17 @@ def days_between(start: date, end: date) -> list[date]:
     return [start + timedelta(days=i) for i in range((end - start).days + 1)]
 
 
-def _read_runs(warehouse: Path, sql: str, params: list, columns: list[str]) -> pd.DataFrame:
-    """Run a read-only query on ``runs``; an absent warehouse has no runs. ``as_of`` as dates."""
+def _read_runs(warehouse: Path, query: Callable[..., pd.DataFrame], *args: Any) -> pd.DataFrame:
+    """``query(con, *args)`` on the warehouse opened read-only; an absent warehouse has no runs."""
     if not Path(warehouse).exists():
-        return pd.DataFrame(columns=columns)
-    con = open_warehouse(warehouse, read_only=True)
-    try:
-        df = con.execute(sql, params).df()
-    finally:
-        con.close()
-    if not df.empty:
-        df["as_of"] = pd.to_datetime(df["as_of"]).dt.date
-    return df
+        return pd.DataFrame(columns=_COLUMNS[query])
+    with runs.warehouse(warehouse, read_only=True) as con:
+        return query(con, *args)
 
 
 def _latest_states(warehouse: Path, segment: str | None = None) -> pd.DataFrame:
     """The newest run of each (segment, day): segment, as_of, status, error, run_id, finished_at."""
-    return _read_runs(
-        warehouse,
-        """SELECT segment, as_of, status, error, run_id, finished_at FROM (
-               SELECT *, row_number() OVER (PARTITION BY segment, as_of
-                                            ORDER BY started_at DESC, run_id DESC) AS n
-               FROM runs WHERE flow = 'pipeline' AND (? IS NULL OR segment = ?)) WHERE n = 1
-           ORDER BY segment, as_of""",
-        [segment, segment],
-        ["segment", "as_of", "status", "error", "run_id", "finished_at"],
-    )
+    return _read_runs(warehouse, runs.latest_day_states, segment)
 
 
 def days_to_run(warehouse: Path, segment: str, start: date, end: date, *, rerun: bool = False) -> list[date]:
@@ -69,13 +61,7 @@ def days_to_run(warehouse: Path, segment: str, start: date, end: date, *, rerun:
 
 def run_history(warehouse: Path, limit: int = 20) -> pd.DataFrame:
     """The newest ``limit`` runs, newest first."""
-    return _read_runs(
-        warehouse,
-        """SELECT run_id, segment, as_of, status, started_at, finished_at, error FROM runs
-           ORDER BY started_at DESC, run_id DESC LIMIT ?""",
-        [limit],
-        ["run_id", "segment", "as_of", "status", "started_at", "finished_at", "error"],
-    )
+    return _read_runs(warehouse, runs.recent_runs, limit)
 
 
 def partition_grid(

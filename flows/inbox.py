@@ -37,7 +37,8 @@ from zoneinfo import ZoneInfo
 
 from store.fields import file_sha256
 from store.readers import EXPORT_SUFFIXES, read_export
-from store.warehouse import WarehouseBusyError, load_batch, open_warehouse
+from store.runs import loaded_before, warehouse
+from store.warehouse import WarehouseBusyError, load_batch
 
 __all__ = ["FAILED", "PROCESSED", "InboxFile", "inbox_files", "ingest_inbox"]
 
@@ -179,16 +180,15 @@ def ingest_inbox(
     results: list[InboxFile] = []
     if not files:
         return results
-    con = open_warehouse(warehouse_path)
-    try:
-        for path in files:
-            result = _ingest_one(con, inbox, path, day, fmt)
-            results.append(result)
-            if on_file is not None:
-                on_file(result)
-    finally:
-        con.close()
-        _remove_empty_dirs(inbox)
+    with warehouse(warehouse_path) as con:
+        try:
+            for path in files:
+                result = _ingest_one(con, inbox, path, day, fmt)
+                results.append(result)
+                if on_file is not None:
+                    on_file(result)
+        finally:
+            _remove_empty_dirs(inbox)
     return results
 
 
@@ -208,10 +208,7 @@ def _ingest_one(con: Any, inbox: Path, path: Path, day: date, fmt: str | None) -
         return _fail(inbox, path, day, f"unreadable: {exc}")
     if path.stat().st_size == 0:
         return _fail(inbox, path, day, "the file is empty (0 bytes)")
-    seen = con.execute(
-        "SELECT count(*) FROM loads WHERE sha256 = ? AND loaded + duplicates > 0", [digest]
-    ).fetchone()[0]
-    if seen:
+    if loaded_before(con, digest):
         target = _move(inbox, path, PROCESSED, day)
         return InboxFile(
             source=rel,

@@ -51,11 +51,13 @@ __all__ = [
     "open_warehouse",
     "post_date_span",
     "publish_run",
+    "read_run_users",
     "read_tag_funnel",
     "run_status",
     "start_run",
     "transaction",
     "window_bounds",
+    "write_run_users",
     "write_seeds",
     "write_selection",
     "write_tag_funnel",
@@ -115,6 +117,10 @@ CREATE TABLE IF NOT EXISTS seeds (
 );
 CREATE TABLE IF NOT EXISTS selections (
     run_id VARCHAR PRIMARY KEY, segment VARCHAR, as_of DATE, selection VARCHAR
+);
+CREATE TABLE IF NOT EXISTS run_users (
+    run_id VARCHAR NOT NULL, user_id VARCHAR NOT NULL, circle INTEGER, city VARCHAR,
+    bot_score DOUBLE, bot_reasons VARCHAR, eligible BOOLEAN, why VARCHAR
 );
 """
 
@@ -1007,6 +1013,42 @@ def write_tag_funnel(
             f"VALUES (?, ?, {', '.join('?' for _ in FUNNEL_COLUMNS)})",
             [run_id, segment, *values],
         )
+
+
+#: Columns of ``run_users`` after run_id: what the select step decided about each user of the
+#: window's graph (eligible, why, bot score: members only; None for the others).
+RUN_USER_COLUMNS = ("user_id", "circle", "city", "bot_score", "bot_reasons", "eligible", "why")
+
+
+def write_run_users(con: duckdb.DuckDBPyConnection, run_id: str, users: pd.DataFrame) -> int:
+    """Store a run's per-user decisions (columns :data:`RUN_USER_COLUMNS`), replacing the run's
+    earlier rows, in one transaction; returns how many rows were written."""
+    missing = [c for c in RUN_USER_COLUMNS if c not in users.columns]
+    if missing:
+        raise ValueError(f"run users need columns {list(RUN_USER_COLUMNS)}; missing {missing}")
+    frame = users[list(RUN_USER_COLUMNS)].astype(object).where(users[list(RUN_USER_COLUMNS)].notna(), None)
+    frame.insert(0, "run_id", run_id)
+    con.register("t_run_users", frame)
+    try:
+        with transaction(con):
+            con.execute("DELETE FROM run_users WHERE run_id = ?", [run_id])
+            cols = ", ".join(("run_id", *RUN_USER_COLUMNS))
+            con.execute(f"INSERT INTO run_users ({cols}) SELECT {cols} FROM t_run_users")
+    finally:
+        con.unregister("t_run_users")
+    return len(frame)
+
+
+def read_run_users(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
+    """A run's per-user decisions (:func:`write_run_users`), by user_id; empty (with the
+    columns) when the run has none or the warehouse predates the table."""
+    try:
+        return con.execute(
+            f"SELECT {', '.join(RUN_USER_COLUMNS)} FROM run_users WHERE run_id = ? ORDER BY user_id",
+            [run_id],
+        ).df()
+    except duckdb.CatalogException:  # a read-only warehouse written before run_users
+        return pd.DataFrame(columns=list(RUN_USER_COLUMNS))
 
 
 def read_tag_funnel(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any] | None:
