@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import shutil
 import tempfile
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -46,16 +44,12 @@ from nlp.tagger import (
     window_prior,
 )
 from nlp.words import top_distinctive_words
-from report.html import ReportInputs, write_report
-from report.seedlist import (
-    engagement_rate,
-    explain_seed,
-    profile_url,
-    write_seeds_csv,
-    write_seeds_json,
-)
-from store import leases
+from report.backtest import model_check_text
+from report.build import RunOutputs, build_report, write_outputs
+from report.seedlist import explain_seed
+from store import leases, runs
 from store.fields import city_of
+from store.history import latest_backtest
 from store.readers import find_export_files, read_export
 from store.warehouse import (
     LoadReport,
@@ -68,9 +62,11 @@ from store.warehouse import (
     newest_post_date,
     open_warehouse,
     publish_run,
+    read_run_users,
     read_tag_funnel,
     start_run,
     window_bounds,
+    write_run_users,
     write_seeds,
     write_selection,
     write_tag_funnel,
@@ -142,21 +138,15 @@ def export_cache_key(path: str | Path, fmt: str | None = None) -> str:
 
 def load_export(warehouse: Path, batch: Any) -> LoadReport:
     """Load one parsed export (an ``ExportBatch``) into the warehouse, in one transaction."""
-    con = open_warehouse(warehouse)
-    try:
+    with runs.warehouse(warehouse) as con:
         return load_batch(con, batch)
-    finally:
-        con.close()
 
 
 def ingest_paths(warehouse: Path, paths: Sequence[str | Path], fmt: str | None = None) -> list[LoadReport]:
     """Load export files (folders are searched) into the warehouse, one transaction per file."""
     files = export_files(paths)
-    con = open_warehouse(warehouse)
-    try:
+    with runs.warehouse(warehouse) as con:
         return [load_batch(con, read_export(f, fmt)) for f in files]
-    finally:
-        con.close()
 
 
 def resolve_as_of(warehouse: Path, as_of: date | None, *, today: date | None = None) -> date:
@@ -167,12 +157,9 @@ def resolve_as_of(warehouse: Path, as_of: date | None, *, today: date | None = N
     from zoneinfo import ZoneInfo
 
     today = today or datetime.now(ZoneInfo("Asia/Shanghai")).date()
-    con = open_warehouse(warehouse, read_only=Path(warehouse).exists())
-    try:
+    with runs.warehouse(warehouse, read_only=Path(warehouse).exists()) as con:
         newest = newest_post_date(con, not_after=today)
         later = newest is None and newest_post_date(con) is not None
-    finally:
-        con.close()
     if newest is None:
         what = f"every post in it is dated after today ({today})" if later else "the warehouse has no posts"
         raise ValueError(
@@ -236,13 +223,10 @@ def read_tag_shards(warehouse: Path, as_of: date, window_days: int, shards: int 
     """The window's posts (the columns tagging needs) split into ``shards`` user shards
     (:func:`nlp.tagger.split_by_user_shard`: a user's posts are always in one shard)."""
     start, end = window_bounds(as_of, window_days)
-    con = open_warehouse(warehouse)
-    try:
+    with runs.warehouse(warehouse) as con:
         posts = fetch_window_posts(con, start, end)
         posts["context"] = fetch_context_texts(con, posts)
         profiles = fetch_users(con, posts["user_id"].unique())
-    finally:
-        con.close()
     # each post carries its author's screen name and bio, so a shard holds all a tagger needs
     names = dict(zip(profiles.get("user_id", []), profiles.get("screen_name", []), strict=True))
     bios = dict(zip(profiles.get("user_id", []), profiles.get("description", []), strict=True))
@@ -282,12 +266,9 @@ def write_tags(warehouse: Path, run_id: str, shard_tags: Sequence[TagResult]) ->
     tags = merge_shard_tags([r.tags for r in shard_tags])
     funnel = merge_funnels([r.funnel for r in shard_tags])
     segment = str(tags["segment"].iloc[0]) if len(tags) else ""
-    con = open_warehouse(warehouse)
-    try:
+    with runs.warehouse(warehouse) as con:
         write_user_tags(con, run_id, tags)
         write_tag_funnel(con, run_id, segment, funnel.as_dict())
-    finally:
-        con.close()
     return len(tags)
 
 
@@ -317,14 +298,6 @@ def _rules_note(definition: SegmentDefinition, tags: pd.DataFrame, funnel: dict[
     return members_note(definition.name, definition.post_scorer, count_by_rule(tags), tags, funnel)
 
 
-def _read_tags(con: Any, run_id: str) -> pd.DataFrame:
-    return con.execute(
-        "SELECT user_id, segment, score, n_posts, n_hits, evidence, rule, business FROM user_tags "
-        "WHERE run_id = ? ORDER BY score DESC, user_id",
-        [run_id],
-    ).df()
-
-
 def select_step(
     warehouse: Path, run_id: str, segment: str, as_of: date, window_days: int, settings: Settings
 ) -> dict[str, Any]:
@@ -333,9 +306,8 @@ def select_step(
     Writes ``seeds`` and ``selections``; returns the selection as a dict.
     """
     start, end = window_bounds(as_of, window_days)
-    con = open_warehouse(warehouse)
-    try:
-        tags = _read_tags(con, run_id)
+    with runs.warehouse(warehouse) as con:
+        tags = runs.read_run_tags(con, run_id)
         if tags.empty:
             raise ValueError(
                 f"no {segment} members were tagged in the {window_days} days ending {as_of}; "
@@ -425,23 +397,46 @@ def select_step(
             }
         )
         write_seeds(con, run_id, seeds)
+        members = tags["user_id"].tolist()
+        decided = runs.run_users_frame(
+            [*graph.vs["name"], *members], circles=circles, cities=cities, judged=judged, activity=activity
+        )
+        write_run_users(con, run_id, decided)
         doc = selection.to_dict()
+        doc["overlap"] = _overlap_figures(graph, selection, members, settings, circles)
         write_selection(con, run_id, segment, as_of, doc)
-    finally:
-        con.close()
     return doc
 
 
-@dataclass(frozen=True)
-class RunOutputs:
-    """Where a run's deliverables are."""
+def _overlap_figures(
+    graph: Any, selection: Any, members: list[str], settings: Settings, circles: dict[str, int]
+) -> dict[str, Any]:
+    """Cross-infection of the seeds on the graph they were chosen on (learned probabilities
+    included): members reached, reached by two or more seeds, by count, per circle; or the
+    reason it could not be estimated (``error``)."""
+    from graph.overlap import seed_overlap
 
-    folder: Path
-    report: Path
-    seeds_csv: Path
-    seeds_json: Path
-    seeds_xlsx: Path | None = None
-    circles_gexf: Path | None = None
+    try:
+        ov = seed_overlap(
+            graph,
+            [s.user_id for s in selection.seeds],
+            targets=set(members),
+            probability=settings.probability,
+            max_hops=settings.max_hops,
+            decay=settings.decay,
+            sample_size=min(int(settings.sample_size), 10_000),
+            seed=settings.seed,
+            circles=circles,
+        )
+    except (ValueError, KeyError, IndexError) as exc:
+        return {"error": str(exc)}
+    return {
+        "reached": ov.reached,
+        "reached_by_two_or_more": ov.reached_by_two_or_more,
+        "by_count": dict(ov.by_count),
+        "sample_size": ov.sample_size,
+        "per_circle": {str(c): list(v) for c, v in ov.per_circle.items()},
+    }
 
 
 def _is_synthetic(sources: Sequence[str], samples_dir: Path) -> bool:
@@ -464,334 +459,104 @@ def report_step(
     :func:`publish_outputs` swaps it into ``out_dir/<segment>/<as_of>/``. The selection is read
     as plain JSON, so fields the selector adds later (bot scores, guarantee details) pass through.
     """
-    from graph.overlap import seed_overlap
-    from report.gexf import write_circles_gexf
-    from report.html import headline_text
-    from report.xlsx import write_seeds_xlsx
-
     definition = load_segment(segment, settings.segments_dir)
-    start, end = window_bounds(as_of, window_days)
-    con = open_warehouse(warehouse)
+    with runs.warehouse(warehouse) as con:
+        data = _read_report_data(con, run_id, segment, as_of, window_days, settings)
+    texts = _report_texts(definition, data, settings)  # takes funnel and backtest out of data
+    inputs = build_report(**data, **texts, version=tajian_version())
+    tmp = _make_staging(warehouse, Path(settings.out_dir), segment, as_of)
     try:
-        row = con.execute("SELECT selection FROM selections WHERE run_id = ?", [run_id]).fetchone()
-        if row is None:
-            raise ValueError(f"run {run_id} has no selection; run the select step first")
-        sel: dict[str, Any] = json.loads(row[0])
-        tags = _read_tags(con, run_id)
-        funnel = read_tag_funnel(con, run_id)
-        posts = fetch_window_posts(con, start, end)
-        reasons = dict(
-            con.execute(
-                "SELECT user_id, reason FROM seeds WHERE run_id = ? ORDER BY rank", [run_id]
-            ).fetchall()
-        )
-        loads = con.execute(
-            """SELECT source, rows_read, loaded, duplicates, quarantined, users_added,
-                      interactions_added FROM loads ORDER BY loaded_at, source"""
-        ).df()
-        quarantine = con.execute(
-            """SELECT regexp_replace(reason, '^.*?, line \\d+: ', '') AS why, count(*) AS n
-               FROM quarantine GROUP BY why ORDER BY n DESC, why LIMIT 20"""
-        ).fetchall()
-        pending = con.execute("SELECT count(*) FROM pending_interactions").fetchone()[0]
-        edges = fetch_window_interactions(con, start, end)
-        previous = _report_previous_run(con, run_id, segment)
-        kind_weights = (sel.get("params") or {}).get("kind_weights") or dict(settings.kind_weights)
-        graph = build_influence_graph(edges, dict(kind_weights), extra_users=tags["user_id"].tolist())
-        circles = detect_circles(graph, seed=settings.seed)
-        seed_dicts = list(sel.get("seeds") or [])
-        seed_ids = [str(s["user_id"]) for s in seed_dicts]
-        members = set(tags["user_id"])
-        circle_nodes = _report_circle_nodes(graph, circles, seed_dicts, cap=20_000)
-        want = (
-            set(posts["user_id"])
-            | members
-            | set(circle_nodes)
-            | set(previous["dropped_ids"] if previous else ())
-        )
-        profiles = fetch_users(con, sorted(want))
-    finally:
-        con.close()
-
-    prof = profiles.set_index("user_id")
-    tag = tags.set_index("user_id")
-    names = {
-        u: (None if pd.isna(n) else str(n))
-        for u, n in zip(profiles["user_id"], profiles["screen_name"], strict=True)
-    }
-    engagement = _report_engagement(posts)
-    bot_by_user, bot_why = _report_bot_scores(sel, posts, profiles, [str(s["user_id"]) for s in seed_dicts])
-    rows = []
-    for s in seed_dicts:
-        uid = str(s["user_id"])
-        p = prof.loc[uid] if uid in prof.index else None
-        t = tag.loc[uid] if uid in tag.index else None
-        followers = None if p is None or pd.isna(p["followers"]) else int(p["followers"])
-        n_hits = None if t is None else int(t["n_hits"])
-        bot = s.get("bot_score", bot_by_user.get(uid))
-        e = engagement.get(uid)
-        evidence = [] if t is None else json.loads(t["evidence"] or "[]")
-        hit_words = list(dict.fromkeys(h for ev in evidence for h in (ev.get("hits") or [])))
-        rows.append(
-            {
-                "rank": int(s["rank"]),
-                "user_id": uid,
-                "screen_name": names.get(uid),
-                "profile_url": profile_url(uid),
-                "followers": followers,
-                "city": s.get("city"),
-                "circle": s.get("circle"),
-                "segment_score": None if t is None else float(t["score"]),
-                "n_hits": n_hits,
-                "engagement_rate": None if e is None else engagement_rate(*e, followers=followers),
-                "bot_score": None if bot is None or pd.isna(bot) else float(bot),
-                "bot_reasons": bot_why.get(uid) or None,
-                "marginal_reach": float(s["marginal_reach"]),
-                "cumulative_reach": float(s["cumulative_reach"]),
-                "reason": explain_seed(
-                    marginal_reach=float(s["marginal_reach"]),
-                    cumulative_reach=float(s["cumulative_reach"]),
-                    n_hits=n_hits,
-                    circle=s.get("circle"),
-                    city=s.get("city"),
-                    segment_label=segment,
-                    max_hops=(sel.get("model") or {}).get("max_hops"),
-                    words=hit_words,
-                )
-                if s.get("marginal_reach") is not None
-                else reasons.get(uid, ""),
-                "evidence": evidence,
-            }
-        )
-    model = sel.get("model") or {}
-    notes = [_rules_note(definition, tags, funnel)]
-    if not any(r["bot_score"] is not None for r in rows):
-        notes.append(
-            "Bot score: not available for this run, so the bot score column is empty in "
-            "every file; bot-like accounts are kept out only by the eligibility rules."
-        )
-    try:
-        ov = seed_overlap(
-            graph,
-            seed_ids,
-            targets=members,
-            probability=str(model.get("probability", "wc")),
-            max_hops=int(model.get("max_hops", 2)),
-            decay=float(model.get("decay", 1.0)),
-            sample_size=min(int(settings.sample_size), 10_000),
-            seed=settings.seed,
-            circles=circles,
-        )
-        overlap: dict[str, Any] | None = {
-            "reached": ov.reached,
-            "reached_by_two_or_more": ov.reached_by_two_or_more,
-            "by_count": dict(ov.by_count),
-            "sample_size": ov.sample_size,
-        }
-        per_circle = dict(ov.per_circle)
-    except (ValueError, KeyError, IndexError) as exc:  # the report still renders, and says why
-        overlap, per_circle = None, {}
-        notes.append(f"Cross-infection could not be estimated: {exc}")
-
-    member_posts = posts[posts["user_id"].isin(members)]
-    days = pd.date_range(start=as_of - pd.Timedelta(days=window_days - 1), end=as_of, freq="D")
-    by_day = member_posts.groupby(member_posts["created_at"].dt.date)["user_id"].agg(["nunique", "size"])
-    member_days = [
-        (
-            d.date().isoformat(),
-            int(by_day["nunique"].get(d.date(), 0)) if len(by_day) else 0,
-            int(by_day["size"].get(d.date(), 0)) if len(by_day) else 0,
-        )
-        for d in days
-    ]
-    member_followers = [
-        None if u not in prof.index or pd.isna(prof.at[u, "followers"]) else int(prof.at[u, "followers"])
-        for u in sorted(members)
-    ]
-    member_city = {u: city_of(prof.at[u, "location"]) if u in prof.index else None for u in members}
-    seed_city = pd.Series([r["city"] for r in rows if r["city"]], dtype=object).value_counts()
-    city_counts = pd.Series([c for c in member_city.values() if c], dtype=object).value_counts()
-    cities = [(c, int(n), int(seed_city.get(c, 0))) for c, n in city_counts.items()]
-
-    ref = {
-        r["user_id"]: {
-            "rank": r["rank"],
-            "name": r["screen_name"],
-            "user_id": r["user_id"],
-            "city": r["city"],
-            "circle": r["circle"],
-        }
-        for r in rows
-    }
-    circle_rows = []
-    for c in sorted(
-        {r["circle"] for r in rows if r["circle"] is not None},
-        key=lambda c: (-sum(1 for r in rows if r["circle"] == c), c),
-    ):
-        in_circle = [u for u in members if circles.get(u) == c]
-        top = (
-            pd.Series([member_city[u] for u in in_circle if member_city.get(u)], dtype=object)
-            .value_counts()
-            .head(3)
-        )
-        reached = per_circle.get(c)
-        circle_rows.append(
-            {
-                "circle": c,
-                "members": len(in_circle),
-                "cities": ", ".join(f"{k} {v}" for k, v in top.items()),
-                "seeds": [ref[r["user_id"]] for r in rows if r["circle"] == c],
-                "reached": None if reached is None else reached[0],
-                "reached_2plus": None if reached is None else reached[1],
-            }
-        )
-    meetups = []
-    for city, group in pd.DataFrame(rows or [{"city": None}]).groupby(
-        pd.DataFrame(rows or [{"city": None}])["city"].fillna(""), sort=False
-    ):
-        if not rows:
-            break
-        seeds_here = [ref[u] for u in group["user_id"]]
-        circ = sorted({s["circle"] for s in seeds_here if s["circle"] is not None})
-        meetups.append(
-            {
-                "city": city or None,
-                "n_seeds": len(seeds_here),
-                "circles": ", ".join(str(c) for c in circ),
-                "seeds": seeds_here,
-                "seeds_text": "; ".join(
-                    f"#{s['rank']} {s['name'] or s['user_id']} ({s['user_id']}, circle {s['circle']})"
-                    for s in seeds_here
-                ),
-            }
-        )
-    meetups.sort(key=lambda m: (m["city"] is None, -m["n_seeds"], m["city"] or ""))
-
-    changes = None
-    if previous:
-        now = set(seed_ids)
-        before = previous["seeds"]
-        changes = {
-            "previous_run_id": previous["run_id"],
-            "previous_as_of": previous["as_of"],
-            "previous_reach": previous["reach"],
-            "kept": [{**ref[u], "was": before[u]} for u in seed_ids if u in before],
-            "new": [ref[u] for u in seed_ids if u not in before],
-            "dropped": [
-                {"rank": rk, "name": names.get(u), "user_id": u}
-                for u, rk in sorted(before.items(), key=lambda x: x[1])
-                if u not in now
-            ],
-        }
-
-    all_city = {u: city_of(loc) for u, loc in zip(profiles["user_id"], profiles["location"], strict=True)}
-    network = _report_network(graph, circles, rows, names, all_city, cap=600)
-    members_text = posts["user_id"].isin(members)
-    own = posts["text"].map(lambda t: clean_weibo_text(t).own_text)
-    words = top_distinctive_words(
-        own[members_text].tolist(), own.tolist(), n=30, dictionary=definition.dictionary
-    )
-    sources = loads["source"].tolist()
-    authors = set(posts["user_id"])
-    try:
-        eligibility = EligibilityRules(**(sel.get("params") or {}).get("eligibility", {})).describe()
-    except TypeError:
-        eligibility = [f"{k}: {v}" for k, v in ((sel.get("params") or {}).get("eligibility") or {}).items()]
-    try:
-        model_text = DiffusionModel(**model).describe()
-    except (TypeError, ValueError):
-        model_text = ", ".join(f"{k} {v}" for k, v in model.items())
-    files = [
-        ("report.html", "this report"),
-        ("seeds.xlsx", "the seed list for Excel"),
-        ("seeds.csv", "the seed list as UTF-8 CSV"),
-        ("seeds.json", "the seed list with the full selection"),
-        ("circles.gexf", "the seeds' circles for Gephi"),
-    ]
-    inputs = ReportInputs(
-        segment=segment,
-        segment_label=segment,
-        segment_description=definition.description,
-        as_of=as_of,
-        window_days=window_days,
-        run_id=run_id,
-        synthetic=_is_synthetic(sources, settings.samples_dir),
-        selection=sel,
-        seed_rows=rows,
-        n_posts=len(posts),
-        n_authors=len(authors),
-        n_members=len(members),
-        top_words=words,
-        loads=loads.to_dict("records"),
-        quarantine=[(r[0], int(r[1])) for r in quarantine],
-        users_without_profile=len(authors - set(profiles["user_id"])),
-        pending_interactions=int(pending),
-        eligibility=eligibility,
-        model_text=model_text,
-        version=tajian_version(),
-        member_days=member_days,
-        member_followers=member_followers,
-        cities=cities,
-        circles=circle_rows,
-        meetups=meetups,
-        overlap=overlap,
-        network=network,
-        changes=changes,
-        notes=notes,
-        files=files,
-    )
-    out_root = Path(settings.out_dir)
-    flat_rows = [{k: v for k, v in r.items() if k not in ("evidence", "bot_reasons")} for r in rows]
-    headline = headline_text(inputs)
-    about = [
-        ("segment", segment),
-        ("as of", as_of.isoformat()),
-        ("window", f"{window_days} days ending {as_of.isoformat()} (Asia/Shanghai)"),
-        ("run", run_id),
-        ("headline", headline),
-        ("method", str(sel.get("method", ""))),
-        ("model", model_text),
-        ("random seed", str(sel.get("random_seed", ""))),
-        ("synthetic sample", "yes" if inputs.synthetic else "no"),
-    ]
-    gexf_nodes = [
-        {
-            "id": u,
-            "label": names.get(u) or u,
-            "circle": circles.get(u),
-            "rank": ref[u]["rank"] if u in ref else None,
-            "city": member_city.get(u) or (ref[u]["city"] if u in ref else None),
-            "member": u in members,
-            "followers": None
-            if u not in prof.index or pd.isna(prof.at[u, "followers"])
-            else int(prof.at[u, "followers"]),
-        }
-        for u in circle_nodes
-    ]
-    tmp = _make_staging(warehouse, out_root, segment, as_of)
-    try:
-        return RunOutputs(
-            folder=tmp,
-            report=write_report(inputs, tmp / "report.html"),
-            seeds_csv=write_seeds_csv(flat_rows, tmp / "seeds.csv"),
-            seeds_json=write_seeds_json(
-                sel,
-                rows,
-                tmp / "seeds.json",
-                notes=notes,
-                extra={"report": {"headline": headline, "run_id": run_id, "overlap": overlap}},
-            ),
-            seeds_xlsx=write_seeds_xlsx(
-                flat_rows, tmp / "seeds.xlsx", meetups=meetups, about=about, notes=notes
-            ),
-            circles_gexf=write_circles_gexf(
-                gexf_nodes, _report_edges(graph, set(circle_nodes)), tmp / "circles.gexf"
-            ),
-        )
+        return write_outputs(inputs, tmp)
     except BaseException:  # a full disk, say: no half-written staging folder stays behind
         shutil.rmtree(tmp, ignore_errors=True)
         leases.note(warehouse, segment, as_of, staging=None)
         raise
+
+
+def _read_report_data(
+    con: Any, run_id: str, segment: str, as_of: date, window_days: int, settings: Settings
+) -> dict[str, Any]:
+    """What the report shows, read from the warehouse (the selection, tags, run_users, the
+    window's posts, loads, the previous run, profiles) plus the graph's parts it draws."""
+    start, end = window_bounds(as_of, window_days)
+    sel = runs.read_selection(con, run_id)
+    if sel is None:
+        raise ValueError(f"run {run_id} has no selection; run the select step first")
+    backtest = latest_backtest(con)  # first: it leaves its last result unfinished
+    tags = runs.read_run_tags(con, run_id)
+    decided = read_run_users(con, run_id)
+    if decided.empty:
+        raise ValueError(f"run {run_id} has no run_users rows; run its select step again")
+    circles = {
+        str(u): int(c) for u, c in zip(decided["user_id"], decided["circle"], strict=True) if pd.notna(c)
+    }
+    posts = fetch_window_posts(con, start, end)
+    previous = runs.previous_run(con, run_id, segment)
+    kind_weights = (sel.get("params") or {}).get("kind_weights") or dict(settings.kind_weights)
+    edges = fetch_window_interactions(con, start, end)
+    graph = build_influence_graph(edges, dict(kind_weights), extra_users=tags["user_id"].tolist())
+    seed_dicts = list(sel.get("seeds") or [])
+    circle_nodes = _report_circle_nodes(graph, circles, seed_dicts, cap=20_000)
+    dropped = set(previous["dropped_ids"] if previous else ())
+    want = set(posts["user_id"]) | set(tags["user_id"]) | set(circle_nodes) | dropped
+    profiles = fetch_users(con, sorted(want))
+    names = {
+        u: (None if pd.isna(n) else str(n))
+        for u, n in zip(profiles["user_id"], profiles["screen_name"], strict=True)
+    }
+    cities_of = {u: city_of(loc) for u, loc in zip(profiles["user_id"], profiles["location"], strict=True)}
+    ranked = [{"user_id": str(s["user_id"]), "rank": int(s["rank"])} for s in seed_dicts]
+    return {
+        "segment": segment,
+        "as_of": as_of,
+        "window_days": window_days,
+        "run_id": run_id,
+        "selection": sel,
+        "tags": tags,
+        "posts": posts,
+        "profiles": profiles,
+        "run_users": decided,
+        "reasons": runs.read_seed_reasons(con, run_id),
+        "loads": runs.read_loads(con),
+        "quarantine": runs.quarantine_reasons(con, limit=20),
+        "pending": runs.count_pending_interactions(con),
+        "previous": previous,
+        "cities_of": cities_of,
+        "circle_nodes": circle_nodes,
+        "network": _report_network(graph, circles, ranked, names, cities_of, cap=600),
+        "circle_edges": _report_edges(graph, set(circle_nodes)),
+        "funnel": read_tag_funnel(con, run_id),
+        "backtest": backtest,
+    }
+
+
+def _report_texts(definition: SegmentDefinition, data: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """The report's texts other rooms write (members note, top words, eligibility rules, the
+    model and how well it predicted in the last backtest) and whether the data is the sample.
+    Takes ``funnel`` and ``backtest`` out of ``data``."""
+    sel, tags, posts = data["selection"], data["tags"], data["posts"]
+    funnel, backtest = data.pop("funnel"), data.pop("backtest")
+    own = posts["text"].map(lambda t: clean_weibo_text(t).own_text)
+    members = posts["user_id"].isin(set(tags["user_id"]))
+    words = top_distinctive_words(own[members].tolist(), own.tolist(), n=30, dictionary=definition.dictionary)
+    try:
+        eligibility = EligibilityRules(**(sel.get("params") or {}).get("eligibility", {})).describe()
+    except TypeError:
+        eligibility = [f"{k}: {v}" for k, v in ((sel.get("params") or {}).get("eligibility") or {}).items()]
+    model = sel.get("model") or {}
+    try:
+        model_text = DiffusionModel(**model).describe()
+    except (TypeError, ValueError):
+        model_text = ", ".join(f"{k} {v}" for k, v in model.items())
+    checked = model_check_text(backtest, str(model.get("probability", "")))
+    return {
+        "segment_description": definition.description,
+        "synthetic": _is_synthetic(data["loads"]["source"].tolist(), settings.samples_dir),
+        "members_note": _rules_note(definition, tags, funnel),
+        "top_words": words,
+        "eligibility": eligibility,
+        "model_text": f"{model_text} {checked}" if checked else model_text,
+    }
 
 
 def _make_staging(warehouse: Path, out_root: Path, segment: str, as_of: date) -> Path:
@@ -805,73 +570,6 @@ def _make_staging(warehouse: Path, out_root: Path, segment: str, as_of: date) ->
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return tmp
-
-
-def _report_previous_run(con: Any, run_id: str, segment: str) -> dict[str, Any] | None:
-    """The run of ``segment`` before this one that still has seeds (the newest day up to this
-    run's day, started before it): its id, day, reach and seeds."""
-    row = con.execute(
-        """WITH me AS (SELECT max(as_of) AS as_of, max(started_at) AS started_at FROM runs
-                       WHERE run_id = ?)
-           SELECT r.run_id, r.as_of, s.selection FROM runs r JOIN selections s USING (run_id), me
-           WHERE r.segment = ? AND r.run_id <> ? AND r.status = 'succeeded'
-             AND (me.as_of IS NULL OR r.as_of <= me.as_of)
-             AND (me.started_at IS NULL OR r.started_at <= me.started_at)
-             AND EXISTS (SELECT 1 FROM seeds x WHERE x.run_id = r.run_id)
-           ORDER BY r.as_of DESC, r.started_at DESC LIMIT 1""",
-        [run_id, segment, run_id],
-    ).fetchone()
-    if row is None:
-        return None
-    seeds = dict(con.execute("SELECT user_id, rank FROM seeds WHERE run_id = ?", [row[0]]).fetchall())
-    try:
-        reach = float(json.loads(row[2]).get("expected_reach"))
-    except (TypeError, ValueError):
-        reach = None
-    return {
-        "run_id": row[0],
-        "as_of": row[1].isoformat(),
-        "reach": reach,
-        "seeds": {str(u): int(r) for u, r in seeds.items()},
-        "dropped_ids": list(seeds),
-    }
-
-
-def _report_bot_scores(
-    sel: dict[str, Any], posts: pd.DataFrame, profiles: pd.DataFrame, users: list[str]
-) -> tuple[dict[str, float], dict[str, str]]:
-    """Seeds' bot scores (and reasons): from the selection when it carries them, else computed
-    by :func:`graph.bots.bot_scores` on the window's posts; empty when neither is available."""
-    given = sel.get("bot_scores")
-    if isinstance(given, dict) and given:
-        return {str(u): float(v) for u, v in given.items() if v is not None}, {}
-    try:
-        from graph.bots import bot_scores
-    except ImportError:
-        return {}, {}
-    mine = posts[posts["user_id"].isin(set(users))]
-    try:
-        scores = bot_scores(mine, profiles[profiles["user_id"].isin(set(users))], users=users)
-    except (KeyError, ValueError, TypeError):
-        return {}, {}
-    reasons = scores["bot_reasons"] if "bot_reasons" in scores.columns else [""] * len(scores)
-    return (
-        dict(zip(scores["user_id"].astype(str), scores["bot_score"].astype(float), strict=True)),
-        {str(u): str(r or "") for u, r in zip(scores["user_id"], reasons, strict=True)},
-    )
-
-
-def _report_engagement(posts: pd.DataFrame) -> dict[str, tuple[float, float, float, int]]:
-    """Per author: (reposts, comments, likes, posts) over their posts in the window (not comments)."""
-    own = posts[posts["reply_to"].isna()] if "reply_to" in posts.columns else posts
-    if own.empty:
-        return {}
-    counts = own[["reposts", "comments", "likes"]].astype(float).fillna(0.0)
-    g = counts.groupby(own["user_id"]).agg("sum")
-    n = own.groupby("user_id").size()
-    return {
-        u: (float(r["reposts"]), float(r["comments"]), float(r["likes"]), int(n[u])) for u, r in g.iterrows()
-    }
 
 
 def _report_circle_nodes(

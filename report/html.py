@@ -99,6 +99,10 @@ class ReportInputs:
     notes: Sequence[str] = ()
     #: files next to the report: (file name, what it is)
     files: Sequence[tuple[str, str]] = ()
+    #: circles.gexf: the seeds and their circles' members ({id, label, circle, rank, city, member,
+    #: followers}) and the edges among them ((a, b, weight))
+    gexf_nodes: Sequence[Mapping[str, Any]] = ()
+    gexf_edges: Sequence[tuple[str, str, float]] = ()
 
     @classmethod
     def example(cls) -> ReportInputs:

@@ -1,0 +1,402 @@
+"""A run's report from plain data: :func:`build_report` assembles the :class:`ReportInputs`
+(seed rows, circles, meet-ups, changes since the previous run, charts' data) from tables the
+report step read, and :func:`write_outputs` writes the five deliverables into a folder.
+
+Plain data in (pandas tables, dicts, lists); no warehouse, no graph library, no Prefect.
+
+Example:
+    >>> engagement(pd.DataFrame({"user_id": ["a", "a"], "reposts": [1, 2], "comments": [0, 1],
+    ...                          "likes": [3, None]}))
+    {'a': (3.0, 1.0, 3.0, 2)}
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from report.html import ReportInputs, headline_text, write_report
+from report.seedlist import engagement_rate, explain_seed, profile_url, write_seeds_csv, write_seeds_json
+
+__all__ = ["FILES", "RunOutputs", "build_report", "engagement", "stored_overlap", "write_outputs"]
+
+#: the files of a run's folder: (file name, what it is)
+FILES = (
+    ("report.html", "this report"),
+    ("seeds.xlsx", "the seed list for Excel"),
+    ("seeds.csv", "the seed list as UTF-8 CSV"),
+    ("seeds.json", "the seed list with the full selection"),
+    ("circles.gexf", "the seeds' circles for Gephi"),
+)
+
+
+@dataclass(frozen=True)
+class RunOutputs:
+    """Where a run's deliverables are."""
+
+    folder: Path
+    report: Path
+    seeds_csv: Path
+    seeds_json: Path
+    seeds_xlsx: Path | None = None
+    circles_gexf: Path | None = None
+
+
+def stored_overlap(stored: Mapping[str, Any] | None) -> tuple[dict[str, Any] | None, dict[int, tuple], str]:
+    """The cross-infection figures the select step stored (JSON: keys back to ints), the
+    per-circle ones, and why there are none (when there are none).
+
+    >>> stored_overlap({"error": "no graph"})
+    (None, {}, 'no graph')
+    >>> stored_overlap({"reached": 2.0, "reached_by_two_or_more": 1.0, "sample_size": 9,
+    ...                 "by_count": {"1": 1.0}, "per_circle": {"3": [2.0, 1.0]}})[1]
+    {3: (2.0, 1.0)}
+    """
+    if not stored or "error" in stored:
+        why = (stored or {}).get("error") or "the selection holds no cross-infection figures"
+        return None, {}, str(why)
+    overlap = {k: stored[k] for k in ("reached", "reached_by_two_or_more", "sample_size")}
+    overlap["by_count"] = {int(k): v for k, v in (stored.get("by_count") or {}).items()}
+    per_circle = {int(c): tuple(v) for c, v in (stored.get("per_circle") or {}).items()}
+    return overlap, per_circle, ""
+
+
+def engagement(posts: pd.DataFrame) -> dict[str, tuple[float, float, float, int]]:
+    """Per author: (reposts, comments, likes, posts) over their posts in the window (not comments)."""
+    own = posts[posts["reply_to"].isna()] if "reply_to" in posts.columns else posts
+    if own.empty:
+        return {}
+    counts = own[["reposts", "comments", "likes"]].astype(float).fillna(0.0)
+    g = counts.groupby(own["user_id"]).agg("sum")
+    n = own.groupby("user_id").size()
+    return {
+        u: (float(r["reposts"]), float(r["comments"]), float(r["likes"]), int(n[u])) for u, r in g.iterrows()
+    }
+
+
+def _seed_rows(
+    sel: Mapping[str, Any],
+    segment: str,
+    tags: pd.DataFrame,
+    profiles: pd.DataFrame,
+    run_users: pd.DataFrame,
+    posts: pd.DataFrame,
+    reasons: Mapping[str, str],
+    names: Mapping[str, str | None],
+) -> list[dict[str, Any]]:
+    """One row per seed (the seed list's columns plus evidence and bot reasons)."""
+    prof = profiles.set_index("user_id")
+    tag = tags.set_index("user_id")
+    by_user = engagement(posts)
+    known = run_users[run_users["bot_score"].notna()]
+    bot_by_user = dict(zip(known["user_id"], known["bot_score"].astype(float), strict=True))
+    bot_why = {u: str(r or "") for u, r in zip(known["user_id"], known["bot_reasons"], strict=True)}
+    rows = []
+    for s in list(sel.get("seeds") or []):
+        uid = str(s["user_id"])
+        p = prof.loc[uid] if uid in prof.index else None
+        t = tag.loc[uid] if uid in tag.index else None
+        followers = None if p is None or pd.isna(p["followers"]) else int(p["followers"])
+        n_hits = None if t is None else int(t["n_hits"])
+        bot = s.get("bot_score", bot_by_user.get(uid))
+        e = by_user.get(uid)
+        evidence = [] if t is None else json.loads(t["evidence"] or "[]")
+        hit_words = list(dict.fromkeys(h for ev in evidence for h in (ev.get("hits") or [])))
+        rows.append(
+            {
+                "rank": int(s["rank"]),
+                "user_id": uid,
+                "screen_name": names.get(uid),
+                "profile_url": profile_url(uid),
+                "followers": followers,
+                "city": s.get("city"),
+                "circle": s.get("circle"),
+                "segment_score": None if t is None else float(t["score"]),
+                "n_hits": n_hits,
+                "engagement_rate": None if e is None else engagement_rate(*e, followers=followers),
+                "bot_score": None if bot is None or pd.isna(bot) else float(bot),
+                "bot_reasons": bot_why.get(uid) or None,
+                "marginal_reach": float(s["marginal_reach"]),
+                "cumulative_reach": float(s["cumulative_reach"]),
+                "reason": explain_seed(
+                    marginal_reach=float(s["marginal_reach"]),
+                    cumulative_reach=float(s["cumulative_reach"]),
+                    n_hits=n_hits,
+                    circle=s.get("circle"),
+                    city=s.get("city"),
+                    segment_label=segment,
+                    max_hops=(sel.get("model") or {}).get("max_hops"),
+                    words=hit_words,
+                )
+                if s.get("marginal_reach") is not None
+                else reasons.get(uid, ""),
+                "evidence": evidence,
+            }
+        )
+    return rows
+
+
+def _member_days(posts: pd.DataFrame, members: set[str], as_of: date, window_days: int) -> list[tuple]:
+    member_posts = posts[posts["user_id"].isin(members)]
+    days = pd.date_range(start=as_of - pd.Timedelta(days=window_days - 1), end=as_of, freq="D")
+    by_day = member_posts.groupby(member_posts["created_at"].dt.date)["user_id"].agg(["nunique", "size"])
+    return [
+        (
+            d.date().isoformat(),
+            int(by_day["nunique"].get(d.date(), 0)) if len(by_day) else 0,
+            int(by_day["size"].get(d.date(), 0)) if len(by_day) else 0,
+        )
+        for d in days
+    ]
+
+
+def _circle_rows(
+    rows: list[dict[str, Any]],
+    ref: Mapping[str, Any],
+    members: set[str],
+    circles: Mapping[str, int],
+    member_city: Mapping[str, str | None],
+    per_circle: Mapping[int, tuple],
+) -> list[dict[str, Any]]:
+    circle_rows = []
+    for c in sorted(
+        {r["circle"] for r in rows if r["circle"] is not None},
+        key=lambda c: (-sum(1 for r in rows if r["circle"] == c), c),
+    ):
+        in_circle = [u for u in members if circles.get(u) == c]
+        top = (
+            pd.Series([member_city[u] for u in in_circle if member_city.get(u)], dtype=object)
+            .value_counts()
+            .head(3)
+        )
+        reached = per_circle.get(c)
+        circle_rows.append(
+            {
+                "circle": c,
+                "members": len(in_circle),
+                "cities": ", ".join(f"{k} {v}" for k, v in top.items()),
+                "seeds": [ref[r["user_id"]] for r in rows if r["circle"] == c],
+                "reached": None if reached is None else reached[0],
+                "reached_2plus": None if reached is None else reached[1],
+            }
+        )
+    return circle_rows
+
+
+def _meetups(rows: list[dict[str, Any]], ref: Mapping[str, Any]) -> list[dict[str, Any]]:
+    meetups = []
+    for city, group in pd.DataFrame(rows or [{"city": None}]).groupby(
+        pd.DataFrame(rows or [{"city": None}])["city"].fillna(""), sort=False
+    ):
+        if not rows:
+            break
+        seeds_here = [ref[u] for u in group["user_id"]]
+        circ = sorted({s["circle"] for s in seeds_here if s["circle"] is not None})
+        meetups.append(
+            {
+                "city": city or None,
+                "n_seeds": len(seeds_here),
+                "circles": ", ".join(str(c) for c in circ),
+                "seeds": seeds_here,
+                "seeds_text": "; ".join(
+                    f"#{s['rank']} {s['name'] or s['user_id']} ({s['user_id']}, circle {s['circle']})"
+                    for s in seeds_here
+                ),
+            }
+        )
+    meetups.sort(key=lambda m: (m["city"] is None, -m["n_seeds"], m["city"] or ""))
+    return meetups
+
+
+def _changes(
+    previous: Mapping[str, Any] | None,
+    seed_ids: list[str],
+    ref: Mapping[str, Any],
+    names: Mapping[str, str | None],
+) -> dict[str, Any] | None:
+    if not previous:
+        return None
+    now = set(seed_ids)
+    before = previous["seeds"]
+    return {
+        "previous_run_id": previous["run_id"],
+        "previous_as_of": previous["as_of"],
+        "previous_reach": previous["reach"],
+        "kept": [{**ref[u], "was": before[u]} for u in seed_ids if u in before],
+        "new": [ref[u] for u in seed_ids if u not in before],
+        "dropped": [
+            {"rank": rk, "name": names.get(u), "user_id": u}
+            for u, rk in sorted(before.items(), key=lambda x: x[1])
+            if u not in now
+        ],
+    }
+
+
+def build_report(
+    *,
+    segment: str,
+    segment_description: str,
+    as_of: date,
+    window_days: int,
+    run_id: str,
+    synthetic: bool,
+    version: str,
+    selection: Mapping[str, Any],
+    tags: pd.DataFrame,
+    posts: pd.DataFrame,
+    profiles: pd.DataFrame,
+    run_users: pd.DataFrame,
+    reasons: Mapping[str, str],
+    loads: pd.DataFrame,
+    quarantine: Sequence[tuple[str, int]],
+    pending: int,
+    previous: Mapping[str, Any] | None,
+    members_note: str,
+    top_words: Sequence[tuple[str, int, float]],
+    eligibility: Sequence[str],
+    model_text: str,
+    cities_of: Mapping[str, str | None],
+    network: Mapping[str, Any],
+    circle_nodes: Sequence[str],
+    circle_edges: Sequence[tuple[str, str, float]],
+) -> ReportInputs:
+    """The report of one run from what the report step read: the selection (its stored
+    ``overlap`` is taken out), the run's tags and ``run_users`` (circles, bot scores), the
+    window's posts, the profiles (screen names, followers), the loads and quarantine, the
+    previous run (:func:`store.runs.previous_run`), the texts other rooms wrote (members note,
+    eligibility rules, model), each profile's city, and the graph's parts the report shows
+    (the picture, the seeds' circles and their edges for circles.gexf)."""
+    sel = dict(selection)
+    overlap, per_circle, overlap_error = stored_overlap(sel.pop("overlap", None))
+    circles = {
+        str(u): int(c) for u, c in zip(run_users["user_id"], run_users["circle"], strict=True) if pd.notna(c)
+    }
+    names = {
+        u: (None if pd.isna(n) else str(n))
+        for u, n in zip(profiles["user_id"], profiles["screen_name"], strict=True)
+    }
+    rows = _seed_rows(sel, segment, tags, profiles, run_users, posts, reasons, names)
+    seed_ids = [r["user_id"] for r in rows]
+    notes = [members_note]
+    if not any(r["bot_score"] is not None for r in rows):
+        notes.append(
+            "Bot score: not available for this run, so the bot score column is empty in "
+            "every file; bot-like accounts are kept out only by the eligibility rules."
+        )
+    if overlap is None:  # the report still renders, and says why
+        notes.append(f"Cross-infection could not be estimated: {overlap_error}")
+    members = set(tags["user_id"])
+    prof = profiles.set_index("user_id")
+    member_followers = [
+        None if u not in prof.index or pd.isna(prof.at[u, "followers"]) else int(prof.at[u, "followers"])
+        for u in sorted(members)
+    ]
+    member_city = {u: cities_of.get(u) if u in prof.index else None for u in members}
+    seed_city = pd.Series([r["city"] for r in rows if r["city"]], dtype=object).value_counts()
+    city_counts = pd.Series([c for c in member_city.values() if c], dtype=object).value_counts()
+    ref = {
+        r["user_id"]: {
+            "rank": r["rank"],
+            "name": r["screen_name"],
+            "user_id": r["user_id"],
+            "city": r["city"],
+            "circle": r["circle"],
+        }
+        for r in rows
+    }
+    authors = set(posts["user_id"])
+    return ReportInputs(
+        segment=segment,
+        segment_label=segment,
+        segment_description=segment_description,
+        as_of=as_of,
+        window_days=window_days,
+        run_id=run_id,
+        synthetic=synthetic,
+        selection=sel,
+        seed_rows=rows,
+        n_posts=len(posts),
+        n_authors=len(authors),
+        n_members=len(members),
+        top_words=top_words,
+        loads=loads.to_dict("records"),
+        quarantine=[(r[0], int(r[1])) for r in quarantine],
+        users_without_profile=len(authors - set(profiles["user_id"])),
+        pending_interactions=int(pending),
+        eligibility=eligibility,
+        model_text=model_text,
+        version=version,
+        member_days=_member_days(posts, members, as_of, window_days),
+        member_followers=member_followers,
+        cities=[(c, int(n), int(seed_city.get(c, 0))) for c, n in city_counts.items()],
+        circles=_circle_rows(rows, ref, members, circles, member_city, per_circle),
+        meetups=_meetups(rows, ref),
+        overlap=overlap,
+        network=network,
+        changes=_changes(previous, seed_ids, ref, names),
+        notes=notes,
+        files=list(FILES),
+        gexf_nodes=[
+            {
+                "id": u,
+                "label": names.get(u) or u,
+                "circle": circles.get(u),
+                "rank": ref[u]["rank"] if u in ref else None,
+                "city": member_city.get(u) or (ref[u]["city"] if u in ref else None),
+                "member": u in members,
+                "followers": None
+                if u not in prof.index or pd.isna(prof.at[u, "followers"])
+                else int(prof.at[u, "followers"]),
+            }
+            for u in circle_nodes
+        ],
+        gexf_edges=list(circle_edges),
+    )
+
+
+def write_outputs(inputs: ReportInputs, folder: Path) -> RunOutputs:
+    """Write report.html, seeds.csv, seeds.json, seeds.xlsx and circles.gexf into ``folder``."""
+    from report.gexf import write_circles_gexf  # networkx and openpyxl: only when writing
+    from report.xlsx import write_seeds_xlsx
+
+    folder = Path(folder)
+    rows = list(inputs.seed_rows)
+    flat_rows = [{k: v for k, v in r.items() if k not in ("evidence", "bot_reasons")} for r in rows]
+    headline = headline_text(inputs)
+    sel = inputs.selection
+    about = [
+        ("segment", inputs.segment),
+        ("as of", inputs.as_of.isoformat()),
+        ("window", f"{inputs.window_days} days ending {inputs.as_of.isoformat()} (Asia/Shanghai)"),
+        ("run", inputs.run_id),
+        ("headline", headline),
+        ("method", str(sel.get("method", ""))),
+        ("model", inputs.model_text),
+        ("random seed", str(sel.get("random_seed", ""))),
+        ("synthetic sample", "yes" if inputs.synthetic else "no"),
+    ]
+    notes = list(inputs.notes)
+    return RunOutputs(
+        folder=folder,
+        report=write_report(inputs, folder / "report.html"),
+        seeds_csv=write_seeds_csv(flat_rows, folder / "seeds.csv"),
+        seeds_json=write_seeds_json(
+            dict(sel),
+            rows,
+            folder / "seeds.json",
+            notes=notes,
+            extra={"report": {"headline": headline, "run_id": inputs.run_id, "overlap": inputs.overlap}},
+        ),
+        seeds_xlsx=write_seeds_xlsx(
+            flat_rows, folder / "seeds.xlsx", meetups=list(inputs.meetups), about=about, notes=notes
+        ),
+        circles_gexf=write_circles_gexf(
+            list(inputs.gexf_nodes), list(inputs.gexf_edges), folder / "circles.gexf"
+        ),
+    )
