@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import tempfile
 import time
@@ -410,6 +411,13 @@ def run(
     k: Annotated[int | None, typer.Option(help="number of seeds (default 100)")] = None,
     seed: Annotated[int | None, typer.Option(help="random seed (default 42)")] = None,
     method: Annotated[str | None, typer.Option(help="ris (default) | pagerank | degree | followers")] = None,
+    probability: Annotated[
+        str | None,
+        typer.Option(
+            help="spread model: wc (default), uniform:P, or learned (from the warehouse's repost "
+            "history; see `tajian backtest`)"
+        ),
+    ] = None,
     warehouse: Annotated[Path | None, typer.Option(help="warehouse file")] = None,
     out_dir: Annotated[Path | None, typer.Option(help="where outputs go")] = None,
     tag_shards: Annotated[
@@ -439,6 +447,12 @@ def run(
     day = _parse_day(as_of)
     if method is not None and method not in ("ris", "pagerank", "degree", "followers"):
         raise typer.BadParameter(f"method must be ris, pagerank, degree or followers; got {method!r}")
+    if probability is not None and not re.fullmatch(
+        r"wc|learned|uniform:(?:0?\.\d+|1(?:\.0*)?)", probability
+    ):
+        raise typer.BadParameter(
+            f"probability must be wc, uniform:P (0 < P <= 1) or learned; got {probability!r}"
+        )
     if k is not None and k < 1:
         raise typer.BadParameter(f"k must be at least 1; got {k}")
     if window_days is not None and window_days < 1:
@@ -489,6 +503,7 @@ def run(
                     out_dir=str(out_dir) if out_dir else None,
                     tag_shards=shards,
                     lease_wait_s=lease_wait,
+                    probability=probability,
                 )
     _print_outputs(result, time.monotonic() - started)
 

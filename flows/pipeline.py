@@ -188,6 +188,7 @@ def pipeline(
     out_dir: str | None = None,
     tag_shards: int | None = None,
     lease_wait_s: float = 0.0,
+    probability: str | None = None,
 ) -> dict[str, Any]:
     """Run the pipeline for one segment and one day's window; returns the output paths.
 
@@ -212,6 +213,8 @@ def pipeline(
         out_dir=Path(out_dir) if out_dir else None,
         tag_shards=tag_shards,
     )
+    if probability is not None:  # the spread model (wc, uniform:P or learned), checked like the setting
+        settings = settings.replace(probability=probability)
     if settings.tag_shards < 1:
         raise ValueError(f"tag_shards must be at least 1; got {settings.tag_shards}")
     wh = str(settings.warehouse)

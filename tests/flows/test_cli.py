@@ -57,3 +57,9 @@ def test_run_refuses_an_unknown_segment_and_a_bad_date():
 def test_ingest_does_not_import_prefect():
     code = "import sys, flows.cli; sys.exit(1 if 'prefect' in sys.modules else 0)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_run_takes_the_spread_model_and_refuses_a_bad_one():
+    result = runner.invoke(app, ["run", "--probability", "uniform:2"])
+    assert result.exit_code == 2 and "probability must be wc, uniform:P" in result.output
+    assert "--probability" in runner.invoke(app, ["run", "--help"], terminal_width=200).output
