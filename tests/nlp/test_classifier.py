@@ -745,6 +745,7 @@ def _overlapping_words(text: str) -> list[str]:
     return [text[i : i + 3] for i in range(0, len(text), 2)]
 
 
+@pytest.mark.slow
 def test_fast_tfidf_equals_scikit_learn_transform() -> None:
     """The fast transform used at prediction time agrees with TfidfVectorizer.transform: word and
     char n-grams of a fitted model, char vectorizers fitted on the tricky texts themselves (so

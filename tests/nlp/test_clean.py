@@ -169,6 +169,7 @@ def _own(text: str) -> str:
     return clean_own_text(text)
 
 
+@pytest.mark.slow
 def test_converter_works_in_worker_processes() -> None:
     to_simplified("寶寶")  # build the converter before the fork
     texts = ["我們的寶寶", "後來"]

@@ -536,6 +536,7 @@ def _sample_posts() -> pd.DataFrame:
     return _SAMPLE_POSTS[0].copy()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n", [2, 5])
 def test_tagging_in_user_shards_equals_tagging_at_once(mothers: SegmentDefinition, n: int) -> None:
     """The shipped sample tagged in n user shards, merged: same rows, same order, same values."""

@@ -56,6 +56,7 @@ def one(con, text: str, listed: str | None = None) -> tuple:
     return sql_text_columns(con, [text], None if listed is None else [listed])[0]
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.one_of(TEXT, LONG_NAME), min_size=1, max_size=40))
 def test_chain_own_and_mentions_match_python(con, texts: list[str]) -> None:
@@ -127,6 +128,7 @@ def reference_count(text: str) -> int | None:
     return n if abs(n) < 2**62 else COUNT_OVERFLOW
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(st.lists(COUNTS, min_size=1, max_size=40))
 def test_counts_match_python(con, texts: list[str]) -> None:
@@ -178,6 +180,7 @@ def json_con():
     c.close()
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_JSON_LEAVES, min_size=1, max_size=30))
 def test_json_id_fast_path_equals_the_general_rule(json_con, leaves):

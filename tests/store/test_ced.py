@@ -90,6 +90,7 @@ def test_a_csv_that_is_not_ced_is_one_quarantine_entry(tmp_path):
     assert b.rows_read == 1 and "not a CED file" in b.quarantine.loc[0, "reason"]
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(

@@ -50,6 +50,7 @@ def test_bytes_and_text_give_the_same_table(seed, rows, line_end):
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("line_end", ["\n", "\r\n"])
 def test_a_large_file_read_by_duckdb_from_bytes_matches_the_csv_module(tmp_path, monkeypatch, line_end):
     text = csv_text(random.Random(5), 90_000, line_end)

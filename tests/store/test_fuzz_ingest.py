@@ -127,6 +127,7 @@ def accounted(path: Path, fmt: str, undamaged: set[str], lines: int) -> None:
             tally.write(f"{fmt}\t{lines}\t{report.loaded}\t{report.duplicates}\t{report.quarantined}\n")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", FORMATS, ids=lambda f: f.name.rsplit("/", 1)[-1])
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.tuples(st.sampled_from(DAMAGE), WORDS), min_size=1, max_size=40))
@@ -192,6 +193,7 @@ JSON_FORMATS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", list(JSON_FORMATS))
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.tuples(st.sampled_from(JSON_DAMAGE), WORDS), min_size=1, max_size=40))

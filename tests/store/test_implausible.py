@@ -170,6 +170,7 @@ def test_profile_exports_quarantine_their_own_bad_counts(tmp_path):
     assert "field '粉丝数' is '-3'; expected a count" in quarantine[0][1]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("fmt", "column", "value", "reason"),
     [

@@ -74,6 +74,7 @@ def test_a_named_file_whose_rows_are_all_quarantined_exits_non_zero(tmp_path):
     assert any(x.startswith("error:") and "an unterminated quote" in x for x in result.output.splitlines())
 
 
+@pytest.mark.slow
 def test_a_folder_says_which_files_loaded_nothing_and_loads_the_rest(tmp_path):
     folder = tmp_path / "exports"
     folder.mkdir()

@@ -219,6 +219,7 @@ def data_lines(path: Path) -> int:
     return sum(1 for x in path.read_text(encoding="utf-8-sig").split("\n")[1:] if x.strip())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", FORMATS, ids=lambda f: f.name.rsplit("/", 1)[-1])
 def test_an_unterminated_quote_quarantines_its_row_and_the_rows_after_it_load(tmp_path, fmt, engine):
     rows = [unterminated(fmt, 1), csv_line(fmt.cells(2)), csv_line(fmt.cells(3))]
@@ -233,6 +234,7 @@ def test_an_unterminated_quote_quarantines_its_row_and_the_rows_after_it_load(tm
     assert f"{path}, line 2: an unterminated quote: field {fmt.text!r}" in q["reason"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", FORMATS, ids=lambda f: f.name.rsplit("/", 1)[-1])
 def test_a_quote_left_open_on_the_last_line_quarantines_that_line_only(tmp_path, fmt, engine):
     rows = [csv_line(fmt.cells(1)), csv_line(fmt.cells(2)), unterminated(fmt, 3).rstrip("\n")]
@@ -246,6 +248,7 @@ def test_a_quote_left_open_on_the_last_line_quarantines_that_line_only(tmp_path,
     assert "an unterminated quote" in batch.quarantine.iloc[0]["reason"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", FORMATS, ids=lambda f: f.name.rsplit("/", 1)[-1])
 def test_one_over_long_cell_quarantines_its_row_not_the_file(tmp_path, fmt, engine):
     big = "宝" * 1_200_000  # past the csv module's own limit and MAX_FIELD_CHARS

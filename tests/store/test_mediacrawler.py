@@ -451,6 +451,7 @@ def test_parse_rows_and_text_entry_points():
 # --- into the warehouse --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_every_fixture_loads_twice_idempotently_and_counts_reconcile(tmp_path):
     con = open_warehouse(tmp_path / "w.duckdb")
     files = sorted(DATA.rglob("*.*"))
@@ -526,6 +527,7 @@ _VALUES = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(st.dictionaries(st.sampled_from(_KEYS), _VALUES, max_size=10), max_size=8),
@@ -557,6 +559,7 @@ def test_arbitrary_records_never_crash_and_reconcile(rows, fmt):
     ).any()
 
 
+@pytest.mark.slow
 @settings(max_examples=50, deadline=None)
 @given(
     st.binary(max_size=300),
@@ -618,6 +621,7 @@ def test_large_jsonl_fast_path_matches_the_exact_path(tmp_path):
     assert again.quarantine["line"].tolist() == [6, 301, 303] and again.rows_read == 302
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("blank_lines", [0, 5])
 @pytest.mark.parametrize("two_line_cell", [False, True])
 def test_large_csv_rows_keep_their_line_numbers(tmp_path, blank_lines, two_line_cell):
@@ -643,6 +647,7 @@ def test_large_csv_rows_keep_their_line_numbers(tmp_path, blank_lines, two_line_
     assert fast.posts["line"].tolist() == exact.posts["line"].tolist()
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(
     st.lists(st.sampled_from(["好", "@甲", "@乙 ", "//@丙:", "//@甲：", " //", "@", ":", "x"]), max_size=10)
@@ -716,6 +721,7 @@ def _by_both_engines(path: Path, note_authors=None):
     return sql, reference
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "name",
     [
@@ -869,6 +875,7 @@ _JSON_CHANGES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("change", list(_JSON_CHANGES))
 def test_large_json_array_fast_path_reads_as_the_exact_path(tmp_path, change):
     """Large JSON arrays go through DuckDB (values as text) and SQL when every value has the
@@ -1142,6 +1149,7 @@ def _write(path: Path, items: list[dict]) -> None:
             w.writerows([{k: "" if x is None else x for k, x in i.items()} for i in items])
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.data(),

@@ -29,6 +29,7 @@ def fixture_files() -> list[Path]:
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", fixture_files(), ids=lambda p: str(p.relative_to(FIXTURES)))
 def test_each_fixture_is_detected_as_its_format_and_reconciles(path):
     assert detect_format(path) == EXPECTED[path.relative_to(FIXTURES).parts[0]]
@@ -54,6 +55,7 @@ def _same_batch(a, b) -> bool:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("prefetch", [0, 1 << 30], ids=["one by one", "next file read ahead"])
 def test_read_exports_gives_each_files_batch_in_order(prefetch):
     files = fixture_files()

@@ -84,6 +84,7 @@ def test_same_file_twice_adds_nothing_and_counts_reconcile(con, tmp_path):
     }
 
 
+@pytest.mark.slow
 def test_a_row_whose_post_was_only_seen_embedded_counts_as_loaded(con, tmp_path):
     root = status(100, 1, "A", "原帖", attitudes_count=1)
     reposts = write(
@@ -128,6 +129,7 @@ def test_masked_names_never_resolve(con, tmp_path):
     assert r.interactions_pending == 1
 
 
+@pytest.mark.slow
 def test_newer_profile_snapshot_updates_the_user(con, tmp_path):
     old = status(1, 1, "A", "x", "Fri Nov 13 10:00:00 +0800 2026")
     new = status(2, 1, "A", "y", "Sat Nov 14 10:00:00 +0800 2026")

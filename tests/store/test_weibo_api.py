@@ -176,6 +176,7 @@ def test_empty_files_and_garbage_are_fine(tmp_path):
     assert b.rows_read == len(b.quarantine) == 4 and b.posts.empty
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(
     st.lists(

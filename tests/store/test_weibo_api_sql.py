@@ -229,6 +229,7 @@ def _without_duplicate_keys(lines: list[str]) -> list[str]:
     return [ln for ln in lines if not ln.endswith(', "id": 99}')]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_sql_path_matches_the_reference_on_varied_lines(seed):
     rng = random.Random(seed)
@@ -247,6 +248,7 @@ def test_a_key_given_twice_is_the_one_known_difference():
     assert parse_weibo_api([line], "d.jsonl", engine="sql").row_keys == ["1"]
 
 
+@pytest.mark.slow
 def test_sql_path_matches_the_reference_on_the_shipped_sample():
     for path in sorted(SAMPLE.glob("*.jsonl")):
         lines = path.read_text(encoding="utf-8").split("\n")
@@ -255,6 +257,7 @@ def test_sql_path_matches_the_reference_on_the_shipped_sample():
         assert len(sql.row_keys) > 2000
 
 
+@pytest.mark.slow
 def test_large_files_are_read_through_sql(tmp_path, monkeypatch):
     monkeypatch.setattr(weibo_api, "SQL_MIN_LINES", 1000)
     rng = random.Random(9)
@@ -296,6 +299,7 @@ def test_engine_must_be_known():
         parse_weibo_api([], "x.jsonl", engine="fast")
 
 
+@pytest.mark.slow
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.integers(0, 10**6), min_size=1, max_size=25))
 def test_sql_path_matches_the_reference_property(seeds):

@@ -383,6 +383,7 @@ cell = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.lists(cell, max_size=26), max_size=6))
 def test_parser_never_crashes_on_arbitrary_rows_and_counts_reconcile(rows):
@@ -398,6 +399,7 @@ def test_parser_never_crashes_on_arbitrary_rows_and_counts_reconcile(rows):
     assert not (e.src_user.notna() & (e.src_user == e.dst_user)).any()
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=300), st.sampled_from(["id,bid,正文,日期\r\n", "用户id,昵称\r\n", "{", ""]))
 def test_reader_never_crashes_on_arbitrary_bytes(tmp_path_factory, data, prefix):
@@ -408,6 +410,7 @@ def test_reader_never_crashes_on_arbitrary_bytes(tmp_path_factory, data, prefix)
     assert b.rows_read == len(b.row_keys) + len(b.quarantine)
 
 
+@pytest.mark.slow
 @settings(
     max_examples=15,
     deadline=None,
@@ -454,6 +457,7 @@ json_item = st.dictionaries(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(

@@ -225,6 +225,7 @@ cell = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.lists(cell, max_size=24), max_size=6))
 def test_parser_never_crashes_on_arbitrary_rows_and_counts_reconcile(rows):
@@ -236,6 +237,7 @@ def test_parser_never_crashes_on_arbitrary_rows_and_counts_reconcile(rows):
     assert not (e.src_user.notna() & (e.src_user == e.dst_user)).any()
 
 
+@pytest.mark.slow
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=300))
 def test_reader_never_crashes_on_arbitrary_bytes(tmp_path_factory, data):
