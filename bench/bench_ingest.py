@@ -14,19 +14,17 @@ from __future__ import annotations
 import argparse
 import platform
 import resource
-import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from store.readers import read_export
+from store.synthetic import generate_weibo_sample
+from store.warehouse import load_batch, open_warehouse
+from store.weibo_api import parse_weibo_api
 
-from store.readers import read_export  # noqa: E402
-from store.synthetic import generate_weibo_sample  # noqa: E402
-from store.warehouse import load_batch, open_warehouse  # noqa: E402
-from store.weibo_api import parse_weibo_api  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def peak_mb() -> float:

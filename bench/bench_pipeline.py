@@ -10,7 +10,6 @@ import argparse
 import gzip
 import platform
 import resource
-import sys
 import tempfile
 import time
 from datetime import date
@@ -19,14 +18,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from flows import steps
+from flows.settings import Settings
+from graph.build import build_influence_graph
+from graph.diffusion import DiffusionModel, estimate_reach
+from graph.select import select_amplifiers
 
-from flows import steps  # noqa: E402
-from flows.settings import Settings  # noqa: E402
-from graph.build import build_influence_graph  # noqa: E402
-from graph.diffusion import DiffusionModel, estimate_reach  # noqa: E402
-from graph.select import select_amplifiers  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def peak_mb() -> float:

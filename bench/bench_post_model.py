@@ -16,19 +16,13 @@ from __future__ import annotations
 
 import argparse
 import resource
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+from bench_tagging import real_texts
 
-from bench_tagging import real_texts  # noqa: E402
-
-from nlp.clean import clean_own_text  # noqa: E402
-from nlp.model_files import load_model  # noqa: E402
-from nlp.segments import load_segment  # noqa: E402
+from nlp.clean import clean_own_text
+from nlp.model_files import load_model
+from nlp.segments import load_segment
 
 
 def main() -> None:

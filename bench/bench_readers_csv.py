@@ -14,17 +14,15 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from store.warehouse import load_batch, open_warehouse
+from store.weibo_crawler import read_weibo_crawler
+from store.weibo_search import read_weibo_search
 
-from store.warehouse import load_batch, open_warehouse  # noqa: E402
-from store.weibo_crawler import read_weibo_crawler  # noqa: E402
-from store.weibo_search import read_weibo_search  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 FIX = ROOT / "tests" / "store" / "fixtures"
 

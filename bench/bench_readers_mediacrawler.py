@@ -19,12 +19,9 @@ import csv
 import hashlib
 import json
 import random
-import sys
 import tempfile
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from store.mediacrawler import read_mediacrawler
 from store.warehouse import load_batch, open_warehouse

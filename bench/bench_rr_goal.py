@@ -16,13 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from graph.diffusion import DiffusionModel, probabilities_from_arrays
+from graph.rr import InfluenceArrays, simulate
+from graph.select import select_amplifiers
+from graph.snap import read_snap_edges
 
-from graph.diffusion import DiffusionModel, probabilities_from_arrays  # noqa: E402
-from graph.rr import InfluenceArrays, simulate  # noqa: E402
-from graph.select import select_amplifiers  # noqa: E402
-from graph.snap import read_snap_edges  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 DATA = Path(os.environ.get("TAJIAN_REAL_DATA", ROOT.parent / "shared" / "data"))
 GRAPHS = {

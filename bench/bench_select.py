@@ -25,11 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from graph.rr import InfluenceArrays, opim_c, simulate
+from graph.snap import read_snap_edges
 
-from graph.rr import InfluenceArrays, opim_c, simulate  # noqa: E402
-from graph.snap import read_snap_edges  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 DATA = Path(os.environ.get("TAJIAN_REAL_DATA", ROOT.parent / "shared" / "data"))
 GRAPHS = {

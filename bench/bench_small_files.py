@@ -17,17 +17,15 @@ import argparse
 import csv
 import io
 import platform
-import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from store.readers import read_export
+from store.warehouse import load_batch, open_warehouse
 
-from store.readers import read_export  # noqa: E402
-from store.warehouse import load_batch, open_warehouse  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 FIXTURE = ROOT / "tests" / "store" / "fixtures" / "weibo_crawler" / "阿花妈妈" / "1001.csv"
 

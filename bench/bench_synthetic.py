@@ -20,8 +20,6 @@ import time
 from datetime import date
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from store.synthetic import generate_weibo_sample
 
 

@@ -25,7 +25,6 @@ import multiprocessing
 import os
 import pickle
 import resource
-import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -33,17 +32,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from nlp.segments import load_segment  # noqa: E402
-from nlp.tagger import (  # noqa: E402
+from nlp.segments import load_segment
+from nlp.tagger import (
     count_by_rule,
     merge_shard_tags,
     split_by_user_shard,
     tag_user_segments,
     window_prior,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 DATA = Path(os.environ.get("TAJIAN_REAL_DATA", ROOT.parent / "shared" / "data"))
 

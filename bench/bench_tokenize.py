@@ -24,16 +24,14 @@ import io
 import logging
 import os
 import re
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from nlp.clean import clean_own_text, to_simplified
+from nlp.tokenize import dictionary_path, tokenize
 
-from nlp.clean import clean_own_text, to_simplified  # noqa: E402
-from nlp.tokenize import dictionary_path, tokenize  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 _WORDLIKE = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 

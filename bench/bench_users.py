@@ -31,10 +31,9 @@ from pathlib import Path
 
 import pandas as pd
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from tests.e2e.user_fixture import activity_band, build_user_fixture, user_scores
 
-from tests.e2e.user_fixture import activity_band, build_user_fixture, user_scores  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 DATA = Path(os.environ.get("TAJIAN_REAL_DATA", REPO.parent / "shared" / "data"))
 EXPORTS = DATA / "real-exports"

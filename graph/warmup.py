@@ -6,7 +6,8 @@ cores). It runs the selector and the Monte Carlo evaluator on a four-node graph 
 probability models, with and without a hop limit, which compiles every kernel signature the
 product uses.
 
-Example:
+Example (skipped in the doctests: it compiles every kernel, seconds of work that ``make install``
+already does):
     >>> warm_numba_cache()  # doctest: +SKIP
 """
 

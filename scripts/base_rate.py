@@ -20,12 +20,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from nlp.corpora import read_gold
+from nlp.evaluation import format_ratio
+from nlp.model_files import load_model
 
-from nlp.corpora import read_gold  # noqa: E402
-from nlp.evaluation import format_ratio  # noqa: E402
-from nlp.model_files import load_model  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 LABELS = ("mothers_gold.csv", "mothers_crawl.csv", "mothers_base_rate_read.csv")
 

@@ -21,15 +21,14 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from nlp.clean import clean_own_text
+from nlp.corpora import ced_source_texts, read_gold, split_gold_files
+from nlp.evaluation import binary_scores, format_ratio
+from nlp.model_files import load_model
+from nlp.segments import load_segment
+from nlp.tagger import score_post
 
-from nlp.clean import clean_own_text  # noqa: E402
-from nlp.corpora import ced_source_texts, read_gold, split_gold_files  # noqa: E402
-from nlp.evaluation import binary_scores, format_ratio  # noqa: E402
-from nlp.model_files import load_model  # noqa: E402
-from nlp.segments import load_segment  # noqa: E402
-from nlp.tagger import score_post  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 GOLD = REPO / "tests" / "data" / "mothers_gold.csv"
 CRAWL = REPO / "tests" / "data" / "mothers_crawl.csv"

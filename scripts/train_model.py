@@ -40,12 +40,9 @@ import pandas as pd
 from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.model_selection import StratifiedGroupKFold
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from nlp.classifier import PostClassifier, _segment_tokens  # noqa: E402
-from nlp.clean import clean_own_text  # noqa: E402
-from nlp.corpora import (  # noqa: E402
+from nlp.classifier import PostClassifier, _segment_tokens
+from nlp.clean import clean_own_text
+from nlp.corpora import (
     GOLD_SPLIT_SEED,
     ced_source_texts,
     gold_groups,
@@ -53,11 +50,13 @@ from nlp.corpora import (  # noqa: E402
     read_gold,
     split_gold_files,
 )
-from nlp.embeddings import WordVectors  # noqa: E402
-from nlp.model_files import save_model  # noqa: E402
-from nlp.prior import PriorShift  # noqa: E402
-from nlp.segments import load_segment  # noqa: E402
-from nlp.weak_labels import weak_labels  # noqa: E402
+from nlp.embeddings import WordVectors
+from nlp.model_files import save_model
+from nlp.prior import PriorShift
+from nlp.segments import load_segment
+from nlp.weak_labels import weak_labels
+
+REPO = Path(__file__).resolve().parents[1]
 
 SEED = 0
 #: A rule-labelled post counts this much against a hand-labelled one (5-fold CV by thread on the

@@ -17,6 +17,33 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = ROOT / "data" / "samples" / "weibo_api"
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Under tests/, only test modules are collected: ``--doctest-modules`` (pyproject.toml) is for
+    the packages' docstring examples, and importing the helper scripts here (fixture makers, data
+    builders, several named ``make_fixtures.py``) would clash."""
+    name = collection_path.name
+    if collection_path.suffix == ".py" and not name.startswith("test_") and name not in _COLLECTED:
+        return True
+    return None
+
+
+_COLLECTED = {"conftest.py", "__init__.py"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests in tests/flows/ and tests/e2e/ and the ``test_*_e2e.py`` modules drive the CLI, Prefect
+    flows or whole pipeline runs in real processes: they carry the ``integration`` marker, which
+    ``make test-fast`` leaves out (``make test`` runs them)."""
+    tests = ROOT / "tests"
+    for item in items:
+        path = item.path
+        if not path.is_relative_to(tests):
+            continue
+        parts = path.relative_to(tests).parts
+        if parts[0] in ("flows", "e2e") or path.stem.endswith("_e2e"):
+            item.add_marker(pytest.mark.integration)
+
+
 def require_all() -> bool:
     return os.environ.get("TAJIAN_REQUIRE_ALL", "") == "1"
 

@@ -159,12 +159,3 @@ def test_learned_model_in_the_selector():
 def test_bare_edge_list_refuses_learned():
     with pytest.raises(ValueError, match=r"a bare edge list has none: use wc or uniform:P"):
         probabilities_from_arrays(np.array([1]), None, 2, "learned")
-
-
-@pytest.mark.parametrize("name", ["graph.learned", "store.history"])
-def test_docstring_examples(name: str):
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module(name))
-    assert result.attempted > 0 and result.failed == 0

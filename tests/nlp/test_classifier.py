@@ -5,7 +5,6 @@ its model files and sidecars (nlp.model_files)."""
 
 from __future__ import annotations
 
-import doctest
 import itertools
 import json
 import pickle
@@ -584,11 +583,6 @@ def test_binary_scores_edge_cases() -> None:
         "tn": 1,
         "n": 3,
     }
-
-
-def test_docstring_examples() -> None:
-    result = doctest.testmod(classifier)
-    assert result.attempted > 0 and result.failed == 0
 
 
 # -- model files and the sidecar ----------------------------------------------------------------

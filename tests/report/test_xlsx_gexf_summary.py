@@ -3,8 +3,6 @@ cross-infection estimate."""
 
 from __future__ import annotations
 
-import doctest
-import importlib
 import json
 
 import igraph as ig
@@ -45,23 +43,6 @@ def _rows():
             }
         )
     return rows
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        "report.xlsx",
-        "report.gexf",
-        "report.summary",
-        "report.charts",
-        "report.seedlist",
-        "report.html",
-        "graph.overlap",
-    ],
-)
-def test_docstring_examples(name):
-    result = doctest.testmod(importlib.import_module(name))
-    assert result.attempted > 0 and result.failed == 0
 
 
 def test_xlsx_ids_are_text_and_no_cell_is_a_formula(tmp_path):
