@@ -22,7 +22,7 @@ QUIET_PIP := sed -u '/is ignored: it is neither a file nor a directory/d'
 
 $(STAMP): $(LOCK) $(BUILD_LOCK) pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@echo "Installing Tajian and its locked dependencies into $(VENV) (first time: about 2 minutes)…"
+	@echo "Installing Tajian and its locked dependencies into $(VENV) (first time: about 3 minutes)…"
 	@$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(BUILD_LOCK) 2>&1 | $(QUIET_PIP)
 	@$(BIN)/python -m pip install --quiet --require-hashes --no-deps --no-build-isolation -r $(LOCK) 2>&1 | $(QUIET_PIP)
 	@$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . --config-settings editable_mode=compat 2>&1 | $(QUIET_PIP)
