@@ -79,9 +79,12 @@ lock:
 	  && "$$tmp/venv/bin/python" -m pip install --quiet uv==$(UV_VERSION) 2>&1 | $(QUIET_PIP) \
 	  && uv=("$$tmp/venv/bin/uv" pip compile --quiet --python-version 3.11 --generate-hashes \
 	         --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)) \
-	  && "$${uv[@]}" pyproject.toml --extra test --constraint constraints.txt --output-file $(LOCK) \
-	  && printf 'setuptools>=68\nwheel\n' | "$${uv[@]}" - --output-file $(BUILD_LOCK)
-	@echo "Updated $(LOCK) and $(BUILD_LOCK); 'make install' applies them to $(VENV)."
+	  && cp $(LOCK) $(BUILD_LOCK) "$$tmp/" \
+	  && "$${uv[@]}" pyproject.toml --extra test --constraint constraints.txt --output-file "$$tmp/$(LOCK)" \
+	  && printf 'setuptools>=68\nwheel\n' | "$${uv[@]}" - --output-file "$$tmp/$(BUILD_LOCK)" \
+	  && for f in $(LOCK) $(BUILD_LOCK); do \
+	       if cmp -s "$$tmp/$$f" $$f; then echo "$$f: unchanged"; else cp "$$tmp/$$f" $$f; echo "$$f: updated"; fi; \
+	     done
 
 clean:
 	rm -rf $(VENV) out data/warehouse.duckdb data/warehouse.duckdb.wal .pytest_cache .ruff_cache
