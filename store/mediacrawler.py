@@ -1476,6 +1476,8 @@ def read_mediacrawler(
             return whole_file_quarantine(source, raw, str(err), plat)
         if not text.strip():
             return make_batch(source, plat)
+        if not text.strip(" \t\r\n\x00\ufeff"):  # only NULs: content, but no row in it
+            return whole_file_quarantine(source, text, "holds only NUL characters, no rows", plat)
         fmt = _sniff_format(text, path)
         if fmt == "csv" and not _head_keys(text):
             return whole_file_quarantine(source, text, "does not look like a MediaCrawler export", plat)
