@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tests.e2e.user_fixture import activity_band, build_user_fixture, user_scores
+from tests.e2e.user_fixture import activity_band, build_user_fixture, regex_members_of, user_scores
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -66,18 +66,9 @@ def _run(export: Path, work: Path, *run_args: str) -> tuple[set[str], list[str],
     return set(tags["user_id"]), seeds, funnel.iloc[0].to_dict() if len(funnel) else {}, posts
 
 
-def _regex(posts: pd.DataFrame) -> set[str]:
-    from nlp.clean import clean_own_text
-    from nlp.segments import load_segment
-
-    prefilter = load_segment("mothers").prefilter
-    hit = posts["text"].map(lambda t: bool(prefilter.search(clean_own_text(t if isinstance(t, str) else ""))))
-    return set(posts.loc[hit, "user_id"])
-
-
 def _report(name: str, truth: pd.DataFrame, members: set[str], seeds: list[str], funnel: dict, posts) -> None:
     ours = user_scores(truth, members)
-    base = user_scores(truth, _regex(posts))
+    base = user_scores(truth, regex_members_of(posts))
     table = ours[["tagged", "members", "precision", "recall", "f1"]].join(
         base[["tagged", "precision", "recall", "f1"]], rsuffix=" (regex)"
     )

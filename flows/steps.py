@@ -53,6 +53,7 @@ from store.history import latest_backtest
 from store.readers import find_export_files, read_export
 from store.warehouse import (
     LoadReport,
+    attach_author_profiles,
     discard_run,
     fetch_context_texts,
     fetch_users,
@@ -226,12 +227,8 @@ def read_tag_shards(warehouse: Path, as_of: date, window_days: int, shards: int 
     with runs.warehouse(warehouse) as con:
         posts = fetch_window_posts(con, start, end)
         posts["context"] = fetch_context_texts(con, posts)
-        profiles = fetch_users(con, posts["user_id"].unique())
-    # each post carries its author's screen name and bio, so a shard holds all a tagger needs
-    names = dict(zip(profiles.get("user_id", []), profiles.get("screen_name", []), strict=True))
-    bios = dict(zip(profiles.get("user_id", []), profiles.get("description", []), strict=True))
-    posts["screen_name"] = posts["user_id"].map(names)
-    posts["bio"] = posts["user_id"].map(bios)
+        # each post carries its author's screen name and bio: a shard holds all a tagger needs
+        posts = attach_author_profiles(con, posts)
     columns = ["post_id", "user_id", "created_at", "text", "context", "screen_name", "bio"]
     return split_by_user_shard(posts[columns], shards)
 

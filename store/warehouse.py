@@ -30,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 
 from store.fields import file_sha256
-from store.records import ExportBatch, screen_batch
+from store.records import USER_COLUMNS, ExportBatch, screen_batch
 
 __all__ = [
     "FUNNEL_COLUMNS",
@@ -40,6 +40,7 @@ __all__ = [
     "WarehouseBusyError",
     "WarehouseError",
     "WarehouseFileError",
+    "attach_author_profiles",
     "discard_run",
     "fetch_context_texts",
     "fetch_users",
@@ -302,18 +303,7 @@ _BATCH_POSTS_UNIQUE = """
 
 #: One row per user: the newest snapshot, where a field the newest snapshot lacks keeps the
 #: newest known value (rows without a time count as newest, later rows as newer).
-_USER_FIELDS = (
-    "screen_name",
-    "followers",
-    "following",
-    "statuses",
-    "verified",
-    "verified_type",
-    "description",
-    "gender",
-    "location",
-    "seen_at",
-)
+_USER_FIELDS = USER_COLUMNS[2:]  # every profile field after user_id and platform
 #: A user with one row is that row (most users of a large file: aggregating all of them took
 #: 3.3 s of the CED load), and so is a user whose newest row knows every field; only the other
 #: users with several rows are merged field by field.
@@ -831,6 +821,19 @@ def fetch_window_interactions(
         [platform, start, end],
     ).df()
     return _to_shanghai(df)
+
+
+def attach_author_profiles(
+    con: duckdb.DuckDBPyConnection, posts: pd.DataFrame, platform: str = "weibo"
+) -> pd.DataFrame:
+    """``posts`` with its authors' ``screen_name`` and ``bio`` (the profile's description) beside
+    each post, None where the warehouse holds no profile: what the tagger reads as profile evidence."""
+    profiles = fetch_users(con, posts["user_id"].unique(), platform)
+    by_user = profiles.set_index("user_id")
+    out = posts.copy()
+    out["screen_name"] = out["user_id"].map(by_user["screen_name"]) if len(by_user) else None
+    out["bio"] = out["user_id"].map(by_user["description"]) if len(by_user) else None
+    return out
 
 
 def fetch_users(

@@ -46,6 +46,7 @@ __all__ = [
     "build_user_fixture",
     "off_topic_posts",
     "regex_members",
+    "regex_members_of",
     "user_scores",
 ]
 
@@ -266,15 +267,20 @@ def build_user_fixture(real_data_dir: Path, out_dir: Path, seed: int = 0) -> pd.
     return truth
 
 
-def regex_members(export_csv: Path) -> set[str]:
-    """The keyword-regex baseline on the same users: anyone with a post whose own words hold a
-    child word (the mothers segment's prefilter), read straight from the export."""
+def regex_members_of(posts: pd.DataFrame) -> set[str]:
+    """The keyword-regex baseline: the ``user_id`` of every post (columns ``user_id``, ``text``)
+    whose own words hold a child word (the mothers segment's prefilter)."""
     from nlp.clean import clean_own_text
 
     prefilter = load_segment("mothers").prefilter
+    own = posts["text"].map(lambda t: clean_own_text(t if isinstance(t, str) else ""))
+    return set(posts.loc[own.map(lambda o: bool(prefilter.search(o))), "user_id"])
+
+
+def regex_members(export_csv: Path) -> set[str]:
+    """:func:`regex_members_of` the posts of a weibo-search export, read straight from the file."""
     df = pd.read_csv(export_csv, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    hit = df["微博正文"].map(lambda t: bool(prefilter.search(clean_own_text(t))))
-    return set(df.loc[hit, "user_id"])
+    return regex_members_of(pd.DataFrame({"user_id": df["user_id"], "text": df["微博正文"]}))
 
 
 def user_scores(truth: pd.DataFrame, members: set[str]) -> pd.DataFrame:
