@@ -518,6 +518,17 @@ def _read_json(text: str, source: str, data: bytes | None = None) -> MediaCrawle
                 "closed with ']'; expected a complete array (a file cut short by a crash?)",
             )
         )
+    if in_array and i < n and text[i] == "]" and text[i + 1 :].strip():
+        j = i + 1 + len(text[i + 1 :]) - len(text[i + 1 :].lstrip())
+        line = line_at(j)
+        unreadable.append(
+            (
+                line,
+                text[j : j + 2000],
+                f"{source}, line {line}: text after the array's closing ']'; expected nothing "
+                "after it (two exports written into one file?)",
+            )
+        )
     if damaged_byte(text) is not None:  # decoded leniently: records holding a bad byte go
         for k in reversed(range(len(objs))):
             why = damaged_byte(repr(objs[k]))
@@ -619,19 +630,37 @@ def _read_csv_slow(text: str, source: str) -> MediaCrawlerFile:
     """The csv module's reading, record by record (:func:`store.weibo_crawler.iter_csv_records`):
     a row with a runaway quote, an over-long cell or a number of cells unlike the header's is
     quarantined, and the rows after it are read."""
-    first, _, body = text.lstrip("\ufeff").partition("\n")
+    text = text.lstrip("\ufeff")
+    header_line = 1
+    while True:  # the header is the first line that is not blank (as in _head_keys)
+        first, newline, body = text.partition("\n")
+        if first.strip() or not newline:
+            break
+        text, header_line = body, header_line + 1
     try:
         header = next(csv.reader([first.rstrip("\r")]), [])
-    except csv.Error:  # pragma: no cover - one line in lenient mode always parses
+    except csv.Error:  # a stray carriage return inside the line
         header = []
     if not header:
-        return MediaCrawlerFile(source, "csv", [], {}, np.zeros(0, np.int64), lambda i: "")
+        unreadable = [
+            (
+                header_line,
+                first[:2000],
+                f"{source}, line {header_line}: the header is not a CSV line; expected "
+                "MediaCrawler's column names (note_id, desc, time, …)",
+            )
+        ]
+        return MediaCrawlerFile(
+            source, "csv", [], {}, np.zeros(0, np.int64), lambda i: "", unreadable if first.strip() else []
+        )
     width = len(header)
     rows: list[list[str]] = []
     lines: list[int] = []
     raws: list[str] = []
     unreadable: list[tuple[int, str, str]] = []
-    for record in iter_csv_records(body, header=header, min_cells=width, max_cells=width):
+    for record in iter_csv_records(
+        body, header=header, first_line=header_line + 1, min_cells=width, max_cells=width
+    ):
         start, row = record.line, record.cells
         if row is None:
             unreadable.append((start, record.raw, f"{source}, line {start}: {record.reason}"))
