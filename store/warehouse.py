@@ -329,6 +329,19 @@ _BATCH_USERS = """
     merged=", ".join(f"arg_max({c}, _k) FILTER (WHERE {c} IS NOT NULL) AS {c}" for c in _USER_FIELDS),
 )
 
+#: A newer snapshot of a known user: each field takes the new value when known, and the row is
+#: updated only when some field differs (generated from _USER_FIELDS, so no field is forgotten).
+_PROFILE_FIELDS = [c for c in _USER_FIELDS if c != "seen_at"]
+_UPDATE_USERS = """
+    UPDATE users u SET {sets}, seen_at = b.seen_at
+    FROM b_users b
+    WHERE u.platform = b.platform AND u.user_id = b.user_id
+      AND (u.seen_at IS NULL OR b.seen_at > u.seen_at)
+      AND ({changed})""".format(
+    sets=", ".join(f"{c} = coalesce(b.{c}, u.{c})" for c in _PROFILE_FIELDS),
+    changed=" OR ".join(f"b.{c} IS DISTINCT FROM u.{c}" for c in _PROFILE_FIELDS),
+)
+
 
 #: The warehouse's rows for the batch's posts (and its row keys' posts) and users.
 _EXISTING_COLUMNS = {"posts": "platform, post_id, from_row", "users": "platform, user_id, placeholder"}
@@ -476,30 +489,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
             users_added = con.execute("INSERT INTO users SELECT b.*, false FROM b_users b").fetchone()[0]
             _merge_placeholders(con)
         elif len(users):
-            users_updated = con.execute(
-                """UPDATE users u SET
-                       screen_name = coalesce(b.screen_name, u.screen_name),
-                       followers = coalesce(b.followers, u.followers),
-                       following = coalesce(b.following, u.following),
-                       statuses = coalesce(b.statuses, u.statuses),
-                       verified = coalesce(b.verified, u.verified),
-                       verified_type = coalesce(b.verified_type, u.verified_type),
-                       description = coalesce(b.description, u.description),
-                       gender = coalesce(b.gender, u.gender),
-                       location = coalesce(b.location, u.location),
-                       seen_at = b.seen_at
-                   FROM b_users b
-                   WHERE u.platform = b.platform AND u.user_id = b.user_id
-                     AND (u.seen_at IS NULL OR b.seen_at > u.seen_at)
-                     AND (b.screen_name IS DISTINCT FROM u.screen_name
-                          OR b.followers IS DISTINCT FROM u.followers
-                          OR b.following IS DISTINCT FROM u.following
-                          OR b.statuses IS DISTINCT FROM u.statuses
-                          OR b.verified IS DISTINCT FROM u.verified
-                          OR b.verified_type IS DISTINCT FROM u.verified_type
-                          OR b.description IS DISTINCT FROM u.description
-                          OR b.location IS DISTINCT FROM u.location)"""
-            ).fetchone()[0]
+            users_updated = con.execute(_UPDATE_USERS).fetchone()[0]
             users_added = con.execute(
                 """INSERT INTO users SELECT b.*, false FROM b_users b
                    ANTI JOIN ex_users u ON u.platform = b.platform AND u.user_id = b.user_id"""

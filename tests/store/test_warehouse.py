@@ -146,6 +146,16 @@ def test_newer_profile_snapshot_updates_the_user(con, tmp_path):
     assert con.execute("SELECT followers FROM users").fetchone()[0] == 25
 
 
+def test_a_newer_profile_that_differs_only_in_gender_is_updated(con, tmp_path):
+    old = status(1, 1, "A", "x", "Fri Nov 13 10:00:00 +0800 2026")
+    new = status(2, 1, "A", "y", "Sat Nov 14 10:00:00 +0800 2026")
+    old["user"]["gender"], new["user"]["gender"] = "m", "f"
+    load_batch(con, read_weibo_api(write(tmp_path, "old.jsonl", [old])))
+    r = load_batch(con, read_weibo_api(write(tmp_path, "new.jsonl", [new])))
+    assert r.users_updated == 1
+    assert con.execute("SELECT gender FROM users").fetchone()[0] == "f"
+
+
 def test_a_failing_load_leaves_the_warehouse_as_before(con, tmp_path):
     load_batch(con, read_weibo_api(write(tmp_path, "ok.jsonl", [status(1, 1, "A", "x")])))
     before = counts(con)
