@@ -90,7 +90,7 @@ def bench_ced(path: Path) -> None:
         targets=targets,
         eligible=people.tolist(),
         k=100,
-        sample_size=20_000,
+        theta_min=20_000,
         n_simulations=100,
         baselines=("pagerank",),
         seed=1,

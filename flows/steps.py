@@ -25,12 +25,10 @@ from typing import Any
 import pandas as pd
 
 from flows.settings import Settings
-from graph.bots import bot_scores
 from graph.build import build_influence_graph
-from graph.communities import detect_circles
 from graph.diffusion import DiffusionModel
-from graph.eligibility import EligibilityRules, judge_eligibility
-from graph.select import select_amplifiers
+from graph.eligibility import EligibilityRules
+from graph.run_select import select_for_run
 from nlp.clean import clean_weibo_text
 from nlp.segments import SegmentDefinition, load_segment
 from nlp.tagger import (
@@ -49,7 +47,7 @@ from report.build import RunOutputs, build_report, write_outputs
 from report.seedlist import explain_seed
 from store import leases, runs
 from store.fields import city_of
-from store.history import latest_backtest
+from store.history import fetch_repost_history, latest_backtest
 from store.readers import find_export_files, read_export
 from store.warehouse import (
     LoadReport,
@@ -298,142 +296,39 @@ def _rules_note(definition: SegmentDefinition, tags: pd.DataFrame, funnel: dict[
 def select_step(
     warehouse: Path, run_id: str, segment: str, as_of: date, window_days: int, settings: Settings
 ) -> dict[str, Any]:
-    """Build the influence graph of the window, judge eligibility and select the seeds.
+    """Build the influence graph of the window, judge eligibility and select the seeds
+    (:func:`graph.run_select.select_for_run`).
 
-    Writes ``seeds`` and ``selections``; returns the selection as a dict.
+    Writes ``seeds``, ``run_users`` and ``selections``; returns the selection as a dict.
     """
     start, end = window_bounds(as_of, window_days)
     with runs.warehouse(warehouse) as con:
         tags = runs.read_run_tags(con, run_id)
-        if tags.empty:
-            raise ValueError(
-                f"no {segment} members were tagged in the {window_days} days ending {as_of}; "
-                "check the exports cover that window, or pick another --as-of"
-            )
-        edges = fetch_window_interactions(con, start, end)
         profiles = fetch_users(con, tags["user_id"])
-        graph = build_influence_graph(
-            edges, dict(settings.kind_weights), extra_users=tags["user_id"].tolist()
-        )
-        if settings.probability == "learned":  # p(u→v) from the repost history before the window ends
-            from graph.learned import attach_probabilities, learn_from_posts
-            from store.history import fetch_repost_history
-
-            prior = (settings.learned_prior_successes, settings.learned_prior_failures)
-            history = fetch_repost_history(con, until=end).posts
-            learned = learn_from_posts(history, estimator=settings.learned_estimator, prior=prior)
-            attach_probabilities(graph, learned)
-        rules = EligibilityRules(
-            min_score=settings.min_score,
-            follower_cap=settings.follower_cap,
-            exclude_verified_organisations=settings.exclude_verified_organisations,
-            bot_score_max=settings.bot_score_max,
-            min_posts=settings.min_posts,
-        )
-        posts = fetch_window_posts(con, start, end)
-        members_posts = posts[posts["user_id"].isin(set(tags["user_id"]))]
-        activity = bot_scores(members_posts, profiles, users=tags["user_id"].tolist())
-        judged = judge_eligibility(tags[["user_id", "score", "business"]], profiles, rules, activity)
-        eligible = judged.loc[judged["eligible"], "user_id"].tolist()
-        circles = detect_circles(graph, seed=settings.seed)
-        cities = {u: city_of(loc) for u, loc in zip(profiles["user_id"], profiles["location"], strict=True)}
-        followers = {
-            u: (None if pd.isna(f) else int(f))
-            for u, f in zip(profiles["user_id"], profiles["followers"], strict=True)
-        }
-        k = min(settings.k, len(eligible)) if eligible else settings.k
-        selection = select_amplifiers(
-            graph,
-            targets=tags["user_id"].tolist(),
-            eligible=eligible,
-            k=k,
-            method=settings.method,
-            model=DiffusionModel(settings.probability, settings.max_hops, settings.decay),
-            seed=settings.seed,
-            epsilon=settings.epsilon,
-            theta_min=settings.theta_min,
-            rr_per_target=settings.rr_per_target,
-            n_simulations=settings.n_simulations,
-            followers=followers,
-            circles=circles,
-            cities=cities,
-            unknown_fields=dict(zip(judged["user_id"], judged["unknown_fields"], strict=True)),
+        learned = settings.probability == "learned"  # learns from the repost history before the window ends
+        chosen = select_for_run(
+            tags,
+            fetch_window_interactions(con, start, end),
+            profiles.assign(city=profiles["location"].map(city_of)),
+            fetch_window_posts(con, start, end),
+            settings.select_options(),
             segment=segment,
             as_of=as_of,
             window_days=window_days,
-            params={
-                "eligibility": rules.as_dict(),
-                "kind_weights": dict(settings.kind_weights),
-                "k_requested": settings.k,
-                "graph_users": graph.vcount(),
-                "graph_edges": graph.ecount(),
-                "excluded_as_bots": int(judged["excluded_by"].str.contains("bot-like").sum()),
-                "excluded_inactive": int(judged["excluded_by"].str.contains("posts in the window").sum()),
-            },
+            history=fetch_repost_history(con, until=end).posts if learned else None,
         )
-        hits = dict(zip(tags["user_id"], tags["n_hits"], strict=True))
-        seeds = pd.DataFrame(
-            {
-                "segment": segment,
-                "rank": [s.rank for s in selection.seeds],
-                "user_id": [s.user_id for s in selection.seeds],
-                "marginal_reach": [s.marginal_reach for s in selection.seeds],
-                "cumulative_reach": [s.cumulative_reach for s in selection.seeds],
-                "community": [s.circle for s in selection.seeds],
-                "reason": [
-                    explain_seed(
-                        marginal_reach=s.marginal_reach,
-                        cumulative_reach=s.cumulative_reach,
-                        n_hits=int(hits.get(s.user_id, 0)),
-                        circle=s.circle,
-                        city=s.city,
-                        segment_label=segment,
-                    )
-                    for s in selection.seeds
-                ],
-            }
-        )
-        write_seeds(con, run_id, seeds)
-        members = tags["user_id"].tolist()
+        write_seeds(con, run_id, chosen.seeds_frame(explain_seed))
         decided = runs.run_users_frame(
-            [*graph.vs["name"], *members], circles=circles, cities=cities, judged=judged, activity=activity
+            chosen.users,
+            circles=chosen.circles,
+            cities=chosen.cities,
+            judged=chosen.judged,
+            activity=chosen.activity,
         )
         write_run_users(con, run_id, decided)
-        doc = selection.to_dict()
-        doc["overlap"] = _overlap_figures(graph, selection, members, settings, circles)
+        doc = chosen.document()
         write_selection(con, run_id, segment, as_of, doc)
     return doc
-
-
-def _overlap_figures(
-    graph: Any, selection: Any, members: list[str], settings: Settings, circles: dict[str, int]
-) -> dict[str, Any]:
-    """Cross-infection of the seeds on the graph they were chosen on (learned probabilities
-    included): members reached, reached by two or more seeds, by count, per circle; or the
-    reason it could not be estimated (``error``)."""
-    from graph.overlap import seed_overlap
-
-    try:
-        ov = seed_overlap(
-            graph,
-            [s.user_id for s in selection.seeds],
-            targets=set(members),
-            probability=settings.probability,
-            max_hops=settings.max_hops,
-            decay=settings.decay,
-            sample_size=min(int(settings.sample_size), 10_000),
-            seed=settings.seed,
-            circles=circles,
-        )
-    except (ValueError, KeyError, IndexError) as exc:
-        return {"error": str(exc)}
-    return {
-        "reached": ov.reached,
-        "reached_by_two_or_more": ov.reached_by_two_or_more,
-        "by_count": dict(ov.by_count),
-        "sample_size": ov.sample_size,
-        "per_circle": {str(c): list(v) for c, v in ov.per_circle.items()},
-    }
 
 
 def _is_synthetic(sources: Sequence[str], samples_dir: Path) -> bool:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -130,6 +130,45 @@ class SeedSelection:
     @property
     def seed_ids(self) -> list[str]:
         return [s.user_id for s in self.seeds]
+
+    def with_context(
+        self,
+        *,
+        segment: str | None = None,
+        as_of: date | None = None,
+        window_days: int | None = None,
+        params: Mapping[str, Any] | None = None,
+        circles: Mapping[str, int] | None = None,
+        cities: Mapping[str, str | None] | None = None,
+    ) -> SeedSelection:
+        """A copy carrying the caller's context, which the selector itself never reads: the
+        run's segment and window, extra ``params`` (added after the selector's own), and each
+        seed's circle and city (like cdlib's ``NodeClustering(..., method_parameters=...)``).
+
+        >>> sel = SeedSelection("", None, None, "ris", {}, {"k": 1}, 0, 1, "", (Seed(1, "a", 1.0, 1.0),),
+        ...                     1.0, 0.0, 1, 1, 0)
+        >>> ctx = sel.with_context(segment="mothers", params={"k_requested": 5}, cities={"a": "上海"})
+        >>> ctx.segment, dict(ctx.params), ctx.seeds[0].city, ctx.seeds[0].circle
+        ('mothers', {'k': 1, 'k_requested': 5}, '上海', None)
+        """
+        seeds = self.seeds
+        if circles is not None or cities is not None:
+            seeds = tuple(
+                replace(
+                    s,
+                    circle=s.circle if circles is None else circles.get(s.user_id),
+                    city=s.city if cities is None else cities.get(s.user_id),
+                )
+                for s in seeds
+            )
+        return replace(
+            self,
+            segment=self.segment if segment is None else segment,
+            as_of=self.as_of if as_of is None else as_of,
+            window_days=self.window_days if window_days is None else window_days,
+            params={**self.params, **dict(params or {})},
+            seeds=seeds,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (dates as ISO strings)."""
@@ -287,29 +326,25 @@ def select_amplifiers(
     epsilon: float = DEFAULT_EPSILON,
     theta_min: int | None = None,
     rr_per_target: float = DEFAULT_RR_PER_TARGET,
-    sample_size: int | None = None,
     delta: float | None = None,
     max_rr_bytes: int = DEFAULT_MAX_RR_BYTES,
     n_simulations: int = 500,
     followers: Mapping[str, int | None] | None = None,
-    circles: Mapping[str, int] | None = None,
-    cities: Mapping[str, str | None] | None = None,
     unknown_fields: Mapping[str, str] | None = None,
     baselines: Sequence[str] = ("followers", "pagerank", "degree"),
-    segment: str = "",
-    as_of: date | None = None,
-    window_days: int | None = None,
-    params: Mapping[str, Any] | None = None,
     progress: Callable[[str], None] | None = None,
+    threads: int | None = None,
 ) -> SeedSelection:
     """Pick ``k`` seeds among ``eligible`` users maximising expected reach into ``targets``.
 
     ``targets`` and ``eligible`` are user ids (eligible users need not be in the graph: they
     then reach only themselves). ``ris`` samples hop-limited RR sets until the OPIM-C bounds
     certify a (1 − 1/e − ε) approximation (``θ_stop``) and there are at least ``theta_min`` of
-    them (``sample_size`` is the old name of ``theta_min``). ``n_simulations = 0`` skips the
-    Monte Carlo check (reach figures then come from the independent RR sample). Same inputs and
-    ``seed`` give the same selection.
+    them. ``n_simulations = 0`` skips the Monte Carlo check (reach figures then come from the
+    independent RR sample). Same inputs and ``seed`` give the same selection. The run's context
+    (segment, window, circles, cities, extra params) is the caller's to add:
+    :meth:`SeedSelection.with_context`. ``threads`` (None: every CPU this process may use) never
+    changes the result.
 
     ``g`` is the influence graph (igraph, with vertex ``name`` and edge ``weight``) or an edge
     list read by :func:`graph.snap.read_snap_edges` (weights 1; no igraph graph is built unless a
@@ -319,7 +354,7 @@ def select_amplifiers(
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
     if theta_min is None:
-        theta_min = DEFAULT_THETA_MIN if sample_size is None else sample_size
+        theta_min = DEFAULT_THETA_MIN
     if theta_min < 0:
         raise ValueError(f"theta_min must be >= 0; got {theta_min}")
     if rr_per_target < 0:
@@ -397,6 +432,7 @@ def select_amplifiers(
             progress=progress,
             entries_min=entries_min,
             theta_floor=sets_floor,
+            threads=threads,
         )
         chosen = [names[i] for i in run.picks]
         gains, theta = run.gains_check, run.theta_check
@@ -405,7 +441,7 @@ def select_amplifiers(
         theta = max(1, min(theta_floor, 2**20))  # only for the marginal-reach figures
         if model.decay == 1:
             check = RRCollection(arrays, target_idx, model.max_hops, seed, 2)
-            check.extend_to(theta)
+            check.extend_to(theta, threads)
             order = np.asarray([index[u] for u in chosen], dtype=np.int64)
             gains = _kernels.ordered_cover(check.ptr, check.nodes, n, order)
         else:
@@ -418,16 +454,16 @@ def select_amplifiers(
         pts = []
         last = None
         for p in _curve_points(len(seq)):
-            last = evaluator.estimate(seq[:p], n_simulations=n_simulations, seed=seed + 1)
+            last = evaluator.estimate(seq[:p], n_simulations=n_simulations, seed=seed + 1, threads=threads)
             pts.append((p, round(last.mean, 3)))
         return tuple(pts), last.mean if last else 0.0, last.stderr if last else 0.0
 
-    circles = circles or {}
-    cities = cities or {}
     if gains is None:  # decay < 1 with a ranking method: marginal reach by Monte Carlo
         marg, prev = [], 0.0
         for p in range(1, len(chosen) + 1):
-            cur = evaluator.estimate(chosen[:p], n_simulations=max(n_simulations, 1), seed=seed + 1).mean
+            cur = evaluator.estimate(
+                chosen[:p], n_simulations=max(n_simulations, 1), seed=seed + 1, threads=threads
+            ).mean
             marg.append(max(0.0, cur - prev))
             prev = max(prev, cur)
         marginals = marg
@@ -443,8 +479,6 @@ def select_amplifiers(
                 user_id=user,
                 marginal_reach=round(marginal, 3),
                 cumulative_reach=round(cumulative, 3),
-                circle=circles.get(user),
-                city=cities.get(user),
             )
         )
     if n_simulations:
@@ -493,12 +527,12 @@ def select_amplifiers(
         guarantee = f"none: plain {method} ranking"
         ris_params = {"theta_min": theta_floor}
     return SeedSelection(
-        segment=segment,
-        as_of=as_of,
-        window_days=window_days,
+        segment="",
+        as_of=None,
+        window_days=None,
         method=method,
         model=model.as_dict(),
-        params={"k": k, **ris_params, "n_simulations": n_simulations, **dict(params or {})},
+        params={"k": k, **ris_params, "n_simulations": n_simulations},
         random_seed=seed,
         sample_size=run.theta if run is not None else theta,
         guarantee=guarantee,

@@ -33,7 +33,7 @@ def test_greedy_prefers_new_people_over_overlapping_ones():
         eligible=PEOPLE,
         k=2,
         model=DiffusionModel("uniform:1", 1),
-        sample_size=5000,
+        theta_min=5000,
         n_simulations=50,
         seed=1,
     )
@@ -52,7 +52,7 @@ def test_only_eligible_users_are_picked_and_reach_counts_targets_only():
         eligible=["h2", "h3", "q"],
         k=2,
         model=DiffusionModel("uniform:1", 2),
-        sample_size=3000,
+        theta_min=3000,
         n_simulations=20,
         seed=2,
     )
@@ -76,14 +76,12 @@ def test_same_inputs_and_seed_give_the_same_selection_and_json_round_trips():
         eligible=PEOPLE,
         k=3,
         model=DiffusionModel("uniform:0.4", 2),
-        sample_size=2000,
+        theta_min=2000,
         n_simulations=100,
         seed=11,
-        segment="mothers",
-        as_of=date(2026, 11, 15),
-        window_days=30,
     )
-    a, b = select_amplifiers(g, **kw), select_amplifiers(g, **kw)
+    context = dict(segment="mothers", as_of=date(2026, 11, 15), window_days=30, cities={"h1": "上海"})
+    a, b = (select_amplifiers(g, **kw).with_context(**context) for _ in range(2))
     assert a == b
     assert SeedSelection.from_dict(a.to_dict()) == a
 
@@ -108,7 +106,7 @@ def test_ris_is_within_the_greedy_bound_of_the_brute_force_optimum():
         for c in itertools.combinations(people, 2)
     )
     sel = select_amplifiers(
-        g, targets=people, eligible=people, k=2, model=model, sample_size=20000, n_simulations=1500, seed=3
+        g, targets=people, eligible=people, k=2, model=model, theta_min=20000, n_simulations=1500, seed=3
     )
     assert sel.expected_reach >= (1 - 1 / 2.718281828) * best
     assert sel.expected_reach >= 0.9 * best  # on such a small graph greedy is near optimal
@@ -132,7 +130,7 @@ def test_seeds_unique_eligible_and_reach_monotone_in_k(pairs, k, seed):
         eligible=eligible,
         k=k,
         model=DiffusionModel("uniform:0.3", 2),
-        sample_size=300,
+        theta_min=300,
         n_simulations=30,
         seed=seed,
     )

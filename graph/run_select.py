@@ -1,0 +1,247 @@
+"""One pipeline run's selection: from the window's tables to the seeds and what was decided
+about each member (the select step of :mod:`flows.steps` reads the tables, calls
+:func:`select_for_run` and writes the result).
+
+It builds the influence graph of the window (learned edge probabilities when asked), scores
+the members for bot-likeness, judges their eligibility, finds the circles, selects the seeds,
+and measures the seeds' cross-infection on the same graph.
+
+Example (b reposts a, c reposts a: a reaches both; everyone is a member):
+    >>> import pandas as pd
+    >>> tags = pd.DataFrame({"user_id": ["a", "b", "c"], "score": [0.9] * 3, "n_hits": [2, 1, 1],
+    ...                      "business": [False] * 3})
+    >>> edges = pd.DataFrame({"src_user": ["a", "a"], "dst_user": ["b", "c"], "kind": ["repost"] * 2})
+    >>> profiles = pd.DataFrame({"user_id": ["a", "b", "c"], "followers": [10, 5, 5],
+    ...                          "location": [None] * 3, "city": ["上海", None, None]})
+    >>> posts = pd.DataFrame({"post_id": ["1", "2", "3"], "user_id": ["a", "b", "c"],
+    ...                       "created_at": pd.to_datetime(["2026-11-10"] * 3, utc=True),
+    ...                       "text": ["宝宝", "宝宝", "宝宝"], "repost_of": [None, "1", "1"]})
+    >>> opts = SelectOptions(k=1, theta_min=500, n_simulations=20, overlap_sample_size=500)
+    >>> run = select_for_run(tags, edges, profiles, posts, opts, segment="mothers", window_days=30)
+    >>> run.selection.seed_ids, run.selection.seeds[0].city, run.selection.segment
+    (['a'], '上海', 'mothers')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import igraph as ig
+import pandas as pd
+
+from graph.bots import bot_scores
+from graph.build import build_influence_graph
+from graph.communities import detect_circles
+from graph.diffusion import DiffusionModel
+from graph.eligibility import EligibilityRules, judge_eligibility
+from graph.select import SeedSelection, select_amplifiers
+
+__all__ = ["RunSelection", "SelectOptions", "select_for_run"]
+
+
+@dataclass(frozen=True)
+class SelectOptions:
+    """The settings a run's selection uses (read once in ``flows/settings.py``, passed down)."""
+
+    k: int = 100
+    method: str = "ris"
+    probability: str = "wc"
+    max_hops: int = 2
+    decay: float = 1.0
+    seed: int = 42
+    epsilon: float = 0.1
+    theta_min: int = 65_536
+    rr_per_target: float = 32.0
+    n_simulations: int = 500
+    kind_weights: Mapping[str, float] = field(
+        default_factory=lambda: {"repost": 1.0, "comment": 0.5, "mention": 0.5, "follow": 0.2}
+    )
+    eligibility: EligibilityRules = field(default_factory=EligibilityRules)
+    learned_estimator: str = "bernoulli"
+    learned_prior: tuple[float, float] = (0.1, 1.0)
+    #: RR sets sampled for the seeds' cross-infection figures
+    overlap_sample_size: int = 10_000
+    #: threads of the kernels (None: every CPU this process may use); never changes the result
+    threads: int | None = None
+
+
+@dataclass(frozen=True)
+class RunSelection:
+    """A run's selection and what it decided: the graph, each member's eligibility
+    (:func:`graph.eligibility.judge_eligibility`) and bot score (:func:`graph.bots.bot_scores`),
+    the circles and cities, and the seeds' cross-infection (``overlap``)."""
+
+    selection: SeedSelection
+    graph: ig.Graph
+    members: list[str]
+    judged: pd.DataFrame
+    activity: pd.DataFrame
+    circles: dict[str, int]
+    cities: dict[str, str | None]
+    n_hits: dict[str, int]
+    overlap: dict[str, Any]
+
+    @property
+    def users(self) -> list[str]:
+        """Everyone the run decided something about: the graph's users, then the members."""
+        return [*self.graph.vs["name"], *self.members]
+
+    def document(self) -> dict[str, Any]:
+        """The selection as stored (``selections``, ``seeds.json``): its dict plus ``overlap``."""
+        return {**self.selection.to_dict(), "overlap": self.overlap}
+
+    def seeds_frame(self, explain: Callable[..., str]) -> pd.DataFrame:
+        """The rows of the ``seeds`` table, each with the reason ``explain`` gives
+        (:func:`report.seedlist.explain_seed`'s keywords)."""
+        seeds = self.selection.seeds
+        reasons = [
+            explain(
+                marginal_reach=s.marginal_reach,
+                cumulative_reach=s.cumulative_reach,
+                n_hits=int(self.n_hits.get(s.user_id, 0)),
+                circle=s.circle,
+                city=s.city,
+                segment_label=self.selection.segment,
+            )
+            for s in seeds
+        ]
+        return pd.DataFrame(
+            {
+                "segment": self.selection.segment,
+                "rank": [s.rank for s in seeds],
+                "user_id": [s.user_id for s in seeds],
+                "marginal_reach": [s.marginal_reach for s in seeds],
+                "cumulative_reach": [s.cumulative_reach for s in seeds],
+                "community": [s.circle for s in seeds],
+                "reason": reasons,
+            }
+        )
+
+
+def _influence_graph(
+    edges: pd.DataFrame, members: list[str], options: SelectOptions, history: pd.DataFrame | None
+) -> ig.Graph:
+    graph = build_influence_graph(edges, dict(options.kind_weights), extra_users=members)
+    if options.probability == "learned":  # p(u→v) from the repost history before the window ends
+        from graph.learned import attach_probabilities, learn_from_posts
+
+        if history is None:
+            raise ValueError("probability 'learned' needs the repost history (history=...); got none")
+        learned = learn_from_posts(history, estimator=options.learned_estimator, prior=options.learned_prior)
+        attach_probabilities(graph, learned)
+    return graph
+
+
+def select_for_run(
+    tags: pd.DataFrame,
+    edges: pd.DataFrame,
+    profiles: pd.DataFrame,
+    posts: pd.DataFrame,
+    options: SelectOptions,
+    *,
+    segment: str = "",
+    as_of: date | None = None,
+    window_days: int | None = None,
+    history: pd.DataFrame | None = None,
+) -> RunSelection:
+    """Select the seeds of one run among the tagged members ``tags`` (``user_id``, ``score``,
+    ``n_hits``, ``business``), on the window's ``edges`` (interactions), ``profiles`` (with a
+    ``city`` column; ``followers``, … as stored) and ``posts``; ``history`` is the repost history
+    the ``learned`` probability learns from. Same inputs and ``options.seed``, same seeds."""
+    if tags.empty:
+        raise ValueError(
+            f"no {segment} members were tagged in the {window_days} days ending {as_of}; "
+            "check the exports cover that window, or pick another --as-of"
+        )
+    members = tags["user_id"].tolist()
+    graph = _influence_graph(edges, members, options, history)
+    members_posts = posts[posts["user_id"].isin(set(members))]
+    activity = bot_scores(members_posts, profiles, users=members)
+    rules = options.eligibility
+    judged = judge_eligibility(tags[["user_id", "score", "business"]], profiles, rules, activity)
+    eligible = judged.loc[judged["eligible"], "user_id"].tolist()
+    circles = detect_circles(graph, seed=options.seed)
+    cities = dict(zip(profiles["user_id"], profiles["city"], strict=True))
+    counts = zip(profiles["user_id"], profiles["followers"], strict=True)
+    followers = {u: (None if pd.isna(f) else int(f)) for u, f in counts}
+    k = min(options.k, len(eligible)) if eligible else options.k
+    selection = select_amplifiers(
+        graph,
+        targets=members,
+        eligible=eligible,
+        k=k,
+        method=options.method,
+        model=DiffusionModel(options.probability, options.max_hops, options.decay),
+        seed=options.seed,
+        epsilon=options.epsilon,
+        theta_min=options.theta_min,
+        rr_per_target=options.rr_per_target,
+        n_simulations=options.n_simulations,
+        followers=followers,
+        unknown_fields=dict(zip(judged["user_id"], judged["unknown_fields"], strict=True)),
+        threads=options.threads,
+    ).with_context(
+        segment=segment,
+        as_of=as_of,
+        window_days=window_days,
+        circles=circles,
+        cities=cities,
+        params={
+            "eligibility": options.eligibility.as_dict(),
+            "kind_weights": dict(options.kind_weights),
+            "k_requested": options.k,
+            "graph_users": graph.vcount(),
+            "graph_edges": graph.ecount(),
+            "excluded_as_bots": int(judged["excluded_by"].str.contains("bot-like").sum()),
+            "excluded_inactive": int(judged["excluded_by"].str.contains("posts in the window").sum()),
+        },
+    )
+    return RunSelection(
+        selection=selection,
+        graph=graph,
+        members=members,
+        judged=judged,
+        activity=activity,
+        circles=circles,
+        cities=cities,
+        n_hits=dict(zip(tags["user_id"], tags["n_hits"], strict=True)),
+        overlap=_overlap_figures(graph, selection, members, options, circles),
+    )
+
+
+def _overlap_figures(
+    graph: ig.Graph,
+    selection: SeedSelection,
+    members: list[str],
+    options: SelectOptions,
+    circles: dict[str, int],
+) -> dict[str, Any]:
+    """Cross-infection of the seeds on the graph they were chosen on (learned probabilities
+    included): members reached, reached by two or more seeds, by count, per circle; or the
+    reason it could not be estimated (``error``)."""
+    from graph.overlap import seed_overlap
+
+    try:
+        ov = seed_overlap(
+            graph,
+            selection.seed_ids,
+            targets=set(members),
+            probability=options.probability,
+            max_hops=options.max_hops,
+            decay=options.decay,
+            sample_size=options.overlap_sample_size,
+            seed=options.seed,
+            circles=circles,
+        )
+    except (ValueError, KeyError, IndexError) as exc:
+        return {"error": str(exc)}
+    return {
+        "reached": ov.reached,
+        "reached_by_two_or_more": ov.reached_by_two_or_more,
+        "by_count": dict(ov.by_count),
+        "sample_size": ov.sample_size,
+        "per_circle": {str(c): list(v) for c, v in ov.per_circle.items()},
+    }
