@@ -21,14 +21,25 @@ Example:
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+if TYPE_CHECKING:
+    from graph.run_select import SelectOptions
 
 __all__ = ["PROJECT_ROOT", "Settings", "SettingsError", "load_settings"]
 
@@ -39,9 +50,23 @@ class SettingsError(ValueError):
     """A setting has the wrong type or value; the message names where it came from."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Every setting of a Tajian run, with its default."""
+#: The settings that are whole numbers: true/false is refused, not read as 1/0.
+_WHOLE_NUMBERS = (
+    "window_days", "k", "seed", "max_hops", "sample_size", "n_simulations", "theta_min",
+    "min_posts", "follower_cap", "tag_shards", "threads",
+)  # fmt: skip
+
+
+class Settings(BaseSettings):
+    """Every setting of a Tajian run, with its default.
+
+    ``Settings(...)`` is the defaults and the values given; :func:`load_settings` adds
+    ``tajian.toml`` and the ``TAJIAN_*`` environment variables (pydantic-settings sources).
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="TAJIAN_", frozen=True, extra="forbid", env_ignore_empty=True
+    )
 
     warehouse: Path = Path("data/warehouse.duckdb")
     out_dir: Path = Path("out")
@@ -70,7 +95,7 @@ class Settings:
     follower_cap: int = 50_000
     min_score: float = 0.0
     exclude_verified_organisations: bool = True
-    kind_weights: tuple[tuple[str, float], ...] = (
+    kind_weights: Annotated[tuple[tuple[str, float], ...], NoDecode] = (
         ("repost", 1.0),
         ("comment", 0.5),
         ("mention", 0.5),
@@ -78,13 +103,58 @@ class Settings:
     )
     # scheduled runs (tajian serve): the inbox it loads first, the segments it runs, and when
     inbox: Path = Path("data/inbox")
-    segments: tuple[str, ...] = ("mothers",)
+    segments: Annotated[tuple[str, ...], NoDecode] = ("mothers",)
     schedule_cron: str = "0 2 * * *"
     schedule_timezone: str = "Asia/Shanghai"
     # scale-out: tag the window's posts in this many user shards (each a task; 1 = no overhead),
     # run on the workers of the Dask scheduler at this address (HOST:PORT; "" = in this process)
     tag_shards: int = 1
     dask_address: str = ""
+    # threads of the graph kernels (0: every CPU this process may use); results never depend on it
+    threads: int = 0
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # only the values given: load_settings reads the file and the environment, so that
+        # Settings() is the defaults wherever it runs
+        return (init_settings,)
+
+    @field_validator("warehouse", "out_dir", "data_dir", "samples_dir", "inbox")
+    @classmethod
+    def _home(cls, path: Path) -> Path:
+        return path.expanduser()
+
+    @field_validator(*_WHOLE_NUMBERS, mode="before")
+    @classmethod
+    def _whole(cls, raw: Any) -> Any:
+        if isinstance(raw, bool):  # True is not a number of days
+            raise ValueError("a whole number, not true/false")
+        return raw.strip() if isinstance(raw, str) else raw
+
+    @field_validator("segments", mode="before")
+    @classmethod
+    def _names(cls, raw: Any) -> tuple[str, ...]:
+        items = raw if isinstance(raw, list | tuple) else str(raw).split(",")
+        names = tuple(str(x).strip() for x in items if str(x).strip())
+        if not names:
+            raise ValueError("at least one segment name")
+        return names
+
+    @field_validator("kind_weights", mode="before")
+    @classmethod
+    def _pairs(cls, raw: Any) -> Any:
+        if isinstance(raw, Mapping):
+            return tuple(raw.items())
+        if isinstance(raw, str):
+            return tuple(tuple(p.split("=", 1)) for p in raw.split(","))
+        return raw
 
     @property
     def segments_dir(self) -> Path:
@@ -92,68 +162,87 @@ class Settings:
 
     def to_plain(self) -> dict[str, Any]:
         """JSON-ready values (paths as text), e.g. to pass as Prefect task parameters."""
-        return {
-            f.name: (
-                str(v) if isinstance(v, Path) else [list(p) for p in v] if f.name == "kind_weights" else v
-            )
-            for f in fields(self)
-            for v in [getattr(self, f.name)]
-        }
+        return self.model_dump(mode="json")
 
     @classmethod
     def from_plain(cls, values: Mapping[str, Any]) -> Settings:
         """Inverse of :meth:`to_plain`."""
-        types = {f.name: f.type for f in fields(cls)}
-        return cls(**{k: _coerce(k, v, types[k], "settings") for k, v in values.items()})
+        return _validated(dict(values), dict.fromkeys(values, "settings"))
+
+    def select_options(self) -> SelectOptions:
+        """The selection's settings, for :func:`graph.run_select.select_for_run`."""
+        from graph.eligibility import EligibilityRules
+        from graph.run_select import SelectOptions
+
+        rules = EligibilityRules(
+            min_score=self.min_score,
+            follower_cap=self.follower_cap,
+            exclude_verified_organisations=self.exclude_verified_organisations,
+            bot_score_max=self.bot_score_max,
+            min_posts=self.min_posts,
+        )
+        return SelectOptions(
+            k=self.k,
+            method=self.method,
+            probability=self.probability,
+            max_hops=self.max_hops,
+            decay=self.decay,
+            seed=self.seed,
+            epsilon=self.epsilon,
+            theta_min=self.theta_min,
+            rr_per_target=self.rr_per_target,
+            n_simulations=self.n_simulations,
+            kind_weights=dict(self.kind_weights),
+            eligibility=rules,
+            learned_estimator=self.learned_estimator,
+            learned_prior=(self.learned_prior_successes, self.learned_prior_failures),
+            overlap_sample_size=min(int(self.sample_size), 10_000),
+            threads=self.threads or None,
+        )
 
     def replace(self, **changes: Any) -> Settings:
-        """A copy with ``changes`` applied (``None`` values are ignored)."""
-        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+        """A copy with ``changes`` applied (``None`` values are ignored), checked like any setting."""
+        given = {k: v for k, v in changes.items() if v is not None}
+        return _validated({**self.model_dump(), **given}, dict.fromkeys(given, "replace()"))
 
 
-def _coerce(name: str, raw: Any, typ: Any, where: str) -> Any:
+#: What a setting must be, in words, where its type's name does not say it.
+_EXPECTED = {
+    "kind_weights": "kind=weight pairs, e.g. repost=1,comment=0.5",
+    "segments": "segment names, e.g. mothers,beauty",
+}
+
+
+def _validated(values: dict[str, Any], where: Mapping[str, str]) -> Settings:
+    """``Settings(**values)``, or a :class:`SettingsError` naming the first bad setting, where it
+    came from, what it must be and the value given."""
     try:
-        if typ in (Path, "Path"):
-            return Path(str(raw)).expanduser()
-        if typ in (bool, "bool"):
-            if isinstance(raw, bool):
-                return raw
-            s = str(raw).strip().lower()
-            if s in ("1", "true", "yes", "on"):
-                return True
-            if s in ("0", "false", "no", "off"):
-                return False
-            raise ValueError
-        if typ in (int, "int"):
-            if isinstance(raw, bool):
-                raise ValueError
-            return int(str(raw).strip())
-        if typ in (float, "float"):
-            return float(str(raw).strip())
-        if typ in (str, "str"):
-            return str(raw)
-        if name == "segments":
-            items = raw if isinstance(raw, list | tuple) else str(raw).split(",")
-            names = tuple(str(x).strip() for x in items if str(x).strip())
-            if names:
-                return names
-            raise ValueError
-        if name == "kind_weights":
-            if isinstance(raw, list | tuple):
-                return tuple((str(k), float(v)) for k, v in raw)
-            items = (
-                raw.items()
-                if isinstance(raw, Mapping)
-                else ((p.split("=")[0].strip(), p.split("=")[1]) for p in str(raw).split(","))
-            )
-            return tuple((str(k), float(v)) for k, v in items)
-    except (ValueError, TypeError, IndexError):
-        pass
-    expected = {
-        "kind_weights": "kind=weight pairs, e.g. repost=1,comment=0.5",
-        "segments": "segment names, e.g. mothers,beauty",
-    }.get(name, getattr(typ, "__name__", str(typ)))
-    raise SettingsError(f"{where}: setting '{name}' must be {expected}; got {raw!r}")
+        return Settings(**values)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = str(err["loc"][0]) if err["loc"] else "?"
+        if err["type"] == "extra_forbidden":
+            raise SettingsError(
+                f"{where.get(name, 'settings')}: unknown setting '{name}'; "
+                f"expected one of {', '.join(sorted(Settings.model_fields))}"
+            ) from None
+        field = Settings.model_fields.get(name)
+        typ = field.annotation if field is not None else None
+        expected = _EXPECTED.get(name, getattr(typ, "__name__", str(typ)))
+        raise SettingsError(
+            f"{where.get(name, 'settings')}: setting '{name}' must be {expected}; got {values.get(name)!r}"
+        ) from None
+
+
+class _Environment(EnvSettingsSource):
+    """The ``TAJIAN_*`` variables of a given mapping (``os.environ`` unless a test passes one)."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._given = env
+        super().__init__(Settings, env_prefix="TAJIAN_", env_ignore_empty=True)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {k.lower(): v for k, v in self._given.items() if v != ""}
 
 
 def load_settings(
@@ -161,34 +250,26 @@ def load_settings(
 ) -> Settings:
     """Defaults ← ``tajian.toml`` (if it exists) ← ``TAJIAN_*`` environment variables."""
     env = os.environ if env is None else env
-    values: dict[str, Any] = {}
-    types = {f.name: f.type for f in fields(Settings)}
     path = (
         Path(env["TAJIAN_CONFIG"])
         if env.get("TAJIAN_CONFIG")
         else (Path(config_path) if config_path else None)
     )
+    values: dict[str, Any] = {}
     if path is not None and path.is_file():
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            values = TomlConfigSettingsSource(Settings, toml_file=path)()
         except tomllib.TOMLDecodeError as exc:
             raise SettingsError(f"{path}: not valid TOML ({exc})") from None
-        for key, raw in data.items():
-            if key not in types:
-                raise SettingsError(
-                    f"{path}: unknown setting '{key}'; expected one of {', '.join(sorted(types))}"
-                )
-            values[key] = _coerce(key, raw, types[key], str(path))
     elif env.get("TAJIAN_CONFIG"):
         raise SettingsError(f"TAJIAN_CONFIG names {path}, which does not exist")
     where = dict.fromkeys(values, str(path))
-    for key, typ in types.items():
-        var = f"TAJIAN_{key.upper()}"
-        if var in env and env[var] != "":
-            values[key] = _coerce(key, env[var], typ, f"environment variable {var}")
-            where[key] = f"environment variable {var}"
-    _check_model(values, where)
-    return Settings(**values)
+    from_env = {k: v for k, v in _Environment(env)().items() if k in Settings.model_fields}
+    values.update(from_env)
+    where.update((k, f"environment variable TAJIAN_{k.upper()}") for k in from_env)
+    settings = _validated(values, where)
+    _check_model({k: getattr(settings, k) for k in values}, where)
+    return settings
 
 
 _PROBABILITY = re.compile(r"^(wc|learned|uniform:(0(\.\d+)?|1(\.0+)?|\.\d+))$")

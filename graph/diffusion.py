@@ -214,11 +214,13 @@ class ReachEvaluator:
             self._is_target[[self._index[t] for t in targets if t in self._index]] = True
         return self
 
-    def estimate(self, seeds: list[str], n_simulations: int = 1000, seed: int = 0) -> ReachEstimate:
+    def estimate(
+        self, seeds: list[str], n_simulations: int = 1000, seed: int = 0, threads: int | None = None
+    ) -> ReachEstimate:
         """Expected number of targets reached by ``seeds`` (user ids).
 
         Simulation ``i`` draws its own random numbers from ``(seed, i)``, so the estimate does
-        not depend on the number of threads.
+        not depend on the number of ``threads`` (None: every CPU this process may use).
         """
         if n_simulations < 1:
             raise ValueError(f"n_simulations must be at least 1; got {n_simulations}")
@@ -236,6 +238,7 @@ class ReachEvaluator:
             n_simulations=n_simulations,
             seed=seed,
             decay=self.model.decay,
+            threads=threads,
         )
         mean = float(results.mean()) + base
         stderr = float(results.std(ddof=1) / math.sqrt(n_simulations)) if n_simulations > 1 else 0.0

@@ -41,10 +41,8 @@ _RR_STREAM_CHECK = 2  # R2: the independent sample that checks the pick
 
 
 def n_threads() -> int:
-    """Threads for the kernels: the CPUs this process may use (``TAJIAN_THREADS`` overrides)."""
-    env = os.environ.get("TAJIAN_THREADS")
-    if env and env.isdigit() and int(env) > 0:
-        return int(env)
+    """Threads for the kernels when the caller gives none: the CPUs this process may use (the
+    ``threads`` setting, read in ``flows/settings.py``, is passed down as ``threads=``)."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux
