@@ -1,6 +1,6 @@
 """Reader for the CED research dataset (../shared/data/ced/): source posts and repost trees.
 
-Two CSV files, read through :class:`~store.weibo_crawler.CsvTable` (which quarantines a row
+Two CSV files, read through :class:`~store.csv.CsvTable` (which quarantines a row
 with a runaway quote or an over-long cell, not the file), with no Python loop per row (the small
 originals with pandas; the 1.28M reposts in DuckDB SQL over the cells, kept as UTF-8 bytes,
 never as one large str):
@@ -37,9 +37,9 @@ import pandas as pd
 import pyarrow as pa
 
 from store.bulk import WHITE_SPACE_CLASS, bulk_session
+from store.csv import CsvTable, CsvUnreadableError
 from store.fields import COUNT_OVERFLOW, decode_export_bytes, is_blank, is_utf8
 from store.records import ARROW_SCHEMAS, BatchBuilder, ExportBatch, make_batch, whole_file_quarantine
-from store.weibo_crawler import CsvTable, CsvUnreadableError
 
 __all__ = ["parse_ced_original", "parse_ced_reposts", "read_ced", "sniff_ced"]
 

@@ -64,6 +64,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from store.bulk import bulk_session
+from store.csv import is_well_quoted, iter_csv_records
 from store.fields import (
     COUNT_OVERFLOW,
     MAX_FIELD_CHARS,
@@ -77,7 +78,6 @@ from store.mediacrawler_sql import GENDERS, parse_cells_sql
 from store.mediacrawler_sql import SPEC as _SPEC
 from store.mediacrawler_sql import SQL_KEYS as _SQL_KEYS
 from store.records import INTERACTION_COLUMNS, ExportBatch, make_batch, whole_file_quarantine
-from store.weibo_crawler import is_well_quoted, iter_csv_records
 
 __all__ = [
     "KINDS",
@@ -627,7 +627,7 @@ def _csv_raw_of(cols: dict[str, pa.Array], header: list[str]) -> Any:
 
 
 def _read_csv_slow(text: str, source: str) -> MediaCrawlerFile:
-    """The csv module's reading, record by record (:func:`store.weibo_crawler.iter_csv_records`):
+    """The csv module's reading, record by record (:func:`store.csv.iter_csv_records`):
     a row with a runaway quote, an over-long cell or a number of cells unlike the header's is
     quarantined, and the rows after it are read."""
     text = text.lstrip("\ufeff")

@@ -49,9 +49,9 @@ from store.bulk import (
     mention_edges_sql,
     text_columns_sql,
 )
+from store.csv import CsvTable, CsvUnreadableError, csv_export_text, strip_bom
 from store.fields import is_blank
 from store.records import ExportBatch, make_batch, whole_file_quarantine
-from store.weibo_crawler import CsvTable, CsvUnreadableError, csv_export_text, strip_bom
 
 __all__ = ["AUTHENTICATION", "parse_weibo_search", "read_weibo_search", "sniff_weibo_search"]
 

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from store import weibo_crawler
+from store import csv as store_csv
+from store.csv import DUCKDB_MIN_CHARS, CsvTable, csv_export_text
 from store.fields import is_utf8
-from store.weibo_crawler import DUCKDB_MIN_CHARS, CsvTable, csv_export_text
 
 CELLS = ["", "好", "a,b", 'say "hi"', "two\nlines", "crlf\r\nline", "😀𠮷", "  ", "\u3000"]
 
@@ -58,7 +58,7 @@ def test_a_large_file_read_by_duckdb_from_bytes_matches_the_csv_module(tmp_path,
     f = tmp_path / "big.csv"
     f.write_text(text, encoding="utf-8", newline="")
     from_bytes = CsvTable(text.encode("utf-8"), "big.csv", ["id", "text", "n"], file=f)
-    monkeypatch.setattr(weibo_crawler, "DUCKDB_MIN_CHARS", 10**12)
+    monkeypatch.setattr(store_csv, "DUCKDB_MIN_CHARS", 10**12)
     same(from_bytes, CsvTable(text, "big.csv", ["id", "text", "n"]))  # the csv module
     assert from_bytes.extra.sum() > 0 and from_bytes.n < 90_000  # extra cells, blank lines
 
@@ -89,7 +89,7 @@ def test_csv_export_text_keeps_a_large_utf8_file_as_bytes(monkeypatch):
     text = "\ufeffid,正文\n1,宝宝\n"
     assert csv_export_text(text.encode("utf-8")) == "id,正文\n1,宝宝\n"  # small: decoded
     assert csv_export_text(text.encode("gb18030")) == "id,正文\n1,宝宝\n"
-    monkeypatch.setattr(weibo_crawler, "DUCKDB_MIN_CHARS", 0)
+    monkeypatch.setattr(store_csv, "DUCKDB_MIN_CHARS", 0)
     assert csv_export_text(text.encode("utf-8")) == "id,正文\n1,宝宝\n".encode()  # large: bytes
     assert csv_export_text(text.encode("gb18030")) == "id,正文\n1,宝宝\n"  # not UTF-8: decoded
     # neither UTF-8 nor GB18030: read as UTF-8, its bad bytes kept so that their rows are quarantined

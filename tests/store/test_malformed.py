@@ -188,10 +188,10 @@ def unterminated(fmt: Format, i: int) -> str:
 def engine(request, monkeypatch):
     """``small``: the csv module reads the file; ``bulk``: DuckDB (CsvTable) or Arrow (MediaCrawler)
     read it first (the file gets 800 more rows, to be past MediaCrawler's 64 KB bound)."""
-    import store.weibo_crawler
+    import store.csv
 
     if request.param == "bulk":
-        monkeypatch.setattr(store.weibo_crawler, "DUCKDB_MIN_CHARS", 0)
+        monkeypatch.setattr(store.csv, "DUCKDB_MIN_CHARS", 0)
         return 800
     return 0
 

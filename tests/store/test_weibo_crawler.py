@@ -33,10 +33,10 @@ CST = timezone(timedelta(hours=8))
 @pytest.fixture(params=["csv-module", "duckdb"])
 def engine(request, monkeypatch):
     """Run a test through both CSV paths: the csv module (small files) and DuckDB (large ones)."""
-    import store.weibo_crawler
+    import store.csv
 
     if request.param == "duckdb":
-        monkeypatch.setattr(store.weibo_crawler, "DUCKDB_MIN_CHARS", 0)
+        monkeypatch.setattr(store.csv, "DUCKDB_MIN_CHARS", 0)
     return request.param
 
 
@@ -421,9 +421,9 @@ def test_duckdb_path_never_crashes_and_counts_reconcile(monkeypatch, rows):
     import csv
     import io
 
-    import store.weibo_crawler
+    import store.csv
 
-    monkeypatch.setattr(store.weibo_crawler, "DUCKDB_MIN_CHARS", 0)
+    monkeypatch.setattr(store.csv, "DUCKDB_MIN_CHARS", 0)
     buf = io.StringIO()
     csv.writer(buf).writerows(rows)
     b = parse_weibo_crawler_csv(HEADER + "\r\n" + buf.getvalue(), "a/1.csv", user_id="1", screen_name="a")

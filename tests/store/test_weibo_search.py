@@ -27,10 +27,10 @@ CST = timezone(timedelta(hours=8))
 @pytest.fixture(params=["csv-module", "duckdb"])
 def engine(request, monkeypatch):
     """Run a test through both CSV paths: the csv module (small files) and DuckDB (large ones)."""
-    import store.weibo_crawler
+    import store.csv
 
     if request.param == "duckdb":
-        monkeypatch.setattr(store.weibo_crawler, "DUCKDB_MIN_CHARS", 0)
+        monkeypatch.setattr(store.csv, "DUCKDB_MIN_CHARS", 0)
     return request.param
 
 
