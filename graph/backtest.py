@@ -44,6 +44,7 @@ Example (a tiny history: a's cascade before the split, a's and b's after):
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -769,6 +770,11 @@ class Difference:
     ci: tuple[float, float]
 
 
+def _by_figure(attr: str, row: Any) -> tuple[Any, str]:
+    """Sort key: a reach row's figure ``attr``, then its name (ties broken the same way each time)."""
+    return getattr(row, attr), row.name
+
+
 def _differences(
     reach: Sequence[ListReach], samples: Mapping[str, tuple[np.ndarray, np.ndarray]]
 ) -> list[Difference]:
@@ -779,7 +785,7 @@ def _differences(
         if not naive:
             continue
         for depth, attr, i in (("1", "reach1", 0), ("<=2", "reach2", 1)):
-            best = max(naive, key=lambda r, a=attr: (getattr(r, a), r.name))
+            best = max(naive, key=functools.partial(_by_figure, attr))
             for r in rows:
                 if r.method == "ris":
                     diff = samples[r.name][i] - samples[best.name][i]
@@ -932,7 +938,7 @@ def run_backtest(
             f"the split {split} leaves {sp.train_cascades:,} train and {len(sp.test_cascades):,} "
             "test cascades; pick a date inside the history's time span"
         )
-    used = sorted({_estimator(m, estimator) for m in models} - {None})
+    used = sorted(e for e in {_estimator(m, estimator) for m in models} if e is not None)
     tg = train_graph(tl, sp, estimators=used or [estimator], prior=prior)
     step("history, split and train graph", t0)
     t0 = time.monotonic()

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -55,13 +56,13 @@ def _own_text(text: object) -> str:
     return re.sub(r"\s+", " ", own)
 
 
-def _follow_signal(following: object, followers: object) -> float | None:
+def _follow_signal(following: Any, followers: Any) -> float | None:
     if following is None or followers is None or pd.isna(following) or pd.isna(followers):
         return None
-    following, followers = float(following), float(followers)
-    if following < 200:
+    follows, fans = float(following), float(followers)
+    if follows < 200:
         return 0.0
-    ratio = following / max(followers, 1.0)
+    ratio = follows / max(fans, 1.0)
     return float(min(1.0, max(0.0, (ratio - 2) / 18)))
 
 
@@ -101,7 +102,7 @@ def bot_scores(
         n = 0 if g is None else len(g)
         signals: dict[str, float | None] = {}
         reasons: list[str] = []
-        if n >= min_posts:
+        if g is not None and n >= min_posts:
             ro, dup, burst = (
                 float(g["repost_only"].mean()),
                 float(g["dup"].mean()),

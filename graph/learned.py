@@ -149,7 +149,7 @@ class LearnedProbabilities:
             }
         )
 
-    def lookup(self, src: Sequence[str], dst: Sequence[str]) -> np.ndarray:
+    def lookup(self, src: Sequence[str] | np.ndarray, dst: Sequence[str] | np.ndarray) -> np.ndarray:
         """The probability of each edge ``src[i] → dst[i]`` (user ids); an edge the history
         never showed gets the prior's share, a / (trials + a + b)."""
         s = self.users.get_indexer(pd.Index(list(src), dtype=object))

@@ -242,7 +242,7 @@ class OpimResult:
 def _mostly_informative(ptr: np.ndarray) -> bool:
     """True when fewer than half of the RR sets are their root alone."""
     sizes = np.diff(ptr)
-    return bool(len(sizes)) and np.count_nonzero(sizes == 1) < len(sizes) / 2
+    return bool(len(sizes)) and bool(np.count_nonzero(sizes == 1) < len(sizes) / 2)
 
 
 def _log_binom(n: int, k: int) -> float:

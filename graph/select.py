@@ -373,14 +373,18 @@ def select_amplifiers(
         _require_exact_model(model)
     followers = followers or {}
     # Every target and eligible user needs a vertex (isolated ones reach only themselves).
+    graph_cache: list[ig.Graph] = [g] if isinstance(g, ig.Graph) else []
     edge_list = None if isinstance(g, ig.Graph) else g
-    names = list(edge_list.labels) if edge_list is not None else list(g.vs["name"]) if g.vcount() else []
+    if edge_list is not None:
+        names = list(edge_list.labels)
+    else:
+        names = list(graph_cache[0].vs["name"]) if graph_cache[0].vcount() else []
     index = {name: i for i, name in enumerate(names)}
     missing = sorted({u for u in target_set if u not in index} | {u for u in eligible_list if u not in index})
     if missing:
-        if edge_list is None:
-            g = g.copy()
-            g.add_vertices(len(missing), attributes={"name": missing})
+        if graph_cache:
+            graph_cache[0] = graph_cache[0].copy()
+            graph_cache[0].add_vertices(len(missing), attributes={"name": missing})
         index.update((name, len(names) + i) for i, name in enumerate(missing))
         names += missing
     n = len(names)
@@ -388,13 +392,12 @@ def select_amplifiers(
     eligible_mask = np.zeros(n, dtype=bool)
     eligible_mask[[index[u] for u in eligible_list]] = True
     if edge_list is None:
-        arrays = _arrays(g, model.probability)
+        arrays = _arrays(graph_cache[0], model.probability)
     else:
         arrays = _edge_list_arrays(edge_list, n, model.probability)
-    graph_cache: list[ig.Graph] = [g] if edge_list is None else []
 
     def graph() -> ig.Graph:
-        if not graph_cache:
+        if not graph_cache and edge_list is not None:
             graph_cache.append(_edge_list_graph(edge_list, names))
         return graph_cache[0]
 
