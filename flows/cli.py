@@ -1,6 +1,6 @@
 """The ``tajian`` command line.
 
-Only the commands that run flows (``demo``, ``run``) import Prefect, so ``ingest`` starts fast.
+Only ``demo``, ``run``, ``backfill`` and ``serve`` (flows, a server) import Prefect; the others start fast.
 
 Example::
 

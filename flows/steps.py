@@ -44,6 +44,7 @@ from nlp.tagger import (
 from nlp.words import top_distinctive_words
 from report.backtest import model_check_text
 from report.build import RunOutputs, build_report, write_outputs
+from report.html import members_note
 from report.seedlist import explain_seed
 from store import leases, runs
 from store.fields import city_of
@@ -215,7 +216,7 @@ def load_post_classifier(definition: SegmentDefinition, segments_dir: Path) -> A
         return None
     from nlp.model_files import load_model  # scikit-learn: only when a segment asks for it
 
-    return load_model(definition.name, Path(segments_dir).parent / "models")
+    return load_model(definition.name, Path(segments_dir).parent / "models", segments_dir=segments_dir)
 
 
 def read_tag_shards(warehouse: Path, as_of: date, window_days: int, shards: int = 1) -> list[pd.DataFrame]:
@@ -288,8 +289,6 @@ def tag_step(
 
 def _rules_note(definition: SegmentDefinition, tags: pd.DataFrame, funnel: dict[str, Any] | None) -> str:
     """How the members were found (:func:`report.html.members_note` with this run's figures)."""
-    from report.html import members_note
-
     return members_note(definition.name, definition.post_scorer, count_by_rule(tags), tags, funnel)
 
 
@@ -374,11 +373,14 @@ def _read_report_data(
     sel = runs.read_selection(con, run_id)
     if sel is None:
         raise ValueError(f"run {run_id} has no selection; run the select step first")
-    backtest = latest_backtest(con)  # first: it leaves its last result unfinished
+    backtest = latest_backtest(con)
     tags = runs.read_run_tags(con, run_id)
     decided = read_run_users(con, run_id)
     if decided.empty:
-        raise ValueError(f"run {run_id} has no run_users rows; run its select step again")
+        raise ValueError(
+            f"run {run_id} has no run_users rows (a run made before they were recorded): its report "
+            f"cannot be written again; re-run the day: tajian run --segment {segment} --as-of {as_of}"
+        )
     circles = {
         str(u): int(c) for u, c in zip(decided["user_id"], decided["circle"], strict=True) if pd.notna(c)
     }

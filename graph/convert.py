@@ -1,7 +1,8 @@
-"""The one place where igraph and networkx meet.
+"""Conversion between igraph and networkx graphs.
 
-igraph does the heavy work; networkx serves reference implementations in tests and graph
-exports for Gephi.
+igraph does the heavy work; networkx serves reference implementations in tests. (report/ builds
+its own small networkx graphs from plain node and edge lists, for the GEXF file and the circles
+picture's layout: it never receives an igraph graph.)
 
 Example:
     >>> import igraph as ig

@@ -104,7 +104,7 @@ def _seed_rows(
         t = tag.loc[uid] if uid in tag.index else None
         followers = None if p is None or pd.isna(p["followers"]) else int(p["followers"])
         n_hits = None if t is None else int(t["n_hits"])
-        bot = s.get("bot_score", bot_by_user.get(uid))
+        bot = bot_by_user.get(uid)  # run_users holds the bot scores; the seeds carry none
         e = by_user.get(uid)
         evidence = [] if t is None else json.loads(t["evidence"] or "[]")
         hit_words = list(dict.fromkeys(h for ev in evidence for h in (ev.get("hits") or [])))

@@ -198,8 +198,9 @@ def latest_backtest(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
     """The newest recorded backtest summary, or None when there is none."""
     has = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'backtests'"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if not has:
         return None
-    row = con.execute("SELECT summary FROM backtests ORDER BY recorded_at DESC LIMIT 1").fetchone()
-    return None if row is None else json.loads(row[0])
+    # fetchall: the result is read to its end, so no half-read result stays open on ``con``
+    rows = con.execute("SELECT summary FROM backtests ORDER BY recorded_at DESC LIMIT 1").fetchall()
+    return json.loads(rows[0][0]) if rows else None

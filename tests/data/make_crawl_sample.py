@@ -21,7 +21,7 @@ import re
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+# run as a script, this folder is first on sys.path: the sibling module imports as it is
 import make_gold_sample as gold  # load, own, norm, loose_key: one definition each
 
 csv.field_size_limit(10**9)

@@ -17,15 +17,13 @@ from __future__ import annotations
 
 import csv
 import os
-import sys
 from pathlib import Path
 
 import pandas as pd
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
+from nlp.segments import load_segment  # the installed package (make installs the repo editable)
 
-from nlp.segments import load_segment  # noqa: E402
+REPO = Path(__file__).resolve().parents[2]
 
 HERE = Path(__file__).resolve().parent
 COLUMNS = ["id", "source", "row_key", "stratum", "text", "label", "notes"]
