@@ -20,7 +20,7 @@ from nlp.segments import (
     load_segment_file,
 )
 from nlp.tagger import PostScore, score_post, tag_user_segments
-from nlp.tokenize import STOPWORDS, set_data_dir
+from nlp.tokenize import STOPWORDS
 from nlp.words import top_distinctive_words
 
 __all__ = [
@@ -36,7 +36,6 @@ __all__ = [
     "load_segment",
     "load_segment_file",
     "score_post",
-    "set_data_dir",
     "split_repost_chain",
     "tag_user_segments",
     "top_distinctive_words",

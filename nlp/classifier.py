@@ -40,6 +40,7 @@ import hashlib
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
@@ -81,15 +82,18 @@ def _segment_tokens(dictionary: str | None, text: str) -> list[str]:
 
 
 @functools.lru_cache(maxsize=8)
-def _cached_segment(name: str, mtime_ns: int) -> SegmentDefinition:
+def _cached_segment(name: str, folder: Path, mtime_ns: int) -> SegmentDefinition:
     del mtime_ns  # cache key only: an edited segment file is reloaded
-    return load_segment(name)
+    return load_segment(name, folder)
 
 
-def _segment(name: str) -> SegmentDefinition:
-    path = DEFAULT_SEGMENTS_DIR / f"{name}.toml"
+def _segment(name: str, segments_dir: Path | None = None) -> SegmentDefinition:
+    """The segment ``name`` from ``segments_dir`` (the folder the model was loaded for:
+    :func:`nlp.model_files.load_model`'s ``segments_dir``; default ``<repo>/data/segments``)."""
+    folder = Path(segments_dir) if segments_dir is not None else DEFAULT_SEGMENTS_DIR
+    path = folder / f"{name}.toml"
     mtime = path.stat().st_mtime_ns if path.is_file() else 0
-    return _cached_segment(name, mtime)
+    return _cached_segment(name, folder, mtime)
 
 
 _PREDICT_BATCH = 200_000  # posts per batch of PostClassifier.predict_proba
@@ -390,7 +394,7 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         rule_scores: tuple[SegmentDefinition, Mapping[str, PostScore]] | None = None,
     ) -> _Parts:
         check_is_fitted(self, "model_")
-        seg = _segment(self.segment)
+        seg = _segment(self.segment, getattr(self, "segments_dir_", None))
         # a post whose raw text cannot pass the prefilter is not cleaned (most posts, in a timeline)
         gate = raw_gate(seg.prefilter) if self.prefilter and seg.prefilter is not None else None
         own = [clean_own_text(t) if gate is None or (t and gate(t)) else "" for t in post_texts(texts)]
@@ -576,7 +580,7 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         if self.rule_features:
             names += list(RULE_FEATURES)
         if self.signal_features:
-            names += signal_names(_segment(self.segment))
+            names += signal_names(_segment(self.segment, getattr(self, "segments_dir_", None)))
         if self.word_vectors_ is not None:
             names += [f"e:{j}" for j in range(self.word_vectors_.vectors_.shape[1])]
         out = np.array(names, dtype=object)

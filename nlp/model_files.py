@@ -76,8 +76,9 @@ def _tokenizer_backend() -> tuple[str, str]:
     return "unknown", "unknown"
 
 
-def model_environment(segment: str) -> dict[str, object]:
-    """What a model of ``segment`` depends on in this environment (the sidecar's checked fields).
+def model_environment(segment: str, segments_dir: str | Path | None = None) -> dict[str, object]:
+    """What a model of ``segment`` (in ``segments_dir``, default ``<repo>/data/segments``) depends
+    on in this environment (the sidecar's checked fields).
 
     Example:
         >>> env = model_environment("mothers")
@@ -86,7 +87,7 @@ def model_environment(segment: str) -> dict[str, object]:
     """
     import sklearn
 
-    seg = load_segment(segment)
+    seg = load_segment(segment, segments_dir)
     backend, version = _tokenizer_backend()
     dictionary = dictionary_path(seg.dictionary) if seg.dictionary else None
     return {
@@ -155,8 +156,12 @@ def load_model(
     models_dir: str | Path | None = None,
     *,
     path: str | Path | None = None,
+    segments_dir: str | Path | None = None,
 ) -> PostClassifier:
     """Load ``<models_dir>/<segment>.joblib`` after checking its sidecar against this environment.
+
+    The model reads its segment from ``segments_dir`` (default ``<repo>/data/segments``): the
+    folder the caller's settings name, never a default of its own when one is given.
 
     Raises :class:`ModelMismatchError` naming each field that differs (the model's value vs this
     environment's) when the scikit-learn version, model format, tokenizer, dictionary or segment
@@ -185,7 +190,7 @@ def load_model(
     problems = []
     if meta.get("segment") != segment:
         problems.append(f"segment: the model is for {meta.get('segment')!r}, asked for {segment!r}")
-    env = model_environment(segment)
+    env = model_environment(segment) if segments_dir is None else model_environment(segment, segments_dir)
     for key in _CHECKED:
         if meta.get(key) != env[key]:
             problems.append(f"{key}: model has {meta.get(key)!r}, this environment has {env[key]!r}")
@@ -200,4 +205,6 @@ def load_model(
     model = joblib.load(path)
     if not isinstance(model, PostClassifier):
         raise ModelMismatchError(f"{path}: holds a {type(model).__name__}, not a PostClassifier; {_RETRAIN}")
+    if segments_dir is not None:
+        model.segments_dir_ = Path(segments_dir)
     return model

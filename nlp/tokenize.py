@@ -15,8 +15,8 @@ dictionary, which would let one segment's words leak into another's cuts.
 Dictionaries are files ``<data dir>/dict/<name>.txt`` in jieba's user-dictionary format
 (``word [freq] [pos]`` per line; lines starting with ``#`` are comments). A missing frequency
 means "just enough to keep the word whole" (jieba's ``suggest_freq``); ``0`` removes a word. The
-data dir defaults to ``<repo>/data``; change it for the whole process with :func:`set_data_dir`
-or per call with ``data_dir=``.
+data dir is ``data_dir=`` of each call (the caller's settings), ``<repo>/data`` when not given:
+there is no process-wide folder to set.
 
 Example:
     >>> tokenize("宝宝今天吃了辅食，还换了尿不湿！", "mothers")
@@ -39,14 +39,12 @@ __all__ = [
     "DEFAULT_DATA_DIR",
     "STOPWORDS",
     "dictionary_path",
-    "set_data_dir",
     "tokenize",
     "tokenize_codes",
 ]
 
 #: Default data folder: ``<repo>/data`` (holds ``dict/`` and ``segments/``).
 DEFAULT_DATA_DIR: Path = Path(__file__).resolve().parents[1] / "data"
-_data_dir: Path = DEFAULT_DATA_DIR
 
 _DICT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$")
 # A token is kept when it holds at least one letter, digit or CJK character.
@@ -81,16 +79,6 @@ _STOPWORDS_TEXT = """
 STOPWORDS: frozenset[str] = frozenset(_STOPWORDS_TEXT.split())
 
 
-def set_data_dir(path: str | Path | None) -> None:
-    """Set the data folder (holding ``dict/``) for later calls in this process; ``None`` resets.
-
-    Example:
-        >>> set_data_dir(None)  # back to <repo>/data
-    """
-    global _data_dir
-    _data_dir = DEFAULT_DATA_DIR if path is None else Path(path)
-
-
 def dictionary_path(name: str, data_dir: str | Path | None = None) -> Path:
     """Return ``<data dir>/dict/<name>.txt`` after checking the name and that the file exists.
 
@@ -103,7 +91,7 @@ def dictionary_path(name: str, data_dir: str | Path | None = None) -> Path:
             f"dictionary name must be letters, digits, '_' or '-' (the stem of a file in "
             f"data/dict/); got {name!r}"
         )
-    base = Path(data_dir) if data_dir is not None else _data_dir
+    base = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
     path = base / "dict" / f"{name}.txt"
     if not path.is_file():
         raise FileNotFoundError(
@@ -153,7 +141,7 @@ def _tokenizer(path: str | None, mtime_ns: int) -> rjieba.Jieba:
 def _get_tokenizer(dictionary: str | None, data_dir: str | Path | None) -> rjieba.Jieba:
     if dictionary is None:
         return _tokenizer(None, 0)
-    key = (dictionary, _data_dir if data_dir is None else data_dir)
+    key = (dictionary, DEFAULT_DATA_DIR if data_dir is None else data_dir)
     now = time.monotonic()
     recent = _RECENT.get(key)
     if recent is not None and now - recent[1] < _RECHECK_SECONDS:

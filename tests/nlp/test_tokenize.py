@@ -26,7 +26,6 @@ from nlp.tokenize import (
     DEFAULT_DATA_DIR,
     STOPWORDS,
     dictionary_path,
-    set_data_dir,
     tokenize,
 )
 
@@ -82,14 +81,10 @@ def test_no_cross_talk_between_dictionaries(tmp_path: Path) -> None:
     assert tokenize(text) == plain_before
 
 
-def test_set_data_dir(tmp_path: Path) -> None:
+def test_data_dir_is_given_per_call(tmp_path: Path) -> None:
     shutil.copytree(DEFAULT_DATA_DIR / "dict", tmp_path / "dict")
     (tmp_path / "dict" / "extra.txt").write_text("噗噜噗噜 100000 n\n", "utf-8")
-    try:
-        set_data_dir(tmp_path)
-        assert "噗噜噗噜" in tokenize("好噗噜噗噜啊", "extra")
-    finally:
-        set_data_dir(None)
+    assert "噗噜噗噜" in tokenize("好噗噜噗噜啊", "extra", data_dir=tmp_path)
     with pytest.raises(FileNotFoundError, match="extra"):
         tokenize("好噗噜噗噜啊", "extra")
 
