@@ -399,41 +399,9 @@ def select_step(
             [*graph.vs["name"], *members], circles=circles, cities=cities, judged=judged, activity=activity
         )
         write_run_users(con, run_id, decided)
-        doc = selection.to_dict()
-        doc["overlap"] = _overlap_figures(graph, selection, members, settings, circles)
+        doc = selection.to_dict()  # its overlap comes from the same sample as its reach
         write_selection(con, run_id, segment, as_of, doc)
     return doc
-
-
-def _overlap_figures(
-    graph: Any, selection: Any, members: list[str], settings: Settings, circles: dict[str, int]
-) -> dict[str, Any]:
-    """Cross-infection of the seeds on the graph they were chosen on (learned probabilities
-    included): members reached, reached by two or more seeds, by count, per circle; or the
-    reason it could not be estimated (``error``)."""
-    from graph.overlap import seed_overlap
-
-    try:
-        ov = seed_overlap(
-            graph,
-            [s.user_id for s in selection.seeds],
-            targets=set(members),
-            probability=settings.probability,
-            max_hops=settings.max_hops,
-            decay=settings.decay,
-            sample_size=min(int(settings.sample_size), 10_000),
-            seed=settings.seed,
-            circles=circles,
-        )
-    except (ValueError, KeyError, IndexError) as exc:
-        return {"error": str(exc)}
-    return {
-        "reached": ov.reached,
-        "reached_by_two_or_more": ov.reached_by_two_or_more,
-        "by_count": dict(ov.by_count),
-        "sample_size": ov.sample_size,
-        "per_circle": {str(c): list(v) for c, v in ov.per_circle.items()},
-    }
 
 
 def _is_synthetic(sources: Sequence[str], samples_dir: Path) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 from datetime import date, timedelta
 from pathlib import Path
@@ -108,3 +109,18 @@ def test_the_report_names_the_window_and_parameters(runs):
     assert "30 days ending 2026-11-15" in html
     assert "Random seed 42" in html and "max_hops" in html
     assert pd.notna(second["expected_reach"])
+
+
+def test_one_reach_number_in_the_headline_the_table_and_the_overlap(runs):
+    """Issue 19 point 7: one estimate, so the three places agree, and the adds never go up."""
+    _, second, _, out = runs
+    doc = json.loads((out / "mothers" / AS_OF.isoformat() / "seeds.json").read_text(encoding="utf-8"))
+    sel, overlap = doc["selection"], doc["report"]["overlap"]
+    reach = sel["expected_reach"]
+    assert sel["seeds"][-1]["cumulative_reach"] == pytest.approx(reach, abs=0.01)
+    assert overlap["reached"] == pytest.approx(reach, abs=0.01)
+    assert sel["expected_reach_low"] <= reach <= sel["expected_reach_high"]
+    adds = [s["marginal_reach"] for s in sel["seeds"]]
+    assert all(a >= b for a, b in itertools.pairwise(adds)), adds
+    html = Path(second["report"]).read_text(encoding="utf-8")
+    assert f"{reach:,.0f}" in doc["report"]["headline"] and html.count(f">{reach:,.0f}<") >= 1
