@@ -70,6 +70,14 @@ class Settings:
     follower_cap: int = 50_000
     min_score: float = 0.0
     exclude_verified_organisations: bool = True
+    # the analyst's filters on who may be a seed (tajian run --min-followers …; 0 / "" / () = off);
+    # each leaves out people whose value is unknown, and the report counts them
+    min_followers: int = 0
+    max_followers: int = 0
+    min_engagement: float = 0.0  # (reposts + comments + likes) per post per follower: 0.02 = 2%
+    regions: tuple[str, ...] = ()  # provinces or cities: 广东, 上海, 杭州 (TAJIAN_REGIONS=广东,上海)
+    gender: str = ""  # f | m
+    exclude_verified: bool = False  # every verified account, not only organisations
     kind_weights: tuple[tuple[str, float], ...] = (
         ("repost", 1.0),
         ("comment", 0.5),
@@ -132,6 +140,9 @@ def _coerce(name: str, raw: Any, typ: Any, where: str) -> Any:
             return float(str(raw).strip())
         if typ in (str, "str"):
             return str(raw)
+        if name == "regions":
+            items = raw if isinstance(raw, list | tuple) else str(raw).split(",")
+            return tuple(str(x).strip() for x in items if str(x).strip())
         if name == "segments":
             items = raw if isinstance(raw, list | tuple) else str(raw).split(",")
             names = tuple(str(x).strip() for x in items if str(x).strip())
@@ -152,6 +163,7 @@ def _coerce(name: str, raw: Any, typ: Any, where: str) -> Any:
     expected = {
         "kind_weights": "kind=weight pairs, e.g. repost=1,comment=0.5",
         "segments": "segment names, e.g. mothers,beauty",
+        "regions": "provinces or cities, e.g. 广东,上海",
     }.get(name, getattr(typ, "__name__", str(typ)))
     raise SettingsError(f"{where}: setting '{name}' must be {expected}; got {raw!r}")
 
@@ -188,7 +200,21 @@ def load_settings(
             values[key] = _coerce(key, env[var], typ, f"environment variable {var}")
             where[key] = f"environment variable {var}"
     _check_model(values, where)
+    _check_filters(values, where)
     return Settings(**values)
+
+
+def _check_filters(values: Mapping[str, Any], where: Mapping[str, str]) -> None:
+    """The seed filters' settings, checked before a run starts."""
+    if values.get("gender") not in (None, "", "f", "m"):
+        raise SettingsError(
+            f"{where['gender']}: setting 'gender' must be f, m or empty (anyone); got {values['gender']!r}"
+        )
+    for key in ("min_followers", "max_followers", "min_engagement"):
+        if key in values and values[key] < 0:
+            raise SettingsError(
+                f"{where[key]}: setting '{key}' must be >= 0 (0 = no filter); got {values[key]!r}"
+            )
 
 
 _PROBABILITY = re.compile(r"^(wc|learned|uniform:(0(\.\d+)?|1(\.0+)?|\.\d+))$")

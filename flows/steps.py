@@ -29,7 +29,13 @@ from graph.bots import bot_scores
 from graph.build import build_influence_graph
 from graph.communities import detect_circles
 from graph.diffusion import DiffusionModel
-from graph.eligibility import EligibilityRules, judge_eligibility
+from graph.eligibility import (
+    EligibilityRules,
+    engagement_rates,
+    exclusion_summary,
+    filter_counts,
+    judge_eligibility,
+)
 from graph.select import select_amplifiers
 from nlp.clean import clean_weibo_text
 from nlp.segments import SegmentDefinition, load_segment
@@ -329,18 +335,31 @@ def select_step(
             exclude_verified_organisations=settings.exclude_verified_organisations,
             bot_score_max=settings.bot_score_max,
             min_posts=settings.min_posts,
+            min_followers=settings.min_followers or None,
+            max_followers=settings.max_followers or None,
+            min_engagement=settings.min_engagement or None,
+            regions=settings.regions,
+            gender=settings.gender or None,
+            exclude_verified=settings.exclude_verified,
         )
         posts = fetch_window_posts(con, start, end)
         members_posts = posts[posts["user_id"].isin(set(tags["user_id"]))]
         activity = bot_scores(members_posts, profiles, users=tags["user_id"].tolist())
-        judged = judge_eligibility(tags[["user_id", "score", "business"]], profiles, rules, activity)
-        eligible = judged.loc[judged["eligible"], "user_id"].tolist()
-        circles = detect_circles(graph, seed=settings.seed)
-        cities = {u: city_of(loc) for u, loc in zip(profiles["user_id"], profiles["location"], strict=True)}
         followers = {
             u: (None if pd.isna(f) else int(f))
             for u, f in zip(profiles["user_id"], profiles["followers"], strict=True)
         }
+        rates = engagement_rates(members_posts, followers) if rules.min_engagement is not None else None
+        judged = judge_eligibility(tags[["user_id", "score", "business"]], profiles, rules, activity, rates)
+        eligible = judged.loc[judged["eligible"], "user_id"].tolist()
+        if not eligible:
+            raise ValueError(
+                f"no {segment} member is eligible as a seed ({len(judged)} members; left out: "
+                f"{exclusion_summary(judged)}); loosen the filters (--min-followers, --region, …) "
+                "or widen the window"
+            )
+        circles = detect_circles(graph, seed=settings.seed)
+        cities = {u: city_of(loc) for u, loc in zip(profiles["user_id"], profiles["location"], strict=True)}
         k = min(settings.k, len(eligible)) if eligible else settings.k
         selection = select_amplifiers(
             graph,
@@ -369,6 +388,7 @@ def select_step(
                 "graph_edges": graph.ecount(),
                 "excluded_as_bots": int(judged["excluded_by"].str.contains("bot-like").sum()),
                 "excluded_inactive": int(judged["excluded_by"].str.contains("posts in the window").sum()),
+                "filter_counts": filter_counts(judged),
             },
         )
         hits = dict(zip(tags["user_id"], tags["n_hits"], strict=True))
