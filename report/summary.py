@@ -40,7 +40,7 @@ def artifact_key(*parts: str) -> str:
 
 
 def _interval(sel: dict[str, Any]) -> str:
-    """ " (95% interval a–b)" when the selection has one (older runs do not).
+    """The reach's 95% interval as text to follow the figure, when the selection has one.
 
     >>> _interval({"expected_reach_low": 118.2, "expected_reach_high": 124.9})
     ' (95% interval 118–125)'
