@@ -120,7 +120,7 @@ def reach_figures(
     (-1: none) for the per-circle figures.
     """
     seeds = np.asarray(seeds, dtype=np.int64)
-    ptr, nodes = np.asarray(ptr, dtype=np.int64), np.asarray(nodes, dtype=np.int64)
+    ptr, nodes = np.asarray(ptr, dtype=np.int64), np.asarray(nodes)  # per-entry arrays stay 4 bytes
     theta = len(ptr) - 1
     if theta < 1:
         raise ValueError(f"the RR sample is empty; expected at least 1 set, got {theta}")
@@ -129,9 +129,9 @@ def reach_figures(
     roots = nodes[ptr[:-1]]
     _, root_of, n_t = np.unique(roots, return_inverse=True, return_counts=True)
     w = (n_targets / len(n_t)) / n_t[root_of]  # each set's weight in members
-    pos = np.full(n, -1, dtype=np.int64)
-    pos[seeds] = np.arange(len(seeds))
-    set_id = np.repeat(np.arange(theta), np.diff(ptr))
+    pos = np.full(n, -1, dtype=np.int32)
+    pos[seeds] = np.arange(len(seeds), dtype=np.int32)
+    set_id = np.repeat(np.arange(theta, dtype=np.int32), np.diff(ptr))
     hit = pos[nodes] >= 0
     by_seed, in_set = pos[nodes[hit]], set_id[hit]
     srt = np.argsort(by_seed, kind="stable")
