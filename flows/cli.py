@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import click
 import typer
@@ -31,7 +31,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from flows.messages import EXIT_USAGE, UserError, explain, say
+from flows.messages import EXIT_USAGE, FILTER_HELP, UserError, explain, say
 from flows.settings import SettingsError, load_settings
 
 __all__ = ["app"]
@@ -438,6 +438,12 @@ def run(
             help="when another run of the same segment and day is in progress, wait up to this many seconds for it (default: refuse at once)"
         ),
     ] = 0.0,
+    min_followers: Annotated[int | None, typer.Option(help=FILTER_HELP["min_followers"])] = None,
+    max_followers: Annotated[int | None, typer.Option(help=FILTER_HELP["max_followers"])] = None,
+    min_engagement: Annotated[float | None, typer.Option(help=FILTER_HELP["min_engagement"])] = None,
+    region: Annotated[list[str] | None, typer.Option(metavar="地区", help=FILTER_HELP["region"])] = None,
+    gender: Annotated[str | None, typer.Option(help=FILTER_HELP["gender"])] = None,
+    exclude_verified: Annotated[bool | None, typer.Option(help=FILTER_HELP["exclude_verified"])] = None,
     debug: DebugOption = False,
 ) -> None:
     """One pipeline run over the warehouse: tag → graph → select → report, written to
@@ -459,6 +465,7 @@ def run(
         raise typer.BadParameter(f"window-days must be at least 1; got {window_days}")
     if wait < 0:
         raise typer.BadParameter(f"--wait must be 0 or more seconds; got {wait}")
+    filters = _seed_filters(min_followers, max_followers, min_engagement, region, gender, exclude_verified)
     segments = settings.segments_dir
     if not (segments / f"{segment}.toml").is_file():
         names = sorted(p.stem for p in segments.glob("*.toml"))
@@ -504,8 +511,42 @@ def run(
                     tag_shards=shards,
                     lease_wait_s=lease_wait,
                     probability=probability,
+                    filters=filters,
                 )
     _print_outputs(result, time.monotonic() - started)
+
+
+def _seed_filters(
+    min_followers: int | None,
+    max_followers: int | None,
+    min_engagement: float | None,
+    region: list[str] | None,
+    gender: str | None,
+    exclude_verified: bool | None,
+) -> dict[str, Any]:
+    """`run`'s seed filters as settings (only those given), checked before anything starts."""
+    from graph.eligibility import EligibilityRules
+
+    gender = {"女": "f", "男": "m"}.get(gender or "", gender)
+    try:
+        EligibilityRules(
+            min_followers=min_followers,
+            max_followers=max_followers,
+            min_engagement=min_engagement,
+            regions=tuple(region or ()),
+            gender=gender,
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    given = {
+        "min_followers": min_followers,
+        "max_followers": max_followers,
+        "min_engagement": min_engagement,
+        "regions": list(region) if region else None,
+        "gender": gender,
+        "exclude_verified": exclude_verified,
+    }
+    return {k_: v for k_, v in given.items() if v is not None}
 
 
 def _told_waiting(segment: str, day: date, wait: float):

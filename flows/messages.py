@@ -26,6 +26,7 @@ __all__ = [
     "EXIT_BUSY",
     "EXIT_FAILED",
     "EXIT_USAGE",
+    "FILTER_HELP",
     "Explained",
     "UserError",
     "explain",
@@ -85,6 +86,20 @@ CATALOGUE: dict[str, str] = {
     "unexpected": "{what} failed: {detail}",
     "see_log": "{line} (details: {log})",
     "no_log": "{line} (no log written: {why}; run again with --debug for the details)",
+}
+
+
+#: help of `tajian run`'s seed filters, in the analyst's language (Chinese by default; the keys
+#: are the option names, one place for the translation catalogue to take them from)
+FILTER_HELP: dict[str, str] = {
+    "min_followers": "粉丝数下限：只选粉丝数不少于 N 的人（粉丝数未知者不入选，报告中计为“未知”）",
+    "max_followers": "粉丝数上限：只选粉丝数不超过 N 的人（粉丝数未知者不入选，计为“未知”）",
+    "min_engagement": (
+        "最低互动率：每条原创微博的（转发+评论+点赞）÷ 粉丝数，如 0.02 即 2%（无法计算者不入选，计为“未知”）"
+    ),
+    "region": "地区：省份或城市，如 广东、上海、杭州；可重复给出多个（地区未知者不入选，计为“未知”）",
+    "gender": "性别：f（女）或 m（男）（性别未知者不入选，计为“未知”）",
+    "exclude_verified": "排除所有认证账号（橙V、蓝V），不只是机构账号",
 }
 
 

@@ -189,8 +189,12 @@ def pipeline(
     tag_shards: int | None = None,
     lease_wait_s: float = 0.0,
     probability: str | None = None,
+    filters: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Run the pipeline for one segment and one day's window; returns the output paths.
+
+    ``filters`` are seed-filter settings (``min_followers``, ``regions`` …, flows/settings.py)
+    that override the configured ones for this run; the run's params record them.
 
     ``ingest`` loads export files or folders first. Settings not given here come from
     ``tajian.toml`` and ``TAJIAN_*`` variables (flows/settings.py). The window's posts are
@@ -215,6 +219,8 @@ def pipeline(
     )
     if probability is not None:  # the spread model (wc, uniform:P or learned), checked like the setting
         settings = settings.replace(probability=probability)
+    if filters:  # the seed filters of `tajian run --min-followers …`
+        settings = settings.replace(**{k_: tuple(v) if k_ == "regions" else v for k_, v in filters.items()})
     if settings.tag_shards < 1:
         raise ValueError(f"tag_shards must be at least 1; got {settings.tag_shards}")
     wh = str(settings.warehouse)

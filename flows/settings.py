@@ -53,7 +53,7 @@ class SettingsError(ValueError):
 #: The settings that are whole numbers: true/false is refused, not read as 1/0.
 _WHOLE_NUMBERS = (
     "window_days", "k", "seed", "max_hops", "sample_size", "n_simulations", "theta_min",
-    "min_posts", "follower_cap", "tag_shards", "threads",
+    "min_posts", "follower_cap", "tag_shards", "threads", "min_followers", "max_followers",
 )  # fmt: skip
 
 
@@ -95,6 +95,14 @@ class Settings(BaseSettings):
     follower_cap: int = 50_000
     min_score: float = 0.0
     exclude_verified_organisations: bool = True
+    # the analyst's filters on who may be a seed (tajian run --min-followers …; 0 / "" / () = off);
+    # each leaves out people whose value is unknown, and the report counts them
+    min_followers: int = 0
+    max_followers: int = 0
+    min_engagement: float = 0.0  # (reposts + comments + likes) per post per follower: 0.02 = 2%
+    regions: Annotated[tuple[str, ...], NoDecode] = ()  # provinces or cities: 广东, 上海, 杭州
+    gender: str = ""  # f | m
+    exclude_verified: bool = False  # every verified account, not only organisations
     kind_weights: Annotated[tuple[tuple[str, float], ...], NoDecode] = (
         ("repost", 1.0),
         ("comment", 0.5),
@@ -147,6 +155,26 @@ class Settings(BaseSettings):
             raise ValueError("at least one segment name")
         return names
 
+    @field_validator("regions", mode="before")
+    @classmethod
+    def _places(cls, raw: Any) -> tuple[str, ...]:
+        items = raw if isinstance(raw, list | tuple) else str(raw).split(",")
+        return tuple(str(x).strip() for x in items if str(x).strip())
+
+    @field_validator("gender")
+    @classmethod
+    def _gender(cls, value: str) -> str:
+        if value not in ("", "f", "m"):
+            raise ValueError("f, m or empty")
+        return value
+
+    @field_validator("min_followers", "max_followers", "min_engagement")
+    @classmethod
+    def _not_negative(cls, value: float) -> float:
+        if value < 0:
+            raise ValueError(">= 0")
+        return value
+
     @field_validator("kind_weights", mode="before")
     @classmethod
     def _pairs(cls, raw: Any) -> Any:
@@ -180,6 +208,12 @@ class Settings(BaseSettings):
             exclude_verified_organisations=self.exclude_verified_organisations,
             bot_score_max=self.bot_score_max,
             min_posts=self.min_posts,
+            min_followers=self.min_followers or None,
+            max_followers=self.max_followers or None,
+            min_engagement=self.min_engagement or None,
+            regions=self.regions,
+            gender=self.gender or None,
+            exclude_verified=self.exclude_verified,
         )
         return SelectOptions(
             k=self.k,
@@ -196,7 +230,6 @@ class Settings(BaseSettings):
             eligibility=rules,
             learned_estimator=self.learned_estimator,
             learned_prior=(self.learned_prior_successes, self.learned_prior_failures),
-            overlap_sample_size=min(int(self.sample_size), 10_000),
             threads=self.threads or None,
         )
 
@@ -210,6 +243,11 @@ class Settings(BaseSettings):
 _EXPECTED = {
     "kind_weights": "kind=weight pairs, e.g. repost=1,comment=0.5",
     "segments": "segment names, e.g. mothers,beauty",
+    "regions": "provinces or cities, e.g. 广东,上海",
+    "gender": "f, m or empty (anyone)",
+    "min_followers": ">= 0 (0 = no filter)",
+    "max_followers": ">= 0 (0 = no filter)",
+    "min_engagement": ">= 0 (0 = no filter; 0.02 = 2%)",
 }
 
 

@@ -160,11 +160,15 @@ def edge_array(g: ig.Graph) -> np.ndarray:
 
 @dataclass(frozen=True)
 class ReachEstimate:
-    """Monte Carlo estimate of expected reach, with its standard error."""
+    """Monte Carlo estimate of expected reach, with its standard error, and the range of the
+    simulated spreads themselves (``low``/``high``: 2.5th and 97.5th percentiles of the members
+    reached in one spread, i.e. what 95% of campaigns would see under the model)."""
 
     mean: float
     stderr: float
     n_simulations: int
+    low: float = 0.0
+    high: float = 0.0
 
 
 class ReachEvaluator:
@@ -229,7 +233,7 @@ class ReachEvaluator:
         base = sum(1 for s in outside if self.targets is None or s in self.targets)
         seed_idx = np.asarray(sorted(self._index[s] for s in unique if s in self._index), dtype=np.int64)
         if seed_idx.size == 0:
-            return ReachEstimate(float(base), 0.0, n_simulations)
+            return ReachEstimate(float(base), 0.0, n_simulations, float(base), float(base))
         results = simulate(
             self._arrays,
             seed_idx,
@@ -242,7 +246,8 @@ class ReachEvaluator:
         )
         mean = float(results.mean()) + base
         stderr = float(results.std(ddof=1) / math.sqrt(n_simulations)) if n_simulations > 1 else 0.0
-        return ReachEstimate(mean, stderr, n_simulations)
+        low, high = (float(x) + base for x in np.percentile(results, [2.5, 97.5]))
+        return ReachEstimate(mean, stderr, n_simulations, low, high)
 
 
 def estimate_reach(

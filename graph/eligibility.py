@@ -14,16 +14,90 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["ORGANISATION_VERIFIED_TYPES", "EligibilityRules", "judge_eligibility"]
+__all__ = [
+    "GENDERS",
+    "ORGANISATION_VERIFIED_TYPES",
+    "EligibilityRules",
+    "engagement_rates",
+    "exclusion_summary",
+    "filter_counts",
+    "gender_of",
+    "judge_eligibility",
+    "region_matches",
+]
 
 # Weibo verified_type: -1 none, 0 a verified person (orange V), 1–7 organisations (government,
 # enterprise, media, campus, website, app, organisation; blue V), 200/220 talent accounts.
 ORGANISATION_VERIFIED_TYPES = frozenset(range(1, 8))
+#: gender codes the filters take (the warehouse's ``users.gender``: f / m; exports also say 女 / 男)
+GENDERS = ("f", "m")
+_GENDER_WORDS = {"f": "f", "female": "f", "女": "f", "m": "m", "male": "m", "男": "m"}
+_REGION_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "特别行政区", "省", "市")
+_NO_PLACE = {"其他", "未知", "海外"}
+
+
+def gender_of(value: Any) -> str | None:
+    """f, m, or None (unknown) for a profile's gender as exports write it.
+
+    >>> gender_of("女"), gender_of("M"), gender_of(""), gender_of(None)
+    ('f', 'm', None, None)
+    """
+    if not isinstance(value, str):
+        return None
+    return _GENDER_WORDS.get(value.strip().lower())
+
+
+def _place(token: str) -> str:
+    for suffix in _REGION_SUFFIXES:
+        if token.endswith(suffix) and len(token) > len(suffix):
+            return token[: -len(suffix)]
+    return token
+
+
+def region_matches(location: Any, regions: tuple[str, ...]) -> bool | None:
+    """Whether a profile location ("广东 广州", an IP location "广东", "上海") lies in one of
+    ``regions`` (provinces or cities, "广东省" = "广东"); None when the location is unknown.
+
+    >>> region_matches("广东 广州", ("广州",)), region_matches("广东", ("上海", "广东省"))
+    (True, True)
+    >>> region_matches("浙江 杭州", ("广东",)), region_matches("其他", ("广东",))
+    (False, None)
+    """
+    if not isinstance(location, str) or not location.strip():
+        return None
+    tokens = [_place(t) for t in location.split()]
+    if all(t in _NO_PLACE for t in tokens):
+        return None
+    wanted = {_place(r.strip()) for r in regions}
+    return any(t in wanted for t in tokens)
+
+
+def engagement_rates(posts: pd.DataFrame, followers: Mapping[str, int | None]) -> dict[str, float | None]:
+    """Per author: (reposts + comments + likes) per own post per follower (the report's engagement
+    rate), None when the posts or the follower count are unknown.
+
+    >>> p = pd.DataFrame({"user_id": ["a", "a", "b"], "reposts": [1, 2, 5], "comments": [0, 1, 0],
+    ...                   "likes": [3, None, 1]})
+    >>> engagement_rates(p, {"a": 35, "b": None})
+    {'a': 0.1, 'b': None}
+    """
+    own = posts[posts["reply_to"].isna()] if "reply_to" in posts.columns else posts
+    if own.empty:
+        return {}
+    total = own[["reposts", "comments", "likes"]].astype(float).fillna(0.0).sum(axis=1)
+    sums = total.groupby(own["user_id"]).sum()
+    n = own.groupby("user_id").size()
+    out: dict[str, float | None] = {}
+    for u, s in sums.items():
+        f = followers.get(u)
+        out[str(u)] = None if f is None or pd.isna(f) or int(f) <= 0 else float(s) / int(n[u]) / int(f)
+    return out
 
 
 @dataclass(frozen=True)
@@ -38,8 +112,20 @@ class EligibilityRules:
     exclude_businesses: bool = True
     bot_score_max: float | None = 0.6
     min_posts: int = 1
+    # the analyst's filters (tajian run --min-followers …): each keeps only the people it can
+    # check, so an unknown value is a reason to leave someone out, counted as "unknown"
+    min_followers: int | None = None
+    max_followers: int | None = None
+    #: (reposts + comments + likes) per post per follower, e.g. 0.02 = 2%
+    min_engagement: float | None = None
+    regions: tuple[str, ...] = ()
+    gender: str | None = None
+    #: leave out every verified account (orange and blue V), not only organisations
+    exclude_verified: bool = False
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "regions", tuple(str(r).strip() for r in self.regions if str(r).strip()))
+        self._check_filters()
         if not 0 <= self.min_score <= 1:
             raise ValueError(f"min_score must be between 0 and 1; got {self.min_score!r}")
         if self.follower_cap is not None and self.follower_cap < 1:
@@ -52,8 +138,54 @@ class EligibilityRules:
         if not isinstance(self.min_posts, int) or self.min_posts < 0:
             raise ValueError(f"min_posts must be a whole number >= 0; got {self.min_posts!r}")
 
+    def _check_filters(self) -> None:
+        for name in ("min_followers", "max_followers"):
+            v = getattr(self, name)
+            if v is not None and (not isinstance(v, int) or v < 0):
+                raise ValueError(f"{name} must be a whole number of followers >= 0; got {v!r}")
+        lo, hi = self.min_followers, self.max_followers
+        if lo is not None and hi is not None and lo > hi:
+            raise ValueError(
+                f"min_followers ({self.min_followers:,}) is above max_followers "
+                f"({self.max_followers:,}); swap them or drop one"
+            )
+        if self.min_engagement is not None and self.min_engagement < 0:
+            raise ValueError(
+                "min_engagement must be a rate >= 0 (0.02 = 2% per post per follower); "
+                f"got {self.min_engagement!r}"
+            )
+        if self.gender is not None and self.gender not in GENDERS:
+            raise ValueError(f"gender must be f or m (or none for anyone); got {self.gender!r}")
+
+    @property
+    def filters(self) -> dict[str, Any]:
+        """The analyst's filters that are set (name → value)."""
+        names = ("min_followers", "max_followers", "min_engagement", "regions", "gender", "exclude_verified")
+        return {n: getattr(self, n) for n in names if getattr(self, n) not in (None, (), False)}
+
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        d["regions"] = list(self.regions)
+        return d
+
+    def _describe_filters(self) -> list[str]:
+        out = []
+        if self.min_followers is not None or self.max_followers is not None:
+            lo = f"{self.min_followers:,}" if self.min_followers is not None else "0"
+            hi = f"{self.max_followers:,}" if self.max_followers is not None else "any number of"
+            out.append(f"filter: {lo} to {hi} followers (unknown follower counts are left out)")
+        if self.min_engagement is not None:
+            out.append(
+                f"filter: an engagement rate of at least {self.min_engagement:.2%} per post per follower "
+                "(unknown rates are left out)"
+            )
+        if self.regions:
+            out.append(f"filter: located in {' / '.join(self.regions)} (unknown locations are left out)")
+        if self.gender is not None:
+            out.append(f"filter: gender {self.gender} (unknown genders are left out)")
+        if self.exclude_verified:
+            out.append("filter: no verified accounts at all, orange or blue V")
+        return out
 
     def describe(self) -> list[str]:
         """The rules in words an analyst understands."""
@@ -71,8 +203,83 @@ class EligibilityRules:
             )
         if self.min_posts > 0:
             out.append(f"active: at least {self.min_posts} post(s) in the window")
-        out.append("a rule on a profile field the export does not give passes the user, and is counted")
+        out += self._describe_filters()
+        out.append(
+            "a house rule on a profile field the export does not give passes the user, and is counted; "
+            "a filter does not (unknown values are left out and counted as unknown)"
+        )
         return out
+
+
+def _filter_outcomes(rules: EligibilityRules, p: Any, rate: float | None, known_rate: bool) -> dict[str, str]:
+    """Each set filter's outcome for one member: pass, fail or unknown."""
+    out: dict[str, str] = {}
+
+    def field(name: str) -> Any:
+        v = None if p is None else p.get(name)
+        return None if v is None or (not isinstance(v, str) and pd.isna(v)) else v
+
+    f = field("followers")
+    if rules.min_followers is not None:
+        out["min_followers"] = "unknown" if f is None else "pass" if int(f) >= rules.min_followers else "fail"
+    if rules.max_followers is not None:
+        out["max_followers"] = "unknown" if f is None else "pass" if int(f) <= rules.max_followers else "fail"
+    if rules.min_engagement is not None:
+        ok = rate is not None and rate >= rules.min_engagement
+        out["min_engagement"] = "unknown" if rate is None or not known_rate else "pass" if ok else "fail"
+    if rules.regions:
+        m = region_matches(field("location"), rules.regions)
+        out["regions"] = "unknown" if m is None else "pass" if m else "fail"
+    if rules.gender is not None:
+        g = gender_of(field("gender"))
+        out["gender"] = "unknown" if g is None else "pass" if g == rules.gender else "fail"
+    if rules.exclude_verified:
+        v, vt = field("verified"), field("verified_type")
+        if v is None and vt is None:
+            out["exclude_verified"] = "unknown"
+        else:
+            verified = bool(v) or (vt is not None and int(vt) >= 0)
+            out["exclude_verified"] = "fail" if verified else "pass"
+    return out
+
+
+_FILTER_WHY = {
+    "min_followers": "followers below the minimum",
+    "max_followers": "followers above the maximum",
+    "min_engagement": "engagement rate below the minimum",
+    "regions": "outside the regions asked for",
+    "gender": "not the gender asked for",
+    "exclude_verified": "a verified account",
+}
+
+
+def filter_counts(judged: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per set filter: how many members passed, failed, or could not be checked (unknown).
+
+    >>> j = pd.DataFrame({"filters": [{"gender": "pass"}, {"gender": "unknown"}, {"gender": "fail"}]})
+    >>> filter_counts(j)
+    [{'filter': 'gender', 'pass': 1, 'fail': 1, 'unknown': 1}]
+    """
+    counts: dict[str, dict[str, int]] = {}
+    for outcomes in judged.get("filters", pd.Series(dtype=object)):
+        for name, outcome in (outcomes or {}).items():
+            c = counts.setdefault(name, {"pass": 0, "fail": 0, "unknown": 0})
+            c[outcome] += 1
+    return [{"filter": n, **c} for n, c in counts.items()]
+
+
+def exclusion_summary(judged: pd.DataFrame, top: int = 4) -> str:
+    """The commonest reasons members were left out, with counts (for an error or a log line).
+
+    >>> why = ["filter: gender unknown", "", "filter: gender unknown; x"]
+    >>> exclusion_summary(pd.DataFrame({"excluded_by": why}))
+    'filter: gender unknown 2, x 1'
+    """
+    reasons = pd.Series(
+        [r.strip() for why in judged["excluded_by"] for r in str(why or "").split(";") if r.strip()],
+        dtype=object,
+    )
+    return ", ".join(f"{r} {n}" for r, n in reasons.value_counts().head(top).items())
 
 
 def judge_eligibility(
@@ -80,14 +287,17 @@ def judge_eligibility(
     profiles: pd.DataFrame,
     rules: EligibilityRules,
     activity: pd.DataFrame | None = None,
+    engagement: Mapping[str, float | None] | None = None,
 ) -> pd.DataFrame:
-    """Judge each member: columns user_id, score, eligible, excluded_by, unknown_fields.
+    """Judge each member: columns user_id, score, eligible, excluded_by, unknown_fields, filters
+    (each set filter's outcome: pass, fail or unknown; unknown leaves the member out).
 
     ``members`` has user_id and score (and optionally ``business``: why the account sells, None
     for ordinary people, which ``rules.exclude_businesses`` reads); ``profiles`` has user_id,
     followers, verified, verified_type (a member without a profile row has every field unknown). ``activity``
     (optional, from :func:`graph.bots.bot_scores`) has user_id, n_posts, bot_score, bot_reasons
-    and signals; without it the activity and bot rules are not applied.
+    and signals; without it the activity and bot rules are not applied. ``engagement`` (from
+    :func:`engagement_rates`) feeds ``rules.min_engagement``; a member missing from it is unknown.
     """
     for col in ("user_id", "score"):
         if col not in members.columns:
@@ -95,7 +305,7 @@ def judge_eligibility(
     prof = (
         profiles.set_index("user_id")
         if len(profiles)
-        else pd.DataFrame(columns=["followers", "verified", "verified_type"])
+        else pd.DataFrame(columns=["followers", "verified", "verified_type", "location", "gender"])
     )
     act = None
     if activity is not None:
@@ -135,5 +345,14 @@ def judge_eligibility(
                 sig = a.get("signals")
                 if isinstance(sig, dict) and sig.get("follow_ratio") is None:
                     unknown.append("following")
-        rows.append((user_id, float(score), not excluded, "; ".join(excluded), ",".join(unknown)))
-    return pd.DataFrame(rows, columns=["user_id", "score", "eligible", "excluded_by", "unknown_fields"])
+        rate = None if engagement is None else engagement.get(user_id)
+        outcomes = _filter_outcomes(rules, p, rate, engagement is not None)
+        for name, outcome in outcomes.items():
+            if outcome == "fail":
+                excluded.append(f"filter: {_FILTER_WHY[name]}")
+            elif outcome == "unknown":
+                excluded.append(f"filter: {name.replace('_', ' ')} unknown")
+        rows.append((user_id, float(score), not excluded, "; ".join(excluded), ",".join(unknown), outcomes))
+    return pd.DataFrame(
+        rows, columns=["user_id", "score", "eligible", "excluded_by", "unknown_fields", "filters"]
+    )

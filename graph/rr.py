@@ -237,6 +237,7 @@ class OpimResult:
     entries_select: int = 0  # node occurrences in R1
     entries_min: int = 0  # the quality goal in entries (0: counted in sets, theta_min)
     theta_floor: int = 0  # fewest sets with the entries goal
+    check: RRCollection | None = None  # R2 itself: the one sample every reach figure reads
 
 
 def _mostly_informative(ptr: np.ndarray) -> bool:
@@ -389,4 +390,5 @@ def opim_c(
         entries_select=r1.entries,
         entries_min=entries_min,
         theta_floor=theta_floor,
+        check=r2,
     )

@@ -3,8 +3,9 @@ about each member (the select step of :mod:`flows.steps` reads the tables, calls
 :func:`select_for_run` and writes the result).
 
 It builds the influence graph of the window (learned edge probabilities when asked), scores
-the members for bot-likeness, judges their eligibility, finds the circles, selects the seeds,
-and measures the seeds' cross-infection on the same graph.
+the members for bot-likeness, judges their eligibility (the analyst's filters included), finds
+the circles and selects the seeds; the reach, the adds and the seeds' overlap all come from one
+sample (:func:`graph.select.select_amplifiers`).
 
 Example (b reposts a, c reposts a: a reaches both; everyone is a member):
     >>> import pandas as pd
@@ -16,7 +17,7 @@ Example (b reposts a, c reposts a: a reaches both; everyone is a member):
     >>> posts = pd.DataFrame({"post_id": ["1", "2", "3"], "user_id": ["a", "b", "c"],
     ...                       "created_at": pd.to_datetime(["2026-11-10"] * 3, utc=True),
     ...                       "text": ["宝宝", "宝宝", "宝宝"], "repost_of": [None, "1", "1"]})
-    >>> opts = SelectOptions(k=1, theta_min=500, n_simulations=20, overlap_sample_size=500)
+    >>> opts = SelectOptions(k=1, theta_min=500, n_simulations=20)
     >>> run = select_for_run(tags, edges, profiles, posts, opts, segment="mothers", window_days=30)
     >>> run.selection.seed_ids, run.selection.seeds[0].city, run.selection.segment
     (['a'], '上海', 'mothers')
@@ -36,7 +37,13 @@ from graph.bots import bot_scores
 from graph.build import build_influence_graph
 from graph.communities import detect_circles
 from graph.diffusion import DiffusionModel
-from graph.eligibility import EligibilityRules, judge_eligibility
+from graph.eligibility import (
+    EligibilityRules,
+    engagement_rates,
+    exclusion_summary,
+    filter_counts,
+    judge_eligibility,
+)
 from graph.select import SeedSelection, select_amplifiers
 
 __all__ = ["RunSelection", "SelectOptions", "select_for_run"]
@@ -62,8 +69,6 @@ class SelectOptions:
     eligibility: EligibilityRules = field(default_factory=EligibilityRules)
     learned_estimator: str = "bernoulli"
     learned_prior: tuple[float, float] = (0.1, 1.0)
-    #: RR sets sampled for the seeds' cross-infection figures
-    overlap_sample_size: int = 10_000
     #: threads of the kernels (None: every CPU this process may use); never changes the result
     threads: int | None = None
 
@@ -72,7 +77,7 @@ class SelectOptions:
 class RunSelection:
     """A run's selection and what it decided: the graph, each member's eligibility
     (:func:`graph.eligibility.judge_eligibility`) and bot score (:func:`graph.bots.bot_scores`),
-    the circles and cities, and the seeds' cross-infection (``overlap``)."""
+    the circles and cities."""
 
     selection: SeedSelection
     graph: ig.Graph
@@ -82,7 +87,6 @@ class RunSelection:
     circles: dict[str, int]
     cities: dict[str, str | None]
     n_hits: dict[str, int]
-    overlap: dict[str, Any]
 
     @property
     def users(self) -> list[str]:
@@ -90,8 +94,8 @@ class RunSelection:
         return [*self.graph.vs["name"], *self.members]
 
     def document(self) -> dict[str, Any]:
-        """The selection as stored (``selections``, ``seeds.json``): its dict plus ``overlap``."""
-        return {**self.selection.to_dict(), "overlap": self.overlap}
+        """The selection as stored (``selections``, ``seeds.json``)."""
+        return self.selection.to_dict()
 
     def seeds_frame(self, explain: Callable[..., str]) -> pd.DataFrame:
         """The rows of the ``seeds`` table, each with the reason ``explain`` gives
@@ -161,12 +165,19 @@ def select_for_run(
     members_posts = posts[posts["user_id"].isin(set(members))]
     activity = bot_scores(members_posts, profiles, users=members)
     rules = options.eligibility
-    judged = judge_eligibility(tags[["user_id", "score", "business"]], profiles, rules, activity)
-    eligible = judged.loc[judged["eligible"], "user_id"].tolist()
-    circles = detect_circles(graph, seed=options.seed)
-    cities = dict(zip(profiles["user_id"], profiles["city"], strict=True))
     counts = zip(profiles["user_id"], profiles["followers"], strict=True)
     followers = {u: (None if pd.isna(f) else int(f)) for u, f in counts}
+    rates = engagement_rates(members_posts, followers) if rules.min_engagement is not None else None
+    judged = judge_eligibility(tags[["user_id", "score", "business"]], profiles, rules, activity, rates)
+    eligible = judged.loc[judged["eligible"], "user_id"].tolist()
+    if not eligible:
+        raise ValueError(
+            f"no {segment} member is eligible as a seed ({len(judged)} members; left out: "
+            f"{exclusion_summary(judged)}); loosen the filters (--min-followers, --region, …) "
+            "or widen the window"
+        )
+    circles = detect_circles(graph, seed=options.seed)
+    cities = dict(zip(profiles["user_id"], profiles["city"], strict=True))
     k = min(options.k, len(eligible)) if eligible else options.k
     selection = select_amplifiers(
         graph,
@@ -183,6 +194,7 @@ def select_for_run(
         followers=followers,
         unknown_fields=dict(zip(judged["user_id"], judged["unknown_fields"], strict=True)),
         threads=options.threads,
+        circles=circles,
     ).with_context(
         segment=segment,
         as_of=as_of,
@@ -197,6 +209,7 @@ def select_for_run(
             "graph_edges": graph.ecount(),
             "excluded_as_bots": int(judged["excluded_by"].str.contains("bot-like").sum()),
             "excluded_inactive": int(judged["excluded_by"].str.contains("posts in the window").sum()),
+            "filter_counts": filter_counts(judged),
         },
     )
     return RunSelection(
@@ -208,40 +221,4 @@ def select_for_run(
         circles=circles,
         cities=cities,
         n_hits=dict(zip(tags["user_id"], tags["n_hits"], strict=True)),
-        overlap=_overlap_figures(graph, selection, members, options, circles),
     )
-
-
-def _overlap_figures(
-    graph: ig.Graph,
-    selection: SeedSelection,
-    members: list[str],
-    options: SelectOptions,
-    circles: dict[str, int],
-) -> dict[str, Any]:
-    """Cross-infection of the seeds on the graph they were chosen on (learned probabilities
-    included): members reached, reached by two or more seeds, by count, per circle; or the
-    reason it could not be estimated (``error``)."""
-    from graph.overlap import seed_overlap
-
-    try:
-        ov = seed_overlap(
-            graph,
-            selection.seed_ids,
-            targets=set(members),
-            probability=options.probability,
-            max_hops=options.max_hops,
-            decay=options.decay,
-            sample_size=options.overlap_sample_size,
-            seed=options.seed,
-            circles=circles,
-        )
-    except (ValueError, KeyError, IndexError) as exc:
-        return {"error": str(exc)}
-    return {
-        "reached": ov.reached,
-        "reached_by_two_or_more": ov.reached_by_two_or_more,
-        "by_count": dict(ov.by_count),
-        "sample_size": ov.sample_size,
-        "per_circle": {str(c): list(v) for c, v in ov.per_circle.items()},
-    }

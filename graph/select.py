@@ -37,7 +37,6 @@ from typing import TYPE_CHECKING, Any
 import igraph as ig
 import numpy as np
 
-from graph import _kernels
 from graph.centrality import rank_by_followers, rank_by_out_degree, rank_by_pagerank
 from graph.diffusion import (
     DiffusionModel,
@@ -46,6 +45,7 @@ from graph.diffusion import (
     edge_probabilities,
     probabilities_from_arrays,
 )
+from graph.reach import Z95, ReachFigures, reach_figures
 from graph.rr import InfluenceArrays, OpimResult, RRCollection, opim_c
 
 if TYPE_CHECKING:
@@ -126,6 +126,17 @@ class SeedSelection:
     judged_on_unknown: int
     reach_curve: tuple[tuple[int, float], ...] = ()
     baselines: Mapping[str, Baseline] = field(default_factory=dict)
+    #: the 95% interval of ``expected_reach`` (the estimate's sampling error)
+    expected_reach_low: float = 0.0
+    expected_reach_high: float = 0.0
+    #: what single campaigns would see: 2.5th–97.5th percentile of reach in the Monte Carlo
+    #: simulations (None without them)
+    spread: tuple[float, float] | None = None
+    #: members expected to hear it from 1, 2, … seeds, from the same sample as the reach
+    #: (``graph.reach.ReachFigures.overlap``), or ``{"error": why}``
+    overlap: Mapping[str, Any] = field(default_factory=dict)
+    #: RR sets behind expected_reach, the adds and the overlap (0: Monte Carlo adds)
+    reach_sample: int = 0
 
     @property
     def seed_ids(self) -> list[str]:
@@ -182,6 +193,8 @@ class SeedSelection:
             for k, b in self.baselines.items()
         }
         d["seeds"] = [asdict(s) for s in self.seeds]
+        d["spread"] = list(self.spread) if self.spread is not None else None
+        d["overlap"] = dict(self.overlap)
         return d
 
     @classmethod
@@ -214,6 +227,11 @@ class SeedSelection:
                 )
                 for k, b in d.get("baselines", {}).items()
             },
+            expected_reach_low=float(d.get("expected_reach_low") or 0.0),
+            expected_reach_high=float(d.get("expected_reach_high") or 0.0),
+            spread=tuple(d["spread"]) if d.get("spread") else None,
+            overlap=dict(d.get("overlap") or {}),
+            reach_sample=int(d.get("reach_sample") or 0),
         )
 
 
@@ -297,8 +315,8 @@ def _guarantee_text(res: OpimResult, n_simulations: int) -> str:
             f"reach of these seeds is at least {res.ratio:.3f} × the best possible among eligible "
             f"users under this model (target {target}). OPIM-C bounds met the target at "
             f"θ_stop = {res.theta_stop:,} RR sets; the sample grew to θ = {res.theta:,} sets "
-            f"({res.entries_select:,} entries) for quality ({_quality_goal(res)}); reach figures "
-            f"from an independent sample of {res.theta_check:,}"
+            f"({res.entries_select:,} entries) for quality ({_quality_goal(res)}); every reach figure "
+            f"(headline, adds, overlap) from one independent sample of {res.theta_check:,}"
         )
     else:
         head = (
@@ -307,10 +325,83 @@ def _guarantee_text(res: OpimResult, n_simulations: int) -> str:
             + f"; the certified ratio there is {res.ratio:.3f} with probability ≥ 1 − δ "
             f"(δ = {res.delta:.2g})"
         )
-    check = f"; reach checked by {n_simulations:,} Monte Carlo simulations" if n_simulations else ""
+    check = (
+        f"; the range single campaigns would see from {n_simulations:,} Monte Carlo simulations"
+        if n_simulations
+        else ""
+    )
     return (
         head + " (hop-limited RR sets, greedy max coverage, a second independent sample of the "
         "same size until the bound is met)" + check
+    )
+
+
+def _one_estimate(
+    check: RRCollection,
+    chosen: list[str],
+    index: Mapping[str, int],
+    n: int,
+    n_targets: int,
+    circles: Mapping[str, int],
+) -> ReachFigures:
+    """The chosen seeds' figures on the independent sample (greedy order, overlap per circle)."""
+    circle_of = np.full(n, -1, dtype=np.int64)
+    for user, c in circles.items():
+        if user in index and c is not None:
+            circle_of[index[user]] = int(c)
+    idx = np.asarray([index[u] for u in chosen], dtype=np.int64)
+    return reach_figures(check.ptr, check.nodes, n, idx, n_targets=n_targets, circle_of=circle_of)
+
+
+def _mc_adds(
+    evaluator: ReachEvaluator, chosen: list[str], n_simulations: int, seed: int, threads: int | None
+) -> tuple[list[float], float, float, float, float]:
+    """Monte Carlo adds in the list's order (per-hop decay, which RR sets cannot sample):
+    (adds, reach = their sum, stderr, 95% interval of the estimate)."""
+    marg, prev, last = [], 0.0, None
+    for p in range(1, len(chosen) + 1):
+        last = evaluator.estimate(chosen[:p], n_simulations=n_simulations, seed=seed, threads=threads)
+        marg.append(max(0.0, last.mean - prev))
+        prev = max(prev, last.mean)
+    se = last.stderr if last else 0.0
+    reach = float(sum(marg))
+    return marg, reach, se, max(0.0, reach - Z95 * se), reach + Z95 * se
+
+
+def _baseline(
+    method: str,
+    seq: list[str],
+    check: RRCollection | None,
+    index: Mapping[str, int],
+    n: int,
+    n_targets: int,
+    evaluator: ReachEvaluator,
+    n_simulations: int,
+    seed: int,
+    threads: int | None = None,
+) -> Baseline:
+    """A naive list's reach and curve in its own order, on the same sample as ours."""
+    if check is not None:
+        idx = np.asarray([index[u] for u in seq], dtype=np.int64)
+        fig = reach_figures(check.ptr, check.nodes, n, idx, n_targets=n_targets, greedy=False)
+        cum = np.cumsum(fig.marginals)
+        curve = tuple((p, round(float(cum[p - 1]), 3)) for p in _curve_points(len(seq)))
+        reach, se = fig.reach, fig.stderr
+    elif n_simulations:
+        pts = [
+            (p, evaluator.estimate(seq[:p], n_simulations, seed + 1, threads=threads))
+            for p in _curve_points(len(seq))
+        ]
+        curve = tuple((p, round(e.mean, 3)) for p, e in pts)
+        reach, se = (pts[-1][1].mean, pts[-1][1].stderr) if pts else (0.0, 0.0)
+    else:
+        curve, reach, se = (), 0.0, 0.0
+    return Baseline(
+        method=method,
+        seeds=tuple(seq),
+        expected_reach=round(reach, 3),
+        expected_reach_stderr=round(se, 3),
+        reach_curve=curve,
     )
 
 
@@ -334,6 +425,7 @@ def select_amplifiers(
     baselines: Sequence[str] = ("followers", "pagerank", "degree"),
     progress: Callable[[str], None] | None = None,
     threads: int | None = None,
+    circles: Mapping[str, int] | None = None,
 ) -> SeedSelection:
     """Pick ``k`` seeds among ``eligible`` users maximising expected reach into ``targets``.
 
@@ -343,8 +435,8 @@ def select_amplifiers(
     them. ``n_simulations = 0`` skips the Monte Carlo check (reach figures then come from the
     independent RR sample). Same inputs and ``seed`` give the same selection. The run's context
     (segment, window, circles, cities, extra params) is the caller's to add:
-    :meth:`SeedSelection.with_context`. ``threads`` (None: every CPU this process may use) never
-    changes the result.
+    :meth:`SeedSelection.with_context`; ``circles`` (user → circle) only splits the overlap
+    figures by circle. ``threads`` (None: every CPU this process may use) never changes the result.
 
     ``g`` is the influence graph (igraph, with vertex ``name`` and edge ``weight``) or an edge
     list read by :func:`graph.snap.read_snap_edges` (weights 1; no igraph graph is built unless a
@@ -420,6 +512,7 @@ def select_amplifiers(
         raise ValueError(m)
 
     run: OpimResult | None = None
+    check: RRCollection | None = None
     if method == "ris":
         run = opim_c(
             arrays,
@@ -438,42 +531,27 @@ def select_amplifiers(
             threads=threads,
         )
         chosen = [names[i] for i in run.picks]
-        gains, theta = run.gains_check, run.theta_check
+        check, theta = run.check, run.theta_check
     else:
         chosen = ranking(method)
-        theta = max(1, min(theta_floor, 2**20))  # only for the marginal-reach figures
+        theta = max(1, min(theta_floor, 2**20))  # only for the reach figures
         if model.decay == 1:
             check = RRCollection(arrays, target_idx, model.max_hops, seed, 2)
             check.extend_to(theta, threads)
-            order = np.asarray([index[u] for u in chosen], dtype=np.int64)
-            gains = _kernels.ordered_cover(check.ptr, check.nodes, n, order)
-        else:
-            gains = None
-    scale = len(target_set) / theta
-
     evaluator = ReachEvaluator.from_arrays(arrays, names, model, target_set, index=index)
-
-    def curve(seq: list[str]) -> tuple[tuple[tuple[int, float], ...], float, float]:
-        pts = []
-        last = None
-        for p in _curve_points(len(seq)):
-            last = evaluator.estimate(seq[:p], n_simulations=n_simulations, seed=seed + 1, threads=threads)
-            pts.append((p, round(last.mean, 3)))
-        return tuple(pts), last.mean if last else 0.0, last.stderr if last else 0.0
-
-    if gains is None:  # decay < 1 with a ranking method: marginal reach by Monte Carlo
-        marg, prev = [], 0.0
-        for p in range(1, len(chosen) + 1):
-            cur = evaluator.estimate(
-                chosen[:p], n_simulations=max(n_simulations, 1), seed=seed + 1, threads=threads
-            ).mean
-            marg.append(max(0.0, cur - prev))
-            prev = max(prev, cur)
-        marginals = marg
-    else:
-        marginals = [float(x) * scale for x in gains]
-    cumulative = 0.0
-    seeds = []
+    circles = circles or {}
+    fig = _one_estimate(check, chosen, index, n, len(target_set), circles) if check is not None else None
+    if fig is not None:  # one sample: table (greedy order, adds never go up), headline, overlap
+        chosen = [chosen[i] for i in fig.order]
+        marginals = list(fig.marginals)
+        reach, stderr, low, high = fig.reach, fig.stderr, fig.low, fig.high
+        overlap: dict[str, Any] = fig.overlap()
+    else:  # decay < 1 with a ranking method: Monte Carlo adds, in the ranking's order
+        marginals, reach, stderr, low, high = _mc_adds(
+            evaluator, chosen, max(n_simulations, 1), seed + 1, threads
+        )
+        overlap = {"error": "per-hop decay < 1: the overlap needs the exact sampler (decay 1)"}
+    seeds, cumulative = [], 0.0
     for rank, (user, marginal) in enumerate(zip(chosen, marginals, strict=True), 1):
         cumulative += marginal
         seeds.append(
@@ -484,25 +562,19 @@ def select_amplifiers(
                 cumulative_reach=round(cumulative, 3),
             )
         )
-    if n_simulations:
-        reach_curve, reach, stderr = curve(chosen)
-    else:  # the independent RR sample's estimate: N · share of sets covered, binomial error
-        covered = float(sum(marginals)) / len(target_set)
-        reach = cumulative
-        stderr = len(target_set) * math.sqrt(max(covered * (1 - covered), 0.0) / theta)
-        reach_curve = tuple((p, seeds[p - 1].cumulative_reach) for p in _curve_points(len(seeds)))
+    reach_curve = tuple((p, seeds[p - 1].cumulative_reach) for p in _curve_points(len(seeds)))
+    spread: tuple[float, float] | None = None
+    mc_params: dict[str, Any] = {}
+    if n_simulations:  # what single campaigns would see: the spread of simulated outcomes
+        est = evaluator.estimate(chosen, n_simulations=n_simulations, seed=seed + 1, threads=threads)
+        spread = (est.low, est.high)
+        mc_params = {"monte_carlo_mean": round(est.mean, 3), "monte_carlo_stderr": round(est.stderr, 3)}
     base: dict[str, Baseline] = {}
     for m in baselines:
         if m == method:
             continue
         seq = ranking(m)
-        if n_simulations:
-            c, r, se = curve(seq)
-        else:
-            c, r, se = (), 0.0, 0.0
-        base[m] = Baseline(
-            method=m, seeds=tuple(seq), expected_reach=r, expected_reach_stderr=se, reach_curve=c
-        )
+        base[m] = _baseline(m, seq, check, index, n, len(target_set), evaluator, n_simulations, seed, threads)
     unknown_fields = unknown_fields or {}
     judged_on_unknown = sum(1 for u in chosen if unknown_fields.get(u))
     if run is not None:
@@ -535,13 +607,18 @@ def select_amplifiers(
         window_days=None,
         method=method,
         model=model.as_dict(),
-        params={"k": k, **ris_params, "n_simulations": n_simulations},
+        params={"k": k, **ris_params, "n_simulations": n_simulations, **mc_params},
         random_seed=seed,
         sample_size=run.theta if run is not None else theta,
         guarantee=guarantee,
         seeds=tuple(seeds),
         expected_reach=round(reach, 3),
         expected_reach_stderr=round(stderr, 3),
+        expected_reach_low=round(low, 3),
+        expected_reach_high=round(high, 3),
+        spread=None if spread is None else (round(spread[0], 3), round(spread[1], 3)),
+        overlap=overlap,
+        reach_sample=theta if fig is not None else 0,
         n_targets=len(target_set),
         n_eligible=len(eligible_list),
         judged_on_unknown=judged_on_unknown,

@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from report.html import ReportInputs, headline_text, write_report
+from report.portrait import audience_portrait
 from report.seedlist import engagement_rate, explain_seed, profile_url, write_seeds_csv, write_seeds_json
 
 __all__ = ["FILES", "RunOutputs", "build_report", "engagement", "stored_overlap", "write_outputs"]
@@ -357,6 +358,10 @@ def build_report(
             for u in circle_nodes
         ],
         gexf_edges=list(circle_edges),
+        portrait={
+            "segment": audience_portrait(profiles, posts, sorted(members)),
+            "seeds": audience_portrait(profiles, posts, seed_ids),
+        },
     )
 
 

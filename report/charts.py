@@ -32,6 +32,7 @@ __all__ = [
     "overlap_chart",
     "plotly_js",
     "reach_curve_chart",
+    "share_chart",
     "top_words_chart",
 ]
 
@@ -241,6 +242,36 @@ def city_chart(cities: Sequence[tuple[str, int, int]], *, label: str, n: int = 1
     _layout(fig, height=max(300, 28 * len(top) + 70), barmode="overlay")
     fig.update_traces(selector={"name": "seeds"}, width=0.45)
     return _div(fig, "chart-cities")
+
+
+def share_chart(
+    div_id: str, categories: Sequence[str], groups: Mapping[str, Sequence[int]], *, axis: str = ""
+) -> str:
+    """Counts per category for a few groups (e.g. the segment and the seeds), drawn as shares of
+    each group so groups of different sizes compare; hovering shows the counts. Categories are
+    drawn in the order given (put "unknown" last: it is a category, not left out).
+
+    >>> 'id="chart-gender"' in share_chart("chart-gender", ["f", "m"], {"all": [3, 1], "seeds": [1, 0]})
+    True
+    """
+    fig = go.Figure()
+    colours = ("#94a3b8", OURS, *BASE_COLOURS)
+    for i, (group, counts) in enumerate(groups.items()):
+        total = max(1, sum(counts))
+        fig.add_trace(
+            go.Bar(
+                x=[esc(c) for c in categories],
+                y=[c / total for c in counts],
+                name=f"{esc(group)} ({sum(counts):,})",
+                marker_color=colours[i % len(colours)],
+                customdata=list(counts),
+                hovertemplate="%{x}: %{customdata} (%{y:.0%})<extra>" + esc(group) + "</extra>",
+            )
+        )
+    _layout(fig, height=280, barmode="group")
+    fig.update_yaxes(tickformat=".0%", title_text="share of group")
+    fig.update_xaxes(title_text=esc(axis), type="category")
+    return _div(fig, div_id)
 
 
 def overlap_chart(by_count: Mapping[int, float], *, label: str) -> str:

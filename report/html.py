@@ -22,6 +22,7 @@ from typing import Any
 import jinja2
 
 from report import charts
+from report.portrait import portrait_view, set_filters
 
 __all__ = [
     "METHOD_LABELS",
@@ -103,6 +104,9 @@ class ReportInputs:
     #: followers}) and the edges among them ((a, b, weight))
     gexf_nodes: Sequence[Mapping[str, Any]] = ()
     gexf_edges: Sequence[tuple[str, str, float]] = ()
+    #: audience portrait (:func:`report.portrait.audience_portrait`) of the segment and of the
+    #: seeds: {"segment": {...}, "seeds": {...}}; None leaves the section out
+    portrait: Mapping[str, Any] | None = None
 
     @classmethod
     def example(cls) -> ReportInputs:
@@ -255,6 +259,13 @@ def headline_text(inputs: ReportInputs) -> str:
 
 
 _PARAM_HELP = {
+    "filter_counts": "members per seed filter: passed, left out, unknown (left out)",
+    "eligibility.min_followers": "filter: fewest followers a seed may have (unknown: left out)",
+    "eligibility.max_followers": "filter: most followers a seed may have (unknown: left out)",
+    "eligibility.min_engagement": "filter: lowest engagement rate per post per follower (unknown: left out)",
+    "eligibility.regions": "filter: provinces or cities a seed must be in (unknown: left out)",
+    "eligibility.gender": "filter: f or m (unknown: left out)",
+    "eligibility.exclude_verified": "filter: leave out every verified account",
     "k": "number of seeds on the list",
     "k_requested": "number of seeds asked for (fewer when fewer people are eligible)",
     "epsilon": "ε, the guarantee's slack: the list reaches at least (1 − 1/e − ε) ≈ 63% − ε of the "
@@ -292,6 +303,7 @@ _PARAM_HELP = {
 }
 #: figures the run measured, shown apart from the settings
 _DIAGNOSTICS = {
+    "filter_counts",
     "graph_users",
     "graph_edges",
     "certified_ratio",
@@ -421,6 +433,12 @@ def _fmt_rate(v: Any) -> str:
     return "—" if v is None or v != v else f"{100 * float(v):.2f}%"
 
 
+def _portrait(inputs: ReportInputs) -> dict[str, Any] | None:
+    """The portrait section's charts and numbers, or None without a portrait."""
+    p = inputs.portrait
+    return portrait_view(p["segment"], p["seeds"], label=inputs.segment_label) if p else None
+
+
 def render_report(inputs: ReportInputs) -> str:
     """Render the report to a self-contained HTML string."""
     sel = inputs.selection
@@ -485,6 +503,10 @@ def render_report(inputs: ReportInputs) -> str:
             k=k,
             expected_reach=reach,
             expected_reach_stderr=float(sel.get("expected_reach_stderr", 0.0) or 0.0),
+            reach_low=float(sel.get("expected_reach_low") or reach),
+            reach_high=float(sel.get("expected_reach_high") or reach),
+            spread=sel.get("spread"),
+            reach_sample=int(sel.get("reach_sample") or 0),
             share=reach / inputs.n_members if inputs.n_members else 0.0,
             baselines=baselines,
             top_words=[{"word": w, "count": c, "score": s} for w, c, s in inputs.top_words],
@@ -520,6 +542,11 @@ def render_report(inputs: ReportInputs) -> str:
             files=list(inputs.files),
             version=inputs.version,
             chart=chart,
+            portrait=_portrait(inputs),
+            filters=[
+                (n, _fmt(v)) for n, v in set_filters((sel.get("params") or {}).get("eligibility")).items()
+            ],
+            filter_counts=list((sel.get("params") or {}).get("filter_counts") or []),
             plotly_js=charts.plotly_js() if any(chart.values()) else "",
         )
     )

@@ -39,6 +39,16 @@ def artifact_key(*parts: str) -> str:
     return re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", "-".join(parts).lower())).strip("-")
 
 
+def _interval(sel: dict[str, Any]) -> str:
+    """The reach's 95% interval as text to follow the figure, when the selection has one.
+
+    >>> _interval({"expected_reach_low": 118.2, "expected_reach_high": 124.9})
+    ' (95% interval 118–125)'
+    """
+    lo, hi = sel.get("expected_reach_low"), sel.get("expected_reach_high")
+    return f" (95% interval {float(lo):,.0f}–{float(hi):,.0f})" if lo is not None and hi else ""
+
+
 def run_summary(
     seeds_json: str | Path, report: str | Path, *, top: int = 100
 ) -> tuple[str, list[dict[str, Any]]]:
@@ -55,7 +65,7 @@ def run_summary(
         "| list | expected reach |",
         "|---|---:|",
         f"| {md_escape(METHOD_LABELS.get(sel.get('method', ''), sel.get('method', '')))} "
-        f"| {float(sel.get('expected_reach', 0) or 0):,.1f} |",
+        f"| {float(sel.get('expected_reach', 0) or 0):,.1f}{_interval(sel)} |",
     ]
     for method, b in sorted((sel.get("baselines") or {}).items()):
         lines.append(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 from datetime import date, timedelta
 from pathlib import Path
@@ -108,3 +109,49 @@ def test_the_report_names_the_window_and_parameters(runs):
     assert "30 days ending 2026-11-15" in html
     assert "Random seed 42" in html and "max_hops" in html
     assert pd.notna(second["expected_reach"])
+
+
+def test_one_reach_number_in_the_headline_the_table_and_the_overlap(runs):
+    """Issue 19 point 7: one estimate, so the three places agree, and the adds never go up."""
+    _, second, _, out = runs
+    doc = json.loads((out / "mothers" / AS_OF.isoformat() / "seeds.json").read_text(encoding="utf-8"))
+    sel, overlap = doc["selection"], doc["report"]["overlap"]
+    reach = sel["expected_reach"]
+    assert sel["seeds"][-1]["cumulative_reach"] == pytest.approx(reach, abs=0.01)
+    assert overlap["reached"] == pytest.approx(reach, abs=0.01)
+    assert sel["expected_reach_low"] <= reach <= sel["expected_reach_high"]
+    adds = [s["marginal_reach"] for s in sel["seeds"]]
+    assert all(a >= b for a, b in itertools.pairwise(adds)), adds
+    html = Path(second["report"]).read_text(encoding="utf-8")
+    assert f"{reach:,.0f}" in doc["report"]["headline"] and html.count(f">{reach:,.0f}<") >= 1
+
+
+def test_seed_filters_hold_for_every_seed_and_are_recorded(runs, tmp_path):
+    """Issue 19 point 10: the select step with --region 广东 --gender f --min-followers 100 on a
+    copy of the run's warehouse: every seed passes, the params record the filters and counts."""
+    import shutil
+
+    from flows import steps
+    from flows.settings import load_settings
+
+    _, second, wh, _ = runs
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(wh, copy)
+    settings = load_settings(config_path=None).replace(regions=("广东",), gender="f", min_followers=100)
+    sel = steps.select_step(copy, second["run_id"], "mothers", AS_OF, 30, settings)
+    rules = sel["params"]["eligibility"]
+    assert (rules["regions"], rules["gender"], rules["min_followers"]) == (["广东"], "f", 100)
+    con = open_warehouse(copy, read_only=True)
+    try:
+        prof = fetch_users(con, [s["user_id"] for s in sel["seeds"]]).set_index("user_id")
+        n_members = con.execute(
+            "SELECT count(*) FROM user_tags WHERE run_id = ?", [second["run_id"]]
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert len(prof) == len(sel["seeds"]) > 0
+    assert prof["location"].str.startswith("广东").all() and (prof["gender"] == "f").all()
+    assert (prof["followers"] >= 100).all()
+    counts = {c["filter"]: c for c in sel["params"]["filter_counts"]}
+    assert set(counts) == {"regions", "gender", "min_followers"}
+    assert all(c["pass"] + c["fail"] + c["unknown"] == n_members for c in counts.values())

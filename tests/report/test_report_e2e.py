@@ -42,6 +42,11 @@ CHARTS = (
     "chart-cities",
     "chart-circles",
     "chart-overlap",
+    "chart-portrait-gender",
+    "chart-portrait-provinces",
+    "chart-portrait-cities",
+    "chart-portrait-hours",
+    "chart-portrait-weekdays",
 )
 
 

@@ -1,0 +1,247 @@
+"""Audience portrait: who the segment and the seeds are, in the terms KOL tools use (gender,
+province and city, follower bands, when they post). Unknown values are counted as unknown, never
+dropped, and a location that names only a province (an IP location, "广东") counts towards its
+province and as an unknown city: a province is never called a city.
+
+Plain data in (the profiles and the window's posts), plain numbers out; the report draws them.
+
+Example:
+    >>> import pandas as pd
+    >>> profiles = pd.DataFrame({"user_id": ["a", "b", "c"], "gender": ["f", "女", None],
+    ...                          "location": ["广东 广州", "广东", None], "followers": [50, 3000, None]})
+    >>> posts = pd.DataFrame({"user_id": ["a", "a", "b"], "created_at": pd.to_datetime(
+    ...     ["2026-11-02 09:10", "2026-11-03 21:00", "2026-11-03 21:30"])})
+    >>> p = audience_portrait(profiles, posts, ["a", "b", "c"])
+    >>> p["gender"], p["provinces"], p["cities"]
+    ({'f': 2, 'm': 0, 'unknown': 1}, [('广东', 2), ('unknown', 1)], [('广州', 1), ('unknown', 2)])
+    >>> p["followers"][0], p["followers"][-1], p["hours"][21], p["weekdays"][0]
+    (('<100', 1), ('unknown', 1), 2, 1)
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+
+__all__ = [
+    "FILTER_NAMES",
+    "FOLLOWER_BANDS",
+    "PROVINCES",
+    "UNKNOWN",
+    "WEEKDAYS",
+    "audience_portrait",
+    "place_of",
+    "portrait_view",
+    "set_filters",
+]
+
+#: the analyst's seed filters as the selection's ``params.eligibility`` records them
+FILTER_NAMES = ("min_followers", "max_followers", "min_engagement", "regions", "gender", "exclude_verified")
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_GENDER_NAMES = {"f": "women", "m": "men", "unknown": "unknown"}
+
+UNKNOWN = "unknown"
+#: (lowest, highest exclusive or None, label)
+FOLLOWER_BANDS = (
+    (0, 100, "<100"),
+    (100, 1_000, "100–1k"),
+    (1_000, 10_000, "1k–10k"),
+    (10_000, 50_000, "10k–50k"),
+    (50_000, None, "50k+"),
+)
+PROVINCES = frozenset(
+    [
+        "北京",
+        "天津",
+        "上海",
+        "重庆",
+        "河北",
+        "山西",
+        "辽宁",
+        "吉林",
+        "黑龙江",
+        "江苏",
+        "浙江",
+        "安徽",
+        "福建",
+        "江西",
+        "山东",
+        "河南",
+        "湖北",
+        "湖南",
+        "广东",
+        "海南",
+        "四川",
+        "贵州",
+        "云南",
+        "陕西",
+        "甘肃",
+        "青海",
+        "台湾",
+        "内蒙古",
+        "广西",
+        "西藏",
+        "宁夏",
+        "新疆",
+        "香港",
+        "澳门",
+        "海外",
+    ]
+)
+_MUNICIPALITIES = frozenset(["北京", "天津", "上海", "重庆", "香港", "澳门"])
+_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "特别行政区", "省", "市")
+
+
+def _clean(token: str) -> str:
+    for suffix in _SUFFIXES:
+        if token.endswith(suffix) and len(token) > len(suffix):
+            return token[: -len(suffix)]
+    return token
+
+
+def place_of(location: Any) -> tuple[str | None, str | None]:
+    """(province, city) of a profile or IP location; None where the location does not say.
+
+    >>> place_of("浙江 杭州"), place_of("广东省"), place_of("上海 浦东新区")
+    (('浙江', '杭州'), ('广东', None), ('上海', '上海'))
+    >>> place_of("其他"), place_of("杭州")
+    ((None, None), (None, '杭州'))
+    """
+    if not isinstance(location, str) or not location.strip():
+        return None, None
+    tokens = [_clean(t) for t in location.split() if t not in ("其他", "未知")]
+    if not tokens:
+        return None, None
+    first = tokens[0]
+    if first in _MUNICIPALITIES:
+        return first, first
+    if first in PROVINCES:
+        return first, tokens[1] if len(tokens) > 1 else None
+    return None, first  # a city without its province
+
+
+def _gender(value: Any) -> str:
+    v = value.strip().lower() if isinstance(value, str) else ""
+    return {"f": "f", "female": "f", "女": "f", "m": "m", "male": "m", "男": "m"}.get(v, UNKNOWN)
+
+
+def _band(followers: Any) -> str:
+    if followers is None or pd.isna(followers):
+        return UNKNOWN
+    f = int(followers)
+    return next(label for lo, hi, label in FOLLOWER_BANDS if f >= lo and (hi is None or f < hi))
+
+
+def _ranked(counter: Counter, top: int) -> list[tuple[str, int]]:
+    """The ``top`` commonest known values, then "other" and "unknown" when there are any."""
+    unknown = counter.pop(UNKNOWN, 0)
+    known = counter.most_common()
+    out = known[:top]
+    rest = sum(n for _, n in known[top:])
+    if rest:
+        out.append(("other", rest))
+    if unknown:
+        out.append((UNKNOWN, unknown))
+    return out
+
+
+def audience_portrait(
+    profiles: pd.DataFrame, posts: pd.DataFrame, users: Iterable[str], *, top: int = 12
+) -> dict[str, Any]:
+    """The portrait of ``users``: counts by gender, province, city and follower band (each with
+    ``unknown``; a user without a profile row is unknown everywhere), and their posts in the
+    window by hour of day (0–23) and weekday (0 = Monday), in the posts' own time (Asia/Shanghai
+    in the warehouse)."""
+    ids = list(dict.fromkeys(str(u) for u in users))
+    prof = profiles.drop_duplicates("user_id").set_index("user_id") if len(profiles) else pd.DataFrame()
+
+    def col(name: str) -> list[Any]:
+        if name not in prof.columns:
+            return [None] * len(ids)
+        return [prof.at[u, name] if u in prof.index else None for u in ids]
+
+    places = [place_of(loc) for loc in col("location")]
+    mine = posts[posts["user_id"].astype(str).isin(set(ids))] if len(posts) else posts
+    times = pd.to_datetime(mine["created_at"]) if len(mine) else pd.Series(dtype="datetime64[ns]")
+    known_times = times.dropna()
+    hours = Counter(int(h) for h in known_times.dt.hour)
+    weekdays = Counter(int(d) for d in known_times.dt.day_of_week)
+    gender = Counter(_gender(g) for g in col("gender"))
+    bands = Counter(_band(f) for f in col("followers"))
+    return {
+        "n": len(ids),
+        "gender": {"f": gender["f"], "m": gender["m"], UNKNOWN: gender[UNKNOWN]},
+        "provinces": _ranked(Counter(p or UNKNOWN for p, _ in places), top),
+        "cities": _ranked(Counter(c or UNKNOWN for _, c in places), top),
+        "followers": [(label, bands[label]) for *_, label in FOLLOWER_BANDS] + [(UNKNOWN, bands[UNKNOWN])],
+        "hours": [hours[h] for h in range(24)],
+        "weekdays": [weekdays[d] for d in range(7)],
+        "posts": len(mine),
+        "posts_unknown_time": int(len(mine) - len(known_times)),
+    }
+
+
+def _aligned(a: list[tuple[str, int]], b: list[tuple[str, int]]) -> tuple[list[str], list[int], list[int]]:
+    """One category axis for two ranked lists (a's order, then b's own values; other/unknown last)."""
+    tail = [c for c in ("other", UNKNOWN) if c in dict(a) or c in dict(b)]
+    cats = [c for c, _ in a if c not in tail]
+    cats += [c for c, _ in b if c not in cats and c not in tail]
+    cats += tail
+    da, db = dict(a), dict(b)
+    return cats, [da.get(c, 0) for c in cats], [db.get(c, 0) for c in cats]
+
+
+def set_filters(eligibility: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The seed filters a run set (name → value), from its recorded eligibility rules.
+
+    >>> set_filters({"min_followers": 100, "regions": [], "gender": None, "follower_cap": 50000})
+    {'min_followers': 100}
+    """
+    rules = eligibility or {}
+    return {n: rules[n] for n in FILTER_NAMES if rules.get(n) not in (None, [], (), False, "")}
+
+
+def portrait_view(
+    segment: dict[str, Any], seeds: dict[str, Any], *, label: str, seeds_label: str = "seeds"
+) -> dict[str, Any]:
+    """The report's portrait section: charts (segment against seeds, as shares) and the numbers
+    behind them, from two :func:`audience_portrait` results."""
+    from report.charts import share_chart
+
+    groups = (f"all {label}", seeds_label)
+    charts: dict[str, str] = {}
+    tables: dict[str, list[tuple[str, int, int]]] = {}
+    for key, axis in (("provinces", "province"), ("cities", "city")):
+        cats, a, b = _aligned(segment[key], seeds[key])
+        tables[key] = list(zip(cats, a, b, strict=True))
+        charts[key] = share_chart(
+            f"chart-portrait-{key}", cats, dict(zip(groups, (a, b), strict=True)), axis=axis
+        )
+    g = list(segment["gender"])
+    tables["gender"] = [(_GENDER_NAMES[k], segment["gender"][k], seeds["gender"][k]) for k in g]
+    charts["gender"] = share_chart(
+        "chart-portrait-gender",
+        [_GENDER_NAMES[k] for k in g],
+        {groups[0]: [segment["gender"][k] for k in g], groups[1]: [seeds["gender"][k] for k in g]},
+        axis="gender",
+    )
+    tables["followers"] = [
+        (band, n, m) for (band, n), (_, m) in zip(segment["followers"], seeds["followers"], strict=True)
+    ]
+    charts["hours"] = share_chart(
+        "chart-portrait-hours",
+        [f"{h:02d}" for h in range(24)],
+        {groups[0]: segment["hours"], groups[1]: seeds["hours"]},
+        axis="hour of day (Asia/Shanghai), posts",
+    )
+    charts["weekdays"] = share_chart(
+        "chart-portrait-weekdays",
+        list(WEEKDAYS),
+        {groups[0]: segment["weekdays"], groups[1]: seeds["weekdays"]},
+        axis="weekday, posts",
+    )
+    return {"segment": segment, "seeds": seeds, "charts": charts, "tables": tables, "groups": groups}
