@@ -47,7 +47,30 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("tajian")
+        except PackageNotFoundError:  # running from a source tree
+            number = "dev"
+        print(f"tajian {number}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", "-V", callback=_version, is_eager=True, help="print the version and exit"),
+    ] = False,
+) -> None:
+    """塔尖 Tajian: find the ordinary people whose word of mouth reaches a target audience best."""
 
 
 class _Consoles:
@@ -337,7 +360,10 @@ def ingest(
         str | None,
         typer.Option(
             "--format",
-            help="export format (weibo-api, ced, …; see store/readers.py); detected from the file when omitted",
+            help=(
+                "export format, detected from each file when omitted: weibo-crawler, weibo-search, "
+                "mediacrawler, weibo-api or ced (see README: Supported exports)"
+            ),
         ),
     ] = None,
     warehouse: Annotated[
@@ -697,39 +723,76 @@ def runs(
     settings = _settings()
     target = warehouse or settings.warehouse
     with _user_errors("runs", debug):
+        if not Path(target).exists():  # a typo must not read as "no runs yet"
+            raise UserError(say("warehouse_missing", path=target))
         history = run_history(target, limit)
         newest = max(history["as_of"]) if len(history) else date.today()
         last = _parse_day(end) or newest
         grid = partition_grid(target, last - timedelta(days=max(days, 1) - 1), last)
+    _print_whole(_runs_table(history, target))
+    for part in _grid_tables(grid, _c.out.width):
+        _print_whole(part)
+    for (seg, day), why in sorted(grid.attrs.get("errors", {}).items()):
+        _c.out.print(f"[red]✗[/red] {seg} {day}: {why}", soft_wrap=True)
+
+
+def _print_whole(table: Table) -> None:
+    """Print ``table`` without cutting a cell: wider than the terminal when it must be (the
+    terminal wraps the line; nothing becomes "…")."""
+    from rich.measure import Measurement
+
+    out = _c.out
+    need = Measurement.get(out, out.options.update_width(10_000), table).minimum
+    if need > out.width:
+        out = Console(soft_wrap=False, width=need)
+    out.print(table)
+
+
+def _runs_table(history, target: Path) -> Table:
+    """The recent runs: run ids, segments and times whole (never "…"); the error wraps."""
     table = Table(title=f"recent runs ({target})")
-    for col in ("run", "segment", "as of", "status", "finished", "error"):
-        table.add_column(col)
-    for r in history.itertuples():
-        table.add_row(
-            r.run_id,
-            r.segment,
+    rows = [
+        (
+            str(r.run_id),
+            str(r.segment),
             str(r.as_of)[:10],
-            r.status,
+            str(r.status),
             "" if pd_isna(r.finished_at) else str(r.finished_at)[:19],
-            "" if pd_isna(r.error) else str(r.error)[:80],
+            "" if pd_isna(r.error) else str(r.error),
         )
-    _c.out.print(table)
+        for r in history.itertuples()
+    ]
+    for i, col in enumerate(("run", "segment", "as of", "status", "finished")):
+        width = max([len(col), *(len(r[i]) for r in rows)])
+        table.add_column(col, no_wrap=True, min_width=width)
+    table.add_column("error", overflow="fold", min_width=20)
+    for r in rows:
+        table.add_row(*r)
+    return table
+
+
+def _grid_tables(grid, width: int) -> list[Table]:
+    """The segment × day grid, as many tables (consecutive days) as it takes to fit ``width``."""
     marks = {
         "done": "[green]■[/green]",
         "failed": "[red]✗[/red]",
         "running": "[yellow]…[/yellow]",
         "missing": "[dim]·[/dim]",
     }
-    grid_table = Table(title="partitions (■ done, ✗ failed, … running, · missing)")
-    grid_table.add_column("segment")
+    seg_width = max([7, *(len(str(s)) for s in grid["segment"])])
     day_cols = [c for c in grid.columns if c != "segment"]
-    for c in day_cols:
-        grid_table.add_column(c[5:], justify="center")
-    for row in grid.to_dict("records"):
-        grid_table.add_row(row["segment"], *[marks.get(row[c], row[c]) for c in day_cols])
-    _c.out.print(grid_table)
-    for (seg, day), why in sorted(grid.attrs.get("errors", {}).items()):
-        _c.out.print(f"[red]✗[/red] {seg} {day}: {why}", soft_wrap=True)
+    per = max(1, (width - seg_width - 4) // 8)
+    tables = []
+    for at in range(0, max(len(day_cols), 1), per):
+        cols = day_cols[at : at + per]
+        t = Table(title="partitions (■ done, ✗ failed, … running, · missing)" if not at else None)
+        t.add_column("segment", no_wrap=True, min_width=seg_width)
+        for c in cols:
+            t.add_column(c[5:], justify="center", no_wrap=True, min_width=5)
+        for row in grid.to_dict("records"):
+            t.add_row(str(row["segment"]), *[marks.get(row[c], row[c]) for c in cols])
+        tables.append(t)
+    return tables
 
 
 @app.command()
