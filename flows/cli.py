@@ -88,6 +88,9 @@ class _Consoles:
 
 _c = _Consoles()
 
+#: the warehouse of the shipped sample (`tajian demo`, `make run`): never the user's own
+SAMPLE_WAREHOUSE = Path("data/sample.duckdb")
+
 
 def _parse_day(value: str | None) -> date | None:
     if value is None:
@@ -284,7 +287,10 @@ def _print_outputs(result: dict, elapsed: float) -> None:
 
 @app.command()
 def demo(
-    warehouse: Annotated[Path | None, typer.Option(help="warehouse file (default from settings)")] = None,
+    warehouse: Annotated[
+        Path,
+        typer.Option(help="warehouse file of the sample, never your own data's (default data/sample.duckdb)"),
+    ] = SAMPLE_WAREHOUSE,
     out_dir: Annotated[Path | None, typer.Option(help="where outputs go (default out/)")] = None,
     seed: Annotated[int, typer.Option(help="random seed of the selection")] = 42,
     debug: DebugOption = False,
@@ -292,6 +298,8 @@ def demo(
     """Load the shipped synthetic sample, run the mothers pipeline, print where the outputs are.
 
     This is what `make run` calls. The sample is synthetic (data/samples/), and the report says so.
+    It goes into its own warehouse (data/sample.duckdb), never into the one `tajian ingest` and
+    `tajian run` use for your exports (data/warehouse.duckdb).
     """
     settings = _settings()
     sample = settings.samples_dir / "weibo_api"
@@ -309,7 +317,7 @@ def demo(
             segment="mothers",
             seed=seed,
             ingest=[str(sample)],
-            warehouse=str(warehouse) if warehouse else None,
+            warehouse=str(warehouse),
             out_dir=str(out_dir) if out_dir else None,
         )
     _print_loads(result["loads"])
@@ -321,12 +329,15 @@ def _print_loads(loads: list[dict]) -> None:
     quarantining a row)."""
     if not loads:
         return
-    table = Table(title="exports loaded")
-    for col in ("file", "read", "loaded", "updated", "duplicates", "quarantined", "interactions", "pending"):
-        table.add_column(col, justify="left" if col == "file" else "right")
+    table = Table(title="exports loaded", caption=say("pending_caption"), caption_justify="left")
+    formats = any(r.get("format") for r in loads)
+    cols = ["file", *(["format"] if formats else []), "read", "loaded", "updated", "duplicates"]
+    for col in (*cols, "quarantined", "interactions", "pending"):
+        table.add_column(col, justify="left" if col in ("file", "format") else "right")
     for r in loads:
         table.add_row(
             Path(r["source"]).name,
+            *([r.get("format") or "?"] if formats else []),
             f"{r['rows_read']:,}",
             f"{r['loaded']:,}",
             f"{r['updated']:,}",
@@ -339,6 +350,32 @@ def _print_loads(loads: list[dict]) -> None:
     for r in loads:
         for note in r.get("notes", ()):
             _c.err.print(say("as_is", detail=f"note: {note}"), markup=False, highlight=False)
+    for r in loads:
+        _print_reasons(r)
+
+
+def _print_reasons(load: dict) -> None:
+    """A file's commonest quarantine reasons with their counts, and the fix for ids Excel mangled."""
+    reasons = load.get("top_reasons") or ()
+    if not reasons:
+        return
+    query = "SELECT * FROM quarantine WHERE source = '" + str(load["source"]).replace("'", "''") + "'"
+    lines = [say("quarantine_head", file=Path(load["source"]).name, n=load["quarantined"], query=query)]
+    lines += [say("quarantine_reason", n=n, reason=why) for n, why in reasons]
+    if any(re.search(r"\d\.\d+E\+\d+", why, re.IGNORECASE) for _, why in reasons):
+        lines.append(say("excel_ids"))
+    for line in lines:
+        _c.err.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def _detected_format(path: Path) -> str | None:
+    """The format :func:`store.readers.detect_format` tells from the file, None when none fits."""
+    from store.readers import UnknownFormatError, detect_format
+
+    try:
+        return detect_format(path)
+    except (UnknownFormatError, OSError):
+        return None
 
 
 def _loaded_nothing(report: dict) -> str | None:
@@ -377,6 +414,7 @@ def ingest(
     Exits non-zero (saying why, one line each) when a file named on the command line gives no
     row at all (empty, not an export, unreadable), or when nothing at all could be loaded; a
     file found in a folder that gives nothing is named on a line of its own."""
+    from store.quality import quarantine_summary, sample_sources
     from store.readers import find_export_files, read_exports
     from store.warehouse import load_batch, open_warehouse
 
@@ -411,15 +449,27 @@ def ingest(
                     except (ValueError, OSError) as exc:  # this file cannot be read: the others still load
                         failed.append((f, " ".join(f"{f}: {exc}".split())))
                     else:
+                        report["format"] = format or _detected_format(f)
+                        if report["quarantined"]:
+                            report["top_reasons"] = quarantine_summary(con, report["source"])
                         reports.append(report)
                         why = _loaded_nothing(report)
                         if why is not None:
                             failed.append((f, why))
                     progress.advance(job)
+            samples = sample_sources(con, settings.samples_dir)
         finally:
             con.close()
         _print_loads(reports)
         _c.out.print(f"warehouse: {target}")
+        if samples and len(samples) < len({*samples, *(r["source"] for r in reports)}):
+            warning = say(
+                "sample_in_warehouse",
+                path=target,
+                files=", ".join(Path(s).name for s in samples),
+                sample=SAMPLE_WAREHOUSE,
+            )
+            _c.err.print(warning, markup=False, highlight=False, soft_wrap=True)
         for f, why in failed:
             what = "error" if f.resolve() in named else "nothing loaded"
             _c.err.print(say("as_is", detail=f"{what}: {why}"), markup=False, highlight=False, soft_wrap=True)

@@ -80,6 +80,24 @@ CATALOGUE: dict[str, str] = {
         "(prefect server start) and set PREFECT_API_URL"
     ),
     "day_failed": "failed {segment} {day}: {why}",
+    # tajian ingest (issue 19): the sample kept apart, why rows were quarantined, what "pending" is
+    "sample_in_warehouse": (
+        "warning: {path} also holds the synthetic sample ({files}); a run there would mix its "
+        "made-up users with yours: load your exports into a warehouse of their own (--warehouse "
+        "data/mine.duckdb), or delete {path} and load them again (`make run` and `tajian demo` "
+        "keep the sample in {sample})"
+    ),
+    "quarantine_head": "{file}: {n:,} row(s) quarantined; the commonest reasons ({query}):",
+    "quarantine_reason": "  {n:,} × {reason}",
+    "excel_ids": (
+        "  fix: ids like 4.91E+15 are what Excel makes of 16-digit ids when it opens and saves a CSV; "
+        "load the exporter's original file, or open the CSV in Excel with Data → From Text/CSV, "
+        "set the id columns to Text, and save it again"
+    ),
+    "pending_caption": (
+        "pending: interactions whose other side is only a name (an @mention, a //@name in a "
+        "repost chain) not matched to a user id yet; they link up when a later export brings that user"
+    ),
     "as_is": "{detail}",
     "interrupted": "interrupted; nothing of the unfinished run was kept",
     "unexpected": "{what} failed: {detail}",
