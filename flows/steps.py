@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from flows.messages import UserError, no_members_line
 from flows.settings import Settings
 from graph.bots import bot_scores
 from graph.build import build_influence_graph
@@ -305,10 +306,16 @@ def select_step(
     start, end = window_bounds(as_of, window_days)
     with runs.warehouse(warehouse) as con:
         tags = runs.read_run_tags(con, run_id)
-        if tags.empty:
-            raise ValueError(
-                f"no {segment} members were tagged in the {window_days} days ending {as_of}; "
-                "check the exports cover that window, or pick another --as-of"
+        if tags.empty:  # say where the funnel stopped, not "check the exports"
+            raise UserError(
+                no_members_line(
+                    segment,
+                    window_days,
+                    as_of.isoformat(),
+                    len(fetch_window_posts(con, start, end)),
+                    read_tag_funnel(con, run_id),
+                    str(Path(settings.segments_dir) / f"{segment}.toml"),
+                )
             )
         edges = fetch_window_interactions(con, start, end)
         profiles = fetch_users(con, tags["user_id"])
