@@ -89,4 +89,4 @@ lock:
 	     done
 
 clean:
-	rm -rf $(VENV) out data/warehouse.duckdb data/warehouse.duckdb.wal .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) out data/warehouse.duckdb data/warehouse.duckdb.wal data/sample.duckdb data/sample.duckdb.wal .pytest_cache .ruff_cache .mypy_cache

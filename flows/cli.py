@@ -47,7 +47,30 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("tajian")
+        except PackageNotFoundError:  # running from a source tree
+            number = "dev"
+        print(f"tajian {number}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", "-V", callback=_version, is_eager=True, help="print the version and exit"),
+    ] = False,
+) -> None:
+    """塔尖 Tajian: find the ordinary people whose word of mouth reaches a target audience best."""
 
 
 class _Consoles:
@@ -64,6 +87,9 @@ class _Consoles:
 
 
 _c = _Consoles()
+
+#: the warehouse of the shipped sample (`tajian demo`, `make run`): never the user's own
+SAMPLE_WAREHOUSE = Path("data/sample.duckdb")
 
 
 def _parse_day(value: str | None) -> date | None:
@@ -261,7 +287,10 @@ def _print_outputs(result: dict, elapsed: float) -> None:
 
 @app.command()
 def demo(
-    warehouse: Annotated[Path | None, typer.Option(help="warehouse file (default from settings)")] = None,
+    warehouse: Annotated[
+        Path,
+        typer.Option(help="warehouse file of the sample, never your own data's (default data/sample.duckdb)"),
+    ] = SAMPLE_WAREHOUSE,
     out_dir: Annotated[Path | None, typer.Option(help="where outputs go (default out/)")] = None,
     seed: Annotated[int, typer.Option(help="random seed of the selection")] = 42,
     debug: DebugOption = False,
@@ -269,6 +298,8 @@ def demo(
     """Load the shipped synthetic sample, run the mothers pipeline, print where the outputs are.
 
     This is what `make run` calls. The sample is synthetic (data/samples/), and the report says so.
+    It goes into its own warehouse (data/sample.duckdb), never into the one `tajian ingest` and
+    `tajian run` use for your exports (data/warehouse.duckdb).
     """
     settings = _settings()
     sample = settings.samples_dir / "weibo_api"
@@ -286,7 +317,7 @@ def demo(
             segment="mothers",
             seed=seed,
             ingest=[str(sample)],
-            warehouse=str(warehouse) if warehouse else None,
+            warehouse=str(warehouse),
             out_dir=str(out_dir) if out_dir else None,
         )
     _print_loads(result["loads"])
@@ -298,12 +329,15 @@ def _print_loads(loads: list[dict]) -> None:
     quarantining a row)."""
     if not loads:
         return
-    table = Table(title="exports loaded")
-    for col in ("file", "read", "loaded", "updated", "duplicates", "quarantined", "interactions", "pending"):
-        table.add_column(col, justify="left" if col == "file" else "right")
+    table = Table(title="exports loaded", caption=say("pending_caption"), caption_justify="left")
+    formats = any(r.get("format") for r in loads)
+    cols = ["file", *(["format"] if formats else []), "read", "loaded", "updated", "duplicates"]
+    for col in (*cols, "quarantined", "interactions", "pending"):
+        table.add_column(col, justify="left" if col in ("file", "format") else "right")
     for r in loads:
         table.add_row(
             Path(r["source"]).name,
+            *([r.get("format") or "?"] if formats else []),
             f"{r['rows_read']:,}",
             f"{r['loaded']:,}",
             f"{r['updated']:,}",
@@ -316,6 +350,32 @@ def _print_loads(loads: list[dict]) -> None:
     for r in loads:
         for note in r.get("notes", ()):
             _c.err.print(say("as_is", detail=f"note: {note}"), markup=False, highlight=False)
+    for r in loads:
+        _print_reasons(r)
+
+
+def _print_reasons(load: dict) -> None:
+    """A file's commonest quarantine reasons with their counts, and the fix for ids Excel mangled."""
+    reasons = load.get("top_reasons") or ()
+    if not reasons:
+        return
+    query = "SELECT * FROM quarantine WHERE source = '" + str(load["source"]).replace("'", "''") + "'"
+    lines = [say("quarantine_head", file=Path(load["source"]).name, n=load["quarantined"], query=query)]
+    lines += [say("quarantine_reason", n=n, reason=why) for n, why in reasons]
+    if any(re.search(r"\d\.\d+E\+\d+", why, re.IGNORECASE) for _, why in reasons):
+        lines.append(say("excel_ids"))
+    for line in lines:
+        _c.err.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def _detected_format(path: Path) -> str | None:
+    """The format :func:`store.readers.detect_format` tells from the file, None when none fits."""
+    from store.readers import UnknownFormatError, detect_format
+
+    try:
+        return detect_format(path)
+    except (UnknownFormatError, OSError):
+        return None
 
 
 def _loaded_nothing(report: dict) -> str | None:
@@ -337,7 +397,10 @@ def ingest(
         str | None,
         typer.Option(
             "--format",
-            help="export format (weibo-api, ced, …; see store/readers.py); detected from the file when omitted",
+            help=(
+                "export format, detected from each file when omitted: weibo-crawler, weibo-search, "
+                "mediacrawler, weibo-api or ced (see README: Supported exports)"
+            ),
         ),
     ] = None,
     warehouse: Annotated[
@@ -351,6 +414,7 @@ def ingest(
     Exits non-zero (saying why, one line each) when a file named on the command line gives no
     row at all (empty, not an export, unreadable), or when nothing at all could be loaded; a
     file found in a folder that gives nothing is named on a line of its own."""
+    from store.quality import quarantine_summary, sample_sources
     from store.readers import find_export_files, read_exports
     from store.warehouse import load_batch, open_warehouse
 
@@ -385,15 +449,27 @@ def ingest(
                     except (ValueError, OSError) as exc:  # this file cannot be read: the others still load
                         failed.append((f, " ".join(f"{f}: {exc}".split())))
                     else:
+                        report["format"] = format or _detected_format(f)
+                        if report["quarantined"]:
+                            report["top_reasons"] = quarantine_summary(con, report["source"])
                         reports.append(report)
                         why = _loaded_nothing(report)
                         if why is not None:
                             failed.append((f, why))
                     progress.advance(job)
+            samples = sample_sources(con, settings.samples_dir)
         finally:
             con.close()
         _print_loads(reports)
         _c.out.print(f"warehouse: {target}")
+        if samples and len(samples) < len({*samples, *(r["source"] for r in reports)}):
+            warning = say(
+                "sample_in_warehouse",
+                path=target,
+                files=", ".join(Path(s).name for s in samples),
+                sample=SAMPLE_WAREHOUSE,
+            )
+            _c.err.print(warning, markup=False, highlight=False, soft_wrap=True)
         for f, why in failed:
             what = "error" if f.resolve() in named else "nothing loaded"
             _c.err.print(say("as_is", detail=f"{what}: {why}"), markup=False, highlight=False, soft_wrap=True)
@@ -738,39 +814,76 @@ def runs(
     settings = _settings()
     target = warehouse or settings.warehouse
     with _user_errors("runs", debug):
+        if not Path(target).exists():  # a typo must not read as "no runs yet"
+            raise UserError(say("warehouse_missing", path=target))
         history = run_history(target, limit)
         newest = max(history["as_of"]) if len(history) else date.today()
         last = _parse_day(end) or newest
         grid = partition_grid(target, last - timedelta(days=max(days, 1) - 1), last)
+    _print_whole(_runs_table(history, target))
+    for part in _grid_tables(grid, _c.out.width):
+        _print_whole(part)
+    for (seg, day), why in sorted(grid.attrs.get("errors", {}).items()):
+        _c.out.print(f"[red]✗[/red] {seg} {day}: {why}", soft_wrap=True)
+
+
+def _print_whole(table: Table) -> None:
+    """Print ``table`` without cutting a cell: wider than the terminal when it must be (the
+    terminal wraps the line; nothing becomes "…")."""
+    from rich.measure import Measurement
+
+    out = _c.out
+    need = Measurement.get(out, out.options.update_width(10_000), table).minimum
+    if need > out.width:
+        out = Console(soft_wrap=False, width=need)
+    out.print(table)
+
+
+def _runs_table(history, target: Path) -> Table:
+    """The recent runs: run ids, segments and times whole (never "…"); the error wraps."""
     table = Table(title=f"recent runs ({target})")
-    for col in ("run", "segment", "as of", "status", "finished", "error"):
-        table.add_column(col)
-    for r in history.itertuples():
-        table.add_row(
-            r.run_id,
-            r.segment,
+    rows = [
+        (
+            str(r.run_id),
+            str(r.segment),
             str(r.as_of)[:10],
-            r.status,
+            str(r.status),
             "" if pd_isna(r.finished_at) else str(r.finished_at)[:19],
-            "" if pd_isna(r.error) else str(r.error)[:80],
+            "" if pd_isna(r.error) else str(r.error),
         )
-    _c.out.print(table)
+        for r in history.itertuples()
+    ]
+    for i, col in enumerate(("run", "segment", "as of", "status", "finished")):
+        width = max([len(col), *(len(r[i]) for r in rows)])
+        table.add_column(col, no_wrap=True, min_width=width)
+    table.add_column("error", overflow="fold", min_width=20)
+    for r in rows:
+        table.add_row(*r)
+    return table
+
+
+def _grid_tables(grid, width: int) -> list[Table]:
+    """The segment × day grid, as many tables (consecutive days) as it takes to fit ``width``."""
     marks = {
         "done": "[green]■[/green]",
         "failed": "[red]✗[/red]",
         "running": "[yellow]…[/yellow]",
         "missing": "[dim]·[/dim]",
     }
-    grid_table = Table(title="partitions (■ done, ✗ failed, … running, · missing)")
-    grid_table.add_column("segment")
+    seg_width = max([7, *(len(str(s)) for s in grid["segment"])])
     day_cols = [c for c in grid.columns if c != "segment"]
-    for c in day_cols:
-        grid_table.add_column(c[5:], justify="center")
-    for row in grid.to_dict("records"):
-        grid_table.add_row(row["segment"], *[marks.get(row[c], row[c]) for c in day_cols])
-    _c.out.print(grid_table)
-    for (seg, day), why in sorted(grid.attrs.get("errors", {}).items()):
-        _c.out.print(f"[red]✗[/red] {seg} {day}: {why}", soft_wrap=True)
+    per = max(1, (width - seg_width - 4) // 8)
+    tables = []
+    for at in range(0, max(len(day_cols), 1), per):
+        cols = day_cols[at : at + per]
+        t = Table(title="partitions (■ done, ✗ failed, … running, · missing)" if not at else None)
+        t.add_column("segment", no_wrap=True, min_width=seg_width)
+        for c in cols:
+            t.add_column(c[5:], justify="center", no_wrap=True, min_width=5)
+        for row in grid.to_dict("records"):
+            t.add_row(str(row["segment"]), *[marks.get(row[c], row[c]) for c in cols])
+        tables.append(t)
+    return tables
 
 
 @app.command()

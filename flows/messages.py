@@ -30,6 +30,7 @@ __all__ = [
     "Explained",
     "UserError",
     "explain",
+    "no_members_line",
     "os_cause",
     "say",
 ]
@@ -81,6 +82,63 @@ CATALOGUE: dict[str, str] = {
         "(prefect server start) and set PREFECT_API_URL"
     ),
     "day_failed": "failed {segment} {day}: {why}",
+    # tajian ingest (issue 19): the sample kept apart, why rows were quarantined, what "pending" is
+    "sample_in_warehouse": (
+        "warning: {path} also holds the synthetic sample ({files}); a run there would mix its "
+        "made-up users with yours: load your exports into a warehouse of their own (--warehouse "
+        "data/mine.duckdb), or delete {path} and load them again (`make run` and `tajian demo` "
+        "keep the sample in {sample})"
+    ),
+    "quarantine_head": "{file}: {n:,} row(s) quarantined; the commonest reasons ({query}):",
+    "quarantine_reason": "  {n:,} × {reason}",
+    "excel_ids": (
+        "  fix: ids like 4.91E+15 are what Excel makes of 16-digit ids when it opens and saves a CSV; "
+        "load the exporter's original file, or open the CSV in Excel with Data → From Text/CSV, "
+        "set the id columns to Text, and save it again"
+    ),
+    "pending_caption": (
+        "pending: interactions whose other side is only a name (an @mention, a //@name in a "
+        "repost chain) not matched to a user id yet; they link up when a later export brings that user"
+    ),
+    # a run that tagged nobody (issue 19): the funnel, the step that stopped it, what to try
+    "no_members": (
+        "no {segment} members in the {window_days} days ending {as_of}: {funnel}. Stopped: {stop} Try: {fix}"
+    ),
+    "funnel": (
+        "{posts:,} posts in the window → {own:,} with the authors' own words → {relevant:,} with a "
+        "{segment} word → {positive:,} positive → {authors:,} authors → {members:,} members"
+    ),
+    "stop_no_posts": "the window holds no posts.",
+    "fix_no_posts": (
+        "pick an --as-of within the dates the warehouse holds, or load exports that cover the window."
+    ),
+    "stop_no_own": "every post in the window is a bare repost or empty (no words of the author's own).",
+    "fix_no_own": (
+        "load exports holding the authors' own posts (a keyword crawl or timelines), or pick another --as-of."
+    ),
+    "stop_prefilter": "none of the posts uses a word of the segment's [prefilter] in {file}.",
+    "fix_prefilter": (
+        "check that the exports are about {segment} (e.g. a keyword crawl for its words), pick another "
+        "--as-of, or widen [prefilter] in {file}."
+    ),
+    "stop_positive": "no post with a {segment} word was judged positive ({how}).",
+    "fix_positive": (
+        "see how close the posts come with `tajian classify --segment {segment} posts.csv` (it prints "
+        "each post's score), or read more posts: --window-days {wider}."
+    ),
+    "how_model": (
+        "the post model's threshold {threshold:.2f} at an estimated {prior:.0%} share of {segment} posts"
+    ),
+    "how_rules": "the keyword rules' threshold in {file}",
+    "stop_user_rule": (
+        "the {authors:,} author(s) of the positive posts did not pass the [user] rules of {file}: a "
+        "member needs more positive posts than chance would give (max_chance) or a clear profile "
+        "signal (a bio like 两个娃的妈)."
+    ),
+    "fix_user_rule": (
+        "read more posts per author with a longer window (--window-days {wider}), or raise "
+        "max_chance in {file} [user]."
+    ),
     "as_is": "{detail}",
     "interrupted": "interrupted; nothing of the unfinished run was kept",
     "unexpected": "{what} failed: {detail}",
@@ -107,6 +165,65 @@ def say(key: str, **fields: Any) -> str:
     """The message ``key`` of :data:`CATALOGUE` with ``fields`` filled in: the one function
     every user-facing error line goes through."""
     return CATALOGUE[key].format(**fields)
+
+
+def no_members_line(
+    segment: str,
+    window_days: int,
+    as_of: str,
+    window_posts: int,
+    funnel: dict[str, Any] | None,
+    segment_file: str,
+) -> str:
+    """Why a run tagged no member, from the tagger's funnel (``tag_funnels``): the funnel from
+    the window's posts to members, the first step where nothing got through, and what to try.
+
+    Example:
+        >>> line = no_members_line("mothers", 30, "2026-11-15", 900, {"n_posts": 800,
+        ...     "n_relevant": 40, "n_positive_posts": 2, "n_authors": 2, "n_members": 0},
+        ...     "data/segments/mothers.toml")
+        >>> line.split(": ", 1)[1].split(" → ")[:2]
+        ['900 posts in the window', "800 with the authors' own words"]
+        >>> "did not pass the [user] rules" in line and "--window-days 60" in line
+        True
+    """
+    f = dict(funnel or {})
+    own, relevant = int(f.get("n_posts") or 0), int(f.get("n_relevant") or 0)
+    positive, authors = int(f.get("n_positive_posts") or 0), int(f.get("n_authors") or 0)
+    fill = {"segment": segment, "file": segment_file, "wider": window_days * 2, "authors": authors}
+    if not window_posts:
+        stage = "no_posts"
+    elif not own:
+        stage = "no_own"
+    elif not relevant:
+        stage = "prefilter"
+    elif not positive:
+        stage = "positive"
+        if f.get("threshold") is not None and f.get("prior") is not None:
+            fill["how"] = say("how_model", threshold=f["threshold"], prior=f["prior"], segment=segment)
+        else:
+            fill["how"] = say("how_rules", file=segment_file)
+    else:
+        stage = "user_rule"
+    funnel_text = say(
+        "funnel",
+        posts=window_posts,
+        own=own,
+        relevant=relevant,
+        positive=positive,
+        authors=authors,
+        members=int(f.get("n_members") or 0),
+        segment=segment,
+    )
+    return say(
+        "no_members",
+        segment=segment,
+        window_days=window_days,
+        as_of=as_of,
+        funnel=funnel_text,
+        stop=say(f"stop_{stage}", **fill),
+        fix=say(f"fix_{stage}", **fill),
+    )
 
 
 def _chain(exc: BaseException) -> list[BaseException]:

@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from flows.messages import UserError, no_members_line
 from flows.settings import Settings
 from graph.build import build_influence_graph
 from graph.diffusion import DiffusionModel
@@ -303,6 +304,17 @@ def select_step(
     start, end = window_bounds(as_of, window_days)
     with runs.warehouse(warehouse) as con:
         tags = runs.read_run_tags(con, run_id)
+        if tags.empty:  # say where the funnel stopped, not "check the exports"
+            raise UserError(
+                no_members_line(
+                    segment,
+                    window_days,
+                    as_of.isoformat(),
+                    len(fetch_window_posts(con, start, end)),
+                    read_tag_funnel(con, run_id),
+                    str(Path(settings.segments_dir) / f"{segment}.toml"),
+                )
+            )
         profiles = fetch_users(con, tags["user_id"])
         learned = settings.probability == "learned"  # learns from the repost history before the window ends
         chosen = select_for_run(

@@ -56,7 +56,9 @@ def _read_csv_any(path: Path) -> pd.DataFrame:
     raise ValueError(f"{path}: not UTF-8 or GB18030 text; save it as UTF-8 CSV")
 
 
-def read_posts_csv(path: str | Path, columns: list[str]) -> pd.DataFrame:
+def read_posts_csv(
+    path: str | Path, columns: list[str], fix: str = "name them with --id-column/--text-column"
+) -> pd.DataFrame:
     """Read a CSV of posts (UTF-8, UTF-8 with BOM or GB18030) as strings; check ``columns``.
 
     Example:
@@ -73,7 +75,7 @@ def read_posts_csv(path: str | Path, columns: list[str]) -> pd.DataFrame:
     if missing:
         raise ValueError(
             f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(columns)}, got "
-            f"{', '.join(df.columns) or 'no columns'} (name them with --id-column/--text-column)"
+            f"{', '.join(df.columns) or 'no columns'} ({fix})"
         )
     return df
 
@@ -89,7 +91,7 @@ def read_gold(path: str | Path) -> pd.DataFrame:
         [1, 0]
     """
     path = Path(path)
-    df = read_posts_csv(path, ["id", "text", "label"])
+    df = read_posts_csv(path, ["id", "text", "label"], fix="rename the file's header row to id,text,label")
     labels = df["label"].str.strip()
     bad = df.index[~labels.isin(["0", "1"])]
     if len(bad):

@@ -95,9 +95,11 @@ def test_a_failing_day_is_recorded_with_its_error_and_the_backfill_goes_on(wareh
     assert not result.done and [d for d, _ in result.failed] == [date(2026, 9, 1), date(2026, 9, 2)]
     grid = partition_grid(warehouse, date(2026, 9, 1), date(2026, 9, 1))
     assert grid.loc[0, "2026-09-01"] == "failed"
-    assert "no mothers members were tagged" in grid.attrs["errors"][("mothers", "2026-09-01")]
+    why = grid.attrs["errors"][("mothers", "2026-09-01")]
+    assert "no mothers members in the 30 days ending 2026-09-01: 0 posts in the window" in why
+    assert "Stopped: the window holds no posts." in why
     shown = runner.invoke(app, ["runs", "--warehouse", str(warehouse), "--end", "2026-09-02", "--days", "2"])
-    assert "✗ mothers 2026-09-01: ValueError: no mothers members were tagged" in shown.output
+    assert "✗ mothers 2026-09-01: UserError: no mothers members in the 30 days" in shown.output
 
 
 def test_reversed_ranges_are_refused():

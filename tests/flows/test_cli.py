@@ -35,10 +35,11 @@ def test_ingest_prints_per_file_counts_and_is_idempotent(tmp_path):
     assert "a.jsonl" in first.output
     row = next(line for line in first.output.splitlines() if "a.jsonl" in line)
     cells = [c.strip() for c in row.split("│")]
-    assert cells[2:7] == ["2", "1", "0", "0", "1"]  # read, loaded, updated, duplicates, quarantined
+    # format, read, loaded, updated, duplicates, quarantined
+    assert cells[2:8] == ["weibo-api", "2", "1", "0", "0", "1"]
     again = runner.invoke(app, ["ingest", str(f), "--warehouse", str(wh)], terminal_width=200)
     row = next(line for line in again.output.splitlines() if "a.jsonl" in line)
-    assert [c.strip() for c in row.split("│")][2:7] == ["2", "0", "0", "1", "1"]
+    assert [c.strip() for c in row.split("│")][3:8] == ["2", "0", "0", "1", "1"]
 
 
 def test_ingest_names_a_missing_path(tmp_path):

@@ -1,0 +1,99 @@
+"""Issue 19, points 1 and 5: ``tajian ingest`` says which format it read each file as, why rows
+were quarantined (counted, with the fix), what "pending" means, and warns when the warehouse also
+holds the synthetic sample (real ``python -m flows.cli`` processes, real DuckDB files)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from store.quality import quarantine_summary, sample_sources
+from store.warehouse import open_warehouse
+from tests.store.test_weibo_api import status
+
+ROOT = Path(__file__).resolve().parents[2]
+HEADER = (
+    "id,bid,user_id,用户昵称,微博正文,头条文章url,发布位置,艾特用户,话题,转发数,评论数,点赞数,"
+    "发布时间,发布工具,微博图片url,微博视频url,retweet_id,ip,user_authentication,会员类型,会员等级"
+)
+
+
+def excel_resaved_search_csv(path: Path, mangled: int = 3) -> Path:
+    """A weibo-search result whose ids Excel turned into numbers like 4.91E+15, plus one good row."""
+    rows = [
+        f"{4.91 + i / 100:.2f}E+15,B{i},1001,阿花,宝宝辅食第{i}天,,,,,0,0,0,2026-11-13 10:00,"
+        "iPhone,,,,广东,普通用户,,"
+        for i in range(mangled)
+    ]
+    rows.append("5001,Nb1,1002,小红,宝宝会走路了,,,,,1,2,3,2026-11-13 11:00,iPhone,,,,上海,普通用户,,")
+    path.write_text("\ufeff" + "\r\n".join([HEADER, *rows]) + "\r\n", encoding="utf-8")
+    return path
+
+
+def tajian(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "flows.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200", **(env or {})},
+        cwd=ROOT,
+        check=False,
+        timeout=180,
+    )
+
+
+def test_quarantine_summary_counts_reasons_of_a_kind_together(tmp_path):
+    f = excel_resaved_search_csv(tmp_path / "宝宝.csv")
+    from store.readers import read_export
+    from store.warehouse import load_batch
+
+    con = open_warehouse(tmp_path / "w.duckdb")
+    load_batch(con, read_export(f))
+    (top,) = quarantine_summary(con, str(f))
+    assert top.count == 3
+    assert "4.91E+15" in top.reason and "Excel" in top.reason and "line" not in top.reason
+
+
+def test_sample_sources_finds_the_sample_by_place_and_by_content(tmp_path):
+    samples = tmp_path / "samples"
+    samples.mkdir()
+    data = json.dumps(status(1, 1, "A", "宝宝"), ensure_ascii=False) + "\n"
+    (samples / "s.jsonl").write_text(data, encoding="utf-8")
+    (tmp_path / "copy.jsonl").write_text(data, encoding="utf-8")
+    (tmp_path / "mine.jsonl").write_text(data.replace('"宝宝"', '"别的"'), encoding="utf-8")
+    from store.readers import read_export
+    from store.warehouse import load_batch
+
+    con = open_warehouse(tmp_path / "w.duckdb")
+    for name in ("samples/s.jsonl", "copy.jsonl", "mine.jsonl"):
+        load_batch(con, read_export(tmp_path / name))
+    found = sample_sources(con, samples)
+    assert sorted(Path(s).name for s in found) == ["copy.jsonl", "s.jsonl"]
+
+
+def test_ingest_names_format_reasons_fix_pending_and_the_sample(tmp_path):
+    samples = tmp_path / "samples"
+    samples.mkdir()
+    (samples / "s.jsonl").write_text(
+        json.dumps(status(1, 1, "A", "宝宝 @小红"), ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    wh = tmp_path / "w.duckdb"
+    env = {"TAJIAN_SAMPLES_DIR": str(samples)}
+    first = tajian("ingest", str(samples / "s.jsonl"), "--warehouse", str(wh), env=env)
+    assert first.returncode == 0, first.stderr
+    assert "weibo-api" in first.stdout and "pending:" in " ".join(first.stdout.split())
+    assert "synthetic sample" not in first.stderr  # the sample alone: nothing mixed
+
+    mine = excel_resaved_search_csv(tmp_path / "宝宝.csv")
+    got = tajian("ingest", str(mine), "--warehouse", str(wh), env=env)
+    assert got.returncode == 0, got.stderr
+    row = next(line for line in got.stdout.splitlines() if "宝宝.csv" in line)
+    assert [c.strip() for c in row.split("│")][1:5] == ["宝宝.csv", "weibo-search", "4", "1"]
+    err = got.stderr
+    assert "3 row(s) quarantined" in err and "  3 × field 'id' is '4.91E+15'" in err
+    assert "fix:" in err and "From Text/CSV" in err
+    warning = [line for line in err.splitlines() if "synthetic sample" in line]
+    assert len(warning) == 1 and str(wh) in warning[0] and "s.jsonl" in warning[0]

@@ -1,0 +1,85 @@
+"""Issue 19, point 2: a run that tags nobody says where the funnel stopped (posts in the window →
+with own words → with a segment word → positive → authors → members) and what to try, not
+"check the exports cover that window"."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from flows import steps
+from flows.messages import UserError, explain, no_members_line
+from flows.settings import load_settings
+from tests.store.test_weibo_api import status
+
+FILE = "data/segments/mothers.toml"
+
+
+def funnel(own=0, relevant=0, positive=0, authors=0, **extra):
+    return {
+        "n_posts": own,
+        "n_relevant": relevant,
+        "n_positive_posts": positive,
+        "n_authors": authors,
+        "n_members": 0,
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(
+    ("posts", "counts", "stopped", "tried"),
+    [
+        (0, funnel(), "the window holds no posts", "--as-of"),
+        (5, funnel(), "bare repost", "own posts"),
+        (9, funnel(own=9), "[prefilter] in " + FILE, "widen [prefilter]"),
+        (
+            9,
+            funnel(own=9, relevant=4, threshold=0.71, prior=0.3),
+            "threshold 0.71 at an estimated 30%",
+            "tajian classify",
+        ),
+        (9, funnel(own=9, relevant=4), "keyword rules' threshold", "--window-days 60"),
+        (
+            9,
+            funnel(own=9, relevant=4, positive=2, authors=2),
+            "2 author(s) of the positive posts",
+            "max_chance",
+        ),
+    ],
+)
+def test_the_line_names_the_step_that_stopped_and_what_to_try(posts, counts, stopped, tried):
+    line = no_members_line("mothers", 30, "2026-11-15", posts, counts, FILE)
+    assert line.startswith("no mothers members in the 30 days ending 2026-11-15: ")
+    assert f"{posts} posts in the window → {counts['n_posts']} with the authors' own words" in line
+    stop, fix = line.split(" Stopped: ")[1].split(" Try: ")
+    assert stopped in stop and tried in fix
+    assert "\n" not in line and "check the exports cover" not in line
+
+
+def test_a_run_of_unrelated_posts_fails_at_the_prefilter_in_one_line(tmp_path):
+    wh = tmp_path / "w.duckdb"
+    export = tmp_path / "news.jsonl"
+    export.write_text(
+        "\n".join(
+            json.dumps(status(100 + i, 10 + i % 3, f"u{i}", f"今天股市上涨第{i}天"), ensure_ascii=False)
+            for i in range(6)
+        ),
+        encoding="utf-8",
+    )
+    steps.ingest_paths(wh, [export])
+    day = date(2026, 11, 13)
+    settings = load_settings(env={}, config_path=None)
+    run_id = steps.begin_run(wh, flow="test", segment="mothers", as_of=day, window_days=30, params={})
+    shards = steps.read_tag_shards(wh, day, 30, 1)
+    prior = steps.estimate_prior(shards, "mothers", settings.segments_dir)
+    tagged = [steps.tag_shard(s, "mothers", settings.segments_dir, prior) for s in shards]
+    assert steps.write_tags(wh, run_id, tagged) == 0
+    with pytest.raises(
+        UserError, match=r"6 posts in the window → 6 with the authors' own words → 0 with"
+    ) as err:
+        steps.select_step(wh, run_id, "mothers", day, 30, settings)
+    assert "Stopped: none of the posts uses a word of the segment's [prefilter]" in str(err.value)
+    line, code, log = explain(err.value, what="tajian run")
+    assert line == str(err.value) and code == 1 and not log  # one line, no traceback file
