@@ -316,7 +316,7 @@ def _evaluate_warehouse(segment: str, warehouse: Path | None, model_path: Path |
     m = measure((held["label"] == "yes").astype(int), segment_predictions(texts, seg, clf))
     status = segment_status(segment, settings.segments_dir)
     if status["draft"]:
-        print(status["note"])
+        print(status["draft_note"])
     what = f"model {path}" if clf is not None else "rules"
     print(f"{segment} ({what}): {describe_measure(m, len(held))}")
     print(

@@ -55,8 +55,8 @@ def score_pool(posts: pd.DataFrame, segment: SegmentDefinition, classifier: Any 
     contexts = [c if isinstance(c, str) and c else None for c in posts.get("context", [None] * len(posts))]
     if classifier is not None and len(posts):
         proba = classifier.predict_proba(texts, context=contexts)[:, 1]
-        decision = classifier.decide(proba, "auto")
-        return LabelPool(posts, np.asarray(decision.probability, dtype=float), float(decision.cut), "model")
+        decision = classifier.decide(proba, None)  # its threshold is on predict_proba's scale
+        return LabelPool(posts, np.asarray(proba, dtype=float), float(decision.threshold), "model")
     proba = np.array([score_post(t, segment, c).score for t, c in zip(texts, contexts, strict=True)])
     return LabelPool(posts, proba, float(segment.min_positive_score), "rules")
 

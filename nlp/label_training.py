@@ -10,6 +10,9 @@ The same recipe as ``scripts/train_model.py`` (``make model``), fed from the war
 3. The analyst's yes/no labels, weight 1, except the randomly chosen ones: those are held out for
    measuring (``tajian evaluate``), so the figures are never about posts the model learnt from.
    "unsure" labels are left out. The operating curve is fitted on the labels only.
+4. The model's prior (the share of segment posts among those passing the prefilter) is the share
+   of "yes" among the random labels (:func:`pool_prior`): a uniform sample of the posts, so an
+   unbiased estimate. Only that one number comes from them; the model never learns from them.
 
 Example:
     >>> import pandas as pd
@@ -22,6 +25,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,10 +37,20 @@ from nlp.embeddings import WordVectors
 from nlp.segments import load_segment
 from nlp.weak_labels import weak_labels
 
-__all__ = ["MIN_VECTOR_POSTS", "WEAK_WEIGHT", "labels_sha256", "train_from_labels", "training_labels"]
+__all__ = [
+    "MIN_VECTOR_POSTS",
+    "WEAK_WEIGHT",
+    "code_sha256",
+    "labels_sha256",
+    "pool_prior",
+    "train_from_labels",
+    "training_labels",
+]
 
 #: A rule-labelled post weighs this much against a hand label (as in scripts/train_model.py).
 WEAK_WEIGHT = 0.3
+#: Fewer random yes/no labels than this: the model estimates each corpus's prior itself.
+MIN_PRIOR_LABELS = 50
 #: Fewer unlabelled posts than this: no word vectors (too little text to learn them from).
 MIN_VECTOR_POSTS = 2_000
 
@@ -45,6 +59,32 @@ def training_labels(labels: pd.DataFrame) -> pd.DataFrame:
     """The labels a model learns from: yes / no, not chosen at random (those measure it)."""
     keep = labels["label"].isin(["yes", "no"]) & (labels["chosen_by"] != "random")
     return labels[keep].reset_index(drop=True)
+
+
+def pool_prior(labels: pd.DataFrame, min_labels: int = MIN_PRIOR_LABELS) -> float | str:
+    """The share of segment posts among the posts passing the prefilter, as the random labels
+    measure it (an unbiased estimate: they are a uniform sample of those posts), kept inside
+    [0.001, 0.999]; "auto" (estimate it per corpus) with fewer than ``min_labels`` of them.
+
+    >>> pool_prior(pd.DataFrame({"label": ["yes"] + ["no"] * 3, "chosen_by": ["random"] * 4}), 4)
+    0.25
+    """
+    held = labels[(labels["chosen_by"] == "random") & labels["label"].isin(["yes", "no"])]
+    if len(held) < min_labels:
+        return "auto"
+    return float(min(0.999, max(0.001, round((held["label"] == "yes").mean(), 4))))
+
+
+def code_sha256() -> dict[str, str]:
+    """sha256 of the source files that make a model from labels (this module, the classifier,
+    its features and the weak labels): which code made it.
+
+    >>> sorted(code_sha256())
+    ['nlp/classifier.py', 'nlp/features.py', 'nlp/label_training.py', 'nlp/weak_labels.py']
+    """
+    here = Path(__file__).resolve().parent
+    names = ("classifier.py", "features.py", "label_training.py", "weak_labels.py")
+    return {f"nlp/{n}": hashlib.sha256((here / n).read_bytes()).hexdigest() for n in names}
 
 
 def labels_sha256(labels: pd.DataFrame) -> str:
@@ -87,7 +127,10 @@ def train_from_labels(
     if len(unlabelled) >= MIN_VECTOR_POSTS:
         vectors = WordVectors(random_state=seed).fit(_segment_tokens(seg.dictionary, o) for o in unlabelled)
     cv = int(min(5, counts.min()))
-    model = PostClassifier(segment, cv=cv, random_state=seed, embedding_weight=3.0 if vectors else 0.0)
+    prior = pool_prior(labels)
+    model = PostClassifier(
+        segment, cv=cv, random_state=seed, embedding_weight=3.0 if vectors else 0.0, prior=prior
+    )
     model.fit(texts, y, weights, curve_mask=curve, word_vectors=vectors)
     described = {
         "source": "warehouse labels (tajian train)",
@@ -100,8 +143,10 @@ def train_from_labels(
         "weak_positive": int(weak_rows["label"].sum()),
         "weak_weight": WEAK_WEIGHT,
         "word_vectors": bool(vectors),
+        "prior": {"value": prior, "from": "random labels' share of yes" if prior != "auto" else "auto"},
         "cv": cv,
         "seed": seed,
         "code": "nlp.label_training.train_from_labels",
+        "code_sha256": code_sha256(),
     }
     return model, described

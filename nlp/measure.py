@@ -58,14 +58,15 @@ def describe_measure(m: dict[str, Any], n: int) -> str:
 
 
 def segment_predictions(texts: list[str], segment: Any, classifier: Any | None = None) -> list[int]:
-    """0/1 of each post: the model's decision at the posts' own estimated prior when there is a
-    model, else the keyword rules' (:func:`nlp.tagger.score_post`)."""
+    """0/1 of each post: the model's decision at its own prior setting (``tajian train`` sets it
+    from the random labels) when there is a model, else the keyword rules'
+    (:func:`nlp.tagger.score_post`)."""
     if classifier is None:
         from nlp.tagger import score_post
 
         return [int(score_post(t, segment).positive) for t in texts]
     proba = classifier.predict_proba(texts)[:, 1]
-    return [int(x) for x in classifier.decide(proba, "auto").labels]
+    return [int(x) for x in classifier.decide(proba, None).labels]
 
 
 def record_measure(model_path: str | Path, measured: dict[str, Any]) -> Path:

@@ -84,5 +84,6 @@ def segment_status(
         "draft": draft,
         "scorer": scorer,
         "note": " ".join(notes),
+        "draft_note": notes[0] if draft else "",
         "measured": measured,
     }
