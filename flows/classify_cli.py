@@ -215,16 +215,28 @@ def _contexts(posts, column: str | None) -> list[str | None] | None:
 
 def evaluate_command(
     labels: Annotated[
-        Path, typer.Argument(metavar="LABELS.csv", help="CSV of gold labels: id,text,label (label 0 or 1)")
-    ],
+        Path | None,
+        typer.Argument(
+            metavar="[LABELS.csv]",
+            help="CSV of gold labels: id,text,label (label 0 or 1); without it, the warehouse's labels "
+            "of the segment (tajian label), only the randomly chosen ones",
+        ),
+    ] = None,
     segment: Annotated[str, typer.Option(help="segment name (data/segments/<name>.toml)")] = "mothers",
     context_column: ContextColumn = None,
     model: ModelFile = None,
     prior: Prior = "auto",
+    warehouse: Annotated[
+        Path | None, typer.Option(help="warehouse whose labels to use when no LABELS.csv is given")
+    ] = None,
 ) -> None:
     """Precision, recall, F1 and confusion counts of the classifier, of the keyword rules and of the
-    keyword regex (the segment's prefilter: any child word) against gold labels."""
+    keyword regex (the segment's prefilter: any child word) against gold labels. Without a file:
+    the warehouse's randomly chosen labels of the segment, with 95% intervals."""
     share = _prior(prior)
+    if labels is None:
+        _evaluate_warehouse(segment, warehouse, model)
+        return
     from nlp.clean import clean_own_text
     from nlp.corpora import read_gold
     from nlp.evaluation import binary_scores
@@ -266,3 +278,52 @@ def evaluate_command(
             f"{name:14s}{r['precision']:>10.3f}{r['recall']:>8.3f}{r['f1']:>8.3f}"
             f"{r['tp']:>7d}{r['fp']:>7d}{r['fn']:>7d}{r['tn']:>7d}"
         )
+
+
+def _evaluate_warehouse(segment: str, warehouse: Path | None, model_path: Path | None) -> None:
+    """``tajian evaluate --segment S`` without a file: the warehouse's random labels, with intervals;
+    the figures are recorded in the model's sidecar (``measured``) for the report."""
+    from flows.settings import SettingsError, load_settings
+    from nlp.measure import describe_measure, measure, segment_predictions
+    from nlp.segment_status import segment_status
+    from nlp.segments import SegmentDefinitionError, load_segment
+    from store.labels import read_labels
+    from store.warehouse import WarehouseError
+
+    try:
+        settings = load_settings()
+        seg = load_segment(segment, settings.segments_dir)
+        wh = Path(warehouse) if warehouse else settings.warehouse
+        if not wh.is_file():
+            raise FileNotFoundError(f"{wh}: no warehouse there; give --warehouse or a LABELS.csv")
+        labels = read_labels(wh, segment)
+    except (SettingsError, SegmentDefinitionError, FileNotFoundError, WarehouseError) as exc:
+        raise _fail(str(exc), 1) from None
+    held = labels[(labels["chosen_by"] == "random") & labels["label"].isin(["yes", "no"])]
+    if held.empty:
+        raise _fail(
+            f"{wh}: no randomly chosen yes/no labels of {segment} ({len(labels)} labels in all); "
+            f"label posts with tajian label --segment {segment} (about a third are drawn at random)",
+            1,
+        )
+    path = model_path or settings.data_dir / "models" / f"{segment}.joblib"
+    clf = None
+    if path.is_file():
+        clf = _load(segment, path)[1]
+    else:
+        print(f"note: no model at {path}; measuring the keyword rules (tajian train --segment {segment})")
+    texts = held["text"].fillna("").tolist()
+    m = measure((held["label"] == "yes").astype(int), segment_predictions(texts, seg, clf))
+    status = segment_status(segment, settings.segments_dir)
+    if status["draft"]:
+        print(status["draft_note"])
+    what = f"model {path}" if clf is not None else "rules"
+    print(f"{segment} ({what}): {describe_measure(m, len(held))}")
+    print(
+        f"TP {m['tp']} FP {m['fp']} FN {m['fn']} TN {m['tn']}; {len(labels) - len(held)} other labels "
+        f"(chosen by the model, imported, or unsure) are not counted"
+    )
+    if clf is not None:
+        from nlp.measure import record_measure
+
+        record_measure(path, {**m, "n": len(held), "labels": "random warehouse labels", "warehouse": str(wh)})

@@ -944,6 +944,12 @@ from flows.backtest_cli import backtest_command  # noqa: E402
 
 app.command(name="backtest")(backtest_command)
 
+from flows.label_cli import label_command  # noqa: E402
+from flows.train_cli import train_command  # noqa: E402
+
+app.command(name="label")(label_command)
+app.command(name="train")(train_command)
+
 
 def main() -> None:  # pragma: no cover - console entry point
     app()

@@ -1,0 +1,77 @@
+"""``tajian train --segment S``: fit a segment's post model from its rules and the warehouse's labels.
+
+Wiring only: the labels and the unlabelled posts come from the warehouse (:mod:`store.labels`),
+the fitting is :func:`nlp.label_training.train_from_labels`, the file and its sidecar are written
+by :func:`nlp.model_files.save_model` (the sidecar's ``training`` says which labels, by digest and
+count, and which code made the model). Runs use the model when the segment's ``post_scorer`` is
+``"classifier"``, and refuse it once the segment file or the environment changed.
+
+Example::
+
+    tajian train --segment food --warehouse data/warehouse.duckdb
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+__all__ = ["train_command"]
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    print(f"error: {message}", file=sys.stderr)
+    return typer.Exit(code)
+
+
+def train_command(
+    segment: Annotated[str, typer.Option(help="segment name (data/segments/<name>.toml)")],
+    warehouse: Annotated[Path | None, typer.Option(help="warehouse file (default from settings)")] = None,
+    output: Annotated[
+        Path | None, typer.Option(help="model file (default data/models/<segment>.joblib)")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="random seed of the folds and word vectors")] = 0,
+) -> None:
+    """Train the segment's post model from its rules plus your labels (tajian label); the
+    randomly chosen labels are held out for tajian evaluate."""
+    from flows.settings import SettingsError, load_settings
+    from nlp.segments import SegmentDefinitionError, load_segment
+    from store.labels import read_candidate_posts, read_labels
+    from store.warehouse import WarehouseError
+
+    started = time.monotonic()
+    try:
+        settings = load_settings()
+        seg = load_segment(segment, settings.segments_dir)
+        wh = Path(warehouse) if warehouse else settings.warehouse
+        if not wh.is_file():
+            raise FileNotFoundError(f"{wh}: no warehouse there; load posts with tajian ingest first")
+        labels = read_labels(wh, segment)
+        corpus = read_candidate_posts(wh)["text"].tolist()
+    except (SettingsError, SegmentDefinitionError, FileNotFoundError, WarehouseError) as exc:
+        raise _fail(str(exc)) from None
+    from nlp.label_training import train_from_labels
+    from nlp.model_files import save_model
+
+    try:
+        model, training = train_from_labels(segment, labels, corpus, seed=seed)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    training["warehouse"] = str(wh)
+    path = save_model(model, output or settings.data_dir / "models" / f"{segment}.joblib", training=training)
+    used = training["labels_used"]
+    print(
+        f"{segment}: trained on {used['yes']} yes + {used['no']} no labels and {training['weak_rows']:,} "
+        f"rule-labelled posts of {training['unlabelled_posts']:,} unlabelled; "
+        f"{training['labels_held_out_random']} random labels held out for tajian evaluate; "
+        f"wrote {path} in {time.monotonic() - started:.0f} s"
+    )
+    if seg.post_scorer != "classifier":
+        print(
+            f'note: {seg.source} has post_scorer = "{seg.post_scorer}": runs keep using the rules until it '
+            f'says "classifier" (then train again: the model records the segment file it was made with)'
+        )
