@@ -1,6 +1,8 @@
 """One place for settings: defaults, then ``tajian.toml``, then ``TAJIAN_*`` environment variables.
 
-Settings are read here and passed down as arguments; libraries never read them.
+Settings are read here and passed down as arguments; libraries never read them. The values are
+checked and converted by pydantic (:class:`Settings` is a pydantic-settings ``BaseSettings``); an
+error names the setting, where its value came from and what it must be.
 
 ``tajian.toml`` (in the working directory, or the file named by ``TAJIAN_CONFIG``) holds the same
 names as :class:`Settings`, e.g.::

@@ -36,3 +36,14 @@ def test_errors_name_the_source_and_the_setting(tmp_path):
         load_settings(env={}, config_path=cfg)
     with pytest.raises(SettingsError, match=r"TAJIAN_CONFIG names .*nope.toml, which does not exist"):
         load_settings(env={"TAJIAN_CONFIG": str(tmp_path / "nope.toml")})
+
+
+def test_environment_lists_and_the_selection_options():
+    env = {"TAJIAN_KIND_WEIGHTS": "repost=1,comment=0.25", "TAJIAN_SEGMENTS": "a, b", "TAJIAN_THREADS": "2"}
+    s = load_settings(env=env, config_path=None)
+    assert s.kind_weights == (("repost", 1.0), ("comment", 0.25)) and s.segments == ("a", "b")
+    options = s.select_options()
+    assert options.threads == 2 and dict(options.kind_weights) == {"repost": 1.0, "comment": 0.25}
+    assert options.eligibility.follower_cap == 50_000 and options.overlap_sample_size == 10_000
+    with pytest.raises(SettingsError, match=r"TAJIAN_K: setting 'k' must be int; got 'true'"):
+        load_settings(env={"TAJIAN_K": "true"}, config_path=None)
