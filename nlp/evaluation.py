@@ -41,7 +41,7 @@ def binary_scores(y_true: object, y_pred: object) -> dict[str, float | int]:
     }
 
 
-def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
+def wilson_interval(successes: int, trials: float, z: float = 1.96) -> tuple[float, float]:
     """The Wilson score interval of a proportion (95% with the default ``z``); (0, 1) for 0 trials.
 
     Example:
