@@ -85,6 +85,8 @@ class Settings:
     # run on the workers of the Dask scheduler at this address (HOST:PORT; "" = in this process)
     tag_shards: int = 1
     dask_address: str = ""
+    # the language of the report, the seed-list files and the command line's messages: zh | en
+    lang: str = "zh"
 
     @property
     def segments_dir(self) -> Path:
@@ -188,6 +190,10 @@ def load_settings(
             values[key] = _coerce(key, env[var], typ, f"environment variable {var}")
             where[key] = f"environment variable {var}"
     _check_model(values, where)
+    if values.get("lang", "zh") not in ("zh", "en"):
+        raise SettingsError(
+            f"{where['lang']}: setting 'lang' must be zh (中文) or en (English); got {values['lang']!r}"
+        )
     return Settings(**values)
 
 
