@@ -38,6 +38,7 @@ __all__ = [
     "eligibility_text",
     "headline_text",
     "members_note",
+    "model_plain",
     "render_report",
     "write_report",
 ]
@@ -283,13 +284,13 @@ def headline_text(inputs: ReportInputs) -> str:
         "{n} {people} posted in the window.",
         inputs.n_members,
     ).format(n=f"{inputs.n_members:,}", people=inputs.who)
-    text += _(" ")
-    text += ngettext(
+    second = ngettext(
         "Word of mouth from this {k} seed user is expected to reach {reach} of them ({share}) within {hops}",
         "Word of mouth from these {k} seed users is expected to reach {reach} of them ({share}) "
         "within {hops}",
         k,
     ).format(k=k, reach=f"{reach:,.0f}", share=f"{share:.0%}", hops=_hops(sel, inputs.lang))
+    text = _("{first} {second}").format(first=text, second=second)
     named = [b for b in _baselines(sel, inputs.lang) if b["method"] in ("followers", "pagerank")]
     if named and not _all_are_seeds(inputs):
         text += _("; under the same model ") + _(", ").join(
@@ -548,6 +549,44 @@ def eligibility_text(selection: Mapping[str, Any], lang: str = "en") -> list[str
     return out
 
 
+def model_plain(selection: Mapping[str, Any], lang: str = "en") -> str:
+    """The spreading model in one plain sentence.
+
+    >>> model_plain({"model": {"probability": "uniform:0.1", "max_hops": 2}}).split(": ")[0]
+    'Word of mouth spreads for up to 2 steps of sharing'
+    >>> model_plain({"model": {"probability": "wc", "max_hops": 2}}, lang="zh")[:14]
+    '口碑最多传 2 层转发：每个'
+    """
+    _ = translations(lang).gettext
+    model = selection.get("model") or {}
+    prob = str(model.get("probability", "wc"))
+    if prob.startswith("uniform:"):
+        how = _("each person passes a post on to each follower with the same chance, {p}").format(p=prob[8:])
+    elif prob == "learned":
+        how = _("each link's chance of passing a post on is learned from the reposts before the window")
+    else:
+        how = _(
+            "each person passes a post on to a follower with a chance equal to that follower's share "
+            "of attention (weighted cascade)"
+        )
+    decay = float(model.get("decay", 1.0) or 1.0)
+    if decay != 1.0:
+        how += _("; each further step is {d} times as strong as the one before").format(d=f"{decay:g}")
+    return _("Word of mouth spreads for up to {hops}: {how}.").format(hops=_hops(selection, lang), how=how)
+
+
+def _description(text: str, lang: str) -> str:
+    """The segment description's lines in ``lang`` (a definition holds a Chinese and an English
+    line); all of it when no line fits."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+
+    def chinese(line: str) -> bool:
+        return sum("\u4e00" <= ch <= "\u9fff" for ch in line) > 0.3 * len(line)
+
+    picked = [ln for ln in lines if chinese(ln) == (lang == "zh")]
+    return " ".join(picked or lines)
+
+
 def _when(value: Any) -> str:
     """A post's time as "2026-10-21 07:05" (ISO text or datetime; other values as given)."""
     if isinstance(value, datetime):
@@ -642,7 +681,8 @@ def render_report(inputs: ReportInputs) -> str:
             segment=inputs.segment,
             segment_title=label.capitalize() if label.isascii() else label,
             people=label,
-            segment_description=inputs.segment_description,
+            segment_description=_description(inputs.segment_description, inputs.lang),
+            model_plain=model_plain(sel, inputs.lang),
             as_of=inputs.as_of.isoformat(),
             window_text=window_text,
             run_id=inputs.run_id,

@@ -77,7 +77,13 @@ def test_reason_reads_as_a_sentence():
         marginal_reach=1.0, cumulative_reach=3.2, n_hits=1, circle=None, city=None, segment_label="mothers"
     ) == ("reaches ~1 more mothers (~3 with the seeds above); 1 post on the topic")
     assert explain_seed(
-        marginal_reach=2.0, cumulative_reach=5.0, n_hits=3, circle=4, city="杭州", segment_label="妈妈", lang="zh"
+        marginal_reach=2.0,
+        cumulative_reach=5.0,
+        n_hits=3,
+        circle=4,
+        city="杭州",
+        segment_label="妈妈",
+        lang="zh",
     ) == ("新增覆盖约 2 位妈妈（连同排在前面的种子共约 5 位）；3 条相关帖子；圈子 4、杭州")
 
 
