@@ -97,7 +97,8 @@ def _body(html: str) -> str:
 
 def test_the_chinese_report_speaks_plain_chinese():
     ex = ReportInputs.example()
-    ex = replace(ex, selection={**ex.selection, "n_eligible": 5, "guarantee": "OPIM-C θ_stop = 3,288"})
+    sel = {**ex.selection, "n_eligible": 5, "guarantee": "OPIM-C θ_stop = 3,288"}
+    ex = replace(ex, selection=sel, network=None)  # no circle picture: faster, and not what is checked
     html = render_report(ex)
     body = _body(html)
     for word in ("种子用户", "种子名单", "圈子", "覆盖", "附录"):
@@ -115,7 +116,7 @@ def test_a_run_where_everyone_is_a_seed_says_the_comparison_means_nothing():
     ex = ReportInputs.example(lang="en")
     sel = {**ex.selection, "n_eligible": 42, "expected_reach": 42.0}
     sel["baselines"] = {"followers": {"expected_reach": 42.0, "reach_curve": [[1, 42.0]]}}
-    run = replace(ex, n_members=42, selection=sel, seed_rows=list(ex.seed_rows) * 42)
+    run = replace(ex, n_members=42, selection=sel, seed_rows=list(ex.seed_rows) * 42, network=None)
     (everyone,) = banners(run)
     assert everyone.startswith("Only 42 mothers were found, and 42 of them can be seeds: every one of them")
     assert "means nothing" in everyone
@@ -129,7 +130,7 @@ def test_a_run_where_everyone_is_a_seed_says_the_comparison_means_nothing():
 def test_plurals_and_people_names():
     food = load_segment("food", ROOT / "data" / "segments")
     assert (food.called("zh"), food.called("en")) == ("美食爱好者", "food lovers")
-    one = replace(ReportInputs.example(lang="en"), n_members=1, people=food.called("en"))
+    one = replace(ReportInputs.example(lang="en"), n_members=1, people=food.called("en"), network=None)
     assert headline_text(one).startswith("Synthetic sample — One of the food lovers posted in the window.")
     assert "this 1 seed user is expected" in headline_text(one)
     assert banners(one)[0].startswith("Only one of the food lovers was found")

@@ -205,7 +205,7 @@ def test_report_in_chromium(chromium, probed):
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
             page.on("request", lambda r: requests.append(r.url))
-            page.goto(staged.report.as_uri(), wait_until="load")
+            page.goto(staged.report.as_uri(), wait_until="load", timeout=120_000)  # a 5 MB page on a busy box
             # every chart drew: plotly built its SVG and at least one trace in each
             page.wait_for_function(
                 "ids => ids.every(id => { const el = document.getElementById(id);"
