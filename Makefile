@@ -18,7 +18,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # pip's own noise on some machines (local index folders that do not exist)
 QUIET_PIP := sed -u '/is ignored: it is neither a file nor a directory/d'
 
-.PHONY: run test test-fast lint bench install clean model lock
+.PHONY: run test test-fast lint bench install clean model lock i18n
 
 $(STAMP): $(LOCK) $(BUILD_LOCK) pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -87,6 +87,14 @@ lock:
 	  && for f in $(LOCK) $(BUILD_LOCK); do \
 	       if cmp -s "$$tmp/$$f" $$f; then echo "$$f: unchanged"; else cp "$$tmp/$$f" $$f; echo "$$f: updated"; fi; \
 	     done
+
+## make i18n: after changing a translatable text (report/, flows/messages.py, flows/cli.py): extract the
+## message ids, merge them into report/locale/zh/LC_MESSAGES/tajian.po (translate the new entries there),
+## and compile the .mo that ships (tests/report/test_i18n.py checks it is current and complete).
+i18n: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k tr -o report/locale/tajian.pot --no-location --omit-header .
+	$(BIN)/pybabel update -i report/locale/tajian.pot -d report/locale -D tajian -l zh --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d report/locale -D tajian -l zh
 
 clean:
 	rm -rf $(VENV) out data/warehouse.duckdb data/warehouse.duckdb.wal data/sample.duckdb data/sample.duckdb.wal .pytest_cache .ruff_cache .mypy_cache

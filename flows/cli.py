@@ -31,7 +31,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from flows.messages import EXIT_USAGE, FILTER_HELP, UserError, explain, say
+from flows.messages import EXIT_USAGE, FILTER_HELP, UserError, explain, say, use_lang
 from flows.settings import SettingsError, load_settings
 
 __all__ = ["app"]
@@ -101,12 +101,29 @@ def _parse_day(value: str | None) -> date | None:
         raise typer.BadParameter(f"expected a date as YYYY-MM-DD; got {value!r}") from None
 
 
-def _settings():
+def _settings(lang: str | None = None):
+    """The settings, with ``--lang`` (when given) over the ``lang`` setting; messages from here
+    on speak that language."""
     try:
-        return load_settings()
+        settings = load_settings()
     except SettingsError as exc:
         _c.err.print(f"[red]settings error:[/red] {exc}")
         raise typer.Exit(2) from None
+    if lang is not None and lang not in ("zh", "en"):
+        raise typer.BadParameter(f"--lang must be zh (中文) or en (English); got {lang!r}")
+    settings = settings.replace(lang=lang)
+    use_lang(settings.lang)
+    return settings
+
+
+LangOption = Annotated[
+    str | None,
+    typer.Option(
+        "--lang",
+        help="language of the report, the seed-list files and the messages: zh (中文, default) or en "
+        "(default from the lang setting / TAJIAN_LANG)",
+    ),
+]
 
 
 def _prefect_env(debug: bool = False) -> None:
@@ -272,14 +289,29 @@ def _scale_out(settings, tag_shards: int | None, dask_address: str | None) -> tu
     return shards, address
 
 
-def _print_outputs(result: dict, elapsed: float) -> None:
-    _c.out.print(
-        f"\n[bold]{result['n_seeds']} amplifiers[/bold] for [bold]{result['segment']}[/bold] "
-        f"as of {result['as_of']} ({result['n_members']} members tagged; expected reach "
-        f"{result['expected_reach']:.0f}) in {elapsed:.0f} s."
+def _people(settings, segment: str) -> str:
+    """The segment's people in the analyst's language (妈妈 / mothers), or its name."""
+    from nlp.segments import load_segment
+
+    try:
+        return load_segment(segment, settings.segments_dir).called(settings.lang)
+    except (OSError, ValueError):
+        return segment
+
+
+def _print_outputs(result: dict, elapsed: float, people: str = "") -> None:
+    done = say(
+        "run_done",
+        people=people or result["segment"],
+        as_of=result["as_of"],
+        n_seeds=f"{result['n_seeds']:,}",
+        n_members=f"{result['n_members']:,}",
+        reach=f"{result['expected_reach']:,.0f}",
+        elapsed=f"{elapsed:.0f}",
     )
-    _c.out.print(f"report:    {Path(result['report']).resolve()}", soft_wrap=True)
-    _c.out.print(f"seed list: {Path(result['seeds_csv']).resolve()}", soft_wrap=True)
+    _c.out.print("\n" + done, markup=False, highlight=False, soft_wrap=True)
+    _c.out.print(say("out_report", path=Path(result["report"]).resolve()), soft_wrap=True)
+    _c.out.print(say("out_seeds", path=Path(result["seeds_csv"]).resolve()), soft_wrap=True)
     for extra in ("seeds_xlsx", "seeds_json", "circles_gexf"):
         if result.get(extra):
             _c.out.print(f"           {Path(result[extra]).resolve()}", soft_wrap=True)
@@ -293,6 +325,7 @@ def demo(
     ] = SAMPLE_WAREHOUSE,
     out_dir: Annotated[Path | None, typer.Option(help="where outputs go (default out/)")] = None,
     seed: Annotated[int, typer.Option(help="random seed of the selection")] = 42,
+    lang: LangOption = None,
     debug: DebugOption = False,
 ) -> None:
     """Load the shipped synthetic sample, run the mothers pipeline, print where the outputs are.
@@ -301,14 +334,14 @@ def demo(
     It goes into its own warehouse (data/sample.duckdb), never into the one `tajian ingest` and
     `tajian run` use for your exports (data/warehouse.duckdb).
     """
-    settings = _settings()
+    settings = _settings(lang)
     sample = settings.samples_dir / "weibo_api"
     if not sample.is_dir():
         _c.err.print(f"[red]error:[/red] the sample data is missing: {sample} (reinstall the project)")
         raise typer.Exit(1)
     _prefect_env(debug)
     started = time.monotonic()
-    _c.out.print(f"Loading the synthetic sample from {sample} and running the mothers pipeline…")
+    _c.out.print(say("demo_loading", path=sample), soft_wrap=True)
     with _user_errors("demo", debug):
         from flows.pipeline import pipeline
 
@@ -319,9 +352,10 @@ def demo(
             ingest=[str(sample)],
             warehouse=str(warehouse),
             out_dir=str(out_dir) if out_dir else None,
+            lang=settings.lang,
         )
     _print_loads(result["loads"])
-    _print_outputs(result, time.monotonic() - started)
+    _print_outputs(result, time.monotonic() - started, _people(settings, result["segment"]))
 
 
 def _print_loads(loads: list[dict]) -> None:
@@ -349,7 +383,7 @@ def _print_loads(loads: list[dict]) -> None:
     _c.out.print(table)
     for r in loads:
         for note in r.get("notes", ()):
-            _c.err.print(say("as_is", detail=f"note: {note}"), markup=False, highlight=False)
+            _c.err.print(say("note", detail=note), markup=False, highlight=False)
     for r in loads:
         _print_reasons(r)
 
@@ -406,6 +440,7 @@ def ingest(
     warehouse: Annotated[
         Path | None, typer.Option(help="warehouse file (default data/warehouse.duckdb)")
     ] = None,
+    lang: LangOption = None,
     debug: DebugOption = False,
 ) -> None:
     """Load exports into the warehouse: a table of rows read / loaded / updated / duplicates /
@@ -418,7 +453,7 @@ def ingest(
     from store.readers import find_export_files, read_exports
     from store.warehouse import load_batch, open_warehouse
 
-    settings = _settings()
+    settings = _settings(lang)
     target = warehouse or settings.warehouse
     with _user_errors("ingest", debug):
         files = find_export_files(paths)
@@ -520,12 +555,13 @@ def run(
     region: Annotated[list[str] | None, typer.Option(metavar="地区", help=FILTER_HELP["region"])] = None,
     gender: Annotated[str | None, typer.Option(help=FILTER_HELP["gender"])] = None,
     exclude_verified: Annotated[bool | None, typer.Option(help=FILTER_HELP["exclude_verified"])] = None,
+    lang: LangOption = None,
     debug: DebugOption = False,
 ) -> None:
     """One pipeline run over the warehouse: tag → graph → select → report, written to
     out/<segment>/<as_of>/ (report.html, seeds.csv, seeds.json). One run of a segment and day
     at a time: a second one refuses (or waits, --wait); a failed run leaves nothing behind."""
-    settings = _settings()
+    settings = _settings(lang)
     day = _parse_day(as_of)
     if method is not None and method not in ("ris", "pagerank", "degree", "followers"):
         raise typer.BadParameter(f"method must be ris, pagerank, degree or followers; got {method!r}")
@@ -588,8 +624,9 @@ def run(
                     lease_wait_s=lease_wait,
                     probability=probability,
                     filters=filters,
+                    lang=settings.lang,
                 )
-    _print_outputs(result, time.monotonic() - started)
+    _print_outputs(result, time.monotonic() - started, _people(settings, result["segment"]))
 
 
 def _seed_filters(

@@ -1,14 +1,19 @@
 """What the command line tells people when something goes wrong: one line each, saying what
 happened, where (the file, the day, the process) and how to fix it.
 
-Every such line comes from :func:`say`, which fills a template of :data:`CATALOGUE` by its key:
-one place to translate later (the templates become gettext message ids). :func:`explain` turns an
-exception into its line and the command's exit code; tests check exit codes and that no
-traceback is printed, not the wording.
+Every such line comes from :func:`say`, which fills a template of :data:`CATALOGUE` by its key,
+in the analyst's language (:func:`use_lang`, set once by the CLI from ``--lang`` / the ``lang``
+setting; Chinese by default). The keys are stable; the English templates are the gettext message
+ids, translated in ``report/locale/zh/LC_MESSAGES/tajian.po`` (see :mod:`report.i18n`): a new line
+is a new key here, marked ``N_(...)``, then ``make i18n`` and its Chinese in the ``.po``.
+:func:`explain` turns an exception into its line and the command's exit code; tests check exit
+codes and that no traceback is printed, not the wording.
 
 Example:
-    >>> say("warehouse_busy", path="w.duckdb", pid=" (pid 7)")[:60]
+    >>> say("warehouse_busy", lang="en", path="w.duckdb", pid=" (pid 7)")[:60]
     'w.duckdb: the warehouse is locked by another process (pid 7)'
+    >>> say("warehouse_busy", lang="zh", path="w.duckdb", pid="")
+    'w.duckdb：数据仓库正被另一个进程占用：正在导入或运行；请等它结束后再试'
     >>> explain(ValueError("k must be at least 1; got 0"))
     Explained(line='k must be at least 1; got 0', code=1, log=True)
 """
@@ -21,6 +26,8 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
+from report.i18n import DEFAULT_LANG, N_, check_lang, translations
+
 __all__ = [
     "CATALOGUE",
     "EXIT_BUSY",
@@ -29,121 +36,134 @@ __all__ = [
     "FILTER_HELP",
     "Explained",
     "UserError",
+    "current_lang",
     "explain",
     "no_members_line",
     "os_cause",
     "say",
+    "use_lang",
 ]
 
 #: exit codes: a run or load that failed; a bad option or definition file; busy (try again later)
 EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 1, 2, 75
 
 CATALOGUE: dict[str, str] = {
-    "lease_held": (
+    "lease_held": N_(
         "{segment} {as_of} is already being run by {holder} (pid {pid} on {host}, started {started}, "
         "last heartbeat {heartbeat}); wait for it to finish, or pass --wait SECONDS to queue behind it"
     ),
-    "lease_waiting": "{segment} {as_of} is being run by {holder} (pid {pid}); waiting up to {wait} s for it…",
-    "lease_taken_over": (
+    "lease_waiting": N_(
+        "{segment} {as_of} is being run by {holder} (pid {pid}); waiting up to {wait} s for it…"
+    ),
+    "lease_taken_over": N_(
         "note: took over {segment} {as_of} from run {holder} (pid {pid}), which ended without "
         "finishing: {done}"
     ),
-    "warehouse_busy": (
+    "warehouse_busy": N_(
         "{path}: the warehouse is locked by another process{pid}: an ingest or a run is in "
         "progress; try again when it finishes"
     ),
-    "warehouse_not_duckdb": (
+    "warehouse_not_duckdb": N_(
         "{path}: not a DuckDB database ({detail}); pass a warehouse file with --warehouse FILE "
         "(a new path creates one with `tajian ingest`)"
     ),
-    "warehouse_missing": (
+    "warehouse_missing": N_(
         "{path}: no warehouse there; load exports first (tajian ingest PATH --warehouse {path}) "
         "or pass --warehouse FILE"
     ),
-    "warehouse_empty": (
+    "warehouse_empty": N_(
         "{path}: the warehouse holds no posts; load exports first (tajian ingest PATH --warehouse {path})"
     ),
-    "window_empty": (
+    "window_empty": N_(
         "{path}: no posts in the {window_days} days ending {as_of}: the warehouse holds posts from "
         "{first} to {last}; pick --as-of in that range"
     ),
-    "read_only": (
+    "read_only": N_(
         "{path}: cannot write there ({detail}); a run writes beside the warehouse (DuckDB's "
         "journal, the run's lease) and into the output folder: make them writable, or copy the "
         "warehouse to a writable folder and pass --warehouse"
     ),
-    "no_space": (
+    "no_space": N_(
         "{path}: no space left on the device ({detail}); free some space there (df -h {folder}) "
         "and run again; nothing of the failed run was kept"
     ),
-    "prefect_start": (
+    "prefect_start": N_(
         "Prefect's temporary server did not start within {timeout} s; the machine may be busy: try "
         "again, raise PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, or start a server once "
         "(prefect server start) and set PREFECT_API_URL"
     ),
-    "day_failed": "failed {segment} {day}: {why}",
+    "day_failed": N_("failed {segment} {day}: {why}"),
     # tajian ingest (issue 19): the sample kept apart, why rows were quarantined, what "pending" is
-    "sample_in_warehouse": (
+    "sample_in_warehouse": N_(
         "warning: {path} also holds the synthetic sample ({files}); a run there would mix its "
         "made-up users with yours: load your exports into a warehouse of their own (--warehouse "
         "data/mine.duckdb), or delete {path} and load them again (`make run` and `tajian demo` "
         "keep the sample in {sample})"
     ),
-    "quarantine_head": "{file}: {n:,} row(s) quarantined; the commonest reasons ({query}):",
-    "quarantine_reason": "  {n:,} × {reason}",
-    "excel_ids": (
+    "quarantine_head": N_("{file}: {n:,} row(s) quarantined; the commonest reasons ({query}):"),
+    "quarantine_reason": N_("  {n:,} × {reason}"),
+    "excel_ids": N_(
         "  fix: ids like 4.91E+15 are what Excel makes of 16-digit ids when it opens and saves a CSV; "
         "load the exporter's original file, or open the CSV in Excel with Data → From Text/CSV, "
         "set the id columns to Text, and save it again"
     ),
-    "pending_caption": (
+    "pending_caption": N_(
         "pending: interactions whose other side is only a name (an @mention, a //@name in a "
         "repost chain) not matched to a user id yet; they link up when a later export brings that user"
     ),
     # a run that tagged nobody (issue 19): the funnel, the step that stopped it, what to try
-    "no_members": (
+    "no_members": N_(
         "no {segment} members in the {window_days} days ending {as_of}: {funnel}. Stopped: {stop} Try: {fix}"
     ),
-    "funnel": (
+    "funnel": N_(
         "{posts:,} posts in the window → {own:,} with the authors' own words → {relevant:,} with a "
         "{segment} word → {positive:,} positive → {authors:,} authors → {members:,} members"
     ),
-    "stop_no_posts": "the window holds no posts.",
-    "fix_no_posts": (
+    "stop_no_posts": N_("the window holds no posts."),
+    "fix_no_posts": N_(
         "pick an --as-of within the dates the warehouse holds, or load exports that cover the window."
     ),
-    "stop_no_own": "every post in the window is a bare repost or empty (no words of the author's own).",
-    "fix_no_own": (
+    "stop_no_own": N_("every post in the window is a bare repost or empty (no words of the author's own)."),
+    "fix_no_own": N_(
         "load exports holding the authors' own posts (a keyword crawl or timelines), or pick another --as-of."
     ),
-    "stop_prefilter": "none of the posts uses a word of the segment's [prefilter] in {file}.",
-    "fix_prefilter": (
+    "stop_prefilter": N_("none of the posts uses a word of the segment's [prefilter] in {file}."),
+    "fix_prefilter": N_(
         "check that the exports are about {segment} (e.g. a keyword crawl for its words), pick another "
         "--as-of, or widen [prefilter] in {file}."
     ),
-    "stop_positive": "no post with a {segment} word was judged positive ({how}).",
-    "fix_positive": (
+    "stop_positive": N_("no post with a {segment} word was judged positive ({how})."),
+    "fix_positive": N_(
         "see how close the posts come with `tajian classify --segment {segment} posts.csv` (it prints "
         "each post's score), or read more posts: --window-days {wider}."
     ),
-    "how_model": (
+    "how_model": N_(
         "the post model's threshold {threshold:.2f} at an estimated {prior:.0%} share of {segment} posts"
     ),
-    "how_rules": "the keyword rules' threshold in {file}",
-    "stop_user_rule": (
+    "how_rules": N_("the keyword rules' threshold in {file}"),
+    "stop_user_rule": N_(
         "the {authors:,} author(s) of the positive posts did not pass the [user] rules of {file}: a "
         "member needs more positive posts than chance would give (max_chance) or a clear profile "
         "signal (a bio like 两个娃的妈)."
     ),
-    "fix_user_rule": (
+    "fix_user_rule": N_(
         "read more posts per author with a longer window (--window-days {wider}), or raise "
         "max_chance in {file} [user]."
     ),
-    "as_is": "{detail}",
-    "interrupted": "interrupted; nothing of the unfinished run was kept",
-    "unexpected": "{what} failed: {detail}",
-    "see_log": "{line} (details: {log})",
-    "no_log": "{line} (no log written: {why}; run again with --debug for the details)",
+    "as_is": N_("{detail}"),
+    "interrupted": N_("interrupted; nothing of the unfinished run was kept"),
+    "unexpected": N_("{what} failed: {detail}"),
+    "see_log": N_("{line} (details: {log})"),
+    "no_log": N_("{line} (no log written: {why}; run again with --debug for the details)"),
+    # the run summary the CLI prints
+    "run_done": N_(
+        "{people} as of {as_of}: {n_seeds} seed users picked from {n_members} members found; "
+        "their word of mouth is expected to reach {reach} of them (took {elapsed} s)"
+    ),
+    "out_report": N_("report:    {path}"),
+    "out_seeds": N_("seed list: {path}"),
+    "demo_loading": N_("Loading the synthetic sample from {path} and running the mothers pipeline…"),
+    "note": N_("note: {detail}"),
 }
 
 
@@ -161,10 +181,24 @@ FILTER_HELP: dict[str, str] = {
 }
 
 
-def say(key: str, **fields: Any) -> str:
-    """The message ``key`` of :data:`CATALOGUE` with ``fields`` filled in: the one function
-    every user-facing error line goes through."""
-    return CATALOGUE[key].format(**fields)
+_LANG = [DEFAULT_LANG]
+
+
+def use_lang(lang: str) -> None:
+    """Speak ``lang`` (zh or en) in every later :func:`say` of this process (the CLI calls it
+    once, from ``--lang`` or the ``lang`` setting)."""
+    _LANG[0] = check_lang(lang)
+
+
+def current_lang() -> str:
+    """The language :func:`say` speaks now."""
+    return _LANG[0]
+
+
+def say(key: str, lang: str | None = None, **fields: Any) -> str:
+    """The message ``key`` of :data:`CATALOGUE` in ``lang`` (default: :func:`current_lang`) with
+    ``fields`` filled in: the one function every user-facing line goes through."""
+    return translations(lang or _LANG[0]).gettext(CATALOGUE[key]).format(**fields)
 
 
 def no_members_line(

@@ -190,6 +190,7 @@ def pipeline(
     lease_wait_s: float = 0.0,
     probability: str | None = None,
     filters: dict[str, Any] | None = None,
+    lang: str | None = None,
 ) -> dict[str, Any]:
     """Run the pipeline for one segment and one day's window; returns the output paths.
 
@@ -216,6 +217,7 @@ def pipeline(
         warehouse=Path(warehouse) if warehouse else None,
         out_dir=Path(out_dir) if out_dir else None,
         tag_shards=tag_shards,
+        lang=lang,  # the report's language (zh | en)
     )
     if probability is not None:  # the spread model (wc, uniform:P or learned), checked like the setting
         settings = settings.replace(probability=probability)

@@ -120,6 +120,8 @@ class Settings(BaseSettings):
     # run on the workers of the Dask scheduler at this address (HOST:PORT; "" = in this process)
     tag_shards: int = 1
     dask_address: str = ""
+    # the language of the report, the seed-list files and the command line's messages: zh | en
+    lang: str = "zh"
     # threads of the graph kernels (0: every CPU this process may use); results never depend on it
     threads: int = 0
 
@@ -162,6 +164,13 @@ class Settings(BaseSettings):
     def _places(cls, raw: Any) -> tuple[str, ...]:
         items = raw if isinstance(raw, list | tuple) else str(raw).split(",")
         return tuple(str(x).strip() for x in items if str(x).strip())
+
+    @field_validator("lang")
+    @classmethod
+    def _lang(cls, value: str) -> str:
+        if value not in ("zh", "en"):
+            raise ValueError("zh or en")
+        return value
 
     @field_validator("gender")
     @classmethod
@@ -247,6 +256,7 @@ _EXPECTED = {
     "segments": "segment names, e.g. mothers,beauty",
     "regions": "provinces or cities, e.g. 广东,上海",
     "gender": "f, m or empty (anyone)",
+    "lang": "zh (中文) or en (English)",
     "min_followers": ">= 0 (0 = no filter)",
     "max_followers": ">= 0 (0 = no filter)",
     "min_engagement": ">= 0 (0 = no filter; 0.02 = 2%)",

@@ -288,9 +288,11 @@ def tag_step(
     return write_tags(warehouse, run_id, [tag_shard(p, segment, segments_dir, prior) for p in parts])
 
 
-def _rules_note(definition: SegmentDefinition, tags: pd.DataFrame, funnel: dict[str, Any] | None) -> str:
+def _rules_note(
+    definition: SegmentDefinition, tags: pd.DataFrame, funnel: dict[str, Any] | None, lang: str = "en"
+) -> str:
     """How the members were found (:func:`report.html.members_note` with this run's figures)."""
-    return members_note(definition.name, definition.post_scorer, count_by_rule(tags), tags, funnel)
+    return members_note(definition.name, definition.post_scorer, count_by_rule(tags), tags, funnel, lang)
 
 
 def select_step(
@@ -458,10 +460,12 @@ def _report_texts(definition: SegmentDefinition, data: dict[str, Any], settings:
     return {
         "segment_description": definition.description,
         "synthetic": _is_synthetic(data["loads"]["source"].tolist(), settings.samples_dir),
-        "members_note": _rules_note(definition, tags, funnel),
+        "members_note": _rules_note(definition, tags, funnel, settings.lang),
         "top_words": words,
         "eligibility": eligibility,
         "model_text": f"{model_text} {checked}" if checked else model_text,
+        "lang": settings.lang,  # the report's language, and what its members are called in it
+        "people": definition.called(settings.lang),
     }
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sys
 import types
 from datetime import UTC, datetime
@@ -57,6 +58,15 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+_PEOPLE_LINE = re.compile(rb"^people\s*=.*\n?", re.M)
+
+
+def _segment_sha256(path: Path) -> str:
+    """sha256 of a segment file without its ``people = …`` line: what the members are called in
+    the report is never read by the model, so naming them does not make a trained model stale."""
+    return hashlib.sha256(_PEOPLE_LINE.sub(b"", Path(path).read_bytes())).hexdigest()
+
+
 def _version(dist: str) -> str:
     try:
         return metadata.version(dist)
@@ -96,7 +106,7 @@ def model_environment(segment: str, segments_dir: str | Path | None = None) -> d
         "tokenizer_backend": backend,
         "tokenizer_version": version,
         "dictionary_sha256": _sha256_file(dictionary) if dictionary else "none",
-        "segment_sha256": _sha256_file(Path(seg.source)),
+        "segment_sha256": _segment_sha256(Path(seg.source)),
     }
 
 

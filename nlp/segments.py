@@ -159,6 +159,12 @@ class SegmentDefinition:
     prefilter: re.Pattern[str] | None = None
     #: ``[features]``: named 0/1 signals the post model reads beside its n-grams, in file order
     features: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    #: ``people = {zh = "妈妈", en = "mothers"}``: what the members are called, per language
+    people: tuple[tuple[str, str], ...] = ()
+
+    def called(self, lang: str) -> str:
+        """What the members are called in ``lang`` (``people``), else the segment's name."""
+        return dict(self.people).get(lang) or self.name
 
     @property
     def keyword_weights(self) -> dict[str, float]:
@@ -254,7 +260,9 @@ _TOP_KEYS = {
     "prefilter",
     "features",
     "profile",
+    "people",
 }
+_PEOPLE_KEYS = {"zh", "en"}
 _CONTEXT_KEYS = {"regex", "min_topic", "max_chars", "weight", "label"}
 _USER_KEYS = {"chance_rate", "max_chance", "profile_admits"}
 _RETIRED_USER_KEYS = {"min_positive_posts", "min_distinct_days", "min_share", "strong_post_score"}
@@ -392,6 +400,10 @@ def _parse(data: Mapping[str, Any], stem: str, c: _Checker) -> SegmentDefinition
             raise c.fail(f"features.{feature}", "a name of letters, digits, _ or -", feature)
         features.append((feature, c.regex(regex, f"features.{feature}")))
 
+    people = c.table(data.get("people", {}), "people")
+    c.known_keys(people, _PEOPLE_KEYS, "people.")
+    people = tuple((lang, c.string(v, f"people.{lang}")) for lang, v in sorted(people.items()))
+
     return SegmentDefinition(
         name=name,
         description=description.strip(),
@@ -408,6 +420,7 @@ def _parse(data: Mapping[str, Any], stem: str, c: _Checker) -> SegmentDefinition
         profile_admits=profile_admits,
         post_scorer=post_scorer,
         context=context,
+        people=people,
         prefilter=prefilter,
         features=tuple(features),
     )

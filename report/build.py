@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from report.html import ReportInputs, headline_text, write_report
+from report.i18n import DEFAULT_LANG, N_, translations
 from report.portrait import audience_portrait
 from report.seedlist import engagement_rate, explain_seed, profile_url, write_seeds_csv, write_seeds_json
 
@@ -29,11 +30,11 @@ __all__ = ["FILES", "RunOutputs", "build_report", "engagement", "stored_overlap"
 
 #: the files of a run's folder: (file name, what it is)
 FILES = (
-    ("report.html", "this report"),
-    ("seeds.xlsx", "the seed list for Excel"),
-    ("seeds.csv", "the seed list as UTF-8 CSV"),
-    ("seeds.json", "the seed list with the full selection"),
-    ("circles.gexf", "the seeds' circles for Gephi"),
+    ("report.html", N_("this report")),
+    ("seeds.xlsx", N_("the seed list for Excel, with columns for your outreach")),
+    ("seeds.csv", N_("the seed list as UTF-8 CSV")),
+    ("seeds.json", N_("the seed list with the full selection")),
+    ("circles.gexf", N_("the seed users' circles for Gephi")),
 )
 
 
@@ -90,6 +91,8 @@ def _seed_rows(
     posts: pd.DataFrame,
     reasons: Mapping[str, str],
     names: Mapping[str, str | None],
+    lang: str = "en",
+    people: str = "",
 ) -> list[dict[str, Any]]:
     """One row per seed (the seed list's columns plus evidence and bot reasons)."""
     prof = profiles.set_index("user_id")
@@ -131,9 +134,10 @@ def _seed_rows(
                     n_hits=n_hits,
                     circle=s.get("circle"),
                     city=s.get("city"),
-                    segment_label=segment,
+                    segment_label=people or segment,
                     max_hops=(sel.get("model") or {}).get("max_hops"),
                     words=hit_words,
+                    lang=lang,
                 )
                 if s.get("marginal_reach") is not None
                 else reasons.get(uid, ""),
@@ -266,13 +270,17 @@ def build_report(
     network: Mapping[str, Any],
     circle_nodes: Sequence[str],
     circle_edges: Sequence[tuple[str, str, float]],
+    lang: str = DEFAULT_LANG,
+    people: str = "",
 ) -> ReportInputs:
     """The report of one run from what the report step read: the selection (its stored
     ``overlap`` is taken out), the run's tags and ``run_users`` (circles, bot scores), the
     window's posts, the profiles (screen names, followers), the loads and quarantine, the
     previous run (:func:`store.runs.previous_run`), the texts other rooms wrote (members note,
     eligibility rules, model), each profile's city, and the graph's parts the report shows
-    (the picture, the seeds' circles and their edges for circles.gexf)."""
+    (the picture, the seeds' circles and their edges for circles.gexf), in ``lang`` with the
+    members called ``people`` (妈妈 / mothers)."""
+    _ = translations(lang).gettext
     sel = dict(selection)
     overlap, per_circle, overlap_error = stored_overlap(sel.pop("overlap", None))
     circles = {
@@ -282,16 +290,20 @@ def build_report(
         u: (None if pd.isna(n) else str(n))
         for u, n in zip(profiles["user_id"], profiles["screen_name"], strict=True)
     }
-    rows = _seed_rows(sel, segment, tags, profiles, run_users, posts, reasons, names)
+    rows = _seed_rows(sel, segment, tags, profiles, run_users, posts, reasons, names, lang, people)
     seed_ids = [r["user_id"] for r in rows]
     notes = [members_note]
     if not any(r["bot_score"] is not None for r in rows):
         notes.append(
-            "Bot score: not available for this run, so the bot score column is empty in "
-            "every file; bot-like accounts are kept out only by the eligibility rules."
+            _(
+                "Bot score: not available for this run, so the bot score column is empty in "
+                "every file; bot-like accounts are kept out only by the eligibility rules."
+            )
         )
     if overlap is None:  # the report still renders, and says why
-        notes.append(f"Cross-infection could not be estimated: {overlap_error}")
+        notes.append(
+            _("How many hear it more than once could not be estimated: {why}").format(why=overlap_error)
+        )
     members = set(tags["user_id"])
     prof = profiles.set_index("user_id")
     member_followers = [
@@ -362,6 +374,8 @@ def build_report(
             "segment": audience_portrait(profiles, posts, sorted(members)),
             "seeds": audience_portrait(profiles, posts, seed_ids),
         },
+        lang=lang,
+        people=people,
     )
 
 
@@ -371,20 +385,26 @@ def write_outputs(inputs: ReportInputs, folder: Path) -> RunOutputs:
     from report.xlsx import write_seeds_xlsx
 
     folder = Path(folder)
+    _ = translations(inputs.lang).gettext
     rows = list(inputs.seed_rows)
     flat_rows = [{k: v for k, v in r.items() if k not in ("evidence", "bot_reasons")} for r in rows]
     headline = headline_text(inputs)
     sel = inputs.selection
     about = [
-        ("segment", inputs.segment),
-        ("as of", inputs.as_of.isoformat()),
-        ("window", f"{inputs.window_days} days ending {inputs.as_of.isoformat()} (Asia/Shanghai)"),
-        ("run", inputs.run_id),
-        ("headline", headline),
-        ("method", str(sel.get("method", ""))),
-        ("model", inputs.model_text),
-        ("random seed", str(sel.get("random_seed", ""))),
-        ("synthetic sample", "yes" if inputs.synthetic else "no"),
+        (_("audience"), inputs.who),
+        (_("as of"), inputs.as_of.isoformat()),
+        (
+            _("window"),
+            _("{n} days ending {end} (Beijing time)").format(
+                n=inputs.window_days, end=inputs.as_of.isoformat()
+            ),
+        ),
+        (_("run"), inputs.run_id),
+        (_("headline"), headline),
+        (_("method"), str(sel.get("method", ""))),
+        (_("spreading model"), inputs.model_text),
+        (_("random seed"), str(sel.get("random_seed", ""))),
+        (_("synthetic sample"), _("yes") if inputs.synthetic else _("no")),
     ]
     notes = list(inputs.notes)
     return RunOutputs(
@@ -396,10 +416,22 @@ def write_outputs(inputs: ReportInputs, folder: Path) -> RunOutputs:
             rows,
             folder / "seeds.json",
             notes=notes,
-            extra={"report": {"headline": headline, "run_id": inputs.run_id, "overlap": inputs.overlap}},
+            extra={
+                "report": {
+                    "headline": headline,
+                    "run_id": inputs.run_id,
+                    "overlap": inputs.overlap,
+                    "lang": inputs.lang,
+                }
+            },
         ),
         seeds_xlsx=write_seeds_xlsx(
-            flat_rows, folder / "seeds.xlsx", meetups=list(inputs.meetups), about=about, notes=notes
+            rows,
+            folder / "seeds.xlsx",
+            meetups=list(inputs.meetups),
+            about=about,
+            notes=notes,
+            lang=inputs.lang,
         ),
         circles_gexf=write_circles_gexf(
             list(inputs.gexf_nodes), list(inputs.gexf_edges), folder / "circles.gexf"

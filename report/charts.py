@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import networkx as nx
@@ -56,6 +56,15 @@ CIRCLE_COLOURS = (
     "#15803d",
     "#6d28d9",
 )
+
+
+def _same(text: str) -> str:
+    return text
+
+
+#: a chart's texts go through ``tr`` (the report's gettext; English ids by default)
+Tr = Callable[[str], str]
+
 _CONFIG = {
     "displaylogo": False,
     "responsive": True,
@@ -102,7 +111,7 @@ def _div(fig: go.Figure, div_id: str) -> str:
     )
 
 
-def reach_curve_chart(curves: Mapping[str, Sequence[tuple[int, float]]], *, ours: str) -> str:
+def reach_curve_chart(curves: Mapping[str, Sequence[tuple[int, float]]], *, ours: str, tr: Tr = _same) -> str:
     """Expected reach against k for our list and the naive lists (``label → [(k, reach)]``)."""
     fig = go.Figure()
     colours = iter(BASE_COLOURS)
@@ -122,16 +131,16 @@ def reach_curve_chart(curves: Mapping[str, Sequence[tuple[int, float]]], *, ours
                     "dash": "solid" if is_ours else "dot",
                 },
                 marker={"size": 6 if is_ours else 4},
-                hovertemplate="first %{x} seeds: %{y:,.1f} reached<extra>" + esc(label) + "</extra>",
+                hovertemplate=tr("first %{x} seeds: %{y:,.1f} reached") + "<extra>" + esc(label) + "</extra>",
             )
         )
     _layout(fig, height=360)
-    fig.update_xaxes(title_text="number of seeds (k)", rangemode="tozero")
-    fig.update_yaxes(title_text="expected members reached", rangemode="tozero")
+    fig.update_xaxes(title_text=tr("number of seed users invited"), rangemode="tozero")
+    fig.update_yaxes(title_text=tr("members expected to be reached"), rangemode="tozero")
     return _div(fig, "chart-reach")
 
 
-def members_over_time_chart(days: Sequence[tuple[str, int, int]], *, label: str) -> str:
+def members_over_time_chart(days: Sequence[tuple[str, int, int]], *, label: str, tr: Tr = _same) -> str:
     """Per day: members who posted (bars; their posts on hover)."""
     fig = go.Figure(
         go.Bar(
@@ -140,16 +149,16 @@ def members_over_time_chart(days: Sequence[tuple[str, int, int]], *, label: str)
             customdata=[p for _, _, p in days],
             marker_color=OURS,
             name=esc(label),
-            hovertemplate="%{x}: %{y} " + esc(label) + " wrote %{customdata} posts<extra></extra>",
+            hovertemplate=tr("%{x}: %{y} people wrote %{customdata} posts") + "<extra></extra>",
         )
     )
     _layout(fig, height=300, legend=False, bargap=0.15)
-    fig.update_yaxes(title_text=f"{esc(label)} posting", rangemode="tozero")
+    fig.update_yaxes(title_text=tr("people posting"), rangemode="tozero")
     fig.update_xaxes(type="date", tickformat="%m-%d")
     return _div(fig, "chart-over-time")
 
 
-def top_words_chart(words: Sequence[tuple[str, int, float]], *, n: int = 20) -> str:
+def top_words_chart(words: Sequence[tuple[str, int, float]], *, n: int = 20, tr: Tr = _same) -> str:
     """The most distinctive words of the segment, as horizontal bars (score; count on hover)."""
     top = list(words)[:n][::-1]
     fig = go.Figure(
@@ -159,11 +168,11 @@ def top_words_chart(words: Sequence[tuple[str, int, float]], *, n: int = 20) -> 
             orientation="h",
             marker_color=OURS,
             customdata=[int(c) for _, c, _ in top],
-            hovertemplate="%{y}: in %{customdata} posts, distinctiveness %{x}<extra></extra>",
+            hovertemplate=tr("%{y}: in %{customdata} posts, distinctiveness %{x}") + "<extra></extra>",
         )
     )
     _layout(fig, height=max(300, 21 * len(top) + 70), legend=False)
-    fig.update_xaxes(title_text="how distinctive (z-score against all posts)")
+    fig.update_xaxes(title_text=tr("how much more often than in all posts"))
     return _div(fig, "chart-words")
 
 
@@ -192,11 +201,13 @@ def follower_buckets(values: Sequence[int | None]) -> list[int]:
     return counts
 
 
-def follower_chart(members: Sequence[int | None], seeds: Sequence[int | None], *, label: str) -> str:
+def follower_chart(
+    members: Sequence[int | None], seeds: Sequence[int | None], *, label: str, tr: Tr = _same
+) -> str:
     """Follower counts of the members and of the seeds, as shares of each group."""
-    names = [b[2] for b in FOLLOWER_BUCKETS] + ["unknown"]
+    names = [b[2] for b in FOLLOWER_BUCKETS] + [tr("unknown")]
     fig = go.Figure()
-    for group, values, colour in ((f"all {label}", members, "#94a3b8"), ("seeds", seeds, OURS)):
+    for group, values, colour in ((tr("all members"), members, "#94a3b8"), (tr("seed users"), seeds, OURS)):
         counts = follower_buckets(values)
         total = max(1, sum(counts))
         fig.add_trace(
@@ -206,16 +217,19 @@ def follower_chart(members: Sequence[int | None], seeds: Sequence[int | None], *
                 name=f"{esc(group)} ({sum(counts):,})",
                 marker_color=colour,
                 customdata=counts,
-                hovertemplate="%{x} followers: %{customdata} (%{y:.0%})<extra>" + esc(group) + "</extra>",
+                hovertemplate=tr("%{x} followers: %{customdata} (%{y:.0%})")
+                + "<extra>"
+                + esc(group)
+                + "</extra>",
             )
         )
     _layout(fig, height=300, barmode="group")
-    fig.update_yaxes(tickformat=".0%", title_text="share of group")
-    fig.update_xaxes(title_text="followers")
+    fig.update_yaxes(tickformat=".0%", title_text=tr("share of group"))
+    fig.update_xaxes(title_text=tr("followers"))
     return _div(fig, "chart-followers")
 
 
-def city_chart(cities: Sequence[tuple[str, int, int]], *, label: str, n: int = 15) -> str:
+def city_chart(cities: Sequence[tuple[str, int, int]], *, label: str, n: int = 15, tr: Tr = _same) -> str:
     """Members and seeds per city (``[(city, members, seeds)]``, most members first)."""
     top = list(cities)[:n][::-1]
     fig = go.Figure()
@@ -224,9 +238,9 @@ def city_chart(cities: Sequence[tuple[str, int, int]], *, label: str, n: int = 1
             y=[esc(c) for c, _, _ in top],
             x=[m for _, m, _ in top],
             orientation="h",
-            name=esc(label),
+            name=tr("members"),
             marker_color="#94a3b8",
-            hovertemplate="%{y}: %{x} " + esc(label) + "<extra></extra>",
+            hovertemplate=tr("%{y}: %{x} members") + "<extra></extra>",
         )
     )
     fig.add_trace(
@@ -234,18 +248,23 @@ def city_chart(cities: Sequence[tuple[str, int, int]], *, label: str, n: int = 1
             y=[esc(c) for c, _, _ in top],
             x=[s for _, _, s in top],
             orientation="h",
-            name="seeds",
+            name=tr("seed users"),
             marker_color=OURS,
-            hovertemplate="%{y}: %{x} seeds<extra></extra>",
+            hovertemplate=tr("%{y}: %{x} seed users") + "<extra></extra>",
         )
     )
     _layout(fig, height=max(300, 28 * len(top) + 70), barmode="overlay")
-    fig.update_traces(selector={"name": "seeds"}, width=0.45)
+    fig.update_traces(selector={"name": tr("seed users")}, width=0.45)
     return _div(fig, "chart-cities")
 
 
 def share_chart(
-    div_id: str, categories: Sequence[str], groups: Mapping[str, Sequence[int]], *, axis: str = ""
+    div_id: str,
+    categories: Sequence[str],
+    groups: Mapping[str, Sequence[int]],
+    *,
+    axis: str = "",
+    tr: Tr = _same,
 ) -> str:
     """Counts per category for a few groups (e.g. the segment and the seeds), drawn as shares of
     each group so groups of different sizes compare; hovering shows the counts. Categories are
@@ -269,25 +288,28 @@ def share_chart(
             )
         )
     _layout(fig, height=280, barmode="group")
-    fig.update_yaxes(tickformat=".0%", title_text="share of group")
+    fig.update_yaxes(tickformat=".0%", title_text=tr("share of group"))
     fig.update_xaxes(title_text=esc(axis), type="category")
     return _div(fig, div_id)
 
 
-def overlap_chart(by_count: Mapping[int, float], *, label: str) -> str:
+def overlap_chart(by_count: Mapping[int, float], *, label: str, tr: Tr = _same) -> str:
     """Expected members reached by exactly 1, 2, 3 and 4+ seeds."""
     keys = sorted(by_count)
-    names = [f"{k}+ seeds" if k == keys[-1] and k > 1 else f"{k} seed{'s' if k > 1 else ''}" for k in keys]
+    names = [
+        tr("{k}+ seeds").format(k=k) if k == keys[-1] and k > 1 else tr("{k} seed(s)").format(k=k)
+        for k in keys
+    ]
     fig = go.Figure(
         go.Bar(
             x=names,
             y=[by_count[k] for k in keys],
             marker_color=["#94a3b8" if k == 1 else OURS for k in keys],
-            hovertemplate="reached by %{x}: %{y:,.1f} " + esc(label) + "<extra></extra>",
+            hovertemplate=tr("reached by %{x}: %{y:,.1f} members") + "<extra></extra>",
         )
     )
     _layout(fig, height=260, legend=False)
-    fig.update_yaxes(title_text=f"expected {esc(label)}")
+    fig.update_yaxes(title_text=tr("members expected"))
     return _div(fig, "chart-overlap")
 
 
@@ -318,7 +340,7 @@ def _cluster_layout(
 
 
 def circles_picture(
-    nodes: Sequence[Mapping[str, Any]], edges: Sequence[tuple[str, str]], *, seed: int = 0
+    nodes: Sequence[Mapping[str, Any]], edges: Sequence[tuple[str, str]], *, seed: int = 0, tr: Tr = _same
 ) -> str:
     """A small picture of the seeds and their circles.
 
@@ -358,7 +380,8 @@ def circles_picture(
         text = [
             (f"#{nd['rank']} " if is_seed else "")
             + esc(nd.get("label") or nd["id"])
-            + f"<br>circle {nd.get('circle')}"
+            + "<br>"
+            + tr("circle {c}").format(c=nd.get("circle"))
             + (f" · {esc(nd['city'])}" if nd.get("city") else "")
             for nd in pick
         ]
@@ -367,7 +390,7 @@ def circles_picture(
                 x=[pos[nd["id"]][0] for nd in pick],
                 y=[pos[nd["id"]][1] for nd in pick],
                 mode="markers",
-                name="seeds" if is_seed else "their closest contacts",
+                name=tr("seed users") if is_seed else tr("their closest contacts"),
                 text=text,
                 hovertemplate="%{text}<extra></extra>",
                 marker={

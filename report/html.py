@@ -5,10 +5,16 @@ plotly figures whose JavaScript (from the plotly wheel) is inlined once, so the 
 offline; nothing is loaded from the network, and every piece of user text is escaped (Jinja2
 autoescaping in the page, :func:`report.charts.esc` in the charts).
 
+The page speaks the analyst's language (``ReportInputs.lang``: ``zh`` by default, or ``en``)
+through the gettext catalogues of :mod:`report.i18n` and Jinja2's i18n extension; plain words in
+the body, the method's details in a closing appendix.
+
 Example:
     >>> html = render_report(ReportInputs.example())
     >>> "<script>alert(1)</script>" in html, "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     (False, True)
+    >>> "种子用户" in html, "种子用户" in render_report(ReportInputs.example(lang="en"))
+    (True, False)
 """
 
 from __future__ import annotations
@@ -22,31 +28,38 @@ from typing import Any
 import jinja2
 
 from report import charts
+from report.i18n import DEFAULT_LANG, N_, translations
 from report.portrait import portrait_view, set_filters
 
 __all__ = [
     "METHOD_LABELS",
     "ReportInputs",
+    "banners",
     "describe_parameters",
+    "eligibility_text",
     "headline_text",
     "members_note",
+    "model_plain",
     "render_report",
     "write_report",
 ]
 
+#: the lists' names (message ids: translated where shown)
 METHOD_LABELS = {
-    "ris": "Tajian (reach-maximising)",
-    "followers": "most followers",
-    "pagerank": "PageRank",
-    "degree": "most people spread to",
+    "ris": N_("Tajian (most people reached)"),
+    "followers": N_("most followers"),
+    "pagerank": N_("PageRank"),
+    "degree": N_("most people spread to"),
 }
 _METHOD_TEXT = {
-    "ris": "greedy maximum coverage over reverse-reachable sets sampled from the segment's "
-    "members: each seed is picked for how many members it reaches that the seeds before it do "
-    "not, so seeds in different circles are preferred over seeds that reach the same people",
-    "pagerank": "PageRank ranking of the influence graph (influence flowing out)",
-    "degree": "ranking by the number of different people each user's posts spread to",
-    "followers": "ranking by follower count",
+    "ris": N_(
+        "greedy maximum coverage over reverse-reachable sets sampled from the segment's "
+        "members: each seed is picked for how many members it reaches that the seeds before it do "
+        "not, so seeds in different circles are preferred over seeds that reach the same people"
+    ),
+    "pagerank": N_("PageRank ranking of the influence graph (influence flowing out)"),
+    "degree": N_("ranking by the number of different people each user's posts spread to"),
+    "followers": N_("ranking by follower count"),
 }
 
 
@@ -107,9 +120,18 @@ class ReportInputs:
     #: audience portrait (:func:`report.portrait.audience_portrait`) of the segment and of the
     #: seeds: {"segment": {...}, "seeds": {...}}; None leaves the section out
     portrait: Mapping[str, Any] | None = None
+    #: the language of the page: zh (default) or en
+    lang: str = DEFAULT_LANG
+    #: what the members are called in that language (妈妈 / mothers; the segment's ``people``)
+    people: str = ""
+
+    @property
+    def who(self) -> str:
+        """What the members are called on the page."""
+        return self.people or self.segment_label
 
     @classmethod
-    def example(cls) -> ReportInputs:
+    def example(cls, lang: str = DEFAULT_LANG) -> ReportInputs:
         """A tiny, fully populated input (used in docs and tests)."""
         selection = {
             "method": "ris",
@@ -195,24 +217,26 @@ class ReportInputs:
             },
             notes=["bot score: not computed by this selector; the column is empty"],
             files=[("seeds.xlsx", "the seed list for Excel")],
+            lang=lang,
+            people="妈妈" if lang == "zh" else "mothers",
         )
 
 
-def _env() -> jinja2.Environment:
-    return jinja2.Environment(
+def _env(lang: str) -> jinja2.Environment:
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    return env
 
 
-def _words(n: int) -> str:
-    return {1: "one", 2: "two", 3: "three"}.get(n, str(n))
-
-
-def _baselines(sel: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _baselines(sel: Mapping[str, Any], lang: str = "en") -> list[dict[str, Any]]:
+    _ = translations(lang).gettext
     reach = float(sel.get("expected_reach", 0.0) or 0.0)
     out = []
     for method, b in sorted((sel.get("baselines") or {}).items()):
@@ -223,7 +247,7 @@ def _baselines(sel: Mapping[str, Any]) -> list[dict[str, Any]]:
         out.append(
             {
                 "method": method,
-                "label": METHOD_LABELS.get(method, method),
+                "label": _(METHOD_LABELS[method]) if method in METHOD_LABELS else method,
                 "reach": r,
                 "stderr": float(b.get("expected_reach_stderr") or 0.0),
                 "ratio": reach / r if r > 0 else None,
@@ -232,74 +256,146 @@ def _baselines(sel: Mapping[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _all_are_seeds(inputs: ReportInputs) -> bool:
+    """Every eligible member is a seed: then any list of them all reaches the same people."""
+    n_eligible = int(inputs.selection.get("n_eligible", 0) or 0)
+    return len(inputs.seed_rows) >= n_eligible or len(inputs.seed_rows) >= inputs.n_members
+
+
+def _hops(sel: Mapping[str, Any], lang: str) -> str:
+    t = translations(lang)
+    h = int((sel.get("model") or {}).get("max_hops", 2) or 0)
+    if h == 0:
+        return t.gettext("any number of steps")
+    return t.ngettext("one step of sharing", "{n} steps of sharing", h).format(n=h)
+
+
 def headline_text(inputs: ReportInputs) -> str:
-    """The headline sentence: segment size, our reach and the naive lists' reach, with ratios."""
+    """The headline sentence: segment size, our reach and the naive lists' reach, with ratios
+    (no ratios when the comparison means nothing: every eligible member is a seed).
+
+    >>> headline_text(ReportInputs.example(lang="en"))[:47]
+    'Synthetic sample — 2 mothers posted in the wind'
+    """
+    t = translations(inputs.lang)
+    _, ngettext = t.gettext, t.ngettext
     sel = inputs.selection
     k = len(inputs.seed_rows)
-    label = inputs.segment_label
     reach = float(sel.get("expected_reach", 0.0) or 0.0)
     share = reach / inputs.n_members if inputs.n_members else 0.0
-    max_hops = (sel.get("model") or {}).get("max_hops", 2)
-    hops = "any number of hops" if max_hops == 0 else f"{_words(int(max_hops))} hops"
-    text = (
-        f"{inputs.n_members:,} {label} posted in the window. Word of mouth from these {k} "
-        f"ordinary members is expected to reach {reach:,.0f} of them ({share:.0%}) within {hops}"
-    )
-    named = [b for b in _baselines(sel) if b["method"] in ("followers", "pagerank")]
-    if named:
-        text += "; under the same model " + ", ".join(
-            f"the {b['label']} list reaches {b['reach']:,.0f}"
-            + (f" (ours ×{b['ratio']:.2f})" if b["ratio"] else "")
+    text = ngettext(
+        "One of the {people} posted in the window.",
+        "{n} {people} posted in the window.",
+        inputs.n_members,
+    ).format(n=f"{inputs.n_members:,}", people=inputs.who)
+    second = ngettext(
+        "Word of mouth from this {k} seed user is expected to reach {reach} of them ({share}) within {hops}",
+        "Word of mouth from these {k} seed users is expected to reach {reach} of them ({share}) "
+        "within {hops}",
+        k,
+    ).format(k=k, reach=f"{reach:,.0f}", share=f"{share:.0%}", hops=_hops(sel, inputs.lang))
+    text = _("{first} {second}").format(first=text, second=second)
+    named = [b for b in _baselines(sel, inputs.lang) if b["method"] in ("followers", "pagerank")]
+    if named and not _all_are_seeds(inputs):
+        text += _("; under the same model ") + _(", ").join(
+            _("the “{label}” list reaches {reach}").format(label=b["label"], reach=f"{b['reach']:,.0f}")
+            + (_(" (ours ×{ratio})").format(ratio=f"{b['ratio']:.2f}") if b["ratio"] else "")
             for b in named
         )
-    text += "."
+    text += _(".")
     if inputs.synthetic:
-        text = "Synthetic sample — " + text
+        text = _("Synthetic sample — ") + text
     return text
 
 
+def banners(inputs: ReportInputs) -> list[str]:
+    """Plain warnings for the top of the page when a run's figures mean less than they seem:
+    every eligible member is a seed (so comparisons mean nothing), or the segment is tiny.
+
+    >>> from dataclasses import replace
+    >>> ex = ReportInputs.example(lang="en")
+    >>> banners(replace(ex, n_members=1))[0][:60]
+    'Only one of the mothers was found, and 1 can be a seed: ever'
+    """
+    t = translations(inputs.lang)
+    _, ngettext = t.gettext, t.ngettext
+    n_eligible = int(inputs.selection.get("n_eligible", 0) or 0)
+    out = []
+    if _all_are_seeds(inputs):
+        out.append(
+            ngettext(
+                "Only one of the {people} was found, and {e} can be a seed: ",
+                "Only {n} {people} were found, and {e} of them can be seeds: ",
+                inputs.n_members,
+            ).format(n=f"{inputs.n_members:,}", e=f"{n_eligible:,}", people=inputs.who)
+            + _(
+                "every one of them is on the list, so the comparison with the most-followers and "
+                "PageRank lists means nothing here (a list of everyone reaches the same people). "
+                "Load more exports or a longer window (--window-days) for a real choice."
+            )
+        )
+    if 0 < inputs.n_members < 30:
+        out.append(
+            _(
+                "With so few {people}, every figure below rests on a handful of people: read them as "
+                "examples, not as measurements."
+            ).format(people=inputs.who)
+        )
+    return out
+
+
 _PARAM_HELP = {
-    "filter_counts": "members per seed filter: passed, left out, unknown (left out)",
-    "eligibility.min_followers": "filter: fewest followers a seed may have (unknown: left out)",
-    "eligibility.max_followers": "filter: most followers a seed may have (unknown: left out)",
-    "eligibility.min_engagement": "filter: lowest engagement rate per post per follower (unknown: left out)",
-    "eligibility.regions": "filter: provinces or cities a seed must be in (unknown: left out)",
-    "eligibility.gender": "filter: f or m (unknown: left out)",
-    "eligibility.exclude_verified": "filter: leave out every verified account",
-    "k": "number of seeds on the list",
-    "k_requested": "number of seeds asked for (fewer when fewer people are eligible)",
-    "epsilon": "ε, the guarantee's slack: the list reaches at least (1 − 1/e − ε) ≈ 63% − ε of the "
-    "best possible list's reach, with high probability",
-    "delta": "chance that the guarantee does not hold",
-    "sample_size": "reverse-reachable sets sampled to choose the seeds (more sets, steadier list)",
-    "n_simulations": "Monte Carlo simulations used to measure each list's expected reach",
-    "graph_users": "people in the influence graph of the window",
-    "graph_edges": "who-spreads-whom links in the influence graph",
-    "kind_weights": "how much each kind of interaction counts toward a link's weight",
-    "model.probability": "how likely a person is to pass a post on: 'wc' = a follower's share of "
-    "attention (weighted cascade); 'uniform:P' = the same chance P for every link",
-    "model.max_hops": "how many hops word of mouth travels (0 = no limit)",
-    "model.decay": "how much weaker each further hop is (1 = no weakening)",
-    "eligibility.min_score": "lowest segment score a seed may have",
-    "eligibility.follower_cap": "most followers a seed may have (no celebrities)",
-    "eligibility.exclude_verified_organisations": "leave out verified organisations, brands, "
-    "shops and media (blue V)",
-    "eligibility.max_bot_score": "highest bot score a seed may have",
-    "eligibility.min_posts": "fewest posts in the window a seed must have written",
-    "random_seed": "the random seed: the same data and seed give the same list",
-    "window": "the days of posts read",
-    "certified_ratio": "proven lower bound: the list reaches at least this share of the best possible "
-    "list's expected reach (with probability 1 − δ)",
-    "target_ratio": "the share the guarantee aimed for, 1 − 1/e − ε",
-    "theta": "reverse-reachable sets the seeds were chosen on",
-    "theta_min": "fewest reverse-reachable sets the selector would use",
-    "theta_max": "most reverse-reachable sets the guarantee could need",
-    "theta_stop": "reverse-reachable sets at which the guarantee was met",
-    "iterations": "rounds of doubling the sample until the guarantee was met",
-    "rr_sets_total": "reverse-reachable sets drawn in all (selection and checking samples)",
-    "rr_entries": "people listed across all reverse-reachable sets (memory used)",
-    "memory_capped": "whether the sample was cut short by the memory limit (then the guarantee may "
-    "be weaker than asked)",
+    "filter_counts": N_("members per seed filter: passed, left out, unknown (left out)"),
+    "eligibility.min_followers": N_("filter: fewest followers a seed may have (unknown: left out)"),
+    "eligibility.max_followers": N_("filter: most followers a seed may have (unknown: left out)"),
+    "eligibility.min_engagement": N_(
+        "filter: lowest engagement rate per post per follower (unknown: left out)"
+    ),
+    "eligibility.regions": N_("filter: provinces or cities a seed must be in (unknown: left out)"),
+    "eligibility.gender": N_("filter: f or m (unknown: left out)"),
+    "eligibility.exclude_verified": N_("filter: leave out every verified account"),
+    "k": N_("number of seeds on the list"),
+    "k_requested": N_("number of seeds asked for (fewer when fewer people are eligible)"),
+    "epsilon": N_(
+        "ε, the guarantee's slack: the list reaches at least (1 − 1/e − ε) ≈ 63% − ε of the "
+        "best possible list's reach, with high probability"
+    ),
+    "delta": N_("chance that the guarantee does not hold"),
+    "sample_size": N_("reverse-reachable sets sampled to choose the seeds (more sets, steadier list)"),
+    "n_simulations": N_("Monte Carlo simulations used to measure each list's expected reach"),
+    "graph_users": N_("people in the influence graph of the window"),
+    "graph_edges": N_("who-spreads-whom links in the influence graph"),
+    "kind_weights": N_("how much each kind of interaction counts toward a link's weight"),
+    "model.probability": N_(
+        "how likely a person is to pass a post on: 'wc' = a follower's share of "
+        "attention (weighted cascade); 'uniform:P' = the same chance P for every link"
+    ),
+    "model.max_hops": N_("how many hops word of mouth travels (0 = no limit)"),
+    "model.decay": N_("how much weaker each further hop is (1 = no weakening)"),
+    "eligibility.min_score": N_("lowest segment score a seed may have"),
+    "eligibility.follower_cap": N_("most followers a seed may have (no celebrities)"),
+    "eligibility.exclude_verified_organisations": N_(
+        "leave out verified organisations, brands, shops and media (blue V)"
+    ),
+    "eligibility.max_bot_score": N_("highest bot score a seed may have"),
+    "eligibility.min_posts": N_("fewest posts in the window a seed must have written"),
+    "random_seed": N_("the random seed: the same data and seed give the same list"),
+    "window": N_("the days of posts read"),
+    "certified_ratio": N_(
+        "proven lower bound: the list reaches at least this share of the best possible "
+        "list's expected reach (with probability 1 − δ)"
+    ),
+    "target_ratio": N_("the share the guarantee aimed for, 1 − 1/e − ε"),
+    "theta": N_("reverse-reachable sets the seeds were chosen on"),
+    "theta_min": N_("fewest reverse-reachable sets the selector would use"),
+    "theta_max": N_("most reverse-reachable sets the guarantee could need"),
+    "theta_stop": N_("reverse-reachable sets at which the guarantee was met"),
+    "iterations": N_("rounds of doubling the sample until the guarantee was met"),
+    "rr_sets_total": N_("reverse-reachable sets drawn in all (selection and checking samples)"),
+    "rr_entries": N_("people listed across all reverse-reachable sets (memory used)"),
+    "memory_capped": N_(
+        "whether the sample was cut short by the memory limit (then the guarantee may be weaker than asked)"
+    ),
 }
 #: figures the run measured, shown apart from the settings
 _DIAGNOSTICS = {
@@ -326,10 +422,11 @@ def members_note(
     counts: Mapping[str, int],
     tags: Any,
     funnel: Mapping[str, Any] | None,
+    lang: str = "en",
 ) -> str:
-    """How the run found its members, in words: the post scorer, members by kind of evidence
-    (posts beyond chance, profile, both), the shops found among them, and the funnel from posts
-    to members with the post model's prior and threshold.
+    """How the run found its members, in words (in ``lang``): the post scorer, members by kind of
+    evidence (posts beyond chance, profile, both), the shops found among them, and the funnel
+    from posts to members with the post model's prior and threshold.
 
     Example:
         >>> import pandas as pd
@@ -341,62 +438,81 @@ def members_note(
         >>> "1 look like shops" in note, note.endswith("→ 7 authors → 2 members.")
         (True, True)
     """
+    _ = translations(lang).gettext
     scorer = (
-        f"post scores from the trained classifier models/{segment}.joblib"
+        _("post scores from the trained classifier models/{segment}.joblib").format(segment=segment)
         if post_scorer == "classifier"
-        else "post scores from the lexicon rules"
+        else _("post scores from the lexicon rules")
     )
     n = sum(counts.values())
     chance = (funnel or {}).get("chance_rate")
-    chance_text = f": {chance:.1%} of a non-member's posts pass" if chance else ""
-    text = (
-        f"Members: {n:,} tagged ({scorer}): {counts.get('posts', 0):,} by their posts (more positive "
-        f"posts than chance gives a non-member{chance_text}), {counts.get('profile', 0):,} by their "
-        f"profile alone, {counts.get('both', 0):,} by a positive post and their profile together."
+    chance_text = _(": {rate} of a non-member's posts pass").format(rate=f"{chance:.1%}") if chance else ""
+    text = _(
+        "Members: {n} tagged ({scorer}): {posts} by their posts (more positive posts than chance "
+        "gives a non-member{chance}), {profile} by their profile alone, {both} by a positive post "
+        "and their profile together."
+    ).format(
+        n=f"{n:,}",
+        scorer=scorer,
+        posts=f"{counts.get('posts', 0):,}",
+        chance=chance_text,
+        profile=f"{counts.get('profile', 0):,}",
+        both=f"{counts.get('both', 0):,}",
     )
     if "business" in getattr(tags, "columns", ()):
         shops = int(tags["business"].map(lambda b: isinstance(b, str) and bool(b)).sum())
-        text += f" {shops:,} look like shops or sellers (kept out of the seed list)."
+        text += _(" {n} look like shops or sellers (kept out of the seed list).").format(n=f"{shops:,}")
     if funnel:
         prior = funnel.get("prior")
         model = ""
         if prior is not None:
-            how = "estimated from this window" if funnel.get("prior_estimated") else "the model's default"
-            model = (
-                f" (estimated share of segment posts among them {prior:.1%}, {how}; probability cut "
-                f"{funnel.get('threshold') or 0:.2f})"
+            how = (
+                _("estimated from this window") if funnel.get("prior_estimated") else _("the model's default")
             )
-        text += (
-            f" Funnel: {funnel.get('n_posts', 0):,} posts with own words → {funnel.get('n_relevant', 0):,} "
-            f"pass the segment's prefilter → {funnel.get('n_positive_posts', 0):,} positive posts{model} → "
-            f"{funnel.get('n_authors', 0):,} authors → {n:,} members."
+            model = _(
+                " (estimated share of segment posts among them {prior}, {how}; probability cut {cut})"
+            ).format(prior=f"{prior:.1%}", how=how, cut=f"{funnel.get('threshold') or 0:.2f}")
+        text += _(
+            " Funnel: {posts} posts with own words → {relevant} pass the segment's prefilter → "
+            "{positive} positive posts{model} → {authors} authors → {n} members."
+        ).format(
+            posts=f"{funnel.get('n_posts', 0):,}",
+            relevant=f"{funnel.get('n_relevant', 0):,}",
+            positive=f"{funnel.get('n_positive_posts', 0):,}",
+            model=model,
+            authors=f"{funnel.get('n_authors', 0):,}",
+            n=f"{n:,}",
         )
     return text
 
 
-def _fmt(v: Any) -> str:
+def _fmt(v: Any, lang: str = "en") -> str:
+    _ = translations(lang).gettext
     if v is None:
-        return "none"
+        return _("none")
     if isinstance(v, bool):
-        return "yes" if v else "no"
+        return _("yes") if v else _("no")
     if isinstance(v, float):
         return f"{v:g}"
     if isinstance(v, int):
         return f"{v:,}"
     if isinstance(v, Mapping):
-        return ", ".join(f"{k} {_fmt(x)}" for k, x in v.items())
+        return ", ".join(f"{k} {_fmt(x, lang)}" for k, x in v.items())
     if isinstance(v, list | tuple):
-        return ", ".join(_fmt(x) for x in v)
+        return ", ".join(_fmt(x, lang) for x in v)
     return str(v)
 
 
-def describe_parameters(selection: Mapping[str, Any], window_text: str = "") -> list[tuple[str, str, str]]:
+def describe_parameters(
+    selection: Mapping[str, Any], window_text: str = "", lang: str = "en"
+) -> list[tuple[str, str, str]]:
     """Every parameter of a selection as (name, value, what it means in plain words).
 
     >>> rows = describe_parameters({"params": {"k": 100}, "model": {"max_hops": 2}, "random_seed": 7})
     >>> rows[0], [name for name, _, _ in rows]
     (('k', '100', 'number of seeds on the list'), ['k', 'model.max_hops', 'random_seed'])
     """
+    _ = translations(lang).gettext
     rows: list[tuple[str, str, str]] = []
     flat: dict[str, Any] = {}
     for key, value in (selection.get("params") or {}).items():
@@ -415,8 +531,74 @@ def describe_parameters(selection: Mapping[str, Any], window_text: str = "") -> 
         flat["window"] = window_text
     order = list(_PARAM_HELP)
     for key in sorted(flat, key=lambda k: (order.index(k) if k in order else len(order), k)):
-        rows.append((key, _fmt(flat[key]), _PARAM_HELP.get(key, "")))
+        rows.append((key, _fmt(flat[key], lang), _(_PARAM_HELP[key]) if key in _PARAM_HELP else ""))
     return rows
+
+
+def eligibility_text(selection: Mapping[str, Any], lang: str = "en") -> list[str]:
+    """Who may be a seed, in plain words, from the selection's eligibility rules.
+
+    >>> eligibility_text({"params": {"eligibility": {"follower_cap": 50000, "min_posts": 1}}})
+    ['at most 50,000 followers (no celebrities)', 'wrote at least one post in the window']
+    """
+    t = translations(lang)
+    _, ngettext = t.gettext, t.ngettext
+    rules = (selection.get("params") or {}).get("eligibility") or {}
+    out = []
+    if rules.get("follower_cap") is not None:
+        out.append(_("at most {n} followers (no celebrities)").format(n=f"{int(rules['follower_cap']):,}"))
+    if rules.get("exclude_verified_organisations"):
+        out.append(_("not a verified organisation, brand, shop or media account (blue V)"))
+    if rules.get("max_bot_score") is not None:
+        out.append(_("not bot-like (bot score at most {x})").format(x=f"{float(rules['max_bot_score']):g}"))
+    if rules.get("min_posts"):
+        n = int(rules["min_posts"])
+        out.append(
+            ngettext(
+                "wrote at least one post in the window", "wrote at least {n} posts in the window", n
+            ).format(n=n)
+        )
+    if rules.get("min_score"):
+        out.append(_("segment score at least {x}").format(x=f"{float(rules['min_score']):g}"))
+    return out
+
+
+def model_plain(selection: Mapping[str, Any], lang: str = "en") -> str:
+    """The spreading model in one plain sentence.
+
+    >>> model_plain({"model": {"probability": "uniform:0.1", "max_hops": 2}}).split(": ")[0]
+    'Word of mouth spreads for up to 2 steps of sharing'
+    >>> model_plain({"model": {"probability": "wc", "max_hops": 2}}, lang="zh")[:14]
+    '口碑最多传 2 层转发：每个'
+    """
+    _ = translations(lang).gettext
+    model = selection.get("model") or {}
+    prob = str(model.get("probability", "wc"))
+    if prob.startswith("uniform:"):
+        how = _("each person passes a post on to each follower with the same chance, {p}").format(p=prob[8:])
+    elif prob == "learned":
+        how = _("each link's chance of passing a post on is learned from the reposts before the window")
+    else:
+        how = _(
+            "each person passes a post on to a follower with a chance equal to that follower's share "
+            "of attention (weighted cascade)"
+        )
+    decay = float(model.get("decay", 1.0) or 1.0)
+    if decay != 1.0:
+        how += _("; each further step is {d} times as strong as the one before").format(d=f"{decay:g}")
+    return _("Word of mouth spreads for up to {hops}: {how}.").format(hops=_hops(selection, lang), how=how)
+
+
+def _description(text: str, lang: str) -> str:
+    """The segment description's lines in ``lang`` (a definition holds a Chinese and an English
+    line); all of it when no line fits."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+
+    def chinese(line: str) -> bool:
+        return sum("\u4e00" <= ch <= "\u9fff" for ch in line) > 0.3 * len(line)
+
+    picked = [ln for ln in lines if chinese(ln) == (lang == "zh")]
+    return " ".join(picked or lines)
 
 
 def _when(value: Any) -> str:
@@ -436,65 +618,98 @@ def _fmt_rate(v: Any) -> str:
 def _portrait(inputs: ReportInputs) -> dict[str, Any] | None:
     """The portrait section's charts and numbers, or None without a portrait."""
     p = inputs.portrait
-    return portrait_view(p["segment"], p["seeds"], label=inputs.segment_label) if p else None
+    return portrait_view(p["segment"], p["seeds"], label=inputs.who) if p else None
 
 
-def render_report(inputs: ReportInputs) -> str:
-    """Render the report to a self-contained HTML string."""
+def _window_text(inputs: ReportInputs) -> str:
+    first = date.fromordinal(inputs.as_of.toordinal() - inputs.window_days + 1)
+    return (
+        translations(inputs.lang)
+        .ngettext(
+            "{n} day ending {end} ({start} to {end}, Beijing time)",
+            "{n} days ending {end} ({start} to {end}, Beijing time)",
+            inputs.window_days,
+        )
+        .format(n=inputs.window_days, start=first.isoformat(), end=inputs.as_of.isoformat())
+    )
+
+
+def _charts(inputs: ReportInputs) -> dict[str, str]:
+    """The page's charts (plotly fragments), each empty when it has no data."""
+    tr = translations(inputs.lang).gettext
     sel = inputs.selection
-    k = len(inputs.seed_rows)
-    label = inputs.segment_label
-    reach = float(sel.get("expected_reach", 0.0) or 0.0)
-    baselines = _baselines(sel)
     method = sel.get("method", "ris")
+    ours = tr(METHOD_LABELS[method]) if method in METHOD_LABELS else method
     curves: dict[str, list[tuple[int, float]]] = {
-        METHOD_LABELS.get(method, method): [(int(a), float(v)) for a, v in sel.get("reach_curve", [])]
+        ours: [(int(a), float(v)) for a, v in sel.get("reach_curve", [])]
     }
     for m, b in sorted((sel.get("baselines") or {}).items()):
-        curves[METHOD_LABELS.get(m, m)] = [(int(a), float(v)) for a, v in b.get("reach_curve", [])]
-    first = inputs.as_of.toordinal() - inputs.window_days + 1
-    window_text = (
-        f"{inputs.window_days} days ending {inputs.as_of.isoformat()} "
-        f"({date.fromordinal(first).isoformat()} to {inputs.as_of.isoformat()}, Asia/Shanghai)"
-    )
+        curves[tr(METHOD_LABELS[m]) if m in METHOD_LABELS else m] = [
+            (int(a), float(v)) for a, v in b.get("reach_curve", [])
+        ]
+    label = inputs.who
     seed_followers = [r.get("followers") for r in inputs.seed_rows]
-    chart = {
-        "reach": charts.reach_curve_chart(curves, ours=METHOD_LABELS.get(method, method))
-        if any(curves.values())
-        else "",
-        "over_time": charts.members_over_time_chart(inputs.member_days, label=label)
+    return {
+        "reach": charts.reach_curve_chart(curves, ours=ours, tr=tr) if any(curves.values()) else "",
+        "over_time": charts.members_over_time_chart(inputs.member_days, label=label, tr=tr)
         if inputs.member_days
         else "",
-        "words": charts.top_words_chart(inputs.top_words) if inputs.top_words else "",
-        "followers": charts.follower_chart(inputs.member_followers, seed_followers, label=label)
+        "words": charts.top_words_chart(inputs.top_words, tr=tr) if inputs.top_words else "",
+        "followers": charts.follower_chart(inputs.member_followers, seed_followers, label=label, tr=tr)
         if inputs.member_followers
         else "",
-        "cities": charts.city_chart(inputs.cities, label=label) if inputs.cities else "",
-        "overlap": charts.overlap_chart(inputs.overlap["by_count"], label=label)
+        "cities": charts.city_chart(inputs.cities, label=label, tr=tr) if inputs.cities else "",
+        "overlap": charts.overlap_chart(inputs.overlap["by_count"], label=label, tr=tr)
         if inputs.overlap and inputs.overlap.get("by_count")
         else "",
         "circles": charts.circles_picture(
-            inputs.network["nodes"], inputs.network["edges"], seed=int(sel.get("random_seed", 0) or 0)
+            inputs.network["nodes"], inputs.network["edges"], seed=int(sel.get("random_seed", 0) or 0), tr=tr
         )
         if inputs.network and inputs.network.get("nodes")
         else "",
     }
-    n_cities = len({r.get("city") for r in inputs.seed_rows if r.get("city")})
-    n_circles = len({r.get("circle") for r in inputs.seed_rows if r.get("circle") is not None})
-    has_bot = any(r.get("bot_score") is not None for r in inputs.seed_rows)
+
+
+def _filter_options(rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    """The seed table's filter choices: regions (most seeds first) and circles."""
+    regions: dict[str, int] = {}
+    for r in rows:
+        if r.get("city"):
+            regions[str(r["city"])] = regions.get(str(r["city"]), 0) + 1
+    circles = sorted({int(r["circle"]) for r in rows if r.get("circle") is not None})
+    return {"regions": sorted(regions, key=lambda c: (-regions[c], c)), "circles": circles}
+
+
+def render_report(inputs: ReportInputs) -> str:
+    """Render the report to a self-contained HTML string (in ``inputs.lang``)."""
+    t = translations(inputs.lang)
+    _ = t.gettext
+    sel = inputs.selection
+    k = len(inputs.seed_rows)
+    reach = float(sel.get("expected_reach", 0.0) or 0.0)
+    method = sel.get("method", "ris")
+    window_text = _window_text(inputs)
+    chart = _charts(inputs)
+    params = describe_parameters(sel, window_text, inputs.lang)
+    label = inputs.who
     return (
-        _env()
+        _env(inputs.lang)
         .get_template("report.html.j2")
         .render(
+            lang=inputs.lang,
+            html_lang="zh-CN" if inputs.lang == "zh" else "en",
             segment=inputs.segment,
             segment_title=label.capitalize() if label.isascii() else label,
-            segment_label=label,
-            segment_description=inputs.segment_description,
+            people=label,
+            segment_description=_description(inputs.segment_description, inputs.lang),
+            model_plain=model_plain(sel, inputs.lang),
             as_of=inputs.as_of.isoformat(),
             window_text=window_text,
             run_id=inputs.run_id,
             generated_at=inputs.generated_at.strftime("%Y-%m-%d %H:%M UTC"),
             synthetic=inputs.synthetic,
+            banners=banners(inputs),
+            all_are_seeds=_all_are_seeds(inputs),
             headline=headline_text(inputs),
             n_members=inputs.n_members,
             n_posts=inputs.n_posts,
@@ -508,14 +723,16 @@ def render_report(inputs: ReportInputs) -> str:
             spread=sel.get("spread"),
             reach_sample=int(sel.get("reach_sample") or 0),
             share=reach / inputs.n_members if inputs.n_members else 0.0,
-            baselines=baselines,
+            baselines=_baselines(sel, inputs.lang),
             top_words=[{"word": w, "count": c, "score": s} for w, c, s in inputs.top_words],
+            top_words_text=_(", ").join(f"{w} ({c})" for w, c, _s in inputs.top_words[:30]),
             seeds=inputs.seed_rows,
-            has_bot=has_bot,
+            filters=_filter_options(inputs.seed_rows),
+            has_bot=any(r.get("bot_score") is not None for r in inputs.seed_rows),
             fmt_rate=_fmt_rate,
             when=_when,
-            n_cities=n_cities,
-            n_circles=n_circles,
+            n_cities=len({r.get("city") for r in inputs.seed_rows if r.get("city")}),
+            n_circles=len({r.get("circle") for r in inputs.seed_rows if r.get("circle") is not None}),
             circles=inputs.circles,
             meetups=inputs.meetups,
             overlap=inputs.overlap,
@@ -527,23 +744,20 @@ def render_report(inputs: ReportInputs) -> str:
             pending_interactions=inputs.pending_interactions,
             judged_on_unknown=int(sel.get("judged_on_unknown", 0) or 0),
             model_text=inputs.model_text,
-            method_text=_METHOD_TEXT.get(method, method),
-            method_label=METHOD_LABELS.get(method, method),
+            method_text=_(_METHOD_TEXT[method]) if method in _METHOD_TEXT else method,
+            method_label=_(METHOD_LABELS[method]) if method in METHOD_LABELS else method,
+            hops=_hops(sel, inputs.lang),
             guarantee=sel.get("guarantee", ""),
-            eligibility=list(inputs.eligibility),
+            eligibility=eligibility_text(sel, inputs.lang) or list(inputs.eligibility),
             random_seed=sel.get("random_seed"),
-            params=[
-                p for p in describe_parameters(sel, window_text) if p[0] not in _DIAGNOSTICS or p[0] == "k"
-            ],
-            diagnostics=[
-                p for p in describe_parameters(sel, window_text) if p[0] in _DIAGNOSTICS and p[0] != "k"
-            ],
+            params=[p for p in params if p[0] not in _DIAGNOSTICS or p[0] == "k"],
+            diagnostics=[p for p in params if p[0] in _DIAGNOSTICS and p[0] != "k"],
             notes=list(inputs.notes),
-            files=list(inputs.files),
+            files=[(f, _(what)) for f, what in inputs.files],
             version=inputs.version,
             chart=chart,
             portrait=_portrait(inputs),
-            filters=[
+            seed_filters=[
                 (n, _fmt(v)) for n, v in set_filters((sel.get("params") or {}).get("eligibility")).items()
             ],
             filter_counts=list((sel.get("params") or {}).get("filter_counts") or []),

@@ -11,7 +11,10 @@ Example:
     "'=1+1"
     >>> explain_seed(marginal_reach=12.4, cumulative_reach=40.0, n_hits=5, circle=3, city="杭州",
     ...              segment_label="mothers")
-    'adds ~12 mothers within reach (~40 with the seeds above); 5 posts about the segment; circle 3, 杭州'
+    'reaches ~12 more mothers (~40 with the seeds above); 5 posts on the topic; circle 3, 杭州'
+    >>> explain_seed(marginal_reach=1, cumulative_reach=1, n_hits=1, circle=None, city=None,
+    ...              segment_label="妈妈", lang="zh")
+    '新增覆盖约 1 位妈妈（连同排在前面的种子共约 1 位）；1 条相关帖子'
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from report.i18n import N_, translations
 
 __all__ = [
     "COLUMN_TITLES",
@@ -49,21 +54,22 @@ SEED_COLUMNS = (
     "cumulative_reach",
     "reason",
 )
+#: column titles of the spreadsheet (message ids: translated where shown)
 COLUMN_TITLES = {
-    "rank": "rank",
-    "user_id": "user id",
-    "screen_name": "screen name",
-    "profile_url": "profile link",
-    "followers": "followers",
-    "city": "city",
-    "circle": "circle",
-    "segment_score": "segment score",
-    "n_hits": "posts about the segment",
-    "engagement_rate": "engagement rate",
-    "bot_score": "bot score",
-    "marginal_reach": "adds (expected reach)",
-    "cumulative_reach": "cumulative expected reach",
-    "reason": "why",
+    "rank": N_("rank"),
+    "user_id": N_("user id"),
+    "screen_name": N_("screen name"),
+    "profile_url": N_("profile link"),
+    "followers": N_("followers"),
+    "city": N_("region"),
+    "circle": N_("circle"),
+    "segment_score": N_("segment score"),
+    "n_hits": N_("posts on the topic"),
+    "engagement_rate": N_("engagement rate"),
+    "bot_score": N_("bot score"),
+    "marginal_reach": N_("new people reached"),
+    "cumulative_reach": N_("reached with the seeds above"),
+    "reason": N_("why"),
 }
 _NUMERIC = {
     "marginal_reach": 3,
@@ -72,7 +78,6 @@ _NUMERIC = {
     "engagement_rate": 5,
     "bot_score": 3,
 }
-_HOPS = {1: "one", 2: "two", 3: "three"}
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -113,37 +118,39 @@ def explain_seed(
     segment_label: str,
     max_hops: int | None = None,
     words: Sequence[str] = (),
+    lang: str = "en",
 ) -> str:
-    """A one-line reason in plain words for why a seed is on the list.
+    """A one-line reason in plain words (in ``lang``) for why a seed is on the list.
 
-    ``max_hops`` names the reach's hop limit; ``words`` are the segment words the person's posts
-    matched (the first three are quoted).
+    ``segment_label`` names the members (妈妈 / mothers); ``words`` are the segment words the
+    person's posts matched (the first three are quoted). ``max_hops`` is kept for callers; the
+    report says the hop limit once, not on every row.
 
     >>> explain_seed(marginal_reach=6.2, cumulative_reach=6.2, n_hits=4, circle=21, city="上海",
     ...              segment_label="mothers", max_hops=2, words=["宝宝", "辅食"]).split("; ")[:2]
-    ['adds ~6 mothers within two hops (~6 with the seeds above)', '4 posts about the segment (宝宝, 辅食)']
+    ['reaches ~6 more mothers (~6 with the seeds above)', '4 posts on the topic (宝宝, 辅食)']
     """
-    within = "within reach"
-    if max_hops is not None:
-        within = (
-            "within any number of hops"
-            if max_hops == 0
-            else f"within {_HOPS.get(max_hops, str(max_hops))} hop{'s' if max_hops != 1 else ''}"
-        )
+    t = translations(lang)
+    _, ngettext = t.gettext, t.ngettext
+    sep = "；" if lang == "zh" else "; "
     parts = [
-        f"adds ~{marginal_reach:.0f} {segment_label} {within} (~{cumulative_reach:.0f} with the seeds above)"
+        _("reaches ~{m} more {people} (~{c} with the seeds above)").format(
+            m=f"{marginal_reach:.0f}", c=f"{cumulative_reach:.0f}", people=segment_label
+        )
     ]
     if n_hits:
-        quoted = f" ({', '.join(words[:3])})" if words else ""
-        parts.append(f"{n_hits} post{'s' if n_hits != 1 else ''} about the segment{quoted}")
+        quoted = _(" ({words})").format(words=_(", ").join(words[:3])) if words else ""
+        parts.append(
+            ngettext("{n} post on the topic", "{n} posts on the topic", n_hits).format(n=n_hits) + quoted
+        )
     where = []
     if circle is not None:
-        where.append(f"circle {circle}")
+        where.append(_("circle {c}").format(c=circle))
     if city:
         where.append(city)
     if where:
-        parts.append(", ".join(where))
-    return "; ".join(parts)
+        parts.append(_(", ").join(where))
+    return sep.join(parts)
 
 
 def _text(value: Any) -> str:

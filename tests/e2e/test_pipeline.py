@@ -81,7 +81,7 @@ def test_same_seed_gives_the_same_list_and_outputs_are_written(runs):
         rows = list(csv.DictReader(fh))
     assert [r["user_id"] for r in rows] == [s["user_id"] for s in doc["selection"]["seeds"]]
     html = (folder / "report.html").read_text(encoding="utf-8")
-    assert "Synthetic sample" in html and html.count("<tr>") >= 100
+    assert "合成样例" in html and html.count("<tr data-region=") == 100  # Chinese by default
     reach = doc["selection"]["expected_reach"]
     assert reach >= max(b["expected_reach"] for b in doc["selection"]["baselines"].values())
 
@@ -106,8 +106,8 @@ def test_each_of_the_last_seven_windows_holds_300_eligible_mothers(runs):
 def test_the_report_names_the_window_and_parameters(runs):
     _, second, _, _ = runs
     html = Path(second["report"]).read_text(encoding="utf-8")
-    assert "30 days ending 2026-11-15" in html
-    assert "Random seed 42" in html and "max_hops" in html
+    assert "截至 2026-11-15 的 30 天" in html
+    assert "随机种子 42" in html and "max_hops" in html
     assert pd.notna(second["expected_reach"])
 
 

@@ -64,3 +64,14 @@ def test_run_takes_the_spread_model_and_refuses_a_bad_one():
     result = runner.invoke(app, ["run", "--probability", "uniform:2"])
     assert result.exit_code == 2 and "probability must be wc, uniform:P" in result.output
     assert "--probability" in runner.invoke(app, ["run", "--help"], terminal_width=200).output
+
+
+def test_lang_picks_the_language_of_the_messages(tmp_path):
+    result = runner.invoke(app, ["run", "--lang", "fr"])
+    assert result.exit_code == 2 and "--lang must be zh (中文) or en (English); got 'fr'" in result.output
+    missing = str(tmp_path / "nowhere.duckdb")
+    zh = runner.invoke(app, ["run", "--warehouse", missing])
+    en = runner.invoke(app, ["run", "--warehouse", missing, "--lang", "en"])
+    assert zh.exit_code == en.exit_code != 0
+    assert "这里没有数据仓库" in zh.output and "no warehouse there" in en.output
+    assert "--lang" in runner.invoke(app, ["run", "--help"], terminal_width=200).output

@@ -9,6 +9,7 @@ before printed 60–346 lines of traceback for each.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -172,7 +173,7 @@ def test_an_unexpected_error_names_a_log_file_with_the_traceback(capsys):
         raise KeyError("a bug")
     err = capsys.readouterr().err
     assert exited.value.exit_code == EXIT_FAILED and one_line(err), err
-    log = Path(err.rsplit("(details: ", 1)[1].rstrip().rstrip(")"))
+    log = Path(re.search(r"(/\S+?\.log)", err).group(1))  # "(details: …)" / "（详情见：…）"
     text = log.read_text(encoding="utf-8")
     assert "Traceback" in text and "KeyError: 'a bug'" in text
     log.unlink()

@@ -12,6 +12,7 @@ and undone by the next run of the day, which is checked here too.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -177,7 +178,7 @@ def test_a_full_disk_fails_the_run_in_one_line_and_leaves_nothing(real_runs):
         )
     assert f["code"] == 1, (f["stdout"], f["stderr"])
     assert one_line(f["stderr"]) and "No space left on device" in f["stderr"], f["stderr"]
-    log = Path(f["stderr"].rsplit("(details: ", 1)[1].rstrip().rstrip(")"))
+    log = Path(re.search(r"(/\S+?\.log)", f["stderr"]).group(1))  # "(details: …)" / "（详情见：…）"
     assert "Traceback" in log.read_text(encoding="utf-8")
     assert f["listing"] == ""  # no staging folder, no partial report
     _unchanged_apart_from_runs(f["before"], f["after"])

@@ -20,6 +20,7 @@ import pytest
 from flows import steps
 from flows.settings import load_settings
 from report.seedlist import SEED_COLUMNS
+from report.xlsx import XLSX_COLUMNS
 from store.warehouse import open_warehouse
 from tests.conftest import ROOT, missing
 
@@ -96,14 +97,26 @@ def test_every_deliverable_is_published(run):
     doc = json.loads((folder / "seeds.json").read_text(encoding="utf-8"))
     assert len(doc["seeds"]) == 100 and doc["selection"]["random_seed"] == 42
     assert set(SEED_COLUMNS) <= set(doc["seeds"][0])
-    assert any("Bot score" in n for n in doc["notes"]) == all(s["bot_score"] is None for s in doc["seeds"])
+    assert any("机器人分" in n for n in doc["notes"]) == all(s["bot_score"] is None for s in doc["seeds"])
     assert doc["report"]["overlap"]["reached_by_two_or_more"] >= 0
     html = (folder / "report.html").read_text(encoding="utf-8")
-    assert "What changed since the previous run" in html and "mothers-2026-11-14-w30" in html
+    assert "与上次运行相比的变化" in html and "mothers-2026-11-14-w30" in html  # Chinese by default
+    assert doc["report"]["lang"] == "zh" and "妈妈：100 位种子用户" in html
     h = nx.read_gexf(folder / "circles.gexf")
     seeds = {n for n, d in h.nodes(data=True) if d["seed"]}
     assert seeds == {s["user_id"] for s in doc["seeds"]}
     assert h.number_of_nodes() > 100 and h.number_of_edges() > 0
+
+
+def test_lang_en_gives_the_report_and_the_xlsx_in_english(run, tmp_path):
+    result, wh, _ = run
+    settings = load_settings().replace(warehouse=wh, seed=42, out_dir=tmp_path, lang="en")
+    staged = steps.report_step(wh, result["run_id"], "mothers", AS_OF, 30, settings)
+    html = staged.report.read_text(encoding="utf-8")
+    assert "Mothers: the 100 seed users (synthetic sample)" in html and 'lang="en"' in html
+    assert "What changed since the previous run" in html and "Appendix: how this list was made" in html
+    assert "种子名单" not in html and "种子用户" not in html
+    assert openpyxl.load_workbook(staged.seeds_xlsx).sheetnames == ["Seeds", "Meet-ups", "About"]
 
 
 def test_prefect_artifacts_link_to_the_report(run):
@@ -122,19 +135,51 @@ def test_seeds_xlsx_from_a_real_run_keeps_ids_and_is_formula_safe(run, probed):
     staged, first = probed
     doc = json.loads(staged.seeds_json.read_text(encoding="utf-8"))
     wb = openpyxl.load_workbook(staged.seeds_xlsx)
-    ws = wb["Seeds"]
+    ws = wb.worksheets[0]  # the list: a header row, then one row per seed
+    assert ws.title == "种子名单" and ws.max_row == 101
+    assert [c.value for c in ws[1]][4:7] == ["状态", "联系人", "备注"]
     rows = list(ws.iter_rows(min_row=2, values_only=False))
     assert len(rows) == 100
-    uid = SEED_COLUMNS.index("user_id")
+    uid = XLSX_COLUMNS.index("user_id")
     assert [r[uid].value for r in rows] == [s["user_id"] for s in doc["seeds"]]
     assert all(r[uid].data_type == "s" for r in rows)
-    assert rows[0][SEED_COLUMNS.index("screen_name")].value == PROBE and rows[0][uid].value == first
+    assert rows[0][XLSX_COLUMNS.index("screen_name")].value == PROBE and rows[0][uid].value == first
+    evidence = XLSX_COLUMNS.index("evidence")
+    first_post = next(e["text"] for e in doc["seeds"][0]["evidence"] if e.get("kind", "post") == "post")
+    assert first_post.lstrip("=+-@") in rows[0][evidence].value
     for sheet in wb.worksheets:
         for row in sheet.iter_rows():
             for cell in row:
                 assert cell.data_type != "f"
                 if isinstance(cell.value, str):
                     assert not cell.value.startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+def _check_filters(page) -> None:
+    """Each filter hides the rows that do not match and keeps every row in the page."""
+    rows = page.locator("#seed-table tbody tr")
+    visible = "#seed-table tbody tr:not([hidden])"
+    region = page.eval_on_selector("#f-region", "s => s.options[1].value")
+    page.select_option("#f-region", region)
+    shown = page.eval_on_selector_all(visible, "trs => trs.map(tr => tr.dataset.region)")
+    assert 0 < len(shown) < 100 and set(shown) == {region} and rows.count() == 100
+    assert page.locator("#f-count").inner_text() == f"显示 {len(shown)} / 100 位"
+    page.select_option("#f-region", "")
+    page.fill("#f-fmin", "1000")
+    page.fill("#f-fmax", "5000")
+    followers = page.eval_on_selector_all(visible, "trs => trs.map(tr => +tr.dataset.followers)")
+    assert followers and all(1000 <= f <= 5000 for f in followers) and len(followers) < 100
+    page.fill("#f-fmin", "")
+    page.fill("#f-fmax", "")
+    page.fill("#f-score", "0.99")
+    scores = page.eval_on_selector_all(visible, "trs => trs.map(tr => +tr.dataset.score)")
+    assert all(s >= 0.99 for s in scores) and len(scores) < 100
+    page.fill("#f-score", "")
+    circle = page.eval_on_selector("#f-circle", "s => s.options[1].value")
+    page.select_option("#f-circle", circle)
+    circles = page.eval_on_selector_all(visible, "trs => trs.map(tr => tr.dataset.circle)")
+    assert circles and set(circles) == {circle}
+    assert rows.count() == 100
 
 
 def _chinese_fonts() -> str:
@@ -165,7 +210,7 @@ def test_report_in_chromium(chromium, probed):
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
             page.on("request", lambda r: requests.append(r.url))
-            page.goto(staged.report.as_uri(), wait_until="load")
+            page.goto(staged.report.as_uri(), wait_until="load", timeout=120_000)  # a 5 MB page on a busy box
             # every chart drew: plotly built its SVG and at least one trace in each
             page.wait_for_function(
                 "ids => ids.every(id => { const el = document.getElementById(id);"
@@ -186,8 +231,14 @@ def test_report_in_chromium(chromium, probed):
                 " || !s.textContent.includes('<script>alert'))"
             )
             assert page.locator("#meetup-table").inner_text().count(PROBE) == 1
+            # the list is near the top of the page, before the charts
+            assert page.locator("#seed-table").bounding_box()["y"] < 1200
+            assert page.locator("h1").inner_text() == "妈妈：100 位种子用户（合成样例）"
+            _check_filters(page)
+            page.screenshot(path=str(shots / "report-e2e-filtered.png"))
+            page.locator("#f-reset").click()
             # sortable: followers ascending, then descending
-            header = page.locator("#seed-table th", has_text="followers")
+            header = page.locator("#seed-table th", has_text="粉丝数")
             header.click()
             values = page.eval_on_selector_all(
                 "#seed-table tbody tr td:nth-child(3)", "tds => tds.map(td => +td.dataset.v)"

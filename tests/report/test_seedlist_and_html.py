@@ -75,7 +75,16 @@ def test_engagement_rate_needs_posts_and_followers():
 def test_reason_reads_as_a_sentence():
     assert explain_seed(
         marginal_reach=1.0, cumulative_reach=3.2, n_hits=1, circle=None, city=None, segment_label="mothers"
-    ) == ("adds ~1 mothers within reach (~3 with the seeds above); 1 post about the segment")
+    ) == ("reaches ~1 more mothers (~3 with the seeds above); 1 post on the topic")
+    assert explain_seed(
+        marginal_reach=2.0,
+        cumulative_reach=5.0,
+        n_hits=3,
+        circle=4,
+        city="杭州",
+        segment_label="妈妈",
+        lang="zh",
+    ) == ("新增覆盖约 2 位妈妈（连同排在前面的种子共约 5 位）；3 条相关帖子；圈子 4、杭州")
 
 
 def test_report_escapes_user_text_and_loads_nothing_from_the_network(tmp_path):
@@ -93,23 +102,28 @@ def test_report_escapes_user_text_and_loads_nothing_from_the_network(tmp_path):
     assert "&lt;i&gt;" in page and "&lt;u&gt;" in page and '"<i>"' not in page
     assert "<em>gone</em>" not in page and "&lt;em&gt;gone&lt;/em&gt;" in page
     assert 'lang="zh-CN"' in html and "Noto Sans CJK SC" in html
-    assert "Synthetic sample" in html
+    assert "合成样例" in html
     real = replace(ReportInputs.example(), synthetic=False)
-    assert "Synthetic sample" not in render_report(real)
+    assert "合成样例" not in render_report(real)
     path = write_report(real, tmp_path / "r.html")
     assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
 def test_report_headline_compares_with_the_naive_lists():
-    html = render_report(ReportInputs.example())
-    assert "expected to reach 3 of them (150%) within two hops" in html
-    assert "the most followers list reaches 1 (ours ×3.00)" in html
+    ex = ReportInputs.example(lang="en")
+    ex = replace(ex, selection={**ex.selection, "n_eligible": 5})  # a real choice: 1 seed of 5
+    html = render_report(ex)
+    assert "expected to reach 3 of them (150%) within 2 steps of sharing" in html
+    assert "the “most followers” list reaches 1 (ours ×3.00)" in html
+    zh = render_report(replace(ex, lang="zh", people="妈妈"))
+    assert "“粉丝最多”名单覆盖 1 人（我们是它的 3.00 倍）" in zh
 
 
 def test_report_sections_are_all_there():
-    html = render_report(ReportInputs.example())
-    for section in ("headline", "comparison", "segment", "circles", "seeds", "changes", "quality", "method"):
+    html = render_report(ReportInputs.example(lang="en"))
+    for section in ("headline", "comparison", "segment", "circles", "seeds", "changes", "quality"):
         assert f'<section id="{section}">' in html
+    assert '<section id="method" class="appendix">' in html
     for chart in (
         "chart-reach",
         "chart-over-time",
@@ -121,7 +135,7 @@ def test_report_sections_are_all_there():
     ):
         assert f'id="{chart}"' in html
     assert "bot score: not computed" in html
-    assert "seeds kept" in html and "seeds dropped" in html
+    assert "seed users kept" in html and "seed users dropped" in html
 
 
 def test_every_parameter_is_explained_in_words():

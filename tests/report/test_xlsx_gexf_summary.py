@@ -14,9 +14,8 @@ import pytest
 from graph.diffusion import edge_probabilities
 from graph.overlap import seed_overlap
 from report.gexf import write_circles_gexf
-from report.seedlist import SEED_COLUMNS
 from report.summary import md_escape, run_summary
-from report.xlsx import write_seeds_xlsx
+from report.xlsx import XLSX_COLUMNS, write_seeds_xlsx
 
 NASTY = ('=HYPERLINK("http://evil","x")', "+1", "-1+2", "@SUM(A1)", "\tx", "\r=1")
 
@@ -40,6 +39,10 @@ def _rows():
                 "marginal_reach": 12.3456,
                 "cumulative_reach": 12.3456 * i,
                 "reason": bad,
+                "evidence": [
+                    {"kind": "post", "text": f"{bad} 我家宝宝今天会走路了", "hits": ["我家宝宝"]},
+                    {"kind": "profile", "text": "bio: 二胎妈妈"},
+                ],
             }
         )
     return rows
@@ -51,10 +54,12 @@ def test_xlsx_ids_are_text_and_no_cell_is_a_formula(tmp_path):
         _rows(), tmp_path / "seeds.xlsx", meetups=meetups, about=[("run", "=1+1")], notes=["@note"]
     )
     wb = openpyxl.load_workbook(path)
-    ws = wb["Seeds"]
+    ws = wb.worksheets[0]  # the list first: a header row, then one row per seed
     header = [c.value for c in ws[1]]
-    assert len(header) == len(SEED_COLUMNS) and header[1] == "user id"
-    col = {name: i for i, name in enumerate(SEED_COLUMNS)}
+    assert ws.title == "Seeds" and ws.max_row == len(NASTY) + 1
+    assert len(header) == len(XLSX_COLUMNS) and header[1] == "user id"
+    assert header[4:7] == ["status", "contact person", "notes"]
+    col = {name: i for i, name in enumerate(XLSX_COLUMNS)}
     for r, row in enumerate(ws.iter_rows(min_row=2), 1):
         uid = row[col["user_id"]]
         assert uid.data_type == "s" and uid.value == f"53664869050597{r:02d}"  # all 16 digits
@@ -62,6 +67,9 @@ def test_xlsx_ids_are_text_and_no_cell_is_a_formula(tmp_path):
         assert row[col["followers"]].value == 1200 * r  # numbers stay numbers
         assert row[col["bot_score"]].value is None
         assert row[col["profile_url"]].hyperlink.target == row[col["profile_url"]].value
+        assert row[col["status"]].value is None and row[col["outreach_notes"]].value is None
+        assert "我家宝宝今天会走路了" in row[col["evidence"]].value  # the post, not the bio
+        assert "二胎妈妈" not in row[col["evidence"]].value
     for sheet in wb.worksheets:
         for row in sheet.iter_rows():
             for cell in row:
@@ -74,6 +82,18 @@ def test_xlsx_ids_are_text_and_no_cell_is_a_formula(tmp_path):
     assert ws.cell(2, col["city"] + 1).value == "'=杭州"
     assert wb["Meet-ups"]["D2"].value.startswith("'=")
     assert wb.sheetnames == ["Seeds", "Meet-ups", "About"]
+
+
+def test_xlsx_speaks_chinese_with_an_outreach_status_list(tmp_path):
+    path = write_seeds_xlsx(_rows(), tmp_path / "seeds.xlsx", lang="zh")
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["种子名单", "同城见面", "说明"]
+    ws = wb.worksheets[0]
+    header = [c.value for c in ws[1]]
+    assert header[:7] == ["排名", "用户ID", "昵称", "主页链接", "状态", "联系人", "备注"]
+    assert header[-1] == "入选依据的帖子"
+    (validation,) = ws.data_validations.dataValidation
+    assert validation.formula1 == '"未联系,已联系,已同意,已拒绝"' and str(validation.sqref) == "E2:E7"
 
 
 def test_gexf_opens_in_networkx_with_seed_attributes(tmp_path):
