@@ -25,6 +25,7 @@ from nlp.clean import clean_own_text
 __all__ = [
     "GOLD_SPLIT_SEED",
     "ced_source_texts",
+    "dev_only",
     "gold_groups",
     "gold_split",
     "load_real_corpora",
@@ -181,6 +182,25 @@ def split_gold_files(
         side.update(zip(group, in_dev, strict=True))
         out.append((gold[in_dev].reset_index(drop=True), gold[~in_dev].reset_index(drop=True)))
     return out
+
+
+def dev_only(gold: pd.DataFrame, held_out: list[pd.DataFrame]) -> tuple[pd.DataFrame, int]:
+    """``(rows of gold whose thread is on no held-out half, how many were dropped)``: labels added
+    to the dev side only (never to a test half), keeping the split by thread (:func:`gold_groups`)
+    of the files already split: a reply whose CED cascade has posts in a test half is dropped.
+
+    Example:
+        >>> test = pd.DataFrame({"id": ["ced-r-1/a"], "text": ["x"], "label": [1]})
+        >>> extra = pd.DataFrame({"id": ["ced-r-1/b", "ced-r-2/c"], "text": ["y", "z"], "label": [0, 1]})
+        >>> rows, dropped = dev_only(extra, [test])
+        >>> rows["id"].tolist(), dropped
+        (['ced-r-2/c'], 1)
+    """
+    held = set()
+    for h in held_out:
+        held.update(gold_groups(h["id"]))
+    keep = ~gold_groups(gold["id"]).isin(held).to_numpy()
+    return gold[keep].reset_index(drop=True), int((~keep).sum())
 
 
 # ---------------------------------------------------------------------------------------------

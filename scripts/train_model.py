@@ -8,8 +8,9 @@ anything):
    real post (weibo_senti_100k, weiboNER, CED originals and reposts).
 2. Weak labels, recall first (nlp.weak_labels): among the real posts that pass the segment's
    prefilter, rule positives are 1, vetoed posts 0, the rest abstain. They weigh WEAK_WEIGHT each.
-3. Gold labels, weight 1: every ``--gold`` file whole, and the dev half of every ``--gold-dev``
-   file (nlp.corpora.split_gold_files: by thread, a CED cascade on one side across the files).
+3. Gold labels, weight 1: every ``--gold`` file whole, the dev half of every ``--gold-dev``
+   file (nlp.corpora.split_gold_files: by thread, a CED cascade on one side across the files), and
+   every ``--gold-dev-only`` row whose thread is on no held-out half (nlp.corpora.dev_only).
    The test halves are left out of training entirely (also as weak labels) and are what
    ``scripts/evaluate_model.py`` and tests/nlp/test_classifier_quality.py score.
 4. The model (nlp.classifier.PostClassifier): out-of-fold decisions by thread calibrate it and give
@@ -45,6 +46,7 @@ from nlp.clean import clean_own_text
 from nlp.corpora import (
     GOLD_SPLIT_SEED,
     ced_source_texts,
+    dev_only,
     gold_groups,
     load_real_corpora,
     read_gold,
@@ -80,7 +82,8 @@ def _corpus_id(df: pd.DataFrame) -> pd.Series:
 
 
 def gold_sets(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.DataFrame, list[dict]]:
-    """(training gold, held-out test halves, a description of each file for the sidecar)."""
+    """(training gold, held-out rows: the test halves and the ``--gold-dev-only`` rows in a held-out
+    thread, a description of each file for the sidecar)."""
     train, held, described = [], [], []
     halves = split_gold_files([read_gold(p) for p in args.gold_dev], GOLD_SPLIT_SEED)
     for path, (dev, test) in zip(args.gold_dev, halves, strict=True):
@@ -93,6 +96,22 @@ def gold_sets(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.DataFrame, lis
                 "used": "dev half",
                 "rows": len(dev),
                 "held_out_rows": len(test),
+            }
+        )
+    halves_held = list(held)
+    for path in getattr(args, "gold_dev_only", None) or []:
+        whole = read_gold(path)
+        g, dropped = dev_only(whole, halves_held)
+        train.append(g.assign(file=path.name))
+        # the rows in a held-out thread are held out too (never trained on, not even as weak labels)
+        held.append(whole[~whole["id"].isin(set(g["id"]))].assign(file=path.name))
+        described.append(
+            {
+                "path": _rel(path),
+                "sha256": _sha256(path),
+                "used": "dev side only (rows in a held-out thread are held out)",
+                "rows": len(g),
+                "held_out_rows": dropped,
             }
         )
     for path in args.gold:
@@ -241,6 +260,14 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         default=[],
         help="gold CSV: its dev half goes into training, its test half is held out (repeatable)",
+    )
+    ap.add_argument(
+        "--gold-dev-only",
+        type=Path,
+        action="append",
+        default=[],
+        help="gold CSV added to the dev side only: every row goes into training except those whose "
+        "thread has posts in a held-out half (dropped); never evaluated as a test half (repeatable)",
     )
     ap.add_argument(
         "--output", type=Path, default=None, help="model path (default data/models/<segment>.joblib)"
