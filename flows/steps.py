@@ -31,6 +31,7 @@ from graph.build import build_influence_graph
 from graph.communities import detect_circles
 from graph.diffusion import DiffusionModel
 from graph.eligibility import EligibilityRules, judge_eligibility
+from graph.rule_checks import rule_checks
 from graph.select import select_amplifiers
 from nlp.clean import clean_weibo_text
 from nlp.segments import SegmentDefinition, load_segment
@@ -51,6 +52,7 @@ from report.seedlist import explain_seed
 from store import leases, runs
 from store.fields import city_of
 from store.history import latest_backtest
+from store.places import place_level
 from store.readers import find_export_files, read_export
 from store.warehouse import (
     LoadReport,
@@ -407,6 +409,7 @@ def select_step(
         )
         write_run_users(con, run_id, decided)
         doc = selection.to_dict()
+        doc["rule_checks"] = rule_checks(judged, rules)  # a rule no member's data let apply is said
         doc["overlap"] = _overlap_figures(graph, selection, members, settings, circles)
         write_selection(con, run_id, segment, as_of, doc)
     return doc
@@ -509,6 +512,9 @@ def _read_report_data(
         for u, n in zip(profiles["user_id"], profiles["screen_name"], strict=True)
     }
     cities_of = {u: city_of(loc) for u, loc in zip(profiles["user_id"], profiles["location"], strict=True)}
+    levels_of = {
+        u: place_level(loc) for u, loc in zip(profiles["user_id"], profiles["location"], strict=True)
+    }
     ranked = [{"user_id": str(s["user_id"]), "rank": int(s["rank"])} for s in seed_dicts]
     return {
         "segment": segment,
@@ -526,6 +532,7 @@ def _read_report_data(
         "pending": runs.count_pending_interactions(con),
         "previous": previous,
         "cities_of": cities_of,
+        "levels_of": levels_of,
         "circle_nodes": circle_nodes,
         "network": _report_network(graph, circles, ranked, names, cities_of, cap=600),
         "circle_edges": _report_edges(graph, set(circle_nodes)),

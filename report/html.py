@@ -103,6 +103,13 @@ class ReportInputs:
     #: followers}) and the edges among them ((a, b, weight))
     gexf_nodes: Sequence[Mapping[str, Any]] = ()
     gexf_edges: Sequence[tuple[str, str, float]] = ()
+    #: issue 19 data: per profile field, (people without it, people) over the window's authors
+    unknown_fields: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    #: how fine the places are ("members" / "seeds" → {city, province, abroad, unknown: count}):
+    #: an IP location (IP属地) is a province, never to be called a city
+    place_levels: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    #: eligibility rules on profile fields: {rule, field, value, unknown, of, applies}
+    rule_checks: Sequence[Mapping[str, Any]] = ()
 
     @classmethod
     def example(cls) -> ReportInputs:
