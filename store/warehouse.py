@@ -346,6 +346,14 @@ _EXISTING_USERS = """
       ON u.platform = b.platform AND u.user_id = b.user_id"""
 
 
+#: a user's new location: the batch's, except that a coarser place inside the one known (an IP
+#: location 浙江 after the profile's 浙江 杭州) keeps the finer one
+_NEW_LOCATION = (
+    "CASE WHEN b.location IS NOT NULL AND starts_with(u.location, b.location || ' ') "
+    "THEN u.location ELSE coalesce(b.location, u.location) END"
+)
+
+
 def _is_empty(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     return con.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table})").fetchone()[0]
 
@@ -477,7 +485,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
             _merge_placeholders(con)
         elif len(users):
             users_updated = con.execute(
-                """UPDATE users u SET
+                f"""UPDATE users u SET
                        screen_name = coalesce(b.screen_name, u.screen_name),
                        followers = coalesce(b.followers, u.followers),
                        following = coalesce(b.following, u.following),
@@ -486,7 +494,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
                        verified_type = coalesce(b.verified_type, u.verified_type),
                        description = coalesce(b.description, u.description),
                        gender = coalesce(b.gender, u.gender),
-                       location = coalesce(b.location, u.location),
+                       location = {_NEW_LOCATION},
                        seen_at = b.seen_at
                    FROM b_users b
                    WHERE u.platform = b.platform AND u.user_id = b.user_id
@@ -498,7 +506,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
                           OR b.verified IS DISTINCT FROM u.verified
                           OR b.verified_type IS DISTINCT FROM u.verified_type
                           OR b.description IS DISTINCT FROM u.description
-                          OR b.location IS DISTINCT FROM u.location)"""
+                          OR {_NEW_LOCATION} IS DISTINCT FROM u.location)"""
             ).fetchone()[0]
             users_added = con.execute(
                 """INSERT INTO users SELECT b.*, false FROM b_users b

@@ -107,3 +107,24 @@ def test_a_run_without_follower_counts_warns_and_records_the_rule(tmp_path):
     assert [c["applies"] for c in inputs.rule_checks if c["rule"] == "follower_cap"] == [False]
     assert any("follower cap (50,000 followers) could not apply" in note for note in inputs.notes)
     assert all("place_level" in r for r in inputs.seed_rows)
+
+
+def test_an_ip_province_does_not_erase_the_profiles_city(tmp_path):
+    import json
+
+    from tests.store.test_weibo_api import status, user
+
+    wh = tmp_path / "w.duckdb"
+    for uid, place in ((7001, "浙江 杭州"), (7000, "浙江 杭州")):
+        f = tmp_path / f"api{uid}.jsonl"
+        post = status(uid, uid, f"妈妈{uid}", "宝宝", when="Mon Nov 09 10:00:00 +0800 2026")
+        post["user"] = user(uid, f"妈妈{uid}", location=place)
+        f.write_text(json.dumps(post, ensure_ascii=False), encoding="utf-8")
+        steps.ingest_paths(wh, [f])
+    steps.ingest_paths(wh, [search_export(tmp_path / "宝宝.csv", users=2)])  # 7000: 广东, 7001: 浙江
+    con = open_warehouse(wh, read_only=True)
+    users = fetch_users(con, ["7000", "7001"])
+    assert dict(zip(users["user_id"], users["location"], strict=True)) == {
+        "7000": "广东",
+        "7001": "浙江 杭州",
+    }
