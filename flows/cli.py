@@ -315,6 +315,8 @@ def _print_outputs(result: dict, elapsed: float, people: str = "") -> None:
     for extra in ("seeds_xlsx", "seeds_json", "circles_gexf"):
         if result.get(extra):
             _c.out.print(f"           {Path(result[extra]).resolve()}", soft_wrap=True)
+    for line in result.get("warnings") or ():  # a rule the data could not apply (issue 19)
+        _c.err.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()

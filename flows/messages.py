@@ -40,6 +40,7 @@ __all__ = [
     "explain",
     "no_members_line",
     "os_cause",
+    "rule_warnings",
     "say",
     "use_lang",
 ]
@@ -150,6 +151,16 @@ CATALOGUE: dict[str, str] = {
         "read more posts per author with a longer window (--window-days {wider}), or raise "
         "max_chance in {file} [user]."
     ),
+    # an eligibility rule on a profile field no member's export filled (issue 19)
+    "rule_cannot_apply": N_(
+        "warning: {rule} could not apply: {field} unknown for all {of:,} members (the exports hold "
+        "none), so it passed everyone; load profiles that have it (e.g. weibo-crawler's users.csv) "
+        "to apply it"
+    ),
+    "rule_follower_cap": N_("the follower cap ({value:,} followers: no celebrities)"),
+    "rule_exclude_verified_organisations": N_("the rule keeping out verified organisations (blue V)"),
+    "field_followers": N_("follower counts are"),
+    "field_verified": N_("verification is"),
     "as_is": N_("{detail}"),
     "interrupted": N_("interrupted; nothing of the unfinished run was kept"),
     "unexpected": N_("{what} failed: {detail}"),
@@ -258,6 +269,27 @@ def no_members_line(
         stop=say(f"stop_{stage}", **fill),
         fix=say(f"fix_{stage}", **fill),
     )
+
+
+def rule_warnings(checks: list[dict[str, Any]] | None) -> list[str]:
+    """One warning line per eligibility rule that could not apply to anyone (``applies`` False in
+    the selection's ``rule_checks``, :func:`graph.rule_checks.rule_checks`).
+
+    Example:
+        >>> rule_warnings([{"rule": "follower_cap", "field": "followers", "value": 50000,
+        ...                 "unknown": 42, "of": 42, "applies": False}])[0][:60]
+        'warning: the follower cap (50,000 followers: no celebrities)'
+    """
+    return [
+        say(
+            "rule_cannot_apply",
+            rule=say(f"rule_{c['rule']}", value=c["value"]),
+            field=say(f"field_{c['field']}"),
+            of=c["of"],
+        )
+        for c in checks or ()
+        if not c.get("applies", True) and f"rule_{c['rule']}" in CATALOGUE
+    ]
 
 
 def _chain(exc: BaseException) -> list[BaseException]:

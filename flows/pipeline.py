@@ -30,6 +30,7 @@ from prefect import Flow, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows import steps
+from flows.messages import rule_warnings
 from flows.settings import Settings, load_settings
 from store import leases
 
@@ -296,6 +297,9 @@ def _run_day(
             selection["expected_reach"],
             selection["n_targets"],
         )
+        warnings = rule_warnings(selection.get("rule_checks"))
+        for line in warnings:
+            logger.warning("%s", line)
         staged = report_task(wh, run_id, segment, day, window_days, plain)
         final = publish_task(wh, run_id, segment, day, staged, str(settings.out_dir))
     except BaseException as exc:
@@ -319,6 +323,7 @@ def _run_day(
         "n_seeds": len(selection["seeds"]),
         "expected_reach": selection["expected_reach"],
         "loads": loads,
+        "warnings": warnings,
         **final,
     }
 

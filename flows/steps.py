@@ -50,6 +50,7 @@ from report.seedlist import explain_seed
 from store import leases, runs
 from store.fields import city_of
 from store.history import fetch_repost_history, latest_backtest
+from store.places import place_level
 from store.readers import find_export_files, read_export
 from store.warehouse import (
     LoadReport,
@@ -413,6 +414,9 @@ def _read_report_data(
         for u, n in zip(profiles["user_id"], profiles["screen_name"], strict=True)
     }
     cities_of = {u: city_of(loc) for u, loc in zip(profiles["user_id"], profiles["location"], strict=True)}
+    levels_of = {
+        u: place_level(loc) for u, loc in zip(profiles["user_id"], profiles["location"], strict=True)
+    }
     ranked = [{"user_id": str(s["user_id"]), "rank": int(s["rank"])} for s in seed_dicts]
     return {
         "segment": segment,
@@ -430,6 +434,7 @@ def _read_report_data(
         "pending": runs.count_pending_interactions(con),
         "previous": previous,
         "cities_of": cities_of,
+        "levels_of": levels_of,
         "circle_nodes": circle_nodes,
         "network": _report_network(graph, circles, ranked, names, cities_of, cap=600),
         "circle_edges": _report_edges(graph, set(circle_nodes)),

@@ -44,6 +44,7 @@ from graph.eligibility import (
     filter_counts,
     judge_eligibility,
 )
+from graph.rule_checks import rule_checks
 from graph.select import SeedSelection, select_amplifiers
 
 __all__ = ["RunSelection", "SelectOptions", "select_for_run"]
@@ -87,6 +88,9 @@ class RunSelection:
     circles: dict[str, int]
     cities: dict[str, str | None]
     n_hits: dict[str, int]
+    #: eligibility rules on profile fields and whether the members' data let them apply
+    #: (:func:`graph.rule_checks.rule_checks`)
+    rule_checks: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def users(self) -> list[str]:
@@ -94,8 +98,9 @@ class RunSelection:
         return [*self.graph.vs["name"], *self.members]
 
     def document(self) -> dict[str, Any]:
-        """The selection as stored (``selections``, ``seeds.json``)."""
-        return self.selection.to_dict()
+        """The selection as stored (``selections``, ``seeds.json``), with the rule checks (a rule
+        no member's data let apply is said, not silently passed)."""
+        return {**self.selection.to_dict(), "rule_checks": self.rule_checks}
 
     def seeds_frame(self, explain: Callable[..., str]) -> pd.DataFrame:
         """The rows of the ``seeds`` table, each with the reason ``explain`` gives
@@ -221,4 +226,5 @@ def select_for_run(
         circles=circles,
         cities=cities,
         n_hits=dict(zip(tags["user_id"], tags["n_hits"], strict=True)),
+        rule_checks=rule_checks(judged, rules),
     )

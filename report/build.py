@@ -26,7 +26,15 @@ from report.i18n import DEFAULT_LANG, N_, translations
 from report.portrait import audience_portrait
 from report.seedlist import engagement_rate, explain_seed, profile_url, write_seeds_csv, write_seeds_json
 
-__all__ = ["FILES", "RunOutputs", "build_report", "engagement", "stored_overlap", "write_outputs"]
+__all__ = [
+    "FILES",
+    "RunOutputs",
+    "build_report",
+    "engagement",
+    "stored_overlap",
+    "unknown_fields",
+    "write_outputs",
+]
 
 #: the files of a run's folder: (file name, what it is)
 FILES = (
@@ -272,6 +280,7 @@ def build_report(
     circle_edges: Sequence[tuple[str, str, float]],
     lang: str = DEFAULT_LANG,
     people: str = "",
+    levels_of: Mapping[str, str | None] | None = None,
 ) -> ReportInputs:
     """The report of one run from what the report step read: the selection (its stored
     ``overlap`` is taken out), the run's tags and ``run_users`` (circles, bot scores), the
@@ -279,7 +288,8 @@ def build_report(
     previous run (:func:`store.runs.previous_run`), the texts other rooms wrote (members note,
     eligibility rules, model), each profile's city, and the graph's parts the report shows
     (the picture, the seeds' circles and their edges for circles.gexf), in ``lang`` with the
-    members called ``people`` (妈妈 / mothers)."""
+    members called ``people`` (妈妈 / mothers), and how fine each profile's place is
+    (``levels_of``: city / province / abroad, :mod:`store.places`)."""
     _ = translations(lang).gettext
     sel = dict(selection)
     overlap, per_circle, overlap_error = stored_overlap(sel.pop("overlap", None))
@@ -324,6 +334,11 @@ def build_report(
         for r in rows
     }
     authors = set(posts["user_id"])
+    levels = dict(levels_of or {})
+    for r in rows:
+        r["place_level"] = levels.get(r["user_id"])
+    checks = [dict(c) for c in sel.get("rule_checks") or ()]
+    notes += [_rule_note(c) for c in checks if not c.get("applies", True)]
     return ReportInputs(
         segment=segment,
         segment_label=segment,
@@ -340,7 +355,13 @@ def build_report(
         top_words=top_words,
         loads=loads.to_dict("records"),
         quarantine=[(r[0], int(r[1])) for r in quarantine],
-        users_without_profile=len(authors - set(profiles["user_id"])),
+        users_without_profile=_without_profile(authors, profiles),
+        unknown_fields=unknown_fields(authors, profiles),
+        place_levels={
+            "members": _count_levels(levels.get(u) for u in members),
+            "seeds": _count_levels(r["place_level"] for r in rows),
+        },
+        rule_checks=checks,
         pending_interactions=int(pending),
         eligibility=eligibility,
         model_text=model_text,
@@ -376,6 +397,57 @@ def build_report(
         },
         lang=lang,
         people=people,
+    )
+
+
+#: the profile fields data quality counts, and the place levels (finest first)
+PROFILE_FIELDS = ("followers", "verified", "location", "gender")
+PLACE_LEVELS = ("city", "province", "abroad")
+
+
+def unknown_fields(users: set[str], profiles: pd.DataFrame) -> dict[str, tuple[int, int]]:
+    """Per profile field: (how many of ``users`` lack it, how many users). A user without a
+    profile row lacks every field; a field no export filled reads (n, n), never "0 lack it".
+
+    >>> unknown_fields({"a", "b"}, pd.DataFrame({"user_id": ["a"], "followers": [None],
+    ...                 "verified": [True], "location": ["广东"], "gender": [None]}))["followers"]
+    (2, 2)
+    """
+    prof = profiles.set_index("user_id") if len(profiles) else pd.DataFrame(columns=list(PROFILE_FIELDS))
+    out = {}
+    for f in PROFILE_FIELDS:
+        known = set(prof.index[prof[f].notna()]) if f in prof.columns else set()
+        out[f] = (len(users - known), len(users))
+    return out
+
+
+def _without_profile(users: set[str], profiles: pd.DataFrame) -> int:
+    """How many of ``users`` have no profile worth the name: no row, or no follower count,
+    verification or place."""
+    fields = [f for f in ("followers", "verified", "location") if f in profiles.columns]
+    known = profiles.loc[profiles[fields].notna().any(axis=1), "user_id"] if fields else []
+    return len(users - set(known))
+
+
+def _count_levels(levels: Any) -> dict[str, int]:
+    counts = dict.fromkeys((*PLACE_LEVELS, "unknown"), 0)
+    for level in levels:
+        counts[level if level in counts else "unknown"] += 1
+    return counts
+
+
+def _rule_note(check: Mapping[str, Any]) -> str:
+    """The note for an eligibility rule no member's data let apply."""
+    value = check.get("value")
+    what = {
+        "follower_cap": f"The follower cap ({value:,} followers)"
+        if isinstance(value, int)
+        else "The follower cap",
+        "exclude_verified_organisations": "Keeping out verified organisations",
+    }.get(str(check.get("rule")), str(check.get("rule")))
+    return (
+        f"{what} could not apply: {check.get('field')} unknown for all {check.get('of', 0):,} members "
+        "(the exports hold none), so every member passed it."
     )
 
 

@@ -130,6 +130,14 @@ class ReportInputs:
         """What the members are called on the page."""
         return self.people or self.segment_label
 
+    #: issue 19 data: per profile field, (people without it, people) over the window's authors
+    unknown_fields: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    #: how fine the places are ("members" / "seeds" → {city, province, abroad, unknown: count}):
+    #: an IP location (IP属地) is a province, never to be called a city
+    place_levels: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    #: eligibility rules on profile fields: {rule, field, value, unknown, of, applies}
+    rule_checks: Sequence[Mapping[str, Any]] = ()
+
     @classmethod
     def example(cls, lang: str = DEFAULT_LANG) -> ReportInputs:
         """A tiny, fully populated input (used in docs and tests)."""

@@ -1,6 +1,5 @@
-"""What a warehouse's data can and cannot support, said truthfully: whether it holds the
-synthetic sample, why each file's rows were quarantined (counted, with one example), and how many
-users lack each profile field.
+"""What a warehouse's data is, said truthfully: whether it holds the synthetic sample, and why
+each file's rows were quarantined (counted by kind, with one example).
 
 Plain queries over an open warehouse connection; the flows print or report what they return.
 
@@ -9,32 +8,23 @@ Example:
     >>> con = open_warehouse(":memory:")
     >>> sample_sources(con, Path("data/samples")), quarantine_summary(con, "a.csv")
     ([], [])
-    >>> unknown_profile_fields(con, ["1", "2"])["followers"]
-    (2, 2)
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 import duckdb
-import pandas as pd
 
 from store.fields import file_sha256
 
 __all__ = [
-    "PROFILE_FIELDS",
     "ReasonCount",
     "quarantine_summary",
     "sample_sources",
-    "unknown_profile_fields",
 ]
-
-#: the profile fields an eligibility rule or a report figure reads
-PROFILE_FIELDS = ("followers", "verified", "location", "gender")
 
 
 def _under(source: str, root: Path) -> bool:
@@ -100,28 +90,3 @@ def quarantine_summary(con: duckdb.DuckDBPyConnection, source: str, top: int = 3
             groups[key] = [1, why]
     ranked = sorted(groups.values(), key=lambda g: -g[0])  # stable: first seen first among ties
     return [ReasonCount(n, why) for n, why in ranked[: max(top, 0)]]
-
-
-def unknown_profile_fields(
-    con: duckdb.DuckDBPyConnection, user_ids: Sequence[str], platform: str = "weibo"
-) -> dict[str, tuple[int, int]]:
-    """For each of :data:`PROFILE_FIELDS`: ``(unknown, of)``: how many of ``user_ids`` have no
-    value for it (no profile row at all counts as unknown), out of how many users. A field no
-    export filled reads ``(n, n)``, never as "nobody lacks it"."""
-    ids = pd.DataFrame({"user_id": pd.Series(list(dict.fromkeys(map(str, user_ids))), dtype=object)})
-    n = len(ids)
-    if not n:
-        return {f: (0, 0) for f in PROFILE_FIELDS}
-    con.register("wanted_users", ids)
-    try:
-        counts = con.execute(
-            "SELECT "
-            + ", ".join(f"count(*) FILTER (WHERE u.{f} IS NULL)" for f in PROFILE_FIELDS)
-            + """ FROM wanted_users w LEFT JOIN (
-                    SELECT * FROM users WHERE platform = ? AND NOT coalesce(placeholder, false)
-                  ) u USING (user_id)""",
-            [platform],
-        ).fetchall()[0]
-    finally:
-        con.unregister("wanted_users")
-    return {f: (int(c), n) for f, c in zip(PROFILE_FIELDS, counts, strict=True)}

@@ -329,19 +329,30 @@ _BATCH_USERS = """
     merged=", ".join(f"arg_max({c}, _k) FILTER (WHERE {c} IS NOT NULL) AS {c}" for c in _USER_FIELDS),
 )
 
-#: A newer snapshot of a known user: each field takes the new value when known, and the row is
-#: updated only when some field differs (generated from _USER_FIELDS, so no field is forgotten).
+#: a user's new location: the batch's, except that a coarser place inside the one known (an IP
+#: location 浙江 after the profile's 浙江 杭州) keeps the finer one
+_NEW_LOCATION = (
+    "CASE WHEN b.location IS NOT NULL AND starts_with(u.location, b.location || ' ') "
+    "THEN u.location ELSE coalesce(b.location, u.location) END"
+)
+
+#: A newer snapshot of a known user: each field takes the new value when known (the location as
+#: _NEW_LOCATION says), and the row is updated only when some field would change (generated from
+#: _USER_FIELDS, so no field is forgotten).
 _PROFILE_FIELDS = [c for c in _USER_FIELDS if c != "seen_at"]
+_NEW_VALUE = {c: f"coalesce(b.{c}, u.{c})" for c in _PROFILE_FIELDS} | {"location": _NEW_LOCATION}
 _UPDATE_USERS = """
     UPDATE users u SET {sets}, seen_at = b.seen_at
     FROM b_users b
     WHERE u.platform = b.platform AND u.user_id = b.user_id
       AND (u.seen_at IS NULL OR b.seen_at > u.seen_at)
       AND ({changed})""".format(
-    sets=", ".join(f"{c} = coalesce(b.{c}, u.{c})" for c in _PROFILE_FIELDS),
-    changed=" OR ".join(f"b.{c} IS DISTINCT FROM u.{c}" for c in _PROFILE_FIELDS),
+    sets=", ".join(f"{c} = {_NEW_VALUE[c]}" for c in _PROFILE_FIELDS),
+    changed=" OR ".join(
+        f"{_NEW_LOCATION} IS DISTINCT FROM u.location" if c == "location" else f"b.{c} IS DISTINCT FROM u.{c}"
+        for c in _PROFILE_FIELDS
+    ),
 )
-
 
 #: The warehouse's rows for the batch's posts (and its row keys' posts) and users.
 _EXISTING_COLUMNS = {"posts": "platform, post_id, from_row", "users": "platform, user_id, placeholder"}

@@ -22,7 +22,10 @@ are found by name. What the reader makes of it:
   from ``艾特用户`` (which also lists the chain names: only names written in the author's own words
   count);
 * ``user_authentication``: 蓝V → a verified organisation (``verified_type`` 7), 黄V/红V/金V → a
-  verified person (0), 普通用户 → not verified (-1).
+  verified person (0), 普通用户 → not verified (-1);
+* ``ip`` (Weibo's "IP属地", prefixes like "发布于 " dropped) → the author's ``location``, as
+  MediaCrawler's ``ip_location``: usually a province (广东) or a country, not a city
+  (:func:`store.places.place_level` tells which).
 
 Example:
     >>> text = ("id,bid,user_id,用户昵称,微博正文,头条文章url,发布位置,艾特用户,话题,转发数,评论数,"
@@ -31,8 +34,8 @@ Example:
     ...         "5001,Nb1,1001,阿花,宝宝会走路了@小红,,,小红,,1.2万,3,5,2026-11-13 10:00,iPhone,,,,"
     ...         "上海,普通用户,,\\r\\n")
     >>> b = parse_weibo_search(text, "宝宝.csv")
-    >>> b.posts.loc[0, "reposts"], b.interactions.loc[0, "dst_name"]
-    (np.int64(12000), '小红')
+    >>> b.posts.loc[0, "reposts"], b.interactions.loc[0, "dst_name"], b.users.loc[0, "location"]
+    (np.int64(12000), '小红', '上海')
 """
 
 from __future__ import annotations
@@ -79,6 +82,7 @@ _COLUMNS = (
     "点赞数",
     "艾特用户",
     "user_authentication",
+    "ip",
 )
 
 
@@ -96,7 +100,8 @@ _FIELDS = """
            tj_strip("用户昵称") AS name, coalesce("微博正文", '') AS body,
            tj_local_time("发布时间") AS created_at, tj_id(retweet_id) AS rt,
            tj_count("转发数") AS reposts, tj_count("评论数") AS comments, tj_count("点赞数") AS likes,
-           "艾特用户" AS listed, tj_strip(user_authentication) AS auth
+           "艾特用户" AS listed, tj_strip(user_authentication) AS auth,
+           nullif(tj_strip(regexp_replace(tj_strip(ip), '^(发布于|来自|IP属地[:：]?)', '')), '') AS ip
     FROM cells"""
 _ROWS = r"""
     CREATE TEMP TABLE r AS
@@ -154,7 +159,7 @@ def _parse_rows(con: duckdb.DuckDBPyConnection, t: CsvTable, source: str) -> Exp
         f"""SELECT user_id, 'weibo' AS platform, nullif(name, '') AS screen_name, NULL AS followers,
                    NULL AS following, NULL AS statuses, {_AUTH_SQL} AS verified,
                    {_AUTH_TYPE_SQL} AS verified_type, NULL AS description, NULL AS gender,
-                   NULL AS location, created_at AS seen_at
+                   ip AS location, created_at AS seen_at
             FROM r WHERE bad IS NULL"""
     ).to_arrow_table()
     # The source post of each repost, looked up among this file's rows (the last row wins).
