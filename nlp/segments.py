@@ -400,9 +400,9 @@ def _parse(data: Mapping[str, Any], stem: str, c: _Checker) -> SegmentDefinition
             raise c.fail(f"features.{feature}", "a name of letters, digits, _ or -", feature)
         features.append((feature, c.regex(regex, f"features.{feature}")))
 
-    people = c.table(data.get("people", {}), "people")
-    c.known_keys(people, _PEOPLE_KEYS, "people.")
-    people = tuple((lang, c.string(v, f"people.{lang}")) for lang, v in sorted(people.items()))
+    people_table = c.table(data.get("people", {}), "people")
+    c.known_keys(people_table, _PEOPLE_KEYS, "people.")
+    people = tuple((lang, c.string(v, f"people.{lang}")) for lang, v in sorted(people_table.items()))
 
     return SegmentDefinition(
         name=name,
