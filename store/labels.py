@@ -230,6 +230,8 @@ def import_labels(
 
     A row without ``chosen_by`` counts as ``import`` (never as a random draw)."""
     path = Path(path)
+    if not path.is_file():
+        raise LabelFileError(f"{path}: no such file; expected a CSV with columns id,text,label")
     with open(path, encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
         header = list(rows[0].keys()) if rows else []
