@@ -514,9 +514,30 @@ def ingest(
             raise typer.Exit(1)
 
 
+def _segment_note(segment: str, segments_dir: Path) -> None:
+    """Say when the segment is a draft or has no model yet (scored by its rules), before a run."""
+    from nlp.segment_status import segment_status
+
+    with suppress(Exception):  # a broken segment file is reported by the run itself
+        note = segment_status(segment, segments_dir)["note"]
+        if note:
+            _c.err.print(f"[yellow]注意 (note):[/yellow] {note}")
+
+
+def _drafts() -> str:
+    from nlp.segment_status import draft_segments
+
+    with suppress(Exception):
+        names = draft_segments()
+        return f"; drafts, not yet measured on real posts: {', '.join(names)}" if names else ""
+    return ""
+
+
 @app.command()
 def run(
-    segment: Annotated[str, typer.Option(help="segment name (a file data/segments/<name>.toml)")] = "mothers",
+    segment: Annotated[
+        str, typer.Option(help="segment name (a file data/segments/<name>.toml)" + _drafts())
+    ] = "mothers",
     as_of: Annotated[
         str | None, typer.Option(help="last day of the window, YYYY-MM-DD (default: newest post date)")
     ] = None,
@@ -589,6 +610,7 @@ def run(
         )
         raise typer.Exit(EXIT_USAGE)
     _prefect_env(debug)
+    _segment_note(segment, settings.segments_dir)
     shards, address = _scale_out(settings, tag_shards, dask_address)
     target = warehouse or settings.warehouse
     days = window_days or settings.window_days

@@ -39,6 +39,8 @@ import typer
 __all__ = ["LabelSession", "label_command", "make_server"]
 
 BATCH = 20
+#: Seconds between two writes of a session: an ingest or a run waiting for the file gets it.
+PAUSE_S = 1.0
 
 
 class LabelSession:
@@ -146,38 +148,35 @@ class LabelSession:
                 index, chosen_by, label = self.history.pop()
                 self.queue.appendleft(Choice(index, chosen_by))
                 if label is not None:
-                    self.writes.put(("delete", str(self.pool.posts["post_id"].iloc[index])))
+                    self.writes.put((self.segment.name, str(self.pool.posts["post_id"].iloc[index])))
                     self.total -= 1
                     self.random -= chosen_by == "random"
         return self.state()
 
     # -- writing --------------------------------------------------------------------------
-    def _apply(self, op: Any) -> None:
-        from store.labels import delete_label, write_label
-
-        if isinstance(op, tuple):
-            delete_label(self.warehouse, self.segment.name, op[1], wait_s=1.0)
-        else:
-            write_label(self.warehouse, op, wait_s=1.0)
-
     def _writer(self) -> None:
+        """Write what is queued, each label in its own transaction, one short open per batch; a
+        busy warehouse is retried, with a pause after every write so other writers get their turn."""
+        from store.labels import write_ops
         from store.warehouse import WarehouseBusyError
 
         while True:
-            op = self.writes.get()
+            ops = [self.writes.get()]
+            while not self.writes.empty():
+                ops.append(self.writes.get_nowait())
             with self.lock:
-                self.in_flight = 1
+                self.in_flight = len(ops)
             while True:
                 try:
-                    self._apply(op)
+                    write_ops(self.warehouse, ops, wait_s=1.0)
                     self.busy = False
                     break
                 except WarehouseBusyError:
                     self.busy = True
-                    time.sleep(0.5)
+                    time.sleep(1.0)
             with self.lock:
                 self.in_flight = 0
-            self.writes.task_done()
+            time.sleep(PAUSE_S)
 
     def flush(self, timeout: float) -> bool:
         """Wait up to ``timeout`` s for the queued writes; True when all are written."""
@@ -231,6 +230,9 @@ def _handler(session: LabelSession, page: str, token: str) -> type[BaseHTTPReque
                 self._send(200, page, "text/html")
             elif path == "/api/next" and self._allowed(api=True):
                 self._send(200, json.dumps(session.state(), ensure_ascii=False))
+            elif path == "/favicon.ico":  # browsers ask for one; there is none
+                self.send_response(204)
+                self.end_headers()
             elif path not in ("/", "/api/next"):
                 self._send(404, "not found", "text/plain")
 

@@ -212,13 +212,16 @@ def begin_run(
 def load_post_classifier(definition: SegmentDefinition, segments_dir: Path) -> Any | None:
     """The segment's trained post classifier when its ``post_scorer`` is ``"classifier"``
     (``<data>/models/<segment>.joblib`` beside the segments folder), else None (the lexicon rules
-    score posts). A missing model, or one whose sidecar does not match this environment, is
-    refused with a message saying to run ``make model``."""
+    score posts). A segment not trained yet (no model file) is scored by its rules; a model whose
+    sidecar does not match this environment is refused with a message saying to retrain it."""
     if definition.post_scorer != "classifier":
         return None
+    models = Path(segments_dir).parent / "models"
+    if not (models / f"{definition.name}.joblib").is_file():
+        return None  # not trained yet: the rules score posts (the run says so: segment_status)
     from nlp.model_files import load_model  # scikit-learn: only when a segment asks for it
 
-    return load_model(definition.name, Path(segments_dir).parent / "models", segments_dir=segments_dir)
+    return load_model(definition.name, models, segments_dir=segments_dir)
 
 
 def read_tag_shards(warehouse: Path, as_of: date, window_days: int, shards: int = 1) -> list[pd.DataFrame]:

@@ -11,7 +11,7 @@ Example:
     >>> from nlp.segments import load_segment
     >>> view = post_view("今天自己做了红烧肉，很入味//@小王:看着好吃", load_segment("food"))
     >>> view["own"], [view["own"][a:b] for a, b in view["spans"]], view["chain"]
-    ('今天自己做了红烧肉,很入味', ['自己做了', '红烧', '入味'], [['小王', '看着好吃']])
+    ('今天自己做了红烧肉,很入味', ['自己做了', '红烧', '很入味'], [['小王', '看着好吃']])
 """
 
 from __future__ import annotations

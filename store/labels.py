@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from store.warehouse import WarehouseBusyError, open_warehouse, transaction
@@ -46,6 +47,7 @@ __all__ = [
     "read_candidate_posts",
     "read_labels",
     "write_label",
+    "write_ops",
 ]
 
 LABEL_VALUES = ("yes", "no", "unsure")
@@ -86,12 +88,29 @@ class Label:
             raise ValueError(f"chosen_by must be one of {', '.join(CHOSEN_BY)}; got {self.chosen_by!r}")
 
 
-def _short_write(warehouse: str | Path, statements: list[tuple[str, list]], wait_s: float) -> None:
-    """Open, run ``statements`` in one transaction, close; retry a locked file for ``wait_s`` s."""
+def _connect(warehouse: str | Path) -> duckdb.DuckDBPyConnection:
+    """A plain connection (no schema migration: a label write stays short); a file another process
+    holds raises :class:`WarehouseBusyError` at once, any other problem is reported as
+    :func:`store.warehouse.open_warehouse` reports it."""
+    try:
+        return duckdb.connect(str(warehouse))
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise WarehouseBusyError(
+                f"{warehouse}: the warehouse is locked by another process: an ingest or a run is in "
+                "progress; the label is kept and written when it finishes",
+                str(warehouse),
+            ) from exc
+        return open_warehouse(warehouse, retries=0)
+
+
+def _short_write(warehouse: str | Path, transactions: list[list[tuple[str, list]]], wait_s: float) -> None:
+    """Open, run each list of statements in its own transaction, close; a locked file is retried
+    for ``wait_s`` seconds, then :class:`WarehouseBusyError`."""
     deadline = time.monotonic() + wait_s
     while True:
         try:
-            con = open_warehouse(warehouse, retries=0)
+            con = _connect(warehouse)
         except WarehouseBusyError:
             if time.monotonic() >= deadline:
                 raise
@@ -99,42 +118,40 @@ def _short_write(warehouse: str | Path, statements: list[tuple[str, list]], wait
             continue
         try:
             con.execute(LABELS_SCHEMA)
-            with transaction(con):
-                for sql, params in statements:
-                    con.execute(sql, params)
+            for statements in transactions:
+                with transaction(con):
+                    for sql, params in statements:
+                        con.execute(sql, params)
             return
         finally:
             con.close()
 
 
+def _statements(op: Label | tuple[str, str]) -> list[tuple[str, list]]:
+    """The statements of one label (replace) or one ``(segment, post_id)`` deletion."""
+    segment, post_id = (op.segment, op.post_id) if isinstance(op, Label) else op
+    out = [("DELETE FROM labels WHERE segment = ? AND post_id = ?", [segment, post_id])]
+    if isinstance(op, Label):
+        row = [op.segment, op.post_id, op.label, op.labelled_by, op.labelled_at, op.chosen_by, op.text]
+        out.append(("INSERT INTO labels VALUES (?, ?, ?, ?, ?, ?, ?)", row))
+    return out
+
+
 def write_label(warehouse: str | Path, label: Label, *, wait_s: float = 2.0) -> None:
     """Write (or replace) one label in its own transaction; the warehouse is closed afterwards."""
-    _short_write(
-        warehouse,
-        [
-            ("DELETE FROM labels WHERE segment = ? AND post_id = ?", [label.segment, label.post_id]),
-            (
-                "INSERT INTO labels VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    label.segment,
-                    label.post_id,
-                    label.label,
-                    label.labelled_by,
-                    label.labelled_at,
-                    label.chosen_by,
-                    label.text,
-                ],
-            ),
-        ],
-        wait_s,
-    )
+    write_ops(warehouse, [label], wait_s=wait_s)
 
 
 def delete_label(warehouse: str | Path, segment: str, post_id: str, *, wait_s: float = 2.0) -> None:
     """Remove a post's label (undo), in its own short transaction."""
-    _short_write(
-        warehouse, [("DELETE FROM labels WHERE segment = ? AND post_id = ?", [segment, post_id])], wait_s
-    )
+    write_ops(warehouse, [(segment, post_id)], wait_s=wait_s)
+
+
+def write_ops(warehouse: str | Path, ops: list[Label | tuple[str, str]], *, wait_s: float = 2.0) -> None:
+    """Labels to write and ``(segment, post_id)`` labels to delete, in order, each in its own
+    transaction, on one connection opened for them and closed right after (a labelling session
+    that fell behind catches up with one open, not one per label)."""
+    _short_write(warehouse, [_statements(op) for op in ops], wait_s)
 
 
 def read_labels(warehouse: str | Path, segment: str) -> pd.DataFrame:
@@ -213,6 +230,8 @@ def import_labels(
 
     A row without ``chosen_by`` counts as ``import`` (never as a random draw)."""
     path = Path(path)
+    if not path.is_file():
+        raise LabelFileError(f"{path}: no such file; expected a CSV with columns id,text,label")
     with open(path, encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
         header = list(rows[0].keys()) if rows else []
@@ -222,7 +241,8 @@ def import_labels(
             f"{path}: expected a CSV with columns id,text,label; got "
             + (", ".join(header) if rows else "no data rows")
         )
-    statements, seen = [], set()
+    statements: list[tuple[str, list]] = []
+    seen: set[str] = set()
     for n, row in enumerate(rows, start=2):
         value = _FROM_CSV.get(row["label"].strip().lower())
         chosen = (row.get("chosen_by") or "import").strip()
@@ -253,5 +273,5 @@ def import_labels(
                 ],
             )
         )
-    _short_write(warehouse, statements, wait_s=10.0)
+    _short_write(warehouse, [statements], wait_s=10.0)
     return len(rows)

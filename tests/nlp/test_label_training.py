@@ -1,0 +1,69 @@
+"""A segment trained from a labelled CSV (tests/data/food_labels.csv, real posts labelled with
+``tajian label``), the sidecar saying which labels and code made it, and the stale-model guard."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from nlp.label_training import labels_sha256, pool_prior, train_from_labels, training_labels
+from nlp.measure import record_measure
+from nlp.model_files import ModelMismatchError, load_model, save_model
+from nlp.segment_status import segment_status
+from store.labels import import_labels, read_labels
+from tests.conftest import ROOT
+
+LABELS = ROOT / "tests" / "data" / "food_labels.csv"
+
+
+@pytest.fixture(scope="module")
+def labels(tmp_path_factory):
+    wh = tmp_path_factory.mktemp("wh") / "w.duckdb"
+    import_labels(wh, "food", LABELS)
+    return read_labels(wh, "food")
+
+
+def test_training_rows_leave_the_random_labels_out(labels):
+    used = training_labels(labels)
+    assert set(used["label"]) == {"yes", "no"}
+    assert not (used["chosen_by"] == "random").any()
+    random = labels[(labels["chosen_by"] == "random") & labels["label"].isin(["yes", "no"])]
+    assert len(random) >= 100  # the held-out labels of tests/data/LABELS.md
+    assert pool_prior(labels) == round((random["label"] == "yes").mean(), 4)
+
+
+@pytest.mark.slow
+def test_train_from_a_labelled_csv_and_refuse_it_once_stale(labels, tmp_path):
+    small = labels.groupby(["chosen_by", "label"]).head(40)  # a few seconds, not minutes
+    corpus = labels["text"].tolist()[::3]
+    model, training = train_from_labels("food", small, corpus, seed=0)
+    assert training["labels_sha256"] == labels_sha256(small)
+    assert training["labels_used"]["yes"] == 40 and training["labels_used"]["no"] == 40
+    assert set(training["code_sha256"]) >= {"nlp/label_training.py", "nlp/classifier.py"}
+    path = save_model(model, tmp_path / "food.joblib", training=training)
+    side = path.with_name(path.name + ".json")
+    meta = json.loads(side.read_text(encoding="utf-8"))
+    assert meta["training"]["labels_held_out_random"] == int((small["chosen_by"] == "random").sum())
+    assert load_model("food", path=path).predict_proba(["今天做了红烧肉，太好吃了"])[0, 1] > 0
+    # measured figures go into the sidecar without making the model stale
+    record_measure(path, {"precision": 0.9, "n": 100})
+    load_model("food", path=path)
+    # the segment file changes after training (as an edit of food.toml would): refused
+    meta = json.loads(side.read_text(encoding="utf-8"))
+    meta["segment_sha256"] = "0" * 64
+    side.write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelMismatchError, match="segment_sha256: model has '0000"):
+        load_model("food", path=path)
+
+
+def test_a_segment_without_a_model_falls_back_to_its_rules(tmp_path):
+    segments = tmp_path / "segments"
+    segments.mkdir()
+    text = (ROOT / "data" / "segments" / "food.toml").read_text(encoding="utf-8")
+    (segments / "food.toml").write_text(text, encoding="utf-8")
+    status = segment_status("food", segments)  # no tmp_path/models/food.joblib
+    assert status["draft"] is True
+    assert status["scorer"] == "rules (no model yet)"
+    assert "tajian train --segment food" in status["note"]
+    assert status["measured"] is None
