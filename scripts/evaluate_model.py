@@ -6,9 +6,9 @@ model never saw them, nothing was tuned on them) and each stratum, the model at 
 estimated prior (``decide(prior="auto")``, as ``tajian classify`` runs on a file), the segment's
 rules and the keyword regex (its prefilter: any child word), with 95% Wilson intervals. Then a
 keyword-crawl-like mix (60% parents, drawn from both halves) and the prior estimates. Last, the rows
-of mothers_diary.csv (long first-person posts with a child word, labelled for issue 15) whose thread
-lies in a held-out half: ``make model`` adds that file to the dev side only, so these rows were
-never trained on and form a third held-out set aimed at the weak stratum (diary posts by parents).
+of mothers_diary.csv (long first-person posts with a child word, labelled for issue 15) the model
+never trained on: all of them, or, for a model trained with ``--gold-dev-only`` on that file, those
+whose thread lies in a held-out half. A third held-out set aimed at the weak stratum (diary posts).
 
     python scripts/evaluate_model.py [--segment mothers] [--model FILE] > /tmp/eval.md
 """
@@ -16,6 +16,7 @@ never trained on and form a third held-out set aimed at the weak stratum (diary 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -27,7 +28,7 @@ from sklearn.metrics import roc_auc_score
 from nlp.clean import clean_own_text
 from nlp.corpora import ced_source_texts, dev_only, read_gold, split_gold_files
 from nlp.evaluation import binary_scores, format_ratio
-from nlp.model_files import load_model
+from nlp.model_files import DEFAULT_MODELS_DIR, load_model
 from nlp.segments import load_segment
 from nlp.tagger import score_post
 
@@ -96,11 +97,17 @@ def mix(df: pd.DataFrame, model, rng: np.random.Generator) -> dict[str, list[flo
     return out
 
 
-def held_out_extra(path: Path, tests: list[pd.DataFrame]) -> pd.DataFrame:
-    """The rows of a dev-side-only gold file whose thread lies in a held-out half (never trained on)."""
+def held_out_extra(path: Path, tests: list[pd.DataFrame], model_path: Path) -> tuple[str, pd.DataFrame]:
+    """The rows of an extra gold file the model never trained on: all of them when its sidecar does
+    not list the file, else (added with ``--gold-dev-only``) those whose thread lies in a held-out half."""
     extra = read_gold(path)
+    side = json.loads(model_path.with_name(model_path.name + ".json").read_text(encoding="utf-8"))
+    if not any(Path(g["path"]).name == path.name for g in side.get("training", {}).get("gold", [])):
+        return f"`{path.name}` (all rows: not in this model's training data)", extra
     kept, _ = dev_only(extra, tests)
-    return extra[~extra["id"].isin(set(kept["id"]))].reset_index(drop=True)
+    return f"Held-out threads of `{path.name}`", extra[~extra["id"].isin(set(kept["id"]))].reset_index(
+        drop=True
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
         for n, (_dev, test) in zip(("mothers_gold.csv", "mothers_crawl.csv"), halves, strict=True)
     ]
     if DIARY.is_file():
-        sets.append(("Held-out threads of `mothers_diary.csv`", held_out_extra(DIARY, [t for _, t in sets])))
+        model_path = args.model or DEFAULT_MODELS_DIR / f"{args.segment}.joblib"
+        sets.append(held_out_extra(DIARY, [t for _, t in sets], model_path))
     for title, test in sets:
         df, decision = scored(test, args.segment, data_dir, args.model)
         if title.startswith("Test half"):
