@@ -299,7 +299,9 @@ def _print_loads(loads: list[dict]) -> None:
     if not loads:
         return
     table = Table(title="exports loaded")
-    for col in ("file", "read", "loaded", "updated", "duplicates", "quarantined", "interactions", "pending"):
+    timed = all("seconds" in r for r in loads)
+    columns = ("file", "read", "loaded", "updated", "duplicates", "quarantined", "interactions", "pending")
+    for col in (*columns, "seconds") if timed else columns:
         table.add_column(col, justify="left" if col == "file" else "right")
     for r in loads:
         table.add_row(
@@ -311,6 +313,7 @@ def _print_loads(loads: list[dict]) -> None:
             f"{r['quarantined']:,}",
             f"{r['interactions_added']:,}",
             f"{r['interactions_pending']:,}",
+            *([f"{r['seconds']:.1f}"] if timed else []),
         )
     _c.out.print(table)
     for r in loads:
@@ -351,11 +354,13 @@ def ingest(
     Exits non-zero (saying why, one line each) when a file named on the command line gives no
     row at all (empty, not an export, unreadable), or when nothing at all could be loaded; a
     file found in a folder that gives nothing is named on a line of its own."""
-    from store.readers import find_export_files, read_exports
-    from store.warehouse import load_batch, open_warehouse
+    from store.readers import find_export_files
+    from store.stream import load_exports
+    from store.warehouse import open_warehouse
 
     settings = _settings()
     target = warehouse or settings.warehouse
+    started = time.monotonic()
     with _user_errors("ingest", debug):
         files = find_export_files(paths)
         if not files:
@@ -377,22 +382,29 @@ def ingest(
                 disable=not _c.err.is_terminal,  # no bar (nor its blank line) in a log or a pipe
             ) as progress:
                 job = progress.add_task("loading", total=len(files))
-                # the next file is read while this one loads
-                for f, batch in read_exports(files, format):
-                    progress.update(job, description=f"loading {f.name}")
-                    try:
-                        report = load_batch(con, batch.result()).as_dict()
-                    except (ValueError, OSError) as exc:  # this file cannot be read: the others still load
-                        failed.append((f, " ".join(f"{f}: {exc}".split())))
-                    else:
+                # the next file is read while this one loads; a large one is loaded in parts
+                since = time.monotonic()
+                for f, outcome in load_exports(con, files, format):
+                    progress.update(job, description=f"loaded {f.name}")
+                    if isinstance(outcome, Exception):  # this file cannot be read: the others still load
+                        failed.append((f, " ".join(f"{f}: {outcome}".split())))
+                    else:  # read (overlapping the previous load) + load, as the user waits for it
+                        report = outcome.as_dict()
+                        report["seconds"] = time.monotonic() - since
                         reports.append(report)
                         why = _loaded_nothing(report)
                         if why is not None:
                             failed.append((f, why))
+                    since = time.monotonic()
                     progress.advance(job)
         finally:
             con.close()
         _print_loads(reports)
+        rows, spent = sum(r["rows_read"] for r in reports), time.monotonic() - started
+        _c.out.print(
+            f"ingest: {len(files):,} file(s), {rows:,} rows in {spent:.1f} s "
+            f"({rows / max(spent, 1e-9):,.0f} rows/s, {len(files) / max(spent, 1e-9):,.1f} files/s)"
+        )
         _c.out.print(f"warehouse: {target}")
         for f, why in failed:
             what = "error" if f.resolve() in named else "nothing loaded"

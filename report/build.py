@@ -265,13 +265,15 @@ def build_report(
     network: Mapping[str, Any],
     circle_nodes: Sequence[str],
     circle_edges: Sequence[tuple[str, str, float]],
+    step_seconds: Sequence[tuple[str, float]] = (),
 ) -> ReportInputs:
     """The report of one run from what the report step read: the selection (its stored
     ``overlap`` is taken out), the run's tags and ``run_users`` (circles, bot scores), the
     window's posts, the profiles (screen names, followers), the loads and quarantine, the
     previous run (:func:`store.runs.previous_run`), the texts other rooms wrote (members note,
     eligibility rules, model), each profile's city, and the graph's parts the report shows
-    (the picture, the seeds' circles and their edges for circles.gexf)."""
+    (the picture, the seeds' circles and their edges for circles.gexf), and how long each of
+    the run's steps before the report took (``step_seconds``, for the method section)."""
     sel = dict(selection)
     overlap, per_circle, overlap_error = stored_overlap(sel.pop("overlap", None))
     circles = {
@@ -292,12 +294,13 @@ def build_report(
     if overlap is None:  # the report still renders, and says why
         notes.append(f"Cross-infection could not be estimated: {overlap_error}")
     members = set(tags["user_id"])
-    prof = profiles.set_index("user_id")
-    member_followers = [
-        None if u not in prof.index or pd.isna(prof.at[u, "followers"]) else int(prof.at[u, "followers"])
-        for u in sorted(members)
-    ]
-    member_city = {u: cities_of.get(u) if u in prof.index else None for u in members}
+    # dicts, not a .at lookup per member: 250k members in a second
+    followers = {
+        u: None if pd.isna(f) else int(f)
+        for u, f in zip(profiles["user_id"], profiles["followers"], strict=True)
+    }
+    member_followers = [followers.get(u) for u in sorted(members)]
+    member_city = {u: cities_of.get(u) if u in followers else None for u in members}
     seed_city = pd.Series([r["city"] for r in rows if r["city"]], dtype=object).value_counts()
     city_counts = pd.Series([c for c in member_city.values() if c], dtype=object).value_counts()
     ref = {
@@ -350,13 +353,12 @@ def build_report(
                 "rank": ref[u]["rank"] if u in ref else None,
                 "city": member_city.get(u) or (ref[u]["city"] if u in ref else None),
                 "member": u in members,
-                "followers": None
-                if u not in prof.index or pd.isna(prof.at[u, "followers"])
-                else int(prof.at[u, "followers"]),
+                "followers": followers.get(u),
             }
             for u in circle_nodes
         ],
         gexf_edges=list(circle_edges),
+        step_seconds=tuple((str(name), float(sec)) for name, sec in step_seconds),
     )
 
 

@@ -103,6 +103,8 @@ class ReportInputs:
     #: followers}) and the edges among them ((a, b, weight))
     gexf_nodes: Sequence[Mapping[str, Any]] = ()
     gexf_edges: Sequence[tuple[str, str, float]] = ()
+    #: the run's steps before the report and their wall time, in order: ((step, seconds), …)
+    step_seconds: Sequence[tuple[str, float]] = ()
 
     @classmethod
     def example(cls) -> ReportInputs:
