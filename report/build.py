@@ -75,8 +75,10 @@ def engagement(posts: pd.DataFrame) -> dict[str, tuple[float, float, float, int]
     counts = own[["reposts", "comments", "likes"]].astype(float).fillna(0.0)
     g = counts.groupby(own["user_id"]).agg("sum")
     n = own.groupby("user_id").size()
-    return {
-        u: (float(r["reposts"]), float(r["comments"]), float(r["likes"]), int(n[u])) for u, r in g.iterrows()
+    n = n.reindex(g.index)
+    return {  # columns zipped, not iterrows: 100k authors in a fraction of a second
+        u: (float(r), float(c), float(lk), int(k))
+        for u, r, c, lk, k in zip(g.index, g["reposts"], g["comments"], g["likes"], n, strict=True)
     }
 
 
@@ -164,12 +166,17 @@ def _circle_rows(
     member_city: Mapping[str, str | None],
     per_circle: Mapping[int, tuple],
 ) -> list[dict[str, Any]]:
+    by_circle: dict[int, list[str]] = {}
+    for u in members:  # grouped once, not one pass over every member per circle
+        c = circles.get(u)
+        if c is not None:
+            by_circle.setdefault(c, []).append(u)
     circle_rows = []
     for c in sorted(
         {r["circle"] for r in rows if r["circle"] is not None},
         key=lambda c: (-sum(1 for r in rows if r["circle"] == c), c),
     ):
-        in_circle = [u for u in members if circles.get(u) == c]
+        in_circle = by_circle.get(c, [])
         top = (
             pd.Series([member_city[u] for u in in_circle if member_city.get(u)], dtype=object)
             .value_counts()
