@@ -226,15 +226,9 @@ def run_users_frame(
     )
 
 
-_RUN_STEPS = (
-    "CREATE TABLE IF NOT EXISTS run_steps (run_id VARCHAR NOT NULL, step VARCHAR NOT NULL, "
-    "seconds DOUBLE NOT NULL, finished_at TIMESTAMPTZ DEFAULT current_timestamp)"
-)
-
-
 def record_step(con: duckdb.DuckDBPyConnection, run_id: str, step: str, seconds: float) -> None:
-    """Keep how long one of a run's steps took (``run_steps``; a run's rows go with the run when
-    it is discarded or replaced, like its tags and seeds).
+    """Keep how long one of a run's steps took (table ``run_steps``, :mod:`store.warehouse`; a
+    run's rows go with the run when it is discarded or replaced, like its tags and seeds).
 
     >>> with warehouse(":memory:") as con:
     ...     record_step(con, "r1", "tag", 1.25); record_step(con, "r1", "select", 0.5)
@@ -243,17 +237,11 @@ def record_step(con: duckdb.DuckDBPyConnection, run_id: str, step: str, seconds:
     """
     if seconds < 0:
         raise ValueError(f"a step cannot take negative time; got {seconds} s for {step!r}")
-    con.execute(_RUN_STEPS)
     con.execute("INSERT INTO run_steps (run_id, step, seconds) VALUES (?, ?, ?)", [run_id, step, seconds])
 
 
 def read_run_steps(con: duckdb.DuckDBPyConnection, run_id: str) -> list[tuple[str, float]]:
     """A run's ``(step, seconds)`` in the order they finished; ``[]`` before any was recorded."""
-    known = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'run_steps'"
-    ).fetchone()
-    if not known or not known[0]:  # a warehouse no run has timed yet (maybe opened read-only)
-        return []
     rows = con.execute(
         "SELECT step, seconds FROM run_steps WHERE run_id = ? ORDER BY finished_at, rowid", [run_id]
     ).fetchall()

@@ -124,6 +124,10 @@ CREATE TABLE IF NOT EXISTS run_users (
     run_id VARCHAR NOT NULL, user_id VARCHAR NOT NULL, circle INTEGER, city VARCHAR,
     bot_score DOUBLE, bot_reasons VARCHAR, eligible BOOLEAN, why VARCHAR
 );
+CREATE TABLE IF NOT EXISTS run_steps (
+    run_id VARCHAR NOT NULL, step VARCHAR NOT NULL, seconds DOUBLE NOT NULL,
+    finished_at TIMESTAMPTZ DEFAULT current_timestamp
+);
 """
 
 

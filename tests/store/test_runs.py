@@ -131,7 +131,7 @@ def test_run_users_need_their_columns(wh):
 
 def test_step_times_are_kept_in_order_and_go_with_a_discarded_run(wh):
     with runs.warehouse(wh) as con:
-        assert runs.read_run_steps(con, "r2") == []  # no run timed yet: no table, no error
+        assert runs.read_run_steps(con, "r2") == []
         runs.record_step(con, "r2", "tag", 12.5)
         runs.record_step(con, "r2", "graph, circles and selection", 3.25)
         runs.record_step(con, "r1", "tag", 1.0)
