@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from itertools import groupby
 from pathlib import Path
@@ -26,7 +27,7 @@ from store.readers import detect_format, read_exports
 from store.warehouse import LoadReport, load_batch, load_parts
 from store.weibo_api import PART_BYTES, read_weibo_api_parts
 
-__all__ = ["load_exports", "read_in_parts"]
+__all__ = ["LOAD_MEMORY_LIMIT", "load_exports", "read_in_parts"]
 
 
 def read_in_parts(path: Path, fmt: str | None = None, part_bytes: int = PART_BYTES) -> bool:
@@ -39,16 +40,43 @@ def read_in_parts(path: Path, fmt: str | None = None, part_bytes: int = PART_BYT
         return False
 
 
+#: DuckDB's own memory while loading (its default, 80% of RAM, lets its cache grow with the
+#: warehouse: 2 GB for a 1.5 GB export); above it DuckDB evicts or spills to disk.
+LOAD_MEMORY_LIMIT = "1GB"
+
+
 def load_exports(
     con: duckdb.DuckDBPyConnection,
     files: Iterable[Path],
     fmt: str | None = None,
     *,
     part_bytes: int = PART_BYTES,
+    memory_limit: str | None = LOAD_MEMORY_LIMIT,
 ) -> Iterator[tuple[Path, LoadReport | ValueError | OSError]]:
     """Load ``files`` in their order; yields each file with its load report, or with the error
     that kept it from loading (the other files still load). Memory holds one part of a large
-    Weibo API file (:func:`read_in_parts`), or at most two other files' batches."""
+    Weibo API file (:func:`read_in_parts`), or at most two other files' batches, and DuckDB at
+    most ``memory_limit`` (the connection's own limit is back when the generator ends)."""
+    before = con.execute("SELECT current_setting('memory_limit')").fetchone()
+    if memory_limit is not None:
+        con.execute(f"SET memory_limit = '{_size(memory_limit)}'")
+    try:
+        yield from _load_in_order(con, files, fmt, part_bytes)
+    finally:
+        if memory_limit is not None and before:
+            con.execute(f"SET memory_limit = '{_size(str(before[0]))}'")
+
+
+def _size(text: str) -> str:
+    """A DuckDB memory size such as ``1GB`` or ``953.6 MiB``, checked (it goes into SQL)."""
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", text.strip()):
+        raise ValueError(f"a memory size must look like 1GB or 512MB; got {text!r}")
+    return text.strip()
+
+
+def _load_in_order(
+    con: duckdb.DuckDBPyConnection, files: Iterable[Path], fmt: str | None, part_bytes: int
+) -> Iterator[tuple[Path, LoadReport | ValueError | OSError]]:
     for in_parts, group in groupby(files, key=lambda p: read_in_parts(Path(p), fmt, part_bytes)):
         if in_parts:
             for path in group:
