@@ -495,7 +495,7 @@ def _is_single_document(text: str) -> bool:
 
 #: A plain JSON-lines file larger than this is read in parts of about this size
 #: (:func:`read_weibo_api_parts`), so reading a 5 GB export needs memory for one part, not all.
-PART_BYTES = 256 << 20
+PART_BYTES = 128 << 20
 
 
 def read_weibo_api_parts(path: str | Path, part_bytes: int = PART_BYTES) -> Iterator[ExportBatch]:
