@@ -14,6 +14,7 @@ Example (runs the whole pipeline; needs a warehouse with posts)::
 # No ``from __future__ import annotations`` here: a served flow's function is cloudpickled by value
 # into the run's process, without the module globals that string annotations would need.
 import os
+import sys
 import time
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -323,16 +324,25 @@ def _run_day(
 
 def _step_clock(warehouse: str, run_id: str) -> Any:
     """``with step(name): …`` logs the step's start and its wall time when done, and keeps the
-    time in the run record (``run_steps``, read by the report's method section)."""
+    time in the run record (``run_steps``, read by the report's method section). With
+    ``TAJIAN_PROGRESS=1`` (the CLI sets it on a terminal, where Prefect's INFO log is not shown)
+    each step is also a status line on stderr."""
     logger = get_run_logger()
+    show = os.environ.get("TAJIAN_PROGRESS") == "1"
 
     @contextmanager
     def step(name: str) -> Iterator[None]:
         logger.info("step %s: started", name)
+        if show:
+            sys.stderr.write(f"  … {name}\n")
+            sys.stderr.flush()
         started = time.perf_counter()
         yield
         seconds = time.perf_counter() - started
         logger.info("step %s: done in %.1f s", name, seconds)
+        if show:
+            sys.stderr.write(f"  ✓ {name}: {seconds:.1f} s\n")
+            sys.stderr.flush()
         steps.record_step_time(Path(warehouse), run_id, name, seconds)
 
     return step
