@@ -129,6 +129,8 @@ LangOption = Annotated[
 def _prefect_env(debug: bool = False) -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    if _c.err.is_terminal:  # a status line per pipeline step (flows/pipeline.py _step_clock)
+        os.environ.setdefault("TAJIAN_PROGRESS", "1")
     # the temporary server of a run without PREFECT_API_URL: give a busy machine time to start it
     # (Prefect's 20 s failed on a loaded 2-core box), and keep its log (a traceback when it is
     # stopped while starting) off the screen unless --debug
@@ -367,8 +369,9 @@ def _print_loads(loads: list[dict]) -> None:
         return
     table = Table(title="exports loaded", caption=say("pending_caption"), caption_justify="left")
     formats = any(r.get("format") for r in loads)
+    timed = all("seconds" in r for r in loads)
     cols = ["file", *(["format"] if formats else []), "read", "loaded", "updated", "duplicates"]
-    for col in (*cols, "quarantined", "interactions", "pending"):
+    for col in (*cols, "quarantined", "interactions", "pending", *(["seconds"] if timed else [])):
         table.add_column(col, justify="left" if col in ("file", "format") else "right")
     for r in loads:
         table.add_row(
@@ -381,6 +384,7 @@ def _print_loads(loads: list[dict]) -> None:
             f"{r['quarantined']:,}",
             f"{r['interactions_added']:,}",
             f"{r['interactions_pending']:,}",
+            *([f"{r['seconds']:.1f}"] if timed else []),
         )
     _c.out.print(table)
     for r in loads:
@@ -452,11 +456,13 @@ def ingest(
     row at all (empty, not an export, unreadable), or when nothing at all could be loaded; a
     file found in a folder that gives nothing is named on a line of its own."""
     from store.quality import quarantine_summary, sample_sources
-    from store.readers import find_export_files, read_exports
-    from store.warehouse import load_batch, open_warehouse
+    from store.readers import find_export_files
+    from store.stream import load_exports
+    from store.warehouse import open_warehouse
 
     settings = _settings(lang)
     target = warehouse or settings.warehouse
+    started = time.monotonic()
     with _user_errors("ingest", debug):
         files = find_export_files(paths)
         if not files:
@@ -478,14 +484,15 @@ def ingest(
                 disable=not _c.err.is_terminal,  # no bar (nor its blank line) in a log or a pipe
             ) as progress:
                 job = progress.add_task("loading", total=len(files))
-                # the next file is read while this one loads
-                for f, batch in read_exports(files, format):
-                    progress.update(job, description=f"loading {f.name}")
-                    try:
-                        report = load_batch(con, batch.result()).as_dict()
-                    except (ValueError, OSError) as exc:  # this file cannot be read: the others still load
-                        failed.append((f, " ".join(f"{f}: {exc}".split())))
-                    else:
+                # the next file is read while this one loads; a large one is loaded in parts
+                since = time.monotonic()
+                for f, outcome in load_exports(con, files, format):
+                    progress.update(job, description=f"loaded {f.name}")
+                    if isinstance(outcome, Exception):  # this file cannot be read: the others still load
+                        failed.append((f, " ".join(f"{f}: {outcome}".split())))
+                    else:  # read (overlapping the previous load) + load, as the user waits for it
+                        report = outcome.as_dict()
+                        report["seconds"] = time.monotonic() - since
                         report["format"] = format or _detected_format(f)
                         if report["quarantined"]:
                             report["top_reasons"] = quarantine_summary(con, report["source"])
@@ -493,11 +500,17 @@ def ingest(
                         why = _loaded_nothing(report)
                         if why is not None:
                             failed.append((f, why))
+                    since = time.monotonic()
                     progress.advance(job)
             samples = sample_sources(con, settings.samples_dir)
         finally:
             con.close()
         _print_loads(reports)
+        rows, spent = sum(r["rows_read"] for r in reports), time.monotonic() - started
+        _c.out.print(
+            f"ingest: {len(files):,} file(s), {rows:,} rows in {spent:.1f} s "
+            f"({rows / max(spent, 1e-9):,.0f} rows/s, {len(files) / max(spent, 1e-9):,.1f} files/s)"
+        )
         _c.out.print(f"warehouse: {target}")
         if samples and len(samples) < len({*samples, *(r["source"] for r in reports)}):
             warning = say(

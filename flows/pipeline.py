@@ -14,6 +14,8 @@ Example (runs the whole pipeline; needs a warehouse with posts)::
 # No ``from __future__ import annotations`` here: a served flow's function is cloudpickled by value
 # into the run's process, without the module globals that string annotations would need.
 import os
+import sys
+import time
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
@@ -281,16 +283,19 @@ def _run_day(
         if k_ not in ("warehouse", "out_dir", "data_dir", "samples_dir", "tag_shards", "dask_address")
     }
     run_id = begin_run_task(wh, segment, day, window_days, params)
+    step = _step_clock(wh, run_id)
     try:
-        shards = read_shards_task(wh, day, window_days, settings.tag_shards)
-        prior = prior_task(shards, segment, str(settings.segments_dir))
-        futures = [
-            tag_shard_task.submit(part, segment, str(settings.segments_dir), i + 1, len(shards), prior)
-            for i, part in enumerate(shards)
-        ]
-        n_members = write_tags_task(wh, run_id, [f.result() for f in futures])
+        with step("tag"):
+            shards = read_shards_task(wh, day, window_days, settings.tag_shards)
+            prior = prior_task(shards, segment, str(settings.segments_dir))
+            futures = [
+                tag_shard_task.submit(part, segment, str(settings.segments_dir), i + 1, len(shards), prior)
+                for i, part in enumerate(shards)
+            ]
+            n_members = write_tags_task(wh, run_id, [f.result() for f in futures])
         logger.info("%d %s tagged in the %d days ending %s", n_members, segment, window_days, day)
-        selection = select_task(wh, run_id, segment, day, window_days, plain)
+        with step("graph, circles and selection"):
+            selection = select_task(wh, run_id, segment, day, window_days, plain)
         logger.info(
             "%d seeds selected; expected reach %.1f of %d members",
             len(selection["seeds"]),
@@ -300,8 +305,10 @@ def _run_day(
         warnings = rule_warnings(selection.get("rule_checks"))
         for line in warnings:
             logger.warning("%s", line)
-        staged = report_task(wh, run_id, segment, day, window_days, plain)
-        final = publish_task(wh, run_id, segment, day, staged, str(settings.out_dir))
+        with step("report"):
+            staged = report_task(wh, run_id, segment, day, window_days, plain)
+        with step("publish"):
+            final = publish_task(wh, run_id, segment, day, staged, str(settings.out_dir))
     except BaseException as exc:
         if not steps.mark_run_failed(Path(wh), run_id, f"{type(exc).__name__}: {exc}", segment, day):
             logger.warning(
@@ -326,6 +333,32 @@ def _run_day(
         "warnings": warnings,
         **final,
     }
+
+
+def _step_clock(warehouse: str, run_id: str) -> Any:
+    """``with step(name): …`` logs the step's start and its wall time when done, and keeps the
+    time in the run record (``run_steps``, read by the report's method section). With
+    ``TAJIAN_PROGRESS=1`` (the CLI sets it on a terminal, where Prefect's INFO log is not shown)
+    each step is also a status line on stderr."""
+    logger = get_run_logger()
+    show = os.environ.get("TAJIAN_PROGRESS") == "1"
+
+    @contextmanager
+    def step(name: str) -> Iterator[None]:
+        logger.info("step %s: started", name)
+        if show:
+            sys.stderr.write(f"  … {name}\n")
+            sys.stderr.flush()
+        started = time.perf_counter()
+        yield
+        seconds = time.perf_counter() - started
+        logger.info("step %s: done in %.1f s", name, seconds)
+        if show:
+            sys.stderr.write(f"  ✓ {name}: {seconds:.1f} s\n")
+            sys.stderr.flush()
+        steps.record_step_time(Path(warehouse), run_id, name, seconds)
+
+    return step
 
 
 def check_dask_address(address: str, timeout: float = 5.0) -> str:

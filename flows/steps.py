@@ -89,6 +89,7 @@ __all__ = [
     "mark_run_failed",
     "publish_outputs",
     "read_tag_shards",
+    "record_step_time",
     "report_step",
     "resolve_as_of",
     "select_step",
@@ -359,6 +360,12 @@ def _is_synthetic(sources: Sequence[str], samples_dir: Path) -> bool:
     return False
 
 
+def record_step_time(warehouse: Path, run_id: str, step: str, seconds: float) -> None:
+    """Keep how long a step of the run took (:func:`store.runs.record_step`)."""
+    with runs.warehouse(warehouse) as con:
+        runs.record_step(con, run_id, step, round(seconds, 3))
+
+
 def report_step(
     warehouse: Path, run_id: str, segment: str, as_of: date, window_days: int, settings: Settings
 ) -> RunOutputs:
@@ -405,9 +412,12 @@ def _read_report_data(
     posts = fetch_window_posts(con, start, end)
     previous = runs.previous_run(con, run_id, segment)
     kind_weights = (sel.get("params") or {}).get("kind_weights") or dict(settings.kind_weights)
-    edges = fetch_window_interactions(con, start, end)
-    graph = build_influence_graph(edges, dict(kind_weights), extra_users=tags["user_id"].tolist())
     seed_dicts = list(sel.get("seeds") or [])
+    # the report draws the seeds' circles only: their part of the graph, not the whole window's
+    near = _seed_circle_users(decided, seed_dicts)
+    edges = fetch_window_interactions(con, start, end)
+    edges = edges[edges["src_user"].isin(near) & edges["dst_user"].isin(near)]
+    graph = build_influence_graph(edges, dict(kind_weights), extra_users=sorted(near))
     circle_nodes = _report_circle_nodes(graph, circles, seed_dicts, cap=20_000)
     dropped = set(previous["dropped_ids"] if previous else ())
     want = set(posts["user_id"]) | set(tags["user_id"]) | set(circle_nodes) | dropped
@@ -441,6 +451,7 @@ def _read_report_data(
         "circle_nodes": circle_nodes,
         "network": _report_network(graph, circles, ranked, names, cities_of, cap=600),
         "circle_edges": _report_edges(graph, set(circle_nodes)),
+        "step_seconds": runs.read_run_steps(con, run_id),
         "funnel": read_tag_funnel(con, run_id),
         "backtest": backtest,
     }
@@ -452,9 +463,17 @@ def _report_texts(definition: SegmentDefinition, data: dict[str, Any], settings:
     Takes ``funnel`` and ``backtest`` out of ``data``."""
     sel, tags, posts = data["selection"], data["tags"], data["posts"]
     funnel, backtest = data.pop("funnel"), data.pop("backtest")
-    own = posts["text"].map(lambda t: clean_weibo_text(t).own_text)
-    members = posts["user_id"].isin(set(tags["user_id"]))
-    words = top_distinctive_words(own[members].tolist(), own.tolist(), n=30, dictionary=definition.dictionary)
+    member_posts = _text_sample(posts[posts["user_id"].isin(set(tags["user_id"]))])
+    background = _text_sample(posts)
+    own = pd.concat([member_posts["text"], background["text"]])
+    own = own[~own.index.duplicated()]
+    own = own.map(lambda t: clean_weibo_text(t).own_text)  # each post once, only the sampled ones
+    words = top_distinctive_words(
+        own.loc[member_posts.index].tolist(),
+        own.loc[background.index].tolist(),
+        n=30,
+        dictionary=definition.dictionary,
+    )
     try:
         eligibility = EligibilityRules(**(sel.get("params") or {}).get("eligibility", {})).describe()
     except TypeError:
@@ -477,6 +496,16 @@ def _report_texts(definition: SegmentDefinition, data: dict[str, Any], settings:
     }
 
 
+#: The report's top words come from at most this many member posts and this many window posts
+#: (a seeded random sample above it): tokenising every post of a 1M-user window took minutes.
+REPORT_TEXT_SAMPLE = 20_000
+
+
+def _text_sample(posts: pd.DataFrame, cap: int = REPORT_TEXT_SAMPLE) -> pd.DataFrame:
+    """``posts`` as they are up to ``cap`` rows, else a seeded random ``cap`` of them, in order."""
+    return posts if len(posts) <= cap else posts.sample(n=cap, random_state=0).sort_index()
+
+
 def _make_staging(warehouse: Path, out_root: Path, segment: str, as_of: date) -> Path:
     """A new hidden staging folder ``out_root/.<segment>-<as_of>-…``, recorded in the run's
     lease so that, should the process die, the next run of the day removes it."""
@@ -488,6 +517,14 @@ def _make_staging(warehouse: Path, out_root: Path, segment: str, as_of: date) ->
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return tmp
+
+
+def _seed_circle_users(decided: pd.DataFrame, seeds: Sequence[dict[str, Any]]) -> set[str]:
+    """The seeds and everyone in their circles (``run_users``): the only users whose edges the
+    report draws (:func:`_report_circle_nodes`, :func:`_report_network` keep same-circle edges)."""
+    seed_ids = {str(s["user_id"]) for s in seeds}
+    wanted = set(decided.loc[decided["user_id"].isin(seed_ids), "circle"].dropna())
+    return seed_ids | set(decided.loc[decided["circle"].isin(wanted), "user_id"].astype(str))
 
 
 def _report_circle_nodes(

@@ -181,7 +181,8 @@ def select_for_run(
             f"{exclusion_summary(judged)}); loosen the filters (--min-followers, --region, …) "
             "or widen the window"
         )
-    circles = detect_circles(graph, seed=options.seed)
+    # circles only where spread can reach: the members and their max_hops neighbourhood
+    circles = detect_circles(graph, seed=options.seed, around=members, hops=options.max_hops)
     cities = dict(zip(profiles["user_id"], profiles["city"], strict=True))
     k = min(options.k, len(eligible)) if eligible else options.k
     selection = select_amplifiers(

@@ -137,6 +137,8 @@ class ReportInputs:
     place_levels: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     #: eligibility rules on profile fields: {rule, field, value, unknown, of, applies}
     rule_checks: Sequence[Mapping[str, Any]] = ()
+    #: the run's steps before the report and their wall time, in order: ((step, seconds), …)
+    step_seconds: Sequence[tuple[str, float]] = ()
 
     @classmethod
     def example(cls, lang: str = DEFAULT_LANG) -> ReportInputs:

@@ -32,10 +32,12 @@ __all__ = [
     "previous_run",
     "quarantine_reasons",
     "read_loads",
+    "read_run_steps",
     "read_run_tags",
     "read_seed_reasons",
     "read_selection",
     "recent_runs",
+    "record_step",
     "run_users_frame",
     "warehouse",
 ]
@@ -191,33 +193,56 @@ def run_users_frame(
     [False, None]
     """
     ids = list(dict.fromkeys(str(u) for u in users))
-    judged = judged.set_index("user_id")
-    acts = (
-        activity.set_index("user_id") if len(activity) else pd.DataFrame(columns=["bot_score", "bot_reasons"])
+    # plain dicts, not .loc per user: a 1M-user graph's rows in about a second
+    eligible = dict(zip(judged["user_id"], judged["eligible"], strict=True))
+    excluded = dict(zip(judged["user_id"], judged["excluded_by"], strict=True))
+    unknown = dict(zip(judged["user_id"], judged["unknown_fields"], strict=True))
+    has_acts = len(activity) > 0
+    bots = dict(zip(activity["user_id"], activity["bot_score"], strict=True)) if has_acts else {}
+    reasons = (
+        dict(zip(activity["user_id"], activity["bot_reasons"], strict=True))
+        if has_acts and "bot_reasons" in activity.columns
+        else {}
     )
 
     def why(u: str) -> str | None:
-        if u not in judged.index:
+        if u not in eligible:
             return None
-        row = judged.loc[u]
-        if row["excluded_by"]:
-            return str(row["excluded_by"])
-        return f"passed on unknown fields: {row['unknown_fields']}" if row["unknown_fields"] else ""
+        if excluded[u]:
+            return str(excluded[u])
+        return f"passed on unknown fields: {unknown[u]}" if unknown[u] else ""
 
     return pd.DataFrame(
         {
             "user_id": ids,
             "circle": [None if circles.get(u) is None else int(circles[u]) for u in ids],
             "city": [cities.get(u) for u in ids],
-            "bot_score": [float(acts.at[u, "bot_score"]) if u in acts.index else None for u in ids],
-            "bot_reasons": [
-                (str(acts.at[u, "bot_reasons"] or "") if "bot_reasons" in acts.columns else "")
-                if u in acts.index
-                else None
-                for u in ids
-            ],
-            "eligible": [bool(judged.at[u, "eligible"]) if u in judged.index else None for u in ids],
+            "bot_score": [float(bots[u]) if u in bots else None for u in ids],
+            "bot_reasons": [(str(reasons.get(u) or "")) if u in bots else None for u in ids],
+            "eligible": [bool(eligible[u]) if u in eligible else None for u in ids],
             "why": [why(u) for u in ids],
         },
         dtype=object,
     )
+
+
+def record_step(con: duckdb.DuckDBPyConnection, run_id: str, step: str, seconds: float) -> None:
+    """Keep how long one of a run's steps took (table ``run_steps``, :mod:`store.warehouse`; a
+    run's rows go with the run when it is discarded or replaced, like its tags and seeds).
+
+    >>> with warehouse(":memory:") as con:
+    ...     record_step(con, "r1", "tag", 1.25); record_step(con, "r1", "select", 0.5)
+    ...     read_run_steps(con, "r1")
+    [('tag', 1.25), ('select', 0.5)]
+    """
+    if seconds < 0:
+        raise ValueError(f"a step cannot take negative time; got {seconds} s for {step!r}")
+    con.execute("INSERT INTO run_steps (run_id, step, seconds) VALUES (?, ?, ?)", [run_id, step, seconds])
+
+
+def read_run_steps(con: duckdb.DuckDBPyConnection, run_id: str) -> list[tuple[str, float]]:
+    """A run's ``(step, seconds)`` in the order they finished; ``[]`` before any was recorded."""
+    rows = con.execute(
+        "SELECT step, seconds FROM run_steps WHERE run_id = ? ORDER BY finished_at, rowid", [run_id]
+    ).fetchall()
+    return [(str(step), float(sec)) for step, sec in rows]

@@ -48,6 +48,7 @@ __all__ = [
     "fetch_window_posts",
     "finish_run",
     "load_batch",
+    "load_parts",
     "newest_post_date",
     "open_warehouse",
     "post_date_span",
@@ -122,6 +123,10 @@ CREATE TABLE IF NOT EXISTS selections (
 CREATE TABLE IF NOT EXISTS run_users (
     run_id VARCHAR NOT NULL, user_id VARCHAR NOT NULL, circle INTEGER, city VARCHAR,
     bot_score DOUBLE, bot_reasons VARCHAR, eligible BOOLEAN, why VARCHAR
+);
+CREATE TABLE IF NOT EXISTS run_steps (
+    run_id VARCHAR NOT NULL, step VARCHAR NOT NULL, seconds DOUBLE NOT NULL,
+    finished_at TIMESTAMPTZ DEFAULT current_timestamp
 );
 """
 
@@ -388,7 +393,9 @@ def _first_reasons(quarantine: pd.DataFrame | pa.Table, n: int = 3) -> list[str]
     return [str(r) for r in head]
 
 
-def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport:
+def load_batch(
+    con: duckdb.DuckDBPyConnection, batch: ExportBatch, *, _part_of: str | None = None
+) -> LoadReport:
     """Load one parsed export into the warehouse, in one transaction.
 
     Posts are keyed by ``(platform, post_id)``: a row whose post is already there (or earlier in
@@ -399,6 +406,9 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
 
     Rows that parsed but cannot be right (dated in the future or before Weibo, a negative or
     overflowing count, an over-long text) are quarantined first (:func:`store.records.screen_batch`).
+
+    ``_part_of`` (for :func:`load_parts` only): the batch is one part of that file, loaded inside
+    the caller's transaction, and the caller records the file's load.
     """
     loaded_at = _now()
     batch, notes = screen_batch(batch, loaded_at)
@@ -409,10 +419,11 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
     n_keys = len(keys)
     # the file's hash (0.2 s for 200 MB) is read beside the SQL below, not before it
     hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tajian-sha256")
-    sha256 = hashing.submit(_sha256, batch.source)
+    sha256 = hashing.submit(_sha256, batch.source) if _part_of is None else None  # parts: the caller's
     hashing.shutdown(wait=False)
 
-    con.begin()
+    if _part_of is None:
+        con.begin()
     try:
         con.register("r_posts", _with_ordinal(posts))
         con.register("r_users", _with_ordinal(users))
@@ -536,37 +547,113 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: ExportBatch) -> LoadReport
             notes=tuple(notes),
             reasons=tuple(_first_reasons(quarantine)),
         )
-        con.execute(
-            """INSERT INTO loads (source, sha256, rows_read, loaded, updated, duplicates, quarantined,
-                   posts_added, users_added, users_updated, interactions_added, interactions_pending,
-                   loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            [
-                batch.source,
-                sha256.result(),
-                report.rows_read,
-                report.loaded,
-                report.updated,
-                report.duplicates,
-                report.quarantined,
-                report.posts_added,
-                report.users_added,
-                report.users_updated,
-                report.interactions_added,
-                report.interactions_pending,
-                loaded_at,
-            ],
-        )
+        if _part_of is None:
+            _record_load(con, report, sha256.result() if sha256 else None, loaded_at)
+        else:  # finish the last query's result: DuckDB refuses to unregister while one is open
+            con.execute("SELECT 1").fetchall()
         for name in ("r_posts", "r_users", "r_edges", "r_quarantine", "b_keys"):
             con.unregister(name)
         con.execute(f"DROP {'VIEW' if unique else 'TABLE'} b_posts")
         con.execute("DROP TABLE b_users")
         con.execute("DROP TABLE ex_posts")
         con.execute("DROP TABLE ex_users")
+        if _part_of is None:
+            con.commit()
+    except BaseException:
+        if _part_of is None:
+            con.rollback()
+        raise
+    return report
+
+
+def _record_load(
+    con: duckdb.DuckDBPyConnection, report: LoadReport, sha256: str | None, loaded_at: datetime
+) -> None:
+    """The ``loads`` row of one file's load."""
+    con.execute(
+        """INSERT INTO loads (source, sha256, rows_read, loaded, updated, duplicates, quarantined,
+               posts_added, users_added, users_updated, interactions_added, interactions_pending,
+               loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [
+            report.source,
+            sha256,
+            report.rows_read,
+            report.loaded,
+            report.updated,
+            report.duplicates,
+            report.quarantined,
+            report.posts_added,
+            report.users_added,
+            report.users_updated,
+            report.interactions_added,
+            report.interactions_pending,
+            loaded_at,
+        ],
+    )
+
+
+def load_parts(con: duckdb.DuckDBPyConnection, parts: Iterable[ExportBatch]) -> LoadReport:
+    """Load one export file read in parts (:func:`store.weibo_api.read_weibo_api_parts`), in one
+    transaction: the warehouse holds all of the file or none of it, and ``loads`` one row for it,
+    as with :func:`load_batch`, while memory holds one part at a time. The report adds up the
+    parts' figures (``interactions_pending``: after the last part).
+
+    >>> from store.records import BatchBuilder
+    >>> con = open_warehouse(":memory:")
+    >>> parts = [BatchBuilder("f.jsonl").build(), BatchBuilder("f.jsonl").build()]
+    >>> r = load_parts(con, parts); r.rows_read, con.execute("SELECT count(*) FROM loads").fetchone()[0]
+    (0, 1)
+    """
+    loaded_at = _now()
+    total: LoadReport | None = None
+    hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tajian-sha256")
+    sha256 = None
+    con.begin()
+    try:
+        for part in parts:
+            if total is None:  # the file's hash is read beside the first part's load
+                sha256 = hashing.submit(_sha256, part.source)
+            elif part.source != total.source:
+                raise ValueError(
+                    f"the parts of one file must share its source; got {part.source!r} after {total.source!r}"
+                )
+            r = load_batch(con, part, _part_of=part.source)
+            total = r if total is None else _added(total, r)
+        if total is None:
+            raise ValueError("load_parts needs at least one part (an empty file is one empty batch)")
+        _record_load(con, total, sha256.result() if sha256 else None, loaded_at)
         con.commit()
     except BaseException:
         con.rollback()
         raise
-    return report
+    finally:
+        hashing.shutdown(wait=False)
+    return total
+
+
+def _added(a: LoadReport, b: LoadReport) -> LoadReport:
+    """Two parts' reports as one: counts added, the later pending count, notes and reasons kept."""
+    summed = {
+        f: getattr(a, f) + getattr(b, f)
+        for f in (
+            "rows_read",
+            "loaded",
+            "updated",
+            "duplicates",
+            "quarantined",
+            "posts_added",
+            "users_added",
+            "users_updated",
+            "interactions_added",
+        )
+    }
+    return LoadReport(
+        source=a.source,
+        **summed,
+        interactions_pending=b.interactions_pending,
+        notes=a.notes + b.notes,
+        reasons=(a.reasons + b.reasons)[:3],
+    )
 
 
 _NAME_IDS = """
@@ -611,7 +698,9 @@ def _insert_interactions(con: duckdb.DuckDBPyConnection, platform: str) -> int:
                ANTI JOIN (SELECT platform, user_id FROM users WHERE placeholder) u
                  ON u.platform = n.platform AND u.user_id = n.user_id"""
         )
-    # The warehouse's interactions that could repeat one of the batch's (same source user)
+    # The warehouse's interactions that could repeat one of the batch's (same source user); one
+    # is a repeat when all its fields are the same, as within a batch (DISTINCT): B's two
+    # comments on A's post are two interactions, whether they come in one file or two
     insert = """INSERT INTO interactions
                 SELECT DISTINCT r.src_user, r.dst_user, r.kind, r.post_id, r.created_at, r.platform
                 FROM resolved r
@@ -630,7 +719,8 @@ def _insert_interactions(con: duckdb.DuckDBPyConnection, platform: str) -> int:
             + """
               AND NOT EXISTS (SELECT 1 FROM ex_edges i
                   WHERE i.src_user = r.src_user AND i.dst_user = r.dst_user AND i.kind = r.kind
-                    AND i.post_id IS NOT DISTINCT FROM r.post_id AND i.platform = r.platform)"""
+                    AND i.post_id IS NOT DISTINCT FROM r.post_id AND i.platform = r.platform
+                    AND i.created_at IS NOT DISTINCT FROM r.created_at)"""
         ).fetchone()[0]
     for name in ("resolved", "name_ids", "new_placeholders", "ex_edges"):
         con.execute(f"DROP TABLE {name}")

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import gzip
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from itertools import pairwise
 from pathlib import Path
@@ -73,11 +73,13 @@ from store.records import (
 from store.weibo_api_sql import parse_api_lines_sql
 
 __all__ = [
+    "PART_BYTES",
     "SQL_MIN_LINES",
     "WeiboApiFormatError",
     "parse_weibo_api",
     "parse_weibo_datetime",
     "read_weibo_api",
+    "read_weibo_api_parts",
     "repost_chain_names",
 ]
 
@@ -289,7 +291,9 @@ def _parse_line(b: BatchBuilder, lineno: int, raw: str, source: str) -> None:
 SQL_MIN_LINES = 50_000
 
 
-def parse_weibo_api(lines: Iterable[str], source: str, *, engine: str = "auto") -> ExportBatch:
+def parse_weibo_api(
+    lines: Iterable[str], source: str, *, engine: str = "auto", first_line: int = 1
+) -> ExportBatch:
     """Parse Weibo API JSON lines into an :class:`~store.records.ExportBatch`.
 
     A line that cannot be read is quarantined with a reason that names the line and field;
@@ -299,17 +303,18 @@ def parse_weibo_api(lines: Iterable[str], source: str, *, engine: str = "auto") 
     ``engine="sql"`` reads the common lines in DuckDB (:mod:`store.weibo_api_sql`) and the rest
     line by line; ``engine="python"`` reads every line line by line, the reference the SQL path
     is tested against; ``"auto"`` (the default) takes SQL from :data:`SQL_MIN_LINES` lines on.
-    Both give the same batch.
+    Both give the same batch. ``first_line`` is the file's number of the first line (a part of
+    a file read in parts, :func:`read_weibo_api_parts`), for the quarantine's line numbers.
     """
     if engine not in ("auto", "sql", "python"):
         raise ValueError(f"engine must be 'auto', 'sql' or 'python'; got {engine!r}")
     lines = lines if isinstance(lines, list) else list(lines)
     if engine == "python" or (engine == "auto" and len(lines) < SQL_MIN_LINES):
         b = BatchBuilder(source, PLATFORM)
-        for lineno, raw in enumerate(lines, 1):
+        for lineno, raw in enumerate(lines, first_line):
             _parse_line(b, lineno, raw, source)
         return b.build()
-    return _parse_lines_sql(pa.array(lines, pa.large_string()), source)
+    return _parse_lines_sql(pa.array(lines, pa.large_string()), source, first_line)
 
 
 def _lines_of(data: bytes) -> pa.LargeStringArray:
@@ -326,13 +331,15 @@ def _reference_tables(
     lines: pa.LargeStringArray,
     numbers: list[int],
     source: str,
+    first_line: int = 1,
 ) -> tuple[dict[str, pa.Table], list[tuple]]:
     """The reference parser over the given lines: tables with ``_line`` and ``_seq``, and the
-    quarantine rows."""
+    quarantine rows (their line numbers counted from ``first_line``, the file's number of the
+    first of ``lines``)."""
     b = BatchBuilder(source, PLATFORM)
     ends: dict[str, list[int]] = {"posts": [], "users": [], "interactions": [], "keys": []}
     for lineno in numbers:
-        _parse_line(b, lineno, lines[lineno - 1].as_py(), source)
+        _parse_line(b, lineno + first_line - 1, lines[lineno - 1].as_py(), source)
         for name, rows in (
             ("posts", b.posts),
             ("users", b.users),
@@ -382,13 +389,13 @@ def _merged(sql: pa.Table, ref: pa.Table | None, schema: pa.Schema) -> pa.Table:
     return sql.select(schema.names)
 
 
-def _parse_lines_sql(lines: pa.LargeStringArray, source: str) -> ExportBatch:
+def _parse_lines_sql(lines: pa.LargeStringArray, source: str, first_line: int = 1) -> ExportBatch:
     with bulk_session() as con:
         fast = parse_api_lines_sql(con, lines)
     ref: dict[str, pa.Table] = {}
     quarantine: list[tuple] = []
     if fast.slow_lines:
-        ref, quarantine = _reference_tables(lines, fast.slow_lines, source)
+        ref, quarantine = _reference_tables(lines, fast.slow_lines, source, first_line)
     keys = _merged(fast.row_keys, ref.get("keys"), pa.schema([("key", pa.string())]))
     return make_batch(
         source,
@@ -484,3 +491,88 @@ def _is_single_document(text: str) -> bool:
             return False
         return True
     return False
+
+
+#: A plain JSON-lines file larger than this is read in parts of about this size
+#: (:func:`read_weibo_api_parts`), so reading a 5 GB export needs memory for one part, not all.
+PART_BYTES = 128 << 20
+
+
+def read_weibo_api_parts(path: str | Path, part_bytes: int = PART_BYTES) -> Iterator[ExportBatch]:
+    """Read one Weibo API export as batches of whole lines, about ``part_bytes`` each, in file
+    order, with the file's own line numbers; loading them one after the other in one transaction
+    (:func:`store.warehouse.load_parts`) gives what loading :func:`read_weibo_api`'s one batch
+    gives. A file that is not plain UTF-8 JSON lines larger than ``part_bytes`` (gzipped, one
+    JSON document, another encoding, small) is one batch, from :func:`read_weibo_api`.
+
+    Example:
+        >>> import tempfile
+        >>> line = ('{"idstr": "%d", "created_at": "Fri Mar 31 23:47:24 +0800 2017", '
+        ...         '"text": "hi", "user": {"idstr": "9"}}\\n')
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     f = Path(folder) / "s.jsonl"
+        ...     _ = f.write_text("".join(line % k for k in range(5)) + "{oops\\n")
+        ...     parts = list(read_weibo_api_parts(f, part_bytes=200))
+        >>> [p.rows_read for p in parts], [n for p in parts for n in p.quarantine["line"]]
+        ([1, 2, 3], [6])
+    """
+    path = Path(path)
+    if part_bytes < 1:
+        raise ValueError(f"part_bytes must be at least 1; got {part_bytes}")
+    if path.suffix == ".gz" or not path.is_file() or path.stat().st_size <= part_bytes:
+        yield read_weibo_api(path)
+        return
+    with open(path, "rb") as f:
+        first = True
+        first_line = 1
+        for data in _whole_line_blocks(f, part_bytes):
+            if first and not _json_lines_head(data):
+                yield read_weibo_api(path)  # not JSON lines: the whole-file reader says why
+                return
+            yield _parse_part(data, str(path), first_line, bom=first)
+            first_line += data.count(b"\n")
+            first = False
+
+
+def _whole_line_blocks(f: Any, size: int) -> Iterator[bytes]:
+    """The file's bytes in blocks of about ``size``, each ending at a line end (the last one
+    maybe not)."""
+    rest = b""
+    while block := f.read(size):
+        data = rest + block
+        cut = data.rfind(b"\n") + 1
+        if cut:
+            yield data[:cut]
+            rest = data[cut:]
+        else:
+            rest = data
+    if rest:
+        yield rest
+
+
+def _json_lines_head(data: bytes) -> bool:
+    """Whether the first part of a file is UTF-8 JSON lines (its first line one JSON object)."""
+    body = data.removeprefix(b"\xef\xbb\xbf")
+    first = first_solid_byte(body)
+    if first < 0 or body[first : first + 1] != b"{":
+        return False
+    end = body.find(b"\n", first)
+    try:
+        _loads(body[first : end if end >= 0 else len(body)].decode("utf-8").strip())
+    except (_JSONError, UnicodeDecodeError):
+        return False
+    return True
+
+
+def _parse_part(data: bytes, source: str, first_line: int, *, bom: bool) -> ExportBatch:
+    """One part's lines (numbered from ``first_line``) into a batch: in DuckDB when it is UTF-8
+    and long, line by line otherwise (damaged bytes are quarantined per line)."""
+    if bom:
+        data = data.removeprefix(b"\xef\xbb\xbf")
+    if is_utf8(data) and data.count(b"\n") + 1 >= SQL_MIN_LINES:
+        return _parse_lines_sql(_lines_of(data), source, first_line)
+    text, _ = decode_export_bytes(data, lenient=True)
+    lines = text.split("\n")
+    if lines and not lines[-1]:  # the part's last line end is not the start of another line
+        lines.pop()
+    return parse_weibo_api(lines, source, engine="python", first_line=first_line)

@@ -8,7 +8,7 @@ import pytest
 
 from graph.build import build_influence_graph
 from graph.centrality import rank_by_followers, rank_by_out_degree, rank_by_pagerank
-from graph.communities import detect_circles
+from graph.communities import detect_circles, neighbourhood
 from graph.convert import from_networkx, to_networkx
 from graph.eligibility import EligibilityRules, judge_eligibility
 
@@ -40,6 +40,32 @@ def test_circles_split_two_cliques_and_are_seeded():
     assert len({c[v] for v in "abcd"}) == 1 and len({c[v] for v in "wxyz"}) == 1
     assert c["a"] != c["w"]
     assert c == detect_circles(g, seed=3)
+
+
+def test_circles_around_members_cover_only_their_neighbourhood():
+    # a chain m - a - b - c - d: within two hops of m are m, a, b
+    g = graph([("m", "a"), ("a", "b"), ("c", "b"), ("c", "d")])
+    assert sorted(detect_circles(g, seed=1, around=["m"], hops=2)) == ["a", "b", "m"]
+    assert sorted(detect_circles(g, seed=1, around=["m", "nobody"], hops=0)) == ["m"]
+    assert detect_circles(g, seed=1, around=["nobody"]) == {}
+    assert sorted(g.vs[v]["name"] for v in neighbourhood(g, ["d"], 1)) == ["c", "d"]
+    assert g.vcount() == 5  # the search's temporary vertex went on a copy
+
+
+def test_circles_on_the_neighbourhood_match_the_whole_graph_there():
+    edges = [(a, b) for a in "abcd" for b in "abcd" if a != b]
+    edges += [(a, b) for a in "wxyz" for b in "wxyz" if a != b] + [("d", "w")]
+    g = graph(edges)
+    whole, near = detect_circles(g, seed=3), detect_circles(g, seed=3, around=["a"], hops=2)
+    assert set(near) == set("abcdw")
+    assert len({near[v] for v in "abcd"}) == 1 and len({whole[v] for v in "abcd"}) == 1
+
+
+def test_circles_refuse_zero_iterations():
+    with pytest.raises(ValueError, match=r"n_iterations must be -1 \(until stable\) or at least 1; got 0"):
+        detect_circles(graph([("a", "b")]), n_iterations=0)
+    with pytest.raises(ValueError, match="hops must be 0 or more; got -1"):
+        detect_circles(graph([("a", "b")]), around=["a"], hops=-1)
 
 
 def test_networkx_round_trip_keeps_names_and_weights():

@@ -127,3 +127,16 @@ def test_run_users_round_trip_and_go_with_a_discarded_run(wh):
 def test_run_users_need_their_columns(wh):
     with runs.warehouse(wh) as con, pytest.raises(ValueError, match="missing \\['city'"):
         write_run_users(con, "r1", pd.DataFrame({"user_id": ["a"], "circle": [1]}))
+
+
+def test_step_times_are_kept_in_order_and_go_with_a_discarded_run(wh):
+    with runs.warehouse(wh) as con:
+        assert runs.read_run_steps(con, "r2") == []
+        runs.record_step(con, "r2", "tag", 12.5)
+        runs.record_step(con, "r2", "graph, circles and selection", 3.25)
+        runs.record_step(con, "r1", "tag", 1.0)
+        assert runs.read_run_steps(con, "r2") == [("tag", 12.5), ("graph, circles and selection", 3.25)]
+        with pytest.raises(ValueError, match="negative time; got -1 s for 'report'"):
+            runs.record_step(con, "r2", "report", -1)
+        discard_run(con, "r2", "boom")
+        assert runs.read_run_steps(con, "r2") == [] and runs.read_run_steps(con, "r1") == [("tag", 1.0)]
