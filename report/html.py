@@ -568,6 +568,36 @@ def eligibility_text(selection: Mapping[str, Any], lang: str = "en") -> list[str
         )
     if rules.get("min_score"):
         out.append(_("segment score at least {x}").format(x=f"{float(rules['min_score']):g}"))
+    return out + _filter_lines(rules, lang)
+
+
+def _filter_lines(rules: Mapping[str, Any], lang: str) -> list[str]:
+    """The analyst's seed filters in plain words (graph.eligibility's own texts are English)."""
+    _ = translations(lang).gettext
+    out = []
+    lo, hi = rules.get("min_followers"), rules.get("max_followers")
+    if lo is not None or hi is not None:
+        if hi is None:
+            text = _("at least {lo} followers (unknown follower counts are left out)")
+        elif lo is None:
+            text = _("at most {hi} followers (unknown follower counts are left out)")
+        else:
+            text = _("{lo} to {hi} followers (unknown follower counts are left out)")
+        out.append(text.format(lo=f"{int(lo or 0):,}", hi=f"{int(hi or 0):,}"))
+    if rules.get("min_engagement") is not None:
+        out.append(
+            _("an engagement rate of at least {x} per post per follower (unknown rates are left out)").format(
+                x=_filter_value("min_engagement", rules["min_engagement"], lang)
+            )
+        )
+    if rules.get("regions"):
+        where = _filter_value("regions", rules["regions"], lang)
+        out.append(_("located in {where} (unknown locations are left out)").format(where=where))
+    if rules.get("gender") in _GENDER_WORDS:
+        who = _filter_value("gender", rules["gender"], lang)
+        out.append(_("{who} only (unknown genders are left out)").format(who=who))
+    if rules.get("exclude_verified"):
+        out.append(_("no verified accounts at all, orange or blue V"))
     return out
 
 
@@ -626,7 +656,49 @@ def _fmt_rate(v: Any) -> str:
 def _portrait(inputs: ReportInputs) -> dict[str, Any] | None:
     """The portrait section's charts and numbers, or None without a portrait."""
     p = inputs.portrait
-    return portrait_view(p["segment"], p["seeds"], label=inputs.who) if p else None
+    tr = translations(inputs.lang).gettext
+    return portrait_view(p["segment"], p["seeds"], label=inputs.who, tr=tr) if p else None
+
+
+#: the analyst's seed filters by name (graph/eligibility.py's names), as the report shows them
+_FILTER_LABELS = {
+    "min_followers": N_("at least this many followers"),
+    "max_followers": N_("at most this many followers"),
+    "min_engagement": N_("engagement rate at least"),
+    "regions": N_("located in"),
+    "gender": N_("gender"),
+    "exclude_verified": N_("no verified accounts"),
+}
+_GENDER_WORDS = {"f": N_("women"), "m": N_("men")}
+
+
+def _filter_value(name: str, value: Any, lang: str) -> str:
+    """A filter's value in the reader's words: a rate as a percentage, f/m as women/men."""
+    _ = translations(lang).gettext
+    if name == "min_engagement" and isinstance(value, int | float):
+        return f"{100 * float(value):g}%"
+    if name == "gender" and value in _GENDER_WORDS:
+        return _(_GENDER_WORDS[value])
+    if name == "regions" and isinstance(value, list | tuple):
+        return _(" / ").join(str(v) for v in value)
+    return _fmt(value, lang)
+
+
+def _seed_filters(sel: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """The run's seed filters and their member counts, named in ``lang`` (the code name kept
+    beside each, as the command line and the parameters table spell it)."""
+    _ = translations(lang).gettext
+    params = sel.get("params") or {}
+
+    def label(name: str) -> str:
+        return _(_FILTER_LABELS[name]) if name in _FILTER_LABELS else name
+
+    rules = set_filters(params.get("eligibility"))
+    counts = params.get("filter_counts") or []
+    return {
+        "seed_filters": [(label(n), n, _filter_value(n, v, lang)) for n, v in rules.items()],
+        "filter_counts": [{**f, "label": label(str(f.get("filter")))} for f in counts],
+    }
 
 
 def _window_text(inputs: ReportInputs) -> str:
@@ -765,10 +837,7 @@ def render_report(inputs: ReportInputs) -> str:
             version=inputs.version,
             chart=chart,
             portrait=_portrait(inputs),
-            seed_filters=[
-                (n, _fmt(v)) for n, v in set_filters((sel.get("params") or {}).get("eligibility")).items()
-            ],
-            filter_counts=list((sel.get("params") or {}).get("filter_counts") or []),
+            **_seed_filters(sel, inputs.lang),
             plotly_js=charts.plotly_js() if any(chart.values()) else "",
         )
     )
