@@ -51,11 +51,11 @@ _OWN_WORDS = {"unknown": N_("unknown"), "other": N_("other")}
 UNKNOWN = "unknown"
 #: (lowest, highest exclusive or None, label)
 FOLLOWER_BANDS = (
-    (0, 100, "<100"),
-    (100, 1_000, "100–1k"),
-    (1_000, 10_000, "1k–10k"),
-    (10_000, 50_000, "10k–50k"),
-    (50_000, None, "50k+"),
+    (0, 100, N_("<100")),
+    (100, 1_000, N_("100–1k")),
+    (1_000, 10_000, N_("1k–10k")),
+    (10_000, 50_000, N_("10k–50k")),
+    (50_000, None, N_("50k+")),
 )
 PROVINCES = frozenset(
     [
@@ -257,14 +257,22 @@ def portrait_view(
         tr("gender"),
     )
     tables["followers"] = [
-        (word(band), n, m) for (band, n), (_, m) in zip(segment["followers"], seeds["followers"], strict=True)
+        (tr(band), n, m) for (band, n), (_, m) in zip(segment["followers"], seeds["followers"], strict=True)
     ]
-    hours = [f"{h:02d}" for h in range(24)]
-    charts["hours"] = chart(
-        "hours", hours, segment["hours"], seeds["hours"], tr("hour of day (Beijing time), share of posts")
+    # the posting charts count posts, not people: their legends say so
+    posts = (tr("posts by all {label}").format(label=label), tr("posts by the seed users"))
+    charts["hours"] = share_chart(
+        "chart-portrait-hours",
+        [f"{h:02d}" for h in range(24)],
+        dict(zip(posts, (segment["hours"], seeds["hours"]), strict=True)),
+        axis=tr("hour of day (Beijing time)"),
+        tr=tr,
     )
-    days = [tr(d) for d in WEEKDAYS]
-    charts["weekdays"] = chart(
-        "weekdays", days, segment["weekdays"], seeds["weekdays"], tr("weekday, share of posts")
+    charts["weekdays"] = share_chart(
+        "chart-portrait-weekdays",
+        [tr(d) for d in WEEKDAYS],
+        dict(zip(posts, (segment["weekdays"], seeds["weekdays"]), strict=True)),
+        axis=tr("weekday"),
+        tr=tr,
     )
     return {"segment": segment, "seeds": seeds, "charts": charts, "tables": tables, "groups": groups}
