@@ -329,7 +329,21 @@ def banners(inputs: ReportInputs) -> list[str]:
     _, ngettext = t.gettext, t.ngettext
     n_eligible = int(inputs.selection.get("n_eligible", 0) or 0)
     out = []
-    if _all_are_seeds(inputs):
+    filters = set_filters((inputs.selection.get("params") or {}).get("eligibility"))
+    if _all_are_seeds(inputs) and filters:
+        names = _("; ").join(
+            f"{_(_FILTER_LABELS[f]) if f in _FILTER_LABELS else f} {_filter_value(f, v, inputs.lang)}".strip()
+            for f, v in filters.items()
+        )
+        out.append(
+            _(
+                "The seed filters of this run ({filters}) leave {e} of the {n} {people} who can be seeds: "
+                "every one of them is on the list, so the comparison with the most-followers and PageRank "
+                "lists means nothing here. Loosen the filters, or ask for fewer seeds (--k), for a real "
+                "choice."
+            ).format(filters=names, e=f"{n_eligible:,}", n=f"{inputs.n_members:,}", people=inputs.who)
+        )
+    elif _all_are_seeds(inputs):
         out.append(
             ngettext(
                 "Only one of the {people} was found, and {e} can be a seed: ",
@@ -662,8 +676,8 @@ def _portrait(inputs: ReportInputs) -> dict[str, Any] | None:
 
 #: the analyst's seed filters by name (graph/eligibility.py's names), as the report shows them
 _FILTER_LABELS = {
-    "min_followers": N_("at least this many followers"),
-    "max_followers": N_("at most this many followers"),
+    "min_followers": N_("followers at least"),
+    "max_followers": N_("followers at most"),
     "min_engagement": N_("engagement rate at least"),
     "regions": N_("located in"),
     "gender": N_("gender"),
@@ -675,6 +689,8 @@ _GENDER_WORDS = {"f": N_("women"), "m": N_("men")}
 def _filter_value(name: str, value: Any, lang: str) -> str:
     """A filter's value in the reader's words: a rate as a percentage, f/m as women/men."""
     _ = translations(lang).gettext
+    if name == "exclude_verified":
+        return ""  # the label says it all
     if name == "min_engagement" and isinstance(value, int | float):
         return f"{100 * float(value):g}%"
     if name == "gender" and value in _GENDER_WORDS:

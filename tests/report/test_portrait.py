@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from report.html import ReportInputs, render_report
+from report.html import ReportInputs, banners, render_report
 from report.i18n import translations
 from report.portrait import UNKNOWN, audience_portrait, portrait_view, set_filters
 
@@ -98,3 +98,14 @@ def test_view_aligns_the_seeds_with_the_segment():
     assert set_filters({"exclude_verified": True, "regions": []}) == {"exclude_verified": True}
     zh = portrait_view(view["segment"], view["seeds"], label="妈妈", tr=translations("zh").gettext)
     assert zh["groups"] == ("全部妈妈", "种子用户") and zh["tables"]["followers"][-1][0] == "未知"
+
+
+def test_a_run_whose_filters_leave_only_the_seeds_says_to_loosen_them():
+    ex = ReportInputs.example()
+    rules = {"regions": ["广东"], "exclude_verified": True, "min_followers": 100}
+    sel = {**ex.selection, "n_eligible": len(ex.seed_rows), "params": {"eligibility": rules}}
+    zh = banners(replace(ex, selection=sel))[0]
+    assert "（粉丝数不少于 100；所在地 广东；排除认证账号）" in zh and "放宽筛选条件" in zh
+    en = banners(replace(ex, selection=sel, lang="en"))[0]
+    assert "(followers at least 100; located in 广东; no verified accounts)" in en
+    assert "Loosen the filters" in en
