@@ -553,8 +553,29 @@ def describe_parameters(
         flat["window"] = window_text
     order = list(_PARAM_HELP)
     for key in sorted(flat, key=lambda k: (order.index(k) if k in order else len(order), k)):
-        rows.append((key, _fmt(flat[key], lang), _(_PARAM_HELP[key]) if key in _PARAM_HELP else ""))
+        value = _filter_count_text(flat[key], lang) if key == "filter_counts" else _fmt(flat[key], lang)
+        rows.append((key, value, _(_PARAM_HELP[key]) if key in _PARAM_HELP else ""))
     return rows
+
+
+def _filter_count_text(counts: Any, lang: str) -> str:
+    """The members per seed filter as "located in: 141 passed, 370 left out, 3 unknown; …".
+
+    >>> _filter_count_text([{"filter": "gender", "pass": 5, "fail": 2, "unknown": 1}], "en")
+    'gender: 5 passed, 2 left out, 1 unknown'
+    """
+    _ = translations(lang).gettext
+    if not isinstance(counts, list | tuple):
+        return _fmt(counts, lang)
+    return _("; ").join(
+        _("{filter}: {passed} passed, {failed} left out, {unknown} unknown").format(
+            filter=_(_FILTER_LABELS[n]) if (n := str(c.get("filter"))) in _FILTER_LABELS else n,
+            passed=f"{int(c.get('pass', 0)):,}",
+            failed=f"{int(c.get('fail', 0)):,}",
+            unknown=f"{int(c.get('unknown', 0)):,}",
+        )
+        for c in counts
+    )
 
 
 def eligibility_text(selection: Mapping[str, Any], lang: str = "en") -> list[str]:

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from report.html import ReportInputs, banners, render_report
+from report.html import ReportInputs, banners, describe_parameters, render_report
 from report.i18n import translations
 from report.portrait import UNKNOWN, audience_portrait, portrait_view, set_filters
 
@@ -109,3 +109,9 @@ def test_a_run_whose_filters_leave_only_the_seeds_says_to_loosen_them():
     en = banners(replace(ex, selection=sel, lang="en"))[0]
     assert "(followers at least 100; located in 广东; no verified accounts)" in en
     assert "Loosen the filters" in en
+
+
+def test_the_parameters_table_reads_the_filter_counts_out():
+    sel = {"params": {"filter_counts": [{"filter": "regions", "pass": 141, "fail": 370, "unknown": 3}]}}
+    assert describe_parameters(sel, lang="zh")[0][1] == "所在地：通过 141，排除 370，未知 3"
+    assert describe_parameters(sel, lang="en")[0][1] == "located in: 141 passed, 370 left out, 3 unknown"
