@@ -227,9 +227,9 @@ def no_members_line(
         >>> line = no_members_line("mothers", 30, "2026-11-15", 900, {"n_posts": 800,
         ...     "n_relevant": 40, "n_positive_posts": 2, "n_authors": 2, "n_members": 0},
         ...     "data/segments/mothers.toml")
-        >>> line.split(": ", 1)[1].split(" → ")[:2]
-        ['900 posts in the window', "800 with the authors' own words"]
-        >>> "did not pass the [user] rules" in line and "--window-days 60" in line
+        >>> line.split("：", 1)[1].split(" → ")[:2]
+        ['窗口内 900 条帖子', '800 条有作者自己写的内容']
+        >>> "没有通过 data/segments/mothers.toml 的 [user] 规则" in line and "--window-days 60" in line
         True
     """
     f = dict(funnel or {})
@@ -277,8 +277,8 @@ def rule_warnings(checks: list[dict[str, Any]] | None) -> list[str]:
 
     Example:
         >>> rule_warnings([{"rule": "follower_cap", "field": "followers", "value": 50000,
-        ...                 "unknown": 42, "of": 42, "applies": False}])[0][:60]
-        'warning: the follower cap (50,000 followers: no celebrities)'
+        ...                 "unknown": 42, "of": 42, "applies": False}])[0][:30]
+        '警告：粉丝数上限（50,000 粉丝：不要明星大号）没有生效'
     """
     return [
         say(

@@ -331,7 +331,21 @@ def banners(inputs: ReportInputs) -> list[str]:
     _, ngettext = t.gettext, t.ngettext
     n_eligible = int(inputs.selection.get("n_eligible", 0) or 0)
     out = []
-    if _all_are_seeds(inputs):
+    filters = set_filters((inputs.selection.get("params") or {}).get("eligibility"))
+    if _all_are_seeds(inputs) and filters:
+        names = _("; ").join(
+            f"{_(_FILTER_LABELS[f]) if f in _FILTER_LABELS else f} {_filter_value(f, v, inputs.lang)}".strip()
+            for f, v in filters.items()
+        )
+        out.append(
+            _(
+                "The seed filters of this run ({filters}) leave {e} of the {n} {people} who can be seeds: "
+                "every one of them is on the list, so the comparison with the most-followers and PageRank "
+                "lists means nothing here. Loosen the filters, or ask for fewer seeds (--k), for a real "
+                "choice."
+            ).format(filters=names, e=f"{n_eligible:,}", n=f"{inputs.n_members:,}", people=inputs.who)
+        )
+    elif _all_are_seeds(inputs):
         out.append(
             ngettext(
                 "Only one of the {people} was found, and {e} can be a seed: ",
@@ -541,8 +555,29 @@ def describe_parameters(
         flat["window"] = window_text
     order = list(_PARAM_HELP)
     for key in sorted(flat, key=lambda k: (order.index(k) if k in order else len(order), k)):
-        rows.append((key, _fmt(flat[key], lang), _(_PARAM_HELP[key]) if key in _PARAM_HELP else ""))
+        value = _filter_count_text(flat[key], lang) if key == "filter_counts" else _fmt(flat[key], lang)
+        rows.append((key, value, _(_PARAM_HELP[key]) if key in _PARAM_HELP else ""))
     return rows
+
+
+def _filter_count_text(counts: Any, lang: str) -> str:
+    """The members per seed filter as "located in: 141 passed, 370 left out, 3 unknown; …".
+
+    >>> _filter_count_text([{"filter": "gender", "pass": 5, "fail": 2, "unknown": 1}], "en")
+    'gender: 5 passed, 2 left out, 1 unknown'
+    """
+    _ = translations(lang).gettext
+    if not isinstance(counts, list | tuple):
+        return _fmt(counts, lang)
+    return _("; ").join(
+        _("{filter}: {passed} passed, {failed} left out, {unknown} unknown").format(
+            filter=_(_FILTER_LABELS[n]) if (n := str(c.get("filter"))) in _FILTER_LABELS else n,
+            passed=f"{int(c.get('pass', 0)):,}",
+            failed=f"{int(c.get('fail', 0)):,}",
+            unknown=f"{int(c.get('unknown', 0)):,}",
+        )
+        for c in counts
+    )
 
 
 def eligibility_text(selection: Mapping[str, Any], lang: str = "en") -> list[str]:
@@ -570,6 +605,36 @@ def eligibility_text(selection: Mapping[str, Any], lang: str = "en") -> list[str
         )
     if rules.get("min_score"):
         out.append(_("segment score at least {x}").format(x=f"{float(rules['min_score']):g}"))
+    return out + _filter_lines(rules, lang)
+
+
+def _filter_lines(rules: Mapping[str, Any], lang: str) -> list[str]:
+    """The analyst's seed filters in plain words (graph.eligibility's own texts are English)."""
+    _ = translations(lang).gettext
+    out = []
+    lo, hi = rules.get("min_followers"), rules.get("max_followers")
+    if lo is not None or hi is not None:
+        if hi is None:
+            text = _("at least {lo} followers (unknown follower counts are left out)")
+        elif lo is None:
+            text = _("at most {hi} followers (unknown follower counts are left out)")
+        else:
+            text = _("{lo} to {hi} followers (unknown follower counts are left out)")
+        out.append(text.format(lo=f"{int(lo or 0):,}", hi=f"{int(hi or 0):,}"))
+    if rules.get("min_engagement") is not None:
+        out.append(
+            _("an engagement rate of at least {x} per post per follower (unknown rates are left out)").format(
+                x=_filter_value("min_engagement", rules["min_engagement"], lang)
+            )
+        )
+    if rules.get("regions"):
+        where = _filter_value("regions", rules["regions"], lang)
+        out.append(_("located in {where} (unknown locations are left out)").format(where=where))
+    if rules.get("gender") in _GENDER_WORDS:
+        who = _filter_value("gender", rules["gender"], lang)
+        out.append(_("{who} only (unknown genders are left out)").format(who=who))
+    if rules.get("exclude_verified"):
+        out.append(_("no verified accounts at all, orange or blue V"))
     return out
 
 
@@ -628,7 +693,51 @@ def _fmt_rate(v: Any) -> str:
 def _portrait(inputs: ReportInputs) -> dict[str, Any] | None:
     """The portrait section's charts and numbers, or None without a portrait."""
     p = inputs.portrait
-    return portrait_view(p["segment"], p["seeds"], label=inputs.who) if p else None
+    tr = translations(inputs.lang).gettext
+    return portrait_view(p["segment"], p["seeds"], label=inputs.who, tr=tr) if p else None
+
+
+#: the analyst's seed filters by name (graph/eligibility.py's names), as the report shows them
+_FILTER_LABELS = {
+    "min_followers": N_("followers at least"),
+    "max_followers": N_("followers at most"),
+    "min_engagement": N_("engagement rate at least"),
+    "regions": N_("located in"),
+    "gender": N_("gender"),
+    "exclude_verified": N_("no verified accounts"),
+}
+_GENDER_WORDS = {"f": N_("women"), "m": N_("men")}
+
+
+def _filter_value(name: str, value: Any, lang: str) -> str:
+    """A filter's value in the reader's words: a rate as a percentage, f/m as women/men."""
+    _ = translations(lang).gettext
+    if name == "exclude_verified":
+        return ""  # the label says it all
+    if name == "min_engagement" and isinstance(value, int | float):
+        return f"{100 * float(value):g}%"
+    if name == "gender" and value in _GENDER_WORDS:
+        return _(_GENDER_WORDS[value])
+    if name == "regions" and isinstance(value, list | tuple):
+        return _(" / ").join(str(v) for v in value)
+    return _fmt(value, lang)
+
+
+def _seed_filters(sel: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """The run's seed filters and their member counts, named in ``lang`` (the code name kept
+    beside each, as the command line and the parameters table spell it)."""
+    _ = translations(lang).gettext
+    params = sel.get("params") or {}
+
+    def label(name: str) -> str:
+        return _(_FILTER_LABELS[name]) if name in _FILTER_LABELS else name
+
+    rules = set_filters(params.get("eligibility"))
+    counts = params.get("filter_counts") or []
+    return {
+        "seed_filters": [(label(n), n, _filter_value(n, v, lang)) for n, v in rules.items()],
+        "filter_counts": [{**f, "label": label(str(f.get("filter")))} for f in counts],
+    }
 
 
 def _window_text(inputs: ReportInputs) -> str:
@@ -767,10 +876,7 @@ def render_report(inputs: ReportInputs) -> str:
             version=inputs.version,
             chart=chart,
             portrait=_portrait(inputs),
-            seed_filters=[
-                (n, _fmt(v)) for n, v in set_filters((sel.get("params") or {}).get("eligibility")).items()
-            ],
-            filter_counts=list((sel.get("params") or {}).get("filter_counts") or []),
+            **_seed_filters(sel, inputs.lang),
             plotly_js=charts.plotly_js() if any(chart.values()) else "",
         )
     )

@@ -21,10 +21,12 @@ Example:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import pandas as pd
+
+from report.i18n import N_
 
 __all__ = [
     "FILTER_NAMES",
@@ -41,17 +43,19 @@ __all__ = [
 #: the analyst's seed filters as the selection's ``params.eligibility`` records them
 FILTER_NAMES = ("min_followers", "max_followers", "min_engagement", "regions", "gender", "exclude_verified")
 
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_GENDER_NAMES = {"f": "women", "m": "men", "unknown": "unknown"}
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+_GENDER_NAMES = {"f": N_("women"), "m": N_("men"), "unknown": N_("unknown")}
+#: the categories the portrait itself adds to the data's values
+_OWN_WORDS = {"unknown": N_("unknown"), "other": N_("other")}
 
 UNKNOWN = "unknown"
 #: (lowest, highest exclusive or None, label)
 FOLLOWER_BANDS = (
-    (0, 100, "<100"),
-    (100, 1_000, "100–1k"),
-    (1_000, 10_000, "1k–10k"),
-    (10_000, 50_000, "10k–50k"),
-    (50_000, None, "50k+"),
+    (0, 100, N_("<100")),
+    (100, 1_000, N_("100–1k")),
+    (1_000, 10_000, N_("1k–10k")),
+    (10_000, 50_000, N_("10k–50k")),
+    (50_000, None, N_("50k+")),
 )
 PROVINCES = frozenset(
     [
@@ -205,43 +209,70 @@ def set_filters(eligibility: Mapping[str, Any] | None) -> dict[str, Any]:
     return {n: rules[n] for n in FILTER_NAMES if rules.get(n) not in (None, [], (), False, "")}
 
 
+def _same(text: str) -> str:
+    return text
+
+
 def portrait_view(
-    segment: dict[str, Any], seeds: dict[str, Any], *, label: str, seeds_label: str = "seeds"
+    segment: dict[str, Any],
+    seeds: dict[str, Any],
+    *,
+    label: str,
+    seeds_label: str = N_("seeds"),
+    tr: Callable[[str], str] = _same,
 ) -> dict[str, Any]:
     """The report's portrait section: charts (segment against seeds, as shares) and the numbers
-    behind them, from two :func:`audience_portrait` results."""
+    behind them, from two :func:`audience_portrait` results; its words go through ``tr`` (the
+    report's gettext; English by default). Place names are data and stay as they are.
+
+    >>> p = audience_portrait(pd.DataFrame({"user_id": ["a"], "gender": ["f"]}), pd.DataFrame(), ["a"])
+    >>> portrait_view(p, p, label="mothers")["groups"]
+    ('all mothers', 'seeds')
+    """
     from report.charts import share_chart
 
-    groups = (f"all {label}", seeds_label)
+    groups = (tr("all {label}").format(label=label), tr(seeds_label))
+
+    def word(c: str) -> str:
+        return tr(_OWN_WORDS[c]) if c in _OWN_WORDS else c
+
+    def chart(key: str, cats: list[str], a: list[int], b: list[int], axis: str) -> str:
+        return share_chart(
+            f"chart-portrait-{key}", cats, dict(zip(groups, (a, b), strict=True)), axis=axis, tr=tr
+        )
+
     charts: dict[str, str] = {}
     tables: dict[str, list[tuple[str, int, int]]] = {}
-    for key, axis in (("provinces", "province"), ("cities", "city")):
+    for key, axis in (("provinces", tr("province")), ("cities", tr("city"))):
         cats, a, b = _aligned(segment[key], seeds[key])
         tables[key] = list(zip(cats, a, b, strict=True))
-        charts[key] = share_chart(
-            f"chart-portrait-{key}", cats, dict(zip(groups, (a, b), strict=True)), axis=axis
-        )
+        charts[key] = chart(key, [word(c) for c in cats], a, b, axis)
     g = list(segment["gender"])
-    tables["gender"] = [(_GENDER_NAMES[k], segment["gender"][k], seeds["gender"][k]) for k in g]
-    charts["gender"] = share_chart(
-        "chart-portrait-gender",
-        [_GENDER_NAMES[k] for k in g],
-        {groups[0]: [segment["gender"][k] for k in g], groups[1]: [seeds["gender"][k] for k in g]},
-        axis="gender",
+    tables["gender"] = [(tr(_GENDER_NAMES[k]), segment["gender"][k], seeds["gender"][k]) for k in g]
+    charts["gender"] = chart(
+        "gender",
+        [tr(_GENDER_NAMES[k]) for k in g],
+        [segment["gender"][k] for k in g],
+        [seeds["gender"][k] for k in g],
+        tr("gender"),
     )
     tables["followers"] = [
-        (band, n, m) for (band, n), (_, m) in zip(segment["followers"], seeds["followers"], strict=True)
+        (tr(band), n, m) for (band, n), (_, m) in zip(segment["followers"], seeds["followers"], strict=True)
     ]
+    # the posting charts count posts, not people: their legends say so
+    posts = (tr("posts by all {label}").format(label=label), tr("posts by the seed users"))
     charts["hours"] = share_chart(
         "chart-portrait-hours",
         [f"{h:02d}" for h in range(24)],
-        {groups[0]: segment["hours"], groups[1]: seeds["hours"]},
-        axis="hour of day (Asia/Shanghai), posts",
+        dict(zip(posts, (segment["hours"], seeds["hours"]), strict=True)),
+        axis=tr("hour of day (Beijing time)"),
+        tr=tr,
     )
     charts["weekdays"] = share_chart(
         "chart-portrait-weekdays",
-        list(WEEKDAYS),
-        {groups[0]: segment["weekdays"], groups[1]: seeds["weekdays"]},
-        axis="weekday, posts",
+        [tr(d) for d in WEEKDAYS],
+        dict(zip(posts, (segment["weekdays"], seeds["weekdays"]), strict=True)),
+        axis=tr("weekday"),
+        tr=tr,
     )
     return {"segment": segment, "seeds": seeds, "charts": charts, "tables": tables, "groups": groups}

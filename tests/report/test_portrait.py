@@ -7,7 +7,8 @@ from dataclasses import replace
 
 import pandas as pd
 
-from report.html import ReportInputs, render_report
+from report.html import ReportInputs, banners, describe_parameters, render_report
+from report.i18n import translations
 from report.portrait import UNKNOWN, audience_portrait, portrait_view, set_filters
 
 PROFILES = pd.DataFrame(
@@ -79,7 +80,12 @@ def test_the_report_shows_the_portrait_and_the_filters():
     assert 'id="portrait"' in html and 'id="filter-table"' in html
     for chart in ("gender", "provinces", "cities", "hours", "weekdays"):
         assert f'id="chart-portrait-{chart}"' in html
-    assert "广东, 浙江" in html and "<code>gender</code> f" in html
+    assert "所在地</span> <b>广东、浙江</b>" in html and ">性别</span> <b>女性</b>" in html
+    assert ">所在地</td>" in html  # the filter table names the filter in the reader's words
+    assert "所在地为 广东、浙江（所在地未知的排除）" in html  # and "who can be a seed" lists it
+    en = render_report(replace(inputs, portrait=portrait, selection=sel, lang="en"))
+    assert "located in</span> <b>广东 / 浙江</b>" in en and ">gender</span> <b>women</b>" in en
+    assert "Audience portrait: 妈妈 and the seed users" in en and "人群画像：妈妈与种子用户" in html
     assert 'id="portrait"' not in render_report(inputs)  # no portrait: no section
 
 
@@ -90,3 +96,22 @@ def test_view_aligns_the_seeds_with_the_segment():
     assert view["tables"]["provinces"][-1] == (UNKNOWN, 2, 0)
     assert ("广东", 1, 1) in view["tables"]["provinces"]
     assert set_filters({"exclude_verified": True, "regions": []}) == {"exclude_verified": True}
+    zh = portrait_view(view["segment"], view["seeds"], label="妈妈", tr=translations("zh").gettext)
+    assert zh["groups"] == ("全部妈妈", "种子用户") and zh["tables"]["followers"][-1][0] == "未知"
+
+
+def test_a_run_whose_filters_leave_only_the_seeds_says_to_loosen_them():
+    ex = ReportInputs.example()
+    rules = {"regions": ["广东"], "exclude_verified": True, "min_followers": 100}
+    sel = {**ex.selection, "n_eligible": len(ex.seed_rows), "params": {"eligibility": rules}}
+    zh = banners(replace(ex, selection=sel))[0]
+    assert "（粉丝数不少于 100；所在地 广东；排除认证账号）" in zh and "放宽筛选条件" in zh
+    en = banners(replace(ex, selection=sel, lang="en"))[0]
+    assert "(followers at least 100; located in 广东; no verified accounts)" in en
+    assert "Loosen the filters" in en
+
+
+def test_the_parameters_table_reads_the_filter_counts_out():
+    sel = {"params": {"filter_counts": [{"filter": "regions", "pass": 141, "fail": 370, "unknown": 3}]}}
+    assert describe_parameters(sel, lang="zh")[0][1] == "所在地：通过 141，排除 370，未知 3"
+    assert describe_parameters(sel, lang="en")[0][1] == "located in: 141 passed, 370 left out, 3 unknown"
