@@ -65,6 +65,8 @@ SEED = 0
 #: dev halves, 2026-12-06: 0.3 gave ROC AUC 0.861 against 0.860 at 1.0 and 0.850 without weak rows).
 WEAK_WEIGHT = 0.3
 CV_FOLDS = 5
+#: The gold files the CV's 60% mix of parents is drawn from (as scripts/evaluate_model.py's mix).
+MIX_FILES = ("mothers_gold.csv", "mothers_crawl.csv")
 
 
 def real_data_dir() -> Path:
@@ -147,13 +149,15 @@ def fit(
     vectors: WordVectors,
     data_dir: Path | None,
     curve_negatives: list[str] | None = None,
+    curve_positives: list[str] | None = None,
 ) -> PostClassifier:
     """Fit on the training rows; the operating curve is measured on the gold rows (its negatives
     only from the gold files named in ``curve_negatives``, when given: a sample drawn like real
-    input, not one enriched with look-alikes, or the curve overstates the false positives)."""
-    on_curve = train["weight"] == 1.0
-    if curve_negatives:
-        on_curve &= (train["label"] == 1) | train["file"].isin(curve_negatives)
+    input, not one enriched with look-alikes, or the curve overstates the false positives; its
+    positives likewise only from the files in ``curve_positives``, when given)."""
+    pos = (train["label"] == 1) & (train["file"].isin(curve_positives) if curve_positives else True)
+    neg = (train["label"] == 0) & (train["file"].isin(curve_negatives) if curve_negatives else True)
+    on_curve = (train["weight"] == 1.0) & (pos | neg)
     return PostClassifier(segment, **params).fit(
         train["text"].tolist(),
         train["label"].to_numpy(),
@@ -173,25 +177,65 @@ def training_rows(gold: pd.DataFrame, weak: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def decision_counts(model: PostClassifier, proba: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """[tp, fp, fn] of the model's labels for one corpus at the corpus's own estimated prior
+    (``decide(prior="auto")``, as ``tajian classify`` decides a file)."""
+    labels = model.decide(proba, "auto").labels
+    return np.array([(labels & y).sum(), (labels & (1 - y)).sum(), ((1 - labels) & y).sum()])
+
+
+def fold_decisions(
+    model: PostClassifier, held: pd.DataFrame, proba: np.ndarray, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    """Decision-level counts on one held-out fold: each gold file's rows decided alone, and ten
+    draws of a 60% mix of parents from the fold's ``--gold-dev`` files' rows."""
+    y = held["label"].to_numpy()
+    out = {
+        name: decision_counts(model, proba[m], y[m])
+        for name in sorted(set(held["file"]))
+        if (m := (held["file"] == name).to_numpy()).any()
+    }
+    in_mix = held["file"].isin(MIX_FILES).to_numpy()
+    pos, neg = np.flatnonzero(in_mix & (y == 1)), np.flatnonzero(in_mix & (y == 0))
+    n_neg = min(len(neg), round(len(pos) * 0.4 / 0.6))
+    out["60% mix (10 draws)"] = sum(
+        decision_counts(model, proba[idx], y[idx])
+        for idx in (np.concatenate([pos, rng.choice(neg, n_neg, replace=False)]) for _ in range(10))
+    )
+    return out
+
+
 def cross_validate(
-    gold: pd.DataFrame, weak: pd.DataFrame, segment: str, params: dict, vectors: WordVectors, data_dir: Path
+    gold: pd.DataFrame,
+    weak: pd.DataFrame,
+    segment: str,
+    params: dict,
+    vectors: WordVectors,
+    data_dir: Path,
+    curves: tuple[list[str], list[str]] = ([], []),
 ) -> None:
-    """5-fold CV by thread over the gold dev rows that pass the prefilter: ROC AUC, average precision
-    and the F1 reachable at a 60% share of parents (``--cv``; nothing is written)."""
+    """5-fold CV by thread over the gold dev rows that pass the prefilter: ROC AUC, average precision,
+    the F1 reachable at a 60% share of parents, and the F1 of the decisions at each fold's own
+    estimated prior per gold file (the fold models' operating curves are built as ``curves``:
+    (``--curve-negatives``, ``--curve-positives``)) (``--cv``; nothing is written)."""
     seg = load_segment(segment)
     own = gold["text"].map(clean_own_text)
     gold = gold[own.map(lambda o: bool(o) and (seg.prefilter is None or bool(seg.prefilter.search(o))))]
     gold = gold.reset_index(drop=True)
     proba = np.zeros(len(gold))
+    counts: dict[str, np.ndarray] = {}
+    rng = np.random.default_rng(SEED)
     folds = StratifiedGroupKFold(CV_FOLDS, shuffle=True, random_state=SEED)
     for k, (tr, te) in enumerate(folds.split(gold, gold["label"], gold_groups(gold["id"]))):
         held = gold.iloc[te]
         w = weak[~weak["text"].map(clean_own_text).isin(set(held["text"].map(clean_own_text)))]
-        model = fit(training_rows(gold.iloc[tr], w), segment, params, vectors, data_dir)
+        model = fit(training_rows(gold.iloc[tr], w), segment, params, vectors, data_dir, *curves)
         proba[te] = model.predict_proba(
             held["text"].tolist(),
             context=None if data_dir is None else ced_source_texts(held["id"], data_dir),
         )[:, 1]
+        for name, c in fold_decisions(model, held, proba[te], rng).items():
+            counts[name] = counts.get(name, 0) + c
         print(f"fold {k + 1}/{CV_FOLDS} done", flush=True)
     y = gold["label"].to_numpy()
     print(f"CV by thread on {len(gold)} gold dev posts passing the prefilter ({int(y.sum())} parents):")
@@ -214,6 +258,12 @@ def cross_validate(
         f"  best F1 at a 60% share of parents: {f1[k]:.3f} "
         f"(recall {tpr[k]:.2f}, false-positive rate {fpr[k]:.2f})"
     )
+    print("  decided at each fold's own estimated prior (counts summed over the folds):")
+    for name, (tp, fp, fn) in counts.items():
+        print(
+            f"    {name}: P {tp / max(1, tp + fp):.3f} R {tp / max(1, tp + fn):.3f} "
+            f"F1 {2 * tp / max(1, 2 * tp + fp + fn):.3f} ({tp} TP, {fp} FP, {fn} FN)"
+        )
 
 
 def _sha256(path: Path) -> str:
@@ -246,6 +296,14 @@ def main(argv: list[str] | None = None) -> int:
         metavar="FILE_NAME",
         help="measure the operating curve's false positives only on this gold file's posts (its name, "
         "e.g. mothers_crawl.csv: drawn like real input); repeatable; default every gold file",
+    )
+    ap.add_argument(
+        "--curve-positives",
+        action="append",
+        default=[],
+        metavar="FILE_NAME",
+        help="take the operating curve's and the calibration's positives only from this gold file "
+        "(its name, e.g. mothers_gold.csv); repeatable; default every gold file",
     )
     ap.add_argument(
         "--gold",
@@ -306,9 +364,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     context_dir = None if args.no_context else data_dir
     if args.cv:
-        cross_validate(gold, weak, args.segment, params, vectors, context_dir)
+        curves = (args.curve_negatives, args.curve_positives)
+        cross_validate(gold, weak, args.segment, params, vectors, context_dir, curves)
         return 0
-    model = fit(training_rows(gold, weak), args.segment, params, vectors, context_dir, args.curve_negatives)
+    model = fit(
+        training_rows(gold, weak),
+        args.segment,
+        params,
+        vectors,
+        context_dir,
+        args.curve_negatives,
+        args.curve_positives,
+    )
     relevant = corpus[corpus["own"].map(lambda o: seg.prefilter is None or bool(seg.prefilter.search(o)))]
     proba = model.predict_proba(relevant["text"].tolist())[:, 1]
     corpus_prior = round(PriorShift(model.training_prior_).fit(proba[proba > 0]).prior_, 4)
@@ -336,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
         "corpus_prior_estimate": {"value": corpus_prior, "of": "the prefiltered non-reserved real posts"},
         "context": "CED reposts: their cascade's source post (not reserved)",
         "operating_curve": {
-            "positives": "every gold row",
+            "positives": args.curve_positives or "every gold row",
             "negatives": args.curve_negatives or "every gold row",
         },
     }
