@@ -81,7 +81,7 @@ def test_ingest_names_format_reasons_fix_pending_and_the_sample(tmp_path):
         json.dumps(status(1, 1, "A", "宝宝 @小红"), ensure_ascii=False) + "\n", encoding="utf-8"
     )
     wh = tmp_path / "w.duckdb"
-    env = {"TAJIAN_SAMPLES_DIR": str(samples)}
+    env = {"TAJIAN_SAMPLES_DIR": str(samples), "TAJIAN_LANG": "en"}  # the lines checked in English
     first = tajian("ingest", str(samples / "s.jsonl"), "--warehouse", str(wh), env=env)
     assert first.returncode == 0, first.stderr
     assert "weibo-api" in first.stdout and "pending:" in " ".join(first.stdout.split())
