@@ -17,7 +17,7 @@ import typer
 from flows.console import consoles as _c
 from flows.messages import UserError, say
 
-__all__ = ["check_run_inputs", "seed_filters", "told_recovered", "told_waiting"]
+__all__ = ["check_dask_address", "check_run_inputs", "seed_filters", "told_recovered", "told_waiting"]
 
 
 def check_run_inputs(settings, segment: str, day: date | None, window_days: int, warehouse: Path) -> date:
@@ -126,3 +126,28 @@ def told_recovered(segment: str, day: date):
         )
 
     return tell
+
+
+def check_dask_address(address: str, timeout: float = 5.0) -> str:
+    """``address`` (``HOST:PORT`` or ``tcp://HOST:PORT``) when a Dask scheduler listens there;
+    else ValueError saying how to start one. Only a TCP connect: cheap, no Dask client."""
+    import socket
+    from urllib.parse import urlsplit
+
+    text = address.strip()
+    parts = urlsplit(text if "://" in text else f"tcp://{text}")
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host, port = None, None
+    if parts.scheme != "tcp" or not host or not port:
+        raise ValueError(f"the Dask address must be HOST:PORT (a Dask scheduler's); got {address!r}")
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        raise ValueError(
+            f"no Dask scheduler answers at {host}:{port} ({exc.strerror or exc}); start one with "
+            "`dask scheduler --port PORT` and at least one `dask worker HOST:PORT` in this "
+            "project's environment, or run without --dask-address"
+        ) from None
+    return text

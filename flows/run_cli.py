@@ -42,7 +42,7 @@ def scale_out(settings, tag_shards: int | None, dask_address: str | None) -> tup
     address = (settings.dask_address if dask_address is None else dask_address).strip()
     if address:
         _prefect_env()  # before Prefect is first imported
-        from flows.pipeline import check_dask_address
+        from flows.run_checks import check_dask_address
 
         try:
             check_dask_address(address)
@@ -177,7 +177,8 @@ def run(
             _told_waiting(segment, day, wait)(exc.holder)
             lease_wait = wait
         with lease:
-            from flows.pipeline import pipeline_on, warehouse_slot
+            from flows.limits import warehouse_slot
+            from flows.pipeline import pipeline_on
 
             _quiet_prefect(debug)
             with warehouse_slot(segment):  # against a server: never while a served run writes
