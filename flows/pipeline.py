@@ -32,18 +32,16 @@ from prefect import Flow, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows import steps
+from flows.limits import warehouse_slot
 from flows.messages import rule_warnings
 from flows.settings import Settings, load_settings
 from store import leases
 
 __all__ = [
-    "WAREHOUSE_LIMIT",
     "backfill_day",
-    "check_dask_address",
     "daily",
     "pipeline",
     "pipeline_on",
-    "warehouse_slot",
 ]
 
 
@@ -361,31 +359,6 @@ def _step_clock(warehouse: str, run_id: str) -> Any:
     return step
 
 
-def check_dask_address(address: str, timeout: float = 5.0) -> str:
-    """``address`` (``HOST:PORT`` or ``tcp://HOST:PORT``) when a Dask scheduler listens there;
-    else ValueError saying how to start one. Only a TCP connect: cheap, no Dask client."""
-    import socket
-    from urllib.parse import urlsplit
-
-    text = address.strip()
-    parts = urlsplit(text if "://" in text else f"tcp://{text}")
-    try:
-        host, port = parts.hostname, parts.port
-    except ValueError:
-        host, port = None, None
-    if parts.scheme != "tcp" or not host or not port:
-        raise ValueError(f"the Dask address must be HOST:PORT (a Dask scheduler's); got {address!r}")
-    try:
-        socket.create_connection((host, port), timeout=timeout).close()
-    except OSError as exc:
-        raise ValueError(
-            f"no Dask scheduler answers at {host}:{port} ({exc.strerror or exc}); start one with "
-            "`dask scheduler --port PORT` and at least one `dask worker HOST:PORT` in this "
-            "project's environment, or run without --dask-address"
-        ) from None
-    return text
-
-
 def pipeline_on(dask_address: str | None = None) -> Flow:
     """:func:`pipeline` as is (its tasks in threads of this process), or, given the address of
     a running Dask scheduler, with prefect-dask's ``DaskTaskRunner`` connected to it: the
@@ -400,53 +373,6 @@ def pipeline_on(dask_address: str | None = None) -> Flow:
 
 
 # --- scheduled runs: the daily flow and the warehouse lock -------------------------------------
-
-#: The global concurrency limit (limit 1) every warehouse writer holds: daily runs and backfills.
-WAREHOUSE_LIMIT = "tajian-warehouse"
-_ensured: set[tuple[str, str]] = set()
-
-
-def segment_limit(segment: str) -> str:
-    """The name of a segment's global concurrency limit (limit 1): one run of it at a time."""
-    return f"tajian-segment-{segment}"
-
-
-def ensure_concurrency_limits(names: list[str], limit: int = 1) -> None:
-    """Create (or reset to ``limit``) the server's global concurrency limits ``names``."""
-    from prefect.client.orchestration import get_client
-    from prefect.settings import PREFECT_API_URL
-
-    api = str(PREFECT_API_URL.value())
-    with get_client(sync_client=True) as client:
-        for name in names:
-            client.upsert_global_concurrency_limit_by_name(name, limit)
-            _ensured.add((api, name))
-
-
-@contextmanager
-def warehouse_slot(segment: str | None = None) -> Iterator[None]:
-    """Hold the warehouse's global concurrency slot (and the segment's, when given) while writing.
-
-    Against a Prefect server (``PREFECT_API_URL`` set, also inside the test harness) the limits are
-    created when missing and acquired, so a served daily run and a backfill never write at once.
-    Without a server (ephemeral mode) there is no shared place to hold a lock, and no
-    ``tajian serve`` can be running, so this does nothing: DuckDB's own file lock (retried by
-    ``open_warehouse``) remains the guard.
-    """
-    from prefect.concurrency.sync import concurrency
-    from prefect.settings import PREFECT_API_URL
-
-    api = PREFECT_API_URL.value()
-    if not api:
-        yield
-        return
-    names = [WAREHOUSE_LIMIT] + ([segment_limit(segment)] if segment else [])
-    missing = [n for n in names if (str(api), n) not in _ensured]
-    if missing:
-        ensure_concurrency_limits(missing)
-    # a killed holder's slots come back after the lease (the server's shortest), not 5 minutes
-    with concurrency(names, occupy=1, strict=True, lease_duration=60):
-        yield
 
 
 def previous_day(timezone: str = "Asia/Shanghai") -> date:
@@ -484,7 +410,7 @@ def daily(
     segment for ``as_of`` (default: the previous day in the schedule's timezone, Asia/Shanghai).
 
     Settings not given come from ``tajian.toml`` / ``TAJIAN_*`` (segments, inbox, warehouse …).
-    Each step holds the warehouse's global concurrency slot (see :func:`warehouse_slot`). A
+    Each step holds the warehouse's global concurrency slot (see :func:`flows.limits.warehouse_slot`). A
     failing segment does not stop the others; the run fails at the end, naming them.
     """
     logger = get_run_logger()

@@ -154,7 +154,7 @@ def serve_options(
 def ensure_limits(segments: Sequence[str]) -> list[str]:
     """Create (or reset to 1) the global concurrency limits of the warehouse and of each segment
     on the server; returns their names."""
-    from flows.pipeline import WAREHOUSE_LIMIT, ensure_concurrency_limits, segment_limit
+    from flows.limits import WAREHOUSE_LIMIT, ensure_concurrency_limits, segment_limit
 
     names = [WAREHOUSE_LIMIT, *(segment_limit(s) for s in segments)]
     ensure_concurrency_limits(names)

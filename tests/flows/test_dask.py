@@ -191,7 +191,7 @@ def test_the_flow_in_shards_locally_and_on_a_dask_cluster_equals_an_unsharded_ru
 
 
 def test_a_dask_address_without_a_scheduler_is_refused_with_a_hint():
-    from flows.pipeline import check_dask_address
+    from flows.run_checks import check_dask_address
 
     with socket.socket() as s:  # a free port, closed again: nothing listens there
         s.bind(("127.0.0.1", 0))

@@ -5,7 +5,8 @@ on the sample and checks its 100 seeds.)"""
 
 from __future__ import annotations
 
-from flows.cli import SAMPLE_WAREHOUSE, app
+from flows.cli import app
+from flows.console import SAMPLE_WAREHOUSE
 from flows.settings import load_settings
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from flows import steps
 from flows.messages import rule_warnings
+from flows.report_data import read_report_data, report_texts
 from flows.settings import load_settings
 from report.build import build_report, unknown_fields
 from store import runs
@@ -96,8 +97,8 @@ def test_a_run_without_follower_counts_warns_and_records_the_rule(tmp_path):
     assert "follower cap (50,000" in warning and f"unknown for all {n} members" in warning
 
     with runs.warehouse(wh) as con:
-        data = steps._read_report_data(con, run_id, "mothers", day, 30, settings)
-    texts = steps._report_texts(steps.load_segment("mothers", settings.segments_dir), data, settings)
+        data = read_report_data(con, run_id, "mothers", day, 30, settings)
+    texts = report_texts(steps.load_segment("mothers", settings.segments_dir), data, settings)
     inputs = build_report(**data, **texts, version="test")
     assert inputs.unknown_fields["followers"] == (12, 12)  # every author: none has a count
     assert inputs.unknown_fields["location"] == (2, 12)  # the empty ip cells

@@ -1,0 +1,229 @@
+"""What every ``tajian`` command shares: the rich consoles, the settings with ``--lang``, the
+``--lang`` / ``--debug`` options, Prefect kept quiet on the screen, and errors turned into one line
+(the traceback to a log file).
+
+Example::
+
+    with user_errors("ingest", debug=False):
+        ...  # any error here becomes one line on stderr and a non-zero exit
+    consoles.out.print("done")
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import tempfile
+import traceback
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from rich.console import Console
+
+from flows.messages import explain, say, use_lang
+from flows.settings import SettingsError, load_settings
+
+__all__ = [
+    "SAMPLE_WAREHOUSE",
+    "DebugOption",
+    "LangOption",
+    "cli_settings",
+    "consoles",
+    "parse_day",
+    "people",
+    "prefect_env",
+    "print_outputs",
+    "quiet_prefect",
+    "user_errors",
+]
+
+
+class _Consoles:
+    """Consoles made when first used, so they see the terminal width of the moment."""
+
+    @property
+    def out(self) -> Console:
+        # wide enough for the load table when the output is a pipe or a log file
+        return Console(soft_wrap=False, width=None if sys.stdout.isatty() else 120)
+
+    @property
+    def err(self) -> Console:
+        return Console(stderr=True, soft_wrap=True)
+
+
+consoles = _Consoles()
+
+
+#: the warehouse of the shipped sample (`tajian demo`, `make run`): never the user's own
+SAMPLE_WAREHOUSE = Path("data/sample.duckdb")
+
+
+def parse_day(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise typer.BadParameter(f"expected a date as YYYY-MM-DD; got {value!r}") from None
+
+
+def cli_settings(lang: str | None = None):
+    """The settings, with ``--lang`` (when given) over the ``lang`` setting; messages from here
+    on speak that language."""
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        consoles.err.print(f"[red]settings error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    if lang is not None and lang not in ("zh", "en"):
+        raise typer.BadParameter(f"--lang must be zh (中文) or en (English); got {lang!r}")
+    settings = settings.replace(lang=lang)
+    use_lang(settings.lang)
+    return settings
+
+
+LangOption = Annotated[
+    str | None,
+    typer.Option(
+        "--lang",
+        help="language of the report, the seed-list files and the messages: zh (中文, default) or en "
+        "(default from the lang setting / TAJIAN_LANG)",
+    ),
+]
+
+
+def prefect_env(debug: bool = False) -> None:
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    if consoles.err.is_terminal:  # a status line per pipeline step (flows/pipeline.py _step_clock)
+        os.environ.setdefault("TAJIAN_PROGRESS", "1")
+    # the temporary server of a run without PREFECT_API_URL: give a busy machine time to start it
+    # (Prefect's 20 s failed on a loaded 2-core box), and keep its log (a traceback when it is
+    # stopped while starting) off the screen unless --debug
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    if not debug:
+        os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
+
+
+DebugOption = Annotated[
+    bool,
+    typer.Option(
+        "--debug",
+        help="on an error, print the full traceback and Prefect's log here instead of to a log file",
+    ),
+]
+
+
+class _Recent(logging.Handler):
+    """The last log records of this command (WARNING and up), for the log file of an error."""
+
+    def __init__(self, keep: int = 2000) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: deque[str] = deque(maxlen=keep)
+        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with suppress(Exception):  # a record that cannot be formatted is not worth an error
+            self.lines.append(self.format(record))
+
+
+class _NoErrors(logging.Filter):
+    """Keeps errors (Prefect's failed task and flow runs, with tracebacks) off the screen: the
+    command prints one line for them and writes the rest to its log file."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno < logging.ERROR
+
+
+def quiet_prefect(debug: bool) -> None:
+    """Unless ``debug``, Prefect's console handlers stop printing errors (call after Prefect
+    is imported: it installs its handlers then)."""
+    if debug:
+        return
+    for handler in logging.getLogger().handlers:
+        if type(handler).__name__ == "PrefectConsoleHandler" and not any(
+            isinstance(f, _NoErrors) for f in handler.filters
+        ):
+            handler.addFilter(_NoErrors())
+
+
+def _write_log(what: str, exc: BaseException, recent: _Recent) -> tuple[Path | None, str]:
+    """Write the traceback and the recent log to a new log file; returns it (or None and why not)."""
+    folder = Path(tempfile.gettempdir()) / "tajian"
+    path = folder / f"{what}-{datetime.now().strftime('%Y%m%dT%H%M%S')}-{os.getpid()}.log"
+    text = (
+        f"tajian {' '.join(sys.argv[1:])}\n\n--- log ---\n"
+        + "\n".join(recent.lines)
+        + "\n\n--- traceback ---\n"
+        + "".join(traceback.format_exception(exc))
+    )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as err:
+        return None, f"{folder}: {err.strerror or err}"
+    return path, ""
+
+
+@contextmanager
+def user_errors(what: str, debug: bool) -> Iterator[None]:
+    """Turn any error of the block into one line on stderr (:func:`flows.messages.explain`)
+    and its exit code; the traceback goes to a log file named in the line, or (``debug``) to
+    the screen. Typer's own usage errors and exits pass through."""
+    recent = _Recent()
+    root = logging.getLogger()
+    root.addHandler(recent)
+    try:
+        yield
+    except (typer.Exit, typer.Abort, click.exceptions.ClickException):
+        raise
+    except (Exception, KeyboardInterrupt) as exc:
+        line, code, wants_log = explain(exc, what=f"tajian {what}")
+        if isinstance(exc, KeyboardInterrupt):
+            line, code, wants_log = say("interrupted"), 130, False
+        if debug:
+            traceback.print_exception(exc, file=sys.stderr)
+        elif wants_log:
+            log, why = _write_log(what, exc, recent)
+            line = say("see_log", line=line, log=log) if log else say("no_log", line=line, why=why)
+        consoles.err.print(line, markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(code) from None
+    finally:
+        root.removeHandler(recent)
+
+
+def people(settings, segment: str) -> str:
+    """The segment's people in the analyst's language (妈妈 / mothers), or its name."""
+    from nlp.segments import load_segment
+
+    try:
+        return load_segment(segment, settings.segments_dir).called(settings.lang)
+    except (OSError, ValueError):
+        return segment
+
+
+def print_outputs(result: dict, elapsed: float, people: str = "") -> None:
+    done = say(
+        "run_done",
+        people=people or result["segment"],
+        as_of=result["as_of"],
+        n_seeds=f"{result['n_seeds']:,}",
+        n_members=f"{result['n_members']:,}",
+        reach=f"{result['expected_reach']:,.0f}",
+        elapsed=f"{elapsed:.0f}",
+    )
+    consoles.out.print("\n" + done, markup=False, highlight=False, soft_wrap=True)
+    consoles.out.print(say("out_report", path=Path(result["report"]).resolve()), soft_wrap=True)
+    consoles.out.print(say("out_seeds", path=Path(result["seeds_csv"]).resolve()), soft_wrap=True)
+    for extra in ("seeds_xlsx", "seeds_json", "circles_gexf"):
+        if result.get(extra):
+            consoles.out.print(f"           {Path(result[extra]).resolve()}", soft_wrap=True)
+    for line in result.get("warnings") or ():  # a rule the data could not apply (issue 19)
+        consoles.err.print(line, markup=False, highlight=False, soft_wrap=True)

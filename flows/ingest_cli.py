@@ -1,0 +1,189 @@
+"""``tajian ingest``: load exports into the warehouse and print what each file gave.
+
+Example::
+
+    tajian ingest exports/ --warehouse data/warehouse.duckdb
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from flows.console import SAMPLE_WAREHOUSE, DebugOption, LangOption
+from flows.console import cli_settings as _settings
+from flows.console import consoles as _c
+from flows.console import user_errors as _user_errors
+from flows.messages import say
+
+__all__ = ["ingest", "print_loads"]
+
+
+def print_loads(loads: list[dict]) -> None:
+    """The table of what each file loaded, then one line per note (what a load changed without
+    quarantining a row)."""
+    if not loads:
+        return
+    table = Table(title="exports loaded", caption=say("pending_caption"), caption_justify="left")
+    formats = any(r.get("format") for r in loads)
+    timed = all("seconds" in r for r in loads)
+    cols = ["file", *(["format"] if formats else []), "read", "loaded", "updated", "duplicates"]
+    for col in (*cols, "quarantined", "interactions", "pending", *(["seconds"] if timed else [])):
+        table.add_column(col, justify="left" if col in ("file", "format") else "right")
+    for r in loads:
+        table.add_row(
+            Path(r["source"]).name,
+            *([r.get("format") or "?"] if formats else []),
+            f"{r['rows_read']:,}",
+            f"{r['loaded']:,}",
+            f"{r['updated']:,}",
+            f"{r['duplicates']:,}",
+            f"{r['quarantined']:,}",
+            f"{r['interactions_added']:,}",
+            f"{r['interactions_pending']:,}",
+            *([f"{r['seconds']:.1f}"] if timed else []),
+        )
+    _c.out.print(table)
+    for r in loads:
+        for note in r.get("notes", ()):
+            _c.err.print(say("note", detail=note), markup=False, highlight=False)
+    for r in loads:
+        _print_reasons(r)
+
+
+def _print_reasons(load: dict) -> None:
+    """A file's commonest quarantine reasons with their counts, and the fix for ids Excel mangled."""
+    reasons = load.get("top_reasons") or ()
+    if not reasons:
+        return
+    query = "SELECT * FROM quarantine WHERE source = '" + str(load["source"]).replace("'", "''") + "'"
+    lines = [say("quarantine_head", file=Path(load["source"]).name, n=load["quarantined"], query=query)]
+    lines += [say("quarantine_reason", n=n, reason=why) for n, why in reasons]
+    if any(re.search(r"\d\.\d+E\+\d+", why, re.IGNORECASE) for _, why in reasons):
+        lines.append(say("excel_ids"))
+    for line in lines:
+        _c.err.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def _detected_format(path: Path) -> str | None:
+    """The format :func:`store.readers.detect_format` tells from the file, None when none fits."""
+    from store.readers import UnknownFormatError, detect_format
+
+    try:
+        return detect_format(path)
+    except (UnknownFormatError, OSError):
+        return None
+
+
+def _loaded_nothing(report: dict) -> str | None:
+    """Why a file gave no row at all (none loaded, none a duplicate), or None when it gave some."""
+    if report["loaded"] or report["duplicates"]:
+        return None
+    if not report["rows_read"]:
+        return f"{report['source']}: the file holds no rows"
+    reasons = report.get("reasons") or ("every row was quarantined",)
+    more = report["quarantined"] - 1
+    tail = f" (and {more:,} more quarantined row(s): SELECT * FROM quarantine)" if more > 0 else ""
+    return " ".join(str(reasons[0]).split()) + tail
+
+
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="export files or folders (searched recursively)")],
+    format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help=(
+                "export format, detected from each file when omitted: weibo-crawler, weibo-search, "
+                "mediacrawler, weibo-api or ced (see README: Supported exports)"
+            ),
+        ),
+    ] = None,
+    warehouse: Annotated[
+        Path | None, typer.Option(help="warehouse file (default data/warehouse.duckdb)")
+    ] = None,
+    lang: LangOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Load exports into the warehouse: a table of rows read / loaded / updated / duplicates /
+    quarantined per file. Loading the same file twice adds nothing.
+
+    Exits non-zero (saying why, one line each) when a file named on the command line gives no
+    row at all (empty, not an export, unreadable), or when nothing at all could be loaded; a
+    file found in a folder that gives nothing is named on a line of its own."""
+    from store.quality import quarantine_summary, sample_sources
+    from store.readers import find_export_files
+    from store.stream import load_exports
+    from store.warehouse import open_warehouse
+
+    settings = _settings(lang)
+    target = warehouse or settings.warehouse
+    started = time.monotonic()
+    with _user_errors("ingest", debug):
+        files = find_export_files(paths)
+        if not files:
+            raise ValueError(
+                f"no export files in {', '.join(map(str, paths))}; expected .csv, .json or .jsonl "
+                "files (or their .gz)"
+            )
+        named = {p.resolve() for p in paths if not p.is_dir()}
+        reports, failed = [], []
+        con = open_warehouse(target)
+        try:
+            with Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=_c.err,
+                transient=True,
+                disable=not _c.err.is_terminal,  # no bar (nor its blank line) in a log or a pipe
+            ) as progress:
+                job = progress.add_task("loading", total=len(files))
+                # the next file is read while this one loads; a large one is loaded in parts
+                since = time.monotonic()
+                for f, outcome in load_exports(con, files, format):
+                    progress.update(job, description=f"loaded {f.name}")
+                    if isinstance(outcome, Exception):  # this file cannot be read: the others still load
+                        failed.append((f, " ".join(f"{f}: {outcome}".split())))
+                    else:  # read (overlapping the previous load) + load, as the user waits for it
+                        report = outcome.as_dict()
+                        report["seconds"] = time.monotonic() - since
+                        report["format"] = format or _detected_format(f)
+                        if report["quarantined"]:
+                            report["top_reasons"] = quarantine_summary(con, report["source"])
+                        reports.append(report)
+                        why = _loaded_nothing(report)
+                        if why is not None:
+                            failed.append((f, why))
+                    since = time.monotonic()
+                    progress.advance(job)
+            samples = sample_sources(con, settings.samples_dir)
+        finally:
+            con.close()
+        print_loads(reports)
+        rows, spent = sum(r["rows_read"] for r in reports), time.monotonic() - started
+        _c.out.print(
+            f"ingest: {len(files):,} file(s), {rows:,} rows in {spent:.1f} s "
+            f"({rows / max(spent, 1e-9):,.0f} rows/s, {len(files) / max(spent, 1e-9):,.1f} files/s)"
+        )
+        _c.out.print(f"warehouse: {target}")
+        if samples and len(samples) < len({*samples, *(r["source"] for r in reports)}):
+            warning = say(
+                "sample_in_warehouse",
+                path=target,
+                files=", ".join(Path(s).name for s in samples),
+                sample=SAMPLE_WAREHOUSE,
+            )
+            _c.err.print(warning, markup=False, highlight=False, soft_wrap=True)
+        for f, why in failed:
+            what = "error" if f.resolve() in named else "nothing loaded"
+            _c.err.print(say("as_is", detail=f"{what}: {why}"), markup=False, highlight=False, soft_wrap=True)
+        if any(f.resolve() in named for f, _ in failed) or len(failed) == len(files):
+            raise typer.Exit(1)

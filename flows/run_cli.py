@@ -1,0 +1,200 @@
+"""``tajian run``: one pipeline run over the warehouse, its inputs checked before Prefect starts.
+
+Example::
+
+    tajian run --segment mothers --as-of 2026-11-15
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from contextlib import ExitStack, suppress
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from flows.console import DebugOption, LangOption
+from flows.console import cli_settings as _settings
+from flows.console import consoles as _c
+from flows.console import parse_day as _parse_day
+from flows.console import people as _people
+from flows.console import prefect_env as _prefect_env
+from flows.console import print_outputs as _print_outputs
+from flows.console import quiet_prefect as _quiet_prefect
+from flows.console import user_errors as _user_errors
+from flows.messages import EXIT_USAGE, FILTER_HELP
+from flows.run_checks import check_run_inputs as _check_run_inputs
+from flows.run_checks import seed_filters as _seed_filters
+from flows.run_checks import told_recovered as _told_recovered
+from flows.run_checks import told_waiting as _told_waiting
+
+__all__ = ["run", "scale_out"]
+
+
+def scale_out(settings, tag_shards: int | None, dask_address: str | None) -> tuple[int, str]:
+    """The tag shards and Dask scheduler address of a run (options over settings), checked:
+    a scheduler must answer at the address."""
+    shards = settings.tag_shards if tag_shards is None else tag_shards
+    if shards < 1:
+        raise typer.BadParameter(f"--tag-shards must be at least 1; got {shards}")
+    address = (settings.dask_address if dask_address is None else dask_address).strip()
+    if address:
+        _prefect_env()  # before Prefect is first imported
+        from flows.run_checks import check_dask_address
+
+        try:
+            check_dask_address(address)
+        except ValueError as exc:
+            _c.err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+            raise typer.Exit(2) from None
+        from prefect.settings import PREFECT_API_URL
+
+        if not PREFECT_API_URL.value():
+            _c.err.print(
+                "note: no PREFECT_API_URL, so each Dask worker starts its own temporary "
+                "Prefect server for its first task (5–16 s, once per worker process); "
+                "point both at a `prefect server` to avoid it",
+                soft_wrap=True,
+            )
+    return shards, address
+
+
+def _segment_note(segment: str, segments_dir: Path) -> None:
+    """Say when the segment is a draft or has no model yet (scored by its rules), before a run."""
+    from nlp.segment_status import segment_status
+
+    with suppress(Exception):  # a broken segment file is reported by the run itself
+        note = segment_status(segment, segments_dir)["note"]
+        if note:
+            _c.err.print(f"[yellow]注意 (note):[/yellow] {note}")
+
+
+def _drafts() -> str:
+    from nlp.segment_status import draft_segments
+
+    with suppress(Exception):
+        names = draft_segments()
+        return f"; drafts, not yet measured on real posts: {', '.join(names)}" if names else ""
+    return ""
+
+
+def run(
+    segment: Annotated[
+        str, typer.Option(help="segment name (a file data/segments/<name>.toml)" + _drafts())
+    ] = "mothers",
+    as_of: Annotated[
+        str | None, typer.Option(help="last day of the window, YYYY-MM-DD (default: newest post date)")
+    ] = None,
+    window_days: Annotated[int | None, typer.Option(help="window length in days (default 30)")] = None,
+    k: Annotated[int | None, typer.Option(help="number of seeds (default 100)")] = None,
+    seed: Annotated[int | None, typer.Option(help="random seed (default 42)")] = None,
+    method: Annotated[str | None, typer.Option(help="ris (default) | pagerank | degree | followers")] = None,
+    probability: Annotated[
+        str | None,
+        typer.Option(
+            help="spread model: wc (default), uniform:P, or learned (from the warehouse's repost "
+            "history; see `tajian backtest`)"
+        ),
+    ] = None,
+    warehouse: Annotated[Path | None, typer.Option(help="warehouse file")] = None,
+    out_dir: Annotated[Path | None, typer.Option(help="where outputs go")] = None,
+    tag_shards: Annotated[
+        int | None,
+        typer.Option(
+            help="tag the window's posts in this many user shards, one task each (default from settings: 1)"
+        ),
+    ] = None,
+    dask_address: Annotated[
+        str | None,
+        typer.Option(
+            help="HOST:PORT of a running Dask scheduler: tag the shards on its workers (prefect-dask's DaskTaskRunner; default from settings: in this process)"
+        ),
+    ] = None,
+    wait: Annotated[
+        float,
+        typer.Option(
+            help="when another run of the same segment and day is in progress, wait up to this many seconds for it (default: refuse at once)"
+        ),
+    ] = 0.0,
+    min_followers: Annotated[int | None, typer.Option(help=FILTER_HELP["min_followers"])] = None,
+    max_followers: Annotated[int | None, typer.Option(help=FILTER_HELP["max_followers"])] = None,
+    min_engagement: Annotated[float | None, typer.Option(help=FILTER_HELP["min_engagement"])] = None,
+    region: Annotated[list[str] | None, typer.Option(metavar="地区", help=FILTER_HELP["region"])] = None,
+    gender: Annotated[str | None, typer.Option(help=FILTER_HELP["gender"])] = None,
+    exclude_verified: Annotated[bool | None, typer.Option(help=FILTER_HELP["exclude_verified"])] = None,
+    lang: LangOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """One pipeline run over the warehouse: tag → graph → select → report, written to
+    out/<segment>/<as_of>/ (report.html, seeds.csv, seeds.json). One run of a segment and day
+    at a time: a second one refuses (or waits, --wait); a failed run leaves nothing behind."""
+    settings = _settings(lang)
+    day = _parse_day(as_of)
+    if method is not None and method not in ("ris", "pagerank", "degree", "followers"):
+        raise typer.BadParameter(f"method must be ris, pagerank, degree or followers; got {method!r}")
+    if probability is not None and not re.fullmatch(
+        r"wc|learned|uniform:(?:0?\.\d+|1(?:\.0*)?)", probability
+    ):
+        raise typer.BadParameter(
+            f"probability must be wc, uniform:P (0 < P <= 1) or learned; got {probability!r}"
+        )
+    if k is not None and k < 1:
+        raise typer.BadParameter(f"k must be at least 1; got {k}")
+    if window_days is not None and window_days < 1:
+        raise typer.BadParameter(f"window-days must be at least 1; got {window_days}")
+    if wait < 0:
+        raise typer.BadParameter(f"--wait must be 0 or more seconds; got {wait}")
+    filters = _seed_filters(min_followers, max_followers, min_engagement, region, gender, exclude_verified)
+    segments = settings.segments_dir
+    if not (segments / f"{segment}.toml").is_file():
+        names = sorted(p.stem for p in segments.glob("*.toml"))
+        _c.err.print(
+            f"[red]error:[/red] no segment {segment!r}; expected one of {', '.join(names)} "
+            f"(files in {segments})"
+        )
+        raise typer.Exit(EXIT_USAGE)
+    _prefect_env(debug)
+    _segment_note(segment, settings.segments_dir)
+    shards, address = scale_out(settings, tag_shards, dask_address)
+    target = warehouse or settings.warehouse
+    days = window_days or settings.window_days
+    started = time.monotonic()
+    with _user_errors("run", debug):
+        from store.leases import LeaseHeldError, run_lease
+
+        day = _check_run_inputs(settings, segment, day, days, target)
+        # the day's lease is taken here, before Prefect starts, and held to the end of the run;
+        # when another run holds it, refuse, or (--wait) start Prefect meanwhile and let the
+        # flow wait for it
+        lease, lease_wait = ExitStack(), 0.0
+        try:
+            lease.enter_context(run_lease(target, segment, day, on_recover=_told_recovered(segment, day)))
+        except LeaseHeldError as exc:
+            if wait <= 0:
+                raise
+            _told_waiting(segment, day, wait)(exc.holder)
+            lease_wait = wait
+        with lease:
+            from flows.limits import warehouse_slot
+            from flows.pipeline import pipeline_on
+
+            _quiet_prefect(debug)
+            with warehouse_slot(segment):  # against a server: never while a served run writes
+                result = pipeline_on(address)(
+                    segment=segment,
+                    as_of=day,
+                    window_days=days,
+                    k=k or settings.k,
+                    seed=settings.seed if seed is None else seed,
+                    method=method or settings.method,
+                    warehouse=str(target),
+                    out_dir=str(out_dir) if out_dir else None,
+                    tag_shards=shards,
+                    lease_wait_s=lease_wait,
+                    probability=probability,
+                    filters=filters,
+                    lang=settings.lang,
+                )
+    _print_outputs(result, time.monotonic() - started, _people(settings, result["segment"]))

@@ -1,0 +1,59 @@
+"""``tajian serve``: register the daily deployment with the Prefect server and execute its runs.
+
+Example::
+
+    tajian serve --segment mothers
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from flows.console import cli_settings as _settings
+from flows.console import consoles as _c
+from flows.console import prefect_env as _prefect_env
+
+__all__ = ["serve"]
+
+
+def serve(
+    cron: Annotated[
+        str | None, typer.Option(help="cron schedule of the daily run (default from settings: '0 2 * * *')")
+    ] = None,
+    timezone: Annotated[
+        str | None, typer.Option(help="timezone of the cron schedule (default Asia/Shanghai)")
+    ] = None,
+    segment: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--segment", help="segment to run daily; repeat for several (default from settings: mothers)"
+        ),
+    ] = None,
+) -> None:
+    """Register the daily deployment (tajian-daily/daily) with the Prefect server at
+    PREFECT_API_URL and execute its runs until stopped: each run loads new files from the inbox
+    (loaded ones move to processed/, bad ones to failed/ with the reason), then runs each segment
+    for the previous day. Stopping leaves the schedule active. Needs `prefect server start`."""
+    settings = _settings()
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")  # a long-running service: log its runs
+    _prefect_env()
+    from flows.serve import ServerNotReadyError, require_server, serve_daily, serve_options
+
+    try:
+        options = serve_options(settings, cron=cron, timezone=timezone, segments=segment)
+        require_server()
+        schedule = options["schedules"][0]
+        _c.out.print(
+            f"Serving tajian-daily/{options['name']}: cron '{schedule.cron}' "
+            f"({schedule.timezone}), segments {', '.join(options['parameters']['segments'])}; "
+            f"inbox {settings.inbox}, warehouse {settings.warehouse}, outputs {settings.out_dir}. "
+            "Ctrl-C stops serving; the schedule stays active.",
+            soft_wrap=True,
+        )
+        serve_daily(settings, cron=cron, timezone=timezone, segments=segment)
+    except (ServerNotReadyError, ValueError) as exc:
+        _c.err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        raise typer.Exit(2) from None
