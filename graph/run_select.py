@@ -183,7 +183,9 @@ def select_for_run(
         )
     # circles only where spread can reach: the members and their max_hops neighbourhood
     circles = detect_circles(graph, seed=options.seed, around=members, hops=options.max_hops)
-    cities = dict(zip(profiles["user_id"], profiles["city"], strict=True))
+    # a missing place is None, not pandas' NaN (a float would reach the seeds' reasons and files)
+    places = zip(profiles["user_id"], profiles["city"], strict=True)
+    cities = {u: c if isinstance(c, str) and c else None for u, c in places}
     k = min(options.k, len(eligible)) if eligible else options.k
     selection = select_amplifiers(
         graph,

@@ -96,10 +96,11 @@ def test_a_failing_day_is_recorded_with_its_error_and_the_backfill_goes_on(wareh
     grid = partition_grid(warehouse, date(2026, 9, 1), date(2026, 9, 1))
     assert grid.loc[0, "2026-09-01"] == "failed"
     why = grid.attrs["errors"][("mothers", "2026-09-01")]
-    assert "no mothers members in the 30 days ending 2026-09-01: 0 posts in the window" in why
-    assert "Stopped: the window holds no posts." in why
+    # the funnel's line, in the default language (Chinese): 30 days to 2026-09-01, 0 posts, why
+    assert "2026-09-01 的 30 天内没有 mothers" in why and "窗口内 0 条帖子" in why
+    assert "卡在这一步：窗口内没有帖子" in why
     shown = runner.invoke(app, ["runs", "--warehouse", str(warehouse), "--end", "2026-09-02", "--days", "2"])
-    assert "✗ mothers 2026-09-01: UserError: no mothers members in the 30 days" in shown.output
+    assert "✗ mothers 2026-09-01: UserError: 截至 2026-09-01 的 30 天内没有 mothers" in shown.output
 
 
 def test_reversed_ranges_are_refused():

@@ -44,6 +44,6 @@ def test_environment_lists_and_the_selection_options():
     assert s.kind_weights == (("repost", 1.0), ("comment", 0.25)) and s.segments == ("a", "b")
     options = s.select_options()
     assert options.threads == 2 and dict(options.kind_weights) == {"repost": 1.0, "comment": 0.25}
-    assert options.eligibility.follower_cap == 50_000 and options.overlap_sample_size == 10_000
+    assert options.eligibility.follower_cap == 50_000
     with pytest.raises(SettingsError, match=r"TAJIAN_K: setting 'k' must be int; got 'true'"):
         load_settings(env={"TAJIAN_K": "true"}, config_path=None)
