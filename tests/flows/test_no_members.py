@@ -10,9 +10,19 @@ from datetime import date
 import pytest
 
 from flows import steps
-from flows.messages import UserError, explain, no_members_line
+from flows.messages import UserError, current_lang, explain, no_members_line, use_lang
 from flows.settings import load_settings
 from tests.store.test_weibo_api import status
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """These tests check the English lines (Chinese is the default; test_i18n checks the Chinese)."""
+    before = current_lang()
+    use_lang("en")
+    yield
+    use_lang(before)
+
 
 FILE = "data/segments/mothers.toml"
 

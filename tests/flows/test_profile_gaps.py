@@ -8,9 +8,10 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
+import pytest
 
 from flows import steps
-from flows.messages import rule_warnings
+from flows.messages import current_lang, rule_warnings, use_lang
 from flows.report_data import read_report_data, report_texts
 from flows.settings import load_settings
 from report.build import build_report, unknown_fields
@@ -18,6 +19,16 @@ from store import runs
 from store.places import place_level
 from store.warehouse import fetch_users, open_warehouse
 from tests.flows.test_ingest_explains import HEADER
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """These tests check the English lines (Chinese is the default; test_i18n checks the Chinese)."""
+    before = current_lang()
+    use_lang("en")
+    yield
+    use_lang(before)
+
 
 TEXTS = (
     "我家宝宝今天第一次叫妈妈了，当妈以来最感动的一天",
