@@ -40,10 +40,11 @@ install: $(STAMP)
 run: $(STAMP)
 	@$(BIN)/tajian demo
 
-## make test: the lint checks (make lint), then the whole test suite.
+## make test: the lint checks (make lint), then the whole test suite, on a pytest-xdist worker per
+## core (at most 4); a test module never straddles two workers (tests/conftest.py: xdist groups).
 test: lint
 	@scripts/ensure-browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadgroup
 
 ## make test-fast: ruff, then the unit tests and docstring examples only (no slow, integration,
 ## real-data, browser or server tests): under 2 minutes on 2 cores, for developers between changes.

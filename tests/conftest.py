@@ -30,10 +30,11 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 _COLLECTED = {"conftest.py", "__init__.py"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests in tests/flows/ and tests/e2e/ and the ``test_*_e2e.py`` modules drive the CLI, Prefect
     flows or whole pipeline runs in real processes: they carry the ``integration`` marker, which
-    ``make test-fast`` leaves out (``make test`` runs them)."""
+    ``make test-fast`` leaves out (``make test`` runs them). Then each test gets its xdist group."""
     tests = ROOT / "tests"
     for item in items:
         path = item.path
@@ -42,6 +43,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         parts = path.relative_to(tests).parts
         if parts[0] in ("flows", "e2e") or path.stem.endswith("_e2e"):
             item.add_marker(pytest.mark.integration)
+    _xdist_groups(items)
+
+
+#: session fixtures that cost minutes: the tests using one run on one xdist worker, so it runs once
+_SHARED_SESSION_FIXTURES = ("real_runs",)
+
+
+def _xdist_groups(items: list[pytest.Item]) -> None:
+    """``make test`` runs the suite on a worker per core with ``--dist loadgroup`` (pytest-xdist): each
+    test module is one group, so its module fixtures (a pipeline run, a warehouse) are built once,
+    and the tests of an expensive session fixture share one group for the same reason."""
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        shared = [name for name in _SHARED_SESSION_FIXTURES if name in getattr(item, "fixturenames", ())]
+        group = shared[0] if shared else item.path.relative_to(ROOT).as_posix()
+        item.add_marker(pytest.mark.xdist_group(name=group))
 
 
 def require_all() -> bool:
