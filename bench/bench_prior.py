@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import math
 import os
 import re
@@ -189,6 +190,7 @@ def held(work: Path, sets: list[str]) -> None:
 def _estimators(bcts: tuple[float, float] | None = None) -> dict:
     """name -> f(probabilities, curve): every estimator, each fitted from the curve alone (and the
     ``bcts`` recalibration fitted elsewhere on the dev side, when given)."""
+    from nlp import prior as nlp_prior
     from nlp import quantify as q
     from nlp.prior import PriorShift
 
@@ -197,8 +199,8 @@ def _estimators(bcts: tuple[float, float] | None = None) -> dict:
 
     def em_bcts_curve(p, curve):
         s, pos, neg = q.class_masses(curve)
-        t, b = q.fit_bcts(np.r_[s, s], np.r_[np.ones(s.size), np.zeros(s.size)], np.r_[pos, neg])
-        return PriorShift(0.5).fit(q.apply_bcts(p, t, b)).prior_
+        t, b = nlp_prior.fit_bcts(np.r_[s, s], np.r_[np.ones(s.size), np.zeros(s.size)], np.r_[pos, neg])
+        return PriorShift(0.5).fit(nlp_prior.apply_bcts(p, t, b)).prior_
 
     out = {
         "EM (shipped)": em,
@@ -210,7 +212,7 @@ def _estimators(bcts: tuple[float, float] | None = None) -> dict:
         "EM + BCTS (curve)": em_bcts_curve,
     }
     if bcts is not None:
-        out["EM + BCTS (other folds)"] = lambda p, c: PriorShift(0.5).fit(q.apply_bcts(p, *bcts)).prior_
+        out["EM + BCTS (other folds)"] = lambda p, c: PriorShift(0.5, recalibration=bcts).fit(p).prior_
     return out
 
 
@@ -222,7 +224,7 @@ def _fold_curve(d, k: int):
 
 def report_dev(work: Path) -> pd.DataFrame:
     """MAE of each estimator on resampled held folds (shares PRIORS, SAMPLE posts, DRAWS each)."""
-    from nlp import quantify as q
+    from nlp import prior as nlp_prior
 
     d = np.load(work / "dev.npz")
     folds = sorted(int(k[5:]) for k in d.files if k.startswith("proba"))
@@ -233,7 +235,7 @@ def report_dev(work: Path) -> pd.DataFrame:
         keep = p > 0
         p, y = p[keep], y[keep]
         others = [j for j in folds if j != k]
-        bcts = q.fit_bcts(
+        bcts = nlp_prior.fit_bcts(
             np.concatenate([d[f"proba{j}"] for j in others]), np.concatenate([d[f"y{j}"] for j in others])
         )
         curve = _fold_curve(d, k)
@@ -285,16 +287,26 @@ def _wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
 
 def report_held(work: Path, names: list[str]) -> pd.DataFrame:
     from flows.steps import load_post_classifier
+    from nlp import prior as nlp_prior
     from nlp.segments import load_segment
 
     model = load_post_classifier(load_segment("mothers"), REPO / "data" / "segments")
+    bcts = None
+    if (work / "dev.npz").exists():  # the recalibration fitted on every dev fold's out-of-fold posts
+        d = np.load(work / "dev.npz")
+        folds = sorted(k for k in d.files if k.startswith("proba"))
+        bcts = nlp_prior.fit_bcts(
+            np.concatenate([d[k] for k in folds]), np.concatenate([d["y" + k[5:]] for k in folds])
+        )
+        print(f"BCTS fitted on the dev side's out-of-fold posts: T = {bcts[0]:.4f}, b = {bcts[1]:.4f}")
     rows = []
     for name in names:
         pairs = pd.read_parquet(work / name / "pairs.parquet")
         p = pairs["proba"].to_numpy()
         p = p[p > 0]
         true, lo, hi = _truth_of(name, pairs, work)
-        for est, f in _estimators().items():
+        for est, f in _estimators(bcts).items():
+            est = est.replace("(other folds)", "(dev side)")
             rows.append((name, len(p), true, lo, hi, est, f(p, model.curve_)))
     return pd.DataFrame(rows, columns=["set", "posts", "true", "low", "high", "estimator", "estimate"])
 
@@ -325,16 +337,53 @@ def report(work: Path, sets: list[str]) -> None:
     print(f"({time.monotonic() - started:.0f} s)")
 
 
+def users(work: Path, names: list[str], priors: dict[str, dict[str, float]]) -> None:
+    """User-level P/R/F1 (as bench/bench_users.py scores them) when the run tags each held-out
+    export at each given prior: what a change of the prior estimate does to the admission."""
+    from flows.steps import read_tag_shards, tag_shard
+    from tests.e2e.user_fixture import build_user_fixture, user_scores
+
+    bench_users = importlib.util.spec_from_file_location("bench_users", REPO / "bench" / "bench_users.py")
+    bu = importlib.util.module_from_spec(bench_users)
+    bench_users.loader.exec_module(bu)
+    segments = REPO / "data" / "segments"
+    for name in names:
+        _, as_of, days = SETS[name]
+        posts = pd.concat(
+            read_tag_shards(work / name / "warehouse.duckdb", as_of, days, 1), ignore_index=True
+        )
+        if name == "fixture":
+            truth = build_user_fixture(DATA, work / name / "export")
+        else:
+            file = {"timelines": "mothers_users_timelines.csv", "santai": "mothers_users_santai.csv"}[name]
+            truth = bu._labelled(REPO / "tests/data" / file, posts.groupby("user_id").size())
+        for label, prior in priors[name].items():
+            started = time.monotonic()
+            members = set(tag_shard(posts, "mothers", segments, prior).tags["user_id"])
+            row = user_scores(truth, members).loc["all"]
+            print(
+                f"{name}, prior {prior:.3f} ({label}): tagged {row['tagged']}, members {row['members']}, "
+                f"P {row['precision']:.2f} R {row['recall']:.2f} F1 {row['f1']:.2f} "
+                f"({time.monotonic() - started:.0f} s)",
+                flush=True,
+            )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("step", choices=["dev", "held", "report"])
+    ap.add_argument("step", choices=["dev", "held", "report", "users"])
     ap.add_argument("--work", type=Path, default=Path("/tmp/bench-prior"))
     ap.add_argument("--sets", default="fixture,timelines,santai")
+    ap.add_argument(
+        "--priors", default="{}", help='users: JSON {set: {label: prior}}, e.g. {"fixture": {"EM": 0.127}}'
+    )
     args = ap.parse_args()
     if args.step == "dev":
         dev(args.work)
     elif args.step == "held":
         held(args.work, args.sets.split(","))
+    elif args.step == "users":
+        users(args.work, args.sets.split(","), json.loads(args.priors))
     else:
         report(args.work, args.sets.split(","))
 

@@ -12,8 +12,9 @@ else has to be kept in the model file:
   :func:`median_sweep` (the median of ACC over every threshold whose ``tpr - fpr`` exceeds a gap);
 * :func:`hdy` — HDy (González-Castro, Alaiz-Rodríguez & Alegre 2013): the mixture of the two
   class score histograms nearest the corpus's histogram in Hellinger distance;
-* :func:`fit_bcts` / :func:`apply_bcts` — bias-corrected temperature scaling (Alexandari, Kundaje &
-  Shrikumar 2020) to recalibrate probabilities before EM (:class:`nlp.prior.PriorShift`).
+
+EM itself and its recalibration by bias-corrected temperature scaling (:func:`nlp.prior.fit_bcts`)
+are in :mod:`nlp.prior`.
 
 Forman, "Quantifying counts and costs via classification", Data Mining and Knowledge Discovery
 17(2), 2008. Measured against EM on the dev side and three held-out exports in bench/RESULTS.md
@@ -33,10 +34,8 @@ from nlp.prior import OperatingCurve
 
 __all__ = [
     "adjusted_count",
-    "apply_bcts",
     "class_masses",
     "classify_and_count",
-    "fit_bcts",
     "hdy",
     "median_sweep",
     "threshold_for",
@@ -186,47 +185,3 @@ def hdy(proba: object, curve: OperatingCurve, bins: tuple[int, ...] = HDY_BINS) 
         mix = _GRID[:, None] * hp[None, :] + (1 - _GRID[:, None]) * hn[None, :]
         estimates.append(float(_GRID[int(np.argmin(_hellinger(mix, ht[None, :])))]))
     return float(np.median(estimates))
-
-
-def _logit(p: np.ndarray) -> np.ndarray:
-    q = np.clip(p, 1e-7, 1 - 1e-7)
-    return np.log(q / (1 - q))
-
-
-def fit_bcts(proba: object, y: object, sample_weight: object = None) -> tuple[float, float]:
-    """Bias-corrected temperature scaling fitted on labelled calibrated probabilities: ``(T, b)``
-    minimising the (weighted) log loss of ``sigmoid(logit(p) / T + b)``; the classes are weighed
-    equally, so the recalibrated probabilities stay at a training prior of 0.5.
-
-    >>> t, b = fit_bcts([0.9, 0.8, 0.3, 0.2, 0.1, 0.6], [1, 1, 0, 0, 0, 1])
-    >>> t > 0
-    True
-    """
-    from scipy.optimize import minimize
-
-    z = _logit(_scores(proba))
-    labels = np.asarray(y).ravel().astype(np.int64)
-    if labels.shape != z.shape or not set(np.unique(labels).tolist()) <= {0, 1}:
-        raise ValueError(f"y must hold one 0/1 label per probability ({z.size}); got {labels.shape}")
-    if len(set(labels.tolist())) < 2:
-        raise ValueError("y must hold both labels to fit a recalibration")
-    w = np.ones(z.size) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64).ravel()
-    w = np.where(labels == 1, w / w[labels == 1].sum(), w / w[labels == 0].sum()) / 2
-
-    def loss(params: np.ndarray) -> float:
-        a = z * np.exp(params[0]) + params[1]  # exp: the inverse temperature stays positive
-        return float((w * (np.logaddexp(0, a) - labels * a)).sum())
-
-    found = minimize(loss, np.zeros(2), method="Nelder-Mead", options={"xatol": 1e-8, "fatol": 1e-12})
-    return float(np.exp(-found.x[0])), float(found.x[1])
-
-
-def apply_bcts(proba: object, temperature: float, bias: float) -> np.ndarray:
-    """Probabilities recalibrated by :func:`fit_bcts`'s ``(temperature, bias)``.
-
-    >>> apply_bcts([0.5, 0.9], 1.0, 0.0).round(6).tolist()
-    [0.5, 0.9]
-    """
-    p = _scores(proba)
-    out = 1 / (1 + np.exp(-(_logit(p) / temperature + bias)))
-    return np.where(p > 0, out, 0.0)

@@ -1,18 +1,16 @@
 """nlp.quantify: the prior estimators beside EM (ACC and Forman's threshold choices, median sweep,
-HDy, BCTS recalibration), each on a tiny case worked out by hand, plus their errors."""
+HDy), each on a tiny case worked out by hand, plus their errors and a synthetic corpus."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from nlp.prior import OperatingCurve, PriorShift
+from nlp.prior import OperatingCurve
 from nlp.quantify import (
     adjusted_count,
-    apply_bcts,
     class_masses,
     classify_and_count,
-    fit_bcts,
     hdy,
     median_sweep,
     threshold_for,
@@ -88,37 +86,6 @@ def test_hdy_by_hand() -> None:
     assert hdy([0.9, 0.1, 0.5, 0.1, 0.1], curve, bins=(10,)) == pytest.approx(0.25)
 
 
-def test_bcts_is_the_identity_on_probabilities_already_calibrated_that_way() -> None:
-    # labels drawn from sigmoid(z) with the classes balanced: the fitted T is ~1 and b ~0
-    rng = np.random.default_rng(0)
-    z = rng.normal(0, 2, 20000)
-    p = 1 / (1 + np.exp(-z))
-    y = (rng.random(z.size) < p).astype(int)
-    t, b = fit_bcts(p, y)
-    assert t == pytest.approx(1, abs=0.05) and b == pytest.approx(0, abs=0.05)
-
-
-def test_bcts_by_hand() -> None:
-    # apply: sigmoid(logit(p) / T + b); logit(0.8) = ln 4: at T = 2, b = 0: sigmoid(ln 2) = 2/3
-    np.testing.assert_allclose(apply_bcts([0.8, 0.5], 2.0, 0.0), [2 / 3, 0.5])
-    np.testing.assert_allclose(apply_bcts([0.5], 1.0, np.log(3)), [0.75])
-    assert apply_bcts([0.0], 1.0, 1.0).tolist() == [0.0]  # filtered posts stay 0
-    # fitted on probabilities twice as confident as their labels: T = 2 brings them back
-    z = np.linspace(-4, 4, 81)
-    y_share = 1 / (1 + np.exp(-z / 2))  # the true probability of label 1 at each score
-    p = 1 / (1 + np.exp(-z))
-    proba, labels, weights = np.r_[p, p], np.r_[np.ones(81), np.zeros(81)], np.r_[y_share, 1 - y_share]
-    t, b = fit_bcts(proba, labels, weights)
-    assert t == pytest.approx(2, rel=0.02) and b == pytest.approx(0, abs=0.02)
-
-
-def test_bcts_errors() -> None:
-    with pytest.raises(ValueError, match="must hold both labels"):
-        fit_bcts([0.2, 0.8], [1, 1])
-    with pytest.raises(ValueError, match=r"one 0/1 label per probability \(2\); got \(3,\)"):
-        fit_bcts([0.2, 0.8], [1, 0, 1])
-
-
 @pytest.mark.parametrize("f", [lambda p: hdy(p, CURVE), lambda p: median_sweep(p, CURVE)])
 def test_estimators_refuse_no_posts_and_bad_probabilities(f) -> None:
     with pytest.raises(ValueError, match=r"0 posts\); give --prior P instead"):
@@ -150,6 +117,5 @@ def test_every_estimator_recovers_a_known_prior_on_synthetic_calibrated_scores()
         "acc t50": adjusted_count(corpus, curve, threshold_for(curve, "t50")),
         "median sweep": median_sweep(corpus, curve),
         "hdy": hdy(corpus, curve),
-        "em": PriorShift(0.5).fit(apply_bcts(corpus, *fit_bcts(cal, y))).prior_,
     }.items():
         assert estimate == pytest.approx(0.1, abs=0.02), name
