@@ -18,7 +18,7 @@ are in :mod:`nlp.prior`.
 
 Forman, "Quantifying counts and costs via classification", Data Mining and Knowledge Discovery
 17(2), 2008. Measured against EM on the dev side and three held-out exports in bench/RESULTS.md
-(issue 16, "The corpus's prior: other estimators"; bench/bench_prior.py).
+(issue 16, "The corpus's prior: other estimators than EM"; bench/bench_prior.py).
 
 Example:
     >>> curve = OperatingCurve((0.8, 0.5, 0.2), (0.5, 0.8, 1.0), (0.1, 0.2, 0.6))
