@@ -29,11 +29,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.optimize import minimize
 from sklearn.base import BaseEstimator
 from sklearn.metrics import roc_curve
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["OperatingCurve", "PriorShift", "adjust_to_prior", "f1_threshold"]
+__all__ = ["OperatingCurve", "PriorShift", "adjust_to_prior", "apply_bcts", "f1_threshold", "fit_bcts"]
 
 _EPS = 1e-12
 
@@ -66,6 +67,48 @@ def adjust_to_prior(proba: object, prior: float, training_prior: float) -> np.nd
     return np.divide(pos, pos + neg, out=np.zeros_like(p), where=(pos + neg) > 0)
 
 
+def _logit(p: np.ndarray) -> np.ndarray:
+    q = np.clip(p, 1e-7, 1 - 1e-7)
+    return np.log(q / (1 - q))
+
+
+def fit_bcts(proba: object, y: object, sample_weight: object = None) -> tuple[float, float]:
+    """Bias-corrected temperature scaling fitted on labelled calibrated probabilities: ``(T, b)``
+    minimising the (weighted) log loss of ``sigmoid(logit(p) / T + b)``; the classes are weighed
+    equally, so the recalibrated probabilities stay at a training prior of 0.5.
+
+    >>> t, b = fit_bcts([0.9, 0.8, 0.3, 0.2, 0.1, 0.6], [1, 1, 0, 0, 0, 1])
+    >>> t > 0
+    True
+    """
+    z = _logit(_probabilities(proba))
+    labels = np.asarray(y).ravel().astype(np.int64)
+    if labels.shape != z.shape or not set(np.unique(labels).tolist()) <= {0, 1}:
+        raise ValueError(f"y must hold one 0/1 label per probability ({z.size}); got {labels.shape}")
+    if len(set(labels.tolist())) < 2:
+        raise ValueError("y must hold both labels to fit a recalibration")
+    w = np.ones(z.size) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64).ravel()
+    w = np.where(labels == 1, w / w[labels == 1].sum(), w / w[labels == 0].sum()) / 2
+
+    def loss(params: np.ndarray) -> float:
+        a = z * np.exp(params[0]) + params[1]  # exp: the inverse temperature stays positive
+        return float((w * (np.logaddexp(0, a) - labels * a)).sum())
+
+    found = minimize(loss, np.zeros(2), method="Nelder-Mead", options={"xatol": 1e-8, "fatol": 1e-12})
+    return float(np.exp(-found.x[0])), float(found.x[1])
+
+
+def apply_bcts(proba: object, temperature: float, bias: float) -> np.ndarray:
+    """Probabilities recalibrated by :func:`fit_bcts`'s ``(temperature, bias)``.
+
+    >>> apply_bcts([0.5, 0.9], 1.0, 0.0).round(6).tolist()
+    [0.5, 0.9]
+    """
+    p = _probabilities(proba)
+    out = 1 / (1 + np.exp(-(_logit(p) / temperature + bias)))
+    return np.where(p > 0, out, 0.0)
+
+
 class PriorShift(BaseEstimator):
     """Estimate the share of positives in a new corpus from calibrated probabilities (EM).
 
@@ -80,6 +123,9 @@ class PriorShift(BaseEstimator):
         training_prior: the prior the probabilities are calibrated at (0.5 for a model trained
             with balanced class weights).
         max_iter, tol: stop after this many rounds or when the prior moves less than ``tol``.
+        recalibration: optional ``(temperature, bias)`` from :func:`fit_bcts` on the model's dev
+            side: the probabilities are recalibrated (:func:`apply_bcts`) before EM, and
+            :meth:`transform` re-weighs the recalibrated ones. None (default): EM on them as given.
 
     Attributes (after ``fit``):
         prior_: the estimated share of positives; n_iter_: rounds taken; n_posts_: posts read.
@@ -89,10 +135,29 @@ class PriorShift(BaseEstimator):
         True
     """
 
-    def __init__(self, training_prior: float = 0.5, *, max_iter: int = 1000, tol: float = 1e-6) -> None:
+    def __init__(
+        self,
+        training_prior: float = 0.5,
+        *,
+        max_iter: int = 1000,
+        tol: float = 1e-6,
+        recalibration: tuple[float, float] | None = None,
+    ) -> None:
         self.training_prior = training_prior
         self.max_iter = max_iter
         self.tol = tol
+        self.recalibration = recalibration
+
+    def _recalibrated(self, p: np.ndarray) -> np.ndarray:
+        if self.recalibration is None:
+            return p
+        temperature, bias = self.recalibration
+        if not (np.isfinite(temperature) and temperature > 0 and np.isfinite(bias)):
+            raise ValueError(
+                f"recalibration must be (temperature > 0, bias), finite numbers as fit_bcts returns; "
+                f"got {self.recalibration!r}"
+            )
+        return apply_bcts(p, temperature, bias)
 
     def fit(self, proba: object, y: object = None) -> PriorShift:
         """Estimate ``prior_`` from one probability per post (``y`` is ignored); returns ``self``."""
@@ -102,6 +167,7 @@ class PriorShift(BaseEstimator):
             raise ValueError(f"max_iter must be a whole number >= 1; got {self.max_iter!r}")
         if p.size == 0:
             raise ValueError("no probabilities to estimate a prior from (0 posts); give --prior P instead")
+        p = self._recalibrated(p)
         prior, rounds = pt, 0
         for rounds in range(1, self.max_iter + 1):  # noqa: B007
             new = float(adjust_to_prior(p, prior, pt).mean())
@@ -117,7 +183,7 @@ class PriorShift(BaseEstimator):
     def transform(self, proba: object) -> np.ndarray:
         """The probabilities re-weighed to the estimated prior."""
         check_is_fitted(self, "prior_")
-        return adjust_to_prior(proba, self.prior_, self.training_prior)
+        return adjust_to_prior(self._recalibrated(_probabilities(proba)), self.prior_, self.training_prior)
 
 
 @dataclass(frozen=True)

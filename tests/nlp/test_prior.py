@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import roc_curve
 
-from nlp.prior import OperatingCurve, PriorShift, adjust_to_prior, f1_threshold
+from nlp.prior import OperatingCurve, PriorShift, adjust_to_prior, apply_bcts, f1_threshold, fit_bcts
 
 # -- adjust_to_prior ---------------------------------------------------------------------------
 
@@ -224,3 +224,76 @@ def test_f1_threshold_never_rises_with_the_prior(labels: list[bool], seed: int) 
     curve = OperatingCurve.from_scores(np.array(labels, dtype=int), scores)
     chosen = [f1_threshold(curve, q) for q in np.linspace(0.01, 0.99, 50)]
     assert all(a >= b for a, b in itertools.pairwise(chosen)), chosen
+
+
+# -- BCTS recalibration before EM (issue 16: EM overestimated the prior of real exports) ----------
+
+
+def test_bcts_is_the_identity_on_probabilities_already_calibrated_that_way() -> None:
+    # labels drawn from sigmoid(z) with the classes balanced: the fitted T is ~1 and b ~0
+    rng = np.random.default_rng(0)
+    z = rng.normal(0, 2, 20000)
+    p = 1 / (1 + np.exp(-z))
+    y = (rng.random(z.size) < p).astype(int)
+    t, b = fit_bcts(p, y)
+    assert t == pytest.approx(1, abs=0.05) and b == pytest.approx(0, abs=0.05)
+
+
+def test_bcts_by_hand() -> None:
+    # apply: sigmoid(logit(p) / T + b); logit(0.8) = ln 4: at T = 2, b = 0: sigmoid(ln 2) = 2/3
+    np.testing.assert_allclose(apply_bcts([0.8, 0.5], 2.0, 0.0), [2 / 3, 0.5])
+    np.testing.assert_allclose(apply_bcts([0.5], 1.0, np.log(3)), [0.75])
+    assert apply_bcts([0.0], 1.0, 1.0).tolist() == [0.0]  # filtered posts stay 0
+    # fitted on probabilities twice as confident as their labels: T = 2 brings them back
+    z = np.linspace(-4, 4, 81)
+    y_share = 1 / (1 + np.exp(-z / 2))  # the true probability of label 1 at each score
+    p = 1 / (1 + np.exp(-z))
+    proba, labels, weights = np.r_[p, p], np.r_[np.ones(81), np.zeros(81)], np.r_[y_share, 1 - y_share]
+    t, b = fit_bcts(proba, labels, weights)
+    assert t == pytest.approx(2, rel=0.02) and b == pytest.approx(0, abs=0.02)
+
+
+def test_bcts_errors() -> None:
+    with pytest.raises(ValueError, match="must hold both labels"):
+        fit_bcts([0.2, 0.8], [1, 1])
+    with pytest.raises(ValueError, match=r"one 0/1 label per probability \(2\); got \(3,\)"):
+        fit_bcts([0.2, 0.8], [1, 0, 1])
+
+
+def test_prior_shift_recalibrates_before_em_by_hand() -> None:
+    # T = 1, b = ln(1/3): logit 0 -> ln(1/3), i.e. 0.5 -> 0.25; logit(0.75) = ln 3 -> 0, i.e. 0.75 -> 0.5
+    shift = PriorShift(0.5, recalibration=(1.0, float(np.log(1 / 3))))
+    np.testing.assert_allclose(shift._recalibrated(np.array([0.5, 0.75])), [0.25, 0.5])
+    # EM on [0.25, 0.5] (one EM fixed point): the mean of the re-weighed probabilities is the prior
+    fitted = shift.fit([0.5, 0.75])
+    plain = PriorShift(0.5).fit([0.25, 0.5])
+    assert fitted.prior_ == pytest.approx(plain.prior_)
+    # transform re-weighs the recalibrated probabilities
+    np.testing.assert_allclose(fitted.transform([0.5, 0.75]), plain.transform([0.25, 0.5]))
+    # no recalibration: EM as before
+    assert PriorShift(0.5, recalibration=None).fit([0.25, 0.5]).prior_ == plain.prior_
+
+
+@pytest.mark.parametrize("bad", [(0.0, 0.0), (-1.0, 0.0), (1.0, float("nan"))])
+def test_prior_shift_refuses_a_bad_recalibration(bad: tuple[float, float]) -> None:
+    with pytest.raises(ValueError, match=r"recalibration must be \(temperature > 0, bias\)"):
+        PriorShift(0.5, recalibration=bad).fit([0.2, 0.7])
+
+
+def test_em_after_bcts_recovers_a_known_prior_where_plain_em_does_not() -> None:
+    # class scores z ~ N(+-1.5, 1): the calibrated probability at a 0.5 prior is sigmoid(3 z). The
+    # model gives sigmoid(6 z + 1) instead (overconfident and leaning positive, like look-alike
+    # posts the calibration never saw). BCTS fitted on a labelled dev sample finds T = 2,
+    # b = -0.5, and EM after it finds the corpus's 8%; EM on the raw probabilities overestimates.
+    rng = np.random.default_rng(3)
+
+    def draw(n_pos: int, n_neg: int) -> tuple[np.ndarray, np.ndarray]:
+        z = np.r_[rng.normal(1.5, 1, n_pos), rng.normal(-1.5, 1, n_neg)]
+        return 1 / (1 + np.exp(-(6 * z + 1))), np.r_[np.ones(n_pos), np.zeros(n_neg)]
+
+    dev, y = draw(3000, 3000)
+    t, b = fit_bcts(dev, y)
+    assert t == pytest.approx(2, rel=0.05) and b == pytest.approx(-0.5, abs=0.05)
+    corpus, _ = draw(400, 4600)
+    assert PriorShift(0.5, recalibration=(t, b)).fit(corpus).prior_ == pytest.approx(0.08, abs=0.01)
+    assert PriorShift(0.5).fit(corpus).prior_ > 0.1
