@@ -44,7 +44,14 @@ def test_backfill_is_idempotent_resumable_and_shown_in_the_grid(warehouse, tmp_p
     out = tmp_path / "out"
     seen: list[tuple[date, str]] = []
     first = run_backfill(
-        "mothers", START, END, warehouse=warehouse, k=20, out_dir=out, on_day=lambda d, s: seen.append((d, s))
+        "mothers",
+        START,
+        END,
+        warehouse=warehouse,
+        k=20,
+        window_days=7,
+        out_dir=out,
+        on_day=lambda d, s: seen.append((d, s)),
     )
     assert first.done == days_between(START, END) and not first.failed and not first.skipped
     assert seen[:2] == [(START, "running"), (START, "done")]
@@ -52,7 +59,7 @@ def test_backfill_is_idempotent_resumable_and_shown_in_the_grid(warehouse, tmp_p
     assert after_first["selections"] == 3 and after_first["seeds"] == 60
     assert sorted(p.name for p in (out / "mothers").iterdir()) == ["2026-11-13", "2026-11-14", "2026-11-15"]
     # the same 3 days again: everything is skipped, nothing changes
-    again = run_backfill("mothers", START, END, warehouse=warehouse, k=20, out_dir=out)
+    again = run_backfill("mothers", START, END, warehouse=warehouse, k=20, window_days=7, out_dir=out)
     assert again.skipped == days_between(START, END) and not again.done
     assert table_counts(warehouse) == after_first
     # a day cut off mid-run (its newest run never finished) is run again on resume
@@ -61,11 +68,13 @@ def test_backfill_is_idempotent_resumable_and_shown_in_the_grid(warehouse, tmp_p
                    '{}', now(), NULL, 'running', NULL)""")
     con.close()
     assert days_to_run(warehouse, "mothers", START, END) == [date(2026, 11, 14)]
-    resumed = run_backfill("mothers", START, END, warehouse=warehouse, k=20, out_dir=out)
+    resumed = run_backfill("mothers", START, END, warehouse=warehouse, k=20, window_days=7, out_dir=out)
     assert resumed.done == [date(2026, 11, 14)] and len(resumed.skipped) == 2
     assert table_counts(warehouse) == after_first  # the day's rows were replaced, not added
     # rerun: every day again, still replacing rather than adding
-    rerun = run_backfill("mothers", START, END, warehouse=warehouse, k=20, out_dir=out, rerun=True)
+    rerun = run_backfill(
+        "mothers", START, END, warehouse=warehouse, k=20, window_days=7, out_dir=out, rerun=True
+    )
     assert len(rerun.done) == 3
     assert table_counts(warehouse) == after_first
     grid = partition_grid(warehouse, date(2026, 11, 12), END)
