@@ -24,6 +24,7 @@ import errno
 import os
 import re
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from report.i18n import DEFAULT_LANG, N_, check_lang, translations
@@ -40,6 +41,7 @@ __all__ = [
     "explain",
     "no_members_line",
     "os_cause",
+    "people_of",
     "rule_warnings",
     "say",
     "use_lang",
@@ -114,11 +116,12 @@ CATALOGUE: dict[str, str] = {
     ),
     # a run that tagged nobody (issue 19): the funnel, the step that stopped it, what to try
     "no_members": N_(
-        "no {segment} members in the {window_days} days ending {as_of}: {funnel}. Stopped: {stop} Try: {fix}"
+        "no {people} found in the {window_days} days ending {as_of} (segment {segment}): {funnel}. "
+        "Stopped: {stop} Try: {fix}"
     ),
     "funnel": N_(
         "{posts:,} posts in the window → {own:,} with the authors' own words → {relevant:,} with a "
-        "{segment} word → {positive:,} positive → {authors:,} authors → {members:,} members"
+        "word about {people} → {positive:,} positive → {authors:,} authors → {members:,} {people}"
     ),
     "stop_no_posts": N_("the window holds no posts."),
     "fix_no_posts": N_(
@@ -130,16 +133,16 @@ CATALOGUE: dict[str, str] = {
     ),
     "stop_prefilter": N_("none of the posts uses a word of the segment's [prefilter] in {file}."),
     "fix_prefilter": N_(
-        "check that the exports are about {segment} (e.g. a keyword crawl for its words), pick another "
+        "check that the exports are about {people} (e.g. a keyword crawl for their words), pick another "
         "--as-of, or widen [prefilter] in {file}."
     ),
-    "stop_positive": N_("no post with a {segment} word was judged positive ({how})."),
+    "stop_positive": N_("no post with a word about {people} was judged positive ({how})."),
     "fix_positive": N_(
         "see how close the posts come with `tajian classify --segment {segment} posts.csv` (it prints "
         "each post's score), or read more posts: --window-days {wider}."
     ),
     "how_model": N_(
-        "the post model's threshold {threshold:.2f} at an estimated {prior:.0%} share of {segment} posts"
+        "the post model's threshold {threshold:.2f} at an estimated {prior:.0%} share of posts by {people}"
     ),
     "how_rules": N_("the keyword rules' threshold in {file}"),
     "stop_user_rule": N_(
@@ -235,7 +238,14 @@ def no_members_line(
     f = dict(funnel or {})
     own, relevant = int(f.get("n_posts") or 0), int(f.get("n_relevant") or 0)
     positive, authors = int(f.get("n_positive_posts") or 0), int(f.get("n_authors") or 0)
-    fill = {"segment": segment, "file": segment_file, "wider": window_days * 2, "authors": authors}
+    people = people_of(segment, segment_file)
+    fill = {
+        "segment": segment,
+        "people": people,
+        "file": segment_file,
+        "wider": window_days * 2,
+        "authors": authors,
+    }
     if not window_posts:
         stage = "no_posts"
     elif not own:
@@ -245,7 +255,7 @@ def no_members_line(
     elif not positive:
         stage = "positive"
         if f.get("threshold") is not None and f.get("prior") is not None:
-            fill["how"] = say("how_model", threshold=f["threshold"], prior=f["prior"], segment=segment)
+            fill["how"] = say("how_model", threshold=f["threshold"], prior=f["prior"], people=people)
         else:
             fill["how"] = say("how_rules", file=segment_file)
     else:
@@ -258,17 +268,37 @@ def no_members_line(
         positive=positive,
         authors=authors,
         members=int(f.get("n_members") or 0),
-        segment=segment,
+        people=people,
     )
     return say(
         "no_members",
         segment=segment,
+        people=people,
         window_days=window_days,
         as_of=as_of,
         funnel=funnel_text,
         stop=say(f"stop_{stage}", **fill),
         fix=say(f"fix_{stage}", **fill),
     )
+
+
+def people_of(segment: str, segment_file: str | Path, lang: str | None = None) -> str:
+    """What the members of ``segment`` are called in ``lang`` (default: :func:`current_lang`),
+    from its definition file's ``people`` (妈妈 / mothers); the segment's name when the file
+    cannot be read.
+
+    Example:
+        >>> people_of("mothers", "data/segments/mothers.toml", lang="zh")
+        '妈妈'
+        >>> people_of("nosuch", "data/segments/nosuch.toml", lang="en")
+        'nosuch'
+    """
+    from nlp.segments import load_segment
+
+    try:
+        return load_segment(segment, Path(segment_file).parent).called(lang or _LANG[0])
+    except (OSError, ValueError):
+        return segment
 
 
 def rule_warnings(checks: list[dict[str, Any]] | None) -> list[str]:
@@ -329,8 +359,6 @@ def os_cause(exc: BaseException) -> tuple[str, str, str] | None:
 
 
 def _folder(path: str) -> str:
-    from pathlib import Path
-
     return str(Path(path).parent) if path else "."
 
 
