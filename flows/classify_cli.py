@@ -32,6 +32,8 @@ from typing import Annotated
 
 import typer
 
+from flows.messages import current_lang
+
 __all__ = ["OUTPUT_COLUMNS", "classify_command", "evaluate_command", "safe_cell"]
 
 #: Columns ``tajian classify`` writes, in order.
@@ -284,9 +286,10 @@ def _evaluate_warehouse(segment: str, warehouse: Path | None, model_path: Path |
     """``tajian evaluate --segment S`` without a file: the warehouse's random labels, with intervals;
     the figures are recorded in the model's sidecar (``measured``) for the report."""
     from flows.settings import SettingsError, load_settings
-    from nlp.measure import describe_measure, measure, segment_predictions
+    from nlp.measure import measure, segment_predictions
     from nlp.segment_status import segment_status
     from nlp.segments import SegmentDefinitionError, load_segment
+    from report.segment_text import measured_text, segment_notes
     from store.labels import read_labels
     from store.warehouse import WarehouseError
 
@@ -316,9 +319,9 @@ def _evaluate_warehouse(segment: str, warehouse: Path | None, model_path: Path |
     m = measure((held["label"] == "yes").astype(int), segment_predictions(texts, seg, clf))
     status = segment_status(segment, settings.segments_dir)
     if status["draft"]:
-        print(status["draft_note"])
+        print(segment_notes(status, current_lang())[0])
     what = f"model {path}" if clf is not None else "rules"
-    print(f"{segment} ({what}): {describe_measure(m, len(held))}")
+    print(f"{segment} ({what}): {measured_text({**m, 'n': len(held)}, current_lang())}")
     print(
         f"TP {m['tp']} FP {m['fp']} FN {m['fn']} TN {m['tn']}; {len(labels) - len(held)} other labels "
         f"(chosen by the model, imported, or unsure) are not counted"

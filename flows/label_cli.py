@@ -36,6 +36,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import typer
 
+from flows.messages import current_lang
+
 __all__ = ["LabelSession", "label_command", "make_server"]
 
 BATCH = 20
@@ -277,6 +279,7 @@ def _start_session(
     from nlp.segment_status import segment_status
     from nlp.segments import SegmentDefinitionError, load_segment
     from report.label_page import label_page
+    from report.segment_text import segment_notes
     from store.labels import read_candidate_posts, read_labels
     from store.warehouse import WarehouseError
 
@@ -295,8 +298,8 @@ def _start_session(
         f"{segment}: {len(pool.posts):,} of {len(posts):,} posts pass the prefilter; "
         f"{len(labelled):,} already labelled; scored by the {pool.scorer}" + (f" ({note})" if note else "")
     )
-    if status["note"]:
-        print(status["note"])
+    for line in segment_notes(status, current_lang()):
+        print(line)
     token = secrets.token_urlsafe(16)
     session = LabelSession(warehouse, seg, pool, labelled, who=who, seed=seed, random_share=random_share)
     return session, label_page(segment, seg.description, token=token, draft=status["draft"]), token

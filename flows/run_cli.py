@@ -24,7 +24,7 @@ from flows.console import prefect_env as _prefect_env
 from flows.console import print_outputs as _print_outputs
 from flows.console import quiet_prefect as _quiet_prefect
 from flows.console import user_errors as _user_errors
-from flows.messages import EXIT_USAGE, FILTER_HELP
+from flows.messages import EXIT_USAGE, FILTER_HELP, current_lang, say
 from flows.run_checks import check_run_inputs as _check_run_inputs
 from flows.run_checks import seed_filters as _seed_filters
 from flows.run_checks import told_recovered as _told_recovered
@@ -64,11 +64,11 @@ def scale_out(settings, tag_shards: int | None, dask_address: str | None) -> tup
 def _segment_note(segment: str, segments_dir: Path) -> None:
     """Say when the segment is a draft or has no model yet (scored by its rules), before a run."""
     from nlp.segment_status import segment_status
+    from report.segment_text import segment_notes
 
     with suppress(Exception):  # a broken segment file is reported by the run itself
-        note = segment_status(segment, segments_dir)["note"]
-        if note:
-            _c.err.print(f"[yellow]注意 (note):[/yellow] {note}")
+        for note in segment_notes(segment_status(segment, segments_dir), current_lang()):
+            _c.err.print(say("note", detail=note), markup=False, highlight=False, soft_wrap=True)
 
 
 def _drafts() -> str:
