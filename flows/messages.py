@@ -44,6 +44,7 @@ __all__ = [
     "people_of",
     "rule_warnings",
     "say",
+    "tr",
     "use_lang",
 ]
 
@@ -110,10 +111,34 @@ CATALOGUE: dict[str, str] = {
         "load the exporter's original file, or open the CSV in Excel with Data → From Text/CSV, "
         "set the id columns to Text, and save it again"
     ),
+    # tajian ingest's table and summary
+    "ingest_title": N_("exports loaded"),
+    "ingest_summary": N_(
+        "ingest: {files:,} file(s), {rows:,} rows in {seconds:.1f} s ({rows_per_s:,.0f} rows/s, "
+        "{files_per_s:,.1f} files/s)"
+    ),
+    "ingest_warehouse": N_("warehouse: {path}"),
+    "ingest_progress": N_("loaded {file}"),
+    "ingest_error": N_("error: {why}"),
+    "ingest_nothing": N_("nothing loaded: {why}"),
+    "ingest_no_rows": N_("{file}: the file holds no rows"),
+    "ingest_all_quarantined": N_("every row was quarantined"),
+    "ingest_more_quarantined": N_(" (and {n:,} more quarantined row(s): SELECT * FROM quarantine)"),
+    "ingest_no_files": N_("no export files in {paths}; expected .csv, .json or .jsonl files (or their .gz)"),
     "pending_caption": N_(
         "pending: interactions whose other side is only a name (an @mention, a //@name in a "
         "repost chain) not matched to a user id yet; they link up when a later export brings that user"
     ),
+    "col_file": N_("file"),
+    "col_format": N_("format"),
+    "col_read": N_("read"),
+    "col_loaded": N_("loaded"),
+    "col_updated": N_("updated"),
+    "col_duplicates": N_("duplicates"),
+    "col_quarantined": N_("quarantined"),
+    "col_interactions": N_("interactions"),
+    "col_pending": N_("pending"),
+    "col_seconds": N_("seconds"),
     # a run that tagged nobody (issue 19): the funnel, the step that stopped it, what to try
     "no_members": N_(
         "no {people} found in the {window_days} days ending {as_of} (segment {segment}): {funnel}. "
@@ -213,6 +238,17 @@ def say(key: str, lang: str | None = None, **fields: Any) -> str:
     """The message ``key`` of :data:`CATALOGUE` in ``lang`` (default: :func:`current_lang`) with
     ``fields`` filled in: the one function every user-facing line goes through."""
     return translations(lang or _LANG[0]).gettext(CATALOGUE[key]).format(**fields)
+
+
+def tr(message: str) -> str:
+    """``message`` (an English message id, extracted by ``make i18n``: the keyword ``tr``) in the
+    language of :func:`current_lang`; fields are filled in after, with ``str.format``.
+
+    Example:
+        >>> tr("exports loaded") == say("ingest_title")
+        True
+    """
+    return translations(_LANG[0]).gettext(message)
 
 
 def no_members_line(

@@ -30,6 +30,7 @@ import jinja2
 from report import charts
 from report.i18n import DEFAULT_LANG, N_, translations
 from report.portrait import portrait_view, set_filters
+from report.reasons import reason_text
 from report.segment_text import quality_line, segment_notes
 
 __all__ = [
@@ -888,7 +889,7 @@ def render_report(inputs: ReportInputs) -> str:
             changes=inputs.changes,
             cities=inputs.cities,
             loads=inputs.loads,
-            quarantine=[{"reason": r, "count": c} for r, c in inputs.quarantine],
+            quarantine=[{"reason": reason_text(r, inputs.lang), "count": c} for r, c in inputs.quarantine],
             users_without_profile=inputs.users_without_profile,
             pending_interactions=inputs.pending_interactions,
             judged_on_unknown=int(sel.get("judged_on_unknown", 0) or 0),
