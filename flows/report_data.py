@@ -158,7 +158,7 @@ def report_texts(definition: SegmentDefinition, data: dict[str, Any], settings: 
         model_text = DiffusionModel(**model).describe()
     except (TypeError, ValueError):
         model_text = ", ".join(f"{k} {v}" for k, v in model.items())
-    checked = model_check_text(backtest, str(model.get("probability", "")))
+    checked = model_check_text(backtest, str(model.get("probability", "")), settings.lang)
     return {
         "segment_description": definition.description,
         "synthetic": _is_synthetic(data["loads"]["source"].tolist(), settings.samples_dir),
