@@ -417,7 +417,7 @@ def _ago(stamp: object) -> str:
         then = datetime.fromisoformat(str(stamp))
     except ValueError:
         return str(stamp)
-    return f"{max(0, round((datetime.now(UTC) - then).total_seconds()))} s ago"
+    return tr("{n} s ago").format(n=max(0, round((datetime.now(UTC) - then).total_seconds())))
 
 
 def explain(exc: BaseException, what: str = "the command") -> Explained:
@@ -434,7 +434,7 @@ def explain(exc: BaseException, what: str = "the command") -> Explained:
             "lease_held",
             segment=exc.segment,
             as_of=exc.as_of.isoformat() if isinstance(exc.as_of, date) else exc.as_of,
-            holder=f"run {h['run_id']}" if h.get("run_id") else "a run that is starting",
+            holder=tr("run {id}").format(id=h["run_id"]) if h.get("run_id") else tr("a run that is starting"),
             pid=h.get("pid", "?"),
             host=h.get("host", "?"),
             started=h.get("started_at", "?"),
@@ -444,12 +444,12 @@ def explain(exc: BaseException, what: str = "the command") -> Explained:
     if isinstance(exc, WarehouseBusyError):
         pid = f" (pid {exc.holder_pid})" if exc.holder_pid else ""
         return Explained(
-            say("warehouse_busy", path=exc.path or "the warehouse", pid=pid), EXIT_BUSY, log=False
+            say("warehouse_busy", path=exc.path or tr("the warehouse"), pid=pid), EXIT_BUSY, log=False
         )
     cause = os_cause(exc)
     if cause is not None:
         kind, path, detail = cause
-        where = path or "the output or warehouse folder"
+        where = path or tr("the output or warehouse folder")
         return Explained(say(kind, path=where, detail=detail, folder=_folder(path)), EXIT_FAILED)
     if isinstance(exc, WarehouseFileError):
         detail = str(exc).split("(DuckDB: ", 1)[-1].rstrip(")")
