@@ -247,7 +247,7 @@ def verdict(data: Mapping[str, Any], lang: str = DEFAULT_LANG) -> list[str]:
             if beats
             else _("Ours did not beat every naive list.")
         )
-        out.append(f"{line} {won}")
+        out.append(line + ("" if line.endswith("。") else " ") + won)  # no space after a Chinese stop
     spread = {f["model"]: f for f in data.get("spread") or []}
     if spread:
         ranked = sorted(spread.values(), key=lambda f: -_finite(f["spearman2"]))
