@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from nlp.segment_status import segment_status
 from report.html import ReportInputs, render_report
+from report.segment_text import quality_line
 from tests.conftest import ROOT
 
 MEASURED = {
@@ -25,9 +26,9 @@ MEASURED = {
 STEPS = (("tag", 12.34), ("graph, circles and selection", 3.0))
 
 
-def _page(lang: str, status: dict | None) -> str:
+def _page(lang: str, status: dict | None, steps: tuple = STEPS) -> str:
     ex = ReportInputs.example(lang=lang)
-    return render_report(replace(ex, network=None, step_seconds=STEPS, segment_status=status))
+    return render_report(replace(ex, network=None, step_seconds=steps, segment_status=status))
 
 
 def _status(measured: dict | None = None, **kw) -> dict:
@@ -40,39 +41,37 @@ def _method(html: str) -> str:
 
 
 def test_the_appendix_gives_each_steps_time_in_both_languages():
-    zh = _method(_page("zh", None))
-    assert (
-        "本次运行各步骤用时：找出目标人群（给帖子打标签） 12.3 秒；传播关系图、圈子和种子挑选 3.0 秒。" in zh
-    )
+    page = _page("zh", None)
+    zh = _method(page)
+    steps = "本次运行各步骤用时：找出目标人群（给帖子打标签） 12.3 秒；传播关系图、圈子和种子挑选 3.0 秒。"
+    assert steps in zh
     en = _method(_page("en", None))
     assert (
         "Time each step of the run took: finding the audience (tagging posts) 12.3 s; the spreading "
         "graph, circles and seed selection 3.0 s." in en
     )
-    assert 'id="step-times"' not in render_report(replace(ReportInputs.example(), network=None))
+    assert 'id="segment-quality"' not in page  # no facts given: no line
 
 
 def test_a_measured_segment_shows_its_line_and_an_unmeasured_one_says_so():
-    zh = _page("zh", _status(MEASURED))
+    zh = _page("zh", _status(MEASURED), steps=())
     assert (
         "找妈妈找得准不准：在 212 条随机抽取的标注帖子上测得：精确率 0.91 [0.86, 0.94]，召回率 0.40 "
         "[0.30, 0.50]，F1 0.55 [0.45, 0.65]（2026-12-01 测量）。" in zh
     )
-    en = _page("en", _status(MEASURED))
-    assert (
+    assert 'id="step-times"' not in zh  # no step recorded: no line
+    en = _page("en", _status(None, scorer="rules", model_missing=True, draft=True))
+    assert "How well mothers are found is not measured" in en
+    assert "is a draft segment" in en and "tajian train --segment mothers" in en
+    # the words without a page: measured in English, and unmeasured in Chinese
+    assert quality_line(_status(MEASURED), "mothers", "en").startswith(
         "How well mothers are found: measured on 212 labelled posts chosen at random: precision 0.91 "
-        "[0.86, 0.94]" in en
+        "[0.86, 0.94]"
     )
-    for lang, words in (
-        ("zh", "找妈妈找得准不准尚未测量"),
-        ("en", "How well mothers are found is not measured"),
-    ):
-        assert words in _page(lang, _status(None))
-        # a model's figures do not describe the rules that scored a run whose model was missing
-        assert words in _page(lang, _status(MEASURED, scorer="rules", model_missing=True))
-    untrained = _page("zh", _status(None, scorer="rules", model_missing=True, draft=True))
-    assert "是草稿人群" in untrained and "tajian train --segment mothers" in untrained
-    assert 'id="segment-quality"' not in _page("zh", None)
+    assert quality_line(_status(None), "妈妈", "zh").startswith("找妈妈找得准不准尚未测量")
+    # a model's figures do not describe the rules that scored a run whose model was missing
+    missing = _status(MEASURED, scorer="rules", model_missing=True)
+    assert quality_line(missing, "妈妈", "zh").startswith("找妈妈找得准不准尚未测量")
 
 
 def test_segment_status_gives_facts_not_words(tmp_path):
