@@ -15,14 +15,14 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from flows.console import DebugOption
+from flows.console import DebugOption, LangOption
 from flows.console import cli_settings as _settings
 from flows.console import consoles as _c
 from flows.console import parse_day as _parse_day
 from flows.console import prefect_env as _prefect_env
 from flows.console import quiet_prefect as _quiet_prefect
 from flows.console import user_errors as _user_errors
-from flows.messages import say
+from flows.messages import say, tr
 from flows.run_cli import scale_out as _scale_out
 
 __all__ = ["backfill"]
@@ -66,6 +66,7 @@ def backfill(
             help="when another run holds a day, wait up to this many seconds for it (default: that day fails at once)"
         ),
     ] = 0.0,
+    lang: LangOption = None,
     debug: DebugOption = False,
 ) -> None:
     """One pipeline run per day from START to END, in order. Days that already succeeded are
@@ -75,20 +76,26 @@ def backfill(
     from flows.backfill import run_backfill, submit_backfill
     from flows.history import days_to_run
 
-    settings = _settings()
+    settings = _settings(lang)
     first, last = _parse_day(start), _parse_day(end)
     if last < first:
-        raise typer.BadParameter(f"--end must not be before --start; got {start} to {end}")
+        raise typer.BadParameter(
+            tr("--end must not be before --start; got {start} to {end}").format(start=start, end=end)
+        )
     if wait < 0:
-        raise typer.BadParameter(f"--wait must be 0 or more seconds; got {wait}")
+        raise typer.BadParameter(tr("--wait must be 0 or more seconds; got {wait}").format(wait=wait))
     shards, address = _scale_out(settings, tag_shards, dask_address)
     target = warehouse or settings.warehouse
     with _user_errors("backfill", debug):
         todo = days_to_run(target, segment, first, last, rerun=rerun)
     total = (last - first).days + 1
+    plan = tr("{segment}: {total} day(s) from {first} to {last}; {done} already done, {todo} to run.")
     _c.out.print(
-        f"{segment}: {total} day(s) from {first} to {last}; {total - len(todo)} already "
-        f"done, {len(todo)} to run."
+        plan.format(
+            segment=segment, total=total, first=first, last=last, done=total - len(todo), todo=len(todo)
+        ),
+        markup=False,
+        highlight=False,
     )
     if not todo:
         return
@@ -104,7 +111,7 @@ def backfill(
             console=_c.err,
         ) as progress,
     ):
-        job = progress.add_task("backfill", total=len(todo))
+        job = progress.add_task(tr("backfill"), total=len(todo))
 
         def on_day(day: date, state: str) -> None:
             if state == "running":
@@ -124,15 +131,19 @@ def backfill(
         if submit:
             if address:
                 raise typer.BadParameter(
-                    "--submit sends the days to `tajian serve`, whose own "
-                    "settings choose its task runner; drop --dask-address"
+                    tr(
+                        "--submit sends the days to `tajian serve`, whose own settings choose its "
+                        "task runner; drop --dask-address"
+                    )
                 )
             from flows.serve import ServerNotReadyError
 
             try:
                 result = submit_backfill(segment, first, last, out_dir=out_dir or settings.out_dir, **common)
             except ServerNotReadyError as exc:
-                _c.err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+                _c.err.print(
+                    tr("error: {why}").format(why=exc), soft_wrap=True, markup=False, highlight=False
+                )
                 raise typer.Exit(2) from None
         else:
             import flows.pipeline  # noqa: F401  (Prefect's log handlers, to quiet them)
@@ -147,8 +158,11 @@ def backfill(
                 lease_wait_s=wait,
                 **common,
             )
+    summary = tr("{done} day(s) done, {failed} failed, in {seconds:.0f} s.")
     _c.out.print(
-        f"{len(result.done)} day(s) done, {len(result.failed)} failed, in {time.monotonic() - started:.0f} s."
+        summary.format(done=len(result.done), failed=len(result.failed), seconds=time.monotonic() - started),
+        markup=False,
+        highlight=False,
     )
     for day, why in result.failed:
         _c.err.print(

@@ -32,13 +32,16 @@ from typing import Annotated, Any
 
 import typer
 
+from flows.console import LangOption
+from flows.messages import current_lang, tr
+
 __all__ = ["backtest_command", "write_outputs"]
 
 DEFAULT_MODELS = "wc,uniform:0.01,learned,learned:jaccard"
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    print(f"error: {message}", file=sys.stderr)
+    print(tr("error: {why}").format(why=message), file=sys.stderr)
     return typer.Exit(code)
 
 
@@ -46,7 +49,9 @@ def _day(value: str) -> date:
     try:
         return datetime.strptime(value, "%Y-%m-%d").date()
     except ValueError:
-        raise _fail(f"--split must be a date as YYYY-MM-DD; got {value!r}") from None
+        raise _fail(
+            tr("--split must be a date as YYYY-MM-DD; got {value}").format(value=repr(value))
+        ) from None
 
 
 def _write_seeds(path: Path, seeds: list[str] | tuple[str, ...]) -> None:
@@ -56,8 +61,9 @@ def _write_seeds(path: Path, seeds: list[str] | tuple[str, ...]) -> None:
         w.writerows([s] for s in seeds)
 
 
-def write_outputs(result: Any, out: Path, *, source: str) -> dict[str, Path]:
-    """Write a :class:`graph.backtest.BacktestResult`'s files into ``out``; returns them by name."""
+def write_outputs(result: Any, out: Path, *, source: str, lang: str | None = None) -> dict[str, Path]:
+    """Write a :class:`graph.backtest.BacktestResult`'s files into ``out`` (the page in ``lang``,
+    default the messages' language); returns them by name."""
     from report.backtest import write_backtest_report
 
     out.mkdir(parents=True, exist_ok=True)
@@ -79,7 +85,7 @@ def write_outputs(result: Any, out: Path, *, source: str) -> dict[str, Path]:
         json.dumps({**data, "generated_at": data["generated_at"].isoformat()}, ensure_ascii=False, indent=1),
         encoding="utf-8",
     )
-    files["backtest.html"] = write_backtest_report(data, out / "backtest.html")
+    files["backtest.html"] = write_backtest_report(data, out / "backtest.html", lang or current_lang())
     return files
 
 
@@ -137,12 +143,14 @@ def backtest_command(
             help="record the summary in this warehouse (default: the history, when it is a warehouse)"
         ),
     ] = None,
+    lang: LangOption = None,
 ) -> None:
     """Backtest the spread model: learn on cascades before --split, check on those after.
 
     Compares Tajian's seeds (under each probability model, learned ones included) with the naive
     lists by the distinct people who really reposted from them later, checks how well each model
     predicted the real spread of held-out cascades, and measures cross-infection."""
+    from flows.messages import use_lang
     from flows.settings import SettingsError, load_settings
 
     started = time.monotonic()
@@ -150,11 +158,14 @@ def backtest_command(
         settings = load_settings()
     except SettingsError as exc:
         raise _fail(f"settings: {exc}") from None
+    if lang is not None and lang not in ("zh", "en"):
+        raise _fail(f"--lang must be zh (中文) or en (English); got {lang!r}")
+    use_lang(lang or settings.lang)
     day = _day(split)
     if k < 1:
-        raise _fail(f"--k must be at least 1; got {k}")
+        raise _fail(tr("--k must be at least 1; got {k}").format(k=k))
     if bootstrap < 0:
-        raise _fail(f"--bootstrap must be 0 or more; got {bootstrap}")
+        raise _fail(tr("--bootstrap must be 0 or more; got {n}").format(n=bootstrap))
     from graph.backtest import check_models, run_backtest
     from store.history import read_history
     from store.warehouse import WarehouseBusyError
@@ -166,12 +177,20 @@ def backtest_command(
     except (ValueError, FileNotFoundError) as exc:
         raise _fail(str(exc)) from None
     except WarehouseBusyError:
-        raise _fail("a run is in progress (the warehouse is locked); try again when it finishes", 1) from None
-    print(
-        f"{source}: {len(history.posts):,} posts by {history.posts['user_id'].nunique():,} people "
-        f"({history.quarantined:,} rows quarantined, {history.duplicates:,} duplicate post ids)",
-        file=sys.stderr,
+        raise _fail(
+            tr("a run is in progress (the warehouse is locked); try again when it finishes"), 1
+        ) from None
+    read = tr(
+        "{source}: {posts:,} posts by {people:,} people ({quarantined:,} rows quarantined, "
+        "{duplicates:,} duplicate post ids)"
+    ).format(
+        source=source,
+        posts=len(history.posts),
+        people=history.posts["user_id"].nunique(),
+        quarantined=history.quarantined,
+        duplicates=history.duplicates,
     )
+    print(read, file=sys.stderr)
     try:
         result = run_backtest(
             history.posts,
@@ -197,13 +216,14 @@ def backtest_command(
             _record(target, str(source), day, result.summary())
         except WarehouseBusyError:
             raise _fail(
-                f"{target}: the warehouse is locked by a run; the summary was not recorded", 1
+                tr("{path}: the warehouse is locked by a run; the summary was not recorded").format(
+                    path=target
+                ),
+                1,
             ) from None
     from report.backtest import verdict
 
-    for line in verdict({"source": str(source), **result.to_dict()}):
+    for line in verdict({"source": str(source), **result.to_dict()}, current_lang()):
         print(line)
-    print(
-        f"wrote {files['backtest.html']} and {len(result.lists)} seed lists "
-        f"in {time.monotonic() - started:.0f} s"
-    )
+    wrote = tr("wrote {page} and {n} seed lists in {seconds:.0f} s")
+    print(wrote.format(page=files["backtest.html"], n=len(result.lists), seconds=time.monotonic() - started))

@@ -32,6 +32,10 @@ from typing import Annotated
 
 import typer
 
+from flows.console import LangOption
+from flows.console import cli_settings as _settings
+from flows.messages import current_lang, say, tr
+
 __all__ = ["OUTPUT_COLUMNS", "classify_command", "evaluate_command", "safe_cell"]
 
 #: Columns ``tajian classify`` writes, in order.
@@ -61,7 +65,7 @@ def safe_cell(value: str) -> str:
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    print(f"error: {message}", file=sys.stderr)
+    print(tr("error: {why}").format(why=message), file=sys.stderr)
     return typer.Exit(code)
 
 
@@ -91,16 +95,20 @@ def _prior(value: str) -> str | float:
         share = -1.0
     if not 0 < share < 1:
         raise typer.BadParameter(
-            f"expected auto or a share strictly between 0 and 1 (e.g. 0.6); got {value!r}"
+            tr("expected auto or a share strictly between 0 and 1 (e.g. 0.6); got {value}").format(
+                value=repr(value)
+            )
         )
     return share
 
 
-def _describe(decision, with_prior: str) -> str:
-    how = "estimated from this file" if decision.estimated else with_prior
-    return (
-        f"prior {decision.prior:.3f} ({how}; {decision.n_relevant:,} posts passed the prefilter), "
-        f"threshold {decision.cut:.3f}"
+def _describe(decision, given: bool) -> str:
+    if decision.estimated:
+        how = tr("estimated from this file")
+    else:
+        how = tr("given") if given else tr("too few posts: the model default")
+    return tr("prior {prior:.3f} ({how}; {n:,} posts passed the prefilter), threshold {cut:.3f}").format(
+        prior=decision.prior, how=how, n=decision.n_relevant, cut=decision.cut
     )
 
 
@@ -136,6 +144,7 @@ def classify_command(
     model: ModelFile = None,
     prior: Prior = "auto",
     top: Annotated[int, typer.Option(help="n-grams listed as evidence per post")] = 5,
+    lang: LangOption = None,
 ) -> None:
     """Score each post of a CSV: id, score (probability of the segment), label (0/1), evidence.
 
@@ -147,9 +156,10 @@ def classify_command(
     parenting word (the segment's prefilter) score 0 and are not read by the model.
     Cells that start with = + - @ get a leading ' so spreadsheets do not run them as formulas.
     """
+    _settings(lang)  # the messages' language
     share = _prior(prior)
     if top < 0:
-        raise typer.BadParameter(f"top must be >= 0; got {top}")
+        raise typer.BadParameter(tr("top must be >= 0; got {n}").format(n=top))
     from nlp.corpora import read_posts_csv
     from nlp.tagger import score_post
 
@@ -198,10 +208,20 @@ def classify_command(
                 ]
             )
     elapsed = time.monotonic() - started
+    done = tr(
+        "{file}: {n:,} posts, {positive:,} labelled 1 ({segment}; {how}) in {seconds:.1f} s; wrote {output}"
+    )
+    how = _describe(decision, share != "auto")
     print(
-        f"{posts_csv}: {len(posts):,} posts, {n_pos:,} labelled 1 ({segment}; "
-        f"{_describe(decision, 'given' if share != 'auto' else 'too few posts: the model default')}) in "
-        f"{elapsed:.1f} s; wrote {output}",
+        done.format(
+            file=posts_csv,
+            n=len(posts),
+            positive=n_pos,
+            segment=segment,
+            how=how,
+            seconds=elapsed,
+            output=output,
+        ),
         file=sys.stderr,
     )
 
@@ -229,10 +249,12 @@ def evaluate_command(
     warehouse: Annotated[
         Path | None, typer.Option(help="warehouse whose labels to use when no LABELS.csv is given")
     ] = None,
+    lang: LangOption = None,
 ) -> None:
     """Precision, recall, F1 and confusion counts of the classifier, of the keyword rules and of the
     keyword regex (the segment's prefilter: any child word) against gold labels. Without a file:
     the warehouse's randomly chosen labels of the segment, with 95% intervals."""
+    _settings(lang)  # the messages' language
     share = _prior(prior)
     if labels is None:
         _evaluate_warehouse(segment, warehouse, model)
@@ -246,7 +268,9 @@ def evaluate_command(
         gold = read_gold(labels)
         if context_column and context_column not in gold.columns:
             raise ValueError(
-                f"{labels}: no column {context_column!r} (--context-column); got {', '.join(gold.columns)}"
+                tr("{file}: no column {column} (--context-column); got {columns}").format(
+                    file=labels, column=repr(context_column), columns=", ".join(gold.columns)
+                )
             )
     except (ValueError, FileNotFoundError) as exc:
         raise _fail(str(exc)) from None
@@ -259,34 +283,55 @@ def evaluate_command(
     ]
     decision = clf.decide(clf.predict_proba(texts, context=contexts)[:, 1], share)
     rows = {
-        "classifier": binary_scores(gold["label"], decision.labels),
-        "rules": binary_scores(gold["label"], rules),
+        tr("classifier"): binary_scores(gold["label"], decision.labels),
+        tr("rules"): binary_scores(gold["label"], rules),
     }
     if seg.prefilter is not None:
-        rows["keyword regex"] = binary_scores(
+        rows[tr("keyword regex")] = binary_scores(
             gold["label"], [int(bool(seg.prefilter.search(clean_own_text(t)))) for t in texts]
         )
-    with_context = f", {sum(c is not None for c in contexts):,} with context" if contexts else ""
-    print(
-        f"{segment} on {labels}: {len(gold):,} posts, {int(gold['label'].sum()):,} labelled 1"
-        f"{with_context}; classifier at "
-        f"{_describe(decision, 'given' if share != 'auto' else 'too few posts: the model default')}"
+    with_context = (
+        tr(", {n:,} with context").format(n=sum(c is not None for c in contexts)) if contexts else ""
     )
-    print(f"{'':14s}{'precision':>10s}{'recall':>8s}{'F1':>8s}{'TP':>7s}{'FP':>7s}{'FN':>7s}{'TN':>7s}")
+    head = tr("{segment} on {file}: {n:,} posts, {positive:,} labelled 1{context}; classifier at {how}")
+    print(
+        head.format(
+            segment=segment,
+            file=labels,
+            n=len(gold),
+            positive=int(gold["label"].sum()),
+            context=with_context,
+            how=_describe(decision, share != "auto"),
+        )
+    )
+    names = (tr("precision"), tr("recall"), "F1", "TP", "FP", "FN", "TN")
+    print(
+        _pad("", 14)
+        + "".join(_pad(n, w, right=True) for n, w in zip(names, (10, 8, 8, 7, 7, 7, 7), strict=True))
+    )
     for name, r in rows.items():
         print(
-            f"{name:14s}{r['precision']:>10.3f}{r['recall']:>8.3f}{r['f1']:>8.3f}"
+            f"{_pad(name, 14)}{r['precision']:>10.3f}{r['recall']:>8.3f}{r['f1']:>8.3f}"
             f"{r['tp']:>7d}{r['fp']:>7d}{r['fn']:>7d}{r['tn']:>7d}"
         )
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    """``text`` padded to ``width`` terminal columns (a Chinese character takes two)."""
+    from rich.cells import cell_len
+
+    space = " " * max(0, width - cell_len(text))
+    return space + text if right else text + space
 
 
 def _evaluate_warehouse(segment: str, warehouse: Path | None, model_path: Path | None) -> None:
     """``tajian evaluate --segment S`` without a file: the warehouse's random labels, with intervals;
     the figures are recorded in the model's sidecar (``measured``) for the report."""
     from flows.settings import SettingsError, load_settings
-    from nlp.measure import describe_measure, measure, segment_predictions
+    from nlp.measure import measure, segment_predictions
     from nlp.segment_status import segment_status
     from nlp.segments import SegmentDefinitionError, load_segment
+    from report.segment_text import measured_text, segment_notes
     from store.labels import read_labels
     from store.warehouse import WarehouseError
 
@@ -295,34 +340,38 @@ def _evaluate_warehouse(segment: str, warehouse: Path | None, model_path: Path |
         seg = load_segment(segment, settings.segments_dir)
         wh = Path(warehouse) if warehouse else settings.warehouse
         if not wh.is_file():
-            raise FileNotFoundError(f"{wh}: no warehouse there; give --warehouse or a LABELS.csv")
+            raise FileNotFoundError(
+                tr("{path}: no warehouse there; give --warehouse or a LABELS.csv").format(path=wh)
+            )
         labels = read_labels(wh, segment)
     except (SettingsError, SegmentDefinitionError, FileNotFoundError, WarehouseError) as exc:
         raise _fail(str(exc), 1) from None
     held = labels[(labels["chosen_by"] == "random") & labels["label"].isin(["yes", "no"])]
     if held.empty:
-        raise _fail(
-            f"{wh}: no randomly chosen yes/no labels of {segment} ({len(labels)} labels in all); "
-            f"label posts with tajian label --segment {segment} (about a third are drawn at random)",
-            1,
+        none = tr(
+            "{path}: no randomly chosen yes/no labels of {segment} ({n} labels in all); label posts with "
+            "tajian label --segment {segment} (about a third are drawn at random)"
         )
+        raise _fail(none.format(path=wh, segment=segment, n=len(labels)), 1)
     path = model_path or settings.data_dir / "models" / f"{segment}.joblib"
     clf = None
     if path.is_file():
         clf = _load(segment, path)[1]
     else:
-        print(f"note: no model at {path}; measuring the keyword rules (tajian train --segment {segment})")
+        rules = tr("no model at {path}; measuring the keyword rules (tajian train --segment {segment})")
+        print(say("note", detail=rules.format(path=path, segment=segment)))
     texts = held["text"].fillna("").tolist()
     m = measure((held["label"] == "yes").astype(int), segment_predictions(texts, seg, clf))
     status = segment_status(segment, settings.segments_dir)
     if status["draft"]:
-        print(status["draft_note"])
-    what = f"model {path}" if clf is not None else "rules"
-    print(f"{segment} ({what}): {describe_measure(m, len(held))}")
-    print(
-        f"TP {m['tp']} FP {m['fp']} FN {m['fn']} TN {m['tn']}; {len(labels) - len(held)} other labels "
-        f"(chosen by the model, imported, or unsure) are not counted"
+        print(segment_notes(status, current_lang())[0])
+    what = tr("model {path}").format(path=path) if clf is not None else tr("rules")
+    print(f"{segment} ({what}): {measured_text({**m, 'n': len(held)}, current_lang())}")
+    counts = tr(
+        "TP {tp} FP {fp} FN {fn} TN {tn}; {other} other labels (chosen by the model, imported, or unsure) "
+        "are not counted"
     )
+    print(counts.format(tp=m["tp"], fp=m["fp"], fn=m["fn"], tn=m["tn"], other=len(labels) - len(held)))
     if clf is not None:
         from nlp.measure import record_measure
 

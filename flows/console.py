@@ -27,7 +27,7 @@ import click
 import typer
 from rich.console import Console
 
-from flows.messages import explain, say, use_lang
+from flows.messages import explain, say, tr, use_lang
 from flows.settings import SettingsError, load_settings
 
 __all__ = [
@@ -80,7 +80,7 @@ def cli_settings(lang: str | None = None):
     try:
         settings = load_settings()
     except SettingsError as exc:
-        consoles.err.print(f"[red]settings error:[/red] {exc}")
+        consoles.err.print(tr("settings error: {why}").format(why=exc), markup=False, highlight=False)
         raise typer.Exit(2) from None
     if lang is not None and lang not in ("zh", "en"):
         raise typer.BadParameter(f"--lang must be zh (中文) or en (English); got {lang!r}")

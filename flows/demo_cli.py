@@ -22,7 +22,7 @@ from flows.console import print_outputs as _print_outputs
 from flows.console import quiet_prefect as _quiet_prefect
 from flows.console import user_errors as _user_errors
 from flows.ingest_cli import print_loads as _print_loads
-from flows.messages import say
+from flows.messages import say, tr
 
 __all__ = ["demo"]
 
@@ -46,7 +46,8 @@ def demo(
     settings = _settings(lang)
     sample = settings.samples_dir / "weibo_api"
     if not sample.is_dir():
-        _c.err.print(f"[red]error:[/red] the sample data is missing: {sample} (reinstall the project)")
+        gone = tr("the sample data is missing: {path} (reinstall the project)").format(path=sample)
+        _c.err.print(tr("error: {why}").format(why=gone), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1)
     _prefect_env(debug)
     started = time.monotonic()

@@ -20,7 +20,8 @@ from flows.console import SAMPLE_WAREHOUSE, DebugOption, LangOption
 from flows.console import cli_settings as _settings
 from flows.console import consoles as _c
 from flows.console import user_errors as _user_errors
-from flows.messages import say
+from flows.messages import current_lang, say
+from report.reasons import reason_text
 
 __all__ = ["ingest", "print_loads"]
 
@@ -30,12 +31,12 @@ def print_loads(loads: list[dict]) -> None:
     quarantining a row)."""
     if not loads:
         return
-    table = Table(title="exports loaded", caption=say("pending_caption"), caption_justify="left")
+    table = Table(title=say("ingest_title"), caption=say("pending_caption"), caption_justify="left")
     formats = any(r.get("format") for r in loads)
     timed = all("seconds" in r for r in loads)
     cols = ["file", *(["format"] if formats else []), "read", "loaded", "updated", "duplicates"]
     for col in (*cols, "quarantined", "interactions", "pending", *(["seconds"] if timed else [])):
-        table.add_column(col, justify="left" if col in ("file", "format") else "right")
+        table.add_column(say(f"col_{col}"), justify="left" if col in ("file", "format") else "right")
     for r in loads:
         table.add_row(
             Path(r["source"]).name,
@@ -64,7 +65,8 @@ def _print_reasons(load: dict) -> None:
         return
     query = "SELECT * FROM quarantine WHERE source = '" + str(load["source"]).replace("'", "''") + "'"
     lines = [say("quarantine_head", file=Path(load["source"]).name, n=load["quarantined"], query=query)]
-    lines += [say("quarantine_reason", n=n, reason=why) for n, why in reasons]
+    lang = current_lang()
+    lines += [say("quarantine_reason", n=n, reason=reason_text(why, lang)) for n, why in reasons]
     if any(re.search(r"\d\.\d+E\+\d+", why, re.IGNORECASE) for _, why in reasons):
         lines.append(say("excel_ids"))
     for line in lines:
@@ -86,11 +88,20 @@ def _loaded_nothing(report: dict) -> str | None:
     if report["loaded"] or report["duplicates"]:
         return None
     if not report["rows_read"]:
-        return f"{report['source']}: the file holds no rows"
-    reasons = report.get("reasons") or ("every row was quarantined",)
+        return say("ingest_no_rows", file=report["source"])
+    reasons = report.get("reasons") or (say("ingest_all_quarantined"),)
     more = report["quarantined"] - 1
-    tail = f" (and {more:,} more quarantined row(s): SELECT * FROM quarantine)" if more > 0 else ""
-    return " ".join(str(reasons[0]).split()) + tail
+    tail = say("ingest_more_quarantined", n=more) if more > 0 else ""
+    return _first_reason(" ".join(str(reasons[0]).split())) + tail
+
+
+def _first_reason(reason: str) -> str:
+    """A file's first quarantine reason (``source, line N: why``) with its ``why`` in the
+    analyst's language (:func:`flows.messages.reason_text`)."""
+    where, sep, why = reason.partition(": ")
+    if sep and ", line " in where:
+        return f"{where}: {reason_text(why, current_lang())}"
+    return reason_text(reason, current_lang())
 
 
 def ingest(
@@ -128,10 +139,7 @@ def ingest(
     with _user_errors("ingest", debug):
         files = find_export_files(paths)
         if not files:
-            raise ValueError(
-                f"no export files in {', '.join(map(str, paths))}; expected .csv, .json or .jsonl "
-                "files (or their .gz)"
-            )
+            raise ValueError(say("ingest_no_files", paths=", ".join(map(str, paths))))
         named = {p.resolve() for p in paths if not p.is_dir()}
         reports, failed = [], []
         con = open_warehouse(target)
@@ -145,11 +153,11 @@ def ingest(
                 transient=True,
                 disable=not _c.err.is_terminal,  # no bar (nor its blank line) in a log or a pipe
             ) as progress:
-                job = progress.add_task("loading", total=len(files))
+                job = progress.add_task("…", total=len(files))
                 # the next file is read while this one loads; a large one is loaded in parts
                 since = time.monotonic()
                 for f, outcome in load_exports(con, files, format):
-                    progress.update(job, description=f"loaded {f.name}")
+                    progress.update(job, description=say("ingest_progress", file=f.name))
                     if isinstance(outcome, Exception):  # this file cannot be read: the others still load
                         failed.append((f, " ".join(f"{f}: {outcome}".split())))
                     else:  # read (overlapping the previous load) + load, as the user waits for it
@@ -169,11 +177,16 @@ def ingest(
             con.close()
         print_loads(reports)
         rows, spent = sum(r["rows_read"] for r in reports), time.monotonic() - started
-        _c.out.print(
-            f"ingest: {len(files):,} file(s), {rows:,} rows in {spent:.1f} s "
-            f"({rows / max(spent, 1e-9):,.0f} rows/s, {len(files) / max(spent, 1e-9):,.1f} files/s)"
+        summary = say(
+            "ingest_summary",
+            files=len(files),
+            rows=rows,
+            seconds=spent,
+            rows_per_s=rows / max(spent, 1e-9),
+            files_per_s=len(files) / max(spent, 1e-9),
         )
-        _c.out.print(f"warehouse: {target}")
+        _c.out.print(summary, markup=False, highlight=False)
+        _c.out.print(say("ingest_warehouse", path=target), markup=False, highlight=False)
         if samples and len(samples) < len({*samples, *(r["source"] for r in reports)}):
             warning = say(
                 "sample_in_warehouse",
@@ -183,7 +196,7 @@ def ingest(
             )
             _c.err.print(warning, markup=False, highlight=False, soft_wrap=True)
         for f, why in failed:
-            what = "error" if f.resolve() in named else "nothing loaded"
-            _c.err.print(say("as_is", detail=f"{what}: {why}"), markup=False, highlight=False, soft_wrap=True)
+            line = say("ingest_error" if f.resolve() in named else "ingest_nothing", why=why)
+            _c.err.print(line, markup=False, highlight=False, soft_wrap=True)
         if any(f.resolve() in named for f, _ in failed) or len(failed) == len(files):
             raise typer.Exit(1)

@@ -36,6 +36,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import typer
 
+from flows.console import LangOption
+from flows.messages import current_lang, tr, use_lang
+from report.i18n import N_
+
 __all__ = ["LabelSession", "label_command", "make_server"]
 
 BATCH = 20
@@ -266,7 +270,7 @@ def make_server(session: LabelSession, page: str, token: str, port: int = 0) -> 
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    print(f"error: {message}", file=sys.stderr)
+    print(tr("error: {why}").format(why=message), file=sys.stderr)
     return typer.Exit(code)
 
 
@@ -277,6 +281,7 @@ def _start_session(
     from nlp.segment_status import segment_status
     from nlp.segments import SegmentDefinitionError, load_segment
     from report.label_page import label_page
+    from report.segment_text import segment_notes
     from store.labels import read_candidate_posts, read_labels
     from store.warehouse import WarehouseError
 
@@ -284,35 +289,43 @@ def _start_session(
         seg = load_segment(segment, segments_dir)
         status = segment_status(segment, segments_dir)
         if not warehouse.is_file():
-            raise FileNotFoundError(f"{warehouse}: no warehouse there; load posts first with tajian ingest")
+            raise FileNotFoundError(
+                tr("{path}: no warehouse there; load posts first with tajian ingest").format(path=warehouse)
+            )
         posts = read_candidate_posts(warehouse)
         labelled = read_labels(warehouse, segment)
     except (SegmentDefinitionError, FileNotFoundError, WarehouseError) as exc:
         raise _fail(str(exc), 1) from None
     classifier, note = _classifier(segment, segments_dir)
     pool = score_pool(posts, seg, classifier)
-    print(
-        f"{segment}: {len(pool.posts):,} of {len(posts):,} posts pass the prefilter; "
-        f"{len(labelled):,} already labelled; scored by the {pool.scorer}" + (f" ({note})" if note else "")
+    scorer = tr(_SCORERS[pool.scorer]) if pool.scorer in _SCORERS else pool.scorer
+    pooled = tr(
+        "{segment}: {n:,} of {of:,} posts pass the prefilter; {done:,} already labelled; scored by {scorer}"
     )
-    if status["note"]:
-        print(status["note"])
+    line = pooled.format(segment=segment, n=len(pool.posts), of=len(posts), done=len(labelled), scorer=scorer)
+    print(line + (tr(" ({note})").format(note=note) if note else ""))
+    for line in segment_notes(status, current_lang()):
+        print(line)
     token = secrets.token_urlsafe(16)
     session = LabelSession(warehouse, seg, pool, labelled, who=who, seed=seed, random_share=random_share)
     return session, label_page(segment, seg.description, token=token, draft=status["draft"]), token
+
+
+#: what scored the labelling pool (:class:`nlp.label_pool.LabelPool`'s ``scorer``)
+_SCORERS = {"model": N_("the model"), "rules": N_("the keyword rules")}
 
 
 def _classifier(segment: str, segments_dir: Path) -> tuple[Any | None, str]:
     """The segment's model when there is a fresh one, else (None, why)."""
     path = segments_dir.parent / "models" / f"{segment}.joblib"
     if not path.is_file():
-        return None, "no model yet"
+        return None, tr("no model yet")
     from nlp.model_files import ModelMismatchError, load_model
 
     try:
         return load_model(segment, path=path), ""
     except ModelMismatchError as exc:
-        return None, f"the model is stale, retrain it with tajian train: {str(exc)[:200]}"
+        return None, tr("the model is stale, retrain it with tajian train: {why}").format(why=str(exc)[:200])
 
 
 def label_command(
@@ -331,6 +344,7 @@ def label_command(
     seed: Annotated[int, typer.Option(help="random seed of the choice of posts")] = 0,
     port: Annotated[int, typer.Option(help="port (default 0: a free one)")] = 0,
     no_browser: Annotated[bool, typer.Option("--no-browser", help="print the URL only")] = False,
+    lang: LangOption = None,
 ) -> None:
     """Label posts for a segment in a local web page (127.0.0.1 only): y 是 / n 否 / u 不确定 /
     space 跳过 / z 撤销. Labels go to the warehouse's labels table, one short write each, so
@@ -338,11 +352,14 @@ def label_command(
     from flows.settings import SettingsError, load_settings
 
     try:
-        settings = load_settings()
+        settings = load_settings().replace(lang=lang)
     except SettingsError as exc:
         raise _fail(str(exc)) from None
+    use_lang(settings.lang)
     if not 0 <= random_share <= 1:
-        raise typer.BadParameter(f"random-share must be between 0 and 1; got {random_share}")
+        raise typer.BadParameter(
+            tr("random-share must be between 0 and 1; got {value}").format(value=random_share)
+        )
     wh = Path(warehouse) if warehouse else settings.warehouse
     if export or import_:
         _export_import(segment, wh, export, import_, who)
@@ -350,7 +367,7 @@ def label_command(
     session, page, token = _start_session(segment, wh, who, seed, random_share, settings.segments_dir)
     server = make_server(session, page, token, port)
     url = f"http://127.0.0.1:{server.server_address[1]}/?t={token}"
-    print(f"标注页面 (labelling page): {url}\nCtrl-C 结束 (ends the session)", flush=True)
+    print(tr("labelling page: {url}\nCtrl-C ends the session").format(url=url), flush=True)
     if not no_browser:
         threading.Thread(target=lambda: webbrowser.open(url), daemon=True).start()
     try:
@@ -360,12 +377,10 @@ def label_command(
     finally:
         server.server_close()
         if not session.flush(60):
-            print(
-                f"error: {session.writes.qsize()} labels could not be written: the warehouse stayed locked",
-                file=sys.stderr,
-            )
+            lost = tr("{n} labels could not be written: the warehouse stayed locked")
+            print(tr("error: {why}").format(why=lost.format(n=session.writes.qsize())), file=sys.stderr)
             raise typer.Exit(1)
-        print(f"{sum(1 for h in session.history if h[2])} labels written to {wh}")
+        print(tr("{n} labels written to {path}").format(n=sum(1 for h in session.history if h[2]), path=wh))
 
 
 def _export_import(segment: str, wh: Path, export: Path | None, import_: Path | None, who: str) -> None:
@@ -375,9 +390,17 @@ def _export_import(segment: str, wh: Path, export: Path | None, import_: Path | 
     try:
         if import_:
             n = import_labels(wh, segment, import_, labelled_by=who)
-            print(f"{import_}: {n} labels of {segment} loaded into {wh}")
+            print(
+                tr("{file}: {n} labels of {segment} loaded into {path}").format(
+                    file=import_, n=n, segment=segment, path=wh
+                )
+            )
         if export:
             n = export_labels(wh, segment, export)
-            print(f"{export}: wrote {n} labels of {segment} from {wh}")
+            print(
+                tr("{file}: wrote {n} labels of {segment} from {path}").format(
+                    file=export, n=n, segment=segment, path=wh
+                )
+            )
     except (LabelFileError, FileNotFoundError, WarehouseError) as exc:
         raise _fail(str(exc), 1) from None

@@ -24,6 +24,7 @@ import errno
 import os
 import re
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from report.i18n import DEFAULT_LANG, N_, check_lang, translations
@@ -40,8 +41,10 @@ __all__ = [
     "explain",
     "no_members_line",
     "os_cause",
+    "people_of",
     "rule_warnings",
     "say",
+    "tr",
     "use_lang",
 ]
 
@@ -108,17 +111,42 @@ CATALOGUE: dict[str, str] = {
         "load the exporter's original file, or open the CSV in Excel with Data → From Text/CSV, "
         "set the id columns to Text, and save it again"
     ),
+    # tajian ingest's table and summary
+    "ingest_title": N_("exports loaded"),
+    "ingest_summary": N_(
+        "ingest: {files:,} file(s), {rows:,} rows in {seconds:.1f} s ({rows_per_s:,.0f} rows/s, "
+        "{files_per_s:,.1f} files/s)"
+    ),
+    "ingest_warehouse": N_("warehouse: {path}"),
+    "ingest_progress": N_("loaded {file}"),
+    "ingest_error": N_("error: {why}"),
+    "ingest_nothing": N_("nothing loaded: {why}"),
+    "ingest_no_rows": N_("{file}: the file holds no rows"),
+    "ingest_all_quarantined": N_("every row was quarantined"),
+    "ingest_more_quarantined": N_(" (and {n:,} more quarantined row(s): SELECT * FROM quarantine)"),
+    "ingest_no_files": N_("no export files in {paths}; expected .csv, .json or .jsonl files (or their .gz)"),
     "pending_caption": N_(
         "pending: interactions whose other side is only a name (an @mention, a //@name in a "
         "repost chain) not matched to a user id yet; they link up when a later export brings that user"
     ),
+    "col_file": N_("file"),
+    "col_format": N_("format"),
+    "col_read": N_("read"),
+    "col_loaded": N_("loaded"),
+    "col_updated": N_("updated"),
+    "col_duplicates": N_("duplicates"),
+    "col_quarantined": N_("quarantined"),
+    "col_interactions": N_("interactions"),
+    "col_pending": N_("pending"),
+    "col_seconds": N_("seconds"),
     # a run that tagged nobody (issue 19): the funnel, the step that stopped it, what to try
     "no_members": N_(
-        "no {segment} members in the {window_days} days ending {as_of}: {funnel}. Stopped: {stop} Try: {fix}"
+        "no {people} found in the {window_days} days ending {as_of} (segment {segment}): {funnel}. "
+        "Stopped: {stop} Try: {fix}"
     ),
     "funnel": N_(
         "{posts:,} posts in the window → {own:,} with the authors' own words → {relevant:,} with a "
-        "{segment} word → {positive:,} positive → {authors:,} authors → {members:,} members"
+        "word about {people} → {positive:,} positive → {authors:,} authors → {members:,} {people}"
     ),
     "stop_no_posts": N_("the window holds no posts."),
     "fix_no_posts": N_(
@@ -130,16 +158,16 @@ CATALOGUE: dict[str, str] = {
     ),
     "stop_prefilter": N_("none of the posts uses a word of the segment's [prefilter] in {file}."),
     "fix_prefilter": N_(
-        "check that the exports are about {segment} (e.g. a keyword crawl for its words), pick another "
+        "check that the exports are about {people} (e.g. a keyword crawl for their words), pick another "
         "--as-of, or widen [prefilter] in {file}."
     ),
-    "stop_positive": N_("no post with a {segment} word was judged positive ({how})."),
+    "stop_positive": N_("no post with a word about {people} was judged positive ({how})."),
     "fix_positive": N_(
         "see how close the posts come with `tajian classify --segment {segment} posts.csv` (it prints "
         "each post's score), or read more posts: --window-days {wider}."
     ),
     "how_model": N_(
-        "the post model's threshold {threshold:.2f} at an estimated {prior:.0%} share of {segment} posts"
+        "the post model's threshold {threshold:.2f} at an estimated {prior:.0%} share of posts by {people}"
     ),
     "how_rules": N_("the keyword rules' threshold in {file}"),
     "stop_user_rule": N_(
@@ -212,6 +240,17 @@ def say(key: str, lang: str | None = None, **fields: Any) -> str:
     return translations(lang or _LANG[0]).gettext(CATALOGUE[key]).format(**fields)
 
 
+def tr(message: str) -> str:
+    """``message`` (an English message id, extracted by ``make i18n``: the keyword ``tr``) in the
+    language of :func:`current_lang`; fields are filled in after, with ``str.format``.
+
+    Example:
+        >>> tr("exports loaded") == say("ingest_title")
+        True
+    """
+    return translations(_LANG[0]).gettext(message)
+
+
 def no_members_line(
     segment: str,
     window_days: int,
@@ -235,7 +274,14 @@ def no_members_line(
     f = dict(funnel or {})
     own, relevant = int(f.get("n_posts") or 0), int(f.get("n_relevant") or 0)
     positive, authors = int(f.get("n_positive_posts") or 0), int(f.get("n_authors") or 0)
-    fill = {"segment": segment, "file": segment_file, "wider": window_days * 2, "authors": authors}
+    people = people_of(segment, segment_file)
+    fill = {
+        "segment": segment,
+        "people": people,
+        "file": segment_file,
+        "wider": window_days * 2,
+        "authors": authors,
+    }
     if not window_posts:
         stage = "no_posts"
     elif not own:
@@ -245,7 +291,7 @@ def no_members_line(
     elif not positive:
         stage = "positive"
         if f.get("threshold") is not None and f.get("prior") is not None:
-            fill["how"] = say("how_model", threshold=f["threshold"], prior=f["prior"], segment=segment)
+            fill["how"] = say("how_model", threshold=f["threshold"], prior=f["prior"], people=people)
         else:
             fill["how"] = say("how_rules", file=segment_file)
     else:
@@ -258,17 +304,37 @@ def no_members_line(
         positive=positive,
         authors=authors,
         members=int(f.get("n_members") or 0),
-        segment=segment,
+        people=people,
     )
     return say(
         "no_members",
         segment=segment,
+        people=people,
         window_days=window_days,
         as_of=as_of,
         funnel=funnel_text,
         stop=say(f"stop_{stage}", **fill),
         fix=say(f"fix_{stage}", **fill),
     )
+
+
+def people_of(segment: str, segment_file: str | Path, lang: str | None = None) -> str:
+    """What the members of ``segment`` are called in ``lang`` (default: :func:`current_lang`),
+    from its definition file's ``people`` (妈妈 / mothers); the segment's name when the file
+    cannot be read.
+
+    Example:
+        >>> people_of("mothers", "data/segments/mothers.toml", lang="zh")
+        '妈妈'
+        >>> people_of("nosuch", "data/segments/nosuch.toml", lang="en")
+        'nosuch'
+    """
+    from nlp.segments import load_segment
+
+    try:
+        return load_segment(segment, Path(segment_file).parent).called(lang or _LANG[0])
+    except (OSError, ValueError):
+        return segment
 
 
 def rule_warnings(checks: list[dict[str, Any]] | None) -> list[str]:
@@ -329,8 +395,6 @@ def os_cause(exc: BaseException) -> tuple[str, str, str] | None:
 
 
 def _folder(path: str) -> str:
-    from pathlib import Path
-
     return str(Path(path).parent) if path else "."
 
 
@@ -353,7 +417,7 @@ def _ago(stamp: object) -> str:
         then = datetime.fromisoformat(str(stamp))
     except ValueError:
         return str(stamp)
-    return f"{max(0, round((datetime.now(UTC) - then).total_seconds()))} s ago"
+    return tr("{n} s ago").format(n=max(0, round((datetime.now(UTC) - then).total_seconds())))
 
 
 def explain(exc: BaseException, what: str = "the command") -> Explained:
@@ -370,7 +434,7 @@ def explain(exc: BaseException, what: str = "the command") -> Explained:
             "lease_held",
             segment=exc.segment,
             as_of=exc.as_of.isoformat() if isinstance(exc.as_of, date) else exc.as_of,
-            holder=f"run {h['run_id']}" if h.get("run_id") else "a run that is starting",
+            holder=tr("run {id}").format(id=h["run_id"]) if h.get("run_id") else tr("a run that is starting"),
             pid=h.get("pid", "?"),
             host=h.get("host", "?"),
             started=h.get("started_at", "?"),
@@ -380,12 +444,12 @@ def explain(exc: BaseException, what: str = "the command") -> Explained:
     if isinstance(exc, WarehouseBusyError):
         pid = f" (pid {exc.holder_pid})" if exc.holder_pid else ""
         return Explained(
-            say("warehouse_busy", path=exc.path or "the warehouse", pid=pid), EXIT_BUSY, log=False
+            say("warehouse_busy", path=exc.path or tr("the warehouse"), pid=pid), EXIT_BUSY, log=False
         )
     cause = os_cause(exc)
     if cause is not None:
         kind, path, detail = cause
-        where = path or "the output or warehouse folder"
+        where = path or tr("the output or warehouse folder")
         return Explained(say(kind, path=where, detail=detail, folder=_folder(path)), EXIT_FAILED)
     if isinstance(exc, WarehouseFileError):
         detail = str(exc).split("(DuckDB: ", 1)[-1].rstrip(")")

@@ -24,6 +24,7 @@ from graph.build import build_influence_graph
 from graph.diffusion import DiffusionModel
 from graph.eligibility import EligibilityRules
 from nlp.clean import clean_weibo_text
+from nlp.segment_status import segment_status
 from nlp.segments import SegmentDefinition
 from nlp.tagger import count_by_rule
 from nlp.words import top_distinctive_words
@@ -157,7 +158,7 @@ def report_texts(definition: SegmentDefinition, data: dict[str, Any], settings: 
         model_text = DiffusionModel(**model).describe()
     except (TypeError, ValueError):
         model_text = ", ".join(f"{k} {v}" for k, v in model.items())
-    checked = model_check_text(backtest, str(model.get("probability", "")))
+    checked = model_check_text(backtest, str(model.get("probability", "")), settings.lang)
     return {
         "segment_description": definition.description,
         "synthetic": _is_synthetic(data["loads"]["source"].tolist(), settings.samples_dir),
@@ -167,6 +168,8 @@ def report_texts(definition: SegmentDefinition, data: dict[str, Any], settings: 
         "model_text": f"{model_text} {checked}" if checked else model_text,
         "lang": settings.lang,  # the report's language, and what its members are called in it
         "people": definition.called(settings.lang),
+        # draft or not, model or rules, measured on labelled posts or not (the report says which)
+        "segment_status": segment_status(definition.name, settings.segments_dir),
     }
 
 

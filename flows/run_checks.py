@@ -15,7 +15,7 @@ from typing import Any
 import typer
 
 from flows.console import consoles as _c
-from flows.messages import UserError, say
+from flows.messages import UserError, say, tr
 
 __all__ = ["check_dask_address", "check_run_inputs", "seed_filters", "told_recovered", "told_waiting"]
 
@@ -97,7 +97,9 @@ def told_waiting(segment: str, day: date, wait: float):
                 "lease_waiting",
                 segment=segment,
                 as_of=day.isoformat(),
-                holder=f"run {holder['run_id']}" if holder.get("run_id") else "another run",
+                holder=tr("run {id}").format(id=holder["run_id"])
+                if holder.get("run_id")
+                else tr("another run"),
                 pid=holder.get("pid", "?"),
                 wait=f"{wait:g}",
             ),
@@ -118,7 +120,7 @@ def told_recovered(segment: str, day: date):
                 as_of=day.isoformat(),
                 holder=previous.get("run_id") or "?",
                 pid=previous.get("pid", "?"),
-                done="; ".join(done) or "nothing to undo",
+                done="; ".join(done) or tr("nothing to undo"),
             ),
             markup=False,
             highlight=False,

@@ -24,7 +24,7 @@ from flows.console import prefect_env as _prefect_env
 from flows.console import print_outputs as _print_outputs
 from flows.console import quiet_prefect as _quiet_prefect
 from flows.console import user_errors as _user_errors
-from flows.messages import EXIT_USAGE, FILTER_HELP
+from flows.messages import EXIT_USAGE, FILTER_HELP, current_lang, say, tr
 from flows.run_checks import check_run_inputs as _check_run_inputs
 from flows.run_checks import seed_filters as _seed_filters
 from flows.run_checks import told_recovered as _told_recovered
@@ -38,7 +38,7 @@ def scale_out(settings, tag_shards: int | None, dask_address: str | None) -> tup
     a scheduler must answer at the address."""
     shards = settings.tag_shards if tag_shards is None else tag_shards
     if shards < 1:
-        raise typer.BadParameter(f"--tag-shards must be at least 1; got {shards}")
+        raise typer.BadParameter(tr("--tag-shards must be at least 1; got {n}").format(n=shards))
     address = (settings.dask_address if dask_address is None else dask_address).strip()
     if address:
         _prefect_env()  # before Prefect is first imported
@@ -47,28 +47,28 @@ def scale_out(settings, tag_shards: int | None, dask_address: str | None) -> tup
         try:
             check_dask_address(address)
         except ValueError as exc:
-            _c.err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+            _c.err.print(tr("error: {why}").format(why=exc), soft_wrap=True, markup=False, highlight=False)
             raise typer.Exit(2) from None
         from prefect.settings import PREFECT_API_URL
 
         if not PREFECT_API_URL.value():
-            _c.err.print(
-                "note: no PREFECT_API_URL, so each Dask worker starts its own temporary "
-                "Prefect server for its first task (5–16 s, once per worker process); "
-                "point both at a `prefect server` to avoid it",
-                soft_wrap=True,
+            alone = tr(
+                "no PREFECT_API_URL, so each Dask worker starts its own temporary Prefect server for "
+                "its first task (5–16 s, once per worker process); point both at a `prefect server` "
+                "to avoid it"
             )
+            _c.err.print(say("note", detail=alone), soft_wrap=True, markup=False, highlight=False)
     return shards, address
 
 
 def _segment_note(segment: str, segments_dir: Path) -> None:
     """Say when the segment is a draft or has no model yet (scored by its rules), before a run."""
     from nlp.segment_status import segment_status
+    from report.segment_text import segment_notes
 
     with suppress(Exception):  # a broken segment file is reported by the run itself
-        note = segment_status(segment, segments_dir)["note"]
-        if note:
-            _c.err.print(f"[yellow]注意 (note):[/yellow] {note}")
+        for note in segment_notes(segment_status(segment, segments_dir), current_lang()):
+            _c.err.print(say("note", detail=note), markup=False, highlight=False, soft_wrap=True)
 
 
 def _drafts() -> str:
@@ -133,27 +133,31 @@ def run(
     settings = _settings(lang)
     day = _parse_day(as_of)
     if method is not None and method not in ("ris", "pagerank", "degree", "followers"):
-        raise typer.BadParameter(f"method must be ris, pagerank, degree or followers; got {method!r}")
+        raise typer.BadParameter(
+            tr("method must be ris, pagerank, degree or followers; got {value}").format(value=repr(method))
+        )
     if probability is not None and not re.fullmatch(
         r"wc|learned|uniform:(?:0?\.\d+|1(?:\.0*)?)", probability
     ):
         raise typer.BadParameter(
-            f"probability must be wc, uniform:P (0 < P <= 1) or learned; got {probability!r}"
+            tr("probability must be wc, uniform:P (0 < P <= 1) or learned; got {value}").format(
+                value=repr(probability)
+            )
         )
     if k is not None and k < 1:
-        raise typer.BadParameter(f"k must be at least 1; got {k}")
+        raise typer.BadParameter(tr("k must be at least 1; got {k}").format(k=k))
     if window_days is not None and window_days < 1:
-        raise typer.BadParameter(f"window-days must be at least 1; got {window_days}")
+        raise typer.BadParameter(tr("window-days must be at least 1; got {n}").format(n=window_days))
     if wait < 0:
-        raise typer.BadParameter(f"--wait must be 0 or more seconds; got {wait}")
+        raise typer.BadParameter(tr("--wait must be 0 or more seconds; got {wait}").format(wait=wait))
     filters = _seed_filters(min_followers, max_followers, min_engagement, region, gender, exclude_verified)
     segments = settings.segments_dir
     if not (segments / f"{segment}.toml").is_file():
         names = sorted(p.stem for p in segments.glob("*.toml"))
-        _c.err.print(
-            f"[red]error:[/red] no segment {segment!r}; expected one of {', '.join(names)} "
-            f"(files in {segments})"
+        missing = tr("no segment {segment}; expected one of {names} (files in {folder})").format(
+            segment=repr(segment), names=", ".join(names), folder=segments
         )
+        _c.err.print(tr("error: {why}").format(why=missing), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_USAGE)
     _prefect_env(debug)
     _segment_note(segment, settings.segments_dir)

@@ -12,15 +12,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 
-from flows.console import DebugOption
+from flows.console import DebugOption, LangOption
 from flows.console import cli_settings as _settings
 from flows.console import consoles as _c
 from flows.console import parse_day as _parse_day
 from flows.console import user_errors as _user_errors
-from flows.messages import UserError, say
+from flows.messages import UserError, say, tr
+from report.i18n import N_
 
 __all__ = ["runs"]
 
@@ -32,13 +34,14 @@ def runs(
     ] = None,
     limit: Annotated[int, typer.Option(help="how many recent runs to list")] = 10,
     warehouse: Annotated[Path | None, typer.Option(help="warehouse file")] = None,
+    lang: LangOption = None,
     debug: DebugOption = False,
 ) -> None:
     """The run history and a partition grid (segment × day: done / failed / running / missing).
     Failed days name their error. Reads the warehouse only; if a run holds it, says so."""
     from flows.history import partition_grid, run_history
 
-    settings = _settings()
+    settings = _settings(lang)
     target = warehouse or settings.warehouse
     with _user_errors("runs", debug):
         if not Path(target).exists():  # a typo must not read as "no runs yet"
@@ -51,7 +54,8 @@ def runs(
     for part in _grid_tables(grid, _c.out.width):
         _print_whole(part)
     for (seg, day), why in sorted(grid.attrs.get("errors", {}).items()):
-        _c.out.print(f"[red]✗[/red] {seg} {day}: {why}", soft_wrap=True)
+        _c.out.print("[red]✗[/red] ", end="")
+        _c.out.print(f"{seg} {day}: {why}", soft_wrap=True, markup=False, highlight=False)
 
 
 def _print_whole(table: Table) -> None:
@@ -68,22 +72,22 @@ def _print_whole(table: Table) -> None:
 
 def _runs_table(history, target: Path) -> Table:
     """The recent runs: run ids, segments and times whole (never "…"); the error wraps."""
-    table = Table(title=f"recent runs ({target})")
+    table = Table(title=tr("recent runs ({path})").format(path=target))
     rows = [
         (
             str(r.run_id),
             str(r.segment),
             str(r.as_of)[:10],
-            str(r.status),
+            tr(_STATUS[str(r.status)]) if str(r.status) in _STATUS else str(r.status),
             "" if pd_isna(r.finished_at) else str(r.finished_at)[:19],
             "" if pd_isna(r.error) else str(r.error),
         )
         for r in history.itertuples()
     ]
-    for i, col in enumerate(("run", "segment", "as of", "status", "finished")):
-        width = max([len(col), *(len(r[i]) for r in rows)])
+    for i, col in enumerate((tr("run"), tr("segment"), tr("as of"), tr("status"), tr("finished"))):
+        width = max([cell_len(col), *(cell_len(r[i]) for r in rows)])
         table.add_column(col, no_wrap=True, min_width=width)
-    table.add_column("error", overflow="fold", min_width=20)
+    table.add_column(tr("error"), overflow="fold", min_width=20)
     for r in rows:
         table.add_row(*r)
     return table
@@ -103,14 +107,18 @@ def _grid_tables(grid, width: int) -> list[Table]:
     tables = []
     for at in range(0, max(len(day_cols), 1), per):
         cols = day_cols[at : at + per]
-        t = Table(title="partitions (■ done, ✗ failed, … running, · missing)" if not at else None)
-        t.add_column("segment", no_wrap=True, min_width=seg_width)
+        t = Table(title=tr("partitions (■ done, ✗ failed, … running, · missing)") if not at else None)
+        t.add_column(tr("segment"), no_wrap=True, min_width=seg_width)
         for c in cols:
             t.add_column(c[5:], justify="center", no_wrap=True, min_width=5)
         for row in grid.to_dict("records"):
             t.add_row(str(row["segment"]), *[marks.get(row[c], row[c]) for c in cols])
         tables.append(t)
     return tables
+
+
+#: a run's status in the analyst's words
+_STATUS = {"succeeded": N_("succeeded"), "failed": N_("failed"), "running": N_("running")}
 
 
 def pd_isna(value: object) -> bool:

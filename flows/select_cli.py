@@ -20,13 +20,17 @@ from typing import Annotated
 
 import typer
 
+from flows.console import LangOption
+from flows.console import cli_settings as _settings
+from flows.messages import say, tr
+
 __all__ = ["read_targets", "select_command"]
 
 
 def read_targets(path: Path) -> list[str]:
     """Target node labels: the first whitespace-separated field of each line; ``#`` comments."""
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such targets file")
+        raise FileNotFoundError(tr("{path}: no such targets file").format(path=path))
     opener = __import__("gzip").open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding="utf-8") as fh:
         out = []
@@ -35,7 +39,7 @@ def read_targets(path: Path) -> list[str]:
             if s and not s.startswith("#"):
                 out.append(s.split()[0])
     if not out:
-        raise ValueError(f"{path}: no target labels (one node label per line expected)")
+        raise ValueError(tr("{path}: no target labels (one node label per line expected)").format(path=path))
     return list(dict.fromkeys(out))
 
 
@@ -63,14 +67,18 @@ def select_command(
     simulations: Annotated[
         int, typer.Option(help="Monte Carlo simulations to check the reach (0 = none)")
     ] = 0,
+    lang: LangOption = None,
 ) -> None:
     """Pick K seeds on a SNAP edge list with the Tajian selector (hop-limited RIS, OPIM-C bound)."""
     err = sys.stderr
     started = time.monotonic()
+    _settings(lang)  # the messages' language
     if method not in ("ris", "pagerank", "degree"):
-        raise typer.BadParameter(f"method must be ris, pagerank or degree; got {method!r}")
+        raise typer.BadParameter(
+            tr("method must be ris, pagerank or degree; got {value}").format(value=repr(method))
+        )
     if k < 1:
-        raise typer.BadParameter(f"k must be at least 1; got {k}")
+        raise typer.BadParameter(tr("k must be at least 1; got {k}").format(k=k))
     from graph.diffusion import DiffusionModel
     from graph.select import select_amplifiers
     from graph.snap import read_snap_edges
@@ -80,11 +88,19 @@ def select_command(
         data = read_snap_edges(edges)
         wanted = read_targets(targets) if targets else None
     except (ValueError, FileNotFoundError) as exc:
-        print(f"error: {exc}", file=err)
+        print(tr("error: {why}").format(why=exc), file=err)
         raise typer.Exit(2) from None
+    read = tr(
+        "{file}: {nodes:,} nodes, {edges:,} edges ({loops:,} self-loops, {duplicates:,} duplicates dropped)"
+    )
     print(
-        f"{edges}: {data.n:,} nodes, {len(data.src):,} edges "
-        f"({data.dropped_self_loops:,} self-loops, {data.dropped_duplicates:,} duplicates dropped)",
+        read.format(
+            file=edges,
+            nodes=data.n,
+            edges=len(data.src),
+            loops=data.dropped_self_loops,
+            duplicates=data.dropped_duplicates,
+        ),
         file=err,
     )
     target_list = wanted if wanted is not None else data.labels
@@ -92,14 +108,12 @@ def select_command(
         known = set(data.labels)
         outside = sum(1 for t in wanted if t not in known)
         if outside:
-            print(
-                f"note: {outside:,} of {len(wanted):,} targets are not in the edge list "
-                "(they can only reach themselves)",
-                file=err,
-            )
+            alone = tr("{n:,} of {of:,} targets are not in the edge list (they can only reach themselves)")
+            print(say("note", detail=alone.format(n=outside, of=len(wanted))), file=err)
     eligible = data.labels
     if k > len(eligible):
-        print(f"error: k must be at most the number of nodes ({len(eligible):,}); got {k}", file=err)
+        most = tr("k must be at most the number of nodes ({n:,}); got {k}").format(n=len(eligible), k=k)
+        print(tr("error: {why}").format(why=most), file=err)
         raise typer.Exit(2)
     try:
         sel = select_amplifiers(
@@ -118,7 +132,7 @@ def select_command(
             progress=lambda msg: print(f"  {msg}", file=err, flush=True),
         )
     except ValueError as exc:
-        print(f"error: {exc}", file=err)
+        print(tr("error: {why}").format(why=exc), file=err)
         raise typer.Exit(1) from None
     output.parent.mkdir(parents=True, exist_ok=True)
     with output.open("w", newline="", encoding="utf-8") as fh:
@@ -126,11 +140,20 @@ def select_command(
         w.writerow(["rank", "node", "marginal_reach", "cumulative_reach"])
         for s in sel.seeds:
             w.writerow([s.rank, s.user_id, f"{s.marginal_reach:.3f}", f"{s.cumulative_reach:.3f}"])
-    how = "Monte Carlo" if simulations else "independent RR sample"
+    how = tr("Monte Carlo") if simulations else tr("independent RR sample")
+    reach = tr("expected reach of {k} seeds: {reach:,.1f} ± {stderr:,.1f} ({how}); {sets:,} RR sets")
     print(
-        f"expected reach of {len(sel.seeds)} seeds: {sel.expected_reach:,.1f} "
-        f"± {sel.expected_reach_stderr:,.1f} ({how}); {sel.sample_size:,} RR sets",
+        reach.format(
+            k=len(sel.seeds),
+            reach=sel.expected_reach,
+            stderr=sel.expected_reach_stderr,
+            how=how,
+            sets=sel.sample_size,
+        ),
         file=err,
     )
-    print(f"guarantee: {sel.guarantee}", file=err)
-    print(f"wrote {output} in {time.monotonic() - started:.1f} s", file=err)
+    print(tr("guarantee: {text}").format(text=sel.guarantee), file=err)
+    print(
+        tr("wrote {path} in {seconds:.1f} s").format(path=output, seconds=time.monotonic() - started),
+        file=err,
+    )

@@ -12,9 +12,11 @@ from typing import Annotated
 
 import typer
 
+from flows.console import LangOption
 from flows.console import cli_settings as _settings
 from flows.console import consoles as _c
 from flows.console import prefect_env as _prefect_env
+from flows.messages import tr
 
 __all__ = ["serve"]
 
@@ -32,12 +34,13 @@ def serve(
             "--segment", help="segment to run daily; repeat for several (default from settings: mothers)"
         ),
     ] = None,
+    lang: LangOption = None,
 ) -> None:
     """Register the daily deployment (tajian-daily/daily) with the Prefect server at
     PREFECT_API_URL and execute its runs until stopped: each run loads new files from the inbox
     (loaded ones move to processed/, bad ones to failed/ with the reason), then runs each segment
     for the previous day. Stopping leaves the schedule active. Needs `prefect server start`."""
-    settings = _settings()
+    settings = _settings(lang)
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")  # a long-running service: log its runs
     _prefect_env()
     from flows.serve import ServerNotReadyError, require_server, serve_daily, serve_options
@@ -46,14 +49,20 @@ def serve(
         options = serve_options(settings, cron=cron, timezone=timezone, segments=segment)
         require_server()
         schedule = options["schedules"][0]
-        _c.out.print(
-            f"Serving tajian-daily/{options['name']}: cron '{schedule.cron}' "
-            f"({schedule.timezone}), segments {', '.join(options['parameters']['segments'])}; "
-            f"inbox {settings.inbox}, warehouse {settings.warehouse}, outputs {settings.out_dir}. "
-            "Ctrl-C stops serving; the schedule stays active.",
-            soft_wrap=True,
+        serving = tr(
+            "Serving tajian-daily/{name}: cron '{cron}' ({timezone}), segments {segments}; inbox "
+            "{inbox}, warehouse {warehouse}, outputs {out}. Ctrl-C stops serving; the schedule stays active."
+        ).format(
+            name=options["name"],
+            cron=schedule.cron,
+            timezone=schedule.timezone,
+            segments=", ".join(options["parameters"]["segments"]),
+            inbox=settings.inbox,
+            warehouse=settings.warehouse,
+            out=settings.out_dir,
         )
+        _c.out.print(serving, soft_wrap=True, markup=False, highlight=False)
         serve_daily(settings, cron=cron, timezone=timezone, segments=segment)
     except (ServerNotReadyError, ValueError) as exc:
-        _c.err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
+        _c.err.print(tr("error: {why}").format(why=exc), soft_wrap=True, markup=False, highlight=False)
         raise typer.Exit(2) from None

@@ -20,11 +20,14 @@ from typing import Annotated
 
 import typer
 
+from flows.console import LangOption
+from flows.messages import say, tr, use_lang
+
 __all__ = ["train_command"]
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    print(f"error: {message}", file=sys.stderr)
+    print(tr("error: {why}").format(why=message), file=sys.stderr)
     return typer.Exit(code)
 
 
@@ -35,6 +38,7 @@ def train_command(
         Path | None, typer.Option(help="model file (default data/models/<segment>.joblib)")
     ] = None,
     seed: Annotated[int, typer.Option(help="random seed of the folds and word vectors")] = 0,
+    lang: LangOption = None,
 ) -> None:
     """Train the segment's post model from its rules plus your labels (tajian label); the
     randomly chosen labels are held out for tajian evaluate."""
@@ -45,11 +49,14 @@ def train_command(
 
     started = time.monotonic()
     try:
-        settings = load_settings()
+        settings = load_settings().replace(lang=lang)
+        use_lang(settings.lang)
         seg = load_segment(segment, settings.segments_dir)
         wh = Path(warehouse) if warehouse else settings.warehouse
         if not wh.is_file():
-            raise FileNotFoundError(f"{wh}: no warehouse there; load posts with tajian ingest first")
+            raise FileNotFoundError(
+                tr("{path}: no warehouse there; load posts with tajian ingest first").format(path=wh)
+            )
         labels = read_labels(wh, segment)
         corpus = read_candidate_posts(wh)["text"].tolist()
     except (SettingsError, SegmentDefinitionError, FileNotFoundError, WarehouseError) as exc:
@@ -64,14 +71,25 @@ def train_command(
     training["warehouse"] = str(wh)
     path = save_model(model, output or settings.data_dir / "models" / f"{segment}.joblib", training=training)
     used = training["labels_used"]
+    done = tr(
+        "{segment}: trained on {yes} yes + {no} no labels and {weak:,} rule-labelled posts of {unlabelled:,} "
+        "unlabelled; {held} random labels held out for tajian evaluate; wrote {path} in {seconds:.0f} s"
+    )
     print(
-        f"{segment}: trained on {used['yes']} yes + {used['no']} no labels and {training['weak_rows']:,} "
-        f"rule-labelled posts of {training['unlabelled_posts']:,} unlabelled; "
-        f"{training['labels_held_out_random']} random labels held out for tajian evaluate; "
-        f"wrote {path} in {time.monotonic() - started:.0f} s"
+        done.format(
+            segment=segment,
+            yes=used["yes"],
+            no=used["no"],
+            weak=training["weak_rows"],
+            unlabelled=training["unlabelled_posts"],
+            held=training["labels_held_out_random"],
+            path=path,
+            seconds=time.monotonic() - started,
+        )
     )
     if seg.post_scorer != "classifier":
-        print(
-            f'note: {seg.source} has post_scorer = "{seg.post_scorer}": runs keep using the rules until it '
-            f'says "classifier" (then train again: the model records the segment file it was made with)'
+        rules = tr(
+            '{file} has post_scorer = "{scorer}": runs keep using the rules until it says "classifier" '
+            "(then train again: the model records the segment file it was made with)"
         )
+        print(say("note", detail=rules.format(file=seg.source, scorer=seg.post_scorer)))

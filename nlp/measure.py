@@ -22,7 +22,7 @@ from typing import Any
 
 from nlp.evaluation import binary_scores, wilson_interval
 
-__all__ = ["describe_measure", "measure", "record_measure", "segment_predictions"]
+__all__ = ["measure", "record_measure", "segment_predictions"]
 
 
 def measure(y_true: object, y_pred: object) -> dict[str, Any]:
@@ -36,25 +36,6 @@ def measure(y_true: object, y_pred: object) -> dict[str, Any]:
         "recall_ci": wilson_interval(tp, tp + fn),
         "f1_ci": wilson_interval(tp, half) if half else (0.0, 1.0),
     }
-
-
-def describe_measure(m: dict[str, Any], n: int) -> str:
-    """One line for an analyst, zh-CN first: "在 212 条标注帖子上测得：精确率 0.91 [0.86, 0.94] …".
-
-    >>> line = describe_measure({"precision": 0.5, "precision_ci": (0.2, 0.8), "recall": 1.0,
-    ...     "recall_ci": (0.5, 1.0), "f1": 0.667, "f1_ci": (0.3, 0.9)}, 4)
-    >>> line.split("：")[1]
-    '精确率 0.50 [0.20, 0.80]，召回率 1.00 [0.50, 1.00]，F1 0.67 [0.30, 0.90]'
-    """
-
-    def part(name: str, key: str) -> str:
-        lo, hi = m[f"{key}_ci"]
-        return f"{name} {m[key]:.2f} [{lo:.2f}, {hi:.2f}]"
-
-    return (
-        f"在 {n} 条随机抽取的标注帖子上测得：{part('精确率', 'precision')}，{part('召回率', 'recall')}，"
-        f"{part('F1', 'f1')}"
-    )
 
 
 def segment_predictions(texts: list[str], segment: Any, classifier: Any | None = None) -> list[int]:

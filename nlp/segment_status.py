@@ -1,16 +1,17 @@
-"""Where a segment stands: a draft or not, scored by its model or by its rules, and why.
+"""Where a segment stands: a draft or not, scored by its model or by its rules, and measured or not
+(facts only: :mod:`report.segment_text` words them in the analyst's language).
 
 A segment file whose first comment lines hold ``# DRAFT`` is a *draft*: its definition has not
 been measured on real posts. Drafts say so wherever an analyst looks (``--help``, the labelling
-page, the run's output, the report's headline). A segment whose ``post_scorer`` is
-``"classifier"`` but that has no model file yet is scored by its rules, with a note saying how to
-train it (``tajian train --segment S``); a model that no longer matches its segment file or this
-environment is still refused (:func:`nlp.model_files.load_model`).
+page, the run's output, the report). A segment whose ``post_scorer`` is ``"classifier"`` but that
+has no model file yet is scored by its rules (``model_missing``; ``tajian train --segment S``
+trains it); a model that no longer matches its segment file or this environment is still refused
+(:func:`nlp.model_files.load_model`).
 
 Example:
-    >>> s = segment_status("food")
-    >>> s["draft"], s["scorer"] in ("rules", "classifier", "rules (no model yet)")
-    (True, True)
+    >>> s = segment_status("mothers")
+    >>> s["draft"], s["scorer"], s["model_missing"]
+    (False, 'classifier', False)
 """
 
 from __future__ import annotations
@@ -53,37 +54,34 @@ def draft_segments(segments_dir: str | Path | None = None) -> list[str]:
 def segment_status(
     segment: str, segments_dir: str | Path | None = None, models_dir: str | Path | None = None
 ) -> dict[str, Any]:
-    """``{segment, draft, scorer, note, measured}``: what scores the segment's posts and what an
-    analyst should be told (``note``, zh-CN; empty when nothing needs saying). ``measured`` is the
-    model sidecar's ``measured`` figures when ``tajian evaluate`` recorded some, else None."""
+    """The segment's facts, no words (:mod:`report.segment_text` says them in the analyst's
+    language): ``{segment, draft, scorer, model_missing, measured}``. ``scorer`` is what scores
+    the posts now: ``"classifier"`` (its trained model) or ``"rules"``; ``model_missing`` is True
+    when the segment asks for a model that is not trained yet (its rules score meanwhile);
+    ``measured`` is the model sidecar's figures when ``tajian evaluate`` recorded some
+    (``precision``, ``precision_ci``, …, ``n``, ``at``), else None.
+
+    Example:
+        >>> s = segment_status("food")
+        >>> s["draft"], s["scorer"], round(s["measured"]["precision"], 2), s["measured"]["n"]
+        (True, 'classifier', 0.81, 451)
+    """
     folder = Path(segments_dir) if segments_dir is not None else _DEFAULT_SEGMENTS
     seg = load_segment(segment, folder)
     models = Path(models_dir) if models_dir is not None else folder.parent / "models"
     model = models / f"{segment}.joblib"
-    draft = is_draft(seg.source)
-    notes = []
-    if draft:
-        notes.append(
-            f"「{segment}」是草稿人群：定义还没有在真实帖子上测量过 (tajian label / train / evaluate)。"
-        )
-    scorer = seg.post_scorer
-    if scorer == "classifier" and not model.is_file():
-        scorer = "rules (no model yet)"
-        notes.append(
-            f"「{segment}」还没有训练好的模型，本次按关键词规则打分；训练：tajian train --segment {segment}。"
-        )
+    missing = seg.post_scorer == "classifier" and not model.is_file()
     measured = None
     side = model.with_name(model.name + ".json")
-    if side.is_file():
+    if seg.post_scorer == "classifier" and model.is_file() and side.is_file():
         try:
             measured = json.loads(side.read_text(encoding="utf-8")).get("measured")
         except (OSError, ValueError):
             measured = None
     return {
         "segment": segment,
-        "draft": draft,
-        "scorer": scorer,
-        "note": " ".join(notes),
-        "draft_note": notes[0] if draft else "",
+        "draft": is_draft(seg.source),
+        "scorer": "rules" if missing else seg.post_scorer,
+        "model_missing": missing,
         "measured": measured,
     }

@@ -25,6 +25,7 @@ import plotly.graph_objects as go
 
 from report import charts
 from report.charts import OURS, esc
+from report.i18n import DEFAULT_LANG, N_, translations
 
 __all__ = [
     "example_data",
@@ -35,27 +36,35 @@ __all__ = [
     "write_backtest_report",
 ]
 
-_NAIVE = {"followers": "most followers", "pagerank": "PageRank", "degree": "most people spread to"}
+_NAIVE = {"followers": N_("most followers"), "pagerank": "PageRank", "degree": N_("most people spread to")}
 _MODEL = {
-    "wc": "weighted cascade",
-    "learned": "learned (Bernoulli)",
-    "learned:bernoulli": "learned (Bernoulli)",
-    "learned:jaccard": "learned (Jaccard)",
+    "wc": N_("weighted cascade"),
+    "learned": N_("learned (Bernoulli)"),
+    "learned:bernoulli": N_("learned (Bernoulli)"),
+    "learned:jaccard": N_("learned (Jaccard)"),
 }
+_TRACKS = {"all": N_("no limit"), "ordinary": N_("ordinary users")}
 _NAIVE_COLOURS = {"followers": "#64748b", "pagerank": "#0f766e", "degree": "#7c3aed"}
 _MODEL_COLOURS = ("#c2410c", "#ea580c", "#f59e0b", "#b45309", "#9a3412")
 
 
-def model_label(spec: str) -> str:
-    """A probability model in words: ``uniform:0.01`` → "uniform 0.01"."""
-    return _MODEL.get(spec, spec.replace("uniform:", "uniform "))
+def model_label(spec: str, lang: str = DEFAULT_LANG) -> str:
+    """A probability model in words: ``uniform:0.01`` → "uniform 0.01" (均匀 0.01)."""
+    _ = translations(lang).gettext
+    if spec in _MODEL:
+        return _(_MODEL[spec])
+    if spec.startswith("uniform:"):
+        return _("uniform {p}").format(p=spec.removeprefix("uniform:"))
+    return spec
 
 
-def list_label(row: Mapping[str, Any]) -> str:
+def list_label(row: Mapping[str, Any], lang: str = DEFAULT_LANG) -> str:
     """How a compared list is named on the page."""
+    _ = translations(lang).gettext
     if row.get("method") == "ris":
-        return f"Tajian, {model_label(str(row.get('model', '')))}"
-    return _NAIVE.get(str(row.get("method")), str(row.get("method")))
+        return _("Tajian, {model}").format(model=model_label(str(row.get("model", "")), lang))
+    method = str(row.get("method"))
+    return _(_NAIVE[method]) if method in _NAIVE else method
 
 
 def _num(v: Any, fmt: str = "{:,.0f}") -> str:
@@ -72,13 +81,17 @@ def _ci(ci: Sequence[Any] | None, fmt: str = "{:,.0f}") -> str:
     return f"{_num(ci[0], fmt)} – {_num(ci[1], fmt)}"
 
 
-def reach_chart(rows: Sequence[Mapping[str, Any]], track: str) -> str:
+def reach_chart(rows: Sequence[Mapping[str, Any]], track: str, lang: str = DEFAULT_LANG) -> str:
     """Distinct people really reached in the test cascades, per list (depth 1 and ≤ 2, with
     95% bootstrap intervals)."""
+    _ = translations(lang).gettext
     rows = [r for r in rows if r["track"] == track]
-    labels = [esc(list_label(r)) for r in rows]
+    labels = [esc(list_label(r, lang)) for r in rows]
     fig = go.Figure()
-    for depth, key, ci, opacity in (("depth 1", "reach1", "ci1", 0.55), ("depth ≤ 2", "reach2", "ci2", 1.0)):
+    for depth, key, ci, opacity in (
+        (_("depth 1"), "reach1", "ci1", 0.55),
+        (_("depth ≤ 2"), "reach2", "ci2", 1.0),
+    ):
         ys = [float(r[key]) for r in rows]
         fig.add_trace(
             go.Bar(
@@ -97,16 +110,18 @@ def reach_chart(rows: Sequence[Mapping[str, Any]], track: str) -> str:
                     "color": "#334155",
                     "thickness": 1,
                 },
-                hovertemplate="%{x}: %{y:,} people (" + depth + ")<extra></extra>",
+                hovertemplate=_("%{x}: %{y:,} people") + " (" + esc(depth) + ")<extra></extra>",
             )
         )
     charts._layout(fig, height=360, barmode="group")
-    fig.update_yaxes(title_text="distinct people who really reposted", rangemode="tozero")
+    fig.update_yaxes(title_text=_("distinct people who really reposted"), rangemode="tozero")
     return charts._div(fig, f"chart-reach-{track}")
 
 
-def calibration_chart(spread: Sequence[Mapping[str, Any]], depth: int = 2) -> str:
+def calibration_chart(spread: Sequence[Mapping[str, Any]], depth: int = 2, lang: str = DEFAULT_LANG) -> str:
     """Mean real spread against mean predicted spread, test cascades binned by prediction."""
+    t = translations(lang)
+    _ = t.gettext
     fig = go.Figure()
     top, low = 1.0, 1.0
     for i, f in enumerate(spread):
@@ -119,11 +134,12 @@ def calibration_chart(spread: Sequence[Mapping[str, Any]], depth: int = 2) -> st
                 x=xs,
                 y=ys,
                 mode="lines+markers",
-                name=esc(model_label(f["model"])),
+                name=esc(model_label(f["model"], lang)),
                 text=[int(b[2]) for b in bins],
                 line={"color": _MODEL_COLOURS[i % len(_MODEL_COLOURS)] if i else "#64748b", "width": 2},
-                hovertemplate="predicted %{x:,.1f}, real %{y:,.1f} (%{text} cascades)<extra>"
-                + esc(model_label(f["model"]))
+                hovertemplate=_("predicted %{x:,.1f}, real %{y:,.1f} (%{text} cascades)")
+                + "<extra>"
+                + esc(model_label(f["model"], lang))
                 + "</extra>",
             )
         )
@@ -132,31 +148,39 @@ def calibration_chart(spread: Sequence[Mapping[str, Any]], depth: int = 2) -> st
             x=[low, top],
             y=[low, top],
             mode="lines",
-            name="perfect",
+            name=_("perfect"),
             line={"color": "#cbd5e1", "dash": "dot"},
             hoverinfo="skip",
         )
     )
     charts._layout(fig, height=380)
     fig.update_xaxes(
-        type="log", title_text=f"mean predicted reach within {depth} hop{'s' if depth > 1 else ''}"
+        type="log",
+        title_text=t.ngettext(
+            "mean predicted reach within {n} hop", "mean predicted reach within {n} hops", depth
+        ).format(n=depth),
     )
-    fig.update_yaxes(type="log", title_text="mean real reposters")
+    fig.update_yaxes(type="log", title_text=_("mean real reposters"))
     return charts._div(fig, f"chart-calibration-{depth}")
 
 
-def exposure_chart(rows: Sequence[Mapping[str, Any]]) -> str:
+def exposure_chart(rows: Sequence[Mapping[str, Any]], lang: str = DEFAULT_LANG) -> str:
     """Repost rate by number of exposures, beside what independent exposures would give."""
+    t = translations(lang)
+    _ = t.gettext
     rows = [r for r in rows if r["exposures"] != "2+" and r["pairs"]]
-    xs = [f"{r['exposures']} exposure{'s' if r['exposures'] != '1' else ''}" for r in rows]
+    xs = [
+        t.ngettext("{n} exposure", "{n} exposures", int(r["exposures"])).format(n=r["exposures"])
+        for r in rows
+    ]
     rate = [float(r["rate"]) for r in rows]
     fig = go.Figure(
         go.Bar(
             x=xs,
             y=rate,
-            name="real repost rate",
+            name=_("real repost rate"),
             marker_color=OURS,
-            text=[f"{r['pairs']:,} pairs" for r in rows],
+            text=[_("{n} pairs").format(n=f"{r['pairs']:,}") for r in rows],
             error_y={
                 "type": "data",
                 "symmetric": False,
@@ -165,7 +189,7 @@ def exposure_chart(rows: Sequence[Mapping[str, Any]]) -> str:
                 "color": "#334155",
                 "thickness": 1,
             },
-            hovertemplate="%{x}: %{y:.2%} reposted (%{text})<extra></extra>",
+            hovertemplate=_("%{x}: %{y:.2%} reposted (%{text})") + "<extra></extra>",
         )
     )
     fig.add_trace(
@@ -173,13 +197,13 @@ def exposure_chart(rows: Sequence[Mapping[str, Any]]) -> str:
             x=xs,
             y=[float(r["independent"]) for r in rows],
             mode="lines+markers",
-            name="if exposures acted independently",
+            name=_("if exposures acted independently"),
             line={"color": "#64748b", "dash": "dot"},
-            hovertemplate="%{x}: %{y:.2%} expected<extra></extra>",
+            hovertemplate=_("%{x}: %{y:.2%} expected") + "<extra></extra>",
         )
     )
     charts._layout(fig, height=300)
-    fig.update_yaxes(title_text="share who reposted", tickformat=".1%", rangemode="tozero")
+    fig.update_yaxes(title_text=_("share who reposted"), tickformat=".1%", rangemode="tozero")
     return charts._div(fig, "chart-exposure")
 
 
@@ -188,13 +212,15 @@ def _best(rows: Sequence[Mapping[str, Any]], key: str) -> Mapping[str, Any] | No
     return max(naive, key=lambda r: (r[key], r["name"])) if naive else None
 
 
-def verdict(data: Mapping[str, Any]) -> list[str]:
+def verdict(data: Mapping[str, Any], lang: str = DEFAULT_LANG) -> list[str]:
     """Plain sentences: did ours beat every naive list, which model ranked spread best, and
     what repeated exposure did."""
+    _ = translations(lang).gettext
     out = []
     reach = data.get("reach") or []
     prob = str((data.get("params") or {}).get("probability", "wc"))
-    for track, words in (("all", "with no eligibility limit"), ("ordinary", "among ordinary users")):
+    tracks = (("all", N_("With no eligibility limit")), ("ordinary", N_("Among ordinary users")))
+    for track, words in tracks:
         rows = [r for r in reach if r["track"] == track]
         ours = [r for r in rows if r["method"] == "ris"]
         best = _best(rows, "reach2")
@@ -204,32 +230,55 @@ def verdict(data: Mapping[str, Any]) -> list[str]:
         beats = all(
             top["reach2"] > r["reach2"] and top["reach1"] > r["reach1"] for r in rows if r["method"] != "ris"
         )
-        out.append(
-            f"{words.capitalize()}: the best of our lists ({list_label(top)}) really reached "
-            f"{top['reach1']:,} / {top['reach2']:,} people (depth 1 / ≤ 2); the best naive list "
-            f"({list_label(best)}) {best['reach1']:,} / {best['reach2']:,}. "
-            + (
-                "Ours beat every naive list at both depths."
-                if beats
-                else "Ours did not beat every naive list."
-            )
+        line = _(
+            "{where}: the best of our lists ({ours}) really reached {ours1} / {ours2} people (depth 1 / "
+            "≤ 2); the best naive list ({naive}) {naive1} / {naive2}."
+        ).format(
+            where=_(words),
+            ours=list_label(top, lang),
+            ours1=f"{top['reach1']:,}",
+            ours2=f"{top['reach2']:,}",
+            naive=list_label(best, lang),
+            naive1=f"{best['reach1']:,}",
+            naive2=f"{best['reach2']:,}",
         )
+        won = (
+            _("Ours beat every naive list at both depths.")
+            if beats
+            else _("Ours did not beat every naive list.")
+        )
+        out.append(line + ("" if line.endswith("。") else " ") + won)  # no space after a Chinese stop
     spread = {f["model"]: f for f in data.get("spread") or []}
     if spread:
         ranked = sorted(spread.values(), key=lambda f: -_finite(f["spearman2"]))
-        out.append(
-            "Spread prediction (Spearman of predicted vs real 2-hop spread): "
-            + ", ".join(f"{model_label(f['model'])} {_num(f['spearman2'], '{:.2f}')}" for f in ranked)
-            + (f"; this run's model is {model_label(prob)}." if prob in spread else ".")
+        models = _(", ").join(
+            f"{model_label(f['model'], lang)} {_num(f['spearman2'], '{:.2f}')}" for f in ranked
         )
+        if prob in spread:
+            text = _(
+                "Spread prediction (Spearman of predicted vs real 2-hop spread): {models}; this run's "
+                "model is {model}."
+            ).format(models=models, model=model_label(prob, lang))
+        else:
+            text = _("Spread prediction (Spearman of predicted vs real 2-hop spread): {models}.").format(
+                models=models
+            )
+        out.append(text)
     ex = {r["exposures"]: r for r in data.get("exposure") or []}
     one, two = ex.get("1"), ex.get("2+")
     if one and two and two["pairs"]:
         out.append(
-            f"Cross-infection: people exposed by two or more earlier reposters they had reposted "
-            f"before reposted {_num(two['rate'], '{:.2%}')} of the time ({two['pairs']:,} cases), against "
-            f"{_num(one['rate'], '{:.2%}')} for one exposure ({one['pairs']:,}); independent exposures "
-            f"would give {_num(two['independent'], '{:.2%}')}."
+            _(
+                "Hearing it more than once: people exposed by two or more earlier reposters they had "
+                "reposted before reposted {rate2} of the time ({pairs2} cases), against {rate1} for one "
+                "exposure ({pairs1}); independent exposures would give {independent}."
+            ).format(
+                rate2=_num(two["rate"], "{:.2%}"),
+                pairs2=f"{two['pairs']:,}",
+                rate1=_num(one["rate"], "{:.2%}"),
+                pairs1=f"{one['pairs']:,}",
+                independent=_num(two["independent"], "{:.2%}"),
+            )
         )
     return out
 
@@ -242,24 +291,29 @@ def _finite(x: Any) -> float:
     return -2.0 if math.isnan(v) else v
 
 
-def _env() -> jinja2.Environment:
-    return jinja2.Environment(
+def _env(lang: str) -> jinja2.Environment:
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    return env
 
 
-def _reach_rows(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _reach_rows(data: Mapping[str, Any], lang: str) -> list[dict[str, Any]]:
+    _ = translations(lang).gettext
     rows = []
     for r in data.get("reach") or []:
+        track = str(r["track"])
         rows.append(
             {
-                "label": list_label(r),
+                "label": list_label(r, lang),
                 "file": f"seeds_{r['name']}.csv",
-                "track": r["track"],
+                "track": _(_TRACKS[track]) if track in _TRACKS else track,
                 "ours": r["method"] == "ris",
                 "reach1": _num(r["reach1"]),
                 "ci1": _ci(r.get("ci1")),
@@ -272,10 +326,10 @@ def _reach_rows(data: Mapping[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def _spread_rows(data: Mapping[str, Any]) -> list[dict[str, str]]:
+def _spread_rows(data: Mapping[str, Any], lang: str) -> list[dict[str, str]]:
     return [
         {
-            "model": model_label(f["model"]),
+            "model": model_label(f["model"], lang),
             "n": _num(f["n_cascades"]),
             "s1": _num(f["spearman1"], "{:.3f}"),
             "s2": _num(f["spearman2"], "{:.3f}"),
@@ -288,25 +342,26 @@ def _spread_rows(data: Mapping[str, Any]) -> list[dict[str, str]]:
     ]
 
 
-def render_backtest(data: Mapping[str, Any]) -> str:
-    """The backtest page as one HTML string."""
+def render_backtest(data: Mapping[str, Any], lang: str = DEFAULT_LANG) -> str:
+    """The backtest page as one HTML string, in ``lang`` (zh by default, or en)."""
     reach = data.get("reach") or []
     spread = data.get("spread") or []
     exposure = data.get("exposure") or []
     chart = {
-        "reach_all": reach_chart(reach, "all") if any(r["track"] == "all" for r in reach) else "",
-        "reach_ordinary": reach_chart(reach, "ordinary")
+        "reach_all": reach_chart(reach, "all", lang) if any(r["track"] == "all" for r in reach) else "",
+        "reach_ordinary": reach_chart(reach, "ordinary", lang)
         if any(r["track"] == "ordinary" for r in reach)
         else "",
-        "calibration2": calibration_chart(spread, 2) if spread else "",
-        "calibration1": calibration_chart(spread, 1) if spread else "",
-        "exposure": exposure_chart(exposure) if any(r["pairs"] for r in exposure) else "",
+        "calibration2": calibration_chart(spread, 2, lang) if spread else "",
+        "calibration1": calibration_chart(spread, 1, lang) if spread else "",
+        "exposure": exposure_chart(exposure, lang) if any(r["pairs"] for r in exposure) else "",
     }
     generated = data.get("generated_at") or datetime.now(UTC)
     return (
-        _env()
+        _env(lang)
         .get_template("backtest.html.j2")
         .render(
+            html_lang="zh-CN" if lang == "zh" else "en",
             source=str(data.get("source", "")),
             generated_at=generated.strftime("%Y-%m-%d %H:%M UTC")
             if isinstance(generated, datetime)
@@ -316,9 +371,9 @@ def render_backtest(data: Mapping[str, Any]) -> str:
             timings=[(str(k), _num(v, "{:,.1f} s")) for k, v in (data.get("timings") or {}).items()],
             split=str((data.get("params") or {}).get("split", "")),
             k=(data.get("params") or {}).get("k", ""),
-            verdict=verdict(data),
-            reach_rows=_reach_rows(data),
-            spread_rows=_spread_rows(data),
+            verdict=verdict(data, lang),
+            reach_rows=_reach_rows(data, lang),
+            spread_rows=_spread_rows(data, lang),
             exposure_rows=[
                 {
                     "e": r["exposures"],
@@ -337,46 +392,54 @@ def render_backtest(data: Mapping[str, Any]) -> str:
     )
 
 
-def write_backtest_report(data: Mapping[str, Any], path: str | Path) -> Path:
-    """Write :func:`render_backtest` to ``path``."""
+def write_backtest_report(data: Mapping[str, Any], path: str | Path, lang: str = DEFAULT_LANG) -> Path:
+    """Write :func:`render_backtest` (in ``lang``) to ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_backtest(data), encoding="utf-8")
+    path.write_text(render_backtest(data, lang), encoding="utf-8")
     return path
 
 
-def model_check_text(summary: Mapping[str, Any] | None, probability: str) -> str:
+def model_check_text(summary: Mapping[str, Any] | None, probability: str, lang: str = DEFAULT_LANG) -> str:
     """What the last backtest said about ``probability``'s predictions, in one sentence for a
-    run's method section (empty when there was no backtest or it did not test that model).
+    run's method section, in ``lang`` (empty when there was no backtest or it did not test that
+    model).
 
     >>> s = {"source": "ced", "params": {"split": "2013-03-01"},
     ...      "spread": {"wc": {"n_cascades": 366, "spearman2": 0.48, "mean_predicted2": 1236.0,
     ...                        "mean_real2": 399.0},
     ...                 "learned": {"n_cascades": 366, "spearman2": 0.52, "mean_predicted2": 236.0,
     ...                             "mean_real2": 399.0}}}
-    >>> model_check_text(s, "wc")[:80]
+    >>> model_check_text(s, "wc", "en")[:80]
     'In the last backtest (ced, trained before 2013-03-01), this model (weighted casc'
+    >>> model_check_text(s, "wc", "zh")[:50]
+    '在最近一次回测中（ced，用 2013-03-01 之前的数据训练），这个模型（加权级联）给 366'
     """
     if not summary:
         return ""
+    _ = translations(lang).gettext
     spread = summary.get("spread") or {}
     fit = spread.get(probability)
     if not fit:
         return ""
-    others = [
-        f"{model_label(m)} {_num(v.get('spearman2'), '{:.2f}')}"
+    others = _(", ").join(
+        f"{model_label(m, lang)} {_num(v.get('spearman2'), '{:.2f}')}"
         for m, v in spread.items()
         if m != probability
-    ]
-    split = (summary.get("params") or {}).get("split", "?")
-    return (
-        f"In the last backtest ({summary.get('source', 'unknown source')}, trained before {split}), "
-        f"this model ({model_label(probability)}) ranked the real 2-hop spread of "
-        f"{_num(fit.get('n_cascades'))} held-out cascades with Spearman "
-        f"{_num(fit.get('spearman2'), '{:.2f}')}"
-        + (f" ({', '.join(others)})" if others else "")
-        + f"; it predicted {_num(fit.get('mean_predicted2'), '{:,.0f}')} people per cascade on average "
-        f"against {_num(fit.get('mean_real2'), '{:,.0f}')} who really reposted."
+    )
+    return _(
+        "In the last backtest ({source}, trained before {split}), this model ({model}) ranked the real "
+        "2-hop spread of {n} held-out cascades with Spearman {spearman}{others}; it predicted {predicted} "
+        "people per cascade on average against {real} who really reposted."
+    ).format(
+        source=summary.get("source") or _("unknown source"),
+        split=(summary.get("params") or {}).get("split", "?"),
+        model=model_label(probability, lang),
+        n=_num(fit.get("n_cascades")),
+        spearman=_num(fit.get("spearman2"), "{:.2f}"),
+        others=_(" ({others})").format(others=others) if others else "",
+        predicted=_num(fit.get("mean_predicted2"), "{:,.0f}"),
+        real=_num(fit.get("mean_real2"), "{:,.0f}"),
     )
 
 

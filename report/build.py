@@ -289,6 +289,7 @@ def build_report(
     people: str = "",
     levels_of: Mapping[str, str | None] | None = None,
     step_seconds: Sequence[tuple[str, float]] = (),
+    segment_status: Mapping[str, Any] | None = None,
 ) -> ReportInputs:
     """The report of one run from what the report step read: the selection (its stored
     ``overlap`` is taken out), the run's tags and ``run_users`` (circles, bot scores), the
@@ -298,7 +299,8 @@ def build_report(
     (the picture, the seeds' circles and their edges for circles.gexf), in ``lang`` with the
     members called ``people`` (妈妈 / mothers), how fine each profile's place is (``levels_of``:
     city / province / abroad, :mod:`store.places`), and how long each of the run's steps before
-    the report took (``step_seconds``, for the method section)."""
+    the report took (``step_seconds``, for the method section), and the segment's facts
+    (``segment_status``: draft, scorer, its measurement on labelled posts)."""
     _ = translations(lang).gettext
     sel = dict(selection)
     overlap, per_circle, overlap_error = stored_overlap(sel.pop("overlap", None))
@@ -406,6 +408,7 @@ def build_report(
         lang=lang,
         people=people,
         step_seconds=tuple((str(name), float(sec)) for name, sec in step_seconds),
+        segment_status=dict(segment_status) if segment_status else None,
     )
 
 

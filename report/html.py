@@ -30,9 +30,12 @@ import jinja2
 from report import charts
 from report.i18n import DEFAULT_LANG, N_, translations
 from report.portrait import portrait_view, set_filters
+from report.reasons import reason_text
+from report.segment_text import quality_line, segment_notes
 
 __all__ = [
     "METHOD_LABELS",
+    "STEP_NAMES",
     "ReportInputs",
     "banners",
     "describe_parameters",
@@ -41,6 +44,7 @@ __all__ = [
     "members_note",
     "model_plain",
     "render_report",
+    "step_times",
     "write_report",
 ]
 
@@ -139,6 +143,9 @@ class ReportInputs:
     rule_checks: Sequence[Mapping[str, Any]] = ()
     #: the run's steps before the report and their wall time, in order: ((step, seconds), …)
     step_seconds: Sequence[tuple[str, float]] = ()
+    #: the segment's facts (:func:`nlp.segment_status.segment_status`: draft, scorer,
+    #: model_missing, measured); None leaves the measured line out
+    segment_status: Mapping[str, Any] | None = None
 
     @classmethod
     def example(cls, lang: str = DEFAULT_LANG) -> ReportInputs:
@@ -799,6 +806,30 @@ def _filter_options(rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
     return {"regions": sorted(regions, key=lambda c: (-regions[c], c)), "circles": circles}
 
 
+#: the run's steps as the pipeline records them (``run_steps``), in the analyst's words
+STEP_NAMES = {
+    "tag": N_("finding the audience (tagging posts)"),
+    "graph, circles and selection": N_("the spreading graph, circles and seed selection"),
+    "report": N_("the report"),
+    "publish": N_("publishing the outputs"),
+}
+
+
+def step_times(steps: Sequence[tuple[str, float]], lang: str = DEFAULT_LANG) -> str:
+    """How long each of the run's steps took, one phrase (empty when none was recorded).
+
+    >>> step_times([("tag", 12.34), ("graph, circles and selection", 3.0)], "zh")
+    '找出目标人群（给帖子打标签） 12.3 秒；传播关系图、圈子和种子挑选 3.0 秒'
+    """
+    _ = translations(lang).gettext
+    return _("; ").join(
+        _("{step} {seconds} s").format(
+            step=_(STEP_NAMES[name]) if name in STEP_NAMES else name, seconds=f"{seconds:,.1f}"
+        )
+        for name, seconds in steps
+    )
+
+
 def render_report(inputs: ReportInputs) -> str:
     """Render the report to a self-contained HTML string (in ``inputs.lang``)."""
     t = translations(inputs.lang)
@@ -858,7 +889,7 @@ def render_report(inputs: ReportInputs) -> str:
             changes=inputs.changes,
             cities=inputs.cities,
             loads=inputs.loads,
-            quarantine=[{"reason": r, "count": c} for r, c in inputs.quarantine],
+            quarantine=[{"reason": reason_text(r, inputs.lang), "count": c} for r, c in inputs.quarantine],
             users_without_profile=inputs.users_without_profile,
             pending_interactions=inputs.pending_interactions,
             judged_on_unknown=int(sel.get("judged_on_unknown", 0) or 0),
@@ -872,6 +903,11 @@ def render_report(inputs: ReportInputs) -> str:
             params=[p for p in params if p[0] not in _DIAGNOSTICS or p[0] == "k"],
             diagnostics=[p for p in params if p[0] in _DIAGNOSTICS and p[0] != "k"],
             notes=list(inputs.notes),
+            step_times=step_times(inputs.step_seconds, inputs.lang),
+            segment_quality=quality_line(inputs.segment_status, label, inputs.lang)
+            if inputs.segment_status
+            else "",
+            segment_notes=segment_notes(inputs.segment_status, inputs.lang) if inputs.segment_status else [],
             files=[(f, _(what)) for f, what in inputs.files],
             version=inputs.version,
             chart=chart,

@@ -109,3 +109,14 @@ def prefect_harness(tmp_path_factory):
     # database: the server timed out once in CI on a quiet 2-core box)
     with prefect_test_harness(server_startup_timeout=180):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _messages_language():
+    """A command under test sets the process's message language (``--lang`` / TAJIAN_LANG:
+    :func:`flows.messages.use_lang`); each test starts from and leaves the language it found."""
+    from flows.messages import current_lang, use_lang
+
+    before = current_lang()
+    yield
+    use_lang(before)

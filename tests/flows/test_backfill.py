@@ -18,7 +18,7 @@ from flows.history import days_between, days_to_run, partition_grid
 from flows.steps import ingest_paths
 from store.warehouse import open_warehouse
 
-runner = CliRunner(env={"COLUMNS": "200"})
+runner = CliRunner(env={"COLUMNS": "200", "TAJIAN_LANG": "en"})  # English lines checked
 START, END = date(2026, 11, 13), date(2026, 11, 15)
 
 
@@ -106,10 +106,10 @@ def test_a_failing_day_is_recorded_with_its_error_and_the_backfill_goes_on(wareh
     assert grid.loc[0, "2026-09-01"] == "failed"
     why = grid.attrs["errors"][("mothers", "2026-09-01")]
     # the funnel's line, in the default language (Chinese): 30 days to 2026-09-01, 0 posts, why
-    assert "2026-09-01 的 30 天内没有 mothers" in why and "窗口内 0 条帖子" in why
+    assert "2026-09-01 的 30 天内没有找到妈妈（人群 mothers）" in why and "窗口内 0 条帖子" in why
     assert "卡在这一步：窗口内没有帖子" in why
     shown = runner.invoke(app, ["runs", "--warehouse", str(warehouse), "--end", "2026-09-02", "--days", "2"])
-    assert "✗ mothers 2026-09-01: UserError: 截至 2026-09-01 的 30 天内没有 mothers" in shown.output
+    assert "✗ mothers 2026-09-01: UserError: 截至 2026-09-01 的 30 天内没有找到妈妈" in shown.output
 
 
 def test_reversed_ranges_are_refused():

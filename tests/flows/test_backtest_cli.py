@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
+from flows.messages import current_lang, use_lang
 from report.backtest import example_data as report_example
 from report.backtest import model_check_text, render_backtest
 from report.charts import plotly_js
@@ -21,6 +22,15 @@ from store.warehouse import open_warehouse
 
 runner = CliRunner()
 SPLIT = "2013-03-01"
+EN = {"TAJIAN_LANG": "en"}
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_language():
+    """A command sets the process's message language (use_lang): restore it after each test."""
+    before = current_lang()
+    yield
+    use_lang(before)
 
 
 @pytest.fixture(scope="module")
@@ -108,9 +118,9 @@ def test_backtest_on_a_real_ced_subset(ced_subset: Path, tmp_path: Path):
     summary = json.loads((out / "backtest.json").read_text(encoding="utf-8"))
     assert summary["params"]["split"] == SPLIT and summary["counts"]["test_cascades_root_in_train"] > 5
     html = (out / "backtest.html").read_text(encoding="utf-8")
-    assert "Does the predicted reach come true?" in html and html.count(plotly_js()) == 1
+    assert "预测的覆盖人数会成真吗？" in html and html.count(plotly_js()) == 1  # Chinese by default
     assert "<script src" not in html.replace(plotly_js(), "")  # opens offline
-    assert "Ours beat every naive list" in html or "Ours did not beat every naive list" in html
+    assert "两层上都胜过所有简单名单" in html or "没有胜过所有简单名单" in html
 
 
 def _tiny_warehouse(path: Path) -> None:
@@ -148,28 +158,35 @@ def test_backtest_on_a_warehouse_records_its_summary(tmp_path: Path):
     finally:
         con.close()
     assert summary["params"]["probability"] == "learned" and summary["source"] == str(wh)
-    text = model_check_text(summary, "learned")
+    text = model_check_text(summary, "learned", "en")
     assert text.startswith(
         f"In the last backtest ({wh}, trained before {SPLIT}), this model (learned (Bernoulli))"
     )
     assert "Spearman" in text and model_check_text(summary, "uniform:0.3") == ""
+    zh = model_check_text(summary, "learned")
+    assert zh.startswith(
+        f"在最近一次回测中（{wh}，用 {SPLIT} 之前的数据训练），这个模型（从历史学到的概率（伯努利））"
+    )
+    assert "两层上都胜过" in result.output or "没有胜过" in result.output  # the verdict, in Chinese
 
 
 def test_errors_are_one_line_with_the_fix(tmp_path: Path):
     r = runner.invoke(
-        app, ["backtest", str(tmp_path), "--split", "1 March", "--output-dir", str(tmp_path / "o")]
+        app, ["backtest", str(tmp_path), "--split", "1 March", "--output-dir", str(tmp_path / "o")], env=EN
     )
     assert r.exit_code == 2 and "--split must be a date as YYYY-MM-DD; got '1 March'" in r.output
     r = runner.invoke(
-        app, ["backtest", str(tmp_path / "nope"), "--split", SPLIT, "--output-dir", str(tmp_path)]
+        app, ["backtest", str(tmp_path / "nope"), "--split", SPLIT, "--output-dir", str(tmp_path)], env=EN
     )
     assert r.exit_code == 2 and "no such folder or file; expected a CED folder" in r.output
-    r = runner.invoke(app, ["backtest", str(tmp_path), "--split", SPLIT, "--output-dir", str(tmp_path)])
+    r = runner.invoke(
+        app, ["backtest", str(tmp_path), "--split", SPLIT, "--output-dir", str(tmp_path)], env=EN
+    )
     assert r.exit_code == 2 and "not a CED folder; expected ced_reposts.csv and ced_original.csv" in r.output
     wh = tmp_path / "w.duckdb"
     _tiny_warehouse(wh)
     r = runner.invoke(
-        app, ["backtest", str(wh), "--split", SPLIT, "--k", "50", "--output-dir", str(tmp_path / "o")]
+        app, ["backtest", str(wh), "--split", SPLIT, "--k", "50", "--output-dir", str(tmp_path / "o")], env=EN
     )
     assert (
         r.exit_code == 1
@@ -178,8 +195,11 @@ def test_errors_are_one_line_with_the_fix(tmp_path: Path):
     r = runner.invoke(
         app,
         ["backtest", str(wh), "--split", SPLIT, "--models", "wc,learned:x", "--output-dir", str(tmp_path)],
+        env=EN,
     )
     assert r.exit_code == 2 and "learned estimator must be one of bernoulli, jaccard" in r.output
+    r = runner.invoke(app, ["backtest", str(tmp_path), "--split", "1 March", "--output-dir", str(tmp_path)])
+    assert r.exit_code == 2 and "错误：--split 应为 YYYY-MM-DD 格式的日期；收到 '1 March'" in r.output
 
 
 def test_the_page_escapes_user_text():
@@ -188,6 +208,21 @@ def test_the_page_escapes_user_text():
     assert "<i>note</i>" not in html and "&lt;i&gt;note&lt;/i&gt;" in html
     for chart in ("chart-reach-all", "chart-reach-ordinary", "chart-calibration-2", "chart-exposure"):
         assert f'id="{chart}"' in html
+
+
+def test_the_page_is_chinese_by_default_and_english_with_en():
+    zh, en = render_backtest(report_example()), render_backtest(report_example(), "en")
+    assert (
+        '<html lang="zh-CN">' in zh
+        and "预测的覆盖人数会成真吗？" in zh
+        and "用过去挑的种子名单，用未来打分" in zh
+    )
+    assert "不限制谁能当种子：我们最好的名单（塔尖，加权级联）真实覆盖了 10 / 14 人" in zh
+    assert "接触 1 次" in zh and "平均真实转发人数" in zh  # the charts' words too
+    for english in ("Does the predicted reach come true?", "Seed lists chosen", "Ours beat", "exposures"):
+        assert english not in zh, english
+    assert '<html lang="en">' in en and "Does the predicted reach come true?" in en and "种子" not in en
+    assert "With no eligibility limit: the best of our lists (Tajian, weighted cascade)" in en
 
 
 @pytest.mark.slow

@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[2]
 # real, non-reserved Weibo posts labelled by hand (see tests/nlp/test_real_data.py)
 LABELLED = REPO / "tests" / "nlp" / "mothers_labelled.csv"
 
-runner = CliRunner()
+runner = CliRunner(env={"TAJIAN_LANG": "en"})  # English lines checked
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from flows.cli import app
 from tests.store.test_weibo_api import status
 
-runner = CliRunner(env={"COLUMNS": "200"})
+runner = CliRunner(env={"COLUMNS": "200", "TAJIAN_LANG": "en"})  # English lines checked
 
 
 @pytest.mark.parametrize("command", [[], ["demo"], ["ingest"], ["run"]])
@@ -70,7 +70,7 @@ def test_lang_picks_the_language_of_the_messages(tmp_path):
     result = runner.invoke(app, ["run", "--lang", "fr"])
     assert result.exit_code == 2 and "--lang must be zh (中文) or en (English); got 'fr'" in result.output
     missing = str(tmp_path / "nowhere.duckdb")
-    zh = runner.invoke(app, ["run", "--warehouse", missing])
+    zh = runner.invoke(app, ["run", "--warehouse", missing], env={"TAJIAN_LANG": "zh"})
     en = runner.invoke(app, ["run", "--warehouse", missing, "--lang", "en"])
     assert zh.exit_code == en.exit_code != 0
     assert "这里没有数据仓库" in zh.output and "no warehouse there" in en.output

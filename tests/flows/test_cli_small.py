@@ -76,7 +76,7 @@ def test_runs_shows_whole_names_and_dates_in_a_narrow_terminal(tmp_path):
     con.close()
     got = tajian("runs", "--warehouse", str(wh), "--end", "2026-11-15", columns=80)
     assert got.returncode == 0, got.stderr
-    legend = "… running"
+    legend = "… 运行中"  # the grid's legend, in the default language
     assert "…" not in got.stdout.replace(legend, "")
     assert run_id in got.stdout and "mothers_and_fathers " in got.stdout
     assert "2026-11-15" in got.stdout and "11-15" in got.stdout.split(legend)[1]

@@ -24,7 +24,7 @@ from flows.messages import EXIT_BUSY, EXIT_FAILED, EXIT_USAGE, explain, os_cause
 from flows.settings import PROJECT_ROOT
 from tests.flows.faults import can_mount_tmpfs, child_env, one_line, state
 
-runner = CliRunner(env={"COLUMNS": "200"})
+runner = CliRunner(env={"COLUMNS": "200", "TAJIAN_LANG": "en"})  # English lines checked
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from flows.cli import app
 from flows.messages import EXIT_USAGE, FILTER_HELP
 from flows.settings import SettingsError, load_settings
 
-runner = CliRunner(env={"COLUMNS": "200"})
+runner = CliRunner(env={"COLUMNS": "200", "TAJIAN_LANG": "en"})  # English lines checked
 
 
 def test_run_help_lists_the_filters_in_chinese():

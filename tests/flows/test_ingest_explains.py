@@ -97,3 +97,16 @@ def test_ingest_names_format_reasons_fix_pending_and_the_sample(tmp_path):
     assert "fix:" in err and "From Text/CSV" in err
     warning = [line for line in err.splitlines() if "synthetic sample" in line]
     assert len(warning) == 1 and str(wh) in warning[0] and "s.jsonl" in warning[0]
+
+
+def test_ingest_speaks_the_analysts_language(tmp_path):
+    """The table, its caption, the quarantine reasons and the rows/s line follow the language
+    (Chinese here; test_ingest_names_format_reasons_fix_pending_and_the_sample checks English)."""
+    mine = excel_resaved_search_csv(tmp_path / "宝宝.csv")
+    zh = tajian("ingest", str(mine), "--warehouse", str(tmp_path / "w.duckdb"), env={"TAJIAN_LANG": "zh"})
+    assert zh.returncode == 0, zh.stderr
+    out, err = " ".join(zh.stdout.split()), zh.stderr
+    assert "已导入的导出文件" in out and "┃ 文件 ┃ 格式 ┃ 读取 ┃ 已导入 ┃" in out and "待匹配：" in out
+    assert "导入：1 个文件，4 行，用时" in out and "每秒" in out and "rows/s" not in out
+    assert "3 行被隔离" in err and "3 × 字段 'id' 的值是 '4.91E+15'；应为数字形式的微博 id" in err
+    assert "quarantined" not in err and "expected" not in err

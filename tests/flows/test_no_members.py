@@ -61,11 +61,23 @@ def funnel(own=0, relevant=0, positive=0, authors=0, **extra):
 )
 def test_the_line_names_the_step_that_stopped_and_what_to_try(posts, counts, stopped, tried):
     line = no_members_line("mothers", 30, "2026-11-15", posts, counts, FILE)
-    assert line.startswith("no mothers members in the 30 days ending 2026-11-15: ")
+    assert line.startswith("no mothers found in the 30 days ending 2026-11-15 (segment mothers): ")
     assert f"{posts} posts in the window → {counts['n_posts']} with the authors' own words" in line
     stop, fix = line.split(" Stopped: ")[1].split(" Try: ")
     assert stopped in stop and tried in fix
     assert "\n" not in line and "check the exports cover" not in line
+
+
+def test_the_line_calls_the_members_by_the_segments_people_name():
+    counts = funnel(own=9, relevant=4, threshold=0.71, prior=0.3)
+    use_lang("zh")
+    lost = no_members_line("mothers", 30, "2026-11-15", 9, counts, "/nowhere/mothers.toml")
+    assert "没有找到mothers（人群 mothers）" in lost  # no definition file: the segment's name
+    line = no_members_line("mothers", 30, "2026-11-15", 9, counts, FILE)
+    assert line.startswith("截至 2026-11-15 的 30 天内没有找到妈妈（人群 mothers）")
+    assert "条含与妈妈有关的词" in line and "→ 0 位妈妈" in line and "按估计妈妈的帖子占 30%" in line
+    food = no_members_line("food", 30, "2026-11-15", 9, funnel(own=9), "data/segments/food.toml")
+    assert "没有找到美食爱好者" in food and "members" not in food
 
 
 def test_a_run_of_unrelated_posts_fails_at_the_prefilter_in_one_line(tmp_path):

@@ -27,6 +27,7 @@ def test_mothers_is_scored_by_its_shipped_classifier():
 def test_a_classifier_segment_without_its_model_falls_back_to_its_rules(tmp_path: Path):
     """Issue 22: not trained yet is not an error; the rules score posts and the run says so."""
     from nlp.segment_status import segment_status
+    from report.segment_text import segment_notes
 
     segments = tmp_path / "data" / "segments"
     segments.mkdir(parents=True)
@@ -38,8 +39,9 @@ def test_a_classifier_segment_without_its_model_falls_back_to_its_rules(tmp_path
     assert definition.post_scorer == "classifier"
     assert load_post_classifier(definition, segments) is None
     status = segment_status("mothers", segments)
-    assert status["scorer"] == "rules (no model yet)"
-    assert "tajian train --segment mothers" in status["note"]
+    assert status["scorer"] == "rules" and status["model_missing"] and status["measured"] is None
+    (note,) = segment_notes(status, "en")
+    assert "tajian train --segment mothers" in note
 
 
 def test_the_shipped_model_loads_when_a_segment_asks_for_it(tmp_path: Path):

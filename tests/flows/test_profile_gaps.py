@@ -119,6 +119,9 @@ def test_a_run_without_follower_counts_warns_and_records_the_rule(tmp_path):
     assert [c["applies"] for c in inputs.rule_checks if c["rule"] == "follower_cap"] == [False]
     assert any("follower cap (50,000 followers) could not apply" in note for note in inputs.notes)
     assert all("place_level" in r for r in inputs.seed_rows)
+    # the segment's facts reach the report (its measured line or "not measured": report/segment_text.py)
+    assert inputs.segment_status is not None and inputs.segment_status["segment"] == "mothers"
+    assert set(inputs.segment_status) == {"segment", "draft", "scorer", "model_missing", "measured"}
 
 
 def test_an_ip_province_does_not_erase_the_profiles_city(tmp_path):

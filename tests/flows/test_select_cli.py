@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 
-runner = CliRunner(env={"COLUMNS": "200"})
+runner = CliRunner(env={"COLUMNS": "200", "TAJIAN_LANG": "en"})  # English lines checked
 
 EDGES = "# toy\n" + "".join(f"hub {v}\n" for v in "abcdef") + "x y\ny z\n007 hub\n"
 

@@ -21,7 +21,7 @@ NEWS = (
 )
 REPLY = "我也准备从国外带点回来，国内太贵了"
 
-runner = CliRunner()
+runner = CliRunner(env={"TAJIAN_LANG": "en"})  # English lines checked
 
 # post_id, user, day, text, repost_of, reply_to
 ROWS = [

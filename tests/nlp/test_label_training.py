@@ -11,6 +11,7 @@ from nlp.label_training import labels_sha256, pool_prior, train_from_labels, tra
 from nlp.measure import record_measure
 from nlp.model_files import ModelMismatchError, load_model, save_model
 from nlp.segment_status import segment_status
+from report.segment_text import segment_notes
 from store.labels import import_labels, read_labels
 from tests.conftest import ROOT
 
@@ -64,6 +65,7 @@ def test_a_segment_without_a_model_falls_back_to_its_rules(tmp_path):
     (segments / "food.toml").write_text(text, encoding="utf-8")
     status = segment_status("food", segments)  # no tmp_path/models/food.joblib
     assert status["draft"] is True
-    assert status["scorer"] == "rules (no model yet)"
-    assert "tajian train --segment food" in status["note"]
+    assert status["scorer"] == "rules" and status["model_missing"]
+    draft, untrained = segment_notes(status, "zh")
+    assert "草稿" in draft and "tajian train --segment food" in untrained
     assert status["measured"] is None

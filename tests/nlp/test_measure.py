@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.measure import describe_measure, measure
+from nlp.measure import measure
+from report.segment_text import measured_text
 
 
 def test_intervals_match_a_hand_computation():
@@ -30,5 +31,7 @@ def test_nothing_predicted_and_the_line():
     m = measure([1, 0, 0], [0, 0, 0])
     assert m["precision_ci"] == (0.0, 1.0)  # 0 of 0: no information
     assert m["recall_ci"][0] == 0.0
-    line = describe_measure(m, 3)
+    line = measured_text({**m, "n": 3}, lang="zh")
     assert line.startswith("在 3 条随机抽取的标注帖子上测得：精确率 0.00 [0.00, 1.00]")
+    english = measured_text({**m, "n": 3}, lang="en")
+    assert english.startswith("measured on 3 labelled posts chosen at random: precision 0.00 [0.00, 1.00]")

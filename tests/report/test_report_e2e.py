@@ -102,6 +102,8 @@ def test_every_deliverable_is_published(run):
     html = (folder / "report.html").read_text(encoding="utf-8")
     assert "与上次运行相比的变化" in html and "mothers-2026-11-14-w30" in html  # Chinese by default
     assert doc["report"]["lang"] == "zh" and "妈妈：100 位种子用户" in html
+    assert 'id="segment-quality"' in html and "找妈妈找得准不准" in html  # measured or plainly not
+    assert "本次运行各步骤用时：找出目标人群（给帖子打标签） " in html  # the run's step times
     h = nx.read_gexf(folder / "circles.gexf")
     seeds = {n for n, d in h.nodes(data=True) if d["seed"]}
     assert seeds == {s["user_id"] for s in doc["seeds"]}
@@ -115,6 +117,7 @@ def test_lang_en_gives_the_report_and_the_xlsx_in_english(run, tmp_path):
     html = staged.report.read_text(encoding="utf-8")
     assert "Mothers: the 100 seed users (synthetic sample)" in html and 'lang="en"' in html
     assert "What changed since the previous run" in html and "Appendix: how this list was made" in html
+    assert "Time each step of the run took: finding the audience (tagging posts) " in html
     assert "种子名单" not in html and "种子用户" not in html
     assert openpyxl.load_workbook(staged.seeds_xlsx).sheetnames == ["Seeds", "Meet-ups", "About"]
 

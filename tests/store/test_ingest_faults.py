@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 from flows.cli import app
 from tests.store.test_malformed import FORMATS, csv_line
 
-runner = CliRunner(env={"COLUMNS": "200"})
+runner = CliRunner(env={"COLUMNS": "200", "TAJIAN_LANG": "en"})  # English lines checked
 SEARCH = FORMATS[0]
 
 
