@@ -30,9 +30,8 @@ from nlp.words import top_distinctive_words
 from report.backtest import model_check_text
 from report.html import members_note
 from store import runs
-from store.fields import city_of
 from store.history import latest_backtest
-from store.places import place_level
+from store.places import place_columns
 from store.warehouse import (
     fetch_users,
     fetch_window_interactions,
@@ -95,15 +94,13 @@ def read_report_data(
     circle_nodes = _report_circle_nodes(graph, circles, seed_dicts, cap=20_000)
     dropped = set(previous["dropped_ids"] if previous else ())
     want = set(posts["user_id"]) | set(tags["user_id"]) | set(circle_nodes) | dropped
-    profiles = fetch_users(con, sorted(want))
+    profiles = place_columns(fetch_users(con, sorted(want)))
     names = {
         u: (None if pd.isna(n) else str(n))
         for u, n in zip(profiles["user_id"], profiles["screen_name"], strict=True)
     }
-    cities_of = {u: city_of(loc) for u, loc in zip(profiles["user_id"], profiles["location"], strict=True)}
-    levels_of = {
-        u: place_level(loc) for u, loc in zip(profiles["user_id"], profiles["location"], strict=True)
-    }
+    cities_of = dict(zip(profiles["user_id"], profiles["city"], strict=True))
+    levels_of = dict(zip(profiles["user_id"], profiles["place_level"], strict=True))
     ranked = [{"user_id": str(s["user_id"]), "rank": int(s["rank"])} for s in seed_dicts]
     return {
         "segment": segment,

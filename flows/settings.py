@@ -40,6 +40,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from store.places import short_name
+
 if TYPE_CHECKING:
     from graph.run_select import SelectOptions
 
@@ -162,8 +164,9 @@ class Settings(BaseSettings):
     @field_validator("regions", mode="before")
     @classmethod
     def _places(cls, raw: Any) -> tuple[str, ...]:
+        # short names, as store.places reads profiles' locations: 广东省 is 广东, 广州市 广州
         items = raw if isinstance(raw, list | tuple) else str(raw).split(",")
-        return tuple(str(x).strip() for x in items if str(x).strip())
+        return tuple(dict.fromkeys(short_name(str(x)) for x in items if str(x).strip()))
 
     @field_validator("lang")
     @classmethod

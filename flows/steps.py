@@ -42,8 +42,8 @@ from nlp.tagger import (
 from report.build import RunOutputs, build_report, write_outputs
 from report.seedlist import explain_seed
 from store import leases, runs
-from store.fields import city_of
 from store.history import fetch_repost_history
+from store.places import place_columns
 from store.readers import find_export_files, read_export
 from store.warehouse import (
     LoadReport,
@@ -307,12 +307,12 @@ def select_step(
                     str(Path(settings.segments_dir) / f"{segment}.toml"),
                 )
             )
-        profiles = fetch_users(con, tags["user_id"])
+        profiles = place_columns(fetch_users(con, tags["user_id"]))
         learned = settings.probability == "learned"  # learns from the repost history before the window ends
         chosen = select_for_run(
             tags,
             fetch_window_interactions(con, start, end),
-            profiles.assign(city=profiles["location"].map(city_of)),
+            profiles,
             fetch_window_posts(con, start, end),
             settings.select_options(),
             segment=segment,

@@ -38,8 +38,6 @@ ORGANISATION_VERIFIED_TYPES = frozenset(range(1, 8))
 #: gender codes the filters take (the warehouse's ``users.gender``: f / m; exports also say 女 / 男)
 GENDERS = ("f", "m")
 _GENDER_WORDS = {"f": "f", "female": "f", "女": "f", "m": "m", "male": "m", "男": "m"}
-_REGION_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "特别行政区", "省", "市")
-_NO_PLACE = {"其他", "未知", "海外"}
 
 
 def gender_of(value: Any) -> str | None:
@@ -53,29 +51,22 @@ def gender_of(value: Any) -> str | None:
     return _GENDER_WORDS.get(value.strip().lower())
 
 
-def _place(token: str) -> str:
-    for suffix in _REGION_SUFFIXES:
-        if token.endswith(suffix) and len(token) > len(suffix):
-            return token[: -len(suffix)]
-    return token
+def region_matches(names: Any, regions: tuple[str, ...]) -> bool | None:
+    """Whether a place lies in one of ``regions`` (provinces or cities, short names as the
+    settings give them: 广东, 广州); None when the place is unknown.
 
+    ``names`` is every name the member's place answers to, as the caller read it from the
+    profile's location (the ``place_names`` column of :func:`store.places.place_columns`: "广东
+    广州" is ("广东", "广州")); this room does not read locations itself.
 
-def region_matches(location: Any, regions: tuple[str, ...]) -> bool | None:
-    """Whether a profile location ("广东 广州", an IP location "广东", "上海") lies in one of
-    ``regions`` (provinces or cities, "广东省" = "广东"); None when the location is unknown.
-
-    >>> region_matches("广东 广州", ("广州",)), region_matches("广东", ("上海", "广东省"))
+    >>> region_matches(("广东", "广州"), ("广州",)), region_matches(("广东",), ("上海", "广东"))
     (True, True)
-    >>> region_matches("浙江 杭州", ("广东",)), region_matches("其他", ("广东",))
+    >>> region_matches(("浙江", "杭州"), ("广东",)), region_matches((), ("广东",))
     (False, None)
     """
-    if not isinstance(location, str) or not location.strip():
+    if not isinstance(names, tuple | list) or not names:
         return None
-    tokens = [_place(t) for t in location.split()]
-    if all(t in _NO_PLACE for t in tokens):
-        return None
-    wanted = {_place(r.strip()) for r in regions}
-    return any(t in wanted for t in tokens)
+    return any(n in regions for n in names)
 
 
 def engagement_rates(posts: pd.DataFrame, followers: Mapping[str, int | None]) -> dict[str, float | None]:
@@ -228,7 +219,7 @@ def _filter_outcomes(rules: EligibilityRules, p: Any, rate: float | None, known_
         ok = rate is not None and rate >= rules.min_engagement
         out["min_engagement"] = "unknown" if rate is None or not known_rate else "pass" if ok else "fail"
     if rules.regions:
-        m = region_matches(field("location"), rules.regions)
+        m = region_matches(None if p is None else p.get("place_names"), rules.regions)
         out["regions"] = "unknown" if m is None else "pass" if m else "fail"
     if rules.gender is not None:
         g = gender_of(field("gender"))
@@ -294,7 +285,8 @@ def judge_eligibility(
 
     ``members`` has user_id and score (and optionally ``business``: why the account sells, None
     for ordinary people, which ``rules.exclude_businesses`` reads); ``profiles`` has user_id,
-    followers, verified, verified_type (a member without a profile row has every field unknown). ``activity``
+    followers, verified, verified_type, gender and, for ``rules.regions``, ``place_names`` (a member
+    without a profile row has every field unknown). ``activity``
     (optional, from :func:`graph.bots.bot_scores`) has user_id, n_posts, bot_score, bot_reasons
     and signals; without it the activity and bot rules are not applied. ``engagement`` (from
     :func:`engagement_rates`) feeds ``rules.min_engagement``; a member missing from it is unknown.
@@ -302,10 +294,15 @@ def judge_eligibility(
     for col in ("user_id", "score"):
         if col not in members.columns:
             raise ValueError(f"members need columns user_id and score; missing {col!r}")
+    if rules.regions and len(profiles) and "place_names" not in profiles.columns:
+        raise ValueError(
+            "a region filter needs the profiles' places: expected a place_names column, got "
+            f"{sorted(map(str, profiles.columns))}; add it with store.places.place_columns(profiles)"
+        )
     prof = (
         profiles.set_index("user_id")
         if len(profiles)
-        else pd.DataFrame(columns=["followers", "verified", "verified_type", "location", "gender"])
+        else pd.DataFrame(columns=["followers", "verified", "verified_type", "place_names", "gender"])
     )
     act = None
     if activity is not None:

@@ -157,8 +157,9 @@ def select_for_run(
     history: pd.DataFrame | None = None,
 ) -> RunSelection:
     """Select the seeds of one run among the tagged members ``tags`` (``user_id``, ``score``,
-    ``n_hits``, ``business``), on the window's ``edges`` (interactions), ``profiles`` (with a
-    ``city`` column; ``followers``, … as stored) and ``posts``; ``history`` is the repost history
+    ``n_hits``, ``business``), on the window's ``edges`` (interactions), ``profiles`` (with the
+    places the caller read, ``city`` and ``place_names``: :func:`store.places.place_columns`;
+    ``followers``, … as stored) and ``posts``; ``history`` is the repost history
     the ``learned`` probability learns from. Same inputs and ``options.seed``, same seeds."""
     if tags.empty:
         raise ValueError(
