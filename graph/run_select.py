@@ -25,7 +25,7 @@ Example (b reposts a, c reposts a: a reaches both; everyone is a member):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -38,40 +38,16 @@ from graph.build import build_influence_graph
 from graph.communities import detect_circles
 from graph.diffusion import DiffusionModel
 from graph.eligibility import (
-    EligibilityRules,
     engagement_rates,
     exclusion_summary,
     filter_counts,
     judge_eligibility,
 )
+from graph.options import SelectOptions
 from graph.rule_checks import rule_checks
 from graph.select import SeedSelection, select_amplifiers
 
 __all__ = ["RunSelection", "SelectOptions", "select_for_run"]
-
-
-@dataclass(frozen=True)
-class SelectOptions:
-    """The settings a run's selection uses (read once in ``flows/settings.py``, passed down)."""
-
-    k: int = 100
-    method: str = "ris"
-    probability: str = "wc"
-    max_hops: int = 2
-    decay: float = 1.0
-    seed: int = 42
-    epsilon: float = 0.1
-    theta_min: int = 65_536
-    rr_per_target: float = 32.0
-    n_simulations: int = 500
-    kind_weights: Mapping[str, float] = field(
-        default_factory=lambda: {"repost": 1.0, "comment": 0.5, "mention": 0.5, "follow": 0.2}
-    )
-    eligibility: EligibilityRules = field(default_factory=EligibilityRules)
-    learned_estimator: str = "bernoulli"
-    learned_prior: tuple[float, float] = (0.1, 1.0)
-    #: threads of the kernels (None: every CPU this process may use); never changes the result
-    threads: int | None = None
 
 
 @dataclass(frozen=True)

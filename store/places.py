@@ -20,9 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # the settings read short_name: no pandas at import for the fast commands
+    import pandas as pd
 
 __all__ = [
     "ABROAD",
@@ -182,10 +183,13 @@ def place_columns(profiles: pd.DataFrame) -> pd.DataFrame:
     that may not parse places themselves: ``province``, ``city``, ``place_level`` (None where
     unknown) and ``place_names`` (the tuple a region filter matches; empty where unknown).
 
+    >>> import pandas as pd
     >>> p = place_columns(pd.DataFrame({"user_id": ["a", "b"], "location": ["广东 广州", "其他"]}))
     >>> p[["province", "city", "place_level", "place_names"]].values.tolist()
     [['广东', '广州', 'city', ('广东', '广州')], [None, None, None, ()]]
     """
+    import pandas as pd
+
     places = [parse_place(loc) for loc in profiles["location"]] if "location" in profiles else []
     places = places or [Place()] * len(profiles)
     return profiles.assign(
