@@ -25,7 +25,7 @@ Example (b reposts a, c reposts a: a reaches both; everyone is a member):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -43,11 +43,11 @@ from graph.eligibility import (
     filter_counts,
     judge_eligibility,
 )
-from graph.options import SelectOptions
+from graph.options import EligibilityRules, SelectOptions
 from graph.rule_checks import rule_checks
 from graph.select import SeedSelection, select_amplifiers
 
-__all__ = ["RunSelection", "SelectOptions", "select_for_run"]
+__all__ = ["RunSelection", "SelectOptions", "describe_selection", "select_for_run"]
 
 
 @dataclass(frozen=True)
@@ -208,3 +208,24 @@ def select_for_run(
         n_hits=dict(zip(tags["user_id"], tags["n_hits"], strict=True)),
         rule_checks=rule_checks(judged, rules),
     )
+
+
+def describe_selection(selection: Mapping[str, Any]) -> tuple[list[str], str]:
+    """The eligibility rules and the spread model of a stored selection (its ``params`` and
+    ``model``), in words an analyst reads; a selection from an older version whose values no
+    longer fit the rules or the model is described as it stands, name by name.
+
+    >>> describe_selection({"params": {"eligibility": {"colour": "red"}}, "model": {"max_hops": "x"}})
+    (['colour: red'], 'max_hops x')
+    """
+    params = selection.get("params") or {}
+    try:
+        eligibility = EligibilityRules(**params.get("eligibility", {})).describe()
+    except TypeError:
+        eligibility = [f"{k}: {v}" for k, v in (params.get("eligibility") or {}).items()]
+    model = selection.get("model") or {}
+    try:
+        model_text = DiffusionModel(**model).describe()
+    except (TypeError, ValueError):
+        model_text = ", ".join(f"{k} {v}" for k, v in model.items())
+    return eligibility, model_text
