@@ -47,17 +47,9 @@ def read_report_data(
     """What the report shows, read from the warehouse (the selection, tags, run_users, the
     window's posts, loads, the previous run, profiles) plus the graph's parts it draws."""
     start, end = window_bounds(as_of, window_days)
-    sel = runs.read_selection(con, run_id)
-    if sel is None:
-        raise ValueError(f"run {run_id} has no selection; run the select step first")
+    sel, decided = _read_decisions(con, run_id, segment, as_of)
     backtest = latest_backtest(con)
     tags = runs.read_run_tags(con, run_id)
-    decided = read_run_users(con, run_id)
-    if decided.empty:
-        raise ValueError(
-            f"run {run_id} has no run_users rows (a run made before they were recorded): its report "
-            f"cannot be written again; re-run the day: tajian run --segment {segment} --as-of {as_of}"
-        )
     posts = fetch_window_posts(con, start, end)
     previous = runs.previous_run(con, run_id, segment)
     kind_weights = (sel.get("params") or {}).get("kind_weights") or dict(settings.kind_weights)
@@ -97,6 +89,20 @@ def read_report_data(
         "funnel": read_tag_funnel(con, run_id),
         "backtest": backtest,
     }
+
+
+def _read_decisions(con: Any, run_id: str, segment: str, as_of: date) -> tuple[dict[str, Any], pd.DataFrame]:
+    """The run's selection and ``run_users``, or an error saying what to run first."""
+    sel = runs.read_selection(con, run_id)
+    if sel is None:
+        raise ValueError(f"run {run_id} has no selection; run the select step first")
+    decided = read_run_users(con, run_id)
+    if decided.empty:
+        raise ValueError(
+            f"run {run_id} has no run_users rows (a run made before they were recorded): its report "
+            f"cannot be written again; re-run the day: tajian run --segment {segment} --as-of {as_of}"
+        )
+    return sel, decided
 
 
 def report_texts(definition: SegmentDefinition, data: dict[str, Any], settings: Settings) -> dict[str, Any]:
