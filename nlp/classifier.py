@@ -38,9 +38,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -238,8 +239,8 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         sample_weight: object = None,
         *,
         context: object = None,
-        groups: object = None,
-        curve_mask: object = None,
+        groups: Iterable[Any] | None = None,
+        curve_mask: Iterable[bool] | None = None,
         word_vectors: WordVectors | None = None,
     ) -> PostClassifier:
         """Learn from raw post texts and 0/1 labels (optionally weighted per post); returns ``self``.
@@ -261,8 +262,8 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         seg = load_segment(self.segment)
         own = [clean_own_text(t) for t in raw]
         keep = self._relevant(own, seg)
-        extra = {"groups": groups, "curve_mask": curve_mask}
-        for name, value in extra.items():
+        extra: dict[str, np.ndarray | None] = {"groups": None, "curve_mask": None}
+        for name, value in (("groups", groups), ("curve_mask", curve_mask)):
             if value is not None:
                 arr = np.asarray(list(value) if not isinstance(value, np.ndarray) else value)
                 if arr.shape != (len(raw),):
