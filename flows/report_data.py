@@ -1,7 +1,7 @@
 """What the report of a run shows, read from the warehouse (the selection, tags, run_users, the
 window's posts, loads, profiles, the seeds' circles of the graph) and the texts other rooms
 write for it (members note, top words, eligibility rules, the model): the report step's inputs
-(:func:`flows.steps.report_step` passes them to :func:`report.build.build_report`).
+(:func:`flows.publish.report_step` passes them to :func:`report.build.build_report`).
 
 Example::
 
