@@ -70,13 +70,16 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def _load(segment: str, model_path: Path | None):
+    from flows.settings import SettingsError, load_settings
     from nlp.model_files import ModelMismatchError, load_model
     from nlp.segments import SegmentDefinitionError, load_segment
 
-    try:
-        seg = load_segment(segment)
-        model = load_model(segment, path=model_path)
-    except (SegmentDefinitionError, FileNotFoundError, ModelMismatchError) as exc:
+    try:  # the segment and its model from the settings' data folder (TAJIAN_DATA_DIR)
+        settings = load_settings()
+        seg = load_segment(segment, settings.segments_dir)
+        models = settings.data_dir / "models"
+        model = load_model(segment, models, path=model_path, segments_dir=settings.segments_dir)
+    except (SettingsError, SegmentDefinitionError, FileNotFoundError, ModelMismatchError) as exc:
         raise _fail(str(exc), 1) from None
     return seg, model
 

@@ -102,7 +102,7 @@ LangOption = Annotated[
 def prefect_env(debug: bool = False) -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    if consoles.err.is_terminal:  # a status line per pipeline step (flows/pipeline.py _step_clock)
+    if consoles.err.is_terminal:  # a status line per pipeline step (flows/tasks.py step_clock)
         os.environ.setdefault("TAJIAN_PROGRESS", "1")
     # the temporary server of a run without PREFECT_API_URL: give a busy machine time to start it
     # (Prefect's 20 s failed on a loaded 2-core box), and keep its log (a traceback when it is

@@ -323,7 +323,7 @@ def _classifier(segment: str, segments_dir: Path) -> tuple[Any | None, str]:
     from nlp.model_files import ModelMismatchError, load_model
 
     try:
-        return load_model(segment, path=path), ""
+        return load_model(segment, path=path, segments_dir=segments_dir), ""
     except ModelMismatchError as exc:
         return None, tr("the model is stale, retrain it with tajian train: {why}").format(why=str(exc)[:200])
 

@@ -1,7 +1,7 @@
 """What the report of a run shows, read from the warehouse (the selection, tags, run_users, the
 window's posts, loads, profiles, the seeds' circles of the graph) and the texts other rooms
 write for it (members note, top words, eligibility rules, the model): the report step's inputs
-(:func:`flows.steps.report_step` passes them to :func:`report.build.build_report`).
+(:func:`flows.publish.report_step` passes them to :func:`report.build.build_report`).
 
 Example::
 
@@ -12,28 +12,24 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from flows.settings import Settings
-from graph.build import build_influence_graph
-from graph.diffusion import DiffusionModel
-from graph.eligibility import EligibilityRules
-from nlp.clean import clean_weibo_text
+from graph.circle_view import seed_circle_view
+from graph.run_select import describe_selection
 from nlp.segment_status import segment_status
 from nlp.segments import SegmentDefinition
 from nlp.tagger import count_by_rule
-from nlp.words import top_distinctive_words
+from nlp.words import window_top_words
 from report.backtest import model_check_text
+from report.build import is_sample_data
 from report.html import members_note
 from store import runs
-from store.fields import city_of
 from store.history import latest_backtest
-from store.places import place_level
+from store.places import place_columns
 from store.warehouse import (
     fetch_users,
     fetch_window_interactions,
@@ -43,25 +39,7 @@ from store.warehouse import (
     window_bounds,
 )
 
-__all__ = ["REPORT_TEXT_SAMPLE", "read_report_data", "report_texts"]
-
-
-def _rules_note(
-    definition: SegmentDefinition, tags: pd.DataFrame, funnel: dict[str, Any] | None, lang: str = "en"
-) -> str:
-    """How the members were found (:func:`report.html.members_note` with this run's figures)."""
-    return members_note(definition.name, definition.post_scorer, count_by_rule(tags), tags, funnel, lang)
-
-
-def _is_synthetic(sources: Sequence[str], samples_dir: Path) -> bool:
-    root = samples_dir.resolve()
-    for s in sources:
-        try:
-            Path(s).resolve().relative_to(root)
-            return True
-        except ValueError:
-            continue
-    return False
+__all__ = ["read_report_data", "report_texts"]
 
 
 def read_report_data(
@@ -70,42 +48,24 @@ def read_report_data(
     """What the report shows, read from the warehouse (the selection, tags, run_users, the
     window's posts, loads, the previous run, profiles) plus the graph's parts it draws."""
     start, end = window_bounds(as_of, window_days)
-    sel = runs.read_selection(con, run_id)
-    if sel is None:
-        raise ValueError(f"run {run_id} has no selection; run the select step first")
+    sel, decided = _read_decisions(con, run_id, segment, as_of)
     backtest = latest_backtest(con)
     tags = runs.read_run_tags(con, run_id)
-    decided = read_run_users(con, run_id)
-    if decided.empty:
-        raise ValueError(
-            f"run {run_id} has no run_users rows (a run made before they were recorded): its report "
-            f"cannot be written again; re-run the day: tajian run --segment {segment} --as-of {as_of}"
-        )
-    circles = {
-        str(u): int(c) for u, c in zip(decided["user_id"], decided["circle"], strict=True) if pd.notna(c)
-    }
     posts = fetch_window_posts(con, start, end)
     previous = runs.previous_run(con, run_id, segment)
     kind_weights = (sel.get("params") or {}).get("kind_weights") or dict(settings.kind_weights)
-    seed_dicts = list(sel.get("seeds") or [])
-    # the report draws the seeds' circles only: their part of the graph, not the whole window's
-    near = _seed_circle_users(decided, seed_dicts)
+    seeds = list(sel.get("seeds") or [])
     edges = fetch_window_interactions(con, start, end)
-    edges = edges[edges["src_user"].isin(near) & edges["dst_user"].isin(near)]
-    graph = build_influence_graph(edges, dict(kind_weights), extra_users=sorted(near))
-    circle_nodes = _report_circle_nodes(graph, circles, seed_dicts, cap=20_000)
+    # the report draws the seeds' circles only: their part of the graph, not the whole window's
+    view = seed_circle_view(edges, decided, seeds, kind_weights)
     dropped = set(previous["dropped_ids"] if previous else ())
-    want = set(posts["user_id"]) | set(tags["user_id"]) | set(circle_nodes) | dropped
-    profiles = fetch_users(con, sorted(want))
+    want = set(posts["user_id"]) | set(tags["user_id"]) | set(view.circle_nodes) | dropped
+    profiles = place_columns(fetch_users(con, sorted(want)))
     names = {
         u: (None if pd.isna(n) else str(n))
         for u, n in zip(profiles["user_id"], profiles["screen_name"], strict=True)
     }
-    cities_of = {u: city_of(loc) for u, loc in zip(profiles["user_id"], profiles["location"], strict=True)}
-    levels_of = {
-        u: place_level(loc) for u, loc in zip(profiles["user_id"], profiles["location"], strict=True)
-    }
-    ranked = [{"user_id": str(s["user_id"]), "rank": int(s["rank"])} for s in seed_dicts]
+    cities_of = dict(zip(profiles["user_id"], profiles["city"], strict=True))
     return {
         "segment": segment,
         "as_of": as_of,
@@ -122,48 +82,45 @@ def read_report_data(
         "pending": runs.count_pending_interactions(con),
         "previous": previous,
         "cities_of": cities_of,
-        "levels_of": levels_of,
-        "circle_nodes": circle_nodes,
-        "network": _report_network(graph, circles, ranked, names, cities_of, cap=600),
-        "circle_edges": _report_edges(graph, set(circle_nodes)),
+        "levels_of": dict(zip(profiles["user_id"], profiles["place_level"], strict=True)),
+        "circle_nodes": view.circle_nodes,
+        "network": view.network(names, cities_of),
+        "circle_edges": view.circle_edges,
         "step_seconds": runs.read_run_steps(con, run_id),
         "funnel": read_tag_funnel(con, run_id),
         "backtest": backtest,
     }
 
 
+def _read_decisions(con: Any, run_id: str, segment: str, as_of: date) -> tuple[dict[str, Any], pd.DataFrame]:
+    """The run's selection and ``run_users``, or an error saying what to run first."""
+    sel = runs.read_selection(con, run_id)
+    if sel is None:
+        raise ValueError(f"run {run_id} has no selection; run the select step first")
+    decided = read_run_users(con, run_id)
+    if decided.empty:
+        raise ValueError(
+            f"run {run_id} has no run_users rows (a run made before they were recorded): its report "
+            f"cannot be written again; re-run the day: tajian run --segment {segment} --as-of {as_of}"
+        )
+    return sel, decided
+
+
 def report_texts(definition: SegmentDefinition, data: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """The report's texts other rooms write (members note, top words, eligibility rules, the
     model and how well it predicted in the last backtest) and whether the data is the sample.
     Takes ``funnel`` and ``backtest`` out of ``data``."""
-    sel, tags, posts = data["selection"], data["tags"], data["posts"]
+    sel, tags = data["selection"], data["tags"]
     funnel, backtest = data.pop("funnel"), data.pop("backtest")
-    member_posts = _text_sample(posts[posts["user_id"].isin(set(tags["user_id"]))])
-    background = _text_sample(posts)
-    own = pd.concat([member_posts["text"], background["text"]])
-    own = own[~own.index.duplicated()]
-    own = own.map(lambda t: clean_weibo_text(t).own_text)  # each post once, only the sampled ones
-    words = top_distinctive_words(
-        own.loc[member_posts.index].tolist(),
-        own.loc[background.index].tolist(),
-        n=30,
-        dictionary=definition.dictionary,
-    )
-    try:
-        eligibility = EligibilityRules(**(sel.get("params") or {}).get("eligibility", {})).describe()
-    except TypeError:
-        eligibility = [f"{k}: {v}" for k, v in ((sel.get("params") or {}).get("eligibility") or {}).items()]
-    model = sel.get("model") or {}
-    try:
-        model_text = DiffusionModel(**model).describe()
-    except (TypeError, ValueError):
-        model_text = ", ".join(f"{k} {v}" for k, v in model.items())
-    checked = model_check_text(backtest, str(model.get("probability", "")), settings.lang)
+    eligibility, model_text = describe_selection(sel)
+    checked = model_check_text(backtest, str((sel.get("model") or {}).get("probability", "")), settings.lang)
     return {
         "segment_description": definition.description,
-        "synthetic": _is_synthetic(data["loads"]["source"].tolist(), settings.samples_dir),
-        "members_note": _rules_note(definition, tags, funnel, settings.lang),
-        "top_words": words,
+        "synthetic": is_sample_data(data["loads"]["source"].tolist(), settings.samples_dir),
+        "members_note": members_note(
+            definition.name, definition.post_scorer, count_by_rule(tags), tags, funnel, settings.lang
+        ),
+        "top_words": window_top_words(data["posts"], tags["user_id"], dictionary=definition.dictionary),
         "eligibility": eligibility,
         "model_text": f"{model_text} {checked}" if checked else model_text,
         "lang": settings.lang,  # the report's language, and what its members are called in it
@@ -171,88 +128,3 @@ def report_texts(definition: SegmentDefinition, data: dict[str, Any], settings: 
         # draft or not, model or rules, measured on labelled posts or not (the report says which)
         "segment_status": segment_status(definition.name, settings.segments_dir),
     }
-
-
-#: The report's top words come from at most this many member posts and this many window posts
-#: (a seeded random sample above it): tokenising every post of a 1M-user window took minutes.
-REPORT_TEXT_SAMPLE = 20_000
-
-
-def _text_sample(posts: pd.DataFrame, cap: int = REPORT_TEXT_SAMPLE) -> pd.DataFrame:
-    """``posts`` as they are up to ``cap`` rows, else a seeded random ``cap`` of them, in order."""
-    return posts if len(posts) <= cap else posts.sample(n=cap, random_state=0).sort_index()
-
-
-def _seed_circle_users(decided: pd.DataFrame, seeds: Sequence[dict[str, Any]]) -> set[str]:
-    """The seeds and everyone in their circles (``run_users``): the only users whose edges the
-    report draws (:func:`_report_circle_nodes`, :func:`_report_network` keep same-circle edges)."""
-    seed_ids = {str(s["user_id"]) for s in seeds}
-    wanted = set(decided.loc[decided["user_id"].isin(seed_ids), "circle"].dropna())
-    return seed_ids | set(decided.loc[decided["circle"].isin(wanted), "user_id"].astype(str))
-
-
-def _report_circle_nodes(
-    graph: Any, circles: dict[str, int], seeds: Sequence[dict[str, Any]], cap: int
-) -> list[str]:
-    """The seeds and the members of their circles (for circles.gexf), at most ``cap`` people."""
-    seed_ids = [str(s["user_id"]) for s in seeds]
-    wanted = {circles.get(u) for u in seed_ids} - {None}
-    nodes = [u for u in graph.vs["name"] if circles.get(u) in wanted] if graph.vcount() else []
-    if len(nodes) > cap:  # keep the seeds and their direct contacts inside the circle
-        index = {n: i for i, n in enumerate(graph.vs["name"])}
-        keep = set(seed_ids)
-        for u in seed_ids:
-            if u in index:
-                keep.update(
-                    graph.vs[v]["name"]
-                    for v in graph.neighbors(index[u], mode="all")
-                    if circles.get(graph.vs[v]["name"]) == circles.get(u)
-                )
-        nodes = sorted(keep)[:cap]
-    return sorted(set(nodes) | set(seed_ids))
-
-
-def _report_edges(graph: Any, keep: set[str]) -> list[tuple[str, str, float]]:
-    if not graph.ecount():
-        return []
-    names = graph.vs["name"]
-    weights = graph.es["weight"] if "weight" in graph.es.attributes() else [1.0] * graph.ecount()
-    return [
-        (names[a], names[b], float(w))
-        for (a, b), w in zip(graph.get_edgelist(), weights, strict=True)
-        if names[a] in keep and names[b] in keep
-    ]
-
-
-def _report_network(
-    graph: Any,
-    circles: dict[str, int],
-    rows: Sequence[dict[str, Any]],
-    names: dict[str, Any],
-    cities: dict[str, str | None],
-    cap: int,
-) -> dict[str, Any]:
-    """The picture's data: the seeds and their strongest contacts inside their own circle."""
-    index = {n: i for i, n in enumerate(graph.vs["name"])} if graph.vcount() else {}
-    per_seed = max(2, cap // max(1, len(rows)) - 1)
-    chosen: dict[str, int | None] = {r["user_id"]: r["rank"] for r in rows}
-    weights = graph.es["weight"] if graph.ecount() and "weight" in graph.es.attributes() else None
-    for r in rows:
-        u = r["user_id"]
-        if u not in index:
-            continue
-        contacts: dict[str, float] = {}
-        for e in graph.incident(index[u], mode="all"):
-            a, b = graph.es[e].tuple
-            other = graph.vs[b if a == index[u] else a]["name"]
-            if circles.get(other) == circles.get(u):
-                contacts[other] = contacts.get(other, 0.0) + (weights[e] if weights else 1.0)
-        for other, _ in sorted(contacts.items(), key=lambda x: (-x[1], x[0]))[:per_seed]:
-            chosen.setdefault(other, None)
-    keep = set(chosen)
-    nodes = [
-        {"id": u, "label": names.get(u) or u, "circle": circles.get(u), "rank": rank, "city": cities.get(u)}
-        for u, rank in chosen.items()
-    ]
-    edges = [(a, b) for a, b, _ in _report_edges(graph, keep)]
-    return {"nodes": nodes, "edges": edges}

@@ -66,9 +66,9 @@ def seed_filters(
     exclude_verified: bool | None,
 ) -> dict[str, Any]:
     """`run`'s seed filters as settings (only those given), checked before anything starts."""
-    from graph.eligibility import EligibilityRules
+    from graph.options import EligibilityRules, gender_of
 
-    gender = {"女": "f", "男": "m"}.get(gender or "", gender)
+    gender = (gender_of(gender) or gender) if gender else gender  # 女 / female → f, as the settings read it
     try:
         EligibilityRules(
             min_followers=min_followers,

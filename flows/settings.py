@@ -28,7 +28,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from pydantic import ValidationError, field_validator
 from pydantic_settings import (
@@ -40,8 +40,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-if TYPE_CHECKING:
-    from graph.run_select import SelectOptions
+from graph.options import EligibilityRules, SelectOptions, gender_of
+from store.places import short_name
 
 __all__ = ["PROJECT_ROOT", "Settings", "SettingsError", "load_settings"]
 
@@ -57,6 +57,11 @@ _WHOLE_NUMBERS = (
     "window_days", "k", "seed", "max_hops", "sample_size", "n_simulations", "theta_min",
     "min_posts", "follower_cap", "tag_shards", "threads", "min_followers", "max_followers",
 )  # fmt: skip
+
+
+#: the selection's and the seed rules' own defaults (graph/options.py): the one source of them
+_SELECT = SelectOptions()
+_RULES = _SELECT.eligibility
 
 
 class Settings(BaseSettings):
@@ -76,27 +81,27 @@ class Settings(BaseSettings):
     samples_dir: Path = PROJECT_ROOT / "data" / "samples"
     segment: str = "mothers"
     window_days: int = 30
-    k: int = 100
-    seed: int = 42
-    method: str = "ris"
+    k: int = _SELECT.k
+    seed: int = _SELECT.seed
+    method: str = _SELECT.method
     # wc | uniform:P | learned (learned: from the warehouse's repost history before the window
     # ends, graph/learned.py; the estimator and its Beta prior's pseudo-counts below)
-    probability: str = "wc"
-    learned_estimator: str = "bernoulli"
-    learned_prior_successes: float = 0.1
-    learned_prior_failures: float = 1.0
-    max_hops: int = 2
-    decay: float = 1.0
+    probability: str = _SELECT.probability
+    learned_estimator: str = _SELECT.learned_estimator
+    learned_prior_successes: float = _SELECT.learned_prior[0]
+    learned_prior_failures: float = _SELECT.learned_prior[1]
+    max_hops: int = _SELECT.max_hops
+    decay: float = _SELECT.decay
     sample_size: int = 20_000
-    n_simulations: int = 500
-    epsilon: float = 0.1
-    theta_min: int = 65_536
-    rr_per_target: float = 32.0
-    bot_score_max: float = 0.6
-    min_posts: int = 1
-    follower_cap: int = 50_000
-    min_score: float = 0.0
-    exclude_verified_organisations: bool = True
+    n_simulations: int = _SELECT.n_simulations
+    epsilon: float = _SELECT.epsilon
+    theta_min: int = _SELECT.theta_min
+    rr_per_target: float = _SELECT.rr_per_target
+    bot_score_max: float = _RULES.bot_score_max or 0.0
+    min_posts: int = _RULES.min_posts
+    follower_cap: int = _RULES.follower_cap or 0
+    min_score: float = _RULES.min_score
+    exclude_verified_organisations: bool = _RULES.exclude_verified_organisations
     # the analyst's filters on who may be a seed (tajian run --min-followers …; 0 / "" / () = off);
     # each leaves out people whose value is unknown, and the report counts them
     min_followers: int = 0
@@ -104,13 +109,8 @@ class Settings(BaseSettings):
     min_engagement: float = 0.0  # (reposts + comments + likes) per post per follower: 0.02 = 2%
     regions: Annotated[tuple[str, ...], NoDecode] = ()  # provinces or cities: 广东, 上海, 杭州
     gender: str = ""  # f | m
-    exclude_verified: bool = False  # every verified account, not only organisations
-    kind_weights: Annotated[tuple[tuple[str, float], ...], NoDecode] = (
-        ("repost", 1.0),
-        ("comment", 0.5),
-        ("mention", 0.5),
-        ("follow", 0.2),
-    )
+    exclude_verified: bool = _RULES.exclude_verified  # every verified account, not only organisations
+    kind_weights: Annotated[tuple[tuple[str, float], ...], NoDecode] = tuple(_SELECT.kind_weights.items())
     # scheduled runs (tajian serve): the inbox it loads first, the segments it runs, and when
     inbox: Path = Path("data/inbox")
     segments: Annotated[tuple[str, ...], NoDecode] = ("mothers",)
@@ -123,7 +123,7 @@ class Settings(BaseSettings):
     # the language of the report, the seed-list files and the command line's messages: zh | en
     lang: str = "zh"
     # threads of the graph kernels (0: every CPU this process may use); results never depend on it
-    threads: int = 0
+    threads: int = _SELECT.threads or 0
 
     @classmethod
     def settings_customise_sources(
@@ -162,8 +162,9 @@ class Settings(BaseSettings):
     @field_validator("regions", mode="before")
     @classmethod
     def _places(cls, raw: Any) -> tuple[str, ...]:
+        # short names, as store.places reads profiles' locations: 广东省 is 广东, 广州市 广州
         items = raw if isinstance(raw, list | tuple) else str(raw).split(",")
-        return tuple(str(x).strip() for x in items if str(x).strip())
+        return tuple(dict.fromkeys(short_name(str(x)) for x in items if str(x).strip()))
 
     @field_validator("lang")
     @classmethod
@@ -172,12 +173,16 @@ class Settings(BaseSettings):
             raise ValueError("zh or en")
         return value
 
-    @field_validator("gender")
+    @field_validator("gender", mode="before")
     @classmethod
-    def _gender(cls, value: str) -> str:
-        if value not in ("", "f", "m"):
+    def _gender(cls, raw: Any) -> str:
+        # as the profiles say it (女, female, F …), stored as the filter's code f / m
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            return ""
+        code = gender_of(raw)
+        if code is None:
             raise ValueError("f, m or empty")
-        return value
+        return code
 
     @field_validator("min_followers", "max_followers", "min_engagement")
     @classmethod
@@ -210,9 +215,6 @@ class Settings(BaseSettings):
 
     def select_options(self) -> SelectOptions:
         """The selection's settings, for :func:`graph.run_select.select_for_run`."""
-        from graph.eligibility import EligibilityRules
-        from graph.run_select import SelectOptions
-
         rules = EligibilityRules(
             min_score=self.min_score,
             follower_cap=self.follower_cap,

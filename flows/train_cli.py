@@ -65,7 +65,9 @@ def train_command(
     from nlp.model_files import save_model
 
     try:
-        model, training = train_from_labels(segment, labels, corpus, seed=seed)
+        model, training = train_from_labels(
+            segment, labels, corpus, seed=seed, segments_dir=settings.segments_dir
+        )
     except ValueError as exc:
         raise _fail(str(exc)) from None
     training["warehouse"] = str(wh)

@@ -22,14 +22,9 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
-__all__ = ["DEFAULT_KIND_WEIGHTS", "build_influence_graph", "vertex_index"]
+from graph.options import DEFAULT_KIND_WEIGHTS  # one source of the defaults
 
-DEFAULT_KIND_WEIGHTS: Mapping[str, float] = {
-    "repost": 1.0,
-    "comment": 0.5,
-    "mention": 0.5,
-    "follow": 0.2,
-}
+__all__ = ["DEFAULT_KIND_WEIGHTS", "build_influence_graph", "vertex_index"]
 
 
 def build_influence_graph(

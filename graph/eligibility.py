@@ -1,7 +1,8 @@
 """Who may be a seed: ordinary members of the segment, not celebrities, brands or bots.
 
-Each rule is a parameter the report states. A rule on a profile field that is unknown (most
-reposters in real exports have no follower count or verification) passes the user and says so.
+Each rule is a parameter the report states (:class:`graph.options.EligibilityRules`). A rule
+on a profile field that is unknown (most reposters in real exports have no follower count or
+verification) passes the user and says so.
 
 Example:
     >>> import pandas as pd
@@ -15,10 +16,11 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
 from typing import Any
 
 import pandas as pd
+
+from graph.options import GENDERS, EligibilityRules, gender_of
 
 __all__ = [
     "GENDERS",
@@ -35,47 +37,24 @@ __all__ = [
 # Weibo verified_type: -1 none, 0 a verified person (orange V), 1–7 organisations (government,
 # enterprise, media, campus, website, app, organisation; blue V), 200/220 talent accounts.
 ORGANISATION_VERIFIED_TYPES = frozenset(range(1, 8))
-#: gender codes the filters take (the warehouse's ``users.gender``: f / m; exports also say 女 / 男)
-GENDERS = ("f", "m")
-_GENDER_WORDS = {"f": "f", "female": "f", "女": "f", "m": "m", "male": "m", "男": "m"}
-_REGION_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "特别行政区", "省", "市")
-_NO_PLACE = {"其他", "未知", "海外"}
 
 
-def gender_of(value: Any) -> str | None:
-    """f, m, or None (unknown) for a profile's gender as exports write it.
+def region_matches(names: Any, regions: tuple[str, ...]) -> bool | None:
+    """Whether a place lies in one of ``regions`` (provinces or cities, short names as the
+    settings give them: 广东, 广州); None when the place is unknown.
 
-    >>> gender_of("女"), gender_of("M"), gender_of(""), gender_of(None)
-    ('f', 'm', None, None)
-    """
-    if not isinstance(value, str):
-        return None
-    return _GENDER_WORDS.get(value.strip().lower())
+    ``names`` is every name the member's place answers to, as the caller read it from the
+    profile's location (the ``place_names`` column of :func:`store.places.place_columns`: "广东
+    广州" is ("广东", "广州")); this room does not read locations itself.
 
-
-def _place(token: str) -> str:
-    for suffix in _REGION_SUFFIXES:
-        if token.endswith(suffix) and len(token) > len(suffix):
-            return token[: -len(suffix)]
-    return token
-
-
-def region_matches(location: Any, regions: tuple[str, ...]) -> bool | None:
-    """Whether a profile location ("广东 广州", an IP location "广东", "上海") lies in one of
-    ``regions`` (provinces or cities, "广东省" = "广东"); None when the location is unknown.
-
-    >>> region_matches("广东 广州", ("广州",)), region_matches("广东", ("上海", "广东省"))
+    >>> region_matches(("广东", "广州"), ("广州",)), region_matches(("广东",), ("上海", "广东"))
     (True, True)
-    >>> region_matches("浙江 杭州", ("广东",)), region_matches("其他", ("广东",))
+    >>> region_matches(("浙江", "杭州"), ("广东",)), region_matches((), ("广东",))
     (False, None)
     """
-    if not isinstance(location, str) or not location.strip():
+    if not isinstance(names, tuple | list) or not names:
         return None
-    tokens = [_place(t) for t in location.split()]
-    if all(t in _NO_PLACE for t in tokens):
-        return None
-    wanted = {_place(r.strip()) for r in regions}
-    return any(t in wanted for t in tokens)
+    return any(n in regions for n in names)
 
 
 def engagement_rates(posts: pd.DataFrame, followers: Mapping[str, int | None]) -> dict[str, float | None]:
@@ -100,117 +79,6 @@ def engagement_rates(posts: pd.DataFrame, followers: Mapping[str, int | None]) -
     return out
 
 
-@dataclass(frozen=True)
-class EligibilityRules:
-    """The rules a seed must pass; every one is stated in the report."""
-
-    min_score: float = 0.0
-    follower_cap: int | None = 50_000
-    exclude_verified_organisations: bool = True
-    #: keep out members whose posts or profile say they sell (shops, 微商, 代购: the tags'
-    #: ``business`` column, :mod:`nlp.commerce`)
-    exclude_businesses: bool = True
-    bot_score_max: float | None = 0.6
-    min_posts: int = 1
-    # the analyst's filters (tajian run --min-followers …): each keeps only the people it can
-    # check, so an unknown value is a reason to leave someone out, counted as "unknown"
-    min_followers: int | None = None
-    max_followers: int | None = None
-    #: (reposts + comments + likes) per post per follower, e.g. 0.02 = 2%
-    min_engagement: float | None = None
-    regions: tuple[str, ...] = ()
-    gender: str | None = None
-    #: leave out every verified account (orange and blue V), not only organisations
-    exclude_verified: bool = False
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "regions", tuple(str(r).strip() for r in self.regions if str(r).strip()))
-        self._check_filters()
-        if not 0 <= self.min_score <= 1:
-            raise ValueError(f"min_score must be between 0 and 1; got {self.min_score!r}")
-        if self.follower_cap is not None and self.follower_cap < 1:
-            raise ValueError(
-                f"follower_cap must be a positive number of followers or None; got {self.follower_cap!r}"
-            )
-
-        if self.bot_score_max is not None and not 0 <= self.bot_score_max <= 1:
-            raise ValueError(f"bot_score_max must be between 0 and 1 or None; got {self.bot_score_max!r}")
-        if not isinstance(self.min_posts, int) or self.min_posts < 0:
-            raise ValueError(f"min_posts must be a whole number >= 0; got {self.min_posts!r}")
-
-    def _check_filters(self) -> None:
-        for name in ("min_followers", "max_followers"):
-            v = getattr(self, name)
-            if v is not None and (not isinstance(v, int) or v < 0):
-                raise ValueError(f"{name} must be a whole number of followers >= 0; got {v!r}")
-        lo, hi = self.min_followers, self.max_followers
-        if lo is not None and hi is not None and lo > hi:
-            raise ValueError(
-                f"min_followers ({self.min_followers:,}) is above max_followers "
-                f"({self.max_followers:,}); swap them or drop one"
-            )
-        if self.min_engagement is not None and self.min_engagement < 0:
-            raise ValueError(
-                "min_engagement must be a rate >= 0 (0.02 = 2% per post per follower); "
-                f"got {self.min_engagement!r}"
-            )
-        if self.gender is not None and self.gender not in GENDERS:
-            raise ValueError(f"gender must be f or m (or none for anyone); got {self.gender!r}")
-
-    @property
-    def filters(self) -> dict[str, Any]:
-        """The analyst's filters that are set (name → value)."""
-        names = ("min_followers", "max_followers", "min_engagement", "regions", "gender", "exclude_verified")
-        return {n: getattr(self, n) for n in names if getattr(self, n) not in (None, (), False)}
-
-    def as_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["regions"] = list(self.regions)
-        return d
-
-    def _describe_filters(self) -> list[str]:
-        out = []
-        if self.min_followers is not None or self.max_followers is not None:
-            lo = f"{self.min_followers:,}" if self.min_followers is not None else "0"
-            hi = f"{self.max_followers:,}" if self.max_followers is not None else "any number of"
-            out.append(f"filter: {lo} to {hi} followers (unknown follower counts are left out)")
-        if self.min_engagement is not None:
-            out.append(
-                f"filter: an engagement rate of at least {self.min_engagement:.2%} per post per follower "
-                "(unknown rates are left out)"
-            )
-        if self.regions:
-            out.append(f"filter: located in {' / '.join(self.regions)} (unknown locations are left out)")
-        if self.gender is not None:
-            out.append(f"filter: gender {self.gender} (unknown genders are left out)")
-        if self.exclude_verified:
-            out.append("filter: no verified accounts at all, orange or blue V")
-        return out
-
-    def describe(self) -> list[str]:
-        """The rules in words an analyst understands."""
-        out = [f"tagged as a member of the segment with a score of at least {self.min_score:g}"]
-        if self.follower_cap is not None:
-            out.append(f"at most {self.follower_cap:,} followers (no celebrities)")
-        if self.exclude_verified_organisations:
-            out.append("not a verified organisation, brand, shop or media account (blue V)")
-        if self.exclude_businesses:
-            out.append("not a shop, 微商 or 代购 (posts that sell, or a shop's name or bio)")
-        if self.bot_score_max is not None:
-            out.append(
-                f"not bot-like: a bot score of at most {self.bot_score_max:g} (repost-only posts, "
-                "duplicate texts, posting bursts, following/follower ratio)"
-            )
-        if self.min_posts > 0:
-            out.append(f"active: at least {self.min_posts} post(s) in the window")
-        out += self._describe_filters()
-        out.append(
-            "a house rule on a profile field the export does not give passes the user, and is counted; "
-            "a filter does not (unknown values are left out and counted as unknown)"
-        )
-        return out
-
-
 def _filter_outcomes(rules: EligibilityRules, p: Any, rate: float | None, known_rate: bool) -> dict[str, str]:
     """Each set filter's outcome for one member: pass, fail or unknown."""
     out: dict[str, str] = {}
@@ -228,7 +96,7 @@ def _filter_outcomes(rules: EligibilityRules, p: Any, rate: float | None, known_
         ok = rate is not None and rate >= rules.min_engagement
         out["min_engagement"] = "unknown" if rate is None or not known_rate else "pass" if ok else "fail"
     if rules.regions:
-        m = region_matches(field("location"), rules.regions)
+        m = region_matches(None if p is None else p.get("place_names"), rules.regions)
         out["regions"] = "unknown" if m is None else "pass" if m else "fail"
     if rules.gender is not None:
         g = gender_of(field("gender"))
@@ -294,7 +162,8 @@ def judge_eligibility(
 
     ``members`` has user_id and score (and optionally ``business``: why the account sells, None
     for ordinary people, which ``rules.exclude_businesses`` reads); ``profiles`` has user_id,
-    followers, verified, verified_type (a member without a profile row has every field unknown). ``activity``
+    followers, verified, verified_type, gender and, for ``rules.regions``, ``place_names`` (a member
+    without a profile row has every field unknown). ``activity``
     (optional, from :func:`graph.bots.bot_scores`) has user_id, n_posts, bot_score, bot_reasons
     and signals; without it the activity and bot rules are not applied. ``engagement`` (from
     :func:`engagement_rates`) feeds ``rules.min_engagement``; a member missing from it is unknown.
@@ -302,10 +171,15 @@ def judge_eligibility(
     for col in ("user_id", "score"):
         if col not in members.columns:
             raise ValueError(f"members need columns user_id and score; missing {col!r}")
+    if rules.regions and len(profiles) and "place_names" not in profiles.columns:
+        raise ValueError(
+            "a region filter needs the profiles' places: expected a place_names column, got "
+            f"{sorted(map(str, profiles.columns))}; add it with store.places.place_columns(profiles)"
+        )
     prof = (
         profiles.set_index("user_id")
         if len(profiles)
-        else pd.DataFrame(columns=["followers", "verified", "verified_type", "location", "gender"])
+        else pd.DataFrame(columns=["followers", "verified", "verified_type", "place_names", "gender"])
     )
     act = None
     if activity is not None:

@@ -38,40 +38,16 @@ from graph.build import build_influence_graph
 from graph.communities import detect_circles
 from graph.diffusion import DiffusionModel
 from graph.eligibility import (
-    EligibilityRules,
     engagement_rates,
     exclusion_summary,
     filter_counts,
     judge_eligibility,
 )
+from graph.options import EligibilityRules, SelectOptions
 from graph.rule_checks import rule_checks
 from graph.select import SeedSelection, select_amplifiers
 
-__all__ = ["RunSelection", "SelectOptions", "select_for_run"]
-
-
-@dataclass(frozen=True)
-class SelectOptions:
-    """The settings a run's selection uses (read once in ``flows/settings.py``, passed down)."""
-
-    k: int = 100
-    method: str = "ris"
-    probability: str = "wc"
-    max_hops: int = 2
-    decay: float = 1.0
-    seed: int = 42
-    epsilon: float = 0.1
-    theta_min: int = 65_536
-    rr_per_target: float = 32.0
-    n_simulations: int = 500
-    kind_weights: Mapping[str, float] = field(
-        default_factory=lambda: {"repost": 1.0, "comment": 0.5, "mention": 0.5, "follow": 0.2}
-    )
-    eligibility: EligibilityRules = field(default_factory=EligibilityRules)
-    learned_estimator: str = "bernoulli"
-    learned_prior: tuple[float, float] = (0.1, 1.0)
-    #: threads of the kernels (None: every CPU this process may use); never changes the result
-    threads: int | None = None
+__all__ = ["RunSelection", "SelectOptions", "describe_selection", "select_for_run"]
 
 
 @dataclass(frozen=True)
@@ -157,8 +133,9 @@ def select_for_run(
     history: pd.DataFrame | None = None,
 ) -> RunSelection:
     """Select the seeds of one run among the tagged members ``tags`` (``user_id``, ``score``,
-    ``n_hits``, ``business``), on the window's ``edges`` (interactions), ``profiles`` (with a
-    ``city`` column; ``followers``, … as stored) and ``posts``; ``history`` is the repost history
+    ``n_hits``, ``business``), on the window's ``edges`` (interactions), ``profiles`` (with the
+    places the caller read, ``city`` and ``place_names``: :func:`store.places.place_columns`;
+    ``followers``, … as stored) and ``posts``; ``history`` is the repost history
     the ``learned`` probability learns from. Same inputs and ``options.seed``, same seeds."""
     if tags.empty:
         raise ValueError(
@@ -231,3 +208,24 @@ def select_for_run(
         n_hits=dict(zip(tags["user_id"], tags["n_hits"], strict=True)),
         rule_checks=rule_checks(judged, rules),
     )
+
+
+def describe_selection(selection: Mapping[str, Any]) -> tuple[list[str], str]:
+    """The eligibility rules and the spread model of a stored selection (its ``params`` and
+    ``model``), in words an analyst reads; a selection from an older version whose values no
+    longer fit the rules or the model is described as it stands, name by name.
+
+    >>> describe_selection({"params": {"eligibility": {"colour": "red"}}, "model": {"max_hops": "x"}})
+    (['colour: red'], 'max_hops x')
+    """
+    params = selection.get("params") or {}
+    try:
+        eligibility = EligibilityRules(**params.get("eligibility", {})).describe()
+    except TypeError:
+        eligibility = [f"{k}: {v}" for k, v in (params.get("eligibility") or {}).items()]
+    model = selection.get("model") or {}
+    try:
+        model_text = DiffusionModel(**model).describe()
+    except (TypeError, ValueError):
+        model_text = ", ".join(f"{k} {v}" for k, v in model.items())
+    return eligibility, model_text

@@ -38,9 +38,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -211,6 +212,13 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
 
     # -- fitting ---------------------------------------------------------------------------
 
+    def __getstate__(self) -> dict[str, Any]:
+        # the segments folder is the loader's to say (load_model's segments_dir), never the
+        # trainer's path baked into the model file
+        state = dict(super().__getstate__())
+        state.pop("segments_dir_", None)
+        return state
+
     def _check_params(self) -> None:
         for name in ("word_ngram_range", "char_ngram_range"):
             r = getattr(self, name)
@@ -238,9 +246,10 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         sample_weight: object = None,
         *,
         context: object = None,
-        groups: object = None,
-        curve_mask: object = None,
+        groups: Iterable[Any] | None = None,
+        curve_mask: Iterable[bool] | None = None,
         word_vectors: WordVectors | None = None,
+        segments_dir: str | Path | None = None,
     ) -> PostClassifier:
         """Learn from raw post texts and 0/1 labels (optionally weighted per post); returns ``self``.
 
@@ -252,17 +261,22 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         and the operating curve are fitted on (default all): posts drawn like the input the model
         will see, or the probabilities and the prior estimates inherit the sample's bias.
         ``word_vectors``: fitted :class:`nlp.embeddings.WordVectors` for the embedding block
-        (restricted to the training posts' words and kept in the model).
+        (restricted to the training posts' words and kept in the model). ``segments_dir``: the
+        folder the caller's settings read segments from (default ``<repo>/data/segments``); the
+        fitted model reads its segment from there too, as one loaded by
+        :func:`nlp.model_files.load_model` does.
         """
         self._check_params()
         raw = post_texts(texts)
         labels = _labels(y, len(raw))
         weights = _weights(sample_weight, len(raw))
-        seg = load_segment(self.segment)
+        seg = load_segment(self.segment, segments_dir)
+        if segments_dir is not None:
+            self.segments_dir_ = Path(segments_dir)
         own = [clean_own_text(t) for t in raw]
         keep = self._relevant(own, seg)
-        extra = {"groups": groups, "curve_mask": curve_mask}
-        for name, value in extra.items():
+        extra: dict[str, np.ndarray | None] = {"groups": None, "curve_mask": None}
+        for name, value in (("groups", groups), ("curve_mask", curve_mask)):
             if value is not None:
                 arr = np.asarray(list(value) if not isinstance(value, np.ndarray) else value)
                 if arr.shape != (len(raw),):

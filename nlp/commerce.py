@@ -106,7 +106,7 @@ def business_accounts(posts: pd.DataFrame, profiles: pd.DataFrame | None = None)
     share_r = per["repeated_posts"] / per["n_posts"]
     copying = (per["repeated_posts"] >= MIN_REPEATED_POSTS) & (share_r >= MIN_REPEATED_SHARE)
     by_profile = _profile_reasons(profiles)
-    why = []
+    why: list[str | None] = []
     for uid, sell, copy, row in zip(per.index, selling, copying, per.itertuples(), strict=True):
         if uid in by_profile:
             why.append(by_profile[uid])

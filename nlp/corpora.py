@@ -15,6 +15,7 @@ import csv
 import hashlib
 import io
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -108,7 +109,7 @@ def read_gold(path: str | Path) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def gold_groups(ids: object) -> pd.Series:
+def gold_groups(ids: Iterable[str]) -> pd.Series:
     """The group of each gold id: the replies of one CED cascade (ids ``ced-r-<cascade>/<mid>`` as
     in the gold files, or ``ced_repost:<cascade>/<mid>`` as in :func:`load_real_corpora`) share one,
     so do the posts of one labelled user (``wcu-<user>/<post>``, ``s3u-<user>/<post>``: see

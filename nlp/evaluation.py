@@ -4,6 +4,7 @@ with 95% Wilson intervals for the ratios when the counts are small (:func:`wilso
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import numpy as np
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
@@ -11,7 +12,7 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 __all__ = ["binary_scores", "format_ratio", "wilson_interval"]
 
 
-def binary_scores(y_true: object, y_pred: object) -> dict[str, float | int]:
+def binary_scores(y_true: Iterable[int], y_pred: Iterable[int]) -> dict[str, float | int]:
     """Precision, recall, F1 (of label 1, rounded to 4 places) and the confusion counts of 0/1
     predictions; 0.0 where a ratio has nothing to divide by.
 

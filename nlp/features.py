@@ -350,13 +350,13 @@ def _word_columns(vectorizer: TfidfVectorizer, own: list[str]) -> tuple[np.ndarr
         and len(tok.args) == 1
         and not tok.keywords
     )
-    tokenizer = None if ours else v.build_tokenizer()
+    tokenizer: Callable[[str], list[str]] | None = None if ours else v.build_tokenizer()
     get = v.vocabulary_.get
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
     for start in range(0, len(own), _CHUNK_DOCS):
         docs = [doc.lower() for doc in own[start : start + _CHUNK_DOCS]]
-        if ours:
+        if tokenizer is None:  # ours: tokenised here, in one pass over the chunk
             words, codes, counts = tokenize_codes(docs, tok.args[0])
         else:
             tokens = [tokenizer(d) for d in docs]

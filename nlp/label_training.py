@@ -97,12 +97,18 @@ def labels_sha256(labels: pd.DataFrame) -> str:
 
 
 def train_from_labels(
-    segment: str, labels: pd.DataFrame, corpus: list[str], *, seed: int = 0
+    segment: str,
+    labels: pd.DataFrame,
+    corpus: list[str],
+    *,
+    seed: int = 0,
+    segments_dir: str | Path | None = None,
 ) -> tuple[PostClassifier, dict[str, Any]]:
     """Fit ``segment``'s model from ``labels`` (post_id, text, label, chosen_by) and the unlabelled
     ``corpus`` texts; returns the model and a JSON-able description of what made it (the sidecar's
-    ``training``). Raises ValueError (expected / got / fix) when the labels are too few."""
-    seg = load_segment(segment)
+    ``training``). Raises ValueError (expected / got / fix) when the labels are too few.
+    ``segments_dir``: where the caller's settings keep segments (default ``<repo>/data/segments``)."""
+    seg = load_segment(segment, segments_dir)
     gold = training_labels(labels)
     own_labelled = set(labels["text"].map(clean_own_text)) - {""}
     own = pd.Series([clean_own_text(t) for t in corpus], dtype=object)
@@ -131,7 +137,7 @@ def train_from_labels(
     model = PostClassifier(
         segment, cv=cv, random_state=seed, embedding_weight=3.0 if vectors else 0.0, prior=prior
     )
-    model.fit(texts, y, weights, curve_mask=curve, word_vectors=vectors)
+    model.fit(texts, y, weights, curve_mask=curve, word_vectors=vectors, segments_dir=segments_dir)
     described = {
         "source": "warehouse labels (tajian train)",
         "labels_sha256": labels_sha256(labels),

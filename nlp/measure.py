@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from nlp.evaluation import binary_scores, wilson_interval
 __all__ = ["measure", "record_measure", "segment_predictions"]
 
 
-def measure(y_true: object, y_pred: object) -> dict[str, Any]:
+def measure(y_true: Iterable[int], y_pred: Iterable[int]) -> dict[str, Any]:
     """Confusion counts, precision / recall / F1 and their 95% intervals (``*_ci``: (low, high))."""
     s = binary_scores(y_true, y_pred)
     tp, fp, fn = int(s["tp"]), int(s["fp"]), int(s["fn"])

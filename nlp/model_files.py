@@ -139,7 +139,8 @@ def save_model(
     tmp = path.with_name(path.name + ".tmp")
     joblib.dump(model, tmp, compress=("xz", 6))
     sidecar = {
-        **model_environment(model.segment),
+        # the segment file the model was fitted on (fit's segments_dir), as load_model checks it
+        **model_environment(model.segment, getattr(model, "segments_dir_", None)),
         "segment": model.segment,
         "training_data_sha256": model.training_sha256_,
         "n_training_rows": model.n_training_rows_,

@@ -48,13 +48,14 @@ Example:
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import json
 import math
 import re
 import unicodedata
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -225,17 +226,18 @@ def _required_chars(regex: re.Pattern[str]) -> frozenset[str] | None:
     if regex.flags & re.IGNORECASE:
         return None
     try:
-        from re import _constants as c
-        from re import _parser
+        # the standard library's private parser has no type information: its values are Any
+        c: Any = importlib.import_module("re._constants")
+        parser: Any = importlib.import_module("re._parser")
 
-        def seq(items: list) -> frozenset[str] | None:
+        def seq(items: list[Any]) -> frozenset[str] | None:
             for op, av in items:  # every item of a sequence is required: the first known one will do
                 found = item(op, av)
                 if found is not None:
                     return found
             return None
 
-        def item(op: object, av: object) -> frozenset[str] | None:
+        def item(op: Any, av: Any) -> frozenset[str] | None:
             if op is c.LITERAL:
                 return frozenset(chr(av))
             if op is c.IN:
@@ -252,12 +254,13 @@ def _required_chars(regex: re.Pattern[str]) -> frozenset[str] | None:
                 return seq(list(sub)) if low >= 1 else None
             if op is c.BRANCH:
                 sets = [seq(list(branch)) for branch in av[1]]
-                if any(x is None for x in sets):
+                known = [x for x in sets if x is not None]
+                if len(known) < len(sets):
                     return None
-                return frozenset().union(*sets)
+                return frozenset[str]().union(*known)
             return None  # anchors, look-arounds, classes like \d or ., back-references
 
-        return seq(list(_parser.parse(regex.pattern, regex.flags)))
+        return seq(list(parser.parse(regex.pattern, regex.flags)))
     except Exception:  # private parser API changed: fall back to always searching
         return None
 
@@ -493,7 +496,8 @@ def _explain(classifier: PostClassifierLike, texts: list[str], prior: float | No
     except (TypeError, ValueError):
         takes_prior = False
     if takes_prior and prior is not None:
-        return classifier.predict_explained(texts, top=3, prior=prior)
+        explain: Callable[..., tuple[Any, list]] = classifier.predict_explained  # takes prior: checked above
+        return explain(texts, top=3, prior=prior)
     return classifier.predict_explained(texts, top=3)
 
 
@@ -637,7 +641,7 @@ def tag_users(
         }
     )
     has_context = "context" in posts.columns
-    use_context = has_context and segment.context is not None  # the [context] rule applies
+    context_rule = segment.context if has_context else None  # the [context] rule applies
     if has_context:
         df["context"] = posts["context"].to_numpy(dtype=object)
     created, day = _local_days(posts["created_at"].reset_index(drop=True))
@@ -652,7 +656,7 @@ def tag_users(
     score_of = {o: score_own_text(o, segment) for o in set(own)}
     rule_scores = [score_of[o] for o in own]
     in_context: dict[int, PostScore] = {}  # row -> its score read with its context, where it differs
-    if use_context:
+    if context_rule is not None:
         # a reply under an on-topic post: rescore its own text with the context rule (the topic of
         # each distinct context is computed once)
         codes, uniques = pd.factorize(df["context"], use_na_sentinel=True)
@@ -661,7 +665,7 @@ def tag_users(
             + [-1.0]
         )[codes]  # code -1 (no context) -> -1.0
         rescored: dict[str, PostScore] = {}
-        for i in np.flatnonzero(topic >= segment.context.min_topic - _EPS).tolist():
+        for i in np.flatnonzero(topic >= context_rule.min_topic - _EPS).tolist():
             o = own[i]
             if o:
                 s = rescored.get(o)
@@ -777,7 +781,7 @@ def _profile_evidence(
     out: dict[str, tuple[float, list[dict]]] = {}
     for row in prof.to_dict("records"):
         values = {f: row.get(f) for f in ("screen_name", "bio")}
-        items = []
+        items: list[dict[str, Any]] = []
         for pattern in segment.profile:
             value = values.get(pattern.field)
             if not isinstance(value, str) or not value:

@@ -26,11 +26,15 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from nlp.clean import clean_own_text
+if TYPE_CHECKING:
+    import pandas as pd
+
+from nlp.clean import clean_own_text, clean_weibo_text
 from nlp.tokenize import STOPWORDS, tokenize
 
-__all__ = ["top_distinctive_words"]
+__all__ = ["TEXT_SAMPLE", "text_sample", "top_distinctive_words", "window_top_words"]
 
 _PRIOR = 100.0
 _NUMBER = re.compile(r"^[0-9零〇一二三四五六七八九十百千万亿两几.,:%/+\-]+$")
@@ -105,3 +109,49 @@ def top_distinctive_words(
             ranked.append((word, y_s, z))
     ranked.sort(key=lambda t: (-t[2], -t[1], t[0]))
     return [(w, c, round(z, 6)) for w, c, z in ranked[:n]]
+
+
+#: A window's top words come from at most this many member posts and this many window posts
+#: (a seeded random sample above it): tokenising every post of a 1M-user window took minutes.
+TEXT_SAMPLE = 20_000
+
+
+def text_sample(posts: pd.DataFrame, cap: int = TEXT_SAMPLE) -> pd.DataFrame:
+    """``posts`` as they are up to ``cap`` rows, else a seeded random ``cap`` of them, in order.
+
+    >>> import pandas as pd
+    >>> text_sample(pd.DataFrame({"text": list("abcde")}), cap=3).index.tolist()
+    [0, 1, 2]
+    """
+    return posts if len(posts) <= cap else posts.sample(n=cap, random_state=0).sort_index()
+
+
+def window_top_words(
+    posts: pd.DataFrame,
+    members: Iterable[str],
+    *,
+    n: int = 30,
+    dictionary: str | None = None,
+    cap: int = TEXT_SAMPLE,
+) -> list[tuple[str, int, float]]:
+    """The ``n`` words most typical of the ``members``' posts against the whole window's
+    (``posts``: ``user_id``, ``text``), each side a :func:`text_sample` of at most ``cap`` posts,
+    each post cleaned once (own text): :func:`top_distinctive_words` of the two.
+
+    >>> import pandas as pd
+    >>> window_top_words(pd.DataFrame({"user_id": ["a"], "text": ["宝宝"]}), ["a"])
+    []
+    """
+    member_posts = text_sample(posts[posts["user_id"].isin(set(members))], cap)
+    background = text_sample(posts, cap)
+    import pandas as pd
+
+    own = pd.concat([member_posts["text"], background["text"]])
+    own = own[~own.index.duplicated()]
+    own = own.map(lambda t: clean_weibo_text(t).own_text)  # each post once, only the sampled ones
+    return top_distinctive_words(
+        own.loc[member_posts.index].tolist(),
+        own.loc[background.index].tolist(),
+        n=n,
+        dictionary=dictionary,
+    )

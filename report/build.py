@@ -31,6 +31,7 @@ __all__ = [
     "RunOutputs",
     "build_report",
     "engagement",
+    "is_sample_data",
     "stored_overlap",
     "unknown_fields",
     "write_outputs",
@@ -521,3 +522,22 @@ def write_outputs(inputs: ReportInputs, folder: Path) -> RunOutputs:
             list(inputs.gexf_nodes), list(inputs.gexf_edges), folder / "circles.gexf"
         ),
     )
+
+
+def is_sample_data(sources: Sequence[str], samples_dir: Path) -> bool:
+    """Whether any of the loaded ``sources`` (file paths) lies in ``samples_dir``: a report of
+    the shipped synthetic sample says so in its headline.
+
+    >>> is_sample_data(["/data/samples/weibo_api/a.jsonl"], Path("/data/samples"))
+    True
+    >>> is_sample_data(["/exports/a.jsonl"], Path("/data/samples"))
+    False
+    """
+    root = Path(samples_dir).resolve()
+    for s in sources:
+        try:
+            Path(s).resolve().relative_to(root)
+            return True
+        except ValueError:
+            continue
+    return False

@@ -1,14 +1,17 @@
 """Audience portrait: who the segment and the seeds are, in the terms KOL tools use (gender,
 province and city, follower bands, when they post). Unknown values are counted as unknown, never
 dropped, and a location that names only a province (an IP location, "广东") counts towards its
-province and as an unknown city: a province is never called a city.
+province and as an unknown city: a province is never called a city. The places come parsed
+(``province`` and ``city`` columns: :func:`store.places.place_columns`); this room does not
+read locations itself.
 
 Plain data in (the profiles and the window's posts), plain numbers out; the report draws them.
 
 Example:
     >>> import pandas as pd
     >>> profiles = pd.DataFrame({"user_id": ["a", "b", "c"], "gender": ["f", "女", None],
-    ...                          "location": ["广东 广州", "广东", None], "followers": [50, 3000, None]})
+    ...                          "province": ["广东", "广东", None], "city": ["广州", None, None],
+    ...                          "followers": [50, 3000, None]})
     >>> posts = pd.DataFrame({"user_id": ["a", "a", "b"], "created_at": pd.to_datetime(
     ...     ["2026-11-02 09:10", "2026-11-03 21:00", "2026-11-03 21:30"])})
     >>> p = audience_portrait(profiles, posts, ["a", "b", "c"])
@@ -31,11 +34,9 @@ from report.i18n import N_
 __all__ = [
     "FILTER_NAMES",
     "FOLLOWER_BANDS",
-    "PROVINCES",
     "UNKNOWN",
     "WEEKDAYS",
     "audience_portrait",
-    "place_of",
     "portrait_view",
     "set_filters",
 ]
@@ -57,75 +58,10 @@ FOLLOWER_BANDS = (
     (10_000, 50_000, N_("10k–50k")),
     (50_000, None, N_("50k+")),
 )
-PROVINCES = frozenset(
-    [
-        "北京",
-        "天津",
-        "上海",
-        "重庆",
-        "河北",
-        "山西",
-        "辽宁",
-        "吉林",
-        "黑龙江",
-        "江苏",
-        "浙江",
-        "安徽",
-        "福建",
-        "江西",
-        "山东",
-        "河南",
-        "湖北",
-        "湖南",
-        "广东",
-        "海南",
-        "四川",
-        "贵州",
-        "云南",
-        "陕西",
-        "甘肃",
-        "青海",
-        "台湾",
-        "内蒙古",
-        "广西",
-        "西藏",
-        "宁夏",
-        "新疆",
-        "香港",
-        "澳门",
-        "海外",
-    ]
-)
-_MUNICIPALITIES = frozenset(["北京", "天津", "上海", "重庆", "香港", "澳门"])
-_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "特别行政区", "省", "市")
 
 
-def _clean(token: str) -> str:
-    for suffix in _SUFFIXES:
-        if token.endswith(suffix) and len(token) > len(suffix):
-            return token[: -len(suffix)]
-    return token
-
-
-def place_of(location: Any) -> tuple[str | None, str | None]:
-    """(province, city) of a profile or IP location; None where the location does not say.
-
-    >>> place_of("浙江 杭州"), place_of("广东省"), place_of("上海 浦东新区")
-    (('浙江', '杭州'), ('广东', None), ('上海', '上海'))
-    >>> place_of("其他"), place_of("杭州")
-    ((None, None), (None, '杭州'))
-    """
-    if not isinstance(location, str) or not location.strip():
-        return None, None
-    tokens = [_clean(t) for t in location.split() if t not in ("其他", "未知")]
-    if not tokens:
-        return None, None
-    first = tokens[0]
-    if first in _MUNICIPALITIES:
-        return first, first
-    if first in PROVINCES:
-        return first, tokens[1] if len(tokens) > 1 else None
-    return None, first  # a city without its province
+def _known(value: Any) -> str:
+    return value if isinstance(value, str) and value else UNKNOWN
 
 
 def _gender(value: Any) -> str:
@@ -168,7 +104,7 @@ def audience_portrait(
             return [None] * len(ids)
         return [prof.at[u, name] if u in prof.index else None for u in ids]
 
-    places = [place_of(loc) for loc in col("location")]
+    provinces, cities = col("province"), col("city")
     mine = posts[posts["user_id"].astype(str).isin(set(ids))] if len(posts) else posts
     times = pd.to_datetime(mine["created_at"]) if len(mine) else pd.Series(dtype="datetime64[ns]")
     known_times = times.dropna()
@@ -179,8 +115,8 @@ def audience_portrait(
     return {
         "n": len(ids),
         "gender": {"f": gender["f"], "m": gender["m"], UNKNOWN: gender[UNKNOWN]},
-        "provinces": _ranked(Counter(p or UNKNOWN for p, _ in places), top),
-        "cities": _ranked(Counter(c or UNKNOWN for _, c in places), top),
+        "provinces": _ranked(Counter(_known(p) for p in provinces), top),
+        "cities": _ranked(Counter(_known(c) for c in cities), top),
         "followers": [(label, bands[label]) for *_, label in FOLLOWER_BANDS] + [(UNKNOWN, bands[UNKNOWN])],
         "hours": [hours[h] for h in range(24)],
         "weekdays": [weekdays[d] for d in range(7)],

@@ -26,7 +26,6 @@ __all__ = [
     "SHANGHAI",
     "as_count",
     "as_id",
-    "city_of",
     "damaged_byte",
     "decode_export_bytes",
     "file_sha256",
@@ -304,25 +303,6 @@ def is_utf8(data: bytes) -> bool:
     except pa.ArrowInvalid:
         return False
     return True
-
-
-_MUNICIPALITIES = ("北京", "上海", "天津", "重庆")
-
-
-def city_of(location: Any) -> str | None:
-    """The city in a Weibo profile location ("浙江 杭州" → 杭州; "上海 闵行区" → 上海).
-
-    >>> city_of("浙江 杭州"), city_of("上海 闵行区"), city_of("其他"), city_of(None)
-    ('杭州', '上海', None, None)
-    """
-    if not isinstance(location, str) or not location.strip():
-        return None
-    parts = location.split()
-    if parts[0] in _MUNICIPALITIES:
-        return parts[0]
-    if parts[0] in ("其他", "海外") and len(parts) == 1:
-        return None
-    return parts[-1]
 
 
 def file_sha256(path: str | Path) -> str:

@@ -14,6 +14,7 @@ from flows import steps
 from flows.messages import current_lang, rule_warnings, use_lang
 from flows.report_data import read_report_data, report_texts
 from flows.settings import load_settings
+from nlp.segments import load_segment
 from report.build import build_report, unknown_fields
 from store import runs
 from store.places import place_level
@@ -109,7 +110,7 @@ def test_a_run_without_follower_counts_warns_and_records_the_rule(tmp_path):
 
     with runs.warehouse(wh) as con:
         data = read_report_data(con, run_id, "mothers", day, 30, settings)
-    texts = report_texts(steps.load_segment("mothers", settings.segments_dir), data, settings)
+    texts = report_texts(load_segment("mothers", settings.segments_dir), data, settings)
     inputs = build_report(**data, **texts, version="test")
     assert inputs.unknown_fields["followers"] == (12, 12)  # every author: none has a count
     assert inputs.unknown_fields["location"] == (2, 12)  # the empty ip cells

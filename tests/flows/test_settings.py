@@ -47,3 +47,15 @@ def test_environment_lists_and_the_selection_options():
     assert options.eligibility.follower_cap == 50_000
     with pytest.raises(SettingsError, match=r"TAJIAN_K: setting 'k' must be int; got 'true'"):
         load_settings(env={"TAJIAN_K": "true"}, config_path=None)
+
+
+def test_the_selection_defaults_have_one_source_and_filters_are_normalised():
+    from graph.options import SelectOptions
+
+    # the settings' defaults are the selection's own (graph/options.py), not a copy of them
+    assert Settings().select_options() == SelectOptions()
+    s = Settings(regions="广东省, 广州市,广东", gender="女")
+    assert s.regions == ("广东", "广州") and s.gender == "f"
+    assert Settings(gender=" ").gender == "" and Settings(gender="Male").gender == "m"
+    with pytest.raises(SettingsError, match=r"setting 'gender' must be f, m or empty"):
+        Settings.from_plain({"gender": "x"})

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from flows.settings import Settings
 from graph.eligibility import (
     EligibilityRules,
     engagement_rates,
@@ -15,19 +16,23 @@ from graph.eligibility import (
     judge_eligibility,
     region_matches,
 )
+from store.places import parse_place, place_columns
 
 # a: Guangzhou woman, 800 followers; b: Shanghai man, 20k, verified person (orange V);
 # c: an IP location "广东" only, gender unknown, followers unknown; d: no profile row at all
 MEMBERS = pd.DataFrame({"user_id": list("abcd"), "score": [0.9, 0.8, 0.7, 0.6]})
-PROFILES = pd.DataFrame(
-    {
-        "user_id": ["a", "b", "c"],
-        "followers": [800, 20_000, None],
-        "verified": [False, True, None],
-        "verified_type": [-1, 0, None],
-        "location": ["广东 广州", "上海", "广东"],
-        "gender": ["f", "男", None],
-    }
+# the places as the select step gives them (store.places: this room does not read locations)
+PROFILES = place_columns(
+    pd.DataFrame(
+        {
+            "user_id": ["a", "b", "c"],
+            "followers": [800, 20_000, None],
+            "verified": [False, True, None],
+            "verified_type": [-1, 0, None],
+            "location": ["广东 广州", "上海", "广东"],
+            "gender": ["f", "男", None],
+        }
+    )
 )
 
 
@@ -46,7 +51,7 @@ def test_no_filter_keeps_everyone():
         ({"min_followers": 1_000}, ["b"], ["c", "d"]),
         ({"max_followers": 1_000}, ["a"], ["c", "d"]),
         ({"regions": ("广东",)}, ["a", "c"], ["d"]),
-        ({"regions": ("广州市", "上海")}, ["a", "b"], ["d"]),
+        ({"regions": Settings(regions=("广州市", "上海")).regions}, ["a", "b"], ["d"]),
         ({"gender": "f"}, ["a"], ["c", "d"]),
         ({"gender": "m"}, ["b"], ["c", "d"]),
         ({"exclude_verified": True}, ["a"], ["c", "d"]),
@@ -108,8 +113,14 @@ def test_bad_filters_say_what_was_expected(filters, match):
 
 def test_helpers_read_what_exports_write():
     assert [gender_of(g) for g in ("F", "female", "女", "男", "x", None)] == ["f", "f", "f", "m", None, None]
-    assert region_matches("广西壮族自治区 南宁", ("广西",)) is True
-    assert region_matches("海外 美国", ("广东",)) is False
-    assert region_matches("  ", ("广东",)) is None
+    assert region_matches(parse_place("广西壮族自治区 南宁").names, ("广西",)) is True
+    assert region_matches(parse_place("海外 美国").names, ("广东",)) is False
+    assert region_matches(parse_place("  ").names, ("广东",)) is None
     why = exclusion_summary(judge(gender="f").reset_index())
     assert why.startswith("filter: gender unknown 2")
+
+
+def test_a_region_filter_without_the_places_says_how_to_add_them():
+    rules = EligibilityRules(regions=("广东",))
+    with pytest.raises(ValueError, match=r"expected a place_names column.*store.places.place_columns"):
+        judge_eligibility(MEMBERS, PROFILES.drop(columns="place_names"), rules)

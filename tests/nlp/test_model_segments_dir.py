@@ -22,3 +22,26 @@ def test_the_model_reads_its_segment_from_the_given_folder(tmp_path: Path) -> No
         fh.write("\n# edited\n")
     with pytest.raises(ModelMismatchError, match="segment_sha256"):
         load_model("mothers", segments_dir=segments)
+
+
+def test_a_model_trained_on_the_settings_folder_is_checked_against_it(tmp_path: Path) -> None:
+    """Issue 18: training read the repo's segment file whatever the settings said, so a model
+    trained under TAJIAN_DATA_DIR was refused by the run that used it."""
+    from nlp.classifier import PostClassifier
+    from nlp.model_files import save_model
+
+    segments = tmp_path / "segments"
+    shutil.copytree(DEFAULT_SEGMENTS_DIR, segments)
+    with open(segments / "mothers.toml", "a", encoding="utf-8") as fh:
+        fh.write("\n# this folder's own copy\n")
+    texts = ["我家宝宝今天会翻身了", "宝宝夜奶三次好累", "孕32周胎动好厉害", "给娃做辅食南瓜泥"]
+    texts += ["追星的宝宝们冲呀", "宝宝们转发扩散", "这家宝贝真好看", "孩子们放假了"]
+    model = PostClassifier(cv=2, min_df=1).fit(texts, [1, 1, 1, 1, 0, 0, 0, 0], segments_dir=segments)
+    assert model.segments_dir_ == segments
+    path = save_model(model, tmp_path / "models" / "mothers.joblib")
+    assert load_model("mothers", path=path, segments_dir=segments).segments_dir_ == segments
+    with pytest.raises(ModelMismatchError, match="segment_sha256"):
+        load_model("mothers", path=path)  # the repo's segment file is not the one it was trained on
+    import joblib
+
+    assert not hasattr(joblib.load(path), "segments_dir_")  # the folder is the loader's to say

@@ -10,14 +10,18 @@ import pandas as pd
 from report.html import ReportInputs, banners, describe_parameters, render_report
 from report.i18n import translations
 from report.portrait import UNKNOWN, audience_portrait, portrait_view, set_filters
+from store.places import place_columns
 
-PROFILES = pd.DataFrame(
-    {
-        "user_id": ["a", "b", "c", "d"],
-        "gender": ["f", "m", "女", None],
-        "location": ["浙江 杭州", "广东", "上海 浦东新区", "其他"],
-        "followers": [10, 2_000, 80_000, None],
-    }
+# the places as the report's reader gives them (store.places: this room does not read locations)
+PROFILES = place_columns(
+    pd.DataFrame(
+        {
+            "user_id": ["a", "b", "c", "d"],
+            "gender": ["f", "m", "女", None],
+            "location": ["浙江 杭州", "广东", "上海 浦东新区", "其他"],
+            "followers": [10, 2_000, 80_000, None],
+        }
+    )
 )
 # Tuesday 2026-11-03 08:xx twice (a), Sunday 2026-11-08 22:xx (b); e has posts but no profile
 POSTS = pd.DataFrame(
@@ -57,8 +61,10 @@ def test_posting_times_by_hour_and_weekday_count_only_these_users():
 
 
 def test_many_places_fold_into_other_without_losing_anyone():
-    profiles = pd.DataFrame(
-        {"user_id": [f"u{i}" for i in range(30)], "location": [f"广东 城{i}" for i in range(30)]}
+    profiles = place_columns(
+        pd.DataFrame(
+            {"user_id": [f"u{i}" for i in range(30)], "location": [f"广东 城{i}" for i in range(30)]}
+        )
     )
     p = audience_portrait(profiles, POSTS.iloc[:0], profiles["user_id"], top=5)
     assert len(p["cities"]) == 6 and p["cities"][-1] == ("other", 25)
