@@ -32,7 +32,7 @@ from typing import Annotated, Any
 
 import typer
 
-from flows.console import LangOption
+from flows.console import LangOption, fail
 from flows.messages import current_lang, tr
 
 __all__ = ["backtest_command", "write_outputs"]
@@ -40,16 +40,11 @@ __all__ = ["backtest_command", "write_outputs"]
 DEFAULT_MODELS = "wc,uniform:0.01,learned,learned:jaccard"
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    print(tr("error: {why}").format(why=message), file=sys.stderr)
-    return typer.Exit(code)
-
-
 def _day(value: str) -> date:
     try:
         return datetime.strptime(value, "%Y-%m-%d").date()
     except ValueError:
-        raise _fail(
+        raise fail(
             tr("--split must be a date as YYYY-MM-DD; got {value}").format(value=repr(value))
         ) from None
 
@@ -157,15 +152,15 @@ def backtest_command(
     try:
         settings = load_settings()
     except SettingsError as exc:
-        raise _fail(f"settings: {exc}") from None
+        raise fail(f"settings: {exc}") from None
     if lang is not None and lang not in ("zh", "en"):
-        raise _fail(f"--lang must be zh (中文) or en (English); got {lang!r}")
+        raise fail(f"--lang must be zh (中文) or en (English); got {lang!r}")
     use_lang(lang or settings.lang)
     day = _day(split)
     if k < 1:
-        raise _fail(tr("--k must be at least 1; got {k}").format(k=k))
+        raise fail(tr("--k must be at least 1; got {k}").format(k=k))
     if bootstrap < 0:
-        raise _fail(tr("--bootstrap must be 0 or more; got {n}").format(n=bootstrap))
+        raise fail(tr("--bootstrap must be 0 or more; got {n}").format(n=bootstrap))
     from graph.backtest import check_models, run_backtest
     from store.history import read_history
     from store.warehouse import WarehouseBusyError
@@ -175,9 +170,9 @@ def backtest_command(
         model_list = check_models([prob, *models.split(",")])
         history = read_history(source)
     except (ValueError, FileNotFoundError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     except WarehouseBusyError:
-        raise _fail(
+        raise fail(
             tr("a run is in progress (the warehouse is locked); try again when it finishes"), 1
         ) from None
     read = tr(
@@ -208,14 +203,14 @@ def backtest_command(
             progress=lambda msg: print(f"  {msg}", file=sys.stderr, flush=True),
         )
     except ValueError as exc:
-        raise _fail(str(exc), 1) from None
+        raise fail(str(exc), 1) from None
     files = write_outputs(result, output_dir, source=str(source))
     target = warehouse or (source if source.is_file() else None)
     if target is not None:
         try:
             _record(target, str(source), day, result.summary())
         except WarehouseBusyError:
-            raise _fail(
+            raise fail(
                 tr("{path}: the warehouse is locked by a run; the summary was not recorded").format(
                     path=target
                 ),

@@ -1,4 +1,5 @@
-"""``tajian classify`` and ``tajian evaluate``: the post classifier on any CSV of posts.
+"""``tajian classify``: the post classifier on any CSV of posts (``tajian evaluate``, its
+measurement against hand labels, is :mod:`flows.evaluate_cli`; it shares the helpers here).
 
 How an analyst tests a segment definition: score a CSV of posts (each row gets the classifier's
 probability, a 0/1 label and the evidence: rule hits, vetoes and the n-grams behind the score),
@@ -32,11 +33,22 @@ from typing import Annotated
 
 import typer
 
-from flows.console import LangOption
+from flows.console import LangOption, fail
 from flows.console import cli_settings as _settings
-from flows.messages import current_lang, say, tr
+from flows.messages import tr
 
-__all__ = ["OUTPUT_COLUMNS", "classify_command", "evaluate_command", "safe_cell"]
+__all__ = [
+    "OUTPUT_COLUMNS",
+    "ContextColumn",
+    "ModelFile",
+    "Prior",
+    "classify_command",
+    "context_texts",
+    "describe_decision",
+    "load_scorer",
+    "parse_prior",
+    "safe_cell",
+]
 
 #: Columns ``tajian classify`` writes, in order.
 OUTPUT_COLUMNS = (
@@ -64,12 +76,7 @@ def safe_cell(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    print(tr("error: {why}").format(why=message), file=sys.stderr)
-    return typer.Exit(code)
-
-
-def _load(segment: str, model_path: Path | None):
+def load_scorer(segment: str, model_path: Path | None):
     from flows.settings import SettingsError, load_settings
     from nlp.model_files import ModelMismatchError, load_model
     from nlp.segments import SegmentDefinitionError, load_segment
@@ -80,7 +87,7 @@ def _load(segment: str, model_path: Path | None):
         models = settings.data_dir / "models"
         model = load_model(segment, models, path=model_path, segments_dir=settings.segments_dir)
     except (SettingsError, SegmentDefinitionError, FileNotFoundError, ModelMismatchError) as exc:
-        raise _fail(str(exc), 1) from None
+        raise fail(str(exc), 1) from None
     return seg, model
 
 
@@ -88,7 +95,7 @@ def _format_terms(terms: list[tuple[str, float]]) -> str:
     return " ".join(f"{name}({value:+.2f})" for name, value in terms)
 
 
-def _prior(value: str) -> str | float:
+def parse_prior(value: str) -> str | float:
     """``--prior``: "auto" or a share strictly between 0 and 1."""
     if value.strip().lower() == "auto":
         return "auto"
@@ -105,7 +112,7 @@ def _prior(value: str) -> str | float:
     return share
 
 
-def _describe(decision, given: bool) -> str:
+def describe_decision(decision, given: bool) -> str:
     if decision.estimated:
         how = tr("estimated from this file")
     else:
@@ -160,7 +167,7 @@ def classify_command(
     Cells that start with = + - @ get a leading ' so spreadsheets do not run them as formulas.
     """
     _settings(lang)  # the messages' language
-    share = _prior(prior)
+    share = parse_prior(prior)
     if top < 0:
         raise typer.BadParameter(tr("top must be >= 0; got {n}").format(n=top))
     from nlp.corpora import read_posts_csv
@@ -171,10 +178,10 @@ def classify_command(
         columns = [id_column, text_column, *([context_column] if context_column else [])]
         posts = read_posts_csv(posts_csv, columns)
     except (ValueError, FileNotFoundError) as exc:
-        raise _fail(str(exc)) from None
-    seg, clf = _load(segment, model)
+        raise fail(str(exc)) from None
+    seg, clf = load_scorer(segment, model)
     texts = posts[text_column].tolist()
-    contexts = _contexts(posts, context_column)
+    contexts = context_texts(posts, context_column)
     # the rule features' share is in the rule_* columns; top_ngrams lists the others
     proba, evidence = clf.predict_explained(texts, top=top + 3, context=contexts, prior=share)
     evidence = [[t for t in terms if not t[0].startswith("rule:")][:top] for terms in evidence]
@@ -214,7 +221,7 @@ def classify_command(
     done = tr(
         "{file}: {n:,} posts, {positive:,} labelled 1 ({segment}; {how}) in {seconds:.1f} s; wrote {output}"
     )
-    how = _describe(decision, share != "auto")
+    how = describe_decision(decision, share != "auto")
     print(
         done.format(
             file=posts_csv,
@@ -229,153 +236,8 @@ def classify_command(
     )
 
 
-def _contexts(posts, column: str | None) -> list[str | None] | None:
+def context_texts(posts, column: str | None) -> list[str | None] | None:
     """The context column's texts (None for empty cells), or None without a column."""
     if not column:
         return None
     return [c if isinstance(c, str) and c.strip() else None for c in posts[column].tolist()]
-
-
-def evaluate_command(
-    labels: Annotated[
-        Path | None,
-        typer.Argument(
-            metavar="[LABELS.csv]",
-            help="CSV of gold labels: id,text,label (label 0 or 1); without it, the warehouse's labels "
-            "of the segment (tajian label), only the randomly chosen ones",
-        ),
-    ] = None,
-    segment: Annotated[str, typer.Option(help="segment name (data/segments/<name>.toml)")] = "mothers",
-    context_column: ContextColumn = None,
-    model: ModelFile = None,
-    prior: Prior = "auto",
-    warehouse: Annotated[
-        Path | None, typer.Option(help="warehouse whose labels to use when no LABELS.csv is given")
-    ] = None,
-    lang: LangOption = None,
-) -> None:
-    """Precision, recall, F1 and confusion counts of the classifier, of the keyword rules and of the
-    keyword regex (the segment's prefilter: any child word) against gold labels. Without a file:
-    the warehouse's randomly chosen labels of the segment, with 95% intervals."""
-    _settings(lang)  # the messages' language
-    share = _prior(prior)
-    if labels is None:
-        _evaluate_warehouse(segment, warehouse, model)
-        return
-    from nlp.clean import clean_own_text
-    from nlp.corpora import read_gold
-    from nlp.evaluation import binary_scores
-    from nlp.tagger import score_post
-
-    try:
-        gold = read_gold(labels)
-        if context_column and context_column not in gold.columns:
-            raise ValueError(
-                tr("{file}: no column {column} (--context-column); got {columns}").format(
-                    file=labels, column=repr(context_column), columns=", ".join(gold.columns)
-                )
-            )
-    except (ValueError, FileNotFoundError) as exc:
-        raise _fail(str(exc)) from None
-    seg, clf = _load(segment, model)
-    texts = gold["text"].tolist()
-    contexts = _contexts(gold, context_column)
-    rules = [
-        int(score_post(t, seg, c).positive)
-        for t, c in zip(texts, contexts or [None] * len(texts), strict=True)
-    ]
-    decision = clf.decide(clf.predict_proba(texts, context=contexts)[:, 1], share)
-    rows = {
-        tr("classifier"): binary_scores(gold["label"], decision.labels),
-        tr("rules"): binary_scores(gold["label"], rules),
-    }
-    if seg.prefilter is not None:
-        rows[tr("keyword regex")] = binary_scores(
-            gold["label"], [int(bool(seg.prefilter.search(clean_own_text(t)))) for t in texts]
-        )
-    with_context = (
-        tr(", {n:,} with context").format(n=sum(c is not None for c in contexts)) if contexts else ""
-    )
-    head = tr("{segment} on {file}: {n:,} posts, {positive:,} labelled 1{context}; classifier at {how}")
-    print(
-        head.format(
-            segment=segment,
-            file=labels,
-            n=len(gold),
-            positive=int(gold["label"].sum()),
-            context=with_context,
-            how=_describe(decision, share != "auto"),
-        )
-    )
-    names = (tr("precision"), tr("recall"), "F1", "TP", "FP", "FN", "TN")
-    print(
-        _pad("", 14)
-        + "".join(_pad(n, w, right=True) for n, w in zip(names, (10, 8, 8, 7, 7, 7, 7), strict=True))
-    )
-    for name, r in rows.items():
-        print(
-            f"{_pad(name, 14)}{r['precision']:>10.3f}{r['recall']:>8.3f}{r['f1']:>8.3f}"
-            f"{r['tp']:>7d}{r['fp']:>7d}{r['fn']:>7d}{r['tn']:>7d}"
-        )
-
-
-def _pad(text: str, width: int, right: bool = False) -> str:
-    """``text`` padded to ``width`` terminal columns (a Chinese character takes two)."""
-    from rich.cells import cell_len
-
-    space = " " * max(0, width - cell_len(text))
-    return space + text if right else text + space
-
-
-def _evaluate_warehouse(segment: str, warehouse: Path | None, model_path: Path | None) -> None:
-    """``tajian evaluate --segment S`` without a file: the warehouse's random labels, with intervals;
-    the figures are recorded in the model's sidecar (``measured``) for the report."""
-    from flows.settings import SettingsError, load_settings
-    from nlp.measure import measure, segment_predictions
-    from nlp.segment_status import segment_status
-    from nlp.segments import SegmentDefinitionError, load_segment
-    from report.segment_text import measured_text, segment_notes
-    from store.labels import read_labels
-    from store.warehouse import WarehouseError
-
-    try:
-        settings = load_settings()
-        seg = load_segment(segment, settings.segments_dir)
-        wh = Path(warehouse) if warehouse else settings.warehouse
-        if not wh.is_file():
-            raise FileNotFoundError(
-                tr("{path}: no warehouse there; give --warehouse or a LABELS.csv").format(path=wh)
-            )
-        labels = read_labels(wh, segment)
-    except (SettingsError, SegmentDefinitionError, FileNotFoundError, WarehouseError) as exc:
-        raise _fail(str(exc), 1) from None
-    held = labels[(labels["chosen_by"] == "random") & labels["label"].isin(["yes", "no"])]
-    if held.empty:
-        none = tr(
-            "{path}: no randomly chosen yes/no labels of {segment} ({n} labels in all); label posts with "
-            "tajian label --segment {segment} (about a third are drawn at random)"
-        )
-        raise _fail(none.format(path=wh, segment=segment, n=len(labels)), 1)
-    path = model_path or settings.data_dir / "models" / f"{segment}.joblib"
-    clf = None
-    if path.is_file():
-        clf = _load(segment, path)[1]
-    else:
-        rules = tr("no model at {path}; measuring the keyword rules (tajian train --segment {segment})")
-        print(say("note", detail=rules.format(path=path, segment=segment)))
-    texts = held["text"].fillna("").tolist()
-    m = measure((held["label"] == "yes").astype(int), segment_predictions(texts, seg, clf))
-    status = segment_status(segment, settings.segments_dir)
-    if status["draft"]:
-        print(segment_notes(status, current_lang())[0])
-    what = tr("model {path}").format(path=path) if clf is not None else tr("rules")
-    print(f"{segment} ({what}): {measured_text({**m, 'n': len(held)}, current_lang())}")
-    counts = tr(
-        "TP {tp} FP {fp} FN {fn} TN {tn}; {other} other labels (chosen by the model, imported, or unsure) "
-        "are not counted"
-    )
-    print(counts.format(tp=m["tp"], fp=m["fp"], fn=m["fn"], tn=m["tn"], other=len(labels) - len(held)))
-    if clf is not None:
-        from nlp.measure import record_measure
-
-        record_measure(path, {**m, "n": len(held), "labels": "random warehouse labels", "warehouse": str(wh)})

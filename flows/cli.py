@@ -1,6 +1,6 @@
 """The ``tajian`` command line: the typer ``app`` and its commands, each in a module of its own
 (flows/demo_cli.py, ingest_cli.py, run_cli.py, backfill_cli.py, runs_cli.py, serve_cli.py,
-select_cli.py, classify_cli.py, backtest_cli.py, label_cli.py, train_cli.py; what they share in
+select_cli.py, classify_cli.py, evaluate_cli.py, backtest_cli.py, label_cli.py, train_cli.py; what they share in
 flows/console.py).
 
 Only ``demo``, ``run``, ``backfill`` and ``serve`` (flows, a server) import Prefect; the others start fast.
@@ -21,8 +21,9 @@ import typer
 
 from flows.backfill_cli import backfill
 from flows.backtest_cli import backtest_command
-from flows.classify_cli import classify_command, evaluate_command
+from flows.classify_cli import classify_command
 from flows.demo_cli import demo
+from flows.evaluate_cli import evaluate_command
 from flows.ingest_cli import ingest
 from flows.label_cli import label_command
 from flows.run_cli import run

@@ -36,6 +36,7 @@ __all__ = [
     "LangOption",
     "cli_settings",
     "consoles",
+    "fail",
     "parse_day",
     "people",
     "prefect_env",
@@ -197,6 +198,13 @@ def user_errors(what: str, debug: bool) -> Iterator[None]:
         raise typer.Exit(code) from None
     finally:
         root.removeHandler(recent)
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print ``error: MESSAGE`` (one line, the analyst's language) and return the exit to raise:
+    ``raise fail("…", 1) from None``. Code 2 is a bad option or file, 1 anything else."""
+    print(tr("error: {why}").format(why=message), file=sys.stderr)
+    return typer.Exit(code)
 
 
 def people(settings, segment: str) -> str:

@@ -13,22 +13,16 @@ Example::
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from flows.console import LangOption
+from flows.console import LangOption, fail
 from flows.messages import say, tr, use_lang
 
 __all__ = ["train_command"]
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    print(tr("error: {why}").format(why=message), file=sys.stderr)
-    return typer.Exit(code)
 
 
 def train_command(
@@ -60,7 +54,7 @@ def train_command(
         labels = read_labels(wh, segment)
         corpus = read_candidate_posts(wh)["text"].tolist()
     except (SettingsError, SegmentDefinitionError, FileNotFoundError, WarehouseError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc), 1) from None
     from nlp.label_training import train_from_labels
     from nlp.model_files import save_model
 
@@ -69,7 +63,7 @@ def train_command(
             segment, labels, corpus, seed=seed, segments_dir=settings.segments_dir
         )
     except ValueError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc), 1) from None
     training["warehouse"] = str(wh)
     path = save_model(model, output or settings.data_dir / "models" / f"{segment}.joblib", training=training)
     used = training["labels_used"]
