@@ -29,7 +29,9 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows import steps
+from flows.messages import tr
 from flows.settings import Settings
+from report.html import STEP_NAMES
 
 __all__ = [
     "begin_run_task",
@@ -40,6 +42,7 @@ __all__ = [
     "parse_export_task",
     "previous_day",
     "prior_task",
+    "progress_line",
     "publish_task",
     "read_shards_task",
     "report_artifacts_task",
@@ -183,6 +186,21 @@ def report_artifacts_task(final: dict[str, str], segment: str, as_of: date) -> N
     )
 
 
+def progress_line(name: str, seconds: float | None = None) -> str:
+    """A step's status line on the terminal, in the analyst's language: begun, or done in
+    ``seconds``.
+
+    >>> progress_line("tag")
+    '  … 找出目标人群（给帖子打标签）'
+    >>> progress_line("report", 3.04)
+    '  ✓ 生成报告 3.0 秒'
+    """
+    said = tr(STEP_NAMES[name]) if name in STEP_NAMES else name
+    if seconds is None:
+        return f"  … {said}"
+    return "  ✓ " + tr("{step} {seconds} s").format(step=said, seconds=f"{seconds:,.1f}")
+
+
 def step_clock(warehouse: str, run_id: str) -> Any:
     """``with step(name): …`` logs the step's start and its wall time when done, and keeps the
     time in the run record (``run_steps``, read by the report's method section). With
@@ -195,14 +213,14 @@ def step_clock(warehouse: str, run_id: str) -> Any:
     def step(name: str) -> Iterator[None]:
         logger.info("step %s: started", name)
         if show:
-            sys.stderr.write(f"  … {name}\n")
+            sys.stderr.write(progress_line(name) + "\n")
             sys.stderr.flush()
         started = time.perf_counter()
         yield
         seconds = time.perf_counter() - started
         logger.info("step %s: done in %.1f s", name, seconds)
         if show:
-            sys.stderr.write(f"  ✓ {name}: {seconds:.1f} s\n")
+            sys.stderr.write(progress_line(name, seconds) + "\n")
             sys.stderr.flush()
         steps.record_step_time(Path(warehouse), run_id, name, seconds)
 
