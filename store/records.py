@@ -432,6 +432,33 @@ class BatchBuilder:
         """The quarantine rows so far: ``(line, raw, reason)``."""
         return self._quarantine
 
+    def build_arrow(self) -> ExportBatch:
+        """The batch as Arrow tables (:data:`ARROW_SCHEMAS`), what the warehouse registers: for
+        a file of a few rows several times cheaper than :meth:`build`'s pandas frames (which
+        the batch still gives, on first use of ``posts`` and the like). Rows Arrow cannot hold
+        as they are (a number where text belongs) get :meth:`build`'s frames, as before.
+
+        >>> b = BatchBuilder("a.jsonl")
+        >>> b.quarantine(3, "{oops", "a.jsonl, line 3: not valid JSON")
+        >>> batch = b.build_arrow()
+        >>> type(batch.table("quarantine")).__name__, batch.quarantine.loc[0, "line"]
+        ('Table', np.int64(3))
+        """
+        quarantine = [(r[0], _printable(r[1]), _printable(r[2])) for r in self._quarantine]
+        try:
+            tables = {
+                name: _rows_table(rows, name)
+                for name, rows in (
+                    ("posts", self.posts),
+                    ("users", self.users),
+                    ("interactions", self.interactions),
+                    ("quarantine", quarantine),
+                )
+            }
+        except (pa.ArrowException, TypeError, ValueError, OverflowError):
+            return self.build()
+        return ExportBatch(self.source, self.platform, **tables, row_keys=self.row_keys)
+
     def build(self) -> ExportBatch:
         return make_batch(
             self.source,
@@ -442,6 +469,15 @@ class BatchBuilder:
             quarantine=self._quarantine,
             row_keys=self.row_keys,
         )
+
+
+def _rows_table(rows: list[tuple], name: str) -> pa.Table:
+    """Tuples of ``name``'s columns (:data:`ARROW_SCHEMAS`) as an Arrow table, column by column."""
+    schema = ARROW_SCHEMAS[name]
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
+    return pa.Table.from_arrays(
+        [pa.array(list(c), f.type) for c, f in zip(columns, schema, strict=True)], schema=schema
+    )
 
 
 def whole_file_quarantine(source: str, raw: str | bytes, why: str, platform: str = "weibo") -> ExportBatch:

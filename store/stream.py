@@ -18,16 +18,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from itertools import groupby
 from pathlib import Path
 
 import duckdb
 
-from store.readers import detect_format, read_exports
+from store.readers import detect_format, read_export, read_exports
 from store.warehouse import LoadReport, load_batch, load_parts
 from store.weibo_api import PART_BYTES, read_weibo_api_parts
 
-__all__ = ["LOAD_MEMORY_LIMIT", "load_exports", "read_in_parts"]
+__all__ = ["BATCH_FILES", "BATCH_ROWS", "LOAD_MEMORY_LIMIT", "load_exports", "read_in_parts"]
 
 
 def read_in_parts(path: Path, fmt: str | None = None, part_bytes: int = PART_BYTES) -> bool:
@@ -45,6 +46,12 @@ def read_in_parts(path: Path, fmt: str | None = None, part_bytes: int = PART_BYT
 LOAD_MEMORY_LIMIT = "1GB"
 
 
+#: Small files load in one transaction per this many files or rows (whichever comes first): a
+#: commit costs more than loading a file of a few rows, and the open transaction stays bounded.
+BATCH_FILES = 500
+BATCH_ROWS = 200_000
+
+
 def load_exports(
     con: duckdb.DuckDBPyConnection,
     files: Iterable[Path],
@@ -52,16 +59,22 @@ def load_exports(
     *,
     part_bytes: int = PART_BYTES,
     memory_limit: str | None = LOAD_MEMORY_LIMIT,
+    batch_files: int = BATCH_FILES,
+    batch_rows: int = BATCH_ROWS,
 ) -> Iterator[tuple[Path, LoadReport | ValueError | OSError]]:
     """Load ``files`` in their order; yields each file with its load report, or with the error
     that kept it from loading (the other files still load). Memory holds one part of a large
     Weibo API file (:func:`read_in_parts`), or at most two other files' batches, and DuckDB at
-    most ``memory_limit`` (the connection's own limit is back when the generator ends)."""
+    most ``memory_limit`` (the connection's own limit is back when the generator ends).
+
+    A large file read in parts loads in a transaction of its own; the other files load in
+    transactions of up to ``batch_files`` files or ``batch_rows`` rows, each file with its own
+    report and ``loads`` row, yielded once its transaction is committed."""
     before = con.execute("SELECT current_setting('memory_limit')").fetchone()
     if memory_limit is not None:
         con.execute(f"SET memory_limit = '{_size(memory_limit)}'")
     try:
-        yield from _load_in_order(con, files, fmt, part_bytes)
+        yield from _load_in_order(con, files, fmt, part_bytes, batch_files, batch_rows)
     finally:
         if memory_limit is not None and before:
             con.execute(f"SET memory_limit = '{_size(str(before[0]))}'")
@@ -75,7 +88,12 @@ def _size(text: str) -> str:
 
 
 def _load_in_order(
-    con: duckdb.DuckDBPyConnection, files: Iterable[Path], fmt: str | None, part_bytes: int
+    con: duckdb.DuckDBPyConnection,
+    files: Iterable[Path],
+    fmt: str | None,
+    part_bytes: int,
+    batch_files: int,
+    batch_rows: int,
 ) -> Iterator[tuple[Path, LoadReport | ValueError | OSError]]:
     for in_parts, group in groupby(files, key=lambda p: read_in_parts(Path(p), fmt, part_bytes)):
         if in_parts:
@@ -85,9 +103,76 @@ def _load_in_order(
                 except (ValueError, OSError) as exc:
                     yield Path(path), exc
             continue
-        for path, batch in read_exports(list(group), fmt):
+        yield from _load_together(con, list(group), fmt, batch_files, batch_rows)
+
+
+def _load_together(
+    con: duckdb.DuckDBPyConnection,
+    files: list[Path],
+    fmt: str | None,
+    max_files: int,
+    max_rows: int,
+) -> Iterator[tuple[Path, LoadReport | ValueError | OSError]]:
+    """Load files (none read in parts) in transactions of up to ``max_files`` files or
+    ``max_rows`` rows, yielding each file's outcome once its transaction is committed. A file
+    that cannot be read is yielded with its error (it loads nothing); one that fails to load
+    rolls its transaction back, and that transaction's files are loaded again one by one, so
+    each of the others still loads and the failing one leaves nothing."""
+    done: list[tuple[Path, LoadReport | ValueError | OSError]] = []
+    chunk: list[Path] = []  # the files loaded in the open transaction
+    rows = 0
+    reads = read_exports(files, fmt)
+    try:
+        for path, future in reads:
             try:
-                report: LoadReport | ValueError | OSError = load_batch(con, batch.result())
+                batch = future.result()
             except (ValueError, OSError) as exc:
-                report = exc
-            yield path, report
+                done.append((path, exc))
+                continue
+            if not chunk:
+                con.begin()
+            try:
+                done.append((path, load_batch(con, batch, _in_transaction=True)))
+            except (ValueError, OSError):
+                con.rollback()
+                failed, done, chunk, rows = done, [], [], 0
+                yield from _one_by_one(con, failed, path, fmt)
+                continue
+            except BaseException:
+                con.rollback()
+                raise
+            chunk.append(path)
+            rows += batch.rows_read
+            if len(chunk) >= max_files or rows >= max_rows:
+                con.commit()
+                committed, done, chunk, rows = done, [], [], 0
+                yield from committed
+        if chunk:
+            con.commit()
+            chunk = []
+        yield from done
+    finally:
+        reads.close()
+        if chunk:  # left early (an error, or the caller stopped): nothing of the chunk stays
+            with suppress(duckdb.Error):
+                con.rollback()
+
+
+def _one_by_one(
+    con: duckdb.DuckDBPyConnection,
+    done: list[tuple[Path, LoadReport | ValueError | OSError]],
+    failed: Path,
+    fmt: str | None,
+) -> Iterator[tuple[Path, LoadReport | ValueError | OSError]]:
+    """After a rolled-back transaction (``done``: its outcomes so far, then ``failed``, the file
+    whose load failed): the outcomes in file order, each file that had loaded read and loaded
+    again in a transaction of its own; a file that could not be read keeps its error."""
+    for path, outcome in [*done, (failed, None)]:
+        if outcome is not None and not isinstance(outcome, LoadReport):
+            yield path, outcome
+            continue
+        try:
+            report: LoadReport | ValueError | OSError = load_batch(con, read_export(path, fmt))
+        except (ValueError, OSError) as exc:
+            report = exc
+        yield path, report

@@ -313,7 +313,7 @@ def parse_weibo_api(
         b = BatchBuilder(source, PLATFORM)
         for lineno, raw in enumerate(lines, first_line):
             _parse_line(b, lineno, raw, source)
-        return b.build()
+        return b.build_arrow()
     return _parse_lines_sql(pa.array(lines, pa.large_string()), source, first_line)
 
 
