@@ -26,6 +26,33 @@ from report.reasons import reason_text
 __all__ = ["ingest", "print_loads"]
 
 
+class _Burst:
+    """Files loaded in one transaction are yielded together, the first after the whole batch's
+    wait: their ``seconds`` share that wait in proportion to their rows (a yield that follows
+    the previous one within ``GAP_S`` belongs to the same batch).
+
+    >>> burst, first, second = _Burst(), {"rows_read": 1}, {"rows_read": 3}
+    >>> burst.add(first, 3.0); burst.add(second, 0.0)
+    >>> first["seconds"], second["seconds"]
+    (1.0, 2.0)
+    """
+
+    GAP_S = 0.005
+
+    def __init__(self) -> None:
+        self.reports: list[dict] = []
+        self.total = 0.0
+
+    def add(self, report: dict, waited: float) -> None:
+        if waited > self.GAP_S:
+            self.reports, self.total = [], 0.0
+        self.reports.append(report)
+        self.total += waited
+        weights = [r["rows_read"] + 1 for r in self.reports]
+        for r, w in zip(self.reports, weights, strict=True):
+            r["seconds"] = self.total * w / sum(weights)
+
+
 def print_loads(loads: list[dict]) -> None:
     """The table of what each file loaded, then one line per note (what a load changed without
     quarantining a row)."""
@@ -155,14 +182,14 @@ def ingest(
             ) as progress:
                 job = progress.add_task("…", total=len(files))
                 # the next file is read while this one loads; a large one is loaded in parts
-                since = time.monotonic()
+                since, burst = time.monotonic(), _Burst()
                 for f, outcome in load_exports(con, files, format):
                     progress.update(job, description=say("ingest_progress", file=f.name))
                     if isinstance(outcome, Exception):  # this file cannot be read: the others still load
                         failed.append((f, " ".join(f"{f}: {outcome}".split())))
                     else:  # read (overlapping the previous load) + load, as the user waits for it
                         report = outcome.as_dict()
-                        report["seconds"] = time.monotonic() - since
+                        burst.add(report, time.monotonic() - since)
                         report["format"] = format or _detected_format(f)
                         if report["quarantined"]:
                             report["top_reasons"] = quarantine_summary(con, report["source"])
