@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from store import runs
-from store.readers import find_export_files, read_export
+from store.readers import find_export_files
+from store.stream import load_exports
 from store.warehouse import LoadReport, load_batch
 
 __all__ = [
@@ -75,7 +76,14 @@ def load_export(warehouse: Path, batch: Any) -> LoadReport:
 
 
 def ingest_paths(warehouse: Path, paths: Sequence[str | Path], fmt: str | None = None) -> list[LoadReport]:
-    """Load export files (folders are searched) into the warehouse, one transaction per file."""
+    """Load export files (folders are searched) into the warehouse as ``tajian ingest`` does
+    (:func:`store.stream.load_exports`: small files in batched transactions, a large one in
+    parts); the first file that cannot be read raises, after the files before it are loaded."""
     files = export_files(paths)
+    reports: list[LoadReport] = []
     with runs.warehouse(warehouse) as con:
-        return [load_batch(con, read_export(f, fmt)) for f in files]
+        for _, outcome in load_exports(con, files, fmt):
+            if isinstance(outcome, Exception):
+                raise outcome
+            reports.append(outcome)
+    return reports
