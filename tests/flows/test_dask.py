@@ -44,6 +44,12 @@ def dask_address(tmp_path_factory) -> Iterator[str]:
         import prefect_dask  # noqa: F401
     except ImportError as exc:
         missing(f"prefect-dask / distributed are not installed ({exc}); pip install prefect-dask")
+    import dask
+
+    # a loaded CI box (the suite runs on a worker per core) can stall an event loop for seconds:
+    # Dask's default 30 s comm timeouts then drop the client ("scheduler-connection-lost")
+    timeouts = {"distributed.comm.timeouts.connect": "120s", "distributed.comm.timeouts.tcp": "120s"}
+    dask.config.set(timeouts)
     base = tmp_path_factory.mktemp("dask")
     scheduler_file = base / "scheduler.json"
     env = {
@@ -52,6 +58,8 @@ def dask_address(tmp_path_factory) -> Iterator[str]:
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_LOGGING_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),
+        "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "120s",
+        "DASK_DISTRIBUTED__COMM__TIMEOUTS__TCP": "120s",
     }
     logs = [open(base / name, "wb") for name in ("scheduler.log", "worker.log")]  # noqa: SIM115
     procs: list[subprocess.Popen] = []
