@@ -65,7 +65,7 @@ def read_tag_shards(warehouse: Path, as_of: date, window_days: int, shards: int 
         # each post carries its author's screen name and bio: a shard holds all a tagger needs
         posts = attach_author_profiles(con, posts)
     columns = ["post_id", "user_id", "created_at", "text", "context", "screen_name", "bio"]
-    return split_by_user_shard(posts[columns], shards)
+    return split_by_user_shard(posts[columns], shards, own_text=True)
 
 
 def estimate_prior(shards: Sequence[pd.DataFrame], segment: str, segments_dir: Path) -> float | None:

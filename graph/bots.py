@@ -56,14 +56,31 @@ def _own_text(text: object) -> str:
     return re.sub(r"\s+", " ", own)
 
 
-def _follow_signal(following: Any, followers: Any) -> float | None:
-    if following is None or followers is None or pd.isna(following) or pd.isna(followers):
-        return None
-    follows, fans = float(following), float(followers)
-    if follows < 200:
-        return 0.0
-    ratio = follows / max(fans, 1.0)
-    return float(min(1.0, max(0.0, (ratio - 2) / 18)))
+def _follow_signals(
+    profiles: pd.DataFrame | None, everyone: list[str]
+) -> tuple[np.ndarray, list[str | None]]:
+    """The follow_ratio signal of each of ``everyone`` (NaN: unknown) and, where it fired, its reason.
+
+    following / followers, scaled: 0 below 200 followings, then (ratio - 2) / 18 clipped to [0, 1].
+    """
+    fr = np.full(len(everyone), np.nan)
+    why: list[str | None] = [None] * len(everyone)
+    if profiles is None or not len(profiles) or not {"followers", "following"} <= set(profiles.columns):
+        return fr, why
+    prof = profiles.drop_duplicates("user_id").set_index("user_id")[["followers", "following"]]
+    pos = prof.index.get_indexer(everyone)
+    at = np.flatnonzero(pos >= 0)
+    vals = prof.to_numpy()[pos[at]]  # each user's row, as prof.loc[user] gives it
+    known = ~(pd.isna(vals[:, 0]) | pd.isna(vals[:, 1]))
+    at, vals = at[known], vals[known]
+    fans = vals[:, 0].astype(np.float64)
+    follows = vals[:, 1].astype(np.float64)
+    ratio = follows / np.maximum(fans, 1.0)
+    signal = np.where(follows < 200, 0.0, np.minimum(1.0, np.maximum(0.0, (ratio - 2) / 18)))
+    fr[at] = signal
+    for i in np.flatnonzero(signal > 0).tolist():
+        why[at[i]] = f"follows {int(vals[i, 1]):,} but has {int(vals[i, 0]):,} followers"
+    return fr, why
 
 
 def bot_scores(
@@ -77,13 +94,12 @@ def bot_scores(
 
     ``posts`` needs user_id, created_at, text, repost_of (reposts have a non-empty repost_of);
     ``profiles`` (optional) user_id, followers, following. ``users`` adds users with no posts.
+    Rows: the posting users in user_id order, then the other ``users`` in their order. The
+    signals are counted per user over all posts at once (no loop over pandas groups).
     """
     for col in ("user_id", "created_at", "text", "repost_of"):
         if col not in posts.columns:
             raise ValueError(f"posts need columns user_id, created_at, text, repost_of; missing {col!r}")
-    prof = None
-    if profiles is not None and len(profiles) and {"followers", "following"} <= set(profiles.columns):
-        prof = profiles.drop_duplicates("user_id").set_index("user_id")[["followers", "following"]]
     df = posts[["user_id", "created_at", "text", "repost_of"]].copy()
     df["user_id"] = df["user_id"].astype(str)
     df["own"] = [_own_text(t) for t in df["text"]]
@@ -94,40 +110,71 @@ def bot_scores(
     df["burst"] = gap.notna() & (gap <= _BURST_SECONDS)
     nonempty = df["own"].str.len() > 0
     df["dup"] = nonempty & df.duplicated(["user_id", "own"], keep=False)
-    rows = []
-    everyone = list(dict.fromkeys([*df["user_id"].unique().tolist(), *(users or [])]))
-    groups = {u: g for u, g in df.groupby("user_id", sort=False)}
-    for user in everyone:
-        g = groups.get(user)
-        n = 0 if g is None else len(g)
-        signals: dict[str, float | None] = {}
-        reasons: list[str] = []
-        if g is not None and n >= min_posts:
-            ro, dup, burst = (
-                float(g["repost_only"].mean()),
-                float(g["dup"].mean()),
-                float(g["burst"].sum() / max(n - 1, 1)),
-            )
-            signals.update(repost_only=ro, duplicates=dup, bursts=burst)
-            if ro >= 0.5:
-                reasons.append(f"{ro:.0%} of {n} posts are reposts with no words of their own")
-            if dup >= 0.3:
-                reasons.append(f"{dup:.0%} of posts repeat another of their posts word for word")
-            if burst >= 0.3:
-                reasons.append(f"{int(g['burst'].sum())} posts within {_BURST_SECONDS} s of the previous")
-        else:
-            signals.update(repost_only=0.0, duplicates=0.0, bursts=0.0)
-        fr = None
-        if prof is not None and user in prof.index:
-            row = prof.loc[user]
-            fr = _follow_signal(row["following"], row["followers"])
-            if fr is not None and fr > 0:
-                reasons.append(
-                    f"follows {int(row['following']):,} but has {int(row['followers']):,} followers"
-                )
-        signals["follow_ratio"] = fr
-        known = {k: v for k, v in signals.items() if v is not None}
-        wsum = sum(BOT_WEIGHTS[k] for k in known)
-        score = sum(BOT_WEIGHTS[k] * v for k, v in known.items()) / wsum if wsum else 0.0
-        rows.append((user, n, round(float(np.clip(score, 0, 1)), 4), signals, "; ".join(reasons)))
-    return pd.DataFrame(rows, columns=["user_id", "n_posts", "bot_score", "signals", "bot_reasons"])
+    columns = ["user_id", "n_posts", "bot_score", "signals", "bot_reasons"]
+
+    codes, posting = pd.factorize(df["user_id"])  # df is sorted: user_id order
+    everyone = list(dict.fromkeys([*posting.tolist(), *(users or [])]))
+    m, k = len(everyone), len(posting)
+    if not m:
+        return pd.DataFrame([], columns=columns)
+    n = np.zeros(m, dtype=np.int64)
+    n[:k] = np.bincount(codes, minlength=k)
+    hits = {}
+    for col in ("repost_only", "dup", "burst"):
+        hits[col] = np.zeros(m, dtype=np.int64)
+        weights = df[col].to_numpy(dtype=np.float64)
+        hits[col][:k] = np.bincount(codes, weights=weights, minlength=k).astype(np.int64)
+    judged = n >= min_posts  # fewer posts: too little to judge, the post signals are 0
+    ro = np.where(judged, hits["repost_only"] / np.maximum(n, 1), 0.0)
+    dup = np.where(judged, hits["dup"] / np.maximum(n, 1), 0.0)
+    burst = np.where(judged, hits["burst"] / np.maximum(n - 1, 1), 0.0)
+    fr, follow_why = _follow_signals(profiles, everyone)
+
+    # the weighted mean over the known signals, summed in the same order as one user at a time
+    w = BOT_WEIGHTS
+    posts_part = w["repost_only"] * ro + w["duplicates"] * dup + w["bursts"] * burst
+    posts_w = w["repost_only"] + w["duplicates"] + w["bursts"]
+    has_fr = ~np.isnan(fr)
+    score = np.where(
+        has_fr,
+        (posts_part + w["follow_ratio"] * np.where(has_fr, fr, 0.0)) / (posts_w + w["follow_ratio"]),
+        posts_part / posts_w,
+    )
+
+    def said(mask: np.ndarray, text: Any) -> list[str | None]:
+        out: list[str | None] = [None] * m
+        for i in np.flatnonzero(mask).tolist():
+            out[i] = text(i)
+        return out
+
+    ro_l, dup_l, burst_l, n_l = ro.tolist(), dup.tolist(), burst.tolist(), n.tolist()
+    burst_n = hits["burst"].tolist()
+    parts = zip(
+        said(
+            judged & (ro >= 0.5),
+            lambda i: f"{ro_l[i]:.0%} of {n_l[i]} posts are reposts with no words of their own",
+        ),
+        said(
+            judged & (dup >= 0.3),
+            lambda i: f"{dup_l[i]:.0%} of posts repeat another of their posts word for word",
+        ),
+        said(
+            judged & (burst >= 0.3), lambda i: f"{burst_n[i]} posts within {_BURST_SECONDS} s of the previous"
+        ),
+        follow_why,
+        strict=True,
+    )
+    fr_l = [None if np.isnan(f) else f for f in fr.tolist()]
+    return pd.DataFrame(
+        {
+            "user_id": everyone,
+            "n_posts": n,
+            "bot_score": [round(s, 4) for s in np.clip(score, 0, 1).tolist()],
+            "signals": [
+                {"repost_only": a, "duplicates": b, "bursts": c, "follow_ratio": d}
+                for a, b, c, d in zip(ro_l, dup_l, burst_l, fr_l, strict=True)
+            ],
+            "bot_reasons": ["; ".join(p for p in ps if p) for ps in parts],
+        },
+        columns=columns,
+    )

@@ -69,6 +69,7 @@ from nlp.segments import SegmentDefinition
 from nlp.tokenize import tokenize
 
 __all__ = [
+    "OWN_TEXT",
     "RULES",
     "TAG_COLUMNS",
     "PostClassifierLike",
@@ -78,6 +79,7 @@ __all__ = [
     "count_by_rule",
     "merge_funnels",
     "merge_shard_tags",
+    "own_texts",
     "profiles_of",
     "score_own_text",
     "score_post",
@@ -105,6 +107,11 @@ TAG_COLUMNS: tuple[str, ...] = (
 #: chance, a clear profile, or a positive post and a profile signal together.
 RULES: tuple[str, ...] = ("posts", "profile", "both")
 _POST_COLUMNS = ("post_id", "user_id", "created_at", "text")
+
+#: Optional column of a posts frame: each post's cleaned own text (:func:`own_texts` of its
+#: ``text``). :func:`split_by_user_shard` adds it when asked; :func:`window_prior` and
+#: :func:`tag_users` then read it instead of cleaning every window post again, each.
+OWN_TEXT = "own_text"
 _TZ = "Asia/Shanghai"
 _USER_TOP = 5  # best positive posts averaged into the user score
 _MIN_CHANCE = 0.002  # floor of a post model's measured false-positive rate in the chance test
@@ -501,6 +508,34 @@ def _explain(classifier: PostClassifierLike, texts: list[str], prior: float | No
     return classifier.predict_explained(texts, top=3)
 
 
+def own_texts(texts: Iterable[object]) -> list[str]:
+    """:func:`nlp.clean.clean_own_text` of each text (non-strings read as None), each distinct
+    text cleaned once: what :data:`OWN_TEXT` holds.
+
+    Example:
+        >>> own_texts(["宝宝 //@小红:好", None, "宝宝 //@小红:好"])
+        ['宝宝', '', '宝宝']
+    """
+    read: list[str | None] = [t if isinstance(t, str) else None for t in texts]
+    own_of = {t: clean_own_text(t) for t in dict.fromkeys(read)}
+    return [own_of[t] for t in read]
+
+
+def _posts_own_texts(posts: pd.DataFrame) -> list[str]:
+    """The posts' :data:`OWN_TEXT` column when they carry it (checked to hold text), else cleaned."""
+    if OWN_TEXT not in posts.columns:
+        return own_texts(posts["text"].tolist())
+    own = posts[OWN_TEXT].tolist()
+    bad = [o for o in own if not isinstance(o, str)]
+    if bad:
+        raise ValueError(
+            f"the {OWN_TEXT!r} column must hold each post's cleaned own text (a string, '' for none);"
+            f" got {bad[0]!r}. Fix: leave the column out (the texts are cleaned here) or fill it with"
+            " nlp.tagger.own_texts(posts['text'])"
+        )
+    return own
+
+
 def window_prior(
     posts: pd.DataFrame, segment: SegmentDefinition, classifier: PostClassifierLike | None
 ) -> float | None:
@@ -518,7 +553,7 @@ def window_prior(
     """
     if classifier is None or posts.empty:
         return None
-    own = [clean_own_text(t if isinstance(t, str) else None) for t in posts["text"].tolist()]
+    own = _posts_own_texts(posts)
     if "context" in posts.columns:
         ctx = [c if isinstance(c, str) and c else None for c in posts["context"].tolist()]
     else:
@@ -644,15 +679,17 @@ def tag_users(
     context_rule = segment.context if has_context else None  # the [context] rule applies
     if has_context:
         df["context"] = posts["context"].to_numpy(dtype=object)
+    given_own = OWN_TEXT in posts.columns
+    if given_own:
+        df[OWN_TEXT] = _posts_own_texts(posts)
     created, day = _local_days(posts["created_at"].reset_index(drop=True))
     df["created_at"] = created
     df["day"] = day.to_numpy(dtype=object)
     df = df.drop_duplicates("post_id", keep="first").reset_index(drop=True)
 
-    # Clean each distinct text once, then score each distinct own text once.
-    texts = [t if isinstance(t, str) else None for t in df["text"].tolist()]
-    own_of: dict[str | None, str] = {t: clean_own_text(t) for t in dict.fromkeys(texts)}
-    own = [own_of[t] for t in texts]
+    # Clean each distinct text once (or read the cleaned column), then score each distinct own
+    # text once.
+    own = df[OWN_TEXT].tolist() if given_own else own_texts(df["text"].tolist())
     score_of = {o: score_own_text(o, segment) for o in set(own)}
     rule_scores = [score_of[o] for o in own]
     in_context: dict[int, PostScore] = {}  # row -> its score read with its context, where it differs
@@ -743,7 +780,7 @@ def tag_users(
         classifier,
         decided_prior,
         max_evidence,
-        own_of,
+        own,
         score_of,
         in_context,
     )
@@ -841,7 +878,7 @@ def _member_rows(
     classifier: PostClassifierLike | None,
     decided_prior: float | None,
     max_evidence: int,
-    own_of: dict[str | None, str],
+    own: list[str],
     score_of: dict[str, PostScore],
     in_context: dict[int, PostScore],
 ) -> list[dict]:
@@ -871,7 +908,7 @@ def _member_rows(
             "post_id": r.post_id,
             "created_at": _iso(r.created_at),
             "text": text or "",
-            "hits": list(in_context.get(r.Index, score_of[own_of[text]]).hits),
+            "hits": list(in_context.get(r.Index, score_of[own[r.Index]]).hits),
             "score": round(float(r.score), 4),
         }
         if classifier is not None and text is not None:
@@ -971,12 +1008,14 @@ def shard_of(user_ids: Iterable[object], n: int) -> np.ndarray:
     return per_user[codes]
 
 
-def split_by_user_shard(posts: pd.DataFrame, n: int) -> list[pd.DataFrame]:
+def split_by_user_shard(posts: pd.DataFrame, n: int, *, own_text: bool = False) -> list[pd.DataFrame]:
     """``posts`` split into ``n`` frames by :func:`shard_of` of ``user_id`` (row order kept).
 
     Rows repeating an earlier ``post_id`` are dropped first, as :func:`tag_user_segments` drops
     them, so tagging each shard and merging them (:func:`merge_shard_tags`) gives exactly the
     tags of the whole frame. A shard may be empty. ``n == 1`` returns ``[posts]`` unchanged.
+    ``own_text=True`` first adds the :data:`OWN_TEXT` column (each distinct text cleaned once),
+    which :func:`window_prior` and :func:`tag_users` then read instead of cleaning again.
 
     Example:
         >>> posts = pd.DataFrame({"post_id": ["1", "2", "3"], "user_id": ["u1", "u2", "u1"]})
@@ -987,8 +1026,10 @@ def split_by_user_shard(posts: pd.DataFrame, n: int) -> list[pd.DataFrame]:
     if "user_id" not in posts.columns or "post_id" not in posts.columns:
         raise ValueError("posts need columns post_id and user_id to be split by user")
     if n == 1:
-        return [posts]
+        return [posts.assign(**{OWN_TEXT: own_texts(posts["text"].tolist())}) if own_text else posts]
     first = posts[~posts["post_id"].astype(str).duplicated(keep="first").to_numpy()]
+    if own_text:
+        first = first.assign(**{OWN_TEXT: own_texts(first["text"].tolist())})
     shard = shard_of(first["user_id"], n)
     return [first[shard == i] for i in range(n)]
 

@@ -593,3 +593,31 @@ def test_shards_equal_unsharded_with_a_classifier(mothers: SegmentDefinition) ->
     parts = [tag_users(p, loose, classifier=model) for p in split_by_user_shard(posts, 3)]
     pd.testing.assert_frame_equal(merge_shard_tags([r.tags for r in parts]), whole.tags)
     assert merge_funnels([r.funnel for r in parts]) == whole.funnel
+    # the same with each text cleaned once, ahead, into the own_text column the tagger reads
+    parts = [tag_users(p, loose, classifier=model) for p in split_by_user_shard(posts, 3, own_text=True)]
+    pd.testing.assert_frame_equal(merge_shard_tags([r.tags for r in parts]), whole.tags)
+    assert merge_funnels([r.funnel for r in parts]) == whole.funnel
+
+
+def test_own_text_column_is_read_instead_of_cleaning_again(mothers: SegmentDefinition) -> None:
+    from nlp.classifier import PostClassifier
+    from nlp.clean import clean_own_text
+    from nlp.tagger import OWN_TEXT, split_by_user_shard, tag_users, window_prior
+
+    posts = _sample_posts().head(400)
+    [whole] = split_by_user_shard(posts, 1, own_text=True)
+    assert whole[OWN_TEXT].tolist() == [
+        clean_own_text(t if isinstance(t, str) else None) for t in posts["text"]
+    ]
+    assert OWN_TEXT not in posts.columns  # the caller's frame is left as it was
+    model = PostClassifier(cv=2).fit(TINY_TRAIN, [1, 1, 1, 1, 0, 0, 0, 0])  # prior "auto"
+    prior = window_prior(posts, mothers, model)
+    assert prior is not None and window_prior(whole, mothers, model) == prior
+    pd.testing.assert_frame_equal(tag_users(whole, mothers).tags, tag_users(posts, mothers).tags)
+    # the column is read, not recomputed: a wrong one shows (and a non-text one is refused)
+    blank = whole.assign(**{OWN_TEXT: ""})
+    assert tag_users(blank, mothers).tags.empty and not tag_users(posts, mothers).tags.empty
+    with pytest.raises(
+        ValueError, match=r"'own_text' column must hold .* got None\. Fix: leave the column out"
+    ):
+        window_prior(whole.assign(**{OWN_TEXT: None}), mothers, model)

@@ -116,6 +116,78 @@ def test_gexf_opens_in_networkx_with_seed_attributes(tmp_path):
     assert h.nodes["2"]["followers"] == -1 and h.nodes["3"]["seed"] is False
 
 
+def _networkx_gexf(nodes, edges, path):
+    """circles.gexf as report/gexf.py wrote it before it wrote the XML itself: a networkx DiGraph
+    through nx.write_gexf (the reference the direct writer must read back equal to)."""
+    h = nx.DiGraph()
+    default = {"circle": -1, "city": "", "seed": False, "rank": 0, "member": False, "followers": -1}
+    for nd in nodes:
+        rank = nd.get("rank")
+        h.add_node(
+            str(nd["id"]),
+            label=str(nd.get("label") or nd["id"]),
+            user_id=str(nd["id"]),
+            circle=int(nd["circle"]) if nd.get("circle") is not None else -1,
+            city=str(nd.get("city") or ""),
+            seed=rank is not None,
+            rank=int(rank) if rank is not None else 0,
+            member=bool(nd.get("member", False)),
+            followers=int(nd["followers"]) if nd.get("followers") is not None else -1,
+        )
+    for a, b, w in edges:
+        for end in (a, b):
+            if end not in h:
+                h.add_node(str(end), label=str(end), user_id=str(end), **default)
+        h.add_edge(str(a), str(b), weight=float(w))
+    nx.write_gexf(h, path)
+    return path
+
+
+@pytest.mark.parametrize("n", [0, 1, 40])
+def test_gexf_reads_back_as_networkx_wrote_it(tmp_path, n):
+    rng = np.random.default_rng(n)
+    names = ['a & b <"妈妈">', "x\ty\nz\r", "\U0001f476 宝宝", "", None, "'quote'", "]]>"]
+    nodes = [
+        {
+            "id": str(1000 + i),
+            "label": names[i % len(names)],
+            "circle": None if i % 5 == 0 else int(rng.integers(0, 4)),
+            "rank": i + 1 if i % 3 == 0 else None,
+            "city": names[(i + 2) % len(names)],
+            "member": bool(i % 2),
+            "followers": None if i % 4 == 0 else int(rng.integers(0, 10**9)),
+        }
+        for i in range(n)
+    ]
+    nodes += nodes[:2]  # a repeated id keeps its place and its last attributes
+    ends = [str(1000 + i) for i in range(n)] + ["999", "1"]  # some ends are not nodes
+    edges = [
+        (str(rng.choice(ends)), str(rng.choice(ends)), float(rng.choice([0.5, 1.0, 2.5, 1 / 3])))
+        for _ in range(3 * n)
+    ]
+    edges += edges[:3]  # a repeated edge keeps its place and its last weight
+    want = nx.read_gexf(_networkx_gexf(nodes, edges, tmp_path / "nx.gexf"))
+    got = nx.read_gexf(write_circles_gexf(nodes, edges, tmp_path / "direct.gexf"))
+    assert list(got.nodes(data=True)) == list(want.nodes(data=True))
+    assert list(got.edges(data=True)) == list(want.edges(data=True))
+    assert got.graph == want.graph and isinstance(got, nx.DiGraph)
+
+
+def test_gexf_drops_characters_xml_cannot_hold(tmp_path):
+    nodes = [
+        {
+            "id": "1",
+            "label": "妈\x00妈\x1b[0m\ud800",
+            "circle": 0,
+            "rank": 1,
+            "city": "杭\x0c州",
+            "member": True,
+        }
+    ]
+    h = nx.read_gexf(write_circles_gexf(nodes, [], tmp_path / "c.gexf"))
+    assert h.nodes["1"]["label"] == "妈妈[0m" and h.nodes["1"]["city"] == "杭州"
+
+
 def test_run_summary_escapes_user_text(tmp_path):
     doc = {
         "selection": {
