@@ -4,7 +4,8 @@ Two steps, each caching what is slow (model probabilities) in ``--work`` so the 
 compared in seconds afterwards:
 
 * ``dev``: 5-fold CV by thread over the gold dev rows passing the prefilter, with the recipe of
-  ``make model`` (scripts/train_model.py's own functions; the test halves, the user fixtures and
+  ``make model`` (nlp.training.dev_folds, as scripts/train_model.py fits the model's prior
+  recalibration; the test halves, the user fixtures and
   reserved.csv are never read). Each fold model keeps its operating curve (fitted on its own
   training side), the held fold's out-of-fold probabilities and labels are stored; then every
   estimator, fitted from the fold model's curve only, estimates the prior of samples of the held
@@ -52,13 +53,12 @@ def _train_model():
 
 def dev(work: Path) -> None:
     """Fold models with the shipped recipe; store each held fold's probabilities and the curve."""
-    from sklearn.model_selection import StratifiedGroupKFold
-
     from nlp.classifier import _segment_tokens
     from nlp.clean import clean_own_text
-    from nlp.corpora import ced_source_texts, gold_groups, load_real_corpora
+    from nlp.corpora import load_real_corpora
     from nlp.embeddings import WordVectors
     from nlp.segments import load_segment
+    from nlp.training import dev_folds, prefiltered_gold
 
     tm = _train_model()
     started = time.monotonic()
@@ -75,23 +75,25 @@ def dev(work: Path) -> None:
     print(f"corpus + word vectors: {time.monotonic() - started:.0f} s", flush=True)
     gold, test, _ = tm.gold_sets(args)  # test: the held-out halves, only excluded from weak rows
     weak = tm.weak_set(corpus, "mothers", pd.concat([gold, test], ignore_index=True))
-    own = gold["text"].map(clean_own_text)
-    gold = gold[own.map(lambda o: bool(o) and bool(seg.prefilter.search(o)))].reset_index(drop=True)
-    folds = StratifiedGroupKFold(tm.CV_FOLDS, shuffle=True, random_state=tm.SEED)
     out: dict[str, np.ndarray] = {}
-    params = {"random_state": tm.SEED}
-    for k, (tr, te) in enumerate(folds.split(gold, gold["label"], gold_groups(gold["id"]))):
-        held = gold.iloc[te]
-        w = weak[~weak["text"].map(clean_own_text).isin(set(held["text"].map(clean_own_text)))]
-        model = tm.fit(
-            tm.training_rows(gold.iloc[tr], w), "mothers", params, vectors, DATA, ["mothers_crawl.csv"], []
-        )
-        proba = model.predict_proba(held["text"].tolist(), context=ced_source_texts(held["id"], DATA))[:, 1]
-        out[f"proba{k}"] = proba
-        out[f"y{k}"] = held["label"].to_numpy()
-        out[f"file{k}"] = held["file"].to_numpy().astype(str)
+    for fold in dev_folds(
+        prefiltered_gold(gold, "mothers"),
+        weak,
+        "mothers",
+        {"random_state": tm.SEED},
+        vectors,
+        DATA,
+        weak_weight=tm.WEAK_WEIGHT,
+        curve_negatives=["mothers_crawl.csv"],
+        folds=tm.CV_FOLDS,
+        seed=tm.SEED,
+    ):
+        k = fold.index
+        out[f"proba{k}"] = fold.proba
+        out[f"y{k}"] = fold.held["label"].to_numpy()
+        out[f"file{k}"] = fold.held["file"].to_numpy().astype(str)
         for name in ("thresholds", "tpr", "fpr"):
-            out[f"curve_{name}{k}"] = np.asarray(getattr(model.curve_, name))
+            out[f"curve_{name}{k}"] = np.asarray(getattr(fold.model.curve_, name))
         print(f"fold {k + 1}/{tm.CV_FOLDS}: {time.monotonic() - started:.0f} s", flush=True)
     work.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(work / "dev.npz", **out)
