@@ -336,11 +336,12 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
 
     def set_prior_recalibration(self, temperature: float, bias: float) -> PostClassifier:
         """Keep ``(temperature, bias)`` of :func:`nlp.prior.fit_bcts` as ``prior_recalibration_``:
-        :meth:`decide` then estimates a corpus's prior with EM on the probabilities recalibrated by
-        them (:class:`nlp.prior.PriorShift`'s ``recalibration``); the threshold and the probabilities
-        it returns stay on the model's own calibration. Fit them on out-of-fold probabilities of
-        labelled posts the model will be judged like (:func:`nlp.training.dev_folds` and
-        :func:`nlp.training.fit_prior_recalibration`, as ``make model`` does). Returns ``self``.
+        :meth:`decide` asked for ``recalibrated=True`` then estimates a corpus's prior with EM on
+        the probabilities recalibrated by them (:class:`nlp.prior.PriorShift`'s ``recalibration``);
+        the threshold and the probabilities it returns stay on the model's own calibration. Fit
+        them on out-of-fold probabilities of labelled posts the model will be judged like
+        (:func:`nlp.training.dev_folds` and :func:`nlp.training.fit_prior_recalibration`, as
+        ``make model`` does). Returns ``self``.
 
         Example:
             >>> texts = ["我家宝宝今天会翻身了", "宝宝夜奶三次好累", "孕32周胎动好厉害", "给娃做辅食南瓜泥",
@@ -481,14 +482,20 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
             p[parts.relevant] = self._calibrate(self.model_.decision_function(parts.matrix))
         return np.column_stack([1.0 - p, p])
 
-    def decide(self, proba: object, prior: str | float | None = None) -> Decision:
+    def decide(
+        self, proba: object, prior: str | float | None = None, *, recalibrated: bool = False
+    ) -> Decision:
         """Labels for one corpus from :meth:`predict_proba`'s column 1 (all posts of the corpus).
 
         ``prior``: ``"auto"`` estimates the corpus's share of segment posts among those that
-        passed the prefilter (:class:`nlp.prior.PriorShift`, through ``prior_recalibration_`` when
-        the model has one; ``default_prior`` when fewer than ``min_auto_posts`` passed); a number
-        gives it; None takes the ``prior`` parameter. The threshold is the one with the best
-        expected F1 at that prior on the model's operating curve.
+        passed the prefilter (:class:`nlp.prior.PriorShift`; ``default_prior`` when fewer than
+        ``min_auto_posts`` passed); a number gives it; None takes the ``prior`` parameter. The
+        threshold is the one with the best expected F1 at that prior on the model's operating curve.
+        ``recalibrated``: with ``"auto"``, estimate the prior through the model's
+        ``prior_recalibration_`` (:meth:`set_prior_recalibration`) when it has one. Off by default:
+        on the held-out posts it underestimated the prior of corpora drawn like real input (a
+        keyword crawl 0.002 for 0.037, weibo_senti_100k 0.000 for 0.028) and lost their recall
+        (bench/RESULTS.md, issue 16).
 
         Example:
             >>> texts = ["我家宝宝今天会翻身了", "宝宝夜奶三次好累", "孕32周胎动好厉害", "给娃做辅食南瓜泥",
@@ -507,7 +514,7 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         estimated = prior == "auto" and n >= self.min_auto_posts
         if estimated:
             # models saved before the recalibration existed have none: EM on their own calibration
-            recalibration = getattr(self, "prior_recalibration_", None)
+            recalibration = getattr(self, "prior_recalibration_", None) if recalibrated else None
             value = PriorShift(self.training_prior_, recalibration=recalibration).fit(p[relevant]).prior_
         else:
             value = self.default_prior if prior == "auto" else float(prior)

@@ -20,8 +20,9 @@ anything):
 5. The prior recalibration (issue 16): the same recipe by 5-fold CV by thread over the gold rows
    gives each one a probability from a model that never saw its thread; ``(temperature, bias)``
    fitted on them (nlp.prior.fit_bcts) are kept in the model (``prior_recalibration_``) and its
-   sidecar, and the EM estimate of a corpus's prior reads the probabilities through them. Five
-   more model fits: minutes.
+   sidecar; ``decide(recalibrated=True)`` estimates a corpus's prior with EM through them. Off by
+   default (it underestimated corpora drawn like real input, bench/RESULTS.md). Five more model
+   fits: minutes.
 
 Usage::
 
@@ -240,7 +241,8 @@ def prior_recalibration(
     """The model's prior recalibration (issue 16): ``(temperature, bias)`` fitted on every prefiltered
     gold row's out-of-fold probability (5-fold CV by thread with this recipe), and how many posts and
     parents it saw. EM on the model's own calibration overestimates the share of parents (+0.11 on
-    the dev side, bench/RESULTS.md); after this recalibration it is within 0.04."""
+    the dev side, bench/RESULTS.md); after this recalibration it is within 0.04 there, but it
+    underestimates corpora drawn like real input, so ``decide`` uses it only when asked."""
     rows = prefiltered_gold(gold, args.segment)
     proba = np.zeros(len(rows))
     for fold in dev_folds(
@@ -388,9 +390,10 @@ def main(argv: list[str] | None = None) -> int:
     relevant = corpus[corpus["own"].map(lambda o: seg.prefilter is None or bool(seg.prefilter.search(o)))]
     proba = model.predict_proba(relevant["text"].tolist())[:, 1]
     corpus_prior = round(model.decide(proba[proba > 0], "auto").prior, 4)
+    recalibrated_prior = round(model.decide(proba[proba > 0], "auto", recalibrated=True).prior, 4)
     print(
         f"estimated share of parents among the {len(relevant):,} prefiltered real posts: {corpus_prior} "
-        f"({time.monotonic() - started:.0f} s)",
+        f"(through the recalibration: {recalibrated_prior}) ({time.monotonic() - started:.0f} s)",
         flush=True,
     )
     training = {
@@ -416,6 +419,8 @@ def main(argv: list[str] | None = None) -> int:
             "fitted_on": f"out-of-fold probabilities of the {recalibration['posts']} prefiltered gold "
             f"training rows ({recalibration['parents']} parents), {CV_FOLDS}-fold CV by thread with "
             "this recipe (nlp.training.dev_folds, nlp.prior.fit_bcts)",
+            "used": "only by decide(recalibrated=True); off by default (bench/RESULTS.md, issue 16)",
+            "corpus_prior_estimate": recalibrated_prior,
         },
         "context": "CED reposts: their cascade's source post (not reserved)",
         "operating_curve": {

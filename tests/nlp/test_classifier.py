@@ -300,21 +300,22 @@ def test_prior_recalibration_moves_only_the_prior_estimate(tiny: PostClassifier,
     p = m.predict_proba(TEXTS)[:, 1]
     plain = m.decide(p, "auto")
     assert m.set_prior_recalibration(1.5, -0.5) is m and m.prior_recalibration_ == (1.5, -0.5)
-    d = m.decide(p, "auto")
+    assert m.decide(p, "auto").prior == plain.prior  # off unless asked for
+    d = m.decide(p, "auto", recalibrated=True)
     value = PriorShift(0.5, recalibration=(1.5, -0.5)).fit(p[p > 0]).prior_
     assert d.estimated and d.prior == round(value, 6) and d.prior < plain.prior
     # the threshold follows the new prior on the same curve; the probabilities keep the model's scale
     assert d.threshold == f1_threshold(m.curve_, value)
     np.testing.assert_allclose(d.probability, adjust_to_prior(p, value, 0.5))
-    given, before = m.decide(p, 0.2), tiny.decide(p, 0.2)  # a given prior: nothing changes
+    given, before = m.decide(p, 0.2, recalibrated=True), tiny.decide(p, 0.2)  # a given prior: the same
     assert given.threshold == before.threshold and given.labels.tolist() == before.labels.tolist()
     path = save_model(m, tmp_path / "mothers.joblib")
     meta = json.loads(path.with_name("mothers.joblib.json").read_text(encoding="utf-8"))
     assert meta["prior_recalibration"] == {"temperature": 1.5, "bias": -0.5}
-    assert load_model("mothers", tmp_path).decide(p, "auto").prior == d.prior
+    assert load_model("mothers", tmp_path).decide(p, "auto", recalibrated=True).prior == d.prior
     # a model saved before the recalibration existed has no such attribute: EM as before
     del m.prior_recalibration_
-    assert m.decide(p, "auto").prior == plain.prior
+    assert m.decide(p, "auto", recalibrated=True).prior == plain.prior
     for bad in [(0.0, 0.0), (float("nan"), 0.0), (1.0, float("inf")), (True, 0.0)]:
         with pytest.raises(ValueError, match="temperature > 0 and a bias"):
             copy.deepcopy(tiny).set_prior_recalibration(*bad)
