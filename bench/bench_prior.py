@@ -4,7 +4,8 @@ Two steps, each caching what is slow (model probabilities) in ``--work`` so the 
 compared in seconds afterwards:
 
 * ``dev``: 5-fold CV by thread over the gold dev rows passing the prefilter, with the recipe of
-  ``make model`` (scripts/train_model.py's own functions; the test halves, the user fixtures and
+  ``make model`` (nlp.training.dev_folds, as scripts/train_model.py fits the model's prior
+  recalibration; the test halves, the user fixtures and
   reserved.csv are never read). Each fold model keeps its operating curve (fitted on its own
   training side), the held fold's out-of-fold probabilities and labels are stored; then every
   estimator, fitted from the fold model's curve only, estimates the prior of samples of the held
@@ -22,6 +23,8 @@ Usage: python bench/bench_prior.py dev|held|report [--work DIR]
 from __future__ import annotations
 
 import argparse
+import copy
+import functools
 import importlib.util
 import json
 import math
@@ -52,13 +55,12 @@ def _train_model():
 
 def dev(work: Path) -> None:
     """Fold models with the shipped recipe; store each held fold's probabilities and the curve."""
-    from sklearn.model_selection import StratifiedGroupKFold
-
     from nlp.classifier import _segment_tokens
     from nlp.clean import clean_own_text
-    from nlp.corpora import ced_source_texts, gold_groups, load_real_corpora
+    from nlp.corpora import load_real_corpora
     from nlp.embeddings import WordVectors
     from nlp.segments import load_segment
+    from nlp.training import dev_folds, prefiltered_gold
 
     tm = _train_model()
     started = time.monotonic()
@@ -75,23 +77,25 @@ def dev(work: Path) -> None:
     print(f"corpus + word vectors: {time.monotonic() - started:.0f} s", flush=True)
     gold, test, _ = tm.gold_sets(args)  # test: the held-out halves, only excluded from weak rows
     weak = tm.weak_set(corpus, "mothers", pd.concat([gold, test], ignore_index=True))
-    own = gold["text"].map(clean_own_text)
-    gold = gold[own.map(lambda o: bool(o) and bool(seg.prefilter.search(o)))].reset_index(drop=True)
-    folds = StratifiedGroupKFold(tm.CV_FOLDS, shuffle=True, random_state=tm.SEED)
     out: dict[str, np.ndarray] = {}
-    params = {"random_state": tm.SEED}
-    for k, (tr, te) in enumerate(folds.split(gold, gold["label"], gold_groups(gold["id"]))):
-        held = gold.iloc[te]
-        w = weak[~weak["text"].map(clean_own_text).isin(set(held["text"].map(clean_own_text)))]
-        model = tm.fit(
-            tm.training_rows(gold.iloc[tr], w), "mothers", params, vectors, DATA, ["mothers_crawl.csv"], []
-        )
-        proba = model.predict_proba(held["text"].tolist(), context=ced_source_texts(held["id"], DATA))[:, 1]
-        out[f"proba{k}"] = proba
-        out[f"y{k}"] = held["label"].to_numpy()
-        out[f"file{k}"] = held["file"].to_numpy().astype(str)
+    for fold in dev_folds(
+        prefiltered_gold(gold, "mothers"),
+        weak,
+        "mothers",
+        {"random_state": tm.SEED},
+        vectors,
+        DATA,
+        weak_weight=tm.WEAK_WEIGHT,
+        curve_negatives=["mothers_crawl.csv"],
+        folds=tm.CV_FOLDS,
+        seed=tm.SEED,
+    ):
+        k = fold.index
+        out[f"proba{k}"] = fold.proba
+        out[f"y{k}"] = fold.held["label"].to_numpy()
+        out[f"file{k}"] = fold.held["file"].to_numpy().astype(str)
         for name in ("thresholds", "tpr", "fpr"):
-            out[f"curve_{name}{k}"] = np.asarray(getattr(model.curve_, name))
+            out[f"curve_{name}{k}"] = np.asarray(getattr(fold.model.curve_, name))
         print(f"fold {k + 1}/{tm.CV_FOLDS}: {time.monotonic() - started:.0f} s", flush=True)
     work.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(work / "dev.npz", **out)
@@ -194,7 +198,7 @@ def _estimators(bcts: tuple[float, float] | None = None) -> dict:
     from nlp import quantify as q
     from nlp.prior import PriorShift
 
-    def em(p, curve):
+    def em(p, curve):  # on the model's own calibration, without its prior recalibration
         return PriorShift(0.5).fit(p).prior_
 
     def em_bcts_curve(p, curve):
@@ -203,7 +207,7 @@ def _estimators(bcts: tuple[float, float] | None = None) -> dict:
         return PriorShift(0.5).fit(nlp_prior.apply_bcts(p, t, b)).prior_
 
     out = {
-        "EM (shipped)": em,
+        "EM (no recalibration)": em,
         "ACC, MAX": lambda p, c: q.adjusted_count(p, c, q.threshold_for(c, "max")),
         "ACC, X": lambda p, c: q.adjusted_count(p, c, q.threshold_for(c, "x")),
         "ACC, T50": lambda p, c: q.adjusted_count(p, c, q.threshold_for(c, "t50")),
@@ -291,8 +295,10 @@ def report_held(work: Path, names: list[str]) -> pd.DataFrame:
     from nlp.segments import load_segment
 
     model = load_post_classifier(load_segment("mothers"), REPO / "data" / "segments")
-    bcts = None
-    if (work / "dev.npz").exists():  # the recalibration fitted on every dev fold's out-of-fold posts
+    bcts = getattr(model, "prior_recalibration_", None)  # the shipped model's own, when it has one
+    if bcts is not None:
+        print(f"the shipped model's prior recalibration: T = {bcts[0]:.4f}, b = {bcts[1]:.4f}")
+    elif (work / "dev.npz").exists():  # the recalibration fitted on every dev fold's out-of-fold posts
         d = np.load(work / "dev.npz")
         folds = sorted(k for k in d.files if k.startswith("proba"))
         bcts = nlp_prior.fit_bcts(
@@ -306,7 +312,7 @@ def report_held(work: Path, names: list[str]) -> pd.DataFrame:
         p = p[p > 0]
         true, lo, hi = _truth_of(name, pairs, work)
         for est, f in _estimators(bcts).items():
-            est = est.replace("(other folds)", "(dev side)")
+            est = est.replace("(other folds)", "(dev side or the model's)")
             rows.append((name, len(p), true, lo, hi, est, f(p, model.curve_)))
     return pd.DataFrame(rows, columns=["set", "posts", "true", "low", "high", "estimator", "estimate"])
 
@@ -357,8 +363,9 @@ def users(work: Path, names: list[str], priors: dict[str, dict[str, float]]) -> 
         else:
             file = {"timelines": "mothers_users_timelines.csv", "santai": "mothers_users_santai.csv"}[name]
             truth = bu._labelled(REPO / "tests/data" / file, posts.groupby("user_id").size())
-        for label, prior in priors[name].items():
+        for label, given in priors[name].items():
             started = time.monotonic()
+            prior = _run_prior(posts, segments, given) if isinstance(given, str) else given
             members = set(tag_shard(posts, "mothers", segments, prior).tags["user_id"])
             row = user_scores(truth, members).loc["all"]
             print(
@@ -369,13 +376,39 @@ def users(work: Path, names: list[str], priors: dict[str, dict[str, float]]) -> 
             )
 
 
+def _run_prior(posts: pd.DataFrame, segments: Path, how: str) -> float:
+    """The window's prior as the run estimates it (nlp.tagger.window_prior) with the shipped model:
+    ``"run"`` as shipped (EM on its calibration), ``"bcts"`` through the model's prior
+    recalibration (``decide(recalibrated=True)``)."""
+    from flows.steps import load_post_classifier
+    from nlp.segments import load_segment
+    from nlp.tagger import window_prior
+
+    if how not in ("run", "bcts"):
+        raise ValueError(f'a prior is a number, "run" or "bcts"; got {how!r}')
+    seg = load_segment("mothers", segments)
+    model = load_post_classifier(seg, segments)
+    if how == "bcts":
+        if getattr(model, "prior_recalibration_", None) is None:
+            raise ValueError("the shipped model has no prior recalibration; retrain it (make model)")
+        model = copy.deepcopy(model)
+        model.decide = functools.partial(model.decide, recalibrated=True)  # as window_prior calls it
+    value = window_prior(posts, seg, model)
+    if value is None:
+        raise ValueError("too few relevant posts in the window to estimate a prior; give a number")
+    return value
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("step", choices=["dev", "held", "report", "users"])
     ap.add_argument("--work", type=Path, default=Path("/tmp/bench-prior"))
     ap.add_argument("--sets", default="fixture,timelines,santai")
     ap.add_argument(
-        "--priors", default="{}", help='users: JSON {set: {label: prior}}, e.g. {"fixture": {"EM": 0.127}}'
+        "--priors",
+        default="{}",
+        help='users: JSON {set: {label: prior}}, e.g. {"fixture": {"EM": 0.127}}; a prior "run" is '
+        'estimated as the run does with the shipped model, "bcts" the same through its prior recalibration',
     )
     args = ap.parse_args()
     if args.step == "dev":

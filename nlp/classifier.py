@@ -335,6 +335,7 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         self.model_.coef_ = self.model_.coef_.astype(np.float32)  # half the file size
         self.classes_ = np.array([0, 1])
         self.training_prior_ = TRAINING_PRIOR
+        self.prior_recalibration_: tuple[float, float] | None = None  # set_prior_recalibration
         self.n_word_features_ = len(self.word_vectorizer_.vocabulary_)
         self.n_char_features_ = len(self.char_vectorizer_.vocabulary_)
         digest = hashlib.sha256()
@@ -345,6 +346,34 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         self.n_training_rows_ = len(raw)
         self.n_prefiltered_ = int(keep.sum())
         self.n_positive_ = int(counts[1])
+        return self
+
+    def set_prior_recalibration(self, temperature: float, bias: float) -> PostClassifier:
+        """Keep ``(temperature, bias)`` of :func:`nlp.prior.fit_bcts` as ``prior_recalibration_``:
+        :meth:`decide` asked for ``recalibrated=True`` then estimates a corpus's prior with EM on
+        the probabilities recalibrated by them (:class:`nlp.prior.PriorShift`'s ``recalibration``);
+        the threshold and the probabilities it returns stay on the model's own calibration. Fit
+        them on out-of-fold probabilities of labelled posts the model will be judged like
+        (:func:`nlp.training.dev_folds` and :func:`nlp.training.fit_prior_recalibration`, as
+        ``make model`` does). Returns ``self``.
+
+        Example:
+            >>> texts = ["我家宝宝今天会翻身了", "宝宝夜奶三次好累", "孕32周胎动好厉害", "给娃做辅食南瓜泥",
+            ...          "追星的宝宝们冲呀", "宝宝们转发扩散", "这家宝贝真好看", "孩子们放假了"]
+            >>> m = PostClassifier(cv=2, min_df=1).fit(texts, [1, 1, 1, 1, 0, 0, 0, 0])
+            >>> m.prior_recalibration_ is None, m.set_prior_recalibration(1.5, -0.4).prior_recalibration_
+            (True, (1.5, -0.4))
+        """
+        check_is_fitted(self, "model_")
+        values = (temperature, bias)
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values) or not (
+            np.isfinite(values).all() and temperature > 0
+        ):
+            raise ValueError(
+                f"the prior recalibration must be a temperature > 0 and a bias, finite numbers as "
+                f"nlp.prior.fit_bcts returns; got {values!r}"
+            )
+        self.prior_recalibration_ = (float(temperature), float(bias))
         return self
 
     def _out_of_fold(
@@ -467,13 +496,20 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
             p[parts.relevant] = self._calibrate(self.model_.decision_function(parts.matrix))
         return np.column_stack([1.0 - p, p])
 
-    def decide(self, proba: object, prior: str | float | None = None) -> Decision:
+    def decide(
+        self, proba: object, prior: str | float | None = None, *, recalibrated: bool = False
+    ) -> Decision:
         """Labels for one corpus from :meth:`predict_proba`'s column 1 (all posts of the corpus).
 
         ``prior``: ``"auto"`` estimates the corpus's share of segment posts among those that
         passed the prefilter (:class:`nlp.prior.PriorShift`; ``default_prior`` when fewer than
         ``min_auto_posts`` passed); a number gives it; None takes the ``prior`` parameter. The
         threshold is the one with the best expected F1 at that prior on the model's operating curve.
+        ``recalibrated``: with ``"auto"``, estimate the prior through the model's
+        ``prior_recalibration_`` (:meth:`set_prior_recalibration`) when it has one. Off by default:
+        on the held-out posts it underestimated the prior of corpora drawn like real input (a
+        keyword crawl 0.002 for 0.037, weibo_senti_100k 0.000 for 0.028) and lost their recall
+        (bench/RESULTS.md, issue 16).
 
         Example:
             >>> texts = ["我家宝宝今天会翻身了", "宝宝夜奶三次好累", "孕32周胎动好厉害", "给娃做辅食南瓜泥",
@@ -491,7 +527,9 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         n = int(relevant.sum())
         estimated = prior == "auto" and n >= self.min_auto_posts
         if estimated:
-            value = PriorShift(self.training_prior_).fit(p[relevant]).prior_
+            # models saved before the recalibration existed have none: EM on their own calibration
+            recalibration = getattr(self, "prior_recalibration_", None) if recalibrated else None
+            value = PriorShift(self.training_prior_, recalibration=recalibration).fit(p[relevant]).prior_
         else:
             value = self.default_prior if prior == "auto" else float(prior)
         threshold = f1_threshold(self.curve_, value)

@@ -148,6 +148,7 @@ def save_model(
         "n_prefiltered": model.n_prefiltered_,
         "n_features": {"word": model.n_word_features_, "char": model.n_char_features_},
         "default_prior": model.default_prior,
+        "prior_recalibration": _recalibration(model),
         "params": {k: list(v) if isinstance(v, tuple) else v for k, v in model.get_params().items()},
         "training": training or {},
         "model_sha256": _sha256_file(tmp),
@@ -160,6 +161,12 @@ def save_model(
     os.replace(tmp, path)
     os.replace(side_tmp, side)
     return path
+
+
+def _recalibration(model: PostClassifier) -> dict[str, float] | None:
+    """The model's prior recalibration for the sidecar (None: it has none, EM on its calibration)."""
+    found = getattr(model, "prior_recalibration_", None)
+    return None if found is None else {"temperature": found[0], "bias": found[1]}
 
 
 def load_model(

@@ -17,6 +17,12 @@ anything):
    its operating curve (on the gold rows only). The sidecar records the share of parents it then
    estimates among the prefiltered real posts (for information; inputs too small to estimate a share
    from use the model's ``default_prior``, 0.5: no information either way).
+5. The prior recalibration (issue 16): the same recipe by 5-fold CV by thread over the gold rows
+   gives each one a probability from a model that never saw its thread; ``(temperature, bias)``
+   fitted on them (nlp.prior.fit_bcts) are kept in the model (``prior_recalibration_``) and its
+   sidecar; ``decide(recalibrated=True)`` estimates a corpus's prior with EM through them. Off by
+   default (it underestimated corpora drawn like real input, bench/RESULTS.md). Five more model
+   fits: minutes.
 
 Usage::
 
@@ -39,23 +45,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score, roc_auc_score
-from sklearn.model_selection import StratifiedGroupKFold
 
 from nlp.classifier import PostClassifier, _segment_tokens
 from nlp.clean import clean_own_text
-from nlp.corpora import (
-    GOLD_SPLIT_SEED,
-    ced_source_texts,
-    dev_only,
-    gold_groups,
-    load_real_corpora,
-    read_gold,
-    split_gold_files,
-)
+from nlp.corpora import GOLD_SPLIT_SEED, dev_only, load_real_corpora, read_gold, split_gold_files
 from nlp.embeddings import WordVectors
 from nlp.model_files import save_model
-from nlp.prior import PriorShift
 from nlp.segments import load_segment
+from nlp.training import dev_folds, fit_post_model, fit_prior_recalibration, prefiltered_gold, training_rows
 from nlp.weak_labels import weak_labels
 
 REPO = Path(__file__).resolve().parents[1]
@@ -142,41 +139,6 @@ def weak_set(corpus: pd.DataFrame, segment: str, exclude: pd.DataFrame) -> pd.Da
     return pre.assign(label=labels)[labels >= 0][["id", "text", "label"]]
 
 
-def fit(
-    train: pd.DataFrame,
-    segment: str,
-    params: dict,
-    vectors: WordVectors,
-    data_dir: Path | None,
-    curve_negatives: list[str] | None = None,
-    curve_positives: list[str] | None = None,
-) -> PostClassifier:
-    """Fit on the training rows; the operating curve is measured on the gold rows (its negatives
-    only from the gold files named in ``curve_negatives``, when given: a sample drawn like real
-    input, not one enriched with look-alikes, or the curve overstates the false positives; its
-    positives likewise only from the files in ``curve_positives``, when given)."""
-    pos = (train["label"] == 1) & (train["file"].isin(curve_positives) if curve_positives else True)
-    neg = (train["label"] == 0) & (train["file"].isin(curve_negatives) if curve_negatives else True)
-    on_curve = (train["weight"] == 1.0) & (pos | neg)
-    return PostClassifier(segment, **params).fit(
-        train["text"].tolist(),
-        train["label"].to_numpy(),
-        train["weight"].to_numpy(),
-        context=None if data_dir is None else ced_source_texts(train["id"], data_dir),
-        groups=gold_groups(train["id"]).to_numpy(),
-        curve_mask=on_curve.to_numpy(),
-        word_vectors=vectors,
-    )
-
-
-def training_rows(gold: pd.DataFrame, weak: pd.DataFrame) -> pd.DataFrame:
-    """The weak rows (weight WEAK_WEIGHT) and the gold rows (weight 1, with their file's name)."""
-    return pd.concat(
-        [weak.assign(weight=WEAK_WEIGHT, file=""), gold[["id", "text", "label", "file"]].assign(weight=1.0)],
-        ignore_index=True,
-    )
-
-
 def decision_counts(model: PostClassifier, proba: np.ndarray, y: np.ndarray) -> np.ndarray:
     """[tp, fp, fn] of the model's labels for one corpus at the corpus's own estimated prior
     (``decide(prior="auto")``, as ``tajian classify`` decides a file)."""
@@ -218,25 +180,27 @@ def cross_validate(
     the F1 reachable at a 60% share of parents, and the F1 of the decisions at each fold's own
     estimated prior per gold file (the fold models' operating curves are built as ``curves``:
     (``--curve-negatives``, ``--curve-positives``)) (``--cv``; nothing is written)."""
-    seg = load_segment(segment)
-    own = gold["text"].map(clean_own_text)
-    gold = gold[own.map(lambda o: bool(o) and (seg.prefilter is None or bool(seg.prefilter.search(o))))]
-    gold = gold.reset_index(drop=True)
+    gold = prefiltered_gold(gold, segment)
     proba = np.zeros(len(gold))
     counts: dict[str, np.ndarray] = {}
     rng = np.random.default_rng(SEED)
-    folds = StratifiedGroupKFold(CV_FOLDS, shuffle=True, random_state=SEED)
-    for k, (tr, te) in enumerate(folds.split(gold, gold["label"], gold_groups(gold["id"]))):
-        held = gold.iloc[te]
-        w = weak[~weak["text"].map(clean_own_text).isin(set(held["text"].map(clean_own_text)))]
-        model = fit(training_rows(gold.iloc[tr], w), segment, params, vectors, data_dir, *curves)
-        proba[te] = model.predict_proba(
-            held["text"].tolist(),
-            context=None if data_dir is None else ced_source_texts(held["id"], data_dir),
-        )[:, 1]
-        for name, c in fold_decisions(model, held, proba[te], rng).items():
+    for fold in dev_folds(
+        gold,
+        weak,
+        segment,
+        params,
+        vectors,
+        data_dir,
+        weak_weight=WEAK_WEIGHT,
+        curve_negatives=curves[0],
+        curve_positives=curves[1],
+        folds=CV_FOLDS,
+        seed=SEED,
+    ):
+        proba[fold.held.index.to_numpy()] = fold.proba
+        for name, c in fold_decisions(fold.model, fold.held, fold.proba, rng).items():
             counts[name] = counts.get(name, 0) + c
-        print(f"fold {k + 1}/{CV_FOLDS} done", flush=True)
+        print(f"fold {fold.index + 1}/{CV_FOLDS} done", flush=True)
     y = gold["label"].to_numpy()
     print(f"CV by thread on {len(gold)} gold dev posts passing the prefilter ({int(y.sum())} parents):")
     print(
@@ -264,6 +228,44 @@ def cross_validate(
             f"    {name}: P {tp / max(1, tp + fp):.3f} R {tp / max(1, tp + fn):.3f} "
             f"F1 {2 * tp / max(1, 2 * tp + fp + fn):.3f} ({tp} TP, {fp} FP, {fn} FN)"
         )
+
+
+def prior_recalibration(
+    gold: pd.DataFrame,
+    weak: pd.DataFrame,
+    args: argparse.Namespace,
+    params: dict,
+    vectors: WordVectors,
+    data_dir: Path | None,
+) -> dict:
+    """The model's prior recalibration (issue 16): ``(temperature, bias)`` fitted on every prefiltered
+    gold row's out-of-fold probability (5-fold CV by thread with this recipe), and how many posts and
+    parents it saw. EM on the model's own calibration overestimates the share of parents (+0.11 on
+    the dev side, bench/RESULTS.md); after this recalibration it is within 0.04 there, but it
+    underestimates corpora drawn like real input, so ``decide`` uses it only when asked."""
+    rows = prefiltered_gold(gold, args.segment)
+    proba = np.zeros(len(rows))
+    for fold in dev_folds(
+        rows,
+        weak,
+        args.segment,
+        params,
+        vectors,
+        data_dir,
+        weak_weight=WEAK_WEIGHT,
+        curve_negatives=args.curve_negatives,
+        curve_positives=args.curve_positives,
+        folds=CV_FOLDS,
+        seed=SEED,
+    ):
+        proba[fold.held.index.to_numpy()] = fold.proba
+        print(f"  recalibration fold {fold.index + 1}/{CV_FOLDS} done", flush=True)
+    y = rows["label"].to_numpy()
+    return {
+        "value": fit_prior_recalibration(proba, y),
+        "posts": int((proba > 0).sum()),
+        "parents": int(y[proba > 0].sum()),
+    }
 
 
 def _sha256(path: Path) -> str:
@@ -367,8 +369,8 @@ def main(argv: list[str] | None = None) -> int:
         curves = (args.curve_negatives, args.curve_positives)
         cross_validate(gold, weak, args.segment, params, vectors, context_dir, curves)
         return 0
-    model = fit(
-        training_rows(gold, weak),
+    model = fit_post_model(
+        training_rows(gold, weak, WEAK_WEIGHT),
         args.segment,
         params,
         vectors,
@@ -376,12 +378,22 @@ def main(argv: list[str] | None = None) -> int:
         args.curve_negatives,
         args.curve_positives,
     )
+    print(f"fitted: {model.n_prefiltered_:,} posts read ({time.monotonic() - started:.0f} s)", flush=True)
+    recalibration = prior_recalibration(gold, weak, args, params, vectors, context_dir)
+    model.set_prior_recalibration(*recalibration["value"])
+    print(
+        f"prior recalibration on {recalibration['posts']:,} gold posts' out-of-fold probabilities: "
+        f"T = {model.prior_recalibration_[0]:.4f}, b = {model.prior_recalibration_[1]:.4f} "
+        f"({time.monotonic() - started:.0f} s)",
+        flush=True,
+    )
     relevant = corpus[corpus["own"].map(lambda o: seg.prefilter is None or bool(seg.prefilter.search(o)))]
     proba = model.predict_proba(relevant["text"].tolist())[:, 1]
-    corpus_prior = round(PriorShift(model.training_prior_).fit(proba[proba > 0]).prior_, 4)
+    corpus_prior = round(model.decide(proba[proba > 0], "auto").prior, 4)
+    recalibrated_prior = round(model.decide(proba[proba > 0], "auto", recalibrated=True).prior, 4)
     print(
-        f"fitted: {model.n_prefiltered_:,} posts read; estimated share of parents among the "
-        f"{len(relevant):,} prefiltered real posts: {corpus_prior} ({time.monotonic() - started:.0f} s)",
+        f"estimated share of parents among the {len(relevant):,} prefiltered real posts: {corpus_prior} "
+        f"(through the recalibration: {recalibrated_prior}) ({time.monotonic() - started:.0f} s)",
         flush=True,
     )
     training = {
@@ -401,6 +413,15 @@ def main(argv: list[str] | None = None) -> int:
             "rows": len(test),
         },
         "corpus_prior_estimate": {"value": corpus_prior, "of": "the prefiltered non-reserved real posts"},
+        "prior_recalibration": {
+            "temperature": model.prior_recalibration_[0],
+            "bias": model.prior_recalibration_[1],
+            "fitted_on": f"out-of-fold probabilities of the {recalibration['posts']} prefiltered gold "
+            f"training rows ({recalibration['parents']} parents), {CV_FOLDS}-fold CV by thread with "
+            "this recipe (nlp.training.dev_folds, nlp.prior.fit_bcts)",
+            "used": "only by decide(recalibrated=True); off by default (bench/RESULTS.md, issue 16)",
+            "corpus_prior_estimate": recalibrated_prior,
+        },
         "context": "CED reposts: their cascade's source post (not reserved)",
         "operating_curve": {
             "positives": args.curve_positives or "every gold row",

@@ -5,6 +5,7 @@ its model files and sidecars (nlp.model_files)."""
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import pickle
@@ -291,6 +292,33 @@ def test_decide_auto_estimates_the_prior_of_many_posts(
     # predict() decides the same way
     texts = pd.read_csv(LABELLED, dtype=str, keep_default_na=False)["text"].tolist()
     assert shipped.predict(texts).tolist() == d.labels.tolist()
+
+
+def test_prior_recalibration_moves_only_the_prior_estimate(tiny: PostClassifier, tmp_path: Path) -> None:
+    m = copy.deepcopy(tiny).set_params(min_auto_posts=3)
+    assert m.prior_recalibration_ is None
+    p = m.predict_proba(TEXTS)[:, 1]
+    plain = m.decide(p, "auto")
+    assert m.set_prior_recalibration(1.5, -0.5) is m and m.prior_recalibration_ == (1.5, -0.5)
+    assert m.decide(p, "auto").prior == plain.prior  # off unless asked for
+    d = m.decide(p, "auto", recalibrated=True)
+    value = PriorShift(0.5, recalibration=(1.5, -0.5)).fit(p[p > 0]).prior_
+    assert d.estimated and d.prior == round(value, 6) and d.prior < plain.prior
+    # the threshold follows the new prior on the same curve; the probabilities keep the model's scale
+    assert d.threshold == f1_threshold(m.curve_, value)
+    np.testing.assert_allclose(d.probability, adjust_to_prior(p, value, 0.5))
+    given, before = m.decide(p, 0.2, recalibrated=True), tiny.decide(p, 0.2)  # a given prior: the same
+    assert given.threshold == before.threshold and given.labels.tolist() == before.labels.tolist()
+    path = save_model(m, tmp_path / "mothers.joblib")
+    meta = json.loads(path.with_name("mothers.joblib.json").read_text(encoding="utf-8"))
+    assert meta["prior_recalibration"] == {"temperature": 1.5, "bias": -0.5}
+    assert load_model("mothers", tmp_path).decide(p, "auto", recalibrated=True).prior == d.prior
+    # a model saved before the recalibration existed has no such attribute: EM as before
+    del m.prior_recalibration_
+    assert m.decide(p, "auto", recalibrated=True).prior == plain.prior
+    for bad in [(0.0, 0.0), (float("nan"), 0.0), (1.0, float("inf")), (True, 0.0)]:
+        with pytest.raises(ValueError, match="temperature > 0 and a bias"):
+            copy.deepcopy(tiny).set_prior_recalibration(*bad)
 
 
 def test_a_higher_prior_never_labels_fewer_posts(shipped: PostClassifier, labelled_proba: np.ndarray) -> None:
