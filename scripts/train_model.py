@@ -20,9 +20,9 @@ anything):
 5. The prior recalibration (issue 16): the same recipe by 5-fold CV by thread over the gold rows
    gives each one a probability from a model that never saw its thread; ``(temperature, bias)``
    fitted on them (nlp.prior.fit_bcts) are kept in the model (``prior_recalibration_``) and its
-   sidecar; ``decide(recalibrated=True)`` estimates a corpus's prior with EM through them. Off by
-   default (it underestimated corpora drawn like real input, bench/RESULTS.md). Five more model
-   fits: minutes.
+   sidecar; ``decide(recalibrated=True)`` estimates a corpus's prior with EM through them. Only
+   with ``--prior-recalibration`` (five more model fits: minutes), and not used by default: it
+   underestimated corpora drawn like real input (bench/RESULTS.md, issue 16).
 
 Usage::
 
@@ -333,6 +333,12 @@ def main(argv: list[str] | None = None) -> int:
         "--output", type=Path, default=None, help="model path (default data/models/<segment>.joblib)"
     )
     ap.add_argument(
+        "--prior-recalibration",
+        action="store_true",
+        help="also fit the prior recalibration (five more model fits; off in make model: measured and "
+        "not adopted, bench/RESULTS.md issue 16)",
+    )
+    ap.add_argument(
         "--cv", action="store_true", help="cross-validate on the dev halves instead; writes no model"
     )
     ap.add_argument(
@@ -379,21 +385,28 @@ def main(argv: list[str] | None = None) -> int:
         args.curve_positives,
     )
     print(f"fitted: {model.n_prefiltered_:,} posts read ({time.monotonic() - started:.0f} s)", flush=True)
-    recalibration = prior_recalibration(gold, weak, args, params, vectors, context_dir)
-    model.set_prior_recalibration(*recalibration["value"])
-    print(
-        f"prior recalibration on {recalibration['posts']:,} gold posts' out-of-fold probabilities: "
-        f"T = {model.prior_recalibration_[0]:.4f}, b = {model.prior_recalibration_[1]:.4f} "
-        f"({time.monotonic() - started:.0f} s)",
-        flush=True,
-    )
+    recalibration = None
+    if args.prior_recalibration:
+        recalibration = prior_recalibration(gold, weak, args, params, vectors, context_dir)
+        model.set_prior_recalibration(*recalibration["value"])
+        print(
+            f"prior recalibration on {recalibration['posts']:,} gold posts' out-of-fold probabilities: "
+            f"T = {model.prior_recalibration_[0]:.4f}, b = {model.prior_recalibration_[1]:.4f} "
+            f"({time.monotonic() - started:.0f} s)",
+            flush=True,
+        )
     relevant = corpus[corpus["own"].map(lambda o: seg.prefilter is None or bool(seg.prefilter.search(o)))]
     proba = model.predict_proba(relevant["text"].tolist())[:, 1]
     corpus_prior = round(model.decide(proba[proba > 0], "auto").prior, 4)
-    recalibrated_prior = round(model.decide(proba[proba > 0], "auto", recalibrated=True).prior, 4)
+    recalibrated = ""
+    if recalibration is not None:
+        recalibration["corpus_prior_estimate"] = round(
+            model.decide(proba[proba > 0], "auto", recalibrated=True).prior, 4
+        )
+        recalibrated = f" (through the recalibration: {recalibration['corpus_prior_estimate']})"
     print(
-        f"estimated share of parents among the {len(relevant):,} prefiltered real posts: {corpus_prior} "
-        f"(through the recalibration: {recalibrated_prior}) ({time.monotonic() - started:.0f} s)",
+        f"estimated share of parents among the {len(relevant):,} prefiltered real posts: {corpus_prior}"
+        f"{recalibrated} ({time.monotonic() - started:.0f} s)",
         flush=True,
     )
     training = {
@@ -413,14 +426,16 @@ def main(argv: list[str] | None = None) -> int:
             "rows": len(test),
         },
         "corpus_prior_estimate": {"value": corpus_prior, "of": "the prefiltered non-reserved real posts"},
-        "prior_recalibration": {
+        "prior_recalibration": None
+        if recalibration is None
+        else {
             "temperature": model.prior_recalibration_[0],
             "bias": model.prior_recalibration_[1],
             "fitted_on": f"out-of-fold probabilities of the {recalibration['posts']} prefiltered gold "
             f"training rows ({recalibration['parents']} parents), {CV_FOLDS}-fold CV by thread with "
             "this recipe (nlp.training.dev_folds, nlp.prior.fit_bcts)",
             "used": "only by decide(recalibrated=True); off by default (bench/RESULTS.md, issue 16)",
-            "corpus_prior_estimate": recalibrated_prior,
+            "corpus_prior_estimate": recalibration["corpus_prior_estimate"],
         },
         "context": "CED reposts: their cascade's source post (not reserved)",
         "operating_curve": {
