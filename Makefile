@@ -67,11 +67,13 @@ bench: $(STAMP)
 	@test ! -f bench/bench_synthetic.py || $(BIN)/python bench/bench_synthetic.py
 
 ## make model: train the mothers post classifier from the repo's hand-labelled posts and the real data
-## (TAJIAN_REAL_DATA, default ../shared/data); writes data/models/mothers.joblib + .joblib.json (~3 min).
+## (TAJIAN_REAL_DATA, default ../shared/data); writes data/models/mothers.joblib + .joblib.json (~3 min),
+## then records its figures on the held-out test halves in the sidecar (the report shows them).
 model: $(STAMP)
 	TAJIAN_REAL_DATA=$${TAJIAN_REAL_DATA:-../shared/data} $(BIN)/python scripts/train_model.py --segment mothers \
 	  --gold-dev tests/data/mothers_gold.csv --gold-dev tests/data/mothers_crawl.csv \
 	  --gold tests/nlp/mothers_labelled.csv --curve-negatives mothers_crawl.csv
+	TAJIAN_REAL_DATA=$${TAJIAN_REAL_DATA:-../shared/data} $(BIN)/python scripts/evaluate_model.py --segment mothers --record
 
 ## make lock: re-resolve the lock files after a change to the dependencies in pyproject.toml or
 ## constraints.txt (versions already locked are kept where they still fit; `make lock UPGRADE=1` moves

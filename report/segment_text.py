@@ -28,16 +28,27 @@ __all__ = ["measured_text", "quality_line", "segment_notes"]
 
 def measured_text(measured: Mapping[str, Any], lang: str = DEFAULT_LANG) -> str:
     """One line of a measurement (``tajian evaluate``'s figures: ``precision``, ``precision_ci``,
-    … and ``n``, the randomly chosen labelled posts it was measured on)."""
+    … and ``n``, the randomly chosen labelled posts it was measured on; or ``make model``'s, with
+    ``labels`` "held-out" and ``positives``: hand-labelled posts the model never saw)."""
     _ = translations(lang).gettext
 
     def part(key: str) -> str:
         lo, hi = measured[f"{key}_ci"]
         return f"{float(measured[key]):.2f} [{float(lo):.2f}, {float(hi):.2f}]"
 
+    figures = {"precision": part("precision"), "recall": part("recall"), "f1": part("f1")}
+    if measured.get("labels") == "held-out":  # make model: hand-labelled posts it never saw
+        return _(
+            "measured on {n} hand-labelled posts the model never saw ({share} of them members): "
+            "precision {precision}, recall {recall}, F1 {f1}"
+        ).format(
+            n=f"{int(measured['n']):,}",
+            share=f"{int(measured['positives']) / max(1, int(measured['n'])):.0%}",
+            **figures,
+        )
     return _(
         "measured on {n} labelled posts chosen at random: precision {precision}, recall {recall}, F1 {f1}"
-    ).format(n=f"{int(measured['n']):,}", precision=part("precision"), recall=part("recall"), f1=part("f1"))
+    ).format(n=f"{int(measured['n']):,}", **figures)
 
 
 def quality_line(status: Mapping[str, Any], people: str, lang: str = DEFAULT_LANG) -> str:

@@ -10,7 +10,11 @@ of mothers_diary.csv (long first-person posts with a child word, labelled for is
 never trained on: all of them, or, for a model trained with ``--gold-dev-only`` on that file, those
 whose thread lies in a held-out half. A third held-out set aimed at the weak stratum (diary posts).
 
-    python scripts/evaluate_model.py [--segment mothers] [--model FILE] > /tmp/eval.md
+    python scripts/evaluate_model.py [--segment mothers] [--model FILE] [--record] > /tmp/eval.md
+
+``--record`` (``make model`` passes it) writes the model's precision / recall / F1 with 95%
+intervals on both test halves together into the model's sidecar (``measured``), which the run's
+report shows beside the segment ("measured on N held-out hand-labelled posts …").
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from sklearn.metrics import roc_auc_score
 from nlp.clean import clean_own_text
 from nlp.corpora import ced_source_texts, dev_only, read_gold, split_gold_files
 from nlp.evaluation import binary_scores, format_ratio
+from nlp.measure import measure, record_measure
 from nlp.model_files import DEFAULT_MODELS_DIR, load_model
 from nlp.segments import load_segment
 from nlp.tagger import score_post
@@ -116,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--model", type=Path, default=None, help="model file (default data/models/<segment>.joblib)"
     )
+    ap.add_argument(
+        "--record", action="store_true", help="record the model's figures on both test halves in its sidecar"
+    )
     args = ap.parse_args(argv)
     data_dir = Path(os.environ.get("TAJIAN_REAL_DATA", REPO.parent / "shared" / "data"))
     halves = split_gold_files([read_gold(GOLD), read_gold(CRAWL)])
@@ -162,7 +170,22 @@ def main(argv: list[str] | None = None) -> int:
     for col in ("model", "rules", "regex"):
         print(f"| {col} | {np.mean(got[col]):.3f} | {min(got[col]):.3f}–{max(got[col]):.3f} |")
     print(f"\nPrior estimated by the model: mean {np.mean(got['prior']):.3f} (true {MIX_SHARE}).")
+    if args.record:
+        model_path = args.model or DEFAULT_MODELS_DIR / f"{args.segment}.joblib"
+        record_held_out(pd.concat(both, ignore_index=True), model_path)
     return 0
+
+
+def record_held_out(tests: pd.DataFrame, model_path: Path) -> None:
+    """The model's figures on the test halves (each decided at its own estimated prior, as
+    ``tajian classify`` does on a file), kept in its sidecar for the report."""
+    figures = measure(tests["label"].tolist(), tests["model"].tolist())
+    held_out = {**figures, "n": len(tests), "positives": int(tests["label"].sum()), "labels": "held-out"}
+    side = record_measure(model_path, held_out)
+    print(
+        f"\nrecorded in {side}: precision {figures['precision']:.3f}, recall {figures['recall']:.3f}, "
+        f"F1 {figures['f1']:.3f} on {len(tests):,} held-out posts"
+    )
 
 
 if __name__ == "__main__":

@@ -88,3 +88,21 @@ def test_segment_status_gives_facts_not_words(tmp_path):
     assert facts["scorer"] == "classifier" and not facts["model_missing"]
     assert facts["measured"] == MEASURED
     assert not any(isinstance(v, str) and not v.isascii() for v in facts.values())  # no zh words in nlp/
+
+
+def test_the_shipped_mothers_model_shows_its_held_out_figures():
+    """make model records the model's figures on the held-out test halves (scripts/evaluate_model.py
+    --record): the report says what they were measured on, with the members' share (their base rate)."""
+    status = segment_status("mothers")
+    held = status["measured"]
+    assert held["labels"] == "held-out" and held["n"] > held["positives"] > 0
+    zh = quality_line(status, "妈妈", "zh")
+    share = f"{held['positives'] / held['n']:.0%}"
+    assert zh.startswith(
+        f"找妈妈找得准不准：在 {held['n']:,} 条模型从未见过的人工标注帖子上测得（其中 {share} 是目标人群）"
+    )
+    assert f"精确率 {held['precision']:.2f} [" in zh
+    en = quality_line(status, "mothers", "en")
+    assert (
+        f"measured on {held['n']:,} hand-labelled posts the model never saw ({share} of them members)" in en
+    )
