@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from flows.messages import tr
 from store import runs
 
 __all__ = ["days_between", "days_to_run", "partition_grid", "run_history"]
@@ -31,7 +32,11 @@ _COLUMNS: dict[Callable[..., pd.DataFrame], list[str]] = {
 def days_between(start: date, end: date) -> list[date]:
     """Every day from ``start`` to ``end``, both included."""
     if end < start:
-        raise ValueError(f"the end date must not be before the start date; got {start} to {end}")
+        raise ValueError(
+            tr("the end date must not be before the start date; got {start} to {end}").format(
+                start=start, end=end
+            )
+        )
     return [start + timedelta(days=i) for i in range((end - start).days + 1)]
 
 

@@ -31,6 +31,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+from flows.messages import tr
 from flows.settings import Settings
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -101,15 +102,19 @@ def check_schedule(cron: str, timezone: str) -> None:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(
-            f"schedule timezone must be an IANA name such as Asia/Shanghai; got {timezone!r}"
+            tr("schedule timezone must be an IANA name such as Asia/Shanghai; got {value}").format(
+                value=repr(timezone)
+            )
         ) from None
     try:
         CronSchedule(cron=cron, timezone=timezone)
     except ValidationError as exc:
         why = "; ".join(e.get("msg", "") for e in exc.errors())
         raise ValueError(
-            f"schedule cron must be five fields, minute hour day month weekday, such "
-            f"as '0 2 * * *'; got {cron!r} ({why})"
+            tr(
+                "schedule cron must be five fields, minute hour day month weekday, such as '0 2 * * *'; "
+                "got {value} ({why})"
+            ).format(value=repr(cron), why=why)
         ) from None
 
 

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from flows.backfill import run_backfill
 from flows.cli import app
 from flows.history import days_between, days_to_run, partition_grid
+from flows.messages import use_lang
 from flows.steps import ingest_paths
 from store.warehouse import open_warehouse
 
@@ -113,6 +114,9 @@ def test_a_failing_day_is_recorded_with_its_error_and_the_backfill_goes_on(wareh
 
 
 def test_reversed_ranges_are_refused():
+    with pytest.raises(ValueError, match="结束日期不能早于开始日期；收到的是 2026-11-02 到 2026-11-01"):
+        days_between(date(2026, 11, 2), date(2026, 11, 1))
+    use_lang("en")
     with pytest.raises(ValueError, match="must not be before the start date"):
         days_between(date(2026, 11, 2), date(2026, 11, 1))
     result = runner.invoke(app, ["backfill", "--start", "2026-11-02", "--end", "2026-11-01"])
