@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from flows.steps import read_tag_shards
+from nlp.clean import clean_own_text
 from nlp.segments import load_segment
 from nlp.tagger import score_post
 from store.warehouse import fetch_context_texts, open_warehouse
@@ -72,7 +73,9 @@ def test_tag_shards_carry_the_context(tmp_path: Path) -> None:
         "context",
         "screen_name",
         "bio",
+        "own_text",  # each post's own words, cleaned once for the prior and the tagging (issue 20)
     ]
+    assert posts["own_text"].tolist() == [clean_own_text(t) for t in posts["text"]]
     got = dict(zip(posts["post_id"], posts["context"], strict=True))
     assert "root" not in got  # outside the window, yet it is the context of the replies
     assert got["r1"] == NEWS and got["c1"] == NEWS and got["own"] is None
