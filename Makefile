@@ -95,7 +95,7 @@ lock:
 ## message ids, merge them into report/locale/zh/LC_MESSAGES/tajian.po (translate the new entries there),
 ## and compile the .mo that ships (tests/report/test_i18n.py checks it is current and complete).
 i18n: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k tr -o report/locale/tajian.pot --no-location --omit-header .
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k tr -k progress -o report/locale/tajian.pot --no-location --omit-header .
 	$(BIN)/pybabel update -i report/locale/tajian.pot -d report/locale -D tajian -l zh --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d report/locale -D tajian -l zh
 

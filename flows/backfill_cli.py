@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from flows.console import DebugOption, LangOption
+from flows.console import SEGMENT_HELP, DebugOption, LangOption
 from flows.console import cli_settings as _settings
 from flows.console import consoles as _c
 from flows.console import parse_day as _parse_day
@@ -24,55 +24,72 @@ from flows.console import quiet_prefect as _quiet_prefect
 from flows.console import user_errors as _user_errors
 from flows.messages import say, tr
 from flows.run_cli import scale_out as _scale_out
+from report.i18n import N_
 
 __all__ = ["backfill"]
 
 
+#: the help of ``tajian backfill`` (an English message id: its Chinese is in report/locale)
+HELP = N_(
+    "One pipeline run per day from START to END, in order. Days that already succeeded are skipped "
+    "unless --rerun, so an interrupted backfill resumes where it stopped; a failed day is recorded "
+    "with its error and the backfill goes on with the next day. With --submit the days run on the "
+    "server's `tajian serve` process; submitting again finds the same flow runs."
+)
+
+
 def backfill(
-    start: Annotated[str, typer.Option(help="first day, YYYY-MM-DD")],
-    end: Annotated[str, typer.Option(help="last day, YYYY-MM-DD")],
-    segment: Annotated[str, typer.Option(help="segment name (data/segments/<name>.toml)")] = "mothers",
+    start: Annotated[str, typer.Option(help=N_("first day, YYYY-MM-DD"))],
+    end: Annotated[str, typer.Option(help=N_("last day, YYYY-MM-DD"))],
+    segment: Annotated[str, typer.Option(help=SEGMENT_HELP)] = "mothers",
     rerun: Annotated[
         bool,
-        typer.Option("--rerun", help="run days that already succeeded again (their results are replaced)"),
+        typer.Option(
+            "--rerun", help=N_("run days that already succeeded again (their results are replaced)")
+        ),
     ] = False,
-    window_days: Annotated[int | None, typer.Option(help="window length in days (default 30)")] = None,
-    k: Annotated[int | None, typer.Option(help="number of seeds (default 100)")] = None,
-    seed: Annotated[int | None, typer.Option(help="random seed (default 42)")] = None,
-    warehouse: Annotated[Path | None, typer.Option(help="warehouse file")] = None,
-    out_dir: Annotated[Path | None, typer.Option(help="where outputs go")] = None,
+    window_days: Annotated[int | None, typer.Option(help=N_("window length in days (default 30)"))] = None,
+    k: Annotated[int | None, typer.Option(help=N_("number of seeds (default 100)"))] = None,
+    seed: Annotated[int | None, typer.Option(help=N_("random seed (default 42)"))] = None,
+    warehouse: Annotated[Path | None, typer.Option(help=N_("warehouse file"))] = None,
+    out_dir: Annotated[Path | None, typer.Option(help=N_("where outputs go"))] = None,
     tag_shards: Annotated[
         int | None,
         typer.Option(
-            help="tag the window's posts in this many user shards, one task each (default from settings: 1)"
+            help=N_(
+                "tag the window's posts in this many user shards, one task each (default from settings: 1)"
+            )
         ),
     ] = None,
     dask_address: Annotated[
         str | None,
         typer.Option(
-            help="HOST:PORT of a running Dask scheduler: tag the shards on its workers (prefect-dask's DaskTaskRunner; default from settings: in this process)"
+            help=N_(
+                "HOST:PORT of a running Dask scheduler: tag the shards on its workers (prefect-dask's DaskTaskRunner; default from settings: in this process)"
+            )
         ),
     ] = None,
     submit: Annotated[
         bool,
         typer.Option(
             "--submit",
-            help="submit one flow run per day to the Prefect server at PREFECT_API_URL (served by `tajian serve`), with idempotency keys, instead of running here",
+            help=N_(
+                "submit one flow run per day to the Prefect server at PREFECT_API_URL (served by `tajian serve`), with idempotency keys, instead of running here"
+            ),
         ),
     ] = False,
     wait: Annotated[
         float,
         typer.Option(
-            help="when another run holds a day, wait up to this many seconds for it (default: that day fails at once)"
+            help=N_(
+                "when another run holds a day, wait up to this many seconds for it (default: that day fails at once)"
+            )
         ),
     ] = 0.0,
     lang: LangOption = None,
     debug: DebugOption = False,
 ) -> None:
-    """One pipeline run per day from START to END, in order. Days that already succeeded are
-    skipped unless --rerun, so an interrupted backfill resumes where it stopped; a failed day is
-    recorded with its error and the backfill goes on with the next day. With --submit the days
-    run on the server's `tajian serve` process; submitting again finds the same flow runs."""
+    """``tajian backfill``: see :data:`HELP`."""
     from flows.backfill import run_backfill, submit_backfill
     from flows.history import days_to_run
 

@@ -32,8 +32,9 @@ from typing import Annotated, Any
 
 import typer
 
-from flows.console import LangOption, fail
+from flows.console import LangOption, fail, print_progress
 from flows.messages import current_lang, tr
+from report.i18n import N_
 
 __all__ = ["backtest_command", "write_outputs"]
 
@@ -95,56 +96,65 @@ def _record(warehouse: Path, source: str, split: date, summary: dict[str, Any]) 
         con.close()
 
 
+#: the help of ``tajian backtest`` (an English message id: its Chinese is in report/locale)
+HELP = N_(
+    "Backtest the spread model: learn on cascades before --split, check on those after.\n\n"
+    "Compares Tajian's seeds (under each probability model, learned ones included) with the naive "
+    "lists by the distinct people who really reposted from them later, checks how well each model "
+    "predicted the real spread of held-out cascades, and measures cross-infection."
+)
+
+
 def backtest_command(
     source: Annotated[
         Path,
         typer.Argument(
-            help="the history: a CED folder (ced_reposts.csv + ced_original.csv) or a warehouse file",
+            help=N_("the history: a CED folder (ced_reposts.csv + ced_original.csv) or a warehouse file"),
             show_default=False,
         ),
     ],
     split: Annotated[
         str,
         typer.Option(
-            help="train on cascades begun before this day (YYYY-MM-DD, Asia/Shanghai); test on the rest"
+            help=N_("train on cascades begun before this day (YYYY-MM-DD, Asia/Shanghai); test on the rest")
         ),
     ],
     output_dir: Annotated[
-        Path, typer.Option(help="folder for the seed lists, backtest.csv and backtest.html")
+        Path, typer.Option(help=N_("folder for the seed lists, backtest.csv and backtest.html"))
     ],
-    k: Annotated[int, typer.Option(help="seeds per list")] = 100,
+    k: Annotated[int, typer.Option(help=N_("seeds per list"))] = 100,
     probability: Annotated[
         str | None,
         typer.Option(
-            help="model of Tajian's own list (seeds_tajian.csv): wc, uniform:P or learned (default: settings)"
+            help=N_(
+                "model of Tajian's own list (seeds_tajian.csv): wc, uniform:P or learned (default: settings)"
+            )
         ),
     ] = None,
     models: Annotated[
-        str, typer.Option(help="models compared, comma-separated (learned:jaccard = the Jaccard estimator)")
+        str,
+        typer.Option(help=N_("models compared, comma-separated (learned:jaccard = the Jaccard estimator)")),
     ] = DEFAULT_MODELS,
     max_hops: Annotated[
-        int | None, typer.Option(help="hop limit of the model (default from settings: 2)")
+        int | None, typer.Option(help=N_("hop limit of the model (default from settings: 2)"))
     ] = None,
     follower_cap: Annotated[
-        int | None, typer.Option(help="most followers of an ordinary user (default from settings: 50,000)")
+        int | None,
+        typer.Option(help=N_("most followers of an ordinary user (default from settings: 50,000)")),
     ] = None,
     bootstrap: Annotated[
-        int, typer.Option(help="bootstrap samples over test cascades for the intervals")
+        int, typer.Option(help=N_("bootstrap samples over test cascades for the intervals"))
     ] = 1000,
-    seed: Annotated[int | None, typer.Option(help="random seed (default from settings: 42)")] = None,
+    seed: Annotated[int | None, typer.Option(help=N_("random seed (default from settings: 42)"))] = None,
     warehouse: Annotated[
         Path | None,
         typer.Option(
-            help="record the summary in this warehouse (default: the history, when it is a warehouse)"
+            help=N_("record the summary in this warehouse (default: the history, when it is a warehouse)")
         ),
     ] = None,
     lang: LangOption = None,
 ) -> None:
-    """Backtest the spread model: learn on cascades before --split, check on those after.
-
-    Compares Tajian's seeds (under each probability model, learned ones included) with the naive
-    lists by the distinct people who really reposted from them later, checks how well each model
-    predicted the real spread of held-out cascades, and measures cross-infection."""
+    """``tajian backtest``: see :data:`HELP`."""
     from flows.messages import use_lang
     from flows.settings import SettingsError, load_settings
 
@@ -200,7 +210,7 @@ def backtest_command(
             follower_cap=settings.follower_cap if follower_cap is None else follower_cap,
             n_bootstrap=bootstrap,
             seed=settings.seed if seed is None else seed,
-            progress=lambda msg: print(f"  {msg}", file=sys.stderr, flush=True),
+            progress=print_progress,
         )
     except ValueError as exc:
         raise fail(str(exc), 1) from None

@@ -36,6 +36,7 @@ import typer
 from flows.console import LangOption, fail
 from flows.console import cli_settings as _settings
 from flows.messages import tr
+from report.i18n import N_
 
 __all__ = [
     "OUTPUT_COLUMNS",
@@ -96,7 +97,7 @@ def _format_terms(terms: list[tuple[str, float]]) -> str:
 
 
 def parse_prior(value: str) -> str | float:
-    """``--prior``: "auto" or a share strictly between 0 and 1."""
+    """--prior: "auto" or a share strictly between 0 and 1."""
     if value.strip().lower() == "auto":
         return "auto"
     try:
@@ -125,47 +126,54 @@ def describe_decision(decision, given: bool) -> str:
 ContextColumn = Annotated[
     str | None,
     typer.Option(
-        help="optional column holding the text of the post each one reposts or replies to (empty: none)"
+        help=N_("optional column holding the text of the post each one reposts or replies to (empty: none)")
     ),
 ]
-ModelFile = Annotated[Path | None, typer.Option(help="model file (default data/models/<segment>.joblib)")]
+ModelFile = Annotated[Path | None, typer.Option(help=N_("model file (default data/models/<segment>.joblib)"))]
 Prior = Annotated[
     str,
     typer.Option(
-        help="share of segment posts among the posts passing the prefilter: auto (estimate it from this "
-        "file) or a number, e.g. 0.6 for a keyword crawl"
+        help=N_(
+            "share of segment posts among the posts passing the prefilter: auto (estimate it from this "
+            "file) or a number, e.g. 0.6 for a keyword crawl"
+        )
     ),
 ]
+
+
+#: the help of ``tajian classify`` (an English message id: its Chinese is in report/locale)
+HELP = N_(
+    "Score each post of a CSV: id, score (probability of the segment), label (0/1), evidence.\n\n"
+    "score is the probability at the file's prior (--prior), label is 1 when score reaches "
+    "threshold; both prior and threshold are written on every row. Evidence: "
+    "rule_score/rule_positive/rule_hits/rule_vetoes from the segment's keyword rules and top_ngrams, "
+    "the features that pushed the post towards its label most (w: words, c: characters, "
+    "f:/kind:/veto: signals, e: word vectors; > 0 towards the segment). Posts without a child, "
+    "pregnancy or parenting word (the segment's prefilter) score 0 and are not read by the model. "
+    "Cells that start with = + - @ get a leading ' so spreadsheets do not run them as formulas."
+)
 
 
 def classify_command(
     posts_csv: Annotated[
-        Path, typer.Argument(metavar="INPUT.csv", help="CSV of posts (UTF-8, UTF-8 with BOM or GB18030)")
+        Path, typer.Argument(metavar="INPUT.csv", help=N_("CSV of posts (UTF-8, UTF-8 with BOM or GB18030)"))
     ],
     output: Annotated[
-        Path, typer.Option(help="CSV to write: id,score,label + evidence columns (UTF-8 with BOM)")
+        Path, typer.Option(help=N_("CSV to write: id,score,label + evidence columns (UTF-8 with BOM)"))
     ],
     segment: Annotated[
-        str, typer.Option(help="segment name (data/segments/<name>.toml, model data/models/<name>.joblib)")
+        str,
+        typer.Option(help=N_("segment name (data/segments/<name>.toml, model data/models/<name>.joblib)")),
     ] = "mothers",
-    id_column: Annotated[str, typer.Option(help="column holding the post id")] = "id",
-    text_column: Annotated[str, typer.Option(help="column holding the post text")] = "text",
+    id_column: Annotated[str, typer.Option(help=N_("column holding the post id"))] = "id",
+    text_column: Annotated[str, typer.Option(help=N_("column holding the post text"))] = "text",
     context_column: ContextColumn = None,
     model: ModelFile = None,
     prior: Prior = "auto",
-    top: Annotated[int, typer.Option(help="n-grams listed as evidence per post")] = 5,
+    top: Annotated[int, typer.Option(help=N_("n-grams listed as evidence per post"))] = 5,
     lang: LangOption = None,
 ) -> None:
-    """Score each post of a CSV: id, score (probability of the segment), label (0/1), evidence.
-
-    score is the probability at the file's prior (``--prior``), label is 1 when score reaches
-    threshold; both prior and threshold are written on every row. Evidence:
-    rule_score/rule_positive/rule_hits/rule_vetoes from the segment's keyword rules and
-    top_ngrams, the features that pushed the post towards its label most (w: words, c: characters,
-    f:/kind:/veto: signals, e: word vectors; > 0 towards the segment). Posts without a child, pregnancy or
-    parenting word (the segment's prefilter) score 0 and are not read by the model.
-    Cells that start with = + - @ get a leading ' so spreadsheets do not run them as formulas.
-    """
+    """``tajian classify``: see :data:`HELP`."""
     _settings(lang)  # the messages' language
     share = parse_prior(prior)
     if top < 0:

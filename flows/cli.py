@@ -19,29 +19,36 @@ from typing import Annotated
 
 import typer
 
-from flows.backfill_cli import backfill
-from flows.backtest_cli import backtest_command
-from flows.classify_cli import classify_command
-from flows.demo_cli import demo
-from flows.evaluate_cli import evaluate_command
-from flows.ingest_cli import ingest
-from flows.label_cli import label_command
-from flows.run_cli import run
-from flows.runs_cli import runs
-from flows.select_cli import select_command
-from flows.serve_cli import serve
-from flows.train_cli import train_command
+from flows import (
+    backfill_cli,
+    backtest_cli,
+    classify_cli,
+    demo_cli,
+    evaluate_cli,
+    ingest_cli,
+    label_cli,
+    run_cli,
+    runs_cli,
+    select_cli,
+    serve_cli,
+    train_cli,
+)
+from flows.cli_help import LocalizedCommand, LocalizedGroup
+from report.i18n import N_
 
 __all__ = ["app"]
 
 
 app = typer.Typer(
     name="tajian",
+    cls=LocalizedGroup,
     help=(
-        "塔尖 Tajian: find the ordinary people whose word of mouth reaches a target audience "
-        "best. Load Weibo exports into a DuckDB warehouse, tag a segment (e.g. mothers) by "
-        "language, map who spreads whose posts, and pick the top amplifiers; each run writes a "
-        "seed list (CSV/JSON) and a self-contained HTML report under out/<segment>/<as_of>/."
+        N_(
+            "塔尖 Tajian: find the ordinary people whose word of mouth reaches a target audience "
+            "best. Load Weibo exports into a DuckDB warehouse, tag a segment (e.g. mothers) by "
+            "language, map who spreads whose posts, and pick the top amplifiers; each run writes a "
+            "seed list (CSV/JSON) and a self-contained HTML report under out/<segment>/<as_of>/."
+        )
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -66,30 +73,56 @@ def _version(value: bool) -> None:
 def _main(
     show_version: Annotated[
         bool,
-        typer.Option("--version", "-V", callback=_version, is_eager=True, help="print the version and exit"),
+        typer.Option(
+            "--version", "-V", callback=_version, is_eager=True, help=N_("print the version and exit")
+        ),
     ] = False,
 ) -> None:
     """塔尖 Tajian: find the ordinary people whose word of mouth reaches a target audience best."""
 
 
-# in the order `tajian --help` lists them
-app.command()(demo)
-app.command()(ingest)
-app.command()(run)
-app.command()(backfill)
-app.command()(runs)
-app.command()(serve)
-app.command(name="select")(select_command)
-app.command(name="classify")(classify_command)
-app.command(name="evaluate")(evaluate_command)
-app.command(name="backtest")(backtest_command)
-app.command(name="label")(label_command)
-app.command(name="train")(train_command)
+# in the order `tajian --help` lists them: name, module (its HELP is the command's help), command,
+# the short help of the command list
+for _name, _module, _function, _short in (
+    ("demo", demo_cli, demo_cli.demo, N_("load the synthetic sample and run the mothers pipeline on it")),
+    ("ingest", ingest_cli, ingest_cli.ingest, N_("load exports into the warehouse")),
+    ("run", run_cli, run_cli.run, N_("one pipeline run: tag → graph → select → report")),
+    ("backfill", backfill_cli, backfill_cli.backfill, N_("one run per day over a range of days")),
+    ("runs", runs_cli, runs_cli.runs, N_("the run history and the segment × day grid")),
+    ("serve", serve_cli, serve_cli.serve, N_("run the daily schedule with a Prefect server")),
+    ("select", select_cli, select_cli.select_command, N_("pick seeds on a SNAP edge list")),
+    (
+        "classify",
+        classify_cli,
+        classify_cli.classify_command,
+        N_("score the posts of a CSV with a segment's model"),
+    ),
+    (
+        "evaluate",
+        evaluate_cli,
+        evaluate_cli.evaluate_command,
+        N_("precision and recall of a segment's model on labels"),
+    ),
+    (
+        "backtest",
+        backtest_cli,
+        backtest_cli.backtest_command,
+        N_("check the spread model on real repost cascades"),
+    ),
+    ("label", label_cli, label_cli.label_command, N_("label posts for a segment in a local web page")),
+    (
+        "train",
+        train_cli,
+        train_cli.train_command,
+        N_("train a segment's model from its rules and your labels"),
+    ),
+):
+    app.command(name=_name, help=_module.HELP, short_help=_short, cls=LocalizedCommand)(_function)
 
 
 def main() -> None:  # pragma: no cover - console entry point
     app()
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(app())
+if __name__ == "__main__":  # pragma: no cover - `python -m flows.cli` says `tajian` in its usage
+    sys.exit(app(prog_name="tajian"))

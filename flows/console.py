@@ -29,9 +29,11 @@ from rich.console import Console
 
 from flows.messages import explain, say, tr, use_lang
 from flows.settings import SettingsError, load_settings
+from report.i18n import N_
 
 __all__ = [
     "SAMPLE_WAREHOUSE",
+    "SEGMENT_HELP",
     "DebugOption",
     "LangOption",
     "cli_settings",
@@ -41,6 +43,7 @@ __all__ = [
     "people",
     "prefect_env",
     "print_outputs",
+    "print_progress",
     "quiet_prefect",
     "user_errors",
 ]
@@ -90,12 +93,18 @@ def cli_settings(lang: str | None = None):
     return settings
 
 
+#: the help of every --segment option (flows/cli_help.py adds the draft segments to it)
+SEGMENT_HELP = N_("segment name (a file data/segments/<name>.toml)")
+
+
 LangOption = Annotated[
     str | None,
     typer.Option(
         "--lang",
-        help="language of the report, the seed-list files and the messages: zh (中文, default) or en "
-        "(default from the lang setting / TAJIAN_LANG)",
+        help=N_(
+            "language of the report, the seed-list files and the messages: zh (中文, default) or en "
+            "(default from the lang setting / TAJIAN_LANG)"
+        ),
     ),
 ]
 
@@ -117,7 +126,7 @@ DebugOption = Annotated[
     bool,
     typer.Option(
         "--debug",
-        help="on an error, print the full traceback and Prefect's log here instead of to a log file",
+        help=N_("on an error, print the full traceback and Prefect's log here instead of to a log file"),
     ),
 ]
 
@@ -205,6 +214,26 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     ``raise fail("…", 1) from None``. Code 2 is a bad option or file, 1 anything else."""
     print(tr("error: {why}").format(why=message), file=sys.stderr)
     return typer.Exit(code)
+
+
+#: the English texts graph/ passes to a progress printer, for the catalogue (make i18n reads
+#: graph/ for ``progress("…")`` templates; these are the values it fills them with)
+PROGRESS_WORDS = (
+    N_("all"),
+    N_("ordinary"),
+    N_("history, split and train graph"),
+    N_("spread prediction"),
+    N_("seed lists"),
+    N_("real reach of the lists"),
+    N_("cross-infection"),
+)
+
+
+def print_progress(template: str, **fields: object) -> None:
+    """A library's progress line (``progress(template, **fields)``, an English template) on
+    stderr in the analyst's language, indented under the command's own lines."""
+    said = {key: tr(value) if isinstance(value, str) else value for key, value in fields.items()}
+    print("  " + tr(template).format(**said), file=sys.stderr, flush=True)
 
 
 def people(settings, segment: str) -> str:

@@ -23,26 +23,33 @@ from flows.console import quiet_prefect as _quiet_prefect
 from flows.console import user_errors as _user_errors
 from flows.ingest_cli import print_loads as _print_loads
 from flows.messages import say, tr
+from report.i18n import N_
 
 __all__ = ["demo"]
+
+
+#: the help of ``tajian demo`` (an English message id: its Chinese is in report/locale)
+HELP = N_(
+    "Load the shipped synthetic sample, run the mothers pipeline, print where the outputs are.\n\n"
+    "This is what `make run` calls. The sample is synthetic (data/samples/), and the report says so. "
+    "It goes into its own warehouse (data/sample.duckdb), never into the one `tajian ingest` and "
+    "`tajian run` use for your exports (data/warehouse.duckdb)."
+)
 
 
 def demo(
     warehouse: Annotated[
         Path,
-        typer.Option(help="warehouse file of the sample, never your own data's (default data/sample.duckdb)"),
+        typer.Option(
+            help=N_("warehouse file of the sample, never your own data's (default data/sample.duckdb)")
+        ),
     ] = SAMPLE_WAREHOUSE,
-    out_dir: Annotated[Path | None, typer.Option(help="where outputs go (default out/)")] = None,
-    seed: Annotated[int, typer.Option(help="random seed of the selection")] = 42,
+    out_dir: Annotated[Path | None, typer.Option(help=N_("where outputs go (default out/)"))] = None,
+    seed: Annotated[int, typer.Option(help=N_("random seed of the selection"))] = 42,
     lang: LangOption = None,
     debug: DebugOption = False,
 ) -> None:
-    """Load the shipped synthetic sample, run the mothers pipeline, print where the outputs are.
-
-    This is what `make run` calls. The sample is synthetic (data/samples/), and the report says so.
-    It goes into its own warehouse (data/sample.duckdb), never into the one `tajian ingest` and
-    `tajian run` use for your exports (data/warehouse.duckdb).
-    """
+    """``tajian demo``: see :data:`HELP`."""
     settings = _settings(lang)
     sample = settings.samples_dir / "weibo_api"
     if not sample.is_dir():

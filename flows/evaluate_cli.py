@@ -25,11 +25,20 @@ from flows.classify_cli import (
     load_scorer,
     parse_prior,
 )
-from flows.console import LangOption, fail
+from flows.console import SEGMENT_HELP, LangOption, fail
 from flows.console import cli_settings as _settings
 from flows.messages import current_lang, say, tr
+from report.i18n import N_
 
 __all__ = ["evaluate_command"]
+
+
+#: the help of ``tajian evaluate`` (an English message id: its Chinese is in report/locale)
+HELP = N_(
+    "Precision, recall, F1 and confusion counts of the classifier, of the keyword rules and of the "
+    "keyword regex (the segment's prefilter: any child word) against gold labels. Without a file: the"
+    " warehouse's randomly chosen labels of the segment, with intervals (95%)."
+)
 
 
 def evaluate_command(
@@ -37,22 +46,22 @@ def evaluate_command(
         Path | None,
         typer.Argument(
             metavar="[LABELS.csv]",
-            help="CSV of gold labels: id,text,label (label 0 or 1); without it, the warehouse's labels "
-            "of the segment (tajian label), only the randomly chosen ones",
+            help=N_(
+                "CSV of gold labels: id,text,label (label 0 or 1); without it, the warehouse's labels "
+                "of the segment (tajian label), only the randomly chosen ones"
+            ),
         ),
     ] = None,
-    segment: Annotated[str, typer.Option(help="segment name (data/segments/<name>.toml)")] = "mothers",
+    segment: Annotated[str, typer.Option(help=SEGMENT_HELP)] = "mothers",
     context_column: ContextColumn = None,
     model: ModelFile = None,
     prior: Prior = "auto",
     warehouse: Annotated[
-        Path | None, typer.Option(help="warehouse whose labels to use when no LABELS.csv is given")
+        Path | None, typer.Option(help=N_("warehouse whose labels to use when no LABELS.csv is given"))
     ] = None,
     lang: LangOption = None,
 ) -> None:
-    """Precision, recall, F1 and confusion counts of the classifier, of the keyword rules and of the
-    keyword regex (the segment's prefilter: any child word) against gold labels. Without a file:
-    the warehouse's randomly chosen labels of the segment, with 95% intervals."""
+    """``tajian evaluate``: see :data:`HELP`."""
     _settings(lang)  # the messages' language
     share = parse_prior(prior)
     if labels is None:

@@ -21,6 +21,7 @@ from flows.console import cli_settings as _settings
 from flows.console import consoles as _c
 from flows.console import user_errors as _user_errors
 from flows.messages import current_lang, say
+from report.i18n import N_
 from report.reasons import reason_text
 
 __all__ = ["ingest", "print_loads"]
@@ -131,30 +132,40 @@ def _first_reason(reason: str) -> str:
     return reason_text(reason, current_lang())
 
 
+#: the help of ``tajian ingest`` (an English message id: its Chinese is in report/locale)
+HELP = N_(
+    "Load exports into the warehouse: a table of rows read / loaded / updated / duplicates / "
+    "quarantined per file. Loading the same file twice adds nothing.\n\n"
+    "Exits non-zero (saying why, one line each) when a file named on the command line gives no row at"
+    " all (empty, not an export, unreadable), or when nothing at all could be loaded; a file found in"
+    " a folder that gives nothing is named on a line of its own."
+)
+
+
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="export files or folders (searched recursively)")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(metavar="PATH", help=N_("export files or folders (searched recursively)")),
+    ],
     format: Annotated[
         str | None,
         typer.Option(
             "--format",
             help=(
-                "export format, detected from each file when omitted: weibo-crawler, weibo-search, "
-                "mediacrawler, weibo-api or ced (see README: Supported exports)"
+                N_(
+                    "export format, detected from each file when omitted: weibo-crawler, weibo-search, "
+                    "mediacrawler, weibo-api or ced (see README: Supported exports)"
+                )
             ),
         ),
     ] = None,
     warehouse: Annotated[
-        Path | None, typer.Option(help="warehouse file (default data/warehouse.duckdb)")
+        Path | None, typer.Option(help=N_("warehouse file (default data/warehouse.duckdb)"))
     ] = None,
     lang: LangOption = None,
     debug: DebugOption = False,
 ) -> None:
-    """Load exports into the warehouse: a table of rows read / loaded / updated / duplicates /
-    quarantined per file. Loading the same file twice adds nothing.
-
-    Exits non-zero (saying why, one line each) when a file named on the command line gives no
-    row at all (empty, not an export, unreadable), or when nothing at all could be loaded; a
-    file found in a folder that gives nothing is named on a line of its own."""
+    """``tajian ingest``: see :data:`HELP`."""
     from store.quality import quarantine_summary, sample_sources
     from store.readers import find_export_files
     from store.stream import load_exports

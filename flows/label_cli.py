@@ -30,7 +30,7 @@ from typing import Annotated, Any
 
 import typer
 
-from flows.console import LangOption, fail
+from flows.console import SEGMENT_HELP, LangOption, fail
 from flows.label_server import LabelSession, make_server
 from flows.messages import current_lang, tr, use_lang
 from report.i18n import N_
@@ -92,27 +92,33 @@ def _classifier(segment: str, segments_dir: Path) -> tuple[Any | None, str]:
         return None, tr("the model is stale, retrain it with tajian train: {why}").format(why=str(exc)[:200])
 
 
+#: the help of ``tajian label`` (an English message id: its Chinese is in report/locale)
+HELP = N_(
+    "Label posts for a segment in a local web page (127.0.0.1 only): y 是 / n 否 / u 不确定 / space 跳过 / z"
+    " 撤销. Labels go to the warehouse's labels table, one short write each, so ingests and runs go on "
+    "meanwhile. Ctrl-C ends the session."
+)
+
+
 def label_command(
-    segment: Annotated[str, typer.Option(help="segment name (data/segments/<name>.toml)")],
-    warehouse: Annotated[Path | None, typer.Option(help="warehouse file (default from settings)")] = None,
-    who: Annotated[str, typer.Option(help="your name, recorded with each label")] = "analyst",
+    segment: Annotated[str, typer.Option(help=SEGMENT_HELP)],
+    warehouse: Annotated[Path | None, typer.Option(help=N_("warehouse file (default from settings)"))] = None,
+    who: Annotated[str, typer.Option(help=N_("your name, recorded with each label"))] = "analyst",
     export: Annotated[
-        Path | None, typer.Option("--export", help="write the segment's labels to this CSV and exit")
+        Path | None, typer.Option("--export", help=N_("write the segment's labels to this CSV and exit"))
     ] = None,
     import_: Annotated[
-        Path | None, typer.Option("--import", help="load labels from this CSV (id,text,label) and exit")
+        Path | None, typer.Option("--import", help=N_("load labels from this CSV (id,text,label) and exit"))
     ] = None,
     random_share: Annotated[
-        float, typer.Option(help="share of posts drawn at random (the ones measured figures use)")
+        float, typer.Option(help=N_("share of posts drawn at random (the ones measured figures use)"))
     ] = 0.3,
-    seed: Annotated[int, typer.Option(help="random seed of the choice of posts")] = 0,
-    port: Annotated[int, typer.Option(help="port (default 0: a free one)")] = 0,
-    no_browser: Annotated[bool, typer.Option("--no-browser", help="print the URL only")] = False,
+    seed: Annotated[int, typer.Option(help=N_("random seed of the choice of posts"))] = 0,
+    port: Annotated[int, typer.Option(help=N_("port (default 0: a free one)"))] = 0,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help=N_("print the URL only"))] = False,
     lang: LangOption = None,
 ) -> None:
-    """Label posts for a segment in a local web page (127.0.0.1 only): y 是 / n 否 / u 不确定 /
-    space 跳过 / z 撤销. Labels go to the warehouse's labels table, one short write each, so
-    ingests and runs go on meanwhile. Ctrl-C ends the session."""
+    """``tajian label``: see :data:`HELP`."""
     from flows.settings import SettingsError, load_settings
 
     try:

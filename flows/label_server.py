@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from flows.messages import tr
+
 __all__ = ["BATCH", "PAUSE_S", "LabelSession", "make_server"]
 
 BATCH = 20
@@ -111,10 +113,11 @@ class LabelSession:
         from store.labels import LABEL_VALUES, Label
 
         if label not in (*LABEL_VALUES, "skip"):
-            raise ValueError(f"label must be yes, no, unsure or skip; got {label!r}")
+            raise ValueError(tr("label must be yes, no, unsure or skip; got {label!r}").format(label=label))
         with self.lock:
             if not self.queue or str(self.pool.posts["post_id"].iloc[self.queue[0].index]) != post_id:
-                raise ValueError(f"post {post_id!r} is not the one on the page; reload the page")
+                why = tr("post {post_id!r} is not the one on the page; reload the page")
+                raise ValueError(why.format(post_id=post_id))
             c = self.queue.popleft()
             if label == "skip":
                 self.history.append((c.index, c.chosen_by, None))
@@ -197,7 +200,7 @@ def _handler(session: LabelSession, page: str, token: str) -> type[BaseHTTPReque
             port = self.server.server_address[1]
             host_ok = self.headers.get("Host", "") in (f"127.0.0.1:{port}", f"localhost:{port}")
             if self.client_address[0] != "127.0.0.1" or not host_ok:
-                self._send(403, "only this machine (127.0.0.1) may use this page", "text/plain")
+                self._send(403, tr("only this machine (127.0.0.1) may use this page"), "text/plain")
                 return False
             given = (
                 self.headers.get("X-Tajian-Token")
@@ -205,9 +208,8 @@ def _handler(session: LabelSession, page: str, token: str) -> type[BaseHTTPReque
                 else parse_qs(urlsplit(self.path).query).get("t", [""])[0]
             )
             if not secrets.compare_digest(given or "", token):
-                self._send(
-                    403, "wrong or missing session token: open the URL tajian label printed", "text/plain"
-                )
+                why = tr("wrong or missing session token: open the URL tajian label printed")
+                self._send(403, why, "text/plain")
                 return False
             return True
 
@@ -221,12 +223,12 @@ def _handler(session: LabelSession, page: str, token: str) -> type[BaseHTTPReque
                 self.send_response(204)
                 self.end_headers()
             elif path not in ("/", "/api/next"):
-                self._send(404, "not found", "text/plain")
+                self._send(404, tr("not found"), "text/plain")
 
         def do_POST(self) -> None:
             path = urlsplit(self.path).path
             if path not in ("/api/label", "/api/undo"):
-                self._send(404, "not found", "text/plain")
+                self._send(404, tr("not found"), "text/plain")
                 return
             if not self._allowed(api=True):
                 return

@@ -34,7 +34,6 @@ __all__ = [
     "EXIT_BUSY",
     "EXIT_FAILED",
     "EXIT_USAGE",
-    "FILTER_HELP",
     "Explained",
     "UserError",
     "current_lang",
@@ -203,20 +202,6 @@ CATALOGUE: dict[str, str] = {
     "out_seeds": N_("seed list: {path}"),
     "demo_loading": N_("Loading the synthetic sample from {path} and running the mothers pipeline…"),
     "note": N_("note: {detail}"),
-}
-
-
-#: help of `tajian run`'s seed filters, in the analyst's language (Chinese by default; the keys
-#: are the option names, one place for the translation catalogue to take them from)
-FILTER_HELP: dict[str, str] = {
-    "min_followers": "粉丝数下限：只选粉丝数不少于 N 的人（粉丝数未知者不入选，报告中计为“未知”）",
-    "max_followers": "粉丝数上限：只选粉丝数不超过 N 的人（粉丝数未知者不入选，计为“未知”）",
-    "min_engagement": (
-        "最低互动率：每条原创微博的（转发+评论+点赞）÷ 粉丝数，如 0.02 即 2%（无法计算者不入选，计为“未知”）"
-    ),
-    "region": "地区：省份或城市，如 广东、上海、杭州；可重复给出多个（地区未知者不入选，计为“未知”）",
-    "gender": "性别：f（女）或 m（男）（性别未知者不入选，计为“未知”）",
-    "exclude_verified": "排除所有认证账号（橙V、蓝V），不只是机构账号",
 }
 
 

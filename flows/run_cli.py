@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from flows.console import DebugOption, LangOption
+from flows.console import SEGMENT_HELP, DebugOption, LangOption
 from flows.console import cli_settings as _settings
 from flows.console import consoles as _c
 from flows.console import parse_day as _parse_day
@@ -24,11 +24,12 @@ from flows.console import prefect_env as _prefect_env
 from flows.console import print_outputs as _print_outputs
 from flows.console import quiet_prefect as _quiet_prefect
 from flows.console import user_errors as _user_errors
-from flows.messages import EXIT_USAGE, FILTER_HELP, current_lang, say, tr
+from flows.messages import EXIT_USAGE, current_lang, say, tr
 from flows.run_checks import check_run_inputs as _check_run_inputs
 from flows.run_checks import seed_filters as _seed_filters
 from flows.run_checks import told_recovered as _told_recovered
 from flows.run_checks import told_waiting as _told_waiting
+from report.i18n import N_
 
 __all__ = ["run", "scale_out"]
 
@@ -71,65 +72,111 @@ def _segment_note(segment: str, segments_dir: Path) -> None:
             _c.err.print(say("note", detail=note), markup=False, highlight=False, soft_wrap=True)
 
 
-def _drafts() -> str:
-    from nlp.segment_status import draft_segments
-
-    with suppress(Exception):
-        names = draft_segments()
-        return f"; drafts, not yet measured on real posts: {', '.join(names)}" if names else ""
-    return ""
+#: the help of ``tajian run`` (an English message id: its Chinese is in report/locale)
+HELP = N_(
+    "One pipeline run over the warehouse: tag → graph → select → report, written to "
+    "out/<segment>/<as_of>/ (report.html, seeds.csv, seeds.json). One run of a segment and day at a "
+    "time: a second one refuses (or waits, --wait); a failed run leaves nothing behind."
+)
 
 
 def run(
-    segment: Annotated[
-        str, typer.Option(help="segment name (a file data/segments/<name>.toml)" + _drafts())
-    ] = "mothers",
+    segment: Annotated[str, typer.Option(help=SEGMENT_HELP)] = "mothers",
     as_of: Annotated[
-        str | None, typer.Option(help="last day of the window, YYYY-MM-DD (default: newest post date)")
+        str | None, typer.Option(help=N_("last day of the window, YYYY-MM-DD (default: newest post date)"))
     ] = None,
-    window_days: Annotated[int | None, typer.Option(help="window length in days (default 30)")] = None,
-    k: Annotated[int | None, typer.Option(help="number of seeds (default 100)")] = None,
-    seed: Annotated[int | None, typer.Option(help="random seed (default 42)")] = None,
-    method: Annotated[str | None, typer.Option(help="ris (default) | pagerank | degree | followers")] = None,
+    window_days: Annotated[int | None, typer.Option(help=N_("window length in days (default 30)"))] = None,
+    k: Annotated[int | None, typer.Option(help=N_("number of seeds (default 100)"))] = None,
+    seed: Annotated[int | None, typer.Option(help=N_("random seed (default 42)"))] = None,
+    method: Annotated[
+        str | None, typer.Option(help=N_("ris (default) | pagerank | degree | followers"))
+    ] = None,
     probability: Annotated[
         str | None,
         typer.Option(
-            help="spread model: wc (default), uniform:P, or learned (from the warehouse's repost "
-            "history; see `tajian backtest`)"
+            help=N_(
+                "spread model: wc (default), uniform:P, or learned (from the warehouse's repost "
+                "history; see `tajian backtest`)"
+            )
         ),
     ] = None,
-    warehouse: Annotated[Path | None, typer.Option(help="warehouse file")] = None,
-    out_dir: Annotated[Path | None, typer.Option(help="where outputs go")] = None,
+    warehouse: Annotated[Path | None, typer.Option(help=N_("warehouse file"))] = None,
+    out_dir: Annotated[Path | None, typer.Option(help=N_("where outputs go"))] = None,
     tag_shards: Annotated[
         int | None,
         typer.Option(
-            help="tag the window's posts in this many user shards, one task each (default from settings: 1)"
+            help=N_(
+                "tag the window's posts in this many user shards, one task each (default from settings: 1)"
+            )
         ),
     ] = None,
     dask_address: Annotated[
         str | None,
         typer.Option(
-            help="HOST:PORT of a running Dask scheduler: tag the shards on its workers (prefect-dask's DaskTaskRunner; default from settings: in this process)"
+            help=N_(
+                "HOST:PORT of a running Dask scheduler: tag the shards on its workers (prefect-dask's DaskTaskRunner; default from settings: in this process)"
+            )
         ),
     ] = None,
     wait: Annotated[
         float,
         typer.Option(
-            help="when another run of the same segment and day is in progress, wait up to this many seconds for it (default: refuse at once)"
+            help=N_(
+                "when another run of the same segment and day is in progress, wait up to this many seconds for it (default: refuse at once)"
+            )
         ),
     ] = 0.0,
-    min_followers: Annotated[int | None, typer.Option(help=FILTER_HELP["min_followers"])] = None,
-    max_followers: Annotated[int | None, typer.Option(help=FILTER_HELP["max_followers"])] = None,
-    min_engagement: Annotated[float | None, typer.Option(help=FILTER_HELP["min_engagement"])] = None,
-    region: Annotated[list[str] | None, typer.Option(metavar="地区", help=FILTER_HELP["region"])] = None,
-    gender: Annotated[str | None, typer.Option(help=FILTER_HELP["gender"])] = None,
-    exclude_verified: Annotated[bool | None, typer.Option(help=FILTER_HELP["exclude_verified"])] = None,
+    min_followers: Annotated[
+        int | None,
+        typer.Option(
+            help=N_(
+                "lowest follower count: only people with at least N followers (people whose count is unknown are left out; the report counts them as unknown)"
+            )
+        ),
+    ] = None,
+    max_followers: Annotated[
+        int | None,
+        typer.Option(
+            help=N_(
+                "highest follower count: only people with at most N followers (people whose count is unknown are left out and counted as unknown)"
+            )
+        ),
+    ] = None,
+    min_engagement: Annotated[
+        float | None,
+        typer.Option(
+            help=N_(
+                "lowest engagement rate: (reposts + comments + likes) per original post ÷ followers, e.g. 0.02 = 2% (people it cannot be computed for are left out and counted as unknown)"
+            )
+        ),
+    ] = None,
+    region: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar=N_("REGION"),
+            help=N_(
+                "region: a province or city, e.g. 广东, 上海, 杭州; repeat for several (people whose region is unknown are left out and counted as unknown)"
+            ),
+        ),
+    ] = None,
+    gender: Annotated[
+        str | None,
+        typer.Option(
+            help=N_(
+                "gender: f (female) or m (male) (people whose gender is unknown are left out and counted as unknown)"
+            )
+        ),
+    ] = None,
+    exclude_verified: Annotated[
+        bool | None,
+        typer.Option(
+            help=N_("leave out every verified account (orange V and blue V), not only organisations")
+        ),
+    ] = None,
     lang: LangOption = None,
     debug: DebugOption = False,
 ) -> None:
-    """One pipeline run over the warehouse: tag → graph → select → report, written to
-    out/<segment>/<as_of>/ (report.html, seeds.csv, seeds.json). One run of a segment and day
-    at a time: a second one refuses (or waits, --wait); a failed run leaves nothing behind."""
+    """``tajian run``: see :data:`HELP`."""
     settings = _settings(lang)
     day = _parse_day(as_of)
     if method is not None and method not in ("ris", "pagerank", "degree", "followers"):

@@ -27,18 +27,24 @@ from report.i18n import N_
 __all__ = ["runs"]
 
 
+#: the help of ``tajian runs`` (an English message id: its Chinese is in report/locale)
+HELP = N_(
+    "The run history and a partition grid (segment × day: done / failed / running / missing). Failed "
+    "days name their error. Reads the warehouse only; if a run holds it, says so."
+)
+
+
 def runs(
-    days: Annotated[int, typer.Option(help="how many days the grid shows, ending at --end")] = 14,
+    days: Annotated[int, typer.Option(help=N_("how many days the grid shows, ending at --end"))] = 14,
     end: Annotated[
-        str | None, typer.Option(help="last day of the grid, YYYY-MM-DD (default: newest run)")
+        str | None, typer.Option(help=N_("last day of the grid, YYYY-MM-DD (default: newest run)"))
     ] = None,
-    limit: Annotated[int, typer.Option(help="how many recent runs to list")] = 10,
-    warehouse: Annotated[Path | None, typer.Option(help="warehouse file")] = None,
+    limit: Annotated[int, typer.Option(help=N_("how many recent runs to list"))] = 10,
+    warehouse: Annotated[Path | None, typer.Option(help=N_("warehouse file"))] = None,
     lang: LangOption = None,
     debug: DebugOption = False,
 ) -> None:
-    """The run history and a partition grid (segment × day: done / failed / running / missing).
-    Failed days name their error. Reads the warehouse only; if a run holds it, says so."""
+    """``tajian runs``: see :data:`HELP`."""
     from flows.history import partition_grid, run_history
 
     settings = _settings(lang)

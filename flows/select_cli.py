@@ -20,9 +20,10 @@ from typing import Annotated
 
 import typer
 
-from flows.console import LangOption
+from flows.console import LangOption, print_progress
 from flows.console import cli_settings as _settings
 from flows.messages import say, tr
+from report.i18n import N_
 
 __all__ = ["read_targets", "select_command"]
 
@@ -43,33 +44,42 @@ def read_targets(path: Path) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+#: the help of ``tajian select`` (an English message id: its Chinese is in report/locale)
+HELP = N_("Pick K seeds on a SNAP edge list with the Tajian selector (hop-limited RIS, OPIM-C bound).")
+
+
 def select_command(
     edges: Annotated[
-        Path, typer.Option(help="SNAP edge list: 'src dst' per line, # comments, .gz ok; src influences dst")
+        Path,
+        typer.Option(help=N_("SNAP edge list: 'src dst' per line, # comments, .gz ok; src influences dst")),
     ],
-    output: Annotated[Path, typer.Option(help="CSV to write: rank,node,marginal_reach,cumulative_reach")],
-    probability: Annotated[str, typer.Option(help="wc (weighted cascade) or uniform:P")] = "wc",
-    max_hops: Annotated[int, typer.Option(help="hop limit of the cascade (0 = unlimited)")] = 2,
-    k: Annotated[int, typer.Option(help="number of seeds")] = 100,
-    seed: Annotated[int, typer.Option(help="random seed (same inputs + seed = same list)")] = 0,
+    output: Annotated[Path, typer.Option(help=N_("CSV to write: rank,node,marginal_reach,cumulative_reach"))],
+    probability: Annotated[str, typer.Option(help=N_("wc (weighted cascade) or uniform:P"))] = "wc",
+    max_hops: Annotated[int, typer.Option(help=N_("hop limit of the cascade (0 = unlimited)"))] = 2,
+    k: Annotated[int, typer.Option(help=N_("number of seeds"))] = 100,
+    seed: Annotated[int, typer.Option(help=N_("random seed (same inputs + seed = same list)"))] = 0,
     targets: Annotated[
-        Path | None, typer.Option(help="file of target node labels, one per line (default: every node)")
+        Path | None, typer.Option(help=N_("file of target node labels, one per line (default: every node)"))
     ] = None,
-    method: Annotated[str, typer.Option(help="ris (default) | pagerank | degree")] = "ris",
-    epsilon: Annotated[float, typer.Option(help="the guarantee is 1 - 1/e - epsilon")] = 0.1,
-    theta_min: Annotated[int | None, typer.Option(help="minimum number of RR sets (default 65,536)")] = None,
+    method: Annotated[str, typer.Option(help=N_("ris (default) | pagerank | degree"))] = "ris",
+    epsilon: Annotated[float, typer.Option(help=N_("the guarantee is 1 - 1/e - epsilon"))] = 0.1,
+    theta_min: Annotated[
+        int | None, typer.Option(help=N_("minimum number of RR sets (default 65,536)"))
+    ] = None,
     rr_per_target: Annotated[
         float,
         typer.Option(
-            help="RR-set entries per target the sample needs for quality (in at least a quarter as many sets)"
+            help=N_(
+                "RR-set entries per target the sample needs for quality (in at least a quarter as many sets)"
+            )
         ),
     ] = 32.0,
     simulations: Annotated[
-        int, typer.Option(help="Monte Carlo simulations to check the reach (0 = none)")
+        int, typer.Option(help=N_("Monte Carlo simulations to check the reach (0 = none)"))
     ] = 0,
     lang: LangOption = None,
 ) -> None:
-    """Pick K seeds on a SNAP edge list with the Tajian selector (hop-limited RIS, OPIM-C bound)."""
+    "''``tajian select``: see :data:`HELP`.''"
     err = sys.stderr
     started = time.monotonic()
     _settings(lang)  # the messages' language
@@ -129,7 +139,7 @@ def select_command(
             rr_per_target=rr_per_target,
             n_simulations=simulations,
             baselines=(),
-            progress=lambda msg: print(f"  {msg}", file=err, flush=True),
+            progress=print_progress,
         )
     except ValueError as exc:
         print(tr("error: {why}").format(why=exc), file=err)

@@ -17,29 +17,37 @@ from flows.console import cli_settings as _settings
 from flows.console import consoles as _c
 from flows.console import prefect_env as _prefect_env
 from flows.messages import tr
+from report.i18n import N_
 
 __all__ = ["serve"]
 
 
+#: the help of ``tajian serve`` (an English message id: its Chinese is in report/locale)
+HELP = N_(
+    "Register the daily deployment (tajian-daily/daily) with the Prefect server at PREFECT_API_URL "
+    "and execute its runs until stopped: each run loads new files from the inbox (loaded ones move to"
+    " processed/, bad ones to failed/ with the reason), then runs each segment for the previous day. "
+    "Stopping leaves the schedule active. Needs `prefect server start`."
+)
+
+
 def serve(
     cron: Annotated[
-        str | None, typer.Option(help="cron schedule of the daily run (default from settings: '0 2 * * *')")
+        str | None,
+        typer.Option(help=N_("cron schedule of the daily run (default from settings: '0 2 * * *')")),
     ] = None,
     timezone: Annotated[
-        str | None, typer.Option(help="timezone of the cron schedule (default Asia/Shanghai)")
+        str | None, typer.Option(help=N_("timezone of the cron schedule (default Asia/Shanghai)"))
     ] = None,
     segment: Annotated[
         list[str] | None,
         typer.Option(
-            "--segment", help="segment to run daily; repeat for several (default from settings: mothers)"
+            "--segment", help=N_("segment to run daily; repeat for several (default from settings: mothers)")
         ),
     ] = None,
     lang: LangOption = None,
 ) -> None:
-    """Register the daily deployment (tajian-daily/daily) with the Prefect server at
-    PREFECT_API_URL and execute its runs until stopped: each run loads new files from the inbox
-    (loaded ones move to processed/, bad ones to failed/ with the reason), then runs each segment
-    for the previous day. Stopping leaves the schedule active. Needs `prefect server start`."""
+    """``tajian serve``: see :data:`HELP`."""
     settings = _settings(lang)
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")  # a long-running service: log its runs
     _prefect_env()

@@ -19,23 +19,30 @@ from typing import Annotated
 
 import typer
 
-from flows.console import LangOption, fail
+from flows.console import SEGMENT_HELP, LangOption, fail
 from flows.messages import say, tr, use_lang
+from report.i18n import N_
 
 __all__ = ["train_command"]
 
 
+#: the help of ``tajian train`` (an English message id: its Chinese is in report/locale)
+HELP = N_(
+    "Train the segment's post model from its rules plus your labels (tajian label); the randomly "
+    "chosen labels are held out for tajian evaluate."
+)
+
+
 def train_command(
-    segment: Annotated[str, typer.Option(help="segment name (data/segments/<name>.toml)")],
-    warehouse: Annotated[Path | None, typer.Option(help="warehouse file (default from settings)")] = None,
+    segment: Annotated[str, typer.Option(help=SEGMENT_HELP)],
+    warehouse: Annotated[Path | None, typer.Option(help=N_("warehouse file (default from settings)"))] = None,
     output: Annotated[
-        Path | None, typer.Option(help="model file (default data/models/<segment>.joblib)")
+        Path | None, typer.Option(help=N_("model file (default data/models/<segment>.joblib)"))
     ] = None,
-    seed: Annotated[int, typer.Option(help="random seed of the folds and word vectors")] = 0,
+    seed: Annotated[int, typer.Option(help=N_("random seed of the folds and word vectors"))] = 0,
     lang: LangOption = None,
 ) -> None:
-    """Train the segment's post model from its rules plus your labels (tajian label); the
-    randomly chosen labels are held out for tajian evaluate."""
+    """``tajian train``: see :data:`HELP`."""
     from flows.settings import SettingsError, load_settings
     from nlp.segments import SegmentDefinitionError, load_segment
     from store.labels import read_candidate_posts, read_labels

@@ -98,6 +98,10 @@ NAIVE_METHODS = ("followers", "pagerank", "degree")
 TRACKS = ("all", "ordinary")
 
 
+def _quiet(template: str, **fields: Any) -> None:
+    """No progress lines (the default)."""
+
+
 def split_instant(day: date) -> pd.Timestamp:
     """Midnight starting ``day`` in Asia/Shanghai, as a UTC timestamp.
 
@@ -483,12 +487,12 @@ def choose_seed_lists(
     max_hops: int = 2,
     follower_cap: int = 50_000,
     seed: int = 0,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[..., None] | None = None,
 ) -> list[SeedList]:
     """The top-``k`` of each method on the train graph, in two tracks: ``all`` (no limit) and
     ``ordinary`` (follower count ≤ ``follower_cap`` where known; unknown passes, as in
     ``tajian run``). Ours (RIS) under each model; the naive rankings once per track."""
-    say = progress or (lambda _msg: None)
+    progress = progress or _quiet
     g = _train_igraph(tl, tg)
     names = g.vs["name"]
     lists: list[SeedList] = []
@@ -522,7 +526,12 @@ def choose_seed_lists(
                 followers=followers,
                 baselines=NAIVE_METHODS if i == 0 else (),
             )
-            say(f"{track} track, ris under {spec}: {time.monotonic() - started:.0f} s")
+            progress(
+                "{track} track, ris under {model}: {seconds:.0f} s",
+                track=track,
+                model=spec,
+                seconds=time.monotonic() - started,
+            )
             stem = "tajian" if spec == default_model else f"ris_{_slug(spec)}"
             lists.append(SeedList(stem + suffix, track, "ris", spec, tuple(sel.seed_ids), sel.guarantee))
             for m, b in sel.baselines.items():
@@ -913,11 +922,11 @@ def run_backtest(
     follower_cap: int = 50_000,
     n_bootstrap: int = 1000,
     seed: int = 42,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[..., None] | None = None,
 ) -> BacktestResult:
     """The whole backtest on a repost history (see the module docstring). ``probability`` is
     the model of the list called ``tajian``; it joins ``models`` when missing there."""
-    say = progress or (lambda _msg: None)
+    progress = progress or _quiet
     models = check_models([probability, *models])
     if estimator not in ESTIMATORS:
         raise ValueError(f"estimator must be one of {', '.join(ESTIMATORS)}; got {estimator!r}")
@@ -927,7 +936,7 @@ def run_backtest(
 
     def step(name: str, started: float) -> None:
         clock[name] = round(time.monotonic() - started, 2)
-        say(f"{name}: {clock[name]:.1f} s")
+        progress("{step}: {seconds:.1f} s", step=name, seconds=clock[name])
 
     t0 = time.monotonic()
     tl = build_timeline(posts)
@@ -957,7 +966,7 @@ def run_backtest(
         max_hops=max_hops,
         follower_cap=follower_cap,
         seed=seed,
-        progress=say,
+        progress=progress,
     )
     step("seed lists", t0)
     t0 = time.monotonic()

@@ -265,7 +265,7 @@ def opim_c(
     theta_min: int = 0,
     max_bytes: int = 500_000_000,
     threads: int | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[..., None] | None = None,
     entries_min: int = 0,
     theta_floor: int = 0,
 ) -> OpimResult:
@@ -280,6 +280,8 @@ def opim_c(
     hold together with probability ≥ 1 − δ over all rounds, so S* is a σ_lower/σ_upper
     approximation. The sample doubles until that ratio reaches 1 − 1/e − ε (``theta_stop``) and
     the sample has at least ``theta_min`` sets; ``theta_max`` (the OPIM-C worst case) bounds it.
+    ``progress(template, **fields)`` hears each round: an English template to translate (the
+    caller's language) and fill with ``str.format``.
 
     With ``entries_min`` > 0, when most RR sets hold more than their root, the quality goal is
     counted in RR-set *entries* instead: the sample stops growing once it holds ``entries_min``
@@ -347,7 +349,12 @@ def opim_c(
         )
         ratio = lower / upper if upper > 0 else 1.0
         if progress:
-            progress(f"θ={theta:,}: certified ratio {ratio:.3f} (target {target_ratio:.3f})")
+            progress(
+                "θ={theta:,}: certified ratio {ratio:.3f} (target {target:.3f})",
+                theta=theta,
+                ratio=ratio,
+                target=target_ratio,
+            )
         if theta_stop is None and (ratio >= target_ratio or theta >= theta_max):
             theta_stop = theta  # the bound is met, or θ_max guarantees it in the worst case
         goal = theta_min

@@ -423,7 +423,7 @@ def select_amplifiers(
     followers: Mapping[str, int | None] | None = None,
     unknown_fields: Mapping[str, str] | None = None,
     baselines: Sequence[str] = ("followers", "pagerank", "degree"),
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[..., None] | None = None,
     threads: int | None = None,
     circles: Mapping[str, int] | None = None,
 ) -> SeedSelection:

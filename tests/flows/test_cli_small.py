@@ -33,7 +33,7 @@ def test_version_and_short_help():
     assert got.returncode == 0 and got.stdout.startswith("tajian "), got.stderr
     for args in (["-h"], ["ingest", "-h"], ["runs", "-h"]):
         got = tajian(*args)
-        assert got.returncode == 0 and "Usage" in got.stdout, (args, got.stderr)
+        assert got.returncode == 0 and got.stdout.startswith("用法：tajian"), (args, got.stderr)
 
 
 def test_format_help_lists_every_format():
