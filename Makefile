@@ -91,7 +91,7 @@ lock:
 	       if cmp -s "$$tmp/$$f" $$f; then echo "$$f: unchanged"; else cp "$$tmp/$$f" $$f; echo "$$f: updated"; fi; \
 	     done
 
-## make i18n: after changing a translatable text (report/, flows/messages.py, flows/*cli.py): extract the
+## make i18n: after changing a translatable text (report/, flows/, graph/ progress lines): extract the
 ## message ids, merge them into report/locale/zh/LC_MESSAGES/tajian.po (translate the new entries there),
 ## and compile the .mo that ships (tests/report/test_i18n.py checks it is current and complete).
 i18n: $(STAMP)

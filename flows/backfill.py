@@ -56,9 +56,9 @@ def run_backfill(
     ``dask_address`` (a running Dask scheduler's HOST:PORT) are passed to each day's run
     (see :func:`flows.pipeline.pipeline_on`). A day another live run holds is waited for up to
     ``lease_wait_s`` seconds, else it fails (:mod:`store.leases`). A failed day's reason is one
-    line (:func:`flows.messages.explain`)."""
+    line (:func:`flows.errors.explain`)."""
+    from flows.errors import explain
     from flows.limits import warehouse_slot
-    from flows.messages import explain
     from flows.pipeline import pipeline_on  # Prefect only when there is work
 
     pipeline = pipeline_on(dask_address)

@@ -27,7 +27,8 @@ import click
 import typer
 from rich.console import Console
 
-from flows.messages import explain, say, tr, use_lang
+from flows.errors import explain
+from flows.messages import say, tr, use_lang
 from flows.settings import SettingsError, load_settings
 from report.i18n import N_
 
@@ -184,7 +185,7 @@ def _write_log(what: str, exc: BaseException, recent: _Recent) -> tuple[Path | N
 
 @contextmanager
 def user_errors(what: str, debug: bool) -> Iterator[None]:
-    """Turn any error of the block into one line on stderr (:func:`flows.messages.explain`)
+    """Turn any error of the block into one line on stderr (:func:`flows.errors.explain`)
     and its exit code; the traceback goes to a log file named in the line, or (``debug``) to
     the screen. Typer's own usage errors and exits pass through."""
     recent = _Recent()

@@ -15,7 +15,8 @@ from typing import Any
 import typer
 
 from flows.console import consoles as _c
-from flows.messages import UserError, say, tr
+from flows.errors import UserError
+from flows.messages import say, tr
 
 __all__ = ["check_dask_address", "check_run_inputs", "seed_filters", "told_recovered", "told_waiting"]
 

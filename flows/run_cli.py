@@ -24,7 +24,8 @@ from flows.console import prefect_env as _prefect_env
 from flows.console import print_outputs as _print_outputs
 from flows.console import quiet_prefect as _quiet_prefect
 from flows.console import user_errors as _user_errors
-from flows.messages import EXIT_USAGE, current_lang, say, tr
+from flows.errors import EXIT_USAGE
+from flows.messages import current_lang, say, tr
 from flows.run_checks import check_run_inputs as _check_run_inputs
 from flows.run_checks import seed_filters as _seed_filters
 from flows.run_checks import told_recovered as _told_recovered

@@ -21,7 +21,8 @@ from flows.console import cli_settings as _settings
 from flows.console import consoles as _c
 from flows.console import parse_day as _parse_day
 from flows.console import user_errors as _user_errors
-from flows.messages import UserError, say, tr
+from flows.errors import UserError
+from flows.messages import say, tr
 from report.i18n import N_
 
 __all__ = ["runs"]

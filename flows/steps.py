@@ -18,6 +18,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from flows.errors import UserError
+
 # the ingest and publish steps live in their own modules; they are the pipeline's steps too
 from flows.exports import (
     code_version,
@@ -27,7 +29,7 @@ from flows.exports import (
     load_export,
     tajian_version,
 )
-from flows.messages import UserError, no_members_line
+from flows.messages import no_members_line
 from flows.publish import RunOutputs, mark_run_failed, publish_outputs, report_step
 from flows.settings import Settings
 from flows.tagging import (

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.messages import EXIT_BUSY
+from flows.errors import EXIT_BUSY
 from store.leases import STALE_S, LeaseHeldError, lease_path, run_lease
 from tests.flows.faults import AS_OF, ROOT, lease_of, one_line
 

@@ -2,7 +2,7 @@
 (what, where, how to fix) and a non-zero exit, never a traceback; ``--debug`` shows the traceback.
 
 Each case is checked by the exit code, the absence of a traceback, one line on stderr, and that
-the warehouse was left as it was, not by the wording (flows/messages.py holds that). The code
+the warehouse was left as it was, not by the wording (flows/catalogue.py holds that). The code
 before printed 60–346 lines of traceback for each.
 """
 
@@ -20,7 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from flows.messages import EXIT_BUSY, EXIT_FAILED, EXIT_USAGE, explain, os_cause
+from flows.errors import EXIT_BUSY, EXIT_FAILED, EXIT_USAGE, explain, os_cause
 from flows.settings import PROJECT_ROOT
 from tests.flows.faults import can_mount_tmpfs, child_env, one_line, state
 

@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
-from flows.messages import EXIT_USAGE
+from flows.errors import EXIT_USAGE
 from flows.settings import SettingsError, load_settings
 
 runner = CliRunner(env={"COLUMNS": "200", "TAJIAN_LANG": "en"})  # English lines checked

@@ -10,7 +10,8 @@ from datetime import date
 import pytest
 
 from flows import steps
-from flows.messages import UserError, current_lang, explain, no_members_line, use_lang
+from flows.errors import UserError, explain
+from flows.messages import current_lang, no_members_line, use_lang
 from flows.settings import load_settings
 from tests.store.test_weibo_api import status
 

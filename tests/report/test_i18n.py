@@ -3,8 +3,9 @@ as plain Chinese, degenerate runs say so, plurals and people's names are right, 
 setting reaches the messages.
 
 The catalogue checks re-extract the message ids with Babel (as ``make i18n`` does) and compile the
-committed ``.po`` in memory: a text changed in a template, in report/ or in flows/messages.py
-without ``make i18n`` and its Chinese fails here, naming the ids.
+committed ``.po`` in memory: a text changed in a template, in report/, in flows/ (the catalogue,
+tr(), help texts) or in graph/'s progress lines without ``make i18n`` and its Chinese fails here,
+naming the ids.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.messages import CATALOGUE, current_lang, say, use_lang
+from flows.catalogue import CATALOGUE
+from flows.messages import current_lang, say, use_lang
 from flows.settings import SettingsError, load_settings
 from nlp.segments import SegmentDefinitionError, load_segment
 from report.html import ReportInputs, banners, headline_text, render_report
@@ -34,7 +36,7 @@ def _extracted_ids() -> set[str | tuple[str, str]]:
 
     with open(ROOT / "babel.cfg", encoding="utf-8") as fh:
         method_map, options_map = parse_mapping_cfg(fh)
-    keywords = {**DEFAULT_KEYWORDS, "tr": None}
+    keywords = {**DEFAULT_KEYWORDS, "tr": None, "progress": None}  # the Makefile's -k N_ -k tr -k progress
     ids: set[str | tuple[str, str]] = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map, options_map, keywords=keywords
@@ -74,8 +76,13 @@ def test_extraction_reaches_every_module_of_flows_and_report():
     ]
     assert len(files) > 40 and unread == [], "add them to babel.cfg, then `make i18n`"
     ids = _extracted_ids()
-    for module_text in ("wrote {page} and {n} seed lists in {seconds:.0f} s", "recent runs ({path})"):
-        assert module_text in ids  # from flows/backtest_cli.py and flows/runs_cli.py
+    for module_text in (
+        "wrote {page} and {n} seed lists in {seconds:.0f} s",  # flows/backtest_cli.py
+        "recent runs ({path})",  # flows/runs_cli.py
+        "window length in days (default 30)",  # a --help text (flows/run_cli.py)
+        "{step}: {seconds:.1f} s",  # a progress line of graph/backtest.py
+    ):
+        assert module_text in ids
 
 
 def test_shipped_mo_is_the_compiled_po():
