@@ -24,13 +24,12 @@ Example:
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -40,6 +39,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from graph.diffusion import parse_probability
 from graph.options import EligibilityRules, SelectOptions, gender_of
 from store.places import short_name
 
@@ -87,9 +87,9 @@ class Settings(BaseSettings):
     # wc | uniform:P | learned (learned: from the warehouse's repost history before the window
     # ends, graph/learned.py; the estimator and its Beta prior's pseudo-counts below)
     probability: str = _SELECT.probability
-    learned_estimator: str = _SELECT.learned_estimator
-    learned_prior_successes: float = _SELECT.learned_prior[0]
-    learned_prior_failures: float = _SELECT.learned_prior[1]
+    learned_estimator: Literal["bernoulli", "jaccard"] = "bernoulli"
+    learned_prior_successes: Annotated[float, Field(ge=0)] = _SELECT.learned_prior[0]
+    learned_prior_failures: Annotated[float, Field(ge=0)] = _SELECT.learned_prior[1]
     max_hops: int = _SELECT.max_hops
     decay: float = _SELECT.decay
     sample_size: int = 20_000
@@ -104,9 +104,10 @@ class Settings(BaseSettings):
     exclude_verified_organisations: bool = _RULES.exclude_verified_organisations
     # the analyst's filters on who may be a seed (tajian run --min-followers …; 0 / "" / () = off);
     # each leaves out people whose value is unknown, and the report counts them
-    min_followers: int = 0
-    max_followers: int = 0
-    min_engagement: float = 0.0  # (reposts + comments + likes) per post per follower: 0.02 = 2%
+    min_followers: Annotated[int, Field(ge=0)] = 0
+    max_followers: Annotated[int, Field(ge=0)] = 0
+    # (reposts + comments + likes) per post per follower: 0.02 = 2%
+    min_engagement: Annotated[float, Field(ge=0)] = 0.0
     regions: Annotated[tuple[str, ...], NoDecode] = ()  # provinces or cities: 广东, 上海, 杭州
     gender: str = ""  # f | m
     exclude_verified: bool = _RULES.exclude_verified  # every verified account, not only organisations
@@ -121,7 +122,7 @@ class Settings(BaseSettings):
     tag_shards: int = 1
     dask_address: str = ""
     # the language of the report, the seed-list files and the command line's messages: zh | en
-    lang: str = "zh"
+    lang: Literal["zh", "en"] = "zh"
     # threads of the graph kernels (0: every CPU this process may use); results never depend on it
     threads: int = _SELECT.threads or 0
 
@@ -150,6 +151,12 @@ class Settings(BaseSettings):
             raise ValueError("a whole number, not true/false")
         return raw.strip() if isinstance(raw, str) else raw
 
+    @field_validator("probability")
+    @classmethod
+    def _spread_model(cls, value: str) -> str:
+        parse_probability(value)  # the model's own check: the one definition of what it takes
+        return value
+
     @field_validator("segments", mode="before")
     @classmethod
     def _names(cls, raw: Any) -> tuple[str, ...]:
@@ -166,13 +173,6 @@ class Settings(BaseSettings):
         items = raw if isinstance(raw, list | tuple) else str(raw).split(",")
         return tuple(dict.fromkeys(short_name(str(x)) for x in items if str(x).strip()))
 
-    @field_validator("lang")
-    @classmethod
-    def _lang(cls, value: str) -> str:
-        if value not in ("zh", "en"):
-            raise ValueError("zh or en")
-        return value
-
     @field_validator("gender", mode="before")
     @classmethod
     def _gender(cls, raw: Any) -> str:
@@ -183,13 +183,6 @@ class Settings(BaseSettings):
         if code is None:
             raise ValueError("f, m or empty")
         return code
-
-    @field_validator("min_followers", "max_followers", "min_engagement")
-    @classmethod
-    def _not_negative(cls, value: float) -> float:
-        if value < 0:
-            raise ValueError(">= 0")
-        return value
 
     @field_validator("kind_weights", mode="before")
     @classmethod
@@ -259,6 +252,10 @@ _EXPECTED = {
     "regions": "provinces or cities, e.g. 广东,上海",
     "gender": "f, m or empty (anyone)",
     "lang": "zh (中文) or en (English)",
+    "probability": "wc, uniform:P (0 < P <= 1) or learned (from the warehouse's repost history)",
+    "learned_estimator": "bernoulli or jaccard",
+    "learned_prior_successes": ">= 0",
+    "learned_prior_failures": ">= 0",
     "min_followers": ">= 0 (0 = no filter)",
     "max_followers": ">= 0 (0 = no filter)",
     "min_engagement": ">= 0 (0 = no filter; 0.02 = 2%)",
@@ -319,29 +316,4 @@ def load_settings(
     from_env = {k: v for k, v in _Environment(env)().items() if k in Settings.model_fields}
     values.update(from_env)
     where.update((k, f"environment variable TAJIAN_{k.upper()}") for k in from_env)
-    settings = _validated(values, where)
-    _check_model({k: getattr(settings, k) for k in values}, where)
-    return settings
-
-
-_PROBABILITY = re.compile(r"^(wc|learned|uniform:(0(\.\d+)?|1(\.0+)?|\.\d+))$")
-
-
-def _check_model(values: Mapping[str, Any], where: Mapping[str, str]) -> None:
-    """The spread model's settings, checked here so that a bad value fails before a run starts."""
-    prob = values.get("probability")
-    m = _PROBABILITY.match(str(prob)) if prob is not None else None
-    if prob is not None and (m is None or (m.group(2) is not None and float(m.group(2)) <= 0)):
-        raise SettingsError(
-            f"{where['probability']}: setting 'probability' must be wc, uniform:P (0 < P <= 1) or "
-            f"learned (from the warehouse's repost history); got {prob!r}"
-        )
-    est = values.get("learned_estimator")
-    if est is not None and est not in ("bernoulli", "jaccard"):
-        raise SettingsError(
-            f"{where['learned_estimator']}: setting 'learned_estimator' must be bernoulli or jaccard; "
-            f"got {est!r}"
-        )
-    for key in ("learned_prior_successes", "learned_prior_failures"):
-        if key in values and values[key] < 0:
-            raise SettingsError(f"{where[key]}: setting '{key}' must be >= 0; got {values[key]!r}")
+    return _validated(values, where)

@@ -59,3 +59,29 @@ def test_the_selection_defaults_have_one_source_and_filters_are_normalised():
     assert Settings(gender=" ").gender == "" and Settings(gender="Male").gender == "m"
     with pytest.raises(SettingsError, match=r"setting 'gender' must be f, m or empty"):
         Settings.from_plain({"gender": "x"})
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("probability", "uniform:0", r"must be wc, uniform:P \(0 < P <= 1\) or learned"),
+        ("probability", "uniform:1.5", r"must be wc, uniform:P \(0 < P <= 1\) or learned"),
+        ("learned_estimator", "mle", r"must be bernoulli or jaccard; got 'mle'"),
+        ("learned_prior_failures", "-1", r"must be >= 0; got '-1'"),
+        ("lang", "fr", r"must be zh \(中文\) or en \(English\); got 'fr'"),
+    ],
+)
+def test_the_spread_model_and_language_are_checked_wherever_they_come_from(name, value, expected):
+    """From the environment, the file or replace(): the same check, before any run starts."""
+    with pytest.raises(SettingsError, match=rf"TAJIAN_{name.upper()}: setting '{name}' {expected}"):
+        load_settings(env={f"TAJIAN_{name.upper()}": value}, config_path=None)
+    with pytest.raises(SettingsError, match=rf"replace\(\): setting '{name}' {expected}"):
+        Settings().replace(**{name: value})
+    good = {"probability": "uniform:0.05", "learned_estimator": "jaccard", "learned_prior_failures": "2"}
+    if name in good:
+        assert str(
+            getattr(load_settings(env={f"TAJIAN_{name.upper()}": good[name]}, config_path=None), name)
+        ) in (
+            good[name],
+            "2.0",
+        )
