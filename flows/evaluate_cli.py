@@ -135,25 +135,18 @@ def _pad(text: str, width: int, right: bool = False) -> str:
 def _evaluate_warehouse(segment: str, warehouse: Path | None, model_path: Path | None) -> None:
     """``tajian evaluate --segment S`` without a file: the warehouse's random labels, with intervals;
     the figures are recorded in the model's sidecar (``measured``) for the report."""
+    from flows.label_inputs import segment_labels
     from flows.settings import SettingsError, load_settings
     from nlp.measure import measure, segment_predictions
     from nlp.segment_status import segment_status
-    from nlp.segments import SegmentDefinitionError, load_segment
     from report.segment_text import measured_text, segment_notes
-    from store.labels import read_labels
-    from store.warehouse import WarehouseError
 
     try:
         settings = load_settings()
-        seg = load_segment(segment, settings.segments_dir)
-        wh = Path(warehouse) if warehouse else settings.warehouse
-        if not wh.is_file():
-            raise FileNotFoundError(
-                tr("{path}: no warehouse there; give --warehouse or a LABELS.csv").format(path=wh)
-            )
-        labels = read_labels(wh, segment)
-    except (SettingsError, SegmentDefinitionError, FileNotFoundError, WarehouseError) as exc:
+    except SettingsError as exc:
         raise fail(str(exc), 1) from None
+    no_warehouse = tr("{path}: no warehouse there; give --warehouse or a LABELS.csv")
+    seg, wh, labels = segment_labels(segment, warehouse, settings, no_warehouse)
     held = labels[(labels["chosen_by"] == "random") & labels["label"].isin(["yes", "no"])]
     if held.empty:
         none = tr(

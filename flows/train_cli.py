@@ -43,24 +43,22 @@ def train_command(
     lang: LangOption = None,
 ) -> None:
     """``tajian train``: see :data:`HELP`."""
+    from flows.label_inputs import segment_labels
     from flows.settings import SettingsError, load_settings
-    from nlp.segments import SegmentDefinitionError, load_segment
-    from store.labels import read_candidate_posts, read_labels
+    from store.labels import read_candidate_posts
     from store.warehouse import WarehouseError
 
     started = time.monotonic()
     try:
         settings = load_settings().replace(lang=lang)
-        use_lang(settings.lang)
-        seg = load_segment(segment, settings.segments_dir)
-        wh = Path(warehouse) if warehouse else settings.warehouse
-        if not wh.is_file():
-            raise FileNotFoundError(
-                tr("{path}: no warehouse there; load posts with tajian ingest first").format(path=wh)
-            )
-        labels = read_labels(wh, segment)
+    except SettingsError as exc:
+        raise fail(str(exc), 1) from None
+    use_lang(settings.lang)
+    no_warehouse = tr("{path}: no warehouse there; load posts with tajian ingest first")
+    seg, wh, labels = segment_labels(segment, warehouse, settings, no_warehouse)
+    try:
         corpus = read_candidate_posts(wh)["text"].tolist()
-    except (SettingsError, SegmentDefinitionError, FileNotFoundError, WarehouseError) as exc:
+    except WarehouseError as exc:
         raise fail(str(exc), 1) from None
     from nlp.label_training import train_from_labels
     from nlp.model_files import save_model
