@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from flows import steps
+from flows import exports, publish, steps, tagging
 from flows.settings import Settings
 from graph.build import build_influence_graph
 from graph.diffusion import DiffusionModel, estimate_reach
@@ -44,7 +44,7 @@ def bench_sample() -> None:
         settings = Settings(warehouse=wh, out_dir=Path(tmp) / "out")
         reports = timed(
             "ingest sample (weibo-api jsonl)",
-            steps.ingest_paths,
+            exports.ingest_paths,
             wh,
             [ROOT / "data" / "samples" / "weibo_api"],
         )
@@ -53,7 +53,7 @@ def bench_sample() -> None:
         run = steps.begin_run(wh, flow="bench", segment="mothers", as_of=as_of, window_days=30, params={})
         n = timed(
             "tag mothers (30-day window)",
-            steps.tag_step,
+            tagging.tag_step,
             wh,
             run,
             "mothers",
@@ -65,8 +65,10 @@ def bench_sample() -> None:
         timed(
             "select 100 seeds (ris + 3 baselines)", steps.select_step, wh, run, "mothers", as_of, 30, settings
         )
-        staged = timed("write report + seed list", steps.report_step, wh, run, "mothers", as_of, 30, settings)
-        steps.publish_outputs(wh, run, "mothers", as_of, staged, settings.out_dir)
+        staged = timed(
+            "write report + seed list", publish.report_step, wh, run, "mothers", as_of, 30, settings
+        )
+        publish.publish_outputs(wh, run, "mothers", as_of, staged, settings.out_dir)
 
 
 def bench_ced(path: Path) -> None:

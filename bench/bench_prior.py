@@ -14,7 +14,7 @@ compared in seconds afterwards:
 * ``held``: the three held-out exports of bench/bench_users.py (the user fixture built from the
   gold test halves, the real weibo-crawler timelines, the real 三胎 crawl), ingested with
   ``tajian ingest``; the window's posts are read as the run reads them
-  (flows.steps.read_tag_shards) and scored as nlp.tagger.window_prior scores them; every estimator
+  (flows.tagging.read_tag_shards) and scored as nlp.tagger.window_prior scores them; every estimator
   is fitted from the *shipped* model's curve and compared with the true share (see ``_truth``).
 
 Usage: python bench/bench_prior.py dev|held|report [--work DIR]
@@ -112,7 +112,7 @@ SETS = {  # name: (export, as-of, window days), as bench/bench_users.py runs the
 def _window_pairs(warehouse: Path, as_of: date, window_days: int) -> pd.DataFrame:
     """The window's distinct (own text, context) pairs as nlp.tagger.window_prior reads them, with
     the posts behind each pair and the shipped model's probability."""
-    from flows.steps import load_post_classifier, read_tag_shards
+    from flows.tagging import load_post_classifier, read_tag_shards
     from nlp.clean import clean_own_text
     from nlp.segments import load_segment
 
@@ -290,7 +290,7 @@ def _wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
 
 
 def report_held(work: Path, names: list[str]) -> pd.DataFrame:
-    from flows.steps import load_post_classifier
+    from flows.tagging import load_post_classifier
     from nlp import prior as nlp_prior
     from nlp.segments import load_segment
 
@@ -346,7 +346,7 @@ def report(work: Path, sets: list[str]) -> None:
 def users(work: Path, names: list[str], priors: dict[str, dict[str, float]]) -> None:
     """User-level P/R/F1 (as bench/bench_users.py scores them) when the run tags each held-out
     export at each given prior: what a change of the prior estimate does to the admission."""
-    from flows.steps import read_tag_shards, tag_shard
+    from flows.tagging import read_tag_shards, tag_shard
     from tests.e2e.user_fixture import build_user_fixture, user_scores
 
     bench_users = importlib.util.spec_from_file_location("bench_users", REPO / "bench" / "bench_users.py")
@@ -380,7 +380,7 @@ def _run_prior(posts: pd.DataFrame, segments: Path, how: str) -> float:
     """The window's prior as the run estimates it (nlp.tagger.window_prior) with the shipped model:
     ``"run"`` as shipped (EM on its calibration), ``"bcts"`` through the model's prior
     recalibration (``decide(recalibrated=True)``)."""
-    from flows.steps import load_post_classifier
+    from flows.tagging import load_post_classifier
     from nlp.segments import load_segment
     from nlp.tagger import window_prior
 

@@ -4,8 +4,8 @@ chance test? Measured on the dev halves of the labelled users, then once on thei
 Steps (``--work`` holds the warehouses of ``bench/bench_prior.py held``: ``<work>/<set>/warehouse.duckdb``,
 and for the fixture ``<work>/fixture/export``):
 
-* ``cache``: the window's posts of each set read as the run reads them (flows.steps.read_tag_shards),
-  its prior estimated as the run does (nlp.tagger.window_prior) and tagged by flows.steps.tag_shard
+* ``cache``: the window's posts of each set read as the run reads them (flows.tagging.read_tag_shards),
+  its prior estimated as the run does (nlp.tagger.window_prior) and tagged by flows.tagging.tag_shard
   with the shipped model. The tagger's per-post frame (each post's probability at the window's
   prior, positive, relevant, day) is the run's own: it is read by wrapping ``nlp.tagger._per_user``
   for the call. Stored as parquet with the members the run tags (today's rule: the chance test).
@@ -131,7 +131,7 @@ def _capture_frame():
 
 
 def cache(work: Path, names: list[str]) -> None:
-    from flows.steps import load_post_classifier, read_tag_shards, tag_shard
+    from flows.tagging import load_post_classifier, read_tag_shards, tag_shard
     from nlp.segments import load_segment
     from nlp.tagger import window_prior
 

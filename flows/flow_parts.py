@@ -15,7 +15,7 @@ from typing import Any
 
 from prefect import get_run_logger
 
-from flows import steps
+from flows import publish
 from flows.messages import rule_warnings
 from flows.settings import Settings, load_settings
 from flows.tasks import report_artifacts_task
@@ -112,7 +112,7 @@ def log_selection(selection: dict[str, Any]) -> list[str]:
 
 
 def clean_up(wh: str, run_id: str, segment: str, day: date, exc: BaseException) -> None:
-    if not steps.mark_run_failed(Path(wh), run_id, f"{type(exc).__name__}: {exc}", segment, day):
+    if not publish.mark_run_failed(Path(wh), run_id, f"{type(exc).__name__}: {exc}", segment, day):
         get_run_logger().warning(
             "run %s failed and could not be cleaned up now; the next run of %s %s will", run_id, segment, day
         )

@@ -1,8 +1,9 @@
 """The Prefect flow: ingest → tag → select → report → publish, one thin task per step.
 
-Each task (:mod:`flows.tasks`) calls one function of :mod:`flows.steps`; steps talk through the
-warehouse, so any step can be re-run alone. A run is keyed by ``(segment, as_of, window_days)``;
-re-running a day replaces that day's tags, seeds and output folder when the new run succeeds.
+Each task (:mod:`flows.tasks`) calls one step function (flows/steps.py, exports.py, tagging.py,
+publish.py); steps talk through the warehouse, so any step can be re-run alone. A run is keyed
+by ``(segment, as_of, window_days)``; re-running a day replaces that day's tags, seeds and
+output folder when the new run succeeds.
 
 Example (runs the whole pipeline; needs a warehouse with posts)::
 

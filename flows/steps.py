@@ -3,7 +3,7 @@ warehouse, calls the libraries and writes its outputs back, so any step can be r
 
 Prefect tasks in :mod:`flows.tasks` are thin wrappers around these. The ingest steps are in
 :mod:`flows.exports`, the tagging steps in :mod:`flows.tagging`, the report and publish steps in
-:mod:`flows.publish` (all re-exported here).
+:mod:`flows.publish`.
 
 Example:
     >>> from datetime import date
@@ -19,27 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from flows.errors import UserError
-
-# the ingest and publish steps live in their own modules; they are the pipeline's steps too
-from flows.exports import (
-    code_version,
-    export_cache_key,
-    export_files,
-    ingest_paths,
-    load_export,
-    tajian_version,
-)
 from flows.messages import no_members_line
-from flows.publish import RunOutputs, mark_run_failed, publish_outputs, report_step
 from flows.settings import Settings
-from flows.tagging import (
-    estimate_prior,
-    load_post_classifier,
-    read_tag_shards,
-    tag_shard,
-    tag_step,
-    write_tags,
-)
 from graph.run_select import RunSelection, select_for_run
 from report.seedlist import explain_seed
 from store import leases, runs
@@ -59,27 +40,11 @@ from store.warehouse import (
 )
 
 __all__ = [
-    "RunOutputs",
     "begin_run",
-    "code_version",
-    "estimate_prior",
-    "export_cache_key",
-    "export_files",
-    "ingest_paths",
-    "load_export",
-    "load_post_classifier",
     "make_run_id",
-    "mark_run_failed",
-    "publish_outputs",
-    "read_tag_shards",
     "record_step_time",
-    "report_step",
     "resolve_as_of",
     "select_step",
-    "tag_shard",
-    "tag_step",
-    "tajian_version",
-    "write_tags",
 ]
 
 

@@ -1,5 +1,6 @@
-"""The pipeline's Prefect tasks: each a thin call into one function of :mod:`flows.steps`, plus
-the run's step clock and the scheduled run's helpers (:mod:`flows.pipeline` wires them).
+"""The pipeline's Prefect tasks: each a thin call into one step function (:mod:`flows.steps`,
+:mod:`flows.exports`, :mod:`flows.tagging`, :mod:`flows.publish`), plus the run's step clock
+and the scheduled run's helpers (:mod:`flows.pipeline` wires them).
 
 Example (inside a flow)::
 
@@ -28,7 +29,7 @@ import pandas as pd
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows import steps
+from flows import exports, publish, steps, tagging
 from flows.messages import tr
 from flows.settings import Settings
 from report.html import STEP_NAMES
@@ -57,11 +58,11 @@ __all__ = [
 
 @task(name="find export files")
 def find_exports_task(paths: list[str]) -> list[str]:
-    return [str(p) for p in steps.export_files(paths)]
+    return [str(p) for p in exports.export_files(paths)]
 
 
 def _export_key(context: Any, parameters: dict[str, Any]) -> str:
-    return steps.export_cache_key(parameters["path"], parameters.get("fmt"))
+    return exports.export_cache_key(parameters["path"], parameters.get("fmt"))
 
 
 # Parsing is pure (a file in, a batch out), so it is cached, keyed on the file's path, size and
@@ -82,7 +83,7 @@ def parse_export_task(path: str, fmt: str | None = None) -> Any:
 
 @task(name="load export", retries=2, retry_delay_seconds=2)
 def load_export_task(warehouse: str, batch: Any) -> dict[str, Any]:
-    return steps.load_export(Path(warehouse), batch).as_dict()
+    return exports.load_export(Path(warehouse), batch).as_dict()
 
 
 def ingest_exports(warehouse: str, paths: list[str]) -> list[dict[str, Any]]:
@@ -112,24 +113,24 @@ def begin_run_task(
 
 @task(name="read window posts", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def read_shards_task(warehouse: str, as_of: date, window_days: int, shards: int) -> list[pd.DataFrame]:
-    return steps.read_tag_shards(Path(warehouse), as_of, window_days, shards)
+    return tagging.read_tag_shards(Path(warehouse), as_of, window_days, shards)
 
 
 @task(name="estimate the window's prior", cache_policy=NO_CACHE)
 def prior_task(shards: list[pd.DataFrame], segment: str, segments_dir: str) -> float | None:
-    return steps.estimate_prior(shards, segment, Path(segments_dir))
+    return tagging.estimate_prior(shards, segment, Path(segments_dir))
 
 
 @task(name="tag user shard", task_run_name="tag {segment} shard {shard}/{of}", cache_policy=NO_CACHE)
 def tag_shard_task(
     posts: pd.DataFrame, segment: str, segments_dir: str, shard: int, of: int, prior: float | None = None
 ) -> pd.DataFrame:
-    return steps.tag_shard(posts, segment, Path(segments_dir), prior)
+    return tagging.tag_shard(posts, segment, Path(segments_dir), prior)
 
 
 @task(name="write user tags", cache_policy=NO_CACHE)  # writes: never cached
 def write_tags_task(warehouse: str, run_id: str, shard_tags: list[pd.DataFrame]) -> int:
-    return steps.write_tags(Path(warehouse), run_id, shard_tags)
+    return tagging.write_tags(Path(warehouse), run_id, shard_tags)
 
 
 @task(name="select amplifiers")
@@ -145,7 +146,7 @@ def select_task(
 def report_task(
     warehouse: str, run_id: str, segment: str, as_of: date, window_days: int, settings: dict[str, Any]
 ) -> dict[str, str]:
-    out = steps.report_step(
+    out = publish.report_step(
         Path(warehouse), run_id, segment, as_of, window_days, Settings.from_plain(settings)
     )
     return {k: str(v) for k, v in asdict(out).items()}
@@ -155,12 +156,12 @@ def report_task(
 def publish_task(
     warehouse: str, run_id: str, segment: str, as_of: date, staged: dict[str, str], out_dir: str
 ) -> dict[str, str]:
-    out = steps.publish_outputs(
+    out = publish.publish_outputs(
         Path(warehouse),
         run_id,
         segment,
         as_of,
-        steps.RunOutputs(**{k: Path(v) for k, v in staged.items()}),
+        publish.RunOutputs(**{k: Path(v) for k, v in staged.items()}),
         Path(out_dir),
     )
     return {k: str(v) for k, v in asdict(out).items()}

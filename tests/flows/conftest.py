@@ -11,7 +11,7 @@ import pytest
 
 @pytest.fixture(scope="session")
 def real_runs(sample_dir, tmp_path_factory) -> dict[str, Any]:
-    from flows.steps import ingest_paths
+    from flows.exports import ingest_paths
     from tests.flows.faults import real_runs as scenario
 
     sample = tmp_path_factory.mktemp("real-runs-sample") / "w.duckdb"

@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 
 from flows.backfill import run_backfill
 from flows.cli import app
+from flows.exports import ingest_paths
 from flows.history import days_between, days_to_run, partition_grid
 from flows.messages import use_lang
-from flows.steps import ingest_paths
 from store.warehouse import open_warehouse
 
 runner = CliRunner(env={"COLUMNS": "200", "TAJIAN_LANG": "en"})  # English lines checked

@@ -229,17 +229,17 @@ def test_the_page_is_chinese_by_default_and_english_with_en():
 def test_a_run_selects_under_learned_probabilities(sample_dir: Path, tmp_path: Path):
     """select_step with probability = learned: the window's graph gets each edge's probability
     from the repost history before the window ends (the sample has reposts)."""
-    from flows import steps
+    from flows import exports, steps, tagging
     from flows.settings import load_settings
 
     wh = tmp_path / "w.duckdb"
-    steps.ingest_paths(wh, [sample_dir])
+    exports.ingest_paths(wh, [sample_dir])
     settings = load_settings(env={}, config_path=None).replace(
         warehouse=wh, probability="learned", n_simulations=50, theta_min=5000
     )
     as_of = steps.resolve_as_of(wh, None)
     run_id = steps.begin_run(wh, flow="test", segment="mothers", as_of=as_of, window_days=30, params={})
-    assert steps.tag_step(wh, run_id, "mothers", as_of, 30, settings.segments_dir) > 0
+    assert tagging.tag_step(wh, run_id, "mothers", as_of, 30, settings.segments_dir) > 0
     learned = steps.select_step(wh, run_id, "mothers", as_of, 30, settings)
     wc = steps.select_step(wh, run_id, "mothers", as_of, 30, settings.replace(probability="wc"))
     assert learned["model"]["probability"] == "learned" and len(learned["seeds"]) == settings.k

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 
-from flows.steps import export_cache_key
+from flows.exports import export_cache_key
 from store.warehouse import open_warehouse
 
 

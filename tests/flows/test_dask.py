@@ -164,11 +164,11 @@ def test_the_flow_in_shards_locally_and_on_a_dask_cluster_equals_an_unsharded_ru
 ):
     from distributed import Client
 
-    from flows import steps
+    from flows import exports
     from flows.pipeline import pipeline, pipeline_on
 
     wh, out = tmp_path / "warehouse.duckdb", tmp_path / "out"
-    steps.ingest_paths(wh, [sample_dir])
+    exports.ingest_paths(wh, [sample_dir])
     common = {"segment": "mothers", "as_of": AS_OF, "warehouse": str(wh), "out_dir": str(out), "seed": 42}
     local = pipeline(**common, tag_shards=1)
     local_tags, local_seeds = _results(wh, local["run_id"])  # before the next run replaces the day

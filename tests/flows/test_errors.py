@@ -29,7 +29,7 @@ runner = CliRunner(env={"COLUMNS": "200", "TAJIAN_LANG": "en"})  # English lines
 
 @pytest.fixture(scope="module")
 def sample_warehouse(sample_dir, tmp_path_factory) -> Path:
-    from flows.steps import ingest_paths
+    from flows.exports import ingest_paths
 
     wh = tmp_path_factory.mktemp("errors") / "w.duckdb"
     ingest_paths(wh, [sample_dir])

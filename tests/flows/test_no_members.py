@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from flows import steps
+from flows import exports, steps, tagging
 from flows.errors import UserError, explain
 from flows.messages import current_lang, no_members_line, use_lang
 from flows.settings import load_settings
@@ -91,14 +91,14 @@ def test_a_run_of_unrelated_posts_fails_at_the_prefilter_in_one_line(tmp_path):
         ),
         encoding="utf-8",
     )
-    steps.ingest_paths(wh, [export])
+    exports.ingest_paths(wh, [export])
     day = date(2026, 11, 13)
     settings = load_settings(env={}, config_path=None)
     run_id = steps.begin_run(wh, flow="test", segment="mothers", as_of=day, window_days=30, params={})
-    shards = steps.read_tag_shards(wh, day, 30, 1)
-    prior = steps.estimate_prior(shards, "mothers", settings.segments_dir)
-    tagged = [steps.tag_shard(s, "mothers", settings.segments_dir, prior) for s in shards]
-    assert steps.write_tags(wh, run_id, tagged) == 0
+    shards = tagging.read_tag_shards(wh, day, 30, 1)
+    prior = tagging.estimate_prior(shards, "mothers", settings.segments_dir)
+    tagged = [tagging.tag_shard(s, "mothers", settings.segments_dir, prior) for s in shards]
+    assert tagging.write_tags(wh, run_id, tagged) == 0
     with pytest.raises(
         UserError, match=r"6 posts in the window → 6 with the authors' own words → 0 with"
     ) as err:

@@ -6,7 +6,7 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
-from flows.steps import load_post_classifier
+from flows.tagging import load_post_classifier
 from nlp.segments import DEFAULT_SEGMENTS_DIR, load_segment
 
 

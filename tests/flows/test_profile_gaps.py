@@ -10,7 +10,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from flows import steps
+from flows import exports, steps, tagging
 from flows.messages import current_lang, rule_warnings, use_lang
 from flows.report_data import read_report_data, report_texts
 from flows.settings import load_settings
@@ -53,7 +53,7 @@ def search_export(path, users: int = 12):
 
 def test_ip_is_loaded_as_a_province_level_location(tmp_path):
     wh = tmp_path / "w.duckdb"
-    steps.ingest_paths(wh, [search_export(tmp_path / "宝宝.csv", users=5)])
+    exports.ingest_paths(wh, [search_export(tmp_path / "宝宝.csv", users=5)])
     con = open_warehouse(wh, read_only=True)
     users = fetch_users(con, [str(7000 + u) for u in range(5)])
     got = {
@@ -85,14 +85,14 @@ def test_unknown_fields_are_counted_not_hidden():
 
 def test_a_run_without_follower_counts_warns_and_records_the_rule(tmp_path):
     wh = tmp_path / "w.duckdb"
-    steps.ingest_paths(wh, [search_export(tmp_path / "宝宝.csv")])
+    exports.ingest_paths(wh, [search_export(tmp_path / "宝宝.csv")])
     settings = load_settings(env={}, config_path=None).replace(k=3)
     day = date(2026, 11, 12)
     run_id = steps.begin_run(wh, flow="test", segment="mothers", as_of=day, window_days=30, params={})
-    shards = steps.read_tag_shards(wh, day, 30, 1)
-    prior = steps.estimate_prior(shards, "mothers", settings.segments_dir)
-    n = steps.write_tags(
-        wh, run_id, [steps.tag_shard(s, "mothers", settings.segments_dir, prior) for s in shards]
+    shards = tagging.read_tag_shards(wh, day, 30, 1)
+    prior = tagging.estimate_prior(shards, "mothers", settings.segments_dir)
+    n = tagging.write_tags(
+        wh, run_id, [tagging.tag_shard(s, "mothers", settings.segments_dir, prior) for s in shards]
     )
     assert n > 0
     doc = steps.select_step(wh, run_id, "mothers", day, 30, settings)
@@ -136,8 +136,8 @@ def test_an_ip_province_does_not_erase_the_profiles_city(tmp_path):
         post = status(uid, uid, f"妈妈{uid}", "宝宝", when="Mon Nov 09 10:00:00 +0800 2026")
         post["user"] = user(uid, f"妈妈{uid}", location=place)
         f.write_text(json.dumps(post, ensure_ascii=False), encoding="utf-8")
-        steps.ingest_paths(wh, [f])
-    steps.ingest_paths(wh, [search_export(tmp_path / "宝宝.csv", users=2)])  # 7000: 广东, 7001: 浙江
+        exports.ingest_paths(wh, [f])
+    exports.ingest_paths(wh, [search_export(tmp_path / "宝宝.csv", users=2)])  # 7000: 广东, 7001: 浙江
     con = open_warehouse(wh, read_only=True)
     users = fetch_users(con, ["7000", "7001"])
     assert dict(zip(users["user_id"], users["location"], strict=True)) == {

@@ -10,7 +10,7 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from flows.cli import app
-from flows.steps import read_tag_shards
+from flows.tagging import read_tag_shards
 from nlp.clean import clean_own_text
 from nlp.segments import load_segment
 from nlp.tagger import score_post

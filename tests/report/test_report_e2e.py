@@ -17,7 +17,7 @@ import networkx as nx
 import openpyxl
 import pytest
 
-from flows import steps
+from flows import publish
 from flows.settings import load_settings
 from report.seedlist import SEED_COLUMNS
 from report.xlsx import XLSX_COLUMNS
@@ -83,7 +83,7 @@ def probed(run, tmp_path_factory):
     finally:
         con.close()
     settings = load_settings().replace(warehouse=wh, seed=42, out_dir=tmp_path_factory.mktemp("probe-out"))
-    staged = steps.report_step(wh, result["run_id"], "mothers", AS_OF, 30, settings)
+    staged = publish.report_step(wh, result["run_id"], "mothers", AS_OF, 30, settings)
     return staged, first
 
 
@@ -113,7 +113,7 @@ def test_every_deliverable_is_published(run):
 def test_lang_en_gives_the_report_and_the_xlsx_in_english(run, tmp_path):
     result, wh, _ = run
     settings = load_settings().replace(warehouse=wh, seed=42, out_dir=tmp_path, lang="en")
-    staged = steps.report_step(wh, result["run_id"], "mothers", AS_OF, 30, settings)
+    staged = publish.report_step(wh, result["run_id"], "mothers", AS_OF, 30, settings)
     html = staged.report.read_text(encoding="utf-8")
     assert "Mothers: the 100 seed users (synthetic sample)" in html and 'lang="en"' in html
     assert "What changed since the previous run" in html and "Appendix: how this list was made" in html
