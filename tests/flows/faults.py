@@ -72,11 +72,17 @@ def child_env(prefect_home: Path, **extra: str) -> dict[str, str]:
 
 
 def tajian(args: list[str], env: dict[str, str], cwd: Path, name: str) -> subprocess.Popen:
-    """Start ``tajian ARGS`` (stdout and stderr to ``cwd/<name>.out|err``)."""
+    """Start ``tajian ARGS`` (stdout and stderr to ``cwd/<name>.out|err``) in a process group of
+    its own, so :func:`kill9` also kills the temporary Prefect server it starts."""
     out = open(cwd / f"{name}.out", "w")  # noqa: SIM115 - closed by finish()
     err = open(cwd / f"{name}.err", "w")  # noqa: SIM115
     proc = subprocess.Popen(
-        [sys.executable, "-m", "flows.cli", *args], env=env, cwd=cwd, stdout=out, stderr=err
+        [sys.executable, "-m", "flows.cli", *args],
+        env=env,
+        cwd=cwd,
+        stdout=out,
+        stderr=err,
+        start_new_session=True,
     )
     proc.name, proc.files = name, (out, err)  # type: ignore[attr-defined]
     return proc
@@ -93,7 +99,9 @@ def finish(proc: subprocess.Popen, timeout: float = 600) -> tuple[int, str, str]
 
 
 def kill9(proc: subprocess.Popen) -> None:
-    proc.send_signal(signal.SIGKILL)
+    """SIGKILL ``proc`` and its process group: a power cut for the run and its Prefect server
+    (a killed run's server, its child, would otherwise live on with nobody to stop it)."""
+    os.killpg(proc.pid, signal.SIGKILL)
     finish(proc, timeout=60)
 
 
