@@ -7,24 +7,30 @@ The same recipe as ``scripts/train_model.py`` (``make model``), fed from the war
    (skipped, and recorded so, when there are fewer than ``MIN_VECTOR_POSTS``).
 2. Weak labels (:func:`nlp.weak_labels.weak_labels`) of the unlabelled posts passing the
    prefilter, weight ``WEAK_WEIGHT`` each.
-3. The analyst's yes/no labels, weight 1, except the randomly chosen ones: those are held out for
-   measuring (``tajian evaluate``), so the figures are never about posts the model learnt from.
-   "unsure" labels are left out. The operating curve is fitted on the labels only.
-4. The model's prior (the share of segment posts among those passing the prefilter) is the share
-   of "yes" among the random labels (:func:`pool_prior`): a uniform sample of the posts, so an
-   unbiased estimate. Only that one number comes from them; the model never learns from them.
+3. The analyst's yes/no labels, weight 1, except the held-out half of the randomly chosen ones
+   (:func:`held_out_labels`, split by a hash of the post id, :func:`calibration_side`): those
+   measure the model (``tajian evaluate``), so the figures are never about posts it learnt from,
+   nor about posts its threshold was picked on. "unsure" labels are left out.
+4. The operating curve and the calibration are fitted on the out-of-fold scores of the random
+   labels of the training side (:func:`calibration_labels`, :func:`curve_rows`): posts drawn
+   like the pool. Fitted on the actively chosen labels instead (hard negatives near the boundary)
+   the curve overstated the false positives at the pool's prior and the threshold lost most of
+   the recall (food: F1 0.36 for 0.70 on the same held-out labels; tests/data/LABELS.md).
+5. The model's prior (the share of segment posts among those passing the prefilter) is the share
+   of "yes" among those same training-side random labels (:func:`pool_prior`).
 
 Example:
     >>> import pandas as pd
-    >>> labels = pd.DataFrame({"post_id": ["a", "b"], "text": ["x", "y"], "label": ["yes", "unsure"],
-    ...                        "chosen_by": ["active", "random"]})
-    >>> training_labels(labels)["post_id"].tolist()
-    ['a']
+    >>> labels = pd.DataFrame({"post_id": ["a", "b", "c"], "text": ["x", "y", "z"],
+    ...                        "label": ["yes", "unsure", "no"], "chosen_by": ["active", "random", "random"]})
+    >>> training_labels(labels)["post_id"].tolist(), held_out_labels(labels)["post_id"].tolist()
+    (['a'], ['c'])
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +44,14 @@ from nlp.segments import load_segment
 from nlp.weak_labels import weak_labels
 
 __all__ = [
+    "MIN_PRIOR_LABELS",
     "MIN_VECTOR_POSTS",
     "WEAK_WEIGHT",
+    "calibration_labels",
+    "calibration_side",
     "code_sha256",
+    "curve_rows",
+    "held_out_labels",
     "labels_sha256",
     "pool_prior",
     "train_from_labels",
@@ -49,30 +60,93 @@ __all__ = [
 
 #: A rule-labelled post weighs this much against a hand label (as in scripts/train_model.py).
 WEAK_WEIGHT = 0.3
-#: Fewer random yes/no labels than this: the model estimates each corpus's prior itself.
+#: Fewer training-side random yes/no labels than this: the model estimates each corpus's prior
+#: itself, and its operating curve is fitted on all its hand labels.
 MIN_PRIOR_LABELS = 50
 #: Fewer unlabelled posts than this: no word vectors (too little text to learn them from).
 MIN_VECTOR_POSTS = 2_000
 
 
+def calibration_side(post_ids: object) -> np.ndarray:
+    """True for each post whose random label is on the training side (it calibrates the model),
+    False for the held-out side (it measures it): a fixed split by post id (the first 32 bits of
+    the id's sha256 even or odd), so a label never changes side as others are added.
+
+    >>> calibration_side(["a", "b", "c", "d"]).tolist()
+    [True, True, False, False]
+    """
+    ids = [
+        str(p)
+        for p in (
+            post_ids if isinstance(post_ids, Iterable) and not isinstance(post_ids, str) else [post_ids]
+        )
+    ]
+    return np.fromiter(
+        (int(hashlib.sha256(p.encode()).hexdigest()[:8], 16) % 2 == 0 for p in ids),
+        dtype=bool,
+        count=len(ids),
+    )
+
+
+def _random_yes_no(labels: pd.DataFrame) -> pd.Series:
+    return (labels["chosen_by"] == "random") & labels["label"].isin(["yes", "no"])
+
+
+def held_out_labels(labels: pd.DataFrame) -> pd.DataFrame:
+    """The labels the figures are measured on (``tajian evaluate``): random yes / no labels on the
+    held-out side of :func:`calibration_side`. Nothing of the model is fitted or picked on them."""
+    keep = _random_yes_no(labels) & ~calibration_side(labels["post_id"])
+    return labels[keep].reset_index(drop=True)
+
+
+def calibration_labels(labels: pd.DataFrame) -> pd.DataFrame:
+    """The random yes / no labels of the training side: drawn like the pool, they set the
+    operating curve, the calibration and the prior."""
+    keep = _random_yes_no(labels) & calibration_side(labels["post_id"])
+    return labels[keep].reset_index(drop=True)
+
+
 def training_labels(labels: pd.DataFrame) -> pd.DataFrame:
-    """The labels a model learns from: yes / no, not chosen at random (those measure it)."""
-    keep = labels["label"].isin(["yes", "no"]) & (labels["chosen_by"] != "random")
+    """The labels a model learns from: yes / no, except the random ones of the held-out side."""
+    keep = labels["label"].isin(["yes", "no"]) & (
+        (labels["chosen_by"] != "random") | calibration_side(labels["post_id"])
+    )
     return labels[keep].reset_index(drop=True)
 
 
 def pool_prior(labels: pd.DataFrame, min_labels: int = MIN_PRIOR_LABELS) -> float | str:
-    """The share of segment posts among the posts passing the prefilter, as the random labels
-    measure it (an unbiased estimate: they are a uniform sample of those posts), kept inside
-    [0.001, 0.999]; "auto" (estimate it per corpus) with fewer than ``min_labels`` of them.
+    """The share of segment posts among the posts passing the prefilter, as the training side's
+    random labels measure it (an unbiased estimate: they are a uniform sample of those posts),
+    kept inside [0.001, 0.999]; "auto" (estimate it per corpus) with fewer than ``min_labels``.
 
-    >>> pool_prior(pd.DataFrame({"label": ["yes"] + ["no"] * 3, "chosen_by": ["random"] * 4}), 4)
+    >>> pool_prior(pd.DataFrame({"post_id": ["a", "b", "2", "p1"], "label": ["yes", "no", "no", "no"],
+    ...                          "chosen_by": ["random"] * 4}), 4)
     0.25
     """
-    held = labels[(labels["chosen_by"] == "random") & labels["label"].isin(["yes", "no"])]
-    if len(held) < min_labels:
+    side = calibration_labels(labels)
+    if len(side) < min_labels:
         return "auto"
-    return float(min(0.999, max(0.001, round((held["label"] == "yes").mean(), 4))))
+    return float(min(0.999, max(0.001, round((side["label"] == "yes").mean(), 4))))
+
+
+def curve_rows(chosen_by: object, y: object, min_labels: int = MIN_PRIOR_LABELS) -> np.ndarray:
+    """Which of the training labels (``chosen_by`` and 0/1 ``y`` of :func:`training_labels`'s
+    rows) the operating curve and the calibration are fitted on: the random ones (drawn like the
+    pool) when there are at least ``min_labels`` of them with both answers, else all of them.
+
+    >>> curve_rows(["active", "random", "random", "random"], [1, 1, 0, 0], 3).tolist()
+    [False, True, True, True]
+    >>> curve_rows(["active", "random", "random"], [1, 0, 0], 2).tolist()
+    [True, True, True]
+    """
+    by = np.asarray(list(chosen_by) if not isinstance(chosen_by, np.ndarray) else chosen_by)  # type: ignore[call-overload]
+    labels = np.asarray(list(y) if not isinstance(y, np.ndarray) else y)  # type: ignore[call-overload]
+    if by.shape != labels.shape:
+        raise ValueError(f"chosen_by and y must have the same length; got {by.shape} and {labels.shape}")
+    random = by == "random"
+    if random.sum() >= min_labels and len(set(labels[random].tolist())) == 2:
+        return random
+    return np.ones(len(by), dtype=bool)
 
 
 def code_sha256() -> dict[str, str]:
@@ -118,38 +192,51 @@ def train_from_labels(
     pre = [o for o in unlabelled if rx is None or rx.search(o)]
     weak = weak_labels(pre, seg)
     weak_rows = pd.DataFrame({"text": pre, "label": weak})[weak >= 0]
-    y_gold = (gold["label"] == "yes").astype(int)
-    counts = np.bincount(y_gold, minlength=2)
+    y_gold = (gold["label"] == "yes").astype(int).to_numpy()
+    chosen = (gold["chosen_by"] != "random").to_numpy()
+    counts = np.bincount(y_gold[chosen], minlength=2)
     if counts.min() < 5:
         raise ValueError(
             f"{segment}: training needs at least 5 'yes' and 5 'no' labels not chosen at random; got "
             f"{counts[1]} yes and {counts[0]} no; label more posts with tajian label --segment {segment}"
         )
     texts = weak_rows["text"].tolist() + gold["text"].tolist()
-    y = np.concatenate([weak_rows["label"].to_numpy(), y_gold.to_numpy()]).astype(int)
+    y = np.concatenate([weak_rows["label"].to_numpy(), y_gold]).astype(int)
     weights = np.concatenate([np.full(len(weak_rows), WEAK_WEIGHT), np.ones(len(gold))])
-    curve = np.concatenate([np.zeros(len(weak_rows), bool), np.ones(len(gold), bool)])
+    on_curve = curve_rows(gold["chosen_by"].to_numpy(), y_gold)
+    curve = np.concatenate([np.zeros(len(weak_rows), bool), on_curve])
     vectors = None
     if len(unlabelled) >= MIN_VECTOR_POSTS:
         vectors = WordVectors(random_state=seed).fit(_segment_tokens(seg.dictionary, o) for o in unlabelled)
-    cv = int(min(5, counts.min()))
+    cv = int(min(5, np.bincount(y_gold[on_curve], minlength=2).min()))
     prior = pool_prior(labels)
     model = PostClassifier(
         segment, cv=cv, random_state=seed, embedding_weight=3.0 if vectors else 0.0, prior=prior
     )
     model.fit(texts, y, weights, curve_mask=curve, word_vectors=vectors, segments_dir=segments_dir)
+    side = int((~chosen).sum())
     described = {
         "source": "warehouse labels (tajian train)",
         "labels_sha256": labels_sha256(labels),
-        "labels_used": {"yes": int(counts[1]), "no": int(counts[0])},
-        "labels_held_out_random": int((labels["chosen_by"] == "random").sum()),
+        "labels_used": {"yes": int(y_gold.sum()), "no": int(len(y_gold) - y_gold.sum())},
+        "labels_random_training_side": side,
+        "labels_held_out_random": len(held_out_labels(labels)),
+        "operating_curve": (
+            f"out-of-fold, on the {side} training-side random labels"
+            if not on_curve.all()
+            else f"out-of-fold, on all {len(gold)} training labels"
+        ),
+        "held_out_rule": "random yes/no labels whose post id's sha256 (first 32 bits) is odd",
         "labels_unsure_skipped": int((labels["label"] == "unsure").sum()),
         "unlabelled_posts": len(unlabelled),
         "weak_rows": len(weak_rows),
         "weak_positive": int(weak_rows["label"].sum()),
         "weak_weight": WEAK_WEIGHT,
         "word_vectors": bool(vectors),
-        "prior": {"value": prior, "from": "random labels' share of yes" if prior != "auto" else "auto"},
+        "prior": {
+            "value": prior,
+            "from": "training-side random labels' share of yes" if prior != "auto" else "auto",
+        },
         "cv": cv,
         "seed": seed,
         "code": "nlp.label_training.train_from_labels",

@@ -5,9 +5,19 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
-from nlp.label_training import labels_sha256, pool_prior, train_from_labels, training_labels
+from nlp.label_training import (
+    calibration_labels,
+    calibration_side,
+    curve_rows,
+    held_out_labels,
+    labels_sha256,
+    pool_prior,
+    train_from_labels,
+    training_labels,
+)
 from nlp.measure import record_measure
 from nlp.model_files import ModelMismatchError, load_model, save_model
 from nlp.segment_status import segment_status
@@ -25,13 +35,47 @@ def labels(tmp_path_factory):
     return read_labels(wh, "food")
 
 
-def test_training_rows_leave_the_random_labels_out(labels):
+def test_the_held_out_random_labels_are_never_trained_on(labels):
     used = training_labels(labels)
+    held = held_out_labels(labels)
+    side = calibration_labels(labels)
     assert set(used["label"]) == {"yes", "no"}
-    assert not (used["chosen_by"] == "random").any()
+    assert not set(used["post_id"]) & set(held["post_id"])
+    assert set(side["post_id"]) <= set(used["post_id"])
     random = labels[(labels["chosen_by"] == "random") & labels["label"].isin(["yes", "no"])]
-    assert len(random) >= 100  # the held-out labels of tests/data/LABELS.md
-    assert pool_prior(labels) == round((random["label"] == "yes").mean(), 4)
+    assert sorted(held["post_id"].tolist() + side["post_id"].tolist()) == sorted(random["post_id"])
+    # the held-out figures of tests/data/LABELS.md: at least 150 posts with 25 food posts
+    assert len(held) >= 150 and (held["label"] == "yes").sum() >= 25
+    assert pool_prior(labels) == round((side["label"] == "yes").mean(), 4)
+
+
+def test_the_split_is_fixed_by_post_id():
+    sides = calibration_side(["a", "b", "c", "d", "p1", "p2"]).tolist()
+    assert sides == [True, True, False, False, True, True]
+    assert calibration_side("c").tolist() == [False]
+    frame = pd.DataFrame(
+        {
+            "post_id": ["a", "c", "d", "b", "x1"],
+            "text": ["t"] * 5,
+            "label": ["yes", "no", "unsure", "no", "yes"],
+            "chosen_by": ["random", "random", "random", "active", "import"],
+        }
+    )
+    assert training_labels(frame)["post_id"].tolist() == ["a", "b", "x1"]
+    assert held_out_labels(frame)["post_id"].tolist() == ["c"]
+    assert calibration_labels(frame)["post_id"].tolist() == ["a"]
+    # more labels do not move a post across the split
+    more = pd.concat([frame, frame.assign(post_id=["e", "f", "g", "h", "i"])], ignore_index=True)
+    assert set(held_out_labels(frame)["post_id"]) <= set(held_out_labels(more)["post_id"])
+
+
+def test_the_curve_is_fitted_on_random_labels_when_there_are_enough():
+    by = ["active", "random", "random", "active", "random"]
+    assert curve_rows(by, [1, 1, 0, 0, 0], 3).tolist() == [False, True, True, False, True]
+    assert curve_rows(by, [1, 1, 0, 0, 0], 4).tolist() == [True] * 5  # too few random labels
+    assert curve_rows(by, [0, 0, 0, 1, 0], 3).tolist() == [True] * 5  # random ones all "no"
+    with pytest.raises(ValueError, match="same length; got"):
+        curve_rows(by, [1, 0], 3)
 
 
 @pytest.mark.slow
@@ -40,12 +84,14 @@ def test_train_from_a_labelled_csv_and_refuse_it_once_stale(labels, tmp_path):
     corpus = labels["text"].tolist()[::3]
     model, training = train_from_labels("food", small, corpus, seed=0)
     assert training["labels_sha256"] == labels_sha256(small)
-    assert training["labels_used"]["yes"] == 40 and training["labels_used"]["no"] == 40
+    side = len(calibration_labels(small))  # random yes/no of the training side
+    assert training["labels_used"]["yes"] + training["labels_used"]["no"] == 80 + side
+    assert training["labels_random_training_side"] == side
     assert set(training["code_sha256"]) >= {"nlp/label_training.py", "nlp/classifier.py"}
     path = save_model(model, tmp_path / "food.joblib", training=training)
     side = path.with_name(path.name + ".json")
     meta = json.loads(side.read_text(encoding="utf-8"))
-    assert meta["training"]["labels_held_out_random"] == int((small["chosen_by"] == "random").sum())
+    assert meta["training"]["labels_held_out_random"] == len(held_out_labels(small))
     assert load_model("food", path=path).predict_proba(["今天做了红烧肉，太好吃了"])[0, 1] > 0
     # measured figures go into the sidecar without making the model stale
     record_measure(path, {"precision": 0.9, "n": 100})
