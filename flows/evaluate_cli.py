@@ -147,11 +147,13 @@ def _evaluate_warehouse(segment: str, warehouse: Path | None, model_path: Path |
         raise fail(str(exc), 1) from None
     no_warehouse = tr("{path}: no warehouse there; give --warehouse or a LABELS.csv")
     seg, wh, labels = segment_labels(segment, warehouse, settings, no_warehouse)
-    held = labels[(labels["chosen_by"] == "random") & labels["label"].isin(["yes", "no"])]
+    from nlp.label_training import held_out_labels
+
+    held = held_out_labels(labels)  # half the random labels (by post id): the model never learns them
     if held.empty:
         none = tr(
-            "{path}: no randomly chosen yes/no labels of {segment} ({n} labels in all); label posts with "
-            "tajian label --segment {segment} (about a third are drawn at random)"
+            "{path}: no held-out random yes/no labels of {segment} ({n} labels in all); label posts with "
+            "tajian label --segment {segment} (about a third are drawn at random, half of those held out)"
         )
         raise fail(none.format(path=wh, segment=segment, n=len(labels)), 1)
     path = model_path or settings.data_dir / "models" / f"{segment}.joblib"
@@ -169,11 +171,13 @@ def _evaluate_warehouse(segment: str, warehouse: Path | None, model_path: Path |
     what = tr("model {path}").format(path=path) if clf is not None else tr("rules")
     print(f"{segment} ({what}): {measured_text({**m, 'n': len(held)}, current_lang())}")
     counts = tr(
-        "TP {tp} FP {fp} FN {fn} TN {tn}; {other} other labels (chosen by the model, imported, or unsure) "
-        "are not counted"
+        "TP {tp} FP {fp} FN {fn} TN {tn}; {other} other labels (chosen by the model, imported, unsure, or "
+        "random ones on the training side) are not counted"
     )
     print(counts.format(tp=m["tp"], fp=m["fp"], fn=m["fn"], tn=m["tn"], other=len(labels) - len(held)))
     if clf is not None:
         from nlp.measure import record_measure
 
-        record_measure(path, {**m, "n": len(held), "labels": "random warehouse labels", "warehouse": str(wh)})
+        record_measure(
+            path, {**m, "n": len(held), "labels": "held-out random warehouse labels", "warehouse": str(wh)}
+        )

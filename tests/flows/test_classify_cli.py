@@ -264,3 +264,23 @@ def test_commands_do_not_import_prefect_or_sklearn_at_startup() -> None:
         "sys.exit(1 if {'prefect', 'sklearn'} & set(sys.modules) else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_evaluate_on_the_warehouse_counts_only_the_held_out_random_labels(tmp_path):
+    """Random labels are split by post id (a, b train the model; c, d are held out: see
+    nlp.label_training.calibration_side); only c and d are measured, the rest said to be left out."""
+    from store.labels import Label, write_ops
+    from store.warehouse import open_warehouse
+
+    wh = tmp_path / "w.duckdb"
+    open_warehouse(wh).close()
+    given = [("a", "yes", "random"), ("b", "no", "random"), ("c", "yes", "random"), ("d", "no", "random")]
+    given += [("e", "yes", "active"), ("f", "unsure", "random")]
+    text = {"yes": "今天带儿子去打疫苗，他一声没哭", "no": "今天的晚饭很好吃", "unsure": "宝宝"}
+    write_ops(wh, [Label("mothers", pid, lab, "t", how, text[lab]) for pid, lab, how in given])
+    result = runner.invoke(
+        app, ["evaluate", "--segment", "mothers", "--warehouse", str(wh), "--model", str(tmp_path / "none")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "no model at" in result.output  # the rules, measured on c (yes) and d (no)
+    assert "TP 1 FP 0 FN 0 TN 1; 4 other labels" in " ".join(result.output.split())
