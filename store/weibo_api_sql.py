@@ -43,6 +43,7 @@ from itertools import pairwise
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.json as pajson
 
 from store.bulk import (
@@ -228,11 +229,34 @@ _PARSE_OPTIONS = pajson.ParseOptions(explicit_schema=_LINE_SCHEMA, unexpected_fi
 
 #: Lines parse in pieces of about this many bytes (two at a time); a piece with one line that
 #: is not plain typed JSON goes to the JSON path whole.
-PIECE_BYTES = 1 << 20
+PIECE_BYTES = 4 << 20
+
+
+def _c(path: str) -> str:
+    """The typed table's column of a value (``o.user.idstr``) or of an object's presence (``o.user``)."""
+    return f'"{path}"'
+
+
+#: Every character ``str.isspace`` accepts, as a SQL string (for ``trim``).
+_SPACES = "'" + "".join(ch for ch in map(chr, range(0x3001)) if ch.isspace()) + "'"
+
+
+def _stripped(x: str) -> str:
+    """``str.strip()`` of a column, without the lambda of ``tj_trim`` (the column is read once)."""
+    return (
+        f"CASE WHEN {x} = '' OR (NOT tj_is_space(left({x}, 1)) AND NOT tj_is_space(right({x}, 1))) "
+        f"THEN {x} ELSE trim({x}, {_SPACES}) END"
+    )
 
 
 def _typed_ids(path: str, keys: tuple[str, ...], name: str) -> list[str]:
-    parts = [f"{path}.{k}::VARCHAR" if k == "id" else f"nullif(tj_trim({path}.{k}), '')" for k in keys]
+    def one(k: str) -> str:
+        x = _c(f"{path}.{k}")
+        if k == "id":
+            return f"{x}::VARCHAR"
+        return f"CASE WHEN regexp_full_match({x}, '[0-9]+') THEN {x} ELSE nullif({_stripped(x)}, '') END"
+
+    parts = [one(k) for k in keys]
     return [f"coalesce({', '.join(parts)}) AS {name}", f"true AS {name}_sure"]
 
 
@@ -257,51 +281,79 @@ def _typed_time(x: str) -> str:
     )
 
 
+def _only_where(present: str, column: str) -> str:
+    """``<expr> AS <name>`` evaluated only where ``present`` (a constant stays as it is)."""
+    expr, name = column.rsplit(" AS ", 1)
+    return column if expr == "true" else f"CASE WHEN {present} THEN {expr} END AS {name}"
+
+
 def _typed_decoded(pre: str, path: str) -> list[str]:
     """:func:`_decoded` of a typed line: the same columns, every ``*_ok`` and ``*_sure`` true."""
     u = f"{path}.user"
+
+    def v(p: str, k: str) -> str:
+        return _c(f"{p}.{k}")
+
     cols = [
         *_typed_ids(path, _ID_KEYS, f"{pre}_id"),
-        f"{_typed_time(f'{path}.created_at')} AS {pre}_time",
-        f"{path}.text AS {pre}_text",
+        f"{_typed_time(v(path, 'created_at'))} AS {pre}_time",
+        f"{v(path, 'text')} AS {pre}_text",
         f"true AS {pre}_text_ok",
-        f"{_typed_count(f'{path}.reposts_count')} AS {pre}_reposts",
-        f"{_typed_count(f'{path}.comments_count')} AS {pre}_comments",
-        f"{_typed_count(f'{path}.attitudes_count')} AS {pre}_likes",
+        f"{_typed_count(v(path, 'reposts_count'))} AS {pre}_reposts",
+        f"{_typed_count(v(path, 'comments_count'))} AS {pre}_comments",
+        f"{_typed_count(v(path, 'attitudes_count'))} AS {pre}_likes",
         f"true AS {pre}_counts_ok",
-        f"{u} IS NOT NULL AS {pre}_u_present",
+        f"{_c(u)} AS {pre}_u_present",
         *_typed_ids(u, _USER_IDS, f"{pre}_uid"),
-        f"coalesce(nullif({u}.screen_name, ''), nullif({u}.name, '')) AS {pre}_name",
-        f"{_typed_count(f'{u}.followers_count')} AS {pre}_followers",
-        f"{_typed_count(f'{u}.friends_count')} AS {pre}_following",
-        f"{_typed_count(f'{u}.statuses_count')} AS {pre}_statuses",
-        f"{u}.verified AS {pre}_verified",
-        f"{_typed_count(f'{u}.verified_type')} AS {pre}_verified_type",
-        f"nullif({u}.description, '') AS {pre}_description",
-        f"nullif({u}.gender, '') AS {pre}_gender",
-        f"nullif(tj_trim({u}.location), '') AS {pre}_location",
+        f"coalesce(nullif({v(u, 'screen_name')}, ''), nullif({v(u, 'name')}, '')) AS {pre}_name",
+        f"{_typed_count(v(u, 'followers_count'))} AS {pre}_followers",
+        f"{_typed_count(v(u, 'friends_count'))} AS {pre}_following",
+        f"{_typed_count(v(u, 'statuses_count'))} AS {pre}_statuses",
+        f"{v(u, 'verified')} AS {pre}_verified",
+        f"{_typed_count(v(u, 'verified_type'))} AS {pre}_verified_type",
+        f"nullif({v(u, 'description')}, '') AS {pre}_description",
+        f"nullif({v(u, 'gender')}, '') AS {pre}_gender",
+        f"nullif({_stripped(v(u, 'location'))}, '') AS {pre}_location",
         f"true AS {pre}_profile_ok",
     ]
     if pre != "p":
         cols += _typed_ids(f"{path}.retweeted_status", _ID_KEYS, f"{pre}_rt")
+        # most lines have no reposted (or no commented) post: decode only the lines that do
+        cols = [_only_where(_c(path), c) for c in cols]
     return cols
 
 
 # What pyarrow accepts and Python's parser does not (NaN, Inf, Infinity, as any value), a NUL
 # (DuckDB's text ends there) or a wrapper of several statuses: the reference parser reads it.
+# Whether a line has a "status" / "retweeted_status" key (a null value looks like no key to
+# pyarrow, not to the reference) is looked up only where it decides what the line is.
+_HAS_STATUS = f"""({_c("o.status")} OR contains(raw, '"status"'))"""
 _TYPED_DECODE = f"""
 CREATE TEMP VIEW api_ft AS
-SELECT i, has_status AND (o.retweeted_status IS NOT NULL OR contains(raw, '"retweeted_status"')) AS has_rt,
-       has_status, NOT (contains(raw, '"statuses"') OR contains(raw, 'NaN') OR contains(raw, 'Inf')
-                        OR contains(raw, '\\u0000')) AS parsed,
-       o.retweeted_status IS NOT NULL AS r_present, o.status IS NOT NULL AS s_present,
+SELECT i, {_c("o.retweeted_status")} OR ({_HAS_STATUS} AND contains(raw, '"retweeted_status"')) AS has_rt,
+       {_HAS_STATUS} AS has_status,
+       NOT (contains(raw, '"statuses"') OR contains(raw, 'NaN') OR contains(raw, 'Inf')
+            OR contains(raw, '\\u0000')) AS parsed,
+       {_c("o.retweeted_status")} AS r_present, {_c("o.status")} AS s_present,
        {", ".join(_typed_decoded("p", "o"))},
-       {_typed_count("o.like_count")} AS p_like, true AS p_like_ok,
+       {_typed_count(_c("o.like_count"))} AS p_like, true AS p_like_ok,
        {", ".join(_typed_ids("o.reply_comment.user", _USER_IDS, "rc_uid"))},
        {", ".join(_typed_decoded("r", "o.retweeted_status"))},
        {", ".join(_typed_decoded("s", "o.status"))},
-       true AS s_created_ok, coalesce(o.status.created_at <> '', false) AS s_created_given
-FROM (SELECT *, o.status IS NOT NULL OR contains(raw, '"status"') AS has_status FROM api_typed)"""
+       true AS s_created_ok, coalesce({_c("o.status.created_at")} <> '', false) AS s_created_given
+FROM api_typed"""
+
+
+def _flat(name: str, values: pa.Array, out: dict[str, pa.Array]) -> None:
+    """The leaves of a struct array as columns ``name.key…`` (a leaf of a null object is null),
+    each object's presence as a boolean column ``name`` (DuckDB scans flat Arrow columns faster
+    than nested ones)."""
+    if pa.types.is_struct(values.type):
+        out[name] = pc.is_valid(values)
+        for field, child in zip(values.type, values.flatten(), strict=True):
+            _flat(f"{name}.{field.name}", child, out)
+    else:
+        out[name] = values
 
 
 def _newline_lines(lines: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
@@ -327,7 +379,7 @@ def _newline_lines(lines: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.nd
     return np.frombuffer(b"".join(encoded), dtype=np.uint8), np.concatenate([[0], np.cumsum(lengths)])
 
 
-def _parse_piece(data: np.ndarray, offsets: np.ndarray, a: int, b: int) -> pa.StructArray | None:
+def _parse_piece(data: np.ndarray, offsets: np.ndarray, a: int, b: int) -> pa.Table | None:
     """Lines ``a`` to ``b - 1`` parsed with the typed schema, or None when that piece has a line
     the typed reader cannot read as one line of plain typed JSON."""
     start, end = int(offsets[a]), int(offsets[b])
@@ -343,14 +395,21 @@ def _parse_piece(data: np.ndarray, offsets: np.ndarray, a: int, b: int) -> pa.St
         return None
     if table.num_rows != b - a:  # two objects on a line
         return None
-    return pa.StructArray.from_arrays(
-        [table.column(f.name).combine_chunks() for f in _LINE_ARROW], fields=list(_LINE_ARROW)
+    flat: dict[str, pa.Array] = {}
+    _flat(
+        "o",
+        pa.StructArray.from_arrays(
+            [table.column(f.name).combine_chunks() for f in _LINE_ARROW], fields=list(_LINE_ARROW)
+        ),
+        flat,
     )
+    return pa.table(flat)
 
 
 def _parse_typed(lines: pa.Array | pa.ChunkedArray, piece_bytes: int) -> tuple[pa.Table | None, np.ndarray]:
-    """The lines the typed reader reads (a table of ``i``, ``raw`` and ``o``) and the 0-based
-    numbers of the other lines."""
+    """The lines the typed reader reads (a table of ``i``, the line number, ``raw``, the line, and
+    the values as columns ``o.user.idstr``…, see :func:`_flat`) and the 0-based numbers of the
+    other lines."""
     data, offsets = _newline_lines(lines)
     n = len(offsets) - 1
     if n == 0:
@@ -367,12 +426,12 @@ def _parse_typed(lines: pa.Array | pa.ChunkedArray, piece_bytes: int) -> tuple[p
     if not good:
         return None, rest
     raw = lines if isinstance(lines, pa.ChunkedArray) else pa.chunked_array([lines])
-    table = pa.table(
-        {
-            "i": pa.chunked_array([pa.array(np.arange(a + 1, b + 1, dtype=np.int64)) for (a, b), _ in good]),
-            "raw": pa.chunked_array([c for (a, b), _ in good for c in raw.slice(a, b - a).chunks], raw.type),
-            "o": pa.chunked_array([o for _, o in good], _LINE_ARROW),
-        }
+    table = pa.concat_tables([o for _, o in good])
+    table = table.add_column(
+        0, "i", pa.chunked_array([pa.array(np.arange(a + 1, b + 1, dtype=np.int64)) for (a, b), _ in good])
+    )
+    table = table.add_column(
+        1, "raw", pa.chunked_array([c for (a, b), _ in good for c in raw.slice(a, b - a).chunks], raw.type)
     )
     return table, rest
 
