@@ -1,9 +1,18 @@
-"""Weibo API JSON lines in bulk: the common lines parsed by DuckDB SQL, in one pass per file.
+"""Weibo API JSON lines in bulk: the common lines parsed by pyarrow and DuckDB SQL, in one pass.
 
-:func:`store.weibo_api.parse_weibo_api` hands each file's lines here as one Arrow column. DuckDB
-parses each line once (``json_transform`` into a structure whose leaves stay JSON text, so the
-type of every value is still known) and this module turns the lines it can read *exactly as
-the row-by-row parser would* into posts, users and interactions. Every other line (a
+:func:`store.weibo_api.parse_weibo_api` hands each file's lines here as one Arrow column. Two
+readers share the SQL that follows:
+
+* the *typed path* (most lines): pyarrow's JSON reader with an explicit schema of the values
+  read, in pieces of :data:`PIECE_BYTES` (two at a time). It is strict where DuckDB is lenient:
+  a piece with a value of another JSON type than the API writes (``"12"`` for a count, a
+  number for a name, ``1.0`` for an id, a key given twice), a broken line or a blank line fails
+  whole and goes to the JSON path, so the values it gives are read as Python reads them;
+* the *JSON path*: DuckDB parses each line (``json_transform`` into a structure whose leaves
+  stay JSON text, so the type of every value is still known).
+
+Then this module turns the lines it can read *exactly as the row-by-row parser would* into
+posts, users and interactions. Every other line (a
 ``{"statuses": [...]}`` wrapper, a value of an unexpected type, a bad time, JSON that DuckDB
 accepts but the reference does not: ``NaN``, trailing commas, numbers beyond 64 bits…) is
 marked *slow* and left to the row-by-row parser, which stays the reference and writes the
