@@ -90,9 +90,10 @@ def load_exports(
     batch_rows: int = BATCH_ROWS,
 ) -> Iterator[tuple[Path, LoadReport | ValueError | OSError]]:
     """Load ``files`` in their order; yields each file with its load report, or with the error
-    that kept it from loading (the other files still load). Memory holds one part of a large
-    Weibo API file (:func:`read_in_parts`), or at most two other files' batches, and DuckDB at
-    most ``memory_limit`` (the connection's own limit is back when the generator ends).
+    that kept it from loading (the other files still load). Memory holds two parts of a large
+    Weibo API file (:func:`read_in_parts`; the next one is parsed while this one loads) and the
+    file's open transaction, or at most two other files' batches, and DuckDB at most
+    ``memory_limit`` (the connection's own limit is back when the generator ends).
 
     A large file read in parts loads in a transaction of its own; the other files load in
     transactions of up to ``batch_files`` files or ``batch_rows`` rows, each file with its own
