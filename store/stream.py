@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import suppress
 from itertools import groupby
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
@@ -28,7 +30,7 @@ from store.readers import detect_format, read_export, read_exports
 from store.warehouse import LoadReport, load_batch, load_parts
 from store.weibo_api import PART_BYTES, read_weibo_api_parts
 
-__all__ = ["BATCH_FILES", "BATCH_ROWS", "LOAD_MEMORY_LIMIT", "load_exports", "read_in_parts"]
+__all__ = ["BATCH_FILES", "BATCH_ROWS", "LOAD_MEMORY_LIMIT", "load_exports", "read_ahead", "read_in_parts"]
 
 
 def read_in_parts(path: Path, fmt: str | None = None, part_bytes: int = PART_BYTES) -> bool:
@@ -39,6 +41,31 @@ def read_in_parts(path: Path, fmt: str | None = None, part_bytes: int = PART_BYT
         return (fmt or detect_format(path)) == "weibo-api"
     except (OSError, ValueError):  # the whole-file reader will say what is wrong with it
         return False
+
+
+T = TypeVar("T")
+_END = object()
+
+
+def read_ahead(items: Iterator[T]) -> Iterator[T]:
+    """``items``, each next one computed in a thread while the caller works on this one: the
+    next part of a file is parsed (pyarrow and the parser's DuckDB release the GIL) while the
+    warehouse loads this one. Memory holds two parts; stopping early waits for the one under way.
+
+    >>> list(read_ahead(iter([1, 2, 3])))
+    [1, 2, 3]
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tajian-read-ahead") as pool:
+        pending = pool.submit(next, items, _END)
+        try:
+            while (item := pending.result()) is not _END:
+                pending = pool.submit(next, items, _END)
+                yield item  # type: ignore[misc]
+        finally:
+            wait([pending])  # a generator cannot be closed while it runs
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
 
 
 #: DuckDB's own memory while loading (its default, 80% of RAM, lets its cache grow with the
@@ -63,9 +90,10 @@ def load_exports(
     batch_rows: int = BATCH_ROWS,
 ) -> Iterator[tuple[Path, LoadReport | ValueError | OSError]]:
     """Load ``files`` in their order; yields each file with its load report, or with the error
-    that kept it from loading (the other files still load). Memory holds one part of a large
-    Weibo API file (:func:`read_in_parts`), or at most two other files' batches, and DuckDB at
-    most ``memory_limit`` (the connection's own limit is back when the generator ends).
+    that kept it from loading (the other files still load). Memory holds two parts of a large
+    Weibo API file (:func:`read_in_parts`; the next one is parsed while this one loads) and the
+    file's open transaction, or at most two other files' batches, and DuckDB at most
+    ``memory_limit`` (the connection's own limit is back when the generator ends).
 
     A large file read in parts loads in a transaction of its own; the other files load in
     transactions of up to ``batch_files`` files or ``batch_rows`` rows, each file with its own
@@ -99,7 +127,8 @@ def _load_in_order(
         if in_parts:
             for path in group:
                 try:
-                    yield Path(path), load_parts(con, read_weibo_api_parts(path, part_bytes))
+                    parts = read_ahead(read_weibo_api_parts(path, part_bytes))
+                    yield Path(path), load_parts(con, parts)
                 except (ValueError, OSError) as exc:
                     yield Path(path), exc
             continue

@@ -1,9 +1,18 @@
-"""Weibo API JSON lines in bulk: the common lines parsed by DuckDB SQL, in one pass per file.
+"""Weibo API JSON lines in bulk: the common lines parsed by pyarrow and DuckDB SQL, in one pass.
 
-:func:`store.weibo_api.parse_weibo_api` hands each file's lines here as one Arrow column. DuckDB
-parses each line once (``json_transform`` into a structure whose leaves stay JSON text, so the
-type of every value is still known) and this module turns the lines it can read *exactly as
-the row-by-row parser would* into posts, users and interactions. Every other line (a
+:func:`store.weibo_api.parse_weibo_api` hands each file's lines here as one Arrow column. Two
+readers share the SQL that follows:
+
+* the *typed path* (most lines): pyarrow's JSON reader with an explicit schema of the values
+  read, in pieces of :data:`PIECE_BYTES` (two at a time). It is strict where DuckDB is lenient:
+  a piece with a value of another JSON type than the API writes (``"12"`` for a count, a
+  number for a name, ``1.0`` for an id, a key given twice), a broken line or a blank line fails
+  whole and goes to the JSON path, so the values it gives are read as Python reads them;
+* the *JSON path*: DuckDB parses each line (``json_transform`` into a structure whose leaves
+  stay JSON text, so the type of every value is still known).
+
+Then this module turns the lines it can read *exactly as the row-by-row parser would* into
+posts, users and interactions. Every other line (a
 ``{"statuses": [...]}`` wrapper, a value of an unexpected type, a bad time, JSON that DuckDB
 accepts but the reference does not: ``NaN``, trailing commas, numbers beyond 64 bits…) is
 marked *slow* and left to the row-by-row parser, which stays the reference and writes the
@@ -36,10 +45,15 @@ Example:
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import pairwise
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pajson
 
 from store.bulk import (
     NAME_CLASS,
@@ -49,8 +63,9 @@ from store.bulk import (
     mention_edges_sql,
     text_columns_sql,
 )
+from store.fields import COUNT_OVERFLOW, MAX_COUNT
 
-__all__ = ["ApiLinesSql", "parse_api_lines_sql"]
+__all__ = ["PIECE_BYTES", "ApiLinesSql", "parse_api_lines_sql"]
 
 _ID_KEYS = ("idstr", "mid", "id")
 _USER_KEYS = (
@@ -171,7 +186,7 @@ FROM api_lines"""
 # The values of each line, decoded once: the line's object (p) on every line, the reposted
 # post (r) and a comment's post (s) only on the lines that have one, joined by line.
 _DECODE = f"""
-CREATE TEMP TABLE api_f AS
+CREATE TEMP TABLE api_fj AS
 SELECT * FROM (
     SELECT i, has_rt, has_status, o IS NOT NULL AS parsed, o.retweeted_status IS NOT NULL AS r_present,
            o.status IS NOT NULL AS s_present, {", ".join(_decoded("p", "o"))},
@@ -184,6 +199,250 @@ LEFT JOIN (SELECT i, {", ".join(_decoded("s", "o.status"))},
                   tj_jkind(o.status.created_at) IN ('none', 'str') AS s_created_ok,
                   coalesce(tj_jstr(o.status.created_at) <> '', false) AS s_created_given
            FROM api_o WHERE o.status IS NOT NULL) USING (i)"""
+
+
+# --- The typed path: lines whose values all have the expected JSON types ----------------------
+#
+# pyarrow's JSON reader with an explicit schema is strict where DuckDB's is lenient: a value of
+# another JSON type than the schema's (a number where a string belongs, "12" where a count
+# belongs, 1.0 for an int, a key given twice, a trailing comma) fails the whole block. So a
+# block that parses holds only values that Python reads with the same type, and decoding is
+# plain column access instead of a JSON leaf test per value (the JSON path above, ~8 s of the
+# 12 s for 243k lines). A block that fails goes to the JSON path, line by line.
+
+_ARROW_TYPES = {
+    "id": pa.int64(),
+    "verified": pa.bool_(),
+    **{k: pa.int64() for k in ("reposts_count", "comments_count", "attitudes_count", "like_count")},
+    **{k: pa.int64() for k in ("followers_count", "friends_count", "statuses_count", "verified_type")},
+}
+
+
+def _arrow_struct(structure: str) -> pa.StructType:
+    """The pyarrow type of a ``json_transform`` structure, each leaf typed as the API writes it."""
+
+    def typed(node: dict) -> pa.StructType:
+        return pa.struct(
+            [
+                (k, typed(v) if isinstance(v, dict) else _ARROW_TYPES.get(k, pa.string()))
+                for k, v in node.items()
+            ]
+        )
+
+    return typed(json.loads(structure))
+
+
+_LINE_ARROW = _arrow_struct(_LINE)
+_LINE_SCHEMA = pa.schema(list(_LINE_ARROW))
+_PARSE_OPTIONS = pajson.ParseOptions(explicit_schema=_LINE_SCHEMA, unexpected_field_behavior="ignore")
+
+#: Lines parse in pieces of about this many bytes (two at a time); a piece with one line that
+#: is not plain typed JSON goes to the JSON path whole.
+PIECE_BYTES = 4 << 20
+
+
+def _c(path: str) -> str:
+    """The typed table's column of a value (``o.user.idstr``) or of an object's presence (``o.user``)."""
+    return f'"{path}"'
+
+
+#: Every character ``str.isspace`` accepts, as a SQL string (for ``trim``).
+_SPACES = "'" + "".join(ch for ch in map(chr, range(0x3001)) if ch.isspace()) + "'"
+
+
+def _stripped(x: str) -> str:
+    """``str.strip()`` of a column, without the lambda of ``tj_trim`` (the column is read once)."""
+    return (
+        f"CASE WHEN {x} = '' OR (NOT tj_is_space(left({x}, 1)) AND NOT tj_is_space(right({x}, 1))) "
+        f"THEN {x} ELSE trim({x}, {_SPACES}) END"
+    )
+
+
+def _typed_ids(path: str, keys: tuple[str, ...], name: str) -> list[str]:
+    def one(k: str) -> str:
+        x = _c(f"{path}.{k}")
+        if k == "id":
+            return f"{x}::VARCHAR"
+        return f"CASE WHEN regexp_full_match({x}, '[0-9]+') THEN {x} ELSE nullif({_stripped(x)}, '') END"
+
+    parts = [one(k) for k in keys]
+    return [f"coalesce({', '.join(parts)}) AS {name}", f"true AS {name}_sure"]
+
+
+def _typed_count(x: str) -> str:
+    """:func:`store.fields.as_count` of an int: beyond :data:`MAX_COUNT` it is COUNT_OVERFLOW."""
+    return (
+        f"CASE WHEN {x} BETWEEN {-MAX_COUNT} AND {MAX_COUNT} THEN {x}"
+        f" WHEN {x} IS NOT NULL THEN {COUNT_OVERFLOW} END"
+    )
+
+
+_API_TIME = (
+    "'[A-Z][a-z]{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+    "[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-](0[0-9]|1[0-4])[0-5][0-9] (19|20)[0-9]{2}'"
+)
+
+
+def _typed_time(x: str) -> str:
+    """``tj_api_time`` of a string (not a JSON leaf): the API's form, else NULL."""
+    return (
+        f"CASE WHEN regexp_full_match({x}, {_API_TIME}) THEN try_strptime({x}, '%a %b %d %H:%M:%S %z %Y') END"
+    )
+
+
+def _only_where(present: str, column: str) -> str:
+    """``<expr> AS <name>`` evaluated only where ``present`` (a constant stays as it is)."""
+    expr, name = column.rsplit(" AS ", 1)
+    return column if expr == "true" else f"CASE WHEN {present} THEN {expr} END AS {name}"
+
+
+def _typed_decoded(pre: str, path: str) -> list[str]:
+    """:func:`_decoded` of a typed line: the same columns, every ``*_ok`` and ``*_sure`` true."""
+    u = f"{path}.user"
+
+    def v(p: str, k: str) -> str:
+        return _c(f"{p}.{k}")
+
+    cols = [
+        *_typed_ids(path, _ID_KEYS, f"{pre}_id"),
+        f"{_typed_time(v(path, 'created_at'))} AS {pre}_time",
+        f"{v(path, 'text')} AS {pre}_text",
+        f"true AS {pre}_text_ok",
+        f"{_typed_count(v(path, 'reposts_count'))} AS {pre}_reposts",
+        f"{_typed_count(v(path, 'comments_count'))} AS {pre}_comments",
+        f"{_typed_count(v(path, 'attitudes_count'))} AS {pre}_likes",
+        f"true AS {pre}_counts_ok",
+        f"{_c(u)} AS {pre}_u_present",
+        *_typed_ids(u, _USER_IDS, f"{pre}_uid"),
+        f"coalesce(nullif({v(u, 'screen_name')}, ''), nullif({v(u, 'name')}, '')) AS {pre}_name",
+        f"{_typed_count(v(u, 'followers_count'))} AS {pre}_followers",
+        f"{_typed_count(v(u, 'friends_count'))} AS {pre}_following",
+        f"{_typed_count(v(u, 'statuses_count'))} AS {pre}_statuses",
+        f"{v(u, 'verified')} AS {pre}_verified",
+        f"{_typed_count(v(u, 'verified_type'))} AS {pre}_verified_type",
+        f"nullif({v(u, 'description')}, '') AS {pre}_description",
+        f"nullif({v(u, 'gender')}, '') AS {pre}_gender",
+        f"nullif({_stripped(v(u, 'location'))}, '') AS {pre}_location",
+        f"true AS {pre}_profile_ok",
+    ]
+    if pre != "p":
+        cols += _typed_ids(f"{path}.retweeted_status", _ID_KEYS, f"{pre}_rt")
+        # most lines have no reposted (or no commented) post: decode only the lines that do
+        cols = [_only_where(_c(path), c) for c in cols]
+    return cols
+
+
+# What pyarrow accepts and Python's parser does not (NaN, Inf, Infinity, as any value), a NUL
+# (DuckDB's text ends there) or a wrapper of several statuses: the reference parser reads it.
+# Whether a line has a "status" / "retweeted_status" key (a null value looks like no key to
+# pyarrow, not to the reference) is looked up only where it decides what the line is.
+_HAS_STATUS = f"""({_c("o.status")} OR contains(raw, '"status"'))"""
+_TYPED_DECODE = f"""
+CREATE TEMP VIEW api_ft AS
+SELECT i, {_c("o.retweeted_status")} OR ({_HAS_STATUS} AND contains(raw, '"retweeted_status"')) AS has_rt,
+       {_HAS_STATUS} AS has_status,
+       NOT (contains(raw, '"statuses"') OR contains(raw, 'NaN') OR contains(raw, 'Inf')
+            OR contains(raw, '\\u0000')) AS parsed,
+       {_c("o.retweeted_status")} AS r_present, {_c("o.status")} AS s_present,
+       {", ".join(_typed_decoded("p", "o"))},
+       {_typed_count(_c("o.like_count"))} AS p_like, true AS p_like_ok,
+       {", ".join(_typed_ids("o.reply_comment.user", _USER_IDS, "rc_uid"))},
+       {", ".join(_typed_decoded("r", "o.retweeted_status"))},
+       {", ".join(_typed_decoded("s", "o.status"))},
+       true AS s_created_ok, coalesce({_c("o.status.created_at")} <> '', false) AS s_created_given
+FROM api_typed"""
+
+
+def _flat(name: str, values: pa.Array, out: dict[str, pa.Array]) -> None:
+    """The leaves of a struct array as columns ``name.key…`` (a leaf of a null object is null),
+    each object's presence as a boolean column ``name`` (DuckDB scans flat Arrow columns faster
+    than nested ones)."""
+    if pa.types.is_struct(values.type):
+        out[name] = pc.is_valid(values)
+        for field, child in zip(values.type, values.flatten(), strict=True):
+            _flat(f"{name}.{field.name}", child, out)
+    else:
+        out[name] = values
+
+
+def _newline_lines(lines: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """The lines' bytes, each line ending with ``\\n`` (the last maybe not), and the offsets of
+    the lines in them (``n + 1`` of them). The lines of a file read in bytes are that already."""
+    if isinstance(lines, pa.ChunkedArray):
+        lines = lines.combine_chunks()
+    n = len(lines)
+    if n and lines.null_count == 0:
+        offsets = np.frombuffer(
+            lines.buffers()[1], dtype=np.int64 if pa.types.is_large_string(lines.type) else np.int32
+        )
+        offsets = offsets[lines.offset : lines.offset + n + 1].astype(np.int64)
+        data = (
+            np.frombuffer(lines.buffers()[2], dtype=np.uint8)
+            if lines.buffers()[2] is not None
+            else np.zeros(0, np.uint8)
+        )
+        if n == 1 or bool(np.all(data[offsets[1:-1] - 1] == 10)):
+            return data[offsets[0] : offsets[-1]], offsets - offsets[0]
+    encoded = [((t or "") + "\n").encode("utf-8", "surrogatepass") for t in lines.to_pylist()]
+    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=n)
+    return np.frombuffer(b"".join(encoded), dtype=np.uint8), np.concatenate([[0], np.cumsum(lengths)])
+
+
+def _parse_piece(data: np.ndarray, offsets: np.ndarray, a: int, b: int) -> pa.Table | None:
+    """Lines ``a`` to ``b - 1`` parsed with the typed schema, or None when that piece has a line
+    the typed reader cannot read as one line of plain typed JSON."""
+    start, end = int(offsets[a]), int(offsets[b])
+    if not bool(np.all(data[offsets[a:b]] == 123)):  # each line starts with "{"
+        return None
+    try:
+        table = pajson.read_json(
+            pa.BufferReader(pa.py_buffer(data[start:end])),
+            read_options=pajson.ReadOptions(use_threads=False, block_size=end - start + 1),
+            parse_options=_PARSE_OPTIONS,
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if table.num_rows != b - a:  # two objects on a line
+        return None
+    flat: dict[str, pa.Array] = {}
+    _flat(
+        "o",
+        pa.StructArray.from_arrays(
+            [table.column(f.name).combine_chunks() for f in _LINE_ARROW], fields=list(_LINE_ARROW)
+        ),
+        flat,
+    )
+    return pa.table(flat)
+
+
+def _parse_typed(lines: pa.Array | pa.ChunkedArray, piece_bytes: int) -> tuple[pa.Table | None, np.ndarray]:
+    """The lines the typed reader reads (a table of ``i``, the line number, ``raw``, the line, and
+    the values as columns ``o.user.idstr``…, see :func:`_flat`) and the 0-based numbers of the
+    other lines."""
+    data, offsets = _newline_lines(lines)
+    n = len(offsets) - 1
+    if n == 0:
+        return None, np.zeros(0, np.int64)
+    cuts = np.unique(
+        np.concatenate([[0], np.searchsorted(offsets, np.arange(piece_bytes, offsets[-1], piece_bytes)), [n]])
+    )
+    pieces = [(int(a), int(b)) for a, b in pairwise(cuts) if b > a]
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="tajian-json") as pool:
+        parsed = list(pool.map(lambda ab: _parse_piece(data, offsets, *ab), pieces))
+    good = [(ab, o) for ab, o in zip(pieces, parsed, strict=True) if o is not None]
+    bad = [np.arange(a, b) for (a, b), o in zip(pieces, parsed, strict=True) if o is None]
+    rest = np.concatenate(bad) if bad else np.zeros(0, np.int64)
+    if not good:
+        return None, rest
+    raw = lines if isinstance(lines, pa.ChunkedArray) else pa.chunked_array([lines])
+    table = pa.concat_tables([o for _, o in good])
+    table = table.add_column(
+        0, "i", pa.chunked_array([pa.array(np.arange(a + 1, b + 1, dtype=np.int64)) for (a, b), _ in good])
+    )
+    table = table.add_column(
+        1, "raw", pa.chunked_array([c for (a, b), _ in good for c in raw.slice(a, b - a).chunks], raw.type)
+    )
+    return table, rest
 
 
 def _post_ok(pre: str, *, values: bool = True) -> str:
@@ -321,23 +580,47 @@ class ApiLinesSql:
     slow_lines: list[int]
 
 
-def parse_api_lines_sql(con: duckdb.DuckDBPyConnection, lines: pa.Array | pa.ChunkedArray) -> ApiLinesSql:
+def parse_api_lines_sql(
+    con: duckdb.DuckDBPyConnection, lines: pa.Array | pa.ChunkedArray, *, piece_bytes: int | None = None
+) -> ApiLinesSql:
     """Parse the lines (line k is ``lines[k - 1]``, a trailing ``\\n``/``\\r\\n`` allowed) with the
     SQL fast path on ``con`` (a :func:`store.bulk.bulk_session` connection)."""
     n = len(lines)
-    table = pa.table({"i": pa.array(range(1, n + 1), pa.int64()), "raw": lines})
-    # small record batches: DuckDB scans an Arrow table's batches in parallel
-    con.register(
-        "api_lines", pa.Table.from_batches(table.to_batches(max_chunksize=8192), schema=table.schema)
-    )
+    piece_bytes = PIECE_BYTES if piece_bytes is None else piece_bytes
+    typed, rest = _parse_typed(lines, piece_bytes) if piece_bytes > 0 else (None, np.arange(n))
+    made = []
+    if len(rest) or typed is None:
+        table = pa.table({"i": pa.array(rest + 1, pa.int64()), "raw": lines.take(pa.array(rest))})
+        # small record batches: DuckDB scans an Arrow table's batches in parallel
+        con.register(
+            "api_lines", pa.Table.from_batches(table.to_batches(max_chunksize=8192), schema=table.schema)
+        )
+        try:
+            con.execute(_READ)
+        finally:
+            con.unregister("api_lines")
+        con.execute(_DECODE)
+        con.execute("DROP TABLE api_o")
+        made.append("api_fj")
+    if typed is not None:
+        # a view: the typed values are decoded once, by _CLASSIFY, into api_k
+        con.register(
+            "api_typed", pa.Table.from_batches(typed.to_batches(max_chunksize=8192), schema=typed.schema)
+        )
+        con.execute(_TYPED_DECODE)
+        made.append("api_ft")
     try:
-        con.execute(_READ)
+        con.execute(
+            "CREATE TEMP VIEW api_f AS " + " UNION ALL BY NAME ".join(f"SELECT * FROM {t}" for t in made)
+        )
+        con.execute(_CLASSIFY)
     finally:
-        con.unregister("api_lines")
-    con.execute(_DECODE)
-    con.execute("DROP TABLE api_o")
-    con.execute(_CLASSIFY)
-    con.execute("DROP TABLE api_f")
+        con.execute("DROP VIEW IF EXISTS api_f")
+        if typed is not None:
+            con.execute("DROP VIEW IF EXISTS api_ft")
+            con.unregister("api_typed")
+    if "api_fj" in made:
+        con.execute("DROP TABLE api_fj")
     slow = [i for (i,) in con.execute("SELECT i FROM api_k WHERE kind IS NULL ORDER BY i").fetchall()]
     posts = con.sql(_POSTS).to_arrow_table()
     users = con.sql(_USERS).to_arrow_table()

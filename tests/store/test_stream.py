@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from store.stream import load_exports, read_in_parts
+from store.stream import load_exports, read_ahead, read_in_parts
 from store.warehouse import load_batch, load_parts, open_warehouse
 from store.weibo_api import read_weibo_api, read_weibo_api_parts
 
@@ -69,3 +69,23 @@ def test_load_exports_reads_large_weibo_files_in_parts(export, tmp_path):
     assert got[0][0] == "small.jsonl" and got[1] == ("big.jsonl", 800 + 1 + 1500 + 1)
     with pytest.raises(ValueError, match="part_bytes must be at least 1; got 0"):
         next(read_weibo_api_parts(export, part_bytes=0))
+
+
+def test_read_ahead_keeps_the_order_and_the_error_and_closes_its_source():
+    closed = []
+
+    def source():
+        try:
+            yield from range(4)
+            raise OSError("disk gone")
+        finally:
+            closed.append(True)
+
+    got = []
+    with pytest.raises(OSError, match="disk gone"):
+        got.extend(read_ahead(source()))
+    assert got == [0, 1, 2, 3] and closed == [True]
+    ahead = read_ahead(source())
+    assert next(ahead) == 0
+    ahead.close()  # the caller stops early: the part under way ends, then the source is closed
+    assert closed == [True, True]
