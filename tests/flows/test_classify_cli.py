@@ -258,10 +258,12 @@ def test_evaluate_rejects_bad_labels(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "label must be 0 or 1; got 'maybe'" in result.output
 
 
-def test_commands_do_not_import_prefect_or_sklearn_at_startup() -> None:
+def test_commands_do_not_import_prefect_sklearn_or_numba_at_startup() -> None:
+    """Nor when they read the settings (every command does): numba's kernels cost 0.6 s."""
     code = (
-        "import sys, flows.cli, flows.classify_cli; "
-        "sys.exit(1 if {'prefect', 'sklearn'} & set(sys.modules) else 0)"
+        "import sys, flows.cli, flows.classify_cli; from flows.settings import load_settings; "
+        "load_settings().replace(lang='en'); "
+        "sys.exit(1 if {'prefect', 'sklearn', 'numba'} & set(sys.modules) else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
