@@ -6,7 +6,7 @@ are written (flows/*_cli.py) and translated in ``report/locale/zh/LC_MESSAGES/ta
 every other message (``make i18n``). :class:`LocalizedGroup`, the ``tajian`` group's class,
 translates the whole tree once it is built, in the language :func:`help_lang` finds: ``--lang`` on
 the command line, else the ``lang`` setting (TAJIAN_LANG or the settings file), else Chinese.
-Every ``--segment`` option also lists the draft segments (not yet measured on real posts).
+Every ``--segment`` option also lists the draft segments (not yet shown to be found well enough).
 
 Example:
     >>> import typer
@@ -38,7 +38,7 @@ __all__ = ["LocalizedCommand", "LocalizedGroup", "help_lang", "localize"]
 
 #: click's own text for -h/--help, in our catalogue
 HELP_OPTION_TEXT = N_("show this help and exit")
-_DRAFTS = N_("; drafts, not yet measured on real posts: {names}")
+_DRAFTS = N_("; drafts, not yet shown to be found well enough in real posts: {names}")
 
 
 def help_lang(argv: Sequence[str], default: str | None = None) -> str:

@@ -24,7 +24,7 @@ __all__ = ["label_page"]
 
 def label_page(segment: str, description: str, *, token: str, draft: bool) -> str:
     """The page's HTML for ``segment`` (its description under the title; ``draft`` adds a notice
-    that the segment is a draft not yet measured on real posts)."""
+    that the segment is a draft: not yet shown to be found well enough)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")), autoescape=True
     )

@@ -72,12 +72,19 @@ def quality_line(status: Mapping[str, Any], people: str, lang: str = DEFAULT_LAN
 
 def segment_notes(status: Mapping[str, Any], lang: str = DEFAULT_LANG) -> list[str]:
     """What an analyst must know before trusting the segment: it is a draft (its definition not
-    measured on real posts), or it wants a model that is not trained yet (its rules score the
-    posts meanwhile). Empty when neither."""
+    measured on real posts, or measured and not yet good enough), or it wants a model that is not
+    trained yet (its rules score the posts meanwhile). Empty when neither."""
     _ = translations(lang).gettext
     segment = status.get("segment", "")
     notes = []
-    if status.get("draft"):
+    if status.get("draft") and status.get("measured"):
+        notes.append(
+            _(
+                "“{segment}” is a draft segment: measured on real posts, but not yet found well enough to "
+                "trust its members (label more posts: tajian label / train / evaluate)."
+            ).format(segment=segment)
+        )
+    elif status.get("draft"):
         notes.append(
             _(
                 "“{segment}” is a draft segment: its definition has not been measured on real posts yet "

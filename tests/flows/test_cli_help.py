@@ -53,7 +53,7 @@ def test_the_command_list_and_the_drafts_are_in_chinese():
     top = _help(lang="zh")
     assert "运行一次流水线：打标签 → 建图 → 选种 → 报告" in top and "命令：" in top
     run = _help("run", lang="zh", columns=200)
-    assert "草稿人群，尚未在真实微博上测量：" in run and "food" in run and "[默认：mothers]" in run
+    assert "草稿人群（尚未证明在真实微博上找得够准）：" in run and "food" in run and "[默认：mothers]" in run
 
 
 def test_lang_on_the_command_line_wins():

@@ -106,3 +106,17 @@ def test_the_shipped_mothers_model_shows_its_held_out_figures():
     assert (
         f"measured on {held['n']:,} hand-labelled posts the model never saw ({share} of them members)" in en
     )
+
+
+def test_a_measured_draft_says_it_was_measured_and_is_not_yet_good_enough():
+    """food after its labels: measured, still a draft; the note must not say it was never measured."""
+    from report.segment_text import segment_notes
+
+    status = {"segment": "food", "draft": True, "scorer": "classifier", "model_missing": False}
+    (never,) = segment_notes({**status, "measured": None}, "en")
+    (measured,) = segment_notes({**status, "measured": MEASURED}, "en")
+    assert "has not been measured" in never and "has not been measured" not in measured
+    assert "measured on real posts, but not yet found well enough" in measured
+    assert segment_notes({**status, "measured": MEASURED}, "zh")[0].startswith(
+        "“food”是草稿人群：已在真实帖子上测量"
+    )
