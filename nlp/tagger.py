@@ -483,6 +483,25 @@ def _local_days(created: pd.Series) -> tuple[pd.Series, pd.Series]:
     return ts, ts.dt.tz_convert(_TZ).dt.strftime("%Y-%m-%d")
 
 
+def _objects(values: object) -> pd.Series:
+    """``values`` (a Series or list, any index) as a Series of Python objects on a fresh
+    ``RangeIndex``: None stays None, and strings stay ``str`` (pandas 3 would otherwise store them
+    as Arrow strings, slow to iterate and to look up one by one)."""
+    arr = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
+    return pd.Series(arr, dtype=object)
+
+
+def _iso_all(created: pd.Series) -> list[str | None]:
+    """:func:`_iso` of each timestamp of ``created`` (tz-aware), through Python datetimes (same
+    text whenever no timestamp has nanoseconds, as the warehouse's never do), else one by one."""
+    try:
+        if len(created) and not created.isna().any() and bool((created.dt.nanosecond == 0).all()):
+            return [d.isoformat() for d in created.dt.to_pydatetime()]
+    except (AttributeError, TypeError, ValueError):
+        pass  # not a datetime column: the slow path says what each value is
+    return [_iso(t) for t in created]
+
+
 def _iso(ts: object) -> str | None:
     if ts is None or ts is pd.NaT or (isinstance(ts, float) and math.isnan(ts)):
         return None
@@ -785,20 +804,22 @@ def tag_users(
     if posts.empty:
         return TagResult(_empty_tags(), TagFunnel())
 
+    # object columns, not pandas' Arrow strings: the per-user steps below look ids up (isin) and
+    # walk rows (itertuples), both far slower on Arrow strings
     df = pd.DataFrame(
         {
-            "post_id": posts["post_id"].astype(str).to_numpy(dtype=object),
-            "user_id": posts["user_id"].astype(str).to_numpy(dtype=object),
-            "text": posts["text"].to_numpy(dtype=object),
+            "post_id": _objects(posts["post_id"].astype(str)),
+            "user_id": _objects(posts["user_id"].astype(str)),
+            "text": _objects(posts["text"]),
         }
     )
     has_context = "context" in posts.columns
     context_rule = segment.context if has_context else None  # the [context] rule applies
     if has_context:
-        df["context"] = posts["context"].to_numpy(dtype=object)
+        df["context"] = _objects(posts["context"])
     given_own = OWN_TEXT in posts.columns
     if given_own:
-        df[OWN_TEXT] = _posts_own_texts(posts)
+        df[OWN_TEXT] = _objects(_posts_own_texts(posts))
     given_proba = post_proba is not None
     if given_proba:
         if classifier is None:
@@ -829,7 +850,7 @@ def tag_users(
         # each distinct (own text, context) scored once (or its probability given); the classifier
         # cleans the context itself, then decides them all at once: the window's own share of
         # segment posts sets the threshold
-        ctx = _contexts(df) if has_context else [None] * len(own)
+        ctx: list[str | None] = _contexts(df) if has_context else [None] * len(own)
         pairs = _distinct_pairs(own, ctx)
         decided: dict[tuple[str, str | None], tuple[float, bool]] = {}
         if pairs:
@@ -921,7 +942,7 @@ def _profile_evidence(
     matches a ``[[profile]]`` pattern (score: the clearest match's weight)."""
     if profiles is None or profiles.empty or not segment.profile:
         return {}
-    prof = profiles.assign(user_id=profiles["user_id"].astype(str))
+    prof = profiles.assign(user_id=_objects(profiles["user_id"].astype(str)))
     prof = prof[prof["user_id"].isin(users)].drop_duplicates("user_id", keep="last")
     out: dict[str, tuple[float, list[dict]]] = {}
     for row in prof.to_dict("records"):
@@ -969,7 +990,7 @@ def _business_of(df: pd.DataFrame, profiles: pd.DataFrame | None, users: pd.Inde
     mine = df[df["user_id"].isin(users)]
     prof = None
     if profiles is not None and not profiles.empty:
-        prof = profiles.assign(user_id=profiles["user_id"].astype(str))
+        prof = profiles.assign(user_id=_objects(profiles["user_id"].astype(str)))
         prof = prof[prof["user_id"].isin(users)]
     found = business_accounts(mine[["user_id", "text"]], prof)
     return dict(
@@ -1010,12 +1031,13 @@ def _member_rows(
             _, why = _explain(classifier, todo, decided_prior, segment, plain_scores)
             explained.update(zip(todo, why, strict=True))
     posts_of: dict[str, list[dict]] = {}
+    shown_at = dict(zip(shown.index.tolist(), _iso_all(shown["created_at"]), strict=True))
     for r in shown.itertuples(index=True):
         text = r.text if isinstance(r.text, str) else None
         item = {
             "kind": "post",
             "post_id": r.post_id,
-            "created_at": _iso(r.created_at),
+            "created_at": shown_at[r.Index],
             "text": text or "",
             "hits": hits[r.Index],
             "score": round(float(r.score), 4),
