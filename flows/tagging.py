@@ -21,7 +21,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from nlp.segments import SegmentDefinition, load_segment
@@ -30,11 +29,10 @@ from nlp.tagger import (
     TagResult,
     merge_funnels,
     merge_shard_tags,
-    post_probabilities,
     profiles_of,
+    score_window,
     split_by_user_shard,
     tag_users,
-    window_prior,
 )
 from store import runs
 from store.warehouse import (
@@ -101,15 +99,7 @@ def estimate_prior(shards: Sequence[pd.DataFrame], segment: str, segments_dir: P
     does not score them again."""
     definition = load_segment(segment, segments_dir)
     classifier = load_post_classifier(definition, segments_dir)
-    parts = list(shards)
-    posts = pd.concat(parts, ignore_index=True) if len(parts) != 1 else parts[0]
-    if classifier is None or posts.empty:
-        return window_prior(posts if parts else pd.DataFrame({"text": []}), definition, classifier)
-    proba = post_probabilities(posts, classifier)
-    ends = np.cumsum([len(p) for p in parts])[:-1]
-    for part, values in zip(parts, np.split(proba, ends), strict=True):
-        part[_proba_column(segment)] = values
-    return window_prior(posts, definition, classifier, proba=proba)
+    return score_window(list(shards), definition, classifier, _proba_column(segment))
 
 
 def tag_shard(posts: pd.DataFrame, segment: str, segments_dir: Path, prior: float | None = None) -> TagResult:

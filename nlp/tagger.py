@@ -85,6 +85,7 @@ __all__ = [
     "profiles_of",
     "score_own_text",
     "score_post",
+    "score_window",
     "shard_of",
     "split_by_user_shard",
     "tag_user_segments",
@@ -699,6 +700,36 @@ def window_prior(
         )[:, 1]
     decision = classifier.decide(scored)
     return float(decision.prior) if decision.estimated else None
+
+
+def score_window(
+    shards: Sequence[pd.DataFrame],
+    segment: SegmentDefinition,
+    classifier: PostClassifierLike | None,
+    column: str = POST_PROBA,
+) -> float | None:
+    """:func:`window_prior` of the window made of ``shards`` (user shards of its posts), scoring
+    every post once: with a classifier, each shard frame given gets a ``column`` holding its posts'
+    probabilities (:func:`post_probabilities`), for :func:`tag_users`' ``post_proba``, so that
+    tagging the shards does not score them again.
+
+    Example:
+        >>> import pandas as pd
+        >>> from nlp.segments import load_segment
+        >>> score_window([pd.DataFrame({"text": ["宝宝"]})], load_segment("mothers"), None) is None
+        True
+    """
+    parts = list(shards)
+    if not parts:
+        return None
+    posts = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    if classifier is None or posts.empty:
+        return window_prior(posts, segment, classifier)
+    proba = post_probabilities(posts, classifier)
+    ends = np.cumsum([len(p) for p in parts])[:-1]
+    for part, values in zip(parts, np.split(proba, ends), strict=True):
+        part[column] = values
+    return window_prior(posts, segment, classifier, proba=proba)
 
 
 def profiles_of(posts: pd.DataFrame) -> pd.DataFrame | None:

@@ -628,7 +628,15 @@ def test_given_probabilities_are_read_instead_of_scoring_again(mothers: SegmentD
     scoring in ``window_prior`` and ``tag_users``; the given numbers are read (a wrong one shows)
     and checked."""
     from nlp.classifier import PostClassifier
-    from nlp.tagger import post_probabilities, split_by_user_shard, tag_users, window_prior
+    from nlp.tagger import (
+        POST_PROBA,
+        merge_shard_tags,
+        post_probabilities,
+        score_window,
+        split_by_user_shard,
+        tag_users,
+        window_prior,
+    )
 
     posts = _sample_posts().head(400)
     model = PostClassifier(cv=2).fit(TINY_TRAIN, [1, 1, 1, 1, 0, 0, 0, 0])  # prior "auto"
@@ -650,3 +658,11 @@ def test_given_probabilities_are_read_instead_of_scoring_again(mothers: SegmentD
         tag_users(whole, mothers, classifier=model, post_proba=[0.5, 0.5, 0.5])
     with pytest.raises(ValueError, match="without a classifier"):
         tag_users(whole, mothers, post_proba=proba)
+    # the window scored once over its shards: each shard keeps its posts' probabilities
+    shards = split_by_user_shard(posts, 3, own_text=True)
+    assert score_window(shards, mothers, model) == prior
+    tagged = [
+        tag_users(s, mothers, classifier=model, prior=prior, post_proba=s[POST_PROBA].to_numpy())
+        for s in shards
+    ]
+    pd.testing.assert_frame_equal(merge_shard_tags([r.tags for r in tagged]), expected.tags)
