@@ -15,6 +15,14 @@ shards approach on N cores, without Prefect's and Dask's overhead (the size and 
 of one shard, which a Dask run ships to its worker, is printed too).
 
     .venv/bin/python bench/bench_tagging.py [--posts 1000000] [--classifier] [--shards 2]
+
+With ``--warehouse W`` it instead runs the tag step of a run (``flows.tagging``: read the window's
+posts, estimate the prior, tag, write the tags) on a copy of ``W`` (its newest succeeded run's
+segment, day and window; the run's ``user_tags`` are rewritten in the copy only) and prints the
+CPU seconds of each sub-step, exclusive of the sub-steps inside it (a timer around each function
+of the step, so the figures add up to the process's CPU for the step):
+
+    .venv/bin/python bench/bench_tagging.py --warehouse /tmp/scale100k/w.duckdb
 """
 
 from __future__ import annotations
@@ -25,6 +33,8 @@ import multiprocessing
 import os
 import pickle
 import resource
+import shutil
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -90,8 +100,101 @@ def tag_in_shards(posts: pd.DataFrame, segment, model, n: int) -> pd.DataFrame:
     return tags
 
 
+def _timed(owner: object, name: str, label: str, totals: dict[str, float], stack: list[list]) -> None:
+    """Replace ``owner.name`` by a wrapper adding its CPU time, less its timed callees', to
+    ``totals[label]``."""
+    inner = getattr(owner, name, None)
+    if inner is None or getattr(inner, "_bench_timed", False):
+        return
+
+    def timed(*args: object, **kwargs: object) -> object:
+        stack.append([label, 0.0])
+        t0 = time.process_time()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            spent = time.process_time() - t0
+            _, children = stack.pop()
+            totals[label] = totals.get(label, 0.0) + spent - children
+            if stack:
+                stack[-1][1] += spent
+
+    timed._bench_timed = True  # type: ignore[attr-defined]
+    setattr(owner, name, timed)
+
+
+def tag_step_substeps(warehouse: Path) -> None:
+    """CPU seconds per sub-step of the tag step on a copy of ``warehouse`` (see the module doc)."""
+    import duckdb
+    from sklearn.linear_model import LogisticRegression
+
+    import flows.tagging as ft
+    import nlp.classifier as cl
+    import nlp.embeddings as emb
+    import nlp.tagger as tg
+
+    totals: dict[str, float] = {}
+    stack: list[list] = []
+    plan = [
+        (ft, ("fetch_window_posts", "fetch_context_texts", "attach_author_profiles"), "read posts (DuckDB)"),
+        (tg, ("own_texts",), "clean own texts"),
+        (cl, ("clean_own_text",), "classifier: clean again (gated)"),
+        (cl, ("_relevant_contexts", "clean_contexts"), "classifier: clean contexts"),
+        (cl.PostClassifier, ("_relevant",), "prefilter"),
+        (cl, ("fast_tfidf",), "features: tf-idf words + chars"),
+        (cl, ("rule_matrix",), "features: rule matrix"),
+        (cl, ("signal_matrix",), "features: signal matrix"),
+        (emb.WordVectors, ("transform",), "features: word vectors"),
+        (cl, ("_segment_tokens",), "features: word vectors"),
+        (LogisticRegression, ("decision_function",), "predict (linear model)"),
+        (cl.PostClassifier, ("decide",), "decide (prior, threshold)"),
+        (tg, ("score_own_text", "topic_weight", "clean_own_text"), "tagger: rule scores, context topics"),
+        (tg, ("_local_days", "_per_user", "_admit"), "per-user aggregation"),
+        (tg, ("_profile_evidence",), "profile evidence"),
+        (tg, ("_business_of",), "commerce"),
+        (tg, ("_explain",), "evidence: classifier explanations"),
+        (tg, ("_member_rows",), "evidence rows (JSON)"),
+        (ft, ("load_post_classifier",), "load the model"),
+        (ft, ("write_tags",), "write tags"),
+        (ft, ("read_tag_shards",), "other: read_tag_shards"),
+        (ft, ("estimate_prior",), "other: estimate_prior"),
+        (ft, ("tag_shard",), "other: tag_shard"),
+    ]
+    for owner, names, label in plan:
+        for name in names:
+            _timed(owner, name, label, totals, stack)
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "w.duckdb"
+        shutil.copyfile(warehouse, copy)
+        con = duckdb.connect(str(copy), read_only=True)
+        try:
+            newest = con.execute(
+                """SELECT run_id, segment, as_of, window_days FROM runs WHERE status = 'succeeded'
+                   ORDER BY started_at DESC LIMIT 1"""
+            ).fetchone()
+        finally:
+            con.close()
+        if newest is None:
+            raise SystemExit(f"{warehouse}: no succeeded run to take the segment and window from")
+        run_id, segment, as_of, days = newest
+        segments = ROOT / "data" / "segments"
+        t0, c0 = time.perf_counter(), time.process_time()
+        parts = ft.read_tag_shards(copy, as_of, days, 1)
+        prior = ft.estimate_prior(parts, segment, segments)
+        members = ft.write_tags(copy, run_id, [ft.tag_shard(p, segment, segments, prior) for p in parts])
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    for label, seconds in sorted(totals.items(), key=lambda kv: -kv[1]):
+        print(f"  {label:<40} {seconds:7.2f} s CPU")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"tag step of {run_id}: {cpu:.1f} s CPU, {wall:.1f} s wall, {members:,} members, prior {prior}; "
+        f"peak RSS {rss:,.0f} MB; load avg {os.getloadavg()[0]:.2f}"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--warehouse", type=Path, help="time the tag step's sub-steps on a copy of W")
     ap.add_argument("--posts", type=int, default=1_000_000)
     ap.add_argument("--classifier", action="store_true", help="score posts with data/models/mothers.joblib")
     ap.add_argument(
@@ -101,6 +204,9 @@ def main() -> None:
         help="tag in this many user shards, one worker process each (default 1: in this process)",
     )
     args = ap.parse_args()
+    if args.warehouse is not None:
+        tag_step_substeps(args.warehouse)
+        return
     if args.shards < 1:
         ap.error("--shards must be at least 1")
     base = real_texts()

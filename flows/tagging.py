@@ -1,6 +1,11 @@
 """The tagging step: the window's posts in user shards, the window's prior, each shard's members
 tagged (:func:`nlp.tagger.tag_users`), then the shards' tags merged and stored once.
 
+The post classifier scores the window once: :func:`estimate_prior` keeps each post's
+probability on its shard (column :data:`nlp.tagger.POST_PROBA`), which :func:`tag_shard` reads
+instead of scoring the shard again (a shard without it, or scored for another segment, is scored
+there).
+
 Example::
 
     parts = read_tag_shards(warehouse, as_of, 30, shards=4)
@@ -10,6 +15,7 @@ Example::
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -19,13 +25,14 @@ import pandas as pd
 
 from nlp.segments import SegmentDefinition, load_segment
 from nlp.tagger import (
+    POST_PROBA,
     TagResult,
     merge_funnels,
     merge_shard_tags,
     profiles_of,
+    score_window,
     split_by_user_shard,
     tag_users,
-    window_prior,
 )
 from store import runs
 from store.warehouse import (
@@ -44,15 +51,31 @@ def load_post_classifier(definition: SegmentDefinition, segments_dir: Path) -> A
     """The segment's trained post classifier when its ``post_scorer`` is ``"classifier"``
     (``<data>/models/<segment>.joblib`` beside the segments folder), else None (the lexicon rules
     score posts). A segment not trained yet (no model file) is scored by its rules; a model whose
-    sidecar does not match this environment is refused with a message saying to retrain it."""
+    sidecar does not match this environment is refused with a message saying to retrain it.
+    The model is loaded once per process while its files stay the same (the prior and every
+    shard of a run share it)."""
     if definition.post_scorer != "classifier":
         return None
     models = Path(segments_dir).parent / "models"
-    if not (models / f"{definition.name}.joblib").is_file():
+    model = models / f"{definition.name}.joblib"
+    if not model.is_file():
         return None  # not trained yet: the rules score posts (the run says so: segment_status)
+    files = (model, model.with_name(model.name + ".json"), Path(segments_dir) / f"{definition.name}.toml")
+    stamp = tuple((f.stat().st_mtime_ns, f.stat().st_size) if f.is_file() else None for f in files)
+    return _load_model(definition.name, models, Path(segments_dir), stamp)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_model(segment: str, models: Path, segments_dir: Path, stamp: tuple) -> Any:
+    del stamp  # cache key only: a changed model, sidecar or segment file is loaded (and checked) again
     from nlp.model_files import load_model  # scikit-learn: only when a segment asks for it
 
-    return load_model(definition.name, models, segments_dir=segments_dir)
+    return load_model(segment, models, segments_dir=segments_dir)
+
+
+def _proba_column(segment: str) -> str:
+    """The shard column holding the window's post probabilities for ``segment``."""
+    return f"{POST_PROBA}:{segment}"
 
 
 def read_tag_shards(warehouse: Path, as_of: date, window_days: int, shards: int = 1) -> list[pd.DataFrame]:
@@ -69,19 +92,25 @@ def read_tag_shards(warehouse: Path, as_of: date, window_days: int, shards: int 
 
 
 def estimate_prior(shards: Sequence[pd.DataFrame], segment: str, segments_dir: Path) -> float | None:
-    """The share of segment posts in the whole window (all shards), for every shard to use."""
+    """The share of segment posts in the whole window (all shards), for every shard to use.
+
+    With a post classifier, every shard's posts are scored here, once, and each shard keeps its
+    posts' probabilities (a column added to the shard frames given), so that :func:`tag_shard`
+    does not score them again."""
     definition = load_segment(segment, segments_dir)
     classifier = load_post_classifier(definition, segments_dir)
-    posts = pd.concat(list(shards), ignore_index=True) if shards else pd.DataFrame({"text": []})
-    return window_prior(posts, definition, classifier)
+    return score_window(list(shards), definition, classifier, _proba_column(segment))
 
 
 def tag_shard(posts: pd.DataFrame, segment: str, segments_dir: Path, prior: float | None = None) -> TagResult:
     """Tag the segment's members among the authors of ``posts`` (one user shard, or all), at the
     window's ``prior`` (:func:`estimate_prior`; None: the classifier's own setting), reading the
-    authors' screen names and bios (columns ``screen_name``, ``bio`` when present) as profiles."""
+    authors' screen names and bios (columns ``screen_name``, ``bio`` when present) as profiles,
+    and the posts' probabilities :func:`estimate_prior` left on the shard when it did."""
     definition = load_segment(segment, segments_dir)
     classifier = load_post_classifier(definition, segments_dir)
+    column = _proba_column(segment)
+    given = classifier is not None and column in posts.columns
     return tag_users(
         posts,
         definition,
@@ -89,6 +118,7 @@ def tag_shard(posts: pd.DataFrame, segment: str, segments_dir: Path, prior: floa
         prior=prior,
         profiles=profiles_of(posts),
         prior_estimated=prior is not None,
+        post_proba=posts[column].to_numpy() if given else None,
     )
 
 

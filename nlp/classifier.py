@@ -441,10 +441,9 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         # a post whose raw text cannot pass the prefilter is not cleaned (most posts, in a timeline)
         gate = raw_gate(seg.prefilter) if self.prefilter and seg.prefilter is not None else None
         own = [clean_own_text(t) if gate is None or (t and gate(t)) else "" for t in post_texts(texts)]
-        ctx = clean_contexts(context, len(own))
         relevant = self._relevant(own, seg)
         own_r = [o for o, r in zip(own, relevant, strict=True) if r]
-        ctx_r = None if ctx is None else [c for c, r in zip(ctx, relevant, strict=True) if r]
+        ctx_r = _relevant_contexts(context, relevant)
         known = None
         if rule_scores is not None and (rule_scores[0] is seg or rule_scores[0] == seg):
             known = rule_scores[1]  # scored with this model's segment: reuse
@@ -569,13 +568,20 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         return self.predict_explained([text], top=top)[1][0]
 
     def predict_explained(
-        self, texts: object, top: int = 5, context: object = None, prior: str | float | None = None
+        self,
+        texts: object,
+        top: int = 5,
+        context: object = None,
+        prior: str | float | None = None,
+        *,
+        rule_scores: tuple[SegmentDefinition, Mapping[str, PostScore]] | None = None,
     ) -> tuple[np.ndarray, list[list[tuple[str, float]]]]:
         """``(P(segment) per text as predict_proba gives it, explain() of each text)`` in one pass.
 
         ``prior``: when given, each post's terms point the way :meth:`decide` at that prior labels
         it (towards the segment for a 1), so a post labelled 1 at a low threshold shows what made it
-        one; None: the way of its log-odds.
+        one; None: the way of its log-odds. ``rule_scores``: as in :meth:`predict_proba` (the rule
+        scores the caller already has; it only saves work).
 
         Example:
             >>> texts = ["我家宝宝今天会翻身了", "宝宝夜奶三次好累", "孕32周胎动好厉害", "给娃做辅食",
@@ -587,7 +593,7 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         """
         if isinstance(top, bool) or not isinstance(top, int) or top < 0:
             raise ValueError(f"top must be a whole number >= 0; got {top!r}")
-        parts = self._features(texts, context)
+        parts = self._features(texts, context, rule_scores)
         proba = np.zeros(len(parts.own))
         out: list[list[tuple[str, float]]] = [[] for _ in parts.own]
         X = parts.matrix
@@ -645,6 +651,31 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         tags.input_tags.string = True
         tags.input_tags.two_d_array = False
         return tags
+
+
+def _relevant_contexts(context: object, relevant: np.ndarray) -> list[str] | None:
+    """:func:`nlp.features.clean_contexts` of the contexts of the ``relevant`` posts only (the
+    model reads no other), each distinct context cleaned once; None when none has words (as
+    ``clean_contexts`` of all of them gives the same features: an empty context is no context).
+
+    Example:
+        >>> _relevant_contexts(["宝宝 //@a:b", None, "宝宝 //@a:b"], np.array([True, True, False]))
+        ['宝宝', '']
+    """
+    if context is None:
+        return None
+    items = post_texts(context, "context")
+    if len(items) != len(relevant):
+        clean_contexts(items, len(relevant))  # raises its message: one context per post
+    cleaned: dict[str | None, str] = {}
+    out: list[str] = []
+    for c, keep in zip(items, relevant.tolist(), strict=True):
+        if keep:
+            got = cleaned.get(c)
+            if got is None:
+                got = cleaned[c] = clean_own_text(c)
+            out.append(got)
+    return out if any(out) else None
 
 
 def _check_prior(value: object, name: str, *, auto: bool = False) -> None:

@@ -70,6 +70,7 @@ from nlp.tokenize import tokenize
 
 __all__ = [
     "OWN_TEXT",
+    "POST_PROBA",
     "RULES",
     "TAG_COLUMNS",
     "PostClassifierLike",
@@ -80,9 +81,11 @@ __all__ = [
     "merge_funnels",
     "merge_shard_tags",
     "own_texts",
+    "post_probabilities",
     "profiles_of",
     "score_own_text",
     "score_post",
+    "score_window",
     "shard_of",
     "split_by_user_shard",
     "tag_user_segments",
@@ -112,6 +115,11 @@ _POST_COLUMNS = ("post_id", "user_id", "created_at", "text")
 #: ``text``). :func:`split_by_user_shard` adds it when asked; :func:`window_prior` and
 #: :func:`tag_users` then read it instead of cleaning every window post again, each.
 OWN_TEXT = "own_text"
+#: Optional column of a posts frame: each post's probability from the post classifier (column 1
+#: of its ``predict_proba`` for the post's own text and context, at the training prior), as
+#: :func:`post_probabilities` gives it. ``flows.tagging.estimate_prior`` keeps it on each shard
+#: after scoring the window once, so that tagging the shard does not score the posts again.
+POST_PROBA = "post_proba"
 _TZ = "Asia/Shanghai"
 _USER_TOP = 5  # best positive posts averaged into the user score
 _MIN_CHANCE = 0.002  # floor of a post model's measured false-positive rate in the chance test
@@ -476,36 +484,87 @@ def _local_days(created: pd.Series) -> tuple[pd.Series, pd.Series]:
     return ts, ts.dt.tz_convert(_TZ).dt.strftime("%Y-%m-%d")
 
 
+def _objects(values: object) -> pd.Series:
+    """``values`` (a Series or list, any index) as a Series of Python objects on a fresh
+    ``RangeIndex``: None stays None, and strings stay ``str`` (pandas 3 would otherwise store them
+    as Arrow strings, slow to iterate and to look up one by one)."""
+    arr = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
+    return pd.Series(arr, dtype=object)
+
+
+def _iso_all(created: pd.Series) -> list[str | None]:
+    """:func:`_iso` of each timestamp of ``created`` (tz-aware), through Python datetimes (same
+    text whenever no timestamp has nanoseconds, as the warehouse's never do), else one by one."""
+    try:
+        if len(created) and not created.isna().any() and bool((created.dt.nanosecond == 0).all()):
+            return [d.isoformat() for d in created.dt.to_pydatetime()]
+    except (AttributeError, TypeError, ValueError):
+        pass  # not a datetime column: the slow path says what each value is
+    return [_iso(t) for t in created]
+
+
 def _iso(ts: object) -> str | None:
     if ts is None or ts is pd.NaT or (isinstance(ts, float) and math.isnan(ts)):
         return None
     return pd.Timestamp(ts).isoformat()
 
 
-def _known_scores(
-    classifier: PostClassifierLike, segment: SegmentDefinition, scores: dict[str, PostScore]
-) -> dict[str, Any]:
-    """``{"rule_scores": (segment, scores)}`` when the classifier's ``predict_proba`` takes the
-    rule scores the tagger already has (:class:`nlp.classifier.PostClassifier` does: it then does
-    not score those texts again), else ``{}``."""
-    try:
-        params = inspect.signature(classifier.predict_proba).parameters
-    except (TypeError, ValueError):
-        return {}
-    return {"rule_scores": (segment, scores)} if "rule_scores" in params else {}
+def _rule_scorer(
+    own: list[str], context: list[object] | None, segment: SegmentDefinition
+) -> tuple[Callable[[int], PostScore], dict[str, PostScore]]:
+    """``(f, plain)``: ``f(i)`` is the rule score of post ``i`` (:func:`score_own_text` of ``own[i]``,
+    read with its raw ``context[i]`` when the segment's ``[context]`` rule applies to it), each
+    distinct own text and context computed once; ``plain`` holds the scores without a context
+    computed so far (``{own text: score}``). ``context`` None: the rule does not apply."""
+    plain: dict[str, PostScore] = {}
+    rescored: dict[str, PostScore] = {}  # own text -> its score under an on-topic context
+    topics: dict[str, float] = {}
+    rule = segment.context
+
+    def score(i: int) -> PostScore:
+        o = own[i]
+        if context is not None and rule is not None and o:
+            c = context[i]
+            if isinstance(c, str):
+                t = topics.get(c)
+                if t is None:
+                    t = topics[c] = topic_weight(clean_own_text(c), segment)
+                if t >= rule.min_topic - _EPS:
+                    # any on-topic context gives the same score: the rule only compares the topic
+                    s = rescored.get(o)
+                    if s is None:
+                        s = rescored[o] = score_own_text(o, segment, t)
+                    return s
+        s = plain.get(o)
+        if s is None:
+            s = plain[o] = score_own_text(o, segment)
+        return s
+
+    return score, plain
 
 
-def _explain(classifier: PostClassifierLike, texts: list[str], prior: float | None) -> tuple[Any, list]:
+def _explain(
+    classifier: PostClassifierLike,
+    texts: list[str],
+    prior: float | None,
+    segment: SegmentDefinition,
+    known: dict[str, PostScore],
+) -> tuple[Any, list]:
     """The classifier's evidence for ``texts``, pointing the way the window's prior labels them
-    (when its ``predict_explained`` takes a prior, as :class:`nlp.classifier.PostClassifier`'s does)."""
+    (when its ``predict_explained`` takes a prior, as :class:`nlp.classifier.PostClassifier`'s does),
+    handed the rule scores ``known`` (``{own text: score_own_text(own text, segment)}``) when it
+    takes them, so that it does not score those texts again."""
     try:
-        takes_prior = "prior" in inspect.signature(classifier.predict_explained).parameters
+        params = inspect.signature(classifier.predict_explained).parameters
     except (TypeError, ValueError):
-        takes_prior = False
-    if takes_prior and prior is not None:
-        explain: Callable[..., tuple[Any, list]] = classifier.predict_explained  # takes prior: checked above
-        return explain(texts, top=3, prior=prior)
-    return classifier.predict_explained(texts, top=3)
+        params = {}  # type: ignore[assignment]
+    kwargs: dict[str, Any] = {"top": 3}
+    if "prior" in params and prior is not None:
+        kwargs["prior"] = prior
+    if "rule_scores" in params:
+        kwargs["rule_scores"] = (segment, known)
+    explain: Callable[..., tuple[Any, list]] = classifier.predict_explained  # keywords checked above
+    return explain(texts, **kwargs)
 
 
 def own_texts(texts: Iterable[object]) -> list[str]:
@@ -536,14 +595,88 @@ def _posts_own_texts(posts: pd.DataFrame) -> list[str]:
     return own
 
 
+def _contexts(posts: pd.DataFrame) -> list[str | None]:
+    """Each post's raw context text (None where empty or absent)."""
+    if "context" not in posts.columns:
+        return [None] * len(posts)
+    return [c if isinstance(c, str) and c else None for c in posts["context"].tolist()]
+
+
+def _distinct_pairs(own: list[str], ctx: list[str | None]) -> list[tuple[str, str | None]]:
+    """The distinct (own text, context) pairs with own words, in order of first appearance."""
+    return [k for k in dict.fromkeys(zip(own, ctx, strict=True)) if k[0]]
+
+
+def _pair_probabilities(
+    pairs: list[tuple[str, str | None]],
+    own: list[str],
+    ctx: list[str | None],
+    proba: np.ndarray,
+) -> np.ndarray:
+    """The per-post probabilities ``proba`` (one per row of ``own``/``ctx``) of each pair."""
+    first: dict[tuple[str, str | None], int] = {}
+    for i, key in enumerate(zip(own, ctx, strict=True)):
+        first.setdefault(key, i)
+    return np.asarray(proba, dtype=np.float64)[[first[k] for k in pairs]]
+
+
+def _checked_probabilities(values: object, n: int) -> np.ndarray:
+    """``values`` as one probability per post (float64 in [0, 1]); ValueError otherwise."""
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        arr = np.array([np.nan])
+    if arr.shape != (n,) or not np.isfinite(arr).all() or (arr < 0).any() or (arr > 1).any():
+        raise ValueError(
+            f"post probabilities must hold one number in [0, 1] per post ({n}); got shape "
+            f"{arr.shape}. Fix: leave them out (the posts are scored here) or take them from "
+            "nlp.tagger.post_probabilities(posts, classifier)"
+        )
+    return arr
+
+
+def post_probabilities(posts: pd.DataFrame, classifier: PostClassifierLike) -> np.ndarray:
+    """The classifier's probability of each post (column 1 of ``predict_proba`` at its training
+    prior, 0 for a post without own words or outside the prefilter), each distinct (own text,
+    ``context``) pair scored once: what :func:`window_prior` and :func:`tag_users` take as
+    ``proba`` / ``post_proba`` so that the window is scored once for both.
+
+    Example:
+        >>> import pandas as pd
+        >>> class Half:  # any classifier: 0.5 for every text
+        ...     def predict_proba(self, texts, context=None):
+        ...         return np.array([[0.5, 0.5]] * len(texts))
+        >>> post_probabilities(pd.DataFrame({"text": ["宝宝", None, "宝宝"]}), Half()).tolist()
+        [0.5, 0.0, 0.5]
+    """
+    own = _posts_own_texts(posts)
+    ctx = _contexts(posts)
+    pairs = _distinct_pairs(own, ctx)
+    out = np.zeros(len(own))
+    if not pairs:
+        return out
+    scored = classifier.predict_proba(
+        [o for o, _ in pairs],
+        context=[c for _, c in pairs] if "context" in posts.columns else None,
+    )[:, 1]
+    of = dict(zip(pairs, np.asarray(scored, dtype=np.float64).tolist(), strict=True))
+    return np.fromiter((of.get(k, 0.0) for k in zip(own, ctx, strict=True)), dtype=np.float64, count=len(own))
+
+
 def window_prior(
-    posts: pd.DataFrame, segment: SegmentDefinition, classifier: PostClassifierLike | None
+    posts: pd.DataFrame,
+    segment: SegmentDefinition,
+    classifier: PostClassifierLike | None,
+    *,
+    proba: object = None,
 ) -> float | None:
     """The share of segment posts ``classifier`` estimates among ``posts`` (their distinct own
     texts, read with their ``context`` column when there is one), to hand to every shard's
     :func:`tag_users` so that tagging in shards equals tagging at once. None without a classifier
     (the rules need no prior), without posts, or when too few posts pass the prefilter to estimate
     it (each shard then has fewer still, and takes the classifier's default as the whole would).
+    ``proba``: the posts' probabilities already computed (:func:`post_probabilities`), one per
+    row: the posts are then not scored again.
 
     Example:
         >>> import pandas as pd
@@ -554,19 +687,49 @@ def window_prior(
     if classifier is None or posts.empty:
         return None
     own = _posts_own_texts(posts)
-    if "context" in posts.columns:
-        ctx = [c if isinstance(c, str) and c else None for c in posts["context"].tolist()]
-    else:
-        ctx = [None] * len(own)
-    pairs = [k for k in dict.fromkeys(zip(own, ctx, strict=True)) if k[0]]
+    ctx = _contexts(posts)
+    pairs = _distinct_pairs(own, ctx)
     if not pairs:
         return None
-    proba = classifier.predict_proba(
-        [o for o, _ in pairs],
-        context=[c for _, c in pairs] if "context" in posts.columns else None,
-    )[:, 1]
-    decision = classifier.decide(proba)
+    if proba is not None:
+        scored = _pair_probabilities(pairs, own, ctx, _checked_probabilities(proba, len(own)))
+    else:
+        scored = classifier.predict_proba(
+            [o for o, _ in pairs],
+            context=[c for _, c in pairs] if "context" in posts.columns else None,
+        )[:, 1]
+    decision = classifier.decide(scored)
     return float(decision.prior) if decision.estimated else None
+
+
+def score_window(
+    shards: Sequence[pd.DataFrame],
+    segment: SegmentDefinition,
+    classifier: PostClassifierLike | None,
+    column: str = POST_PROBA,
+) -> float | None:
+    """:func:`window_prior` of the window made of ``shards`` (user shards of its posts), scoring
+    every post once: with a classifier, each shard frame given gets a ``column`` holding its posts'
+    probabilities (:func:`post_probabilities`), for :func:`tag_users`' ``post_proba``, so that
+    tagging the shards does not score them again.
+
+    Example:
+        >>> import pandas as pd
+        >>> from nlp.segments import load_segment
+        >>> score_window([pd.DataFrame({"text": ["宝宝"]})], load_segment("mothers"), None) is None
+        True
+    """
+    parts = list(shards)
+    if not parts:
+        return None
+    posts = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    if classifier is None or posts.empty:
+        return window_prior(posts, segment, classifier)
+    proba = post_probabilities(posts, classifier)
+    ends = np.cumsum([len(p) for p in parts])[:-1]
+    for part, values in zip(parts, np.split(proba, ends), strict=True):
+        part[column] = values
+    return window_prior(posts, segment, classifier, proba=proba)
 
 
 def profiles_of(posts: pd.DataFrame) -> pd.DataFrame | None:
@@ -626,6 +789,7 @@ def tag_users(
     prior: float | str | None = None,
     profiles: pd.DataFrame | None = None,
     prior_estimated: bool = False,
+    post_proba: object = None,
 ) -> TagResult:
     """Tag the users of ``posts`` who belong to ``segment``: one row per member, and the funnel.
 
@@ -633,7 +797,10 @@ def tag_users(
     pass its prefilter: None takes the classifier's own setting (``"auto"`` for the shipped model:
     estimated from ``posts``); a shard of a larger window must be given the window's
     (:func:`window_prior`), or each shard would estimate its own; ``prior_estimated`` says that
-    number was estimated from the window (the funnel records it).
+    number was estimated from the window (the funnel records it). ``post_proba``: the posts'
+    probabilities already computed with this classifier (:func:`post_probabilities`, one per row
+    of ``posts``, e.g. the :data:`POST_PROBA` column the window's prior left on a shard): the
+    posts are then not scored again.
 
     ``posts`` needs columns ``post_id``, ``user_id``, ``created_at`` (tz-aware; naive values are
     read as Asia/Shanghai time) and ``text`` (may be None); an optional ``context`` column holds
@@ -668,68 +835,62 @@ def tag_users(
     if posts.empty:
         return TagResult(_empty_tags(), TagFunnel())
 
+    # object columns, not pandas' Arrow strings: the per-user steps below look ids up (isin) and
+    # walk rows (itertuples), both far slower on Arrow strings
     df = pd.DataFrame(
         {
-            "post_id": posts["post_id"].astype(str).to_numpy(dtype=object),
-            "user_id": posts["user_id"].astype(str).to_numpy(dtype=object),
-            "text": posts["text"].to_numpy(dtype=object),
+            "post_id": _objects(posts["post_id"].astype(str)),
+            "user_id": _objects(posts["user_id"].astype(str)),
+            "text": _objects(posts["text"]),
         }
     )
     has_context = "context" in posts.columns
     context_rule = segment.context if has_context else None  # the [context] rule applies
     if has_context:
-        df["context"] = posts["context"].to_numpy(dtype=object)
+        df["context"] = _objects(posts["context"])
     given_own = OWN_TEXT in posts.columns
     if given_own:
-        df[OWN_TEXT] = _posts_own_texts(posts)
+        df[OWN_TEXT] = _objects(_posts_own_texts(posts))
+    given_proba = post_proba is not None
+    if given_proba:
+        if classifier is None:
+            raise ValueError(
+                "post_proba are a post classifier's probabilities; got them without a classifier. "
+                "Fix: pass the classifier that gave them, or leave post_proba out"
+            )
+        df[POST_PROBA] = _checked_probabilities(post_proba, len(posts))
     created, day = _local_days(posts["created_at"].reset_index(drop=True))
     df["created_at"] = created
     df["day"] = day.to_numpy(dtype=object)
     df = df.drop_duplicates("post_id", keep="first").reset_index(drop=True)
 
-    # Clean each distinct text once (or read the cleaned column), then score each distinct own
-    # text once.
+    # Clean each distinct text once (or read the cleaned column). A post's rule score (its own
+    # text's, or read with its context under the [context] rule) is computed when first asked for,
+    # each distinct text once: with a classifier only the posts shown as evidence need one.
     own = df[OWN_TEXT].tolist() if given_own else own_texts(df["text"].tolist())
-    score_of = {o: score_own_text(o, segment) for o in set(own)}
-    rule_scores = [score_of[o] for o in own]
-    in_context: dict[int, PostScore] = {}  # row -> its score read with its context, where it differs
-    if context_rule is not None:
-        # a reply under an on-topic post: rescore its own text with the context rule (the topic of
-        # each distinct context is computed once)
-        codes, uniques = pd.factorize(df["context"], use_na_sentinel=True)
-        topic = np.array(
-            [topic_weight(clean_own_text(u), segment) if isinstance(u, str) else -1.0 for u in uniques]
-            + [-1.0]
-        )[codes]  # code -1 (no context) -> -1.0
-        rescored: dict[str, PostScore] = {}
-        for i in np.flatnonzero(topic >= context_rule.min_topic - _EPS).tolist():
-            o = own[i]
-            if o:
-                s = rescored.get(o)
-                if s is None:
-                    s = rescored[o] = score_own_text(o, segment, float(topic[i]))
-                rule_scores[i] = in_context[i] = s
+    rule_score, plain_scores = _rule_scorer(
+        own, df["context"].tolist() if context_rule is not None else None, segment
+    )
     df["has_own"] = [bool(o) for o in own]
     decided_prior = None
     if classifier is None:
+        rule_scores = [rule_score(i) for i in range(len(own))]
         df["positive"] = [s.positive for s in rule_scores]
         df["score"] = [s.score for s in rule_scores]
     else:
-        # score each distinct (own text, context) once; the classifier cleans the context itself,
-        # then decides them all at once: the window's own share of segment posts sets the threshold
-        ctx = (
-            [c if isinstance(c, str) and c else None for c in df["context"].tolist()]
-            if has_context
-            else [None] * len(own)
-        )
-        pairs = [k for k in dict.fromkeys(zip(own, ctx, strict=True)) if k[0]]
+        # each distinct (own text, context) scored once (or its probability given); the classifier
+        # cleans the context itself, then decides them all at once: the window's own share of
+        # segment posts sets the threshold
+        ctx: list[str | None] = _contexts(df) if has_context else [None] * len(own)
+        pairs = _distinct_pairs(own, ctx)
         decided: dict[tuple[str, str | None], tuple[float, bool]] = {}
         if pairs:
-            proba = classifier.predict_proba(
-                [o for o, _ in pairs],
-                context=[c for _, c in pairs] if has_context else None,
-                **_known_scores(classifier, segment, score_of),
-            )[:, 1]
+            if given_proba:
+                proba = _pair_probabilities(pairs, own, ctx, df[POST_PROBA].to_numpy())
+            else:
+                proba = classifier.predict_proba(
+                    [o for o, _ in pairs], context=[c for _, c in pairs] if has_context else None
+                )[:, 1]
             decision = classifier.decide(proba, prior)
             decided_prior = decision.prior
             decided = dict(
@@ -780,9 +941,8 @@ def tag_users(
         classifier,
         decided_prior,
         max_evidence,
-        own,
-        score_of,
-        in_context,
+        rule_score,
+        plain_scores,
     )
     out = pd.DataFrame(rows, columns=list(TAG_COLUMNS))
     out = out.sort_values(["score", "user_id"], ascending=[False, True], kind="mergesort")
@@ -813,7 +973,7 @@ def _profile_evidence(
     matches a ``[[profile]]`` pattern (score: the clearest match's weight)."""
     if profiles is None or profiles.empty or not segment.profile:
         return {}
-    prof = profiles.assign(user_id=profiles["user_id"].astype(str))
+    prof = profiles.assign(user_id=_objects(profiles["user_id"].astype(str)))
     prof = prof[prof["user_id"].isin(users)].drop_duplicates("user_id", keep="last")
     out: dict[str, tuple[float, list[dict]]] = {}
     for row in prof.to_dict("records"):
@@ -861,7 +1021,7 @@ def _business_of(df: pd.DataFrame, profiles: pd.DataFrame | None, users: pd.Inde
     mine = df[df["user_id"].isin(users)]
     prof = None
     if profiles is not None and not profiles.empty:
-        prof = profiles.assign(user_id=profiles["user_id"].astype(str))
+        prof = profiles.assign(user_id=_objects(profiles["user_id"].astype(str)))
         prof = prof[prof["user_id"].isin(users)]
     found = business_accounts(mine[["user_id", "text"]], prof)
     return dict(
@@ -878,9 +1038,8 @@ def _member_rows(
     classifier: PostClassifierLike | None,
     decided_prior: float | None,
     max_evidence: int,
-    own: list[str],
-    score_of: dict[str, PostScore],
-    in_context: dict[int, PostScore],
+    rule_score: Callable[[int], PostScore],
+    plain_scores: dict[str, PostScore],
 ) -> list[dict]:
     pos = df[df["positive"] & df["user_id"].isin(members.index)].copy()
     pos = pos.sort_values(
@@ -893,22 +1052,25 @@ def _member_rows(
     # the same text posted again (copy-paste, giveaway entries) is shown once
     shown = pos.drop_duplicates(["user_id", "text"], keep="first").groupby("user_id", sort=False)
     shown = shown.head(max_evidence)
+    hits = {i: list(rule_score(i).hits) for i in shown.index.tolist()}  # fills plain_scores
     explained: dict[str, list] = {}
     if classifier is not None:
-        # explain every shown text in one call (one pass of the classifier, not one per member)
+        # explain every shown text in one call (one pass of the classifier, not one per member),
+        # handing it the rule scores just computed
         todo = list(dict.fromkeys(t for t in shown["text"] if isinstance(t, str)))
         if todo:
-            _, why = _explain(classifier, todo, decided_prior)
+            _, why = _explain(classifier, todo, decided_prior, segment, plain_scores)
             explained.update(zip(todo, why, strict=True))
     posts_of: dict[str, list[dict]] = {}
+    shown_at = dict(zip(shown.index.tolist(), _iso_all(shown["created_at"]), strict=True))
     for r in shown.itertuples(index=True):
         text = r.text if isinstance(r.text, str) else None
         item = {
             "kind": "post",
             "post_id": r.post_id,
-            "created_at": _iso(r.created_at),
+            "created_at": shown_at[r.Index],
             "text": text or "",
-            "hits": list(in_context.get(r.Index, score_of[own[r.Index]]).hits),
+            "hits": hits[r.Index],
             "score": round(float(r.score), 4),
         }
         if classifier is not None and text is not None:

@@ -621,3 +621,48 @@ def test_own_text_column_is_read_instead_of_cleaning_again(mothers: SegmentDefin
         ValueError, match=r"'own_text' column must hold .* got None\. Fix: leave the column out"
     ):
         window_prior(whole.assign(**{OWN_TEXT: None}), mothers, model)
+
+
+def test_given_probabilities_are_read_instead_of_scoring_again(mothers: SegmentDefinition) -> None:
+    """The window scored once (``post_probabilities``) gives the same prior and the same tags as
+    scoring in ``window_prior`` and ``tag_users``; the given numbers are read (a wrong one shows)
+    and checked."""
+    from nlp.classifier import PostClassifier
+    from nlp.tagger import (
+        POST_PROBA,
+        merge_shard_tags,
+        post_probabilities,
+        score_window,
+        split_by_user_shard,
+        tag_users,
+        window_prior,
+    )
+
+    posts = _sample_posts().head(400)
+    model = PostClassifier(cv=2).fit(TINY_TRAIN, [1, 1, 1, 1, 0, 0, 0, 0])  # prior "auto"
+    [whole] = split_by_user_shard(posts, 1, own_text=True)
+    proba = post_probabilities(whole, model)
+    assert proba.shape == (len(posts),) and (proba > 0).any() and (proba == 0).any()
+    prior = window_prior(whole, mothers, model)
+    assert window_prior(whole, mothers, model, proba=proba) == prior
+    expected = tag_users(whole, mothers, classifier=model, prior=prior)
+    given = tag_users(whole, mothers, classifier=model, prior=prior, post_proba=proba)
+    pd.testing.assert_frame_equal(given.tags, expected.tags)
+    assert given.funnel == expected.funnel and len(given.tags) > 0
+    # read, not recomputed: every post at probability 0 leaves no positive post
+    assert (
+        tag_users(whole, mothers, classifier=model, prior=prior, post_proba=proba * 0).funnel.n_positive_posts
+        == 0
+    )
+    with pytest.raises(ValueError, match=r"one number in \[0, 1\] per post \(400\); got shape \(3,\)"):
+        tag_users(whole, mothers, classifier=model, post_proba=[0.5, 0.5, 0.5])
+    with pytest.raises(ValueError, match="without a classifier"):
+        tag_users(whole, mothers, post_proba=proba)
+    # the window scored once over its shards: each shard keeps its posts' probabilities
+    shards = split_by_user_shard(posts, 3, own_text=True)
+    assert score_window(shards, mothers, model) == prior
+    tagged = [
+        tag_users(s, mothers, classifier=model, prior=prior, post_proba=s[POST_PROBA].to_numpy())
+        for s in shards
+    ]
+    pd.testing.assert_frame_equal(merge_shard_tags([r.tags for r in tagged]), expected.tags)
