@@ -120,7 +120,9 @@ def report_texts(definition: SegmentDefinition, data: dict[str, Any], settings: 
         "members_note": members_note(
             definition.name, definition.post_scorer, count_by_rule(tags), tags, funnel, settings.lang
         ),
-        "top_words": window_top_words(data["posts"], tags["user_id"], dictionary=definition.dictionary),
+        "top_words": window_top_words(
+            data["posts"], tags["user_id"], dictionary=definition.dictionary, data_dir=definition.data_dir
+        ),
         "eligibility": eligibility,
         "model_text": f"{model_text} {checked}" if checked else model_text,
         "lang": settings.lang,  # the report's language, and what its members are called in it

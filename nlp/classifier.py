@@ -77,9 +77,10 @@ TRAINING_PRIOR = 0.5
 
 # Model files pickle the word vectorizer's tokenizer by this path: nlp.classifier._segment_tokens.
 @register_segment_tokenizer
-def _segment_tokens(dictionary: str | None, text: str) -> list[str]:
-    """Word tokens of ``text`` with the segment's dictionary (module-level, so it pickles)."""
-    return tokenize(text, dictionary)
+def _segment_tokens(dictionary: str | None, text: str, data_dir: Path | None = None) -> list[str]:
+    """Word tokens of ``text`` with the segment's dictionary, in ``data_dir`` (default
+    ``<repo>/data``; module-level, so it pickles)."""
+    return tokenize(text, dictionary, data_dir=data_dir)
 
 
 @functools.lru_cache(maxsize=8)
@@ -297,7 +298,9 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         w_k = w_k * np.where(
             y_k == 1, w_k.sum() / 2 / w_k[y_k == 1].sum(), w_k.sum() / 2 / w_k[y_k == 0].sum()
         )
-        tokens = functools.partial(_segment_tokens, seg.dictionary)
+        # the dictionary of the segment's own data folder while fitting; the model keeps only its
+        # name (below), and reads it from the folder it is loaded for (see _stack)
+        tokens = functools.partial(_segment_tokens, seg.dictionary, data_dir=seg.data_dir)
         common = {
             "min_df": self.min_df,
             "max_features": self.max_features,
@@ -312,6 +315,7 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
             analyzer="char", ngram_range=tuple(self.char_ngram_range), **common
         )
         words = self.word_vectorizer_.fit_transform(own_k)
+        self.word_vectorizer_.tokenizer = functools.partial(_segment_tokens, seg.dictionary)
         self.word_vectors_ = None
         if self.embedding_weight and word_vectors is not None:
             vocab = {w for o in own_k for w in tokens(o)}
@@ -416,7 +420,7 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         known: Mapping[str, PostScore] | None = None,
     ) -> sp.csr_matrix:
         blocks = [
-            fast_tfidf(self.word_vectorizer_, own) if words is None else words,
+            fast_tfidf(self.word_vectorizer_, own, data_dir=seg.data_dir) if words is None else words,
             fast_tfidf(self.char_vectorizer_, own) if chars is None else chars,
         ]
         if self.rule_features:
@@ -424,7 +428,7 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         if self.signal_features:
             blocks.append(signal_matrix(own, seg))
         if self.word_vectors_ is not None:
-            tokens = [_segment_tokens(seg.dictionary, o) for o in own]
+            tokens = [_segment_tokens(seg.dictionary, o, seg.data_dir) for o in own]
             blocks.append(
                 sp.csr_matrix(self.word_vectors_.transform(tokens) * np.float32(self.embedding_weight))
             )

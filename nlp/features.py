@@ -26,7 +26,8 @@ import re
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -76,14 +77,14 @@ def post_texts(texts: object, what: str = "texts") -> list[str | None]:
 
 # Word tokenizers ``f(dictionary, text)`` that return ``nlp.tokenize.tokenize(text, dictionary)``
 # (:func:`register_segment_tokenizer`).
-_SEGMENT_TOKENIZERS: set[Callable[[str | None, str], list[str]]] = set()
+_SEGMENT_TOKENIZERS: set[Callable[..., list[str]]] = set()
+_Tokenizer = TypeVar("_Tokenizer", bound=Callable[..., list[str]])
 
 
-def register_segment_tokenizer(
-    func: Callable[[str | None, str], list[str]],
-) -> Callable[[str | None, str], list[str]]:
-    """Declare that ``func(dictionary, text)`` returns ``nlp.tokenize.tokenize(text, dictionary)``;
-    returns ``func`` unchanged (use it as a decorator).
+def register_segment_tokenizer(func: _Tokenizer) -> _Tokenizer:
+    """Declare that ``func(dictionary, text, data_dir=None)`` returns
+    ``nlp.tokenize.tokenize(text, dictionary, data_dir=data_dir)``; returns ``func`` unchanged (use
+    it as a decorator).
 
     A word vectorizer whose tokenizer is ``functools.partial(func, dictionary)`` is then cut a
     batch of posts at a time by :func:`fast_tfidf` (:func:`nlp.tokenize.tokenize_codes`). The
@@ -327,7 +328,9 @@ def _word_table(index: _WordIndex, n: int, code_of: dict[str, int], bits: int) -
     return _CodeTable.build(np.asarray(codes, dtype=np.int64), columns[np.asarray(keep, dtype=np.int64)])
 
 
-def _word_columns(vectorizer: TfidfVectorizer, own: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def _word_columns(
+    vectorizer: TfidfVectorizer, own: list[str], data_dir: Path | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """(row, column) of every vocabulary word n-gram of ``own`` (lowercased first, as the
     vectorizer does), one pair per occurrence.
 
@@ -357,7 +360,7 @@ def _word_columns(vectorizer: TfidfVectorizer, own: list[str]) -> tuple[np.ndarr
     for start in range(0, len(own), _CHUNK_DOCS):
         docs = [doc.lower() for doc in own[start : start + _CHUNK_DOCS]]
         if tokenizer is None:  # ours: tokenised here, in one pass over the chunk
-            words, codes, counts = tokenize_codes(docs, tok.args[0])
+            words, codes, counts = tokenize_codes(docs, tok.args[0], data_dir=data_dir)
         else:
             tokens = [tokenizer(d) for d in docs]
             flat = np.empty(sum(map(len, tokens)), dtype=object)
@@ -395,8 +398,10 @@ def _word_columns(vectorizer: TfidfVectorizer, own: list[str]) -> tuple[np.ndarr
     return np.concatenate(rows), np.concatenate(cols)
 
 
-def fast_tfidf(vectorizer: TfidfVectorizer, own: list[str]) -> sp.csr_matrix:
+def fast_tfidf(vectorizer: TfidfVectorizer, own: list[str], data_dir: Path | None = None) -> sp.csr_matrix:
     """``vectorizer.transform(own)``, several times faster: same n-grams, counts, idf and L2 norm.
+    A word vectorizer with the classifier's registered tokenizer reads its dictionary from
+    ``data_dir`` (default ``<repo>/data``).
 
     Character n-grams (up to 3 characters) are found with numpy (:func:`_char_columns`), word
     n-grams and longer character n-grams with a dict ``get`` (:func:`_word_columns`,
@@ -425,7 +430,7 @@ def fast_tfidf(vectorizer: TfidfVectorizer, own: list[str]) -> sp.csr_matrix:
         return v.transform(own)
     lo, hi = v.ngram_range
     if v.analyzer == "word":
-        rows, flat = _word_columns(v, own)
+        rows, flat = _word_columns(v, own, data_dir)
     elif hi <= _CHAR_PACK_MAX:
         rows, flat = _char_columns(v, [_MULTI_SPACE.sub(" ", doc.lower()) for doc in own])
     else:  # character n-grams too long to pack into an int64: a dict lookup each

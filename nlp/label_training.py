@@ -207,7 +207,9 @@ def train_from_labels(
     curve = np.concatenate([np.zeros(len(weak_rows), bool), on_curve])
     vectors = None
     if len(unlabelled) >= MIN_VECTOR_POSTS:
-        vectors = WordVectors(random_state=seed).fit(_segment_tokens(seg.dictionary, o) for o in unlabelled)
+        vectors = WordVectors(random_state=seed).fit(
+            _segment_tokens(seg.dictionary, o, seg.data_dir) for o in unlabelled
+        )
     cv = int(min(5, np.bincount(y_gold[on_curve], minlength=2).min()))
     prior = pool_prior(labels)
     model = PostClassifier(

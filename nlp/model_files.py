@@ -99,7 +99,7 @@ def model_environment(segment: str, segments_dir: str | Path | None = None) -> d
 
     seg = load_segment(segment, segments_dir)
     backend, version = _tokenizer_backend()
-    dictionary = dictionary_path(seg.dictionary) if seg.dictionary else None
+    dictionary = dictionary_path(seg.dictionary, seg.data_dir) if seg.dictionary else None
     return {
         "model_format_version": MODEL_FORMAT_VERSION,
         "scikit_learn_version": sklearn.__version__,

@@ -172,6 +172,17 @@ class SegmentDefinition:
         return {k.word: k.weight for k in self.keywords}
 
     @property
+    def data_dir(self) -> Path | None:
+        """The data folder the segment's file is in (``<data>/segments/<name>.toml``): its
+        ``dictionary`` is ``<data>/dict/<dictionary>.txt``. None for a segment not read from a file.
+
+        Example:
+            >>> load_segment("mothers").data_dir.name
+            'data'
+        """
+        return Path(self.source).resolve().parent.parent if self.source else None
+
+    @property
     def min_positive_score(self) -> float:
         """The squashed score that ``threshold`` corresponds to."""
         return 1.0 - math.exp(-self.threshold / self.scale)

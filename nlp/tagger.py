@@ -341,7 +341,7 @@ def _keyword_weights(own_text: str, segment: SegmentDefinition, comp: _Compiled)
             if word and word not in weights:
                 weights[word] = comp.substring_weights[word]
     if comp.token_gate_re is not None and comp.token_gate_re.search(own_text):
-        tokens = set(tokenize(own_text, segment.dictionary))
+        tokens = set(tokenize(own_text, segment.dictionary, data_dir=segment.data_dir))
         for word, weight in comp.token_weights.items():
             if word in tokens and word not in weights:
                 weights[word] = weight

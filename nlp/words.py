@@ -26,6 +26,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -51,17 +52,19 @@ def _keep(word: str) -> bool:
 
 
 @functools.lru_cache(maxsize=200_000)
-def _text_words(text: str | None, dictionary: str | None) -> frozenset[str]:
+def _text_words(text: str | None, dictionary: str | None, data_dir: Path | None) -> frozenset[str]:
     own = clean_own_text(text)
-    return frozenset(w for w in tokenize(own, dictionary) if _keep(w.lower()))
+    return frozenset(w for w in tokenize(own, dictionary, data_dir=data_dir) if _keep(w.lower()))
 
 
-def _doc_counts(texts: Iterable[str], dictionary: str | None) -> tuple[Counter[str], int]:
+def _doc_counts(
+    texts: Iterable[str], dictionary: str | None, data_dir: Path | None
+) -> tuple[Counter[str], int]:
     counts: Counter[str] = Counter()
     n = 0
     for text in texts:
         n += 1
-        counts.update(_text_words(text if isinstance(text, str) else None, dictionary))
+        counts.update(_text_words(text if isinstance(text, str) else None, dictionary, data_dir))
     return counts, n
 
 
@@ -72,6 +75,7 @@ def top_distinctive_words(
     n: int = 30,
     dictionary: str | None = None,
     min_count: int = 3,
+    data_dir: Path | None = None,
 ) -> list[tuple[str, int, float]]:
     """The ``n`` words most typical of ``segment_texts`` compared with ``all_texts``.
 
@@ -90,8 +94,8 @@ def top_distinctive_words(
             raise ValueError(f"{name} must be a whole number >= {lo}; got {value!r}")
     if isinstance(segment_texts, str) or isinstance(all_texts, str):
         raise TypeError("segment_texts and all_texts must be iterables of texts, not one string")
-    seg_counts, n_seg = _doc_counts(segment_texts, dictionary)
-    all_counts, n_all = _doc_counts(all_texts, dictionary)
+    seg_counts, n_seg = _doc_counts(segment_texts, dictionary, data_dir)
+    all_counts, n_all = _doc_counts(all_texts, dictionary, data_dir)
     if n == 0 or n_seg == 0 or not seg_counts:
         return []
     # A word of the segment missing from "all" (disjoint inputs) still gets a sane background.
@@ -133,6 +137,7 @@ def window_top_words(
     n: int = 30,
     dictionary: str | None = None,
     cap: int = TEXT_SAMPLE,
+    data_dir: Path | None = None,
 ) -> list[tuple[str, int, float]]:
     """The ``n`` words most typical of the ``members``' posts against the whole window's
     (``posts``: ``user_id``, ``text``), each side a :func:`text_sample` of at most ``cap`` posts,
@@ -154,4 +159,5 @@ def window_top_words(
         own.loc[background.index].tolist(),
         n=n,
         dictionary=dictionary,
+        data_dir=data_dir,
     )

@@ -50,6 +50,7 @@ def test_the_shipped_model_loads_when_a_segment_asks_for_it(tmp_path: Path):
     models = tmp_path / "data" / "models"
     shutil.copytree(DEFAULT_SEGMENTS_DIR.parent / "models", models)
     shutil.copytree(DEFAULT_SEGMENTS_DIR, tmp_path / "data" / "segments")  # the model is checked against it
+    shutil.copytree(DEFAULT_SEGMENTS_DIR.parent / "dict", tmp_path / "data" / "dict")  # and its dictionary
     definition = load_segment("mothers")
     asked = replace(definition, post_scorer="classifier")
     model = load_post_classifier(asked, tmp_path / "data" / "segments")

@@ -11,9 +11,15 @@ from nlp.model_files import ModelMismatchError, load_model
 from nlp.segments import DEFAULT_SEGMENTS_DIR
 
 
+def _data_folder(tmp_path: Path) -> Path:
+    """A copy of the data folder's segments and dictionaries (what TAJIAN_DATA_DIR names)."""
+    shutil.copytree(DEFAULT_SEGMENTS_DIR.parent / "dict", tmp_path / "dict")
+    shutil.copytree(DEFAULT_SEGMENTS_DIR, tmp_path / "segments")
+    return tmp_path / "segments"
+
+
 def test_the_model_reads_its_segment_from_the_given_folder(tmp_path: Path) -> None:
-    segments = tmp_path / "segments"
-    shutil.copytree(DEFAULT_SEGMENTS_DIR, segments)
+    segments = _data_folder(tmp_path)
     model = load_model("mothers", segments_dir=segments)
     assert model.segments_dir_ == segments
     assert model.predict_proba(["我家宝宝今天会叫妈妈了"]).shape == (1, 2)
@@ -30,8 +36,7 @@ def test_a_model_trained_on_the_settings_folder_is_checked_against_it(tmp_path: 
     from nlp.classifier import PostClassifier
     from nlp.model_files import save_model
 
-    segments = tmp_path / "segments"
-    shutil.copytree(DEFAULT_SEGMENTS_DIR, segments)
+    segments = _data_folder(tmp_path)
     with open(segments / "mothers.toml", "a", encoding="utf-8") as fh:
         fh.write("\n# this folder's own copy\n")
     texts = ["我家宝宝今天会翻身了", "宝宝夜奶三次好累", "孕32周胎动好厉害", "给娃做辅食南瓜泥"]
@@ -45,3 +50,22 @@ def test_a_model_trained_on_the_settings_folder_is_checked_against_it(tmp_path: 
     import joblib
 
     assert not hasattr(joblib.load(path), "segments_dir_")  # the folder is the loader's to say
+
+
+def test_the_dictionary_is_the_data_folders_too(tmp_path: Path) -> None:
+    """Issue 18: the segment came from TAJIAN_DATA_DIR but its jieba dictionary from the repo's."""
+    from nlp.classifier import _segment_tokens
+    from nlp.segments import load_segment
+    from nlp.tagger import score_post
+
+    segments = _data_folder(tmp_path)
+    seg = load_segment("mothers", segments)
+    assert seg.data_dir == tmp_path.resolve()
+    with open(tmp_path / "dict" / "mothers.txt", "a", encoding="utf-8") as fh:
+        fh.write("\n宝宝辅食机\n")
+    assert "宝宝辅食机" in _segment_tokens(seg.dictionary, "买了宝宝辅食机", seg.data_dir)
+    assert "宝宝辅食机" not in _segment_tokens(seg.dictionary, "买了宝宝辅食机")  # the repo's
+    score_post("买了宝宝辅食机", seg)  # the rules cut with it too (no error: the file is there)
+    # the model's sidecar names the dictionary it was trained with: this folder's differs now
+    with pytest.raises(ModelMismatchError, match="dictionary_sha256"):
+        load_model("mothers", segments_dir=segments)
