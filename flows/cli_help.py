@@ -3,10 +3,11 @@
 Typer builds the click commands from the options' ``help=`` texts when ``tajian`` starts, before
 any option is parsed. Those texts are English gettext message ids, marked ``N_(...)`` where they
 are written (flows/*_cli.py) and translated in ``report/locale/zh/LC_MESSAGES/tajian.po`` like
-every other message (``make i18n``). :class:`LocalizedGroup`, the ``tajian`` group's class,
-translates the whole tree once it is built, in the language :func:`help_lang` finds: ``--lang`` on
-the command line, else the ``lang`` setting (TAJIAN_LANG or the settings file), else Chinese.
-Every ``--segment`` option also lists the draft segments (not yet shown to be found well enough).
+every other message (``make i18n``). When a help page is shown, the ``tajian`` group and its
+commands (:class:`LocalizedGroup`, :class:`LocalizedCommand`) translate the whole tree into the
+language :func:`help_lang` finds: ``--lang`` on the command line, else the ``lang`` setting
+(TAJIAN_LANG or the settings file; Chinese by default). Every ``--segment`` option also lists the
+draft segments of the settings' data folder (not yet shown to be found well enough).
 
 Example:
     >>> import typer
@@ -18,7 +19,7 @@ Example:
     >>> localize(command, "zh")
     >>> command.help, command.params[0].help
     ('输出写到哪里', '选种的随机种子')
-    >>> help_lang(["run", "--lang", "en", "-h"], default="zh")
+    >>> help_lang(["run", "--lang", "en", "-h"], "zh")
     'en'
 """
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from contextlib import suppress
+from pathlib import Path
 from typing import Any
 
 from typer.core import TyperCommand, TyperGroup
@@ -41,10 +43,10 @@ HELP_OPTION_TEXT = N_("show this help and exit")
 _DRAFTS = N_("; drafts, not yet shown to be found well enough in real posts: {names}")
 
 
-def help_lang(argv: Sequence[str], default: str | None = None) -> str:
-    """The language of the help: ``--lang X`` (or ``--lang=X``) in ``argv``, else ``default``, else
-    the ``lang`` setting, else Chinese. An unknown value falls back the same way (the command then
-    refuses it with its own message)."""
+def help_lang(argv: Sequence[str], default: str) -> str:
+    """The language of the help: ``--lang X`` (or ``--lang=X``) in ``argv``, else ``default`` (the
+    ``lang`` setting). An unknown value falls back to ``default`` (the command then refuses it with
+    its own message)."""
     for index, arg in enumerate(argv):
         value = None
         if arg == "--lang" and index + 1 < len(argv):
@@ -54,31 +56,25 @@ def help_lang(argv: Sequence[str], default: str | None = None) -> str:
         if value is not None:
             with suppress(ValueError):
                 return check_lang(value)
-    if default is not None:
-        return check_lang(default)
-    from flows.settings import SettingsError, load_settings
-
-    try:
-        return check_lang(load_settings().lang)
-    except (SettingsError, ValueError):
-        return "zh"
+    return check_lang(default)
 
 
-def _drafts_note(lang: str) -> str:
+def _drafts_note(lang: str, segments_dir: Path | None) -> str:
     from nlp.segment_status import draft_segments
 
     with suppress(Exception):  # a broken segments folder is reported by the command itself
-        names = draft_segments()
+        names = draft_segments(segments_dir)
         if names:
             return translations(lang).gettext(_DRAFTS).format(names=", ".join(names))
     return ""
 
 
-def localize(command: Any, lang: str) -> None:
+def localize(command: Any, lang: str, segments_dir: Path | None = None) -> None:
     """Translate ``command``'s help, its options' help and metavars, and those of its
-    subcommands (a typer-built click command or group), into ``lang``, in place. The English
-    message ids are kept, so it may be called again with another language."""
-    _localize(command, translations(lang).gettext, _drafts_note(lang))
+    subcommands (a typer-built click command or group), into ``lang``, in place; ``--segment``
+    lists the drafts of ``segments_dir`` (default the project's). The English message ids are
+    kept, so it may be called again with another language."""
+    _localize(command, translations(lang).gettext, _drafts_note(lang, segments_dir))
 
 
 def _original(thing: Any, field: str) -> Any:
@@ -130,7 +126,15 @@ class _HelpInLanguage:
         return option
 
     def get_help(self, ctx: Any) -> str:
-        localize(ctx.find_root().command, help_lang(sys.argv[1:]))
+        from flows.settings import SettingsError, load_settings
+
+        try:
+            settings = load_settings()
+        except SettingsError:  # the command itself says what is wrong with them
+            lang, segments_dir = help_lang(sys.argv[1:], "zh"), None
+        else:
+            lang, segments_dir = help_lang(sys.argv[1:], settings.lang), settings.segments_dir
+        localize(ctx.find_root().command, lang, segments_dir)
         return super().get_help(ctx)  # type: ignore[misc, no-any-return]
 
 

@@ -9,16 +9,22 @@ Example::
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from flows.console import fail
+from flows.settings import Settings
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from nlp.segments import SegmentDefinition
 
 __all__ = ["segment_labels"]
 
 
 def segment_labels(
-    segment: str, warehouse: Path | None, settings: Any, no_warehouse: str
-) -> tuple[Any, Path, Any]:
+    segment: str, warehouse: Path | None, settings: Settings, no_warehouse: str
+) -> tuple[SegmentDefinition, Path, pd.DataFrame]:
     """``(segment definition, warehouse path, labels table)``: ``warehouse`` or the settings' one;
     ``no_warehouse`` (a template with ``{path}``) is the line said when there is no file there."""
     from nlp.segments import SegmentDefinitionError, load_segment

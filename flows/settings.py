@@ -39,7 +39,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from graph.options import EligibilityRules, SelectOptions, gender_of
+from graph.options import EligibilityRules, SelectOptions, gender_of, parse_probability
 from store.places import short_name
 
 __all__ = ["PROJECT_ROOT", "Settings", "SettingsError", "load_settings"]
@@ -153,10 +153,6 @@ class Settings(BaseSettings):
     @field_validator("probability")
     @classmethod
     def _spread_model(cls, value: str) -> str:
-        if value in ("wc", "learned"):  # the usual values: no need to load the numba kernels (0.6 s)
-            return value
-        from graph.diffusion import parse_probability
-
         parse_probability(value)  # the model's own check: the one definition of what it takes
         return value
 

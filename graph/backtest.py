@@ -56,8 +56,9 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
-from graph.diffusion import DiffusionModel, parse_probability, probabilities_from_arrays
+from graph.diffusion import DiffusionModel, probabilities_from_arrays
 from graph.learned import DEFAULT_PRIOR, ESTIMATORS, LearnedProbabilities, cascade_index, learn_from_codes
+from graph.options import parse_probability
 from graph.select import select_amplifiers
 
 __all__ = [

@@ -28,13 +28,13 @@ Example:
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from typing import Any
 
 import igraph as ig
 import numpy as np
 
+from graph.options import parse_probability
 from graph.rr import InfluenceArrays, simulate
 
 __all__ = [
@@ -44,28 +44,8 @@ __all__ = [
     "edge_array",
     "edge_probabilities",
     "estimate_reach",
-    "parse_probability",
     "probabilities_from_arrays",
 ]
-
-_UNIFORM = re.compile(r"^uniform:(0(\.\d+)?|1(\.0+)?|\.\d+)$")
-
-
-def parse_probability(spec: str) -> tuple[str, float | None]:
-    """Parse ``wc``, ``uniform:P`` (0 < P ≤ 1) or ``learned``.
-
-    >>> parse_probability("uniform:0.05")
-    ('uniform', 0.05)
-    """
-    if spec in ("wc", "learned"):
-        return spec, None
-    m = _UNIFORM.match(spec.strip())
-    if not m or float(m.group(1)) <= 0:
-        raise ValueError(
-            f"probability must be 'wc' or 'uniform:P' with 0 < P <= 1 (or 'learned', from a "
-            f"repost history); got {spec!r}"
-        )
-    return "uniform", float(m.group(1))
 
 
 @dataclass(frozen=True)

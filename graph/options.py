@@ -11,11 +11,19 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["DEFAULT_KIND_WEIGHTS", "GENDERS", "EligibilityRules", "SelectOptions", "gender_of"]
+__all__ = [
+    "DEFAULT_KIND_WEIGHTS",
+    "GENDERS",
+    "EligibilityRules",
+    "SelectOptions",
+    "gender_of",
+    "parse_probability",
+]
 
 #: gender codes the filters take (the warehouse's ``users.gender``: f / m; exports also say 女 / 男)
 GENDERS = ("f", "m")
@@ -166,3 +174,24 @@ class SelectOptions:
     learned_prior: tuple[float, float] = (0.1, 1.0)
     #: threads of the kernels (None: every CPU this process may use); never changes the result
     threads: int | None = None
+
+
+#: the spread models: wc, learned or uniform:P (the one definition; graph.diffusion uses it)
+_UNIFORM = re.compile(r"^uniform:(0(\.\d+)?|1(\.0+)?|\.\d+)$")
+
+
+def parse_probability(spec: str) -> tuple[str, float | None]:
+    """Parse ``wc``, ``uniform:P`` (0 < P ≤ 1) or ``learned``.
+
+    >>> parse_probability("uniform:0.05")
+    ('uniform', 0.05)
+    """
+    if spec in ("wc", "learned"):
+        return spec, None
+    m = _UNIFORM.match(spec.strip())
+    if not m or float(m.group(1)) <= 0:
+        raise ValueError(
+            f"probability must be 'wc' or 'uniform:P' with 0 < P <= 1 (or 'learned', from a "
+            f"repost history); got {spec!r}"
+        )
+    return "uniform", float(m.group(1))

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from flows.cli import app
 from flows.cli_help import help_lang, localize
 from flows.help_format import display_width, wrap_wide
+from tests.conftest import ROOT
 
 runner = CliRunner()
 COMMANDS = sorted(get_command(app).commands)  # type: ignore[attr-defined]
@@ -57,9 +58,9 @@ def test_the_command_list_and_the_drafts_are_in_chinese():
 
 
 def test_lang_on_the_command_line_wins():
-    assert help_lang(["run", "--lang", "en", "-h"], default="zh") == "en"
-    assert help_lang(["run", "--lang=zh"], default="en") == "zh"
-    assert help_lang(["run", "--lang", "fr"], default="en") == "en"  # refused later by the command
+    assert help_lang(["run", "--lang", "en", "-h"], "zh") == "en"
+    assert help_lang(["run", "--lang=zh"], "en") == "zh"
+    assert help_lang(["run", "--lang", "fr"], "en") == "en"  # refused later by the command
 
 
 @pytest.mark.parametrize("columns", [60, 80, 120])
@@ -82,3 +83,15 @@ def test_wrap_wide_breaks_between_chinese_characters_not_inside_words():
     assert wrap_wide("学得（见 tajian）。", 6) == ["学得", "（见", "tajian）。"]
     widths = [display_width(line) for line in wrap_wide("把导出数据载入数据仓库：逐个文件列出", 9)]
     assert widths == [8, 8, 8, 8, 4]
+
+
+def test_the_drafts_listed_are_those_of_the_settings_data_folder(tmp_path):
+    """TAJIAN_DATA_DIR names another data folder: --segment lists its drafts, not the project's."""
+    (tmp_path / "segments").mkdir()
+    food = (ROOT / "data" / "segments" / "food.toml").read_text(encoding="utf-8")
+    (tmp_path / "segments" / "snacks.toml").write_text(
+        food.replace('name = "food"', 'name = "snacks"'), "utf-8"
+    )
+    env = {"TAJIAN_LANG": "en", "TAJIAN_DATA_DIR": str(tmp_path)}
+    out = " ".join(runner.invoke(app, ["run", "--help"], env=env, terminal_width=200).output.split())
+    assert "drafts, not yet shown to be found well enough in real posts: snacks [default" in out

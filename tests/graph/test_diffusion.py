@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from graph.build import build_influence_graph
-from graph.diffusion import DiffusionModel, edge_probabilities, estimate_reach, parse_probability
+from graph.diffusion import DiffusionModel, edge_probabilities, estimate_reach
+from graph.options import parse_probability
 
 
 def make(edges: list[tuple[str, str]], weights: list[float] | None = None) -> ig.Graph:
