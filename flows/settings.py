@@ -101,6 +101,8 @@ class Settings(BaseSettings):
     follower_cap: int = _RULES.follower_cap or 0
     min_score: float = _RULES.min_score
     exclude_verified_organisations: bool = _RULES.exclude_verified_organisations
+    # seeds only among members their own first-person words or profile confirm
+    require_confirmed: bool = _RULES.require_confirmed
     # the analyst's filters on who may be a seed (tajian run --min-followers …; 0 / "" / () = off);
     # each leaves out people whose value is unknown, and the report counts them
     min_followers: Annotated[int, Field(ge=0)] = 0
@@ -211,6 +213,7 @@ class Settings(BaseSettings):
             min_score=self.min_score,
             follower_cap=self.follower_cap,
             exclude_verified_organisations=self.exclude_verified_organisations,
+            require_confirmed=self.require_confirmed,
             bot_score_max=self.bot_score_max,
             min_posts=self.min_posts,
             min_followers=self.min_followers or None,

@@ -161,7 +161,9 @@ def judge_eligibility(
     (each set filter's outcome: pass, fail or unknown; unknown leaves the member out).
 
     ``members`` has user_id and score (and optionally ``business``: why the account sells, None
-    for ordinary people, which ``rules.exclude_businesses`` reads); ``profiles`` has user_id,
+    for ordinary people, which ``rules.exclude_businesses`` reads, and ``confirmed_by``:
+    :data:`nlp.tagger.CONFIRMATIONS`, None when not recorded, which ``rules.require_confirmed``
+    reads); ``profiles`` has user_id,
     followers, verified, verified_type, gender and, for ``rules.regions``, ``place_names`` (a member
     without a profile row has every field unknown). ``activity``
     (optional, from :func:`graph.bots.bot_scores`) has user_id, n_posts, bot_score, bot_reasons
@@ -186,7 +188,12 @@ def judge_eligibility(
         act = {u: r for u, r in zip(activity["user_id"], activity.to_dict("records"), strict=True)}
     rows = []
     business = members["business"] if "business" in members.columns else pd.Series([None] * len(members))
-    for user_id, score, sells in zip(members["user_id"], members["score"], business, strict=True):
+    # tags without the column (made before it) are not judged on it; a None in it is unknown
+    has_confirmed = "confirmed_by" in members.columns
+    confirmed = members["confirmed_by"] if has_confirmed else pd.Series([None] * len(members))
+    for user_id, score, sells, how in zip(
+        members["user_id"], members["score"], business, confirmed, strict=True
+    ):
         excluded: list[str] = []
         unknown: list[str] = []
         p = prof.loc[user_id] if user_id in prof.index else None
@@ -194,6 +201,11 @@ def judge_eligibility(
             excluded.append(f"score {score:.2f} < {rules.min_score:g}")
         if rules.exclude_businesses and isinstance(sells, str) and sells:
             excluded.append(f"business ({sells})")
+        if rules.require_confirmed and has_confirmed:
+            if not isinstance(how, str):
+                unknown.append("confirmed")
+            elif how == "unconfirmed":
+                excluded.append("not confirmed in their own words")
         if rules.follower_cap is not None:
             f = None if p is None else p.get("followers")
             if f is None or pd.isna(f):

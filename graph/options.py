@@ -53,6 +53,9 @@ class EligibilityRules:
     #: keep out members whose posts or profile say they sell (shops, 微商, 代购: the tags'
     #: ``business`` column, :mod:`nlp.commerce`)
     exclude_businesses: bool = True
+    #: keep out members whose own first-person words (a post in the segment's first-person
+    #: patterns) or profile do not confirm them (the tags' ``confirmed_by`` column)
+    require_confirmed: bool = True
     bot_score_max: float | None = 0.6
     min_posts: int = 1
     # the analyst's filters (tajian run --min-followers …): each keeps only the people it can
@@ -139,6 +142,11 @@ class EligibilityRules:
             out.append("not a verified organisation, brand, shop or media account (blue V)")
         if self.exclude_businesses:
             out.append("not a shop, 微商 or 代购 (posts that sell, or a shop's name or bio)")
+        if self.require_confirmed:
+            out.append(
+                "confirmed in their own words: a post in the segment's first-person patterns "
+                "(我女儿…, 孕32周…) or a profile that says so"
+            )
         if self.bot_score_max is not None:
             out.append(
                 f"not bot-like: a bot score of at most {self.bot_score_max:g} (repost-only posts, "

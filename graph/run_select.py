@@ -133,8 +133,9 @@ def select_for_run(
     history: pd.DataFrame | None = None,
 ) -> RunSelection:
     """Select the seeds of one run among the tagged members ``tags`` (``user_id``, ``score``,
-    ``n_hits``, ``business``), on the window's ``edges`` (interactions), ``profiles`` (with the
-    places the caller read, ``city`` and ``place_names``: :func:`store.places.place_columns`;
+    ``n_hits``, ``business``, ``confirmed_by``), on the window's ``edges`` (interactions),
+    ``profiles`` (with the places the caller read, ``city`` and ``place_names``:
+    :func:`store.places.place_columns`;
     ``followers``, … as stored) and ``posts``; ``history`` is the repost history
     the ``learned`` probability learns from. Same inputs and ``options.seed``, same seeds."""
     if tags.empty:
@@ -150,7 +151,13 @@ def select_for_run(
     counts = zip(profiles["user_id"], profiles["followers"], strict=True)
     followers = {u: (None if pd.isna(f) else int(f)) for u, f in counts}
     rates = engagement_rates(members_posts, followers) if rules.min_engagement is not None else None
-    judged = judge_eligibility(tags[["user_id", "score", "business"]], profiles, rules, activity, rates)
+    judged = judge_eligibility(
+        tags[[c for c in ("user_id", "score", "business", "confirmed_by") if c in tags.columns]],
+        profiles,
+        rules,
+        activity,
+        rates,
+    )
     eligible = judged.loc[judged["eligible"], "user_id"].tolist()
     if not eligible:
         raise ValueError(

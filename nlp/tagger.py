@@ -69,6 +69,7 @@ from nlp.segments import SegmentDefinition
 from nlp.tokenize import tokenize
 
 __all__ = [
+    "CONFIRMATIONS",
     "OWN_TEXT",
     "POST_PROBA",
     "RULES",
@@ -105,7 +106,14 @@ TAG_COLUMNS: tuple[str, ...] = (
     "evidence",
     "rule",
     "business",
+    "confirmed_by",
 )
+#: Values of the ``confirmed_by`` column: what shows, beyond admission, that a member speaks of
+#: their own family in their own words, so that they may be a seed: ``post`` (a positive post
+#: shown as evidence also matches one of the segment's first-person ``[[patterns]]``, a pattern of
+#: positive weight, with no veto), ``profile`` (a screen-name or bio signal), ``segment`` (the
+#: segment has no first-person pattern, so admission is all it asks) or ``unconfirmed``.
+CONFIRMATIONS: tuple[str, ...] = ("post", "profile", "segment", "unconfirmed")
 #: Values of the ``rule`` column, the evidence that admitted a member: positive posts beyond
 #: chance, a clear profile, or a positive post and a profile signal together.
 RULES: tuple[str, ...] = ("posts", "profile", "both")
@@ -155,12 +163,15 @@ class PostScore:
         hits: keywords and matched pattern texts, in order found (penalties prefixed "-").
         vetoes: ``"category:matched words"`` for each veto category that held.
         positive: raw score reached the segment's threshold and no veto held.
+        first_person: the texts matched by the segment's first-person patterns (``[[patterns]]``
+            of positive weight), in segment order.
     """
 
     score: float
     hits: tuple[str, ...]
     vetoes: tuple[str, ...]
     positive: bool
+    first_person: tuple[str, ...] = ()
 
 
 _EMPTY = PostScore(0.0, (), (), False)
@@ -386,6 +397,7 @@ def score_own_text(
     hits = list(weights)
     raw = sum(weights.values())
     kinds: set[str] = set()
+    first_person: list[str] = []
     # the patterns whose gate (characters every match holds) is in the text, in segment order
     todo = comp.ungated_mask
     if comp.gate_re is not None:
@@ -405,6 +417,7 @@ def score_own_text(
         if pattern.weight > 0:
             kinds.add(pattern.kind)
             hits.append(text)
+            first_person.append(text)
         else:
             hits.append(f"-{text}")
     rule = segment.context
@@ -431,7 +444,7 @@ def score_own_text(
     if vetoes:
         return PostScore(0.0, hits_t, tuple(vetoes.values()), False)
     score = 1.0 - math.exp(-raw / segment.scale)
-    return PostScore(score, hits_t, (), raw >= segment.threshold - _EPS)
+    return PostScore(score, hits_t, (), raw >= segment.threshold - _EPS, tuple(dict.fromkeys(first_person)))
 
 
 def score_post(text: str | None, segment: SegmentDefinition, context: str | None = None) -> PostScore:
@@ -471,6 +484,7 @@ def _empty_tags() -> pd.DataFrame:
             "evidence": pd.Series([], dtype=object),
             "rule": pd.Series([], dtype=object),
             "business": pd.Series([], dtype=object),
+            "confirmed_by": pd.Series([], dtype=object),
         }
     )
 
@@ -812,10 +826,13 @@ def tag_users(
     The ``tags`` have columns :data:`TAG_COLUMNS` sorted by score (descending) then user_id:
     ``evidence`` is a JSON list of at most ``max_evidence`` ``{"kind": "post", "post_id",
     "created_at", "text", "hits", "score"}`` objects (plus ``"model"``: the classifier's strongest
-    n-grams), best post first (a text posted several times is shown once), then the profile
-    signals ``{"kind": "profile", "field", "text", "hits", "label", "score"}``; ``rule`` is which
-    evidence admitted the member (:data:`RULES`); ``business`` says why the account looks like a
-    shop or a marketing account (:mod:`nlp.commerce`), None for ordinary people.
+    n-grams, and ``"first_person"``: what the segment's first-person patterns matched), best post
+    first (a text posted several times is shown once), then the profile signals ``{"kind":
+    "profile", "field", "text", "hits", "label", "score"}``; ``rule`` is which evidence admitted
+    the member (:data:`RULES`); ``business`` says why the account looks like a shop or a marketing
+    account (:mod:`nlp.commerce`), None for ordinary people; ``confirmed_by`` whether the member's
+    own first-person words or profile confirm them (:data:`CONFIRMATIONS`), which the seed rules
+    may ask for.
     """
     if not isinstance(segment, SegmentDefinition):
         raise TypeError(
@@ -946,7 +963,9 @@ def tag_users(
     )
     out = pd.DataFrame(rows, columns=list(TAG_COLUMNS))
     out = out.sort_values(["score", "user_id"], ascending=[False, True], kind="mergesort")
-    out = out.astype({c: object for c in ("user_id", "segment", "evidence", "rule", "business")})
+    out = out.astype(
+        {c: object for c in ("user_id", "segment", "evidence", "rule", "business", "confirmed_by")}
+    )
     out["business"] = out["business"].where(out["business"].notna(), None)  # pandas 3 reads None as NaN
     tags = out.reset_index(drop=True)
     return TagResult(tags, replace(funnel, n_members=len(tags), by_rule=tuple(count_by_rule(tags).items())))
@@ -1052,7 +1071,7 @@ def _member_rows(
     # the same text posted again (copy-paste, giveaway entries) is shown once
     shown = pos.drop_duplicates(["user_id", "text"], keep="first").groupby("user_id", sort=False)
     shown = shown.head(max_evidence)
-    hits = {i: list(rule_score(i).hits) for i in shown.index.tolist()}  # fills plain_scores
+    rule_of = {i: rule_score(i) for i in shown.index.tolist()}  # fills plain_scores
     explained: dict[str, list] = {}
     if classifier is not None:
         # explain every shown text in one call (one pass of the classifier, not one per member),
@@ -1070,12 +1089,15 @@ def _member_rows(
             "post_id": r.post_id,
             "created_at": shown_at[r.Index],
             "text": text or "",
-            "hits": hits[r.Index],
+            "hits": list(rule_of[r.Index].hits),
             "score": round(float(r.score), 4),
         }
+        if rule_of[r.Index].first_person:
+            item["first_person"] = list(rule_of[r.Index].first_person)
         if classifier is not None and text is not None:
             item["model"] = [feature for feature, _ in explained.get(text, [])]
         posts_of.setdefault(r.user_id, []).append(item)
+    confirmed = _confirmations(members, posts_of, segment)
     rows = []
     for m in members.itertuples():
         user_id = m.Index
@@ -1094,9 +1116,29 @@ def _member_rows(
                 "evidence": json.dumps(evidence, ensure_ascii=False),
                 "rule": m.rule,
                 "business": business.get(user_id),
+                "confirmed_by": confirmed[user_id],
             }
         )
     return rows
+
+
+def _confirmations(
+    members: pd.DataFrame, posts_of: dict[str, list[dict]], segment: SegmentDefinition
+) -> dict[str, str]:
+    """``{user_id: how the member is confirmed}`` (:data:`CONFIRMATIONS`): by a shown post in the
+    segment's first-person patterns, else by a profile signal, else not (``unconfirmed``); every
+    member is ``segment``-confirmed when the segment has no first-person pattern."""
+    if not any(p.weight > 0 for p in segment.patterns):
+        return dict.fromkeys(members.index, "segment")
+    out = {}
+    for user_id, profile_score in zip(members.index, members["profile_score"], strict=True):
+        if any("first_person" in item for item in posts_of.get(user_id, ())):
+            out[user_id] = "post"
+        elif float(profile_score) > 0:
+            out[user_id] = "profile"
+        else:
+            out[user_id] = "unconfirmed"
+    return out
 
 
 def count_by_rule(tags: pd.DataFrame) -> dict[str, int]:
@@ -1218,5 +1260,11 @@ def merge_shard_tags(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
             "split_by_user_shard so that each user's posts are in one shard"
         )
     out = out.sort_values(["score", "user_id"], ascending=[False, True], kind="mergesort")
-    out = out.astype({c: object for c in ("user_id", "segment", "evidence", "rule", "business") if c in out})
+    out = out.astype(
+        {
+            c: object
+            for c in ("user_id", "segment", "evidence", "rule", "business", "confirmed_by")
+            if c in out
+        }
+    )
     return out.reset_index(drop=True)

@@ -408,7 +408,13 @@ _PARAM_HELP = {
     "eligibility.exclude_verified_organisations": N_(
         "leave out verified organisations, brands, shops and media (blue V)"
     ),
-    "eligibility.max_bot_score": N_("highest bot score a seed may have"),
+    "eligibility.exclude_businesses": N_(
+        "leave out shops, 微商 and 代购 (posts that sell, or a shop's profile)"
+    ),
+    "eligibility.require_confirmed": N_(
+        "seeds only among members their own first-person words (我女儿…, 孕32周…) or profile confirm"
+    ),
+    "eligibility.bot_score_max": N_("highest bot score a seed may have"),
     "eligibility.min_posts": N_("fewest posts in the window a seed must have written"),
     "random_seed": N_("the random seed: the same data and seed give the same list"),
     "window": N_("the days of posts read"),
@@ -493,6 +499,17 @@ def members_note(
     if "business" in getattr(tags, "columns", ()):
         shops = int(tags["business"].map(lambda b: isinstance(b, str) and bool(b)).sum())
         text += _(" {n} look like shops or sellers (kept out of the seed list).").format(n=f"{shops:,}")
+    if "confirmed_by" in getattr(tags, "columns", ()):
+        how = tags["confirmed_by"].value_counts()
+        if how.get("post", 0) or how.get("profile", 0) or how.get("unconfirmed", 0):
+            text += _(
+                " {post} are confirmed by a post in their own first-person words (我女儿…, 孕32周…) "
+                "and {profile} more by their profile; {other} are not confirmed."
+            ).format(
+                post=f"{int(how.get('post', 0)):,}",
+                profile=f"{int(how.get('profile', 0)):,}",
+                other=f"{int(how.get('unconfirmed', 0)):,}",
+            )
     if funnel:
         prior = funnel.get("prior")
         model = ""
@@ -601,8 +618,17 @@ def eligibility_text(selection: Mapping[str, Any], lang: str = "en") -> list[str
         out.append(_("at most {n} followers (no celebrities)").format(n=f"{int(rules['follower_cap']):,}"))
     if rules.get("exclude_verified_organisations"):
         out.append(_("not a verified organisation, brand, shop or media account (blue V)"))
-    if rules.get("max_bot_score") is not None:
-        out.append(_("not bot-like (bot score at most {x})").format(x=f"{float(rules['max_bot_score']):g}"))
+    if rules.get("exclude_businesses"):
+        out.append(_("not a shop, 微商 or 代购 (posts that sell, or a shop's name or bio)"))
+    if rules.get("require_confirmed"):
+        out.append(
+            _(
+                "confirmed in their own words: a post in the segment's first-person patterns "
+                "(我女儿…, 孕32周…) or a profile that says so"
+            )
+        )
+    if rules.get("bot_score_max") is not None:
+        out.append(_("not bot-like (bot score at most {x})").format(x=f"{float(rules['bot_score_max']):g}"))
     if rules.get("min_posts"):
         n = int(rules["min_posts"])
         out.append(

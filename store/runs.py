@@ -55,9 +55,10 @@ def warehouse(path: str | Path, read_only: bool = False) -> Iterator[duckdb.Duck
 
 def read_run_tags(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
     """A run's ``user_tags`` (user_id, segment, score, n_posts, n_hits, evidence, rule,
-    business), best score first."""
+    business, confirmed_by), best score first."""
     return con.execute(
-        "SELECT user_id, segment, score, n_posts, n_hits, evidence, rule, business FROM user_tags "
+        "SELECT user_id, segment, score, n_posts, n_hits, evidence, rule, business, confirmed_by "
+        "FROM user_tags "
         "WHERE run_id = ? ORDER BY score DESC, user_id",
         [run_id],
     ).df()

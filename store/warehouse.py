@@ -106,7 +106,8 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE TABLE IF NOT EXISTS user_tags (
     run_id VARCHAR NOT NULL, user_id VARCHAR NOT NULL, segment VARCHAR NOT NULL, score DOUBLE,
-    n_posts INTEGER, n_hits INTEGER, evidence VARCHAR, rule VARCHAR, business VARCHAR
+    n_posts INTEGER, n_hits INTEGER, evidence VARCHAR, rule VARCHAR, business VARCHAR,
+    confirmed_by VARCHAR
 );
 CREATE TABLE IF NOT EXISTS tag_funnels (
     run_id VARCHAR PRIMARY KEY, segment VARCHAR, n_posts BIGINT, n_relevant BIGINT,
@@ -222,6 +223,7 @@ def _migrate(con: duckdb.DuckDBPyConnection) -> None:
         ("loads", "updated", "BIGINT DEFAULT 0"),
         ("user_tags", "rule", "VARCHAR"),
         ("user_tags", "business", "VARCHAR"),
+        ("user_tags", "confirmed_by", "VARCHAR"),
     ):
         if table in kinds:
             con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {decl}")
@@ -1100,8 +1102,9 @@ def post_date_span(con: duckdb.DuckDBPyConnection, platform: str = "weibo") -> t
 
 def write_user_tags(con: duckdb.DuckDBPyConnection, run_id: str, tags: pd.DataFrame) -> int:
     """Store a run's user tags (columns user_id, segment, score, n_posts, n_hits, evidence, and
-    optionally rule: which evidence admitted the member, and business: why the account looks like
-    a shop, None for ordinary people)."""
+    optionally rule: which evidence admitted the member, business: why the account looks like a
+    shop, None for ordinary people, and confirmed_by: whether their own first-person words or
+    profile confirm them, NULL when not recorded)."""
     cols = ["user_id", "segment", "score", "n_posts", "n_hits", "evidence"]
     missing = [c for c in cols if c not in tags.columns]
     if missing:
@@ -1109,6 +1112,7 @@ def write_user_tags(con: duckdb.DuckDBPyConnection, run_id: str, tags: pd.DataFr
     frame = tags[cols].copy()
     frame["rule"] = tags["rule"].astype(object) if "rule" in tags.columns else None
     frame["business"] = tags["business"].astype(object) if "business" in tags.columns else None
+    frame["confirmed_by"] = tags["confirmed_by"].astype(object) if "confirmed_by" in tags.columns else None
     frame.insert(0, "run_id", run_id)
     con.register("t_tags", frame)
     try:
@@ -1116,7 +1120,7 @@ def write_user_tags(con: duckdb.DuckDBPyConnection, run_id: str, tags: pd.DataFr
             con.execute("DELETE FROM user_tags WHERE run_id = ?", [run_id])
             con.execute(
                 "INSERT INTO user_tags (run_id, user_id, segment, score, n_posts, n_hits, "
-                "evidence, rule, business) SELECT * FROM t_tags"
+                "evidence, rule, business, confirmed_by) SELECT * FROM t_tags"
             )
     finally:
         con.unregister("t_tags")

@@ -137,3 +137,41 @@ def test_businesses_are_excluded_with_the_reason():
     # members without a business column (tags from before issue 16) are judged as before
     plain = judge_eligibility(members.drop(columns="business"), profiles, EligibilityRules())
     assert plain["eligible"].tolist() == [True, True, False, True]
+
+
+def test_unconfirmed_members_are_not_seeds_unless_asked():
+    """Members their own first-person words or profile do not confirm (the tags' ``confirmed_by``,
+    nlp.tagger) are kept out by default, with why; a None (not recorded) passes and is counted as
+    unknown; ``require_confirmed=False`` keeps everyone; tags without the column are not judged."""
+    members = pd.DataFrame(
+        {
+            "user_id": ["post", "profile", "segment", "no", "old"],
+            "score": [0.9] * 5,
+            "confirmed_by": ["post", "profile", "segment", "unconfirmed", None],
+        }
+    )
+    profiles = pd.DataFrame(
+        {
+            "user_id": members["user_id"],
+            "followers": [10] * 5,
+            "verified": [False] * 5,
+            "verified_type": [-1] * 5,
+        }
+    )
+    out = judge_eligibility(members, profiles, EligibilityRules()).set_index("user_id")
+    assert out["eligible"].to_dict() == {
+        "post": True,
+        "profile": True,
+        "segment": True,
+        "no": False,
+        "old": True,
+    }
+    assert out.loc["no", "excluded_by"] == "not confirmed in their own words"
+    assert out.loc["old", "unknown_fields"] == "confirmed" and out.loc["post", "unknown_fields"] == ""
+    loose = judge_eligibility(members, profiles, EligibilityRules(require_confirmed=False))
+    assert loose["eligible"].all() and (loose["unknown_fields"] == "").all()
+    assert judge_eligibility(members.drop(columns="confirmed_by"), profiles, EligibilityRules())[
+        "eligible"
+    ].all()
+    assert any("first-person" in line for line in EligibilityRules().describe())
+    assert not any("first-person" in line for line in EligibilityRules(require_confirmed=False).describe())

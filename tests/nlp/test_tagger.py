@@ -271,7 +271,9 @@ def test_evidence_schema_and_order(mothers: SegmentDefinition) -> None:
     evidence = json.loads(row.evidence)
     assert len(evidence) == 5
     for item in evidence:
-        assert set(item) == {"kind", "post_id", "created_at", "text", "hits", "score"}
+        # first_person: what the segment's first-person patterns matched, when any did
+        assert set(item) - {"first_person"} == {"kind", "post_id", "created_at", "text", "hits", "score"}
+        assert set(item.get("first_person", ())) <= set(item["hits"])
         assert item["kind"] == "post"
         assert isinstance(item["post_id"], str)
         assert pd.Timestamp(item["created_at"]).tzinfo is not None
