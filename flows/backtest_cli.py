@@ -32,7 +32,8 @@ from typing import Annotated, Any
 
 import typer
 
-from flows.console import LangOption, fail, print_progress
+from flows.cli_errors import fail
+from flows.console import LangOption, print_progress
 from flows.messages import current_lang, tr
 from report.i18n import N_
 

@@ -16,10 +16,10 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from flows.cli_errors import user_errors as _user_errors
 from flows.console import SAMPLE_WAREHOUSE, DebugOption, LangOption
 from flows.console import cli_settings as _settings
 from flows.console import consoles as _c
-from flows.console import user_errors as _user_errors
 from flows.messages import current_lang, say
 from report.i18n import N_
 from report.reasons import reason_text
