@@ -15,13 +15,13 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from flows.cli_errors import quiet_prefect as _quiet_prefect
+from flows.cli_errors import user_errors as _user_errors
 from flows.console import SEGMENT_HELP, DebugOption, LangOption
 from flows.console import cli_settings as _settings
 from flows.console import consoles as _c
 from flows.console import parse_day as _parse_day
 from flows.console import prefect_env as _prefect_env
-from flows.console import quiet_prefect as _quiet_prefect
-from flows.console import user_errors as _user_errors
 from flows.messages import say, tr
 from flows.run_cli import scale_out as _scale_out
 from report.i18n import N_

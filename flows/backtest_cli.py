@@ -32,7 +32,8 @@ from typing import Annotated, Any
 
 import typer
 
-from flows.console import LangOption, fail, print_progress
+from flows.cli_errors import fail
+from flows.console import LangOption, print_progress
 from flows.messages import current_lang, tr
 from report.i18n import N_
 
@@ -86,14 +87,11 @@ def write_outputs(result: Any, out: Path, *, source: str, lang: str | None = Non
 
 
 def _record(warehouse: Path, source: str, split: date, summary: dict[str, Any]) -> None:
+    from store import runs
     from store.history import record_backtest
-    from store.warehouse import open_warehouse
 
-    con = open_warehouse(warehouse)
-    try:
+    with runs.warehouse(warehouse) as con:
         record_backtest(con, source=source, split=split.isoformat(), summary={"source": source, **summary})
-    finally:
-        con.close()
 
 
 #: the help of ``tajian backtest`` (an English message id: its Chinese is in report/locale)

@@ -33,7 +33,8 @@ from typing import Annotated
 
 import typer
 
-from flows.console import LangOption, fail
+from flows.cli_errors import fail
+from flows.console import LangOption
 from flows.console import cli_settings as _settings
 from flows.messages import tr
 from report.i18n import N_

@@ -1,7 +1,7 @@
 """The ``tajian`` command line: the typer ``app`` and its commands, each in a module of its own
 (flows/demo_cli.py, ingest_cli.py, run_cli.py, backfill_cli.py, runs_cli.py, serve_cli.py,
 select_cli.py, classify_cli.py, evaluate_cli.py, backtest_cli.py, label_cli.py, train_cli.py; what they share in
-flows/console.py).
+flows/console.py, how they stop on an error in flows/cli_errors.py).
 
 Only ``demo``, ``run``, ``backfill`` and ``serve`` (flows, a server) import Prefect; the others start fast.
 

@@ -1,33 +1,24 @@
 """What every ``tajian`` command shares: the rich consoles, the settings with ``--lang``, the
-``--lang`` / ``--debug`` options, Prefect kept quiet on the screen, and errors turned into one line
-(the traceback to a log file).
+``--lang`` / ``--debug`` options, Prefect's environment, and the lines it prints (progress, the
+paths of a run's outputs). How a command stops on an error is :mod:`flows.cli_errors`.
 
 Example::
 
-    with user_errors("ingest", debug=False):
-        ...  # any error here becomes one line on stderr and a non-zero exit
+    settings = cli_settings(lang)  # messages from here on speak the analyst's language
     consoles.out.print("done")
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
-import tempfile
-import traceback
-from collections import deque
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
 
-from flows.errors import explain
 from flows.messages import say, tr, use_lang
 from flows.settings import SettingsError, load_settings
 from report.i18n import N_
@@ -39,14 +30,11 @@ __all__ = [
     "LangOption",
     "cli_settings",
     "consoles",
-    "fail",
     "parse_day",
     "people",
     "prefect_env",
     "print_outputs",
     "print_progress",
-    "quiet_prefect",
-    "user_errors",
 ]
 
 
@@ -130,91 +118,6 @@ DebugOption = Annotated[
         help=N_("on an error, print the full traceback and Prefect's log here instead of to a log file"),
     ),
 ]
-
-
-class _Recent(logging.Handler):
-    """The last log records of this command (WARNING and up), for the log file of an error."""
-
-    def __init__(self, keep: int = 2000) -> None:
-        super().__init__(logging.WARNING)
-        self.lines: deque[str] = deque(maxlen=keep)
-        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-
-    def emit(self, record: logging.LogRecord) -> None:
-        with suppress(Exception):  # a record that cannot be formatted is not worth an error
-            self.lines.append(self.format(record))
-
-
-class _NoErrors(logging.Filter):
-    """Keeps errors (Prefect's failed task and flow runs, with tracebacks) off the screen: the
-    command prints one line for them and writes the rest to its log file."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno < logging.ERROR
-
-
-def quiet_prefect(debug: bool) -> None:
-    """Unless ``debug``, Prefect's console handlers stop printing errors (call after Prefect
-    is imported: it installs its handlers then)."""
-    if debug:
-        return
-    for handler in logging.getLogger().handlers:
-        if type(handler).__name__ == "PrefectConsoleHandler" and not any(
-            isinstance(f, _NoErrors) for f in handler.filters
-        ):
-            handler.addFilter(_NoErrors())
-
-
-def _write_log(what: str, exc: BaseException, recent: _Recent) -> tuple[Path | None, str]:
-    """Write the traceback and the recent log to a new log file; returns it (or None and why not)."""
-    folder = Path(tempfile.gettempdir()) / "tajian"
-    path = folder / f"{what}-{datetime.now().strftime('%Y%m%dT%H%M%S')}-{os.getpid()}.log"
-    text = (
-        f"tajian {' '.join(sys.argv[1:])}\n\n--- log ---\n"
-        + "\n".join(recent.lines)
-        + "\n\n--- traceback ---\n"
-        + "".join(traceback.format_exception(exc))
-    )
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as err:
-        return None, f"{folder}: {err.strerror or err}"
-    return path, ""
-
-
-@contextmanager
-def user_errors(what: str, debug: bool) -> Iterator[None]:
-    """Turn any error of the block into one line on stderr (:func:`flows.errors.explain`)
-    and its exit code; the traceback goes to a log file named in the line, or (``debug``) to
-    the screen. Typer's own usage errors and exits pass through."""
-    recent = _Recent()
-    root = logging.getLogger()
-    root.addHandler(recent)
-    try:
-        yield
-    except (typer.Exit, typer.Abort, click.exceptions.ClickException):
-        raise
-    except (Exception, KeyboardInterrupt) as exc:
-        line, code, wants_log = explain(exc, what=f"tajian {what}")
-        if isinstance(exc, KeyboardInterrupt):
-            line, code, wants_log = say("interrupted"), 130, False
-        if debug:
-            traceback.print_exception(exc, file=sys.stderr)
-        elif wants_log:
-            log, why = _write_log(what, exc, recent)
-            line = say("see_log", line=line, log=log) if log else say("no_log", line=line, why=why)
-        consoles.err.print(line, markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(code) from None
-    finally:
-        root.removeHandler(recent)
-
-
-def fail(message: str, code: int = 2) -> typer.Exit:
-    """Print ``error: MESSAGE`` (one line, the analyst's language) and return the exit to raise:
-    ``raise fail("…", 1) from None``. Code 2 is a bad option or file, 1 anything else."""
-    print(tr("error: {why}").format(why=message), file=sys.stderr)
-    return typer.Exit(code)
 
 
 #: the English texts graph/ passes to a progress printer, for the catalogue (make i18n reads

@@ -13,14 +13,14 @@ from typing import Annotated
 
 import typer
 
+from flows.cli_errors import quiet_prefect as _quiet_prefect
+from flows.cli_errors import user_errors as _user_errors
 from flows.console import SAMPLE_WAREHOUSE, DebugOption, LangOption
 from flows.console import cli_settings as _settings
 from flows.console import consoles as _c
 from flows.console import people as _people
 from flows.console import prefect_env as _prefect_env
 from flows.console import print_outputs as _print_outputs
-from flows.console import quiet_prefect as _quiet_prefect
-from flows.console import user_errors as _user_errors
 from flows.ingest_cli import print_loads as _print_loads
 from flows.messages import say, tr
 from report.i18n import N_

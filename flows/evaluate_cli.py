@@ -25,7 +25,8 @@ from flows.classify_cli import (
     load_scorer,
     parse_prior,
 )
-from flows.console import SEGMENT_HELP, LangOption, fail
+from flows.cli_errors import fail
+from flows.console import SEGMENT_HELP, LangOption
 from flows.console import cli_settings as _settings
 from flows.messages import current_lang, say, tr
 from report.i18n import N_

@@ -16,10 +16,10 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from flows.cli_errors import user_errors as _user_errors
 from flows.console import SAMPLE_WAREHOUSE, DebugOption, LangOption
 from flows.console import cli_settings as _settings
 from flows.console import consoles as _c
-from flows.console import user_errors as _user_errors
 from flows.messages import current_lang, say
 from report.i18n import N_
 from report.reasons import reason_text
@@ -166,10 +166,10 @@ def ingest(
     debug: DebugOption = False,
 ) -> None:
     """``tajian ingest``: see :data:`HELP`."""
+    from store import runs
     from store.quality import quarantine_summary, sample_sources
     from store.readers import find_export_files
     from store.stream import load_exports
-    from store.warehouse import open_warehouse
 
     settings = _settings(lang)
     target = warehouse or settings.warehouse
@@ -180,8 +180,7 @@ def ingest(
             raise ValueError(say("ingest_no_files", paths=", ".join(map(str, paths))))
         named = {p.resolve() for p in paths if not p.is_dir()}
         reports, failed = [], []
-        con = open_warehouse(target)
-        try:
+        with runs.warehouse(target) as con:
             with Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),
@@ -211,8 +210,6 @@ def ingest(
                     since = time.monotonic()
                     progress.advance(job)
             samples = sample_sources(con, settings.samples_dir)
-        finally:
-            con.close()
         print_loads(reports)
         rows, spent = sum(r["rows_read"] for r in reports), time.monotonic() - started
         summary = say(

@@ -30,7 +30,8 @@ from typing import Annotated, Any
 
 import typer
 
-from flows.console import SEGMENT_HELP, LangOption, fail
+from flows.cli_errors import fail
+from flows.console import SEGMENT_HELP, LangOption
 from flows.label_server import LabelSession, make_server
 from flows.messages import current_lang, tr, use_lang
 from report.i18n import N_

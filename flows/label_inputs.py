@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flows.console import fail
+from flows.cli_errors import fail
 from flows.settings import Settings
 
 if TYPE_CHECKING:

@@ -26,16 +26,14 @@ def check_run_inputs(settings, segment: str, day: date | None, window_days: int,
     valid segment file, a warehouse that exists and is a DuckDB database, and posts in the
     window. Returns the run's day (the newest post's date by default)."""
     from nlp.segments import load_segment
-    from store.warehouse import open_warehouse, post_date_span, window_bounds
+    from store import runs
+    from store.warehouse import post_date_span, window_bounds
 
     load_segment(segment, settings.segments_dir)
     if not Path(warehouse).exists():
         raise UserError(say("warehouse_missing", path=warehouse))
-    con = open_warehouse(warehouse, read_only=True)
-    try:
+    with runs.warehouse(warehouse, read_only=True) as con:
         span = post_date_span(con)
-    finally:
-        con.close()
     if span is None:
         raise UserError(say("warehouse_empty", path=warehouse))
     if day is None:

@@ -15,6 +15,8 @@ from typing import Annotated
 
 import typer
 
+from flows.cli_errors import quiet_prefect as _quiet_prefect
+from flows.cli_errors import user_errors as _user_errors
 from flows.console import SEGMENT_HELP, DebugOption, LangOption
 from flows.console import cli_settings as _settings
 from flows.console import consoles as _c
@@ -22,8 +24,6 @@ from flows.console import parse_day as _parse_day
 from flows.console import people as _people
 from flows.console import prefect_env as _prefect_env
 from flows.console import print_outputs as _print_outputs
-from flows.console import quiet_prefect as _quiet_prefect
-from flows.console import user_errors as _user_errors
 from flows.errors import EXIT_USAGE
 from flows.messages import current_lang, say, tr
 from flows.run_checks import check_run_inputs as _check_run_inputs

@@ -16,11 +16,11 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 
+from flows.cli_errors import user_errors as _user_errors
 from flows.console import DebugOption, LangOption
 from flows.console import cli_settings as _settings
 from flows.console import consoles as _c
 from flows.console import parse_day as _parse_day
-from flows.console import user_errors as _user_errors
 from flows.errors import UserError
 from flows.messages import say, tr
 from report.i18n import N_

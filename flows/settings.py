@@ -1,8 +1,10 @@
 """One place for settings: defaults, then ``tajian.toml``, then ``TAJIAN_*`` environment variables.
 
 Settings are read here and passed down as arguments; libraries never read them. The values are
-checked and converted by pydantic (:class:`Settings` is a pydantic-settings ``BaseSettings``); an
-error names the setting, where its value came from and what it must be.
+checked and converted by pydantic (:class:`Settings` is a pydantic-settings ``BaseSettings``; the
+kinds of value, e.g. a list of places, and how each is read from text are in
+:mod:`flows.setting_types`); an error names the setting, where its value came from and what it must
+be. :mod:`flows.options` regroups the settings into the options a library function takes.
 
 ``tajian.toml`` (in the working directory, or the file named by ``TAJIAN_CONFIG``) holds the same
 names as :class:`Settings`, e.g.::
@@ -29,18 +31,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
-    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
 
-from graph.options import EligibilityRules, SelectOptions, gender_of, parse_probability
-from store.places import short_name
+from flows.setting_types import Count, Gender, HomePath, KindWeights, Names, Places, SpreadModel, WholeNumber
+from graph.options import SelectOptions
 
 __all__ = ["PROJECT_ROOT", "Settings", "SettingsError", "load_settings"]
 
@@ -49,13 +50,6 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 class SettingsError(ValueError):
     """A setting has the wrong type or value; the message names where it came from."""
-
-
-#: The settings that are whole numbers: true/false is refused, not read as 1/0.
-_WHOLE_NUMBERS = (
-    "window_days", "k", "seed", "max_hops", "sample_size", "n_simulations", "theta_min",
-    "min_posts", "follower_cap", "tag_shards", "threads", "min_followers", "max_followers",
-)  # fmt: skip
 
 
 #: the selection's and the seed rules' own defaults (graph/options.py): the one source of them
@@ -74,58 +68,58 @@ class Settings(BaseSettings):
         env_prefix="TAJIAN_", frozen=True, extra="forbid", env_ignore_empty=True
     )
 
-    warehouse: Path = Path("data/warehouse.duckdb")
-    out_dir: Path = Path("out")
-    data_dir: Path = PROJECT_ROOT / "data"
-    samples_dir: Path = PROJECT_ROOT / "data" / "samples"
+    warehouse: HomePath = Path("data/warehouse.duckdb")
+    out_dir: HomePath = Path("out")
+    data_dir: HomePath = PROJECT_ROOT / "data"
+    samples_dir: HomePath = PROJECT_ROOT / "data" / "samples"
     segment: str = "mothers"
-    window_days: int = 30
-    k: int = _SELECT.k
-    seed: int = _SELECT.seed
+    window_days: WholeNumber = 30
+    k: WholeNumber = _SELECT.k
+    seed: WholeNumber = _SELECT.seed
     method: str = _SELECT.method
     # wc | uniform:P | learned (learned: from the warehouse's repost history before the window
     # ends, graph/learned.py; the estimator and its Beta prior's pseudo-counts below)
-    probability: str = _SELECT.probability
+    probability: SpreadModel = _SELECT.probability
     learned_estimator: Literal["bernoulli", "jaccard"] = "bernoulli"
     learned_prior_successes: Annotated[float, Field(ge=0)] = _SELECT.learned_prior[0]
     learned_prior_failures: Annotated[float, Field(ge=0)] = _SELECT.learned_prior[1]
-    max_hops: int = _SELECT.max_hops
+    max_hops: WholeNumber = _SELECT.max_hops
     decay: float = _SELECT.decay
-    sample_size: int = 20_000
-    n_simulations: int = _SELECT.n_simulations
+    sample_size: WholeNumber = 20_000
+    n_simulations: WholeNumber = _SELECT.n_simulations
     epsilon: float = _SELECT.epsilon
-    theta_min: int = _SELECT.theta_min
+    theta_min: WholeNumber = _SELECT.theta_min
     rr_per_target: float = _SELECT.rr_per_target
     bot_score_max: float = _RULES.bot_score_max or 0.0
-    min_posts: int = _RULES.min_posts
-    follower_cap: int = _RULES.follower_cap or 0
+    min_posts: WholeNumber = _RULES.min_posts
+    follower_cap: WholeNumber = _RULES.follower_cap or 0
     min_score: float = _RULES.min_score
     exclude_verified_organisations: bool = _RULES.exclude_verified_organisations
     # seeds only among members their own first-person words or profile confirm
     require_confirmed: bool = _RULES.require_confirmed
     # the analyst's filters on who may be a seed (tajian run --min-followers …; 0 / "" / () = off);
     # each leaves out people whose value is unknown, and the report counts them
-    min_followers: Annotated[int, Field(ge=0)] = 0
-    max_followers: Annotated[int, Field(ge=0)] = 0
+    min_followers: Count = 0
+    max_followers: Count = 0
     # (reposts + comments + likes) per post per follower: 0.02 = 2%
     min_engagement: Annotated[float, Field(ge=0)] = 0.0
-    regions: Annotated[tuple[str, ...], NoDecode] = ()  # provinces or cities: 广东, 上海, 杭州
-    gender: str = ""  # f | m
+    regions: Places = ()  # provinces or cities: 广东, 上海, 杭州
+    gender: Gender = ""  # f | m
     exclude_verified: bool = _RULES.exclude_verified  # every verified account, not only organisations
-    kind_weights: Annotated[tuple[tuple[str, float], ...], NoDecode] = tuple(_SELECT.kind_weights.items())
+    kind_weights: KindWeights = tuple(_SELECT.kind_weights.items())
     # scheduled runs (tajian serve): the inbox it loads first, the segments it runs, and when
-    inbox: Path = Path("data/inbox")
-    segments: Annotated[tuple[str, ...], NoDecode] = ("mothers",)
+    inbox: HomePath = Path("data/inbox")
+    segments: Names = ("mothers",)
     schedule_cron: str = "0 2 * * *"
     schedule_timezone: str = "Asia/Shanghai"
     # scale-out: tag the window's posts in this many user shards (each a task; 1 = no overhead),
     # run on the workers of the Dask scheduler at this address (HOST:PORT; "" = in this process)
-    tag_shards: int = 1
+    tag_shards: WholeNumber = 1
     dask_address: str = ""
     # the language of the report, the seed-list files and the command line's messages: zh | en
     lang: Literal["zh", "en"] = "zh"
     # threads of the graph kernels (0: every CPU this process may use); results never depend on it
-    threads: int = _SELECT.threads or 0
+    threads: WholeNumber = _SELECT.threads or 0
 
     @classmethod
     def settings_customise_sources(
@@ -140,60 +134,6 @@ class Settings(BaseSettings):
         # Settings() is the defaults wherever it runs
         return (init_settings,)
 
-    @field_validator("warehouse", "out_dir", "data_dir", "samples_dir", "inbox")
-    @classmethod
-    def _home(cls, path: Path) -> Path:
-        return path.expanduser()
-
-    @field_validator(*_WHOLE_NUMBERS, mode="before")
-    @classmethod
-    def _whole(cls, raw: Any) -> Any:
-        if isinstance(raw, bool):  # True is not a number of days
-            raise ValueError("a whole number, not true/false")
-        return raw.strip() if isinstance(raw, str) else raw
-
-    @field_validator("probability")
-    @classmethod
-    def _spread_model(cls, value: str) -> str:
-        parse_probability(value)  # the model's own check: the one definition of what it takes
-        return value
-
-    @field_validator("segments", mode="before")
-    @classmethod
-    def _names(cls, raw: Any) -> tuple[str, ...]:
-        items = raw if isinstance(raw, list | tuple) else str(raw).split(",")
-        names = tuple(str(x).strip() for x in items if str(x).strip())
-        if not names:
-            raise ValueError("at least one segment name")
-        return names
-
-    @field_validator("regions", mode="before")
-    @classmethod
-    def _places(cls, raw: Any) -> tuple[str, ...]:
-        # short names, as store.places reads profiles' locations: 广东省 is 广东, 广州市 广州
-        items = raw if isinstance(raw, list | tuple) else str(raw).split(",")
-        return tuple(dict.fromkeys(short_name(str(x)) for x in items if str(x).strip()))
-
-    @field_validator("gender", mode="before")
-    @classmethod
-    def _gender(cls, raw: Any) -> str:
-        # as the profiles say it (女, female, F …), stored as the filter's code f / m
-        if raw is None or (isinstance(raw, str) and not raw.strip()):
-            return ""
-        code = gender_of(raw)
-        if code is None:
-            raise ValueError("f, m or empty")
-        return code
-
-    @field_validator("kind_weights", mode="before")
-    @classmethod
-    def _pairs(cls, raw: Any) -> Any:
-        if isinstance(raw, Mapping):
-            return tuple(raw.items())
-        if isinstance(raw, str):
-            return tuple(tuple(p.split("=", 1)) for p in raw.split(","))
-        return raw
-
     @property
     def segments_dir(self) -> Path:
         return self.data_dir / "segments"
@@ -206,40 +146,6 @@ class Settings(BaseSettings):
     def from_plain(cls, values: Mapping[str, Any]) -> Settings:
         """Inverse of :meth:`to_plain`."""
         return _validated(dict(values), dict.fromkeys(values, "settings"))
-
-    def select_options(self) -> SelectOptions:
-        """The selection's settings, for :func:`graph.run_select.select_for_run`."""
-        rules = EligibilityRules(
-            min_score=self.min_score,
-            follower_cap=self.follower_cap,
-            exclude_verified_organisations=self.exclude_verified_organisations,
-            require_confirmed=self.require_confirmed,
-            bot_score_max=self.bot_score_max,
-            min_posts=self.min_posts,
-            min_followers=self.min_followers or None,
-            max_followers=self.max_followers or None,
-            min_engagement=self.min_engagement or None,
-            regions=self.regions,
-            gender=self.gender or None,
-            exclude_verified=self.exclude_verified,
-        )
-        return SelectOptions(
-            k=self.k,
-            method=self.method,
-            probability=self.probability,
-            max_hops=self.max_hops,
-            decay=self.decay,
-            seed=self.seed,
-            epsilon=self.epsilon,
-            theta_min=self.theta_min,
-            rr_per_target=self.rr_per_target,
-            n_simulations=self.n_simulations,
-            kind_weights=dict(self.kind_weights),
-            eligibility=rules,
-            learned_estimator=self.learned_estimator,
-            learned_prior=(self.learned_prior_successes, self.learned_prior_failures),
-            threads=self.threads or None,
-        )
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied (``None`` values are ignored), checked like any setting."""

@@ -20,6 +20,7 @@ from typing import Any
 
 from flows.errors import UserError
 from flows.messages import no_members_line
+from flows.options import select_options
 from flows.settings import Settings
 from graph.run_select import RunSelection, select_for_run
 from report.seedlist import explain_seed
@@ -122,7 +123,7 @@ def select_step(
             fetch_window_interactions(con, start, end),
             place_columns(fetch_users(con, tags["user_id"])),
             fetch_window_posts(con, start, end),
-            settings.select_options(),
+            select_options(settings),
             segment=segment,
             as_of=as_of,
             window_days=window_days,

@@ -19,7 +19,8 @@ from typing import Annotated
 
 import typer
 
-from flows.console import SEGMENT_HELP, LangOption, fail
+from flows.cli_errors import fail
+from flows.console import SEGMENT_HELP, LangOption
 from flows.messages import say, tr, use_lang
 from report.i18n import N_
 

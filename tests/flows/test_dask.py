@@ -43,7 +43,7 @@ def dask_address(tmp_path_factory) -> Iterator[str]:
         import distributed  # noqa: F401
         import prefect_dask  # noqa: F401
     except ImportError as exc:
-        missing(f"prefect-dask / distributed are not installed ({exc}); pip install prefect-dask")
+        missing(f"prefect-dask / distributed are not installed ({exc}); they are in the lock: make install")
     import dask
 
     # a loaded CI box (the suite runs on a worker per core) can stall an event loop for seconds:

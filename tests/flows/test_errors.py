@@ -167,7 +167,7 @@ def test_an_unexpected_error_names_a_log_file_with_the_traceback(capsys):
     """An error that is no user error: one line naming a log file that holds the traceback."""
     import typer
 
-    from flows.console import user_errors as _user_errors
+    from flows.cli_errors import user_errors as _user_errors
 
     with pytest.raises(typer.Exit) as exited, _user_errors("run", debug=False):
         raise KeyError("a bug")

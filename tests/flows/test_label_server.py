@@ -131,7 +131,7 @@ def test_label_30_posts_with_the_keyboard_during_an_ingest(chromium, server):
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        missing("playwright is not installed (pip install -e '.[test]')")
+        missing("playwright is not installed: it is in requirements.lock (make install)")
     _, url, _, wh = server
     keys = {"y": "yes", "n": "no", "u": "unsure"}
     pressed: list[tuple[str, str]] = []

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from flows.options import select_options
 from flows.settings import Settings, SettingsError, load_settings
 
 
@@ -42,7 +43,7 @@ def test_environment_lists_and_the_selection_options():
     env = {"TAJIAN_KIND_WEIGHTS": "repost=1,comment=0.25", "TAJIAN_SEGMENTS": "a, b", "TAJIAN_THREADS": "2"}
     s = load_settings(env=env, config_path=None)
     assert s.kind_weights == (("repost", 1.0), ("comment", 0.25)) and s.segments == ("a", "b")
-    options = s.select_options()
+    options = select_options(s)
     assert options.threads == 2 and dict(options.kind_weights) == {"repost": 1.0, "comment": 0.25}
     assert options.eligibility.follower_cap == 50_000
     with pytest.raises(SettingsError, match=r"TAJIAN_K: setting 'k' must be int; got 'true'"):
@@ -53,7 +54,7 @@ def test_the_selection_defaults_have_one_source_and_filters_are_normalised():
     from graph.options import SelectOptions
 
     # the settings' defaults are the selection's own (graph/options.py), not a copy of them
-    assert Settings().select_options() == SelectOptions()
+    assert select_options(Settings()) == SelectOptions()
     s = Settings(regions="广东省, 广州市,广东", gender="女")
     assert s.regions == ("广东", "广州") and s.gender == "f"
     assert Settings(gender=" ").gender == "" and Settings(gender="Male").gender == "m"

@@ -198,7 +198,7 @@ def test_report_in_chromium(chromium, probed):
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        missing("playwright is not installed (pip install -e '.[test]')")
+        missing("playwright is not installed: it is in requirements.lock (make install)")
     staged, first = probed
     errors: list[str] = []
     dialogs: list[str] = []
