@@ -13,7 +13,9 @@ the keyword-regex baseline (anyone with a post whose own words hold a child word
   these are scored: recall is over the labelled parents).
 
 Unsure labels count as their best guess. Seeds: the share of the run's seeds that are true members
-(and not shops). Prints one table per set; the figures go in bench/RESULTS.md by hand.
+(and not shops); the confirmed members (``user_tags.confirmed_by``: a first-person post or the
+profile), the pool the seeds are drawn from, scored like the members. Prints one table per set;
+the figures go in bench/RESULTS.md by hand.
 
 Usage: python bench/bench_users.py [--keep DIR] [--sets fixture,timelines,santai]
 """
@@ -57,16 +59,27 @@ def _run(export: Path, work: Path, *run_args: str) -> tuple[set[str], list[str],
     con = duckdb.connect(str(wh), read_only=True)
     try:
         run_id = con.execute("SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1").fetchone()[0]
-        tags = con.execute("SELECT user_id, business FROM user_tags WHERE run_id = ?", [run_id]).df()
+        tags = con.execute(
+            "SELECT user_id, business, confirmed_by FROM user_tags WHERE run_id = ?", [run_id]
+        ).df()
         seeds = [r[0] for r in con.execute("SELECT user_id FROM seeds WHERE run_id = ?", [run_id]).fetchall()]
         funnel = con.execute("SELECT * FROM tag_funnels WHERE run_id = ?", [run_id]).df()
         posts = con.execute("SELECT user_id, text FROM posts").df()
     finally:
         con.close()
-    return set(tags["user_id"]), seeds, funnel.iloc[0].to_dict() if len(funnel) else {}, posts
+    confirmed = set(tags.loc[tags["confirmed_by"].isin(["post", "profile", "segment"]), "user_id"])
+    return set(tags["user_id"]), confirmed, seeds, funnel.iloc[0].to_dict() if len(funnel) else {}, posts
 
 
-def _report(name: str, truth: pd.DataFrame, members: set[str], seeds: list[str], funnel: dict, posts) -> None:
+def _report(
+    name: str,
+    truth: pd.DataFrame,
+    members: set[str],
+    confirmed: set[str],
+    seeds: list[str],
+    funnel: dict,
+    posts,
+) -> None:
     ours = user_scores(truth, members)
     base = user_scores(truth, regex_members_of(posts))
     table = ours[["tagged", "members", "precision", "recall", "f1"]].join(
@@ -77,6 +90,11 @@ def _report(name: str, truth: pd.DataFrame, members: set[str], seeds: list[str],
     good = sum(bool(member[s]) for s in labelled)
     print(f"\n== {name}: {len(truth)} users, {int(truth['member'].sum())} members")
     print(table.round(2).to_string())
+    pool = user_scores(truth, confirmed).loc["all"]
+    print(
+        f"confirmed members (the seed pool): {int(pool['tagged'])}, precision {pool['precision']:.2f}, "
+        f"recall {pool['recall']:.2f}"
+    )
     print(f"seeds: {len(seeds)}; labelled {len(labelled)}; true members {good}")
     keep = ("n_posts", "n_relevant", "n_positive_posts", "n_authors", "n_members", "prior", "threshold")
     print("funnel:", json.dumps({k: funnel.get(k) for k in keep}, default=str))
@@ -104,23 +122,37 @@ def main() -> None:
     if "fixture" in sets:
         work = root / "fixture"
         truth = build_user_fixture(DATA, work / "export")
-        members, seeds, funnel, posts = _run(work / "export", work, "--k", "20", "--seed", "7")
-        _report("fixture (weibo-search layout, held-out gold posts)", truth, members, seeds, funnel, posts)
+        members, confirmed, seeds, funnel, posts = _run(work / "export", work, "--k", "20", "--seed", "7")
+        _report(
+            "fixture (weibo-search layout, held-out gold posts)",
+            truth,
+            members,
+            confirmed,
+            seeds,
+            funnel,
+            posts,
+        )
     if "timelines" in sets:
         work = root / "timelines"
-        members, seeds, funnel, posts = _run(
+        members, confirmed, seeds, funnel, posts = _run(
             EXPORTS / "weibo-crawler", work, "--as-of", "2021-05-31", "--window-days", "900", "--k", "20"
         )
         truth = _labelled(REPO / "tests/data/mothers_users_timelines.csv", posts.groupby("user_id").size())
-        _report("timelines (real weibo-crawler export)", truth, members, seeds, funnel, posts)
+        _report("timelines (real weibo-crawler export)", truth, members, confirmed, seeds, funnel, posts)
     if "santai" in sets:
         work = root / "santai"
-        members, seeds, funnel, posts = _run(
+        members, confirmed, seeds, funnel, posts = _run(
             EXPORTS / "weibo-search", work, "--as-of", "2021-06-20", "--window-days", "30", "--k", "20"
         )
         truth = _labelled(REPO / "tests/data/mothers_users_santai.csv", posts.groupby("user_id").size())
         _report(
-            "santai (real weibo-search 三胎 crawl, labelled users only)", truth, members, seeds, funnel, posts
+            "santai (real weibo-search 三胎 crawl, labelled users only)",
+            truth,
+            members,
+            confirmed,
+            seeds,
+            funnel,
+            posts,
         )
     print(f"\nwork folder: {root}")
 

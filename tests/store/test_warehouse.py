@@ -269,8 +269,9 @@ def test_a_warehouse_from_before_the_business_column_gains_it_and_tag_funnels(tm
     old.close()
     con = open_warehouse(path)
     columns = [r[0] for r in con.execute("DESCRIBE user_tags").fetchall()]
-    assert columns[-2:] == ["rule", "business"]
-    assert con.execute("SELECT rule, business FROM user_tags").fetchall() == [("strong post", None)]
+    assert columns[-3:] == ["rule", "business", "confirmed_by"]
+    rows = con.execute("SELECT rule, business, confirmed_by FROM user_tags").fetchall()
+    assert rows == [("strong post", None, None)]  # confirmation not recorded: NULL
     assert read_tag_funnel(con, "r0") is None  # the table is there, empty
     con.close()
 
