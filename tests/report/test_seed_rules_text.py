@@ -38,7 +38,7 @@ def test_the_members_note_counts_the_confirmed() -> None:
     assert "2 are confirmed by a post in their own first-person words" in en
     assert "and 1 more by their profile; 1 are not confirmed." in en
     zh = members_note("mothers", "classifier", counts, tags, None, "zh")
-    assert "first-person" not in zh and "第一人称" in zh
+    assert "first-person" not in zh and "2 位由自己第一人称的帖子" in zh
     # a segment without first-person patterns (every member "segment") says nothing of it
     plain = tags.assign(confirmed_by="segment")
     assert "confirmed" not in members_note("food", "rules", counts, plain, None, "en")
