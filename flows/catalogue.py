@@ -149,6 +149,15 @@ CATALOGUE: dict[str, str] = {
         "none), so it passed everyone; load profiles that have it (e.g. weibo-crawler's users.csv) "
         "to apply it"
     ),
+    # fewer seeds than asked for (issue 16): how many members each house rule left out
+    "fewer_seeds": N_(
+        "note: only {e:,} of the {n:,} members may be seeds, fewer than the {k:,} asked for; left out: {why}"
+    ),
+    "left_unconfirmed": N_("{n:,} not confirmed in their own words (no first-person post or profile)"),
+    "left_businesses": N_("{n:,} shops or sellers"),
+    "left_bots": N_("{n:,} bot-like"),
+    "left_inactive": N_("{n:,} without a post in the window"),
+    "left_other": N_("{n:,} by the follower cap, verification or the filters"),
     "rule_follower_cap": N_("the follower cap ({value:,} followers: no celebrities)"),
     "rule_exclude_verified_organisations": N_("the rule keeping out verified organisations (blue V)"),
     "field_followers": N_("follower counts are"),

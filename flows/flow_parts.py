@@ -16,7 +16,7 @@ from typing import Any
 from prefect import get_run_logger
 
 from flows import publish
-from flows.messages import rule_warnings
+from flows.messages import fewer_seeds_note, rule_warnings
 from flows.settings import Settings, load_settings
 from flows.tasks import report_artifacts_task
 
@@ -106,6 +106,9 @@ def log_selection(selection: dict[str, Any]) -> list[str]:
         *(len(selection["seeds"]), selection["expected_reach"], selection["n_targets"]),
     )
     warnings = rule_warnings(selection.get("rule_checks"))
+    fewer = fewer_seeds_note(selection)
+    if fewer is not None:
+        warnings.append(fewer)
     for line in warnings:
         logger.warning("%s", line)
     return warnings

@@ -23,6 +23,7 @@ from report.i18n import DEFAULT_LANG, check_lang, translations
 
 __all__ = [
     "current_lang",
+    "fewer_seeds_note",
     "no_members_line",
     "people_of",
     "rule_warnings",
@@ -147,6 +148,35 @@ def people_of(segment: str, segment_file: str | Path, lang: str | None = None) -
         return load_segment(segment, Path(segment_file).parent).called(lang or _LANG[0])
     except (OSError, ValueError):
         return segment
+
+
+def fewer_seeds_note(selection: dict[str, Any]) -> str | None:
+    """A line saying why a run picked fewer seeds than asked for (None when it did not): how many
+    members each house rule left out, from the selection's ``params``.
+
+    Example:
+        >>> sel = {"seeds": [1] * 41, "n_eligible": 41, "params": {"k_requested": 100, "n_members": 73,
+        ...        "excluded_unconfirmed": 27, "excluded_businesses": 5}}
+        >>> for part in fewer_seeds_note(sel).split("；没有入选的："):
+        ...     print(part)
+        注意：73 位成员中只有 41 位可以当种子，少于要求的 100 位
+        27 位未得到本人话语确认（没有第一人称帖子或个人资料）；5 位是店铺或卖家
+    """
+    params = selection.get("params") or {}
+    k, n = params.get("k_requested"), params.get("n_members")
+    if k is None or n is None or len(selection.get("seeds") or ()) >= int(k):
+        return None
+    e = int(selection.get("n_eligible") or 0)
+    counts = {
+        "left_unconfirmed": int(params.get("excluded_unconfirmed") or 0),
+        "left_businesses": int(params.get("excluded_businesses") or 0),
+        "left_bots": int(params.get("excluded_as_bots") or 0),
+        "left_inactive": int(params.get("excluded_inactive") or 0),
+    }
+    counts["left_other"] = int(params.get("excluded_otherwise") or 0)
+    # a member left out for two reasons is counted under both
+    why = tr("; ").join(say(key, n=c) for key, c in counts.items() if c)
+    return say("fewer_seeds", e=e, n=int(n), k=int(k), why=why or say("left_other", n=int(n) - e))
 
 
 def rule_warnings(checks: list[dict[str, Any]] | None) -> list[str]:

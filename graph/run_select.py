@@ -201,6 +201,12 @@ def select_for_run(
             "graph_edges": graph.ecount(),
             "excluded_as_bots": int(judged["excluded_by"].str.contains("bot-like").sum()),
             "excluded_inactive": int(judged["excluded_by"].str.contains("posts in the window").sum()),
+            "excluded_unconfirmed": int(
+                judged["excluded_by"].str.contains("not confirmed in their own words").sum()
+            ),
+            "excluded_businesses": int(judged["excluded_by"].str.contains("business (", regex=False).sum()),
+            "excluded_otherwise": _excluded_otherwise(judged),
+            "n_members": len(members),
             "filter_counts": filter_counts(judged),
         },
     )
@@ -215,6 +221,19 @@ def select_for_run(
         n_hits=dict(zip(tags["user_id"], tags["n_hits"], strict=True)),
         rule_checks=rule_checks(judged, rules),
     )
+
+
+#: the reasons of ``judge_eligibility`` the run counts apart (params ``excluded_*``)
+_COUNTED_REASONS = ("bot-like", "posts in the window", "not confirmed in their own words", "business (")
+
+
+def _excluded_otherwise(judged: pd.DataFrame) -> int:
+    """Members left out for none of :data:`_COUNTED_REASONS` (follower cap, verification, filters)."""
+    why = judged.loc[~judged["eligible"], "excluded_by"].astype(str)
+    counted = pd.Series(False, index=why.index)
+    for reason in _COUNTED_REASONS:
+        counted |= why.str.contains(reason, regex=False)
+    return int((~counted).sum())
 
 
 def describe_selection(selection: Mapping[str, Any]) -> tuple[list[str], str]:

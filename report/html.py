@@ -395,6 +395,14 @@ _PARAM_HELP = {
     "sample_size": N_("reverse-reachable sets sampled to choose the seeds (more sets, steadier list)"),
     "n_simulations": N_("Monte Carlo simulations used to measure each list's expected reach"),
     "graph_users": N_("people in the influence graph of the window"),
+    "n_members": N_("members of the segment found in the window"),
+    "excluded_as_bots": N_("members left out as bot-like"),
+    "excluded_inactive": N_("members left out for too few posts in the window"),
+    "excluded_unconfirmed": N_(
+        "members left out: not confirmed in their own words (no first-person post or profile)"
+    ),
+    "excluded_businesses": N_("members left out as shops or sellers"),
+    "excluded_otherwise": N_("members left out by the follower cap, verification or the filters"),
     "graph_edges": N_("who-spreads-whom links in the influence graph"),
     "kind_weights": N_("how much each kind of interaction counts toward a link's weight"),
     "model.probability": N_(
@@ -439,6 +447,12 @@ _DIAGNOSTICS = {
     "filter_counts",
     "graph_users",
     "graph_edges",
+    "n_members",
+    "excluded_as_bots",
+    "excluded_inactive",
+    "excluded_unconfirmed",
+    "excluded_businesses",
+    "excluded_otherwise",
     "certified_ratio",
     "target_ratio",
     "theta",
