@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -40,6 +41,23 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("TAJIAN_REAL_DATA", REPO.parent / "shared" / "data"))
 EXPORTS = DATA / "real-exports"
 TAJIAN = [sys.executable, "-m", "flows.cli"]
+#: the real exports with labelled users: export folder, as-of, window days, labels, title
+LABELLED_SETS = {
+    "timelines": (
+        "weibo-crawler",
+        "2021-05-31",
+        "900",
+        "mothers_users_timelines.csv",
+        "timelines (real weibo-crawler export)",
+    ),
+    "santai": (
+        "weibo-search",
+        "2021-06-20",
+        "30",
+        "mothers_users_santai.csv",
+        "santai (real weibo-search 三胎 crawl, labelled users only)",
+    ),
+}
 
 
 def _tajian(*args: str) -> None:
@@ -50,7 +68,17 @@ def _tajian(*args: str) -> None:
     print(f"  tajian {args[0]}: {time.monotonic() - started:.0f} s", flush=True)
 
 
-def _run(export: Path, work: Path, *run_args: str) -> tuple[set[str], list[str], dict, pd.DataFrame]:
+class Outcome(NamedTuple):
+    """What one run of a set gave: its members, the confirmed ones, seeds, funnel and posts."""
+
+    members: set[str]
+    confirmed: set[str]
+    seeds: list[str]
+    funnel: dict
+    posts: pd.DataFrame
+
+
+def _run(export: Path, work: Path, *run_args: str) -> Outcome:
     import duckdb
 
     wh = work / "warehouse.duckdb"
@@ -68,18 +96,13 @@ def _run(export: Path, work: Path, *run_args: str) -> tuple[set[str], list[str],
     finally:
         con.close()
     confirmed = set(tags.loc[tags["confirmed_by"].isin(["post", "profile", "segment"]), "user_id"])
-    return set(tags["user_id"]), confirmed, seeds, funnel.iloc[0].to_dict() if len(funnel) else {}, posts
+    return Outcome(
+        set(tags["user_id"]), confirmed, seeds, funnel.iloc[0].to_dict() if len(funnel) else {}, posts
+    )
 
 
-def _report(
-    name: str,
-    truth: pd.DataFrame,
-    members: set[str],
-    confirmed: set[str],
-    seeds: list[str],
-    funnel: dict,
-    posts,
-) -> None:
+def _report(name: str, truth: pd.DataFrame, run: Outcome) -> None:
+    members, confirmed, seeds, funnel, posts = run
     ours = user_scores(truth, members)
     base = user_scores(truth, regex_members_of(posts))
     table = ours[["tagged", "members", "precision", "recall", "f1"]].join(
@@ -122,38 +145,14 @@ def main() -> None:
     if "fixture" in sets:
         work = root / "fixture"
         truth = build_user_fixture(DATA, work / "export")
-        members, confirmed, seeds, funnel, posts = _run(work / "export", work, "--k", "20", "--seed", "7")
-        _report(
-            "fixture (weibo-search layout, held-out gold posts)",
-            truth,
-            members,
-            confirmed,
-            seeds,
-            funnel,
-            posts,
-        )
-    if "timelines" in sets:
-        work = root / "timelines"
-        members, confirmed, seeds, funnel, posts = _run(
-            EXPORTS / "weibo-crawler", work, "--as-of", "2021-05-31", "--window-days", "900", "--k", "20"
-        )
-        truth = _labelled(REPO / "tests/data/mothers_users_timelines.csv", posts.groupby("user_id").size())
-        _report("timelines (real weibo-crawler export)", truth, members, confirmed, seeds, funnel, posts)
-    if "santai" in sets:
-        work = root / "santai"
-        members, confirmed, seeds, funnel, posts = _run(
-            EXPORTS / "weibo-search", work, "--as-of", "2021-06-20", "--window-days", "30", "--k", "20"
-        )
-        truth = _labelled(REPO / "tests/data/mothers_users_santai.csv", posts.groupby("user_id").size())
-        _report(
-            "santai (real weibo-search 三胎 crawl, labelled users only)",
-            truth,
-            members,
-            confirmed,
-            seeds,
-            funnel,
-            posts,
-        )
+        run = _run(work / "export", work, "--k", "20", "--seed", "7")
+        _report("fixture (weibo-search layout, held-out gold posts)", truth, run)
+    for name, (export, as_of, days, labels, title) in LABELLED_SETS.items():
+        if name in sets:
+            args = ("--as-of", as_of, "--window-days", days, "--k", "20")
+            run = _run(EXPORTS / export, root / name, *args)
+            truth = _labelled(REPO / "tests/data" / labels, run.posts.groupby("user_id").size())
+            _report(title, truth, run)
     print(f"\nwork folder: {root}")
 
 
