@@ -286,10 +286,11 @@ class _Compiled:
     substring_weights: dict[str, float]
     token_gate_re: re.Pattern[str] | None
     token_weights: dict[str, float]
-    pattern_gates: tuple[frozenset[str] | None, ...]
-    gate_re: re.Pattern[str] | None  # any character of any pattern's gate
-    gate_masks: dict[str, int]  # gate character -> bit i set for each pattern i it opens
-    ungated_mask: int  # bit i set for each pattern i without a gate (always searched)
+    pattern_gates: tuple[frozenset[str] | None, ...]  # then the vetoes' gates
+    gate_re: re.Pattern[str] | None  # any character of any pattern's or veto's gate
+    # gate character -> bit i set for each pattern i it opens (bit len(patterns) + j: veto j)
+    gate_masks: dict[str, int]
+    ungated_mask: int  # bit set for each pattern or veto without a gate (always searched)
 
 
 def _gate_masks(
@@ -323,7 +324,8 @@ def _compile(segment: SegmentDefinition) -> _Compiled:
         return entry[1]
     sub = {k.word: k.weight for k in segment.keywords if not k.token_only}
     tok = {k.word: k.weight for k in segment.keywords if k.token_only}
-    gates = tuple(_required_chars(p.regex) for p in segment.patterns)
+    regexes = [p.regex for p in segment.patterns] + [v.regex for v in segment.vetoes]
+    gates = tuple(map(_required_chars, regexes))
     compiled = _Compiled(_trie_regex(list(sub)), sub, _trie_regex(list(tok)), tok, gates, *_gate_masks(gates))
     if len(_COMPILED) >= _COMPILED_MAX:
         _COMPILED.clear()
@@ -386,13 +388,14 @@ def score_own_text(
     hits = list(weights)
     raw = sum(weights.values())
     kinds: set[str] = set()
-    # the patterns whose gate (characters every match holds) is in the text, in segment order
-    todo = comp.ungated_mask
+    # the patterns and vetoes whose gate (characters every match holds) is in the text
+    gated = comp.ungated_mask
     if comp.gate_re is not None:
         masks = comp.gate_masks
         for ch in set(comp.gate_re.findall(own_text)):
-            todo |= masks[ch]
+            gated |= masks[ch]
     patterns = segment.patterns
+    todo = gated & ((1 << len(patterns)) - 1)  # the patterns first, in segment order
     while todo:
         low = todo & -todo
         todo ^= low
@@ -423,7 +426,14 @@ def score_own_text(
     raw = max(0.0, round(raw, 9))
     vetoes: dict[str, str] = {}  # first holding veto of each category
     if raw > 0:
-        for veto in segment.vetoes:
+        todo = gated >> len(patterns)  # the vetoes that can hold, in segment order
+        vetoes_all = segment.vetoes
+        while todo:
+            low = todo & -todo
+            todo ^= low
+            veto = vetoes_all[low.bit_length() - 1]
+            if veto.category in vetoes:
+                continue  # the first holding veto of its category is shown
             m = veto.regex.search(own_text)
             if m is not None and not (veto.overridden_by & kinds):
                 vetoes.setdefault(veto.category, f"{veto.category}:{m.group()}")

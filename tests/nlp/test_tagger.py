@@ -341,7 +341,8 @@ def test_empty_and_bad_input(mothers: SegmentDefinition) -> None:
 
 
 def test_pattern_gates_never_change_results(mothers: SegmentDefinition) -> None:
-    """The cheap character gate in front of each pattern only skips searches that cannot match."""
+    """The cheap character gate in front of each pattern, veto and feature regex only skips searches
+    that cannot match."""
     import re
 
     from nlp.tagger import _required_chars
@@ -354,16 +355,17 @@ def test_pattern_gates_never_change_results(mothers: SegmentDefinition) -> None:
     assert _required_chars(re.compile("[^甲]")) is None
     csv_texts = pd.read_csv(Path(__file__).with_name("mothers_labelled.csv"), dtype=str)["text"]
     texts = [*POSITIVE, *(t for ts in NEGATIVE.values() for t in ts), *csv_texts]
-    for pattern in mothers.patterns:
-        gate = _required_chars(pattern.regex)
+    for regex in [r.regex for r in (*mothers.patterns, *mothers.vetoes)] + [r for _, r in mothers.features]:
+        gate = _required_chars(regex)
         for text in texts:
             if gate is not None and gate.isdisjoint(text):
-                assert pattern.regex.search(text) is None, (pattern.label, text)
+                assert regex.search(text) is None, (regex.pattern, text)
 
 
 def test_gate_masks_search_exactly_the_gated_patterns(mothers: SegmentDefinition) -> None:
-    """score_own_text finds the patterns to search with one scan for gate characters (bit masks);
-    its results equal searching every pattern (no gates at all) on real and tricky texts."""
+    """score_own_text finds the patterns and vetoes to search with one scan for gate characters (bit
+    masks); its results equal searching every pattern and veto (no gates at all) on real and tricky
+    texts."""
     from dataclasses import replace as replace_fields
 
     from nlp import tagger
@@ -373,7 +375,12 @@ def test_gate_masks_search_exactly_the_gated_patterns(mothers: SegmentDefinition
     plain = tagger._compile(mothers)
     tagger._COMPILED[id(ungated)] = (
         ungated,
-        replace_fields(plain, gate_re=None, gate_masks={}, ungated_mask=(1 << len(mothers.patterns)) - 1),
+        replace_fields(
+            plain,
+            gate_re=None,
+            gate_masks={},
+            ungated_mask=(1 << len(mothers.patterns) + len(mothers.vetoes)) - 1,
+        ),
     )
     csv_texts = pd.read_csv(Path(__file__).with_name("mothers_labelled.csv"), dtype=str)["text"]
     texts = [
