@@ -63,6 +63,7 @@ from nlp.features import (
     rule_matrix,
     signal_matrix,
     signal_names,
+    word_codes,
 )
 from nlp.prior import OperatingCurve, PriorShift, adjust_to_prior, f1_threshold
 from nlp.segments import DEFAULT_SEGMENTS_DIR, SegmentDefinition, load_segment
@@ -419,8 +420,13 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         chars: sp.csr_matrix | None = None,
         known: Mapping[str, PostScore] | None = None,
     ) -> sp.csr_matrix:
+        # each text is cut into words once, for the word n-grams and (when the vectorizer cuts with
+        # the segment's dictionary) the word vectors of the texts that lowercasing leaves unchanged
+        cut = None if words is not None else word_codes(self.word_vectorizer_, own, data_dir=seg.data_dir)
         blocks = [
-            fast_tfidf(self.word_vectorizer_, own, data_dir=seg.data_dir) if words is None else words,
+            fast_tfidf(self.word_vectorizer_, own, data_dir=seg.data_dir, tokens=cut)
+            if words is None
+            else words,
             fast_tfidf(self.char_vectorizer_, own) if chars is None else chars,
         ]
         if self.rule_features:
@@ -428,10 +434,22 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         if self.signal_features:
             blocks.append(signal_matrix(own, seg))
         if self.word_vectors_ is not None:
-            tokens = [_segment_tokens(seg.dictionary, o, seg.data_dir) for o in own]
-            blocks.append(
-                sp.csr_matrix(self.word_vectors_.transform(tokens) * np.float32(self.embedding_weight))
-            )
+            tokenizer = self.word_vectorizer_.tokenizer
+            if (
+                cut is not None
+                and isinstance(tokenizer, functools.partial)
+                and tokenizer.args == (seg.dictionary,)
+            ):
+                vectors = self.word_vectors_.transform_codes(*cut)
+                cased = [i for i, o in enumerate(own) if o != o.lower()]  # cut again as written
+                if cased:
+                    vectors[cased] = self.word_vectors_.transform(
+                        [_segment_tokens(seg.dictionary, own[i], seg.data_dir) for i in cased]
+                    )
+            else:
+                tokens = [_segment_tokens(seg.dictionary, o, seg.data_dir) for o in own]
+                vectors = self.word_vectors_.transform(tokens)
+            blocks.append(sp.csr_matrix(vectors * np.float32(self.embedding_weight)))
         return sp.hstack(blocks, format="csr", dtype=np.float32)
 
     def _features(
