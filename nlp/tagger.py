@@ -231,51 +231,91 @@ def _trie_regex(words: list[str]) -> re.Pattern[str] | None:
     return re.compile(emit(trie))
 
 
+# What a case-insensitive regex's ASCII letter matches beside its two cases (``re`` folds case by
+# Unicode's simple mappings: the dotted and dotless i, the long s and the Kelvin sign);
+# tests/nlp/test_tagger.py checks every ASCII letter against ``re`` over all code points.
+_CASE_EXTRA = {"i": "İı", "s": "ſ", "k": "\u212a"}
+
+
+# Characters without case, that a case-insensitive regex matches only as themselves: Latin-1
+# signs (not the micro sign), CJK punctuation and ideographs, full-width signs (checked by
+# tests/nlp/test_tagger.py against ``re``).
+_UNCASED_RANGES = (
+    (0xA1, 0xB4),
+    (0xB6, 0xBF),
+    (0x3000, 0x303F),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0xFF01, 0xFF20),
+    (0xFFE0, 0xFFEE),
+)
+
+
+def _case_variants(ch: str) -> frozenset[str] | None:
+    """The characters a case-insensitive regex's literal ``ch`` matches; None when unknown (a cased
+    character beyond ASCII). Characters without case (CJK, digits, punctuation) match only
+    themselves."""
+    if ch.isascii():
+        low = ch.lower()
+        if not low.isalpha():
+            return frozenset(ch)
+        return frozenset(low + low.upper() + _CASE_EXTRA.get(low, ""))
+    if any(lo <= ord(ch) <= hi for lo, hi in _UNCASED_RANGES):
+        return frozenset(ch)
+    return None
+
+
 def _required_chars(regex: re.Pattern[str]) -> frozenset[str] | None:
     """Characters of which every match of ``regex`` holds at least one; None if unknown.
 
     A text without any of them cannot match, so the search can be skipped (most posts match no
     pattern, and a set intersection is far cheaper than a regex scan). Reads the pattern with the
-    standard library's regex parser; anything unexpected gives None, i.e. always search.
+    standard library's regex parser; anything unexpected gives None, i.e. always search. Under
+    ``(?i)`` a letter stands for every character it matches (:func:`_case_variants`).
     """
-    if regex.flags & re.IGNORECASE:
-        return None
     try:
         # the standard library's private parser has no type information: its values are Any
         c: Any = importlib.import_module("re._constants")
         parser: Any = importlib.import_module("re._parser")
 
-        def seq(items: list[Any]) -> frozenset[str] | None:
+        def seq(items: list[Any], fold: bool) -> frozenset[str] | None:
             for op, av in items:  # every item of a sequence is required: the first known one will do
-                found = item(op, av)
+                found = item(op, av, fold)
                 if found is not None:
                     return found
             return None
 
-        def item(op: Any, av: Any) -> frozenset[str] | None:
+        def literal(code: int, fold: bool) -> frozenset[str] | None:
+            return _case_variants(chr(code)) if fold else frozenset(chr(code))
+
+        def item(op: Any, av: Any, fold: bool) -> frozenset[str] | None:
             if op is c.LITERAL:
-                return frozenset(chr(av))
+                return literal(av, fold)
             if op is c.IN:
                 if all(o is c.LITERAL for o, _ in av):
-                    return frozenset(chr(a) for _, a in av)
+                    sets = [literal(a, fold) for _, a in av]
+                    return None if any(x is None for x in sets) else frozenset[str]().union(*sets)
                 return None
             if op is c.SUBPATTERN:
-                _group, add_flags, _del_flags, sub = av
-                return None if add_flags & re.IGNORECASE else seq(list(sub))
+                _group, add_flags, del_flags, sub = av
+                inner = (fold or bool(add_flags & re.IGNORECASE)) and not del_flags & re.IGNORECASE
+                return seq(list(sub), inner)
             if op is c.ATOMIC_GROUP:
-                return seq(list(av))
+                return seq(list(av), fold)
             if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
                 low, _high, sub = av
-                return seq(list(sub)) if low >= 1 else None
+                return seq(list(sub), fold) if low >= 1 else None
             if op is c.BRANCH:
-                sets = [seq(list(branch)) for branch in av[1]]
+                sets = [seq(list(branch), fold) for branch in av[1]]
                 known = [x for x in sets if x is not None]
                 if len(known) < len(sets):
                     return None
                 return frozenset[str]().union(*known)
             return None  # anchors, look-arounds, classes like \d or ., back-references
 
-        return seq(list(parser.parse(regex.pattern, regex.flags)))
+        parsed = parser.parse(regex.pattern, regex.flags)
+        return seq(list(parsed), bool(parsed.state.flags & re.IGNORECASE))
     except Exception:  # private parser API changed: fall back to always searching
         return None
 
