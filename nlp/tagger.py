@@ -294,8 +294,13 @@ def _required_chars(regex: re.Pattern[str]) -> frozenset[str] | None:
                 return literal(av, fold)
             if op is c.IN:
                 if all(o is c.LITERAL for o, _ in av):
-                    sets = [literal(a, fold) for _, a in av]
-                    return None if any(x is None for x in sets) else frozenset[str]().union(*sets)
+                    chars: set[str] = set()
+                    for _, a in av:
+                        one = literal(a, fold)
+                        if one is None:
+                            return None
+                        chars |= one
+                    return frozenset(chars)
                 return None
             if op is c.SUBPATTERN:
                 _group, add_flags, del_flags, sub = av
