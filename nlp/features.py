@@ -355,6 +355,13 @@ def word_codes(vectorizer: TfidfVectorizer, own: list[str], data_dir: Path | Non
     text lowercased, with the tokenizer's dictionary read from ``data_dir``; None for any other
     tokenizer. Hand them to :func:`fast_tfidf` (``tokens=``) and reuse them elsewhere (the word
     vectors of the same texts) to cut each text once.
+
+    Example:
+        >>> from nlp.classifier import _segment_tokens
+        >>> v = TfidfVectorizer(tokenizer=functools.partial(_segment_tokens, "mothers"), token_pattern=None)
+        >>> words, codes, counts = word_codes(v, ["换了尿不湿", "OK了"])
+        >>> [words[c] for c in codes], counts.tolist()
+        (['换', '了', '尿不湿', 'ok', '了'], [3, 2])
     """
     dictionary = _segment_dictionary(vectorizer)
     if dictionary is False or vectorizer.analyzer != "word":
