@@ -444,9 +444,11 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
     def _word_vectors(
         self, wv: WordVectors, own: list[str], seg: SegmentDefinition, cut: WordCodes | None
     ) -> sp.csr_matrix:
-        """The embedding block: the mean word vector (``wv``) of each text, scaled. ``cut``: the words of
-        the lowercased texts (:func:`nlp.features.word_codes`) when already cut with the segment's
-        dictionary; a text that lowercasing changes is cut again as written."""
+        """The embedding block: the mean word vector (``wv``) of each text, scaled.
+
+        ``cut``: the words of the lowercased texts (:func:`nlp.features.word_codes`), reused when
+        the word vectorizer cut them with the segment's dictionary; a text that lowercasing
+        changes is cut again as written (what this block has always read)."""
         tokenizer = self.word_vectorizer_.tokenizer
         if (
             cut is not None

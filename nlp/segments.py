@@ -184,7 +184,9 @@ class SegmentDefinition:
             >>> load_segment("mothers").data_dir.name
             'data'
         """
-        return _data_dir_of(self.source, os.getcwd()) if self.source else None
+        if not self.source:
+            return None
+        return _data_dir_of(self.source, "" if os.path.isabs(self.source) else os.getcwd())
 
     @property
     def min_positive_score(self) -> float:
@@ -195,7 +197,7 @@ class SegmentDefinition:
 @functools.lru_cache(maxsize=256)
 def _data_dir_of(source: str, cwd: str) -> Path:
     """``<data>`` of a segment file ``<data>/segments/<name>.toml`` (``source``, relative to
-    ``cwd`` when not absolute), symbolic links resolved."""
+    ``cwd`` when not absolute; ``cwd`` is "" for an absolute one), symbolic links resolved."""
     return (Path(cwd) / source).resolve().parent.parent
 
 
