@@ -144,8 +144,11 @@ def tag_step_substeps(warehouse: Path) -> None:
         (cl, ("fast_tfidf",), "features: tf-idf words + chars"),
         (cl, ("rule_matrix",), "features: rule matrix"),
         (cl, ("signal_matrix",), "features: signal matrix"),
-        (emb.WordVectors, ("transform",), "features: word vectors"),
-        (cl, ("_segment_tokens",), "features: word vectors"),
+        (cl, ("word_codes",), "features: jieba cut once (words + vectors)"),
+        (emb.WordVectors, ("transform", "transform_codes"), "features: word vectors"),
+        # not cl._segment_tokens: the model's word vectorizer holds that function (its fast path
+        # is chosen by identity), and the model is loaded after these wrappers are set
+        (cl, ("tokenize",), "features: word vectors"),
         (LogisticRegression, ("decision_function",), "predict (linear model)"),
         (cl.PostClassifier, ("decide",), "decide (prior, threshold)"),
         (tg, ("score_own_text", "topic_weight", "clean_own_text"), "tagger: rule scores, context topics"),

@@ -55,6 +55,7 @@ from nlp.clean import clean_own_text
 from nlp.embeddings import WordVectors
 from nlp.features import (
     RULE_FEATURES,
+    WordCodes,
     clean_contexts,
     fast_tfidf,
     post_texts,
@@ -63,6 +64,7 @@ from nlp.features import (
     rule_matrix,
     signal_matrix,
     signal_names,
+    word_codes,
 )
 from nlp.prior import OperatingCurve, PriorShift, adjust_to_prior, f1_threshold
 from nlp.segments import DEFAULT_SEGMENTS_DIR, SegmentDefinition, load_segment
@@ -419,20 +421,49 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         chars: sp.csr_matrix | None = None,
         known: Mapping[str, PostScore] | None = None,
     ) -> sp.csr_matrix:
+        # each text is cut into words once, for the word n-grams and (when the vectorizer cuts with
+        # the segment's dictionary) the word vectors; the words are dropped before the rule blocks
+        cut = None if words is not None else word_codes(self.word_vectorizer_, own, data_dir=seg.data_dir)
         blocks = [
-            fast_tfidf(self.word_vectorizer_, own, data_dir=seg.data_dir) if words is None else words,
+            fast_tfidf(self.word_vectorizer_, own, data_dir=seg.data_dir, tokens=cut)
+            if words is None
+            else words,
             fast_tfidf(self.char_vectorizer_, own) if chars is None else chars,
         ]
+        wv = self.word_vectors_
+        vectors = None if wv is None else self._word_vectors(wv, own, seg, cut)
+        del cut
         if self.rule_features:
             blocks.append(rule_matrix(own, seg, ctx, known))
         if self.signal_features:
             blocks.append(signal_matrix(own, seg))
-        if self.word_vectors_ is not None:
-            tokens = [_segment_tokens(seg.dictionary, o, seg.data_dir) for o in own]
-            blocks.append(
-                sp.csr_matrix(self.word_vectors_.transform(tokens) * np.float32(self.embedding_weight))
-            )
+        if vectors is not None:
+            blocks.append(vectors)
         return sp.hstack(blocks, format="csr", dtype=np.float32)
+
+    def _word_vectors(
+        self, wv: WordVectors, own: list[str], seg: SegmentDefinition, cut: WordCodes | None
+    ) -> sp.csr_matrix:
+        """The embedding block: the mean word vector (``wv``) of each text, scaled.
+
+        ``cut``: the words of the lowercased texts (:func:`nlp.features.word_codes`), reused when
+        the word vectorizer cut them with the segment's dictionary; a text that lowercasing
+        changes is cut again as written (what this block has always read)."""
+        tokenizer = self.word_vectorizer_.tokenizer
+        if (
+            cut is not None
+            and isinstance(tokenizer, functools.partial)
+            and tokenizer.args == (seg.dictionary,)
+        ):
+            vectors = wv.transform_codes(*cut)
+            cased = [i for i, o in enumerate(own) if o != o.lower()]
+            if cased:
+                vectors[cased] = wv.transform(
+                    [_segment_tokens(seg.dictionary, own[i], seg.data_dir) for i in cased]
+                )
+        else:
+            vectors = wv.transform([_segment_tokens(seg.dictionary, o, seg.data_dir) for o in own])
+        return sp.csr_matrix(vectors * np.float32(self.embedding_weight))
 
     def _features(
         self,

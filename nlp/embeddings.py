@@ -118,6 +118,34 @@ class WordVectors(BaseEstimator):
             ids = [j for j in map(get, d) if j is not None]
             rows.extend([n - 1] * len(ids))
             cols.extend(ids)
+        return self._mean_vectors(rows, cols, n)
+
+    def transform_codes(self, words: Sequence[str], codes: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """:meth:`transform` of posts tokenised as integer codes (what
+        :func:`nlp.tokenize.tokenize_codes` returns: the distinct ``words``, the ``codes`` of every
+        post's words laid end to end, ``counts`` words per post): the same vectors, without a
+        Python list per post.
+
+        Example:
+            >>> docs = [["宝宝", "睡觉", "了"], ["儿子", "睡觉", "了"], ["股市", "大跌"]] * 5
+            >>> wv = WordVectors(n_components=2, min_count=1).fit(docs)
+            >>> words, codes, counts = ["股市", "宝宝", "没见过"], np.array([1, 2, 0]), np.array([2, 1])
+            >>> same = wv.transform([["宝宝", "没见过"], ["股市"]])
+            >>> bool((wv.transform_codes(words, codes, counts) == same).all())
+            True
+        """
+        check_is_fitted(self, "vectors_")
+        get = self.vocabulary_.get
+        row_of = np.fromiter((get(w, -1) for w in words), dtype=np.int64, count=len(words))
+        ids = row_of[np.asarray(codes, dtype=np.int64)]
+        post = np.repeat(np.arange(len(counts), dtype=np.int64), np.asarray(counts, dtype=np.int64))
+        known = ids >= 0
+        return self._mean_vectors(post[known], ids[known], len(counts))
+
+    def _mean_vectors(
+        self, rows: Sequence[int] | np.ndarray, cols: Sequence[int] | np.ndarray, n: int
+    ) -> np.ndarray:
+        """Unit mean vector of each of ``n`` posts from (post, word row) pairs, one per word."""
         counts = sp.csr_matrix(
             (np.ones(len(cols), np.float32), (rows, cols)), shape=(n, self.vectors_.shape[0])
         )

@@ -27,7 +27,7 @@ import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -36,12 +36,13 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from nlp.clean import clean_own_text
 from nlp.segments import SegmentDefinition
-from nlp.tagger import PostScore, score_own_text, topic_weight
+from nlp.tagger import PostScore, _gate_masks, _required_chars, score_own_text, topic_weight
 from nlp.tokenize import tokenize_codes
 
 __all__ = [
     "LENGTH_BANDS",
     "RULE_FEATURES",
+    "WordCodes",
     "clean_contexts",
     "fast_tfidf",
     "post_texts",
@@ -50,6 +51,7 @@ __all__ = [
     "rule_matrix",
     "signal_matrix",
     "signal_names",
+    "word_codes",
 ]
 
 
@@ -328,8 +330,50 @@ def _word_table(index: _WordIndex, n: int, code_of: dict[str, int], bits: int) -
     return _CodeTable.build(np.asarray(codes, dtype=np.int64), columns[np.asarray(keep, dtype=np.int64)])
 
 
+def _segment_dictionary(vectorizer: TfidfVectorizer) -> str | Literal[False] | None:
+    """The dictionary of a word vectorizer whose tokenizer is ``functools.partial(func,
+    dictionary)`` of a registered ``func`` (:func:`register_segment_tokenizer`); False for any
+    other tokenizer."""
+    tok = vectorizer.tokenizer
+    if (
+        isinstance(tok, functools.partial)
+        and tok.func in _SEGMENT_TOKENIZERS
+        and len(tok.args) == 1
+        and not tok.keywords
+    ):
+        return tok.args[0]
+    return False
+
+
+#: What :func:`nlp.tokenize.tokenize_codes` returns: (distinct words, codes, words per text).
+WordCodes = tuple[list[str], np.ndarray, np.ndarray]
+
+
+def word_codes(vectorizer: TfidfVectorizer, own: list[str], data_dir: Path | None = None) -> WordCodes | None:
+    """The words :func:`fast_tfidf` cuts from ``own`` for a word ``vectorizer`` with a registered
+    tokenizer (:func:`register_segment_tokenizer`): :func:`nlp.tokenize.tokenize_codes` of each
+    text lowercased, with the tokenizer's dictionary read from ``data_dir``; None for any other
+    tokenizer. Hand them to :func:`fast_tfidf` (``tokens=``) and reuse them elsewhere (the word
+    vectors of the same texts) to cut each text once.
+
+    Example:
+        >>> from nlp.classifier import _segment_tokens
+        >>> v = TfidfVectorizer(tokenizer=functools.partial(_segment_tokens, "mothers"), token_pattern=None)
+        >>> words, codes, counts = word_codes(v, ["换了尿不湿", "OK了"])
+        >>> [words[c] for c in codes], counts.tolist()
+        (['换', '了', '尿不湿', 'ok', '了'], [3, 2])
+    """
+    dictionary = _segment_dictionary(vectorizer)
+    if dictionary is False or vectorizer.analyzer != "word":
+        return None
+    return tokenize_codes([doc.lower() for doc in own], dictionary, data_dir=data_dir)
+
+
 def _word_columns(
-    vectorizer: TfidfVectorizer, own: list[str], data_dir: Path | None = None
+    vectorizer: TfidfVectorizer,
+    own: list[str],
+    data_dir: Path | None = None,
+    tokens: WordCodes | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(row, column) of every vocabulary word n-gram of ``own`` (lowercased first, as the
     vectorizer does), one pair per occurrence.
@@ -346,28 +390,31 @@ def _word_columns(
     """
     v = vectorizer
     lo, hi = v.ngram_range
-    tok = v.tokenizer
-    ours = (
-        isinstance(tok, functools.partial)
-        and tok.func in _SEGMENT_TOKENIZERS
-        and len(tok.args) == 1
-        and not tok.keywords
-    )
-    tokenizer: Callable[[str], list[str]] | None = None if ours else v.build_tokenizer()
+    dictionary = _segment_dictionary(v)
+    tokenizer: Callable[[str], list[str]] | None = v.build_tokenizer() if dictionary is False else None
+    given = tokens is not None and tokenizer is None  # ours, cut by the caller: one chunk
     get = v.vocabulary_.get
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
-    for start in range(0, len(own), _CHUNK_DOCS):
-        docs = [doc.lower() for doc in own[start : start + _CHUNK_DOCS]]
-        if tokenizer is None:  # ours: tokenised here, in one pass over the chunk
-            words, codes, counts = tokenize_codes(docs, tok.args[0], data_dir=data_dir)
-        else:
-            tokens = [tokenizer(d) for d in docs]
-            flat = np.empty(sum(map(len, tokens)), dtype=object)
-            flat[:] = list(itertools.chain.from_iterable(tokens))
+    chunk = max(1, len(own)) if given else _CHUNK_DOCS
+    for start in range(0, len(own), chunk):
+        docs = own if given else [doc.lower() for doc in own[start : start + chunk]]
+        if given and tokens is not None:
+            words, codes, counts = tokens
+            if len(counts) != len(own):
+                raise ValueError(
+                    f"tokens must hold the words of each of the {len(own)} texts; got {len(counts)} "
+                    f"(cut them with word_codes(vectorizer, texts))"
+                )
+        elif dictionary is not False:  # ours: tokenised here, in one pass over the chunk
+            words, codes, counts = tokenize_codes(docs, dictionary, data_dir=data_dir)
+        elif tokenizer is not None:
+            cut = [tokenizer(d) for d in docs]
+            flat = np.empty(sum(map(len, cut)), dtype=object)
+            flat[:] = list(itertools.chain.from_iterable(cut))
             codes, uniques = pd.factorize(flat)
             words = uniques.tolist()
-            counts = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+            counts = np.fromiter(map(len, cut), dtype=np.int64, count=len(cut))
         doc_of = np.repeat(np.arange(start, start + len(docs), dtype=np.int64), counts)
         end_of = np.repeat(np.cumsum(counts), counts)  # where each position's post ends (exclusive)
         bits = max(1, (len(words) - 1).bit_length())
@@ -398,10 +445,17 @@ def _word_columns(
     return np.concatenate(rows), np.concatenate(cols)
 
 
-def fast_tfidf(vectorizer: TfidfVectorizer, own: list[str], data_dir: Path | None = None) -> sp.csr_matrix:
+def fast_tfidf(
+    vectorizer: TfidfVectorizer,
+    own: list[str],
+    data_dir: Path | None = None,
+    *,
+    tokens: WordCodes | None = None,
+) -> sp.csr_matrix:
     """``vectorizer.transform(own)``, several times faster: same n-grams, counts, idf and L2 norm.
     A word vectorizer with the classifier's registered tokenizer reads its dictionary from
-    ``data_dir`` (default ``<repo>/data``).
+    ``data_dir`` (default ``<repo>/data``); ``tokens``: its words of ``own`` already cut
+    (:func:`word_codes` of the same vectorizer, texts and ``data_dir``), not cut again.
 
     Character n-grams (up to 3 characters) are found with numpy (:func:`_char_columns`), word
     n-grams and longer character n-grams with a dict ``get`` (:func:`_word_columns`,
@@ -430,7 +484,7 @@ def fast_tfidf(vectorizer: TfidfVectorizer, own: list[str], data_dir: Path | Non
         return v.transform(own)
     lo, hi = v.ngram_range
     if v.analyzer == "word":
-        rows, flat = _word_columns(v, own, data_dir)
+        rows, flat = _word_columns(v, own, data_dir, tokens)
     elif hi <= _CHAR_PACK_MAX:
         rows, flat = _char_columns(v, [_MULTI_SPACE.sub(" ", doc.lower()) for doc in own])
     else:  # character n-grams too long to pack into an int64: a dict lookup each
@@ -541,10 +595,63 @@ def signal_names(segment: SegmentDefinition) -> list[str]:
     )
 
 
+@dataclass(frozen=True)
+class _SignalGates:
+    """The regexes of :func:`signal_matrix` (patterns, vetoes, ``[features]``, in that order),
+    the column each one sets and their character gates (as :func:`nlp.tagger.score_own_text`
+    gates its patterns): a regex none of whose required characters is in a text cannot match it,
+    so it is not searched."""
+
+    regexes: tuple[re.Pattern[str], ...]
+    columns: tuple[int, ...]
+    gate_re: re.Pattern[str] | None  # any gate character of any regex
+    gate_masks: dict[str, int]  # gate character -> bit i set for each regex i it opens
+    ungated_mask: int  # bit i set for each regex i without a gate (always searched)
+    width: int  # columns of the matrix
+
+
+# Per segment object, keyed by id() (the entry keeps the segment alive, so the id is not reused).
+_SIGNAL_GATES: dict[int, tuple[SegmentDefinition, _SignalGates]] = {}
+
+
+def _signal_gates(segment: SegmentDefinition) -> _SignalGates:
+    entry = _SIGNAL_GATES.get(id(segment))
+    if entry is not None and entry[0] is segment:
+        return entry[1]
+    kinds = sorted({p.kind for p in segment.patterns})
+    cats = sorted({v.category for v in segment.vetoes})
+    kind_col = {k: j for j, k in enumerate(kinds)}
+    cat_col = {c: len(kinds) + j for j, c in enumerate(cats)}
+    feat_at = len(kinds) + len(cats)
+    regexes = (
+        *(p.regex for p in segment.patterns),
+        *(v.regex for v in segment.vetoes),
+        *(rx for _, rx in segment.features),
+    )
+    columns = (
+        *(kind_col[p.kind] for p in segment.patterns),
+        *(cat_col[v.category] for v in segment.vetoes),
+        *(feat_at + j for j in range(len(segment.features))),
+    )
+    gates = _SignalGates(
+        regexes,
+        columns,
+        *_gate_masks(tuple(map(_required_chars, regexes))),
+        feat_at + len(segment.features) + len(LENGTH_BANDS),
+    )
+    if len(_SIGNAL_GATES) >= 64:
+        _SIGNAL_GATES.clear()
+    _SIGNAL_GATES[id(segment)] = (segment, gates)
+    return gates
+
+
 def signal_matrix(own: list[str], segment: SegmentDefinition) -> sp.csr_matrix:
     """0/1 signals of each cleaned own text (columns :func:`signal_names`): does any pattern of each
     kind match, does each veto category's regex match (whether or not a pattern overrides it), does
     each ``[features]`` regex match, and which length band the text falls in. Empty texts are all 0.
+
+    Only the regexes whose required characters occur in a text are searched, and none whose
+    column is already set (:class:`_SignalGates`): the same matrix as searching every one.
 
     >>> from nlp.segments import load_segment
     >>> seg = load_segment("mothers")
@@ -555,28 +662,35 @@ def signal_matrix(own: list[str], segment: SegmentDefinition) -> sp.csr_matrix:
     >>> m[1].nnz
     0
     """
-    kinds = sorted({p.kind for p in segment.patterns})
-    cats = sorted({v.category for v in segment.vetoes})
-    kind_col = {k: j for j, k in enumerate(kinds)}
-    cat_col = {c: len(kinds) + j for j, c in enumerate(cats)}
-    feat_at = len(kinds) + len(cats)
-    band_at = feat_at + len(segment.features)
+    g = _signal_gates(segment)
+    band_at = g.width - len(LENGTH_BANDS)
+    bands = [(band_at + j, lo, hi) for j, (_, lo, hi) in enumerate(LENGTH_BANDS)]
+    regexes, columns, masks, findall = g.regexes, g.columns, g.gate_masks, None
+    if g.gate_re is not None:
+        findall = g.gate_re.findall
     rows: list[int] = []
     cols: list[int] = []
     for i, text in enumerate(own):
         if not text:
             continue
-        hit = {kind_col[p.kind] for p in segment.patterns if p.regex.search(text)}
-        hit.update(cat_col[v.category] for v in segment.vetoes if v.regex.search(text))
-        hit.update(feat_at + j for j, (_, rx) in enumerate(segment.features) if rx.search(text))
+        todo = g.ungated_mask
+        if findall is not None:
+            for ch in set(findall(text)):
+                todo |= masks[ch]
+        hit: set[int] = set()
+        while todo:
+            low = todo & -todo
+            todo ^= low
+            k = low.bit_length() - 1
+            col = columns[k]
+            if col not in hit and regexes[k].search(text):
+                hit.add(col)
         n = len(text)
-        hit.update(
-            band_at + j for j, (_, lo, hi) in enumerate(LENGTH_BANDS) if lo <= n and (hi is None or n < hi)
-        )
+        hit.update(col for col, lo, hi in bands if lo <= n and (hi is None or n < hi))
         cols.extend(sorted(hit))
         rows.extend([i] * len(hit))
     data = np.ones(len(rows), dtype=np.float32)
-    return sp.csr_matrix((data, (rows, cols)), shape=(len(own), band_at + len(LENGTH_BANDS)))
+    return sp.csr_matrix((data, (rows, cols)), shape=(len(own), g.width))
 
 
 _GATE_RANGES = ((0x2E80, 0x2FDF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))

@@ -12,7 +12,9 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import math
+import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -175,17 +177,28 @@ class SegmentDefinition:
     def data_dir(self) -> Path | None:
         """The data folder the segment's file is in (``<data>/segments/<name>.toml``): its
         ``dictionary`` is ``<data>/dict/<dictionary>.txt``. None for a segment not read from a file.
+        Resolved once per file name and working folder (it is read for every post that is cut
+        into words).
 
         Example:
             >>> load_segment("mothers").data_dir.name
             'data'
         """
-        return Path(self.source).resolve().parent.parent if self.source else None
+        if not self.source:
+            return None
+        return _data_dir_of(self.source, "" if os.path.isabs(self.source) else os.getcwd())
 
     @property
     def min_positive_score(self) -> float:
         """The squashed score that ``threshold`` corresponds to."""
         return 1.0 - math.exp(-self.threshold / self.scale)
+
+
+@functools.lru_cache(maxsize=256)
+def _data_dir_of(source: str, cwd: str) -> Path:
+    """``<data>`` of a segment file ``<data>/segments/<name>.toml`` (``source``, relative to
+    ``cwd`` when not absolute; ``cwd`` is "" for an absolute one), symbolic links resolved."""
+    return (Path(cwd) / source).resolve().parent.parent
 
 
 # ---------------------------------------------------------------------------------------------

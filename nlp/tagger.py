@@ -242,51 +242,96 @@ def _trie_regex(words: list[str]) -> re.Pattern[str] | None:
     return re.compile(emit(trie))
 
 
+# What a case-insensitive regex's ASCII letter matches beside its two cases (``re`` folds case by
+# Unicode's simple mappings: the dotted and dotless i, the long s and the Kelvin sign);
+# tests/nlp/test_tagger.py checks every ASCII letter against ``re`` over all code points.
+_CASE_EXTRA = {"i": "İı", "s": "ſ", "k": "\u212a"}
+
+
+# Characters without case, that a case-insensitive regex matches only as themselves: Latin-1
+# signs (not the micro sign), CJK punctuation and ideographs, full-width signs (checked by
+# tests/nlp/test_tagger.py against ``re``).
+_UNCASED_RANGES = (
+    (0xA1, 0xB4),
+    (0xB6, 0xBF),
+    (0x3000, 0x303F),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0xFF01, 0xFF20),
+    (0xFFE0, 0xFFEE),
+)
+
+
+def _case_variants(ch: str) -> frozenset[str] | None:
+    """The characters a case-insensitive regex's literal ``ch`` matches; None when unknown (a cased
+    character beyond ASCII). Characters without case (CJK, digits, punctuation) match only
+    themselves."""
+    if ch.isascii():
+        low = ch.lower()
+        if not low.isalpha():
+            return frozenset(ch)
+        return frozenset(low + low.upper() + _CASE_EXTRA.get(low, ""))
+    if any(lo <= ord(ch) <= hi for lo, hi in _UNCASED_RANGES):
+        return frozenset(ch)
+    return None
+
+
 def _required_chars(regex: re.Pattern[str]) -> frozenset[str] | None:
     """Characters of which every match of ``regex`` holds at least one; None if unknown.
 
     A text without any of them cannot match, so the search can be skipped (most posts match no
     pattern, and a set intersection is far cheaper than a regex scan). Reads the pattern with the
-    standard library's regex parser; anything unexpected gives None, i.e. always search.
+    standard library's regex parser; anything unexpected gives None, i.e. always search. Under
+    ``(?i)`` a letter stands for every character it matches (:func:`_case_variants`).
     """
-    if regex.flags & re.IGNORECASE:
-        return None
     try:
         # the standard library's private parser has no type information: its values are Any
         c: Any = importlib.import_module("re._constants")
         parser: Any = importlib.import_module("re._parser")
 
-        def seq(items: list[Any]) -> frozenset[str] | None:
+        def seq(items: list[Any], fold: bool) -> frozenset[str] | None:
             for op, av in items:  # every item of a sequence is required: the first known one will do
-                found = item(op, av)
+                found = item(op, av, fold)
                 if found is not None:
                     return found
             return None
 
-        def item(op: Any, av: Any) -> frozenset[str] | None:
+        def literal(code: int, fold: bool) -> frozenset[str] | None:
+            return _case_variants(chr(code)) if fold else frozenset(chr(code))
+
+        def item(op: Any, av: Any, fold: bool) -> frozenset[str] | None:
             if op is c.LITERAL:
-                return frozenset(chr(av))
+                return literal(av, fold)
             if op is c.IN:
                 if all(o is c.LITERAL for o, _ in av):
-                    return frozenset(chr(a) for _, a in av)
+                    chars: set[str] = set()
+                    for _, a in av:
+                        one = literal(a, fold)
+                        if one is None:
+                            return None
+                        chars |= one
+                    return frozenset(chars)
                 return None
             if op is c.SUBPATTERN:
-                _group, add_flags, _del_flags, sub = av
-                return None if add_flags & re.IGNORECASE else seq(list(sub))
+                _group, add_flags, del_flags, sub = av
+                inner = (fold or bool(add_flags & re.IGNORECASE)) and not del_flags & re.IGNORECASE
+                return seq(list(sub), inner)
             if op is c.ATOMIC_GROUP:
-                return seq(list(av))
+                return seq(list(av), fold)
             if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
                 low, _high, sub = av
-                return seq(list(sub)) if low >= 1 else None
+                return seq(list(sub), fold) if low >= 1 else None
             if op is c.BRANCH:
-                sets = [seq(list(branch)) for branch in av[1]]
+                sets = [seq(list(branch), fold) for branch in av[1]]
                 known = [x for x in sets if x is not None]
                 if len(known) < len(sets):
                     return None
                 return frozenset[str]().union(*known)
             return None  # anchors, look-arounds, classes like \d or ., back-references
 
-        return seq(list(parser.parse(regex.pattern, regex.flags)))
+        parsed = parser.parse(regex.pattern, regex.flags)
+        return seq(list(parsed), bool(parsed.state.flags & re.IGNORECASE))
     except Exception:  # private parser API changed: fall back to always searching
         return None
 
@@ -297,10 +342,11 @@ class _Compiled:
     substring_weights: dict[str, float]
     token_gate_re: re.Pattern[str] | None
     token_weights: dict[str, float]
-    pattern_gates: tuple[frozenset[str] | None, ...]
-    gate_re: re.Pattern[str] | None  # any character of any pattern's gate
-    gate_masks: dict[str, int]  # gate character -> bit i set for each pattern i it opens
-    ungated_mask: int  # bit i set for each pattern i without a gate (always searched)
+    pattern_gates: tuple[frozenset[str] | None, ...]  # then the vetoes' gates
+    gate_re: re.Pattern[str] | None  # any character of any pattern's or veto's gate
+    # gate character -> bit i set for each pattern i it opens (bit len(patterns) + j: veto j)
+    gate_masks: dict[str, int]
+    ungated_mask: int  # bit set for each pattern or veto without a gate (always searched)
 
 
 def _gate_masks(
@@ -334,7 +380,8 @@ def _compile(segment: SegmentDefinition) -> _Compiled:
         return entry[1]
     sub = {k.word: k.weight for k in segment.keywords if not k.token_only}
     tok = {k.word: k.weight for k in segment.keywords if k.token_only}
-    gates = tuple(_required_chars(p.regex) for p in segment.patterns)
+    regexes = [p.regex for p in segment.patterns] + [v.regex for v in segment.vetoes]
+    gates = tuple(map(_required_chars, regexes))
     compiled = _Compiled(_trie_regex(list(sub)), sub, _trie_regex(list(tok)), tok, gates, *_gate_masks(gates))
     if len(_COMPILED) >= _COMPILED_MAX:
         _COMPILED.clear()
@@ -398,13 +445,14 @@ def score_own_text(
     raw = sum(weights.values())
     kinds: set[str] = set()
     first_person: list[str] = []
-    # the patterns whose gate (characters every match holds) is in the text, in segment order
-    todo = comp.ungated_mask
+    # the patterns and vetoes whose gate (characters every match holds) is in the text
+    gated = comp.ungated_mask
     if comp.gate_re is not None:
         masks = comp.gate_masks
         for ch in set(comp.gate_re.findall(own_text)):
-            todo |= masks[ch]
+            gated |= masks[ch]
     patterns = segment.patterns
+    todo = gated & ((1 << len(patterns)) - 1)  # the patterns first, in segment order
     while todo:
         low = todo & -todo
         todo ^= low
@@ -436,7 +484,14 @@ def score_own_text(
     raw = max(0.0, round(raw, 9))
     vetoes: dict[str, str] = {}  # first holding veto of each category
     if raw > 0:
-        for veto in segment.vetoes:
+        todo = gated >> len(patterns)  # the vetoes that can hold, in segment order
+        vetoes_all = segment.vetoes
+        while todo:
+            low = todo & -todo
+            todo ^= low
+            veto = vetoes_all[low.bit_length() - 1]
+            if veto.category in vetoes:
+                continue  # the first holding veto of its category is shown
             m = veto.regex.search(own_text)
             if m is not None and not (veto.overridden_by & kinds):
                 vetoes.setdefault(veto.category, f"{veto.category}:{m.group()}")

@@ -343,7 +343,8 @@ def test_empty_and_bad_input(mothers: SegmentDefinition) -> None:
 
 
 def test_pattern_gates_never_change_results(mothers: SegmentDefinition) -> None:
-    """The cheap character gate in front of each pattern only skips searches that cannot match."""
+    """The cheap character gate in front of each pattern, veto and feature regex only skips searches
+    that cannot match."""
     import re
 
     from nlp.tagger import _required_chars
@@ -352,20 +353,51 @@ def test_pattern_gates_never_change_results(mothers: SegmentDefinition) -> None:
     assert _required_chars(re.compile("(?:甲|乙丙)+丁")) == frozenset("甲乙")
     assert _required_chars(re.compile(r"\d+岁")) == frozenset("岁")
     assert _required_chars(re.compile("(?:甲)?")) is None
-    assert _required_chars(re.compile("(?i)ab")) is None
+    assert _required_chars(re.compile("(?i)ab")) == frozenset("aA")
     assert _required_chars(re.compile("[^甲]")) is None
     csv_texts = pd.read_csv(Path(__file__).with_name("mothers_labelled.csv"), dtype=str)["text"]
     texts = [*POSITIVE, *(t for ts in NEGATIVE.values() for t in ts), *csv_texts]
-    for pattern in mothers.patterns:
-        gate = _required_chars(pattern.regex)
+    for regex in [r.regex for r in (*mothers.patterns, *mothers.vetoes)] + [r for _, r in mothers.features]:
+        gate = _required_chars(regex)
         for text in texts:
             if gate is not None and gate.isdisjoint(text):
-                assert pattern.regex.search(text) is None, (pattern.label, text)
+                assert regex.search(text) is None, (regex.pattern, text)
+
+
+def test_case_insensitive_gates_hold_every_character_re_matches() -> None:
+    """Under (?i) a gate character stands for every character ``re`` matches it to: checked over
+    all code points for ASCII and the ranges taken as having no case."""
+    import re
+
+    from nlp.tagger import _UNCASED_RANGES, _case_variants, _required_chars
+
+    every = "".join(map(chr, range(0x110000)))
+    letters = set(re.findall("(?i)[a-z]", every))  # whatever matches some ASCII letter
+    for low in "abcdefghijklmnopqrstuvwxyz":
+        want = {x for x in letters if re.fullmatch(f"(?i){low}", x)}
+        assert _case_variants(low) == _case_variants(low.upper()) == want, low
+    uncased = [chr(c) for c in range(0x80) if not chr(c).isalpha()]
+    uncased += [chr(c) for lo, hi in _UNCASED_RANGES for c in range(lo, hi + 1)]
+    assert all(_case_variants(ch) == {ch} for ch in uncased)
+    klass = "(?i)[" + "".join(map(re.escape, uncased)) + "]"
+    assert sorted(re.findall(klass, every)) == sorted(uncased)  # nothing else folds onto them
+    assert all(ch.lower() == ch.upper() == ch for ch in uncased)  # nor onto each other
+    assert _case_variants("é") is None and _case_variants("µ") is None
+    assert _required_chars(re.compile("(?i)宝b")) == frozenset("宝")
+    assert _required_chars(re.compile("(?i)idol|妈粉")) == frozenset("iIİı妈")
+    assert _required_chars(re.compile("a(?i:b)")) == frozenset("a")
+    assert _required_chars(re.compile("(?i)(?-i:a)b")) == frozenset("a")
+    assert _required_chars(re.compile("(?i)[¥￥]5|é")) is None
+    for text in ("İDOL", "ıdol", "IDOL", "超话 ſolo", "ＭＶ", "K位"):
+        for regex in (re.compile("(?i)idol|solo|k位|mv"), re.compile("(?i)(?:ı|x)dol")):
+            gate = _required_chars(regex)
+            assert gate is not None and (regex.search(text) is None or not gate.isdisjoint(text)), text
 
 
 def test_gate_masks_search_exactly_the_gated_patterns(mothers: SegmentDefinition) -> None:
-    """score_own_text finds the patterns to search with one scan for gate characters (bit masks);
-    its results equal searching every pattern (no gates at all) on real and tricky texts."""
+    """score_own_text finds the patterns and vetoes to search with one scan for gate characters (bit
+    masks); its results equal searching every pattern and veto (no gates at all) on real and tricky
+    texts."""
     from dataclasses import replace as replace_fields
 
     from nlp import tagger
@@ -375,7 +407,12 @@ def test_gate_masks_search_exactly_the_gated_patterns(mothers: SegmentDefinition
     plain = tagger._compile(mothers)
     tagger._COMPILED[id(ungated)] = (
         ungated,
-        replace_fields(plain, gate_re=None, gate_masks={}, ungated_mask=(1 << len(mothers.patterns)) - 1),
+        replace_fields(
+            plain,
+            gate_re=None,
+            gate_masks={},
+            ungated_mask=(1 << len(mothers.patterns) + len(mothers.vetoes)) - 1,
+        ),
     )
     csv_texts = pd.read_csv(Path(__file__).with_name("mothers_labelled.csv"), dtype=str)["text"]
     texts = [
