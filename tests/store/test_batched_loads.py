@@ -87,14 +87,20 @@ def test_files_loaded_in_batches_give_what_one_by_one_loads_give(files):
 
 def test_a_file_that_fails_to_load_leaves_nothing_and_the_others_of_its_batch_load(files, monkeypatch):
     broken = files[5]
-    real = store.stream.load_batch
+    real, real_files = store.stream.load_batch, store.stream.load_files
 
     def failing(con, batch, **kw):  # the disk fills up while this one file loads
         if batch.source == str(broken):
             raise OSError("no space left on device")
         return real(con, batch, **kw)
 
+    def failing_files(con, batches):  # ... alone or in a set of files
+        if any(b.source == str(broken) for b in batches):
+            raise OSError("no space left on device")
+        return real_files(con, batches)
+
     monkeypatch.setattr(store.stream, "load_batch", failing)
+    monkeypatch.setattr(store.stream, "load_files", failing_files)
     con, ref = open_warehouse(":memory:"), open_warehouse(":memory:")
     got = outcomes_of(load_exports(con, files, batch_files=4))
     assert [name for name, _ in got] == [f.name for f in files]
