@@ -8,7 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+import store.load_sets
 import store.stream
 from store.readers import read_export
 from store.stream import load_exports
@@ -108,3 +111,93 @@ def test_a_file_that_fails_to_load_leaves_nothing_and_the_others_of_its_batch_lo
     expected = one_by_one(ref, [f for f in files if f != broken])
     assert [x for x in got if x[0] != broken.name] == expected
     assert contents(con) == contents(ref)
+
+
+def _write(folder: Path, name: str, lines: list[str]) -> Path:
+    f = folder / name
+    f.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return f
+
+
+def _sample_lines() -> tuple[list[str], list[str]]:
+    statuses = (SAMPLE / "weibo_statuses.jsonl").read_text(encoding="utf-8").splitlines()[:60]
+    comments = (SAMPLE / "weibo_comments.jsonl").read_text(encoding="utf-8").splitlines()[:12]
+    return statuses, comments
+
+
+def _with_more_reposts(line: str) -> str:
+    status = json.loads(line)
+    status["reposts_count"] = int(status.get("reposts_count") or 0) + 5
+    return json.dumps(status, ensure_ascii=False)
+
+
+def _spy_sets(monkeypatch) -> list[int]:
+    """The number of files of each set :mod:`store.load_sets` loads."""
+    sizes: list[int] = []
+    real = store.load_sets._load_set
+
+    def spy(con, files, loaded_at):
+        sizes.append(len(files))
+        return real(con, files, loaded_at)
+
+    monkeypatch.setattr(store.load_sets, "_load_set", spy)
+    return sizes
+
+
+def test_files_loaded_as_sets_give_what_one_by_one_loads_give(tmp_path, monkeypatch):
+    """Sets of several files form (and split where files meet), and give each file and the
+    warehouse what loading the files one by one gives: a repost's source post carried by one file
+    and then completed by its own row in a later one, a user in several files, a post repeated (a
+    duplicate) and repeated with more reposts (an update), comments on posts of other files, a
+    bad line, an empty file; the second half of the files meets what the first half loaded."""
+    s, c = _sample_lines()
+    # line 5 reposts line 0, line 10 reposts line 3; 17 is reposted by 28, 37 and 38
+    plan = [
+        [s[5]],
+        [s[0]],
+        [s[1], s[2]],
+        [s[3]],
+        [s[10]],
+        [c[0]],
+        [],
+        [s[4], "{not json"],
+        [s[28], s[37]],
+        [s[38]],
+        [s[17]],
+        [s[0]],
+        [_with_more_reposts(s[0])],
+        [c[1], c[2]],
+        *([line] for line in s[40:52]),
+        [s[10], s[11]],
+        [_with_more_reposts(s[3])],
+        [c[3], s[5]],
+    ]
+    files = [_write(tmp_path, f"g{k:02d}.jsonl", lines) for k, lines in enumerate(plan)]
+    sizes = _spy_sets(monkeypatch)
+    ref, sets = open_warehouse(":memory:"), open_warehouse(":memory:")
+    expected = one_by_one(ref, files)
+    got = outcomes_of(load_exports(sets, files))
+    assert got == expected
+    assert contents(sets) == contents(ref)
+    reports = [r for _, r in got if isinstance(r, dict)]
+    # the bad line and the empty file (quarantined as a file that gives no row)
+    assert sum(r["updated"] for r in reports) == 2 and sum(r["quarantined"] for r in reports) == 2
+    assert sum(r["duplicates"] for r in reports) >= 4
+    assert max(sizes) >= 5 and sum(sizes) >= len(files) // 2  # most files went in sets
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_small_files_as_sets_give_what_one_by_one_gives(tmp_path_factory, data):
+    """Random small files drawn from a few lines (reposts and their sources, users seen twice,
+    comments, a line with more reposts, a bad line), loaded as sets and one by one: the same."""
+    s, c = _sample_lines()
+    pool = [*s[:12], s[17], s[28], s[37], *c[:4], _with_more_reposts(s[0]), "{not json"]
+    plan = data.draw(
+        st.lists(st.lists(st.sampled_from(pool), max_size=3), min_size=2, max_size=9), label="files"
+    )
+    folder = tmp_path_factory.mktemp("sets")
+    files = [_write(folder, f"h{k:02d}.jsonl", lines) for k, lines in enumerate(plan)]
+    ref, sets = open_warehouse(":memory:"), open_warehouse(":memory:")
+    assert outcomes_of(load_exports(sets, files)) == one_by_one(ref, files)
+    assert contents(sets) == contents(ref)
