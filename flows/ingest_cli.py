@@ -30,10 +30,11 @@ __all__ = ["ingest", "print_loads"]
 class _Burst:
     """Files loaded in one transaction are yielded together, the first after the whole batch's
     wait: their ``seconds`` share that wait in proportion to their rows (a yield that follows
-    the previous one within ``GAP_S`` belongs to the same batch).
+    the previous one within ``GAP_S`` belongs to the same batch). A burst's shares are written
+    when the next burst starts or at :meth:`close` (once per file, not once per file per file).
 
     >>> burst, first, second = _Burst(), {"rows_read": 1}, {"rows_read": 3}
-    >>> burst.add(first, 3.0); burst.add(second, 0.0)
+    >>> burst.add(first, 3.0); burst.add(second, 0.0); burst.close()
     >>> first["seconds"], second["seconds"]
     (1.0, 2.0)
     """
@@ -46,26 +47,62 @@ class _Burst:
 
     def add(self, report: dict, waited: float) -> None:
         if waited > self.GAP_S:
-            self.reports, self.total = [], 0.0
+            self.close()
         self.reports.append(report)
         self.total += waited
+
+    def close(self) -> None:
         weights = [r["rows_read"] + 1 for r in self.reports]
         for r, w in zip(self.reports, weights, strict=True):
             r["seconds"] = self.total * w / sum(weights)
+        self.reports, self.total = [], 0.0
 
 
-def print_loads(loads: list[dict]) -> None:
-    """The table of what each file loaded, then one line per note (what a load changed without
-    quarantining a row)."""
+#: Above this many files the table shows the files that need a look (rows quarantined, notes,
+#: nothing loaded) and one row summing the others, unless --verbose asks for a row per file.
+TABLE_MAX_FILES = 20
+
+_SUMMED = ("rows_read", "loaded", "updated", "duplicates", "quarantined", "interactions_added")
+
+
+def _table_rows(loads: list[dict], verbose: bool) -> tuple[list[dict], int]:
+    """The rows of the table: every load, or (above :data:`TABLE_MAX_FILES` files, not
+    ``verbose``) those that need a look, in order, then one row summing the others (``seconds``
+    summed; ``interactions_pending``: the warehouse's count after the last of them). Returns the
+    rows and how many files the summed row stands for (0: none)."""
+    if verbose or len(loads) <= TABLE_MAX_FILES:
+        return loads, 0
+    shown = [r for r in loads if r["quarantined"] or r.get("notes") or not (r["loaded"] or r["duplicates"])]
+    shown = shown[:TABLE_MAX_FILES]
+    ids = {id(r) for r in shown}
+    rest = [r for r in loads if id(r) not in ids]
+    if not rest:
+        return shown, 0
+    summed = {k: sum(r[k] for r in rest) for k in _SUMMED}
+    summed |= {
+        "source": say("ingest_other_files" if shown else "ingest_all_files", n=len(rest)),
+        "format": " ".join(sorted({r.get("format") or "?" for r in rest})),
+        "interactions_pending": rest[-1]["interactions_pending"],
+    }
+    if all("seconds" in r for r in rest):
+        summed["seconds"] = sum(r["seconds"] for r in rest)
+    return [*shown, summed], len(rest)
+
+
+def print_loads(loads: list[dict], verbose: bool = True) -> None:
+    """The table of what each file loaded (without ``verbose``, many files: those that need a
+    look and a row summing the others, :func:`_table_rows`), then one line per note (what a load
+    changed without quarantining a row)."""
     if not loads:
         return
+    rows, summed = _table_rows(loads, verbose)
     table = Table(title=say("ingest_title"), caption=say("pending_caption"), caption_justify="left")
     formats = any(r.get("format") for r in loads)
-    timed = all("seconds" in r for r in loads)
+    timed = all("seconds" in r for r in rows)
     cols = ["file", *(["format"] if formats else []), "read", "loaded", "updated", "duplicates"]
     for col in (*cols, "quarantined", "interactions", "pending", *(["seconds"] if timed else [])):
         table.add_column(say(f"col_{col}"), justify="left" if col in ("file", "format") else "right")
-    for r in loads:
+    for r in rows:
         table.add_row(
             Path(r["source"]).name,
             *([r.get("format") or "?"] if formats else []),
@@ -79,6 +116,8 @@ def print_loads(loads: list[dict]) -> None:
             *([f"{r['seconds']:.1f}"] if timed else []),
         )
     _c.out.print(table)
+    if summed:
+        _c.out.print(say("ingest_more_files", n=summed), markup=False, highlight=False)
     for r in loads:
         for note in r.get("notes", ()):
             _c.err.print(say("note", detail=note), markup=False, highlight=False)
@@ -162,6 +201,17 @@ def ingest(
     warehouse: Annotated[
         Path | None, typer.Option(help=N_("warehouse file (default data/warehouse.duckdb)"))
     ] = None,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help=N_(
+                "a row per file in the table however many files (above 20 files the table shows "
+                "those with quarantined rows, notes or nothing loaded, and one row summing the others)"
+            ),
+        ),
+    ] = False,
     lang: LangOption = None,
     debug: DebugOption = False,
 ) -> None:
@@ -210,10 +260,11 @@ def ingest(
                             failed.append((f, why))
                     since = time.monotonic()
                     progress.advance(job)
+                burst.close()
             samples = sample_sources(con, settings.samples_dir)
         finally:
             con.close()
-        print_loads(reports)
+        print_loads(reports, verbose)
         rows, spent = sum(r["rows_read"] for r in reports), time.monotonic() - started
         summary = say(
             "ingest_summary",
