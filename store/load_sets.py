@@ -4,13 +4,14 @@ report and ``loads`` row :func:`store.warehouse.load_batch` gives it when it loa
 the warehouse the same rows as loading the files one by one.
 
 That is exact only for files that cannot change each other's load (:func:`_independent`): a
-set never holds two files with the same post as their own row, a user whose rows differ (or
-whose name another file's interactions give), a profile row's user in another file, the same
-source or two platforms; a file whose users bring the name of a placeholder user (a merge,
-which rewrites earlier interactions) loads alone. What files of a set may share goes to the
-first of them, as one by one: a post carried in their rows (a repost's source), a user with the
-same row, an interaction, a placeholder. The files are taken in their order and a set ends
-where the next file would meet one of the set's, so the upserts keep the files' order.
+set never holds two files with the same post as their own row, a user whose rows differ, a
+screen name one file's users bring after another file's interactions gave it, a profile row's
+user in another file, the same source or two platforms; only its first file may bring the name
+of a placeholder user (a merge, which rewrites earlier interactions: done before any file's
+interactions, as one by one). What files of a set may share goes to the first of them, as one
+by one: a post carried in their rows (a repost's source), a user with the same row, an
+interaction, a placeholder. The files are taken in their order and a set ends where the next
+file would meet one of the set's, so the upserts keep the files' order.
 
 Example:
     >>> from store.records import make_batch
@@ -48,6 +49,7 @@ from store.warehouse import (
     _USER_CHANGES,
     LoadReport,
     _first_reasons,
+    _merge_placeholders,
     _now,
     _sha256,
     load_batch,
@@ -87,7 +89,7 @@ def _arrow(t: object, name: str) -> pa.Table | None:
     schema = ARROW_SCHEMAS[name]
     try:
         if isinstance(t, pa.Table):
-            return t.select(schema.names).cast(schema)
+            return t if t.schema.equals(schema) else t.select(schema.names).cast(schema)
         return pa.Table.from_pandas(t, schema=schema, preserve_index=False)
     except (pa.ArrowException, ValueError, TypeError, KeyError):
         return None
@@ -193,8 +195,6 @@ def _independent(con: duckdb.DuckDBPyConnection, files: list[_File]) -> int:
                 known.add(uid)
             else:
                 renamed.setdefault(k, {})[name] = uid
-    if 0 in merges:
-        return 1
     own: set[str] = set()
     profiles: set[str] = set()
     users: dict[str, tuple | None] = {}
@@ -212,7 +212,6 @@ def _independent(con: duckdb.DuckDBPyConnection, files: list[_File]) -> int:
             or any(u in users and not _same_user(users[u], row, u in known) for u, row in f.users.items())
             or any(user_names.get(name, uid) != uid for name, uid in names.items())
             or not edge_names.isdisjoint(names)
-            or not f.edge_names.isdisjoint(user_names)
         ):
             return k
         own |= f.own_posts
@@ -240,20 +239,19 @@ _FP_SCHEMA = pa.schema([("_file", pa.int32()), ("kind", pa.string()), ("key", pa
 def _concat(files: list[_File], name: str, ordinal: bool = False, key: str | None = None) -> pa.Table:
     """The files' ``name`` tables one after the other, with ``_file`` (and ``_ord``, the row's
     number in the set: each file's rows keep their order). ``key``: a row whose ``key`` an
-    earlier file of the set brought is left out (a shared post or user: the first file's)."""
-    parts = []
-    seen: set[str] = set()
-    for k, f in enumerate(files):
-        t = f.tables[name] if f.tables is not None else None
-        if t is None:  # pragma: no cover - _independent keeps such files out of sets
-            raise ValueError(f"{f.batch.source}: expected Arrow tables in a set of files")
-        if key is not None:
-            ids = t.column(key)
-            if seen and len(t):
-                t = t.filter(pc.invert(pc.is_in(ids, value_set=pa.array(sorted(seen), pa.string()))))
-            seen |= _strings(ids)
-        parts.append(t.append_column("_file", pa.array(np.full(len(t), k, dtype=np.int32))))
-    out = pa.concat_tables(parts)
+    earlier file of the set brought is left out (a shared user: the first file's row)."""
+    tables = [f.tables[name] for f in files if f.tables is not None]
+    if len(tables) != len(files):  # pragma: no cover - _independent keeps such files out of sets
+        raise ValueError("expected Arrow tables for every file of a set")
+    out = pa.concat_tables(tables)
+    file_of = np.repeat(np.arange(len(files), dtype=np.int32), [len(t) for t in tables])
+    out = out.append_column("_file", pa.array(file_of))
+    if key is not None and len(out):
+        first: dict[str, int] = {}
+        values = out.column(key).to_pylist()
+        keep = [first.setdefault(v, k) == k for v, k in zip(values, file_of.tolist(), strict=True)]
+        if not all(keep):
+            out = out.filter(pa.array(keep, pa.bool_()))
     if ordinal:
         out = out.append_column("_ord", pa.array(np.arange(len(out), dtype=np.int64)))
     return out
@@ -270,38 +268,35 @@ def _set_posts(con: duckdb.DuckDBPyConnection, files: list[_File], platform: str
     left out; the own row of a post an earlier file only carried, and the warehouse lacks, is
     that copy completed by the row (one by one: the earlier file adds the copy, the later one
     completes it)."""
-    first_copy: dict[str, tuple[int, dict]] = {}  # post → the first file carrying it, its copy
-    seen: set[str] = set()
-    parts = []
-    for k, f in enumerate(files):
-        t = f.tables["posts"] if f.tables is not None else None
-        if t is None:  # pragma: no cover - _independent keeps such files out of sets
-            raise ValueError(f"{f.batch.source}: expected Arrow tables in a set of files")
-        ids, own = t.column("post_id").to_pylist(), t.column("from_row").to_pylist()
-        keep = [o or pid not in seen for pid, o in zip(ids, own, strict=True)]
-        completes = {i for i, (pid, o) in enumerate(zip(ids, own, strict=True)) if o and pid in first_copy}
-        if completes:
-            stored = _stored_posts(con, platform, [ids[i] for i in completes])
-            completes = {i for i in completes if ids[i] not in stored}
-        added_for = np.full(len(t), k, dtype=np.int32)
-        if completes:
-            rows = t.to_pylist()
-            for i in completes:
-                carrier, copy = first_copy[ids[i]]
-                rows[i] = copy | {c: rows[i][c] if rows[i][c] is not None else copy[c] for c in _COMPLETED}
-                rows[i] |= {"from_row": True, "line": t.column("line")[i].as_py()}
-                added_for[i] = carrier
-            t = pa.Table.from_pylist(rows, schema=t.schema)
-        for i, (pid, o) in enumerate(zip(ids, own, strict=True)):
-            if not o and pid not in seen and pid not in first_copy:
-                first_copy[pid] = (k, t.slice(i, 1).to_pylist()[0])
-        seen |= set(ids)
-        mask = pa.array(keep, pa.bool_())
-        t = t.append_column("_file", pa.array(added_for)).append_column(
-            "_src", pa.array(np.full(len(t), k, dtype=np.int32))
-        )
-        parts.append(t.filter(mask))
-    out = pa.concat_tables(parts)
+    out = _concat(files, "posts")
+    src = out.column("_file").to_numpy().copy()
+    added_for = src.copy()
+    ids, own = out.column("post_id").to_pylist(), out.column("from_row").to_pylist()
+    first: dict[str, int] = {}  # post → the file that brought it first
+    copies: dict[str, int] = {}  # post → the row of its first copy, when only carried there
+    keep, completes = [], []
+    for i, (pid, o, k) in enumerate(zip(ids, own, src.tolist(), strict=True)):
+        earlier = first.setdefault(pid, k)
+        if not o and pid not in copies and earlier == k:
+            copies[pid] = i
+        keep.append(o or earlier == k)
+        if o and earlier != k and pid in copies:
+            completes.append(i)
+    if completes:
+        stored = _stored_posts(con, platform, [ids[i] for i in completes])
+        completes = [i for i in completes if ids[i] not in stored]
+    if completes:
+        rows = out.to_pylist()
+        for i in completes:
+            copy = rows[copies[ids[i]]]
+            rows[i] = copy | {c: rows[i][c] if rows[i][c] is not None else copy[c] for c in _COMPLETED}
+            rows[i] |= {"from_row": True, "line": out.column("line")[i].as_py(), "_file": src[i]}
+            added_for[i] = copy["_file"]
+        out = pa.Table.from_pylist(rows, schema=out.schema)
+    out = out.set_column(out.schema.get_field_index("_file"), "_file", pa.array(added_for))
+    out = out.append_column("_src", pa.array(src))
+    if not all(keep):
+        out = out.filter(pa.array(keep, pa.bool_()))
     return out.append_column("_ord", pa.array(np.arange(len(out), dtype=np.int64)))
 
 
@@ -345,10 +340,6 @@ def _load_set(con: duckdb.DuckDBPyConnection, files: list[_File], loaded_at: dat
     con.register("r_quarantine", quarantine)
     con.register("b_keys", keys)
     con.register("b_files", pa.table({"_file": pa.array(range(n), pa.int32()), "source": sources}))
-    placeholders, pending = con.execute(
-        """SELECT (SELECT count(*) FROM users WHERE placeholder),
-                  (SELECT count(*) FROM pending_interactions)"""
-    ).fetchall()[0]
     unique, unique_users = con.execute(
         """SELECT (SELECT count(*) = count(DISTINCT (platform, post_id)) FROM r_posts),
                   (SELECT count(*) = count(DISTINCT (platform, user_id)) FROM r_users)"""
@@ -431,7 +422,15 @@ def _load_set(con: duckdb.DuckDBPyConnection, files: list[_File], loaded_at: dat
         users_added |= _per_file(con, "SELECT _file, count(*) FROM b_new_users GROUP BY _file")
         con.execute("INSERT INTO users SELECT b.* EXCLUDE (_file), false FROM b_new_users b")
         con.execute("DROP TABLE b_new_users")
-    # no placeholder to merge: a file whose users bring a placeholder's name loads alone
+    # Only the set's first file may bring a placeholder's name (:func:`_independent`): merged
+    # here, before any file's interactions, as one by one; the counts after it start the
+    # pending figures (each file's: the warehouse's count after that file)
+    if len(users):
+        _merge_placeholders(con)
+    placeholders, pending = con.execute(
+        """SELECT (SELECT count(*) FROM users WHERE placeholder),
+                  (SELECT count(*) FROM pending_interactions)"""
+    ).fetchall()[0]
     added, new_pending, new_placeholders = dict(zero), dict(zero), dict(zero)
     if len(edges):
         added, new_pending, new_placeholders = _insert_interactions(con, platform, zero)

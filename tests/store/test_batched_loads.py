@@ -16,6 +16,7 @@ import store.stream
 from store.readers import read_export
 from store.stream import load_exports
 from store.warehouse import LoadReport, load_batch, open_warehouse
+from tests.store.test_weibo_api import lines, status
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "samples" / "weibo_api"
 TABLES = ("posts", "users", "interactions", "quarantine", "loads")
@@ -125,6 +126,15 @@ def _sample_lines() -> tuple[list[str], list[str]]:
     return statuses, comments
 
 
+#: a mention of a name no user has yet (a placeholder), then a user of that name (a merge),
+#: then mentions of both names (resolved), each file of one line
+MENTIONS = lines(
+    status(9001, 901, "阿花妈妈", "@小红妈妈 你好"),
+    status(9002, 902, "小红妈妈", "宝宝睡了"),
+    status(9003, 903, "小明爸爸", "@阿花妈妈 @小红妈妈 周末见"),
+)
+
+
 def _with_more_reposts(line: str) -> str:
     status = json.loads(line)
     status["reposts_count"] = int(status.get("reposts_count") or 0) + 5
@@ -149,7 +159,8 @@ def test_files_loaded_as_sets_give_what_one_by_one_loads_give(tmp_path, monkeypa
     warehouse what loading the files one by one gives: a repost's source post carried by one file
     and then completed by its own row in a later one, a user in several files, a post repeated (a
     duplicate) and repeated with more reposts (an update), comments on posts of other files, a
-    bad line, an empty file; the second half of the files meets what the first half loaded."""
+    bad line, an empty file, a placeholder merged by a later file; the second half of the files
+    meets what the first half loaded."""
     s, c = _sample_lines()
     # line 5 reposts line 0, line 10 reposts line 3; 17 is reposted by 28, 37 and 38
     plan = [
@@ -171,6 +182,8 @@ def test_files_loaded_as_sets_give_what_one_by_one_loads_give(tmp_path, monkeypa
         [s[10], s[11]],
         [_with_more_reposts(s[3])],
         [c[3], s[5]],
+        *([line] for line in MENTIONS),
+        [s[53]],
     ]
     files = [_write(tmp_path, f"g{k:02d}.jsonl", lines) for k, lines in enumerate(plan)]
     sizes = _spy_sets(monkeypatch)
@@ -184,6 +197,8 @@ def test_files_loaded_as_sets_give_what_one_by_one_loads_give(tmp_path, monkeypa
     assert sum(r["updated"] for r in reports) == 2 and sum(r["quarantined"] for r in reports) == 2
     assert sum(r["duplicates"] for r in reports) >= 4
     assert max(sizes) >= 5 and sum(sizes) >= len(files) // 2  # most files went in sets
+    mention, merge = (dict(got)[f.name] for f in files[-4:-2])  # the placeholder, then its user
+    assert merge["interactions_pending"] == mention["interactions_pending"] - 1
 
 
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -192,7 +207,7 @@ def test_any_small_files_as_sets_give_what_one_by_one_gives(tmp_path_factory, da
     """Random small files drawn from a few lines (reposts and their sources, users seen twice,
     comments, a line with more reposts, a bad line), loaded as sets and one by one: the same."""
     s, c = _sample_lines()
-    pool = [*s[:12], s[17], s[28], s[37], *c[:4], _with_more_reposts(s[0]), "{not json"]
+    pool = [*s[:12], s[17], s[28], s[37], *c[:4], *MENTIONS, _with_more_reposts(s[0]), "{not json"]
     plan = data.draw(
         st.lists(st.lists(st.sampled_from(pool), max_size=3), min_size=2, max_size=9), label="files"
     )
