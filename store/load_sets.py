@@ -43,10 +43,8 @@ from store.warehouse import (
     _EXISTING_POSTS,
     _EXISTING_USERS,
     _NAME_IDS,
-    _POST_CHANGES,
     _UPDATE_POSTS,
     _UPDATE_USERS,
-    _USER_CHANGES,
     LoadReport,
     _first_reasons,
     _merge_placeholders,
@@ -315,6 +313,12 @@ def _empty(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     return bool(con.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table})").fetchall()[0][0])
 
 
+def _count(counts: dict[int, int], file_of: dict, returned: duckdb.DuckDBPyConnection) -> None:
+    """Add to ``counts`` the rows a statement returned (their key's file in ``file_of``)."""
+    for (key,) in returned.fetchall():
+        counts[file_of[key]] += 1
+
+
 def _per_file(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> dict[int, int]:
     """``{file: count}`` from a query that returns ``_file, count`` rows."""
     return {int(k): int(v) for k, v in con.execute(sql, params or []).fetchall()}
@@ -340,18 +344,30 @@ def _load_set(con: duckdb.DuckDBPyConnection, files: list[_File], loaded_at: dat
     con.register("r_quarantine", quarantine)
     con.register("b_keys", keys)
     con.register("b_files", pa.table({"_file": pa.array(range(n), pa.int32()), "source": sources}))
-    unique, unique_users = con.execute(
-        """SELECT (SELECT count(*) = count(DISTINCT (platform, post_id)) FROM r_posts),
-                  (SELECT count(*) = count(DISTINCT (platform, user_id)) FROM r_users)"""
-    ).fetchall()[0]
+    post_ids, user_ids = posts.column("post_id").to_pylist(), users.column("user_id").to_pylist()
+    # each post and user of the set is one file's (_set_posts, _concat): what a statement
+    # returns of them is counted for that file
+    post_file = dict(zip(post_ids, posts.column("_file").to_pylist(), strict=True))
+    user_file = dict(zip(user_ids, users.column("_file").to_pylist(), strict=True))
+    unique, unique_users = len(set(post_ids)) == len(post_ids), len(set(user_ids)) == len(user_ids)
     con.execute((_BATCH_POSTS_UNIQUE_SQL if unique else _BATCH_POSTS_SQL).format(extra=", _file, _src"))
     con.execute(
         _BATCH_USERS_UNIQUE_SQL.format(extra=", _file")
         if unique_users
         else _BATCH_USERS_SQL.format(extra=", _file", extra_merged=", min(_file) AS _file")
     )
+    empty = dict(
+        zip(
+            ("posts", "users", "interactions"),
+            con.execute(
+                """SELECT NOT EXISTS (SELECT 1 FROM posts), NOT EXISTS (SELECT 1 FROM users),
+                          NOT EXISTS (SELECT 1 FROM interactions)"""
+            ).fetchall()[0],
+            strict=True,
+        )
+    )
     for table, sql in (("posts", _EXISTING_POSTS), ("users", _EXISTING_USERS)):
-        if _empty(con, table):
+        if empty[table]:
             columns = _EXISTING_COLUMNS[table]
             con.execute(f"CREATE OR REPLACE TEMP TABLE ex_{table} AS SELECT {columns} FROM {table} LIMIT 0")
         else:
@@ -370,19 +386,18 @@ def _load_set(con: duckdb.DuckDBPyConnection, files: list[_File], loaded_at: dat
                FROM (SELECT DISTINCT _file, post_id FROM b_keys) p GROUP BY p._file""",
             [platform],
         )
-    known_posts = con.execute("SELECT count(*) FROM ex_posts").fetchall()[0][0]
+    known_posts, known_users = con.execute(
+        "SELECT (SELECT count(*) FROM ex_posts), (SELECT count(*) FROM ex_users)"
+    ).fetchall()[0]
     updated, posts_added = dict(zero), dict(zero)
     insert_posts = """INSERT INTO posts SELECT b.post_id, b.platform, b.user_id, b.created_at, b.text,
                           b.repost_of, b.reply_to, b.reposts, b.comments, b.likes, f.source, $1, b.from_row
-                      FROM {rows} b JOIN b_files f ON f._file = b._src"""
+                      FROM b_posts b JOIN b_files f ON f._file = b._src{anti}
+                      RETURNING post_id"""
     if len(posts) and not known_posts:
-        posts_added |= _per_file(con, "SELECT _file, count(*) FROM b_posts GROUP BY _file")
-        con.execute(insert_posts.format(rows="b_posts"), [loaded_at])
+        _count(posts_added, post_file, con.execute(insert_posts.format(anti=""), [loaded_at]))
     elif len(posts):
-        updated |= _per_file(
-            con, f"SELECT b._file, count(*) FROM posts x, b_posts b WHERE {_POST_CHANGES} GROUP BY b._file"
-        )
-        con.execute(_UPDATE_POSTS)
+        _count(updated, post_file, con.execute(_UPDATE_POSTS + " RETURNING x.post_id"))
         con.execute(
             """CREATE OR REPLACE TEMP TABLE b_completed AS
                SELECT x.post_id, x.platform, x.user_id, x.created_at, coalesce(b.text, x.text),
@@ -396,32 +411,20 @@ def _load_set(con: duckdb.DuckDBPyConnection, files: list[_File], loaded_at: dat
         if con.execute("SELECT count(*) FROM b_completed").fetchall()[0][0]:
             con.execute("""DELETE FROM posts x USING b_completed c
                            WHERE x.platform = c.platform AND x.post_id = c.post_id""")
-            con.execute("INSERT INTO posts SELECT * FROM b_completed")
+            con.execute("INSERT INTO posts SELECT * FROM b_completed").fetchall()
         con.execute("DROP TABLE b_completed")
-        con.execute(
-            """CREATE OR REPLACE TEMP TABLE b_new_posts AS SELECT b.* FROM b_posts b
-               ANTI JOIN ex_posts x ON x.platform = b.platform AND x.post_id = b.post_id"""
-        )
-        posts_added |= _per_file(con, "SELECT _file, count(*) FROM b_new_posts GROUP BY _file")
-        con.execute(insert_posts.format(rows="b_new_posts"), [loaded_at])
-        con.execute("DROP TABLE b_new_posts")
+        anti = "\n ANTI JOIN ex_posts x ON x.platform = b.platform AND x.post_id = b.post_id"
+        _count(posts_added, post_file, con.execute(insert_posts.format(anti=anti), [loaded_at]))
     users_added, users_updated = dict(zero), dict(zero)
-    known_users = con.execute("SELECT count(*) FROM ex_users").fetchall()[0][0]
+    insert_users = (
+        "INSERT INTO users SELECT b.* EXCLUDE (_file), false FROM b_users b{anti} RETURNING user_id"
+    )
     if len(users) and not known_users:
-        users_added |= _per_file(con, "SELECT _file, count(*) FROM b_users GROUP BY _file")
-        con.execute("INSERT INTO users SELECT b.* EXCLUDE (_file), false FROM b_users b")
+        _count(users_added, user_file, con.execute(insert_users.format(anti="")))
     elif len(users):
-        users_updated |= _per_file(
-            con, f"SELECT b._file, count(*) FROM users u, b_users b WHERE {_USER_CHANGES} GROUP BY b._file"
-        )
-        con.execute(_UPDATE_USERS)
-        con.execute(
-            """CREATE OR REPLACE TEMP TABLE b_new_users AS SELECT b.* FROM b_users b
-               ANTI JOIN ex_users u ON u.platform = b.platform AND u.user_id = b.user_id"""
-        )
-        users_added |= _per_file(con, "SELECT _file, count(*) FROM b_new_users GROUP BY _file")
-        con.execute("INSERT INTO users SELECT b.* EXCLUDE (_file), false FROM b_new_users b")
-        con.execute("DROP TABLE b_new_users")
+        _count(users_updated, user_file, con.execute(_UPDATE_USERS + " RETURNING u.user_id"))
+        anti = "\n ANTI JOIN ex_users u ON u.platform = b.platform AND u.user_id = b.user_id"
+        _count(users_added, user_file, con.execute(insert_users.format(anti=anti)))
     # Only the set's first file may bring a placeholder's name (:func:`_independent`): merged
     # here, before any file's interactions, as one by one; the counts after it start the
     # pending figures (each file's: the warehouse's count after that file)
@@ -433,7 +436,9 @@ def _load_set(con: duckdb.DuckDBPyConnection, files: list[_File], loaded_at: dat
     ).fetchall()[0]
     added, new_pending, new_placeholders = dict(zero), dict(zero), dict(zero)
     if len(edges):
-        added, new_pending, new_placeholders = _insert_interactions(con, platform, zero)
+        added, new_pending, new_placeholders = _insert_interactions(
+            con, platform, zero, empty["interactions"]
+        )
     con.execute(
         """INSERT INTO quarantine SELECT f.source, q.line, q.raw, q.reason, $1
            FROM r_quarantine q JOIN b_files f USING (_file)
@@ -474,7 +479,7 @@ def _load_set(con: duckdb.DuckDBPyConnection, files: list[_File], loaded_at: dat
 
 
 def _insert_interactions(
-    con: duckdb.DuckDBPyConnection, platform: str, zero: dict[int, int]
+    con: duckdb.DuckDBPyConnection, platform: str, zero: dict[int, int], empty: bool
 ) -> tuple[dict[int, int], dict[int, int], dict[int, int]]:
     """As :func:`store.warehouse._insert_interactions`, for a set: per file, the interactions
     added, those of them pending (an end is a placeholder ``@name``) and the placeholders added."""
@@ -518,7 +523,7 @@ def _insert_interactions(
                 FROM resolved r
                 WHERE r.src_user <> r.dst_user{also}
                 GROUP BY r.src_user, r.dst_user, r.kind, r.post_id, r.created_at, r.platform"""
-    if _empty(con, "interactions"):
+    if empty:  # (before the set: its merge may have deleted some, never added one)
         con.execute("CREATE OR REPLACE TEMP TABLE ex_edges AS SELECT * FROM interactions LIMIT 0")
         con.execute(select.format(also=""))
     else:
