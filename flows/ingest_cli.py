@@ -243,15 +243,15 @@ def ingest(
             ) as progress:
                 job = progress.add_task("…", total=len(files))
                 # the next file is read while this one loads; a large one is loaded in parts
-                since, burst = time.monotonic(), _Burst()
-                for f, outcome in load_exports(con, files, format):
+                since, burst, formats = time.monotonic(), _Burst(), {}
+                for f, outcome in load_exports(con, files, format, formats=formats):
                     progress.update(job, description=say("ingest_progress", file=f.name))
                     if isinstance(outcome, Exception):  # this file cannot be read: the others still load
                         failed.append((f, " ".join(f"{f}: {outcome}".split())))
                     else:  # read (overlapping the previous load) + load, as the user waits for it
                         report = outcome.as_dict()
                         burst.add(report, time.monotonic() - since)
-                        report["format"] = format or _detected_format(f)
+                        report["format"] = format or formats.get(f) or _detected_format(f)
                         if report["quarantined"]:
                             report["top_reasons"] = quarantine_summary(con, report["source"])
                         reports.append(report)

@@ -100,6 +100,7 @@ def load_exports(
     memory_limit: str | None = LOAD_MEMORY_LIMIT,
     batch_files: int = BATCH_FILES,
     batch_rows: int = BATCH_ROWS,
+    formats: dict[Path, str] | None = None,
 ) -> Iterator[tuple[Path, LoadReport | ValueError | OSError]]:
     """Load ``files`` in their order; yields each file with its load report, or with the error
     that kept it from loading (the other files still load). Memory holds two parts of a large
@@ -109,12 +110,13 @@ def load_exports(
 
     A large file read in parts loads in a transaction of its own; the other files load in
     transactions of up to ``batch_files`` files or ``batch_rows`` rows, each file with its own
-    report and ``loads`` row, yielded once its transaction is committed."""
+    report and ``loads`` row, yielded once its transaction is committed. ``formats``, when
+    given, receives each file's format as its reader told it (no second detection)."""
     before = con.execute("SELECT current_setting('memory_limit')").fetchone()
     if memory_limit is not None:
         con.execute(f"SET memory_limit = '{_size(memory_limit)}'")
     try:
-        yield from _load_in_order(con, files, fmt, part_bytes, batch_files, batch_rows)
+        yield from _load_in_order(con, files, fmt, part_bytes, batch_files, batch_rows, formats)
     finally:
         if memory_limit is not None and before:
             con.execute(f"SET memory_limit = '{_size(str(before[0]))}'")
@@ -134,17 +136,21 @@ def _load_in_order(
     part_bytes: int,
     batch_files: int,
     batch_rows: int,
+    formats: dict[Path, str] | None = None,
 ) -> Iterator[tuple[Path, LoadReport | ValueError | OSError]]:
     for in_parts, group in groupby(files, key=lambda p: read_in_parts(Path(p), fmt, part_bytes)):
         if in_parts:
             for path in group:
                 try:
                     parts = read_ahead(read_weibo_api_parts(path, part_bytes))
-                    yield Path(path), load_parts(con, parts)
+                    report = load_parts(con, parts)
+                    if formats is not None:
+                        formats[Path(path)] = "weibo-api"
+                    yield Path(path), report
                 except (ValueError, OSError) as exc:
                     yield Path(path), exc
             continue
-        yield from _load_together(con, list(group), fmt, batch_files, batch_rows)
+        yield from _load_together(con, list(group), fmt, batch_files, batch_rows, formats)
 
 
 def _load_together(
@@ -153,6 +159,7 @@ def _load_together(
     fmt: str | None,
     max_files: int,
     max_rows: int,
+    formats: dict[Path, str] | None = None,
 ) -> Iterator[tuple[Path, LoadReport | ValueError | OSError]]:
     """Load files (none read in parts) in transactions of up to ``max_files`` files or
     ``max_rows`` rows, yielding each file's outcome once its transaction is committed. The files
@@ -183,6 +190,8 @@ def _load_together(
             except (ValueError, OSError) as exc:
                 done.append((path, exc))
                 continue
+            if formats is not None and batch.format:
+                formats[path] = batch.format
             if not began:
                 con.begin()
                 began = True

@@ -206,9 +206,12 @@ def test_files_loaded_as_sets_give_what_one_by_one_loads_give(tmp_path, monkeypa
     sizes = _spy_sets(monkeypatch)
     ref, sets = open_warehouse(":memory:"), open_warehouse(":memory:")
     expected = one_by_one(ref, files)
-    got = outcomes_of(load_exports(sets, files))
+    formats: dict[Path, str] = {}
+    got = outcomes_of(load_exports(sets, files, formats=formats))
     assert got == expected
     assert contents(sets) == contents(ref)
+    # each file's format as its reader told it (the empty file has none)
+    assert formats == {f: "weibo-api" for f in files if f.stat().st_size}
     reports = [r for _, r in got if isinstance(r, dict)]
     # the bad line, the post dated 2099 and the empty file (quarantined as a file that gives no row)
     assert sum(r["updated"] for r in reports) == 2 and sum(r["quarantined"] for r in reports) == 3
