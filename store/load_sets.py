@@ -64,11 +64,10 @@ _TABLES = ("posts", "users", "interactions", "quarantine")
 @dataclass
 class _File:
     """One file's batch, screened, with its tables as Arrow (``tables`` None: a table Arrow
-    cannot hold, so it loads alone) and what it touches: the posts of its own rows and those
-    only carried in them (a repost's source), the users of its ``user:`` row keys (profile
-    rows), each user it brings with that user's row (None unless the file has one row of the
-    user, with a time: only such a row can be shared), its users' screen names (name → user)
-    and the names its interactions give."""
+    cannot hold, so it loads alone) and what it touches: the posts of its own rows, the users of
+    its ``user:`` row keys (profile rows), each user it brings with that user's row (None when
+    the file has several rows of the user: such a user is never shared), its users' screen names
+    (name → user) and the names its interactions give."""
 
     original: ExportBatch
     batch: ExportBatch
@@ -76,7 +75,6 @@ class _File:
     tables: dict[str, pa.Table] | None
     keys: pa.Array
     own_posts: set[str] = field(default_factory=set)
-    carried_posts: set[str] = field(default_factory=set)
     profile_users: set[str] = field(default_factory=set)
     users: dict[str, tuple | None] = field(default_factory=dict)
     user_names: dict[str, str] = field(default_factory=dict)
@@ -111,7 +109,6 @@ def _prepare(batch: ExportBatch, now: datetime, sound: bool = False) -> _File:
     row_keys = _strings(keys)
     own = pc.filter(posts.column("post_id"), posts.column("from_row"))
     f.own_posts = _strings(own) | {k for k in row_keys if not k.startswith("user:")}
-    f.carried_posts = _strings(posts.column("post_id")) - f.own_posts
     f.profile_users = {k[5:] for k in row_keys if k.startswith("user:")}
     for row in users.to_pylist():
         uid = row["user_id"]
