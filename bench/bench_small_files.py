@@ -9,6 +9,14 @@ load (load_batch, one transaction) in milliseconds, the mean over all files. The
 are also loaded into an empty warehouse, to show what the warehouse's size costs.
 
     .venv/bin/python bench/bench_small_files.py [--files 100] [--ced ../shared/data/ced]
+
+``--one-row N`` instead measures ``tajian ingest`` itself (issue 20: ≥ 200 files/s) on N
+one-row Weibo API files, the first N status lines of the generator's 20,000-user export
+(``bench/bench_synthetic.py 20000 --days 40 --seed 7``), one file each, into a fresh warehouse:
+wall and CPU (user + sys) of the ``python -m flows.cli ingest`` process, its peak RSS, the load
+average before and after. ``--folder DIR`` keeps (or reuses) the files.
+
+    .venv/bin/python bench/bench_small_files.py --one-row 2000 [--folder /tmp/small2000]
 """
 
 from __future__ import annotations
@@ -16,7 +24,11 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import os
 import platform
+import resource
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import date
@@ -71,11 +83,65 @@ def load_each(files: list[Path], warehouse: Path) -> tuple[float, float]:
     return parse_s / len(files) * 1000, load_s / len(files) * 1000
 
 
+def one_row_files(folder: Path, n: int) -> list[Path]:
+    """``n`` one-row files: the first ``n`` status lines of the generator's 20,000-user export."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files = sorted(folder.glob("s*.jsonl"))
+    if len(files) >= n:
+        return files[:n]
+    from store.synthetic import generate_weibo_sample
+
+    with tempfile.TemporaryDirectory() as tmp:
+        generate_weibo_sample(tmp, n_users=20_000, days=40, end_date=date(2026, 11, 15), seed=7)
+        with open(Path(tmp) / "weibo_statuses.jsonl", encoding="utf-8") as lines:
+            for k, line in zip(range(n), lines, strict=False):
+                (folder / f"s{k:05d}.jsonl").write_text(line, encoding="utf-8")
+    return sorted(folder.glob("s*.jsonl"))[:n]
+
+
+def ingest_cli(files: list[Path], folder: Path) -> None:
+    """Time ``tajian ingest`` of the files' folder into a fresh warehouse, and print the figures."""
+    with tempfile.TemporaryDirectory() as tmp:
+        warehouse = Path(tmp) / "w.duckdb"
+        load_before = os.getloadavg()[0]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-m", "flows.cli", "ingest", str(folder), "--warehouse", str(warehouse)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT), "TAJIAN_LANG": "en"},
+            check=False,
+        )
+        wall = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode:
+        raise SystemExit(f"tajian ingest failed ({done.returncode}):\n{done.stderr}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    n = len(files)
+    print(f"machine: {platform.node()}, {os.cpu_count()} cores, {date.today()}")
+    print(f"tajian ingest of {n:,} one-row files ({folder}), fresh warehouse:")
+    print(f"  wall {wall:.1f} s = {n / wall:,.1f} files/s; CPU (user + sys) {cpu:.1f} s", end="")
+    print(f" = {cpu / n * 1e3:.1f} ms a file; peak RSS {after.ru_maxrss / 1024:,.0f} MB")
+    print(f"  load average {load_before:.2f} -> {os.getloadavg()[0]:.2f}")
+    print("  " + next((x for x in done.stdout.splitlines() if x.startswith("ingest:")), "").strip())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--files", type=int, default=100)
     ap.add_argument("--ced", type=Path, default=ROOT.parent / "shared" / "data" / "ced")
+    ap.add_argument("--one-row", type=int, default=0, help="time tajian ingest of N one-row files")
+    ap.add_argument("--folder", type=Path, default=None, help="with --one-row: keep (or reuse) them here")
     args = ap.parse_args()
+    if args.one_row:
+        if args.folder is not None:
+            ingest_cli(one_row_files(args.folder, args.one_row), args.folder)
+            return
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp) / "small"
+            ingest_cli(one_row_files(folder, args.one_row), folder)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         files = make_timelines(Path(tmp) / "timelines", args.files)
         read_export(files[0])  # warm: imports, DuckDB's first connection

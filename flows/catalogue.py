@@ -88,6 +88,12 @@ CATALOGUE: dict[str, str] = {
     "ingest_no_rows": N_("{file}: the file holds no rows"),
     "ingest_all_quarantined": N_("every row was quarantined"),
     "ingest_more_quarantined": N_(" (and {n:,} more quarantined row(s): SELECT * FROM quarantine)"),
+    "ingest_other_files": N_("{n:,} other file(s)"),
+    "ingest_all_files": N_("all {n:,} file(s)"),
+    "ingest_more_files": N_(
+        "{n:,} file(s) summed in one row: --verbose shows a row for each, and the warehouse's "
+        "loads table holds each file's figures (SELECT * FROM loads)"
+    ),
     "ingest_no_files": N_("no export files in {paths}; expected .csv, .json or .jsonl files (or their .gz)"),
     "pending_caption": N_(
         "pending: interactions whose other side is only a name (an @mention, a //@name in a "

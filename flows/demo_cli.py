@@ -21,7 +21,7 @@ from flows.console import consoles as _c
 from flows.console import people as _people
 from flows.console import prefect_env as _prefect_env
 from flows.console import print_outputs as _print_outputs
-from flows.ingest_cli import print_loads as _print_loads
+from flows.ingest_table import print_loads as _print_loads
 from flows.messages import say, tr
 from report.i18n import N_
 

@@ -7,33 +7,33 @@ Example::
 
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from flows.cli_errors import user_errors as _user_errors
 from flows.console import SAMPLE_WAREHOUSE, DebugOption, LangOption
 from flows.console import cli_settings as _settings
 from flows.console import consoles as _c
+from flows.ingest_table import print_loads
 from flows.messages import current_lang, say
 from report.i18n import N_
 from report.reasons import reason_text
 
-__all__ = ["ingest", "print_loads"]
+__all__ = ["ingest"]
 
 
 class _Burst:
     """Files loaded in one transaction are yielded together, the first after the whole batch's
     wait: their ``seconds`` share that wait in proportion to their rows (a yield that follows
-    the previous one within ``GAP_S`` belongs to the same batch).
+    the previous one within ``GAP_S`` belongs to the same batch). A burst's shares are written
+    when the next burst starts or at :meth:`close` (once per file, not once per file per file).
 
     >>> burst, first, second = _Burst(), {"rows_read": 1}, {"rows_read": 3}
-    >>> burst.add(first, 3.0); burst.add(second, 0.0)
+    >>> burst.add(first, 3.0); burst.add(second, 0.0); burst.close()
     >>> first["seconds"], second["seconds"]
     (1.0, 2.0)
     """
@@ -46,59 +46,15 @@ class _Burst:
 
     def add(self, report: dict, waited: float) -> None:
         if waited > self.GAP_S:
-            self.reports, self.total = [], 0.0
+            self.close()
         self.reports.append(report)
         self.total += waited
+
+    def close(self) -> None:
         weights = [r["rows_read"] + 1 for r in self.reports]
         for r, w in zip(self.reports, weights, strict=True):
             r["seconds"] = self.total * w / sum(weights)
-
-
-def print_loads(loads: list[dict]) -> None:
-    """The table of what each file loaded, then one line per note (what a load changed without
-    quarantining a row)."""
-    if not loads:
-        return
-    table = Table(title=say("ingest_title"), caption=say("pending_caption"), caption_justify="left")
-    formats = any(r.get("format") for r in loads)
-    timed = all("seconds" in r for r in loads)
-    cols = ["file", *(["format"] if formats else []), "read", "loaded", "updated", "duplicates"]
-    for col in (*cols, "quarantined", "interactions", "pending", *(["seconds"] if timed else [])):
-        table.add_column(say(f"col_{col}"), justify="left" if col in ("file", "format") else "right")
-    for r in loads:
-        table.add_row(
-            Path(r["source"]).name,
-            *([r.get("format") or "?"] if formats else []),
-            f"{r['rows_read']:,}",
-            f"{r['loaded']:,}",
-            f"{r['updated']:,}",
-            f"{r['duplicates']:,}",
-            f"{r['quarantined']:,}",
-            f"{r['interactions_added']:,}",
-            f"{r['interactions_pending']:,}",
-            *([f"{r['seconds']:.1f}"] if timed else []),
-        )
-    _c.out.print(table)
-    for r in loads:
-        for note in r.get("notes", ()):
-            _c.err.print(say("note", detail=note), markup=False, highlight=False)
-    for r in loads:
-        _print_reasons(r)
-
-
-def _print_reasons(load: dict) -> None:
-    """A file's commonest quarantine reasons with their counts, and the fix for ids Excel mangled."""
-    reasons = load.get("top_reasons") or ()
-    if not reasons:
-        return
-    query = "SELECT * FROM quarantine WHERE source = '" + str(load["source"]).replace("'", "''") + "'"
-    lines = [say("quarantine_head", file=Path(load["source"]).name, n=load["quarantined"], query=query)]
-    lang = current_lang()
-    lines += [say("quarantine_reason", n=n, reason=reason_text(why, lang)) for n, why in reasons]
-    if any(re.search(r"\d\.\d+E\+\d+", why, re.IGNORECASE) for _, why in reasons):
-        lines.append(say("excel_ids"))
-    for line in lines:
-        _c.err.print(line, markup=False, highlight=False, soft_wrap=True)
+        self.reports, self.total = [], 0.0
 
 
 def _detected_format(path: Path) -> str | None:
@@ -162,6 +118,17 @@ def ingest(
     warehouse: Annotated[
         Path | None, typer.Option(help=N_("warehouse file (default data/warehouse.duckdb)"))
     ] = None,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help=N_(
+                "a row per file in the table however many files (above 20 files the table shows "
+                "those with quarantined rows, notes or nothing loaded, and one row summing the others)"
+            ),
+        ),
+    ] = False,
     lang: LangOption = None,
     debug: DebugOption = False,
 ) -> None:
@@ -192,15 +159,15 @@ def ingest(
             ) as progress:
                 job = progress.add_task("…", total=len(files))
                 # the next file is read while this one loads; a large one is loaded in parts
-                since, burst = time.monotonic(), _Burst()
-                for f, outcome in load_exports(con, files, format):
+                since, burst, formats = time.monotonic(), _Burst(), {}
+                for f, outcome in load_exports(con, files, format, formats=formats):
                     progress.update(job, description=say("ingest_progress", file=f.name))
                     if isinstance(outcome, Exception):  # this file cannot be read: the others still load
                         failed.append((f, " ".join(f"{f}: {outcome}".split())))
                     else:  # read (overlapping the previous load) + load, as the user waits for it
                         report = outcome.as_dict()
                         burst.add(report, time.monotonic() - since)
-                        report["format"] = format or _detected_format(f)
+                        report["format"] = format or formats.get(f) or _detected_format(f)
                         if report["quarantined"]:
                             report["top_reasons"] = quarantine_summary(con, report["source"])
                         reports.append(report)
@@ -209,8 +176,9 @@ def ingest(
                             failed.append((f, why))
                     since = time.monotonic()
                     progress.advance(job)
+                burst.close()
             samples = sample_sources(con, settings.samples_dir)
-        print_loads(reports)
+        print_loads(reports, verbose)
         rows, spent = sum(r["rows_read"] for r in reports), time.monotonic() - started
         summary = say(
             "ingest_summary",

@@ -194,9 +194,9 @@ def read_export(path: str | Path, fmt: str | None = None) -> ExportBatch:
             b = BatchBuilder(str(path))
             b.quarantine(0, _head(path, 2000), _not_an_export(path, str(exc)))
             return b.build()
-    if path.suffix == ".gz" and path.is_file():
-        return _read_gzipped(path, fmt)
-    return FORMATS[fmt].read(path)
+    batch = _read_gzipped(path, fmt) if path.suffix == ".gz" and path.is_file() else FORMATS[fmt].read(path)
+    batch.format = fmt
+    return batch
 
 
 #: A file at most this large is read in the background while the previous one loads (two

@@ -218,6 +218,8 @@ class ExportBatch:
             "quarantine": quarantine,
         }
         self._keys = row_keys if row_keys is not None else []
+        #: the export format the batch was read as (set by :func:`store.readers.read_export`)
+        self.format: str | None = None
 
     def table(self, name: str) -> pd.DataFrame | pa.Table:
         """The ``posts`` / ``users`` / ``interactions`` / ``quarantine`` table as it was handed

@@ -26,11 +26,21 @@ from typing import TypeVar
 
 import duckdb
 
+from store.load_sets import load_files
 from store.readers import detect_format, read_export, read_exports
+from store.records import ExportBatch
 from store.warehouse import LoadReport, load_batch, load_parts
 from store.weibo_api import PART_BYTES, read_weibo_api_parts
 
-__all__ = ["BATCH_FILES", "BATCH_ROWS", "LOAD_MEMORY_LIMIT", "load_exports", "read_ahead", "read_in_parts"]
+__all__ = [
+    "BATCH_FILES",
+    "BATCH_ROWS",
+    "LOAD_MEMORY_LIMIT",
+    "SET_ROWS",
+    "load_exports",
+    "read_ahead",
+    "read_in_parts",
+]
 
 
 def read_in_parts(path: Path, fmt: str | None = None, part_bytes: int = PART_BYTES) -> bool:
@@ -77,6 +87,8 @@ LOAD_MEMORY_LIMIT = "1GB"
 #: commit costs more than loading a file of a few rows, and the open transaction stays bounded.
 BATCH_FILES = 500
 BATCH_ROWS = 200_000
+#: The files read and not loaded yet hold at most this many rows (then they load, as sets).
+SET_ROWS = 20_000
 
 
 def load_exports(
@@ -88,6 +100,7 @@ def load_exports(
     memory_limit: str | None = LOAD_MEMORY_LIMIT,
     batch_files: int = BATCH_FILES,
     batch_rows: int = BATCH_ROWS,
+    formats: dict[Path, str] | None = None,
 ) -> Iterator[tuple[Path, LoadReport | ValueError | OSError]]:
     """Load ``files`` in their order; yields each file with its load report, or with the error
     that kept it from loading (the other files still load). Memory holds two parts of a large
@@ -97,12 +110,13 @@ def load_exports(
 
     A large file read in parts loads in a transaction of its own; the other files load in
     transactions of up to ``batch_files`` files or ``batch_rows`` rows, each file with its own
-    report and ``loads`` row, yielded once its transaction is committed."""
+    report and ``loads`` row, yielded once its transaction is committed. ``formats``, when
+    given, receives each file's format as its reader told it (no second detection)."""
     before = con.execute("SELECT current_setting('memory_limit')").fetchone()
     if memory_limit is not None:
         con.execute(f"SET memory_limit = '{_size(memory_limit)}'")
     try:
-        yield from _load_in_order(con, files, fmt, part_bytes, batch_files, batch_rows)
+        yield from _load_in_order(con, files, fmt, part_bytes, batch_files, batch_rows, formats)
     finally:
         if memory_limit is not None and before:
             con.execute(f"SET memory_limit = '{_size(str(before[0]))}'")
@@ -122,17 +136,21 @@ def _load_in_order(
     part_bytes: int,
     batch_files: int,
     batch_rows: int,
+    formats: dict[Path, str] | None = None,
 ) -> Iterator[tuple[Path, LoadReport | ValueError | OSError]]:
     for in_parts, group in groupby(files, key=lambda p: read_in_parts(Path(p), fmt, part_bytes)):
         if in_parts:
             for path in group:
                 try:
                     parts = read_ahead(read_weibo_api_parts(path, part_bytes))
-                    yield Path(path), load_parts(con, parts)
+                    report = load_parts(con, parts)
+                    if formats is not None:
+                        formats[Path(path)] = "weibo-api"
+                    yield Path(path), report
                 except (ValueError, OSError) as exc:
                     yield Path(path), exc
             continue
-        yield from _load_together(con, list(group), fmt, batch_files, batch_rows)
+        yield from _load_together(con, list(group), fmt, batch_files, batch_rows, formats)
 
 
 def _load_together(
@@ -141,16 +159,30 @@ def _load_together(
     fmt: str | None,
     max_files: int,
     max_rows: int,
+    formats: dict[Path, str] | None = None,
 ) -> Iterator[tuple[Path, LoadReport | ValueError | OSError]]:
     """Load files (none read in parts) in transactions of up to ``max_files`` files or
-    ``max_rows`` rows, yielding each file's outcome once its transaction is committed. A file
-    that cannot be read is yielded with its error (it loads nothing); one that fails to load
-    rolls its transaction back, and that transaction's files are loaded again one by one, so
-    each of the others still loads and the failing one leaves nothing."""
-    done: list[tuple[Path, LoadReport | ValueError | OSError]] = []
-    chunk: list[Path] = []  # the files loaded in the open transaction
-    rows = 0
+    ``max_rows`` rows, yielding each file's outcome once its transaction is committed. The files
+    read and not loaded yet (at most :data:`SET_ROWS` rows) load together
+    (:func:`store.load_sets.load_files`: as sets where they cannot affect each other). A file
+    that cannot be read is yielded with its error (it loads nothing); when a load fails the
+    transaction is rolled back and its files are loaded again one by one, so each of the others
+    still loads and the failing one leaves nothing."""
+    done: list[tuple[Path, LoadReport | ValueError | OSError | None]] = []  # the open transaction's
+    waiting: list[tuple[int, ExportBatch]] = []  # read, not loaded yet: (index in done, batch)
+    rows = waiting_rows = 0
+    began = False
     reads = read_exports(files, fmt)
+
+    def load_waiting() -> None:
+        nonlocal waiting_rows
+        if waiting:
+            reports = load_files(con, [b for _, b in waiting])
+            for (k, _), report in zip(waiting, reports, strict=True):
+                done[k] = (done[k][0], report)
+        waiting.clear()
+        waiting_rows = 0
+
     try:
         for path, future in reads:
             try:
@@ -158,45 +190,62 @@ def _load_together(
             except (ValueError, OSError) as exc:
                 done.append((path, exc))
                 continue
-            if not chunk:
+            if formats is not None and batch.format:
+                formats[path] = batch.format
+            if not began:
                 con.begin()
+                began = True
+            done.append((path, None))
+            waiting.append((len(done) - 1, batch))
+            rows += batch.rows_read
+            waiting_rows += batch.rows_read
+            last = len(waiting) + sum(1 for _, o in done if isinstance(o, LoadReport)) >= max_files
+            if not (last or rows >= max_rows or waiting_rows >= SET_ROWS):
+                continue
             try:
-                done.append((path, load_batch(con, batch, _in_transaction=True)))
+                load_waiting()
             except (ValueError, OSError):
                 con.rollback()
-                failed, done, chunk, rows = done, [], [], 0
-                yield from _one_by_one(con, failed, path, fmt)
+                failed, done, rows, began = done, [], 0, False
+                waiting.clear()
+                yield from _one_by_one(con, failed, fmt)
                 continue
             except BaseException:
                 con.rollback()
+                began = False
                 raise
-            chunk.append(path)
-            rows += batch.rows_read
-            if len(chunk) >= max_files or rows >= max_rows:
+            if last or rows >= max_rows:
                 con.commit()
-                committed, done, chunk, rows = done, [], [], 0
-                yield from committed
-        if chunk:
-            con.commit()
-            chunk = []
-        yield from done
+                committed, done, rows, began = done, [], 0, False
+                yield from committed  # type: ignore[misc]
+        if began:
+            try:
+                load_waiting()
+            except (ValueError, OSError):
+                con.rollback()
+                failed, done, began = done, [], False
+                yield from _one_by_one(con, failed, fmt)
+            else:
+                con.commit()
+                began = False
+        yield from done  # type: ignore[misc]
     finally:
         reads.close()
-        if chunk:  # left early (an error, or the caller stopped): nothing of the chunk stays
+        if began:  # left early (an error, or the caller stopped): nothing of the chunk stays
             with suppress(duckdb.Error):
                 con.rollback()
 
 
 def _one_by_one(
     con: duckdb.DuckDBPyConnection,
-    done: list[tuple[Path, LoadReport | ValueError | OSError]],
-    failed: Path,
+    done: list[tuple[Path, LoadReport | ValueError | OSError | None]],
     fmt: str | None,
 ) -> Iterator[tuple[Path, LoadReport | ValueError | OSError]]:
-    """After a rolled-back transaction (``done``: its outcomes so far, then ``failed``, the file
-    whose load failed): the outcomes in file order, each file that had loaded read and loaded
-    again in a transaction of its own; a file that could not be read keeps its error."""
-    for path, outcome in [*done, (failed, None)]:
+    """After a rolled-back transaction (``done``: its files in order, each with its report, its
+    read error, or None when it was waiting to load): the outcomes in file order, each file that
+    was read loaded (again) in a transaction of its own; a file that could not be read keeps its
+    error."""
+    for path, outcome in done:
         if outcome is not None and not isinstance(outcome, LoadReport):
             yield path, outcome
             continue

@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -279,7 +279,9 @@ class LoadReport:
     """The reasons of the first quarantined rows (at most 3): what to say when nothing loaded."""
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The report's fields (its values are text, numbers and tuples of text: no deep copy,
+        which cost more than a one-row file's load)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 def _now() -> datetime:
@@ -309,17 +311,20 @@ def _with_ordinal(t: pd.DataFrame | pa.Table) -> pd.DataFrame | pa.Table:
 #: One row per post: a post seen as its own row wins over a copy embedded in another row
 #: (e.g. a repost's source post), else the first in the file. Only the keys are sorted out;
 #: the rows themselves are copied once.
-_BATCH_POSTS = """
+#: (``{extra}``: ``, _file`` when several files load as one set, :mod:`store.load_sets`)
+_BATCH_POSTS_SQL = """
     CREATE OR REPLACE TEMP TABLE b_posts AS
     SELECT post_id, platform, user_id, created_at, text, repost_of, reply_to, reposts, comments, likes,
-           from_row
+           from_row{extra}
     FROM r_posts
     WHERE _ord IN (SELECT arg_min(_ord, (NOT from_row, _ord)) FROM r_posts GROUP BY platform, post_id)"""
-_BATCH_POSTS_UNIQUE = """
+_BATCH_POSTS_UNIQUE_SQL = """
     CREATE OR REPLACE TEMP VIEW b_posts AS
     SELECT post_id, platform, user_id, created_at, text, repost_of, reply_to, reposts, comments, likes,
-           from_row
+           from_row{extra}
     FROM r_posts"""
+_BATCH_POSTS = _BATCH_POSTS_SQL.format(extra="")
+_BATCH_POSTS_UNIQUE = _BATCH_POSTS_UNIQUE_SQL.format(extra="")
 
 #: One row per user: the newest snapshot, where a field the newest snapshot lacks keeps the
 #: newest known value (rows without a time count as newest, later rows as newer).
@@ -329,14 +334,14 @@ _USER_FIELDS = USER_COLUMNS[2:]  # every profile field after user_id and platfor
 #: aggregate finds each user's count and newest row (the three scans and joins this took before
 #: cost 1.2 s of a 243k-row load).
 _NEWEST_KEY = "struct_pack(t := coalesce(epoch_us(seen_at), 9223372036854775807), o := _ord)"
-_BATCH_USERS = """
+_BATCH_USERS_SQL = """
     CREATE OR REPLACE TEMP TABLE b_users AS
     WITH k AS (SELECT platform, user_id, count(*) AS rows, arg_max(_ord, {key}) AS newest
-               FROM r_users GROUP BY ALL),
+               FROM r_users GROUP BY platform, user_id),
     top AS (SELECT r.*, k.rows FROM r_users r JOIN k ON r._ord = k.newest)
-    SELECT user_id, platform, {plain} FROM top WHERE rows = 1 OR ({all_known})
+    SELECT user_id, platform, {plain}{{extra}} FROM top WHERE rows = 1 OR ({all_known})
     UNION ALL
-    SELECT user_id, platform, {merged}
+    SELECT user_id, platform, {merged}{{extra_merged}}
     FROM (SELECT *, {key} AS _k FROM r_users
           SEMI JOIN (SELECT platform, user_id FROM top WHERE rows > 1 AND NOT ({all_known}))
             USING (platform, user_id))
@@ -346,12 +351,14 @@ _BATCH_USERS = """
     all_known=" AND ".join(f"{c} IS NOT NULL" for c in _USER_FIELDS),
     merged=", ".join(f"arg_max({c}, _k) FILTER (WHERE {c} IS NOT NULL) AS {c}" for c in _USER_FIELDS),
 )
+_BATCH_USERS = _BATCH_USERS_SQL.format(extra="", extra_merged="")
 
 #: A batch whose users each have one row (a file of a few rows, or of one author each time):
 #: each user is that row, without planning the merge above (~40% of a one-row file's load).
-_BATCH_USERS_UNIQUE = f"""
+_BATCH_USERS_UNIQUE_SQL = f"""
     CREATE OR REPLACE TEMP VIEW b_users AS
-    SELECT user_id, platform, {", ".join(_USER_FIELDS)} FROM r_users"""
+    SELECT user_id, platform, {", ".join(_USER_FIELDS)}{{extra}} FROM r_users"""
+_BATCH_USERS_UNIQUE = _BATCH_USERS_UNIQUE_SQL.format(extra="")
 
 #: a user's new location: the batch's, except that a coarser place inside the one known (an IP
 #: location 浙江 after the profile's 浙江 杭州) keeps the finer one
@@ -365,18 +372,31 @@ _NEW_LOCATION = (
 #: _USER_FIELDS, so no field is forgotten).
 _PROFILE_FIELDS = [c for c in _USER_FIELDS if c != "seen_at"]
 _NEW_VALUE = {c: f"coalesce(b.{c}, u.{c})" for c in _PROFILE_FIELDS} | {"location": _NEW_LOCATION}
-_UPDATE_USERS = """
-    UPDATE users u SET {sets}, seen_at = b.seen_at
-    FROM b_users b
-    WHERE u.platform = b.platform AND u.user_id = b.user_id
+_USER_CHANGES = """u.platform = b.platform AND u.user_id = b.user_id
       AND (u.seen_at IS NULL OR b.seen_at > u.seen_at)
       AND ({changed})""".format(
-    sets=", ".join(f"{c} = {_NEW_VALUE[c]}" for c in _PROFILE_FIELDS),
     changed=" OR ".join(
         f"{_NEW_LOCATION} IS DISTINCT FROM u.location" if c == "location" else f"b.{c} IS DISTINCT FROM u.{c}"
         for c in _PROFILE_FIELDS
     ),
 )
+_UPDATE_USERS = """
+    UPDATE users u SET {sets}, seen_at = b.seen_at
+    FROM b_users b
+    WHERE {changes}""".format(
+    sets=", ".join(f"{c} = {_NEW_VALUE[c]}" for c in _PROFILE_FIELDS), changes=_USER_CHANGES
+)
+
+#: A duplicate of a post's own row refreshes its engagement counts where they are known and differ.
+_POST_CHANGES = """x.platform = b.platform AND x.post_id = b.post_id AND b.from_row AND x.from_row
+      AND ((b.reposts IS NOT NULL AND b.reposts IS DISTINCT FROM x.reposts)
+        OR (b.comments IS NOT NULL AND b.comments IS DISTINCT FROM x.comments)
+        OR (b.likes IS NOT NULL AND b.likes IS DISTINCT FROM x.likes))"""
+_UPDATE_POSTS = f"""
+    UPDATE posts x SET reposts = coalesce(b.reposts, x.reposts),
+        comments = coalesce(b.comments, x.comments), likes = coalesce(b.likes, x.likes)
+    FROM b_posts b
+    WHERE {_POST_CHANGES}"""
 
 #: The warehouse's rows for the batch's posts (and its row keys' posts) and users.
 _EXISTING_COLUMNS = {"posts": "platform, post_id, from_row", "users": "platform, user_id, placeholder"}
@@ -498,15 +518,7 @@ def load_batch(
                 [batch.source, loaded_at],
             ).fetchone()[0]
         elif len(posts):
-            updated = con.execute(
-                """UPDATE posts x SET reposts = coalesce(b.reposts, x.reposts),
-                       comments = coalesce(b.comments, x.comments), likes = coalesce(b.likes, x.likes)
-                   FROM b_posts b
-                   WHERE x.platform = b.platform AND x.post_id = b.post_id AND b.from_row AND x.from_row
-                     AND ((b.reposts IS NOT NULL AND b.reposts IS DISTINCT FROM x.reposts)
-                       OR (b.comments IS NOT NULL AND b.comments IS DISTINCT FROM x.comments)
-                       OR (b.likes IS NOT NULL AND b.likes IS DISTINCT FROM x.likes))"""
-            ).fetchone()[0]
+            updated = con.execute(_UPDATE_POSTS).fetchone()[0]
             # The post's own row completes a post first seen embedded in another row. Many
             # such posts (a file of statuses after a file of comments on them) made an UPDATE
             # take 20 s for 50k rows; deleting them and inserting the completed rows takes 0.1 s.

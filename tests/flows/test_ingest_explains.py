@@ -110,3 +110,29 @@ def test_ingest_speaks_the_analysts_language(tmp_path):
     assert "导入：1 个文件，4 行，用时" in out and "每秒" in out and "rows/s" not in out
     assert "3 行被隔离" in err and "3 × 字段 'id' 的值是 '4.91E+15'；应为数字形式的微博 id" in err
     assert "quarantined" not in err and "expected" not in err
+
+
+def test_many_files_show_those_that_need_a_look_and_one_row_summing_the_others():
+    """Above TABLE_MAX_FILES files the table keeps the files with quarantined rows, notes or
+    nothing loaded, and sums the others in one row (the figures still add up); --verbose keeps
+    a row per file."""
+    from flows.ingest_table import TABLE_MAX_FILES, _table_rows
+
+    def load(k: int, **kw) -> dict:
+        row = {"source": f"/x/f{k}.jsonl", "format": "weibo-api", "rows_read": 2, "loaded": 1, "updated": 0,
+               "duplicates": 1, "quarantined": 0, "interactions_added": 1, "interactions_pending": k,
+               "seconds": 0.5}  # fmt: skip
+        return row | kw
+
+    loads = [load(k) for k in range(TABLE_MAX_FILES + 5)]
+    loads[3] = load(3, rows_read=3, quarantined=1, notes=("a copied post dropped",))
+    loads[7] = load(7, loaded=0, duplicates=0, rows_read=0)
+    rows, summed = _table_rows(loads, verbose=False)
+    assert [r["source"] for r in rows[:2]] == ["/x/f3.jsonl", "/x/f7.jsonl"] and summed == len(loads) - 2
+    total = rows[2]
+    for key in ("rows_read", "loaded", "duplicates", "quarantined", "interactions_added"):
+        assert sum(r[key] for r in rows) == sum(r[key] for r in loads)
+    assert total["interactions_pending"] == len(loads) - 1 and total["format"] == "weibo-api"
+    assert total["seconds"] == 0.5 * summed and str(summed) in total["source"]
+    assert _table_rows(loads, verbose=True) == (loads, 0)
+    assert _table_rows(loads[:TABLE_MAX_FILES], verbose=False) == (loads[:TABLE_MAX_FILES], 0)

@@ -5,17 +5,30 @@ users, interactions, quarantine and ``loads`` rows, the same report per file."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+import store.load_sets
 import store.stream
 from store.readers import read_export
 from store.stream import load_exports
 from store.warehouse import LoadReport, load_batch, open_warehouse
+from tests.store.test_weibo_api import lines, status
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "samples" / "weibo_api"
 TABLES = ("posts", "users", "interactions", "quarantine", "loads")
+
+
+#: a reason quoting the load's time (a post dated after it): loads a second apart say another time
+LOAD_TIME = re.compile(r"after the load \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\)")
+
+
+def untimed(value):
+    return LOAD_TIME.sub("after the load (…)", value) if isinstance(value, str) else value
 
 
 def contents(con) -> dict[str, list[tuple]]:
@@ -23,8 +36,13 @@ def contents(con) -> dict[str, list[tuple]]:
     out = {}
     for table in TABLES:
         cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall() if r[0] != "loaded_at"]
-        out[table] = con.execute(f"SELECT {', '.join(cols)} FROM {table} ORDER BY ALL").fetchall()
+        rows = con.execute(f"SELECT {', '.join(cols)} FROM {table}").fetchall()
+        out[table] = sorted((tuple(untimed(v) for v in row) for row in rows), key=repr)
     return out
+
+
+def _untimed(report: dict) -> dict:
+    return report | {"reasons": tuple(untimed(r) for r in report["reasons"])}
 
 
 @pytest.fixture
@@ -60,14 +78,16 @@ def one_by_one(con, files: list[Path]) -> list[tuple[str, object]]:
     outcomes: list[tuple[str, object]] = []
     for f in files:
         try:
-            outcomes.append((f.name, load_batch(con, read_export(f)).as_dict()))
+            outcomes.append((f.name, _untimed(load_batch(con, read_export(f)).as_dict())))
         except (ValueError, OSError) as exc:
             outcomes.append((f.name, type(exc).__name__))
     return outcomes
 
 
 def outcomes_of(pairs) -> list[tuple[str, object]]:
-    return [(p.name, r.as_dict() if isinstance(r, LoadReport) else type(r).__name__) for p, r in pairs]
+    return [
+        (p.name, _untimed(r.as_dict()) if isinstance(r, LoadReport) else type(r).__name__) for p, r in pairs
+    ]
 
 
 def test_files_loaded_in_batches_give_what_one_by_one_loads_give(files):
@@ -87,14 +107,20 @@ def test_files_loaded_in_batches_give_what_one_by_one_loads_give(files):
 
 def test_a_file_that_fails_to_load_leaves_nothing_and_the_others_of_its_batch_load(files, monkeypatch):
     broken = files[5]
-    real = store.stream.load_batch
+    real, real_files = store.stream.load_batch, store.stream.load_files
 
     def failing(con, batch, **kw):  # the disk fills up while this one file loads
         if batch.source == str(broken):
             raise OSError("no space left on device")
         return real(con, batch, **kw)
 
+    def failing_files(con, batches):  # ... alone or in a set of files
+        if any(b.source == str(broken) for b in batches):
+            raise OSError("no space left on device")
+        return real_files(con, batches)
+
     monkeypatch.setattr(store.stream, "load_batch", failing)
+    monkeypatch.setattr(store.stream, "load_files", failing_files)
     con, ref = open_warehouse(":memory:"), open_warehouse(":memory:")
     got = outcomes_of(load_exports(con, files, batch_files=4))
     assert [name for name, _ in got] == [f.name for f in files]
@@ -102,3 +128,112 @@ def test_a_file_that_fails_to_load_leaves_nothing_and_the_others_of_its_batch_lo
     expected = one_by_one(ref, [f for f in files if f != broken])
     assert [x for x in got if x[0] != broken.name] == expected
     assert contents(con) == contents(ref)
+
+
+def _write(folder: Path, name: str, lines: list[str]) -> Path:
+    f = folder / name
+    f.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return f
+
+
+def _sample_lines() -> tuple[list[str], list[str]]:
+    statuses = (SAMPLE / "weibo_statuses.jsonl").read_text(encoding="utf-8").splitlines()[:60]
+    comments = (SAMPLE / "weibo_comments.jsonl").read_text(encoding="utf-8").splitlines()[:12]
+    return statuses, comments
+
+
+#: a mention of a name no user has yet (a placeholder), then a user of that name (a merge),
+#: then mentions of both names (resolved), each file of one line
+MENTIONS = lines(
+    status(9001, 901, "阿花妈妈", "@小红妈妈 你好"),
+    status(9002, 902, "小红妈妈", "宝宝睡了"),
+    status(9003, 903, "小明爸爸", "@阿花妈妈 @小红妈妈 周末见"),
+)
+
+
+def _with_more_reposts(line: str) -> str:
+    status = json.loads(line)
+    status["reposts_count"] = int(status.get("reposts_count") or 0) + 5
+    return json.dumps(status, ensure_ascii=False)
+
+
+def _spy_sets(monkeypatch) -> list[int]:
+    """The number of files of each set :mod:`store.load_sets` loads."""
+    sizes: list[int] = []
+    real = store.load_sets._load_set
+
+    def spy(con, files, loaded_at):
+        sizes.append(len(files))
+        return real(con, files, loaded_at)
+
+    monkeypatch.setattr(store.load_sets, "_load_set", spy)
+    return sizes
+
+
+def test_files_loaded_as_sets_give_what_one_by_one_loads_give(tmp_path, monkeypatch):
+    """Sets of several files form (and split where files meet), and give each file and the
+    warehouse what loading the files one by one gives: a repost's source post carried by one file
+    and then completed by its own row in a later one, a user in several files, a post repeated (a
+    duplicate) and repeated with more reposts (an update), comments on posts of other files, a
+    bad line, an empty file, a placeholder merged by a later file; the second half of the files
+    meets what the first half loaded."""
+    s, c = _sample_lines()
+    # line 5 reposts line 0, line 10 reposts line 3; 17 is reposted by 28, 37 and 38
+    plan = [
+        [s[5]],
+        [s[0]],
+        [s[1], s[2]],
+        [s[3]],
+        [s[10]],
+        [c[0]],
+        [],
+        [s[4], "{not json"],
+        [s[28], s[37]],
+        [s[38]],
+        [s[17]],
+        [s[0]],
+        [_with_more_reposts(s[0])],
+        [c[1], c[2]],
+        *([line] for line in s[40:52]),
+        [s[10], s[11]],
+        [_with_more_reposts(s[3])],
+        [c[3], s[5]],
+        *([line] for line in MENTIONS),
+        lines(status(9004, 904, "未来", "明天见", when="Fri Nov 13 10:00:00 +0800 2099")),  # screened out
+        [s[53]],
+    ]
+    files = [_write(tmp_path, f"g{k:02d}.jsonl", lines) for k, lines in enumerate(plan)]
+    sizes = _spy_sets(monkeypatch)
+    ref, sets = open_warehouse(":memory:"), open_warehouse(":memory:")
+    expected = one_by_one(ref, files)
+    formats: dict[Path, str] = {}
+    got = outcomes_of(load_exports(sets, files, formats=formats))
+    assert got == expected
+    assert contents(sets) == contents(ref)
+    # each file's format as its reader told it (the empty file has none)
+    assert formats == {f: "weibo-api" for f in files if f.stat().st_size}
+    reports = [r for _, r in got if isinstance(r, dict)]
+    # the bad line, the post dated 2099 and the empty file (quarantined as a file that gives no row)
+    assert sum(r["updated"] for r in reports) == 2 and sum(r["quarantined"] for r in reports) == 3
+    assert sum(r["duplicates"] for r in reports) >= 4
+    assert max(sizes) >= 5 and sum(sizes) >= len(files) // 2  # most files went in sets
+    mention, merge = (dict(got)[f.name] for f in files[-5:-3])  # the placeholder, then its user
+    assert merge["interactions_pending"] == mention["interactions_pending"] - 1
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_small_files_as_sets_give_what_one_by_one_gives(tmp_path_factory, data):
+    """Random small files drawn from a few lines (reposts and their sources, users seen twice,
+    comments, a line with more reposts, a bad line), loaded as sets and one by one: the same."""
+    s, c = _sample_lines()
+    future = lines(status(9004, 904, "未来", "明天见", when="Fri Nov 13 10:00:00 +0800 2099"))  # screened out
+    pool = [*s[:12], s[17], s[28], s[37], *c[:4], *MENTIONS, *future, _with_more_reposts(s[0]), "{not json"]
+    plan = data.draw(
+        st.lists(st.lists(st.sampled_from(pool), max_size=3), min_size=2, max_size=9), label="files"
+    )
+    folder = tmp_path_factory.mktemp("sets")
+    files = [_write(folder, f"h{k:02d}.jsonl", lines) for k, lines in enumerate(plan)]
+    ref, sets = open_warehouse(":memory:"), open_warehouse(":memory:")
+    assert outcomes_of(load_exports(sets, files)) == one_by_one(ref, files)
+    assert contents(sets) == contents(ref)
