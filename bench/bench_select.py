@@ -196,8 +196,8 @@ def bench_ced(sims: int) -> None:
 
     from graph.diffusion import DiffusionModel
     from graph.select import select_amplifiers
+    from nlp.post_rules import score_post
     from nlp.segments import load_segment
-    from nlp.tagger import score_post
 
     t = time.perf_counter()
     seg = load_segment("mothers")

@@ -180,7 +180,7 @@ def classify_command(
     if top < 0:
         raise typer.BadParameter(tr("top must be >= 0; got {n}").format(n=top))
     from nlp.corpora import read_posts_csv
-    from nlp.tagger import score_post
+    from nlp.post_rules import score_post
 
     started = time.monotonic()
     try:

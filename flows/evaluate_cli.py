@@ -71,7 +71,7 @@ def evaluate_command(
     from nlp.clean import clean_own_text
     from nlp.corpora import read_gold
     from nlp.evaluation import binary_scores
-    from nlp.tagger import score_post
+    from nlp.post_rules import score_post
 
     try:
         gold = read_gold(labels)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         extract_mentions,
         split_repost_chain,
     )
+    from nlp.post_rules import PostScore, score_post
     from nlp.segments import (
         SegmentDefinition,
         SegmentDefinitionError,
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
         load_segment,
         load_segment_file,
     )
-    from nlp.tagger import PostScore, score_post, tag_user_segments
+    from nlp.tagger import tag_user_segments
     from nlp.tokenize import STOPWORDS
     from nlp.words import top_distinctive_words
 
@@ -49,8 +50,8 @@ _HOMES = {
     "list_segments": "nlp.segments",
     "load_segment": "nlp.segments",
     "load_segment_file": "nlp.segments",
-    "PostScore": "nlp.tagger",
-    "score_post": "nlp.tagger",
+    "PostScore": "nlp.post_rules",
+    "score_post": "nlp.post_rules",
     "tag_user_segments": "nlp.tagger",
     "STOPWORDS": "nlp.tokenize",
     "top_distinctive_words": "nlp.words",

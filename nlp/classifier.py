@@ -66,9 +66,9 @@ from nlp.features import (
     signal_names,
     word_codes,
 )
+from nlp.post_rules import PostScore
 from nlp.prior import OperatingCurve, PriorShift, adjust_to_prior, f1_threshold
 from nlp.segments import DEFAULT_SEGMENTS_DIR, SegmentDefinition, load_segment
-from nlp.tagger import PostScore
 from nlp.tokenize import tokenize
 
 __all__ = ["Decision", "PostClassifier"]
@@ -505,7 +505,7 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
 
         ``context``: optional, one text (or None) per post, the post it reposts or replies to (the
         segment's ``[context]`` rule reads it). ``rule_scores``: optional ``(segment, {cleaned own
-        text: nlp.tagger.score_own_text(text, segment)})`` the caller already has
+        text: nlp.post_rules.score_own_text(text, segment)})`` the caller already has
         (:func:`nlp.tagger.tag_user_segments` does); it only saves work. Many posts are scored in
         batches of ``_PREDICT_BATCH`` to bound the memory of the feature matrices.
         """

@@ -7,7 +7,7 @@
   look-ups of packed n-gram codes in hash tables, :class:`_CodeTable`, instead of one dict
   look-up per n-gram).
 - The rule features (:data:`RULE_FEATURES`, :func:`rule_matrix`): the lexicon's score, positive
-  and veto flags of each post (:func:`nlp.tagger.score_own_text`).
+  and veto flags of each post (:func:`nlp.post_rules.score_own_text`).
 - The signal features (:func:`signal_names`, :func:`signal_matrix`): one 0/1 column per
   pattern kind and veto category of the segment that matches, per named regex of its
   ``[features]`` table, and the length band of the post.
@@ -35,8 +35,8 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from nlp.clean import clean_own_text
+from nlp.post_rules import PostScore, _gate_masks, _required_chars, score_own_text, topic_weight
 from nlp.segments import SegmentDefinition
-from nlp.tagger import PostScore, _gate_masks, _required_chars, score_own_text, topic_weight
 from nlp.tokenize import tokenize_codes
 
 __all__ = [
@@ -525,7 +525,7 @@ def rule_matrix(
     known: Mapping[str, PostScore] | None = None,
 ) -> sp.csr_matrix:
     """Rule score, positive and veto flags of each post; read with its context when given (the
-    segment's ``[context]`` rule), as :func:`nlp.tagger.score_post` does.
+    segment's ``[context]`` rule), as :func:`nlp.post_rules.score_post` does.
 
     ``known``: ``{own text: score_own_text(own text, segment)}`` already computed by the caller;
     a post found there and not read with a context is not scored again.
@@ -546,7 +546,7 @@ def rule_matrix(
 
 
 def _context_weights(ctx: list[str] | None, segment: SegmentDefinition) -> list[float | None] | None:
-    """:func:`nlp.tagger.topic_weight` of each cleaned context (None where empty)."""
+    """:func:`nlp.post_rules.topic_weight` of each cleaned context (None where empty)."""
     if ctx is None:
         return None
     cache: dict[str, float] = {}
@@ -598,7 +598,7 @@ def signal_names(segment: SegmentDefinition) -> list[str]:
 @dataclass(frozen=True)
 class _SignalGates:
     """The regexes of :func:`signal_matrix` (patterns, vetoes, ``[features]``, in that order),
-    the column each one sets and their character gates (as :func:`nlp.tagger.score_own_text`
+    the column each one sets and their character gates (as :func:`nlp.post_rules.score_own_text`
     gates its patterns): a regex none of whose required characters is in a text cannot match it,
     so it is not searched."""
 

@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from nlp.clean import clean_own_text, split_repost_chain
+from nlp.post_rules import score_post
 from nlp.segments import SegmentDefinition
-from nlp.tagger import score_post
 
 __all__ = ["LabelPool", "in_prefilter", "post_view", "score_pool"]
 

@@ -42,9 +42,9 @@ def measure(y_true: Iterable[int], y_pred: Iterable[int]) -> dict[str, Any]:
 def segment_predictions(texts: list[str], segment: Any, classifier: Any | None = None) -> list[int]:
     """0/1 of each post: the model's decision at its own prior setting (``tajian train`` sets it
     from the random labels) when there is a model, else the keyword rules'
-    (:func:`nlp.tagger.score_post`)."""
+    (:func:`nlp.post_rules.score_post`)."""
     if classifier is None:
-        from nlp.tagger import score_post
+        from nlp.post_rules import score_post
 
         return [int(score_post(t, segment).positive) for t in texts]
     proba = classifier.predict_proba(texts)[:, 1]

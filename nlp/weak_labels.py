@@ -3,7 +3,7 @@
 Labelling functions may abstain: a post the lexicon does not recognise is not a negative
 ("儿子" in a post no pattern covers says nothing either way). A post is labelled
 
-* 1 when the rules call it positive (:func:`nlp.tagger.score_own_text`);
+* 1 when the rules call it positive (:func:`nlp.post_rules.score_own_text`);
 * 0 when there is explicit negative evidence: a veto holds (an idol, a pet, a shop, news,
   a what-if, other people's children…), or its own words miss the segment's ``[prefilter]`` (no
   child, pregnancy or parenting word at all: such posts never reach the model anyway);
@@ -20,8 +20,8 @@ import numpy as np
 
 from nlp.clean import clean_own_text
 from nlp.features import post_texts
+from nlp.post_rules import score_own_text
 from nlp.segments import SegmentDefinition, load_segment
-from nlp.tagger import score_own_text
 
 __all__ = ["ABSTAIN", "weak_labels"]
 

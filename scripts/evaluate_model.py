@@ -34,8 +34,8 @@ from nlp.corpora import ced_source_texts, dev_only, read_gold, split_gold_files
 from nlp.evaluation import binary_scores, format_ratio
 from nlp.measure import measure, record_measure
 from nlp.model_files import DEFAULT_MODELS_DIR, load_model
+from nlp.post_rules import score_post
 from nlp.segments import load_segment
-from nlp.tagger import score_post
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -16,9 +16,9 @@ from flows.cli import app
 from nlp.clean import clean_own_text
 from nlp.evaluation import binary_scores
 from nlp.model_files import load_model
+from nlp.post_rules import score_post
 from nlp.prior import adjust_to_prior, f1_threshold
 from nlp.segments import load_segment
-from nlp.tagger import score_post
 
 REPO = Path(__file__).resolve().parents[2]
 # real, non-reserved Weibo posts labelled by hand (see tests/nlp/test_real_data.py)

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 from flows.cli import app
 from flows.tagging import read_tag_shards
 from nlp.clean import clean_own_text
+from nlp.post_rules import score_post
 from nlp.segments import load_segment
-from nlp.tagger import score_post
 from store.warehouse import fetch_context_texts, open_warehouse
 
 NEWS = (

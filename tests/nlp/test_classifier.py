@@ -820,7 +820,7 @@ def test_fast_tfidf_of_the_shipped_model_equals_scikit_learn() -> None:
 def test_rule_scores_from_the_tagger_never_change_probabilities() -> None:
     """``predict_proba(..., rule_scores=...)`` reuses rule scores only for the model's own segment
     and texts read without context; the probabilities are those computed from scratch."""
-    from nlp.tagger import score_own_text
+    from nlp.post_rules import score_own_text
 
     model = load_model("mothers")
     seg = load_segment("mothers")

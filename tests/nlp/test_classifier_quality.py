@@ -29,9 +29,9 @@ from nlp.clean import clean_own_text
 from nlp.corpora import ced_source_texts, gold_groups, read_gold, split_gold_files
 from nlp.evaluation import binary_scores
 from nlp.model_files import DEFAULT_MODELS_DIR, load_model
+from nlp.post_rules import score_post
 from nlp.prior import PriorShift
 from nlp.segments import load_segment
-from nlp.tagger import score_post
 
 REPO = Path(__file__).resolve().parents[2]
 GOLD_FILES = ("tests/data/mothers_gold.csv", "tests/data/mothers_crawl.csv")

@@ -15,8 +15,9 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
+from nlp.post_rules import score_post
 from nlp.segments import SegmentDefinition, load_segment
-from nlp.tagger import CONFIRMATIONS, score_post, tag_users
+from nlp.tagger import CONFIRMATIONS, tag_users
 
 FIRST_PERSON = "我女儿今天第一次自己穿鞋"  # positive; first-person pattern 我女儿
 KEYWORDS_ONLY = "宝宝夜奶三次"  # positive on keywords alone: no first-person pattern

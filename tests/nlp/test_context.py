@@ -16,8 +16,9 @@ import pytest
 
 from nlp.classifier import PostClassifier
 from nlp.corpora import ced_source_texts, read_gold
+from nlp.post_rules import score_post, topic_weight
 from nlp.segments import SegmentDefinitionError, load_segment, load_segment_file
-from nlp.tagger import score_post, tag_user_segments, topic_weight
+from nlp.tagger import tag_user_segments
 from tests.nlp import TINY_TRAIN
 
 DIAPER_NEWS = (

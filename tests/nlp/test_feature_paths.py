@@ -1,6 +1,6 @@
 """The post model's cheaper feature paths give the same features and probabilities as the plain ones.
 
-Issue 20 made :func:`nlp.features.signal_matrix` and :func:`nlp.tagger.score_own_text` search only
+Issue 20 made :func:`nlp.features.signal_matrix` and :func:`nlp.post_rules.score_own_text` search only
 the regexes whose required characters occur in a text, and cut each text into words once for the
 word n-grams and the word vectors. The plain paths (every regex searched on every text, each text
 cut again for its word vectors) are kept here, as they were at commit ebbae51, as the reference:
@@ -18,13 +18,13 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-from nlp import tagger
+from nlp import post_rules
 from nlp.classifier import PostClassifier, _segment, _segment_tokens
 from nlp.clean import clean_own_text
 from nlp.features import LENGTH_BANDS, fast_tfidf, signal_matrix, word_codes
 from nlp.model_files import load_model
+from nlp.post_rules import PostScore, score_own_text
 from nlp.segments import SegmentDefinition
-from nlp.tagger import PostScore, score_own_text
 
 DATA = Path(__file__).parents[1] / "data"
 
@@ -82,8 +82,8 @@ def _plain_signal_matrix(own: list[str], segment: SegmentDefinition) -> sp.csr_m
 def _plain_score(own_text: str, segment: SegmentDefinition, context_topic: float | None) -> PostScore:
     """score_own_text as it was, without character gates: every pattern and veto searched."""
     if not own_text:
-        return tagger._EMPTY
-    weights = tagger._keyword_weights(own_text, segment, tagger._compile(segment))
+        return post_rules._EMPTY
+    weights = post_rules._keyword_weights(own_text, segment, post_rules._compile(segment))
     hits = list(weights)
     raw = sum(weights.values())
     kinds: set[str] = set()
@@ -104,7 +104,7 @@ def _plain_score(own_text: str, segment: SegmentDefinition, context_topic: float
     if (
         context_topic is not None
         and rule is not None
-        and context_topic >= rule.min_topic - tagger._EPS
+        and context_topic >= rule.min_topic - post_rules._EPS
         and len(own_text) <= rule.max_chars
     ):
         m = rule.regex.search(own_text)
@@ -112,7 +112,7 @@ def _plain_score(own_text: str, segment: SegmentDefinition, context_topic: float
             raw += rule.weight
             hits.append(f"{rule.label}: {m.group().strip()}")
     if not hits:
-        return tagger._EMPTY
+        return post_rules._EMPTY
     raw = max(0.0, round(raw, 9))
     vetoes: dict[str, str] = {}
     if raw > 0:
@@ -124,7 +124,7 @@ def _plain_score(own_text: str, segment: SegmentDefinition, context_topic: float
     if vetoes:
         return PostScore(0.0, hits_t, tuple(vetoes.values()), False)
     score = 1.0 - math.exp(-raw / segment.scale)
-    positive = raw >= segment.threshold - tagger._EPS
+    positive = raw >= segment.threshold - post_rules._EPS
     return PostScore(score, hits_t, (), positive, tuple(dict.fromkeys(first_person)))
 
 

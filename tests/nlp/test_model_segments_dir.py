@@ -55,8 +55,8 @@ def test_a_model_trained_on_the_settings_folder_is_checked_against_it(tmp_path: 
 def test_the_dictionary_is_the_data_folders_too(tmp_path: Path) -> None:
     """Issue 18: the segment came from TAJIAN_DATA_DIR but its jieba dictionary from the repo's."""
     from nlp.classifier import _segment_tokens
+    from nlp.post_rules import score_post
     from nlp.segments import load_segment
-    from nlp.tagger import score_post
 
     segments = _data_folder(tmp_path)
     seg = load_segment("mothers", segments)

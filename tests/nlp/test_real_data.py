@@ -19,8 +19,9 @@ import pytest
 from scipy.stats import binom
 
 from nlp.clean import clean_own_text
+from nlp.post_rules import score_own_text, score_post
 from nlp.segments import SegmentDefinition, load_segment
-from nlp.tagger import RULES, TAG_COLUMNS, score_own_text, score_post, tag_users
+from nlp.tagger import RULES, TAG_COLUMNS, tag_users
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]

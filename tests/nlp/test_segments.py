@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from nlp.post_rules import score_post
 from nlp.segments import (
     DEFAULT_SEGMENTS_DIR,
     SegmentDefinitionError,
@@ -15,7 +16,6 @@ from nlp.segments import (
     load_segment,
     load_segment_file,
 )
-from nlp.tagger import score_post
 
 GOOD = """
 name = "coffee"

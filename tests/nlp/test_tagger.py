@@ -14,15 +14,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from nlp.post_rules import PostScore, score_own_text, score_post
 from nlp.segments import SegmentDefinition, load_segment
-from nlp.tagger import (
-    TAG_COLUMNS,
-    PostScore,
-    count_by_rule,
-    score_own_text,
-    score_post,
-    tag_user_segments,
-)
+from nlp.tagger import TAG_COLUMNS, count_by_rule, tag_user_segments
 from tests.nlp import TINY_TRAIN
 
 
@@ -347,7 +341,7 @@ def test_pattern_gates_never_change_results(mothers: SegmentDefinition) -> None:
     that cannot match."""
     import re
 
-    from nlp.tagger import _required_chars
+    from nlp.post_rules import _required_chars
 
     assert _required_chars(re.compile("我(?:儿子|女儿)")) == frozenset("我")
     assert _required_chars(re.compile("(?:甲|乙丙)+丁")) == frozenset("甲乙")
@@ -369,7 +363,7 @@ def test_case_insensitive_gates_hold_every_character_re_matches() -> None:
     all code points for ASCII and the ranges taken as having no case."""
     import re
 
-    from nlp.tagger import _UNCASED_RANGES, _case_variants, _required_chars
+    from nlp.post_rules import _UNCASED_RANGES, _case_variants, _required_chars
 
     every = "".join(map(chr, range(0x110000)))
     letters = set(re.findall("(?i)[a-z]", every))  # whatever matches some ASCII letter
@@ -400,12 +394,12 @@ def test_gate_masks_search_exactly_the_gated_patterns(mothers: SegmentDefinition
     texts."""
     from dataclasses import replace as replace_fields
 
-    from nlp import tagger
+    from nlp import post_rules
     from nlp.clean import clean_own_text
 
     ungated = replace(mothers)  # an equal segment, another object: its own compiled entry
-    plain = tagger._compile(mothers)
-    tagger._COMPILED[id(ungated)] = (
+    plain = post_rules._compile(mothers)
+    post_rules._COMPILED[id(ungated)] = (
         ungated,
         replace_fields(
             plain,
@@ -429,7 +423,7 @@ def test_gate_masks_search_exactly_the_gated_patterns(mothers: SegmentDefinition
         own = clean_own_text(text)
         for topic in (None, 5.0):
             assert score_own_text(own, mothers, topic) == score_own_text(own, ungated, topic), text
-    _regex, masks, always = tagger._gate_masks((frozenset("ab"), None, frozenset("b")))
+    _regex, masks, always = post_rules._gate_masks((frozenset("ab"), None, frozenset("b")))
     assert masks == {"a": 0b001, "b": 0b101} and always == 0b010
 
 

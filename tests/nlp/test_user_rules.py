@@ -24,6 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import binom
 
+from nlp.post_rules import score_post
 from nlp.segments import SegmentDefinition, load_segment
 from nlp.tagger import (
     RULES,
@@ -32,7 +33,6 @@ from nlp.tagger import (
     merge_funnels,
     merge_shard_tags,
     profiles_of,
-    score_post,
     split_by_user_shard,
     tag_users,
 )
