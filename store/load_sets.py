@@ -42,13 +42,13 @@ from store.warehouse import (
     _EXISTING_COLUMNS,
     _EXISTING_POSTS,
     _EXISTING_USERS,
-    _NAME_IDS,
     _UPDATE_POSTS,
     _UPDATE_USERS,
     LoadReport,
     _first_reasons,
     _merge_placeholders,
     _now,
+    _resolve_names,
     _sha256,
     load_batch,
 )
@@ -505,24 +505,7 @@ def _insert_interactions(
 ) -> tuple[dict[int, int], dict[int, int], dict[int, int]]:
     """As :func:`store.warehouse._insert_interactions`, for a set: per file, the interactions
     added, those of them pending (an end is a placeholder ``@name``) and the placeholders added."""
-    names = """SELECT $1 AS platform, src_name AS screen_name FROM r_edges WHERE src_user IS NULL
-               UNION SELECT $1, dst_name FROM r_edges WHERE dst_user IS NULL"""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE name_ids AS {_NAME_IDS.format(names=names)}", [platform])
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE resolved AS
-           SELECT coalesce(e.src_user, s.user_id, '@' || e.src_name) AS src_user,
-                  coalesce(e.dst_user, d.user_id, '@' || e.dst_name) AS dst_user,
-                  e.kind, e.post_id, e.created_at, $1 AS platform,
-                  CASE WHEN e.src_user IS NULL AND s.user_id IS NULL THEN e.src_name END AS src_ph,
-                  CASE WHEN e.dst_user IS NULL AND d.user_id IS NULL THEN e.dst_name END AS dst_ph,
-                  e._file
-           FROM r_edges e
-           LEFT JOIN name_ids s ON e.src_user IS NULL AND s.platform = $1 AND s.screen_name = e.src_name
-           LEFT JOIN name_ids d ON e.dst_user IS NULL AND d.platform = $1 AND d.screen_name = e.dst_name
-           WHERE coalesce(e.src_user, e.src_name) IS NOT NULL
-             AND coalesce(e.dst_user, e.dst_name) IS NOT NULL""",
-        [platform],
-    )
+    _resolve_names(con, platform, carry=", e._file")
     con.execute(
         """CREATE OR REPLACE TEMP TABLE new_placeholders AS
            SELECT '@' || name AS user_id, n.platform, name, min(_file) AS _file FROM (

@@ -725,19 +725,20 @@ _NAME_IDS = """
     GROUP BY platform, screen_name"""
 
 
-def _insert_interactions(con: duckdb.DuckDBPyConnection, platform: str) -> int:
-    """Resolve the batch's names (placeholder ``@name`` users where unknown) and insert the
-    interactions that are not there yet. Returns how many were added."""
+def _resolve_names(con: duckdb.DuckDBPyConnection, platform: str, carry: str = "") -> None:
+    """The temp table ``resolved``: the batch's interactions (``r_edges``) with each end that has
+    only a name resolved to the user of that name, else to its placeholder ``@name`` (``src_ph``,
+    ``dst_ph``: the names that need one); ``carry`` adds columns of ``r_edges`` (", e._file")."""
     names = """SELECT $1 AS platform, src_name AS screen_name FROM r_edges WHERE src_user IS NULL
                UNION SELECT $1, dst_name FROM r_edges WHERE dst_user IS NULL"""
     con.execute(f"CREATE OR REPLACE TEMP TABLE name_ids AS {_NAME_IDS.format(names=names)}", [platform])
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE resolved AS
+        f"""CREATE OR REPLACE TEMP TABLE resolved AS
            SELECT coalesce(e.src_user, s.user_id, '@' || e.src_name) AS src_user,
                   coalesce(e.dst_user, d.user_id, '@' || e.dst_name) AS dst_user,
                   e.kind, e.post_id, e.created_at, $1 AS platform,
                   CASE WHEN e.src_user IS NULL AND s.user_id IS NULL THEN e.src_name END AS src_ph,
-                  CASE WHEN e.dst_user IS NULL AND d.user_id IS NULL THEN e.dst_name END AS dst_ph
+                  CASE WHEN e.dst_user IS NULL AND d.user_id IS NULL THEN e.dst_name END AS dst_ph{carry}
            FROM r_edges e
            LEFT JOIN name_ids s ON e.src_user IS NULL AND s.platform = $1 AND s.screen_name = e.src_name
            LEFT JOIN name_ids d ON e.dst_user IS NULL AND d.platform = $1 AND d.screen_name = e.dst_name
@@ -745,6 +746,12 @@ def _insert_interactions(con: duckdb.DuckDBPyConnection, platform: str) -> int:
              AND coalesce(e.dst_user, e.dst_name) IS NOT NULL""",
         [platform],
     )
+
+
+def _insert_interactions(con: duckdb.DuckDBPyConnection, platform: str) -> int:
+    """Resolve the batch's names (placeholder ``@name`` users where unknown) and insert the
+    interactions that are not there yet. Returns how many were added."""
+    _resolve_names(con, platform)
     con.execute(
         """CREATE OR REPLACE TEMP TABLE new_placeholders AS
            SELECT DISTINCT '@' || name AS user_id, platform, name FROM (
