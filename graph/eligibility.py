@@ -161,11 +161,11 @@ def judge_eligibility(
     (each set filter's outcome: pass, fail or unknown; unknown leaves the member out).
 
     ``members`` has user_id and score (and optionally ``business``: why the account sells, None
-    for ordinary people, which ``rules.exclude_businesses`` reads, and ``confirmed_by``:
-    :data:`nlp.tagger.CONFIRMATIONS`, None when not recorded, which ``rules.require_confirmed``
-    reads); ``profiles`` has user_id,
-    followers, verified, verified_type, gender and, for ``rules.regions``, ``place_names`` (a member
-    without a profile row has every field unknown). ``activity``
+    for ordinary people, which ``rules.exclude_businesses`` reads, and ``confirmed_by``: post,
+    profile, segment or unconfirmed as the tagger wrote it, None when not recorded, which
+    ``rules.require_confirmed`` reads); ``profiles`` has user_id, followers, verified,
+    verified_type, gender and, for ``rules.regions``, ``place_names`` (a member without a profile
+    row has every field unknown). ``activity``
     (optional, from :func:`graph.bots.bot_scores`) has user_id, n_posts, bot_score, bot_reasons
     and signals; without it the activity and bot rules are not applied. ``engagement`` (from
     :func:`engagement_rates`) feeds ``rules.min_engagement``; a member missing from it is unknown.
