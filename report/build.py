@@ -24,7 +24,14 @@ import pandas as pd
 from report.html import ReportInputs, headline_text, write_report
 from report.i18n import DEFAULT_LANG, N_, translations
 from report.portrait import audience_portrait
-from report.seedlist import engagement_rate, explain_seed, profile_url, write_seeds_csv, write_seeds_json
+from report.seedlist import (
+    engagement_rate,
+    explain_seed,
+    own_words,
+    profile_url,
+    write_seeds_csv,
+    write_seeds_json,
+)
 
 __all__ = [
     "FILES",
@@ -139,6 +146,7 @@ def _seed_rows(
                 "bot_reasons": bot_why.get(uid) or None,
                 "marginal_reach": float(s["marginal_reach"]),
                 "cumulative_reach": float(s["cumulative_reach"]),
+                "own_words": own_words(evidence, lang),
                 "reason": explain_seed(
                     marginal_reach=float(s["marginal_reach"]),
                     cumulative_reach=float(s["cumulative_reach"]),

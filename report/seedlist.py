@@ -33,6 +33,7 @@ __all__ = [
     "engagement_rate",
     "explain_seed",
     "guard_cell",
+    "own_words",
     "profile_url",
     "write_seeds_csv",
     "write_seeds_json",
@@ -52,6 +53,7 @@ SEED_COLUMNS = (
     "bot_score",
     "marginal_reach",
     "cumulative_reach",
+    "own_words",
     "reason",
 )
 #: column titles of the spreadsheet (message ids: translated where shown)
@@ -69,6 +71,7 @@ COLUMN_TITLES = {
     "bot_score": N_("bot score"),
     "marginal_reach": N_("new people reached"),
     "cumulative_reach": N_("reached with the seeds above"),
+    "own_words": N_("in their own words"),
     "reason": N_("why"),
 }
 _NUMERIC = {
@@ -151,6 +154,27 @@ def explain_seed(
     if where:
         parts.append(_(", ").join(where))
     return sep.join(parts)
+
+
+def own_words(evidence: Sequence[Mapping[str, Any]], lang: str = "en", top: int = 3) -> str:
+    """What confirms a member in their own words, for the seed list: the first-person words of
+    their evidence posts (``first_person``, :mod:`nlp.post_rules`), else their profile's signal;
+    empty when neither.
+
+    >>> own_words([{"kind": "post", "first_person": ["我家宝宝", "宝宝8个月"]},
+    ...            {"kind": "post", "first_person": ["我家宝宝"]}])
+    '我家宝宝、宝宝8个月'
+    >>> own_words([{"kind": "post", "hits": ["宝宝"]}, {"kind": "profile", "hits": ["两个娃的妈"]}])
+    'profile: 两个娃的妈'
+    """
+    words = list(dict.fromkeys(w for ev in evidence for w in (ev.get("first_person") or ())))
+    if words:
+        return "、".join(words[:top])
+    _ = translations(lang).gettext
+    profile = [h for ev in evidence if ev.get("kind") == "profile" for h in (ev.get("hits") or ())]
+    if profile:
+        return _("profile: {words}").format(words="、".join(profile[:top]))
+    return ""
 
 
 def _text(value: Any) -> str:

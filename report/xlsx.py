@@ -60,6 +60,7 @@ _TEXT_COLUMNS = {
     "screen_name",
     "profile_url",
     "city",
+    "own_words",
     "reason",
     "status",
     "contact",
@@ -243,6 +244,10 @@ COLUMN_HELP = {
     "bot_score": N_("how bot-like the account looks (0 = human, 1 = bot); empty when not computed"),
     "marginal_reach": N_("expected members this seed adds to the reach of the seeds above it"),
     "cumulative_reach": N_("expected members reached by this seed and all seeds above it"),
+    "own_words": N_(
+        "what confirms them in their own words: the first-person words of their posts (我女儿, "
+        "孕32周…), or their profile's; check these before inviting them"
+    ),
     "reason": N_("why the person is on the list, in plain words"),
     "status": N_("yours to fill in: not contacted, contacted, agreed or declined"),
     "contact": N_("yours to fill in: who on your team talks to this person"),

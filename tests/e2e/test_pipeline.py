@@ -80,6 +80,9 @@ def test_same_seed_gives_the_same_list_and_outputs_are_written(runs):
     with open(folder / "seeds.csv", encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert [r["user_id"] for r in rows] == [s["user_id"] for s in doc["selection"]["seeds"]]
+    # every seed is confirmed in their own words, and the list says by what (我家宝宝…)
+    assert all(r["own_words"] for r in rows)
+    assert sum("我" in r["own_words"] for r in rows) >= 50
     html = (folder / "report.html").read_text(encoding="utf-8")
     assert "合成样例" in html and html.count("<tr data-region=") == 100  # Chinese by default
     reach = doc["selection"]["expected_reach"]
