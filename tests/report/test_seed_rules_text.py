@@ -42,3 +42,16 @@ def test_the_members_note_counts_the_confirmed() -> None:
     # a segment without first-person patterns (every member "segment") says nothing of it
     plain = tags.assign(confirmed_by="segment")
     assert "confirmed" not in members_note("food", "rules", counts, plain, None, "en")
+
+
+def test_the_seed_table_shows_each_seeds_own_words_escaped() -> None:
+    from dataclasses import replace
+
+    from report.html import ReportInputs, render_report
+
+    ex = ReportInputs.example(lang="zh")
+    row = {**ex.seed_rows[0], "own_words": "我家宝宝、<b>孕32周</b>"}
+    html = render_report(replace(ex, network=None, seed_rows=[row]))
+    assert '<div class="own">本人话语：我家宝宝、&lt;b&gt;孕32周&lt;/b&gt;</div>' in html
+    plain = render_report(replace(ex, network=None, seed_rows=[{**row, "own_words": ""}]))
+    assert '<div class="own">' not in plain and "本人话语：" not in plain
