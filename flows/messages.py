@@ -172,8 +172,8 @@ def fewer_seeds_note(selection: dict[str, Any]) -> str | None:
         "left_businesses": int(params.get("excluded_businesses") or 0),
         "left_bots": int(params.get("excluded_as_bots") or 0),
         "left_inactive": int(params.get("excluded_inactive") or 0),
+        "left_other": int(params.get("excluded_otherwise") or 0),
     }
-    counts["left_other"] = int(params.get("excluded_otherwise") or 0)
     # a member left out for two reasons is counted under both
     why = tr("; ").join(say(key, n=c) for key, c in counts.items() if c)
     return say("fewer_seeds", e=e, n=int(n), k=int(k), why=why or say("left_other", n=int(n) - e))

@@ -61,8 +61,17 @@ def load_post_classifier(definition: SegmentDefinition, segments_dir: Path) -> A
     if not model.is_file():
         return None  # not trained yet: the rules score posts (the run says so: segment_status)
     files = (model, model.with_name(model.name + ".json"), Path(segments_dir) / f"{definition.name}.toml")
-    stamp = tuple((f.stat().st_mtime_ns, f.stat().st_size) if f.is_file() else None for f in files)
-    return _load_model(definition.name, models, Path(segments_dir), stamp)
+    return _load_model(definition.name, models, Path(segments_dir), tuple(map(_stamp, files)))
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """(modification time, size) of a file, None when there is none: a cache key that changes
+    when the file does."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_mtime_ns, st.st_size
 
 
 @functools.lru_cache(maxsize=4)

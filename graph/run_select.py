@@ -47,7 +47,7 @@ from graph.options import EligibilityRules, SelectOptions
 from graph.rule_checks import rule_checks
 from graph.select import SeedSelection, select_amplifiers
 
-__all__ = ["RunSelection", "SelectOptions", "describe_selection", "select_for_run"]
+__all__ = ["RunSelection", "SelectOptions", "describe_selection", "exclusion_counts", "select_for_run"]
 
 
 @dataclass(frozen=True)
@@ -199,13 +199,7 @@ def select_for_run(
             "k_requested": options.k,
             "graph_users": graph.vcount(),
             "graph_edges": graph.ecount(),
-            "excluded_as_bots": int(judged["excluded_by"].str.contains("bot-like").sum()),
-            "excluded_inactive": int(judged["excluded_by"].str.contains("posts in the window").sum()),
-            "excluded_unconfirmed": int(
-                judged["excluded_by"].str.contains("not confirmed in their own words").sum()
-            ),
-            "excluded_businesses": int(judged["excluded_by"].str.contains("business (", regex=False).sum()),
-            "excluded_otherwise": _excluded_otherwise(judged),
+            **exclusion_counts(judged),
             "n_members": len(members),
             "filter_counts": filter_counts(judged),
         },
@@ -223,17 +217,34 @@ def select_for_run(
     )
 
 
-#: the reasons of ``judge_eligibility`` the run counts apart (params ``excluded_*``)
-_COUNTED_REASONS = ("bot-like", "posts in the window", "not confirmed in their own words", "business (")
+#: the reasons of ``judge_eligibility`` the run counts apart, by the selection's param
+_COUNTED_REASONS = {
+    "excluded_as_bots": "bot-like",
+    "excluded_inactive": "posts in the window",
+    "excluded_unconfirmed": "not confirmed in their own words",
+    "excluded_businesses": "business (",
+}
 
 
-def _excluded_otherwise(judged: pd.DataFrame) -> int:
-    """Members left out for none of :data:`_COUNTED_REASONS` (follower cap, verification, filters)."""
-    why = judged.loc[~judged["eligible"], "excluded_by"].astype(str)
+def exclusion_counts(judged: pd.DataFrame) -> dict[str, int]:
+    """How many members each rule counted apart left out (:data:`_COUNTED_REASONS`; a member
+    left out for two counts under both), and ``excluded_otherwise``: those left out for none of
+    them (the follower cap, verification, the filters).
+
+    >>> why = ["", "bot-like (score 0.9); verified organisation", "filter: x"]
+    >>> judged = pd.DataFrame({"eligible": [True, False, False], "excluded_by": why})
+    >>> exclusion_counts(judged)["excluded_as_bots"], exclusion_counts(judged)["excluded_otherwise"]
+    (1, 1)
+    """
+    why = judged["excluded_by"].astype(str)
     counted = pd.Series(False, index=why.index)
-    for reason in _COUNTED_REASONS:
-        counted |= why.str.contains(reason, regex=False)
-    return int((~counted).sum())
+    out = {}
+    for param, reason in _COUNTED_REASONS.items():
+        hit = why.str.contains(reason, regex=False)
+        out[param] = int(hit.sum())
+        counted |= hit
+    out["excluded_otherwise"] = int((~judged["eligible"].astype(bool) & ~counted).sum())
+    return out
 
 
 def describe_selection(selection: Mapping[str, Any]) -> tuple[list[str], str]:

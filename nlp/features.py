@@ -36,7 +36,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from nlp.clean import clean_own_text
 from nlp.post_rules import PostScore, _gate_masks, _required_chars, score_own_text, topic_weight
-from nlp.segments import SegmentDefinition
+from nlp.segments import SegmentDefinition, cached_per_segment
 from nlp.tokenize import tokenize_codes
 
 __all__ = [
@@ -610,14 +610,8 @@ class _SignalGates:
     width: int  # columns of the matrix
 
 
-# Per segment object, keyed by id() (the entry keeps the segment alive, so the id is not reused).
-_SIGNAL_GATES: dict[int, tuple[SegmentDefinition, _SignalGates]] = {}
-
-
+@cached_per_segment
 def _signal_gates(segment: SegmentDefinition) -> _SignalGates:
-    entry = _SIGNAL_GATES.get(id(segment))
-    if entry is not None and entry[0] is segment:
-        return entry[1]
     kinds = sorted({p.kind for p in segment.patterns})
     cats = sorted({v.category for v in segment.vetoes})
     kind_col = {k: j for j, k in enumerate(kinds)}
@@ -633,16 +627,12 @@ def _signal_gates(segment: SegmentDefinition) -> _SignalGates:
         *(cat_col[v.category] for v in segment.vetoes),
         *(feat_at + j for j in range(len(segment.features))),
     )
-    gates = _SignalGates(
+    return _SignalGates(
         regexes,
         columns,
         *_gate_masks(tuple(map(_required_chars, regexes))),
         feat_at + len(segment.features) + len(LENGTH_BANDS),
     )
-    if len(_SIGNAL_GATES) >= 64:
-        _SIGNAL_GATES.clear()
-    _SIGNAL_GATES[id(segment)] = (segment, gates)
-    return gates
 
 
 def signal_matrix(own: list[str], segment: SegmentDefinition) -> sp.csr_matrix:

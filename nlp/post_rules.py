@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nlp.clean import clean_own_text
-from nlp.segments import SegmentDefinition
+from nlp.segments import SegmentDefinition, cached_per_segment
 from nlp.tokenize import tokenize
 
 __all__ = ["PostScore", "score_own_text", "score_post", "topic_weight"]
@@ -212,23 +212,13 @@ def _gate_masks(
 # Compiled keyword matchers per segment object. Keyed by id() (hashing a whole definition on
 # every post would cost more than scoring it); the entry keeps the segment alive, so the id
 # cannot be reused while the entry exists.
-_COMPILED: dict[int, tuple[SegmentDefinition, _Compiled]] = {}
-_COMPILED_MAX = 64
-
-
+@cached_per_segment
 def _compile(segment: SegmentDefinition) -> _Compiled:
-    entry = _COMPILED.get(id(segment))
-    if entry is not None and entry[0] is segment:
-        return entry[1]
     sub = {k.word: k.weight for k in segment.keywords if not k.token_only}
     tok = {k.word: k.weight for k in segment.keywords if k.token_only}
     regexes = [p.regex for p in segment.patterns] + [v.regex for v in segment.vetoes]
     gates = tuple(map(_required_chars, regexes))
-    compiled = _Compiled(_trie_regex(list(sub)), sub, _trie_regex(list(tok)), tok, gates, *_gate_masks(gates))
-    if len(_COMPILED) >= _COMPILED_MAX:
-        _COMPILED.clear()
-    _COMPILED[id(segment)] = (segment, compiled)
-    return compiled
+    return _Compiled(_trie_regex(list(sub)), sub, _trie_regex(list(tok)), tok, gates, *_gate_masks(gates))
 
 
 def _keyword_weights(own_text: str, segment: SegmentDefinition, comp: _Compiled) -> dict[str, float]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from flows.messages import fewer_seeds_note, use_lang
-from graph.run_select import _excluded_otherwise
+from graph.run_select import exclusion_counts
 
 
 def _selection(n_seeds: int, k: int, **params) -> dict:
@@ -48,4 +48,4 @@ def test_members_left_out_for_other_reasons_are_counted_once() -> None:
             ],
         }
     )
-    assert _excluded_otherwise(judged) == 2  # the cap and verification; the filter
+    assert exclusion_counts(judged)["excluded_otherwise"] == 2  # the cap and verification; the filter

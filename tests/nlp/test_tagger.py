@@ -399,7 +399,7 @@ def test_gate_masks_search_exactly_the_gated_patterns(mothers: SegmentDefinition
 
     ungated = replace(mothers)  # an equal segment, another object: its own compiled entry
     plain = post_rules._compile(mothers)
-    post_rules._COMPILED[id(ungated)] = (
+    post_rules._compile.cache[id(ungated)] = (
         ungated,
         replace_fields(
             plain,
