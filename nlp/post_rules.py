@@ -5,7 +5,9 @@ weights of the distinct keywords and of the patterns that match (raw score, at l
 it to ``score = 1 - exp(-raw / scale)``, and calls the post positive when ``raw >= threshold``. A
 veto that matches makes the post non-positive with score 0, unless a pattern of a kind listed in
 the veto's ``overridden_by`` also matched. The texts the first-person patterns (positive weight)
-matched are kept apart (``PostScore.first_person``): the user level reads them to confirm a member.
+matched are kept apart (``PostScore.first_person``). :func:`confirming_words` keeps of them the ones
+that stand in the author's own sentence about their own child: the user level reads those to
+confirm a member.
 
 Patterns and vetoes are searched only in texts holding one of their required characters
 (:func:`_required_chars`, bit masks per character): the post model's signal features
@@ -25,6 +27,7 @@ from __future__ import annotations
 import importlib
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +35,7 @@ from nlp.clean import clean_own_text
 from nlp.segments import SegmentDefinition, cached_per_segment
 from nlp.tokenize import tokenize
 
-__all__ = ["PostScore", "score_own_text", "score_post", "topic_weight"]
+__all__ = ["PostScore", "confirming_words", "score_own_text", "score_post", "topic_weight"]
 
 _EPS = 1e-9
 
@@ -357,3 +360,88 @@ def score_post(text: str | None, segment: SegmentDefinition, context: str | None
     if context is not None and segment.context is not None:
         topic = topic_weight(clean_own_text(context), segment)
     return score_own_text(clean_own_text(text), segment, topic)
+
+
+# What confirms a member is the author's own sentence about their own child (issue 16). Measured on
+# the labelled users and the gold posts (bench/RESULTS.md, "Own sentences, not quoted titles"): the
+# false seeds had their first-person words in a topic title, a shared news item, a generic
+# statement (有人带娃, 当妈的人), someone else's child (一个姐姐…预产期) or a child to come (以后…).
+#: Not the author's own sentence: a topic title ``#…#`` longer than a diary tag (#带娃日常# is one),
+#: a 【headline】, a 《title》, the "<name>的微博视频" label of a video.
+_QUOTED = re.compile(
+    r"#([^#\n]{1,80})#|【[^】\n]{0,120}】|《[^》\n]{0,60}》|\S{0,30}的(?:微博|秒拍|美拍)视频"
+)
+_DIARY_TAG_CHARS = 6
+#: A shared item (the share button's "来自@…", "分享自…", a post that opens on a 【headline】).
+_SHARED = re.compile(r"来自\s?@|分享自|^\s*【")
+_CHAIN_START = re.compile(r"//\s*@")
+_LEADING = ",.!?。;:、~，！？；： \t\n"
+_SENTENCE_END = re.compile(r"[。！？!?；;\n…]+|\.{3,}|\s{2,}")
+_CLAUSE_END = re.compile(r"[，,、。！？!?；;:：\n…~]+|\.{3,}|\s+")
+#: Others' children or people in general, before the words in their sentence.
+_OTHERS = re.compile(
+    r"谁家|别人|人家|有人|(?:一|这|那)(?:个|位|名)(?:姐姐|妹妹|朋友|同事|妈妈|宝妈|母亲|女子|妇女|女士|男子|网友|明星)"
+    r"|专家|国家|社会|提倡|男人|女人|女性|男性|明星"
+)
+#: A hypothetical or a child to come, before the words in their clause.
+_HYPOTHETICAL = re.compile(r"如果|要是|假如|万一|将来|以后|未来的|不敢|不想|不愿|不生")
+
+
+def _unquoted(match: re.Match[str]) -> str:
+    tag = match.group(1)
+    if tag is not None and len(tag.strip()) <= _DIARY_TAG_CHARS:
+        return match.group()  # a diary tag the author chose (#带娃日常#) is their own words
+    return " "
+
+
+def _last_end(pattern: re.Pattern[str], text: str, before: int) -> int:
+    end = 0
+    for m in pattern.finditer(text, 0, before):
+        end = m.end()
+    return end
+
+
+def confirming_words(text: str | None, segment: SegmentDefinition) -> tuple[str, ...]:
+    """The first-person words of a raw post that confirm its author speaks of their own child.
+
+    A match of one of the segment's first-person ``[[patterns]]`` (positive weight) confirms
+    when it stands in the author's own words: not in a quoted title (a ``#topic#`` longer than a
+    diary tag, 【…】, 《…》, a video's label), not in a shared item (来自@…, 分享自, a post that
+    opens on a 【headline】), not after others or people in general in its sentence (有人带娃,
+    一个姐姐…预产期, 国家提倡…), not after a hypothetical in its clause (以后我儿子, 如果…), and not
+    the generic "当妈的人". Returns the matched texts in segment order, () when none.
+
+    Example:
+        >>> from nlp.segments import load_segment
+        >>> seg = load_segment("mothers")
+        >>> confirming_words("我家宝宝8个月了，昨晚夜奶三次[泪]", seg)
+        ('我家宝宝', '宝宝8个月')
+        >>> confirming_words("#多地部署全面了解育龄妇女及生育意愿#家里有房，有钱，有人带娃，为啥不生？", seg)
+        ()
+        >>> confirming_words("#带娃日常#两小只半夜蹦迪", seg)
+        ('带娃',)
+    """
+    if not isinstance(text, str) or not text:
+        return ()
+    raw = unicodedata.normalize("NFKC", text)
+    chain = _CHAIN_START.search(raw)
+    if chain is not None:
+        raw = raw[: chain.start()]
+    if _SHARED.search(raw):
+        return ()
+    own = clean_own_text(_QUOTED.sub(_unquoted, raw))
+    words: list[str] = []
+    for pattern in segment.patterns:
+        if pattern.weight <= 0:
+            continue
+        for m in pattern.regex.finditer(own):
+            start = m.end() - len(m.group().lstrip(_LEADING))  # a pattern may open on a comma
+            if (
+                _OTHERS.search(own, _last_end(_SENTENCE_END, own, start), start)
+                or _HYPOTHETICAL.search(own, _last_end(_CLAUSE_END, own, start), start)
+                or m.group().endswith("的人")
+            ):
+                continue
+            words.append(m.group().strip() or pattern.label)
+            break
+    return tuple(dict.fromkeys(words))

@@ -59,7 +59,7 @@ from scipy.stats import binom
 
 from nlp.clean import clean_own_text
 from nlp.commerce import business_accounts
-from nlp.post_rules import PostScore, score_own_text, topic_weight
+from nlp.post_rules import PostScore, confirming_words, score_own_text, topic_weight
 from nlp.segments import SegmentDefinition
 
 __all__ = [
@@ -100,9 +100,10 @@ TAG_COLUMNS: tuple[str, ...] = (
 )
 #: Values of the ``confirmed_by`` column: what shows, beyond admission, that a member speaks of
 #: their own family in their own words, so that they may be a seed: ``post`` (a positive post
-#: shown as evidence also matches one of the segment's first-person ``[[patterns]]``, a pattern of
-#: positive weight, with no veto), ``profile`` (a screen-name or bio signal), ``segment`` (the
-#: segment has no first-person pattern, so admission is all it asks) or ``unconfirmed``.
+#: shown as evidence matches one of the segment's first-person ``[[patterns]]``, a pattern of
+#: positive weight, in the author's own sentence: :func:`nlp.post_rules.confirming_words`),
+#: ``profile`` (a screen-name or bio signal), ``segment`` (the segment has no first-person
+#: pattern, so admission is all it asks) or ``unconfirmed``.
 CONFIRMATIONS: tuple[str, ...] = ("post", "profile", "segment", "unconfirmed")
 #: Values of the ``rule`` column, the evidence that admitted a member: positive posts beyond
 #: chance, a clear profile, or a positive post and a profile signal together.
@@ -539,7 +540,8 @@ def tag_users(
     The ``tags`` have columns :data:`TAG_COLUMNS` sorted by score (descending) then user_id:
     ``evidence`` is a JSON list of at most ``max_evidence`` ``{"kind": "post", "post_id",
     "created_at", "text", "hits", "score"}`` objects (plus ``"model"``: the classifier's strongest
-    n-grams, and ``"first_person"``: what the segment's first-person patterns matched), best post
+    n-grams, and ``"first_person"``: the first-person words that confirm the member,
+    :func:`nlp.post_rules.confirming_words`), best post
     first (a text posted several times is shown once), then the profile signals ``{"kind":
     "profile", "field", "text", "hits", "label", "score"}``; ``rule`` is which evidence admitted
     the member (:data:`RULES`); ``business`` says why the account looks like a shop or a marketing
@@ -838,14 +840,25 @@ def _member_rows(
 def _confirmations(
     members: pd.DataFrame, posts_of: dict[str, list[dict]], segment: SegmentDefinition
 ) -> dict[str, str]:
-    """``{user_id: how the member is confirmed}`` (:data:`CONFIRMATIONS`): by a shown post in the
-    segment's first-person patterns, else by a profile signal, else not (``unconfirmed``); every
-    member is ``segment``-confirmed when the segment has no first-person pattern."""
+    """``{user_id: how the member is confirmed}`` (:data:`CONFIRMATIONS`): by a shown post with
+    first-person words in the author's own sentence (:func:`nlp.post_rules.confirming_words`),
+    else by a profile signal, else not (``unconfirmed``); every member is ``segment``-confirmed
+    when the segment has no first-person pattern. Each shown post keeps as ``first_person`` only
+    the words that confirm (none: the key is dropped), so the evidence shows what confirmed the
+    member."""
     if not any(p.weight > 0 for p in segment.patterns):
         return dict.fromkeys(members.index, "segment")
     out = {}
     for user_id, profile_score in zip(members.index, members["profile_score"], strict=True):
-        if any("first_person" in item for item in posts_of.get(user_id, ())):
+        confirming = False
+        for item in posts_of.get(user_id, ()):
+            words = confirming_words(item["text"], segment) if "first_person" in item else ()
+            if words:
+                item["first_person"] = list(words)
+                confirming = True
+            else:
+                item.pop("first_person", None)
+        if confirming:
             out[user_id] = "post"
         elif float(profile_score) > 0:
             out[user_id] = "profile"

@@ -265,7 +265,7 @@ def test_evidence_schema_and_order(mothers: SegmentDefinition) -> None:
     evidence = json.loads(row.evidence)
     assert len(evidence) == 5
     for item in evidence:
-        # first_person: what the segment's first-person patterns matched, when any did
+        # first_person: the first-person words that confirm the member, when any do
         assert set(item) - {"first_person"} == {"kind", "post_id", "created_at", "text", "hits", "score"}
         assert set(item.get("first_person", ())) <= set(item["hits"])
         assert item["kind"] == "post"
