@@ -637,8 +637,9 @@ def eligibility_text(selection: Mapping[str, Any], lang: str = "en") -> list[str
     if rules.get("require_confirmed"):
         out.append(
             _(
-                "confirmed in their own words: a post in the segment's first-person patterns "
-                "(我女儿…, 孕32周…) or a profile that says so"
+                "confirmed in their own words: a sentence of their own in the segment's "
+                "first-person patterns (我女儿…, 孕32周…), not a quoted title, other people's "
+                "children or a hypothetical, or a profile that says so"
             )
         )
     if rules.get("bot_score_max") is not None:
