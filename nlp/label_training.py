@@ -248,8 +248,17 @@ def train_from_labels(
         )
     cv = int(min(5, np.bincount(y_gold[on_curve], minlength=2).min()))
     prior = pool_prior(labels)
+    # the segment's [model] settings (chosen on its training side), else the defaults
+    params = dict(seg.model)
     model = PostClassifier(
-        segment, cv=cv, random_state=seed, embedding_weight=3.0 if vectors else 0.0, prior=prior
+        segment,
+        cv=cv,
+        random_state=seed,
+        embedding_weight=params.get("embedding_weight", 3.0) if vectors else 0.0,
+        char_weight=params.get("char_weight", 1.0),
+        char_blend=params.get("char_blend", 0.0),
+        C=params.get("C", 1.0),
+        prior=prior,
     )
     model.fit(texts, y, weights, curve_mask=curve, word_vectors=vectors, segments_dir=segments_dir)
     side = int((~chosen).sum())
@@ -276,6 +285,7 @@ def train_from_labels(
             "from": "training-side random labels' share of yes" if prior != "auto" else "auto",
         },
         "cv": cv,
+        "model_settings": dict(seg.model),
         "seed": seed,
         "code": "nlp.label_training.train_from_labels",
         "code_sha256": code_sha256(),
