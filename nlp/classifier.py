@@ -231,6 +231,10 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         state.pop("segments_dir_", None)
         return state
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # a model saved before char_weight and char_blend existed was fitted without them
+        super().__setstate__({"char_weight": 1.0, "char_blend": 0.0, **state})
+
     def _check_params(self) -> None:
         for name in ("word_ngram_range", "char_ngram_range"):
             r = getattr(self, name)
@@ -417,7 +421,7 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         """The logistic regression over all blocks; with ``char_blend``, plus that weight times a
         second one fitted on the character block alone, folded into the same coefficients."""
         m = LogisticRegression(C=self.C, max_iter=5000).fit(X, y, sample_weight=w)
-        blend = getattr(self, "char_blend", 0.0)
+        blend = self.char_blend
         if blend:
             lo = len(self.word_vectorizer_.vocabulary_)
             hi = lo + len(self.char_vectorizer_.vocabulary_)
@@ -458,10 +462,8 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
             else words,
             fast_tfidf(self.char_vectorizer_, own) if chars is None else chars,
         ]
-        # models saved before char_weight existed read their characters at weight 1
-        char_weight = getattr(self, "char_weight", 1.0)
-        if char_weight != 1.0:
-            blocks[1] = blocks[1] * np.float32(char_weight)
+        if self.char_weight != 1.0:
+            blocks[1] = blocks[1] * np.float32(self.char_weight)
         wv = self.word_vectors_
         vectors = None if wv is None else self._word_vectors(wv, own, seg, cut)
         del cut

@@ -220,6 +220,12 @@ def test_char_weight_and_char_blend_are_one_linear_model() -> None:
     got = blended.decision_function(TEXTS)[relevant.relevant]
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
     assert not np.allclose(got, base.decision_function(TEXTS)[relevant.relevant])
+    # a model file saved before the two settings existed loads with their defaults
+    state = {k: v for k, v in base.__getstate__().items() if k not in ("char_weight", "char_blend")}
+    old = PostClassifier.__new__(PostClassifier)
+    old.__setstate__(state)
+    assert (old.get_params()["char_weight"], old.get_params()["char_blend"]) == (1.0, 0.0)
+    assert np.array_equal(old.decision_function(TEXTS), base.decision_function(TEXTS))
 
 
 # -- exact behaviour on a tiny hand-made set ----------------------------------------------------
