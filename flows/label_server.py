@@ -45,9 +45,11 @@ class LabelSession:
         who: str,
         seed: int,
         random_share: float,
+        held_out: bool = False,
     ) -> None:
         self.warehouse, self.segment, self.pool, self.who = warehouse, segment, pool, who
-        self.seed, self.random_share = seed, random_share
+        # held_out: every post drawn at random into the held-out set (chosen_by "held_out")
+        self.seed, self.random_share, self.held_out = seed, 1.0 if held_out else random_share, held_out
         ids = pool.posts["post_id"].astype(str).tolist()
         self.index = {p: i for i, p in enumerate(ids)}
         self.done = {self.index[p] for p in labelled["post_id"] if p in self.index}
@@ -63,20 +65,21 @@ class LabelSession:
 
     # -- choosing -------------------------------------------------------------------------
     def _refill(self) -> None:
-        from nlp.active import choose_posts
+        from nlp.active import Choice, choose_posts
 
         taken = self.done | {i for i, _, _ in self.history} | {c.index for c in self.queue}
-        self.queue.extend(
-            choose_posts(
-                self.pool.proba,
-                self.pool.posts["text"].tolist(),
-                n=BATCH,
-                exclude=taken,
-                cut=self.pool.cut,
-                random_share=self.random_share,
-                seed=self.seed + len(self.history) + self.total,
-            )
+        chosen = choose_posts(
+            self.pool.proba,
+            self.pool.posts["text"].tolist(),
+            n=BATCH,
+            exclude=taken,
+            cut=self.pool.cut,
+            random_share=self.random_share,
+            seed=self.seed + len(self.history) + self.total,
         )
+        if self.held_out:
+            chosen = [Choice(c.index, "held_out") for c in chosen]
+        self.queue.extend(chosen)
 
     def _current(self) -> dict[str, Any] | None:
         from nlp.label_pool import post_view
