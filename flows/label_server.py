@@ -25,9 +25,11 @@ from urllib.parse import parse_qs, urlsplit
 
 from flows.messages import tr
 
-__all__ = ["BATCH", "PAUSE_S", "LabelSession", "make_server"]
+__all__ = ["BATCH", "PAUSE_S", "RANDOM_DRAWS", "LabelSession", "make_server"]
 
 BATCH = 20
+#: ``chosen_by`` of the uniform random draws the page counts ("random" and the held-out set's)
+RANDOM_DRAWS = ("random", "held_out")
 #: Seconds between two writes of a session: an ingest or a run waiting for the file gets it.
 PAUSE_S = 1.0
 
@@ -54,7 +56,7 @@ class LabelSession:
         self.index = {p: i for i, p in enumerate(ids)}
         self.done = {self.index[p] for p in labelled["post_id"] if p in self.index}
         self.total = len(labelled)
-        self.random = int((labelled["chosen_by"] == "random").sum())
+        self.random = int(labelled["chosen_by"].isin(RANDOM_DRAWS).sum())
         self.queue: deque = deque()
         self.history: list[tuple[int, str, str | None]] = []  # (index, chosen_by, label or None: skip)
         self.lock = threading.Lock()
@@ -129,7 +131,7 @@ class LabelSession:
                 self.writes.put(Label(self.segment.name, post_id, label, self.who, c.chosen_by, text=text))
                 self.history.append((c.index, c.chosen_by, label))
                 self.total += 1
-                self.random += c.chosen_by == "random"
+                self.random += c.chosen_by in RANDOM_DRAWS
         return self.state()
 
     def undo(self) -> dict[str, Any]:
@@ -143,7 +145,7 @@ class LabelSession:
                 if label is not None:
                     self.writes.put((self.segment.name, str(self.pool.posts["post_id"].iloc[index])))
                     self.total -= 1
-                    self.random -= chosen_by == "random"
+                    self.random -= chosen_by in RANDOM_DRAWS
         return self.state()
 
     # -- writing --------------------------------------------------------------------------

@@ -46,3 +46,4 @@ def test_a_held_out_session_draws_at_random_and_records_held_out(tmp_path):
     assert sorted(held_out_labels(labels)["post_id"]) == sorted(shown)
     # the random label is on the training side now that a held-out set exists
     assert calibration_labels(labels)["post_id"].tolist() == ["t0"]
+    assert session.state()["random"] == 4  # the random label and the three held-out draws
