@@ -40,7 +40,13 @@ __all__ = ["label_command"]
 
 
 def _start_session(
-    segment: str, warehouse: Path, who: str, seed: int, random_share: float, segments_dir: Path
+    segment: str,
+    warehouse: Path,
+    who: str,
+    seed: int,
+    random_share: float,
+    segments_dir: Path,
+    held_out: bool = False,
 ) -> tuple[LabelSession, str, str]:
     from nlp.label_pool import score_pool
     from nlp.segment_status import segment_status
@@ -72,7 +78,9 @@ def _start_session(
     for line in segment_notes(status, current_lang()):
         print(line)
     token = secrets.token_urlsafe(16)
-    session = LabelSession(warehouse, seg, pool, labelled, who=who, seed=seed, random_share=random_share)
+    session = LabelSession(
+        warehouse, seg, pool, labelled, who=who, seed=seed, random_share=random_share, held_out=held_out
+    )
     return session, label_page(segment, seg.description, token=token, draft=status["draft"]), token
 
 
@@ -115,6 +123,16 @@ def label_command(
         float, typer.Option(help=N_("share of posts drawn at random (the ones measured figures use)"))
     ] = 0.3,
     seed: Annotated[int, typer.Option(help=N_("random seed of the choice of posts"))] = 0,
+    held_out: Annotated[
+        bool,
+        typer.Option(
+            "--held-out",
+            help=N_(
+                "draw every post at random into a fresh held-out set: once a segment has one, tajian "
+                "evaluate measures on it alone and the other random labels train"
+            ),
+        ),
+    ] = False,
     port: Annotated[int, typer.Option(help=N_("port (default 0: a free one)"))] = 0,
     no_browser: Annotated[bool, typer.Option("--no-browser", help=N_("print the URL only"))] = False,
     lang: LangOption = None,
@@ -135,7 +153,9 @@ def label_command(
     if export or import_:
         _export_import(segment, wh, export, import_, who)
         return
-    session, page, token = _start_session(segment, wh, who, seed, random_share, settings.segments_dir)
+    session, page, token = _start_session(
+        segment, wh, who, seed, random_share, settings.segments_dir, held_out=held_out
+    )
     server = make_server(session, page, token, port)
     url = f"http://127.0.0.1:{server.server_address[1]}/?t={token}"
     print(tr("labelling page: {url}\nCtrl-C ends the session").format(url=url), flush=True)

@@ -25,9 +25,11 @@ from urllib.parse import parse_qs, urlsplit
 
 from flows.messages import tr
 
-__all__ = ["BATCH", "PAUSE_S", "LabelSession", "make_server"]
+__all__ = ["BATCH", "PAUSE_S", "RANDOM_DRAWS", "LabelSession", "make_server"]
 
 BATCH = 20
+#: ``chosen_by`` of the uniform random draws the page counts ("random" and the held-out set's)
+RANDOM_DRAWS = ("random", "held_out")
 #: Seconds between two writes of a session: an ingest or a run waiting for the file gets it.
 PAUSE_S = 1.0
 
@@ -45,14 +47,16 @@ class LabelSession:
         who: str,
         seed: int,
         random_share: float,
+        held_out: bool = False,
     ) -> None:
         self.warehouse, self.segment, self.pool, self.who = warehouse, segment, pool, who
-        self.seed, self.random_share = seed, random_share
+        # held_out: every post drawn at random into the held-out set (chosen_by "held_out")
+        self.seed, self.random_share, self.held_out = seed, 1.0 if held_out else random_share, held_out
         ids = pool.posts["post_id"].astype(str).tolist()
         self.index = {p: i for i, p in enumerate(ids)}
         self.done = {self.index[p] for p in labelled["post_id"] if p in self.index}
         self.total = len(labelled)
-        self.random = int((labelled["chosen_by"] == "random").sum())
+        self.random = int(labelled["chosen_by"].isin(RANDOM_DRAWS).sum())
         self.queue: deque = deque()
         self.history: list[tuple[int, str, str | None]] = []  # (index, chosen_by, label or None: skip)
         self.lock = threading.Lock()
@@ -63,20 +67,21 @@ class LabelSession:
 
     # -- choosing -------------------------------------------------------------------------
     def _refill(self) -> None:
-        from nlp.active import choose_posts
+        from nlp.active import Choice, choose_posts
 
         taken = self.done | {i for i, _, _ in self.history} | {c.index for c in self.queue}
-        self.queue.extend(
-            choose_posts(
-                self.pool.proba,
-                self.pool.posts["text"].tolist(),
-                n=BATCH,
-                exclude=taken,
-                cut=self.pool.cut,
-                random_share=self.random_share,
-                seed=self.seed + len(self.history) + self.total,
-            )
+        chosen = choose_posts(
+            self.pool.proba,
+            self.pool.posts["text"].tolist(),
+            n=BATCH,
+            exclude=taken,
+            cut=self.pool.cut,
+            random_share=self.random_share,
+            seed=self.seed + len(self.history) + self.total,
         )
+        if self.held_out:
+            chosen = [Choice(c.index, "held_out") for c in chosen]
+        self.queue.extend(chosen)
 
     def _current(self) -> dict[str, Any] | None:
         from nlp.label_pool import post_view
@@ -126,7 +131,7 @@ class LabelSession:
                 self.writes.put(Label(self.segment.name, post_id, label, self.who, c.chosen_by, text=text))
                 self.history.append((c.index, c.chosen_by, label))
                 self.total += 1
-                self.random += c.chosen_by == "random"
+                self.random += c.chosen_by in RANDOM_DRAWS
         return self.state()
 
     def undo(self) -> dict[str, Any]:
@@ -140,7 +145,7 @@ class LabelSession:
                 if label is not None:
                     self.writes.put((self.segment.name, str(self.pool.posts["post_id"].iloc[index])))
                     self.total -= 1
-                    self.random -= chosen_by == "random"
+                    self.random -= chosen_by in RANDOM_DRAWS
         return self.state()
 
     # -- writing --------------------------------------------------------------------------

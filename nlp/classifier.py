@@ -75,6 +75,9 @@ __all__ = ["Decision", "PostClassifier"]
 
 #: The prior the probabilities are calibrated at: training weighs both classes equally.
 TRAINING_PRIOR = 0.5
+#: Inverse regularisation of the character-only regression of ``char_blend`` (food's training
+#: side: labels-only character models did best at C 4, tests/data/LABELS.md).
+CHAR_BLEND_C = 4.0
 
 
 # Model files pickle the word vectorizer's tokenizer by this path: nlp.classifier._segment_tokens.
@@ -161,6 +164,8 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         signal_features: add the 0/1 signals of :func:`nlp.features.signal_matrix`.
         embedding_weight: scale of the mean-word-vector block (0 = off; it needs ``word_vectors``
             at ``fit``).
+        char_weight: scale of the character n-gram block (1 = as is; above 1 the model leans more
+            on the characters, as a lighter penalty on them would).
         prefilter: read only the posts that match the segment's ``[prefilter]`` (others score 0).
         cv: folds of the out-of-fold decisions behind the calibration and the operating curve.
         prior: what :meth:`predict` assumes about a corpus: ``"auto"`` (estimate it from the posts
@@ -190,6 +195,8 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         rule_features: bool = True,
         signal_features: bool = True,
         embedding_weight: float = 3.0,
+        char_weight: float = 1.0,
+        char_blend: float = 0.0,
         prefilter: bool = True,
         cv: int = 5,
         prior: str | float = "auto",
@@ -206,6 +213,8 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         self.rule_features = rule_features
         self.signal_features = signal_features
         self.embedding_weight = embedding_weight
+        self.char_weight = char_weight
+        self.char_blend = char_blend
         self.prefilter = prefilter
         self.cv = cv
         self.prior = prior
@@ -221,6 +230,10 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         state = dict(super().__getstate__())
         state.pop("segments_dir_", None)
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # a model saved before char_weight and char_blend existed was fitted without them
+        super().__setstate__({"char_weight": 1.0, "char_blend": 0.0, **state})
 
     def _check_params(self) -> None:
         for name in ("word_ngram_range", "char_ngram_range"):
@@ -239,6 +252,12 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         w = self.embedding_weight
         if isinstance(w, bool) or not (isinstance(w, int | float) and 0 <= w <= 100):
             raise ValueError(f"embedding_weight must be between 0 (off) and 100; got {w!r}")
+        c = self.char_weight
+        if isinstance(c, bool) or not (isinstance(c, int | float) and 0 < c <= 100):
+            raise ValueError(f"char_weight must be a number above 0 and at most 100; got {c!r}")
+        b = self.char_blend
+        if isinstance(b, bool) or not (isinstance(b, int | float) and 0 <= b <= 10):
+            raise ValueError(f"char_blend must be between 0 (off) and 10; got {b!r}")
         _check_prior(self.prior, "prior", auto=True)
         _check_prior(self.default_prior, "default_prior")
 
@@ -337,7 +356,7 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         )
         self.calibration_ = (float(calibrator.coef_[0, 0]), float(calibrator.intercept_[0]))
         self.curve_ = OperatingCurve.from_scores(y_k[on_curve], self._calibrate(oof[on_curve]))
-        self.model_ = LogisticRegression(C=self.C, max_iter=5000).fit(X, y_k, sample_weight=w_k)
+        self.model_ = self._fit_linear(X, y_k, w_k)
         self.model_.coef_ = self.model_.coef_.astype(np.float32)  # half the file size
         self.classes_ = np.array([0, 1])
         self.training_prior_ = TRAINING_PRIOR
@@ -394,9 +413,22 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
             )
         oof = np.zeros(len(y))
         for train, held in folds:
-            m = LogisticRegression(C=self.C, max_iter=5000).fit(X[train], y[train], sample_weight=w[train])
+            m = self._fit_linear(X[train], y[train], w[train])
             oof[held] = m.decision_function(X[held])
         return oof
+
+    def _fit_linear(self, X: sp.csr_matrix, y: np.ndarray, w: np.ndarray) -> LogisticRegression:
+        """The logistic regression over all blocks; with ``char_blend``, plus that weight times a
+        second one fitted on the character block alone, folded into the same coefficients."""
+        m = LogisticRegression(C=self.C, max_iter=5000).fit(X, y, sample_weight=w)
+        blend = self.char_blend
+        if blend:
+            lo = len(self.word_vectorizer_.vocabulary_)
+            hi = lo + len(self.char_vectorizer_.vocabulary_)
+            chars = LogisticRegression(C=CHAR_BLEND_C, max_iter=5000).fit(X[:, lo:hi], y, sample_weight=w)
+            m.coef_[0, lo:hi] += blend * chars.coef_[0]
+            m.intercept_ += blend * chars.intercept_
+        return m
 
     def _calibrate(self, decision: np.ndarray) -> np.ndarray:
         a, b = self.calibration_
@@ -430,6 +462,8 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
             else words,
             fast_tfidf(self.char_vectorizer_, own) if chars is None else chars,
         ]
+        if self.char_weight != 1.0:
+            blocks[1] = blocks[1] * np.float32(self.char_weight)
         wv = self.word_vectors_
         vectors = None if wv is None else self._word_vectors(wv, own, seg, cut)
         del cut

@@ -7,10 +7,15 @@ The same recipe as ``scripts/train_model.py`` (``make model``), fed from the war
    (skipped, and recorded so, when there are fewer than ``MIN_VECTOR_POSTS``).
 2. Weak labels (:func:`nlp.weak_labels.weak_labels`) of the unlabelled posts passing the
    prefilter, weight ``WEAK_WEIGHT`` each.
-3. The analyst's yes/no labels, weight 1, except the held-out half of the randomly chosen ones
-   (:func:`held_out_labels`, split by a hash of the post id, :func:`calibration_side`): those
-   measure the model (``tajian evaluate``), so the figures are never about posts it learnt from,
-   nor about posts its threshold was picked on. "unsure" labels are left out.
+3. The analyst's yes/no labels, weight 1, except the held-out ones (:func:`held_out_labels`):
+   those measure the model (``tajian evaluate``), so the figures are never about posts it learnt
+   from, nor about posts its threshold was picked on. "unsure" labels are left out. The held-out
+   labels are a set drawn for it (``chosen_by`` ``held_out``: uniform random draws from the pool,
+   like ``random``, set aside before any model is scored on them) when the segment has one; then
+   every ``random`` label is on the training side. Without such a set, half of the random labels,
+   split by a hash of the post id (:func:`calibration_side`). A fresh set is how to measure again
+   once the old held-out labels have been looked at too often to be fresh (food:
+   tests/data/LABELS.md).
 4. The operating curve and the calibration are fitted on the out-of-fold scores of the random
    labels of the training side (:func:`calibration_labels`, :func:`curve_rows`): posts drawn
    like the pool. Fitted on the actively chosen labels instead (hard negatives near the boundary)
@@ -44,6 +49,7 @@ from nlp.segments import load_segment
 from nlp.weak_labels import weak_labels
 
 __all__ = [
+    "HELD_OUT",
     "MIN_PRIOR_LABELS",
     "MIN_VECTOR_POSTS",
     "WEAK_WEIGHT",
@@ -52,12 +58,15 @@ __all__ = [
     "code_sha256",
     "curve_rows",
     "held_out_labels",
+    "held_out_rule",
     "labels_sha256",
     "pool_prior",
     "train_from_labels",
     "training_labels",
 ]
 
+#: ``chosen_by`` of a post drawn at random into the held-out set (store.labels.CHOSEN_BY).
+HELD_OUT = "held_out"
 #: A rule-labelled post weighs this much against a hand label (as in scripts/train_model.py).
 WEAK_WEIGHT = 0.3
 #: Fewer training-side random yes/no labels than this: the model estimates each corpus's prior
@@ -88,30 +97,57 @@ def calibration_side(post_ids: object) -> np.ndarray:
     )
 
 
-def _random_yes_no(labels: pd.DataFrame) -> pd.Series:
-    return (labels["chosen_by"] == "random") & labels["label"].isin(["yes", "no"])
+def _yes_no(labels: pd.DataFrame) -> pd.Series:
+    return labels["label"].isin(["yes", "no"])
+
+
+def _has_held_out_set(labels: pd.DataFrame) -> bool:
+    return bool((labels["chosen_by"] == HELD_OUT).any())
+
+
+def _held_out(labels: pd.DataFrame) -> pd.Series:
+    """Which rows are held out (any label): the drawn set when there is one, else the random labels
+    on the held-out side of :func:`calibration_side`."""
+    if _has_held_out_set(labels):
+        return labels["chosen_by"] == HELD_OUT
+    return (labels["chosen_by"] == "random") & ~calibration_side(labels["post_id"])
 
 
 def held_out_labels(labels: pd.DataFrame) -> pd.DataFrame:
-    """The labels the figures are measured on (``tajian evaluate``): random yes / no labels on the
-    held-out side of :func:`calibration_side`. Nothing of the model is fitted or picked on them."""
-    keep = _random_yes_no(labels) & ~calibration_side(labels["post_id"])
-    return labels[keep].reset_index(drop=True)
+    """The labels the figures are measured on (``tajian evaluate``): the yes / no labels of the
+    held-out set (``chosen_by`` ``held_out``) when the segment has one, else the random yes / no
+    labels on the held-out side of :func:`calibration_side`. Nothing of the model is fitted or
+    picked on them.
+
+    >>> frame = pd.DataFrame({"post_id": ["a", "c", "z"], "label": ["yes", "no", "no"],
+    ...                       "chosen_by": ["random", "random", "held_out"]})
+    >>> held_out_labels(frame)["post_id"].tolist(), calibration_labels(frame)["post_id"].tolist()
+    (['z'], ['a', 'c'])
+    """
+    return labels[_yes_no(labels) & _held_out(labels)].reset_index(drop=True)
 
 
 def calibration_labels(labels: pd.DataFrame) -> pd.DataFrame:
     """The random yes / no labels of the training side: drawn like the pool, they set the
     operating curve, the calibration and the prior."""
-    keep = _random_yes_no(labels) & calibration_side(labels["post_id"])
+    keep = _yes_no(labels) & (labels["chosen_by"] == "random") & ~_held_out(labels)
     return labels[keep].reset_index(drop=True)
 
 
 def training_labels(labels: pd.DataFrame) -> pd.DataFrame:
-    """The labels a model learns from: yes / no, except the random ones of the held-out side."""
-    keep = labels["label"].isin(["yes", "no"]) & (
-        (labels["chosen_by"] != "random") | calibration_side(labels["post_id"])
-    )
-    return labels[keep].reset_index(drop=True)
+    """The labels a model learns from: yes / no, except the held-out ones."""
+    return labels[_yes_no(labels) & ~_held_out(labels)].reset_index(drop=True)
+
+
+def held_out_rule(labels: pd.DataFrame) -> str:
+    """Which labels are held out, in words (the sidecar's ``held_out_rule``).
+
+    >>> held_out_rule(pd.DataFrame({"post_id": ["a"], "label": ["no"], "chosen_by": ["random"]}))
+    "random yes/no labels whose post id's sha256 (first 32 bits) is odd"
+    """
+    if _has_held_out_set(labels):
+        return "the yes/no labels drawn at random into the held-out set (chosen_by held_out)"
+    return "random yes/no labels whose post id's sha256 (first 32 bits) is odd"
 
 
 def pool_prior(labels: pd.DataFrame, min_labels: int = MIN_PRIOR_LABELS) -> float | str:
@@ -212,8 +248,17 @@ def train_from_labels(
         )
     cv = int(min(5, np.bincount(y_gold[on_curve], minlength=2).min()))
     prior = pool_prior(labels)
+    # the segment's [model] settings (chosen on its training side), else the defaults
+    params = dict(seg.model)
     model = PostClassifier(
-        segment, cv=cv, random_state=seed, embedding_weight=3.0 if vectors else 0.0, prior=prior
+        segment,
+        cv=cv,
+        random_state=seed,
+        embedding_weight=params.get("embedding_weight", 3.0) if vectors else 0.0,
+        char_weight=params.get("char_weight", 1.0),
+        char_blend=params.get("char_blend", 0.0),
+        C=params.get("C", 1.0),
+        prior=prior,
     )
     model.fit(texts, y, weights, curve_mask=curve, word_vectors=vectors, segments_dir=segments_dir)
     side = int((~chosen).sum())
@@ -228,7 +273,7 @@ def train_from_labels(
             if not on_curve.all()
             else f"out-of-fold, on all {len(gold)} training labels"
         ),
-        "held_out_rule": "random yes/no labels whose post id's sha256 (first 32 bits) is odd",
+        "held_out_rule": held_out_rule(labels),
         "labels_unsure_skipped": int((labels["label"] == "unsure").sum()),
         "unlabelled_posts": len(unlabelled),
         "weak_rows": len(weak_rows),
@@ -240,6 +285,7 @@ def train_from_labels(
             "from": "training-side random labels' share of yes" if prior != "auto" else "auto",
         },
         "cv": cv,
+        "model_settings": dict(seg.model),
         "seed": seed,
         "code": "nlp.label_training.train_from_labels",
         "code_sha256": code_sha256(),

@@ -24,6 +24,7 @@ from typing import Any, Generic, TypeVar
 
 __all__ = [
     "DEFAULT_SEGMENTS_DIR",
+    "MODEL_KEYS",
     "POST_SCORERS",
     "PROFILE_FIELDS",
     "ContextRule",
@@ -164,6 +165,10 @@ class SegmentDefinition:
     features: tuple[tuple[str, re.Pattern[str]], ...] = ()
     #: ``people = {zh = "妈妈", en = "mothers"}``: what the members are called, per language
     people: tuple[tuple[str, str], ...] = ()
+    #: ``[model]``: settings of the post model that ``tajian train`` fits for this segment
+    #: (:data:`MODEL_KEYS`: ``char_weight``, ``char_blend``, ``embedding_weight``, ``C`` of
+    #: :class:`nlp.classifier.PostClassifier`), chosen on the training side; empty: the defaults
+    model: tuple[tuple[str, float], ...] = ()
 
     def called(self, lang: str) -> str:
         """What the members are called in ``lang`` (``people``), else the segment's name."""
@@ -326,6 +331,14 @@ _TOP_KEYS = {
     "features",
     "profile",
     "people",
+    "model",
+}
+#: ``[model]`` keys and their ranges: PostClassifier parameters a segment may set for tajian train
+MODEL_KEYS = {
+    "char_weight": (0.0, 100.0),
+    "char_blend": (0.0, 10.0),
+    "embedding_weight": (0.0, 100.0),
+    "C": (0.0, 1000.0),
 }
 _PEOPLE_KEYS = {"zh", "en"}
 _CONTEXT_KEYS = {"regex", "min_topic", "max_chars", "weight", "label"}
@@ -356,6 +369,12 @@ def _parse(data: Mapping[str, Any], stem: str, c: _Checker) -> SegmentDefinition
     threshold = c.number(data["threshold"], "threshold", 0.0, _MAX_WEIGHT, lo_open=True)
     scale = c.number(data.get("scale", threshold), "scale", 0.0, 100.0, lo_open=True)
 
+    model = c.table(data.get("model", {}), "model")
+    c.known_keys(model, set(MODEL_KEYS), "model.")
+    model_params = tuple(
+        (key, c.number(value, f"model.{key}", *MODEL_KEYS[key], lo_open=key in ("char_weight", "C")))
+        for key, value in model.items()
+    )
     user = c.table(data.get("user", {}), "user")
     retired = sorted(_RETIRED_USER_KEYS & set(user))
     if retired:
@@ -488,6 +507,7 @@ def _parse(data: Mapping[str, Any], stem: str, c: _Checker) -> SegmentDefinition
         people=people,
         prefilter=prefilter,
         features=tuple(features),
+        model=model_params,
     )
 
 

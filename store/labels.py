@@ -8,7 +8,9 @@ process; while another holds the file, a write is retried for ``wait_s`` seconds
 
 A post has at most one label per segment: labelling it again replaces the label. ``chosen_by``
 says how the post was put in front of the labeller: ``active`` (the model was unsure),
-``random`` (a uniform draw: only these count for measured figures) or ``import`` (a CSV).
+``random`` (a uniform draw: only these count for measured figures), ``held_out`` (a uniform draw
+set aside to measure the model: when a segment has such labels they alone are measured on and the
+``random`` ones all train; :mod:`nlp.label_training`) or ``import`` (a CSV).
 
 CSV files are ``id,text,label`` (label 1 / 0 / unsure) plus ``chosen_by,labelled_by,labelled_at``;
 :func:`export_labels` guards every cell against spreadsheet formulas.
@@ -51,7 +53,7 @@ __all__ = [
 ]
 
 LABEL_VALUES = ("yes", "no", "unsure")
-CHOSEN_BY = ("active", "random", "import")
+CHOSEN_BY = ("active", "random", "import", "held_out")
 CSV_COLUMNS = ("id", "text", "label", "chosen_by", "labelled_by", "labelled_at")
 _CSV_LABEL = {"yes": "1", "no": "0", "unsure": "unsure"}
 _FROM_CSV = {"1": "yes", "0": "no", "unsure": "unsure", "yes": "yes", "no": "no", "u": "unsure"}
@@ -71,7 +73,7 @@ class LabelFileError(ValueError):
 
 @dataclass(frozen=True)
 class Label:
-    """One judgement: ``label`` in yes / no / unsure, ``chosen_by`` in active / random / import."""
+    """One judgement: ``label`` in yes / no / unsure, ``chosen_by`` in active / random / import / held_out."""
 
     segment: str
     post_id: str

@@ -91,8 +91,8 @@ def test_init_only_stores_params() -> None:
     assert not [k for k in vars(m) if k.endswith("_")]
     assert set(m.get_params()) == {
         "segment", "C", "word_ngram_range", "char_ngram_range", "min_df", "max_features",
-        "rule_features", "signal_features", "embedding_weight", "prefilter", "cv", "prior",
-        "min_auto_posts", "default_prior", "random_state",
+        "rule_features", "signal_features", "embedding_weight", "char_weight", "char_blend", "prefilter",
+        "cv", "prior", "min_auto_posts", "default_prior", "random_state",
     }  # fmt: skip
 
 
@@ -178,6 +178,8 @@ def test_fit_needs_cv_posts_of_each_label_past_the_prefilter() -> None:
         ({"cv": True}, r"cv must be a whole number >= 2; got True"),
         ({"word_ngram_range": (2, 1)}, r"word_ngram_range must be \(min, max\) with 1 <= min <= max <= 6"),
         ({"embedding_weight": -1}, r"embedding_weight must be between 0 \(off\) and 100; got -1"),
+        ({"char_weight": 0}, r"char_weight must be a number above 0 and at most 100; got 0"),
+        ({"char_blend": -0.5}, r"char_blend must be between 0 \(off\) and 10; got -0\.5"),
         ({"prior": 1.5}, r'prior must be "auto" or a number strictly between 0 and 1; got 1\.5'),
         (
             {"prior": "sometimes"},
@@ -191,6 +193,39 @@ def test_fit_needs_cv_posts_of_each_label_past_the_prefilter() -> None:
 def test_bad_params_say_what_was_expected(params: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         PostClassifier(**{**PARAMS, **params}).fit(TEXTS, LABELS)
+
+
+def test_char_weight_and_char_blend_are_one_linear_model() -> None:
+    """char_weight scales the character block; char_blend adds a character-only regression's
+    log-odds, folded into the same coefficients (so explanations still add up to the decision)."""
+    base = PostClassifier(**PARAMS).fit(TEXTS, LABELS)
+    same = PostClassifier(**PARAMS, char_weight=1.0, char_blend=0.0).fit(TEXTS, LABELS)
+    assert np.array_equal(base.decision_function(TEXTS), same.decision_function(TEXTS))
+    heavy = PostClassifier(**PARAMS, char_weight=3.0).fit(TEXTS, LABELS)
+    words = base.n_word_features_
+    chars = slice(words, words + base.n_char_features_)
+    x_base = base._features(TEXTS[:3]).matrix.toarray()
+    x_heavy = heavy._features(TEXTS[:3]).matrix.toarray()
+    np.testing.assert_allclose(x_heavy[:, chars], 3 * x_base[:, chars], rtol=1e-6)
+    np.testing.assert_array_equal(x_heavy[:, :words], x_base[:, :words])
+    blended = PostClassifier(**PARAMS, char_blend=1.0).fit(TEXTS, LABELS)
+    relevant = blended._features(TEXTS)
+    parts, y = relevant.matrix, np.array(LABELS)[relevant.relevant]
+    own = parts[:, chars]
+    w = np.where(y == 1, len(y) / 2 / (y == 1).sum(), len(y) / 2 / (y == 0).sum())  # balanced, as fit
+    chars_only = classifier.LogisticRegression(C=classifier.CHAR_BLEND_C, max_iter=5000).fit(
+        own, y, sample_weight=w
+    )
+    expected = base.model_.decision_function(parts) + chars_only.decision_function(own)
+    got = blended.decision_function(TEXTS)[relevant.relevant]
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
+    assert not np.allclose(got, base.decision_function(TEXTS)[relevant.relevant])
+    # a model file saved before the two settings existed loads with their defaults
+    state = {k: v for k, v in base.__getstate__().items() if k not in ("char_weight", "char_blend")}
+    old = PostClassifier.__new__(PostClassifier)
+    old.__setstate__(state)
+    assert (old.get_params()["char_weight"], old.get_params()["char_blend"]) == (1.0, 0.0)
+    assert np.array_equal(old.decision_function(TEXTS), base.decision_function(TEXTS))
 
 
 # -- exact behaviour on a tiny hand-made set ----------------------------------------------------

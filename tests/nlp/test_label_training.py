@@ -13,6 +13,7 @@ from nlp.label_training import (
     calibration_side,
     curve_rows,
     held_out_labels,
+    held_out_rule,
     labels_sha256,
     pool_prior,
     train_from_labels,
@@ -42,10 +43,14 @@ def test_the_held_out_random_labels_are_never_trained_on(labels):
     assert set(used["label"]) == {"yes", "no"}
     assert not set(used["post_id"]) & set(held["post_id"])
     assert set(side["post_id"]) <= set(used["post_id"])
-    random = labels[(labels["chosen_by"] == "random") & labels["label"].isin(["yes", "no"])]
-    assert sorted(held["post_id"].tolist() + side["post_id"].tolist()) == sorted(random["post_id"])
-    # the held-out figures of tests/data/LABELS.md: at least 150 posts with 25 food posts
-    assert len(held) >= 150 and (held["label"] == "yes").sum() >= 25
+    yes_no = labels["label"].isin(["yes", "no"])
+    # food has a held-out set drawn for it (h22e): it alone is measured on, every random label trains
+    drawn = labels[(labels["chosen_by"] == "held_out") & yes_no]
+    random = labels[(labels["chosen_by"] == "random") & yes_no]
+    assert sorted(held["post_id"]) == sorted(drawn["post_id"])
+    assert sorted(side["post_id"]) == sorted(random["post_id"])
+    # the held-out figures of tests/data/LABELS.md: at least 250 posts with 30 food posts
+    assert len(held) >= 250 and (held["label"] == "yes").sum() >= 30
     assert pool_prior(labels) == round((side["label"] == "yes").mean(), 4)
 
 
@@ -67,6 +72,25 @@ def test_the_split_is_fixed_by_post_id():
     # more labels do not move a post across the split
     more = pd.concat([frame, frame.assign(post_id=["e", "f", "g", "h", "i"])], ignore_index=True)
     assert set(held_out_labels(frame)["post_id"]) <= set(held_out_labels(more)["post_id"])
+    # a held-out set drawn for it replaces the split: every random label trains, the set measures
+    drawn = pd.concat(
+        [
+            frame,
+            pd.DataFrame(
+                {
+                    "post_id": ["h1", "h2", "h3"],
+                    "text": ["t"] * 3,
+                    "label": ["yes", "unsure", "no"],
+                    "chosen_by": ["held_out"] * 3,
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    assert held_out_labels(drawn)["post_id"].tolist() == ["h1", "h3"]
+    assert calibration_labels(drawn)["post_id"].tolist() == ["a", "c"]
+    assert training_labels(drawn)["post_id"].tolist() == ["a", "c", "b", "x1"]
+    assert "chosen_by held_out" in held_out_rule(drawn) and "sha256" in held_out_rule(frame)
 
 
 def test_the_curve_is_fitted_on_random_labels_when_there_are_enough():

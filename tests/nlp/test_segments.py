@@ -334,6 +334,23 @@ def test_prefilter_and_features_must_be_tables(tmp_path: Path, line: str, messag
         load_segment("coffee", tmp_path)
 
 
+def test_model_table_sets_the_post_model(tmp_path: Path) -> None:
+    """[model]: the settings tajian train gives the segment's post model; checked like any field."""
+    assert load_segment("mothers").model == ()
+    write(tmp_path, GOOD + "\n[model]\nchar_blend = 1.0\nchar_weight = 2\n")
+    assert dict(load_segment("coffee", tmp_path).model) == {"char_blend": 1.0, "char_weight": 2}
+    write(tmp_path, GOOD + "\n[model]\nchar_blend = 20\n")
+    with pytest.raises(
+        SegmentDefinitionError, match=r"field 'model\.char_blend' must be a number between 0 and 10"
+    ):
+        load_segment("coffee", tmp_path)
+    write(tmp_path, GOOD + "\n[model]\nmax_iter = 3\n")
+    with pytest.raises(
+        SegmentDefinitionError, match=r"unknown field 'model\.max_iter'; expected one of C, char_blend"
+    ):
+        load_segment("coffee", tmp_path)
+
+
 def test_broken_toml_syntax(tmp_path: Path) -> None:
     write(tmp_path, "name = \n")
     with pytest.raises(SegmentDefinitionError, match=r"coffee\.toml: not valid TOML"):
