@@ -101,8 +101,10 @@ LangOption = Annotated[
 def prefect_env(debug: bool = False) -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    if consoles.err.is_terminal:  # a status line per pipeline step (flows/tasks.py step_clock)
-        os.environ.setdefault("TAJIAN_PROGRESS", "1")
+    # a line per pipeline step (flows/tasks.py step_clock): a status line on a terminal's stderr;
+    # in a log or a pipe on stdout, so a scheduled run's log says which step ran how long while
+    # stderr keeps to the one line of an error (TAJIAN_PROGRESS=0 turns both off)
+    os.environ.setdefault("TAJIAN_PROGRESS", "1" if consoles.err.is_terminal else "stdout")
     # the temporary server of a run without PREFECT_API_URL: give a busy machine time to start it
     # (Prefect's 20 s failed on a loaded 2-core box), and keep its log (a traceback when it is
     # stopped while starting) off the screen unless --debug

@@ -205,24 +205,26 @@ def progress_line(name: str, seconds: float | None = None) -> str:
 def step_clock(warehouse: str, run_id: str) -> Any:
     """``with step(name): …`` logs the step's start and its wall time when done, and keeps the
     time in the run record (``run_steps``, read by the report's method section). With
-    ``TAJIAN_PROGRESS=1`` (the CLI sets it on a terminal, where Prefect's INFO log is not shown)
-    each step is also a status line on stderr."""
+    ``TAJIAN_PROGRESS=1`` (the CLI's setting on a terminal, where Prefect's INFO log is not shown)
+    each step is also a status line on stderr; with ``TAJIAN_PROGRESS=stdout`` (its setting in
+    a log or a pipe) a line on stdout."""
     logger = get_run_logger()
-    show = os.environ.get("TAJIAN_PROGRESS") == "1"
+    where = os.environ.get("TAJIAN_PROGRESS")
+    out = sys.stderr if where == "1" else sys.stdout if where == "stdout" else None
 
     @contextmanager
     def step(name: str) -> Iterator[None]:
         logger.info("step %s: started", name)
-        if show:
-            sys.stderr.write(progress_line(name) + "\n")
-            sys.stderr.flush()
+        if out is not None:
+            out.write(progress_line(name) + "\n")
+            out.flush()
         started = time.perf_counter()
         yield
         seconds = time.perf_counter() - started
         logger.info("step %s: done in %.1f s", name, seconds)
-        if show:
-            sys.stderr.write(progress_line(name, seconds) + "\n")
-            sys.stderr.flush()
+        if out is not None:
+            out.write(progress_line(name, seconds) + "\n")
+            out.flush()
         steps.record_step_time(Path(warehouse), run_id, name, seconds)
 
     return step
