@@ -25,7 +25,7 @@ from nlp.segments import SegmentDefinition
 from nlp.tagger import count_by_rule
 from nlp.words import window_top_words
 from report.backtest import model_check_text
-from report.build import is_sample_data
+from report.build import is_sample_data, screen_names
 from report.html import members_note
 from store import runs
 from store.history import latest_backtest
@@ -61,11 +61,8 @@ def read_report_data(
     dropped = set(previous["dropped_ids"] if previous else ())
     want = set(posts["user_id"]) | set(tags["user_id"]) | set(view.circle_nodes) | dropped
     profiles = place_columns(fetch_users(con, sorted(want)))
-    names = {
-        u: (None if pd.isna(n) else str(n))
-        for u, n in zip(profiles["user_id"], profiles["screen_name"], strict=True)
-    }
-    cities_of = dict(zip(profiles["user_id"], profiles["city"], strict=True))
+    names = screen_names(profiles)
+    cities_of = dict(zip(profiles["user_id"].tolist(), profiles["city"].tolist(), strict=True))
     return {
         "segment": segment,
         "as_of": as_of,

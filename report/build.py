@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -39,6 +40,7 @@ __all__ = [
     "build_report",
     "engagement",
     "is_sample_data",
+    "screen_names",
     "stored_overlap",
     "unknown_fields",
     "write_outputs",
@@ -199,11 +201,9 @@ def _circle_rows(
         key=lambda c: (-sum(1 for r in rows if r["circle"] == c), c),
     ):
         in_circle = by_circle.get(c, [])
-        top = (
-            pd.Series([member_city[u] for u in in_circle if member_city.get(u)], dtype=object)
-            .value_counts()
-            .head(3)
-        )
+        counts = Counter(member_city[u] for u in in_circle if member_city.get(u))
+        # ties by name: the members come from a set, whose order changes from run to run
+        top = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3])
         reached = per_circle.get(c)
         circle_rows.append(
             {
@@ -267,6 +267,19 @@ def _changes(
     }
 
 
+def screen_names(profiles: pd.DataFrame) -> dict[str, str | None]:
+    """Each profile's screen name by user id (None where it has none), built from whole
+    columns: a million profiles take a second, not a minute of per-row pandas access.
+
+    >>> screen_names(pd.DataFrame({"user_id": ["1", "2"], "screen_name": ["豆豆妈", None]}))
+    {'1': '豆豆妈', '2': None}
+    """
+    names = profiles["screen_name"].astype(object)
+    names = names.where(names.notna(), None)
+    ids = profiles["user_id"].tolist()
+    return {u: (None if n is None else str(n)) for u, n in zip(ids, names.tolist(), strict=True)}
+
+
 def build_report(
     *,
     segment: str,
@@ -316,10 +329,7 @@ def build_report(
     circles = {
         str(u): int(c) for u, c in zip(run_users["user_id"], run_users["circle"], strict=True) if pd.notna(c)
     }
-    names = {
-        u: (None if pd.isna(n) else str(n))
-        for u, n in zip(profiles["user_id"], profiles["screen_name"], strict=True)
-    }
+    names = screen_names(profiles)
     rows = _seed_rows(sel, segment, tags, profiles, run_users, posts, reasons, names, lang, people)
     seed_ids = [r["user_id"] for r in rows]
     notes = [members_note]

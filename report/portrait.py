@@ -102,14 +102,15 @@ def audience_portrait(
     def col(name: str) -> list[Any]:
         if name not in prof.columns:
             return [None] * len(ids)
-        return [prof.at[u, name] if u in prof.index else None for u in ids]
+        values = prof[name].reindex(ids).astype(object)  # a user without a profile row: None
+        return values.where(values.notna(), None).tolist()
 
     provinces, cities = col("province"), col("city")
     mine = posts[posts["user_id"].astype(str).isin(set(ids))] if len(posts) else posts
     times = pd.to_datetime(mine["created_at"]) if len(mine) else pd.Series(dtype="datetime64[ns]")
     known_times = times.dropna()
-    hours = Counter(int(h) for h in known_times.dt.hour)
-    weekdays = Counter(int(d) for d in known_times.dt.day_of_week)
+    hours = Counter({int(h): int(n) for h, n in known_times.dt.hour.value_counts().items()})
+    weekdays = Counter({int(d): int(n) for d, n in known_times.dt.day_of_week.value_counts().items()})
     gender = Counter(_gender(g) for g in col("gender"))
     bands = Counter(_band(f) for f in col("followers"))
     return {

@@ -190,8 +190,11 @@ def place_columns(profiles: pd.DataFrame) -> pd.DataFrame:
     """
     import pandas as pd
 
-    places = [parse_place(loc) for loc in profiles["location"]] if "location" in profiles else []
-    places = places or [Place()] * len(profiles)
+    locations = profiles["location"].tolist() if "location" in profiles else [None] * len(profiles)
+    # each distinct location parsed once: a million profiles hold a few thousand places
+    parsed = {loc: parse_place(loc) for loc in {x for x in locations if isinstance(x, str)}}
+    unknown = Place()
+    places = [parsed[x] if isinstance(x, str) else unknown for x in locations]
     return profiles.assign(
         province=pd.Series([p.province for p in places], index=profiles.index, dtype=object),
         city=pd.Series([p.city for p in places], index=profiles.index, dtype=object),
