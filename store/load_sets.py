@@ -190,7 +190,7 @@ def _independent(con: duckdb.DuckDBPyConnection, files: list[_File]) -> int:
     Files may share a post that only rides in their rows (the first file adds it, as one by
     one; a later file's own row of it completes it), a user whose one row in each keeps the
     user's screen name (:func:`_shareable`: the files' rows are applied in their order, one
-    file after another, by :func:`_load_users`), interactions and the names of their ends that
+    file after another, by :func:`_update_users`), interactions and the names of their ends that
     no file's users bring (the first file adds each, and each placeholder); a file whose users'
     names merge placeholders of the warehouse when no earlier file of the set has interactions
     of its users or names them (:func:`_merge_each`); nothing else. Sets the files' ``merges``."""
@@ -272,7 +272,7 @@ def _independent(con: duckdb.DuckDBPyConnection, files: list[_File]) -> int:
 
 
 #: A user may come in at most this many files of a set (each file after the first updates the
-#: user in statements of their own, :func:`_load_users`).
+#: user in statements of their own, :func:`_update_users`).
 MAX_USER_FILES = 8
 
 _NAME = ARROW_SCHEMAS["users"].names.index("screen_name")
