@@ -4,14 +4,18 @@ report and ``loads`` row :func:`store.warehouse.load_batch` gives it when it loa
 the warehouse the same rows as loading the files one by one.
 
 That is exact only for files that cannot change each other's load (:func:`_independent`): a
-set never holds two files with the same post as their own row, a user whose rows differ, a
-screen name one file's users bring after another file's interactions gave it, a profile row's
-user in another file, the same source or two platforms; only its first file may bring the name
-of a placeholder user (a merge, which rewrites earlier interactions: done before any file's
-interactions, as one by one). What files of a set may share goes to the first of them, as one
-by one: a post carried in their rows (a repost's source), a user with the same row, an
-interaction, a placeholder. The files are taken in their order and a set ends where the next
-file would meet one of the set's, so the upserts keep the files' order.
+set never holds two files with the same post as their own row, a user whose screen name one of
+them changes after another brought it, a screen name one file's users bring after another
+file's interactions gave it, a profile row's user in another file, the same source or two
+platforms; a file whose users' names merge placeholder users (which rewrites their
+interactions) comes after no file with interactions of those users. What files of a set may
+share goes to the first of them, as one by one: a post carried in their rows (a repost's
+source), an interaction, a placeholder; a user several files bring is added or updated by the
+first one's row and then updated by each later file's row in turn (the same statement as one
+by one, so the same fields and counts). The placeholders merge before any file's
+interactions, in the files' order, and each file's pending figures count the merges up to it.
+The files are taken in their order and a set ends where the next file would meet one of the
+set's, so the upserts keep the files' order.
 
 Example:
     >>> from store.records import make_batch
@@ -42,6 +46,7 @@ from store.warehouse import (
     _EXISTING_COLUMNS,
     _EXISTING_POSTS,
     _EXISTING_USERS,
+    _NAME_IDS,
     _UPDATE_POSTS,
     _UPDATE_USERS,
     LoadReport,
@@ -53,7 +58,7 @@ from store.warehouse import (
     load_batch,
 )
 
-__all__ = ["MAX_SET_FILES", "load_files"]
+__all__ = ["MAX_SET_FILES", "MAX_USER_FILES", "load_files"]
 
 #: At most this many files are weighed for one set (each weighing asks the warehouse once).
 MAX_SET_FILES = 500
@@ -67,7 +72,7 @@ class _File:
     cannot hold, so it loads alone) and what it touches: the posts of its own rows, the users of
     its ``user:`` row keys (profile rows), each user it brings with that user's row (None when
     the file has several rows of the user: such a user is never shared), its users' screen names
-    (name → user) and the names its interactions give."""
+    (name → user), the names its interactions give and the users they name by id."""
 
     original: ExportBatch
     batch: ExportBatch
@@ -79,6 +84,8 @@ class _File:
     users: dict[str, tuple | None] = field(default_factory=dict)
     user_names: dict[str, str] = field(default_factory=dict)
     edge_names: set[str] = field(default_factory=set)
+    edge_users: set[str] = field(default_factory=set)
+    merges: bool = False  # its users' names are the warehouse's placeholders' (set by _independent)
 
 
 def _arrow(t: object, name: str) -> pa.Table | None:
@@ -116,6 +123,7 @@ def _prepare(batch: ExportBatch, now: datetime, sound: bool = False) -> _File:
         if row["screen_name"] is not None:
             f.user_names[row["screen_name"]] = uid
     f.edge_names = _strings(edges.column("src_name")) | _strings(edges.column("dst_name"))
+    f.edge_users = _strings(edges.column("src_user")) | _strings(edges.column("dst_user"))
     return f
 
 
@@ -180,9 +188,12 @@ def _independent(con: duckdb.DuckDBPyConnection, files: list[_File]) -> int:
     """How many of ``files``, from the first, load as one set (1: the first loads alone).
 
     Files may share a post that only rides in their rows (the first file adds it, as one by
-    one; a later file's own row of it completes it), a user whose one row is the same in each
-    (:func:`_same_user`), interactions and the names of their ends that no file's users bring
-    (the first file adds each, and each placeholder); nothing else."""
+    one; a later file's own row of it completes it), a user whose one row in each keeps the
+    user's screen name (:func:`_shareable`: the files' rows are applied in their order, one
+    file after another, by :func:`_update_users`), interactions and the names of their ends that
+    no file's users bring (the first file adds each, and each placeholder); a file whose users'
+    names merge placeholders of the warehouse when no earlier file of the set has interactions
+    of its users or names them (:func:`_merge_each`); nothing else. Sets the files' ``merges``."""
     if len(files) < 2 or files[0].tables is None:
         return 1
     platform = files[0].batch.platform
@@ -195,7 +206,7 @@ def _independent(con: duckdb.DuckDBPyConnection, files: list[_File]) -> int:
         candidates += 1
     renamed: dict[int, dict[str, str]] = {}
     merges: set[int] = set()
-    known: set[str] = set()  # the files' users the warehouse holds
+    known: dict[str, str | None] = {}  # the files' users the warehouse holds: their screen names
     if not _empty(con, "users"):
         rows: dict[str, list] = {"_file": [], "kind": [], "key": []}
         for k, f in enumerate(files[:candidates]):
@@ -212,66 +223,95 @@ def _independent(con: duckdb.DuckDBPyConnection, files: list[_File]) -> int:
             if kind == "merge":
                 merges.add(k)
             elif kind == "known":
-                known.add(uid)
+                known.setdefault(uid, None)
             else:
                 renamed.setdefault(k, {})[name] = uid
+                known[uid] = name
     own: set[str] = set()
     profiles: set[str] = set()
-    users: dict[str, tuple | None] = {}
+    users: dict[str, tuple | None] = {}  # each user's row in the first file of the set that has it
+    files_of: dict[str, int] = {}  # how many files of the set bring the user
+    user_names_of: dict[str, str] = {}  # the name each user has in the set
     user_names: dict[str, str] = {}
     edge_names: set[str] = set()
+    edge_users: set[str] = set()
     sources: set[str] = set()
     for k, f in enumerate(files[:candidates]):
-        names = renamed.get(k, {}) | f.user_names
+        # a user's later row may change its time, and with it which user of a name is meant
+        names = (
+            renamed.get(k, {}) | f.user_names | {user_names_of[u]: u for u in f.users if u in user_names_of}
+        )
         if k and (
-            k in merges
+            (k in merges and not edge_users.isdisjoint(f.users))
             or f.batch.source in sources
             or not own.isdisjoint(f.own_posts)
             or not profiles.isdisjoint(f.users.keys() | f.profile_users)
             or not f.profile_users.isdisjoint(users)
-            or any(u in users and not _same_user(users[u], row, u in known) for u, row in f.users.items())
+            or any(
+                u in users and (files_of[u] >= MAX_USER_FILES or not _shareable(users[u], row, u, known))
+                for u, row in f.users.items()
+            )
             or any(user_names.get(name, uid) != uid for name, uid in names.items())
             or not edge_names.isdisjoint(names)
         ):
             return k
+        f.merges = k in merges
         own |= f.own_posts
         profiles |= f.profile_users
-        users |= f.users
+        for u, row in f.users.items():
+            users.setdefault(u, row)
+            files_of[u] = files_of.get(u, 0) + 1
+            name = known.get(u) or (row[_NAME] if row is not None else None)
+            if name is not None:
+                user_names_of.setdefault(u, name)
         user_names |= names
         edge_names |= f.edge_names
+        edge_users |= f.edge_users
         sources.add(f.batch.source)
     return candidates
 
 
-def _same_user(first: tuple | None, later: tuple | None, known: bool) -> bool:
-    """Whether a later file's one row of a user changes nothing after the first file's row:
-    for a user the warehouse holds, the same row with a time (the first one updates it to that,
-    or leaves it as the later one would); for a new user, the same profile at any time (the first
-    adds it, the later one finds nothing to change). The rows end with ``seen_at``."""
+#: A user may come in at most this many files of a set (each file after the first updates the
+#: user in statements of their own, :func:`_update_users`).
+MAX_USER_FILES = 8
+
+_NAME = ARROW_SCHEMAS["users"].names.index("screen_name")
+
+
+def _shareable(first: tuple | None, later: tuple | None, user: str, known: dict[str, str | None]) -> bool:
+    """Whether a later file of a set may bring a user an earlier one brought (``first``: that
+    file's row, ``later``: this one's, each None when its file has several rows of the user):
+    when no row changes the user's screen name (each row has none or the name the user has:
+    the warehouse's, or the first row's for a new user), or when a user the warehouse holds
+    comes with the very same row, with a time. The later row is then applied after the earlier files' (its
+    update and count are the ones loading it alone gives), and what other files of the set
+    resolve or merge by name does not depend on it. The rows end with ``seen_at``.
+
+    >>> _shareable(("1", "weibo", "阿花", 5, None), ("1", "weibo", "阿花", None, None), "1", {})
+    True
+    >>> _shareable(("1", "weibo", "阿花", 5, None), ("1", "weibo", "小红", 5, None), "1", {})
+    False
+    """
     if first is None or later is None:
         return False
-    return first == later and later[-1] is not None if known else first[:-1] == later[:-1]
+    if user in known and first == later and later[-1] is not None:
+        return True
+    name = known[user] if user in known else first[_NAME]
+    return all(row[_NAME] is None or row[_NAME] == name for row in (first, later))
 
 
 _FP_SCHEMA = pa.schema([("_file", pa.int32()), ("kind", pa.string()), ("key", pa.string())])
 
 
-def _concat(files: list[_File], name: str, ordinal: bool = False, key: str | None = None) -> pa.Table:
+def _concat(files: list[_File], name: str, ordinal: bool = False) -> pa.Table:
     """The files' ``name`` tables one after the other, with ``_file`` (and ``_ord``, the row's
-    number in the set: each file's rows keep their order). ``key``: a row whose ``key`` an
-    earlier file of the set brought is left out (a shared user: the first file's row)."""
+    number in the set: each file's rows keep their order)."""
     tables = [f.tables[name] for f in files if f.tables is not None]
     if len(tables) != len(files):  # pragma: no cover - _independent keeps such files out of sets
         raise ValueError("expected Arrow tables for every file of a set")
-    out = pa.concat_tables(tables)
+    out = pa.concat_tables(tables).combine_chunks()  # one chunk: DuckDB scans 1-row chunks slowly
     file_of = np.repeat(np.arange(len(files), dtype=np.int32), [len(t) for t in tables])
     out = out.append_column("_file", pa.array(file_of))
-    if key is not None and len(out):
-        first: dict[str, int] = {}
-        values = out.column(key).to_pylist()
-        keep = [first.setdefault(v, k) == k for v, k in zip(values, file_of.tolist(), strict=True)]
-        if not all(keep):
-            out = out.filter(pa.array(keep, pa.bool_()))
     if ordinal:
         out = out.append_column("_ord", pa.array(np.arange(len(out), dtype=np.int64)))
     return out
@@ -350,7 +390,10 @@ def _load_set(con: duckdb.DuckDBPyConnection, files: list[_File], loaded_at: dat
     """Load independent files (:func:`_independent`) as one set, inside the caller's transaction."""
     platform = files[0].batch.platform
     sources = [f.batch.source for f in files]
-    posts, users = _set_posts(con, files, platform), _concat(files, "users", True, "user_id")
+    posts = _set_posts(con, files, platform)
+    # each user's row in the first file of the set that brings it; the later files' rows of
+    # users the set shares (one row each) are applied after them, round by round
+    users, *later_users = _rounds(_concat(files, "users", True))
     edges, quarantine = _concat(files, "interactions"), _concat(files, "quarantine")
     keys = pa.table(
         {
@@ -447,15 +490,16 @@ def _load_set(con: duckdb.DuckDBPyConnection, files: list[_File], loaded_at: dat
         _count(users_updated, user_file, con.execute(_UPDATE_USERS + " RETURNING u.user_id"))
         anti = "\n ANTI JOIN ex_users u ON u.platform = b.platform AND u.user_id = b.user_id"
         _count(users_added, user_file, con.execute(insert_users.format(anti=anti)))
-    # Only the set's first file may bring a placeholder's name (:func:`_independent`): merged
-    # here, before any file's interactions, as one by one; the counts after it start the
-    # pending figures (each file's: the warehouse's count after that file)
-    if len(users):
-        _merge_placeholders(con)
-    placeholders, pending = con.execute(
-        """SELECT (SELECT count(*) FROM users WHERE placeholder),
-                  (SELECT count(*) FROM pending_interactions)"""
-    ).fetchall()[0]
+    merging = [k for k, f in enumerate(files) if f.merges and len(users)]
+    if merging:  # the names each file brings first (a user's later rows keep its name)
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE m_names AS SELECT platform, screen_name, _file FROM b_users"
+        )
+    con.unregister("r_users")
+    con.execute(f"DROP {'VIEW' if unique_users else 'TABLE'} b_users")
+    for later in later_users:
+        _update_users(con, later, users_updated)
+    marks = _merge_each(con, merging) if merging else {0: _pending(con)}
     added, new_pending, new_placeholders = dict(zero), dict(zero), dict(zero)
     if len(edges):
         added, new_pending, new_placeholders = _insert_interactions(
@@ -469,7 +513,12 @@ def _load_set(con: duckdb.DuckDBPyConnection, files: list[_File], loaded_at: dat
         [loaded_at],
     )
     reports = []
+    placeholders = pending = 0
     for k, f in enumerate(files):
+        if k in marks:  # the warehouse's counts after this file's merge (all files' users in)
+            placeholders, pending = marks[k]
+            placeholders += sum(new_placeholders[j] for j in range(k))
+            pending += sum(new_pending[j] for j in range(k))
         placeholders += new_placeholders[k]
         pending += new_pending[k]
         q = f.tables["quarantine"] if f.tables is not None else pa.table({})
@@ -491,13 +540,114 @@ def _load_set(con: duckdb.DuckDBPyConnection, files: list[_File], loaded_at: dat
             )
         )
     _record_loads(con, reports, loaded_at)
-    for name in ("r_posts", "r_users", "r_edges", "r_quarantine", "b_keys", "b_files"):
+    for name in ("r_posts", "r_edges", "r_quarantine", "b_keys", "b_files"):
         con.unregister(name)
     con.execute(f"DROP {'VIEW' if unique else 'TABLE'} b_posts")
-    con.execute(f"DROP {'VIEW' if unique_users else 'TABLE'} b_users")
     con.execute("DROP TABLE ex_posts")
     con.execute("DROP TABLE ex_users")
     return reports
+
+
+def _rounds(users: pa.Table) -> list[pa.Table]:
+    """``users`` (a set's, with ``_file``) split in rounds: the first holds each user's rows of
+    the first file that brings it, the n-th each user's row of the n-th file (such a user has
+    one row in each file, :func:`_independent`)."""
+    if not len(users):
+        return [users]
+    round_of: list[int] = []
+    last: dict[str, tuple[int, int]] = {}  # user → (its last file, that file's round)
+    for uid, k in zip(users.column("user_id").to_pylist(), users.column("_file").to_pylist(), strict=True):
+        file, r = last.get(uid, (k, 0))
+        if file != k:
+            r += 1
+        last[uid] = (k, r)
+        round_of.append(r)
+    rounds = np.array(round_of)
+    if not rounds.any():
+        return [users]
+    return [users.filter(pa.array(rounds == r)) for r in range(int(rounds.max()) + 1)]
+
+
+def _update_users(con: duckdb.DuckDBPyConnection, rows: pa.Table, updated: dict[int, int]) -> None:
+    """Apply a round of users' later rows (one row a user, each user in the warehouse now) as
+    :func:`store.warehouse.load_batch` updates a known user, counting each update for its file."""
+    con.register("r_users", rows)
+    con.execute(_BATCH_USERS_UNIQUE_SQL.format(extra=", _file"))
+    file_of = dict(zip(rows.column("user_id").to_pylist(), rows.column("_file").to_pylist(), strict=True))
+    _count(updated, file_of, con.execute(_UPDATE_USERS + " RETURNING u.user_id"))
+    con.execute("DROP VIEW b_users")
+    con.unregister("r_users")
+
+
+def _merge_each(con: duckdb.DuckDBPyConnection, merging: list[int]) -> dict[int, tuple[int, int]]:
+    """Merge the warehouse's placeholders that the names of the ``merging`` files' users
+    (``m_names``) name, before any file's interactions, as each of those files merges them
+    when it loads alone: no earlier file of the set has interactions of those users or names
+    them (:func:`_independent`). Returns the warehouse's placeholders and pending interactions
+    after the merges of each of those files (and before any merge: file 0's, when it merges
+    nothing), which start the files' pending figures.
+
+    When no interaction has an end in two merges (a placeholder or its user), each merge
+    changes the counts alone: all merge at once, and each one's change is counted from the
+    interactions it touches. Otherwise each file merges in turn, its counts read after it."""
+    marks: dict[int, tuple[int, int]] = {}
+    before = _pending(con)
+    if merging[0]:
+        marks[0] = before
+    files = ", ".join(str(k) for k in merging)
+    plan = con.execute(
+        f"""SELECT p.user_id, n.user_id, min(m._file) FROM users p
+            JOIN m_names m ON m.platform = p.platform AND m.screen_name = p.screen_name
+            JOIN ({_NAME_IDS.format(names="SELECT platform, screen_name FROM m_names")}) n
+              ON n.platform = p.platform AND n.screen_name = p.screen_name
+            WHERE p.placeholder AND m._file IN ({files})
+            GROUP BY p.user_id, n.user_id"""
+    ).fetchall()
+    group = {end: g for g, (placeholder, real, _) in enumerate(plan) for end in (placeholder, real)}
+    touched = con.execute(
+        """SELECT src_user, dst_user, src_user LIKE '@%' OR dst_user LIKE '@%' FROM interactions
+           WHERE src_user IN (SELECT unnest($1::VARCHAR[])) OR dst_user IN (SELECT unnest($1::VARCHAR[]))""",
+        [list(group)],
+    ).fetchall()
+    apart = all(src not in group or dst not in group or group[src] == group[dst] for src, dst, _ in touched)
+    if not apart:
+        for k in merging:
+            con.execute(f"CREATE OR REPLACE TEMP VIEW b_users AS SELECT * FROM m_names WHERE _file = {k}")
+            _merge_placeholders(con)
+            con.execute("DROP VIEW b_users")
+            marks[k] = _pending(con)
+        con.execute("DROP TABLE m_names")
+        return marks
+    drop = [0] * len(plan)  # each merge's pending interactions that are no longer
+    for src, dst, pending in touched:
+        if pending:
+            drop[group[src] if src in group else group[dst]] += 1
+    con.execute(f"CREATE OR REPLACE TEMP VIEW b_users AS SELECT * FROM m_names WHERE _file IN ({files})")
+    _merge_placeholders(con)
+    con.execute("DROP VIEW b_users")
+    con.execute("DROP TABLE m_names")
+    reals = [real for _, real, _ in plan]
+    for src, dst in con.execute(
+        """SELECT src_user, dst_user FROM pending_interactions
+           WHERE src_user IN (SELECT unnest($1::VARCHAR[])) OR dst_user IN (SELECT unnest($1::VARCHAR[]))""",
+        [reals],
+    ).fetchall():
+        drop[group[src] if src in group else group[dst]] -= 1
+    placeholders, pending = before
+    for k in merging:
+        placeholders -= sum(1 for _, _, first in plan if first == k)
+        pending -= sum(d for d, (_, _, first) in zip(drop, plan, strict=True) if first == k)
+        marks[k] = (placeholders, pending)
+    return marks
+
+
+def _pending(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """The warehouse's placeholder users and pending interactions."""
+    placeholders, pending = con.execute(
+        """SELECT (SELECT count(*) FROM users WHERE placeholder),
+                  (SELECT count(*) FROM pending_interactions)"""
+    ).fetchall()[0]
+    return int(placeholders), int(pending)
 
 
 def _insert_interactions(

@@ -171,15 +171,17 @@ def _load_together(
     done: list[tuple[Path, LoadReport | ValueError | OSError | None]] = []  # the open transaction's
     waiting: list[tuple[int, ExportBatch]] = []  # read, not loaded yet: (index in done, batch)
     rows = waiting_rows = 0
+    loaded = 0  # files of the open transaction loaded (counted, not searched for: 500 a batch)
     began = False
     reads = read_exports(files, fmt)
 
     def load_waiting() -> None:
-        nonlocal waiting_rows
+        nonlocal waiting_rows, loaded
         if waiting:
             reports = load_files(con, [b for _, b in waiting])
             for (k, _), report in zip(waiting, reports, strict=True):
                 done[k] = (done[k][0], report)
+            loaded += len(reports)
         waiting.clear()
         waiting_rows = 0
 
@@ -199,14 +201,14 @@ def _load_together(
             waiting.append((len(done) - 1, batch))
             rows += batch.rows_read
             waiting_rows += batch.rows_read
-            last = len(waiting) + sum(1 for _, o in done if isinstance(o, LoadReport)) >= max_files
+            last = len(waiting) + loaded >= max_files
             if not (last or rows >= max_rows or waiting_rows >= SET_ROWS):
                 continue
             try:
                 load_waiting()
             except (ValueError, OSError):
                 con.rollback()
-                failed, done, rows, began = done, [], 0, False
+                failed, done, rows, began, loaded = done, [], 0, False, 0
                 waiting.clear()
                 yield from _one_by_one(con, failed, fmt)
                 continue
@@ -216,7 +218,7 @@ def _load_together(
                 raise
             if last or rows >= max_rows:
                 con.commit()
-                committed, done, rows, began = done, [], 0, False
+                committed, done, rows, began, loaded = done, [], 0, False, 0
                 yield from committed  # type: ignore[misc]
         if began:
             try:
