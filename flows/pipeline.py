@@ -22,6 +22,9 @@ from datetime import date
 from typing import Any
 
 from prefect import Flow, flow, get_run_logger
+from prefect.context import FlowRunContext
+from prefect.settings import PREFECT_API_URL, temporary_settings
+from prefect.task_runners import ProcessPoolTaskRunner
 
 from flows.flow_parts import (
     DAILY_KEYS,
@@ -57,6 +60,7 @@ from flows.tasks import (
 from store import leases
 
 __all__ = [
+    "FlowApiProcessPool",
     "backfill_day",
     "daily",
     "pipeline",
@@ -197,10 +201,26 @@ def pipeline_on(dask_address: str | None = None, tag_shards: int = 1) -> Flow:
         return pipeline.with_options(task_runner=DaskTaskRunner(address=dask_address))
     workers = tag_workers(tag_shards)
     if workers > 1:
-        from prefect.task_runners import ProcessPoolTaskRunner
-
-        return pipeline.with_options(task_runner=ProcessPoolTaskRunner(max_workers=workers))
+        return pipeline.with_options(task_runner=FlowApiProcessPool(max_workers=workers))
     return pipeline
+
+
+class FlowApiProcessPool(ProcessPoolTaskRunner):
+    """Prefect's ``ProcessPoolTaskRunner`` whose workers report to the flow's own Prefect API.
+
+    Without ``PREFECT_API_URL`` a flow runs against a temporary server of its own, which the
+    runner does not tell its workers of: each would start another temporary server (a uvicorn
+    process: ~6 CPU-s and seconds of wall per worker, measured, bench/RESULTS.md). The first
+    submission (when the runner captures the settings it hands its workers) is made with the
+    flow's API address in the settings."""
+
+    def submit(self, task, parameters, wait_for=None, dependencies=None):  # type: ignore[no-untyped-def,override]
+        ctx = FlowRunContext.get()
+        url = str(getattr(getattr(ctx, "client", None), "api_url", "") or "").rstrip("/")
+        if PREFECT_API_URL.value() or not url.startswith("http") or "//ephemeral-prefect" in url:
+            return super().submit(task, parameters, wait_for, dependencies)
+        with temporary_settings(updates={PREFECT_API_URL: url}):
+            return super().submit(task, parameters, wait_for, dependencies)
 
 
 @flow(name="tajian-daily", log_prints=True)

@@ -34,9 +34,8 @@ def _tags(wh: Path, run_id: str) -> pd.DataFrame:
 @pytest.mark.slow
 def test_shards_tagged_in_worker_processes_equal_the_serial_tag_step(prefect_harness, sample_dir, tmp_path):
     from prefect import flow
-    from prefect.task_runners import ProcessPoolTaskRunner
 
-    from flows.pipeline import _tag
+    from flows.pipeline import FlowApiProcessPool, _tag, pipeline_on, tag_workers
 
     wh = tmp_path / "w.duckdb"
     exports.ingest_paths(wh, [sample_dir])
@@ -49,8 +48,12 @@ def test_shards_tagged_in_worker_processes_equal_the_serial_tag_step(prefect_har
     n_serial = tagging.tag_step(wh, serial, "mothers", AS_OF, 30, settings.segments_dir)
 
     # the pipeline's own wiring of the tag step (score each shard, the prior from all, tag each
-    # shard), its shard tasks in two worker processes
-    @flow(task_runner=ProcessPoolTaskRunner(max_workers=2))
+    # shard), its shard tasks in two worker processes of the runner pipeline_on picks
+    if tag_workers(2) == 2:
+        assert isinstance(pipeline_on(None, 2).task_runner, FlowApiProcessPool)
+    assert pipeline_on(None, 1).task_runner.__class__.__name__ == "ThreadPoolTaskRunner"
+
+    @flow(task_runner=FlowApiProcessPool(max_workers=2))
     def tag_in_processes(run_id: str) -> int:
         return _tag(settings, run_id, "mothers", AS_OF, 30)
 
