@@ -17,10 +17,11 @@ of one shard, which a Dask run ships to its worker, is printed too).
     .venv/bin/python bench/bench_tagging.py [--posts 1000000] [--classifier] [--shards 2]
 
 With ``--warehouse W`` it instead runs the tag step of a run (``flows.tagging``: read the window's
-posts, estimate the prior, tag, write the tags) on a copy of ``W`` (its newest succeeded run's
-segment, day and window; the run's ``user_tags`` are rewritten in the copy only) and prints the
-CPU seconds of each sub-step, exclusive of the sub-steps inside it (a timer around each function
-of the step, so the figures add up to the process's CPU for the step):
+posts, score them, estimate the prior from their probabilities, tag, write the tags) on a copy
+of ``W`` (its newest succeeded run's segment, day and window; the run's ``user_tags`` are
+rewritten in the copy only) and prints the CPU seconds of each sub-step, exclusive of the
+sub-steps inside it (a timer around each function of the step, so the figures add up to the
+process's CPU for the step):
 
     .venv/bin/python bench/bench_tagging.py --warehouse /tmp/scale100k/w.duckdb
 """
@@ -160,6 +161,7 @@ def tag_step_substeps(warehouse: Path) -> None:
         (ft, ("load_post_classifier",), "load the model"),
         (ft, ("write_tags",), "write tags"),
         (ft, ("read_tag_shards",), "other: read_tag_shards"),
+        (ft, ("score_shard",), "other: score_shard"),
         (ft, ("estimate_prior",), "other: estimate_prior"),
         (ft, ("tag_shard",), "other: tag_shard"),
     ]
@@ -183,8 +185,10 @@ def tag_step_substeps(warehouse: Path) -> None:
         segments = ROOT / "data" / "segments"
         t0, c0 = time.perf_counter(), time.process_time()
         parts = ft.read_tag_shards(copy, as_of, days, 1)
-        prior = ft.estimate_prior(parts, segment, segments)
-        members = ft.write_tags(copy, run_id, [ft.tag_shard(p, segment, segments, prior) for p in parts])
+        proba = [ft.score_shard(p, segment, segments) for p in parts]  # as the flow: a task per shard
+        prior = ft.estimate_prior(parts, segment, segments, proba)
+        tagged = [ft.tag_shard(p, segment, segments, prior, q) for p, q in zip(parts, proba, strict=True)]
+        members = ft.write_tags(copy, run_id, tagged)
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     for label, seconds in sorted(totals.items(), key=lambda kv: -kv[1]):
         print(f"  {label:<40} {seconds:7.2f} s CPU")

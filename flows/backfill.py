@@ -61,7 +61,7 @@ def run_backfill(
     from flows.limits import warehouse_slot
     from flows.pipeline import pipeline_on  # Prefect only when there is work
 
-    pipeline = pipeline_on(dask_address)
+    pipeline = pipeline_on(dask_address, tag_shards or 1)
 
     def run_day(day: date) -> str | None:
         try:

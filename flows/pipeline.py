@@ -22,6 +22,9 @@ from datetime import date
 from typing import Any
 
 from prefect import Flow, flow, get_run_logger
+from prefect.context import FlowRunContext
+from prefect.settings import PREFECT_API_URL, temporary_settings
+from prefect.task_runners import ProcessPoolTaskRunner
 
 from flows.flow_parts import (
     DAILY_KEYS,
@@ -48,6 +51,7 @@ from flows.tasks import (
     read_shards_task,
     report_task,
     resolve_as_of_task,
+    score_shard_task,
     select_task,
     step_clock,
     tag_shard_task,
@@ -56,10 +60,12 @@ from flows.tasks import (
 from store import leases
 
 __all__ = [
+    "FlowApiProcessPool",
     "backfill_day",
     "daily",
     "pipeline",
     "pipeline_on",
+    "tag_workers",
 ]
 
 
@@ -87,8 +93,9 @@ def pipeline(
 
     ``ingest`` loads export files or folders first. Settings not given here come from
     ``tajian.toml`` and ``TAJIAN_*`` variables (flows/settings.py). The window's posts are
-    tagged in ``tag_shards`` user shards, one task each, submitted to the flow's task runner
-    (threads here; a Dask cluster with :func:`pipeline_on`); the result does not depend on it.
+    tagged in ``tag_shards`` user shards, each scored then tagged by tasks submitted to the
+    flow's task runner (threads here; worker processes or a Dask cluster with
+    :func:`pipeline_on`); the result does not depend on it.
 
     The run holds the lease of its ``(segment, as_of)`` from before its run row until it is
     published or cleaned up (:mod:`store.leases`): a run of a day another live run holds waits
@@ -143,30 +150,77 @@ def _run_day(
 
 
 def _tag(settings: Settings, run_id: str, segment: str, day: date, window_days: int) -> int:
-    """Tag the window's members, a task per user shard (on the flow's task runner)."""
+    """Tag the window's members: each user shard's posts scored by a task, the window's prior
+    from all their probabilities, then each shard tagged by a task (the shards' tasks on the
+    flow's task runner)."""
     wh, segments_dir = str(settings.warehouse), str(settings.segments_dir)
     shards = read_shards_task(wh, day, window_days, settings.tag_shards)
-    prior = prior_task(shards, segment, segments_dir)
+    of = len(shards)
+    scored = [
+        score_shard_task.submit(part, segment, segments_dir, i + 1, of) for i, part in enumerate(shards)
+    ]
+    proba = [f.result() for f in scored]
+    prior = prior_task(shards, segment, segments_dir, proba)
     futures = [
-        tag_shard_task.submit(part, segment, segments_dir, i + 1, len(shards), prior)
-        for i, part in enumerate(shards)
+        tag_shard_task.submit(part, segment, segments_dir, i + 1, of, prior, q)
+        for i, (part, q) in enumerate(zip(shards, proba, strict=True))
     ]
     n_members = write_tags_task(wh, run_id, [f.result() for f in futures])
     get_run_logger().info("%d %s tagged in the %d days ending %s", n_members, segment, window_days, day)
     return n_members
 
 
-def pipeline_on(dask_address: str | None = None) -> Flow:
-    """:func:`pipeline` as is (its tasks in threads of this process), or, given the address of
-    a running Dask scheduler, with prefect-dask's ``DaskTaskRunner`` connected to it: the
-    submitted tasks (the tag shards) then run on that cluster's workers, which must be able to
-    import this project. Never a temporary cluster: in ephemeral mode each worker of one would
-    start its own Prefect server."""
-    if not dask_address:
-        return pipeline
-    from prefect_dask import DaskTaskRunner
+def tag_workers(tag_shards: int) -> int:
+    """How many worker processes tag ``tag_shards`` user shards on this machine: one per shard,
+    at most one per CPU this process may use (1: the shards' tasks stay in this process's
+    threads).
 
-    return pipeline.with_options(task_runner=DaskTaskRunner(address=dask_address))
+    >>> tag_workers(1)
+    1
+    """
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(int(tag_shards), cpus))
+
+
+def pipeline_on(dask_address: str | None = None, tag_shards: int = 1) -> Flow:
+    """:func:`pipeline` with the task runner for its submitted tasks (each tag shard's scoring
+    and tagging): given the address of a running Dask scheduler, prefect-dask's
+    ``DaskTaskRunner`` connected to it (the tasks run on that cluster's workers, which must be
+    able to import this project; never a temporary cluster: in ephemeral mode each worker of
+    one would start its own Prefect server); else, for ``tag_shards`` > 1 on a machine with more
+    than one CPU, Prefect's ``ProcessPoolTaskRunner`` with :func:`tag_workers` processes (each
+    loads the post model once and scores and tags whole shards: the shards' CPU work runs side
+    by side, which threads cannot do); else :func:`pipeline` as is (its tasks in threads of this
+    process). The result never depends on it."""
+    if dask_address:
+        from prefect_dask import DaskTaskRunner
+
+        return pipeline.with_options(task_runner=DaskTaskRunner(address=dask_address))
+    workers = tag_workers(tag_shards)
+    if workers > 1:
+        return pipeline.with_options(task_runner=FlowApiProcessPool(max_workers=workers))
+    return pipeline
+
+
+class FlowApiProcessPool(ProcessPoolTaskRunner):
+    """Prefect's ``ProcessPoolTaskRunner`` whose workers report to the flow's own Prefect API.
+
+    Without ``PREFECT_API_URL`` a flow runs against a temporary server of its own, which the
+    runner does not tell its workers of: each would start another temporary server (a uvicorn
+    process: ~6 CPU-s and seconds of wall per worker, measured, bench/RESULTS.md). The first
+    submission (when the runner captures the settings it hands its workers) is made with the
+    flow's API address in the settings."""
+
+    def submit(self, task, parameters, wait_for=None, dependencies=None):  # type: ignore[no-untyped-def,override]
+        ctx = FlowRunContext.get()
+        url = str(getattr(getattr(ctx, "client", None), "api_url", "") or "").rstrip("/")
+        if PREFECT_API_URL.value() or not url.startswith("http") or "//ephemeral-prefect" in url:
+            return super().submit(task, parameters, wait_for, dependencies)
+        with temporary_settings(updates={PREFECT_API_URL: url}):
+            return super().submit(task, parameters, wait_for, dependencies)
 
 
 @flow(name="tajian-daily", log_prints=True)
@@ -197,7 +251,7 @@ def daily(
     for segment in segments or list(settings.segments):
         try:
             with warehouse_slot(segment):
-                result = pipeline_on(settings.dask_address)(
+                result = pipeline_on(settings.dask_address, settings.tag_shards)(
                     segment=segment,
                     as_of=day,
                     window_days=settings.window_days,

@@ -234,7 +234,7 @@ def run(
 
             _quiet_prefect(debug)
             with warehouse_slot(segment):  # against a server: never while a served run writes
-                result = pipeline_on(address)(
+                result = pipeline_on(address, shards)(
                     segment=segment,
                     as_of=day,
                     window_days=days,

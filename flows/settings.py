@@ -112,8 +112,9 @@ class Settings(BaseSettings):
     segments: Names = ("mothers",)
     schedule_cron: str = "0 2 * * *"
     schedule_timezone: str = "Asia/Shanghai"
-    # scale-out: tag the window's posts in this many user shards (each a task; 1 = no overhead),
-    # run on the workers of the Dask scheduler at this address (HOST:PORT; "" = in this process)
+    # scale-out: tag the window's posts in this many user shards (each scored then tagged by tasks;
+    # 1 = no overhead; > 1: in worker processes, at most one per CPU, flows.pipeline.pipeline_on),
+    # or on the workers of the Dask scheduler at this address (HOST:PORT; "" = on this machine)
     tag_shards: WholeNumber = 1
     dask_address: str = ""
     # the language of the report, the seed-list files and the command line's messages: zh | en

@@ -1,16 +1,22 @@
-"""The tagging step: the window's posts in user shards, the window's prior, each shard's members
-tagged (:func:`nlp.tagger.tag_users`), then the shards' tags merged and stored once.
+"""The tagging step: the window's posts in user shards, each shard's posts scored by the post
+classifier, the window's prior from all shards' probabilities, each shard's members tagged
+(:func:`nlp.tagger.tag_users`), then the shards' tags merged and stored once.
 
-The post classifier scores the window once: :func:`estimate_prior` keeps each post's
-probability on its shard (column :data:`nlp.tagger.POST_PROBA`), which :func:`tag_shard` reads
-instead of scoring the shard again (a shard without it, or scored for another segment, is scored
+The post classifier scores each post once: :func:`score_shard` gives a shard's probabilities
+(one task per shard in the flow, so the shards are scored in parallel), :func:`estimate_prior`
+reads them all (the prior is the window's, whatever the shards), and :func:`tag_shard` decides
+the shard's posts with them instead of scoring them again. Without them, :func:`estimate_prior`
+scores the whole window itself and leaves each post's probability on its shard (column
+:data:`nlp.tagger.POST_PROBA`), which :func:`tag_shard` reads (a shard without either is scored
 there).
 
 Example::
 
     parts = read_tag_shards(warehouse, as_of, 30, shards=4)
-    prior = estimate_prior(parts, "mothers", segments_dir)
-    write_tags(warehouse, run_id, [tag_shard(p, "mothers", segments_dir, prior) for p in parts])
+    proba = [score_shard(p, "mothers", segments_dir) for p in parts]
+    prior = estimate_prior(parts, "mothers", segments_dir, proba)
+    tags = [tag_shard(p, "mothers", segments_dir, prior, q) for p, q in zip(parts, proba)]
+    write_tags(warehouse, run_id, tags)
 """
 
 from __future__ import annotations
@@ -21,18 +27,22 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from nlp.segments import SegmentDefinition, load_segment
 from nlp.tagger import (
+    OWN_TEXT,
     POST_PROBA,
     TagResult,
     merge_funnels,
     merge_shard_tags,
+    post_probabilities,
     profiles_of,
     score_window,
     split_by_user_shard,
     tag_users,
+    window_prior,
 )
 from store import runs
 from store.warehouse import (
@@ -44,7 +54,15 @@ from store.warehouse import (
     write_user_tags,
 )
 
-__all__ = ["estimate_prior", "load_post_classifier", "read_tag_shards", "tag_shard", "tag_step", "write_tags"]
+__all__ = [
+    "estimate_prior",
+    "load_post_classifier",
+    "read_tag_shards",
+    "score_shard",
+    "tag_shard",
+    "tag_step",
+    "write_tags",
+]
 
 
 def load_post_classifier(definition: SegmentDefinition, segments_dir: Path) -> Any | None:
@@ -100,26 +118,73 @@ def read_tag_shards(warehouse: Path, as_of: date, window_days: int, shards: int 
     return split_by_user_shard(posts[columns], shards, own_text=True)
 
 
-def estimate_prior(shards: Sequence[pd.DataFrame], segment: str, segments_dir: Path) -> float | None:
-    """The share of segment posts in the whole window (all shards), for every shard to use.
-
-    With a post classifier, every shard's posts are scored here, once, and each shard keeps its
-    posts' probabilities (a column added to the shard frames given), so that :func:`tag_shard`
-    does not score them again."""
+def score_shard(posts: pd.DataFrame, segment: str, segments_dir: Path) -> np.ndarray | None:
+    """The segment's post classifier's probability of each of ``posts`` (one user shard, or all;
+    :func:`nlp.tagger.post_probabilities`: each distinct own text and context scored once), for
+    :func:`estimate_prior` and :func:`tag_shard`; None when the segment's rules score its posts
+    (no classifier)."""
     definition = load_segment(segment, segments_dir)
     classifier = load_post_classifier(definition, segments_dir)
-    return score_window(list(shards), definition, classifier, _proba_column(segment))
+    if classifier is None:
+        return None
+    if posts.empty:
+        return np.zeros(0)
+    return post_probabilities(posts, classifier)
 
 
-def tag_shard(posts: pd.DataFrame, segment: str, segments_dir: Path, prior: float | None = None) -> TagResult:
+def estimate_prior(
+    shards: Sequence[pd.DataFrame],
+    segment: str,
+    segments_dir: Path,
+    probabilities: Sequence[np.ndarray | None] | None = None,
+) -> float | None:
+    """The share of segment posts in the whole window (all shards), for every shard to use.
+
+    ``probabilities``: each shard's :func:`score_shard`, in the order of ``shards``: the prior
+    is estimated from them, as from the whole window scored at once (each distinct own text and
+    context counted once, in the window's order), without scoring a post. Without them, with a
+    post classifier, every shard's posts are scored here, once, and each shard keeps its posts'
+    probabilities (a column added to the shard frames given), so that :func:`tag_shard` does not
+    score them again."""
+    definition = load_segment(segment, segments_dir)
+    classifier = load_post_classifier(definition, segments_dir)
+    parts = list(shards)
+    if probabilities is None:
+        return score_window(parts, definition, classifier, _proba_column(segment))
+    given = list(probabilities)
+    if len(given) != len(parts):
+        raise ValueError(
+            f"expected one array of probabilities per shard ({len(parts)}); got {len(given)}. "
+            "Fix: pass score_shard(shard, …) of each shard, in the shards' order"
+        )
+    if classifier is None or not parts:
+        return None
+    kept = [c for c in (OWN_TEXT, "text", "context") if all(c in p.columns for p in parts)]
+    window = pd.concat([p[kept] for p in parts], ignore_index=True)
+    each = zip(parts, given, strict=True)
+    proba = np.concatenate([np.zeros(len(p)) if q is None else np.asarray(q, np.float64) for p, q in each])
+    return window_prior(window, definition, classifier, proba=proba)
+
+
+def tag_shard(
+    posts: pd.DataFrame,
+    segment: str,
+    segments_dir: Path,
+    prior: float | None = None,
+    proba: np.ndarray | None = None,
+) -> TagResult:
     """Tag the segment's members among the authors of ``posts`` (one user shard, or all), at the
     window's ``prior`` (:func:`estimate_prior`; None: the classifier's own setting), reading the
     authors' screen names and bios (columns ``screen_name``, ``bio`` when present) as profiles,
-    and the posts' probabilities :func:`estimate_prior` left on the shard when it did."""
+    and the posts' probabilities: ``proba`` (:func:`score_shard` of this shard), else those
+    :func:`estimate_prior` left on the shard when it did, else none (the posts are scored here)."""
     definition = load_segment(segment, segments_dir)
     classifier = load_post_classifier(definition, segments_dir)
     column = _proba_column(segment)
-    given = classifier is not None and column in posts.columns
+    if classifier is None:
+        proba = None
+    elif proba is None and column in posts.columns:
+        proba = posts[column].to_numpy()
     return tag_users(
         posts,
         definition,
@@ -127,7 +192,7 @@ def tag_shard(posts: pd.DataFrame, segment: str, segments_dir: Path, prior: floa
         prior=prior,
         profiles=profiles_of(posts),
         prior_estimated=prior is not None,
-        post_proba=posts[column].to_numpy() if given else None,
+        post_proba=proba,
     )
 
 
@@ -154,9 +219,11 @@ def tag_step(
 ) -> int:
     """Tag the segment's members among the window's authors; returns how many were tagged.
 
-    The flow runs the same three parts as separate tasks (the shards in parallel); here the
-    shards run one after the other, which gives the same result.
+    The flow runs the same parts as separate tasks (each shard scored, then tagged, in
+    parallel); here the shards run one after the other, which gives the same result.
     """
     parts = read_tag_shards(warehouse, as_of, window_days, shards)
-    prior = estimate_prior(parts, segment, segments_dir)
-    return write_tags(warehouse, run_id, [tag_shard(p, segment, segments_dir, prior) for p in parts])
+    proba = [score_shard(p, segment, segments_dir) for p in parts]
+    prior = estimate_prior(parts, segment, segments_dir, proba)
+    tags = [tag_shard(p, segment, segments_dir, prior, q) for p, q in zip(parts, proba, strict=True)]
+    return write_tags(warehouse, run_id, tags)

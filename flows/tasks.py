@@ -32,6 +32,7 @@ from prefect.cache_policies import NO_CACHE
 from flows import exports, publish, steps, tagging
 from flows.messages import tr
 from flows.settings import Settings
+from flows.tag_tasks import score_shard_task, tag_shard_task
 from report.html import STEP_NAMES
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "report_artifacts_task",
     "report_task",
     "resolve_as_of_task",
+    "score_shard_task",
     "select_task",
     "step_clock",
     "tag_shard_task",
@@ -117,15 +119,10 @@ def read_shards_task(warehouse: str, as_of: date, window_days: int, shards: int)
 
 
 @task(name="estimate the window's prior", cache_policy=NO_CACHE)
-def prior_task(shards: list[pd.DataFrame], segment: str, segments_dir: str) -> float | None:
-    return tagging.estimate_prior(shards, segment, Path(segments_dir))
-
-
-@task(name="tag user shard", task_run_name="tag {segment} shard {shard}/{of}", cache_policy=NO_CACHE)
-def tag_shard_task(
-    posts: pd.DataFrame, segment: str, segments_dir: str, shard: int, of: int, prior: float | None = None
-) -> pd.DataFrame:
-    return tagging.tag_shard(posts, segment, Path(segments_dir), prior)
+def prior_task(
+    shards: list[pd.DataFrame], segment: str, segments_dir: str, probabilities: list[Any] | None = None
+) -> float | None:
+    return tagging.estimate_prior(shards, segment, Path(segments_dir), probabilities)
 
 
 @task(name="write user tags", cache_policy=NO_CACHE)  # writes: never cached
