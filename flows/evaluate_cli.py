@@ -167,8 +167,8 @@ def _evaluate_warehouse(segment: str, warehouse: Path | None, model_path: Path |
     texts = held["text"].fillna("").tolist()
     m = measure((held["label"] == "yes").astype(int), segment_predictions(texts, seg, clf))
     status = segment_status(segment, settings.segments_dir)
-    if status["draft"]:
-        print(segment_notes(status, current_lang())[0])
+    if status["draft"]:  # measured just now: the note says so, whatever the sidecar held before
+        print(segment_notes({**status, "measured": m}, current_lang())[0])
     what = tr("model {path}").format(path=path) if clf is not None else tr("rules")
     print(f"{segment} ({what}): {measured_text({**m, 'n': len(held)}, current_lang())}")
     counts = tr(

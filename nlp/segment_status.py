@@ -64,7 +64,7 @@ def segment_status(
     Example:
         >>> s = segment_status("food")
         >>> s["draft"], s["scorer"], round(s["measured"]["precision"], 2), s["measured"]["n"]
-        (True, 'classifier', 0.78, 680)
+        (True, 'classifier', 0.79, 680)
     """
     folder = Path(segments_dir) if segments_dir is not None else _DEFAULT_SEGMENTS
     seg = load_segment(segment, folder)
