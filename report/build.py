@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -117,7 +117,8 @@ def _seed_rows(
     """One row per seed (the seed list's columns plus evidence and bot reasons)."""
     prof = profiles.set_index("user_id")
     tag = tags.set_index("user_id")
-    by_user = engagement(posts)
+    # the seeds' posts only: at 1M users the window's 2.8M posts are grouped in seconds
+    by_user = engagement(posts[posts["user_id"].isin({str(s["user_id"]) for s in sel.get("seeds") or []})])
     known = run_users[run_users["bot_score"].notna()]
     bot_by_user = dict(zip(known["user_id"], known["bot_score"].astype(float), strict=True))
     bot_why = {u: str(r or "") for u, r in zip(known["user_id"], known["bot_reasons"], strict=True)}
@@ -168,8 +169,8 @@ def _seed_rows(
     return rows
 
 
-def _member_days(posts: pd.DataFrame, members: set[str], as_of: date, window_days: int) -> list[tuple]:
-    member_posts = posts[posts["user_id"].isin(members)]
+def _member_days(member_posts: pd.DataFrame, as_of: date, window_days: int) -> list[tuple]:
+    """Per day of the window: (day, members who posted, their posts), from the members' posts."""
     days = pd.date_range(start=as_of - pd.Timedelta(days=window_days - 1), end=as_of, freq="D")
     by_day = member_posts.groupby(member_posts["created_at"].dt.date)["user_id"].agg(["nunique", "size"])
     return [
@@ -345,10 +346,12 @@ def build_report(
             _("How many hear it more than once could not be estimated: {why}").format(why=overlap_error)
         )
     members = set(tags["user_id"])
-    # dicts, not a .at lookup per member: 250k members in a second
+    member_posts = posts[posts["user_id"].isin(members)]  # once, for the days and the portrait
+    # dicts, not a .at lookup per member: 250k members in a second; of the members and the
+    # circles' nodes only (the profiles are of every author of the window: 1M at 1M users)
+    shown = profiles[profiles["user_id"].isin(members.union(circle_nodes))]
     followers = {
-        u: None if pd.isna(f) else int(f)
-        for u, f in zip(profiles["user_id"], profiles["followers"], strict=True)
+        u: None if pd.isna(f) else int(f) for u, f in zip(shown["user_id"], shown["followers"], strict=True)
     }
     member_followers = [followers.get(u) for u in sorted(members)]
     member_city = {u: cities_of.get(u) if u in followers else None for u in members}
@@ -364,7 +367,7 @@ def build_report(
         }
         for r in rows
     }
-    authors = set(posts["user_id"])
+    authors = posts["user_id"].unique()  # distinct authors, without a set of every post's
     levels = dict(levels_of or {})
     for r in rows:
         r["place_level"] = levels.get(r["user_id"])
@@ -397,7 +400,7 @@ def build_report(
         eligibility=eligibility,
         model_text=model_text,
         version=version,
-        member_days=_member_days(posts, members, as_of, window_days),
+        member_days=_member_days(member_posts, as_of, window_days),
         member_followers=member_followers,
         cities=[(c, int(n), int(seed_city.get(c, 0))) for c, n in city_counts.items()],
         circles=_circle_rows(rows, ref, members, circles, member_city, per_circle),
@@ -421,8 +424,8 @@ def build_report(
         ],
         gexf_edges=list(circle_edges),
         portrait={
-            "segment": audience_portrait(profiles, posts, sorted(members)),
-            "seeds": audience_portrait(profiles, posts, seed_ids),
+            "segment": audience_portrait(profiles, member_posts, sorted(members)),
+            "seeds": audience_portrait(profiles, posts[posts["user_id"].isin(set(seed_ids))], seed_ids),
         },
         lang=lang,
         people=people,
@@ -436,7 +439,7 @@ PROFILE_FIELDS = ("followers", "verified", "location", "gender")
 PLACE_LEVELS = ("city", "province", "abroad")
 
 
-def unknown_fields(users: set[str], profiles: pd.DataFrame) -> dict[str, tuple[int, int]]:
+def unknown_fields(users: Collection[str], profiles: pd.DataFrame) -> dict[str, tuple[int, int]]:
     """Per profile field: (how many of ``users`` lack it, how many users). A user without a
     profile row lacks every field; a field no export filled reads (n, n), never "0 lack it".
 
@@ -444,20 +447,23 @@ def unknown_fields(users: set[str], profiles: pd.DataFrame) -> dict[str, tuple[i
     ...                 "verified": [True], "location": ["广东"], "gender": [None]}))["followers"]
     (2, 2)
     """
-    prof = profiles.set_index("user_id") if len(profiles) else pd.DataFrame(columns=list(PROFILE_FIELDS))
-    out = {}
-    for f in PROFILE_FIELDS:
-        known = set(prof.index[prof[f].notna()]) if f in prof.columns else set()
-        out[f] = (len(users - known), len(users))
-    return out
+    n = len(users)  # distinct ids (a set, or an array of unique ids)
+    mine = profiles[profiles["user_id"].isin(users)] if len(profiles) else profiles
+    # vectorised counts, not a set per field: 1M authors in a fraction of a second
+    return {
+        f: (n - (int(mine.loc[mine[f].notna(), "user_id"].nunique()) if f in mine.columns else 0), n)
+        for f in PROFILE_FIELDS
+    }
 
 
-def _without_profile(users: set[str], profiles: pd.DataFrame) -> int:
-    """How many of ``users`` have no profile worth the name: no row, or no follower count,
-    verification or place."""
+def _without_profile(users: Collection[str], profiles: pd.DataFrame) -> int:
+    """How many of ``users`` (distinct ids) have no profile worth the name: no row, or no
+    follower count, verification or place."""
     fields = [f for f in ("followers", "verified", "location") if f in profiles.columns]
-    known = profiles.loc[profiles[fields].notna().any(axis=1), "user_id"] if fields else []
-    return len(users - set(known))
+    if not fields:
+        return len(users)
+    mine = profiles[profiles["user_id"].isin(users)]
+    return len(users) - int(mine.loc[mine[fields].notna().any(axis=1), "user_id"].nunique())
 
 
 def _count_levels(levels: Any) -> dict[str, int]:
