@@ -313,6 +313,7 @@ def build_report(
     levels_of: Mapping[str, str | None] | None = None,
     step_seconds: Sequence[tuple[str, float]] = (),
     segment_status: Mapping[str, Any] | None = None,
+    author_gaps: Mapping[str, Any] | None = None,
 ) -> ReportInputs:
     """The report of one run from what the report step read: the selection (its stored
     ``overlap`` is taken out), the run's tags and ``run_users`` (circles, bot scores), the
@@ -323,7 +324,10 @@ def build_report(
     members called ``people`` (妈妈 / mothers), how fine each profile's place is (``levels_of``:
     city / province / abroad, :mod:`store.places`), and how long each of the run's steps before
     the report took (``step_seconds``, for the method section), and the segment's facts
-    (``segment_status``: draft, scorer, its measurement on labelled posts)."""
+    (``segment_status``: draft, scorer, its measurement on labelled posts). ``author_gaps``
+    (:func:`store.warehouse.window_author_gaps`: ``n_authors``, ``without_profile``,
+    ``unknown_fields``) are the window's authors' counts when ``profiles`` holds only the
+    profiles the report shows; without it they are counted from ``posts`` and ``profiles``."""
     _ = translations(lang).gettext
     sel = dict(selection)
     overlap, per_circle, overlap_error = stored_overlap(sel.pop("overlap", None))
@@ -367,7 +371,13 @@ def build_report(
         }
         for r in rows
     }
-    authors = posts["user_id"].unique()  # distinct authors, without a set of every post's
+    if author_gaps is None:
+        authors = posts["user_id"].unique()  # distinct authors, without a set of every post's
+        author_gaps = {
+            "n_authors": len(authors),
+            "without_profile": _without_profile(authors, profiles),
+            "unknown_fields": unknown_fields(authors, profiles),
+        }
     levels = dict(levels_of or {})
     for r in rows:
         r["place_level"] = levels.get(r["user_id"])
@@ -384,13 +394,13 @@ def build_report(
         selection=sel,
         seed_rows=rows,
         n_posts=len(posts),
-        n_authors=len(authors),
+        n_authors=int(author_gaps["n_authors"]),
         n_members=len(members),
         top_words=top_words,
         loads=loads.to_dict("records"),
         quarantine=[(r[0], int(r[1])) for r in quarantine],
-        users_without_profile=_without_profile(authors, profiles),
-        unknown_fields=unknown_fields(authors, profiles),
+        users_without_profile=int(author_gaps["without_profile"]),
+        unknown_fields={f: (int(a), int(b)) for f, (a, b) in author_gaps["unknown_fields"].items()},
         place_levels={
             "members": _count_levels(levels.get(u) for u in members),
             "seeds": _count_levels(r["place_level"] for r in rows),
