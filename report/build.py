@@ -352,7 +352,7 @@ def build_report(
     members = set(tags["user_id"])
     member_posts = posts[posts["user_id"].isin(members)]  # once, for the days and the portrait
     # dicts, not a .at lookup per member: 250k members in a second; of the members and the
-    # circles' nodes only (the profiles are of every author of the window: 1M at 1M users)
+    # circles' nodes only (the profiles may hold more: every author's, without author_gaps)
     shown = profiles[profiles["user_id"].isin(members.union(circle_nodes))]
     followers = {
         u: None if pd.isna(f) else int(f) for u, f in zip(shown["user_id"], shown["followers"], strict=True)
