@@ -172,15 +172,15 @@ def _seed_rows(
 def _member_days(member_posts: pd.DataFrame, as_of: date, window_days: int) -> list[tuple]:
     """Per day of the window: (day, members who posted, their posts), from the members' posts."""
     days = pd.date_range(start=as_of - pd.Timedelta(days=window_days - 1), end=as_of, freq="D")
-    by_day = member_posts.groupby(member_posts["created_at"].dt.date)["user_id"].agg(["nunique", "size"])
-    return [
-        (
-            d.date().isoformat(),
-            int(by_day["nunique"].get(d.date(), 0)) if len(by_day) else 0,
-            int(by_day["size"].get(d.date(), 0)) if len(by_day) else 0,
-        )
-        for d in days
-    ]
+    # grouped by the day's midnight (vectorised), not by a date object made per post
+    by_day = member_posts.groupby(member_posts["created_at"].dt.normalize())["user_id"].agg(
+        ["nunique", "size"]
+    )
+    counts = {
+        ts.date(): (int(k), int(n))
+        for ts, k, n in zip(by_day.index, by_day["nunique"], by_day["size"], strict=True)
+    }
+    return [(d.date().isoformat(), *counts.get(d.date(), (0, 0))) for d in days]
 
 
 def _circle_rows(
@@ -434,8 +434,10 @@ def build_report(
         ],
         gexf_edges=list(circle_edges),
         portrait={
-            "segment": audience_portrait(profiles, member_posts, sorted(members)),
-            "seeds": audience_portrait(profiles, posts[posts["user_id"].isin(set(seed_ids))], seed_ids),
+            "segment": audience_portrait(profiles, member_posts, sorted(members), theirs=True),
+            "seeds": audience_portrait(
+                profiles, posts[posts["user_id"].isin(set(seed_ids))], seed_ids, theirs=True
+            ),
         },
         lang=lang,
         people=people,
