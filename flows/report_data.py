@@ -36,6 +36,7 @@ from store.warehouse import (
     fetch_window_posts,
     read_run_users,
     read_tag_funnel,
+    window_author_gaps,
     window_bounds,
 )
 
@@ -59,8 +60,10 @@ def read_report_data(
     # the report draws the seeds' circles only: their part of the graph, not the whole window's
     view = seed_circle_view(edges, decided, seeds, kind_weights)
     dropped = set(previous["dropped_ids"] if previous else ())
-    want = set(posts["user_id"]) | set(tags["user_id"]) | set(view.circle_nodes) | dropped
-    profiles = place_columns(fetch_users(con, sorted(want)))
+    # the profiles the report shows (members, seeds, circles' nodes, the dropped seeds), not every
+    # author's (1M at 1M users): the authors' gaps are counted in the warehouse
+    want = set(tags["user_id"]) | {str(s["user_id"]) for s in seeds} | set(view.circle_nodes) | dropped
+    profiles = place_columns(fetch_users(con, want))
     names = screen_names(profiles)
     cities_of = dict(zip(profiles["user_id"].tolist(), profiles["city"].tolist(), strict=True))
     return {
@@ -86,6 +89,7 @@ def read_report_data(
         "step_seconds": runs.read_run_steps(con, run_id),
         "funnel": read_tag_funnel(con, run_id),
         "backtest": backtest,
+        "author_gaps": window_author_gaps(con, start, end),
     }
 
 

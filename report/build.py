@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -117,7 +117,8 @@ def _seed_rows(
     """One row per seed (the seed list's columns plus evidence and bot reasons)."""
     prof = profiles.set_index("user_id")
     tag = tags.set_index("user_id")
-    by_user = engagement(posts)
+    # the seeds' posts only: at 1M users the window's 2.8M posts are grouped in seconds
+    by_user = engagement(posts[posts["user_id"].isin({str(s["user_id"]) for s in sel.get("seeds") or []})])
     known = run_users[run_users["bot_score"].notna()]
     bot_by_user = dict(zip(known["user_id"], known["bot_score"].astype(float), strict=True))
     bot_why = {u: str(r or "") for u, r in zip(known["user_id"], known["bot_reasons"], strict=True)}
@@ -168,18 +169,18 @@ def _seed_rows(
     return rows
 
 
-def _member_days(posts: pd.DataFrame, members: set[str], as_of: date, window_days: int) -> list[tuple]:
-    member_posts = posts[posts["user_id"].isin(members)]
+def _member_days(member_posts: pd.DataFrame, as_of: date, window_days: int) -> list[tuple]:
+    """Per day of the window: (day, members who posted, their posts), from the members' posts."""
     days = pd.date_range(start=as_of - pd.Timedelta(days=window_days - 1), end=as_of, freq="D")
-    by_day = member_posts.groupby(member_posts["created_at"].dt.date)["user_id"].agg(["nunique", "size"])
-    return [
-        (
-            d.date().isoformat(),
-            int(by_day["nunique"].get(d.date(), 0)) if len(by_day) else 0,
-            int(by_day["size"].get(d.date(), 0)) if len(by_day) else 0,
-        )
-        for d in days
-    ]
+    # grouped by the day's midnight (vectorised), not by a date object made per post
+    by_day = member_posts.groupby(member_posts["created_at"].dt.normalize())["user_id"].agg(
+        ["nunique", "size"]
+    )
+    counts = {
+        ts.date(): (int(k), int(n))
+        for ts, k, n in zip(by_day.index, by_day["nunique"], by_day["size"], strict=True)
+    }
+    return [(d.date().isoformat(), *counts.get(d.date(), (0, 0))) for d in days]
 
 
 def _circle_rows(
@@ -312,6 +313,7 @@ def build_report(
     levels_of: Mapping[str, str | None] | None = None,
     step_seconds: Sequence[tuple[str, float]] = (),
     segment_status: Mapping[str, Any] | None = None,
+    author_gaps: Mapping[str, Any] | None = None,
 ) -> ReportInputs:
     """The report of one run from what the report step read: the selection (its stored
     ``overlap`` is taken out), the run's tags and ``run_users`` (circles, bot scores), the
@@ -322,7 +324,10 @@ def build_report(
     members called ``people`` (妈妈 / mothers), how fine each profile's place is (``levels_of``:
     city / province / abroad, :mod:`store.places`), and how long each of the run's steps before
     the report took (``step_seconds``, for the method section), and the segment's facts
-    (``segment_status``: draft, scorer, its measurement on labelled posts)."""
+    (``segment_status``: draft, scorer, its measurement on labelled posts). ``author_gaps``
+    (:func:`store.warehouse.window_author_gaps`: ``n_authors``, ``without_profile``,
+    ``unknown_fields``) are the window's authors' counts when ``profiles`` holds only the
+    profiles the report shows; without it they are counted from ``posts`` and ``profiles``."""
     _ = translations(lang).gettext
     sel = dict(selection)
     overlap, per_circle, overlap_error = stored_overlap(sel.pop("overlap", None))
@@ -345,10 +350,12 @@ def build_report(
             _("How many hear it more than once could not be estimated: {why}").format(why=overlap_error)
         )
     members = set(tags["user_id"])
-    # dicts, not a .at lookup per member: 250k members in a second
+    member_posts = posts[posts["user_id"].isin(members)]  # once, for the days and the portrait
+    # dicts, not a .at lookup per member: 250k members in a second; of the members and the
+    # circles' nodes only (the profiles may hold more: every author's, without author_gaps)
+    shown = profiles[profiles["user_id"].isin(members.union(circle_nodes))]
     followers = {
-        u: None if pd.isna(f) else int(f)
-        for u, f in zip(profiles["user_id"], profiles["followers"], strict=True)
+        u: None if pd.isna(f) else int(f) for u, f in zip(shown["user_id"], shown["followers"], strict=True)
     }
     member_followers = [followers.get(u) for u in sorted(members)]
     member_city = {u: cities_of.get(u) if u in followers else None for u in members}
@@ -364,7 +371,13 @@ def build_report(
         }
         for r in rows
     }
-    authors = set(posts["user_id"])
+    if author_gaps is None:
+        authors = posts["user_id"].unique()  # distinct authors, without a set of every post's
+        author_gaps = {
+            "n_authors": len(authors),
+            "without_profile": _without_profile(authors, profiles),
+            "unknown_fields": unknown_fields(authors, profiles),
+        }
     levels = dict(levels_of or {})
     for r in rows:
         r["place_level"] = levels.get(r["user_id"])
@@ -381,13 +394,13 @@ def build_report(
         selection=sel,
         seed_rows=rows,
         n_posts=len(posts),
-        n_authors=len(authors),
+        n_authors=int(author_gaps["n_authors"]),
         n_members=len(members),
         top_words=top_words,
         loads=loads.to_dict("records"),
         quarantine=[(r[0], int(r[1])) for r in quarantine],
-        users_without_profile=_without_profile(authors, profiles),
-        unknown_fields=unknown_fields(authors, profiles),
+        users_without_profile=int(author_gaps["without_profile"]),
+        unknown_fields={f: (int(a), int(b)) for f, (a, b) in author_gaps["unknown_fields"].items()},
         place_levels={
             "members": _count_levels(levels.get(u) for u in members),
             "seeds": _count_levels(r["place_level"] for r in rows),
@@ -397,7 +410,7 @@ def build_report(
         eligibility=eligibility,
         model_text=model_text,
         version=version,
-        member_days=_member_days(posts, members, as_of, window_days),
+        member_days=_member_days(member_posts, as_of, window_days),
         member_followers=member_followers,
         cities=[(c, int(n), int(seed_city.get(c, 0))) for c, n in city_counts.items()],
         circles=_circle_rows(rows, ref, members, circles, member_city, per_circle),
@@ -421,8 +434,10 @@ def build_report(
         ],
         gexf_edges=list(circle_edges),
         portrait={
-            "segment": audience_portrait(profiles, posts, sorted(members)),
-            "seeds": audience_portrait(profiles, posts, seed_ids),
+            "segment": audience_portrait(profiles, member_posts, sorted(members), theirs=True),
+            "seeds": audience_portrait(
+                profiles, posts[posts["user_id"].isin(set(seed_ids))], seed_ids, theirs=True
+            ),
         },
         lang=lang,
         people=people,
@@ -436,7 +451,7 @@ PROFILE_FIELDS = ("followers", "verified", "location", "gender")
 PLACE_LEVELS = ("city", "province", "abroad")
 
 
-def unknown_fields(users: set[str], profiles: pd.DataFrame) -> dict[str, tuple[int, int]]:
+def unknown_fields(users: Collection[str], profiles: pd.DataFrame) -> dict[str, tuple[int, int]]:
     """Per profile field: (how many of ``users`` lack it, how many users). A user without a
     profile row lacks every field; a field no export filled reads (n, n), never "0 lack it".
 
@@ -444,20 +459,23 @@ def unknown_fields(users: set[str], profiles: pd.DataFrame) -> dict[str, tuple[i
     ...                 "verified": [True], "location": ["广东"], "gender": [None]}))["followers"]
     (2, 2)
     """
-    prof = profiles.set_index("user_id") if len(profiles) else pd.DataFrame(columns=list(PROFILE_FIELDS))
-    out = {}
-    for f in PROFILE_FIELDS:
-        known = set(prof.index[prof[f].notna()]) if f in prof.columns else set()
-        out[f] = (len(users - known), len(users))
-    return out
+    n = len(users)  # distinct ids (a set, or an array of unique ids)
+    mine = profiles[profiles["user_id"].isin(users)] if len(profiles) else profiles
+    # vectorised counts, not a set per field: 1M authors in a fraction of a second
+    return {
+        f: (n - (int(mine.loc[mine[f].notna(), "user_id"].nunique()) if f in mine.columns else 0), n)
+        for f in PROFILE_FIELDS
+    }
 
 
-def _without_profile(users: set[str], profiles: pd.DataFrame) -> int:
-    """How many of ``users`` have no profile worth the name: no row, or no follower count,
-    verification or place."""
+def _without_profile(users: Collection[str], profiles: pd.DataFrame) -> int:
+    """How many of ``users`` (distinct ids) have no profile worth the name: no row, or no
+    follower count, verification or place."""
     fields = [f for f in ("followers", "verified", "location") if f in profiles.columns]
-    known = profiles.loc[profiles[fields].notna().any(axis=1), "user_id"] if fields else []
-    return len(users - set(known))
+    if not fields:
+        return len(users)
+    mine = profiles[profiles["user_id"].isin(users)]
+    return len(users) - int(mine.loc[mine[fields].notna().any(axis=1), "user_id"].nunique())
 
 
 def _count_levels(levels: Any) -> dict[str, int]:

@@ -90,12 +90,13 @@ def _ranked(counter: Counter, top: int) -> list[tuple[str, int]]:
 
 
 def audience_portrait(
-    profiles: pd.DataFrame, posts: pd.DataFrame, users: Iterable[str], *, top: int = 12
+    profiles: pd.DataFrame, posts: pd.DataFrame, users: Iterable[str], *, top: int = 12, theirs: bool = False
 ) -> dict[str, Any]:
     """The portrait of ``users``: counts by gender, province, city and follower band (each with
     ``unknown``; a user without a profile row is unknown everywhere), and their posts in the
     window by hour of day (0–23) and weekday (0 = Monday), in the posts' own time (Asia/Shanghai
-    in the warehouse)."""
+    in the warehouse). ``theirs``: ``posts`` are the users' own already (not filtered again: a
+    million members' posts are not matched twice)."""
     ids = list(dict.fromkeys(str(u) for u in users))
     prof = profiles.drop_duplicates("user_id").set_index("user_id") if len(profiles) else pd.DataFrame()
 
@@ -106,7 +107,7 @@ def audience_portrait(
         return values.where(values.notna(), None).tolist()
 
     provinces, cities = col("province"), col("city")
-    mine = posts[posts["user_id"].astype(str).isin(set(ids))] if len(posts) else posts
+    mine = posts[posts["user_id"].astype(str).isin(set(ids))] if len(posts) and not theirs else posts
     times = pd.to_datetime(mine["created_at"]) if len(mine) else pd.Series(dtype="datetime64[ns]")
     known_times = times.dropna()
     hours = Counter({int(h): int(n) for h, n in known_times.dt.hour.value_counts().items()})
