@@ -32,7 +32,6 @@ import pandas as pd
 
 from nlp.segments import SegmentDefinition, load_segment
 from nlp.tagger import (
-    OWN_TEXT,
     POST_PROBA,
     TagResult,
     merge_funnels,
@@ -40,9 +39,9 @@ from nlp.tagger import (
     post_probabilities,
     profiles_of,
     score_window,
+    shards_prior,
     split_by_user_shard,
     tag_users,
-    window_prior,
 )
 from store import runs
 from store.warehouse import (
@@ -148,22 +147,9 @@ def estimate_prior(
     score them again."""
     definition = load_segment(segment, segments_dir)
     classifier = load_post_classifier(definition, segments_dir)
-    parts = list(shards)
     if probabilities is None:
-        return score_window(parts, definition, classifier, _proba_column(segment))
-    given = list(probabilities)
-    if len(given) != len(parts):
-        raise ValueError(
-            f"expected one array of probabilities per shard ({len(parts)}); got {len(given)}. "
-            "Fix: pass score_shard(shard, …) of each shard, in the shards' order"
-        )
-    if classifier is None or not parts:
-        return None
-    kept = [c for c in (OWN_TEXT, "text", "context") if all(c in p.columns for p in parts)]
-    window = pd.concat([p[kept] for p in parts], ignore_index=True)
-    each = zip(parts, given, strict=True)
-    proba = np.concatenate([np.zeros(len(p)) if q is None else np.asarray(q, np.float64) for p, q in each])
-    return window_prior(window, definition, classifier, proba=proba)
+        return score_window(list(shards), definition, classifier, _proba_column(segment))
+    return shards_prior(shards, probabilities, definition, classifier)
 
 
 def tag_shard(

@@ -79,6 +79,7 @@ __all__ = [
     "profiles_of",
     "score_window",
     "shard_of",
+    "shards_prior",
     "split_by_user_shard",
     "tag_user_segments",
     "tag_users",
@@ -428,6 +429,37 @@ def window_prior(
         )[:, 1]
     decision = classifier.decide(scored)
     return float(decision.prior) if decision.estimated else None
+
+
+def shards_prior(
+    shards: Sequence[pd.DataFrame],
+    probabilities: Sequence[object | None],
+    segment: SegmentDefinition,
+    classifier: PostClassifierLike | None,
+) -> float | None:
+    """:func:`window_prior` of the window split into user ``shards``, from each shard's
+    :func:`post_probabilities` (None: a shard the rules scored), in the shards' order: the same
+    distinct own texts and contexts in the same order as the whole window, no post scored again.
+
+    Example:
+        >>> import pandas as pd
+        >>> from nlp.segments import load_segment
+        >>> shards_prior([pd.DataFrame({"text": ["宝宝"]})], [None], load_segment("mothers"), None) is None
+        True
+    """
+    parts, given = list(shards), list(probabilities)
+    if len(given) != len(parts):
+        raise ValueError(
+            f"expected one array of probabilities per shard ({len(parts)}); got {len(given)}. "
+            "Fix: pass post_probabilities(shard, …) of each shard, in the shards' order"
+        )
+    if classifier is None or not parts:
+        return None
+    kept = [c for c in (OWN_TEXT, "text", "context") if all(c in p.columns for p in parts)]
+    window = pd.concat([p[kept] for p in parts], ignore_index=True)
+    each = zip(parts, given, strict=True)
+    proba = np.concatenate([np.zeros(len(p)) if q is None else np.asarray(q, np.float64) for p, q in each])
+    return window_prior(window, segment, classifier, proba=proba)
 
 
 def score_window(
