@@ -18,22 +18,27 @@ from typing import Any
 import pandas as pd
 
 from flows.settings import Settings
-from graph.circle_view import seed_circle_view
+from graph.circle_view import seed_circle_users, seed_circle_view
 from graph.run_select import describe_selection
 from nlp.segment_status import segment_status
 from nlp.segments import SegmentDefinition
 from nlp.tagger import count_by_rule
-from nlp.words import window_top_words
+from nlp.words import sampled_top_words, top_word_samples
 from report.backtest import model_check_text
 from report.build import is_sample_data, screen_names
 from report.html import members_note
 from store import runs
 from store.history import latest_backtest
 from store.places import place_columns
+from store.report_rows import (
+    count_window_posts,
+    fetch_window_interactions_among,
+    fetch_window_posts_of,
+    fetch_window_texts,
+    read_run_tags_shown,
+)
 from store.warehouse import (
     fetch_users,
-    fetch_window_interactions,
-    fetch_window_posts,
     read_run_users,
     read_tag_funnel,
     window_author_gaps,
@@ -51,18 +56,25 @@ def read_report_data(
     start, end = window_bounds(as_of, window_days)
     sel, decided = _read_decisions(con, run_id, segment, as_of)
     backtest = latest_backtest(con)
-    tags = runs.read_run_tags(con, run_id)
-    posts = fetch_window_posts(con, start, end)
+    seeds = list(sel.get("seeds") or [])
+    seed_ids = [str(s["user_id"]) for s in seeds]
+    # the rows the report shows: the seeds' evidence, the members' and seeds' posts (no texts),
+    # the texts of the top words' samples, the seeds' circles' edges (not the window's follows)
+    tags = read_run_tags_shown(con, run_id, seed_ids)
+    members = tags["user_id"]
+    posts = fetch_window_posts_of(con, start, end, set(members) | set(seed_ids))
+    n_posts = count_window_posts(con, start, end)
+    sample_ids, sample_at = top_word_samples(posts, members, n_posts)
+    texts = fetch_window_texts(con, start, end, positions=sample_at, post_ids=sample_ids)
     previous = runs.previous_run(con, run_id, segment)
     kind_weights = (sel.get("params") or {}).get("kind_weights") or dict(settings.kind_weights)
-    seeds = list(sel.get("seeds") or [])
-    edges = fetch_window_interactions(con, start, end)
+    edges = fetch_window_interactions_among(con, start, end, seed_circle_users(decided, seeds))
     # the report draws the seeds' circles only: their part of the graph, not the whole window's
     view = seed_circle_view(edges, decided, seeds, kind_weights)
     dropped = set(previous["dropped_ids"] if previous else ())
     # the profiles the report shows (members, seeds, circles' nodes, the dropped seeds), not every
     # author's (1M at 1M users): the authors' gaps are counted in the warehouse
-    want = set(tags["user_id"]) | {str(s["user_id"]) for s in seeds} | set(view.circle_nodes) | dropped
+    want = set(members) | set(seed_ids) | set(view.circle_nodes) | dropped
     profiles = place_columns(fetch_users(con, want))
     names = screen_names(profiles)
     cities_of = dict(zip(profiles["user_id"].tolist(), profiles["city"].tolist(), strict=True))
@@ -74,6 +86,8 @@ def read_report_data(
         "selection": sel,
         "tags": tags,
         "posts": posts,
+        "n_posts": n_posts,
+        "word_samples": (texts, sample_ids, sample_at),
         "profiles": profiles,
         "run_users": decided,
         "reasons": runs.read_seed_reasons(con, run_id),
@@ -110,9 +124,10 @@ def _read_decisions(con: Any, run_id: str, segment: str, as_of: date) -> tuple[d
 def report_texts(definition: SegmentDefinition, data: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """The report's texts other rooms write (members note, top words, eligibility rules, the
     model and how well it predicted in the last backtest) and whether the data is the sample.
-    Takes ``funnel`` and ``backtest`` out of ``data``."""
+    Takes ``funnel``, ``backtest`` and ``word_samples`` out of ``data``."""
     sel, tags = data["selection"], data["tags"]
     funnel, backtest = data.pop("funnel"), data.pop("backtest")
+    texts, sample_ids, sample_at = data.pop("word_samples")
     eligibility, model_text = describe_selection(sel)
     checked = model_check_text(backtest, str((sel.get("model") or {}).get("probability", "")), settings.lang)
     return {
@@ -121,8 +136,8 @@ def report_texts(definition: SegmentDefinition, data: dict[str, Any], settings: 
         "members_note": members_note(
             definition.name, definition.post_scorer, count_by_rule(tags), tags, funnel, settings.lang
         ),
-        "top_words": window_top_words(
-            data["posts"], tags["user_id"], dictionary=definition.dictionary, data_dir=definition.data_dir
+        "top_words": sampled_top_words(
+            texts, sample_ids, sample_at, dictionary=definition.dictionary, data_dir=definition.data_dir
         ),
         "eligibility": eligibility,
         "model_text": f"{model_text} {checked}" if checked else model_text,

@@ -25,7 +25,7 @@ import functools
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,7 +35,14 @@ if TYPE_CHECKING:
 from nlp.clean import clean_own_text, clean_weibo_text
 from nlp.tokenize import STOPWORDS, tokenize
 
-__all__ = ["TEXT_SAMPLE", "text_sample", "top_distinctive_words", "window_top_words"]
+__all__ = [
+    "TEXT_SAMPLE",
+    "sampled_top_words",
+    "text_sample",
+    "top_distinctive_words",
+    "top_word_samples",
+    "window_top_words",
+]
 
 _PRIOR = 100.0
 _NUMBER = re.compile(r"^[0-9零〇一二三四五六七八九十百千万亿两几.,:%/+\-]+$")
@@ -149,14 +156,77 @@ def window_top_words(
     """
     member_posts = text_sample(posts[posts["user_id"].isin(set(members))], cap)
     background = text_sample(posts, cap)
+    return _top_words_of(
+        member_posts["text"], background["text"], n=n, dictionary=dictionary, data_dir=data_dir
+    )
+
+
+def top_word_samples(
+    posts: pd.DataFrame, members: Iterable[str], n_window: int, cap: int = TEXT_SAMPLE
+) -> tuple[list[str], list[int]]:
+    """Which texts :func:`window_top_words` reads, when ``posts`` holds the window's posts of
+    (at least) the ``members`` without their texts (``post_id``, ``user_id``, window order) and
+    the window has ``n_window`` posts: the post ids of the members' sample, and the positions
+    (0-based, in window order) of the window's sample. Which rows :func:`text_sample` keeps
+    depends only on how many there are, so the texts of these posts alone are read.
+
+    >>> import pandas as pd
+    >>> posts = pd.DataFrame({"post_id": ["p1", "p2", "p3"], "user_id": ["a", "b", "a"]})
+    >>> top_word_samples(posts, ["a"], 5, cap=4)
+    (['p1', 'p3'], [0, 1, 2, 3])
+    """
     import pandas as pd
 
-    own = pd.concat([member_posts["text"], background["text"]])
+    mine = posts[posts["user_id"].isin(set(members))].reset_index(drop=True)
+    ids = text_sample(mine, cap)["post_id"].astype(str).tolist()
+    positions = text_sample(pd.DataFrame(index=pd.RangeIndex(n_window)), cap).index.tolist()
+    return ids, positions
+
+
+def sampled_top_words(
+    texts: pd.DataFrame,
+    member_ids: Sequence[str],
+    positions: Sequence[int],
+    *,
+    n: int = 30,
+    dictionary: str | None = None,
+    data_dir: Path | None = None,
+) -> list[tuple[str, int, float]]:
+    """:func:`window_top_words` from the texts of its samples (:func:`top_word_samples`):
+    ``texts`` holds ``post_id``, ``pos`` (the post's position in the window) and ``text`` of
+    the members' sample (``member_ids``) and of the window's (``positions``).
+
+    >>> import pandas as pd
+    >>> texts = pd.DataFrame({"post_id": ["p1"], "pos": [0], "text": ["宝宝"]})
+    >>> sampled_top_words(texts, ["p1"], [0])
+    []
+    """
+    import pandas as pd
+
+    members = texts.drop_duplicates("post_id").set_index("post_id")["text"].reindex(list(member_ids))
+    at = texts.drop_duplicates("pos").set_index("pos").reindex(list(positions))
+    window = pd.Series(at["text"].to_numpy(), index=at["post_id"].to_numpy())
+    return _top_words_of(members, window, n=n, dictionary=dictionary, data_dir=data_dir)
+
+
+def _top_words_of(
+    member_texts: pd.Series,
+    background_texts: pd.Series,
+    *,
+    n: int,
+    dictionary: str | None,
+    data_dir: Path | None,
+) -> list[tuple[str, int, float]]:
+    """The top words of two samples of texts indexed by one key per post (a post in both
+    samples is cleaned once)."""
+    import pandas as pd
+
+    own = pd.concat([member_texts, background_texts])
     own = own[~own.index.duplicated()]
     own = own.map(lambda t: clean_weibo_text(t).own_text)  # each post once, only the sampled ones
     return top_distinctive_words(
-        own.loc[member_posts.index].tolist(),
-        own.loc[background.index].tolist(),
+        own.loc[member_texts.index].tolist(),
+        own.loc[background_texts.index].tolist(),
         n=n,
         dictionary=dictionary,
         data_dir=data_dir,

@@ -314,6 +314,7 @@ def build_report(
     step_seconds: Sequence[tuple[str, float]] = (),
     segment_status: Mapping[str, Any] | None = None,
     author_gaps: Mapping[str, Any] | None = None,
+    n_posts: int | None = None,
 ) -> ReportInputs:
     """The report of one run from what the report step read: the selection (its stored
     ``overlap`` is taken out), the run's tags and ``run_users`` (circles, bot scores), the
@@ -327,7 +328,9 @@ def build_report(
     (``segment_status``: draft, scorer, its measurement on labelled posts). ``author_gaps``
     (:func:`store.warehouse.window_author_gaps`: ``n_authors``, ``without_profile``,
     ``unknown_fields``) are the window's authors' counts when ``profiles`` holds only the
-    profiles the report shows; without it they are counted from ``posts`` and ``profiles``."""
+    profiles the report shows; without it they are counted from ``posts`` and ``profiles``.
+    ``n_posts`` is the window's post count when ``posts`` holds only the members' and seeds'
+    posts (:func:`store.report_rows.fetch_window_posts_of`); without it, ``len(posts)``."""
     _ = translations(lang).gettext
     sel = dict(selection)
     overlap, per_circle, overlap_error = stored_overlap(sel.pop("overlap", None))
@@ -393,7 +396,7 @@ def build_report(
         synthetic=synthetic,
         selection=sel,
         seed_rows=rows,
-        n_posts=len(posts),
+        n_posts=len(posts) if n_posts is None else int(n_posts),
         n_authors=int(author_gaps["n_authors"]),
         n_members=len(members),
         top_words=top_words,

@@ -1,0 +1,177 @@
+"""The rows a run's report shows, read from the warehouse and nothing more: the members' and
+seeds' posts without their texts, the texts of the top words' samples only, the interactions
+among the seeds' circles only, and the run's tags with the seeds' evidence only. At 1M users
+the window holds ~3M posts and ~14M follow edges; the report shows a small part of them.
+
+Each reader returns what its counterpart in :mod:`store.warehouse` / :mod:`store.runs` returns,
+restricted to the rows asked for, in the same order (so a caller's results are the same).
+
+Example::
+
+    start, end = window_bounds(as_of, 30)
+    n = count_window_posts(con, start, end)
+    posts = fetch_window_posts_of(con, start, end, members)  # no text column
+    texts = fetch_window_texts(con, start, end, positions=[0, 5], post_ids=["p9"])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from store.warehouse import _to_shanghai
+
+__all__ = [
+    "count_window_posts",
+    "fetch_window_interactions_among",
+    "fetch_window_posts_of",
+    "fetch_window_texts",
+    "read_run_tags_shown",
+]
+
+_WINDOW = "platform = ? AND created_at >= ? AND created_at < ?"
+
+
+def _ids(values: Iterable[Any], name: str) -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(list(dict.fromkeys(str(v) for v in values)), dtype="object")})
+
+
+def count_window_posts(
+    con: duckdb.DuckDBPyConnection, start: datetime, end: datetime, platform: str = "weibo"
+) -> int:
+    """How many posts (and comments) were created in ``[start, end)``: ``len`` of
+    :func:`store.warehouse.fetch_window_posts`.
+
+    Example::
+
+        count_window_posts(con, *window_bounds(as_of, 30))  # 2_800_000
+    """
+    rows = con.execute(f"SELECT count(*) FROM posts WHERE {_WINDOW}", [platform, start, end]).fetchall()
+    return int(rows[0][0])  # fetched to the end: the connection is free for the next query
+
+
+def fetch_window_posts_of(
+    con: duckdb.DuckDBPyConnection,
+    start: datetime,
+    end: datetime,
+    users: Iterable[str],
+    platform: str = "weibo",
+) -> pd.DataFrame:
+    """The rows of :func:`store.warehouse.fetch_window_posts` whose author is one of ``users``,
+    in its order (oldest first), without the ``text`` column (:func:`fetch_window_texts` reads
+    the texts wanted).
+
+    Example::
+
+        fetch_window_posts_of(con, start, end, {"u1", "u2"}).columns[:3].tolist()
+        # ['post_id', 'user_id', 'created_at']
+    """
+    con.register("want_authors", _ids(users, "user_id"))
+    try:
+        df = con.execute(
+            f"""SELECT post_id, user_id, created_at, repost_of, reply_to, reposts, comments, likes
+                FROM posts p SEMI JOIN want_authors w ON w.user_id = p.user_id
+                WHERE {_WINDOW} ORDER BY created_at, post_id""",
+            [platform, start, end],
+        ).df()
+    finally:
+        con.unregister("want_authors")
+    return _to_shanghai(df)
+
+
+def fetch_window_texts(
+    con: duckdb.DuckDBPyConnection,
+    start: datetime,
+    end: datetime,
+    *,
+    positions: Iterable[int] = (),
+    post_ids: Iterable[str] = (),
+    platform: str = "weibo",
+) -> pd.DataFrame:
+    """The texts of some of the window's posts: those at ``positions`` (0-based, in the order of
+    :func:`store.warehouse.fetch_window_posts`: oldest first, then by post id) and those whose
+    id is in ``post_ids``. Columns ``post_id``, ``pos`` (the post's position in the window),
+    ``text``; ordered by ``pos``.
+
+    Example::
+
+        fetch_window_texts(con, start, end, positions=[0], post_ids=["p9"])["post_id"].tolist()
+        # ['p1', 'p9']
+    """
+    con.register("want_pos", pd.DataFrame({"pos": pd.Series(list(positions), dtype="int64")}))
+    con.register("want_posts", _ids(post_ids, "post_id"))
+    try:
+        df = con.execute(
+            f"""WITH w AS (SELECT post_id, row_number() OVER (ORDER BY created_at, post_id) - 1 AS pos
+                           FROM posts WHERE {_WINDOW}),
+                     chosen AS (SELECT post_id, pos FROM w
+                                WHERE pos IN (SELECT pos FROM want_pos)
+                                   OR post_id IN (SELECT post_id FROM want_posts))
+                SELECT c.post_id, c.pos, p.text FROM chosen c
+                JOIN posts p ON p.post_id = c.post_id AND p.{_WINDOW}
+                ORDER BY c.pos""",
+            [platform, start, end, platform, start, end],
+        ).df()
+    finally:
+        con.unregister("want_pos")
+        con.unregister("want_posts")
+    return df
+
+
+def fetch_window_interactions_among(
+    con: duckdb.DuckDBPyConnection,
+    start: datetime,
+    end: datetime,
+    users: Iterable[str],
+    platform: str = "weibo",
+) -> pd.DataFrame:
+    """The rows of :func:`store.warehouse.fetch_window_interactions` between two of ``users``
+    (both ends among them), in its order: the seeds' circles' edges, not the window's millions
+    of follows.
+
+    Example::
+
+        fetch_window_interactions_among(con, start, end, {"a", "b"})  # a→b and b→a only
+    """
+    con.register("want_ends", _ids(users, "user_id"))
+    try:
+        df = con.execute(
+            """SELECT src_user, dst_user, kind, post_id, created_at FROM interactions
+               WHERE platform = ? AND (created_at IS NULL OR (created_at >= ? AND created_at < ?))
+                 AND src_user IN (SELECT user_id FROM want_ends)
+                 AND dst_user IN (SELECT user_id FROM want_ends)
+               ORDER BY src_user, dst_user, kind, post_id""",
+            [platform, start, end],
+        ).df()
+    finally:
+        con.unregister("want_ends")
+    return _to_shanghai(df)
+
+
+def read_run_tags_shown(
+    con: duckdb.DuckDBPyConnection, run_id: str, evidence_of: Iterable[str]
+) -> pd.DataFrame:
+    """:func:`store.runs.read_run_tags` with the ``evidence`` of ``evidence_of`` (the seeds)
+    only, None for the other members: the report shows the seeds' evidence, and a million
+    members' JSON evidence took seconds to read.
+
+    Example::
+
+        read_run_tags_shown(con, run_id, ["u1"])["evidence"].notna().sum()  # 1
+    """
+    con.register("want_evidence", _ids(evidence_of, "user_id"))
+    try:
+        return con.execute(
+            """SELECT user_id, segment, score, n_posts, n_hits,
+                      CASE WHEN user_id IN (SELECT user_id FROM want_evidence) THEN evidence END
+                          AS evidence,
+                      rule, business, confirmed_by
+               FROM user_tags WHERE run_id = ? ORDER BY score DESC, user_id""",
+            [run_id],
+        ).df()
+    finally:
+        con.unregister("want_evidence")

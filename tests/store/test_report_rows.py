@@ -1,0 +1,105 @@
+"""The report's reads of the rows it shows (:mod:`store.report_rows`): each the same rows, in the
+same order, as its whole-window counterpart filtered in pandas."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from pandas.testing import assert_frame_equal
+
+from nlp.words import sampled_top_words, top_word_samples, window_top_words
+from store.report_rows import (
+    count_window_posts,
+    fetch_window_interactions_among,
+    fetch_window_posts_of,
+    fetch_window_texts,
+    read_run_tags_shown,
+)
+from store.runs import read_run_tags
+from store.warehouse import fetch_window_interactions, fetch_window_posts, open_warehouse, window_bounds
+
+WINDOW = window_bounds(date(2026, 11, 15), 30)
+
+
+def _warehouse(tmp_path):
+    con = open_warehouse(tmp_path / "w.duckdb")
+    rows = [  # two posts at one instant (ordered by id), one before the window, one elsewhere
+        ("p3", "weibo", "a", "2026-11-10 02:00:00+00", "宝宝辅食南瓜泥", 1, 0, 2),
+        ("p1", "weibo", "b", "2026-11-10 02:00:00+00", "今天天气好", None, 1, 0),
+        ("p2", "weibo", "a", "2026-11-11 02:00:00+00", None, 0, 0, 0),
+        ("p4", "weibo", "c", "2026-11-12 02:00:00+00", "上班好累", 3, 3, 3),
+        ("p5", "weibo", "a", "2026-11-13 02:00:00+00", "宝宝夜奶好累", 0, 2, 1),
+        ("p0", "weibo", "a", "2026-09-01 02:00:00+00", "窗口之前", 0, 0, 0),
+        ("p9", "douyin", "a", "2026-11-12 02:00:00+00", "别的平台", 0, 0, 0),
+    ]
+    con.executemany(
+        "INSERT INTO posts (post_id, platform, user_id, created_at, text, reposts, comments, likes) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    con.execute(
+        "INSERT INTO interactions (src_user, dst_user, kind, post_id, created_at) VALUES "
+        "('a', 'b', 'repost', 'p1', '2026-11-10 03:00:00+00'), ('b', 'a', 'follow', NULL, NULL),"
+        "('a', 'c', 'comment', 'p4', '2026-11-12 03:00:00+00'), ('b', 'a', 'mention', 'p2', "
+        "'2026-09-01 03:00:00+00'), ('c', 'b', 'follow', NULL, NULL)"
+    )
+    con.execute(
+        "INSERT INTO user_tags (run_id, user_id, segment, score, n_posts, n_hits, evidence) VALUES "
+        "('r', 'a', 'mothers', 0.9, 3, 2, '[{\"hits\": [\"宝宝\"]}]'),"
+        "('r', 'b', 'mothers', 0.5, 1, 1, '[{\"hits\": [\"好\"]}]'),"
+        "('q', 'c', 'mothers', 0.7, 1, 1, '[]')"
+    )
+    return con
+
+
+def test_reads_are_the_whole_window_filtered(tmp_path):
+    con = _warehouse(tmp_path)
+    whole = fetch_window_posts(con, *WINDOW)
+    assert count_window_posts(con, *WINDOW) == len(whole) == 5
+    mine = fetch_window_posts_of(con, *WINDOW, {"a", "b"})
+    expected = whole[whole["user_id"].isin({"a", "b"})].drop(columns="text").reset_index(drop=True)
+    assert_frame_equal(mine, expected)
+    assert mine["post_id"].tolist() == ["p1", "p3", "p2", "p5"]
+
+    edges = fetch_window_interactions(con, *WINDOW)
+    among = fetch_window_interactions_among(con, *WINDOW, ["a", "b"])
+    keep = edges["src_user"].isin({"a", "b"}) & edges["dst_user"].isin({"a", "b"})
+    assert_frame_equal(among, edges[keep].reset_index(drop=True))
+    assert len(among) == 2
+
+    tags = read_run_tags_shown(con, "r", ["a"])
+    full = read_run_tags(con, "r")
+    assert_frame_equal(tags.drop(columns="evidence"), full.drop(columns="evidence"))
+    assert tags["evidence"][0] == full["evidence"][0] and pd.isna(tags["evidence"][1])
+    con.close()
+
+
+def test_texts_by_position_and_id(tmp_path):
+    con = _warehouse(tmp_path)
+    got = fetch_window_texts(con, *WINDOW, positions=[0, 3], post_ids=["p3", "p4"])
+    assert got["post_id"].tolist() == ["p1", "p3", "p4"]
+    assert got["pos"].tolist() == [0, 1, 3]
+    assert got["text"].tolist() == ["今天天气好", "宝宝辅食南瓜泥", "上班好累"]
+    con.close()
+
+
+def test_top_words_from_the_sampled_texts_alone(tmp_path):
+    con = open_warehouse(tmp_path / "w.duckdb")
+    seg = ["宝宝辅食南瓜泥", "宝宝夜奶好累", "宝宝辅食吃得好"] * 3
+    other = ["今天天气好", "上班好累", "周末去看电影"] * 20
+    rows = [
+        (f"p{i:03d}", "weibo", "m" if i < len(seg) else "x", f"2026-11-{1 + i % 14:02d} 02:00:00+00", t)
+        for i, t in enumerate(seg + other)
+    ]
+    con.executemany(
+        "INSERT INTO posts (post_id, platform, user_id, created_at, text) VALUES (?, ?, ?, ?, ?)", rows
+    )
+    whole = fetch_window_posts(con, *WINDOW)
+    for cap in (5, 20, 1000):  # sampled on both sides, on one side, on neither
+        expected = window_top_words(whole, ["m"], cap=cap, n=5)
+        posts = fetch_window_posts_of(con, *WINDOW, ["m"])
+        ids, at = top_word_samples(posts, pd.Series(["m"]), count_window_posts(con, *WINDOW), cap)
+        texts = fetch_window_texts(con, *WINDOW, positions=at, post_ids=ids)
+        assert sampled_top_words(texts, ids, at, n=5) == expected
+    con.close()
