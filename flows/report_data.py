@@ -23,7 +23,7 @@ from graph.run_select import describe_selection
 from nlp.segment_status import segment_status
 from nlp.segments import SegmentDefinition
 from nlp.tagger import count_by_rule
-from nlp.words import sampled_top_words, top_word_samples
+from nlp.words import sample_positions, sampled_top_words
 from report.backtest import model_check_text
 from report.build import is_sample_data, screen_names
 from report.html import members_note
@@ -35,6 +35,7 @@ from store.report_rows import (
     fetch_window_interactions_among,
     fetch_window_posts_of,
     fetch_window_texts,
+    member_activity,
     read_run_tags_shown,
 )
 from store.warehouse import (
@@ -58,14 +59,17 @@ def read_report_data(
     backtest = latest_backtest(con)
     seeds = list(sel.get("seeds") or [])
     seed_ids = [str(s["user_id"]) for s in seeds]
-    # the rows the report shows: the seeds' evidence, the members' and seeds' posts (no texts),
-    # the texts of the top words' samples, the seeds' circles' edges (not the window's follows)
+    # the rows the report shows: the seeds' evidence and posts (no texts), the members' posts
+    # counted by day and hour, the texts of the top words' samples, the seeds' circles' edges
     tags = read_run_tags_shown(con, run_id, seed_ids)
     members = tags["user_id"]
-    posts = fetch_window_posts_of(con, start, end, set(members) | set(seed_ids))
+    posts = fetch_window_posts_of(con, start, end, seed_ids)  # engagement, the seeds' portrait
+    activity = member_activity(con, start, end, members)  # the members' posts, counted
     n_posts = count_window_posts(con, start, end)
-    sample_ids, sample_at = top_word_samples(posts, members, n_posts)
-    texts = fetch_window_texts(con, start, end, positions=sample_at, post_ids=sample_ids)
+    texts = (  # the top words' samples: which posts depends only on how many there are
+        fetch_window_texts(con, start, end, sample_positions(activity["posts"]), users=members),
+        fetch_window_texts(con, start, end, sample_positions(n_posts)),
+    )
     previous = runs.previous_run(con, run_id, segment)
     kind_weights = (sel.get("params") or {}).get("kind_weights") or dict(settings.kind_weights)
     edges = fetch_window_interactions_among(con, start, end, seed_circle_users(decided, seeds))
@@ -87,7 +91,8 @@ def read_report_data(
         "tags": tags,
         "posts": posts,
         "n_posts": n_posts,
-        "word_samples": (texts, sample_ids, sample_at),
+        "member_activity": activity,
+        "word_samples": texts,
         "profiles": profiles,
         "run_users": decided,
         "reasons": runs.read_seed_reasons(con, run_id),
@@ -127,7 +132,7 @@ def report_texts(definition: SegmentDefinition, data: dict[str, Any], settings: 
     Takes ``funnel``, ``backtest`` and ``word_samples`` out of ``data``."""
     sel, tags = data["selection"], data["tags"]
     funnel, backtest = data.pop("funnel"), data.pop("backtest")
-    texts, sample_ids, sample_at = data.pop("word_samples")
+    member_texts, window_texts = data.pop("word_samples")
     eligibility, model_text = describe_selection(sel)
     checked = model_check_text(backtest, str((sel.get("model") or {}).get("probability", "")), settings.lang)
     return {
@@ -137,7 +142,7 @@ def report_texts(definition: SegmentDefinition, data: dict[str, Any], settings: 
             definition.name, definition.post_scorer, count_by_rule(tags), tags, funnel, settings.lang
         ),
         "top_words": sampled_top_words(
-            texts, sample_ids, sample_at, dictionary=definition.dictionary, data_dir=definition.data_dir
+            member_texts, window_texts, dictionary=definition.dictionary, data_dir=definition.data_dir
         ),
         "eligibility": eligibility,
         "model_text": f"{model_text} {checked}" if checked else model_text,

@@ -25,7 +25,7 @@ import functools
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,10 +37,10 @@ from nlp.tokenize import STOPWORDS, tokenize
 
 __all__ = [
     "TEXT_SAMPLE",
+    "sample_positions",
     "sampled_top_words",
     "text_sample",
     "top_distinctive_words",
-    "top_word_samples",
     "window_top_words",
 ]
 
@@ -161,52 +161,46 @@ def window_top_words(
     )
 
 
-def top_word_samples(
-    posts: pd.DataFrame, members: Iterable[str], n_window: int, cap: int = TEXT_SAMPLE
-) -> tuple[list[str], list[int]]:
-    """Which texts :func:`window_top_words` reads, when ``posts`` holds the window's posts of
-    (at least) the ``members`` without their texts (``post_id``, ``user_id``, window order) and
-    the window has ``n_window`` posts: the post ids of the members' sample, and the positions
-    (0-based, in window order) of the window's sample. Which rows :func:`text_sample` keeps
-    depends only on how many there are, so the texts of these posts alone are read.
+def sample_positions(n_rows: int, cap: int = TEXT_SAMPLE) -> list[int]:
+    """The positions (0-based, ascending) of the rows :func:`text_sample` keeps of ``n_rows``
+    rows: which rows it keeps depends only on how many there are, so a caller can read the
+    texts of these rows alone.
 
+    >>> sample_positions(4, cap=5)
+    [0, 1, 2, 3]
     >>> import pandas as pd
-    >>> posts = pd.DataFrame({"post_id": ["p1", "p2", "p3"], "user_id": ["a", "b", "a"]})
-    >>> top_word_samples(posts, ["a"], 5, cap=4)
-    (['p1', 'p3'], [0, 1, 2, 3])
+    >>> sample_positions(9, cap=3) == text_sample(pd.DataFrame({"t": range(9)}), cap=3).index.tolist()
+    True
     """
     import pandas as pd
 
-    mine = posts[posts["user_id"].isin(set(members))].reset_index(drop=True)
-    ids = text_sample(mine, cap)["post_id"].astype(str).tolist()
-    positions = text_sample(pd.DataFrame(index=pd.RangeIndex(n_window)), cap).index.tolist()
-    return ids, positions
+    return text_sample(pd.DataFrame(index=pd.RangeIndex(n_rows)), cap).index.tolist()
 
 
 def sampled_top_words(
-    texts: pd.DataFrame,
-    member_ids: Sequence[str],
-    positions: Sequence[int],
+    member_texts: pd.DataFrame,
+    window_texts: pd.DataFrame,
     *,
     n: int = 30,
     dictionary: str | None = None,
     data_dir: Path | None = None,
 ) -> list[tuple[str, int, float]]:
-    """:func:`window_top_words` from the texts of its samples (:func:`top_word_samples`):
-    ``texts`` holds ``post_id``, ``pos`` (the post's position in the window) and ``text`` of
-    the members' sample (``member_ids``) and of the window's (``positions``).
+    """:func:`window_top_words` from the texts of its two samples alone (``post_id``, ``text``,
+    each in window order): the members' posts at :func:`sample_positions` of their count, and
+    the window's at :func:`sample_positions` of its count.
 
     >>> import pandas as pd
-    >>> texts = pd.DataFrame({"post_id": ["p1"], "pos": [0], "text": ["宝宝"]})
-    >>> sampled_top_words(texts, ["p1"], [0])
+    >>> texts = pd.DataFrame({"post_id": ["p1"], "text": ["宝宝"]})
+    >>> sampled_top_words(texts, texts)
     []
     """
-    import pandas as pd
-
-    members = texts.drop_duplicates("post_id").set_index("post_id")["text"].reindex(list(member_ids))
-    at = texts.drop_duplicates("pos").set_index("pos").reindex(list(positions))
-    window = pd.Series(at["text"].to_numpy(), index=at["post_id"].to_numpy())
-    return _top_words_of(members, window, n=n, dictionary=dictionary, data_dir=data_dir)
+    return _top_words_of(
+        member_texts.set_index("post_id")["text"],
+        window_texts.set_index("post_id")["text"],
+        n=n,
+        dictionary=dictionary,
+        data_dir=data_dir,
+    )
 
 
 def _top_words_of(

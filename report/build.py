@@ -169,17 +169,25 @@ def _seed_rows(
     return rows
 
 
-def _member_days(member_posts: pd.DataFrame, as_of: date, window_days: int) -> list[tuple]:
-    """Per day of the window: (day, members who posted, their posts), from the members' posts."""
+def _member_days(
+    member_posts: pd.DataFrame | None,
+    as_of: date,
+    window_days: int,
+    counts: Mapping[date, tuple] | None = None,
+) -> list[tuple]:
+    """Per day of the window: (day, members who posted, their posts), from the members' posts
+    or from ``counts`` (day → (members who posted, posts)) counted already."""
     days = pd.date_range(start=as_of - pd.Timedelta(days=window_days - 1), end=as_of, freq="D")
-    # grouped by the day's midnight (vectorised), not by a date object made per post
-    by_day = member_posts.groupby(member_posts["created_at"].dt.normalize())["user_id"].agg(
-        ["nunique", "size"]
-    )
-    counts = {
-        ts.date(): (int(k), int(n))
-        for ts, k, n in zip(by_day.index, by_day["nunique"], by_day["size"], strict=True)
-    }
+    if counts is None and member_posts is not None:
+        # grouped by the day's midnight (vectorised), not by a date object made per post
+        by_day = member_posts.groupby(member_posts["created_at"].dt.normalize())["user_id"].agg(
+            ["nunique", "size"]
+        )
+        counts = {
+            ts.date(): (int(k), int(n))
+            for ts, k, n in zip(by_day.index, by_day["nunique"], by_day["size"], strict=True)
+        }
+    counts = counts or {}
     return [(d.date().isoformat(), *counts.get(d.date(), (0, 0))) for d in days]
 
 
@@ -315,6 +323,7 @@ def build_report(
     segment_status: Mapping[str, Any] | None = None,
     author_gaps: Mapping[str, Any] | None = None,
     n_posts: int | None = None,
+    member_activity: Mapping[str, Any] | None = None,
 ) -> ReportInputs:
     """The report of one run from what the report step read: the selection (its stored
     ``overlap`` is taken out), the run's tags and ``run_users`` (circles, bot scores), the
@@ -330,7 +339,10 @@ def build_report(
     ``unknown_fields``) are the window's authors' counts when ``profiles`` holds only the
     profiles the report shows; without it they are counted from ``posts`` and ``profiles``.
     ``n_posts`` is the window's post count when ``posts`` holds only the members' and seeds'
-    posts (:func:`store.report_rows.fetch_window_posts_of`); without it, ``len(posts)``."""
+    posts (:func:`store.report_rows.fetch_window_posts_of`); without it, ``len(posts)``.
+    ``member_activity`` (:func:`store.report_rows.member_activity`: the members' posts by day,
+    hour and weekday, counted in the warehouse) stands for the members' posts when ``posts``
+    holds only the seeds'; without it they are counted from ``posts``."""
     _ = translations(lang).gettext
     sel = dict(selection)
     overlap, per_circle, overlap_error = stored_overlap(sel.pop("overlap", None))
@@ -353,7 +365,8 @@ def build_report(
             _("How many hear it more than once could not be estimated: {why}").format(why=overlap_error)
         )
     members = set(tags["user_id"])
-    member_posts = posts[posts["user_id"].isin(members)]  # once, for the days and the portrait
+    # once, for the days and the portrait (or counted already: a million members' posts)
+    member_posts = posts[posts["user_id"].isin(members)] if member_activity is None else None
     # dicts, not a .at lookup per member: 250k members in a second; of the members and the
     # circles' nodes only (the profiles may hold more: every author's, without author_gaps)
     shown = profiles[profiles["user_id"].isin(members.union(circle_nodes))]
@@ -413,7 +426,9 @@ def build_report(
         eligibility=eligibility,
         model_text=model_text,
         version=version,
-        member_days=_member_days(member_posts, as_of, window_days),
+        member_days=_member_days(
+            member_posts, as_of, window_days, member_activity["days"] if member_activity else None
+        ),
         member_followers=member_followers,
         cities=[(c, int(n), int(seed_city.get(c, 0))) for c, n in city_counts.items()],
         circles=_circle_rows(rows, ref, members, circles, member_city, per_circle),
@@ -437,7 +452,9 @@ def build_report(
         ],
         gexf_edges=list(circle_edges),
         portrait={
-            "segment": audience_portrait(profiles, member_posts, sorted(members), theirs=True),
+            "segment": audience_portrait(
+                profiles, member_posts, sorted(members), theirs=True, activity=member_activity
+            ),
             "seeds": audience_portrait(
                 profiles, posts[posts["user_id"].isin(set(seed_ids))], seed_ids, theirs=True
             ),

@@ -406,17 +406,23 @@ def circles_picture(
         if nd.get("city"):
             counts = city_of.setdefault(nd.get("circle"), {})
             counts[nd["city"]] = counts.get(nd["city"], 0) + 1
+    labels = []
     for c, (cx, cy) in centres.items():
         if c is None:
             continue
         top = max(city_of.get(c, {}).items(), key=lambda kv: (kv[1], kv[0]), default=None)
-        fig.add_annotation(
-            x=cx,
-            y=cy + 1.25,
-            showarrow=False,
-            text=f"c{c}" + (f" · {esc(top[0])}" if top else ""),
-            font={"size": 11, "color": colour.get(c, "#616e7c")},
+        labels.append(
+            {
+                "x": cx,
+                "y": cy + 1.25,
+                "showarrow": False,
+                "text": f"c{c}" + (f" · {esc(top[0])}" if top else ""),
+                "font": {"size": 11, "color": colour.get(c, "#616e7c")},
+            }
         )
+    # the circles' labels set at once: one add_annotation each re-validated the whole layout
+    # (0.6 s for 80 circles); the figure's JSON is the same
+    fig.update_layout(annotations=labels)
     rows = math.ceil(len(centres) / max(1, math.ceil(math.sqrt(len(centres) * 1.6)))) or 1
     _layout(fig, height=min(900, max(360, 150 * rows + 60)))
     fig.update_xaxes(visible=False)

@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date
@@ -105,10 +106,6 @@ def _text(value: Any) -> str:
     return escape(_NOT_XML.sub("", str(value)), _ATTR_ENTITIES)
 
 
-def _value(value: Any) -> str:
-    return ("true" if value else "false") if isinstance(value, bool) else _text(value)
-
-
 def write_circles_gexf(
     nodes: Sequence[Mapping[str, Any]], edges: Sequence[tuple[str, str, float]], path: str | Path
 ) -> Path:
@@ -136,11 +133,18 @@ def write_circles_gexf(
         )
         lines.append("    </attributes>")
     lines.append("    <nodes>")
+    # each distinct value escaped once (an id is written once per node and per edge end, a
+    # circle or city for many nodes): typed, so 1, 1.0 and True stay apart
+    text = functools.lru_cache(maxsize=None, typed=True)(_text)
+
+    def value(v: Any) -> str:
+        return ("true" if v else "false") if isinstance(v, bool) else text(v)
+
     for node, attrs in by_id.items():
-        lines.append(f'      <node id="{_text(node)}" label="{_text(attrs["label"])}">')
+        lines.append(f'      <node id="{text(node)}" label="{text(attrs["label"])}">')
         lines.append("        <attvalues>")
         lines.extend(
-            f'          <attvalue for="{i}" value="{_value(attrs[name])}" />'
+            f'          <attvalue for="{i}" value="{value(attrs[name])}" />'
             for i, (name, _) in enumerate(_NODE_ATTRIBUTES)
         )
         lines.append("        </attvalues>")
@@ -151,7 +155,7 @@ def write_circles_gexf(
     for a in by_id:
         for b, w in out.get(a, {}).items():
             lines.append(
-                f'      <edge source="{_text(a)}" target="{_text(b)}" id="{edge_id}" weight="{w!s}" />'
+                f'      <edge source="{text(a)}" target="{text(b)}" id="{edge_id}" weight="{w!s}" />'
             )
             edge_id += 1
     lines.append("    </edges>")

@@ -90,13 +90,21 @@ def _ranked(counter: Counter, top: int) -> list[tuple[str, int]]:
 
 
 def audience_portrait(
-    profiles: pd.DataFrame, posts: pd.DataFrame, users: Iterable[str], *, top: int = 12, theirs: bool = False
+    profiles: pd.DataFrame,
+    posts: pd.DataFrame | None,
+    users: Iterable[str],
+    *,
+    top: int = 12,
+    theirs: bool = False,
+    activity: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The portrait of ``users``: counts by gender, province, city and follower band (each with
     ``unknown``; a user without a profile row is unknown everywhere), and their posts in the
     window by hour of day (0–23) and weekday (0 = Monday), in the posts' own time (Asia/Shanghai
     in the warehouse). ``theirs``: ``posts`` are the users' own already (not filtered again: a
-    million members' posts are not matched twice)."""
+    million members' posts are not matched twice). ``activity``: their posts by hour and weekday
+    counted already (``posts``, ``hours``, ``weekdays``: :func:`store.report_rows.member_activity`),
+    used instead of ``posts``."""
     ids = list(dict.fromkeys(str(u) for u in users))
     prof = profiles.drop_duplicates("user_id").set_index("user_id") if len(profiles) else pd.DataFrame()
 
@@ -107,11 +115,12 @@ def audience_portrait(
         return values.where(values.notna(), None).tolist()
 
     provinces, cities = col("province"), col("city")
-    mine = posts[posts["user_id"].astype(str).isin(set(ids))] if len(posts) and not theirs else posts
-    times = pd.to_datetime(mine["created_at"]) if len(mine) else pd.Series(dtype="datetime64[ns]")
-    known_times = times.dropna()
-    hours = Counter({int(h): int(n) for h, n in known_times.dt.hour.value_counts().items()})
-    weekdays = Counter({int(d): int(n) for d, n in known_times.dt.day_of_week.value_counts().items()})
+    if activity is not None:  # counted in the warehouse (every post has a time there)
+        n_posts, n_untimed = int(activity["posts"]), 0
+        hours = Counter({int(h): int(n) for h, n in activity["hours"].items()})
+        weekdays = Counter({int(d): int(n) for d, n in activity["weekdays"].items()})
+    else:
+        n_posts, n_untimed, hours, weekdays = _post_times(posts, ids, theirs)
     gender = Counter(_gender(g) for g in col("gender"))
     bands = Counter(_band(f) for f in col("followers"))
     return {
@@ -122,9 +131,23 @@ def audience_portrait(
         "followers": [(label, bands[label]) for *_, label in FOLLOWER_BANDS] + [(UNKNOWN, bands[UNKNOWN])],
         "hours": [hours[h] for h in range(24)],
         "weekdays": [weekdays[d] for d in range(7)],
-        "posts": len(mine),
-        "posts_unknown_time": int(len(mine) - len(known_times)),
+        "posts": n_posts,
+        "posts_unknown_time": n_untimed,
     }
+
+
+def _post_times(
+    posts: pd.DataFrame | None, ids: list[str], theirs: bool
+) -> tuple[int, int, Counter, Counter]:
+    """(posts, posts without a time, posts by hour, posts by weekday) of ``ids`` in ``posts``."""
+    if posts is None:
+        posts = pd.DataFrame({"user_id": [], "created_at": []})
+    mine = posts[posts["user_id"].astype(str).isin(set(ids))] if len(posts) and not theirs else posts
+    times = pd.to_datetime(mine["created_at"]) if len(mine) else pd.Series(dtype="datetime64[ns]")
+    known_times = times.dropna()
+    hours = Counter({int(h): int(n) for h, n in known_times.dt.hour.value_counts().items()})
+    weekdays = Counter({int(d): int(n) for d, n in known_times.dt.day_of_week.value_counts().items()})
+    return len(mine), int(len(mine) - len(known_times)), hours, weekdays
 
 
 def _aligned(a: list[tuple[str, int]], b: list[tuple[str, int]]) -> tuple[list[str], list[int], list[int]]:

@@ -10,8 +10,9 @@ Example::
 
     start, end = window_bounds(as_of, 30)
     n = count_window_posts(con, start, end)
-    posts = fetch_window_posts_of(con, start, end, members)  # no text column
-    texts = fetch_window_texts(con, start, end, positions=[0, 5], post_ids=["p9"])
+    posts = fetch_window_posts_of(con, start, end, seeds)  # no text column
+    texts = fetch_window_texts(con, start, end, [0, 5], users=members)
+    activity = member_activity(con, start, end, members)  # days, hours, weekdays, posts
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ __all__ = [
     "fetch_window_interactions_among",
     "fetch_window_posts_of",
     "fetch_window_texts",
+    "member_activity",
     "read_run_tags_shown",
 ]
 
@@ -87,30 +89,28 @@ def fetch_window_texts(
     con: duckdb.DuckDBPyConnection,
     start: datetime,
     end: datetime,
+    positions: Iterable[int],
     *,
-    positions: Iterable[int] = (),
-    post_ids: Iterable[str] = (),
+    users: Iterable[str] | None = None,
     platform: str = "weibo",
 ) -> pd.DataFrame:
-    """The texts of some of the window's posts: those at ``positions`` (0-based, in the order of
-    :func:`store.warehouse.fetch_window_posts`: oldest first, then by post id) and those whose
-    id is in ``post_ids``. Columns ``post_id``, ``pos`` (the post's position in the window),
-    ``text``; ordered by ``pos``.
+    """The texts of the window's posts at ``positions`` (0-based, in the order of
+    :func:`store.warehouse.fetch_window_posts`: oldest first, then by post id), counted among
+    the posts of ``users`` when given (else among all). Columns ``post_id``, ``pos`` (the post's
+    position), ``text``; ordered by ``pos``.
 
     Example::
 
-        fetch_window_texts(con, start, end, positions=[0], post_ids=["p9"])["post_id"].tolist()
-        # ['p1', 'p9']
+        fetch_window_texts(con, start, end, [0, 2], users=["a"])["pos"].tolist()  # [0, 2]
     """
     con.register("want_pos", pd.DataFrame({"pos": pd.Series(list(positions), dtype="int64")}))
-    con.register("want_posts", _ids(post_ids, "post_id"))
+    con.register("want_authors", _ids(() if users is None else users, "user_id"))
+    only = "AND user_id IN (SELECT user_id FROM want_authors)" if users is not None else ""
     try:
         df = con.execute(
             f"""WITH w AS (SELECT post_id, row_number() OVER (ORDER BY created_at, post_id) - 1 AS pos
-                           FROM posts WHERE {_WINDOW}),
-                     chosen AS (SELECT post_id, pos FROM w
-                                WHERE pos IN (SELECT pos FROM want_pos)
-                                   OR post_id IN (SELECT post_id FROM want_posts))
+                           FROM posts WHERE {_WINDOW} {only}),
+                     chosen AS (SELECT post_id, pos FROM w WHERE pos IN (SELECT pos FROM want_pos))
                 SELECT c.post_id, c.pos, p.text FROM chosen c
                 JOIN posts p ON p.post_id = c.post_id AND p.{_WINDOW}
                 ORDER BY c.pos""",
@@ -118,7 +118,7 @@ def fetch_window_texts(
         ).df()
     finally:
         con.unregister("want_pos")
-        con.unregister("want_posts")
+        con.unregister("want_authors")
     return df
 
 
@@ -175,3 +175,46 @@ def read_run_tags_shown(
         ).df()
     finally:
         con.unregister("want_evidence")
+
+
+def member_activity(
+    con: duckdb.DuckDBPyConnection,
+    start: datetime,
+    end: datetime,
+    users: Iterable[str],
+    platform: str = "weibo",
+) -> dict[str, Any]:
+    """When ``users`` posted in ``[start, end)``, counted in the warehouse in Beijing time (the
+    report's days, hours and weekdays), instead of reading their million posts: ``posts``, their
+    number; ``days``, date → (users who posted, posts); ``hours``, hour (0–23) → posts;
+    ``weekdays``, weekday (0 = Monday) → posts. Days, hours and weekdays without posts are absent.
+
+    Example::
+
+        member_activity(con, start, end, members)["days"][date(2026, 11, 14)]  # (812, 1734)
+    """
+    con.register("want_members", _ids(users, "user_id"))
+    try:
+        mine = f"""SELECT user_id, created_at AT TIME ZONE 'Asia/Shanghai' AS local FROM posts p
+                   SEMI JOIN want_members w ON w.user_id = p.user_id WHERE {_WINDOW}"""
+        days = con.execute(
+            f"SELECT CAST(local AS DATE) AS d, count(DISTINCT user_id), count(*) FROM ({mine}) GROUP BY d",
+            [platform, start, end],
+        ).fetchall()
+        slots = con.execute(
+            f"SELECT hour(local), isodow(local) - 1, count(*) FROM ({mine}) GROUP BY ALL",
+            [platform, start, end],
+        ).fetchall()
+    finally:
+        con.unregister("want_members")
+    hours: dict[int, int] = {}
+    weekdays: dict[int, int] = {}
+    for h, d, n in slots:
+        hours[int(h)] = hours.get(int(h), 0) + int(n)
+        weekdays[int(d)] = weekdays.get(int(d), 0) + int(n)
+    return {
+        "posts": sum(int(n) for *_, n in days),
+        "days": {d: (int(k), int(n)) for d, k, n in days},
+        "hours": hours,
+        "weekdays": weekdays,
+    }

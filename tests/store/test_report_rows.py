@@ -8,12 +8,15 @@ from datetime import date
 import pandas as pd
 from pandas.testing import assert_frame_equal
 
-from nlp.words import sampled_top_words, top_word_samples, window_top_words
+from nlp.words import sample_positions, sampled_top_words, window_top_words
+from report.build import _member_days
+from report.portrait import audience_portrait
 from store.report_rows import (
     count_window_posts,
     fetch_window_interactions_among,
     fetch_window_posts_of,
     fetch_window_texts,
+    member_activity,
     read_run_tags_shown,
 )
 from store.runs import read_run_tags
@@ -75,12 +78,35 @@ def test_reads_are_the_whole_window_filtered(tmp_path):
     con.close()
 
 
-def test_texts_by_position_and_id(tmp_path):
+def test_texts_by_position(tmp_path):
     con = _warehouse(tmp_path)
-    got = fetch_window_texts(con, *WINDOW, positions=[0, 3], post_ids=["p3", "p4"])
-    assert got["post_id"].tolist() == ["p1", "p3", "p4"]
-    assert got["pos"].tolist() == [0, 1, 3]
-    assert got["text"].tolist() == ["今天天气好", "宝宝辅食南瓜泥", "上班好累"]
+    got = fetch_window_texts(con, *WINDOW, [0, 3])
+    assert got["post_id"].tolist() == ["p1", "p4"]
+    assert got["pos"].tolist() == [0, 3]
+    assert got["text"].tolist() == ["今天天气好", "上班好累"]
+    mine = fetch_window_texts(con, *WINDOW, [0, 2], users=["a"])  # a's posts: p3, p2, p5
+    assert mine["post_id"].tolist() == ["p3", "p5"]
+    assert mine["text"].tolist() == ["宝宝辅食南瓜泥", "宝宝夜奶好累"]
+    con.close()
+
+
+def test_member_activity_is_what_their_posts_show(tmp_path):
+    con = _warehouse(tmp_path)
+    con.execute(  # Beijing time: 2026-11-13 23:30 UTC is the 14th, 07:30, a Saturday
+        "INSERT INTO posts (post_id, platform, user_id, created_at) VALUES "
+        "('p6', 'weibo', 'b', '2026-11-13 23:30:00+00'), ('p7', 'weibo', 'a', '2026-11-13 23:40:00+00')"
+    )
+    members = ["a", "b"]
+    got = member_activity(con, *WINDOW, members)
+    whole = fetch_window_posts(con, *WINDOW)
+    mine = whole[whole["user_id"].isin(members)]
+    as_of = date(2026, 11, 15)
+    assert _member_days(None, as_of, 30, got["days"]) == _member_days(mine, as_of, 30)
+    assert got["days"][date(2026, 11, 14)] == (2, 2)
+    profiles = pd.DataFrame({"user_id": ["a"], "gender": ["f"]})
+    counted = audience_portrait(profiles, None, members, theirs=True, activity=got)
+    assert counted == audience_portrait(profiles, mine, members, theirs=True)
+    assert counted["posts"] == 6 and counted["hours"][7] == 2 and counted["weekdays"][5] == 2
     con.close()
 
 
@@ -96,10 +122,11 @@ def test_top_words_from_the_sampled_texts_alone(tmp_path):
         "INSERT INTO posts (post_id, platform, user_id, created_at, text) VALUES (?, ?, ?, ?, ?)", rows
     )
     whole = fetch_window_posts(con, *WINDOW)
+    n_members = member_activity(con, *WINDOW, ["m"])["posts"]
     for cap in (5, 20, 1000):  # sampled on both sides, on one side, on neither
         expected = window_top_words(whole, ["m"], cap=cap, n=5)
-        posts = fetch_window_posts_of(con, *WINDOW, ["m"])
-        ids, at = top_word_samples(posts, pd.Series(["m"]), count_window_posts(con, *WINDOW), cap)
-        texts = fetch_window_texts(con, *WINDOW, positions=at, post_ids=ids)
-        assert sampled_top_words(texts, ids, at, n=5) == expected
+        mine = fetch_window_texts(con, *WINDOW, sample_positions(n_members, cap), users=["m"])
+        window = fetch_window_texts(con, *WINDOW, sample_positions(len(whole), cap))
+        assert sampled_top_words(mine, window, n=5) == expected
+        assert expected or cap < 1000
     con.close()
