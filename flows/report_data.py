@@ -32,9 +32,9 @@ from store.history import latest_backtest
 from store.places import place_columns
 from store.report_rows import (
     count_window_posts,
+    fetch_sample_texts,
     fetch_window_interactions_among,
     fetch_window_posts_of,
-    fetch_window_texts,
     member_activity,
     read_run_tags_shown,
 )
@@ -66,9 +66,9 @@ def read_report_data(
     posts = fetch_window_posts_of(con, start, end, seed_ids)  # engagement, the seeds' portrait
     activity = member_activity(con, start, end, members)  # the members' posts, counted
     n_posts = count_window_posts(con, start, end)
-    texts = (  # the top words' samples: which posts depends only on how many there are
-        fetch_window_texts(con, start, end, sample_positions(activity["posts"]), users=members),
-        fetch_window_texts(con, start, end, sample_positions(n_posts)),
+    # the top words' samples' texts: which posts depends only on how many there are
+    texts = fetch_sample_texts(
+        con, start, end, members, sample_positions(activity["posts"]), sample_positions(n_posts)
     )
     previous = runs.previous_run(con, run_id, segment)
     kind_weights = (sel.get("params") or {}).get("kind_weights") or dict(settings.kind_weights)

@@ -119,7 +119,8 @@ def _seed_rows(
     tag = tags.set_index("user_id")
     # the seeds' posts only: at 1M users the window's 2.8M posts are grouped in seconds
     by_user = engagement(posts[posts["user_id"].isin({str(s["user_id"]) for s in sel.get("seeds") or []})])
-    known = run_users[run_users["bot_score"].notna()]
+    mine = run_users[run_users["user_id"].isin({str(s["user_id"]) for s in sel.get("seeds") or []})]
+    known = mine[mine["bot_score"].notna()]  # the seeds' rows: not a dict of every member's
     bot_by_user = dict(zip(known["user_id"], known["bot_score"].astype(float), strict=True))
     bot_why = {u: str(r or "") for u, r in zip(known["user_id"], known["bot_reasons"], strict=True)}
     rows = []
@@ -346,9 +347,14 @@ def build_report(
     _ = translations(lang).gettext
     sel = dict(selection)
     overlap, per_circle, overlap_error = stored_overlap(sel.pop("overlap", None))
-    circles = {
-        str(u): int(c) for u, c in zip(run_users["user_id"], run_users["circle"], strict=True) if pd.notna(c)
-    }
+    in_circle = run_users[run_users["circle"].notna()]  # whole columns, not pd.notna per member
+    circles = dict(
+        zip(
+            in_circle["user_id"].astype(str).tolist(),
+            in_circle["circle"].astype("int64").tolist(),
+            strict=True,
+        )
+    )
     names = screen_names(profiles)
     rows = _seed_rows(sel, segment, tags, profiles, run_users, posts, reasons, names, lang, people)
     seed_ids = [r["user_id"] for r in rows]
@@ -370,8 +376,10 @@ def build_report(
     # dicts, not a .at lookup per member: 250k members in a second; of the members and the
     # circles' nodes only (the profiles may hold more: every author's, without author_gaps)
     shown = profiles[profiles["user_id"].isin(members.union(circle_nodes))]
+    unknown = shown["followers"].isna().tolist()
+    counts = shown["followers"].fillna(0).astype("int64").tolist()
     followers = {
-        u: None if pd.isna(f) else int(f) for u, f in zip(shown["user_id"], shown["followers"], strict=True)
+        u: None if no else f for u, no, f in zip(shown["user_id"].tolist(), unknown, counts, strict=True)
     }
     member_followers = [followers.get(u) for u in sorted(members)]
     member_city = {u: cities_of.get(u) if u in followers else None for u in members}

@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from report.i18n import N_
@@ -108,32 +109,50 @@ def audience_portrait(
     ids = list(dict.fromkeys(str(u) for u in users))
     prof = profiles.drop_duplicates("user_id").set_index("user_id") if len(profiles) else pd.DataFrame()
 
-    def col(name: str) -> list[Any]:
+    def col(name: str, key: Callable[[Any], str]) -> Counter:
         if name not in prof.columns:
-            return [None] * len(ids)
-        values = prof[name].reindex(ids).astype(object)  # a user without a profile row: None
-        return values.where(values.notna(), None).tolist()
+            return Counter({key(None): len(ids)} if ids else {})
+        return _tally(prof[name].reindex(ids), key)  # a user without a profile row: None
 
-    provinces, cities = col("province"), col("city")
     if activity is not None:  # counted in the warehouse (every post has a time there)
         n_posts, n_untimed = int(activity["posts"]), 0
         hours = Counter({int(h): int(n) for h, n in activity["hours"].items()})
         weekdays = Counter({int(d): int(n) for d, n in activity["weekdays"].items()})
     else:
         n_posts, n_untimed, hours, weekdays = _post_times(posts, ids, theirs)
-    gender = Counter(_gender(g) for g in col("gender"))
-    bands = Counter(_band(f) for f in col("followers"))
+    gender, bands = col("gender", _gender), col("followers", _band)
     return {
         "n": len(ids),
         "gender": {"f": gender["f"], "m": gender["m"], UNKNOWN: gender[UNKNOWN]},
-        "provinces": _ranked(Counter(_known(p) for p in provinces), top),
-        "cities": _ranked(Counter(_known(c) for c in cities), top),
+        "provinces": _ranked(col("province", _known), top),
+        "cities": _ranked(col("city", _known), top),
         "followers": [(label, bands[label]) for *_, label in FOLLOWER_BANDS] + [(UNKNOWN, bands[UNKNOWN])],
         "hours": [hours[h] for h in range(24)],
         "weekdays": [weekdays[d] for d in range(7)],
         "posts": n_posts,
         "posts_unknown_time": n_untimed,
     }
+
+
+def _tally(values: pd.Series, key: Callable[[Any], str]) -> Counter:
+    """``Counter(key(v) for v in values)`` (missing values as None), with ``key`` called once per
+    distinct value: the keys come in the order of their values' first appearance, as the
+    per-value count's do (``most_common`` breaks ties by it), and the counts are ints.
+
+    >>> _tally(pd.Series(["b", None, "a", "b", float("nan")]), _known)
+    Counter({'b': 2, 'unknown': 2, 'a': 1})
+    """
+    codes, uniques = pd.factorize(values.astype(object))  # uniques: in order of appearance
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    groups = [(v, int(n)) for v, n in zip(uniques, counts, strict=True)]
+    missing = codes < 0
+    if missing.any():  # placed where the first missing value appears
+        before = codes[: int(np.argmax(missing))]
+        groups.insert(int(before.max()) + 1 if len(before) else 0, (None, int(missing.sum())))
+    out: Counter = Counter()
+    for value, n in groups:
+        out[key(value)] += n
+    return out
 
 
 def _post_times(

@@ -11,7 +11,7 @@ Example::
     start, end = window_bounds(as_of, 30)
     n = count_window_posts(con, start, end)
     posts = fetch_window_posts_of(con, start, end, seeds)  # no text column
-    texts = fetch_window_texts(con, start, end, [0, 5], users=members)
+    mine, every = fetch_sample_texts(con, start, end, members, [0, 5], [0, 9])
     activity = member_activity(con, start, end, members)  # days, hours, weekdays, posts
 """
 
@@ -28,9 +28,9 @@ from store.warehouse import _to_shanghai
 
 __all__ = [
     "count_window_posts",
+    "fetch_sample_texts",
     "fetch_window_interactions_among",
     "fetch_window_posts_of",
-    "fetch_window_texts",
     "member_activity",
     "read_run_tags_shown",
 ]
@@ -85,41 +85,55 @@ def fetch_window_posts_of(
     return _to_shanghai(df)
 
 
-def fetch_window_texts(
+def fetch_sample_texts(
     con: duckdb.DuckDBPyConnection,
     start: datetime,
     end: datetime,
+    users: Iterable[str],
+    user_positions: Iterable[int],
     positions: Iterable[int],
-    *,
-    users: Iterable[str] | None = None,
     platform: str = "weibo",
-) -> pd.DataFrame:
-    """The texts of the window's posts at ``positions`` (0-based, in the order of
-    :func:`store.warehouse.fetch_window_posts`: oldest first, then by post id), counted among
-    the posts of ``users`` when given (else among all). Columns ``post_id``, ``pos`` (the post's
-    position), ``text``; ordered by ``pos``.
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The texts of two samples of the window's posts, in the order of
+    :func:`store.warehouse.fetch_window_posts` (oldest first, then by post id), ranked in one
+    sort: the posts of ``users`` at ``user_positions`` (0-based, counted among their posts) and
+    the window's posts at ``positions`` (counted among all). Each a frame of ``post_id``,
+    ``pos`` (the position asked for) and ``text``, ordered by ``pos``.
 
     Example::
 
-        fetch_window_texts(con, start, end, [0, 2], users=["a"])["pos"].tolist()  # [0, 2]
+        mine, every = fetch_sample_texts(con, start, end, ["a"], [0, 2], [0])
+        mine["pos"].tolist(), every["pos"].tolist()  # [0, 2], [0]
     """
+    con.register("want_authors", _ids(users, "user_id"))
+    con.register("want_mine", pd.DataFrame({"pos": pd.Series(list(user_positions), dtype="int64")}))
     con.register("want_pos", pd.DataFrame({"pos": pd.Series(list(positions), dtype="int64")}))
-    con.register("want_authors", _ids(() if users is None else users, "user_id"))
-    only = "AND user_id IN (SELECT user_id FROM want_authors)" if users is not None else ""
     try:
-        df = con.execute(
-            f"""WITH w AS (SELECT post_id, row_number() OVER (ORDER BY created_at, post_id) - 1 AS pos
-                           FROM posts WHERE {_WINDOW} {only}),
-                     chosen AS (SELECT post_id, pos FROM w WHERE pos IN (SELECT pos FROM want_pos))
-                SELECT c.post_id, c.pos, p.text FROM chosen c
+        ranked = con.execute(
+            f"""WITH w AS (SELECT post_id, created_at,
+                                  user_id IN (SELECT user_id FROM want_authors) AS mine
+                           FROM posts WHERE {_WINDOW}),
+                     r AS (SELECT post_id, mine, row_number() OVER o - 1 AS pos,
+                                  sum(CAST(mine AS BIGINT)) OVER o - 1 AS mine_pos
+                           FROM w WINDOW o AS (ORDER BY created_at, post_id
+                                               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)),
+                     chosen AS (SELECT post_id, pos, CAST(mine_pos AS BIGINT) AS mine_pos,
+                                       mine AND mine_pos IN (SELECT pos FROM want_mine) AS in_mine,
+                                       pos IN (SELECT pos FROM want_pos) AS in_all
+                                FROM r WHERE (mine AND mine_pos IN (SELECT pos FROM want_mine))
+                                          OR pos IN (SELECT pos FROM want_pos))
+                SELECT c.post_id, c.pos, c.mine_pos, c.in_mine, c.in_all, p.text FROM chosen c
                 JOIN posts p ON p.post_id = c.post_id AND p.{_WINDOW}
                 ORDER BY c.pos""",
             [platform, start, end, platform, start, end],
         ).df()
     finally:
-        con.unregister("want_pos")
-        con.unregister("want_authors")
-    return df
+        for name in ("want_authors", "want_mine", "want_pos"):
+            con.unregister(name)
+    mine = ranked[ranked["in_mine"].astype(bool)]
+    mine = pd.DataFrame({"post_id": mine["post_id"], "pos": mine["mine_pos"], "text": mine["text"]})
+    every = ranked.loc[ranked["in_all"].astype(bool), ["post_id", "pos", "text"]]
+    return mine.reset_index(drop=True), every.reset_index(drop=True)
 
 
 def fetch_window_interactions_among(

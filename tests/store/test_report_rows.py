@@ -13,9 +13,9 @@ from report.build import _member_days
 from report.portrait import audience_portrait
 from store.report_rows import (
     count_window_posts,
+    fetch_sample_texts,
     fetch_window_interactions_among,
     fetch_window_posts_of,
-    fetch_window_texts,
     member_activity,
     read_run_tags_shown,
 )
@@ -80,13 +80,15 @@ def test_reads_are_the_whole_window_filtered(tmp_path):
 
 def test_texts_by_position(tmp_path):
     con = _warehouse(tmp_path)
-    got = fetch_window_texts(con, *WINDOW, [0, 3])
-    assert got["post_id"].tolist() == ["p1", "p4"]
-    assert got["pos"].tolist() == [0, 3]
-    assert got["text"].tolist() == ["今天天气好", "上班好累"]
-    mine = fetch_window_texts(con, *WINDOW, [0, 2], users=["a"])  # a's posts: p3, p2, p5
+    mine, every = fetch_sample_texts(con, *WINDOW, ["a"], [0, 2], [0, 3])  # a's posts: p3, p2, p5
+    assert every["post_id"].tolist() == ["p1", "p4"]
+    assert every["pos"].tolist() == [0, 3]
+    assert every["text"].tolist() == ["今天天气好", "上班好累"]
     assert mine["post_id"].tolist() == ["p3", "p5"]
+    assert mine["pos"].tolist() == [0, 2]
     assert mine["text"].tolist() == ["宝宝辅食南瓜泥", "宝宝夜奶好累"]
+    mine, every = fetch_sample_texts(con, *WINDOW, ["a"], [0], [1])  # p3 in both samples
+    assert mine["post_id"].tolist() == every["post_id"].tolist() == ["p3"]
     con.close()
 
 
@@ -125,8 +127,8 @@ def test_top_words_from_the_sampled_texts_alone(tmp_path):
     n_members = member_activity(con, *WINDOW, ["m"])["posts"]
     for cap in (5, 20, 1000):  # sampled on both sides, on one side, on neither
         expected = window_top_words(whole, ["m"], cap=cap, n=5)
-        mine = fetch_window_texts(con, *WINDOW, sample_positions(n_members, cap), users=["m"])
-        window = fetch_window_texts(con, *WINDOW, sample_positions(len(whole), cap))
+        at = (sample_positions(n_members, cap), sample_positions(len(whole), cap))
+        mine, window = fetch_sample_texts(con, *WINDOW, ["m"], *at)
         assert sampled_top_words(mine, window, n=5) == expected
         assert expected or cap < 1000
     con.close()
