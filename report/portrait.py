@@ -109,10 +109,16 @@ def audience_portrait(
     ids = list(dict.fromkeys(str(u) for u in users))
     prof = profiles.drop_duplicates("user_id").set_index("user_id") if len(profiles) else pd.DataFrame()
 
+    # each user's profile row, found once for every field (-1: no profile row)
+    at = prof.index.get_indexer(pd.Index(ids, dtype=object)) if len(prof) else np.full(len(ids), -1)
+
     def col(name: str, key: Callable[[Any], str]) -> Counter:
         if name not in prof.columns:
             return Counter({key(None): len(ids)} if ids else {})
-        return _tally(prof[name].reindex(ids), key)  # a user without a profile row: None
+        values = prof[name].to_numpy(dtype=object)
+        mine = values[at] if len(values) else np.full(len(ids), None, dtype=object)
+        mine[at < 0] = None  # a user without a profile row: None
+        return _tally(pd.Series(mine, dtype=object), key)
 
     if activity is not None:  # counted in the warehouse (every post has a time there)
         n_posts, n_untimed = int(activity["posts"]), 0
