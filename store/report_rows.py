@@ -40,6 +40,8 @@ _WINDOW = "platform = ? AND created_at >= ? AND created_at < ?"
 
 def _ids(values: Iterable[Any], name: str) -> pd.DataFrame:
     """The ids as a one-column frame to register (repeats do no harm: it is matched with IN)."""
+    if isinstance(values, pd.Series):  # a column of ids already: no Python loop over it
+        return pd.DataFrame({name: values.astype(str).reset_index(drop=True)})
     return pd.DataFrame({name: pd.Series(list(values), dtype=object).astype(str)})
 
 
