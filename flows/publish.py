@@ -39,7 +39,7 @@ def report_step(
     definition = load_segment(segment, settings.segments_dir)
     with runs.warehouse(warehouse) as con:
         data = read_report_data(con, run_id, segment, as_of, window_days, settings)
-    texts = report_texts(definition, data, settings)  # takes funnel and backtest out of data
+    texts = report_texts(definition, data, settings)  # takes funnel, backtest, word samples out
     inputs = build_report(**data, **texts, version=tajian_version())
     tmp = _make_staging(warehouse, Path(settings.out_dir), segment, as_of)
     try:
