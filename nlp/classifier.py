@@ -14,7 +14,10 @@ owners, shops, news, other people's children) with a logistic regression over:
   segment, each named regex of its ``[features]`` table (first-person narrative about a child,
   the child as the subject of a sentence, school, illness; news, what-ifs, idols), length bands;
 - the mean word vector of the post (:class:`nlp.embeddings.WordVectors`, learned from the real
-  corpora at ``make model``), so that words the labels never showed still count by meaning.
+  corpora at ``make model``), so that words the labels never showed still count by meaning;
+- optionally (``local_window`` > 0), the local context of the prefilter's words: TF-IDF character
+  n-grams of the characters around each match (:func:`nlp.features.child_windows`) and whose the
+  word is, where it sits (:func:`nlp.features.local_context_matrix`).
 
 Probabilities are calibrated at a training prior of 0.5 (balanced class weights and a sigmoid
 fitted on out-of-fold decisions), and the model keeps its out-of-fold operating curve
@@ -54,10 +57,13 @@ from sklearn.utils.validation import check_is_fitted
 from nlp.clean import clean_own_text
 from nlp.embeddings import WordVectors
 from nlp.features import (
+    LOCAL_FEATURES,
     RULE_FEATURES,
     WordCodes,
+    child_windows,
     clean_contexts,
     fast_tfidf,
+    local_context_matrix,
     post_texts,
     raw_gate,
     register_segment_tokenizer,
@@ -166,6 +172,9 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
             at ``fit``).
         char_weight: scale of the character n-gram block (1 = as is; above 1 the model leans more
             on the characters, as a lighter penalty on them would).
+        local_window: characters read either side of each prefilter match for the local-context
+            block (0 = off; it needs the segment's ``[prefilter]``).
+        local_weight: scale of the local-context block.
         prefilter: read only the posts that match the segment's ``[prefilter]`` (others score 0).
         cv: folds of the out-of-fold decisions behind the calibration and the operating curve.
         prior: what :meth:`predict` assumes about a corpus: ``"auto"`` (estimate it from the posts
@@ -197,6 +206,8 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         embedding_weight: float = 3.0,
         char_weight: float = 1.0,
         char_blend: float = 0.0,
+        local_window: int = 0,
+        local_weight: float = 1.0,
         prefilter: bool = True,
         cv: int = 5,
         prior: str | float = "auto",
@@ -215,6 +226,8 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         self.embedding_weight = embedding_weight
         self.char_weight = char_weight
         self.char_blend = char_blend
+        self.local_window = local_window
+        self.local_weight = local_weight
         self.prefilter = prefilter
         self.cv = cv
         self.prior = prior
@@ -232,8 +245,10 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        # a model saved before char_weight and char_blend existed was fitted without them
-        super().__setstate__({"char_weight": 1.0, "char_blend": 0.0, **state})
+        # a model saved before char_weight, char_blend and the local block existed was fitted
+        # without them
+        defaults = {"char_weight": 1.0, "char_blend": 0.0, "local_window": 0, "local_weight": 1.0}
+        super().__setstate__({**defaults, **state})
 
     def _check_params(self) -> None:
         for name in ("word_ngram_range", "char_ngram_range"):
@@ -258,6 +273,12 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         b = self.char_blend
         if isinstance(b, bool) or not (isinstance(b, int | float) and 0 <= b <= 10):
             raise ValueError(f"char_blend must be between 0 (off) and 10; got {b!r}")
+        lw = self.local_window
+        if isinstance(lw, bool) or not (isinstance(lw, int) and 0 <= lw <= 40):
+            raise ValueError(f"local_window must be a whole number of characters, 0 (off) to 40; got {lw!r}")
+        lc = self.local_weight
+        if isinstance(lc, bool) or not (isinstance(lc, int | float) and 0 < lc <= 100):
+            raise ValueError(f"local_weight must be a number above 0 and at most 100; got {lc!r}")
         _check_prior(self.prior, "prior", auto=True)
         _check_prior(self.default_prior, "default_prior")
 
@@ -337,6 +358,11 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         )
         words = self.word_vectorizer_.fit_transform(own_k)
         self.word_vectorizer_.tokenizer = functools.partial(_segment_tokens, seg.dictionary)
+        self.local_vectorizer_ = None
+        if self.local_window and seg.prefilter is not None:
+            self.local_vectorizer_ = TfidfVectorizer(
+                analyzer="char", ngram_range=tuple(self.char_ngram_range), **common
+            ).fit(child_windows(own_k, seg.prefilter, self.local_window))
         self.word_vectors_ = None
         if self.embedding_weight and word_vectors is not None:
             vocab = {w for o in own_k for w in tokens(o)}
@@ -473,6 +499,12 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
             blocks.append(signal_matrix(own, seg))
         if vectors is not None:
             blocks.append(vectors)
+        local = getattr(self, "local_vectorizer_", None)
+        if local is not None and seg.prefilter is not None:
+            windows = child_windows(own, seg.prefilter, self.local_window)
+            weight = np.float32(self.local_weight)
+            blocks.append(fast_tfidf(local, windows) * weight)
+            blocks.append(local_context_matrix(own, seg.prefilter) * weight)
         return sp.hstack(blocks, format="csr", dtype=np.float32)
 
     def _word_vectors(
@@ -620,10 +652,10 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         """The features that moved this post's score most: ``[(feature, contribution)]``.
 
         Features are ``w:`` word n-grams (words joined by a space), ``c:`` character n-grams,
-        ``rule:`` rule features, ``kind:``/``veto:``/``f:``/``len:`` signals or ``e:`` word-vector
-        dimensions; the contribution is the term's share of the log-odds (> 0 pushes towards the
-        segment). Only terms pushing the way of the post's log-odds, strongest first, at most
-        ``top``; nothing for a post the prefilter drops.
+        ``rule:`` rule features, ``kind:``/``veto:``/``f:``/``len:`` signals, ``e:`` word-vector
+        dimensions or ``l:``/``lc:`` local-context features; the contribution is the term's share
+        of the log-odds (> 0 pushes towards the segment). Only terms pushing the way of the post's
+        log-odds, strongest first, at most ``top``; nothing for a post the prefilter drops.
 
         Example:
             >>> texts = ["我家宝宝今天会翻身了", "宝宝夜奶三次好累", "孕32周胎动好厉害", "给娃做辅食",
@@ -698,6 +730,7 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
             self.word_vectors_,
             self.rule_features,
             self.signal_features,
+            getattr(self, "local_vectorizer_", None),
         )
         cached = _FEATURE_NAMES.get(self)
         if cached is not None and all(a is b for a, b in zip(cached[0], state, strict=True)):
@@ -710,6 +743,10 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
             names += signal_names(_segment(self.segment, getattr(self, "segments_dir_", None)))
         if self.word_vectors_ is not None:
             names += [f"e:{j}" for j in range(self.word_vectors_.vectors_.shape[1])]
+        local = getattr(self, "local_vectorizer_", None)
+        if local is not None:
+            names += ["l:" + n for n in local.get_feature_names_out()]
+            names += list(LOCAL_FEATURES)
         out = np.array(names, dtype=object)
         out.flags.writeable = False
         _FEATURE_NAMES[self] = (state, out)

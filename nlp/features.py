@@ -11,6 +11,10 @@
 - The signal features (:func:`signal_names`, :func:`signal_matrix`): one 0/1 column per
   pattern kind and veto category of the segment that matches, per named regex of its
   ``[features]`` table, and the length band of the post.
+- The local context of the segment's words (:func:`child_windows`, :data:`LOCAL_FEATURES`,
+  :func:`local_context_matrix`): the few characters around each match of the segment's
+  ``[prefilter]`` (a char n-gram vectorizer reads them), and whose the word is (the nearest person
+  word before it in its clause), whether it sits in a #topic# or 【】《》, where in its clause.
 
 :func:`post_texts` checks the estimator's inputs (a list of texts) and :func:`clean_contexts`
 cleans the optional contexts. Plain library code: no state beyond per-vectorizer look-up tables
@@ -41,10 +45,13 @@ from nlp.tokenize import tokenize_codes
 
 __all__ = [
     "LENGTH_BANDS",
+    "LOCAL_FEATURES",
     "RULE_FEATURES",
     "WordCodes",
+    "child_windows",
     "clean_contexts",
     "fast_tfidf",
+    "local_context_matrix",
     "post_texts",
     "raw_gate",
     "register_segment_tokenizer",
@@ -739,3 +746,91 @@ def raw_gate(prefilter: re.Pattern[str]) -> Callable[[str], bool] | None:
         return search(text.translate(table)) is not None
 
     return passes
+
+
+# -- the local context of the segment's words ---------------------------------------------------
+
+#: Where a clause ends: punctuation, a line break or a space (the person word must be in the clause).
+_CLAUSE_END = re.compile(r"[，,。.！!？?；;：:、\s~～…]")
+#: Person words, the nearest one before a match (in its clause) says whose the word is.
+_PERSON = re.compile(
+    r"(?P<first>我|咱|俺|自家|本人|老娘)"
+    r"|(?P<second>你|您)"
+    r"|(?P<third>他|她|它|朋友|同事|闺蜜|别人|人家|邻居|同学|亲戚|明星|爱豆|网友|博主|楼主|姐姐|哥哥|嫂子|表姐|表哥|堂姐|老师|大家)"
+)
+#: Spans a match may sit in: ``#topic#``, ``【…】``, ``《…》``, ``「…」``.
+_ENCLOSED = re.compile(r"#[^#]{1,40}#|【[^】]{0,60}】|《[^》]{0,40}》|「[^」]{0,40}」")
+
+#: The columns of :func:`local_context_matrix`, in order: whose the word is (the nearest person
+#: word before some match in its clause: first, second, third person, none), a match in a
+#: #topic# / 【】《》「」 span, a match outside any such span, a match that opens its clause, and
+#: how many matches the post holds (one, two or three, more).
+LOCAL_FEATURES = (
+    "lc:person_first",
+    "lc:person_second",
+    "lc:person_third",
+    "lc:person_none",
+    "lc:enclosed",
+    "lc:open",
+    "lc:clause_start",
+    "lc:matches_1",
+    "lc:matches_2_3",
+    "lc:matches_4",
+)
+
+
+def child_windows(own: list[str], pattern: re.Pattern[str], width: int) -> list[str]:
+    r"""For each cleaned own text, the ``width`` characters either side of every match of
+    ``pattern`` (the match included), windows joined by a line break ("" without a match).
+
+    >>> child_windows(["今天陪我家闺女写作业到十点", "股市"], re.compile("闺女|作业"), 2)
+    ['我家闺女写作\n女写作业到十', '']
+    """
+    out: list[str] = []
+    for text in own:
+        spans = [m.span() for m in pattern.finditer(text)] if text else []
+        out.append("\n".join(text[max(0, s - width) : e + width] for s, e in spans))
+    return out
+
+
+def _person_before(text: str, start: int) -> int:
+    """Column of :data:`LOCAL_FEATURES` for the nearest person word before ``start`` in its clause."""
+    lo = start
+    while lo > 0 and not _CLAUSE_END.match(text, lo - 1):
+        lo -= 1
+    last = None
+    for m in _PERSON.finditer(text, lo, start):
+        last = m
+    if last is None:
+        return 3
+    return {"first": 0, "second": 1, "third": 2}[last.lastgroup or "third"]
+
+
+def local_context_matrix(own: list[str], pattern: re.Pattern[str]) -> sp.csr_matrix:
+    """0/1 columns :data:`LOCAL_FEATURES` of each cleaned own text, from the matches of
+    ``pattern`` (the segment's ``[prefilter]``): deterministic, one regex pass per text.
+
+    >>> m = local_context_matrix(["我家闺女会走路了", "#她的儿子#好帅", "股市"], re.compile("闺女|儿子"))
+    >>> [[LOCAL_FEATURES[j] for j in m[i].indices] for i in range(3)]
+    [['lc:person_first', 'lc:open', 'lc:matches_1'], ['lc:person_third', 'lc:enclosed', 'lc:matches_1'], []]
+    """
+    rows: list[int] = []
+    cols: list[int] = []
+    for i, text in enumerate(own):
+        spans = [m.span() for m in pattern.finditer(text)] if text else []
+        if not spans:
+            continue
+        enclosed = [m.span() for m in _ENCLOSED.finditer(text)]
+        hit: set[int] = set()
+        for s, e in spans:
+            hit.add(_person_before(text, s))
+            inside = any(a <= s and e <= b for a, b in enclosed)
+            hit.add(4 if inside else 5)
+            if s == 0 or _CLAUSE_END.match(text, s - 1):
+                hit.add(6)
+        n = len(spans)
+        hit.add(7 if n == 1 else 8 if n <= 3 else 9)
+        cols.extend(sorted(hit))
+        rows.extend([i] * len(hit))
+    data = np.ones(len(rows), dtype=np.float32)
+    return sp.csr_matrix((data, (rows, cols)), shape=(len(own), len(LOCAL_FEATURES)))

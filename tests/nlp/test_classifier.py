@@ -91,8 +91,8 @@ def test_init_only_stores_params() -> None:
     assert not [k for k in vars(m) if k.endswith("_")]
     assert set(m.get_params()) == {
         "segment", "C", "word_ngram_range", "char_ngram_range", "min_df", "max_features",
-        "rule_features", "signal_features", "embedding_weight", "char_weight", "char_blend", "prefilter",
-        "cv", "prior", "min_auto_posts", "default_prior", "random_state",
+        "rule_features", "signal_features", "embedding_weight", "char_weight", "char_blend", "local_window",
+        "local_weight", "prefilter", "cv", "prior", "min_auto_posts", "default_prior", "random_state",
     }  # fmt: skip
 
 
