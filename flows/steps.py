@@ -31,6 +31,7 @@ from store.warehouse import (
     fetch_users,
     fetch_window_interactions,
     fetch_window_posts,
+    fetch_window_posts_of,
     newest_post_date,
     read_tag_funnel,
     start_run,
@@ -122,7 +123,7 @@ def select_step(
             tags,
             fetch_window_interactions(con, start, end),
             place_columns(fetch_users(con, tags["user_id"])),
-            fetch_window_posts(con, start, end),
+            fetch_window_posts_of(con, start, end, tags["user_id"]),  # only the members' posts are read
             select_options(settings),
             segment=segment,
             as_of=as_of,

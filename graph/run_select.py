@@ -136,7 +136,8 @@ def select_for_run(
     ``n_hits``, ``business``, ``confirmed_by``), on the window's ``edges`` (interactions),
     ``profiles`` (with the places the caller read, ``city`` and ``place_names``:
     :func:`store.places.place_columns`;
-    ``followers``, … as stored) and ``posts``; ``history`` is the repost history
+    ``followers``, … as stored) and ``posts`` (only the members' are read: the caller may pass
+    just theirs); ``history`` is the repost history
     the ``learned`` probability learns from. Same inputs and ``options.seed``, same seeds."""
     if tags.empty:
         raise ValueError(

@@ -47,6 +47,7 @@ __all__ = [
     "fetch_users",
     "fetch_window_interactions",
     "fetch_window_posts",
+    "fetch_window_posts_of",
     "finish_run",
     "load_batch",
     "load_batches",
@@ -969,6 +970,36 @@ def fetch_window_posts(
            ORDER BY created_at, post_id""",
         [platform, start, end],
     ).df()
+    return _to_shanghai(df)
+
+
+def fetch_window_posts_of(
+    con: duckdb.DuckDBPyConnection,
+    start: datetime,
+    end: datetime,
+    user_ids: Iterable[str],
+    platform: str = "weibo",
+) -> pd.DataFrame:
+    """:func:`fetch_window_posts` of ``user_ids`` only (the same rows in the same order as
+    filtering its result), chosen in the warehouse: the select step reads its members' posts
+    without turning every post of the window into pandas rows.
+
+    Example::
+
+        fetch_window_posts_of(con, *window_bounds(as_of, 30), tags["user_id"])
+    """
+    ids = pd.DataFrame({"user_id": pd.Series(list(user_ids), dtype="object")})
+    con.register("want_authors", ids)
+    try:
+        df = con.execute(
+            """SELECT post_id, user_id, created_at, text, repost_of, reply_to, reposts, comments, likes
+               FROM posts p SEMI JOIN want_authors w ON w.user_id = p.user_id
+               WHERE platform = ? AND created_at >= ? AND created_at < ?
+               ORDER BY created_at, post_id""",
+            [platform, start, end],
+        ).df()
+    finally:
+        con.unregister("want_authors")
     return _to_shanghai(df)
 
 
