@@ -115,7 +115,7 @@ def select_step(
     """
     start, end = window_bounds(as_of, window_days)
     with runs.warehouse(warehouse) as con:
-        tags = runs.read_run_tags(con, run_id)
+        tags = runs.read_run_members(con, run_id)
         if tags.empty:  # say where the funnel stopped, not "check the exports"
             raise _no_members(con, run_id, segment, as_of, window_days, settings)
         learned = settings.probability == "learned"  # learns from the repost history before the window ends

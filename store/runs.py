@@ -32,6 +32,7 @@ __all__ = [
     "previous_run",
     "quarantine_reasons",
     "read_loads",
+    "read_run_members",
     "read_run_steps",
     "read_run_tags",
     "read_seed_reasons",
@@ -58,6 +59,19 @@ def read_run_tags(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
     business, confirmed_by), best score first."""
     return con.execute(
         "SELECT user_id, segment, score, n_posts, n_hits, evidence, rule, business, confirmed_by "
+        "FROM user_tags "
+        "WHERE run_id = ? ORDER BY score DESC, user_id",
+        [run_id],
+    ).df()
+
+
+def read_run_members(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
+    """:func:`read_run_tags` without the evidence and rule texts (user_id, segment, score,
+    n_posts, n_hits, business, confirmed_by), in its order: what the select step needs, read
+    without turning every member's evidence posts into pandas strings (at 100k users they
+    weigh more than the rest of the step's inputs)."""
+    return con.execute(
+        "SELECT user_id, segment, score, n_posts, n_hits, business, confirmed_by "
         "FROM user_tags "
         "WHERE run_id = ? ORDER BY score DESC, user_id",
         [run_id],
