@@ -106,9 +106,9 @@ def bot_scores(
     for col in ("user_id", "created_at", "text", "repost_of"):
         if col not in posts.columns:
             raise ValueError(f"posts need columns user_id, created_at, text, repost_of; missing {col!r}")
-    df = posts[["user_id", "created_at", "text", "repost_of"]].copy()
+    df = posts[["user_id", "created_at", "repost_of"]].copy()  # the texts only as their own words
     df["user_id"] = df["user_id"].astype(str)
-    df["own"] = [_own_text(t) for t in df["text"].tolist()]  # one conversion, not one per row
+    df["own"] = [_own_text(t) for t in posts["text"].tolist()]  # one conversion, not one per row
     is_repost = df["repost_of"].notna() & (df["repost_of"].astype(str).str.len() > 0)
     df["repost_only"] = is_repost & df["own"].str.lower().isin(_EMPTY_REPOSTS)
     df = df.sort_values(["user_id", "created_at"], kind="stable")
