@@ -62,6 +62,27 @@ def _own_text(text: object) -> str:
     return " ".join(text.split())  # str.split and re's \s agree on what whitespace is
 
 
+def _bursts(codes: np.ndarray, created_at: pd.Series) -> np.ndarray:
+    """Whether each post came within :data:`_BURST_SECONDS` of its author's previous post
+    (authors by ``codes``; a post with no time, or next to one, is no burst). One sort of the
+    (author, time) pairs, not a sort of the frame and a groupby: the sorted times of an author
+    are the same whatever the order of equal times, so are the gaps.
+
+    >>> t = pd.to_datetime(["2026-11-01 08:00:09", "2026-11-01 08:00:00", None, "2026-11-01 08:00:05"])
+    >>> _bursts(np.array([0, 0, 0, 1]), pd.Series(t)).tolist()
+    [True, False, False, False]
+    """
+    ts = pd.to_datetime(created_at, utc=True).dt.tz_localize(None).to_numpy()  # its own unit
+    order = np.lexsort((ts.view(np.int64), codes))
+    st, sc = ts[order], codes[order]
+    burst = np.zeros(len(ts), dtype=bool)
+    if len(ts) > 1:
+        known = ~np.isnat(st)
+        close = (st[1:] - st[:-1]) <= np.timedelta64(_BURST_SECONDS, "s")
+        burst[order[1:]] = (sc[1:] == sc[:-1]) & known[1:] & known[:-1] & close
+    return burst
+
+
 def _follow_signals(
     profiles: pd.DataFrame | None, everyone: list[str]
 ) -> tuple[np.ndarray, list[str | None]]:
@@ -111,14 +132,12 @@ def bot_scores(
     df["own"] = [_own_text(t) for t in posts["text"].tolist()]  # one conversion, not one per row
     is_repost = df["repost_of"].notna() & (df["repost_of"].astype(str).str.len() > 0)
     df["repost_only"] = is_repost & df["own"].str.lower().isin(_EMPTY_REPOSTS)
-    df = df.sort_values(["user_id", "created_at"], kind="stable")
-    gap = df.groupby("user_id")["created_at"].diff().dt.total_seconds()
-    df["burst"] = gap.notna() & (gap <= _BURST_SECONDS)
     nonempty = df["own"].str.len() > 0
     df["dup"] = nonempty & df.duplicated(["user_id", "own"], keep=False)
     columns = ["user_id", "n_posts", "bot_score", "signals", "bot_reasons"]
 
-    codes, posting = pd.factorize(df["user_id"])  # df is sorted: user_id order
+    codes, posting = pd.factorize(df["user_id"], sort=True)  # user_id order
+    df["burst"] = _bursts(codes, df["created_at"])
     everyone = list(dict.fromkeys([*posting.tolist(), *(users or [])]))
     m, k = len(everyone), len(posting)
     if not m:

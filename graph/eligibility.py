@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from graph._columns import among
 from graph.options import GENDERS, EligibilityRules, gender_of
 
 __all__ = [
@@ -164,7 +165,7 @@ def _profile_rows(profiles: pd.DataFrame, users: pd.Series) -> dict[str, dict[st
     """
     if not len(profiles):
         return {}
-    wanted = profiles[profiles["user_id"].isin(users)].drop_duplicates("user_id")
+    wanted = profiles[among(profiles["user_id"], users)].drop_duplicates("user_id")
     cols = [c for c in _PROFILE_FIELDS if c in wanted.columns]
     return dict(zip(wanted["user_id"], wanted[cols].to_dict("records"), strict=True))
 

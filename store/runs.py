@@ -209,13 +209,17 @@ def run_users_frame(
     """
     ids = list(dict.fromkeys(str(u) for u in users))
     # plain dicts, not .loc per user: a 1M-user graph's rows in about a second
-    eligible = dict(zip(judged["user_id"], judged["eligible"], strict=True))
-    excluded = dict(zip(judged["user_id"], judged["excluded_by"], strict=True))
-    unknown = dict(zip(judged["user_id"], judged["unknown_fields"], strict=True))
+    eligible = dict(zip(judged["user_id"].tolist(), judged["eligible"].tolist(), strict=True))
+    excluded = dict(zip(judged["user_id"].tolist(), judged["excluded_by"].tolist(), strict=True))
+    unknown = dict(zip(judged["user_id"].tolist(), judged["unknown_fields"].tolist(), strict=True))
     has_acts = len(activity) > 0
-    bots = dict(zip(activity["user_id"], activity["bot_score"], strict=True)) if has_acts else {}
+    bots = (
+        dict(zip(activity["user_id"].tolist(), activity["bot_score"].tolist(), strict=True))
+        if has_acts
+        else {}
+    )
     reasons = (
-        dict(zip(activity["user_id"], activity["bot_reasons"], strict=True))
+        dict(zip(activity["user_id"].tolist(), activity["bot_reasons"].tolist(), strict=True))
         if has_acts and "bot_reasons" in activity.columns
         else {}
     )
