@@ -62,6 +62,34 @@ def _own_text(text: object) -> str:
     return " ".join(text.split())  # str.split and re's \s agree on what whitespace is
 
 
+def _post_signals(codes: np.ndarray, posts: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per post (authors by ``codes``): ``repost_only``, ``dup`` (its own words, not empty, are
+    those of another post of its author) and ``burst`` (:func:`_bursts`). The own words are
+    numbered once (equal words, equal numbers), so the tests run on numbers, not on a column
+    of texts.
+
+    >>> posts = pd.DataFrame({"text": ["转发微博", "好//@x: 好", "好", None],
+    ...                       "repost_of": ["p", "q", None, None],
+    ...                       "created_at": pd.to_datetime(["2026-11-01"] * 4)})
+    >>> [v.tolist() for v in _post_signals(np.array([0, 0, 0, 1]), posts).values()]
+    [[True, False, False, False], [False, True, True, False], [False, True, True, False]]
+    """
+    own, words = pd.factorize(pd.Series([_own_text(t) for t in posts["text"].tolist()], dtype=object))
+    texts = words.tolist()
+    empty_repost = np.array([t.lower() in _EMPTY_REPOSTS for t in texts], dtype=bool)
+    nonempty = np.array([len(t) > 0 for t in texts], dtype=bool)
+    rep = posts["repost_of"]
+    is_repost = (rep.notna() & (rep.astype(str).str.len() > 0)).to_numpy(dtype=bool)
+    # the same author and the same own words: one number per (author, words) pair
+    pair = codes.astype(np.int64) * max(len(texts), 1) + own
+    _, inverse, counts = np.unique(pair, return_inverse=True, return_counts=True)
+    return {
+        "repost_only": is_repost & empty_repost[own] if len(own) else np.zeros(0, dtype=bool),
+        "dup": nonempty[own] & (counts[inverse] > 1) if len(own) else np.zeros(0, dtype=bool),
+        "burst": _bursts(codes, posts["created_at"]),
+    }
+
+
 def _bursts(codes: np.ndarray, created_at: pd.Series) -> np.ndarray:
     """Whether each post came within :data:`_BURST_SECONDS` of its author's previous post
     (authors by ``codes``; a post with no time, or next to one, is no burst). One sort of the
@@ -127,17 +155,9 @@ def bot_scores(
     for col in ("user_id", "created_at", "text", "repost_of"):
         if col not in posts.columns:
             raise ValueError(f"posts need columns user_id, created_at, text, repost_of; missing {col!r}")
-    df = posts[["user_id", "created_at", "repost_of"]].copy()  # the texts only as their own words
-    df["user_id"] = df["user_id"].astype(str)
-    df["own"] = [_own_text(t) for t in posts["text"].tolist()]  # one conversion, not one per row
-    is_repost = df["repost_of"].notna() & (df["repost_of"].astype(str).str.len() > 0)
-    df["repost_only"] = is_repost & df["own"].str.lower().isin(_EMPTY_REPOSTS)
-    nonempty = df["own"].str.len() > 0
-    df["dup"] = nonempty & df.duplicated(["user_id", "own"], keep=False)
+    codes, posting = pd.factorize(posts["user_id"].astype(str), sort=True)  # user_id order
+    signals = _post_signals(codes, posts)
     columns = ["user_id", "n_posts", "bot_score", "signals", "bot_reasons"]
-
-    codes, posting = pd.factorize(df["user_id"], sort=True)  # user_id order
-    df["burst"] = _bursts(codes, df["created_at"])
     everyone = list(dict.fromkeys([*posting.tolist(), *(users or [])]))
     m, k = len(everyone), len(posting)
     if not m:
@@ -147,7 +167,7 @@ def bot_scores(
     hits = {}
     for col in ("repost_only", "dup", "burst"):
         hits[col] = np.zeros(m, dtype=np.int64)
-        weights = df[col].to_numpy(dtype=np.float64)
+        weights = signals[col].astype(np.float64)
         hits[col][:k] = np.bincount(codes, weights=weights, minlength=k).astype(np.int64)
     judged = n >= min_posts  # fewer posts: too little to judge, the post signals are 0
     ro = np.where(judged, hits["repost_only"] / np.maximum(n, 1), 0.0)

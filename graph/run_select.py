@@ -147,7 +147,8 @@ def select_for_run(
         )
     members = tags["user_id"].tolist()
     graph = _influence_graph(edges, members, options, history)
-    members_posts = posts[among(posts["user_id"], tags["user_id"])]
+    theirs = among(posts["user_id"], tags["user_id"])
+    members_posts = posts if theirs.all() else posts[theirs]  # no copy of the texts when all are theirs
     activity = bot_scores(members_posts, profiles, users=members)
     rules = options.eligibility
     counts = zip(profiles["user_id"].tolist(), profiles["followers"].tolist(), strict=True)
