@@ -1018,6 +1018,7 @@ def _arrow_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) ->
     strings without a Python object per value (a window's posts: under half the CPU and about
     300 MB less peak memory than ``.df()`` at 300k users); integers as nullable integers. No
     rows: ``.df()``'s empty frame, whose column types the callers have always seen."""
+    con.complete()  # a result an earlier execute() left unread would refuse the relation
     table = con.sql(sql, params=params).to_arrow_table()
     if not table.num_rows:
         return con.execute(sql, params).df()
