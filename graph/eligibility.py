@@ -167,7 +167,7 @@ def _profile_rows(profiles: pd.DataFrame, users: pd.Series) -> dict[str, dict[st
         return {}
     wanted = profiles[among(profiles["user_id"], users)].drop_duplicates("user_id")
     cols = [c for c in _PROFILE_FIELDS if c in wanted.columns]
-    return dict(zip(wanted["user_id"], wanted[cols].to_dict("records"), strict=True))
+    return dict(zip(wanted["user_id"].tolist(), wanted[cols].to_dict("records"), strict=True))
 
 
 def _activity_rows(activity: pd.DataFrame) -> dict[str, dict[str, Any]]:
