@@ -31,6 +31,7 @@ from store.warehouse import (
     fetch_users,
     fetch_window_interactions,
     fetch_window_posts,
+    fetch_window_posts_of,
     newest_post_date,
     read_tag_funnel,
     start_run,
@@ -114,7 +115,7 @@ def select_step(
     """
     start, end = window_bounds(as_of, window_days)
     with runs.warehouse(warehouse) as con:
-        tags = runs.read_run_tags(con, run_id)
+        tags = runs.read_run_members(con, run_id)
         if tags.empty:  # say where the funnel stopped, not "check the exports"
             raise _no_members(con, run_id, segment, as_of, window_days, settings)
         learned = settings.probability == "learned"  # learns from the repost history before the window ends
@@ -122,7 +123,7 @@ def select_step(
             tags,
             fetch_window_interactions(con, start, end),
             place_columns(fetch_users(con, tags["user_id"])),
-            fetch_window_posts(con, start, end),
+            fetch_window_posts_of(con, start, end, tags["user_id"]),  # only the members' posts are read
             select_options(settings),
             segment=segment,
             as_of=as_of,

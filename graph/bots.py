@@ -50,10 +50,65 @@ _BURST_SECONDS = 10
 
 
 def _own_text(text: object) -> str:
+    """The post's own words: the ``//@name:`` chain cut, whitespace runs made one space.
+
+    >>> _own_text("  好 \u3000 呀//@x: 转发"), _own_text(None)
+    ('好 呀', '')
+    """
     if not isinstance(text, str):
         return ""
-    own = _CHAIN.sub("", text).strip()
-    return re.sub(r"\s+", " ", own)
+    if "//@" in text:  # the chain's regex only where a chain can be
+        text = _CHAIN.sub("", text)
+    return " ".join(text.split())  # str.split and re's \s agree on what whitespace is
+
+
+def _post_signals(codes: np.ndarray, posts: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per post (authors by ``codes``): ``repost_only``, ``dup`` (its own words, not empty, are
+    those of another post of its author) and ``burst`` (:func:`_bursts`). The own words are
+    numbered once (equal words, equal numbers), so the tests run on numbers, not on a column
+    of texts.
+
+    >>> posts = pd.DataFrame({"text": ["转发微博", "好//@x: 好", "好", None],
+    ...                       "repost_of": ["p", "q", None, None],
+    ...                       "created_at": pd.to_datetime(["2026-11-01"] * 4)})
+    >>> [v.tolist() for v in _post_signals(np.array([0, 0, 0, 1]), posts).values()]
+    [[True, False, False, False], [False, True, True, False], [False, True, True, False]]
+    """
+    own, words = pd.factorize(pd.Series([_own_text(t) for t in posts["text"].tolist()], dtype=object))
+    texts = words.tolist()
+    empty_repost = np.array([t.lower() in _EMPTY_REPOSTS for t in texts], dtype=bool)
+    nonempty = np.array([len(t) > 0 for t in texts], dtype=bool)
+    rep = posts["repost_of"]
+    is_repost = (rep.notna() & (rep.astype(str).str.len() > 0)).to_numpy(dtype=bool)
+    # the same author and the same own words: one number per (author, words) pair
+    pair = codes.astype(np.int64) * max(len(texts), 1) + own
+    _, inverse, counts = np.unique(pair, return_inverse=True, return_counts=True)
+    return {
+        "repost_only": is_repost & empty_repost[own] if len(own) else np.zeros(0, dtype=bool),
+        "dup": nonempty[own] & (counts[inverse] > 1) if len(own) else np.zeros(0, dtype=bool),
+        "burst": _bursts(codes, posts["created_at"]),
+    }
+
+
+def _bursts(codes: np.ndarray, created_at: pd.Series) -> np.ndarray:
+    """Whether each post came within :data:`_BURST_SECONDS` of its author's previous post
+    (authors by ``codes``; a post with no time, or next to one, is no burst). One sort of the
+    (author, time) pairs, not a sort of the frame and a groupby: the sorted times of an author
+    are the same whatever the order of equal times, so are the gaps.
+
+    >>> t = pd.to_datetime(["2026-11-01 08:00:09", "2026-11-01 08:00:00", None, "2026-11-01 08:00:05"])
+    >>> _bursts(np.array([0, 0, 0, 1]), pd.Series(t)).tolist()
+    [True, False, False, False]
+    """
+    ts = pd.to_datetime(created_at, utc=True).dt.tz_localize(None).to_numpy()  # its own unit
+    order = np.lexsort((ts.view(np.int64), codes))
+    st, sc = ts[order], codes[order]
+    burst = np.zeros(len(ts), dtype=bool)
+    if len(ts) > 1:
+        known = ~np.isnat(st)
+        close = (st[1:] - st[:-1]) <= np.timedelta64(_BURST_SECONDS, "s")
+        burst[order[1:]] = (sc[1:] == sc[:-1]) & known[1:] & known[:-1] & close
+    return burst
 
 
 def _follow_signals(
@@ -100,19 +155,9 @@ def bot_scores(
     for col in ("user_id", "created_at", "text", "repost_of"):
         if col not in posts.columns:
             raise ValueError(f"posts need columns user_id, created_at, text, repost_of; missing {col!r}")
-    df = posts[["user_id", "created_at", "text", "repost_of"]].copy()
-    df["user_id"] = df["user_id"].astype(str)
-    df["own"] = [_own_text(t) for t in df["text"]]
-    is_repost = df["repost_of"].notna() & (df["repost_of"].astype(str).str.len() > 0)
-    df["repost_only"] = is_repost & df["own"].str.lower().isin(_EMPTY_REPOSTS)
-    df = df.sort_values(["user_id", "created_at"], kind="stable")
-    gap = df.groupby("user_id")["created_at"].diff().dt.total_seconds()
-    df["burst"] = gap.notna() & (gap <= _BURST_SECONDS)
-    nonempty = df["own"].str.len() > 0
-    df["dup"] = nonempty & df.duplicated(["user_id", "own"], keep=False)
+    codes, posting = pd.factorize(posts["user_id"].astype(str), sort=True)  # user_id order
+    signals = _post_signals(codes, posts)
     columns = ["user_id", "n_posts", "bot_score", "signals", "bot_reasons"]
-
-    codes, posting = pd.factorize(df["user_id"])  # df is sorted: user_id order
     everyone = list(dict.fromkeys([*posting.tolist(), *(users or [])]))
     m, k = len(everyone), len(posting)
     if not m:
@@ -122,7 +167,7 @@ def bot_scores(
     hits = {}
     for col in ("repost_only", "dup", "burst"):
         hits[col] = np.zeros(m, dtype=np.int64)
-        weights = df[col].to_numpy(dtype=np.float64)
+        weights = signals[col].astype(np.float64)
         hits[col][:k] = np.bincount(codes, weights=weights, minlength=k).astype(np.int64)
     judged = n >= min_posts  # fewer posts: too little to judge, the post signals are 0
     ro = np.where(judged, hits["repost_only"] / np.maximum(n, 1), 0.0)

@@ -43,26 +43,31 @@ def build_influence_graph(
         if col not in interactions.columns:
             raise ValueError(f"interactions need columns src_user, dst_user, kind; missing {col!r}")
     df = interactions[["src_user", "dst_user", "kind"]].astype(str)
-    unknown = sorted(set(df["kind"]) - set(weights))
+    kinds, kind_names = pd.factorize(df["kind"], use_na_sentinel=False)
+    unknown = sorted(set(kind_names.tolist()) - set(weights))
     if unknown:
         raise ValueError(
             f"no weight for interaction kind(s) {unknown}; expected weights for "
             f"{sorted(weights)} (set kind_weights)"
         )
-    df = df[df["src_user"] != df["dst_user"]]
-    w = df["kind"].map(weights).astype(float).to_numpy()
-    keep = w > 0
-    src_names = df["src_user"].to_numpy(dtype=object)[keep]
-    dst_names = df["dst_user"].to_numpy(dtype=object)[keep]
+    w = np.asarray([float(weights[k]) for k in kind_names.tolist()], dtype=float)[kinds]
+    keep = (w > 0) & (df["src_user"] != df["dst_user"]).to_numpy(dtype=bool)  # no self-loops
     w = w[keep]
-    everyone = pd.unique(np.concatenate([src_names, dst_names, np.asarray(list(extra_users), dtype=object)]))
-    names = pd.Index(sorted(everyone.tolist()))
+    # one factorize of every id (sorted: vertices in user id order) gives the edges' ends too
+    ends = [df["src_user"][keep], df["dst_user"][keep], pd.Series(list(extra_users), dtype=str)]
+    codes, names = pd.factorize(pd.concat(ends, ignore_index=True), sort=True)
+    if (codes[: 2 * len(w)] < 0).any():
+        missing = int((codes[: 2 * len(w)] < 0).sum())
+        raise ValueError(
+            f"interactions need a src_user and a dst_user on every row; got {missing} missing "
+            "(drop those rows first)"
+        )
     n = len(names)
     g = ig.Graph(n=n, directed=True)
     g.vs["name"] = names.tolist()
     if len(w):
-        src = names.get_indexer(src_names).astype(np.int64)
-        dst = names.get_indexer(dst_names).astype(np.int64)
+        src = codes[: len(w)].astype(np.int64)
+        dst = codes[len(w) : 2 * len(w)].astype(np.int64)
         key = src * n + dst
         uniq, inverse = np.unique(key, return_inverse=True)
         weight = np.bincount(inverse, weights=w)

@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from graph._columns import among
 from graph.options import GENDERS, EligibilityRules, gender_of
 
 __all__ = [
@@ -150,6 +151,39 @@ def exclusion_summary(judged: pd.DataFrame, top: int = 4) -> str:
     return ", ".join(f"{r} {n}" for r, n in reasons.value_counts().head(top).items())
 
 
+#: the profile fields the rules and filters read
+_PROFILE_FIELDS = ("followers", "verified", "verified_type", "place_names", "gender")
+
+
+def _profile_rows(profiles: pd.DataFrame, users: pd.Series) -> dict[str, dict[str, Any]]:
+    """Each of ``users``' profile row (the fields of :data:`_PROFILE_FIELDS` it has) as a dict,
+    the first row of a user listed twice; read once for all members, not a ``.loc`` per member.
+
+    >>> prof = pd.DataFrame({"user_id": ["a", "b"], "followers": [3, None], "bio": ["x", "y"]})
+    >>> _profile_rows(prof, pd.Series(["b", "c"]))
+    {'b': {'followers': nan}}
+    """
+    if not len(profiles):
+        return {}
+    wanted = profiles[among(profiles["user_id"], users)].drop_duplicates("user_id")
+    cols = [c for c in _PROFILE_FIELDS if c in wanted.columns]
+    return dict(zip(wanted["user_id"].tolist(), wanted[cols].to_dict("records"), strict=True))
+
+
+def _activity_rows(activity: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Each user's row of ``activity`` (the columns the rules read) as a dict, built from whole
+    columns rather than row by row.
+
+    >>> _activity_rows(pd.DataFrame({"user_id": ["a"], "n_posts": [2], "bot_score": [0.1], "x": [0]}))
+    {'a': {'n_posts': 2, 'bot_score': 0.1}}
+    """
+    cols = [c for c in ("n_posts", "bot_score", "bot_reasons", "signals") if c in activity.columns]
+    values = zip(*(activity[c].tolist() for c in cols), strict=True) if cols else ([] for _ in activity.index)
+    return {
+        u: dict(zip(cols, v, strict=True)) for u, v in zip(activity["user_id"].tolist(), values, strict=True)
+    }
+
+
 def judge_eligibility(
     members: pd.DataFrame,
     profiles: pd.DataFrame,
@@ -178,25 +212,25 @@ def judge_eligibility(
             "a region filter needs the profiles' places: expected a place_names column, got "
             f"{sorted(map(str, profiles.columns))}; add it with store.places.place_columns(profiles)"
         )
-    prof = (
-        profiles.set_index("user_id")
-        if len(profiles)
-        else pd.DataFrame(columns=["followers", "verified", "verified_type", "place_names", "gender"])
-    )
+    prof = _profile_rows(profiles, members["user_id"])
     act = None
     if activity is not None:
-        act = {u: r for u, r in zip(activity["user_id"], activity.to_dict("records"), strict=True)}
+        act = _activity_rows(activity)
     rows = []
     business = members["business"] if "business" in members.columns else pd.Series([None] * len(members))
     # tags without the column (made before it) are not judged on it; a None in it is unknown
     has_confirmed = "confirmed_by" in members.columns
     confirmed = members["confirmed_by"] if has_confirmed else pd.Series([None] * len(members))
     for user_id, score, sells, how in zip(
-        members["user_id"], members["score"], business, confirmed, strict=True
+        members["user_id"].tolist(),
+        members["score"].tolist(),
+        business.tolist(),
+        confirmed.tolist(),
+        strict=True,
     ):
         excluded: list[str] = []
         unknown: list[str] = []
-        p = prof.loc[user_id] if user_id in prof.index else None
+        p = prof.get(user_id)
         if score < rules.min_score:
             excluded.append(f"score {score:.2f} < {rules.min_score:g}")
         if rules.exclude_businesses and isinstance(sells, str) and sells:

@@ -33,6 +33,7 @@ from typing import Any
 import igraph as ig
 import pandas as pd
 
+from graph._columns import among
 from graph.bots import bot_scores
 from graph.build import build_influence_graph
 from graph.communities import detect_circles
@@ -136,7 +137,8 @@ def select_for_run(
     ``n_hits``, ``business``, ``confirmed_by``), on the window's ``edges`` (interactions),
     ``profiles`` (with the places the caller read, ``city`` and ``place_names``:
     :func:`store.places.place_columns`;
-    ``followers``, … as stored) and ``posts``; ``history`` is the repost history
+    ``followers``, … as stored) and ``posts`` (only the members' are read: the caller may pass
+    just theirs); ``history`` is the repost history
     the ``learned`` probability learns from. Same inputs and ``options.seed``, same seeds."""
     if tags.empty:
         raise ValueError(
@@ -145,10 +147,11 @@ def select_for_run(
         )
     members = tags["user_id"].tolist()
     graph = _influence_graph(edges, members, options, history)
-    members_posts = posts[posts["user_id"].isin(set(members))]
+    theirs = among(posts["user_id"], tags["user_id"])
+    members_posts = posts if theirs.all() else posts[theirs]  # no copy of the texts when all are theirs
     activity = bot_scores(members_posts, profiles, users=members)
     rules = options.eligibility
-    counts = zip(profiles["user_id"], profiles["followers"], strict=True)
+    counts = zip(profiles["user_id"].tolist(), profiles["followers"].tolist(), strict=True)
     followers = {u: (None if pd.isna(f) else int(f)) for u, f in counts}
     rates = engagement_rates(members_posts, followers) if rules.min_engagement is not None else None
     judged = judge_eligibility(
@@ -168,7 +171,7 @@ def select_for_run(
     # circles only where spread can reach: the members and their max_hops neighbourhood
     circles = detect_circles(graph, seed=options.seed, around=members, hops=options.max_hops)
     # a missing place is None, not pandas' NaN (a float would reach the seeds' reasons and files)
-    places = zip(profiles["user_id"], profiles["city"], strict=True)
+    places = zip(profiles["user_id"].tolist(), profiles["city"].tolist(), strict=True)
     cities = {u: c if isinstance(c, str) and c else None for u, c in places}
     k = min(options.k, len(eligible)) if eligible else options.k
     selection = select_amplifiers(
@@ -184,7 +187,7 @@ def select_for_run(
         rr_per_target=options.rr_per_target,
         n_simulations=options.n_simulations,
         followers=followers,
-        unknown_fields=dict(zip(judged["user_id"], judged["unknown_fields"], strict=True)),
+        unknown_fields=dict(zip(judged["user_id"].tolist(), judged["unknown_fields"].tolist(), strict=True)),
         threads=options.threads,
         circles=circles,
     ).with_context(
@@ -212,7 +215,7 @@ def select_for_run(
         activity=activity,
         circles=circles,
         cities=cities,
-        n_hits=dict(zip(tags["user_id"], tags["n_hits"], strict=True)),
+        n_hits=dict(zip(tags["user_id"].tolist(), tags["n_hits"].tolist(), strict=True)),
         rule_checks=rule_checks(judged, rules),
     )
 

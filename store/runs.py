@@ -32,6 +32,7 @@ __all__ = [
     "previous_run",
     "quarantine_reasons",
     "read_loads",
+    "read_run_members",
     "read_run_steps",
     "read_run_tags",
     "read_seed_reasons",
@@ -58,6 +59,19 @@ def read_run_tags(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
     business, confirmed_by), best score first."""
     return con.execute(
         "SELECT user_id, segment, score, n_posts, n_hits, evidence, rule, business, confirmed_by "
+        "FROM user_tags "
+        "WHERE run_id = ? ORDER BY score DESC, user_id",
+        [run_id],
+    ).df()
+
+
+def read_run_members(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
+    """:func:`read_run_tags` without the evidence and rule texts (user_id, segment, score,
+    n_posts, n_hits, business, confirmed_by), in its order: what the select step needs, read
+    without turning every member's evidence posts into pandas strings (at 100k users they
+    weigh more than the rest of the step's inputs)."""
+    return con.execute(
+        "SELECT user_id, segment, score, n_posts, n_hits, business, confirmed_by "
         "FROM user_tags "
         "WHERE run_id = ? ORDER BY score DESC, user_id",
         [run_id],
@@ -195,13 +209,17 @@ def run_users_frame(
     """
     ids = list(dict.fromkeys(str(u) for u in users))
     # plain dicts, not .loc per user: a 1M-user graph's rows in about a second
-    eligible = dict(zip(judged["user_id"], judged["eligible"], strict=True))
-    excluded = dict(zip(judged["user_id"], judged["excluded_by"], strict=True))
-    unknown = dict(zip(judged["user_id"], judged["unknown_fields"], strict=True))
+    eligible = dict(zip(judged["user_id"].tolist(), judged["eligible"].tolist(), strict=True))
+    excluded = dict(zip(judged["user_id"].tolist(), judged["excluded_by"].tolist(), strict=True))
+    unknown = dict(zip(judged["user_id"].tolist(), judged["unknown_fields"].tolist(), strict=True))
     has_acts = len(activity) > 0
-    bots = dict(zip(activity["user_id"], activity["bot_score"], strict=True)) if has_acts else {}
+    bots = (
+        dict(zip(activity["user_id"].tolist(), activity["bot_score"].tolist(), strict=True))
+        if has_acts
+        else {}
+    )
     reasons = (
-        dict(zip(activity["user_id"], activity["bot_reasons"], strict=True))
+        dict(zip(activity["user_id"].tolist(), activity["bot_reasons"].tolist(), strict=True))
         if has_acts and "bot_reasons" in activity.columns
         else {}
     )

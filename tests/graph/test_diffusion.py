@@ -63,6 +63,12 @@ def test_build_aggregates_weights_drops_self_loops_and_sorts_vertices():
     }
     with pytest.raises(ValueError, match=r"no weight for interaction kind\(s\) \['like'\]"):
         build_influence_graph(df.assign(kind="like"))
+    with pytest.raises(ValueError, match="a src_user and a dst_user on every row; got 1 missing"):
+        build_influence_graph(df.assign(dst_user=["c", None, "b", "c"]))
+    # ids sort by code point, as Python sorts text ('Z' < 'a' < 'é'), whatever the column's dtype
+    mixed = pd.DataFrame({"src_user": ["é", "a"], "dst_user": ["Z", "é"], "kind": ["repost"] * 2})
+    assert build_influence_graph(mixed).vs["name"] == ["Z", "a", "é"]
+    assert build_influence_graph(mixed.astype("str")).vs["name"] == ["Z", "a", "é"]
 
 
 def test_weighted_cascade_probabilities_share_attention_into_each_node():

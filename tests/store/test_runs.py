@@ -73,6 +73,9 @@ def test_warehouse_closes_the_connection(wh):
 def test_run_reads(wh):
     with runs.warehouse(wh, read_only=True) as con:
         assert runs.read_run_tags(con, "r1")["user_id"].tolist() == ["b", "a"]  # best score first
+        members = runs.read_run_members(con, "r1")
+        tags = runs.read_run_tags(con, "r1").drop(columns=["evidence", "rule"])
+        pd.testing.assert_frame_equal(members, tags)  # the same rows, without the texts
         assert runs.read_selection(con, "r1") == {"expected_reach": 7.5, "seeds": []}
         assert runs.read_selection(con, "nope") is None
         assert runs.read_seed_reasons(con, "r1") == {"b": "why b", "a": "why a"}

@@ -13,6 +13,7 @@ from store.records import make_batch
 from store.warehouse import (
     fetch_window_interactions,
     fetch_window_posts,
+    fetch_window_posts_of,
     load_batch,
     newest_post_date,
     open_warehouse,
@@ -193,6 +194,34 @@ def test_window_bounds_are_shanghai_days(con, tmp_path):
     assert str(posts["created_at"].dt.tz) == "Asia/Shanghai"
     assert newest_post_date(con) == date(2026, 11, 16)
     assert fetch_window_interactions(con, start, end).empty
+
+
+def test_window_posts_of_some_authors_are_those_rows_of_the_window(con, tmp_path):
+    start, end = window_bounds(date(2026, 11, 15), 2)
+    f = write(
+        tmp_path,
+        "w.jsonl",
+        [
+            status(1, 1, "A", "before", "Fri Nov 13 23:59:59 +0800 2026"),
+            status(2, 2, "B", "b", "Sat Nov 14 09:00:00 +0800 2026"),
+            status(3, 1, "A", "a1", "Sat Nov 14 10:00:00 +0800 2026"),
+            status(4, 3, "C", "c", "Sun Nov 15 08:00:00 +0800 2026"),
+            status(5, 1, "A", "a2", "Sun Nov 15 09:00:00 +0800 2026"),
+        ],
+    )
+    load_batch(con, read_weibo_api(f))
+    every = fetch_window_posts(con, start, end)
+    some = fetch_window_posts_of(con, start, end, pd.Series(["1", "3", "9"]))
+    assert some["text"].tolist() == ["a1", "c", "a2"]
+    want = every[every["user_id"].isin(["1", "3"])].reset_index(drop=True)
+
+    def plain(df):  # the same values (missing: None), whatever types the reads chose
+        return df.astype(object).where(df.notna(), None).to_dict("records")
+
+    assert list(some.columns) == list(every.columns)
+    assert str(some["created_at"].dt.tz) == "Asia/Shanghai"
+    assert plain(some) == plain(want)
+    assert fetch_window_posts_of(con, start, end, []).empty
 
 
 def test_publish_replaces_the_days_earlier_results(con):
