@@ -431,8 +431,15 @@ def confirming_words(text: str | None, segment: SegmentDefinition) -> tuple[str,
         return ()
     own = clean_own_text(_QUOTED.sub(_unquoted, raw))
     words: list[str] = []
-    for pattern in segment.patterns:
-        if pattern.weight <= 0:
+    comp = _compile(segment)
+    # only the patterns whose gate (characters every match holds) is in the text can match
+    gated = comp.ungated_mask
+    if comp.gate_re is not None:
+        masks = comp.gate_masks
+        for ch in set(comp.gate_re.findall(own)):
+            gated |= masks[ch]
+    for i, pattern in enumerate(segment.patterns):
+        if pattern.weight <= 0 or not gated >> i & 1:
             continue
         for m in pattern.regex.finditer(own):
             start = m.end() - len(m.group().lstrip(_LEADING))  # a pattern may open on a comma

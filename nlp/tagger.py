@@ -278,11 +278,13 @@ def _explain(
     prior: float | None,
     segment: SegmentDefinition,
     known: dict[str, PostScore],
+    own: list[str] | None = None,
 ) -> tuple[Any, list]:
     """The classifier's evidence for ``texts``, pointing the way the window's prior labels them
     (when its ``predict_explained`` takes a prior, as :class:`nlp.classifier.PostClassifier`'s does),
-    handed the rule scores ``known`` (``{own text: score_own_text(own text, segment)}``) when it
-    takes them, so that it does not score those texts again."""
+    handed the rule scores ``known`` (``{own text: score_own_text(own text, segment)}``) and the
+    texts' cleaned ``own`` texts when it takes them, so that it does not score or clean those
+    texts again."""
     try:
         params = inspect.signature(classifier.predict_explained).parameters
     except (TypeError, ValueError):
@@ -292,6 +294,8 @@ def _explain(
         kwargs["prior"] = prior
     if "rule_scores" in params:
         kwargs["rule_scores"] = (segment, known)
+    if "own_texts" in params and own is not None:
+        kwargs["own_texts"] = own
     explain: Callable[..., tuple[Any, list]] = classifier.predict_explained  # keywords checked above
     return explain(texts, **kwargs)
 
@@ -632,6 +636,8 @@ def tag_users(
     # text's, or read with its context under the [context] rule) is computed when first asked for,
     # each distinct text once: with a classifier only the posts shown as evidence need one.
     own = df[OWN_TEXT].tolist() if given_own else own_texts(df["text"].tolist())
+    if not given_own:
+        df[OWN_TEXT] = _objects(own)  # the evidence's explanations read it
     rule_score, plain_scores = _rule_scorer(
         own, df["context"].tolist() if context_rule is not None else None, segment
     )
@@ -823,9 +829,11 @@ def _member_rows(
     if classifier is not None:
         # explain every shown text in one call (one pass of the classifier, not one per member),
         # handing it the rule scores just computed
-        todo = list(dict.fromkeys(t for t in shown["text"] if isinstance(t, str)))
+        own_of = {t: o for t, o in zip(shown["text"], shown[OWN_TEXT], strict=True) if isinstance(t, str)}
+        todo = list(own_of)
         if todo:
-            _, why = _explain(classifier, todo, decided_prior, segment, plain_scores)
+            own = [own_of[t] for t in todo]
+            _, why = _explain(classifier, todo, decided_prior, segment, plain_scores, own)
             explained.update(zip(todo, why, strict=True))
     posts_of: dict[str, list[dict]] = {}
     shown_at = dict(zip(shown.index.tolist(), _iso_all(shown["created_at"]), strict=True))
@@ -881,10 +889,17 @@ def _confirmations(
     if not any(p.weight > 0 for p in segment.patterns):
         return dict.fromkeys(members.index, "segment")
     out = {}
+    words_of: dict[str, tuple[str, ...]] = {}  # each distinct shown text read once
     for user_id, profile_score in zip(members.index, members["profile_score"], strict=True):
         confirming = False
         for item in posts_of.get(user_id, ()):
-            words = confirming_words(item["text"], segment) if "first_person" in item else ()
+            words: tuple[str, ...] = ()
+            if "first_person" in item:
+                text = item["text"]
+                got = words_of.get(text)
+                if got is None:
+                    got = words_of[text] = confirming_words(text, segment)
+                words = got
             if words:
                 item["first_person"] = list(words)
                 confirming = True

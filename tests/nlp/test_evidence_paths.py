@@ -1,0 +1,108 @@
+"""The tag step's cheaper evidence paths give the same evidence as the plain ones (issue 20, h20t2).
+
+:meth:`nlp.classifier.PostClassifier.predict_explained` picks each post's strongest terms for all
+posts at once (:func:`nlp.classifier._top_terms`), explains posts with the same own text once and
+takes the own texts the caller already cleaned; :func:`nlp.post_rules.confirming_words` searches
+only the patterns whose required characters occur in the text; :func:`nlp.commerce.business_accounts`
+reads each distinct text once. Each is checked here against the plain way (each row sorted on its
+own, every post explained and cleaned by the model, every pattern searched).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from nlp import post_rules
+from nlp.classifier import PostClassifier, _top_terms
+from nlp.clean import clean_own_text
+from nlp.commerce import business_accounts
+from nlp.model_files import load_model
+from nlp.post_rules import confirming_words
+from nlp.segments import load_segment
+
+DATA = Path(__file__).parents[1] / "data"
+
+
+def _texts() -> list[str]:
+    crawl = pd.read_csv(DATA / "mothers_crawl.csv", dtype=str)["text"].dropna().tolist()
+    gold = pd.read_csv(DATA / "mothers_gold.csv", dtype=str)["text"].dropna().tolist()
+    return crawl[:150] + gold[::20]
+
+
+def _per_row(contrib: sp.csr_matrix, up: np.ndarray, top: int) -> list[list[tuple[int, float]]]:
+    """The terms as predict_explained picked them before: each row sorted on its own."""
+    out = []
+    for row in range(contrib.shape[0]):
+        lo, hi = contrib.indptr[row], contrib.indptr[row + 1]
+        idx, val = contrib.indices[lo:hi], np.asarray(contrib.data[lo:hi], dtype=np.float64)
+        keep = val > 0 if up[row] else val < 0
+        idx, val = idx[keep], val[keep]
+        order = np.lexsort((idx, -np.abs(val)))[:top]
+        out.append([(int(idx[k]), float(val[k])) for k in order])
+    return out
+
+
+def test_top_terms_equal_each_row_sorted_alone() -> None:
+    rng = np.random.default_rng(7)
+    for trial in range(200):
+        n, m = int(rng.integers(0, 25)), int(rng.integers(1, 30))
+        # few distinct values: many ties within a row, broken by column
+        dense = rng.choice([0, 0, 0, 0.5, -0.5, 1, -1, 2, -2, 0.25], size=(n, m))
+        if trial % 2:
+            dense = dense * rng.random((n, m))
+        matrix, up = sp.csr_matrix(dense), rng.random(n) > 0.5
+        for top in (0, 1, 3, 5, 40):
+            assert _top_terms(matrix, up, top) == _per_row(matrix, up, top)
+
+
+@pytest.fixture(scope="module")
+def shipped() -> PostClassifier:
+    return load_model("mothers")
+
+
+def test_explained_once_per_own_text_with_given_own_texts(shipped: PostClassifier) -> None:
+    base = _texts()
+    # the same own text under different repost chains, repeats, no text, texts the prefilter drops
+    texts = base + [t + " //@某人:转发" for t in base[:40]] + base[:30] + ["", "今天股市大跌"]
+    own = [clean_own_text(t) for t in texts]
+    assert len(set(own)) < len(texts)
+    for prior in (None, 0.3):
+        # a context (all empty) keeps every post apart and the model cleans each text itself
+        plain_p, plain_why = shipped.predict_explained(texts, top=5, context=[None] * len(texts), prior=prior)
+        for given in (None, own):
+            p, why = shipped.predict_explained(texts, top=5, prior=prior, own_texts=given)
+            np.testing.assert_array_equal(p, plain_p)
+            assert why == plain_why
+    with pytest.raises(ValueError, match="own_texts must hold one cleaned text"):
+        shipped.predict_explained(texts, own_texts=own[:-1])
+
+
+def test_confirming_words_gated_equal_every_pattern_searched(monkeypatch: pytest.MonkeyPatch) -> None:
+    seg = load_segment("mothers")
+    texts = [*_texts(), "我家宝宝8个月了", "#带娃日常#两小只半夜蹦迪", "以后我儿子", "有人带娃", ""]
+    gated = [confirming_words(t, seg) for t in texts]
+    assert sum(map(bool, gated)) > 10
+    comp = post_rules._compile(seg)
+    every = replace(comp, gate_re=None, ungated_mask=(1 << (len(seg.patterns) + len(seg.vetoes))) - 1)
+    monkeypatch.setattr(post_rules, "_compile", lambda segment: every)
+    assert [confirming_words(t, seg) for t in texts] == gated
+
+
+def test_business_accounts_read_each_text_once_the_same() -> None:
+    sell = "加微信下单，包邮秒杀"
+    posts = pd.DataFrame(
+        {
+            "user_id": ["s", "s", "s", "s", "p", "p", "p", "q"],
+            "text": [sell, sell, sell, "今天好累", "宝宝会翻身了", None, float("nan"), "ＡＢＣ宝宝"],
+        }
+    )
+    got = business_accounts(posts).set_index("user_id")
+    assert got.loc["s", "business"] and got.loc["s", "repeated_posts"] == 2  # repeats of the first
+    assert got.loc["p", "n_posts"] == 1 and not got.loc["p", "business"]  # None and NaN: no text
+    assert got.loc["q", "n_posts"] == 1
