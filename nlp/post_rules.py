@@ -401,7 +401,9 @@ def _last_end(pattern: re.Pattern[str], text: str, before: int) -> int:
     return end
 
 
-def confirming_words(text: str | None, segment: SegmentDefinition) -> tuple[str, ...]:
+def confirming_words(
+    text: str | None, segment: SegmentDefinition, own_text: str | None = None
+) -> tuple[str, ...]:
     """The first-person words of a raw post that confirm its author speaks of their own child.
 
     A match of one of the segment's first-person ``[[patterns]]`` (positive weight) confirms
@@ -410,6 +412,8 @@ def confirming_words(text: str | None, segment: SegmentDefinition) -> tuple[str,
     opens on a 【headline】), not after others or people in general in its sentence (有人带娃,
     一个姐姐…预产期, 国家提倡…), not after a hypothetical in its clause (以后我儿子, 如果…), and not
     the generic "当妈的人". Returns the matched texts in segment order, () when none.
+    ``own_text``: :func:`nlp.clean.clean_own_text` of ``text`` when the caller has it (the
+    tagger does): a text without a chain, titles or shared items is then not cleaned again.
 
     Example:
         >>> from nlp.segments import load_segment
@@ -429,7 +433,9 @@ def confirming_words(text: str | None, segment: SegmentDefinition) -> tuple[str,
         raw = raw[: chain.start()]
     if _SHARED.search(raw):
         return ()
-    own = clean_own_text(_QUOTED.sub(_unquoted, raw))
+    unquoted = _QUOTED.sub(_unquoted, raw)
+    # nothing folded, cut or blanked: the text read is ``text`` itself, whose clean own text is given
+    own = own_text if own_text is not None and unquoted == text else clean_own_text(unquoted)
     words: list[str] = []
     comp = _compile(segment)
     # only the patterns whose gate (characters every match holds) is in the text can match

@@ -824,35 +824,45 @@ def _member_rows(
     # the same text posted again (copy-paste, giveaway entries) is shown once
     shown = pos.drop_duplicates(["user_id", "text"], keep="first").groupby("user_id", sort=False)
     shown = shown.head(max_evidence)
-    rule_of = {i: rule_score(i) for i in shown.index.tolist()}  # fills plain_scores
+    rule_of = [rule_score(i) for i in shown.index.tolist()]  # fills plain_scores
+    # each distinct shown text (in order) and its clean own text
+    own_of = {t: o for t, o in zip(shown["text"], shown[OWN_TEXT], strict=True) if isinstance(t, str)}
     explained: dict[str, list] = {}
     if classifier is not None:
         # explain every shown text in one call (one pass of the classifier, not one per member),
         # handing it the rule scores just computed
-        own_of = {t: o for t, o in zip(shown["text"], shown[OWN_TEXT], strict=True) if isinstance(t, str)}
         todo = list(own_of)
         if todo:
             own = [own_of[t] for t in todo]
             _, why = _explain(classifier, todo, decided_prior, segment, plain_scores, own)
             explained.update(zip(todo, why, strict=True))
     posts_of: dict[str, list[dict]] = {}
-    shown_at = dict(zip(shown.index.tolist(), _iso_all(shown["created_at"]), strict=True))
-    for r in shown.itertuples(index=True):
-        text = r.text if isinstance(r.text, str) else None
+    # the shown posts' columns as Python lists, walked together (not itertuples: one namedtuple
+    # per row, and pandas' per-value boxing)
+    for user_id, post_id, at_iso, raw, score, rule in zip(
+        shown["user_id"].tolist(),
+        shown["post_id"].tolist(),
+        _iso_all(shown["created_at"]),
+        shown["text"].tolist(),
+        shown["score"].tolist(),
+        rule_of,
+        strict=True,
+    ):
+        text = raw if isinstance(raw, str) else None
         item = {
             "kind": "post",
-            "post_id": r.post_id,
-            "created_at": shown_at[r.Index],
+            "post_id": post_id,
+            "created_at": at_iso,
             "text": text or "",
-            "hits": list(rule_of[r.Index].hits),
-            "score": round(float(r.score), 4),
+            "hits": list(rule.hits),
+            "score": round(float(score), 4),
         }
-        if rule_of[r.Index].first_person:
-            item["first_person"] = list(rule_of[r.Index].first_person)
+        if rule.first_person:
+            item["first_person"] = list(rule.first_person)
         if classifier is not None and text is not None:
             item["model"] = [feature for feature, _ in explained.get(text, [])]
-        posts_of.setdefault(r.user_id, []).append(item)
-    confirmed = _confirmations(members, posts_of, segment)
+        posts_of.setdefault(user_id, []).append(item)
+    confirmed = _confirmations(members, posts_of, segment, own_of)
     rows = []
     for m in members.itertuples():
         user_id = m.Index
@@ -878,14 +888,17 @@ def _member_rows(
 
 
 def _confirmations(
-    members: pd.DataFrame, posts_of: dict[str, list[dict]], segment: SegmentDefinition
+    members: pd.DataFrame,
+    posts_of: dict[str, list[dict]],
+    segment: SegmentDefinition,
+    own_of: dict[str, str] | None = None,
 ) -> dict[str, str]:
     """``{user_id: how the member is confirmed}`` (:data:`CONFIRMATIONS`): by a shown post with
     first-person words in the author's own sentence (:func:`nlp.post_rules.confirming_words`),
     else by a profile signal, else not (``unconfirmed``); every member is ``segment``-confirmed
     when the segment has no first-person pattern. Each shown post keeps as ``first_person`` only
     the words that confirm (none: the key is dropped), so the evidence shows what confirmed the
-    member."""
+    member. ``own_of``: ``{shown text: its clean own text}`` when known (not cleaned again)."""
     if not any(p.weight > 0 for p in segment.patterns):
         return dict.fromkeys(members.index, "segment")
     out = {}
@@ -898,7 +911,7 @@ def _confirmations(
                 text = item["text"]
                 got = words_of.get(text)
                 if got is None:
-                    got = words_of[text] = confirming_words(text, segment)
+                    got = words_of[text] = confirming_words(text, segment, (own_of or {}).get(text))
                 words = got
             if words:
                 item["first_person"] = list(words)

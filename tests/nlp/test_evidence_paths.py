@@ -3,7 +3,8 @@
 :meth:`nlp.classifier.PostClassifier.predict_explained` picks each post's strongest terms for all
 posts at once (:func:`nlp.classifier._top_terms`), explains posts with the same own text once and
 takes the own texts the caller already cleaned; :func:`nlp.post_rules.confirming_words` searches
-only the patterns whose required characters occur in the text; :func:`nlp.commerce.business_accounts`
+only the patterns whose required characters occur in the text, and reads the own text the caller
+cleaned when the text needs no folding, cutting or blanking; :func:`nlp.commerce.business_accounts`
 reads each distinct text once. Each is checked here against the plain way (each row sorted on its
 own, every post explained and cleaned by the model, every pattern searched).
 """
@@ -92,6 +93,22 @@ def test_confirming_words_gated_equal_every_pattern_searched(monkeypatch: pytest
     every = replace(comp, gate_re=None, ungated_mask=(1 << (len(seg.patterns) + len(seg.vetoes))) - 1)
     monkeypatch.setattr(post_rules, "_compile", lambda segment: every)
     assert [confirming_words(t, seg) for t in texts] == gated
+
+
+def test_confirming_words_read_the_given_own_text_only_when_it_is_the_texts() -> None:
+    seg = load_segment("mothers")
+    texts = [
+        *_texts(),
+        "我家宝宝8个月了 //@某人:我儿子也是",  # a chain: cut before cleaning
+        "【我家宝宝会翻身了】我儿子今天会爬了",  # a headline: blanked
+        "＃带娃日常＃我家宝宝会走了",  # full-width: folded
+        "我家寶寶會翻身了",  # traditional: cleaning simplifies it
+    ]
+    plain = [confirming_words(t, seg) for t in texts]
+    assert [confirming_words(t, seg, clean_own_text(t)) for t in texts] == plain
+    # the given own text is read only where nothing was folded, cut or blanked
+    assert confirming_words("我家宝宝8个月了 //@某人:我儿子也是", seg, "我儿子") == ("我家宝宝", "宝宝8个月")
+    assert confirming_words("我家宝宝8个月了", seg, "我儿子") == ("我儿子",)
 
 
 def test_business_accounts_read_each_text_once_the_same() -> None:
