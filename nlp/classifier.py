@@ -453,26 +453,38 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         chars: sp.csr_matrix | None = None,
         known: Mapping[str, PostScore] | None = None,
     ) -> sp.csr_matrix:
+        # every block but the rules' reads the own text alone: each distinct own text (a text
+        # reposted under several contexts) is read once and its rows repeated
+        rows = None
+        texts = own
+        if words is None and chars is None:
+            at: dict[str, int] = {}
+            for o in own:
+                at.setdefault(o, len(at))
+            if len(at) < len(own):
+                texts, rows = list(at), np.fromiter((at[o] for o in own), dtype=np.int64, count=len(own))
         # each text is cut into words once, for the word n-grams and (when the vectorizer cuts with
         # the segment's dictionary) the word vectors; the words are dropped before the rule blocks
-        cut = None if words is not None else word_codes(self.word_vectorizer_, own, data_dir=seg.data_dir)
+        cut = None if words is not None else word_codes(self.word_vectorizer_, texts, data_dir=seg.data_dir)
         blocks = [
-            fast_tfidf(self.word_vectorizer_, own, data_dir=seg.data_dir, tokens=cut)
+            fast_tfidf(self.word_vectorizer_, texts, data_dir=seg.data_dir, tokens=cut)
             if words is None
             else words,
-            fast_tfidf(self.char_vectorizer_, own) if chars is None else chars,
+            fast_tfidf(self.char_vectorizer_, texts) if chars is None else chars,
         ]
         if self.char_weight != 1.0:
             blocks[1] = blocks[1] * np.float32(self.char_weight)
         wv = self.word_vectors_
-        vectors = None if wv is None else self._word_vectors(wv, own, seg, cut)
+        vectors = None if wv is None else self._word_vectors(wv, texts, seg, cut)
         del cut
-        if self.rule_features:
-            blocks.append(rule_matrix(own, seg, ctx, known))
         if self.signal_features:
-            blocks.append(signal_matrix(own, seg))
+            blocks.append(signal_matrix(texts, seg))
         if vectors is not None:
             blocks.append(vectors)
+        if rows is not None:
+            blocks = [b[rows] for b in blocks]
+        if self.rule_features:
+            blocks.insert(2, rule_matrix(own, seg, ctx, known))
         return sp.hstack(blocks, format="csr", dtype=np.float32)
 
     def _word_vectors(

@@ -123,3 +123,19 @@ def test_business_accounts_read_each_text_once_the_same() -> None:
     assert got.loc["s", "business"] and got.loc["s", "repeated_posts"] == 2  # repeats of the first
     assert got.loc["p", "n_posts"] == 1 and not got.loc["p", "business"]  # None and NaN: no text
     assert got.loc["q", "n_posts"] == 1
+
+
+def test_a_text_under_several_contexts_is_read_once_with_the_same_probabilities(
+    shipped: PostClassifier,
+) -> None:
+    base = _texts()[:60]
+    on_topic = "宝宝夜奶三次，辅食和尿不湿怎么选"  # a context about babies: the [context] rule reads it
+    replies = ["我也是，宝宝夜里总醒", "我这也是，娃太难带", "我儿子也是"]  # short first-person replies
+    texts = base + base[:30] + base[:30] + replies * 3
+    contexts = [None] * len(base) + [on_topic] * 30 + ["今天股市大跌"] * 30 + [None] * 3 + [on_topic] * 3
+    contexts += ["今天股市大跌"] * 3
+    together = shipped.predict_proba(texts, context=contexts)
+    alone = np.vstack([shipped.predict_proba([t], context=[c]) for t, c in zip(texts, contexts, strict=True)])
+    np.testing.assert_array_equal(together, alone)
+    p = together[-9:, 1]
+    assert (p[3:6] > p[:3]).all() and (p[6:] == p[:3]).all()  # only an on-topic context lifts a reply
