@@ -1016,12 +1016,19 @@ def split_by_user_shard(posts: pd.DataFrame, n: int, *, own_text: bool = False) 
     if "user_id" not in posts.columns or "post_id" not in posts.columns:
         raise ValueError("posts need columns post_id and user_id to be split by user")
     if n == 1:
-        return [posts.assign(**{OWN_TEXT: own_texts(posts["text"].tolist())}) if own_text else posts]
+        return [posts.assign(**{OWN_TEXT: _own_column(posts)}) if own_text else posts]
     first = posts[~posts["post_id"].astype(str).duplicated(keep="first").to_numpy()]
     if own_text:
-        first = first.assign(**{OWN_TEXT: own_texts(first["text"].tolist())})
+        first = first.assign(**{OWN_TEXT: _own_column(first)})
     shard = shard_of(first["user_id"], n)
     return [first[shard == i] for i in range(n)]
+
+
+def _own_column(posts: pd.DataFrame) -> pd.Series:
+    """:func:`own_texts` of the posts' texts as a column of Python strings (not pandas' Arrow
+    strings: the readers of the column take it back as a list, and Arrow would hand them a new
+    string object per post, each hashed again; here a text repeated shares one object)."""
+    return pd.Series(own_texts(posts["text"].tolist()), index=posts.index, dtype=object)
 
 
 def merge_shard_tags(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
