@@ -837,6 +837,7 @@ def _member_rows(
             _, why = _explain(classifier, todo, decided_prior, segment, plain_scores, own)
             explained.update(zip(todo, why, strict=True))
     posts_of: dict[str, list[dict]] = {}
+    matched_of: dict[str, int | None] = {}  # shown text -> the patterns its own text matched
     # the shown posts' columns as Python lists, walked together (not itertuples: one namedtuple
     # per row, and pandas' per-value boxing)
     for user_id, post_id, at_iso, raw, score, rule in zip(
@@ -859,10 +860,12 @@ def _member_rows(
         }
         if rule.first_person:
             item["first_person"] = list(rule.first_person)
+            if text is not None:
+                matched_of[text] = rule.matched
         if classifier is not None and text is not None:
             item["model"] = [feature for feature, _ in explained.get(text, [])]
         posts_of.setdefault(user_id, []).append(item)
-    confirmed = _confirmations(members, posts_of, segment, own_of)
+    confirmed = _confirmations(members, posts_of, segment, own_of, matched_of)
     rows = []
     for m in members.itertuples():
         user_id = m.Index
@@ -892,13 +895,16 @@ def _confirmations(
     posts_of: dict[str, list[dict]],
     segment: SegmentDefinition,
     own_of: dict[str, str] | None = None,
+    matched_of: dict[str, int | None] | None = None,
 ) -> dict[str, str]:
     """``{user_id: how the member is confirmed}`` (:data:`CONFIRMATIONS`): by a shown post with
     first-person words in the author's own sentence (:func:`nlp.post_rules.confirming_words`),
     else by a profile signal, else not (``unconfirmed``); every member is ``segment``-confirmed
     when the segment has no first-person pattern. Each shown post keeps as ``first_person`` only
     the words that confirm (none: the key is dropped), so the evidence shows what confirmed the
-    member. ``own_of``: ``{shown text: its clean own text}`` when known (not cleaned again)."""
+    member. ``own_of``: ``{shown text: its clean own text}`` when known (not cleaned again);
+    ``matched_of``: ``{shown text: PostScore.matched of its own text}`` (only those patterns
+    searched again), as :func:`nlp.post_rules.confirming_words` takes them."""
     if not any(p.weight > 0 for p in segment.patterns):
         return dict.fromkeys(members.index, "segment")
     out = {}
@@ -911,7 +917,9 @@ def _confirmations(
                 text = item["text"]
                 got = words_of.get(text)
                 if got is None:
-                    got = words_of[text] = confirming_words(text, segment, (own_of or {}).get(text))
+                    got = words_of[text] = confirming_words(
+                        text, segment, (own_of or {}).get(text), (matched_of or {}).get(text)
+                    )
                 words = got
             if words:
                 item["first_person"] = list(words)

@@ -4,9 +4,12 @@
 posts at once (:func:`nlp.classifier._top_terms`), explains posts with the same own text once and
 takes the own texts the caller already cleaned; :func:`nlp.post_rules.confirming_words` searches
 only the patterns whose required characters occur in the text, and reads the own text the caller
-cleaned when the text needs no folding, cutting or blanking; :func:`nlp.commerce.business_accounts`
-reads each distinct text once. Each is checked here against the plain way (each row sorted on its
-own, every post explained and cleaned by the model, every pattern searched).
+cleaned when the text needs no folding, cutting or blanking (and then searches only the patterns
+that matched it when it was scored, :attr:`nlp.post_rules.PostScore.matched`);
+:func:`nlp.commerce.business_accounts` reads each distinct text once; the post model reads each
+distinct own text once (its rule block each text and on-topic context once). Each is checked here
+against the plain way (each row sorted on its own, every post explained, cleaned and scored by the
+model alone, every pattern searched).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from nlp.classifier import PostClassifier, _top_terms
 from nlp.clean import clean_own_text
 from nlp.commerce import business_accounts
 from nlp.model_files import load_model
-from nlp.post_rules import confirming_words
+from nlp.post_rules import PostScore, confirming_words, score_own_text
 from nlp.segments import load_segment
 
 DATA = Path(__file__).parents[1] / "data"
@@ -106,6 +109,12 @@ def test_confirming_words_read_the_given_own_text_only_when_it_is_the_texts() ->
     ]
     plain = [confirming_words(t, seg) for t in texts]
     assert [confirming_words(t, seg, clean_own_text(t)) for t in texts] == plain
+    # and only the patterns that matched the own text when it was scored are searched again
+    matched = [score_own_text(clean_own_text(t), seg).matched for t in texts]
+    assert sum(m is not None and m > 0 for m in matched) > 10
+    hinted = [confirming_words(t, seg, clean_own_text(t), m) for t, m in zip(texts, matched, strict=True)]
+    assert hinted == plain
+    assert confirming_words("我家宝宝8个月了", seg, "我家宝宝8个月了", 0) == ()  # the hint is read
     # the given own text is read only where nothing was folded, cut or blanked
     assert confirming_words("我家宝宝8个月了 //@某人:我儿子也是", seg, "我儿子") == ("我家宝宝", "宝宝8个月")
     assert confirming_words("我家宝宝8个月了", seg, "我儿子") == ("我儿子",)
@@ -139,3 +148,15 @@ def test_a_text_under_several_contexts_is_read_once_with_the_same_probabilities(
     np.testing.assert_array_equal(together, alone)
     p = together[-9:, 1]
     assert (p[3:6] > p[:3]).all() and (p[6:] == p[:3]).all()  # only an on-topic context lifts a reply
+
+
+def test_the_matched_patterns_are_recorded_but_not_compared() -> None:
+    seg = load_segment("mothers")
+    got = score_own_text("我家宝宝8个月了", seg)
+    assert got.matched is not None and got.matched > 0
+    assert all(
+        bool(got.matched >> i & 1) == (p.regex.search("我家宝宝8个月了") is not None)
+        for i, p in enumerate(seg.patterns)
+    )
+    assert got == PostScore(got.score, got.hits, got.vetoes, got.positive, got.first_person)
+    assert "matched" not in repr(got)
