@@ -419,7 +419,7 @@ def confirming_words(
     一个姐姐…预产期, 国家提倡…), not after a hypothetical in its clause (以后我儿子, 如果…), and not
     the generic "当妈的人". Returns the matched texts in segment order, () when none.
     ``own_text``: :func:`nlp.clean.clean_own_text` of ``text`` when the caller has it (the
-    tagger does): a text without a chain, titles or shared items is then not cleaned again, and
+    tagger does): a text without a chain or titles is then not cleaned again, and
     with ``matched`` (:attr:`PostScore.matched` of :func:`score_own_text` of ``own_text``) only
     the patterns that matched it are searched again.
 
@@ -435,15 +435,16 @@ def confirming_words(
     """
     if not isinstance(text, str) or not text:
         return ()
-    raw = unicodedata.normalize("NFKC", text)
+    folded = raw = unicodedata.normalize("NFKC", text)
     chain = _CHAIN_START.search(raw)
     if chain is not None:
         raw = raw[: chain.start()]
     if _SHARED.search(raw):
         return ()
     unquoted = _QUOTED.sub(_unquoted, raw)
-    # nothing folded, cut or blanked: the text read is ``text`` itself, whose clean own text is given
-    given = own_text is not None and unquoted == text
+    # nothing cut or blanked: the text read is ``text`` NFKC-folded, whose clean own text is
+    # ``text``'s (clean_own_text folds first, and folding twice is folding once)
+    given = own_text is not None and unquoted == folded
     own = own_text if given and own_text is not None else clean_own_text(unquoted)
     words: list[str] = []
     if given and matched is not None:

@@ -14,6 +14,7 @@ model alone, every pattern searched).
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import replace
 from pathlib import Path
 
@@ -160,3 +161,13 @@ def test_the_matched_patterns_are_recorded_but_not_compared() -> None:
     )
     assert got == PostScore(got.score, got.hits, got.vetoes, got.positive, got.first_person)
     assert "matched" not in repr(got)
+
+
+def test_cleaning_folds_first_so_folding_before_it_changes_nothing() -> None:
+    # what lets confirming_words read the tagger's own text of a text it NFKC-folded itself:
+    # clean_own_text(NFKC(t)) == clean_own_text(t) (clean_own_text folds first; folding is
+    # idempotent; its full-width table maps only characters NFKC maps the same way)
+    points = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000]
+    for text in ("".join(points[i : i + 7]) for i in range(0, len(points), 7)):
+        for t in (text, f"宝宝{text}好 //@a:{text}", f"ａ{text}\u0301"):
+            assert clean_own_text(unicodedata.normalize("NFKC", t)) == clean_own_text(t), ascii(t)
