@@ -827,7 +827,7 @@ def _member_rows(
     rule_of = [rule_score(i) for i in shown.index.tolist()]  # fills plain_scores
     # each distinct shown text (in order) and its clean own text
     own_of = {t: o for t, o in zip(shown["text"], shown[OWN_TEXT], strict=True) if isinstance(t, str)}
-    explained: dict[str, list] = {}
+    explained: dict[str, list[str]] = {}
     if classifier is not None:
         # explain every shown text in one call (one pass of the classifier, not one per member),
         # handing it the rule scores just computed
@@ -835,7 +835,8 @@ def _member_rows(
         if todo:
             own = [own_of[t] for t in todo]
             _, why = _explain(classifier, todo, decided_prior, segment, plain_scores, own)
-            explained.update(zip(todo, why, strict=True))
+            # each text's strongest n-grams, one list shared by the posts that show it
+            explained.update(zip(todo, ([feature for feature, _ in terms] for terms in why), strict=True))
     posts_of: dict[str, list[dict]] = {}
     matched_of: dict[str, int | None] = {}  # shown text -> the patterns its own text matched
     # the shown posts' columns as Python lists, walked together (not itertuples: one namedtuple
@@ -863,7 +864,7 @@ def _member_rows(
             if text is not None:
                 matched_of[text] = rule.matched
         if classifier is not None and text is not None:
-            item["model"] = [feature for feature, _ in explained.get(text, [])]
+            item["model"] = explained.get(text, [])
         posts_of.setdefault(user_id, []).append(item)
     confirmed = _confirmations(members, posts_of, segment, own_of, matched_of)
     rows = []
