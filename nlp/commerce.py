@@ -90,18 +90,9 @@ def business_accounts(posts: pd.DataFrame, profiles: pd.DataFrame | None = None)
         return pd.DataFrame(
             columns=["user_id", "business", "why", "n_posts", "commerce_posts", "repeated_posts"]
         )
-    # each distinct text folded and searched once (a window repeats texts: reposts, giveaways)
-    texts = posts["text"].tolist()
-    folded = {t: _fold(t) for t in dict.fromkeys(t for t in texts if isinstance(t, str))}
-    df = pd.DataFrame(
-        {
-            "user_id": posts["user_id"].astype(str),
-            "text": pd.Series([folded[t] if isinstance(t, str) else "" for t in texts], index=posts.index),
-        }
-    )
+    df = pd.DataFrame({"user_id": posts["user_id"].astype(str), "text": posts["text"].map(_fold)})
     df = df[df["text"].str.strip() != ""]
-    found = {t: m.group() if (m := COMMERCE.search(t)) else None for t in dict.fromkeys(df["text"].tolist())}
-    matches = pd.Series([found[t] for t in df["text"].tolist()], index=df.index, dtype=object)
+    matches = df["text"].map(lambda t: m.group() if (m := COMMERCE.search(t)) else None)
     df = df.assign(commerce=matches.notna(), match=matches)
     df["repeated"] = df["commerce"] & df.duplicated(["user_id", "text"])
     per = df.groupby("user_id", sort=True).agg(

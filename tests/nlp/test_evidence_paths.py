@@ -4,12 +4,11 @@
 posts at once (:func:`nlp.classifier._top_terms`), explains posts with the same own text once and
 takes the own texts the caller already cleaned; :func:`nlp.post_rules.confirming_words` searches
 only the patterns whose required characters occur in the text, and reads the own text the caller
-cleaned when the text needs no folding, cutting or blanking (and then searches only the patterns
-that matched it when it was scored, :attr:`nlp.post_rules.PostScore.matched`);
-:func:`nlp.commerce.business_accounts` reads each distinct text once; the post model reads each
-distinct own text once (its rule block each text and on-topic context once). Each is checked here
-against the plain way (each row sorted on its own, every post explained, cleaned and scored by the
-model alone, every pattern searched).
+cleaned when nothing was cut or blanked (then searching only the patterns that matched it when it
+was scored, :attr:`nlp.post_rules.PostScore.matched`); the post model reads each distinct own
+text once (its rule block each text and on-topic context once). Each is checked here against the
+plain way (each row sorted on its own, every post explained, cleaned and scored by the model
+alone, every pattern searched).
 """
 
 from __future__ import annotations
@@ -121,7 +120,7 @@ def test_confirming_words_read_the_given_own_text_only_when_it_is_the_texts() ->
     assert confirming_words("我家宝宝8个月了", seg, "我儿子") == ("我儿子",)
 
 
-def test_business_accounts_read_each_text_once_the_same() -> None:
+def test_business_accounts_of_repeated_and_missing_texts() -> None:
     sell = "加微信下单，包邮秒杀"
     posts = pd.DataFrame(
         {
