@@ -479,32 +479,44 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         chars: sp.csr_matrix | None = None,
         known: Mapping[str, PostScore] | None = None,
     ) -> sp.csr_matrix:
+        # every block but the rules' reads the own text alone: each distinct own text (a text
+        # reposted under several contexts) is read once and its rows repeated
+        rows = None
+        texts = own
+        if words is None and chars is None:
+            at: dict[str, int] = {}
+            for o in own:
+                at.setdefault(o, len(at))
+            if len(at) < len(own):
+                texts, rows = list(at), np.fromiter((at[o] for o in own), dtype=np.int64, count=len(own))
         # each text is cut into words once, for the word n-grams and (when the vectorizer cuts with
         # the segment's dictionary) the word vectors; the words are dropped before the rule blocks
-        cut = None if words is not None else word_codes(self.word_vectorizer_, own, data_dir=seg.data_dir)
+        cut = None if words is not None else word_codes(self.word_vectorizer_, texts, data_dir=seg.data_dir)
         blocks = [
-            fast_tfidf(self.word_vectorizer_, own, data_dir=seg.data_dir, tokens=cut)
+            fast_tfidf(self.word_vectorizer_, texts, data_dir=seg.data_dir, tokens=cut)
             if words is None
             else words,
-            fast_tfidf(self.char_vectorizer_, own) if chars is None else chars,
+            fast_tfidf(self.char_vectorizer_, texts) if chars is None else chars,
         ]
         if self.char_weight != 1.0:
             blocks[1] = blocks[1] * np.float32(self.char_weight)
         wv = self.word_vectors_
-        vectors = None if wv is None else self._word_vectors(wv, own, seg, cut)
+        vectors = None if wv is None else self._word_vectors(wv, texts, seg, cut)
         del cut
-        if self.rule_features:
-            blocks.append(rule_matrix(own, seg, ctx, known))
         if self.signal_features:
-            blocks.append(signal_matrix(own, seg))
+            blocks.append(signal_matrix(texts, seg))
         if vectors is not None:
             blocks.append(vectors)
         local = getattr(self, "local_vectorizer_", None)
         if local is not None and seg.prefilter is not None:
-            windows = child_windows(own, seg.prefilter, self.local_window)
+            windows = child_windows(texts, seg.prefilter, self.local_window)
             weight = np.float32(self.local_weight)
             blocks.append(fast_tfidf(local, windows) * weight)
-            blocks.append(local_context_matrix(own, seg.prefilter) * weight)
+            blocks.append(local_context_matrix(texts, seg.prefilter) * weight)
+        if rows is not None:
+            blocks = [b[rows] for b in blocks]
+        if self.rule_features:
+            blocks.insert(2, rule_matrix(own, seg, ctx, known))
         return sp.hstack(blocks, format="csr", dtype=np.float32)
 
     def _word_vectors(
@@ -531,17 +543,35 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
             vectors = wv.transform([_segment_tokens(seg.dictionary, o, seg.data_dir) for o in own])
         return sp.csr_matrix(vectors * np.float32(self.embedding_weight))
 
+    def _own(self, texts: list[str | None], seg: SegmentDefinition, cleaned: object = None) -> list[str]:
+        """The own text the model reads of each post: :func:`nlp.clean.clean_own_text` of it, or
+        ``cleaned[i]`` when given (the caller's ``clean_own_text(texts[i])``); "" for a post
+        whose raw text cannot pass the prefilter (not cleaned: most posts, in a timeline)."""
+        gate = raw_gate(seg.prefilter) if self.prefilter and seg.prefilter is not None else None
+        if cleaned is None:
+            return [clean_own_text(t) if gate is None or (t and gate(t)) else "" for t in texts]
+        given = list(cleaned)  # type: ignore[call-overload]
+        if len(given) != len(texts) or not all(isinstance(o, str) for o in given):
+            raise ValueError(
+                f"own_texts must hold one cleaned text (str) per post ({len(texts)}); got {len(given)}"
+                " items or a non-string. Fix: pass nlp.tagger.own_texts(texts), or leave it out"
+            )
+        return [o if gate is None or (t and gate(t)) else "" for t, o in zip(texts, given, strict=True)]
+
     def _features(
         self,
         texts: object,
         context: object = None,
         rule_scores: tuple[SegmentDefinition, Mapping[str, PostScore]] | None = None,
+        *,
+        own: list[str] | None = None,
     ) -> _Parts:
+        """The features of the posts ``texts`` (with their ``context``); ``own``: their own texts
+        as :meth:`_own` gives them, when already known."""
         check_is_fitted(self, "model_")
         seg = _segment(self.segment, getattr(self, "segments_dir_", None))
-        # a post whose raw text cannot pass the prefilter is not cleaned (most posts, in a timeline)
-        gate = raw_gate(seg.prefilter) if self.prefilter and seg.prefilter is not None else None
-        own = [clean_own_text(t) if gate is None or (t and gate(t)) else "" for t in post_texts(texts)]
+        if own is None:
+            own = self._own(post_texts(texts), seg)
         relevant = self._relevant(own, seg)
         own_r = [o for o, r in zip(own, relevant, strict=True) if r]
         ctx_r = _relevant_contexts(context, relevant)
@@ -676,13 +706,17 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         prior: str | float | None = None,
         *,
         rule_scores: tuple[SegmentDefinition, Mapping[str, PostScore]] | None = None,
+        own_texts: object = None,
     ) -> tuple[np.ndarray, list[list[tuple[str, float]]]]:
         """``(P(segment) per text as predict_proba gives it, explain() of each text)`` in one pass.
 
         ``prior``: when given, each post's terms point the way :meth:`decide` at that prior labels
         it (towards the segment for a 1), so a post labelled 1 at a low threshold shows what made it
         one; None: the way of its log-odds. ``rule_scores``: as in :meth:`predict_proba` (the rule
-        scores the caller already has; it only saves work).
+        scores the caller already has; it only saves work). ``own_texts``: optional, the
+        :func:`nlp.clean.clean_own_text` of each text, which the caller already has
+        (:func:`nlp.tagger.tag_users` does): the texts are not cleaned again. Without
+        ``context``, posts with the same own text are explained once (their features are the same).
 
         Example:
             >>> texts = ["我家宝宝今天会翻身了", "宝宝夜奶三次好累", "孕32周胎动好厉害", "给娃做辅食",
@@ -694,7 +728,30 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
         """
         if isinstance(top, bool) or not isinstance(top, int) or top < 0:
             raise ValueError(f"top must be a whole number >= 0; got {top!r}")
-        parts = self._features(texts, context, rule_scores)
+        check_is_fitted(self, "model_")
+        items = post_texts(texts)
+        own = self._own(items, _segment(self.segment, getattr(self, "segments_dir_", None)), own_texts)
+        if context is None and not isinstance(prior, str) and len(set(own)) < len(own):
+            # the same own text, the same features and explanation ("auto" would estimate the
+            # prior from the posts' probabilities: each post counts there, so not with it)
+            first = dict.fromkeys(own)
+            at = {o: k for k, o in enumerate(first)}
+            once, why_once = self._explained(list(first), list(first), top, None, prior, rule_scores)
+            rows = [at[o] for o in own]
+            return once[rows], [list(why_once[k]) for k in rows]
+        return self._explained(items, own, top, context, prior, rule_scores)
+
+    def _explained(
+        self,
+        texts: list[str | None],
+        own: list[str],
+        top: int,
+        context: object,
+        prior: str | float | None,
+        rule_scores: tuple[SegmentDefinition, Mapping[str, PostScore]] | None,
+    ) -> tuple[np.ndarray, list[list[tuple[str, float]]]]:
+        """:meth:`predict_explained` of ``texts`` whose own texts (:meth:`_own`) are ``own``."""
+        parts = self._features(texts, context, rule_scores, own=own)
         proba = np.zeros(len(parts.own))
         out: list[list[tuple[str, float]]] = [[] for _ in parts.own]
         X = parts.matrix
@@ -709,13 +766,9 @@ class PostClassifier(ClassifierMixin, BaseEstimator):
                 decision = decision - (np.log(threshold / (1 - threshold)) - b) / a
         contrib = X.multiply(self.model_.coef_[0].astype(np.float64)[np.newaxis, :]).tocsr()
         names = self._feature_names()
-        for row, i in enumerate(np.flatnonzero(parts.relevant)):
-            lo, hi = contrib.indptr[row], contrib.indptr[row + 1]
-            idx, val = contrib.indices[lo:hi], np.asarray(contrib.data[lo:hi], dtype=np.float64)
-            keep = val > 0 if decision[row] >= 0 else val < 0
-            idx, val = idx[keep], val[keep]
-            order = np.lexsort((idx, -np.abs(val)))[:top]
-            out[i] = [(str(names[idx[k]]), round(float(val[k]), 4)) for k in order]
+        rows = np.flatnonzero(parts.relevant)
+        for row, terms in enumerate(_top_terms(contrib, decision >= 0, top)):
+            out[rows[row]] = [(str(names[j]), round(v, 4)) for j, v in terms]
         return proba, out
 
     def _feature_names(self) -> np.ndarray:
@@ -782,6 +835,50 @@ def _relevant_contexts(context: object, relevant: np.ndarray) -> list[str] | Non
                 got = cleaned[c] = clean_own_text(c)
             out.append(got)
     return out if any(out) else None
+
+
+def _top_terms(contrib: sp.csr_matrix, up: np.ndarray, top: int) -> list[list[tuple[int, float]]]:
+    """Per row of ``contrib``: ``(column, value)`` of at most ``top`` entries pushing the row's way
+    (``value > 0`` where ``up``, else ``< 0``), largest ``abs(value)`` first, ties by column.
+
+    The same as sorting each row's entries by ``(-abs(value), column)``, done for all rows at once:
+    each row's entries below its ``top``-th largest distinct ``abs(value)`` cannot be among its
+    ``top``, so only the others are sorted.
+
+    Example:
+        >>> m = sp.csr_matrix(np.array([[0.5, -2.0, 0.5, 1.0], [0.5, -2.0, 0.5, 1.0]]))
+        >>> _top_terms(m, np.array([True, False]), 2)
+        [[(3, 1.0), (0, 0.5)], [(1, -2.0)]]
+    """
+    n = contrib.shape[0]
+    rows = np.repeat(np.arange(n), np.diff(contrib.indptr))
+    cols = contrib.indices
+    val = np.asarray(contrib.data, dtype=np.float64)
+    keep = np.where(up[rows], val > 0, val < 0)
+    rows, cols, val = rows[keep], cols[keep], val[keep]
+    size = np.abs(val)
+    # the top-th largest distinct size of each row (-inf when the row has fewer): a bound below
+    # which no entry of the row can be among its top
+    counts = np.bincount(rows, minlength=n)
+    filled = counts > 0
+    starts = (np.cumsum(counts) - counts)[filled]
+    level = np.full(n, -np.inf)
+    left = size.copy()
+    for _ in range(top):
+        if not len(left):
+            break
+        level[filled] = np.maximum.reduceat(left, starts)
+        left[left >= level[rows]] = -np.inf
+    near = size >= level[rows]
+    rows, cols, val, size = rows[near], cols[near], val[near], size[near]
+    order = np.lexsort((cols, -size, rows))
+    rows, cols, val = rows[order], cols[order], val[order]
+    first = np.searchsorted(rows, rows, side="left")
+    chosen = np.arange(len(rows)) - first < top
+    out: list[list[tuple[int, float]]] = [[] for _ in range(n)]
+    for r, c, v in zip(rows[chosen].tolist(), cols[chosen].tolist(), val[chosen].tolist(), strict=True):
+        out[r].append((c, v))
+    return out
 
 
 def _check_prior(value: object, name: str, *, auto: bool = False) -> None:

@@ -39,7 +39,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from nlp.clean import clean_own_text
-from nlp.post_rules import PostScore, _gate_masks, _required_chars, score_own_text, topic_weight
+from nlp.post_rules import _EPS, PostScore, _gate_masks, _required_chars, score_own_text, topic_weight
 from nlp.segments import SegmentDefinition, cached_per_segment
 from nlp.tokenize import tokenize_codes
 
@@ -537,13 +537,22 @@ def rule_matrix(
     ``known``: ``{own text: score_own_text(own text, segment)}`` already computed by the caller;
     a post found there and not read with a context is not scored again.
     """
-    topics = _context_weights(ctx, segment) if segment.context is not None else None
+    rule = segment.context
+    topics = _context_weights(ctx, segment) if rule is not None else None
     get = known.get if known is not None else None
+    # a text's score depends on its context only through whether the context is on topic (the
+    # [context] rule compares the topic with min_topic): each (text, on topic) scored once
+    done: dict[tuple[str, bool], PostScore] = {}
     scores: list[PostScore] = []
     for i, o in enumerate(own):
         topic = None if topics is None else topics[i]
         s = get(o) if get is not None and topic is None else None
-        scores.append(score_own_text(o, segment, topic) if s is None else s)
+        if s is None:
+            key = (o, rule is not None and topic is not None and topic >= rule.min_topic - _EPS)
+            s = done.get(key)
+            if s is None:
+                s = done[key] = score_own_text(o, segment, topic)
+        scores.append(s)
     n = len(scores)
     rows = np.zeros((n, len(RULE_FEATURES)), dtype=np.float32)
     rows[:, 0] = np.fromiter((s.score for s in scores), dtype=np.float64, count=n)

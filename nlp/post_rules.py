@@ -28,7 +28,7 @@ import importlib
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from nlp.clean import clean_own_text
@@ -51,6 +51,8 @@ class PostScore:
         positive: raw score reached the segment's threshold and no veto held.
         first_person: the texts matched by the segment's first-person patterns (``[[patterns]]``
             of positive weight), in segment order.
+        matched: bit ``i`` set for each of the segment's ``[[patterns]]`` that matched the own
+            text (None: not recorded); not compared, not shown. :func:`confirming_words` reads it.
     """
 
     score: float
@@ -58,6 +60,7 @@ class PostScore:
     vetoes: tuple[str, ...]
     positive: bool
     first_person: tuple[str, ...] = ()
+    matched: int | None = field(default=None, compare=False, repr=False)
 
 
 _EMPTY = PostScore(0.0, (), (), False)
@@ -288,6 +291,7 @@ def score_own_text(
             gated |= masks[ch]
     patterns = segment.patterns
     todo = gated & ((1 << len(patterns)) - 1)  # the patterns first, in segment order
+    matched = 0
     while todo:
         low = todo & -todo
         todo ^= low
@@ -295,6 +299,7 @@ def score_own_text(
         m = pattern.regex.search(own_text)
         if m is None:
             continue
+        matched |= low
         raw += pattern.weight
         text = m.group().strip() or pattern.label
         if pattern.weight > 0:
@@ -332,9 +337,10 @@ def score_own_text(
                 vetoes.setdefault(veto.category, f"{veto.category}:{m.group()}")
     hits_t = tuple(dict.fromkeys(hits))
     if vetoes:
-        return PostScore(0.0, hits_t, tuple(vetoes.values()), False)
+        return PostScore(0.0, hits_t, tuple(vetoes.values()), False, matched=matched)
     score = 1.0 - math.exp(-raw / segment.scale)
-    return PostScore(score, hits_t, (), raw >= segment.threshold - _EPS, tuple(dict.fromkeys(first_person)))
+    positive = raw >= segment.threshold - _EPS
+    return PostScore(score, hits_t, (), positive, tuple(dict.fromkeys(first_person)), matched)
 
 
 def score_post(text: str | None, segment: SegmentDefinition, context: str | None = None) -> PostScore:
@@ -401,7 +407,9 @@ def _last_end(pattern: re.Pattern[str], text: str, before: int) -> int:
     return end
 
 
-def confirming_words(text: str | None, segment: SegmentDefinition) -> tuple[str, ...]:
+def confirming_words(
+    text: str | None, segment: SegmentDefinition, own_text: str | None = None, matched: int | None = None
+) -> tuple[str, ...]:
     """The first-person words of a raw post that confirm its author speaks of their own child.
 
     A match of one of the segment's first-person ``[[patterns]]`` (positive weight) confirms
@@ -410,6 +418,10 @@ def confirming_words(text: str | None, segment: SegmentDefinition) -> tuple[str,
     opens on a 【headline】), not after others or people in general in its sentence (有人带娃,
     一个姐姐…预产期, 国家提倡…), not after a hypothetical in its clause (以后我儿子, 如果…), and not
     the generic "当妈的人". Returns the matched texts in segment order, () when none.
+    ``own_text``: :func:`nlp.clean.clean_own_text` of ``text`` when the caller has it (the
+    tagger does): a text without a chain or titles is then not cleaned again, and
+    with ``matched`` (:attr:`PostScore.matched` of :func:`score_own_text` of ``own_text``) only
+    the patterns that matched it are searched again.
 
     Example:
         >>> from nlp.segments import load_segment
@@ -423,16 +435,30 @@ def confirming_words(text: str | None, segment: SegmentDefinition) -> tuple[str,
     """
     if not isinstance(text, str) or not text:
         return ()
-    raw = unicodedata.normalize("NFKC", text)
+    folded = raw = unicodedata.normalize("NFKC", text)
     chain = _CHAIN_START.search(raw)
     if chain is not None:
         raw = raw[: chain.start()]
     if _SHARED.search(raw):
         return ()
-    own = clean_own_text(_QUOTED.sub(_unquoted, raw))
+    unquoted = _QUOTED.sub(_unquoted, raw)
+    # nothing cut or blanked: the text read is ``text`` NFKC-folded, whose clean own text is
+    # ``text``'s (clean_own_text folds first, and folding twice is folding once)
+    given = own_text is not None and unquoted == folded
+    own = own_text if given and own_text is not None else clean_own_text(unquoted)
     words: list[str] = []
-    for pattern in segment.patterns:
-        if pattern.weight <= 0:
+    if given and matched is not None:
+        gated = matched  # the patterns that matched this very text when it was scored
+    else:
+        # only the patterns whose gate (characters every match holds) is in the text can match
+        comp = _compile(segment)
+        gated = comp.ungated_mask
+        if comp.gate_re is not None:
+            masks = comp.gate_masks
+            for ch in set(comp.gate_re.findall(own)):
+                gated |= masks[ch]
+    for i, pattern in enumerate(segment.patterns):
+        if pattern.weight <= 0 or not gated >> i & 1:
             continue
         for m in pattern.regex.finditer(own):
             start = m.end() - len(m.group().lstrip(_LEADING))  # a pattern may open on a comma

@@ -278,11 +278,13 @@ def _explain(
     prior: float | None,
     segment: SegmentDefinition,
     known: dict[str, PostScore],
+    own: list[str] | None = None,
 ) -> tuple[Any, list]:
     """The classifier's evidence for ``texts``, pointing the way the window's prior labels them
     (when its ``predict_explained`` takes a prior, as :class:`nlp.classifier.PostClassifier`'s does),
-    handed the rule scores ``known`` (``{own text: score_own_text(own text, segment)}``) when it
-    takes them, so that it does not score those texts again."""
+    handed the rule scores ``known`` (``{own text: score_own_text(own text, segment)}``) and the
+    texts' cleaned ``own`` texts when it takes them, so that it does not score or clean those
+    texts again."""
     try:
         params = inspect.signature(classifier.predict_explained).parameters
     except (TypeError, ValueError):
@@ -292,6 +294,8 @@ def _explain(
         kwargs["prior"] = prior
     if "rule_scores" in params:
         kwargs["rule_scores"] = (segment, known)
+    if "own_texts" in params and own is not None:
+        kwargs["own_texts"] = own
     explain: Callable[..., tuple[Any, list]] = classifier.predict_explained  # keywords checked above
     return explain(texts, **kwargs)
 
@@ -632,6 +636,8 @@ def tag_users(
     # text's, or read with its context under the [context] rule) is computed when first asked for,
     # each distinct text once: with a classifier only the posts shown as evidence need one.
     own = df[OWN_TEXT].tolist() if given_own else own_texts(df["text"].tolist())
+    if not given_own:
+        df[OWN_TEXT] = _objects(own)  # the evidence's explanations read it
     rule_score, plain_scores = _rule_scorer(
         own, df["context"].tolist() if context_rule is not None else None, segment
     )
@@ -818,33 +824,49 @@ def _member_rows(
     # the same text posted again (copy-paste, giveaway entries) is shown once
     shown = pos.drop_duplicates(["user_id", "text"], keep="first").groupby("user_id", sort=False)
     shown = shown.head(max_evidence)
-    rule_of = {i: rule_score(i) for i in shown.index.tolist()}  # fills plain_scores
-    explained: dict[str, list] = {}
+    rule_of = [rule_score(i) for i in shown.index.tolist()]  # fills plain_scores
+    # each distinct shown text (in order) and its clean own text
+    own_of = {t: o for t, o in zip(shown["text"], shown[OWN_TEXT], strict=True) if isinstance(t, str)}
+    explained: dict[str, list[str]] = {}
     if classifier is not None:
         # explain every shown text in one call (one pass of the classifier, not one per member),
         # handing it the rule scores just computed
-        todo = list(dict.fromkeys(t for t in shown["text"] if isinstance(t, str)))
+        todo = list(own_of)
         if todo:
-            _, why = _explain(classifier, todo, decided_prior, segment, plain_scores)
-            explained.update(zip(todo, why, strict=True))
+            own = [own_of[t] for t in todo]
+            _, why = _explain(classifier, todo, decided_prior, segment, plain_scores, own)
+            # each text's strongest n-grams, one list shared by the posts that show it
+            explained.update(zip(todo, ([feature for feature, _ in terms] for terms in why), strict=True))
     posts_of: dict[str, list[dict]] = {}
-    shown_at = dict(zip(shown.index.tolist(), _iso_all(shown["created_at"]), strict=True))
-    for r in shown.itertuples(index=True):
-        text = r.text if isinstance(r.text, str) else None
+    matched_of: dict[str, int | None] = {}  # shown text -> the patterns its own text matched
+    # the shown posts' columns as Python lists, walked together (not itertuples: one namedtuple
+    # per row, and pandas' per-value boxing)
+    for user_id, post_id, at_iso, raw, score, rule in zip(
+        shown["user_id"].tolist(),
+        shown["post_id"].tolist(),
+        _iso_all(shown["created_at"]),
+        shown["text"].tolist(),
+        shown["score"].tolist(),
+        rule_of,
+        strict=True,
+    ):
+        text = raw if isinstance(raw, str) else None
         item = {
             "kind": "post",
-            "post_id": r.post_id,
-            "created_at": shown_at[r.Index],
+            "post_id": post_id,
+            "created_at": at_iso,
             "text": text or "",
-            "hits": list(rule_of[r.Index].hits),
-            "score": round(float(r.score), 4),
+            "hits": list(rule.hits),
+            "score": round(float(score), 4),
         }
-        if rule_of[r.Index].first_person:
-            item["first_person"] = list(rule_of[r.Index].first_person)
+        if rule.first_person:
+            item["first_person"] = list(rule.first_person)
+            if text is not None:
+                matched_of[text] = rule.matched
         if classifier is not None and text is not None:
-            item["model"] = [feature for feature, _ in explained.get(text, [])]
-        posts_of.setdefault(r.user_id, []).append(item)
-    confirmed = _confirmations(members, posts_of, segment)
+            item["model"] = explained.get(text, [])
+        posts_of.setdefault(user_id, []).append(item)
+    confirmed = _confirmations(members, posts_of, segment, own_of, matched_of)
     rows = []
     for m in members.itertuples():
         user_id = m.Index
@@ -870,21 +892,36 @@ def _member_rows(
 
 
 def _confirmations(
-    members: pd.DataFrame, posts_of: dict[str, list[dict]], segment: SegmentDefinition
+    members: pd.DataFrame,
+    posts_of: dict[str, list[dict]],
+    segment: SegmentDefinition,
+    own_of: dict[str, str] | None = None,
+    matched_of: dict[str, int | None] | None = None,
 ) -> dict[str, str]:
     """``{user_id: how the member is confirmed}`` (:data:`CONFIRMATIONS`): by a shown post with
     first-person words in the author's own sentence (:func:`nlp.post_rules.confirming_words`),
     else by a profile signal, else not (``unconfirmed``); every member is ``segment``-confirmed
     when the segment has no first-person pattern. Each shown post keeps as ``first_person`` only
     the words that confirm (none: the key is dropped), so the evidence shows what confirmed the
-    member."""
+    member. ``own_of``: ``{shown text: its clean own text}`` when known (not cleaned again);
+    ``matched_of``: ``{shown text: PostScore.matched of its own text}`` (only those patterns
+    searched again), as :func:`nlp.post_rules.confirming_words` takes them."""
     if not any(p.weight > 0 for p in segment.patterns):
         return dict.fromkeys(members.index, "segment")
     out = {}
+    words_of: dict[str, tuple[str, ...]] = {}  # each distinct shown text read once
     for user_id, profile_score in zip(members.index, members["profile_score"], strict=True):
         confirming = False
         for item in posts_of.get(user_id, ()):
-            words = confirming_words(item["text"], segment) if "first_person" in item else ()
+            words: tuple[str, ...] = ()
+            if "first_person" in item:
+                text = item["text"]
+                got = words_of.get(text)
+                if got is None:
+                    got = words_of[text] = confirming_words(
+                        text, segment, (own_of or {}).get(text), (matched_of or {}).get(text)
+                    )
+                words = got
             if words:
                 item["first_person"] = list(words)
                 confirming = True
@@ -988,12 +1025,19 @@ def split_by_user_shard(posts: pd.DataFrame, n: int, *, own_text: bool = False) 
     if "user_id" not in posts.columns or "post_id" not in posts.columns:
         raise ValueError("posts need columns post_id and user_id to be split by user")
     if n == 1:
-        return [posts.assign(**{OWN_TEXT: own_texts(posts["text"].tolist())}) if own_text else posts]
+        return [posts.assign(**{OWN_TEXT: _own_column(posts)}) if own_text else posts]
     first = posts[~posts["post_id"].astype(str).duplicated(keep="first").to_numpy()]
     if own_text:
-        first = first.assign(**{OWN_TEXT: own_texts(first["text"].tolist())})
+        first = first.assign(**{OWN_TEXT: _own_column(first)})
     shard = shard_of(first["user_id"], n)
     return [first[shard == i] for i in range(n)]
+
+
+def _own_column(posts: pd.DataFrame) -> pd.Series:
+    """:func:`own_texts` of the posts' texts as a column of Python strings (not pandas' Arrow
+    strings: the readers of the column take it back as a list, and Arrow would hand them a new
+    string object per post, each hashed again; here a text repeated shares one object)."""
+    return pd.Series(own_texts(posts["text"].tolist()), index=posts.index, dtype=object)
 
 
 def merge_shard_tags(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
