@@ -79,6 +79,18 @@ def test_model_with_the_block_fits_explains_and_pickles() -> None:
     np.testing.assert_array_equal(old.predict_proba(TEXTS), base.predict_proba(TEXTS))
 
 
+def test_repeated_texts_score_as_when_alone() -> None:
+    # _stack reads each distinct own text once and repeats its rows: the local block too
+    local = PostClassifier(**PARAMS, local_window=4, local_weight=2.0).fit(TEXTS, LABELS)
+    twice = list(TEXTS) + list(TEXTS[:5])
+    np.testing.assert_allclose(
+        local.predict_proba(twice)[: len(TEXTS)], local.predict_proba(TEXTS), rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        local.predict_proba(twice)[len(TEXTS) :], local.predict_proba(TEXTS[:5]), rtol=1e-6
+    )
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [
