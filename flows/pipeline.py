@@ -55,6 +55,7 @@ from flows.tasks import (
     select_task,
     step_clock,
     tag_shard_task,
+    tag_step_task,
     write_tags_task,
 )
 from store import leases
@@ -150,10 +151,16 @@ def _run_day(
 
 
 def _tag(settings: Settings, run_id: str, segment: str, day: date, window_days: int) -> int:
-    """Tag the window's members: each user shard's posts scored by a task, the window's prior
+    """Tag the window's members. In this process (one tag shard asked for, no Dask): one task,
+    one user shard in memory at a time (:func:`flows.tagging.tag_step`: the step's memory does
+    not grow with the window). Else each user shard's posts scored by a task, the window's prior
     from all their probabilities, then each shard tagged by a task (the shards' tasks on the
-    flow's task runner)."""
+    flow's task runner: worker processes or a Dask cluster, :func:`pipeline_on`)."""
     wh, segments_dir = str(settings.warehouse), str(settings.segments_dir)
+    if not settings.dask_address and tag_workers(settings.tag_shards) == 1:
+        n_members = tag_step_task(wh, run_id, segment, day, window_days, segments_dir)
+        get_run_logger().info("%d %s tagged in the %d days ending %s", n_members, segment, window_days, day)
+        return n_members
     shards = read_shards_task(wh, day, window_days, settings.tag_shards)
     of = len(shards)
     scored = [

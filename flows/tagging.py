@@ -10,6 +10,12 @@ scores the whole window itself and leaves each post's probability on its shard (
 :data:`nlp.tagger.POST_PROBA`), which :func:`tag_shard` reads (a shard without either is scored
 there).
 
+:func:`tag_step` (the flow's step in one process) holds one shard at a time: each shard read
+alone (:func:`read_tag_shard`), scored, reduced to what the prior needs
+(:func:`nlp.tag_shards.prior_pairs`) and set aside on disk; :func:`prior_from_pairs`; then each
+shard read back and tagged. Its memory follows the shard (about
+:data:`nlp.tag_shards.POSTS_PER_SHARD` posts), not the window.
+
 Example::
 
     parts = read_tag_shards(warehouse, as_of, 30, shards=4)
@@ -22,6 +28,7 @@ Example::
 from __future__ import annotations
 
 import functools
+import tempfile
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -31,6 +38,14 @@ import numpy as np
 import pandas as pd
 
 from nlp.segments import SegmentDefinition, load_segment
+from nlp.tag_shards import (
+    PriorPairs,
+    ScoredPairs,
+    pairs_prior,
+    shard_count,
+    shard_probabilities,
+    shard_users,
+)
 from nlp.tagger import (
     POST_PROBA,
     TagResult,
@@ -47,7 +62,9 @@ from store import runs
 from store.warehouse import (
     attach_author_profiles,
     fetch_context_texts,
+    fetch_window_authors,
     fetch_window_posts,
+    fetch_window_posts_of,
     window_bounds,
     write_tag_funnel,
     write_user_tags,
@@ -56,9 +73,13 @@ from store.warehouse import (
 __all__ = [
     "estimate_prior",
     "load_post_classifier",
+    "prior_from_pairs",
+    "read_tag_shard",
     "read_tag_shards",
     "score_shard",
+    "score_shard_once",
     "tag_shard",
+    "tag_shard_users",
     "tag_step",
     "write_tags",
 ]
@@ -113,8 +134,32 @@ def read_tag_shards(warehouse: Path, as_of: date, window_days: int, shards: int 
         posts["context"] = fetch_context_texts(con, posts)
         # each post carries its author's screen name and bio: a shard holds all a tagger needs
         posts = attach_author_profiles(con, posts)
-    columns = ["post_id", "user_id", "created_at", "text", "context", "screen_name", "bio"]
-    return split_by_user_shard(posts[columns], shards, own_text=True)
+    return split_by_user_shard(posts[_TAG_COLUMNS], shards, own_text=True)
+
+
+#: the columns of the window's posts the tagger reads
+_TAG_COLUMNS = ["post_id", "user_id", "created_at", "text", "context", "screen_name", "bio"]
+
+
+def tag_shard_users(
+    warehouse: Path, as_of: date, window_days: int, shards: int | None = None
+) -> list[list[str]]:
+    """The window's authors in user shards (:func:`nlp.tag_shards.shard_users`): ``shards`` of
+    them, or, None, as many as the window's size asks (:func:`nlp.tag_shards.shard_count`)."""
+    with runs.warehouse(warehouse) as con:
+        authors, n_posts = fetch_window_authors(con, *window_bounds(as_of, window_days))
+    return shard_users(authors, shard_count(n_posts) if shards is None else shards)
+
+
+def read_tag_shard(warehouse: Path, as_of: date, window_days: int, users: Sequence[str]) -> pd.DataFrame:
+    """The window's posts of ``users`` (one user shard of :func:`tag_shard_users`), read from the
+    warehouse alone: the same rows, columns and order as that shard of :func:`read_tag_shards`."""
+    start, end = window_bounds(as_of, window_days)
+    with runs.warehouse(warehouse) as con:
+        posts = fetch_window_posts_of(con, start, end, users)
+        posts["context"] = fetch_context_texts(con, posts)
+        posts = attach_author_profiles(con, posts)
+    return split_by_user_shard(posts[_TAG_COLUMNS], 1, own_text=True)[0]
 
 
 def score_shard(posts: pd.DataFrame, segment: str, segments_dir: Path) -> np.ndarray | None:
@@ -129,6 +174,20 @@ def score_shard(posts: pd.DataFrame, segment: str, segments_dir: Path) -> np.nda
     if posts.empty:
         return np.zeros(0)
     return post_probabilities(posts, classifier)
+
+
+def score_shard_once(
+    posts: pd.DataFrame, segment: str, segments_dir: Path, known: ScoredPairs
+) -> tuple[np.ndarray | None, PriorPairs | None]:
+    """:func:`score_shard` of ``posts`` (one user shard) and what the prior needs of them
+    (:func:`nlp.tag_shards.prior_pairs`), scoring only the (own text, context) pairs earlier
+    shards did not (``known``, which remembers this shard's); ``(None, None)`` when the
+    segment's rules score its posts."""
+    definition = load_segment(segment, segments_dir)
+    classifier = load_post_classifier(definition, segments_dir)
+    if classifier is None:
+        return None, None
+    return shard_probabilities(posts, classifier, known)
 
 
 def estimate_prior(
@@ -150,6 +209,14 @@ def estimate_prior(
     if probabilities is None:
         return score_window(list(shards), definition, classifier, _proba_column(segment))
     return shards_prior(shards, probabilities, definition, classifier)
+
+
+def prior_from_pairs(pairs: Sequence[PriorPairs | None], segment: str, segments_dir: Path) -> float | None:
+    """:func:`estimate_prior` from what each shard left (:func:`nlp.tag_shards.prior_pairs` of its
+    posts and :func:`score_shard`; None: a shard the rules scored), once the shards are freed."""
+    definition = load_segment(segment, segments_dir)
+    classifier = load_post_classifier(definition, segments_dir)
+    return pairs_prior([p for p in pairs if p is not None], classifier)
 
 
 def tag_shard(
@@ -201,15 +268,48 @@ def tag_step(
     as_of: date,
     window_days: int,
     segments_dir: Path,
-    shards: int = 1,
+    shards: int | None = None,
 ) -> int:
     """Tag the segment's members among the window's authors; returns how many were tagged.
 
-    The flow runs the same parts as separate tasks (each shard scored, then tagged, in
-    parallel); here the shards run one after the other, which gives the same result.
+    One user shard in memory at a time (``shards`` of them; None: as many as the window's size
+    asks, :func:`nlp.tag_shards.shard_count`): each read and scored (a pair an earlier shard
+    scored is not scored again), what the prior needs kept (:func:`nlp.tag_shards.prior_pairs`)
+    and the shard set aside on disk; then the window's prior;
+    then each shard read back and tagged. The flow's parallel path runs the same parts as tasks;
+    the tags never depend on the shards.
     """
-    parts = read_tag_shards(warehouse, as_of, window_days, shards)
-    proba = [score_shard(p, segment, segments_dir) for p in parts]
-    prior = estimate_prior(parts, segment, segments_dir, proba)
-    tags = [tag_shard(p, segment, segments_dir, prior, q) for p, q in zip(parts, proba, strict=True)]
+    users = tag_shard_users(warehouse, as_of, window_days, shards)
+    with tempfile.TemporaryDirectory(prefix="tajian-tag-") as spill:
+        parts: list[pd.DataFrame | Path] = []
+        proba: list[np.ndarray | None] = []
+        pairs: list[PriorPairs | None] = []
+        known = ScoredPairs()
+        for i, shard_users_ in enumerate(users):
+            part = read_tag_shard(warehouse, as_of, window_days, shard_users_)
+            q, kept = score_shard_once(part, segment, segments_dir, known)
+            proba.append(q)
+            pairs.append(kept)
+            parts.append(part if len(users) == 1 else _set_aside(part, Path(spill) / f"shard-{i}.pkl"))
+            del part
+        prior = prior_from_pairs(pairs, segment, segments_dir)
+        tags = [
+            tag_shard(_taken_back(part), segment, segments_dir, prior, q)
+            for part, q in zip(parts, proba, strict=True)
+        ]
     return write_tags(warehouse, run_id, tags)
+
+
+def _set_aside(part: pd.DataFrame, path: Path) -> Path:
+    """``part`` pickled to ``path`` (read back by :func:`_taken_back`, exactly: dtypes, index)."""
+    part.to_pickle(path)
+    return path
+
+
+def _taken_back(part: pd.DataFrame | Path) -> pd.DataFrame:
+    """A shard set aside by :func:`_set_aside` (its file removed once read), or the shard itself."""
+    if isinstance(part, pd.DataFrame):
+        return part
+    frame = pd.read_pickle(part)
+    part.unlink()
+    return frame

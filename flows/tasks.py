@@ -54,6 +54,7 @@ __all__ = [
     "select_task",
     "step_clock",
     "tag_shard_task",
+    "tag_step_task",
     "write_tags_task",
 ]
 
@@ -116,6 +117,13 @@ def begin_run_task(
 @task(name="read window posts", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def read_shards_task(warehouse: str, as_of: date, window_days: int, shards: int) -> list[pd.DataFrame]:
     return tagging.read_tag_shards(Path(warehouse), as_of, window_days, shards)
+
+
+@task(name="tag the window's members", cache_policy=NO_CACHE)  # writes: never cached
+def tag_step_task(
+    warehouse: str, run_id: str, segment: str, as_of: date, window_days: int, segments_dir: str
+) -> int:
+    return tagging.tag_step(Path(warehouse), run_id, segment, as_of, window_days, Path(segments_dir))
 
 
 @task(name="estimate the window's prior", cache_policy=NO_CACHE)

@@ -45,6 +45,7 @@ __all__ = [
     "discard_run",
     "fetch_context_texts",
     "fetch_users",
+    "fetch_window_authors",
     "fetch_window_interactions",
     "fetch_window_posts",
     "fetch_window_posts_of",
@@ -1002,6 +1003,28 @@ def fetch_window_posts_of(
     finally:
         con.unregister("want_authors")
     return _to_shanghai(df)
+
+
+def fetch_window_authors(
+    con: duckdb.DuckDBPyConnection, start: datetime, end: datetime, platform: str = "weibo"
+) -> tuple[list[str], int]:
+    """``(the distinct authors of the posts created in [start, end), sorted; how many posts)``:
+    what the tag step needs to split the window into user shards before reading any post.
+
+    >>> con = open_warehouse(":memory:")
+    >>> _ = con.execute("INSERT INTO posts (post_id, platform, user_id, created_at) VALUES "
+    ...                 "('1', 'weibo', 'b', '2026-11-15'), ('2', 'weibo', 'a', '2026-11-15'),"
+    ...                 " ('3', 'weibo', 'b', '2026-11-15')")
+    >>> fetch_window_authors(con, *window_bounds(date(2026, 11, 15), 1))
+    (['a', 'b'], 3)
+    """
+    rows = con.execute(
+        """SELECT user_id, count(*) FROM posts
+           WHERE platform = ? AND created_at >= ? AND created_at < ?
+           GROUP BY user_id ORDER BY user_id""",
+        [platform, start, end],
+    ).fetchall()
+    return [str(u) for u, _ in rows], sum(int(n) for _, n in rows)
 
 
 #: pandas' nullable integer types for Arrow's (what DuckDB's ``.df()`` gives a column with NULLs)
