@@ -93,10 +93,12 @@ def pipeline(
     that override the configured ones for this run; the run's params record them.
 
     ``ingest`` loads export files or folders first. Settings not given here come from
-    ``tajian.toml`` and ``TAJIAN_*`` variables (flows/settings.py). The window's posts are
-    tagged in ``tag_shards`` user shards, each scored then tagged by tasks submitted to the
-    flow's task runner (threads here; worker processes or a Dask cluster with
-    :func:`pipeline_on`); the result does not depend on it.
+    ``tajian.toml`` and ``TAJIAN_*`` variables (flows/settings.py). With ``tag_shards`` 1 (and
+    no Dask) the window's posts are tagged here one user shard at a time, as many shards as the
+    window's size asks (:func:`flows.tagging.tag_step`: bounded memory); with more, in
+    ``tag_shards`` user shards, each scored then tagged by tasks submitted to the flow's task
+    runner (worker processes or a Dask cluster with :func:`pipeline_on`); the result does not
+    depend on it.
 
     The run holds the lease of its ``(segment, as_of)`` from before its run row until it is
     published or cleaned up (:mod:`store.leases`): a run of a day another live run holds waits
