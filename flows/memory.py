@@ -12,7 +12,6 @@ Example:
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import gc
 import sys
 
@@ -27,7 +26,8 @@ def give_back_memory() -> None:
     if pool is not None:
         pool.default_memory_pool().release_unused()
     if sys.platform.startswith("linux"):
-        name = ctypes.util.find_library("c")
-        trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+        # the symbols this process already has (never ctypes.util.find_library: it forks
+        # ldconfig, a copy of this whole process to the system's memory count)
+        trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
         if trim is not None:  # glibc; musl and others have none
             trim(0)
