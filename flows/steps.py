@@ -43,12 +43,17 @@ from store.warehouse import (
 )
 
 __all__ = [
+    "SELECT_READ_MIB",
     "begin_run",
     "make_run_id",
     "record_step_time",
     "resolve_as_of",
     "select_step",
 ]
+
+
+#: DuckDB's memory cap (MiB) while the select step reads the window (:func:`store.runs.cap_memory`)
+SELECT_READ_MIB = 512
 
 
 def resolve_as_of(warehouse: Path, as_of: date | None, *, today: date | None = None) -> date:
@@ -118,6 +123,7 @@ def select_step(
     learned = settings.probability == "learned"  # learns from the repost history before the window ends
     give_back_memory()  # what the tag step freed in this process
     with runs.warehouse(warehouse) as con:
+        runs.cap_memory(con, SELECT_READ_MIB)  # DuckDB's working copy of the posts, not cached too
         tags = runs.read_run_members(con, run_id)
         if tags.empty:  # say where the funnel stopped, not "check the exports"
             raise _no_members(con, run_id, segment, as_of, window_days, settings)
