@@ -82,7 +82,6 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     run_id, segment, as_of, window_days, params = _run(args.warehouse, args.run)
     settings = Settings.from_plain(params)
-    before = _rows(args.warehouse, run_id)
     with tempfile.TemporaryDirectory(dir=args.copy_dir) as tmp:
         copy = Path(tmp) / args.warehouse.name
         shutil.copyfile(args.warehouse, copy)
@@ -90,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         select_step(copy, run_id, segment, as_of, window_days, settings)
         wall, r1 = time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF)
         after = _rows(copy, run_id)
+    # read after the step (WAREHOUSE is never written): the step's peak RSS is not the bench's rows
+    before = _rows(args.warehouse, run_id)
     cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     diff = differences(before, after)
     print(

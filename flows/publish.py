@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from flows.exports import tajian_version
+from flows.memory import give_back_memory
 from flows.report_data import read_report_data, report_texts
 from flows.settings import Settings
 from nlp.segments import load_segment
@@ -37,6 +38,7 @@ def report_step(
     as plain JSON, so fields the selector adds later (bot scores, guarantee details) pass through.
     """
     definition = load_segment(segment, settings.segments_dir)
+    give_back_memory()  # what the earlier steps freed in this process
     with runs.warehouse(warehouse) as con:
         data = read_report_data(con, run_id, segment, as_of, window_days, settings)
     texts = report_texts(definition, data, settings)  # takes funnel, backtest, word samples out

@@ -139,7 +139,9 @@ def select_for_run(
     :func:`store.places.place_columns`;
     ``followers``, … as stored) and ``posts`` (only the members' are read: the caller may pass
     just theirs); ``history`` is the repost history
-    the ``learned`` probability learns from. Same inputs and ``options.seed``, same seeds."""
+    the ``learned`` probability learns from. Same inputs and ``options.seed``, same seeds.
+    ``edges``, ``posts`` and ``history`` are not kept past their use: a caller that passes them
+    without keeping them lets their memory go before the seeds are chosen."""
     if tags.empty:
         raise ValueError(
             f"no {segment} members were tagged in the {window_days} days ending {as_of}; "
@@ -147,6 +149,9 @@ def select_for_run(
         )
     members = tags["user_id"].tolist()
     graph = _influence_graph(edges, members, options, history)
+    # the inputs are let go once used (a caller that handed them over keeps no other reference:
+    # at 1M users the window's edges and the members' posts weigh half a GB)
+    del edges, history
     theirs = among(posts["user_id"], tags["user_id"])
     members_posts = posts if theirs.all() else posts[theirs]  # no copy of the texts when all are theirs
     activity = bot_scores(members_posts, profiles, users=members)
@@ -154,6 +159,7 @@ def select_for_run(
     counts = zip(profiles["user_id"].tolist(), profiles["followers"].tolist(), strict=True)
     followers = {u: (None if pd.isna(f) else int(f)) for u, f in counts}
     rates = engagement_rates(members_posts, followers) if rules.min_engagement is not None else None
+    del posts, members_posts
     judged = judge_eligibility(
         tags[[c for c in ("user_id", "score", "business", "confirmed_by") if c in tags.columns]],
         profiles,
