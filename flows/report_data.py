@@ -34,7 +34,7 @@ from store.report_rows import (
     count_window_posts,
     fetch_sample_texts,
     fetch_window_interactions_among,
-    fetch_window_posts_of,
+    fetch_window_posts_no_text_of,
     member_activity,
     read_run_tags_shown,
 )
@@ -63,7 +63,7 @@ def read_report_data(
     # counted by day and hour, the texts of the top words' samples, the seeds' circles' edges
     tags = read_run_tags_shown(con, run_id, seed_ids)
     members = tags["user_id"]
-    posts = fetch_window_posts_of(con, start, end, seed_ids)  # engagement, the seeds' portrait
+    posts = fetch_window_posts_no_text_of(con, start, end, seed_ids)  # engagement, the seeds' portrait
     activity = member_activity(con, start, end, members)  # the members' posts, counted
     n_posts = count_window_posts(con, start, end)
     # the top words' samples' texts: which posts depends only on how many there are

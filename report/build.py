@@ -340,7 +340,7 @@ def build_report(
     ``unknown_fields``) are the window's authors' counts when ``profiles`` holds only the
     profiles the report shows; without it they are counted from ``posts`` and ``profiles``.
     ``n_posts`` is the window's post count when ``posts`` holds only the members' and seeds'
-    posts (:func:`store.report_rows.fetch_window_posts_of`); without it, ``len(posts)``.
+    posts (:func:`store.report_rows.fetch_window_posts_no_text_of`); without it, ``len(posts)``.
     ``member_activity`` (:func:`store.report_rows.member_activity`: the members' posts by day,
     hour and weekday, counted in the warehouse) stands for the members' posts when ``posts``
     holds only the seeds'; without it they are counted from ``posts``."""

@@ -10,7 +10,7 @@ Example::
 
     start, end = window_bounds(as_of, 30)
     n = count_window_posts(con, start, end)
-    posts = fetch_window_posts_of(con, start, end, seeds)  # no text column
+    posts = fetch_window_posts_no_text_of(con, start, end, seeds)  # no text column
     mine, every = fetch_sample_texts(con, start, end, members, [0, 5], [0, 9])
     activity = member_activity(con, start, end, members)  # days, hours, weekdays, posts
 """
@@ -30,7 +30,7 @@ __all__ = [
     "count_window_posts",
     "fetch_sample_texts",
     "fetch_window_interactions_among",
-    "fetch_window_posts_of",
+    "fetch_window_posts_no_text_of",
     "member_activity",
     "read_run_tags_shown",
 ]
@@ -59,7 +59,7 @@ def count_window_posts(
     return int(rows[0][0])  # fetched to the end: the connection is free for the next query
 
 
-def fetch_window_posts_of(
+def fetch_window_posts_no_text_of(
     con: duckdb.DuckDBPyConnection,
     start: datetime,
     end: datetime,
@@ -67,12 +67,12 @@ def fetch_window_posts_of(
     platform: str = "weibo",
 ) -> pd.DataFrame:
     """The rows of :func:`store.warehouse.fetch_window_posts` whose author is one of ``users``,
-    in its order (oldest first), without the ``text`` column (:func:`fetch_window_texts` reads
-    the texts wanted).
+    in its order (oldest first), without the ``text`` column (:func:`fetch_sample_texts` reads
+    the texts the report shows).
 
     Example::
 
-        fetch_window_posts_of(con, start, end, {"u1", "u2"}).columns[:3].tolist()
+        fetch_window_posts_no_text_of(con, start, end, {"u1", "u2"}).columns[:3].tolist()
         # ['post_id', 'user_id', 'created_at']
     """
     con.register("want_authors", _ids(users, "user_id"))

@@ -15,7 +15,7 @@ from store.report_rows import (
     count_window_posts,
     fetch_sample_texts,
     fetch_window_interactions_among,
-    fetch_window_posts_of,
+    fetch_window_posts_no_text_of,
     member_activity,
     read_run_tags_shown,
 )
@@ -60,7 +60,7 @@ def test_reads_are_the_whole_window_filtered(tmp_path):
     con = _warehouse(tmp_path)
     whole = fetch_window_posts(con, *WINDOW)
     assert count_window_posts(con, *WINDOW) == len(whole) == 5
-    mine = fetch_window_posts_of(con, *WINDOW, {"a", "b"})
+    mine = fetch_window_posts_no_text_of(con, *WINDOW, {"a", "b"})
     expected = whole[whole["user_id"].isin({"a", "b"})].drop(columns="text").reset_index(drop=True)
     assert_frame_equal(mine, expected)
     assert mine["post_id"].tolist() == ["p1", "p3", "p2", "p5"]
