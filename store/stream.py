@@ -79,8 +79,10 @@ def read_ahead(items: Iterator[T]) -> Iterator[T]:
 
 
 #: DuckDB's own memory while loading (its default, 80% of RAM, lets its cache grow with the
-#: warehouse: 2 GB for a 1.5 GB export); above it DuckDB evicts or spills to disk.
-LOAD_MEMORY_LIMIT = "1GB"
+#: warehouse: 2 GB for a 1.5 GB export); above it DuckDB evicts or spills to disk. 1GB before
+#: 2026-12-08: at 1M generator users (4.04M rows) the ingest peaked at 3.18 GB; at 640MB 2.89 GB,
+#: the same rows, CPU within the box's noise (bench/RESULTS.md, "Ingest under a lower DuckDB cap").
+LOAD_MEMORY_LIMIT = "640MB"
 
 
 #: Small files load in one transaction per this many files or rows (whichever comes first): a
